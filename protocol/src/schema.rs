@@ -56,7 +56,10 @@ impl SchemaRegistry {
         &table[action.index()][kind as usize]
     }
 
-    /// Checks `payload` against the schema of `action`'s request or response.
+    /// Checks `payload` against the schema of `action`'s request or response. When it breaks
+    /// several rules the most structural one is reported (an unexpected property before a
+    /// missing one before a wrong type before a bad value: a misspelt field shows as both an
+    /// extra and a missing one, and the extra one names it), with the count of the others.
     pub fn validate<A: ActionSet>(
         &self,
         action: A,
@@ -64,10 +67,28 @@ impl SchemaRegistry {
         payload: &Value,
     ) -> Result<(), Violation> {
         let validator = self.validator(action, kind);
-        match validator.validate(payload) {
-            Ok(()) => Ok(()),
-            Err(error) => Err(Violation::from_error(&error)),
+        let mut worst: Option<(usize, ValidationError<'_>)> = None;
+        let mut count = 0usize;
+        for error in validator.iter_errors(payload) {
+            count += 1;
+            let rank = rank(classify(error.kind()));
+            if worst.as_ref().is_none_or(|(r, _)| rank < *r) {
+                worst = Some((rank, error));
+            }
         }
+        match worst {
+            None => Ok(()),
+            Some((_, error)) => Err(Violation::from_error(&error, count - 1)),
+        }
+    }
+}
+
+fn rank(code: CallErrorCode) -> usize {
+    match code {
+        CallErrorCode::FormatViolation => 0,
+        CallErrorCode::OccurrenceConstraintViolation => 1,
+        CallErrorCode::TypeConstraintViolation => 2,
+        _ => 3,
     }
 }
 
@@ -114,7 +135,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    fn from_error(error: &ValidationError<'_>) -> Self {
+    fn from_error(error: &ValidationError<'_>, others: usize) -> Self {
         let kind = error.kind();
         let mut path = String::new();
         for segment in error.instance_path().as_str().split('/').skip(1) {
@@ -143,7 +164,14 @@ impl Violation {
         } else {
             path.as_str()
         };
-        let description = format!("{at}: {error}");
+        let mut description = format!("{at}: {error}");
+        match others {
+            0 => {}
+            1 => description.push_str(" (and 1 more violation)"),
+            n => {
+                let _ = write!(description, " (and {n} more violations)");
+            }
+        }
         let description = crate::truncate(&description, crate::MAX_DESCRIPTION).to_owned();
         Violation {
             code,
