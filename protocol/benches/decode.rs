@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p protocol` — compare `pipeline` with `bare` within one run.
 
+#![allow(clippy::unwrap_used)] // a benchmark input that does not decode is a broken benchmark
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use protocol::{Frame, Role, SchemaRegistry, decode_call, v16, v201};
 use std::hint::black_box;

@@ -205,14 +205,11 @@ fn decode<A: ActionSet, P: Payload<Action = A>>(
     kind: MessageKind,
     payload: Value,
 ) -> Result<P, RpcError> {
-    let validator = registry.validator(action, kind);
-    if !validator.is_valid(&payload) {
-        if let Err(violation) = registry.validate(action, kind, &payload) {
-            return Err(RpcError {
-                code: violation.code,
-                description: violation.description,
-            });
-        }
+    if let Err(violation) = registry.validate(action, kind, &payload) {
+        return Err(RpcError {
+            code: violation.code,
+            description: violation.description,
+        });
     }
     P::from_value(action, payload).map_err(|e| {
         RpcError::new(

@@ -23,10 +23,10 @@ pub mod decimal {
 
     /// Writes `value` as a JSON integer when it has no fractional scale, else as a JSON float.
     pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-        if value.scale() == 0 {
-            if let Some(i) = value.to_i64() {
-                return serializer.serialize_i64(i);
-            }
+        if value.scale() == 0
+            && let Some(i) = value.to_i64()
+        {
+            return serializer.serialize_i64(i);
         }
         match value.to_f64() {
             Some(f) => serializer.serialize_f64(f),

@@ -3,6 +3,8 @@
 //! payload earns its error class's CALLERROR code in the version's own spelling, with a
 //! description that names the offending field.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 use protocol::{
     ActionSet, CallErrorCode, MessageKind, OcppVersion, Payload, RpcError, SchemaRegistry,
     decode_payload, decode_response, v16, v201,

@@ -1,6 +1,8 @@
 //! RPC framing: every kind of bad frame is told apart and answered as its version prescribes;
 //! frames serialise as the specification writes them; parsing never panics.
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 use protocol::frame::{MessageType, Outgoing};
 use protocol::{
     CallErrorCode, Frame, FrameError, MessageId, OcppVersion, Role, RpcError, SchemaRegistry,
@@ -8,8 +10,11 @@ use protocol::{
 };
 use serde_json::{Map, json};
 
-/// (frame text, what 1.6 answers, what 2.0.1 answers): `None` = nothing is sent.
-const BAD_FRAMES: &[(&str, Option<(&str, &str)>, Option<(&str, &str)>)] = &[
+/// The (id, code) of a CALLERROR answer; `None` = nothing is sent.
+type Reply = Option<(&'static str, &'static str)>;
+
+/// (frame text, what 1.6 answers, what 2.0.1 answers).
+const BAD_FRAMES: &[(&str, Reply, Reply)] = &[
     // Not JSON at all: nothing to answer in 1.6, id "-1" in 2.0.1.
     ("hello", None, Some(("-1", "RpcFrameworkError"))),
     // Broken JSON that still starts like a CALL: answered with its own id.
