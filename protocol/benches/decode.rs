@@ -9,6 +9,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use protocol::{Frame, Role, SchemaRegistry, decode_call, v16, v201};
 use std::hint::black_box;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn sampled_values_16() -> String {
     let measurands = [
         ("Energy.Active.Import.Register", "Wh", "123456.7", None),
@@ -51,7 +54,7 @@ fn transaction_event_201() -> String {
         ("Voltage", "V", "231.2", Some("L1-N")),
         ("Voltage", "V", "230.8", Some("L2-N")),
         ("Voltage", "V", "229.9", Some("L3-N")),
-        ("Temperature", "Celsius", "41.5", None),
+        ("Power.Offered", "W", "11000", None),
         ("SoC", "Percent", "63", None),
     ];
     let values = measurands
@@ -80,9 +83,23 @@ fn bench(c: &mut Criterion) {
             let Ok(Frame::Call(call)) = Frame::parse(black_box(&text)) else {
                 panic!("not a CALL")
             };
-            let request = decode_call::<v16::Action>(registry, Role::Csms, call).expect("valid");
+            let request = decode_call::<v16::Action>(registry, Role::Csms, &call).expect("valid");
             black_box(request)
         })
+    });
+    group.bench_function("stage_parse_frame", |b| {
+        b.iter(|| black_box(Frame::parse(black_box(&text))))
+    });
+    let Ok(Frame::Call(call)) = Frame::parse(&text) else {
+        panic!("not a CALL")
+    };
+    group.bench_function("stage_validate", |b| {
+        let validator =
+            registry.validator(v16::Action::MeterValues, protocol::MessageKind::Request);
+        b.iter(|| black_box(validator.is_valid(black_box(&call.payload))))
+    });
+    group.bench_function("stage_typed_from_tree", |b| {
+        b.iter(|| black_box(black_box(&call.payload).deserialize_into::<v16::MeterValuesRequest>()))
     });
     group.bench_function("bare", |b| {
         b.iter(|| {
@@ -101,7 +118,7 @@ fn bench(c: &mut Criterion) {
             let Ok(Frame::Call(call)) = Frame::parse(black_box(&text)) else {
                 panic!("not a CALL")
             };
-            let request = decode_call::<v201::Action>(registry, Role::Csms, call).expect("valid");
+            let request = decode_call::<v201::Action>(registry, Role::Csms, &call).expect("valid");
             black_box(request)
         })
     });

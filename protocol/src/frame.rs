@@ -2,9 +2,10 @@
 //! `[4,"id","code","description",{..}]` — parsing that tells every fault apart and never panics,
 //! and serialising straight into a buffer.
 
+use crate::tree::{Node, Number};
 use crate::{CallErrorCode, OcppVersion};
 use serde::ser::{Serialize, SerializeTuple, Serializer};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A message id: a string of at most 36 characters, unique per sender and connection.
@@ -87,41 +88,41 @@ impl fmt::Display for MessageType {
     }
 }
 
-/// A request.
+/// A request. Frames borrow from the text they were parsed from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Call {
+pub struct Call<'a> {
     /// The id the answer will carry.
     pub id: MessageId,
     /// The action name, e.g. `BootNotification`; checked against a version's actions later.
-    pub action: String,
+    pub action: Cow<'a, str>,
     /// The payload, always a JSON object.
-    pub payload: Value,
+    pub payload: Node<'a>,
 }
 
 /// The answer to a request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CallResult {
+pub struct CallResult<'a> {
     /// The id of the request this answers.
     pub id: MessageId,
     /// The payload, always a JSON object.
-    pub payload: Value,
+    pub payload: Node<'a>,
 }
 
 /// The failure of a request. The code is kept as spelled on the wire: a peer may send a code
 /// its version does not define, and the frame layer does not know the version.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CallError {
+pub struct CallError<'a> {
     /// The id of the request this answers.
     pub id: MessageId,
     /// The error code as sent.
-    pub code: String,
+    pub code: Cow<'a, str>,
     /// Free text; may be empty.
-    pub description: String,
+    pub description: Cow<'a, str>,
     /// Details, always a JSON object (often empty).
-    pub details: Map<String, Value>,
+    pub details: Node<'a>,
 }
 
-impl CallError {
+impl CallError<'static> {
     /// A CALLERROR of ours, with the code spelled for `version` and the description cut to the
     /// 255 characters the specification allows.
     pub fn new(
@@ -132,12 +133,16 @@ impl CallError {
     ) -> Self {
         CallError {
             id,
-            code: code.as_str(version).to_owned(),
-            description: crate::truncate(description, crate::MAX_DESCRIPTION).to_owned(),
-            details: Map::new(),
+            code: Cow::Borrowed(code.as_str(version)),
+            description: Cow::Owned(
+                crate::truncate(description, crate::MAX_DESCRIPTION).to_owned(),
+            ),
+            details: Node::empty_object(),
         }
     }
+}
 
+impl CallError<'_> {
     /// The code, read in `version`'s spelling; `None` for a code that version does not define.
     pub fn error_code(&self, version: OcppVersion) -> Option<CallErrorCode> {
         CallErrorCode::parse(version, &self.code)
@@ -146,20 +151,20 @@ impl CallError {
 
 /// One OCPP-J message.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Frame {
+pub enum Frame<'a> {
     /// `[2, id, action, payload]`
-    Call(Call),
+    Call(Call<'a>),
     /// `[3, id, payload]`
-    CallResult(CallResult),
+    CallResult(CallResult<'a>),
     /// `[4, id, code, description, details]`
-    CallError(CallError),
+    CallError(CallError<'a>),
 }
 
-impl Frame {
+impl<'a> Frame<'a> {
     /// Parses a WebSocket text message.
-    pub fn parse(text: &str) -> Result<Frame, FrameError> {
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => Frame::from_value(value),
+    pub fn parse(text: &'a str) -> Result<Frame<'a>, FrameError> {
+        match Node::parse(text) {
+            Ok(node) => Frame::from_node(node),
             Err(e) => Err(FrameError::NotJson {
                 reason: e.to_string(),
                 salvaged: Salvaged::from_prefix(text),
@@ -169,7 +174,7 @@ impl Frame {
 
     /// Parses a WebSocket message given as bytes (OCPP-J sends text; a binary message or invalid
     /// UTF-8 is a fault of its own).
-    pub fn parse_bytes(bytes: &[u8]) -> Result<Frame, FrameError> {
+    pub fn parse_bytes(bytes: &'a [u8]) -> Result<Frame<'a>, FrameError> {
         match std::str::from_utf8(bytes) {
             Ok(text) => Frame::parse(text),
             Err(_) => Err(FrameError::NotUtf8),
@@ -177,18 +182,17 @@ impl Frame {
     }
 
     /// Takes a parsed JSON value apart into a frame.
-    pub fn from_value(value: Value) -> Result<Frame, FrameError> {
-        let Value::Array(items) = value else {
+    pub fn from_node(node: Node<'a>) -> Result<Frame<'a>, FrameError> {
+        let Node::Array(items) = node else {
             return Err(FrameError::NotArray);
         };
         let mut items = items.into_iter();
         let type_id = match items.next() {
-            Some(Value::Number(n)) => n.as_u64(),
+            Some(Node::Number(Number::PosInt(n))) => Some(n),
             _ => None,
         };
-        let id_value = items.next();
-        let id = match &id_value {
-            Some(Value::String(s)) => MessageId::parse(s.as_str()).ok(),
+        let id = match items.next() {
+            Some(Node::String(s)) => MessageId::parse(s).ok(),
             _ => None,
         };
         let Some(type_id) = type_id else {
@@ -216,7 +220,7 @@ impl Frame {
         };
         let frame = match message_type {
             MessageType::Call => {
-                let (Some(Value::String(action)), Some(payload)) = (items.next(), items.next())
+                let (Some(Node::String(action)), Some(payload)) = (items.next(), items.next())
                 else {
                     return Err(bad(BadElement::Action));
                 };
@@ -236,14 +240,15 @@ impl Frame {
                 _ => return Err(bad(BadElement::Payload)),
             },
             MessageType::CallError => {
-                let Some(Value::String(code)) = items.next() else {
+                let Some(Node::String(code)) = items.next() else {
                     return Err(bad(BadElement::ErrorCode));
                 };
-                let Some(Value::String(description)) = items.next() else {
+                let Some(Node::String(description)) = items.next() else {
                     return Err(bad(BadElement::ErrorDescription));
                 };
-                let Some(Value::Object(details)) = items.next() else {
-                    return Err(bad(BadElement::ErrorDetails));
+                let details = match items.next() {
+                    Some(details) if details.is_object() => details,
+                    _ => return Err(bad(BadElement::ErrorDetails)),
                 };
                 Frame::CallError(CallError {
                     id,
@@ -301,13 +306,13 @@ impl Frame {
                 serde_json::to_writer(&mut *out, &frame)
             }
         };
-        // Writing a Value or a string into a Vec cannot fail.
+        // Writing a tree or a string into a Vec cannot fail.
         debug_assert!(result.is_ok());
     }
 }
 
 /// A frame to send, borrowing its parts, with a payload of any serialisable type: a typed
-/// request is written straight into the buffer without becoming a `Value` first.
+/// request is written straight into the buffer without becoming a JSON tree first.
 #[derive(Debug, Clone, Copy)]
 pub enum Outgoing<'a, P> {
     /// `[2, id, action, payload]`
@@ -335,7 +340,7 @@ pub enum Outgoing<'a, P> {
         /// The description.
         description: &'a str,
         /// The details object.
-        details: &'a Map<String, Value>,
+        details: &'a Node<'a>,
     },
 }
 
@@ -512,7 +517,7 @@ impl FrameError {
     /// nothing may be sent: a response is never answered, OCPP 1.6 ignores unknown message types,
     /// and a 1.6 frame without a readable id cannot be answered. OCPP 2.0.1 answers a frame whose
     /// id cannot be read with id `"-1"`.
-    pub fn reply(&self, version: OcppVersion) -> Option<CallError> {
+    pub fn reply(&self, version: OcppVersion) -> Option<CallError<'static>> {
         let v201 = version == OcppVersion::V201;
         let (id, code) = match self {
             FrameError::NotUtf8 | FrameError::NotArray => (None, CallErrorCode::RpcFrameworkError),

@@ -10,6 +10,7 @@ pub mod frame;
 mod macros;
 mod rpc;
 mod schema;
+pub mod tree;
 pub mod v16;
 pub mod v201;
 mod version;
@@ -22,6 +23,7 @@ pub use rpc::{
     decode_payload, decode_request, decode_response,
 };
 pub use schema::{SchemaError, SchemaRegistry, Violation};
+pub use tree::Node;
 pub use version::OcppVersion;
 
 /// The longest CALLERROR description we send, in bytes (the specification allows 255

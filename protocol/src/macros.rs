@@ -151,14 +151,14 @@ macro_rules! actions {
             /// The typed request of a CALL: an unknown action is `NotImplemented`, then the schema
             /// and the type are checked (see [`$crate::decode_request`], which also checks that the
             /// receiving side takes the action).
-            pub fn from_call(action: &str, payload: ::serde_json::Value) -> Result<Self, $crate::RpcError> {
+            pub fn from_call(action: &str, payload: &$crate::tree::Node<'_>) -> Result<Self, $crate::RpcError> {
                 $crate::decode_payload::<Action>($crate::SchemaRegistry::global(), action, payload)
             }
         }
 
         impl Response {
             /// The typed response of a CALLRESULT answering `action`, checked against its schema.
-            pub fn from_result(action: Action, payload: ::serde_json::Value) -> Result<Self, $crate::RpcError> {
+            pub fn from_result(action: Action, payload: &$crate::tree::Node<'_>) -> Result<Self, $crate::RpcError> {
                 $crate::decode_response($crate::SchemaRegistry::global(), action, payload)
             }
         }
@@ -172,9 +172,9 @@ macro_rules! actions {
                 }
             }
 
-            fn from_value(action: Action, payload: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+            fn from_node(action: Action, payload: &$crate::tree::Node<'_>) -> Result<Self, ::serde_json::Error> {
                 Ok(match action {
-                    $(Action::$action => Request::$action(::serde_json::from_value(payload)?),)+
+                    $(Action::$action => Request::$action(payload.deserialize_into()?),)+
                 })
             }
 
@@ -200,9 +200,9 @@ macro_rules! actions {
                 }
             }
 
-            fn from_value(action: Action, payload: ::serde_json::Value) -> Result<Self, ::serde_json::Error> {
+            fn from_node(action: Action, payload: &$crate::tree::Node<'_>) -> Result<Self, ::serde_json::Error> {
                 Ok(match action {
-                    $(Action::$action => Response::$action(::serde_json::from_value(payload)?),)+
+                    $(Action::$action => Response::$action(payload.deserialize_into()?),)+
                 })
             }
 

@@ -3,6 +3,7 @@
 //! the CALLERROR each failure earns.
 
 use crate::frame::{Call, CallError, MessageId};
+use crate::tree::Node;
 use crate::{CallErrorCode, OcppVersion, SchemaRegistry};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,7 +83,7 @@ pub trait Payload: Sized + Debug + Clone + PartialEq + Send + 'static {
     /// The action this payload belongs to.
     fn action(&self) -> Self::Action;
     /// Deserialises `payload` as `action`'s type. No schema check: see [`decode_request`].
-    fn from_value(action: Self::Action, payload: Value) -> Result<Self, serde_json::Error>;
+    fn from_node(action: Self::Action, payload: &Node<'_>) -> Result<Self, serde_json::Error>;
     /// The payload as a JSON value.
     fn to_value(&self) -> Result<Value, serde_json::Error>;
     /// Serialises the payload (without the enum's variant) into `serializer`.
@@ -124,7 +125,7 @@ impl RpcError {
     }
 
     /// The CALLERROR answering message `id` in `version`.
-    pub fn to_call_error(&self, id: MessageId, version: OcppVersion) -> CallError {
+    pub fn to_call_error(&self, id: MessageId, version: OcppVersion) -> CallError<'static> {
         CallError::new(id, self.code, version, &self.description)
     }
 }
@@ -137,7 +138,7 @@ pub fn decode_request<A: ActionSet>(
     registry: &SchemaRegistry,
     receiver: Role,
     action: &str,
-    payload: Value,
+    payload: &Node<'_>,
 ) -> Result<A::Request, RpcError> {
     let known = known_action::<A>(action)?;
     let sender = match receiver {
@@ -162,7 +163,7 @@ pub fn decode_request<A: ActionSet>(
 pub fn decode_payload<A: ActionSet>(
     registry: &SchemaRegistry,
     action: &str,
-    payload: Value,
+    payload: &Node<'_>,
 ) -> Result<A::Request, RpcError> {
     decode(
         registry,
@@ -185,16 +186,16 @@ fn known_action<A: ActionSet>(action: &str) -> Result<A, RpcError> {
 pub fn decode_call<A: ActionSet>(
     registry: &SchemaRegistry,
     receiver: Role,
-    call: Call,
+    call: &Call<'_>,
 ) -> Result<A::Request, RpcError> {
-    decode_request::<A>(registry, receiver, &call.action, call.payload)
+    decode_request::<A>(registry, receiver, &call.action, &call.payload)
 }
 
 /// Decodes the payload of a CALLRESULT answering `action`.
 pub fn decode_response<A: ActionSet>(
     registry: &SchemaRegistry,
     action: A,
-    payload: Value,
+    payload: &Node<'_>,
 ) -> Result<A::Response, RpcError> {
     decode(registry, action, MessageKind::Response, payload)
 }
@@ -203,15 +204,15 @@ fn decode<A: ActionSet, P: Payload<Action = A>>(
     registry: &SchemaRegistry,
     action: A,
     kind: MessageKind,
-    payload: Value,
+    payload: &Node<'_>,
 ) -> Result<P, RpcError> {
-    if let Err(violation) = registry.validate(action, kind, &payload) {
+    if let Err(violation) = registry.validate(action, kind, payload) {
         return Err(RpcError {
             code: violation.code,
             description: violation.description,
         });
     }
-    P::from_value(action, payload).map_err(|e| {
+    P::from_node(action, payload).map_err(|e| {
         RpcError::new(
             CallErrorCode::TypeConstraintViolation,
             format!("payload: {e}"),

@@ -1,9 +1,10 @@
 //! The JSON schemas of every action, embedded in the binary and compiled once into a
 //! `SchemaRegistry`, and the mapping of a schema violation to its CALLERROR code.
 
+use crate::tree::{Node, Tree};
 use crate::{ActionSet, CallErrorCode, MessageKind, OcppVersion, v16, v201};
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{ValidationError, Validator};
+use jsonschema::{Draft, ValidationError, Validator};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -12,8 +13,8 @@ use std::sync::LazyLock;
 /// share it: validating never compiles anything.
 #[derive(Debug)]
 pub struct SchemaRegistry {
-    v16: Vec<[Validator; 2]>,
-    v201: Vec<[Validator; 2]>,
+    v16: Vec<[Validator<Tree>; 2]>,
+    v201: Vec<[Validator<Tree>; 2]>,
 }
 
 /// An embedded schema that does not compile: a defect of the build, caught by the tests.
@@ -48,7 +49,7 @@ impl SchemaRegistry {
     }
 
     /// The compiled schema of `action`'s request or response.
-    pub fn validator<A: ActionSet>(&self, action: A, kind: MessageKind) -> &Validator {
+    pub fn validator<A: ActionSet>(&self, action: A, kind: MessageKind) -> &Validator<Tree> {
         let table = match A::VERSION {
             OcppVersion::V16 => &self.v16,
             OcppVersion::V201 => &self.v201,
@@ -64,7 +65,7 @@ impl SchemaRegistry {
         &self,
         action: A,
         kind: MessageKind,
-        payload: &Value,
+        payload: &Node<'_>,
     ) -> Result<(), Violation> {
         let validator = self.validator(action, kind);
         // The common case first: a valid payload costs one pass that stops at nothing.
@@ -96,8 +97,8 @@ fn rank(code: CallErrorCode) -> usize {
     }
 }
 
-fn compile_all<A: ActionSet>() -> Result<Vec<[Validator; 2]>, SchemaError> {
-    let compile = |action: A, kind: MessageKind| -> Result<Validator, SchemaError> {
+fn compile_all<A: ActionSet>() -> Result<Vec<[Validator<Tree>; 2]>, SchemaError> {
+    let compile = |action: A, kind: MessageKind| -> Result<Validator<Tree>, SchemaError> {
         let fail = |reason: String| SchemaError {
             version: A::VERSION,
             action: action.as_str(),
@@ -106,11 +107,12 @@ fn compile_all<A: ActionSet>() -> Result<Vec<[Validator; 2]>, SchemaError> {
         };
         let schema: Value =
             serde_json::from_str(action.schema(kind)).map_err(|e| fail(e.to_string()))?;
-        let options = match A::VERSION {
-            OcppVersion::V16 => jsonschema::draft4::options(),
-            OcppVersion::V201 => jsonschema::draft6::options(),
+        let draft = match A::VERSION {
+            OcppVersion::V16 => Draft::Draft4,
+            OcppVersion::V201 => Draft::Draft6,
         };
-        options
+        jsonschema::options_for::<Tree>()
+            .with_draft(draft)
             .should_validate_formats(true)
             .build(&schema)
             .map_err(|e| fail(e.to_string()))
@@ -227,5 +229,31 @@ fn classify(kind: &ValidationErrorKind) -> CallErrorCode {
         | K::ContentMediaType { .. }
         | K::FromUtf8 { .. } => CallErrorCode::PropertyConstraintViolation,
         _ => CallErrorCode::FormatViolation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_schemas_all_compile() {
+        let registry = SchemaRegistry::compile().unwrap();
+        assert_eq!(registry.v16.len(), 39);
+        assert_eq!(registry.v201.len(), 64);
+    }
+
+    #[test]
+    fn every_schema_declares_the_draft_it_is_compiled_with() {
+        fn check<A: ActionSet>(draft: &str) {
+            for &action in A::ALL {
+                for kind in [MessageKind::Request, MessageKind::Response] {
+                    let schema: Value = serde_json::from_str(action.schema(kind)).unwrap();
+                    assert_eq!(schema["$schema"], draft, "{action} {kind:?}");
+                }
+            }
+        }
+        check::<v16::Action>("http://json-schema.org/draft-04/schema#");
+        check::<v201::Action>("http://json-schema.org/draft-06/schema#");
     }
 }

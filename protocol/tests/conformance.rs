@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
+use protocol::Node;
 use protocol::{
     ActionSet, CallErrorCode, MessageKind, OcppVersion, Payload, RpcError, SchemaRegistry,
     decode_payload, decode_response, v16, v201,
@@ -46,14 +47,17 @@ fn fixture(version: OcppVersion, action: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Decodes `payload` the way a frame's payload is decoded: from text, through the borrowed tree.
 fn decode<A: ActionSet>(action: A, kind: MessageKind, payload: Value) -> Result<Value, RpcError> {
     let registry = SchemaRegistry::global();
+    let text = payload.to_string();
+    let payload = Node::parse(&text).unwrap();
     match kind {
         MessageKind::Request => {
-            decode_payload::<A>(registry, action.as_str(), payload).map(|r| r.to_value().unwrap())
+            decode_payload::<A>(registry, action.as_str(), &payload).map(|r| r.to_value().unwrap())
         }
         MessageKind::Response => {
-            decode_response(registry, action, payload).map(|r| r.to_value().unwrap())
+            decode_response(registry, action, &payload).map(|r| r.to_value().unwrap())
         }
     }
 }
@@ -183,6 +187,29 @@ fn a_known_action_the_schema_admits_but_the_type_cannot_hold_is_a_type_violation
     let payload = serde_json::json!({"connectorId": 5_000_000_000u64, "type": "Operative"});
     let err = decode(
         v16::Action::ChangeAvailability,
+        MessageKind::Request,
+        payload,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, CallErrorCode::TypeConstraintViolation);
+}
+
+#[test]
+fn an_integral_float_is_an_integer_in_201_and_a_type_violation_in_16() {
+    // Draft-06 counts 1.0 as an integer, draft-04 does not.
+    let payload = serde_json::json!({"evseId": 1.0, "connectorId": 2, "connectorStatus": "Available",
+        "timestamp": "2026-11-25T10:15:30Z"});
+    let back = decode(
+        v201::Action::StatusNotification,
+        MessageKind::Request,
+        payload,
+    )
+    .unwrap();
+    assert_eq!(back["evseId"], 1);
+    let payload =
+        serde_json::json!({"connectorId": 1.0, "errorCode": "NoError", "status": "Available"});
+    let err = decode(
+        v16::Action::StatusNotification,
         MessageKind::Request,
         payload,
     )
