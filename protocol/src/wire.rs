@@ -5,7 +5,8 @@
 //! own `serde` support writes strings, and its `arbitrary_precision` route needs serde_json's
 //! feature of that name for the whole build, which changes every number everywhere. Here a
 //! number arrives as serde_json gives it (an integer, or an `f64`), and becomes the `Decimal`
-//! that the shortest text of that `f64` spells, so `230.1` is exactly `230.1`. A decimal that
+//! that the shortest text of that `f64` spells (written by ryu, as serde_json writes floats), so
+//! `230.1` is exactly `230.1`. A decimal that
 //! came as a fraction keeps a scale of at least one (`10.0` stays `10.0`), and is written back as
 //! a fraction; an integer is written back as an integer. So a payload round-trips unchanged.
 //! Precision is that of an `f64` (15–17 significant digits), far beyond any OCPP quantity.
@@ -91,11 +92,18 @@ impl Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
-        // Rust prints the shortest text that reads back as the same f64, never in exponent form.
-        let text = v.to_string();
-        let mut value = Decimal::from_str(&text)
+        // ryu writes the shortest text that reads back as the same f64 (as serde_json does), on
+        // the stack; an integral float keeps its ".0", so it keeps a scale of one.
+        let mut buffer = ryu::Buffer::new();
+        let text = buffer.format_finite(v);
+        let parsed = if text.contains('e') {
+            Decimal::from_scientific(text)
+        } else {
+            Decimal::from_str(text)
+        };
+        let mut value = parsed
             .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &"a number within ±7.9e28"))?;
-        if !text.contains('.') {
+        if value.scale() == 0 {
             value.rescale(1);
         }
         Ok(value)
@@ -147,9 +155,18 @@ mod tests {
             json!({"v": -3.25, "o": 0}),
             json!({"v": 1234567.891, "o": 0.000001}),
             json!({"v": 9007199254740993u64}),
+            json!({"v": 1e-7, "o": 2.5e10}),
+            json!({"v": -0.5, "o": 123456789012345.6}),
         ] {
             assert_eq!(round_trip(input.clone()), input);
         }
+    }
+
+    #[test]
+    fn exponents_become_plain_decimals() {
+        let s: Sample = serde_json::from_str(r#"{"v": 1.5e-3, "o": 2e3}"#).unwrap();
+        assert_eq!(s.v, Decimal::from_str("0.0015").unwrap());
+        assert_eq!(s.o, Some(Decimal::from_str("2000.0").unwrap()));
     }
 
     #[test]
