@@ -3,95 +3,56 @@
 //!
 //! `cargo bench -p protocol` — compare `pipeline` with `bare` within one run.
 
-#![allow(clippy::unwrap_used)] // a benchmark input that does not decode is a broken benchmark
-
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use protocol::{Frame, Role, SchemaRegistry, decode_call, v16, v201};
+use protocol::{ActionSet, Frame, MessageKind, SchemaRegistry, v16, v201};
+use serde::de::DeserializeOwned;
 use std::hint::black_box;
 
 #[path = "support/samples.rs"]
 mod samples;
-use samples::{meter_values_16, transaction_event_201};
+use samples::{bare, meter_values_16, pipeline, transaction_event_201};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn bench(c: &mut Criterion) {
+/// One message: the whole pipeline, each of its stages, and the bare floor.
+fn group<A: ActionSet, T: DeserializeOwned>(c: &mut Criterion, name: &str, text: &str, action: A) {
     let registry = SchemaRegistry::global();
-
-    let text = meter_values_16();
-    let mut group = c.benchmark_group("v16_meter_values_10_samples");
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(1));
     group.bench_function("pipeline", |b| {
-        b.iter(|| {
-            let Ok(Frame::Call(call)) = Frame::parse(black_box(&text)) else {
-                panic!("not a CALL")
-            };
-            let request = decode_call::<v16::Action>(registry, Role::Csms, &call).expect("valid");
-            black_box(request)
-        })
+        b.iter(|| black_box(pipeline::<A>(registry, black_box(text))))
     });
     group.bench_function("stage_parse_frame", |b| {
-        b.iter(|| black_box(Frame::parse(black_box(&text))))
+        b.iter(|| black_box(Frame::parse(black_box(text))))
     });
-    let Ok(Frame::Call(call)) = Frame::parse(&text) else {
+    let Ok(Frame::Call(call)) = Frame::parse(text) else {
         panic!("not a CALL")
     };
+    let validator = registry.validator(action, MessageKind::Request);
     group.bench_function("stage_validate", |b| {
-        let validator =
-            registry.validator(v16::Action::MeterValues, protocol::MessageKind::Request);
         b.iter(|| black_box(validator.is_valid(black_box(&call.payload))))
     });
     group.bench_function("stage_typed_from_tree", |b| {
-        b.iter(|| black_box(black_box(&call.payload).deserialize_into::<v16::MeterValuesRequest>()))
+        b.iter(|| black_box(black_box(&call.payload).deserialize_into::<T>()))
     });
-    group.bench_function("bare", |b| {
-        b.iter(|| {
-            let frame: (u8, &str, &str, v16::MeterValuesRequest) =
-                serde_json::from_str(black_box(&text)).expect("valid");
-            black_box(frame)
-        })
-    });
+    group.bench_function("bare", |b| b.iter(|| black_box(bare::<T>(black_box(text)))));
     group.finish();
+}
 
-    let text = transaction_event_201();
-    let mut group = c.benchmark_group("v201_transaction_event_10_samples");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("pipeline", |b| {
-        b.iter(|| {
-            let Ok(Frame::Call(call)) = Frame::parse(black_box(&text)) else {
-                panic!("not a CALL")
-            };
-            let request = decode_call::<v201::Action>(registry, Role::Csms, &call).expect("valid");
-            black_box(request)
-        })
-    });
-    group.bench_function("stage_parse_frame", |b| {
-        b.iter(|| black_box(Frame::parse(black_box(&text))))
-    });
-    let Ok(Frame::Call(call)) = Frame::parse(&text) else {
-        panic!("not a CALL")
-    };
-    group.bench_function("stage_validate", |b| {
-        let validator = registry.validator(
-            v201::Action::TransactionEvent,
-            protocol::MessageKind::Request,
-        );
-        b.iter(|| black_box(validator.is_valid(black_box(&call.payload))))
-    });
-    group.bench_function("stage_typed_from_tree", |b| {
-        b.iter(|| {
-            black_box(black_box(&call.payload).deserialize_into::<v201::TransactionEventRequest>())
-        })
-    });
-    group.bench_function("bare", |b| {
-        b.iter(|| {
-            let frame: (u8, &str, &str, v201::TransactionEventRequest) =
-                serde_json::from_str(black_box(&text)).expect("valid");
-            black_box(frame)
-        })
-    });
-    group.finish();
+fn bench(c: &mut Criterion) {
+    group::<_, v16::MeterValuesRequest>(
+        c,
+        "v16_meter_values_10_samples",
+        &meter_values_16(),
+        v16::Action::MeterValues,
+    );
+    group::<_, v201::TransactionEventRequest>(
+        c,
+        "v201_transaction_event_10_samples",
+        &transaction_event_201(),
+        v201::Action::TransactionEvent,
+    );
 }
 
 criterion_group!(benches, bench);

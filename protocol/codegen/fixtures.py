@@ -105,7 +105,7 @@ class Schema:
     def fault_occurrence(self, payload):
         """Drops the first required field, at the root or in the first nested object that has one."""
         for path, node, value in self.walk(self.root, payload, ""):
-            required = node.get("required", []) if node.get("type") == "object" else []
+            required = node.get("required", [])
             present = [r for r in required if r in value]
             if present:
                 bad = json.loads(json.dumps(payload))
@@ -115,27 +115,18 @@ class Schema:
         return None
 
     def fault_type(self, payload):
-        for path, node, value in self.walk(self.root, payload, ""):
-            if node.get("type") != "object":
-                continue
-            for prop, sub in node.get("properties", {}).items():
-                if prop not in value:
-                    continue
-                wrong = wrong_type(self.deref(sub))
-                if wrong is not None:
-                    bad = json.loads(json.dumps(payload))
-                    self.locate(bad, path)[prop] = wrong
-                    return bad, join(path, prop)
-        return None
+        return self.replace_first(payload, wrong_type)
 
     def fault_property(self, payload):
+        return self.replace_first(payload, out_of_bounds)
+
+    def replace_first(self, payload, make_bad):
+        """Replaces the first present field (depth-first) for which `make_bad` has a bad value."""
         for path, node, value in self.walk(self.root, payload, ""):
-            if node.get("type") != "object":
-                continue
             for prop, sub in node.get("properties", {}).items():
                 if prop not in value:
                     continue
-                wrong = out_of_bounds(self.deref(sub))
+                wrong = make_bad(self.deref(sub))
                 if wrong is not None:
                     bad = json.loads(json.dumps(payload))
                     self.locate(bad, path)[prop] = wrong

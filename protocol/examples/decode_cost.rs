@@ -11,7 +11,7 @@
 #[path = "../benches/support/samples.rs"]
 mod samples;
 
-use protocol::{Frame, Role, SchemaRegistry, decode_call, v16, v201};
+use protocol::{SchemaRegistry, v16, v201};
 use std::hint::black_box;
 
 #[global_allocator]
@@ -33,28 +33,21 @@ fn main() {
     for _ in 0..count {
         match (version, path) {
             (Some("v16"), Some("pipeline")) => {
-                let Ok(Frame::Call(call)) = Frame::parse(black_box(&text)) else {
-                    panic!()
-                };
-                black_box(decode_call::<v16::Action>(registry, Role::Csms, &call).unwrap());
+                black_box(samples::pipeline::<v16::Action>(registry, black_box(&text)));
             }
             (Some("v16"), Some("bare")) => {
-                black_box(
-                    serde_json::from_str::<(u8, &str, &str, v16::MeterValuesRequest)>(&text)
-                        .unwrap(),
-                );
+                black_box(samples::bare::<v16::MeterValuesRequest>(black_box(&text)));
             }
             (Some("v201"), Some("pipeline")) => {
-                let Ok(Frame::Call(call)) = Frame::parse(black_box(&text)) else {
-                    panic!()
-                };
-                black_box(decode_call::<v201::Action>(registry, Role::Csms, &call).unwrap());
+                black_box(samples::pipeline::<v201::Action>(
+                    registry,
+                    black_box(&text),
+                ));
             }
             (Some("v201"), Some("bare")) => {
-                black_box(
-                    serde_json::from_str::<(u8, &str, &str, v201::TransactionEventRequest)>(&text)
-                        .unwrap(),
-                );
+                black_box(samples::bare::<v201::TransactionEventRequest>(black_box(
+                    &text,
+                )));
             }
             // The fixed cost of the program (schema compilation, start-up), to subtract.
             (_, Some("none")) => {}

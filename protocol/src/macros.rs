@@ -163,6 +163,15 @@ macro_rules! actions {
             }
         }
 
+        /// Writes the payload alone (the action travels in the frame, not in the payload).
+        impl ::serde::Serialize for Request {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Request::$action(p) => ::serde::Serialize::serialize(p, serializer),)+
+                }
+            }
+        }
+
         impl $crate::Payload for Request {
             type Action = Action;
 
@@ -183,10 +192,13 @@ macro_rules! actions {
                     $(Request::$action(p) => ::serde_json::to_value(p),)+
                 }
             }
+        }
 
-            fn serialize_payload<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// Writes the payload alone (the action travels in the frame, not in the payload).
+        impl ::serde::Serialize for Response {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
-                    $(Request::$action(p) => ::serde::Serialize::serialize(p, serializer),)+
+                    $(Response::$action(p) => ::serde::Serialize::serialize(p, serializer),)+
                 }
             }
         }
@@ -209,12 +221,6 @@ macro_rules! actions {
             fn to_value(&self) -> Result<::serde_json::Value, ::serde_json::Error> {
                 match self {
                     $(Response::$action(p) => ::serde_json::to_value(p),)+
-                }
-            }
-
-            fn serialize_payload<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    $(Response::$action(p) => ::serde::Serialize::serialize(p, serializer),)+
                 }
             }
         }

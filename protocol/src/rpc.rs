@@ -76,7 +76,7 @@ pub trait ActionSet: Copy + Eq + Hash + Ord + Debug + Display + Send + Sync + 's
 }
 
 /// A version's `Request` or `Response` enum: one variant per action.
-pub trait Payload: Sized + Debug + Clone + PartialEq + Send + 'static {
+pub trait Payload: Serialize + Sized + Debug + Clone + PartialEq + Send + 'static {
     /// The version's actions.
     type Action: ActionSet;
 
@@ -86,8 +86,6 @@ pub trait Payload: Sized + Debug + Clone + PartialEq + Send + 'static {
     fn from_node(action: Self::Action, payload: &Node<'_>) -> Result<Self, serde_json::Error>;
     /// The payload as a JSON value.
     fn to_value(&self) -> Result<Value, serde_json::Error>;
-    /// Serialises the payload (without the enum's variant) into `serializer`.
-    fn serialize_payload<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
 }
 
 /// A request type and what answers it, e.g. `v16::ResetRequest` → `v16::ResetResponse`.

@@ -439,3 +439,18 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_typed_request_is_written_as_its_payload_alone() {
+    let request = v16::Request::from(v16::ResetRequest {
+        r#type: v16::ResetType::Soft,
+    });
+    let text = Outgoing::Call {
+        id: "7",
+        action: "Reset",
+        payload: &request,
+    }
+    .to_text()
+    .unwrap();
+    assert_eq!(text, r#"[2,"7","Reset",{"type":"Soft"}]"#);
+}

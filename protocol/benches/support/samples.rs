@@ -57,3 +57,19 @@ pub(crate) fn transaction_event_201() -> String {
         r#"[2,"a3f1c2d4-5e6f-4a1b-9c8d-7e6f5a4b3c2d","TransactionEvent",{{"eventType":"Updated","timestamp":"2026-11-25T10:15:30.123Z","triggerReason":"MeterValuePeriodic","seqNo":17,"transactionInfo":{{"transactionId":"TX-2026-000004711","chargingState":"Charging"}},"evse":{{"id":1,"connectorId":1}},"meterValue":[{{"timestamp":"2026-11-25T10:15:30.123Z","sampledValue":[{values}]}}]}}]"#
     )
 }
+
+/// The whole pipeline: parse, schema check, typed request.
+pub(crate) fn pipeline<A: protocol::ActionSet>(
+    registry: &protocol::SchemaRegistry,
+    text: &str,
+) -> A::Request {
+    let Ok(protocol::Frame::Call(call)) = protocol::Frame::parse(text) else {
+        panic!("not a CALL")
+    };
+    protocol::decode_call::<A>(registry, protocol::Role::Csms, &call).expect("a valid frame")
+}
+
+/// The floor: serde_json straight from the text into the same struct, no checks.
+pub(crate) fn bare<T: serde::de::DeserializeOwned>(text: &str) -> (u8, &str, &str, T) {
+    serde_json::from_str(text).expect("a valid frame")
+}
