@@ -1,1 +1,12 @@
-//! csms: an OCPP 1.6J / 2.0.1 central system with a charging business behind it. The server (hub, API, storage) arrives with the charger hub; today the crate holds the workspace together.
+//! csms: an OCPP 1.6J / 2.0.1 central system with a charging business behind it.
+//!
+//! charger ─WebSocket─▶ `hub` (upgrade, session per connection) ─▶ `protocol` (frame, schema,
+//! typed message) ─▶ `ocpp` (per-version translation) ─▶ `chargers` (business) ─▶ `store`.
+
+pub mod api;
+pub mod chargers;
+pub mod config;
+pub mod hub;
+mod ocpp;
+pub mod startup;
+pub mod store;

@@ -1,1 +1,6 @@
-//! sea-orm entities of csms, one file per table: chargers, connectors, id tags, transactions, meter samples (arrive with the charger hub).
+//! sea-orm entities of csms, one file per table (the tables are made by the `migration` crate).
+
+pub mod charger;
+pub mod charger_event;
+pub mod connector;
+pub mod status_history;

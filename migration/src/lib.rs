@@ -1,1 +1,17 @@
-//! sea-orm migrations of csms, one `mYYYYMMDD_NNNNNN_<verb>_<noun>` module per change, each with `down()` (arrive with the charger hub).
+//! sea-orm migrations of csms, one `mYYYYMMDD_NNNNNN_<verb>_<noun>` module per change, each with
+//! `down()`. Kept apart from `entity` (DESIGN: the two preludes together break `ColumnDef::new`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_chargers;
+
+/// Every migration, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_chargers::Migration)]
+    }
+}

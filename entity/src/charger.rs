@@ -1,0 +1,79 @@
+//! `chargers`: one row per charger, its registration state and what it said at boot.
+
+use sea_orm::entity::prelude::*;
+
+/// A charger.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "chargers")]
+pub struct Model {
+    /// The charger's identity (the last path segment of its WebSocket URL).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// `Registered`, `Pending` or `Disabled` (see [`Registration`]).
+    pub registration: String,
+    /// argon2 PHC string of its HTTP Basic password (security profile 1); none: no password.
+    pub password_hash: Option<String>,
+    /// The OCPP version of its last connection (`1.6`, `2.0.1`).
+    pub ocpp_version: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial_number: Option<String>,
+    pub charge_box_serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    pub iccid: Option<String>,
+    pub imsi: Option<String>,
+    pub meter_type: Option<String>,
+    pub meter_serial_number: Option<String>,
+    /// 2.0.1's boot reason (`PowerUp`, `FirmwareUpdate`…).
+    pub boot_reason: Option<String>,
+    pub last_boot_at: Option<DateTimeUtc>,
+    /// Flushed from memory every few seconds, not on every frame.
+    pub last_seen_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::connector::Entity")]
+    Connector,
+}
+
+impl Related<super::connector::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Connector.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// A charger's registration state, as stored in `registration`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Registration {
+    /// Known and enabled: BootNotification is Accepted.
+    Registered,
+    /// Created by auto-registration or awaiting the operator: BootNotification is Pending.
+    Pending,
+    /// Disabled by the operator: BootNotification is Rejected.
+    Disabled,
+}
+
+impl Registration {
+    /// The stored spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Registration::Registered => "Registered",
+            Registration::Pending => "Pending",
+            Registration::Disabled => "Disabled",
+        }
+    }
+
+    /// Reads the stored spelling; an unknown one counts as disabled (fail closed).
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "Registered" => Registration::Registered,
+            "Pending" => Registration::Pending,
+            _ => Registration::Disabled,
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! `connectors`: the current status of each connector (1.6: evse 0, connector = connectorId;
+//! 2.0.1: the EVSE and the connector within it).
+
+use sea_orm::entity::prelude::*;
+
+/// A connector's current status.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "connectors")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub charger_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub evse_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub connector_id: i32,
+    /// The status as the charger spells it (`Available`, `Charging`, `Occupied`…).
+    pub status: String,
+    /// 1.6's error code (`NoError`, `GroundFailure`…).
+    pub error_code: Option<String>,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    /// When the charger says the status began.
+    pub status_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::charger::Entity",
+        from = "Column::ChargerId",
+        to = "super::charger::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Charger,
+}
+
+impl Related<super::charger::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Charger.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

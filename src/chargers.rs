@@ -1,0 +1,84 @@
+//! Chargers as the business sees them, whatever OCPP version they speak: registration and the
+//! boot decision, connector status, and reported events.
+
+use crate::config::ChargerSettings;
+use crate::store::{BootRecord, NewCharger, StatusRecord, Store, StoreError};
+use chrono::Utc;
+use entity::charger::Registration;
+
+/// The answer to a BootNotification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootDecision {
+    /// Registered: the charger may operate; heartbeat at `interval_s`.
+    Accepted { interval_s: u32 },
+    /// Awaiting the operator: boot again after `interval_s`.
+    Pending { interval_s: u32 },
+    /// Disabled: boot again after `interval_s`.
+    Rejected { interval_s: u32 },
+}
+
+/// The charger service.
+#[derive(Debug, Clone)]
+pub struct Chargers {
+    store: Store,
+    settings: ChargerSettings,
+}
+
+impl Chargers {
+    pub fn new(store: Store, settings: ChargerSettings) -> Self {
+        Chargers { store, settings }
+    }
+
+    /// Whether unknown chargers are created as pending on connect.
+    pub fn auto_register(&self) -> bool {
+        self.settings.auto_register
+    }
+
+    /// Records the boot and decides from the charger's registration, read afresh (the operator
+    /// may have accepted it since it connected).
+    pub async fn boot(&self, id: &str, boot: BootRecord) -> Result<BootDecision, StoreError> {
+        let charger = self
+            .store
+            .charger(id)
+            .await?
+            .ok_or(StoreError::NotFound("charger"))?;
+        self.store.record_boot(id, boot, Utc::now()).await?;
+        let retry = self.settings.boot_retry_interval_s;
+        Ok(match Registration::parse(&charger.registration) {
+            Registration::Registered => BootDecision::Accepted {
+                interval_s: self.settings.heartbeat_interval_s,
+            },
+            Registration::Pending => BootDecision::Pending { interval_s: retry },
+            Registration::Disabled => BootDecision::Rejected { interval_s: retry },
+        })
+    }
+
+    /// Creates a charger that connected unannounced, as pending (auto-registration).
+    pub async fn register_pending(&self, id: &str) -> Result<(), StoreError> {
+        let new = NewCharger {
+            id: id.to_owned(),
+            registration: Registration::Pending,
+            password_hash: None,
+        };
+        match self.store.create_charger(new).await {
+            // Two connections racing to register the same id: one wins, both proceed.
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records a connector's status.
+    pub async fn status(&self, id: &str, report: StatusRecord) -> Result<(), StoreError> {
+        self.store.record_status(id, report).await
+    }
+
+    /// Records an event the charger reported (firmware, diagnostics, security, reports…).
+    pub async fn event(
+        &self,
+        id: &str,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.store.record_event(id, kind, payload).await
+    }
+}

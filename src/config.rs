@@ -1,0 +1,196 @@
+//! Typed settings, layered: the embedded `config/default.toml`, then `config/*.toml`, then
+//! `CSMS__SECTION__KEY` environment variables (and `DATABASE_URL`, `REDIS_URL`). Secrets are
+//! never printed: `Debug` hides them.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Every setting of csms; see `config/default.toml` for what each means.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    pub ocpp: OcppSettings,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub api: ApiSettings,
+    pub chargers: ChargerSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct OcppSettings {
+    pub listen: SocketAddr,
+    pub versions: Vec<String>,
+    pub max_frame_bytes: usize,
+    pub call_timeout_s: u64,
+    pub max_queued_calls: usize,
+    pub idle_timeout_s: u64,
+    pub ping_interval_s: u64,
+    pub max_invalid_frames_per_minute: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: String,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct ApiSettings {
+    pub operator_token: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChargerSettings {
+    pub auto_register: bool,
+    pub heartbeat_interval_s: u32,
+    pub boot_retry_interval_s: u32,
+}
+
+/// Settings that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("settings: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("ocpp.versions: {0:?} is not ocpp1.6 or ocpp2.0.1")]
+    UnknownVersion(String),
+}
+
+impl Settings {
+    /// Reads the layers from `config_dir` (usually `./config`, which need not exist) and the
+    /// process environment.
+    pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Ok(entries) = std::fs::read_dir(config_dir) {
+            let mut files: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "toml") && !p.ends_with("default.toml")
+                })
+                .collect();
+            files.sort();
+            for file in files {
+                figment = figment.merge(Toml::file(file));
+            }
+        }
+        figment = figment
+            .merge(Env::prefixed("CSMS__").split("__").lowercase(true))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(Env::raw().only(&["REDIS_URL"]).map(|_| "redis.url".into()));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        for version in &settings.ocpp.versions {
+            if protocol::OcppVersion::from_subprotocol(version).is_none() {
+                return Err(ConfigError::UnknownVersion(version.clone()));
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The embedded defaults alone (tests start from these and change what they need).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+}
+
+impl OcppSettings {
+    /// The offered versions, most preferred first.
+    pub fn preference(&self) -> Vec<protocol::OcppVersion> {
+        self.versions
+            .iter()
+            .filter_map(|v| protocol::OcppVersion::from_subprotocol(v))
+            .collect()
+    }
+
+    pub fn call_timeout(&self) -> Duration {
+        Duration::from_secs(self.call_timeout_s)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_s)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval_s.max(1))
+    }
+}
+
+fn redact(secret: &str) -> &'static str {
+    if secret.is_empty() {
+        "(unset)"
+    } else {
+        "(set)"
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a password: show the scheme only.
+        let scheme = self.url.split(':').next().unwrap_or_default();
+        f.debug_struct("DatabaseSettings")
+            .field("url", &format!("{scheme}:…"))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &redact(&self.url))
+            .finish()
+    }
+}
+
+impl fmt::Debug for ApiSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiSettings")
+            .field("operator_token", &redact(&self.operator_token))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_parse() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.ocpp.listen.port(), 9000);
+        assert_eq!(s.http.listen.port(), 8080);
+        assert!(!s.chargers.auto_register);
+        assert_eq!(s.ocpp.preference().len(), 2);
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let mut s = Settings::defaults().unwrap();
+        s.api.operator_token = "hunter2".into();
+        s.database.url = "postgres://csms:hunter2@db/csms".into();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+}

@@ -1,0 +1,130 @@
+//! The WebSocket upgrade (OCPP-J §3): the charger id is the percent-decoded last path segment;
+//! an unknown charger is refused with 404 before upgrading (unless auto-registration is on); a
+//! charger with a password must give it by HTTP Basic auth (security profile 1) or get 401; the
+//! subprotocol is the server's preferred one among those offered.
+
+use super::{Hub, session};
+use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use entity::charger::Registration;
+use protocol::OcppVersion;
+
+/// The longest charger identity (OCPP 2.0.1 identifierString[48]; 1.6 allows no more in practice).
+const MAX_ID_LEN: usize = 48;
+
+/// Per-connection WebSocket buffers: tungstenite's 128 KiB default costs ~138 KB per idle
+/// connection (DESIGN pitfalls); 4 KiB holds a typical frame.
+const BUFFER_BYTES: usize = 4096;
+
+/// The charger listener's routes.
+pub fn router(hub: Hub) -> Router {
+    Router::new()
+        .route("/ocpp/{charger_id}", get(upgrade))
+        .with_state(hub)
+}
+
+async fn upgrade(
+    State(hub): State<Hub>,
+    Path(charger_id): Path<String>,
+    headers: HeaderMap,
+    mut ws: WebSocketUpgrade,
+) -> Response {
+    if charger_id.is_empty() || charger_id.chars().count() > MAX_ID_LEN || charger_id.contains(':')
+    {
+        return (StatusCode::BAD_REQUEST, "invalid charger identity").into_response();
+    }
+    let registration = match hub.inner.store.charger(&charger_id).await {
+        Ok(Some(charger)) => {
+            if let Some(hash) = charger.password_hash
+                && !authorized(&charger_id, &hash, &headers).await
+            {
+                tracing::info!(charger = %charger_id, "refused: wrong or missing Basic credentials");
+                return unauthorized();
+            }
+            Registration::parse(&charger.registration)
+        }
+        Ok(None) if hub.inner.chargers.auto_register() => {
+            if let Err(e) = hub.inner.chargers.register_pending(&charger_id).await {
+                tracing::error!(charger = %charger_id, error = %e, "auto-registration failed");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            tracing::info!(charger = %charger_id, "auto-registered as pending");
+            Registration::Pending
+        }
+        Ok(None) => {
+            tracing::info!(charger = %charger_id, "refused: unknown charger");
+            return (StatusCode::NOT_FOUND, "unknown charger").into_response();
+        }
+        Err(e) => {
+            tracing::error!(charger = %charger_id, error = %e, "charger lookup failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+
+    let offered: Vec<String> = ws
+        .requested_protocols()
+        .filter_map(|p| p.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let version = OcppVersion::negotiate(offered.iter().map(String::as_str), &hub.inner.preference);
+    if let Some(version) = version {
+        ws.set_selected_protocol(HeaderValue::from_static(version.subprotocol()));
+    }
+    let max_frame = hub.inner.settings.max_frame_bytes;
+    let sessions = hub.inner.sessions.clone();
+    ws.read_buffer_size(BUFFER_BYTES)
+        .write_buffer_size(BUFFER_BYTES)
+        .max_message_size(max_frame)
+        .max_frame_size(max_frame)
+        .on_upgrade(move |socket| {
+            sessions.track_future(session::run(socket, hub, charger_id, version, registration))
+        })
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Basic realm=\"csms\"")],
+        "unauthorized",
+    )
+        .into_response()
+}
+
+/// Whether the request carries `Basic <charger_id>:<password>` matching the stored hash.
+async fn authorized(charger_id: &str, hash: &str, headers: &HeaderMap) -> bool {
+    let Some(credentials) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b64| STANDARD.decode(b64.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+    else {
+        return false;
+    };
+    let Some((user, password)) = credentials.split_once(':') else {
+        return false;
+    };
+    if user != charger_id {
+        return false;
+    }
+    // argon2 takes tens of milliseconds on purpose: keep it off the async workers.
+    let (hash, password) = (hash.to_owned(), password.to_owned());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}

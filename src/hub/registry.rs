@@ -1,0 +1,49 @@
+//! Which connection holds each charger: charger id → the handle of its session. A second
+//! connection for the same id replaces the first; a dying old session never evicts its
+//! replacement (removal checks the connection number).
+
+use super::handle::SessionHandle;
+use dashmap::DashMap;
+use std::sync::Arc;
+
+/// The connected chargers.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    sessions: Arc<DashMap<String, SessionHandle>>,
+}
+
+impl Registry {
+    /// Makes `handle` the charger's session, returning the one it replaces (to be closed).
+    pub(crate) fn insert(&self, charger_id: &str, handle: SessionHandle) -> Option<SessionHandle> {
+        self.sessions.insert(charger_id.to_owned(), handle)
+    }
+
+    /// Removes the charger's session if it is still connection `connection`.
+    pub(crate) fn remove(&self, charger_id: &str, connection: u64) {
+        self.sessions
+            .remove_if(charger_id, |_, handle| handle.connection() == connection);
+    }
+
+    /// The session of a connected charger.
+    pub fn get(&self, charger_id: &str) -> Option<SessionHandle> {
+        // Cloned out: no guard is held past this line (never across an await).
+        self.sessions
+            .get(charger_id)
+            .map(|entry| entry.value().clone())
+    }
+
+    /// Whether the charger is connected.
+    pub fn is_connected(&self, charger_id: &str) -> bool {
+        self.sessions.contains_key(charger_id)
+    }
+
+    /// How many chargers are connected.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no charger is connected.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+}

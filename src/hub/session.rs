@@ -1,0 +1,266 @@
+//! One task per charger connection: it owns the socket, answers the charger's calls in order,
+//! carries out commands from its handle, pings, and closes an idle, misbehaving, replaced or
+//! shut-down connection. One timer (the next ping or the idle deadline, whichever is first).
+
+use super::Hub;
+use super::handle::{Command, SessionHandle};
+use crate::ocpp::{self, ChargerContext, Refusal};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use entity::charger::Registration;
+use protocol::frame::Outgoing;
+use protocol::{Frame, FrameError, OcppVersion};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+/// Why a session ended (logged once, where it ends).
+#[derive(Debug)]
+enum End {
+    ClosedByCharger,
+    Replaced,
+    Shutdown,
+    Idle,
+    TooManyInvalidFrames,
+    FrameTooLarge,
+    Socket(axum::Error),
+}
+
+pub(super) async fn run(
+    mut socket: WebSocket,
+    hub: Hub,
+    charger_id: String,
+    version: Option<OcppVersion>,
+    registration: Registration,
+) {
+    let Some(version) = version else {
+        // OCPP-J: no common subprotocol → complete the handshake without one, then close.
+        tracing::info!(charger = %charger_id, "closed: no common OCPP subprotocol");
+        let _ = socket
+            .send(close(
+                close_code::PROTOCOL,
+                "no supported OCPP subprotocol offered",
+            ))
+            .await;
+        return;
+    };
+    let connection = hub.next_connection();
+    let (tx, commands) = mpsc::channel(hub.inner.settings.max_queued_calls.max(1));
+    if let Some(previous) = hub
+        .registry()
+        .insert(&charger_id, SessionHandle::new(connection, version, tx))
+    {
+        previous.replaced();
+    }
+    tracing::info!(charger = %charger_id, %version, connection, "connected");
+
+    let ctx = ChargerContext::new(charger_id.clone(), hub.inner.chargers.clone(), registration);
+    let mut session = Session {
+        hub: hub.clone(),
+        socket,
+        version,
+        ctx,
+        commands,
+        out: Vec::with_capacity(512),
+    };
+    let end = session.run().await;
+    hub.registry().remove(&charger_id, connection);
+    match &end {
+        End::Socket(e) => {
+            tracing::info!(charger = %charger_id, connection, error = %e, "disconnected")
+        }
+        other => tracing::info!(charger = %charger_id, connection, reason = ?other, "disconnected"),
+    }
+}
+
+struct Session {
+    hub: Hub,
+    socket: WebSocket,
+    version: OcppVersion,
+    ctx: ChargerContext,
+    commands: mpsc::Receiver<Command>,
+    /// Reused for every outgoing frame.
+    out: Vec<u8>,
+}
+
+impl Session {
+    async fn run(&mut self) -> End {
+        let settings = &self.hub.inner.settings;
+        let (idle_after, ping_every) = (settings.idle_timeout(), settings.ping_interval());
+        let max_invalid = settings.max_invalid_frames_per_minute;
+        let shutdown = self.hub.inner.shutdown.clone();
+        let mut last_frame = Instant::now();
+        let mut next_ping = last_frame + ping_every;
+        let mut invalid = InvalidFrames::default();
+
+        loop {
+            let deadline = next_ping.min(last_frame + idle_after);
+            tokio::select! {
+                _ = shutdown.cancelled() => {
+                    return self.close(close_code::AWAY, "server shutting down", End::Shutdown).await;
+                }
+                command = self.commands.recv() => match command {
+                    Some(Command::Replaced) => {
+                        return self.close(close_code::POLICY, "replaced by a new connection", End::Replaced).await;
+                    }
+                    // Every handle is gone: only possible once the registry dropped this one.
+                    None => return self.close(close_code::AWAY, "session ended", End::Replaced).await,
+                },
+                _ = sleep_until(deadline) => {
+                    let now = Instant::now();
+                    if now >= last_frame + idle_after {
+                        return self.close(close_code::AWAY, "idle", End::Idle).await;
+                    }
+                    next_ping = now + ping_every;
+                    if let Err(e) = self.socket.send(Message::Ping(Default::default())).await {
+                        return End::Socket(e);
+                    }
+                }
+                message = self.socket.recv() => {
+                    // Any frame, ping or pong counts as liveness.
+                    last_frame = Instant::now();
+                    let text = match message {
+                        None => return End::ClosedByCharger,
+                        Some(Ok(Message::Text(text))) => text,
+                        Some(Ok(Message::Binary(_))) => {
+                            // OCPP-J sends text only.
+                            if invalid.record(max_invalid) {
+                                return self.close(close_code::POLICY, "too many invalid frames", End::TooManyInvalidFrames).await;
+                            }
+                            self.reply_to_fault(&FrameError::NotUtf8).await;
+                            continue;
+                        }
+                        Some(Ok(Message::Close(_))) => return End::ClosedByCharger,
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Err(e)) => {
+                            if is_capacity_error(&e) {
+                                return self.close(close_code::SIZE, "frame too large", End::FrameTooLarge).await;
+                            }
+                            return End::Socket(e);
+                        }
+                    };
+                    let valid = self.on_text(text.as_str()).await;
+                    if let Err(e) = valid {
+                        if let Err(e) = e {
+                            return End::Socket(e);
+                        }
+                        if invalid.record(max_invalid) {
+                            return self.close(close_code::POLICY, "too many invalid frames", End::TooManyInvalidFrames).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one text frame. `Err(Ok(()))`: the frame was invalid (and answered as the spec
+    /// says); `Err(Err(_))`: the socket failed.
+    async fn on_text(&mut self, text: &str) -> Result<(), Result<(), axum::Error>> {
+        let frame = match Frame::parse(text) {
+            Ok(frame) => frame,
+            Err(fault) => {
+                tracing::debug!(charger = %self.ctx.id(), %fault, "invalid frame");
+                self.reply_to_fault(&fault).await;
+                return Err(Ok(()));
+            }
+        };
+        match frame {
+            Frame::Call(call) => {
+                let result = ocpp::handle_call(&mut self.ctx, self.version, &call).await;
+                self.out.clear();
+                let written = match &result {
+                    Ok(response) => Outgoing::CallResult {
+                        id: call.id.as_str(),
+                        payload: response,
+                    }
+                    .write_to(&mut self.out),
+                    Err(refusal) => {
+                        let error = refusal.error().to_call_error(call.id.clone(), self.version);
+                        Frame::CallError(error).write_to(&mut self.out);
+                        Ok(())
+                    }
+                };
+                if let Err(e) = written {
+                    tracing::error!(charger = %self.ctx.id(), error = %e, "response not serialisable");
+                }
+                self.send_out().await.map_err(Err)?;
+                match result {
+                    Err(Refusal::Invalid(_)) => Err(Ok(())),
+                    _ => Ok(()),
+                }
+            }
+            // No CSMS-initiated call is outstanding yet on this connection: nothing awaits these.
+            Frame::CallResult(result) => {
+                tracing::debug!(charger = %self.ctx.id(), id = %result.id, "unexpected CALLRESULT");
+                Ok(())
+            }
+            Frame::CallError(error) => {
+                tracing::debug!(charger = %self.ctx.id(), id = %error.id, code = %error.code, "unexpected CALLERROR");
+                Ok(())
+            }
+        }
+    }
+
+    async fn reply_to_fault(&mut self, fault: &FrameError) {
+        if let Some(reply) = fault.reply(self.version) {
+            self.out.clear();
+            Frame::CallError(reply).write_to(&mut self.out);
+            let _ = self.send_out().await;
+        }
+    }
+
+    async fn send_out(&mut self) -> Result<(), axum::Error> {
+        // serde_json writes UTF-8 only.
+        let text = String::from_utf8(std::mem::take(&mut self.out)).unwrap_or_default();
+        let sent = self.socket.send(Message::Text(text.into())).await;
+        self.out = Vec::with_capacity(512);
+        sent
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str, end: End) -> End {
+        let _ = self.socket.send(close(code, reason)).await;
+        end
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+/// Whether the socket failed on a message over `max_message_size`. axum wraps its own
+/// tungstenite (0.29, not the workspace's 0.30), so the error is recognised by tungstenite's
+/// `Capacity` message rather than by downcasting to a type this crate cannot name.
+fn is_capacity_error(error: &axum::Error) -> bool {
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = cause {
+        if e.to_string().starts_with("Space limit exceeded") {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Invalid frames in the current minute.
+#[derive(Default)]
+struct InvalidFrames {
+    window_start: Option<Instant>,
+    count: u32,
+}
+
+impl InvalidFrames {
+    /// Counts one; true when the budget for the minute is exceeded.
+    fn record(&mut self, budget: u32) -> bool {
+        let now = Instant::now();
+        match self.window_start {
+            Some(start) if now.duration_since(start) < Duration::from_secs(60) => self.count += 1,
+            _ => {
+                self.window_start = Some(now);
+                self.count = 1;
+            }
+        }
+        self.count > budget
+    }
+}

@@ -1,0 +1,82 @@
+//! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use csms::config::Settings;
+use csms::startup::Application;
+use std::path::PathBuf;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(version, about = "OCPP 1.6J / 2.0.1 central system")]
+struct Cli {
+    /// Folder of extra settings files (*.toml, read after the built-in defaults).
+    #[arg(long, default_value = "config")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: the charger listener and the HTTP API.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(&cli.config).context("reading settings")?;
+    match cli.command {
+        Command::Migrate => {
+            let store = csms::store::Store::connect(&settings.database)
+                .await
+                .context("connecting to the database")?;
+            store.migrate().await.context("migrating")?;
+            tracing::info!("migrations applied");
+        }
+        Command::Serve => {
+            let app = Application::build(settings).await.context("starting")?;
+            let stop = app.shutdown_token();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("stopping: closing charger sessions");
+                stop.cancel();
+            });
+            app.run_until_stopped().await.context("serving")?;
+        }
+    }
+    Ok(())
+}
+
+/// SIGTERM or ctrl-c.
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

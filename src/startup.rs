@@ -1,0 +1,133 @@
+//! Building the application: connect and migrate the database, bind both listeners (port 0
+//! works; the bound addresses are reported), and run until told to stop, then drain.
+
+use crate::api::{self, ApiState};
+use crate::chargers::Chargers;
+use crate::config::Settings;
+use crate::hub::{self, Hub};
+use crate::store::{Store, StoreError};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Why the application could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A built application, listening, not yet serving.
+#[derive(Debug)]
+pub struct Application {
+    ocpp: TcpListener,
+    http: TcpListener,
+    ocpp_addr: SocketAddr,
+    http_addr: SocketAddr,
+    hub: Hub,
+    store: Store,
+    shutdown: CancellationToken,
+    sessions: TaskTracker,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds both listeners.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let store = Store::connect(&settings.database).await?;
+        store.migrate().await?;
+        let ocpp = bind(settings.ocpp.listen).await?;
+        let http = bind(settings.http.listen).await?;
+        let ocpp_addr = ocpp.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.ocpp.listen,
+            source,
+        })?;
+        let http_addr = http.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.http.listen,
+            source,
+        })?;
+        let shutdown = CancellationToken::new();
+        let sessions = TaskTracker::new();
+        let chargers = Chargers::new(store.clone(), settings.chargers.clone());
+        let hub = Hub::new(
+            settings.ocpp.clone(),
+            store.clone(),
+            chargers,
+            shutdown.clone(),
+            sessions.clone(),
+        );
+        Ok(Application {
+            ocpp,
+            http,
+            ocpp_addr,
+            http_addr,
+            hub,
+            store,
+            shutdown,
+            sessions,
+        })
+    }
+
+    /// Where chargers connect (`ws://<addr>/ocpp/{id}`).
+    pub fn ocpp_addr(&self) -> SocketAddr {
+        self.ocpp_addr
+    }
+
+    /// Where the HTTP API listens.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// The charger hub (tests look at its registry).
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A token that stops the application when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled, then closes every charger session with a
+    /// WebSocket Close, waits for them (and their in-flight writes) to finish, and closes the
+    /// database pool.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let stop = self.shutdown.clone();
+        let ocpp = axum::serve(self.ocpp, hub::router(self.hub.clone()))
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let http = axum::serve(
+            self.http,
+            api::router(ApiState {
+                store: self.store.clone(),
+            }),
+        )
+        .with_graceful_shutdown(stop.clone().cancelled_owned());
+        tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
+        let served = tokio::try_join!(ocpp.into_future(), http.into_future());
+        // axum's graceful shutdown does not wait for upgraded connections: the sessions are
+        // tracked here, and each closes its socket when the token is cancelled.
+        stop.cancel();
+        self.sessions.close();
+        self.sessions.wait().await;
+        self.store.close().await?;
+        served.map(|_| ()).map_err(StartupError::Serve)
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}

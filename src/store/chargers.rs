@@ -1,0 +1,226 @@
+//! Queries of chargers, their connectors, status history and reported events.
+
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use entity::charger::Registration;
+use entity::{charger, charger_event, connector, status_history};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+
+/// A charger to create.
+#[derive(Debug, Clone)]
+pub struct NewCharger {
+    pub id: String,
+    pub registration: Registration,
+    /// An argon2 PHC string, or none for no Basic auth.
+    pub password_hash: Option<String>,
+}
+
+/// What a charger said at boot, version-neutral.
+#[derive(Debug, Clone, Default)]
+pub struct BootRecord {
+    pub ocpp_version: String,
+    pub vendor: String,
+    pub model: String,
+    pub serial_number: Option<String>,
+    pub charge_box_serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    pub iccid: Option<String>,
+    pub imsi: Option<String>,
+    pub meter_type: Option<String>,
+    pub meter_serial_number: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A connector status report, version-neutral.
+#[derive(Debug, Clone)]
+pub struct StatusRecord {
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// The charger called `id`.
+    pub async fn charger(&self, id: &str) -> Result<Option<charger::Model>, StoreError> {
+        Ok(charger::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// Every charger, by id.
+    pub async fn chargers(&self) -> Result<Vec<charger::Model>, StoreError> {
+        Ok(charger::Entity::find()
+            .order_by_asc(charger::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Creates a charger; `Conflict` when the id is taken.
+    pub async fn create_charger(&self, new: NewCharger) -> Result<charger::Model, StoreError> {
+        let now = Utc::now();
+        let row = charger::ActiveModel {
+            id: Set(new.id),
+            registration: Set(new.registration.as_str().to_owned()),
+            password_hash: Set(new.password_hash),
+            ocpp_version: Set(None),
+            vendor: Set(None),
+            model: Set(None),
+            serial_number: Set(None),
+            charge_box_serial_number: Set(None),
+            firmware_version: Set(None),
+            iccid: Set(None),
+            imsi: Set(None),
+            meter_type: Set(None),
+            meter_serial_number: Set(None),
+            boot_reason: Set(None),
+            last_boot_at: Set(None),
+            last_seen_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let inserted = charger::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(charger::Column::Id)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_with_returning(self.db())
+            .await;
+        match inserted {
+            Ok(model) => Ok(model),
+            Err(sea_orm::DbErr::RecordNotInserted) => Err(StoreError::Conflict("charger")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores what the charger said at boot.
+    pub async fn record_boot(
+        &self,
+        id: &str,
+        boot: BootRecord,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let row = charger::ActiveModel {
+            id: Set(id.to_owned()),
+            ocpp_version: Set(Some(boot.ocpp_version)),
+            vendor: Set(Some(boot.vendor)),
+            model: Set(Some(boot.model)),
+            serial_number: Set(boot.serial_number),
+            charge_box_serial_number: Set(boot.charge_box_serial_number),
+            firmware_version: Set(boot.firmware_version),
+            iccid: Set(boot.iccid),
+            imsi: Set(boot.imsi),
+            meter_type: Set(boot.meter_type),
+            meter_serial_number: Set(boot.meter_serial_number),
+            boot_reason: Set(boot.reason),
+            last_boot_at: Set(Some(at)),
+            last_seen_at: Set(Some(at)),
+            updated_at: Set(at),
+            ..Default::default()
+        };
+        let updated = charger::Entity::update_many()
+            .set(row)
+            .filter(charger::Column::Id.eq(id))
+            .exec(self.db())
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(StoreError::NotFound("charger"));
+        }
+        Ok(())
+    }
+
+    /// Stores a connector's status as its current state and in its history, in one transaction.
+    pub async fn record_status(
+        &self,
+        charger_id: &str,
+        report: StatusRecord,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let txn = self.db().begin().await?;
+        let current = connector::ActiveModel {
+            charger_id: Set(charger_id.to_owned()),
+            evse_id: Set(report.evse_id),
+            connector_id: Set(report.connector_id),
+            status: Set(report.status.clone()),
+            error_code: Set(report.error_code.clone()),
+            info: Set(report.info.clone()),
+            vendor_id: Set(report.vendor_id.clone()),
+            vendor_error_code: Set(report.vendor_error_code.clone()),
+            status_at: Set(report.at),
+            updated_at: Set(now),
+        };
+        connector::Entity::insert(current)
+            .on_conflict(
+                OnConflict::columns([
+                    connector::Column::ChargerId,
+                    connector::Column::EvseId,
+                    connector::Column::ConnectorId,
+                ])
+                .update_columns([
+                    connector::Column::Status,
+                    connector::Column::ErrorCode,
+                    connector::Column::Info,
+                    connector::Column::VendorId,
+                    connector::Column::VendorErrorCode,
+                    connector::Column::StatusAt,
+                    connector::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        let history = status_history::ActiveModel {
+            charger_id: Set(charger_id.to_owned()),
+            evse_id: Set(report.evse_id),
+            connector_id: Set(report.connector_id),
+            status: Set(report.status),
+            error_code: Set(report.error_code),
+            info: Set(report.info),
+            vendor_error_code: Set(report.vendor_error_code),
+            status_at: Set(report.at),
+            received_at: Set(now),
+            ..Default::default()
+        };
+        status_history::Entity::insert(history)
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The current status of every connector of a charger.
+    pub async fn connectors(&self, charger_id: &str) -> Result<Vec<connector::Model>, StoreError> {
+        Ok(connector::Entity::find()
+            .filter(connector::Column::ChargerId.eq(charger_id))
+            .order_by_asc(connector::Column::EvseId)
+            .order_by_asc(connector::Column::ConnectorId)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Stores an event a charger reported, as it sent it.
+    pub async fn record_event(
+        &self,
+        charger_id: &str,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let row = charger_event::ActiveModel {
+            charger_id: Set(charger_id.to_owned()),
+            kind: Set(kind.to_owned()),
+            payload: Set(payload),
+            received_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        charger_event::Entity::insert(row)
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(())
+    }
+}
