@@ -82,3 +82,12 @@ impl Chargers {
         self.store.record_event(id, kind, payload).await
     }
 }
+
+/// A password hashed for storage (argon2id, PHC string, random salt).
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}

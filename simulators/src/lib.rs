@@ -1,1 +1,7 @@
-//! The charger simulator: `SimCharger`, fleets and scenarios for OCPP 1.6J and 2.0.1, the client of every integration test and the load generator (arrives with the charger hub).
+//! The charger simulator: `SimCharger` speaks OCPP 1.6J or 2.0.1 to a CSMS over a real
+//! WebSocket. It is the client of every integration test (and, with fleets and scenarios, the
+//! load generator).
+
+mod charger;
+
+pub use charger::{Connect, SimCharger, SimError};

@@ -1,5 +1,9 @@
-//! The integration tests of csms, one binary: one module per feature.
+//! The integration tests of csms, one binary: the real server on port 0 with a database of its
+//! own, driven by the simulator over real sockets; one module per feature.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
+mod chargers;
+mod health;
+mod helpers;
 mod schemas;

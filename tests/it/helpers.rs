@@ -1,0 +1,154 @@
+//! Starting the real server for a test: port 0 for both listeners, a database of its own
+//! (a fresh SQLite file, or a fresh PostgreSQL database when `DATABASE_URL` names one).
+
+use csms::config::Settings;
+use csms::startup::Application;
+use csms::store::{NewCharger, Store};
+use entity::charger::Registration;
+use sea_orm::{ConnectionTrait, Database};
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A running server.
+pub(crate) struct TestApp {
+    pub(crate) ws_url: String,
+    pub(crate) http_addr: std::net::SocketAddr,
+    pub(crate) store: Store,
+    pub(crate) app_hub: csms::hub::Hub,
+    stop: CancellationToken,
+    server: JoinHandle<()>,
+    database: TestDatabase,
+}
+
+/// Where the test's database lives, to be removed when the test stops.
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A database URL of the test's own: a new PostgreSQL database when `DATABASE_URL` is a
+/// postgres URL, else a SQLite file in a temporary folder.
+async fn fresh_database() -> (String, TestDatabase) {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let name = format!(
+                "csms_test_{}_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed),
+                chrono::Utc::now().timestamp_micros()
+            );
+            let admin = Database::connect(&url)
+                .await
+                .expect("DATABASE_URL: PostgreSQL is not reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("creating the test database");
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+            (
+                format!("{base}/{name}"),
+                TestDatabase::Postgres {
+                    admin_url: url.clone(),
+                    name,
+                },
+            )
+        }
+        _ => {
+            if std::env::var("CSMS_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+                && std::env::var("DATABASE_URL").is_ok_and(|u| !u.starts_with("sqlite"))
+            {
+                panic!("CSMS_REQUIRE_SERVICES=1 but DATABASE_URL is neither postgres nor sqlite");
+            }
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("csms.db").display());
+            (url, TestDatabase::Sqlite(dir))
+        }
+    }
+}
+
+/// The default settings on port 0 with a fresh database; `change` adjusts them.
+pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, database) = fresh_database().await;
+    let mut settings = Settings::defaults().expect("defaults");
+    settings.ocpp.listen = "127.0.0.1:0".parse().expect("address");
+    settings.http.listen = "127.0.0.1:0".parse().expect("address");
+    settings.database.url = url;
+    settings.database.max_connections = 4;
+    change(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("the application starts");
+    let ws_url = format!("ws://{}", app.ocpp_addr());
+    let http_addr = app.http_addr();
+    let store = app.store().clone();
+    let app_hub = app.hub().clone();
+    let stop = app.shutdown_token();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped().await.expect("the server runs");
+    });
+    TestApp {
+        ws_url,
+        http_addr,
+        store,
+        app_hub,
+        stop,
+        server,
+        database,
+    }
+}
+
+pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+impl TestApp {
+    /// Registers an accepted charger, with a Basic auth password if given.
+    pub(crate) async fn register(&self, id: &str, password: Option<&str>) {
+        let password_hash = password.map(|p| csms::chargers::hash_password(p).expect("hashing"));
+        self.store
+            .create_charger(NewCharger {
+                id: id.to_owned(),
+                registration: Registration::Registered,
+                password_hash,
+            })
+            .await
+            .expect("creating the charger");
+    }
+
+    /// `GET path` on the HTTP API: (status, body).
+    pub(crate) async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.http_addr)
+            .await
+            .expect("connecting to the API");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: csms\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("sending");
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).await.expect("reading");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status code");
+        (
+            status,
+            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Stops the server, waits for it to drain, and removes its database.
+    pub(crate) async fn stop(self) {
+        self.stop.cancel();
+        self.server.await.expect("the server stopped cleanly");
+        if let TestDatabase::Postgres { admin_url, name } = self.database
+            && let Ok(admin) = Database::connect(&admin_url).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = admin.execute_unprepared(&drop).await;
+        }
+    }
+}
