@@ -34,6 +34,7 @@ pub struct Application {
     http_addr: SocketAddr,
     hub: Hub,
     store: Store,
+    operator_token: std::sync::Arc<str>,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
@@ -63,6 +64,7 @@ impl Application {
             shutdown.clone(),
             sessions.clone(),
         );
+        let operator_token = settings.api.operator_token.as_str().into();
         Ok(Application {
             ocpp,
             http,
@@ -70,6 +72,7 @@ impl Application {
             http_addr,
             hub,
             store,
+            operator_token,
             shutdown,
             sessions,
         })
@@ -111,6 +114,8 @@ impl Application {
             self.http,
             api::router(ApiState {
                 store: self.store.clone(),
+                hub: self.hub.clone(),
+                operator_token: self.operator_token.clone(),
             }),
         )
         .with_graceful_shutdown(stop.clone().cancelled_owned());

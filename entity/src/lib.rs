@@ -3,4 +3,5 @@
 pub mod charger;
 pub mod charger_event;
 pub mod connector;
+pub mod operation_log;
 pub mod status_history;

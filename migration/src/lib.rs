@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_chargers;
+mod m20261125_000002_create_operation_log;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -12,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_create_chargers::Migration)]
+        vec![
+            Box::new(m20261125_000001_create_chargers::Migration),
+            Box::new(m20261125_000002_create_operation_log::Migration),
+        ]
     }
 }

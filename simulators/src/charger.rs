@@ -13,6 +13,8 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::responder::KeyStore;
+
 /// What went wrong for the simulated charger.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -69,6 +71,7 @@ pub struct SimCharger {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     timeout: Duration,
+    keys: KeyStore,
 }
 
 impl SimCharger {
@@ -112,6 +115,7 @@ impl SimCharger {
             socket,
             next_id: 1,
             timeout: Duration::from_secs(10),
+            keys: KeyStore::default(),
         })
     }
 
@@ -156,11 +160,83 @@ impl SimCharger {
                         description: error.description.into_owned(),
                     });
                 }
-                // Answers to other ids and CSMS-initiated calls are not this call's business yet.
+                // The CSMS may call while we wait: a charger answers it and keeps waiting.
+                Ok(Frame::Call(call)) => self.answer(&call).await?,
+                // An answer to another id: not this call's.
                 Ok(_) => continue,
                 Err(e) => return Err(SimError::Protocol(e.to_string())),
             }
         }
+    }
+
+    /// The simulated charger's configuration keys.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
+    }
+
+    /// Answers the next `count` calls of the CSMS, returning their actions. With `hold`, each
+    /// answer waits that long, and a second call arriving meanwhile is an error: the CSMS must
+    /// keep at most one call outstanding.
+    pub async fn serve_calls(
+        &mut self,
+        count: usize,
+        hold: Option<Duration>,
+    ) -> Result<Vec<String>, SimError> {
+        let mut actions = Vec::with_capacity(count);
+        while actions.len() < count {
+            let text = self.recv_text().await?;
+            let Ok(Frame::Call(call)) = Frame::parse(&text) else {
+                continue;
+            };
+            if let Some(hold) = hold {
+                match tokio::time::timeout(hold, self.socket.next()).await {
+                    Err(_) => {}
+                    Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+                    Ok(other) => {
+                        return Err(SimError::Protocol(format!(
+                            "a second frame arrived while call {} was unanswered: {other:?}",
+                            call.id
+                        )));
+                    }
+                }
+            }
+            actions.push(call.action.to_string());
+            self.answer(&call).await?;
+        }
+        Ok(actions)
+    }
+
+    /// Answers calls until the connection closes (run it in its own task).
+    pub async fn serve(mut self) -> Result<(), SimError> {
+        loop {
+            let text = match self.recv_text().await {
+                Ok(text) => text,
+                Err(SimError::Timeout(_)) => continue,
+                Err(SimError::Closed(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            if let Ok(Frame::Call(call)) = Frame::parse(&text) {
+                self.answer(&call).await?;
+            }
+        }
+    }
+
+    async fn answer(&mut self, call: &protocol::Call<'_>) -> Result<(), SimError> {
+        let version = self
+            .version
+            .ok_or_else(|| SimError::Protocol("no OCPP version negotiated".into()))?;
+        let text = match crate::responder::answer(version, &mut self.keys, call) {
+            Ok(payload) => Outgoing::CallResult {
+                id: call.id.as_str(),
+                payload: &payload,
+            }
+            .to_text(),
+            Err(error) => {
+                Ok(Frame::CallError(error.to_call_error(call.id.clone(), version)).to_text())
+            }
+        }
+        .map_err(|e| SimError::Protocol(e.to_string()))?;
+        self.send_text(&text).await
     }
 
     /// Sends a raw text frame.

@@ -3,5 +3,7 @@
 //! load generator).
 
 mod charger;
+mod responder;
 
 pub use charger::{Connect, SimCharger, SimError};
+pub use responder::KeyStore;

@@ -1,13 +1,50 @@
-//! `SessionHandle`: how everyone but the session task reaches a connected charger.
+//! `SessionHandle`: how everyone but the session task reaches a connected charger — calls to
+//! the charger (queued, one outstanding, each with a deadline) and control.
 
-use protocol::OcppVersion;
-use tokio::sync::mpsc;
+use protocol::{ActionSet, OcppRequest, OcppVersion};
+use serde_json::Value;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
-/// What the session task is asked to do.
+/// Control of the session, apart from calls so that it is never stuck behind them.
 #[derive(Debug)]
-pub(crate) enum Command {
+pub(crate) enum Control {
     /// A newer connection of the same charger took over: close this one.
     Replaced,
+}
+
+/// A CSMS→charger call waiting for its turn.
+#[derive(Debug)]
+pub(crate) struct CallCommand {
+    pub(crate) action: &'static str,
+    pub(crate) payload: Value,
+    /// Counted from when the call was queued: a caller never waits longer than the timeout.
+    pub(crate) deadline: Instant,
+    pub(crate) reply: oneshot::Sender<Result<Value, CallFailure>>,
+}
+
+/// Why a call to a charger did not bring a response.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallFailure {
+    /// The charger answered with a CALLERROR.
+    #[error("the charger answered CALLERROR {code}: {description}")]
+    CallError { code: String, description: String },
+    /// No answer before the deadline.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// The charger's answer breaks the response schema.
+    #[error("the charger's answer is invalid: {0}")]
+    InvalidResponse(String),
+    /// The connection ended before the answer.
+    #[error("the charger disconnected before answering")]
+    Disconnected,
+    /// Too many calls already queued for this charger.
+    #[error("too many commands queued for this charger")]
+    QueueFull,
+    /// The request is of another OCPP version than the connection's.
+    #[error("the charger speaks OCPP {0}")]
+    WrongVersion(OcppVersion),
 }
 
 /// A handle on one charger connection.
@@ -15,19 +52,25 @@ pub(crate) enum Command {
 pub struct SessionHandle {
     connection: u64,
     version: OcppVersion,
-    commands: mpsc::Sender<Command>,
+    control: mpsc::Sender<Control>,
+    calls: mpsc::Sender<CallCommand>,
+    timeout: Duration,
 }
 
 impl SessionHandle {
     pub(crate) fn new(
         connection: u64,
         version: OcppVersion,
-        commands: mpsc::Sender<Command>,
+        control: mpsc::Sender<Control>,
+        calls: mpsc::Sender<CallCommand>,
+        timeout: Duration,
     ) -> Self {
         SessionHandle {
             connection,
             version,
-            commands,
+            control,
+            calls,
+            timeout,
         }
     }
 
@@ -41,8 +84,42 @@ impl SessionHandle {
         self.version
     }
 
+    /// Sends `action` with a payload already checked against its request schema, and returns
+    /// the charger's response payload (checked against the response schema).
+    pub async fn call_raw(
+        &self,
+        action: &'static str,
+        payload: Value,
+    ) -> Result<Value, CallFailure> {
+        let (reply, answer) = oneshot::channel();
+        let command = CallCommand {
+            action,
+            payload,
+            deadline: Instant::now() + self.timeout,
+            reply,
+        };
+        self.calls.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => CallFailure::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => CallFailure::Disconnected,
+        })?;
+        // The session answers every call it took, at the latest at its deadline; a dropped
+        // sender means the session ended.
+        answer.await.unwrap_or(Err(CallFailure::Disconnected))
+    }
+
+    /// Sends a typed request and returns the typed response.
+    pub async fn call<R: OcppRequest>(&self, request: R) -> Result<R::Response, CallFailure> {
+        if <R::Action as ActionSet>::VERSION != self.version {
+            return Err(CallFailure::WrongVersion(self.version));
+        }
+        let payload = serde_json::to_value(&request)
+            .map_err(|e| CallFailure::InvalidResponse(e.to_string()))?;
+        let response = self.call_raw(R::ACTION.as_str(), payload).await?;
+        serde_json::from_value(response).map_err(|e| CallFailure::InvalidResponse(e.to_string()))
+    }
+
     /// Tells the session a newer connection took over; a session already gone needs nothing.
     pub(crate) fn replaced(&self) {
-        let _ = self.commands.try_send(Command::Replaced);
+        let _ = self.control.try_send(Control::Replaced);
     }
 }

@@ -6,7 +6,7 @@ mod listener;
 mod registry;
 mod session;
 
-pub use handle::SessionHandle;
+pub use handle::{CallFailure, SessionHandle};
 pub use listener::router;
 pub use registry::Registry;
 

@@ -3,12 +3,12 @@
 //! shut-down connection. One timer (the next ping or the idle deadline, whichever is first).
 
 use super::Hub;
-use super::handle::{Command, SessionHandle};
+use super::handle::{CallCommand, CallFailure, Control, SessionHandle};
 use crate::ocpp::{self, ChargerContext, Refusal};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use entity::charger::Registration;
-use protocol::frame::Outgoing;
-use protocol::{Frame, FrameError, OcppVersion};
+use protocol::frame::{CallError, CallResult, Outgoing};
+use protocol::{ActionSet, Frame, FrameError, MessageKind, OcppVersion, SchemaRegistry, v16, v201};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -44,11 +44,17 @@ pub(super) async fn run(
         return;
     };
     let connection = hub.next_connection();
-    let (tx, commands) = mpsc::channel(hub.inner.settings.max_queued_calls.max(1));
-    if let Some(previous) = hub
-        .registry()
-        .insert(&charger_id, SessionHandle::new(connection, version, tx))
-    {
+    let settings = &hub.inner.settings;
+    let (control_tx, control) = mpsc::channel(1);
+    let (calls_tx, calls) = mpsc::channel(settings.max_queued_calls.max(1));
+    let handle = SessionHandle::new(
+        connection,
+        version,
+        control_tx,
+        calls_tx,
+        settings.call_timeout(),
+    );
+    if let Some(previous) = hub.registry().insert(&charger_id, handle) {
         previous.replaced();
     }
     tracing::info!(charger = %charger_id, %version, connection, "connected");
@@ -59,7 +65,11 @@ pub(super) async fn run(
         socket,
         version,
         ctx,
-        commands,
+        control,
+        calls,
+        calls_open: true,
+        pending: None,
+        next_message_id: 1,
         out: Vec::with_capacity(512),
     };
     let end = session.run().await;
@@ -77,9 +87,23 @@ struct Session {
     socket: WebSocket,
     version: OcppVersion,
     ctx: ChargerContext,
-    commands: mpsc::Receiver<Command>,
+    control: mpsc::Receiver<Control>,
+    /// Queued CSMS→charger calls; one is taken only when none is outstanding.
+    calls: mpsc::Receiver<CallCommand>,
+    calls_open: bool,
+    /// The outstanding CSMS→charger call.
+    pending: Option<Pending>,
+    next_message_id: u64,
     /// Reused for every outgoing frame.
     out: Vec<u8>,
+}
+
+/// A call sent to the charger and not yet answered.
+struct Pending {
+    id: String,
+    action: &'static str,
+    deadline: Instant,
+    reply: tokio::sync::oneshot::Sender<Result<serde_json::Value, CallFailure>>,
 }
 
 impl Session {
@@ -93,26 +117,48 @@ impl Session {
         let mut invalid = InvalidFrames::default();
 
         loop {
-            let deadline = next_ping.min(last_frame + idle_after);
+            let mut deadline = next_ping.min(last_frame + idle_after);
+            if let Some(pending) = &self.pending {
+                deadline = deadline.min(pending.deadline);
+            }
+            let take_call = self.pending.is_none() && self.calls_open;
             tokio::select! {
                 _ = shutdown.cancelled() => {
                     return self.close(close_code::AWAY, "server shutting down", End::Shutdown).await;
                 }
-                command = self.commands.recv() => match command {
-                    Some(Command::Replaced) => {
+                control = self.control.recv() => match control {
+                    Some(Control::Replaced) => {
                         return self.close(close_code::POLICY, "replaced by a new connection", End::Replaced).await;
                     }
                     // Every handle is gone: only possible once the registry dropped this one.
                     None => return self.close(close_code::AWAY, "session ended", End::Replaced).await,
                 },
+                call = self.calls.recv(), if take_call => match call {
+                    Some(call) => {
+                        if let Err(e) = self.send_call(call).await {
+                            return End::Socket(e);
+                        }
+                    }
+                    None => self.calls_open = false,
+                },
                 _ = sleep_until(deadline) => {
                     let now = Instant::now();
+                    if self.pending.as_ref().is_some_and(|p| now >= p.deadline) {
+                        if let Some(pending) = self.pending.take() {
+                            let timeout = self.hub.inner.settings.call_timeout();
+                            tracing::info!(charger = %self.ctx.id(), action = pending.action, "call timed out");
+                            let _ = pending.reply.send(Err(CallFailure::Timeout(timeout)));
+                        }
+                        continue;
+                    }
                     if now >= last_frame + idle_after {
                         return self.close(close_code::AWAY, "idle", End::Idle).await;
                     }
-                    next_ping = now + ping_every;
-                    if let Err(e) = self.socket.send(Message::Ping(Default::default())).await {
-                        return End::Socket(e);
+                    if now >= next_ping {
+                        next_ping = now + ping_every;
+                        if let Err(e) = self.socket.send(Message::Ping(Default::default())).await {
+                            return End::Socket(e);
+                        }
                     }
                 }
                 message = self.socket.recv() => {
@@ -188,16 +234,88 @@ impl Session {
                     _ => Ok(()),
                 }
             }
-            // No CSMS-initiated call is outstanding yet on this connection: nothing awaits these.
             Frame::CallResult(result) => {
-                tracing::debug!(charger = %self.ctx.id(), id = %result.id, "unexpected CALLRESULT");
+                self.on_result(result);
                 Ok(())
             }
             Frame::CallError(error) => {
-                tracing::debug!(charger = %self.ctx.id(), id = %error.id, code = %error.code, "unexpected CALLERROR");
+                self.on_error(error);
                 Ok(())
             }
         }
+    }
+
+    /// Sends a queued call, unless its deadline passed while it waited.
+    async fn send_call(&mut self, call: CallCommand) -> Result<(), axum::Error> {
+        if Instant::now() >= call.deadline {
+            let _ = call.reply.send(Err(CallFailure::Timeout(
+                self.hub.inner.settings.call_timeout(),
+            )));
+            return Ok(());
+        }
+        let id = self.next_message_id.to_string();
+        self.next_message_id += 1;
+        self.out.clear();
+        if let Err(e) = (Outgoing::Call {
+            id: &id,
+            action: call.action,
+            payload: &call.payload,
+        })
+        .write_to(&mut self.out)
+        {
+            let _ = call
+                .reply
+                .send(Err(CallFailure::InvalidResponse(e.to_string())));
+            return Ok(());
+        }
+        self.send_out().await?;
+        self.pending = Some(Pending {
+            id,
+            action: call.action,
+            deadline: call.deadline,
+            reply: call.reply,
+        });
+        Ok(())
+    }
+
+    /// The answer to the outstanding call, checked against the action's response schema.
+    fn on_result(&mut self, result: CallResult<'_>) {
+        let Some(pending) = self.take_pending(result.id.as_str()) else {
+            return;
+        };
+        let registry = SchemaRegistry::global();
+        let checked = match self.version {
+            OcppVersion::V16 => {
+                check_response::<v16::Action>(registry, pending.action, &result.payload)
+            }
+            OcppVersion::V201 => {
+                check_response::<v201::Action>(registry, pending.action, &result.payload)
+            }
+        };
+        let answer = checked
+            .map(|()| result.payload.to_value())
+            .map_err(CallFailure::InvalidResponse);
+        let _ = pending.reply.send(answer);
+    }
+
+    fn on_error(&mut self, error: CallError<'_>) {
+        let Some(pending) = self.take_pending(error.id.as_str()) else {
+            return;
+        };
+        let failure = CallFailure::CallError {
+            code: error.code.into_owned(),
+            description: error.description.into_owned(),
+        };
+        let _ = pending.reply.send(Err(failure));
+    }
+
+    /// The outstanding call if `id` answers it; an answer to anything else is dropped.
+    fn take_pending(&mut self, id: &str) -> Option<Pending> {
+        if self.pending.as_ref().is_some_and(|p| p.id == id) {
+            return self.pending.take();
+        }
+        tracing::debug!(charger = %self.ctx.id(), id, "answer to no outstanding call");
+        None
     }
 
     async fn reply_to_fault(&mut self, fault: &FrameError) {
@@ -220,6 +338,18 @@ impl Session {
         let _ = self.socket.send(close(code, reason)).await;
         end
     }
+}
+
+fn check_response<A: ActionSet>(
+    registry: &SchemaRegistry,
+    action: &str,
+    payload: &protocol::Node<'_>,
+) -> Result<(), String> {
+    let action = A::from_name(action)
+        .ok_or_else(|| format!("{action} is not an OCPP {} action", A::VERSION))?;
+    registry
+        .validate(action, MessageKind::Response, payload)
+        .map_err(|v| v.description)
 }
 
 fn close(code: u16, reason: &'static str) -> Message {

@@ -7,6 +7,7 @@ use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    TryInsertResult,
 };
 
 /// A charger to create.
@@ -64,6 +65,7 @@ impl Store {
     /// Creates a charger; `Conflict` when the id is taken.
     pub async fn create_charger(&self, new: NewCharger) -> Result<charger::Model, StoreError> {
         let now = Utc::now();
+        let id = new.id.clone();
         let row = charger::ActiveModel {
             id: Set(new.id),
             registration: Set(new.registration.as_str().to_owned()),
@@ -85,17 +87,15 @@ impl Store {
             updated_at: Set(now),
         };
         let inserted = charger::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(charger::Column::Id)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_with_returning(self.db())
-            .await;
+            .on_conflict_do_nothing_on([charger::Column::Id])
+            .exec_without_returning(self.db())
+            .await?;
         match inserted {
-            Ok(model) => Ok(model),
-            Err(sea_orm::DbErr::RecordNotInserted) => Err(StoreError::Conflict("charger")),
-            Err(e) => Err(e.into()),
+            TryInsertResult::Inserted(1) => self
+                .charger(&id)
+                .await?
+                .ok_or(StoreError::NotFound("charger")),
+            _ => Err(StoreError::Conflict("charger")),
         }
     }
 

@@ -2,8 +2,10 @@
 //! one file of queries per aggregate.
 
 mod chargers;
+mod operations;
 
 pub use chargers::{BootRecord, NewCharger, StatusRecord};
+pub use operations::OperationRecord;
 
 use crate::config::DatabaseSettings;
 use migration::{Migrator, MigratorTrait};

@@ -29,6 +29,9 @@ enum TestDatabase {
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// The operator token every test server is started with.
+pub(crate) const OPERATOR_TOKEN: &str = "test-operator-token-7f3a";
+
 /// A database URL of the test's own: a new PostgreSQL database when `DATABASE_URL` is a
 /// postgres URL, else a SQLite file in a temporary folder.
 async fn fresh_database() -> (String, TestDatabase) {
@@ -77,6 +80,7 @@ pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestAp
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
     settings.database.url = url;
     settings.database.max_connections = 4;
+    settings.api.operator_token = OPERATOR_TOKEN.to_owned();
     change(&mut settings);
     let app = Application::build(settings)
         .await
@@ -118,13 +122,41 @@ impl TestApp {
             .expect("creating the charger");
     }
 
-    /// `GET path` on the HTTP API: (status, body).
+    /// `GET path` on the HTTP API without a token: (status, body).
     pub(crate) async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.request("GET", path, None, None).await
+    }
+
+    /// A request to the HTTP API carrying the operator token.
+    pub(crate) async fn operator(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        self.request(method, path, Some(OPERATOR_TOKEN), body).await
+    }
+
+    /// A request to the HTTP API (HTTP/1.1 over a plain socket): (status, JSON body or null).
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut stream = tokio::net::TcpStream::connect(self.http_addr)
             .await
             .expect("connecting to the API");
-        let request = format!("GET {path} HTTP/1.1\r\nHost: csms\r\nConnection: close\r\n\r\n");
+        let body = body.map(serde_json::Value::to_string).unwrap_or_default();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: csms\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
         stream.write_all(request.as_bytes()).await.expect("sending");
         let mut raw = String::new();
         stream.read_to_string(&mut raw).await.expect("reading");

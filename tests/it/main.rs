@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod chargers;
+mod commands;
 mod health;
 mod helpers;
 mod schemas;

@@ -1,0 +1,278 @@
+//! `/api/v1/chargers`: register and read chargers, and send them any CSMS-initiated action of
+//! their OCPP version (`POST /api/v1/chargers/{id}/commands/{Action}`), checked against the
+//! action's schema first and written to the operation log with its outcome.
+
+use super::auth::Operator;
+use super::{ApiError, ApiState};
+use crate::hub::CallFailure;
+use crate::store::{NewCharger, OperationRecord};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use entity::charger::Registration;
+use entity::{charger, connector};
+use protocol::{ActionSet, MessageKind, Node, OcppVersion, Role, SchemaRegistry, v16, v201};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::time::Instant;
+
+pub(super) fn router() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/chargers", get(list).post(create))
+        .route("/api/v1/chargers/{id}", get(detail))
+        .route("/api/v1/chargers/{id}/commands/{action}", post(command))
+}
+
+/// A charger as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChargerView {
+    id: String,
+    registration: String,
+    online: bool,
+    ocpp_version: Option<String>,
+    vendor: Option<String>,
+    model: Option<String>,
+    serial_number: Option<String>,
+    firmware_version: Option<String>,
+    iccid: Option<String>,
+    imsi: Option<String>,
+    last_boot_at: Option<DateTime<Utc>>,
+    last_seen_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connectors: Option<Vec<ConnectorView>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectorView {
+    evse_id: i32,
+    connector_id: i32,
+    status: String,
+    error_code: Option<String>,
+    info: Option<String>,
+    vendor_error_code: Option<String>,
+    status_at: DateTime<Utc>,
+}
+
+fn view(
+    state: &ApiState,
+    c: charger::Model,
+    connectors: Option<Vec<connector::Model>>,
+) -> ChargerView {
+    ChargerView {
+        online: state.hub.registry().is_connected(&c.id),
+        id: c.id,
+        registration: c.registration,
+        ocpp_version: c.ocpp_version,
+        vendor: c.vendor,
+        model: c.model,
+        serial_number: c.serial_number,
+        firmware_version: c.firmware_version,
+        iccid: c.iccid,
+        imsi: c.imsi,
+        last_boot_at: c.last_boot_at,
+        last_seen_at: c.last_seen_at,
+        created_at: c.created_at,
+        connectors: connectors.map(|all| {
+            all.into_iter()
+                .map(|k| ConnectorView {
+                    evse_id: k.evse_id,
+                    connector_id: k.connector_id,
+                    status: k.status,
+                    error_code: k.error_code,
+                    info: k.info,
+                    vendor_error_code: k.vendor_error_code,
+                    status_at: k.status_at,
+                })
+                .collect()
+        }),
+    }
+}
+
+async fn list(
+    _: Operator,
+    State(state): State<ApiState>,
+) -> Result<Json<Vec<ChargerView>>, ApiError> {
+    let chargers = state.store.chargers().await?;
+    Ok(Json(
+        chargers
+            .into_iter()
+            .map(|c| view(&state, c, None))
+            .collect(),
+    ))
+}
+
+async fn detail(
+    _: Operator,
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<Json<ChargerView>, ApiError> {
+    let charger = state
+        .store
+        .charger(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("charger {id}")))?;
+    let connectors = state.store.connectors(&id).await?;
+    Ok(Json(view(&state, charger, Some(connectors))))
+}
+
+/// `POST /api/v1/chargers`
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewChargerBody {
+    id: String,
+    /// HTTP Basic auth password (security profile 1); none: the charger connects without one.
+    password: Option<String>,
+    /// `Registered` (default), `Pending` or `Disabled`.
+    registration: Option<String>,
+}
+
+async fn create(
+    _: Operator,
+    State(state): State<ApiState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ChargerView>), ApiError> {
+    let body: NewChargerBody = super::json_body(&body)?;
+    if body.id.is_empty() || body.id.chars().count() > 48 || body.id.contains(':') {
+        return Err(ApiError::BadRequest(
+            "id: 1 to 48 characters, no ':'".into(),
+        ));
+    }
+    let registration = match body.registration.as_deref() {
+        None | Some("Registered") => Registration::Registered,
+        Some("Pending") => Registration::Pending,
+        Some("Disabled") => Registration::Disabled,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "registration: {other:?} is not Registered, Pending or Disabled"
+            )));
+        }
+    };
+    let password_hash = match body.password {
+        // OCPP's BasicAuthPassword: 16 to 40 characters.
+        Some(p) if !(16..=40).contains(&p.chars().count()) => {
+            return Err(ApiError::BadRequest("password: 16 to 40 characters".into()));
+        }
+        Some(p) => Some(
+            tokio::task::spawn_blocking(move || crate::chargers::hash_password(&p))
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let created = state
+        .store
+        .create_charger(NewCharger {
+            id: body.id,
+            registration,
+            password_hash,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, created, Some(Vec::new()))),
+    ))
+}
+
+async fn command(
+    operator: Operator,
+    State(state): State<ApiState>,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let payload: Value = super::json_body(&body)?;
+    if !payload.is_object() {
+        return Err(ApiError::BadRequest(
+            "the payload must be a JSON object".into(),
+        ));
+    }
+    if state.store.charger(&id).await?.is_none() {
+        return Err(ApiError::NotFound(format!("charger {id}")));
+    }
+    let started = Instant::now();
+    let result = send(&state, &id, &action, &payload).await;
+    let (outcome, response, error) = match &result {
+        Ok(response) => ("Answered", Some(response.clone()), None),
+        Err((outcome, e)) => (*outcome, None, Some(e.to_string())),
+    };
+    let record = OperationRecord {
+        at: Utc::now(),
+        actor: operator.actor.to_owned(),
+        charger_id: id,
+        action,
+        payload,
+        outcome,
+        response,
+        error,
+        duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+    };
+    state.store.log_operation(record).await?;
+    result.map(Json).map_err(|(_, e)| e)
+}
+
+/// Checks and sends the command; the error side carries the outcome for the operation log.
+async fn send(
+    state: &ApiState,
+    id: &str,
+    action: &str,
+    payload: &Value,
+) -> Result<Value, (&'static str, ApiError)> {
+    let Some(handle) = state.hub.registry().get(id) else {
+        return Err((
+            "Offline",
+            ApiError::Conflict(format!("charger {id} is offline")),
+        ));
+    };
+    let name = match handle.version() {
+        OcppVersion::V16 => checked::<v16::Action>(action, payload),
+        OcppVersion::V201 => checked::<v201::Action>(action, payload),
+    }
+    .map_err(|e| ("Invalid", e))?;
+    handle
+        .call_raw(name, payload.clone())
+        .await
+        .map_err(|failure| {
+            let outcome = match failure {
+                CallFailure::CallError { .. } => "CallError",
+                CallFailure::Timeout(_) => "Timeout",
+                CallFailure::InvalidResponse(_) => "InvalidResponse",
+                CallFailure::Disconnected => "Disconnected",
+                CallFailure::QueueFull => "QueueFull",
+                CallFailure::WrongVersion(_) => "Invalid",
+            };
+            let error = match failure {
+                CallFailure::Timeout(_) => ApiError::GatewayTimeout(failure.to_string()),
+                CallFailure::QueueFull => ApiError::Unavailable(failure.to_string()),
+                CallFailure::Disconnected => ApiError::Conflict(failure.to_string()),
+                _ => ApiError::BadGateway(failure.to_string()),
+            };
+            (outcome, error)
+        })
+}
+
+/// The action, if the charger's version has it, the CSMS may send it, and the payload keeps to
+/// its request schema.
+fn checked<A: ActionSet>(action: &str, payload: &Value) -> Result<&'static str, ApiError> {
+    let known = A::from_name(action).ok_or_else(|| {
+        ApiError::BadRequest(format!("{action} is not an OCPP {} action", A::VERSION))
+    })?;
+    if !known.initiator().may_send(Role::Csms) {
+        return Err(ApiError::BadRequest(format!(
+            "{action} is sent by the charger, not the CSMS"
+        )));
+    }
+    SchemaRegistry::global()
+        .validate(known, MessageKind::Request, &Node::from_value(payload))
+        .map_err(|v| ApiError::Schema {
+            action: known.as_str().to_owned(),
+            code: v.code.as_str(A::VERSION),
+            description: v.description,
+        })?;
+    Ok(known.as_str())
+}

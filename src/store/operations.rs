@@ -1,0 +1,54 @@
+//! The operation log: every command sent to a charger and its outcome.
+
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use entity::operation_log;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// One command and what came of it.
+#[derive(Debug, Clone)]
+pub struct OperationRecord {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub charger_id: String,
+    pub action: String,
+    pub payload: serde_json::Value,
+    pub outcome: &'static str,
+    pub response: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}
+
+impl Store {
+    /// Appends to the operation log.
+    pub async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError> {
+        let row = operation_log::ActiveModel {
+            at: Set(record.at),
+            actor: Set(record.actor),
+            charger_id: Set(record.charger_id),
+            action: Set(record.action),
+            payload: Set(record.payload),
+            outcome: Set(record.outcome.to_owned()),
+            response: Set(record.response),
+            error: Set(record.error),
+            duration_ms: Set(record.duration_ms),
+            ..Default::default()
+        };
+        operation_log::Entity::insert(row)
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// The operations sent to a charger, newest first.
+    pub async fn operations(
+        &self,
+        charger_id: &str,
+    ) -> Result<Vec<operation_log::Model>, StoreError> {
+        Ok(operation_log::Entity::find()
+            .filter(operation_log::Column::ChargerId.eq(charger_id))
+            .order_by_desc(operation_log::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+}
