@@ -37,17 +37,11 @@ impl Chargers {
     /// Records the boot and decides from the charger's registration, read afresh (the operator
     /// may have accepted it since it connected).
     pub async fn boot(&self, id: &str, boot: BootRecord) -> Result<BootDecision, StoreError> {
-        let charger = self
-            .store
-            .charger(id)
-            .await?
-            .ok_or(StoreError::NotFound("charger"))?;
+        let charger = self.store.charger(id).await?.ok_or(StoreError::NotFound("charger"))?;
         self.store.record_boot(id, boot, Utc::now()).await?;
         let retry = self.settings.boot_retry_interval_s;
         Ok(match Registration::parse(&charger.registration) {
-            Registration::Registered => BootDecision::Accepted {
-                interval_s: self.settings.heartbeat_interval_s,
-            },
+            Registration::Registered => BootDecision::Accepted { interval_s: self.settings.heartbeat_interval_s },
             Registration::Pending => BootDecision::Pending { interval_s: retry },
             Registration::Disabled => BootDecision::Rejected { interval_s: retry },
         })
@@ -55,11 +49,7 @@ impl Chargers {
 
     /// Creates a charger that connected unannounced, as pending (auto-registration).
     pub async fn register_pending(&self, id: &str) -> Result<(), StoreError> {
-        let new = NewCharger {
-            id: id.to_owned(),
-            registration: Registration::Pending,
-            password_hash: None,
-        };
+        let new = NewCharger { id: id.to_owned(), registration: Registration::Pending, password_hash: None };
         match self.store.create_charger(new).await {
             // Two connections racing to register the same id: one wins, both proceed.
             Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
@@ -73,12 +63,7 @@ impl Chargers {
     }
 
     /// Records an event the charger reported (firmware, diagnostics, security, reports…).
-    pub async fn event(
-        &self,
-        id: &str,
-        kind: &str,
-        payload: serde_json::Value,
-    ) -> Result<(), StoreError> {
+    pub async fn event(&self, id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
         self.store.record_event(id, kind, payload).await
     }
 }
@@ -87,7 +72,5 @@ impl Chargers {
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(argon2::Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
 }

@@ -81,9 +81,7 @@ impl Settings {
             let mut files: Vec<_> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| {
-                    p.extension().is_some_and(|x| x == "toml") && !p.ends_with("default.toml")
-                })
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && !p.ends_with("default.toml"))
                 .collect();
             files.sort();
             for file in files {
@@ -92,11 +90,7 @@ impl Settings {
         }
         figment = figment
             .merge(Env::prefixed("CSMS__").split("__").lowercase(true))
-            .merge(
-                Env::raw()
-                    .only(&["DATABASE_URL"])
-                    .map(|_| "database.url".into()),
-            )
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
             .merge(Env::raw().only(&["REDIS_URL"]).map(|_| "redis.url".into()));
         let settings: Settings = figment.extract().map_err(Box::new)?;
         for version in &settings.ocpp.versions {
@@ -109,19 +103,14 @@ impl Settings {
 
     /// The embedded defaults alone (tests start from these and change what they need).
     pub fn defaults() -> Result<Self, ConfigError> {
-        Figment::from(Toml::string(DEFAULTS))
-            .extract()
-            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+        Figment::from(Toml::string(DEFAULTS)).extract().map_err(|e| ConfigError::Invalid(Box::new(e)))
     }
 }
 
 impl OcppSettings {
     /// The offered versions, most preferred first.
     pub fn preference(&self) -> Vec<protocol::OcppVersion> {
-        self.versions
-            .iter()
-            .filter_map(|v| protocol::OcppVersion::from_subprotocol(v))
-            .collect()
+        self.versions.iter().filter_map(|v| protocol::OcppVersion::from_subprotocol(v)).collect()
     }
 
     pub fn call_timeout(&self) -> Duration {
@@ -138,11 +127,7 @@ impl OcppSettings {
 }
 
 fn redact(secret: &str) -> &'static str {
-    if secret.is_empty() {
-        "(unset)"
-    } else {
-        "(set)"
-    }
+    if secret.is_empty() { "(unset)" } else { "(set)" }
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -158,17 +143,13 @@ impl fmt::Debug for DatabaseSettings {
 
 impl fmt::Debug for RedisSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisSettings")
-            .field("url", &redact(&self.url))
-            .finish()
+        f.debug_struct("RedisSettings").field("url", &redact(&self.url)).finish()
     }
 }
 
 impl fmt::Debug for ApiSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiSettings")
-            .field("operator_token", &redact(&self.operator_token))
-            .finish()
+        f.debug_struct("ApiSettings").field("operator_token", &redact(&self.operator_token)).finish()
     }
 }
 

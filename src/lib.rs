@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod chargers;
+pub mod charging;
 pub mod config;
 pub mod hub;
 mod ocpp;

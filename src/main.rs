@@ -31,17 +31,14 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
     let settings = Settings::load(&cli.config).context("reading settings")?;
     match cli.command {
         Command::Migrate => {
-            let store = csms::store::Store::connect(&settings.database)
-                .await
-                .context("connecting to the database")?;
+            let store = csms::store::Store::connect(&settings.database).await.context("connecting to the database")?;
             store.migrate().await.context("migrating")?;
             tracing::info!("migrations applied");
         }

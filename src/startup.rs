@@ -3,6 +3,7 @@
 
 use crate::api::{self, ApiState};
 use crate::chargers::Chargers;
+use crate::charging::Charging;
 use crate::config::Settings;
 use crate::hub::{self, Hub};
 use crate::store::{Store, StoreError};
@@ -17,10 +18,7 @@ pub enum StartupError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -46,36 +44,18 @@ impl Application {
         store.migrate().await?;
         let ocpp = bind(settings.ocpp.listen).await?;
         let http = bind(settings.http.listen).await?;
-        let ocpp_addr = ocpp.local_addr().map_err(|source| StartupError::Bind {
-            addr: settings.ocpp.listen,
-            source,
-        })?;
-        let http_addr = http.local_addr().map_err(|source| StartupError::Bind {
-            addr: settings.http.listen,
-            source,
-        })?;
+        let ocpp_addr =
+            ocpp.local_addr().map_err(|source| StartupError::Bind { addr: settings.ocpp.listen, source })?;
+        let http_addr =
+            http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
         let chargers = Chargers::new(store.clone(), settings.chargers.clone());
-        let hub = Hub::new(
-            settings.ocpp.clone(),
-            store.clone(),
-            chargers,
-            shutdown.clone(),
-            sessions.clone(),
-        );
+        let charging = Charging::new(store.clone());
+        let hub =
+            Hub::new(settings.ocpp.clone(), store.clone(), chargers, charging, shutdown.clone(), sessions.clone());
         let operator_token = settings.api.operator_token.as_str().into();
-        Ok(Application {
-            ocpp,
-            http,
-            ocpp_addr,
-            http_addr,
-            hub,
-            store,
-            operator_token,
-            shutdown,
-            sessions,
-        })
+        Ok(Application { ocpp, http, ocpp_addr, http_addr, hub, store, operator_token, shutdown, sessions })
     }
 
     /// Where chargers connect (`ws://<addr>/ocpp/{id}`).
@@ -132,7 +112,5 @@ impl Application {
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| StartupError::Bind { addr, source })
+    TcpListener::bind(addr).await.map_err(|source| StartupError::Bind { addr, source })
 }

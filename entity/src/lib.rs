@@ -3,5 +3,8 @@
 pub mod charger;
 pub mod charger_event;
 pub mod connector;
+pub mod id_tag;
+pub mod meter_sample;
 pub mod operation_log;
 pub mod status_history;
+pub mod transaction;

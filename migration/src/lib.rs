@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_chargers;
 mod m20261125_000002_create_operation_log;
+mod m20261125_000003_create_transactions;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_chargers::Migration),
             Box::new(m20261125_000002_create_operation_log::Migration),
+            Box::new(m20261125_000003_create_transactions::Migration),
         ]
     }
 }

@@ -53,10 +53,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Connectors::StatusAt))
                     .col(timestamp_with_time_zone(Connectors::UpdatedAt))
                     .primary_key(
-                        Index::create()
-                            .col(Connectors::ChargerId)
-                            .col(Connectors::EvseId)
-                            .col(Connectors::ConnectorId),
+                        Index::create().col(Connectors::ChargerId).col(Connectors::EvseId).col(Connectors::ConnectorId),
                     )
                     .foreign_key(
                         ForeignKey::create()
@@ -140,9 +137,7 @@ impl MigrationTrait for Migration {
             Connectors::Table.into_iden(),
             Chargers::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

@@ -20,19 +20,11 @@ fn group<A: ActionSet, T: DeserializeOwned>(c: &mut Criterion, name: &str, text:
     let registry = SchemaRegistry::global();
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(1));
-    group.bench_function("pipeline", |b| {
-        b.iter(|| black_box(pipeline::<A>(registry, black_box(text))))
-    });
-    group.bench_function("stage_parse_frame", |b| {
-        b.iter(|| black_box(Frame::parse(black_box(text))))
-    });
-    let Ok(Frame::Call(call)) = Frame::parse(text) else {
-        panic!("not a CALL")
-    };
+    group.bench_function("pipeline", |b| b.iter(|| black_box(pipeline::<A>(registry, black_box(text)))));
+    group.bench_function("stage_parse_frame", |b| b.iter(|| black_box(Frame::parse(black_box(text)))));
+    let Ok(Frame::Call(call)) = Frame::parse(text) else { panic!("not a CALL") };
     let validator = registry.validator(action, MessageKind::Request);
-    group.bench_function("stage_validate", |b| {
-        b.iter(|| black_box(validator.is_valid(black_box(&call.payload))))
-    });
+    group.bench_function("stage_validate", |b| b.iter(|| black_box(validator.is_valid(black_box(&call.payload)))));
     group.bench_function("stage_typed_from_tree", |b| {
         b.iter(|| black_box(black_box(&call.payload).deserialize_into::<T>()))
     });
@@ -41,12 +33,7 @@ fn group<A: ActionSet, T: DeserializeOwned>(c: &mut Criterion, name: &str, text:
 }
 
 fn bench(c: &mut Criterion) {
-    group::<_, v16::MeterValuesRequest>(
-        c,
-        "v16_meter_values_10_samples",
-        &meter_values_16(),
-        v16::Action::MeterValues,
-    );
+    group::<_, v16::MeterValuesRequest>(c, "v16_meter_values_10_samples", &meter_values_16(), v16::Action::MeterValues);
     group::<_, v201::TransactionEventRequest>(
         c,
         "v201_transaction_event_10_samples",

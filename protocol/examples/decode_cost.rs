@@ -19,10 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (version, path) = (
-        args.get(1).map(String::as_str),
-        args.get(2).map(String::as_str),
-    );
+    let (version, path) = (args.get(1).map(String::as_str), args.get(2).map(String::as_str));
     let count: usize = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10_000);
     let registry = SchemaRegistry::global();
     let text = match version {
@@ -39,15 +36,10 @@ fn main() {
                 black_box(samples::bare::<v16::MeterValuesRequest>(black_box(&text)));
             }
             (Some("v201"), Some("pipeline")) => {
-                black_box(samples::pipeline::<v201::Action>(
-                    registry,
-                    black_box(&text),
-                ));
+                black_box(samples::pipeline::<v201::Action>(registry, black_box(&text)));
             }
             (Some("v201"), Some("bare")) => {
-                black_box(samples::bare::<v201::TransactionEventRequest>(black_box(
-                    &text,
-                )));
+                black_box(samples::bare::<v201::TransactionEventRequest>(black_box(&text)));
             }
             // The fixed cost of the program (schema compilation, start-up), to subtract.
             (_, Some("none")) => {}

@@ -79,15 +79,10 @@ impl CallErrorCode {
     pub fn parse(version: OcppVersion, spelling: &str) -> Option<Self> {
         use CallErrorCode::*;
         let code = match spelling {
-            "FormationViolation" | "OccurenceConstraintViolation"
-                if version == OcppVersion::V201 =>
-            {
+            "FormationViolation" | "OccurenceConstraintViolation" if version == OcppVersion::V201 => {
                 return None;
             }
-            "FormatViolation"
-            | "OccurrenceConstraintViolation"
-            | "MessageTypeNotSupported"
-            | "RpcFrameworkError"
+            "FormatViolation" | "OccurrenceConstraintViolation" | "MessageTypeNotSupported" | "RpcFrameworkError"
                 if version == OcppVersion::V16 =>
             {
                 return None;
@@ -99,9 +94,7 @@ impl CallErrorCode {
             "SecurityError" => SecurityError,
             "FormationViolation" | "FormatViolation" => FormatViolation,
             "PropertyConstraintViolation" => PropertyConstraintViolation,
-            "OccurenceConstraintViolation" | "OccurrenceConstraintViolation" => {
-                OccurrenceConstraintViolation
-            }
+            "OccurenceConstraintViolation" | "OccurrenceConstraintViolation" => OccurrenceConstraintViolation,
             "TypeConstraintViolation" => TypeConstraintViolation,
             "GenericError" => GenericError,
             "MessageTypeNotSupported" => MessageTypeNotSupported,
@@ -167,16 +160,10 @@ mod tests {
     #[test]
     fn the_other_versions_spelling_is_not_a_code() {
         assert_eq!(CallErrorCode::parse(V16, "FormatViolation"), None);
-        assert_eq!(
-            CallErrorCode::parse(V16, "OccurrenceConstraintViolation"),
-            None
-        );
+        assert_eq!(CallErrorCode::parse(V16, "OccurrenceConstraintViolation"), None);
         assert_eq!(CallErrorCode::parse(V16, "RpcFrameworkError"), None);
         assert_eq!(CallErrorCode::parse(V201, "FormationViolation"), None);
-        assert_eq!(
-            CallErrorCode::parse(V201, "OccurenceConstraintViolation"),
-            None
-        );
+        assert_eq!(CallErrorCode::parse(V201, "OccurenceConstraintViolation"), None);
         assert_eq!(CallErrorCode::parse(V201, "formatviolation"), None);
     }
 }

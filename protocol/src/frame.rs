@@ -125,18 +125,11 @@ pub struct CallError<'a> {
 impl CallError<'static> {
     /// A CALLERROR of ours, with the code spelled for `version` and the description cut to the
     /// 255 characters the specification allows.
-    pub fn new(
-        id: MessageId,
-        code: CallErrorCode,
-        version: OcppVersion,
-        description: &str,
-    ) -> Self {
+    pub fn new(id: MessageId, code: CallErrorCode, version: OcppVersion, description: &str) -> Self {
         CallError {
             id,
             code: Cow::Borrowed(code.as_str(version)),
-            description: Cow::Owned(
-                crate::truncate(description, crate::MAX_DESCRIPTION).to_owned(),
-            ),
+            description: Cow::Owned(crate::truncate(description, crate::MAX_DESCRIPTION).to_owned()),
             details: Node::empty_object(),
         }
     }
@@ -165,10 +158,7 @@ impl<'a> Frame<'a> {
     pub fn parse(text: &'a str) -> Result<Frame<'a>, FrameError> {
         match Node::parse(text) {
             Ok(node) => Frame::from_node(node),
-            Err(e) => Err(FrameError::NotJson {
-                reason: e.to_string(),
-                salvaged: Salvaged::from_prefix(text),
-            }),
+            Err(e) => Err(FrameError::NotJson { reason: e.to_string(), salvaged: Salvaged::from_prefix(text) }),
         }
     }
 
@@ -207,36 +197,21 @@ impl<'a> Frame<'a> {
         // `items` has the elements after the id; the frame's length is 2 more.
         let len = items.len() + 2;
         if len != message_type.arity() {
-            return Err(FrameError::WrongArity {
-                message_type,
-                id,
-                len,
-            });
+            return Err(FrameError::WrongArity { message_type, id, len });
         }
-        let bad = |what| FrameError::BadElement {
-            message_type,
-            id: id.clone(),
-            what,
-        };
+        let bad = |what| FrameError::BadElement { message_type, id: id.clone(), what };
         let frame = match message_type {
             MessageType::Call => {
-                let (Some(Node::String(action)), Some(payload)) = (items.next(), items.next())
-                else {
+                let (Some(Node::String(action)), Some(payload)) = (items.next(), items.next()) else {
                     return Err(bad(BadElement::Action));
                 };
                 if !payload.is_object() {
                     return Err(bad(BadElement::Payload));
                 }
-                Frame::Call(Call {
-                    id,
-                    action,
-                    payload,
-                })
+                Frame::Call(Call { id, action, payload })
             }
             MessageType::CallResult => match items.next() {
-                Some(payload) if payload.is_object() => {
-                    Frame::CallResult(CallResult { id, payload })
-                }
+                Some(payload) if payload.is_object() => Frame::CallResult(CallResult { id, payload }),
                 _ => return Err(bad(BadElement::Payload)),
             },
             MessageType::CallError => {
@@ -250,12 +225,7 @@ impl<'a> Frame<'a> {
                     Some(details) if details.is_object() => details,
                     _ => return Err(bad(BadElement::ErrorDetails)),
                 };
-                Frame::CallError(CallError {
-                    id,
-                    code,
-                    description,
-                    details,
-                })
+                Frame::CallError(CallError { id, code, description, details })
             }
         };
         Ok(frame)
@@ -283,19 +253,11 @@ impl<'a> Frame<'a> {
         let result = match self {
             Frame::Call(c) => serde_json::to_writer(
                 &mut *out,
-                &Outgoing::Call {
-                    id: c.id.as_str(),
-                    action: &c.action,
-                    payload: &c.payload,
-                },
+                &Outgoing::Call { id: c.id.as_str(), action: &c.action, payload: &c.payload },
             ),
-            Frame::CallResult(r) => serde_json::to_writer(
-                &mut *out,
-                &Outgoing::CallResult {
-                    id: r.id.as_str(),
-                    payload: &r.payload,
-                },
-            ),
+            Frame::CallResult(r) => {
+                serde_json::to_writer(&mut *out, &Outgoing::CallResult { id: r.id.as_str(), payload: &r.payload })
+            }
             Frame::CallError(e) => {
                 let frame: Outgoing<'_, ()> = Outgoing::CallError {
                     id: e.id.as_str(),
@@ -359,11 +321,7 @@ impl<P: Serialize> Outgoing<'_, P> {
 impl<P: Serialize> Serialize for Outgoing<'_, P> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Outgoing::Call {
-                id,
-                action,
-                payload,
-            } => {
+            Outgoing::Call { id, action, payload } => {
                 let mut t = serializer.serialize_tuple(4)?;
                 t.serialize_element(&2u8)?;
                 t.serialize_element(id)?;
@@ -378,12 +336,7 @@ impl<P: Serialize> Serialize for Outgoing<'_, P> {
                 t.serialize_element(payload)?;
                 t.end()
             }
-            Outgoing::CallError {
-                id,
-                code,
-                description,
-                details,
-            } => {
+            Outgoing::CallError { id, code, description, details } => {
                 let mut t = serializer.serialize_tuple(5)?;
                 t.serialize_element(&4u8)?;
                 t.serialize_element(id)?;
@@ -439,11 +392,7 @@ impl Salvaged {
         let rest = text.trim_start().strip_prefix('[')?.trim_start();
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let type_id = rest.get(..digits)?.parse().ok()?;
-        let rest = rest[digits..]
-            .trim_start()
-            .strip_prefix(',')?
-            .trim_start()
-            .strip_prefix('"')?;
+        let rest = rest[digits..].trim_start().strip_prefix(',')?.trim_start().strip_prefix('"')?;
         let end = rest.find(['"', '\\'])?;
         if rest.as_bytes()[end] != b'"' {
             return None;
@@ -521,9 +470,7 @@ impl FrameError {
         let v201 = version == OcppVersion::V201;
         let (id, code) = match self {
             FrameError::NotUtf8 | FrameError::NotArray => (None, CallErrorCode::RpcFrameworkError),
-            FrameError::NotJson {
-                salvaged: Some(s), ..
-            } => {
+            FrameError::NotJson { salvaged: Some(s), .. } => {
                 if MessageType::from_number(s.type_id) != Some(MessageType::Call) {
                     return None;
                 }
@@ -543,19 +490,13 @@ impl FrameError {
                 }
                 (None, CallErrorCode::RpcFrameworkError)
             }
-            FrameError::WrongArity {
-                message_type, id, ..
-            } => {
+            FrameError::WrongArity { message_type, id, .. } => {
                 if *message_type != MessageType::Call {
                     return None;
                 }
                 (Some(id.clone()), CallErrorCode::RpcFrameworkError)
             }
-            FrameError::BadElement {
-                message_type,
-                id,
-                what,
-            } => {
+            FrameError::BadElement { message_type, id, what } => {
                 if *message_type != MessageType::Call {
                     return None;
                 }

@@ -19,8 +19,8 @@ pub mod wire;
 pub use error::CallErrorCode;
 pub use frame::{Call, CallError, CallResult, Frame, FrameError, MessageId, Outgoing};
 pub use rpc::{
-    ActionSet, Initiator, MessageKind, OcppRequest, Payload, Role, RpcError, decode_call,
-    decode_payload, decode_request, decode_response,
+    ActionSet, Initiator, MessageKind, OcppRequest, Payload, Role, RpcError, decode_call, decode_payload,
+    decode_request, decode_response,
 };
 pub use schema::{SchemaError, SchemaRegistry, Violation};
 pub use tree::Node;

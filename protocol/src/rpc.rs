@@ -116,10 +116,7 @@ pub struct RpcError {
 impl RpcError {
     /// An error with `description` cut to the length the specification allows.
     pub fn new(code: CallErrorCode, description: impl AsRef<str>) -> Self {
-        RpcError {
-            code,
-            description: crate::truncate(description.as_ref(), crate::MAX_DESCRIPTION).to_owned(),
-        }
+        RpcError { code, description: crate::truncate(description.as_ref(), crate::MAX_DESCRIPTION).to_owned() }
     }
 
     /// The CALLERROR answering message `id` in `version`.
@@ -148,10 +145,7 @@ pub fn decode_request<A: ActionSet>(
             Role::Csms => "the CSMS",
             Role::ChargingStation => "a charging station",
         };
-        return Err(RpcError::new(
-            CallErrorCode::NotSupported,
-            format!("{action} is not sent by {who}"),
-        ));
+        return Err(RpcError::new(CallErrorCode::NotSupported, format!("{action} is not sent by {who}")));
     }
     decode(registry, known, MessageKind::Request, payload)
 }
@@ -163,20 +157,12 @@ pub fn decode_payload<A: ActionSet>(
     action: &str,
     payload: &Node<'_>,
 ) -> Result<A::Request, RpcError> {
-    decode(
-        registry,
-        known_action::<A>(action)?,
-        MessageKind::Request,
-        payload,
-    )
+    decode(registry, known_action::<A>(action)?, MessageKind::Request, payload)
 }
 
 fn known_action<A: ActionSet>(action: &str) -> Result<A, RpcError> {
     A::from_name(action).ok_or_else(|| {
-        RpcError::new(
-            CallErrorCode::NotImplemented,
-            format!("{action} is not an OCPP {} action", A::VERSION),
-        )
+        RpcError::new(CallErrorCode::NotImplemented, format!("{action} is not an OCPP {} action", A::VERSION))
     })
 }
 
@@ -205,15 +191,8 @@ fn decode<A: ActionSet, P: Payload<Action = A>>(
     payload: &Node<'_>,
 ) -> Result<P, RpcError> {
     if let Err(violation) = registry.validate(action, kind, payload) {
-        return Err(RpcError {
-            code: violation.code,
-            description: violation.description,
-        });
+        return Err(RpcError { code: violation.code, description: violation.description });
     }
-    P::from_node(action, payload).map_err(|e| {
-        RpcError::new(
-            CallErrorCode::TypeConstraintViolation,
-            format!("payload: {e}"),
-        )
-    })
+    P::from_node(action, payload)
+        .map_err(|e| RpcError::new(CallErrorCode::TypeConstraintViolation, format!("payload: {e}")))
 }

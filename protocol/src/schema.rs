@@ -42,10 +42,7 @@ impl SchemaRegistry {
     /// Compiles every embedded schema: OCPP 1.6 as draft-04, OCPP 2.0.1 as draft-06, with
     /// formats (`date-time`, `uri`) checked.
     pub fn compile() -> Result<Self, SchemaError> {
-        Ok(SchemaRegistry {
-            v16: compile_all::<v16::Action>()?,
-            v201: compile_all::<v201::Action>()?,
-        })
+        Ok(SchemaRegistry { v16: compile_all::<v16::Action>()?, v201: compile_all::<v201::Action>()? })
     }
 
     /// The compiled schema of `action`'s request or response.
@@ -61,12 +58,7 @@ impl SchemaRegistry {
     /// several rules the most structural one is reported (an unexpected property before a
     /// missing one before a wrong type before a bad value: a misspelt field shows as both an
     /// extra and a missing one, and the extra one names it), with the count of the others.
-    pub fn validate<A: ActionSet>(
-        &self,
-        action: A,
-        kind: MessageKind,
-        payload: &Node<'_>,
-    ) -> Result<(), Violation> {
+    pub fn validate<A: ActionSet>(&self, action: A, kind: MessageKind, payload: &Node<'_>) -> Result<(), Violation> {
         let validator = self.validator(action, kind);
         // The common case first: a valid payload costs one pass that stops at nothing.
         if validator.is_valid(payload) {
@@ -99,14 +91,8 @@ fn rank(code: CallErrorCode) -> usize {
 
 fn compile_all<A: ActionSet>() -> Result<Vec<[Validator<Tree>; 2]>, SchemaError> {
     let compile = |action: A, kind: MessageKind| -> Result<Validator<Tree>, SchemaError> {
-        let fail = |reason: String| SchemaError {
-            version: A::VERSION,
-            action: action.as_str(),
-            kind,
-            reason,
-        };
-        let schema: Value =
-            serde_json::from_str(action.schema(kind)).map_err(|e| fail(e.to_string()))?;
+        let fail = |reason: String| SchemaError { version: A::VERSION, action: action.as_str(), kind, reason };
+        let schema: Value = serde_json::from_str(action.schema(kind)).map_err(|e| fail(e.to_string()))?;
         let draft = match A::VERSION {
             OcppVersion::V16 => Draft::Draft4,
             OcppVersion::V201 => Draft::Draft6,
@@ -120,10 +106,7 @@ fn compile_all<A: ActionSet>() -> Result<Vec<[Validator<Tree>; 2]>, SchemaError>
     let mut table = Vec::with_capacity(A::ALL.len());
     for (i, &action) in A::ALL.iter().enumerate() {
         debug_assert_eq!(action.index(), i);
-        table.push([
-            compile(action, MessageKind::Request)?,
-            compile(action, MessageKind::Response)?,
-        ]);
+        table.push([compile(action, MessageKind::Request)?, compile(action, MessageKind::Response)?]);
     }
     Ok(table)
 }
@@ -165,11 +148,7 @@ impl Violation {
             _ => {}
         }
         let code = classify(kind);
-        let at = if path.is_empty() {
-            "payload"
-        } else {
-            path.as_str()
-        };
+        let at = if path.is_empty() { "payload" } else { path.as_str() };
         let mut description = format!("{at}: {error}");
         match others {
             0 => {}
@@ -179,11 +158,7 @@ impl Violation {
             }
         }
         let description = crate::truncate(&description, crate::MAX_DESCRIPTION).to_owned();
-        Violation {
-            code,
-            path,
-            description,
-        }
+        Violation { code, path, description }
     }
 }
 

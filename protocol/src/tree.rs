@@ -6,9 +6,7 @@
 
 use jsonschema::json::{self, JsonNumber, NodeIdentity};
 use jsonschema::types::JsonType;
-use serde::de::{
-    self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -68,11 +66,9 @@ impl<'a> Node<'a> {
             }),
             Value::String(s) => Node::String(Cow::Borrowed(s)),
             Value::Array(items) => Node::Array(items.iter().map(Node::from_value).collect()),
-            Value::Object(map) => Node::Object(
-                map.iter()
-                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::from_value(v)))
-                    .collect(),
-            ),
+            Value::Object(map) => {
+                Node::Object(map.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), Node::from_value(v))).collect())
+            }
         }
     }
 
@@ -84,12 +80,9 @@ impl<'a> Node<'a> {
             Node::Number(n) => Value::Number(n.to_serde()),
             Node::String(s) => Value::String(s.as_ref().to_owned()),
             Node::Array(items) => Value::Array(items.iter().map(Node::to_value).collect()),
-            Node::Object(members) => Value::Object(
-                members
-                    .iter()
-                    .map(|(k, v)| (k.as_ref().to_owned(), v.to_value()))
-                    .collect(),
-            ),
+            Node::Object(members) => {
+                Value::Object(members.iter().map(|(k, v)| (k.as_ref().to_owned(), v.to_value())).collect())
+            }
         }
     }
 
@@ -101,12 +94,9 @@ impl<'a> Node<'a> {
             Node::Number(n) => Node::Number(n),
             Node::String(s) => Node::String(Cow::Owned(s.into_owned())),
             Node::Array(items) => Node::Array(items.into_iter().map(Node::into_owned).collect()),
-            Node::Object(members) => Node::Object(
-                members
-                    .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
-                    .collect(),
-            ),
+            Node::Object(members) => {
+                Node::Object(members.into_iter().map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned())).collect())
+            }
         }
     }
 
@@ -171,11 +161,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Number(Number::PosInt(v)))
     }
     fn visit_i64<E>(self, v: i64) -> Result<Node<'de>, E> {
-        Ok(Node::Number(if v < 0 {
-            Number::NegInt(v)
-        } else {
-            Number::PosInt(v as u64)
-        }))
+        Ok(Node::Number(if v < 0 { Number::NegInt(v) } else { Number::PosInt(v as u64) }))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Node<'de>, E> {
         Ok(Node::Number(Number::Float(v)))
@@ -197,8 +183,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut members: Vec<(Cow<'de, str>, Node<'de>)> =
-            Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        let mut members: Vec<(Cow<'de, str>, Node<'de>)> = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
         while let Some(Key(key)) = map.next_key()? {
             let value = map.next_value()?;
             if members.len() < DEDUP_LIMIT
@@ -281,13 +266,8 @@ impl<'de> Deserializer<'de> for &Node<'de> {
             Node::Number(Number::Float(f)) => visitor.visit_f64(*f),
             Node::String(Cow::Borrowed(s)) => visitor.visit_borrowed_str(s),
             Node::String(Cow::Owned(s)) => visitor.visit_str(s),
-            Node::Array(items) => visitor.visit_seq(Elements {
-                items: items.iter(),
-            }),
-            Node::Object(members) => visitor.visit_map(Members {
-                members: members.iter(),
-                value: None,
-            }),
+            Node::Array(items) => visitor.visit_seq(Elements { items: items.iter() }),
+            Node::Object(members) => visitor.visit_map(Members { members: members.iter(), value: None }),
         }
     }
 
@@ -376,14 +356,8 @@ struct Elements<'a, 'de> {
 impl<'a, 'de> SeqAccess<'de> for Elements<'a, 'de> {
     type Error = serde_json::Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Self::Error> {
-        self.items
-            .next()
-            .map(|item| seed.deserialize(item))
-            .transpose()
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Self::Error> {
+        self.items.next().map(|item| seed.deserialize(item)).transpose()
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -399,10 +373,7 @@ struct Members<'a, 'de> {
 impl<'a, 'de> MapAccess<'de> for Members<'a, 'de> {
     type Error = serde_json::Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Self::Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
         let Some((key, value)) = self.members.next() else {
             return Ok(None);
         };
@@ -414,10 +385,7 @@ impl<'a, 'de> MapAccess<'de> for Members<'a, 'de> {
         key.map(Some)
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, Self::Error> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
         match self.value.take() {
             Some(value) => seed.deserialize(value),
             None => Err(de::Error::custom("a value was asked for before its key")),
@@ -449,11 +417,7 @@ impl json::Json for Tree {
         key.to_owned()
     }
 
-    fn with_string_node<T>(
-        (): &mut (),
-        string: &str,
-        f: impl for<'x> FnOnce(&'x Node<'x>) -> T,
-    ) -> T {
+    fn with_string_node<T>((): &mut (), string: &str, f: impl for<'x> FnOnce(&'x Node<'x>) -> T) -> T {
         f(&Node::String(Cow::Borrowed(string)))
     }
 }
@@ -532,9 +496,7 @@ impl<'a> json::Node<'a, Tree> for &'a Node<'a> {
         Cow::Owned(Node::to_value(self))
     }
     fn identity(&self) -> Option<NodeIdentity> {
-        Some(NodeIdentity::new(
-            std::ptr::from_ref::<Node<'a>>(*self) as usize
-        ))
+        Some(NodeIdentity::new(std::ptr::from_ref::<Node<'a>>(*self) as usize))
     }
 }
 
@@ -624,26 +586,16 @@ mod tests {
     #[test]
     fn strings_and_keys_borrow_from_the_text_unless_escaped() {
         let node = Node::parse(r#"{"plain": "text", "esc\u0061ped": "a\"b"}"#).unwrap();
-        let Node::Object(members) = &node else {
-            panic!("not an object")
-        };
-        assert!(matches!(
-            members[0],
-            (Cow::Borrowed("plain"), Node::String(Cow::Borrowed("text")))
-        ));
-        assert!(
-            matches!(&members[1], (Cow::Owned(k), Node::String(Cow::Owned(v))) if k == "escaped" && v == "a\"b")
-        );
+        let Node::Object(members) = &node else { panic!("not an object") };
+        assert!(matches!(members[0], (Cow::Borrowed("plain"), Node::String(Cow::Borrowed("text")))));
+        assert!(matches!(&members[1], (Cow::Owned(k), Node::String(Cow::Owned(v))) if k == "escaped" && v == "a\"b"));
     }
 
     #[test]
     fn a_repeated_name_keeps_its_last_value_as_serde_json_does() {
         let text = r#"{"a": 1, "b": 2, "a": 3}"#;
         let node = Node::parse(text).unwrap();
-        assert_eq!(
-            node.to_value(),
-            serde_json::from_str::<Value>(text).unwrap()
-        );
+        assert_eq!(node.to_value(), serde_json::from_str::<Value>(text).unwrap());
         assert_eq!(node.get("a"), Some(&Node::Number(Number::PosInt(3))));
     }
 
@@ -671,19 +623,9 @@ mod tests {
         enum Kind {
             Hard,
         }
-        let node =
-            Node::parse(r#"{"connectorId": 2.0, "tag": null, "kind": "Hard", "list": [1, 2]}"#)
-                .unwrap();
+        let node = Node::parse(r#"{"connectorId": 2.0, "tag": null, "kind": "Hard", "list": [1, 2]}"#).unwrap();
         let sample: Sample = node.deserialize_into().unwrap();
-        assert_eq!(
-            sample,
-            Sample {
-                connector_id: 2,
-                tag: None,
-                kind: Kind::Hard,
-                list: vec![1, 2]
-            }
-        );
+        assert_eq!(sample, Sample { connector_id: 2, tag: None, kind: Kind::Hard, list: vec![1, 2] });
         let node = Node::parse(r#"{"connectorId": 2.5, "kind": "Hard", "list": []}"#).unwrap();
         assert!(node.deserialize_into::<Sample>().is_err());
         let node = Node::parse(r#"{"connectorId": 1, "kind": "Soft", "list": []}"#).unwrap();

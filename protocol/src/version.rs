@@ -36,10 +36,7 @@ impl OcppVersion {
     /// `Sec-WebSocket-Protocol` header (a comma-separated list, possibly over several headers).
     /// `None` when there is no common version: the spec then completes the handshake without a
     /// subprotocol and closes the connection.
-    pub fn negotiate<'a>(
-        offered: impl IntoIterator<Item = &'a str>,
-        preference: &[OcppVersion],
-    ) -> Option<Self> {
+    pub fn negotiate<'a>(offered: impl IntoIterator<Item = &'a str>, preference: &[OcppVersion]) -> Option<Self> {
         let offered: Vec<OcppVersion> = offered
             .into_iter()
             .flat_map(|header| header.split(','))
@@ -64,14 +61,8 @@ mod tests {
 
     #[test]
     fn the_servers_preference_wins_over_the_clients_order() {
-        assert_eq!(
-            OcppVersion::negotiate(["ocpp1.6, ocpp2.0.1"], &[V201, V16]),
-            Some(V201)
-        );
-        assert_eq!(
-            OcppVersion::negotiate(["ocpp2.0.1", "ocpp1.6"], &[V16, V201]),
-            Some(V16)
-        );
+        assert_eq!(OcppVersion::negotiate(["ocpp1.6, ocpp2.0.1"], &[V201, V16]), Some(V201));
+        assert_eq!(OcppVersion::negotiate(["ocpp2.0.1", "ocpp1.6"], &[V16, V201]), Some(V16));
     }
 
     #[test]
@@ -81,14 +72,8 @@ mod tests {
 
     #[test]
     fn unknown_and_differently_cased_tokens_are_ignored() {
-        assert_eq!(
-            OcppVersion::negotiate(["ocpp1.5, OCPP1.6,  ocpp1.6 "], &OcppVersion::ALL),
-            Some(V16)
-        );
-        assert_eq!(
-            OcppVersion::negotiate(["ocpp2.1", ""], &OcppVersion::ALL),
-            None
-        );
+        assert_eq!(OcppVersion::negotiate(["ocpp1.5, OCPP1.6,  ocpp1.6 "], &OcppVersion::ALL), Some(V16));
+        assert_eq!(OcppVersion::negotiate(["ocpp2.1", ""], &OcppVersion::ALL), None);
         assert_eq!(OcppVersion::negotiate([], &OcppVersion::ALL), None);
     }
 

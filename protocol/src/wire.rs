@@ -31,9 +31,7 @@ pub mod decimal {
         }
         match value.to_f64() {
             Some(f) => serializer.serialize_f64(f),
-            None => Err(serde::ser::Error::custom(
-                "decimal out of the range of a JSON number",
-            )),
+            None => Err(serde::ser::Error::custom("decimal out of the range of a JSON number")),
         }
     }
 
@@ -48,10 +46,7 @@ pub mod decimal_opt {
     use super::*;
 
     /// Writes `Some` as [`decimal::serialize`] does; `None` is skipped by the field's attributes.
-    pub fn serialize<S: Serializer>(
-        value: &Option<Decimal>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(value: &Option<Decimal>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(d) => decimal::serialize(d, serializer),
             None => serializer.serialize_none(),
@@ -59,18 +54,14 @@ pub mod decimal_opt {
     }
 
     /// Reads a present JSON number; absence is the field's `default`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Decimal>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
         decimal::deserialize(deserializer).map(Some)
     }
 }
 
 /// `deserialize_with` for an optional untyped field: present `null` is `Some(Value::Null)`,
 /// distinct from an absent field.
-pub fn present<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<serde_json::Value>, D::Error> {
+pub fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
     serde_json::Value::deserialize(deserializer).map(Some)
 }
 
@@ -96,13 +87,8 @@ impl Visitor<'_> for DecimalVisitor {
         // the stack; an integral float keeps its ".0", so it keeps a scale of one.
         let mut buffer = ryu::Buffer::new();
         let text = buffer.format_finite(v);
-        let parsed = if text.contains('e') {
-            Decimal::from_scientific(text)
-        } else {
-            Decimal::from_str(text)
-        };
-        let mut value = parsed
-            .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &"a number within ±7.9e28"))?;
+        let parsed = if text.contains('e') { Decimal::from_scientific(text) } else { Decimal::from_str(text) };
+        let mut value = parsed.map_err(|_| E::invalid_value(de::Unexpected::Float(v), &"a number within ±7.9e28"))?;
         if value.scale() == 0 {
             value.rescale(1);
         }
@@ -121,17 +107,9 @@ mod tests {
     struct Sample {
         #[serde(with = "super::decimal")]
         v: Decimal,
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "super::decimal_opt"
-        )]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "super::decimal_opt")]
         o: Option<Decimal>,
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            deserialize_with = "super::present"
-        )]
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::present")]
         any: Option<Value>,
     }
 
@@ -171,10 +149,7 @@ mod tests {
 
     #[test]
     fn a_present_null_is_not_an_absent_field() {
-        assert_eq!(
-            round_trip(json!({"v": 1, "any": null})),
-            json!({"v": 1, "any": null})
-        );
+        assert_eq!(round_trip(json!({"v": 1, "any": null})), json!({"v": 1, "any": null}));
         assert_eq!(round_trip(json!({"v": 1})), json!({"v": 1}));
     }
 

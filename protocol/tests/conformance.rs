@@ -7,8 +7,8 @@
 
 use protocol::Node;
 use protocol::{
-    ActionSet, CallErrorCode, MessageKind, OcppVersion, Payload, RpcError, SchemaRegistry,
-    decode_payload, decode_response, v16, v201,
+    ActionSet, CallErrorCode, MessageKind, OcppVersion, Payload, RpcError, SchemaRegistry, decode_payload,
+    decode_response, v16, v201,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -34,15 +34,8 @@ fn fixture(version: OcppVersion, action: &str) -> Value {
         OcppVersion::V16 => "ocpp1.6",
         OcppVersion::V201 => "ocpp2.0.1",
     };
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "fixtures",
-        folder,
-        &format!("{action}.json"),
-    ]
-    .iter()
-    .collect();
+    let path: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", folder, &format!("{action}.json")].iter().collect();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -53,12 +46,8 @@ fn decode<A: ActionSet>(action: A, kind: MessageKind, payload: Value) -> Result<
     let text = payload.to_string();
     let payload = Node::parse(&text).unwrap();
     match kind {
-        MessageKind::Request => {
-            decode_payload::<A>(registry, action.as_str(), &payload).map(|r| r.to_value().unwrap())
-        }
-        MessageKind::Response => {
-            decode_response(registry, action, &payload).map(|r| r.to_value().unwrap())
-        }
+        MessageKind::Request => decode_payload::<A>(registry, action.as_str(), &payload).map(|r| r.to_value().unwrap()),
+        MessageKind::Response => decode_response(registry, action, &payload).map(|r| r.to_value().unwrap()),
     }
 }
 
@@ -67,17 +56,8 @@ fn has_property_constraint(schema: &Value) -> bool {
     match schema {
         Value::Object(map) => {
             map.keys().any(|k| {
-                [
-                    "enum",
-                    "maxLength",
-                    "minLength",
-                    "minimum",
-                    "maximum",
-                    "format",
-                    "multipleOf",
-                    "pattern",
-                ]
-                .contains(&k.as_str())
+                ["enum", "maxLength", "minLength", "minimum", "maximum", "format", "multipleOf", "pattern"]
+                    .contains(&k.as_str())
             }) || map.values().any(has_property_constraint)
         }
         Value::Array(items) => items.iter().any(has_property_constraint),
@@ -98,13 +78,9 @@ fn check_version<A: ActionSet>() -> usize {
             ("responseMinimal", MessageKind::Response),
         ] {
             let payload = fx[key].clone();
-            let back = decode(action, kind, payload.clone()).unwrap_or_else(|e| {
-                panic!("{version} {action} {key} is valid but was refused: {e}")
-            });
-            assert_eq!(
-                back, payload,
-                "{version} {action} {key} changed in the round trip"
-            );
+            let back = decode(action, kind, payload.clone())
+                .unwrap_or_else(|e| panic!("{version} {action} {key} is valid but was refused: {e}"));
+            assert_eq!(back, payload, "{version} {action} {key} changed in the round trip");
             checked += 1;
         }
 
@@ -116,9 +92,8 @@ fn check_version<A: ActionSet>() -> usize {
                 "request" => MessageKind::Request,
                 _ => MessageKind::Response,
             };
-            let err = decode(action, kind, case["payload"].clone()).expect_err(&format!(
-                "{version} {action} {class} fault at {path} was accepted"
-            ));
+            let err = decode(action, kind, case["payload"].clone())
+                .expect_err(&format!("{version} {action} {class} fault at {path} was accepted"));
             assert_eq!(
                 err.code.as_str(version),
                 expected_code(class, version),
@@ -139,18 +114,12 @@ fn check_version<A: ActionSet>() -> usize {
                 continue;
             }
             let not_applicable = fx["notApplicable"].as_array().unwrap();
-            assert!(
-                not_applicable.contains(&Value::from(class)),
-                "{version} {action}: no {class} fault"
-            );
+            assert!(not_applicable.contains(&Value::from(class)), "{version} {action}: no {class} fault");
             // The claim must be true: neither schema may have a constraint of that class.
             assert_eq!(class, "property", "only property faults can be impossible");
             for kind in [MessageKind::Request, MessageKind::Response] {
                 let schema: Value = serde_json::from_str(action.schema(kind)).unwrap();
-                assert!(
-                    !has_property_constraint(&schema),
-                    "{version} {action}: a property fault is possible"
-                );
+                assert!(!has_property_constraint(&schema), "{version} {action}: a property fault is possible");
             }
         }
     }
@@ -174,9 +143,7 @@ fn every_ocpp201_action_validates_round_trips_and_maps_each_fault_to_its_code() 
 #[test]
 fn every_fixture_file_belongs_to_an_action() {
     for (folder, count) in [("ocpp1.6", 39), ("ocpp2.0.1", 64)] {
-        let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", folder]
-            .iter()
-            .collect();
+        let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", folder].iter().collect();
         assert_eq!(std::fs::read_dir(dir).unwrap().count(), count, "{folder}");
     }
 }
@@ -185,12 +152,7 @@ fn every_fixture_file_belongs_to_an_action() {
 fn a_known_action_the_schema_admits_but_the_type_cannot_hold_is_a_type_violation() {
     // JSON Schema "integer" has no bound; OCPP integers are 32-bit.
     let payload = serde_json::json!({"connectorId": 5_000_000_000u64, "type": "Operative"});
-    let err = decode(
-        v16::Action::ChangeAvailability,
-        MessageKind::Request,
-        payload,
-    )
-    .unwrap_err();
+    let err = decode(v16::Action::ChangeAvailability, MessageKind::Request, payload).unwrap_err();
     assert_eq!(err.code, CallErrorCode::TypeConstraintViolation);
 }
 
@@ -199,20 +161,9 @@ fn an_integral_float_is_an_integer_in_201_and_a_type_violation_in_16() {
     // Draft-06 counts 1.0 as an integer, draft-04 does not.
     let payload = serde_json::json!({"evseId": 1.0, "connectorId": 2, "connectorStatus": "Available",
         "timestamp": "2026-11-25T10:15:30Z"});
-    let back = decode(
-        v201::Action::StatusNotification,
-        MessageKind::Request,
-        payload,
-    )
-    .unwrap();
+    let back = decode(v201::Action::StatusNotification, MessageKind::Request, payload).unwrap();
     assert_eq!(back["evseId"], 1);
-    let payload =
-        serde_json::json!({"connectorId": 1.0, "errorCode": "NoError", "status": "Available"});
-    let err = decode(
-        v16::Action::StatusNotification,
-        MessageKind::Request,
-        payload,
-    )
-    .unwrap_err();
+    let payload = serde_json::json!({"connectorId": 1.0, "errorCode": "NoError", "status": "Available"});
+    let err = decode(v16::Action::StatusNotification, MessageKind::Request, payload).unwrap_err();
     assert_eq!(err.code, CallErrorCode::TypeConstraintViolation);
 }

@@ -5,23 +5,14 @@
 
 use protocol::frame::{MessageType, Outgoing};
 use protocol::{
-    ActionSet, CallErrorCode, Frame, FrameError, MessageId, Node, OcppVersion, Role, RpcError,
-    SchemaRegistry, decode_call, decode_request, v16, v201,
+    ActionSet, CallErrorCode, Frame, FrameError, MessageId, Node, OcppVersion, Role, RpcError, SchemaRegistry,
+    decode_call, decode_request, v16, v201,
 };
 use serde_json::{Value, json};
 
 /// Decodes `payload` of `action` as received by `receiver`.
-fn decode<A: ActionSet>(
-    receiver: Role,
-    action: &str,
-    payload: &Value,
-) -> Result<A::Request, RpcError> {
-    decode_request::<A>(
-        SchemaRegistry::global(),
-        receiver,
-        action,
-        &Node::from_value(payload),
-    )
+fn decode<A: ActionSet>(receiver: Role, action: &str, payload: &Value) -> Result<A::Request, RpcError> {
+    decode_request::<A>(SchemaRegistry::global(), receiver, action, &Node::from_value(payload))
 }
 
 /// The (id, code) of a CALLERROR answer; `None` = nothing is sent.
@@ -32,52 +23,24 @@ const BAD_FRAMES: &[(&str, Reply, Reply)] = &[
     // Not JSON at all: nothing to answer in 1.6, id "-1" in 2.0.1.
     ("hello", None, Some(("-1", "RpcFrameworkError"))),
     // Broken JSON that still starts like a CALL: answered with its own id.
-    (
-        r#"[2, "abc-1", "Heartbeat", {"#,
-        Some(("abc-1", "FormationViolation")),
-        Some(("abc-1", "RpcFrameworkError")),
-    ),
+    (r#"[2, "abc-1", "Heartbeat", {"#, Some(("abc-1", "FormationViolation")), Some(("abc-1", "RpcFrameworkError"))),
     // Broken JSON that starts like a CALLRESULT: a response is never answered.
     (r#"[3, "abc-1", {"#, None, None),
     // JSON but not an array.
-    (
-        r#"{"id": "abc-1"}"#,
-        None,
-        Some(("-1", "RpcFrameworkError")),
-    ),
+    (r#"{"id": "abc-1"}"#, None, Some(("-1", "RpcFrameworkError"))),
     // An empty array: no message type, no id.
     ("[]", None, Some(("-1", "RpcFrameworkError"))),
     // The message type is not a number.
-    (
-        r#"["2", "abc-2", "Heartbeat", {}]"#,
-        Some(("abc-2", "FormationViolation")),
-        Some(("abc-2", "RpcFrameworkError")),
-    ),
+    (r#"["2", "abc-2", "Heartbeat", {}]"#, Some(("abc-2", "FormationViolation")), Some(("abc-2", "RpcFrameworkError"))),
     // Unknown message type: 1.6 ignores it, 2.0.1 says MessageTypeNotSupported.
-    (
-        r#"[5, "abc-3", "Heartbeat", {}]"#,
-        None,
-        Some(("abc-3", "MessageTypeNotSupported")),
-    ),
+    (r#"[5, "abc-3", "Heartbeat", {}]"#, None, Some(("abc-3", "MessageTypeNotSupported"))),
     (r#"[7, 12]"#, None, Some(("-1", "MessageTypeNotSupported"))),
     // An id that is not a string, or is too long: unreadable.
-    (
-        r#"[2, 42, "Heartbeat", {}]"#,
-        None,
-        Some(("-1", "RpcFrameworkError")),
-    ),
-    (
-        r#"[2, "0123456789012345678901234567890123456", "Heartbeat", {}]"#,
-        None,
-        Some(("-1", "RpcFrameworkError")),
-    ),
+    (r#"[2, 42, "Heartbeat", {}]"#, None, Some(("-1", "RpcFrameworkError"))),
+    (r#"[2, "0123456789012345678901234567890123456", "Heartbeat", {}]"#, None, Some(("-1", "RpcFrameworkError"))),
     (r#"[3, 42, {}]"#, None, None),
     // Wrong arity.
-    (
-        r#"[2, "abc-4", "Heartbeat"]"#,
-        Some(("abc-4", "FormationViolation")),
-        Some(("abc-4", "RpcFrameworkError")),
-    ),
+    (r#"[2, "abc-4", "Heartbeat"]"#, Some(("abc-4", "FormationViolation")), Some(("abc-4", "RpcFrameworkError"))),
     (
         r#"[2, "abc-5", "Heartbeat", {}, {}]"#,
         Some(("abc-5", "FormationViolation")),
@@ -86,16 +49,8 @@ const BAD_FRAMES: &[(&str, Reply, Reply)] = &[
     (r#"[3, "abc-6"]"#, None, None),
     (r#"[4, "abc-7", "GenericError", "x"]"#, None, None),
     // Wrong element types.
-    (
-        r#"[2, "abc-8", 17, {}]"#,
-        Some(("abc-8", "FormationViolation")),
-        Some(("abc-8", "RpcFrameworkError")),
-    ),
-    (
-        r#"[2, "abc-9", "Heartbeat", []]"#,
-        Some(("abc-9", "FormationViolation")),
-        Some(("abc-9", "FormatViolation")),
-    ),
+    (r#"[2, "abc-8", 17, {}]"#, Some(("abc-8", "FormationViolation")), Some(("abc-8", "RpcFrameworkError"))),
+    (r#"[2, "abc-9", "Heartbeat", []]"#, Some(("abc-9", "FormationViolation")), Some(("abc-9", "FormatViolation"))),
     (r#"[3, "abc-10", "ok"]"#, None, None),
     (r#"[4, "abc-11", 1, "x", {}]"#, None, None),
     (r#"[4, "abc-12", "GenericError", "x", []]"#, None, None),
@@ -105,10 +60,7 @@ const BAD_FRAMES: &[(&str, Reply, Reply)] = &[
 fn every_bad_frame_is_answered_as_its_version_prescribes() {
     for (text, v16_reply, v201_reply) in BAD_FRAMES {
         let err = Frame::parse(text).expect_err(text);
-        for (version, expected) in [
-            (OcppVersion::V16, v16_reply),
-            (OcppVersion::V201, v201_reply),
-        ] {
+        for (version, expected) in [(OcppVersion::V16, v16_reply), (OcppVersion::V201, v201_reply)] {
             let reply = err.reply(version);
             let got = reply.as_ref().map(|e| (e.id.as_str(), e.code.as_ref()));
             assert_eq!(got, *expected, "{version} reply to {text}: {err}");
@@ -122,43 +74,16 @@ fn every_bad_frame_is_answered_as_its_version_prescribes() {
 
 #[test]
 fn the_kinds_of_bad_frame_are_told_apart() {
-    assert_eq!(
-        Frame::parse_bytes(b"[2,\"a\",\"Heartbeat\",{}]\xff"),
-        Err(FrameError::NotUtf8)
-    );
-    assert!(matches!(
-        Frame::parse("[2,"),
-        Err(FrameError::NotJson { .. })
-    ));
+    assert_eq!(Frame::parse_bytes(b"[2,\"a\",\"Heartbeat\",{}]\xff"), Err(FrameError::NotUtf8));
+    assert!(matches!(Frame::parse("[2,"), Err(FrameError::NotJson { .. })));
     assert_eq!(Frame::parse("17"), Err(FrameError::NotArray));
-    assert_eq!(
-        Frame::parse(r#"[null]"#),
-        Err(FrameError::BadMessageTypeId { id: None })
-    );
-    assert_eq!(
-        Frame::parse(r#"[-2, "a"]"#),
-        Err(FrameError::BadMessageTypeId { id: Some(id("a")) })
-    );
-    assert_eq!(
-        Frame::parse(r#"[9, "a"]"#),
-        Err(FrameError::UnknownMessageType {
-            type_id: 9,
-            id: Some(id("a"))
-        })
-    );
-    assert_eq!(
-        Frame::parse(r#"[2]"#),
-        Err(FrameError::BadMessageId {
-            message_type: MessageType::Call
-        })
-    );
+    assert_eq!(Frame::parse(r#"[null]"#), Err(FrameError::BadMessageTypeId { id: None }));
+    assert_eq!(Frame::parse(r#"[-2, "a"]"#), Err(FrameError::BadMessageTypeId { id: Some(id("a")) }));
+    assert_eq!(Frame::parse(r#"[9, "a"]"#), Err(FrameError::UnknownMessageType { type_id: 9, id: Some(id("a")) }));
+    assert_eq!(Frame::parse(r#"[2]"#), Err(FrameError::BadMessageId { message_type: MessageType::Call }));
     assert_eq!(
         Frame::parse(r#"[3, "a", {}, {}]"#),
-        Err(FrameError::WrongArity {
-            message_type: MessageType::CallResult,
-            id: id("a"),
-            len: 4
-        })
+        Err(FrameError::WrongArity { message_type: MessageType::CallResult, id: id("a"), len: 4 })
     );
 }
 
@@ -188,37 +113,18 @@ fn frames_serialise_as_the_specification_writes_them() {
         meter_type: None,
         meter_serial_number: None,
     };
-    let text = Outgoing::Call {
-        id: "19223201",
-        action: "BootNotification",
-        payload: &call,
-    }
-    .to_text()
-    .unwrap();
+    let text = Outgoing::Call { id: "19223201", action: "BootNotification", payload: &call }.to_text().unwrap();
     insta::assert_snapshot!("v16_boot_notification_call", text);
 
-    let result = v201::HeartbeatResponse {
-        custom_data: None,
-        current_time: "2013-02-01T20:53:32.486Z".parse().unwrap(),
-    };
-    let text = Outgoing::CallResult {
-        id: "19223201",
-        payload: &result,
-    }
-    .to_text()
-    .unwrap();
+    let result =
+        v201::HeartbeatResponse { custom_data: None, current_time: "2013-02-01T20:53:32.486Z".parse().unwrap() };
+    let text = Outgoing::CallResult { id: "19223201", payload: &result }.to_text().unwrap();
     insta::assert_snapshot!("v201_heartbeat_result", text);
 
-    let error = RpcError::new(
-        CallErrorCode::OccurrenceConstraintViolation,
-        "idTag: \"idTag\" is a required property",
-    );
+    let error = RpcError::new(CallErrorCode::OccurrenceConstraintViolation, "idTag: \"idTag\" is a required property");
     for version in [OcppVersion::V16, OcppVersion::V201] {
         let frame = Frame::CallError(error.to_call_error(id("162376037"), version));
-        insta::assert_snapshot!(
-            format!("call_error_{}", version.subprotocol()),
-            frame.to_text()
-        );
+        insta::assert_snapshot!(format!("call_error_{}", version.subprotocol()), frame.to_text());
     }
 }
 
@@ -233,42 +139,25 @@ fn the_specifications_own_examples_parse_and_decode() {
         panic!("not a CALL")
     };
     let request = decode_call::<v16::Action>(registry, Role::Csms, &call).unwrap();
-    assert!(
-        matches!(request, v16::Request::BootNotification(ref r) if r.charge_point_vendor == "VendorX")
-    );
+    assert!(matches!(request, v16::Request::BootNotification(ref r) if r.charge_point_vendor == "VendorX"));
     // §4.2.2 writes this response with "heartbeatInterval", but the normative 1.6 schema names
     // the field "interval" (as every charger does); the literal example is refused, its
     // correction accepted.
     let example = r#"[3, "19223201", {"status": "Accepted", "currentTime": "2013-02-01T20:53:32.486Z", "heartbeatInterval": 300}]"#;
-    let Frame::CallResult(result) = Frame::parse(example).unwrap() else {
-        panic!("not a CALLRESULT")
-    };
-    let err =
-        v16::Response::from_result(v16::Action::BootNotification, &result.payload).unwrap_err();
-    assert_eq!(
-        err.code.as_str(OcppVersion::V16),
-        "FormationViolation",
-        "{}",
-        err.description
-    );
+    let Frame::CallResult(result) = Frame::parse(example).unwrap() else { panic!("not a CALLRESULT") };
+    let err = v16::Response::from_result(v16::Action::BootNotification, &result.payload).unwrap_err();
+    assert_eq!(err.code.as_str(OcppVersion::V16), "FormationViolation", "{}", err.description);
     let corrected = example.replace("heartbeatInterval", "interval");
-    let Frame::CallResult(result) = Frame::parse(&corrected).unwrap() else {
-        panic!("not a CALLRESULT")
-    };
-    let response =
-        v16::Response::from_result(v16::Action::BootNotification, &result.payload).unwrap();
+    let Frame::CallResult(result) = Frame::parse(&corrected).unwrap() else { panic!("not a CALLRESULT") };
+    let response = v16::Response::from_result(v16::Action::BootNotification, &result.payload).unwrap();
     assert!(matches!(response, v16::Response::BootNotification(ref r) if r.interval == 300));
     // OCPP-J 1.6 §4.2.3
-    let Frame::CallError(error) = Frame::parse(
-        r#"[4, "162376037", "NotSupported", "SetDisplayMessageReq not implemented", {}]"#,
-    )
-    .unwrap() else {
+    let Frame::CallError(error) =
+        Frame::parse(r#"[4, "162376037", "NotSupported", "SetDisplayMessageReq not implemented", {}]"#).unwrap()
+    else {
         panic!("not a CALLERROR")
     };
-    assert_eq!(
-        error.error_code(OcppVersion::V16),
-        Some(CallErrorCode::NotSupported)
-    );
+    assert_eq!(error.error_code(OcppVersion::V16), Some(CallErrorCode::NotSupported));
 
     // OCPP 2.0.1 Part 4 §4.2
     let Frame::Call(call) = Frame::parse(
@@ -281,10 +170,10 @@ fn the_specifications_own_examples_parse_and_decode() {
     assert!(
         matches!(request, v201::Request::BootNotification(ref r) if r.charging_station.model == "SingleSocketCharger")
     );
-    let Frame::CallResult(result) =
-        Frame::parse(r#"[3, "19223201", {"currentTime": "2013-02-01T20:53:32.486Z", "interval": 300, "status": "Accepted"}]"#)
-            .unwrap()
-    else {
+    let Frame::CallResult(result) = Frame::parse(
+        r#"[3, "19223201", {"currentTime": "2013-02-01T20:53:32.486Z", "interval": 300, "status": "Accepted"}]"#,
+    )
+    .unwrap() else {
         panic!("not a CALLRESULT")
     };
     assert!(v201::Response::from_result(v201::Action::BootNotification, &result.payload).is_ok());
@@ -302,9 +191,7 @@ fn an_unknown_action_is_not_implemented_and_a_wrong_direction_not_supported() {
     let err = decode::<v16::Action>(Role::Csms, "RemoteStartTransaction", &payload).unwrap_err();
     assert_eq!(err.code.as_str(OcppVersion::V16), "NotSupported");
     // ... which the charger itself takes.
-    assert!(
-        decode::<v16::Action>(Role::ChargingStation, "RemoteStartTransaction", &payload).is_ok()
-    );
+    assert!(decode::<v16::Action>(Role::ChargingStation, "RemoteStartTransaction", &payload).is_ok());
     // The CSMS sending a charger-initiated action.
     let err = decode::<v201::Action>(Role::ChargingStation, "Heartbeat", &json!({})).unwrap_err();
     assert_eq!(err.code.as_str(OcppVersion::V201), "NotSupported");
@@ -322,31 +209,18 @@ fn schema_violations_describe_the_field_path() {
             r#"{"connectorId": 1, "meterValue": [{"timestamp": "2026-11-25T10:15:30Z", "sampledValue": [{"value": "1"}, {"value": "2", "unit": "Hertz"}]}]}"#,
             "MeterValues",
         ),
-        (
-            r#"{"connectorId": 1, "meterValue": [{"sampledValue": [{"value": "1"}]}]}"#,
-            "MeterValues",
-        ),
+        (r#"{"connectorId": 1, "meterValue": [{"sampledValue": [{"value": "1"}]}]}"#, "MeterValues"),
         (r#"{"connectorId": "one", "meterValue": []}"#, "MeterValues"),
         (r#"{"idTag": "04A1B2C3D4E5F6", "extra": true}"#, "Authorize"),
-        (
-            r#"{"idTag": "04A1B2C3D4E5F6-TOO-LONG-FOR-OCPP"}"#,
-            "Authorize",
-        ),
-        (
-            r#"{"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2026-11-25 10:15"}"#,
-            "StartTransaction",
-        ),
+        (r#"{"idTag": "04A1B2C3D4E5F6-TOO-LONG-FOR-OCPP"}"#, "Authorize"),
+        (r#"{"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2026-11-25 10:15"}"#, "StartTransaction"),
     ];
     let described: Vec<String> = cases
         .iter()
         .map(|(payload, action)| {
             let payload: Value = serde_json::from_str(payload).unwrap();
             let err = decode::<v16::Action>(Role::Csms, action, &payload).unwrap_err();
-            format!(
-                "{} | {}",
-                err.code.as_str(OcppVersion::V16),
-                err.description
-            )
+            format!("{} | {}", err.code.as_str(OcppVersion::V16), err.description)
         })
         .collect();
     insta::assert_snapshot!("v16_violation_descriptions", described.join("\n"));
@@ -388,28 +262,18 @@ mod properties {
         let tree = |v: serde_json::Value| Node::from_value(&v).into_owned();
         prop_oneof![
             (id.clone(), "[A-Za-z0-9]{1,30}", payload()).prop_map(move |(id, action, payload)| {
-                Frame::Call(protocol::Call {
+                Frame::Call(protocol::Call { id, action: action.into(), payload: tree(payload) })
+            }),
+            (id.clone(), payload())
+                .prop_map(move |(id, payload)| Frame::CallResult(protocol::CallResult { id, payload: tree(payload) })),
+            (id, "[A-Za-z]{0,30}", ".{0,40}", payload()).prop_map(move |(id, code, description, details)| {
+                Frame::CallError(protocol::CallError {
                     id,
-                    action: action.into(),
-                    payload: tree(payload),
+                    code: code.into(),
+                    description: description.into(),
+                    details: tree(details),
                 })
             }),
-            (id.clone(), payload()).prop_map(move |(id, payload)| Frame::CallResult(
-                protocol::CallResult {
-                    id,
-                    payload: tree(payload)
-                }
-            )),
-            (id, "[A-Za-z]{0,30}", ".{0,40}", payload()).prop_map(
-                move |(id, code, description, details)| {
-                    Frame::CallError(protocol::CallError {
-                        id,
-                        code: code.into(),
-                        description: description.into(),
-                        details: tree(details),
-                    })
-                }
-            ),
         ]
     }
 
@@ -442,15 +306,7 @@ mod properties {
 
 #[test]
 fn a_typed_request_is_written_as_its_payload_alone() {
-    let request = v16::Request::from(v16::ResetRequest {
-        r#type: v16::ResetType::Soft,
-    });
-    let text = Outgoing::Call {
-        id: "7",
-        action: "Reset",
-        payload: &request,
-    }
-    .to_text()
-    .unwrap();
+    let request = v16::Request::from(v16::ResetRequest { r#type: v16::ResetType::Soft });
+    let text = Outgoing::Call { id: "7", action: "Reset", payload: &request }.to_text().unwrap();
     assert_eq!(text, r#"[2,"7","Reset",{"type":"Soft"}]"#);
 }

@@ -77,22 +77,15 @@ pub struct SimCharger {
 impl SimCharger {
     /// Opens the WebSocket.
     pub async fn connect(options: Connect) -> Result<Self, SimError> {
-        let url = format!(
-            "{}/ocpp/{}",
-            options.base_url.trim_end_matches('/'),
-            percent_encode(&options.id)
-        );
+        let url = format!("{}/ocpp/{}", options.base_url.trim_end_matches('/'), percent_encode(&options.id));
         let mut request = url.into_client_request()?;
         if !options.offer.is_empty() {
-            let offer = HeaderValue::from_str(&options.offer.join(", "))
-                .map_err(|e| SimError::Protocol(e.to_string()))?;
-            request
-                .headers_mut()
-                .insert("Sec-WebSocket-Protocol", offer);
+            let offer =
+                HeaderValue::from_str(&options.offer.join(", ")).map_err(|e| SimError::Protocol(e.to_string()))?;
+            request.headers_mut().insert("Sec-WebSocket-Protocol", offer);
         }
         if let Some(password) = &options.password {
-            let credentials = base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{password}", options.id));
+            let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", options.id));
             let value = HeaderValue::from_str(&format!("Basic {credentials}"))
                 .map_err(|e| SimError::Protocol(e.to_string()))?;
             request.headers_mut().insert("Authorization", value);
@@ -134,23 +127,16 @@ impl SimCharger {
         let id = self.next_id.to_string();
         self.next_id += 1;
         let action = R::ACTION;
-        let text = Outgoing::Call {
-            id: &id,
-            action: action.as_str(),
-            payload: &request,
-        }
-        .to_text()
-        .map_err(|e| SimError::Protocol(e.to_string()))?;
+        let text = Outgoing::Call { id: &id, action: action.as_str(), payload: &request }
+            .to_text()
+            .map_err(|e| SimError::Protocol(e.to_string()))?;
         self.send_text(&text).await?;
         loop {
             let text = self.recv_text().await?;
             match Frame::parse(&text) {
                 Ok(Frame::CallResult(result)) if result.id.as_str() == id => {
-                    let response =
-                        decode_response(SchemaRegistry::global(), action, &result.payload)
-                            .map_err(|e| {
-                                SimError::Protocol(format!("{action} response: {}", e.description))
-                            })?;
+                    let response = decode_response(SchemaRegistry::global(), action, &result.payload)
+                        .map_err(|e| SimError::Protocol(format!("{action} response: {}", e.description)))?;
                     return R::response_from(response)
                         .ok_or_else(|| SimError::Protocol("response of another action".into()));
                 }
@@ -177,11 +163,7 @@ impl SimCharger {
     /// Answers the next `count` calls of the CSMS, returning their actions. With `hold`, each
     /// answer waits that long, and a second call arriving meanwhile is an error: the CSMS must
     /// keep at most one call outstanding.
-    pub async fn serve_calls(
-        &mut self,
-        count: usize,
-        hold: Option<Duration>,
-    ) -> Result<Vec<String>, SimError> {
+    pub async fn serve_calls(&mut self, count: usize, hold: Option<Duration>) -> Result<Vec<String>, SimError> {
         let mut actions = Vec::with_capacity(count);
         while actions.len() < count {
             let text = self.recv_text().await?;
@@ -222,18 +204,10 @@ impl SimCharger {
     }
 
     async fn answer(&mut self, call: &protocol::Call<'_>) -> Result<(), SimError> {
-        let version = self
-            .version
-            .ok_or_else(|| SimError::Protocol("no OCPP version negotiated".into()))?;
+        let version = self.version.ok_or_else(|| SimError::Protocol("no OCPP version negotiated".into()))?;
         let text = match crate::responder::answer(version, &mut self.keys, call) {
-            Ok(payload) => Outgoing::CallResult {
-                id: call.id.as_str(),
-                payload: &payload,
-            }
-            .to_text(),
-            Err(error) => {
-                Ok(Frame::CallError(error.to_call_error(call.id.clone(), version)).to_text())
-            }
+            Ok(payload) => Outgoing::CallResult { id: call.id.as_str(), payload: &payload }.to_text(),
+            Err(error) => Ok(Frame::CallError(error.to_call_error(call.id.clone(), version)).to_text()),
         }
         .map_err(|e| SimError::Protocol(e.to_string()))?;
         self.send_text(&text).await
@@ -269,9 +243,7 @@ impl SimCharger {
             match self.recv_text().await {
                 Ok(_) => continue,
                 Err(SimError::Closed(frame)) => return Ok(frame),
-                Err(SimError::Socket(
-                    tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed,
-                )) => {
+                Err(SimError::Socket(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed)) => {
                     return Ok(None);
                 }
                 Err(e) => return Err(e),
@@ -290,9 +262,7 @@ impl SimCharger {
 fn percent_encode(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

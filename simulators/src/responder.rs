@@ -3,8 +3,7 @@
 //! gives to Reset, TriggerMessage, remote start/stop, unlock and availability changes.
 
 use protocol::{
-    ActionSet, Call, CallErrorCode, OcppVersion, Payload, Role, RpcError, SchemaRegistry,
-    decode_call, v16, v201,
+    ActionSet, Call, CallErrorCode, OcppVersion, Payload, Role, RpcError, SchemaRegistry, decode_call, v16, v201,
 };
 use std::collections::BTreeMap;
 
@@ -20,11 +19,7 @@ impl Default for KeyStore {
         for (key, value, readonly) in [
             ("HeartbeatInterval", "300", false),
             ("MeterValueSampleInterval", "60", false),
-            (
-                "MeterValuesSampledData",
-                "Energy.Active.Import.Register,Power.Active.Import",
-                false,
-            ),
+            ("MeterValuesSampledData", "Energy.Active.Import.Register,Power.Active.Import", false),
             ("NumberOfConnectors", "1", true),
             ("AuthorizeRemoteTxRequests", "false", false),
         ] {
@@ -49,33 +44,24 @@ pub(crate) fn answer(
 ) -> Result<serde_json::Value, RpcError> {
     let registry = SchemaRegistry::global();
     let response = match version {
-        OcppVersion::V16 => answer_16(
-            keys,
-            decode_call::<v16::Action>(registry, Role::ChargingStation, call)?,
-        )?
-        .to_value(),
-        OcppVersion::V201 => answer_201(
-            keys,
-            decode_call::<v201::Action>(registry, Role::ChargingStation, call)?,
-        )?
-        .to_value(),
+        OcppVersion::V16 => {
+            answer_16(keys, decode_call::<v16::Action>(registry, Role::ChargingStation, call)?)?.to_value()
+        }
+        OcppVersion::V201 => {
+            answer_201(keys, decode_call::<v201::Action>(registry, Role::ChargingStation, call)?)?.to_value()
+        }
     };
     response.map_err(|e| RpcError::new(CallErrorCode::InternalError, e.to_string()))
 }
 
 fn not_simulated<A: ActionSet>(action: A) -> RpcError {
-    RpcError::new(
-        CallErrorCode::NotImplemented,
-        format!("the simulator does not do {action}"),
-    )
+    RpcError::new(CallErrorCode::NotImplemented, format!("the simulator does not do {action}"))
 }
 
 fn answer_16(keys: &mut KeyStore, request: v16::Request) -> Result<v16::Response, RpcError> {
     use v16::{Request as Q, Response as R};
     Ok(match request {
-        Q::Reset(_) => R::Reset(v16::ResetResponse {
-            status: v16::ResetStatus::Accepted,
-        }),
+        Q::Reset(_) => R::Reset(v16::ResetResponse { status: v16::ResetStatus::Accepted }),
         Q::ChangeConfiguration(r) => {
             let status = match keys.keys.get_mut(&r.key) {
                 Some((_, true)) => v16::ConfigurationStatus::Rejected,
@@ -89,16 +75,11 @@ fn answer_16(keys: &mut KeyStore, request: v16::Request) -> Result<v16::Response
         }
         Q::GetConfiguration(r) => {
             let wanted = r.key.unwrap_or_else(|| keys.keys.keys().cloned().collect());
-            let (known, unknown): (Vec<_>, Vec<_>) =
-                wanted.into_iter().partition(|k| keys.keys.contains_key(k));
+            let (known, unknown): (Vec<_>, Vec<_>) = wanted.into_iter().partition(|k| keys.keys.contains_key(k));
             let configuration_key = known
                 .into_iter()
                 .filter_map(|k| {
-                    keys.keys.get(&k).map(|(v, ro)| v16::KeyValue {
-                        key: k,
-                        readonly: *ro,
-                        value: Some(v.clone()),
-                    })
+                    keys.keys.get(&k).map(|(v, ro)| v16::KeyValue { key: k, readonly: *ro, value: Some(v.clone()) })
                 })
                 .collect();
             R::GetConfiguration(v16::GetConfigurationResponse {
@@ -106,32 +87,25 @@ fn answer_16(keys: &mut KeyStore, request: v16::Request) -> Result<v16::Response
                 unknown_key: (!unknown.is_empty()).then_some(unknown),
             })
         }
-        Q::TriggerMessage(_) => R::TriggerMessage(v16::TriggerMessageResponse {
-            status: v16::TriggerMessageStatus::Accepted,
-        }),
-        Q::RemoteStartTransaction(_) => {
-            R::RemoteStartTransaction(v16::RemoteStartTransactionResponse {
-                status: v16::RemoteStartStopStatus::Accepted,
-            })
+        Q::TriggerMessage(_) => {
+            R::TriggerMessage(v16::TriggerMessageResponse { status: v16::TriggerMessageStatus::Accepted })
         }
-        Q::RemoteStopTransaction(_) => {
-            R::RemoteStopTransaction(v16::RemoteStopTransactionResponse {
-                status: v16::RemoteStartStopStatus::Accepted,
-            })
+        Q::RemoteStartTransaction(_) => R::RemoteStartTransaction(v16::RemoteStartTransactionResponse {
+            status: v16::RemoteStartStopStatus::Accepted,
+        }),
+        Q::RemoteStopTransaction(_) => R::RemoteStopTransaction(v16::RemoteStopTransactionResponse {
+            status: v16::RemoteStartStopStatus::Accepted,
+        }),
+        Q::UnlockConnector(_) => {
+            R::UnlockConnector(v16::UnlockConnectorResponse { status: v16::UnlockStatus::Unlocked })
         }
-        Q::UnlockConnector(_) => R::UnlockConnector(v16::UnlockConnectorResponse {
-            status: v16::UnlockStatus::Unlocked,
-        }),
-        Q::ChangeAvailability(_) => R::ChangeAvailability(v16::ChangeAvailabilityResponse {
-            status: v16::AvailabilityStatus::Accepted,
-        }),
-        Q::ClearCache(_) => R::ClearCache(v16::ClearCacheResponse {
-            status: v16::ClearCacheStatus::Accepted,
-        }),
-        Q::DataTransfer(_) => R::DataTransfer(v16::DataTransferResponse {
-            status: v16::DataTransferStatus::UnknownVendorId,
-            data: None,
-        }),
+        Q::ChangeAvailability(_) => {
+            R::ChangeAvailability(v16::ChangeAvailabilityResponse { status: v16::AvailabilityStatus::Accepted })
+        }
+        Q::ClearCache(_) => R::ClearCache(v16::ClearCacheResponse { status: v16::ClearCacheStatus::Accepted }),
+        Q::DataTransfer(_) => {
+            R::DataTransfer(v16::DataTransferResponse { status: v16::DataTransferStatus::UnknownVendorId, data: None })
+        }
         other => return Err(not_simulated(other.action())),
     })
 }
@@ -165,10 +139,7 @@ fn answer_201(keys: &mut KeyStore, request: v201::Request) -> Result<v201::Respo
                     }
                 })
                 .collect();
-            R::GetVariables(v201::GetVariablesResponse {
-                custom_data: None,
-                get_variable_result: results,
-            })
+            R::GetVariables(v201::GetVariablesResponse { custom_data: None, get_variable_result: results })
         }
         Q::SetVariables(r) => {
             let results = r
@@ -193,31 +164,24 @@ fn answer_201(keys: &mut KeyStore, request: v201::Request) -> Result<v201::Respo
                     }
                 })
                 .collect();
-            R::SetVariables(v201::SetVariablesResponse {
-                custom_data: None,
-                set_variable_result: results,
-            })
+            R::SetVariables(v201::SetVariablesResponse { custom_data: None, set_variable_result: results })
         }
         Q::TriggerMessage(_) => R::TriggerMessage(v201::TriggerMessageResponse {
             custom_data: None,
             status: v201::TriggerMessageStatusEnumType::Accepted,
             status_info: None,
         }),
-        Q::RequestStartTransaction(_) => {
-            R::RequestStartTransaction(v201::RequestStartTransactionResponse {
-                custom_data: None,
-                status: v201::RequestStartStopStatusEnumType::Accepted,
-                status_info: None,
-                transaction_id: None,
-            })
-        }
-        Q::RequestStopTransaction(_) => {
-            R::RequestStopTransaction(v201::RequestStopTransactionResponse {
-                custom_data: None,
-                status: v201::RequestStartStopStatusEnumType::Accepted,
-                status_info: None,
-            })
-        }
+        Q::RequestStartTransaction(_) => R::RequestStartTransaction(v201::RequestStartTransactionResponse {
+            custom_data: None,
+            status: v201::RequestStartStopStatusEnumType::Accepted,
+            status_info: None,
+            transaction_id: None,
+        }),
+        Q::RequestStopTransaction(_) => R::RequestStopTransaction(v201::RequestStopTransactionResponse {
+            custom_data: None,
+            status: v201::RequestStartStopStatusEnumType::Accepted,
+            status_info: None,
+        }),
         Q::UnlockConnector(_) => R::UnlockConnector(v201::UnlockConnectorResponse {
             custom_data: None,
             status: v201::UnlockStatusEnumType::Unlocked,

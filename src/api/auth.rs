@@ -34,8 +34,6 @@ where
         if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
             return Err(ApiError::Unauthorized);
         }
-        Ok(Operator {
-            actor: "operator-token",
-        })
+        Ok(Operator { actor: "operator-token" })
     }
 }

@@ -59,11 +59,7 @@ struct ConnectorView {
     status_at: DateTime<Utc>,
 }
 
-fn view(
-    state: &ApiState,
-    c: charger::Model,
-    connectors: Option<Vec<connector::Model>>,
-) -> ChargerView {
+fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::Model>>) -> ChargerView {
     ChargerView {
         online: state.hub.registry().is_connected(&c.id),
         id: c.id,
@@ -94,17 +90,9 @@ fn view(
     }
 }
 
-async fn list(
-    _: Operator,
-    State(state): State<ApiState>,
-) -> Result<Json<Vec<ChargerView>>, ApiError> {
+async fn list(_: Operator, State(state): State<ApiState>) -> Result<Json<Vec<ChargerView>>, ApiError> {
     let chargers = state.store.chargers().await?;
-    Ok(Json(
-        chargers
-            .into_iter()
-            .map(|c| view(&state, c, None))
-            .collect(),
-    ))
+    Ok(Json(chargers.into_iter().map(|c| view(&state, c, None)).collect()))
 }
 
 async fn detail(
@@ -112,11 +100,7 @@ async fn detail(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<ChargerView>, ApiError> {
-    let charger = state
-        .store
-        .charger(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("charger {id}")))?;
+    let charger = state.store.charger(&id).await?.ok_or_else(|| ApiError::NotFound(format!("charger {id}")))?;
     let connectors = state.store.connectors(&id).await?;
     Ok(Json(view(&state, charger, Some(connectors))))
 }
@@ -139,9 +123,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<ChargerView>), ApiError> {
     let body: NewChargerBody = super::json_body(&body)?;
     if body.id.is_empty() || body.id.chars().count() > 48 || body.id.contains(':') {
-        return Err(ApiError::BadRequest(
-            "id: 1 to 48 characters, no ':'".into(),
-        ));
+        return Err(ApiError::BadRequest("id: 1 to 48 characters, no ':'".into()));
     }
     let registration = match body.registration.as_deref() {
         None | Some("Registered") => Registration::Registered,
@@ -166,18 +148,8 @@ async fn create(
         ),
         None => None,
     };
-    let created = state
-        .store
-        .create_charger(NewCharger {
-            id: body.id,
-            registration,
-            password_hash,
-        })
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state, created, Some(Vec::new()))),
-    ))
+    let created = state.store.create_charger(NewCharger { id: body.id, registration, password_hash }).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, created, Some(Vec::new())))))
 }
 
 async fn command(
@@ -188,9 +160,7 @@ async fn command(
 ) -> Result<Json<Value>, ApiError> {
     let payload: Value = super::json_body(&body)?;
     if !payload.is_object() {
-        return Err(ApiError::BadRequest(
-            "the payload must be a JSON object".into(),
-        ));
+        return Err(ApiError::BadRequest("the payload must be a JSON object".into()));
     }
     if state.store.charger(&id).await?.is_none() {
         return Err(ApiError::NotFound(format!("charger {id}")));
@@ -217,62 +187,48 @@ async fn command(
 }
 
 /// Checks and sends the command; the error side carries the outcome for the operation log.
-async fn send(
-    state: &ApiState,
-    id: &str,
-    action: &str,
-    payload: &Value,
-) -> Result<Value, (&'static str, ApiError)> {
+async fn send(state: &ApiState, id: &str, action: &str, payload: &Value) -> Result<Value, (&'static str, ApiError)> {
     let Some(handle) = state.hub.registry().get(id) else {
-        return Err((
-            "Offline",
-            ApiError::Conflict(format!("charger {id} is offline")),
-        ));
+        return Err(("Offline", ApiError::Conflict(format!("charger {id} is offline"))));
     };
     let name = match handle.version() {
         OcppVersion::V16 => checked::<v16::Action>(action, payload),
         OcppVersion::V201 => checked::<v201::Action>(action, payload),
     }
     .map_err(|e| ("Invalid", e))?;
-    handle
-        .call_raw(name, payload.clone())
-        .await
-        .map_err(|failure| {
-            let outcome = match failure {
-                CallFailure::CallError { .. } => "CallError",
-                CallFailure::Timeout(_) => "Timeout",
-                CallFailure::InvalidResponse(_) => "InvalidResponse",
-                CallFailure::Disconnected => "Disconnected",
-                CallFailure::QueueFull => "QueueFull",
-                CallFailure::WrongVersion(_) => "Invalid",
-            };
-            let error = match failure {
-                CallFailure::Timeout(_) => ApiError::GatewayTimeout(failure.to_string()),
-                CallFailure::QueueFull => ApiError::Unavailable(failure.to_string()),
-                CallFailure::Disconnected => ApiError::Conflict(failure.to_string()),
-                _ => ApiError::BadGateway(failure.to_string()),
-            };
-            (outcome, error)
-        })
+    handle.call_raw(name, payload.clone()).await.map_err(|failure| {
+        let outcome = match failure {
+            CallFailure::CallError { .. } => "CallError",
+            CallFailure::Timeout(_) => "Timeout",
+            CallFailure::InvalidResponse(_) => "InvalidResponse",
+            CallFailure::Disconnected => "Disconnected",
+            CallFailure::QueueFull => "QueueFull",
+            CallFailure::WrongVersion(_) => "Invalid",
+        };
+        let error = match failure {
+            CallFailure::Timeout(_) => ApiError::GatewayTimeout(failure.to_string()),
+            CallFailure::QueueFull => ApiError::Unavailable(failure.to_string()),
+            CallFailure::Disconnected => ApiError::Conflict(failure.to_string()),
+            _ => ApiError::BadGateway(failure.to_string()),
+        };
+        (outcome, error)
+    })
 }
 
 /// The action, if the charger's version has it, the CSMS may send it, and the payload keeps to
 /// its request schema.
 fn checked<A: ActionSet>(action: &str, payload: &Value) -> Result<&'static str, ApiError> {
-    let known = A::from_name(action).ok_or_else(|| {
-        ApiError::BadRequest(format!("{action} is not an OCPP {} action", A::VERSION))
-    })?;
+    let known = A::from_name(action)
+        .ok_or_else(|| ApiError::BadRequest(format!("{action} is not an OCPP {} action", A::VERSION)))?;
     if !known.initiator().may_send(Role::Csms) {
-        return Err(ApiError::BadRequest(format!(
-            "{action} is sent by the charger, not the CSMS"
-        )));
+        return Err(ApiError::BadRequest(format!("{action} is sent by the charger, not the CSMS")));
     }
-    SchemaRegistry::global()
-        .validate(known, MessageKind::Request, &Node::from_value(payload))
-        .map_err(|v| ApiError::Schema {
+    SchemaRegistry::global().validate(known, MessageKind::Request, &Node::from_value(payload)).map_err(|v| {
+        ApiError::Schema {
             action: known.as_str().to_owned(),
             code: v.code.as_str(A::VERSION),
             description: v.description,
-        })?;
+        }
+    })?;
     Ok(known.as_str())
 }

@@ -12,11 +12,7 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("the payload breaks the {action} schema: {description}")]
-    Schema {
-        action: String,
-        code: &'static str,
-        description: String,
-    },
+    Schema { action: String, code: &'static str, description: String },
     #[error("missing or wrong bearer token")]
     Unauthorized,
     #[error("{0} not found")]
@@ -66,9 +62,7 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::NotFound(what) => ApiError::NotFound(what.to_owned()),
-            crate::store::StoreError::Conflict(what) => {
-                ApiError::Conflict(format!("{what} already exists"))
-            }
+            crate::store::StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             crate::store::StoreError::Db(db) => ApiError::Internal(db.to_string()),
         }
     }

@@ -8,9 +8,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 pub(super) fn router() -> Router<ApiState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
+    Router::new().route("/health", get(health)).route("/ready", get(ready))
 }
 
 async fn health() -> Json<Value> {
@@ -19,16 +17,10 @@ async fn health() -> Json<Value> {
 
 async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Value>) {
     match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "database": "ok"})),
-        ),
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "not ready", "database": "unreachable"})),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not ready", "database": "unreachable"})))
         }
     }
 }

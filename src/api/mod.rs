@@ -27,7 +27,6 @@ pub fn router(state: ApiState) -> Router {
 
 /// A JSON request body, or a 400 that says what is wrong with it.
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}"))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}")))
 }

@@ -65,13 +65,7 @@ impl SessionHandle {
         calls: mpsc::Sender<CallCommand>,
         timeout: Duration,
     ) -> Self {
-        SessionHandle {
-            connection,
-            version,
-            control,
-            calls,
-            timeout,
-        }
+        SessionHandle { connection, version, control, calls, timeout }
     }
 
     /// The connection's number, unique within this process.
@@ -86,18 +80,9 @@ impl SessionHandle {
 
     /// Sends `action` with a payload already checked against its request schema, and returns
     /// the charger's response payload (checked against the response schema).
-    pub async fn call_raw(
-        &self,
-        action: &'static str,
-        payload: Value,
-    ) -> Result<Value, CallFailure> {
+    pub async fn call_raw(&self, action: &'static str, payload: Value) -> Result<Value, CallFailure> {
         let (reply, answer) = oneshot::channel();
-        let command = CallCommand {
-            action,
-            payload,
-            deadline: Instant::now() + self.timeout,
-            reply,
-        };
+        let command = CallCommand { action, payload, deadline: Instant::now() + self.timeout, reply };
         self.calls.try_send(command).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => CallFailure::QueueFull,
             mpsc::error::TrySendError::Closed(_) => CallFailure::Disconnected,
@@ -112,8 +97,7 @@ impl SessionHandle {
         if <R::Action as ActionSet>::VERSION != self.version {
             return Err(CallFailure::WrongVersion(self.version));
         }
-        let payload = serde_json::to_value(&request)
-            .map_err(|e| CallFailure::InvalidResponse(e.to_string()))?;
+        let payload = serde_json::to_value(&request).map_err(|e| CallFailure::InvalidResponse(e.to_string()))?;
         let response = self.call_raw(R::ACTION.as_str(), payload).await?;
         serde_json::from_value(response).map_err(|e| CallFailure::InvalidResponse(e.to_string()))
     }

@@ -25,9 +25,7 @@ const BUFFER_BYTES: usize = 4096;
 
 /// The charger listener's routes.
 pub fn router(hub: Hub) -> Router {
-    Router::new()
-        .route("/ocpp/{charger_id}", get(upgrade))
-        .with_state(hub)
+    Router::new().route("/ocpp/{charger_id}", get(upgrade)).with_state(hub)
 }
 
 async fn upgrade(
@@ -36,8 +34,7 @@ async fn upgrade(
     headers: HeaderMap,
     mut ws: WebSocketUpgrade,
 ) -> Response {
-    if charger_id.is_empty() || charger_id.chars().count() > MAX_ID_LEN || charger_id.contains(':')
-    {
+    if charger_id.is_empty() || charger_id.chars().count() > MAX_ID_LEN || charger_id.contains(':') {
         return (StatusCode::BAD_REQUEST, "invalid charger identity").into_response();
     }
     let registration = match hub.inner.store.charger(&charger_id).await {
@@ -68,11 +65,7 @@ async fn upgrade(
         }
     };
 
-    let offered: Vec<String> = ws
-        .requested_protocols()
-        .filter_map(|p| p.to_str().ok())
-        .map(str::to_owned)
-        .collect();
+    let offered: Vec<String> = ws.requested_protocols().filter_map(|p| p.to_str().ok()).map(str::to_owned).collect();
     let version = OcppVersion::negotiate(offered.iter().map(String::as_str), &hub.inner.preference);
     if let Some(version) = version {
         ws.set_selected_protocol(HeaderValue::from_static(version.subprotocol()));
@@ -83,18 +76,11 @@ async fn upgrade(
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(max_frame)
         .max_frame_size(max_frame)
-        .on_upgrade(move |socket| {
-            sessions.track_future(session::run(socket, hub, charger_id, version, registration))
-        })
+        .on_upgrade(move |socket| sessions.track_future(session::run(socket, hub, charger_id, version, registration)))
 }
 
 fn unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Basic realm=\"csms\"")],
-        "unauthorized",
-    )
-        .into_response()
+    (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"csms\"")], "unauthorized").into_response()
 }
 
 /// Whether the request carries `Basic <charger_id>:<password>` matching the stored hash.
@@ -118,11 +104,7 @@ async fn authorized(charger_id: &str, hash: &str, headers: &HeaderMap) -> bool {
     let (hash, password) = (hash.to_owned(), password.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await

@@ -11,6 +11,7 @@ pub use listener::router;
 pub use registry::Registry;
 
 use crate::chargers::Chargers;
+use crate::charging::Charging;
 use crate::config::OcppSettings;
 use crate::store::Store;
 use protocol::OcppVersion;
@@ -31,6 +32,7 @@ struct Inner {
     preference: Vec<OcppVersion>,
     store: Store,
     chargers: Chargers,
+    charging: Charging,
     registry: Registry,
     shutdown: CancellationToken,
     sessions: TaskTracker,
@@ -42,6 +44,7 @@ impl Hub {
         settings: OcppSettings,
         store: Store,
         chargers: Chargers,
+        charging: Charging,
         shutdown: CancellationToken,
         sessions: TaskTracker,
     ) -> Self {
@@ -52,6 +55,7 @@ impl Hub {
                 preference,
                 store,
                 chargers,
+                charging,
                 registry: Registry::default(),
                 shutdown,
                 sessions,

@@ -20,16 +20,13 @@ impl Registry {
 
     /// Removes the charger's session if it is still connection `connection`.
     pub(crate) fn remove(&self, charger_id: &str, connection: u64) {
-        self.sessions
-            .remove_if(charger_id, |_, handle| handle.connection() == connection);
+        self.sessions.remove_if(charger_id, |_, handle| handle.connection() == connection);
     }
 
     /// The session of a connected charger.
     pub fn get(&self, charger_id: &str) -> Option<SessionHandle> {
         // Cloned out: no guard is held past this line (never across an await).
-        self.sessions
-            .get(charger_id)
-            .map(|entry| entry.value().clone())
+        self.sessions.get(charger_id).map(|entry| entry.value().clone())
     }
 
     /// Whether the charger is connected.

@@ -35,31 +35,21 @@ pub(super) async fn run(
     let Some(version) = version else {
         // OCPP-J: no common subprotocol → complete the handshake without one, then close.
         tracing::info!(charger = %charger_id, "closed: no common OCPP subprotocol");
-        let _ = socket
-            .send(close(
-                close_code::PROTOCOL,
-                "no supported OCPP subprotocol offered",
-            ))
-            .await;
+        let _ = socket.send(close(close_code::PROTOCOL, "no supported OCPP subprotocol offered")).await;
         return;
     };
     let connection = hub.next_connection();
     let settings = &hub.inner.settings;
     let (control_tx, control) = mpsc::channel(1);
     let (calls_tx, calls) = mpsc::channel(settings.max_queued_calls.max(1));
-    let handle = SessionHandle::new(
-        connection,
-        version,
-        control_tx,
-        calls_tx,
-        settings.call_timeout(),
-    );
+    let handle = SessionHandle::new(connection, version, control_tx, calls_tx, settings.call_timeout());
     if let Some(previous) = hub.registry().insert(&charger_id, handle) {
         previous.replaced();
     }
     tracing::info!(charger = %charger_id, %version, connection, "connected");
 
-    let ctx = ChargerContext::new(charger_id.clone(), hub.inner.chargers.clone(), registration);
+    let ctx =
+        ChargerContext::new(charger_id.clone(), hub.inner.chargers.clone(), hub.inner.charging.clone(), registration);
     let mut session = Session {
         hub: hub.clone(),
         socket,
@@ -214,11 +204,9 @@ impl Session {
                 let result = ocpp::handle_call(&mut self.ctx, self.version, &call).await;
                 self.out.clear();
                 let written = match &result {
-                    Ok(response) => Outgoing::CallResult {
-                        id: call.id.as_str(),
-                        payload: response,
+                    Ok(response) => {
+                        Outgoing::CallResult { id: call.id.as_str(), payload: response }.write_to(&mut self.out)
                     }
-                    .write_to(&mut self.out),
                     Err(refusal) => {
                         let error = refusal.error().to_call_error(call.id.clone(), self.version);
                         Frame::CallError(error).write_to(&mut self.out);
@@ -248,33 +236,20 @@ impl Session {
     /// Sends a queued call, unless its deadline passed while it waited.
     async fn send_call(&mut self, call: CallCommand) -> Result<(), axum::Error> {
         if Instant::now() >= call.deadline {
-            let _ = call.reply.send(Err(CallFailure::Timeout(
-                self.hub.inner.settings.call_timeout(),
-            )));
+            let _ = call.reply.send(Err(CallFailure::Timeout(self.hub.inner.settings.call_timeout())));
             return Ok(());
         }
         let id = self.next_message_id.to_string();
         self.next_message_id += 1;
         self.out.clear();
-        if let Err(e) = (Outgoing::Call {
-            id: &id,
-            action: call.action,
-            payload: &call.payload,
-        })
-        .write_to(&mut self.out)
+        if let Err(e) =
+            (Outgoing::Call { id: &id, action: call.action, payload: &call.payload }).write_to(&mut self.out)
         {
-            let _ = call
-                .reply
-                .send(Err(CallFailure::InvalidResponse(e.to_string())));
+            let _ = call.reply.send(Err(CallFailure::InvalidResponse(e.to_string())));
             return Ok(());
         }
         self.send_out().await?;
-        self.pending = Some(Pending {
-            id,
-            action: call.action,
-            deadline: call.deadline,
-            reply: call.reply,
-        });
+        self.pending = Some(Pending { id, action: call.action, deadline: call.deadline, reply: call.reply });
         Ok(())
     }
 
@@ -285,16 +260,10 @@ impl Session {
         };
         let registry = SchemaRegistry::global();
         let checked = match self.version {
-            OcppVersion::V16 => {
-                check_response::<v16::Action>(registry, pending.action, &result.payload)
-            }
-            OcppVersion::V201 => {
-                check_response::<v201::Action>(registry, pending.action, &result.payload)
-            }
+            OcppVersion::V16 => check_response::<v16::Action>(registry, pending.action, &result.payload),
+            OcppVersion::V201 => check_response::<v201::Action>(registry, pending.action, &result.payload),
         };
-        let answer = checked
-            .map(|()| result.payload.to_value())
-            .map_err(CallFailure::InvalidResponse);
+        let answer = checked.map(|()| result.payload.to_value()).map_err(CallFailure::InvalidResponse);
         let _ = pending.reply.send(answer);
     }
 
@@ -302,10 +271,8 @@ impl Session {
         let Some(pending) = self.take_pending(error.id.as_str()) else {
             return;
         };
-        let failure = CallFailure::CallError {
-            code: error.code.into_owned(),
-            description: error.description.into_owned(),
-        };
+        let failure =
+            CallFailure::CallError { code: error.code.into_owned(), description: error.description.into_owned() };
         let _ = pending.reply.send(Err(failure));
     }
 
@@ -345,18 +312,12 @@ fn check_response<A: ActionSet>(
     action: &str,
     payload: &protocol::Node<'_>,
 ) -> Result<(), String> {
-    let action = A::from_name(action)
-        .ok_or_else(|| format!("{action} is not an OCPP {} action", A::VERSION))?;
-    registry
-        .validate(action, MessageKind::Response, payload)
-        .map_err(|v| v.description)
+    let action = A::from_name(action).ok_or_else(|| format!("{action} is not an OCPP {} action", A::VERSION))?;
+    registry.validate(action, MessageKind::Response, payload).map_err(|v| v.description)
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 /// Whether the socket failed on a message over `max_message_size`. axum wraps its own

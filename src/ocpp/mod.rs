@@ -5,28 +5,24 @@ mod v16;
 mod v201;
 
 use crate::chargers::Chargers;
+use crate::charging::Charging;
 use crate::store::StoreError;
 use entity::charger::Registration;
-use protocol::{
-    ActionSet, Call, CallErrorCode, OcppVersion, Role, RpcError, SchemaRegistry, decode_call,
-};
+use protocol::{ActionSet, Call, CallErrorCode, OcppVersion, Role, RpcError, SchemaRegistry, decode_call};
 
 /// What the handlers know of the charger on this connection.
 #[derive(Debug)]
 pub(crate) struct ChargerContext {
     id: String,
     chargers: Chargers,
+    charging: Charging,
     /// Whether it may send more than BootNotification: registered, or accepted at its last boot.
     accepted: bool,
 }
 
 impl ChargerContext {
-    pub(crate) fn new(id: String, chargers: Chargers, registration: Registration) -> Self {
-        ChargerContext {
-            id,
-            chargers,
-            accepted: registration == Registration::Registered,
-        }
+    pub(crate) fn new(id: String, chargers: Chargers, charging: Charging, registration: Registration) -> Self {
+        ChargerContext { id, chargers, charging, accepted: registration == Registration::Registered }
     }
 
     pub(crate) fn id(&self) -> &str {
@@ -70,22 +66,15 @@ pub(crate) async fn handle_call(
     let registry = SchemaRegistry::global();
     match version {
         OcppVersion::V16 => {
-            let request = decode_call::<protocol::v16::Action>(registry, Role::Csms, call)
-                .map_err(Refusal::Invalid)?;
+            let request = decode_call::<protocol::v16::Action>(registry, Role::Csms, call).map_err(Refusal::Invalid)?;
             gate(ctx, protocol::Payload::action(&request)).map_err(Refusal::Failed)?;
-            v16::handle(ctx, request)
-                .await
-                .map(Response::V16)
-                .map_err(Refusal::Failed)
+            v16::handle(ctx, request).await.map(Response::V16).map_err(Refusal::Failed)
         }
         OcppVersion::V201 => {
-            let request = decode_call::<protocol::v201::Action>(registry, Role::Csms, call)
-                .map_err(Refusal::Invalid)?;
+            let request =
+                decode_call::<protocol::v201::Action>(registry, Role::Csms, call).map_err(Refusal::Invalid)?;
             gate(ctx, protocol::Payload::action(&request)).map_err(Refusal::Failed)?;
-            v201::handle(ctx, request)
-                .await
-                .map(Response::V201)
-                .map_err(Refusal::Failed)
+            v201::handle(ctx, request).await.map(Response::V201).map_err(Refusal::Failed)
         }
     }
 }
@@ -97,18 +86,12 @@ fn gate<A: ActionSet>(ctx: &ChargerContext, action: A) -> Result<(), RpcError> {
     if ctx.accepted || action.as_str() == "BootNotification" {
         return Ok(());
     }
-    Err(RpcError::new(
-        CallErrorCode::SecurityError,
-        format!("{action} before the charger was accepted"),
-    ))
+    Err(RpcError::new(CallErrorCode::SecurityError, format!("{action} before the charger was accepted")))
 }
 
 /// An action this CSMS does not handle yet: said plainly, never faked.
 fn not_handled<A: ActionSet>(action: A) -> RpcError {
-    RpcError::new(
-        CallErrorCode::NotImplemented,
-        format!("{action} is not handled by this CSMS"),
-    )
+    RpcError::new(CallErrorCode::NotImplemented, format!("{action} is not handled by this CSMS"))
 }
 
 /// A storage failure, logged here once; the charger learns only that it was internal.
@@ -118,14 +101,7 @@ fn internal(ctx: &ChargerContext, action: &str, error: StoreError) -> RpcError {
 }
 
 /// Stores a reported event as the charger sent it.
-async fn record<T: serde::Serialize>(
-    ctx: &ChargerContext,
-    kind: &str,
-    payload: &T,
-) -> Result<(), RpcError> {
+async fn record<T: serde::Serialize>(ctx: &ChargerContext, kind: &str, payload: &T) -> Result<(), RpcError> {
     let payload = serde_json::to_value(payload).unwrap_or_default();
-    ctx.chargers
-        .event(&ctx.id, kind, payload)
-        .await
-        .map_err(|e| internal(ctx, kind, e))
+    ctx.chargers.event(&ctx.id, kind, payload).await.map_err(|e| internal(ctx, kind, e))
 }

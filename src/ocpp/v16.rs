@@ -1,17 +1,14 @@
-//! OCPP 1.6: charger requests to the business and back. Transactions (Authorize, Start/Stop,
-//! MeterValues) arrive in the next part of the hub.
+//! OCPP 1.6: charger requests to the business and back.
 
 use super::{ChargerContext, internal, not_handled, record};
 use crate::chargers::BootDecision;
-use crate::store::{BootRecord, StatusRecord};
+use crate::charging::{AuthStatus, Authorization, normalise};
+use crate::store::{BootRecord, Sample, StartRecord, StatusRecord, StopRecord};
 use chrono::Utc;
 use protocol::v16::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};
 
-pub(super) async fn handle(
-    ctx: &mut ChargerContext,
-    request: Request,
-) -> Result<Response, RpcError> {
+pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result<Response, RpcError> {
     let action = request.action();
     let kind = action.as_str();
     Ok(match request {
@@ -29,21 +26,11 @@ pub(super) async fn handle(
                 meter_serial_number: boot.meter_serial_number,
                 reason: None,
             };
-            let decision = ctx
-                .chargers
-                .boot(&ctx.id, record)
-                .await
-                .map_err(|e| internal(ctx, kind, e))?;
+            let decision = ctx.chargers.boot(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
             let (status, interval) = match decision {
-                BootDecision::Accepted { interval_s } => {
-                    (v16::RegistrationStatus::Accepted, interval_s)
-                }
-                BootDecision::Pending { interval_s } => {
-                    (v16::RegistrationStatus::Pending, interval_s)
-                }
-                BootDecision::Rejected { interval_s } => {
-                    (v16::RegistrationStatus::Rejected, interval_s)
-                }
+                BootDecision::Accepted { interval_s } => (v16::RegistrationStatus::Accepted, interval_s),
+                BootDecision::Pending { interval_s } => (v16::RegistrationStatus::Pending, interval_s),
+                BootDecision::Rejected { interval_s } => (v16::RegistrationStatus::Rejected, interval_s),
             };
             ctx.accepted = status == v16::RegistrationStatus::Accepted;
             Response::BootNotification(v16::BootNotificationResponse {
@@ -52,9 +39,7 @@ pub(super) async fn handle(
                 interval: i32::try_from(interval).unwrap_or(i32::MAX),
             })
         }
-        Request::Heartbeat(_) => Response::Heartbeat(v16::HeartbeatResponse {
-            current_time: Utc::now(),
-        }),
+        Request::Heartbeat(_) => Response::Heartbeat(v16::HeartbeatResponse { current_time: Utc::now() }),
         Request::StatusNotification(status) => {
             let record = StatusRecord {
                 evse_id: 0,
@@ -66,11 +51,58 @@ pub(super) async fn handle(
                 vendor_error_code: status.vendor_error_code,
                 at: status.timestamp.unwrap_or_else(Utc::now),
             };
-            ctx.chargers
-                .status(&ctx.id, record)
+            ctx.chargers.status(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
+            Response::StatusNotification(v16::StatusNotificationResponse {})
+        }
+        Request::Authorize(r) => {
+            let auth = ctx.charging.authorize(&r.id_tag).await.map_err(|e| internal(ctx, kind, e))?;
+            Response::Authorize(v16::AuthorizeResponse { id_tag_info: id_tag_info(auth) })
+        }
+        Request::StartTransaction(r) => {
+            let auth = ctx
+                .charging
+                .authorize_start(&r.id_tag, &ctx.id, 0, r.connector_id)
                 .await
                 .map_err(|e| internal(ctx, kind, e))?;
-            Response::StatusNotification(v16::StatusNotificationResponse {})
+            let start = StartRecord {
+                charger_id: ctx.id.clone(),
+                connector_id: r.connector_id,
+                id_tag: r.id_tag,
+                meter_start_wh: r.meter_start,
+                started_at: r.timestamp,
+            };
+            let started = ctx.charging.start(start).await.map_err(|e| internal(ctx, kind, e))?;
+            let transaction_id = i32::try_from(started.id).map_err(|_| {
+                internal(ctx, kind, crate::store::StoreError::NotFound("a transaction id within 32 bits"))
+            })?;
+            Response::StartTransaction(v16::StartTransactionResponse { id_tag_info: id_tag_info(auth), transaction_id })
+        }
+        Request::StopTransaction(r) => {
+            let samples = r.transaction_data.map(samples).unwrap_or_default();
+            let stop = StopRecord {
+                charger_id: ctx.id.clone(),
+                id: i64::from(r.transaction_id),
+                meter_stop_wh: r.meter_stop,
+                stopped_at: r.timestamp,
+                reason: r.reason.map(|reason| reason.as_str().to_owned()),
+            };
+            // A stop of an unknown transaction is accepted (and recorded): chargers retry an
+            // error forever.
+            ctx.charging.stop(stop, samples).await.map_err(|e| internal(ctx, kind, e))?;
+            let id_tag_info = match r.id_tag {
+                Some(tag) => Some(id_tag_info(ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?)),
+                None => None,
+            };
+            Response::StopTransaction(v16::StopTransactionResponse { id_tag_info })
+        }
+        Request::MeterValues(r) => {
+            let transaction_id = r.transaction_id.map(i64::from);
+            let samples = samples(r.meter_value);
+            ctx.charging
+                .samples(&ctx.id, transaction_id, 0, r.connector_id, samples)
+                .await
+                .map_err(|e| internal(ctx, kind, e))?;
+            Response::MeterValues(v16::MeterValuesResponse {})
         }
         Request::DataTransfer(transfer) => {
             // No vendor extension is registered: the spec's answer is UnknownVendorId.
@@ -103,10 +135,46 @@ pub(super) async fn handle(
         Request::SignCertificate(r) => {
             // No certificate authority is configured: the CSMS cannot sign.
             record(ctx, kind, &r).await?;
-            Response::SignCertificate(v16::SignCertificateResponse {
-                status: v16::GenericStatusEnumType::Rejected,
-            })
+            Response::SignCertificate(v16::SignCertificateResponse { status: v16::GenericStatusEnumType::Rejected })
         }
         _ => return Err(not_handled(action)),
     })
+}
+
+fn id_tag_info(auth: Authorization) -> v16::IdTagInfo {
+    let status = match auth.status {
+        AuthStatus::Accepted => v16::AuthorizationStatus::Accepted,
+        AuthStatus::Blocked => v16::AuthorizationStatus::Blocked,
+        AuthStatus::Expired => v16::AuthorizationStatus::Expired,
+        AuthStatus::Invalid => v16::AuthorizationStatus::Invalid,
+        AuthStatus::ConcurrentTx => v16::AuthorizationStatus::ConcurrentTx,
+    };
+    v16::IdTagInfo { expiry_date: auth.expiry_date, parent_id_tag: auth.parent_id_tag, status }
+}
+
+/// 1.6 meter values as samples, with the spec's defaults for what the charger left out.
+fn samples(meter_values: Vec<v16::MeterValue>) -> Vec<Sample> {
+    meter_values
+        .into_iter()
+        .flat_map(|mv| {
+            let at = mv.timestamp;
+            mv.sampled_value.into_iter().map(move |sv| {
+                let unit = sv.unit.map_or("Wh", v16::UnitOfMeasure::as_str);
+                let (value, unit) = if sv.format == Some(v16::ValueFormat::SignedData) {
+                    (sv.value, unit.to_owned())
+                } else {
+                    normalise(&sv.value, unit, 0)
+                };
+                Sample {
+                    sampled_at: at,
+                    measurand: sv.measurand.map_or("Energy.Active.Import.Register", v16::Measurand::as_str).to_owned(),
+                    phase: sv.phase.map(|p| p.as_str().to_owned()),
+                    context: sv.context.map_or("Sample.Periodic", v16::ReadingContext::as_str).to_owned(),
+                    location: sv.location.map_or("Outlet", v16::Location::as_str).to_owned(),
+                    unit,
+                    value,
+                }
+            })
+        })
+        .collect()
 }

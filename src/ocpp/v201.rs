@@ -8,10 +8,7 @@ use chrono::Utc;
 use protocol::v201::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};
 
-pub(super) async fn handle(
-    ctx: &mut ChargerContext,
-    request: Request,
-) -> Result<Response, RpcError> {
+pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result<Response, RpcError> {
     let action = request.action();
     let kind = action.as_str();
     Ok(match request {
@@ -31,21 +28,11 @@ pub(super) async fn handle(
                 meter_serial_number: None,
                 reason: Some(boot.reason.as_str().to_owned()),
             };
-            let decision = ctx
-                .chargers
-                .boot(&ctx.id, record)
-                .await
-                .map_err(|e| internal(ctx, kind, e))?;
+            let decision = ctx.chargers.boot(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
             let (status, interval) = match decision {
-                BootDecision::Accepted { interval_s } => {
-                    (v201::RegistrationStatusEnumType::Accepted, interval_s)
-                }
-                BootDecision::Pending { interval_s } => {
-                    (v201::RegistrationStatusEnumType::Pending, interval_s)
-                }
-                BootDecision::Rejected { interval_s } => {
-                    (v201::RegistrationStatusEnumType::Rejected, interval_s)
-                }
+                BootDecision::Accepted { interval_s } => (v201::RegistrationStatusEnumType::Accepted, interval_s),
+                BootDecision::Pending { interval_s } => (v201::RegistrationStatusEnumType::Pending, interval_s),
+                BootDecision::Rejected { interval_s } => (v201::RegistrationStatusEnumType::Rejected, interval_s),
             };
             ctx.accepted = status == v201::RegistrationStatusEnumType::Accepted;
             Response::BootNotification(v201::BootNotificationResponse {
@@ -56,10 +43,9 @@ pub(super) async fn handle(
                 status_info: None,
             })
         }
-        Request::Heartbeat(_) => Response::Heartbeat(v201::HeartbeatResponse {
-            custom_data: None,
-            current_time: Utc::now(),
-        }),
+        Request::Heartbeat(_) => {
+            Response::Heartbeat(v201::HeartbeatResponse { custom_data: None, current_time: Utc::now() })
+        }
         Request::StatusNotification(status) => {
             let record = StatusRecord {
                 evse_id: status.evse_id,
@@ -71,10 +57,7 @@ pub(super) async fn handle(
                 vendor_error_code: None,
                 at: status.timestamp,
             };
-            ctx.chargers
-                .status(&ctx.id, record)
-                .await
-                .map_err(|e| internal(ctx, kind, e))?;
+            ctx.chargers.status(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
             Response::StatusNotification(Default::default())
         }
         Request::DataTransfer(transfer) => {

@@ -5,10 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::charger::Registration;
 use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-    TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait, TryInsertResult};
 
 /// A charger to create.
 #[derive(Debug, Clone)]
@@ -56,10 +53,7 @@ impl Store {
 
     /// Every charger, by id.
     pub async fn chargers(&self) -> Result<Vec<charger::Model>, StoreError> {
-        Ok(charger::Entity::find()
-            .order_by_asc(charger::Column::Id)
-            .all(self.db())
-            .await?)
+        Ok(charger::Entity::find().order_by_asc(charger::Column::Id).all(self.db()).await?)
     }
 
     /// Creates a charger; `Conflict` when the id is taken.
@@ -91,21 +85,13 @@ impl Store {
             .exec_without_returning(self.db())
             .await?;
         match inserted {
-            TryInsertResult::Inserted(1) => self
-                .charger(&id)
-                .await?
-                .ok_or(StoreError::NotFound("charger")),
+            TryInsertResult::Inserted(1) => self.charger(&id).await?.ok_or(StoreError::NotFound("charger")),
             _ => Err(StoreError::Conflict("charger")),
         }
     }
 
     /// Stores what the charger said at boot.
-    pub async fn record_boot(
-        &self,
-        id: &str,
-        boot: BootRecord,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub async fn record_boot(&self, id: &str, boot: BootRecord, at: DateTime<Utc>) -> Result<(), StoreError> {
         let row = charger::ActiveModel {
             id: Set(id.to_owned()),
             ocpp_version: Set(Some(boot.ocpp_version)),
@@ -124,11 +110,8 @@ impl Store {
             updated_at: Set(at),
             ..Default::default()
         };
-        let updated = charger::Entity::update_many()
-            .set(row)
-            .filter(charger::Column::Id.eq(id))
-            .exec(self.db())
-            .await?;
+        let updated =
+            charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(self.db()).await?;
         if updated.rows_affected == 0 {
             return Err(StoreError::NotFound("charger"));
         }
@@ -136,11 +119,7 @@ impl Store {
     }
 
     /// Stores a connector's status as its current state and in its history, in one transaction.
-    pub async fn record_status(
-        &self,
-        charger_id: &str,
-        report: StatusRecord,
-    ) -> Result<(), StoreError> {
+    pub async fn record_status(&self, charger_id: &str, report: StatusRecord) -> Result<(), StoreError> {
         let now = Utc::now();
         let txn = self.db().begin().await?;
         let current = connector::ActiveModel {
@@ -187,9 +166,7 @@ impl Store {
             received_at: Set(now),
             ..Default::default()
         };
-        status_history::Entity::insert(history)
-            .exec_without_returning(&txn)
-            .await?;
+        status_history::Entity::insert(history).exec_without_returning(&txn).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -218,9 +195,16 @@ impl Store {
             received_at: Set(Utc::now()),
             ..Default::default()
         };
-        charger_event::Entity::insert(row)
-            .exec_without_returning(self.db())
-            .await?;
+        charger_event::Entity::insert(row).exec_without_returning(self.db()).await?;
         Ok(())
+    }
+
+    /// The events a charger reported, oldest first.
+    pub async fn events(&self, charger_id: &str) -> Result<Vec<charger_event::Model>, StoreError> {
+        Ok(charger_event::Entity::find()
+            .filter(charger_event::Column::ChargerId.eq(charger_id))
+            .order_by_asc(charger_event::Column::Id)
+            .all(self.db())
+            .await?)
     }
 }

@@ -3,9 +3,11 @@
 
 mod chargers;
 mod operations;
+mod transactions;
 
 pub use chargers::{BootRecord, NewCharger, StatusRecord};
 pub use operations::OperationRecord;
+pub use transactions::{ACTIVE, COMPLETED, ENERGY_REGISTER, STALE, Sample, StartRecord, Started, StopRecord, Stopped};
 
 use crate::config::DatabaseSettings;
 use migration::{Migrator, MigratorTrait};

@@ -34,17 +34,12 @@ impl Store {
             duration_ms: Set(record.duration_ms),
             ..Default::default()
         };
-        operation_log::Entity::insert(row)
-            .exec_without_returning(self.db())
-            .await?;
+        operation_log::Entity::insert(row).exec_without_returning(self.db()).await?;
         Ok(())
     }
 
     /// The operations sent to a charger, newest first.
-    pub async fn operations(
-        &self,
-        charger_id: &str,
-    ) -> Result<Vec<operation_log::Model>, StoreError> {
+    pub async fn operations(&self, charger_id: &str) -> Result<Vec<operation_log::Model>, StoreError> {
         Ok(operation_log::Entity::find()
             .filter(operation_log::Column::ChargerId.eq(charger_id))
             .order_by_desc(operation_log::Column::Id)

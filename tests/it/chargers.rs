@@ -26,11 +26,7 @@ fn boot_201() -> v201::BootNotificationRequest {
             custom_data: None,
             serial_number: Some("DC150-0042".into()),
             model: "DC-150".into(),
-            modem: Some(v201::ModemType {
-                custom_data: None,
-                iccid: Some("8944501234567890123".into()),
-                imsi: None,
-            }),
+            modem: Some(v201::ModemType { custom_data: None, iccid: Some("8944501234567890123".into()), imsi: None }),
             vendor_name: "VoltWorks".into(),
             firmware_version: Some("2.0.7".into()),
         },
@@ -42,9 +38,7 @@ fn boot_201() -> v201::BootNotificationRequest {
 async fn a_registered_16_charger_boots_accepted_and_its_boot_info_is_stored() {
     let app = spawn_app().await;
     app.register("CP-16-001", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-16-001", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-16-001", OcppVersion::V16)).await.unwrap();
     assert_eq!(cp.version(), Some(OcppVersion::V16));
 
     let response = cp.call(boot_16()).await.unwrap();
@@ -65,9 +59,7 @@ async fn a_registered_16_charger_boots_accepted_and_its_boot_info_is_stored() {
 async fn a_201_charger_boots_with_the_configured_heartbeat_interval_and_heartbeats() {
     let app = spawn_app_with(|s| s.chargers.heartbeat_interval_s = 120).await;
     app.register("CS-201-001", None).await;
-    let mut cs = SimCharger::connect(Connect::new(&app.ws_url, "CS-201-001", OcppVersion::V201))
-        .await
-        .unwrap();
+    let mut cs = SimCharger::connect(Connect::new(&app.ws_url, "CS-201-001", OcppVersion::V201)).await.unwrap();
     assert_eq!(cs.version(), Some(OcppVersion::V201));
 
     let response = cs.call(boot_201()).await.unwrap();
@@ -97,54 +89,36 @@ async fn the_servers_preferred_version_is_chosen_from_the_offer() {
 #[tokio::test]
 async fn an_unknown_charger_is_refused_with_404_before_the_upgrade() {
     let app = spawn_app().await;
-    let refused = SimCharger::connect(Connect::new(&app.ws_url, "NOBODY", OcppVersion::V16))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(refused, SimError::Refused(status) if status.as_u16() == 404),
-        "{refused}"
-    );
+    let refused = SimCharger::connect(Connect::new(&app.ws_url, "NOBODY", OcppVersion::V16)).await.unwrap_err();
+    assert!(matches!(refused, SimError::Refused(status) if status.as_u16() == 404), "{refused}");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_charger_with_a_password_must_give_it_by_basic_auth() {
     let app = spawn_app().await;
-    app.register("CP-SECURE", Some("correct horse battery"))
-        .await;
+    app.register("CP-SECURE", Some("correct horse battery")).await;
     for wrong in [None, Some("wrong password")] {
         let mut options = Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16);
         options.password = wrong.map(str::to_owned);
         let refused = SimCharger::connect(options).await.unwrap_err();
-        assert!(
-            matches!(refused, SimError::Refused(status) if status.as_u16() == 401),
-            "{refused}"
-        );
+        assert!(matches!(refused, SimError::Refused(status) if status.as_u16() == 401), "{refused}");
     }
-    let options =
-        Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16).password("correct horse battery");
+    let options = Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16).password("correct horse battery");
     let mut cp = SimCharger::connect(options).await.unwrap();
-    assert_eq!(
-        cp.call(boot_16()).await.unwrap().status,
-        v16::RegistrationStatus::Accepted
-    );
+    assert_eq!(cp.call(boot_16()).await.unwrap().status, v16::RegistrationStatus::Accepted);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn an_auto_registered_charger_is_pending_and_may_only_boot() {
     let app = spawn_app_with(|s| s.chargers.auto_register = true).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NEW", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NEW", OcppVersion::V16)).await.unwrap();
     let response = cp.call(boot_16()).await.unwrap();
     assert_eq!(response.status, v16::RegistrationStatus::Pending);
     assert_eq!(response.interval, 60);
     let err = cp.call(v16::HeartbeatRequest {}).await.unwrap_err();
-    assert!(
-        matches!(err, SimError::CallError { ref code, .. } if code == "SecurityError"),
-        "{err}"
-    );
+    assert!(matches!(err, SimError::CallError { ref code, .. } if code == "SecurityError"), "{err}");
     let stored = app.store.charger("CP-NEW").await.unwrap().unwrap();
     assert_eq!(stored.registration, "Pending");
     app.stop().await;
@@ -154,13 +128,8 @@ async fn an_auto_registered_charger_is_pending_and_may_only_boot() {
 async fn status_notifications_are_kept_as_current_state_and_history() {
     let app = spawn_app().await;
     app.register("CP-STATUS", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-STATUS", OcppVersion::V16))
-        .await
-        .unwrap();
-    for status in [
-        v16::ChargePointStatus::Preparing,
-        v16::ChargePointStatus::Charging,
-    ] {
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-STATUS", OcppVersion::V16)).await.unwrap();
+    for status in [v16::ChargePointStatus::Preparing, v16::ChargePointStatus::Charging] {
         cp.call(v16::StatusNotificationRequest {
             connector_id: 1,
             error_code: v16::ChargePointErrorCode::NoError,
@@ -185,13 +154,9 @@ async fn status_notifications_are_kept_as_current_state_and_history() {
 async fn a_second_connection_replaces_the_first() {
     let app = spawn_app().await;
     app.register("CP-TWICE", None).await;
-    let mut first = SimCharger::connect(Connect::new(&app.ws_url, "CP-TWICE", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut first = SimCharger::connect(Connect::new(&app.ws_url, "CP-TWICE", OcppVersion::V16)).await.unwrap();
     first.call(boot_16()).await.unwrap();
-    let mut second = SimCharger::connect(Connect::new(&app.ws_url, "CP-TWICE", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut second = SimCharger::connect(Connect::new(&app.ws_url, "CP-TWICE", OcppVersion::V16)).await.unwrap();
     let close = first.closed().await.unwrap();
     assert_eq!(close.map(|f| u16::from(f.code)), Some(1008));
     // The old session's end does not evict the new one.
@@ -204,26 +169,15 @@ async fn a_second_connection_replaces_the_first() {
 async fn bad_frames_are_answered_with_the_right_callerror_and_the_connection_stays_open() {
     let app = spawn_app().await;
     app.register("CP-BAD", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-BAD", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-BAD", OcppVersion::V16)).await.unwrap();
     let cases = [
-        (
-            r#"[2,"b1","Heartbeat",{"extra":1}]"#,
-            r#"[4,"b1","FormationViolation""#,
-        ),
+        (r#"[2,"b1","Heartbeat",{"extra":1}]"#, r#"[4,"b1","FormationViolation""#),
         (
             r#"[2,"b2","StatusNotification",{"connectorId":1,"status":"Available"}]"#,
             r#"[4,"b2","OccurenceConstraintViolation""#,
         ),
-        (
-            r#"[2,"b3","FlyToTheMoon",{}]"#,
-            r#"[4,"b3","NotImplemented""#,
-        ),
-        (
-            r#"[2,"b4","RemoteStartTransaction",{"idTag":"X"}]"#,
-            r#"[4,"b4","NotSupported""#,
-        ),
+        (r#"[2,"b3","FlyToTheMoon",{}]"#, r#"[4,"b3","NotImplemented""#),
+        (r#"[2,"b4","RemoteStartTransaction",{"idTag":"X"}]"#, r#"[4,"b4","NotSupported""#),
         (r#"[2,"b5","Heartbeat""#, r#"[4,"b5","FormationViolation""#),
     ];
     for (frame, expected) in cases {
@@ -240,13 +194,9 @@ async fn bad_frames_are_answered_with_the_right_callerror_and_the_connection_sta
 async fn a_charger_sending_too_many_invalid_frames_is_disconnected_with_1008() {
     let app = spawn_app_with(|s| s.ocpp.max_invalid_frames_per_minute = 3).await;
     app.register("CP-NOISY", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NOISY", OcppVersion::V201))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NOISY", OcppVersion::V201)).await.unwrap();
     for i in 0..4 {
-        cp.send_text(&format!(r#"[2,"n{i}","Heartbeat",{{"x":1}}]"#))
-            .await
-            .unwrap();
+        cp.send_text(&format!(r#"[2,"n{i}","Heartbeat",{{"x":1}}]"#)).await.unwrap();
     }
     let close = cp.closed().await.unwrap();
     assert_eq!(close.map(|f| u16::from(f.code)), Some(1008));
@@ -257,13 +207,8 @@ async fn a_charger_sending_too_many_invalid_frames_is_disconnected_with_1008() {
 async fn a_frame_over_the_size_limit_closes_the_connection_with_1009() {
     let app = spawn_app_with(|s| s.ocpp.max_frame_bytes = 1024).await;
     app.register("CP-BIG", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-BIG", OcppVersion::V16))
-        .await
-        .unwrap();
-    let big = format!(
-        r#"[2,"big","DataTransfer",{{"vendorId":"x","data":"{}"}}]"#,
-        "x".repeat(4096)
-    );
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-BIG", OcppVersion::V16)).await.unwrap();
+    let big = format!(r#"[2,"big","DataTransfer",{{"vendorId":"x","data":"{}"}}]"#, "x".repeat(4096));
     cp.send_text(&big).await.unwrap();
     let close = cp.closed().await.unwrap();
     assert_eq!(close.map(|f| u16::from(f.code)), Some(1009));
@@ -274,9 +219,7 @@ async fn a_frame_over_the_size_limit_closes_the_connection_with_1009() {
 async fn shutting_down_closes_every_charger_session() {
     let app = spawn_app().await;
     app.register("CP-STAY", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-STAY", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-STAY", OcppVersion::V16)).await.unwrap();
     cp.call(boot_16()).await.unwrap();
     let stopping = tokio::spawn(app.stop());
     let close = cp.closed().await.unwrap();

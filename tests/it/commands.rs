@@ -11,21 +11,14 @@ use std::time::Duration;
 async fn a_rest_command_reaches_the_charger_and_returns_its_response_and_is_logged() {
     let app = spawn_app().await;
     app.register("CP-CMD", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-CMD", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-CMD", OcppVersion::V16)).await.unwrap();
     let charger = tokio::spawn(async move {
         let actions = cp.serve_calls(2, None).await.unwrap();
         (actions, cp)
     });
 
-    let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers/CP-CMD/commands/Reset",
-            Some(&json!({"type": "Soft"})),
-        )
-        .await;
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/CP-CMD/commands/Reset", Some(&json!({"type": "Soft"}))).await;
     assert_eq!((status, body), (200, json!({"status": "Accepted"})));
     let (status, body) = app
         .operator(
@@ -43,11 +36,7 @@ async fn a_rest_command_reaches_the_charger_and_returns_its_response_and_is_logg
     let log = app.store.operations("CP-CMD").await.unwrap();
     assert_eq!(log.len(), 2);
     assert_eq!(
-        (
-            log[1].action.as_str(),
-            log[1].outcome.as_str(),
-            log[1].actor.as_str()
-        ),
+        (log[1].action.as_str(), log[1].outcome.as_str(), log[1].actor.as_str()),
         ("Reset", "Answered", "operator-token")
     );
     assert_eq!(log[1].payload, json!({"type": "Soft"}));
@@ -59,31 +48,15 @@ async fn a_rest_command_reaches_the_charger_and_returns_its_response_and_is_logg
 async fn a_command_breaking_its_schema_is_refused_with_400_naming_the_field() {
     let app = spawn_app().await;
     app.register("CP-SCHEMA", None).await;
-    let _cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-SCHEMA", OcppVersion::V201))
-        .await
-        .unwrap();
-    let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers/CP-SCHEMA/commands/Reset",
-            Some(&json!({"type": "Warm"})),
-        )
-        .await;
+    let _cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-SCHEMA", OcppVersion::V201)).await.unwrap();
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/CP-SCHEMA/commands/Reset", Some(&json!({"type": "Warm"}))).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "schema_violation");
     assert_eq!(body["code"], "PropertyConstraintViolation");
-    assert!(
-        body["message"].as_str().unwrap().contains("type: \"Warm\""),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("type: \"Warm\""), "{body}");
     // A charger-initiated action is not a command.
-    let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers/CP-SCHEMA/commands/Heartbeat",
-            Some(&json!({})),
-        )
-        .await;
+    let (status, body) = app.operator("POST", "/api/v1/chargers/CP-SCHEMA/commands/Heartbeat", Some(&json!({}))).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("bad_request")));
     let log = app.store.operations("CP-SCHEMA").await.unwrap();
     assert!(log.iter().all(|o| o.outcome == "Invalid"));
@@ -94,21 +67,11 @@ async fn a_command_breaking_its_schema_is_refused_with_400_naming_the_field() {
 async fn a_command_to_an_unknown_charger_is_404_and_to_an_offline_one_409() {
     let app = spawn_app().await;
     app.register("CP-OFF", None).await;
-    let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers/NOPE/commands/Reset",
-            Some(&json!({"type": "Soft"})),
-        )
-        .await;
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/NOPE/commands/Reset", Some(&json!({"type": "Soft"}))).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
-    let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers/CP-OFF/commands/Reset",
-            Some(&json!({"type": "Soft"})),
-        )
-        .await;
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/CP-OFF/commands/Reset", Some(&json!({"type": "Soft"}))).await;
     assert_eq!((status, body["error"].as_str()), (409, Some("conflict")));
     app.stop().await;
 }
@@ -118,21 +81,10 @@ async fn a_command_the_charger_never_answers_times_out_with_504() {
     let app = spawn_app_with(|s| s.ocpp.call_timeout_s = 1).await;
     app.register("CP-MUTE", None).await;
     // Connected, but never reads or answers.
-    let _cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-MUTE", OcppVersion::V16))
-        .await
-        .unwrap();
-    let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers/CP-MUTE/commands/ClearCache",
-            Some(&json!({})),
-        )
-        .await;
+    let _cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-MUTE", OcppVersion::V16)).await.unwrap();
+    let (status, body) = app.operator("POST", "/api/v1/chargers/CP-MUTE/commands/ClearCache", Some(&json!({}))).await;
     assert_eq!((status, body["error"].as_str()), (504, Some("timeout")));
-    assert_eq!(
-        app.store.operations("CP-MUTE").await.unwrap()[0].outcome,
-        "Timeout"
-    );
+    assert_eq!(app.store.operations("CP-MUTE").await.unwrap()[0].outcome, "Timeout");
     app.stop().await;
 }
 
@@ -140,22 +92,16 @@ async fn a_command_the_charger_never_answers_times_out_with_504() {
 async fn concurrent_commands_are_queued_with_one_outstanding_at_a_time() {
     let app = spawn_app().await;
     app.register("CP-QUEUE", None).await;
-    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-QUEUE", OcppVersion::V16))
-        .await
-        .unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-QUEUE", OcppVersion::V16)).await.unwrap();
     // Each call is held 200 ms; a second call arriving meanwhile fails the simulator.
-    let charger =
-        tokio::spawn(async move { cp.serve_calls(3, Some(Duration::from_millis(200))).await });
+    let charger = tokio::spawn(async move { cp.serve_calls(3, Some(Duration::from_millis(200))).await });
     let sends = ["ClearCache", "ClearCache", "ClearCache"].map(|action| {
         let path = format!("/api/v1/chargers/CP-QUEUE/commands/{action}");
         let app = &app;
         async move { app.operator("POST", &path, Some(&json!({}))).await }
     });
     let results = futures_util::future::join_all(sends).await;
-    assert!(
-        results.iter().all(|(status, _)| *status == 200),
-        "{results:?}"
-    );
+    assert!(results.iter().all(|(status, _)| *status == 200), "{results:?}");
     assert_eq!(charger.await.unwrap().unwrap().len(), 3);
     app.stop().await;
 }
@@ -164,9 +110,7 @@ async fn concurrent_commands_are_queued_with_one_outstanding_at_a_time() {
 async fn a_typed_call_through_the_session_handle_returns_the_typed_response() {
     let app = spawn_app().await;
     app.register("CS-TYPED", None).await;
-    let cs = SimCharger::connect(Connect::new(&app.ws_url, "CS-TYPED", OcppVersion::V201))
-        .await
-        .unwrap();
+    let cs = SimCharger::connect(Connect::new(&app.ws_url, "CS-TYPED", OcppVersion::V201)).await.unwrap();
     let serving = tokio::spawn(cs.serve());
     let handle = app.app_hub.registry().get("CS-TYPED").unwrap();
     let response = handle
@@ -181,19 +125,12 @@ async fn a_typed_call_through_the_session_handle_returns_the_typed_response() {
                     name: "OCPPCommCtrlr".into(),
                     instance: None,
                 },
-                variable: v201::VariableType {
-                    custom_data: None,
-                    name: "HeartbeatInterval".into(),
-                    instance: None,
-                },
+                variable: v201::VariableType { custom_data: None, name: "HeartbeatInterval".into(), instance: None },
             }],
         })
         .await
         .unwrap();
-    assert_eq!(
-        response.get_variable_result[0].attribute_value.as_deref(),
-        Some("300")
-    );
+    assert_eq!(response.get_variable_result[0].attribute_value.as_deref(), Some("300"));
     app.stop().await;
     serving.await.unwrap().unwrap();
 }
@@ -203,10 +140,7 @@ async fn the_operator_api_refuses_requests_without_the_token() {
     let app = spawn_app().await;
     for token in [None, Some("wrong")] {
         let (status, body) = app.request("GET", "/api/v1/chargers", token, None).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("unauthorized"))
-        );
+        assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")));
     }
     app.stop().await;
 }
@@ -215,29 +149,17 @@ async fn the_operator_api_refuses_requests_without_the_token() {
 async fn a_charger_registered_over_the_api_connects_with_its_password_and_is_listed_online() {
     let app = spawn_app().await;
     let (status, body) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers",
-            Some(&json!({"id": "CP-API-1", "password": "sixteen-chars-pw!"})),
-        )
+        .operator("POST", "/api/v1/chargers", Some(&json!({"id": "CP-API-1", "password": "sixteen-chars-pw!"})))
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["registration"], "Registered");
-    let (status, _) = app
-        .operator("POST", "/api/v1/chargers", Some(&json!({"id": "CP-API-1"})))
-        .await;
+    let (status, _) = app.operator("POST", "/api/v1/chargers", Some(&json!({"id": "CP-API-1"}))).await;
     assert_eq!(status, 409);
-    let (status, _) = app
-        .operator(
-            "POST",
-            "/api/v1/chargers",
-            Some(&json!({"id": "CP:API", "password": "short"})),
-        )
-        .await;
+    let (status, _) =
+        app.operator("POST", "/api/v1/chargers", Some(&json!({"id": "CP:API", "password": "short"}))).await;
     assert_eq!(status, 400);
 
-    let options =
-        Connect::new(&app.ws_url, "CP-API-1", OcppVersion::V16).password("sixteen-chars-pw!");
+    let options = Connect::new(&app.ws_url, "CP-API-1", OcppVersion::V16).password("sixteen-chars-pw!");
     let _cp = SimCharger::connect(options).await.unwrap();
     let (status, list) = app.operator("GET", "/api/v1/chargers", None).await;
     assert_eq!(status, 200);
@@ -245,9 +167,6 @@ async fn a_charger_registered_over_the_api_connects_with_its_password_and_is_lis
     assert_eq!(list[0]["online"], true);
     let (status, detail) = app.operator("GET", "/api/v1/chargers/CP-API-1", None).await;
     assert_eq!((status, detail["connectors"].clone()), (200, json!([])));
-    assert_eq!(
-        app.operator("GET", "/api/v1/chargers/NOPE", None).await.0,
-        404
-    );
+    assert_eq!(app.operator("GET", "/api/v1/chargers/NOPE", None).await.0, 404);
     app.stop().await;
 }

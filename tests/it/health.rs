@@ -7,9 +7,6 @@ use serde_json::json;
 async fn health_and_readiness_are_reported_as_json() {
     let app = spawn_app().await;
     assert_eq!(app.get("/health").await, (200, json!({"status": "ok"})));
-    assert_eq!(
-        app.get("/ready").await,
-        (200, json!({"status": "ready", "database": "ok"}))
-    );
+    assert_eq!(app.get("/ready").await, (200, json!({"status": "ready", "database": "ok"})));
     app.stop().await;
 }

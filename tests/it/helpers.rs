@@ -43,21 +43,10 @@ async fn fresh_database() -> (String, TestDatabase) {
                 NEXT.fetch_add(1, Ordering::Relaxed),
                 chrono::Utc::now().timestamp_micros()
             );
-            let admin = Database::connect(&url)
-                .await
-                .expect("DATABASE_URL: PostgreSQL is not reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("creating the test database");
+            let admin = Database::connect(&url).await.expect("DATABASE_URL: PostgreSQL is not reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("creating the test database");
             let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-            (
-                format!("{base}/{name}"),
-                TestDatabase::Postgres {
-                    admin_url: url.clone(),
-                    name,
-                },
-            )
+            (format!("{base}/{name}"), TestDatabase::Postgres { admin_url: url.clone(), name })
         }
         _ => {
             if std::env::var("CSMS_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
@@ -82,9 +71,7 @@ pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestAp
     settings.database.max_connections = 4;
     settings.api.operator_token = OPERATOR_TOKEN.to_owned();
     change(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("the application starts");
+    let app = Application::build(settings).await.expect("the application starts");
     let ws_url = format!("ws://{}", app.ocpp_addr());
     let http_addr = app.http_addr();
     let store = app.store().clone();
@@ -93,15 +80,7 @@ pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestAp
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
     });
-    TestApp {
-        ws_url,
-        http_addr,
-        store,
-        app_hub,
-        stop,
-        server,
-        database,
-    }
+    TestApp { ws_url, http_addr, store, app_hub, stop, server, database }
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
@@ -113,11 +92,7 @@ impl TestApp {
     pub(crate) async fn register(&self, id: &str, password: Option<&str>) {
         let password_hash = password.map(|p| csms::chargers::hash_password(p).expect("hashing"));
         self.store
-            .create_charger(NewCharger {
-                id: id.to_owned(),
-                registration: Registration::Registered,
-                password_hash,
-            })
+            .create_charger(NewCharger { id: id.to_owned(), registration: Registration::Registered, password_hash })
             .await
             .expect("creating the charger");
     }
@@ -146,13 +121,9 @@ impl TestApp {
         body: Option<&serde_json::Value>,
     ) -> (u16, serde_json::Value) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(self.http_addr)
-            .await
-            .expect("connecting to the API");
+        let mut stream = tokio::net::TcpStream::connect(self.http_addr).await.expect("connecting to the API");
         let body = body.map(serde_json::Value::to_string).unwrap_or_default();
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: csms\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
@@ -161,15 +132,8 @@ impl TestApp {
         let mut raw = String::new();
         stream.read_to_string(&mut raw).await.expect("reading");
         let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("a status code");
-        (
-            status,
-            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
-        )
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status code");
+        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
     }
 
     /// Stops the server, waits for it to drain, and removes its database.

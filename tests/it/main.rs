@@ -8,3 +8,4 @@ mod commands;
 mod health;
 mod helpers;
 mod schemas;
+mod transactions;

@@ -16,15 +16,10 @@ const SAMPLES: [(&str, &str, &str, Option<&str>); 9] = [
 ];
 
 /// The sampled values, each written by `write(measurand, unit, value, phase member)`.
-fn sampled_values(
-    last: (&str, &str, &str),
-    write: impl Fn(&str, &str, &str, &str) -> String,
-) -> String {
+fn sampled_values(last: (&str, &str, &str), write: impl Fn(&str, &str, &str, &str) -> String) -> String {
     SAMPLES
         .iter()
-        .map(|&(m, unit, value, phase)| {
-            (m, unit, value, phase.map(|p| format!(r#","phase":"{p}""#)))
-        })
+        .map(|&(m, unit, value, phase)| (m, unit, value, phase.map(|p| format!(r#","phase":"{p}""#))))
         .chain([(last.0, last.1, last.2, None)])
         .map(|(m, unit, value, phase)| write(m, unit, value, &phase.unwrap_or_default()))
         .collect::<Vec<_>>()
@@ -33,14 +28,11 @@ fn sampled_values(
 
 /// A 1.6 MeterValues CALL.
 pub(crate) fn meter_values_16() -> String {
-    let values = sampled_values(
-        ("Temperature", "Celsius", "41.5"),
-        |m, unit, value, phase| {
-            format!(
-                r#"{{"value":"{value}","context":"Sample.Periodic","format":"Raw","measurand":"{m}","location":"Outlet","unit":"{unit}"{phase}}}"#
-            )
-        },
-    );
+    let values = sampled_values(("Temperature", "Celsius", "41.5"), |m, unit, value, phase| {
+        format!(
+            r#"{{"value":"{value}","context":"Sample.Periodic","format":"Raw","measurand":"{m}","location":"Outlet","unit":"{unit}"{phase}}}"#
+        )
+    });
     format!(
         r#"[2,"a3f1c2d4-5e6f-4a1b-9c8d-7e6f5a4b3c2d","MeterValues",{{"connectorId":1,"transactionId":4711,"meterValue":[{{"timestamp":"2026-11-25T10:15:30.123Z","sampledValue":[{values}]}}]}}]"#
     )
@@ -59,13 +51,8 @@ pub(crate) fn transaction_event_201() -> String {
 }
 
 /// The whole pipeline: parse, schema check, typed request.
-pub(crate) fn pipeline<A: protocol::ActionSet>(
-    registry: &protocol::SchemaRegistry,
-    text: &str,
-) -> A::Request {
-    let Ok(protocol::Frame::Call(call)) = protocol::Frame::parse(text) else {
-        panic!("not a CALL")
-    };
+pub(crate) fn pipeline<A: protocol::ActionSet>(registry: &protocol::SchemaRegistry, text: &str) -> A::Request {
+    let Ok(protocol::Frame::Call(call)) = protocol::Frame::parse(text) else { panic!("not a CALL") };
     protocol::decode_call::<A>(registry, protocol::Role::Csms, &call).expect("a valid frame")
 }
 

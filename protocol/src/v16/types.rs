@@ -41,11 +41,7 @@ pub struct ChargingSchedule {
     pub start_schedule: Option<DateTime<Utc>>,
     pub charging_rate_unit: ChargingRateUnitType,
     pub charging_schedule_period: Vec<ChargingSchedulePeriod>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::wire::decimal_opt"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::decimal_opt")]
     pub min_charging_rate: Option<Decimal>,
 }
 

@@ -15,11 +15,7 @@ pub struct DataTransferRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Data without specified length or format. This needs to be decided by both parties (Open to implementation).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::wire::present"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::present")]
     pub data: Option<Value>,
     /// This identifies the Vendor specific implementation
     pub vendor_id: String,
@@ -35,11 +31,7 @@ pub struct DataTransferResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_info: Option<StatusInfoType>,
     /// Data without specified length or format, in response to request.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::wire::present"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::present")]
     pub data: Option<Value>,
 }
 

@@ -2,8 +2,7 @@
 //! GetCompositeSchedule (OCPP 2.0.1): the request, the response and the types only they use.
 
 use super::types::{
-    ChargingRateUnitEnumType, ChargingSchedulePeriodType, CustomDataType, GenericStatusEnumType,
-    StatusInfoType,
+    ChargingRateUnitEnumType, ChargingSchedulePeriodType, CustomDataType, GenericStatusEnumType, StatusInfoType,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -80,18 +80,10 @@ pub struct VariableCharacteristicsType {
     pub unit: Option<String>,
     pub data_type: DataEnumType,
     /// Minimum possible value of this variable.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::wire::decimal_opt"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::decimal_opt")]
     pub min_limit: Option<Decimal>,
     /// Maximum possible value of this variable. When the datatype of this Variable is String, OptionList, SequenceList or MemberList, this field defines the maximum length of the (CSV) string.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::wire::decimal_opt"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::decimal_opt")]
     pub max_limit: Option<Decimal>,
     /// Allowed values when variable is Option/Member/SequenceList.
     ///

@@ -120,11 +120,7 @@ pub struct ChargingScheduleType {
     /// Charging_ Schedule. Min_ Charging_ Rate. Numeric
     /// urn:x-oca:ocpp:uid:1:569239
     /// Minimum charging rate supported by the EV. The unit of measure is defined by the chargingRateUnit. This parameter is intended to be used by a local smart charging algorithm to optimize the power allocation for in the case a charging process is inefficient at lower charging rates. Accepts at most one digit fraction (e.g. 8.1)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::wire::decimal_opt"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::wire::decimal_opt")]
     pub min_charging_rate: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sales_tariff: Option<SalesTariffType>,

@@ -1,0 +1,326 @@
+//! Queries of id tags, transactions and meter samples.
+
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use entity::{id_tag, meter_sample, transaction};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait, TryInsertResult,
+};
+use std::str::FromStr;
+
+/// The measurand whose register gives a transaction's energy.
+pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
+
+/// A transaction's state, as stored in `status`.
+pub const ACTIVE: &str = "Active";
+pub const COMPLETED: &str = "Completed";
+pub const STALE: &str = "Stale";
+
+/// One sampled value, already normalised (see `charging::normalise`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub sampled_at: DateTime<Utc>,
+    pub measurand: String,
+    pub phase: Option<String>,
+    pub context: String,
+    pub location: String,
+    pub unit: String,
+    pub value: String,
+}
+
+impl Sample {
+    /// The energy register reading in whole Wh, if this is one.
+    pub fn energy_wh(&self) -> Option<i64> {
+        (self.measurand == ENERGY_REGISTER && self.unit == "Wh")
+            .then(|| Decimal::from_str(&self.value).ok()?.round().to_i64())
+            .flatten()
+    }
+}
+
+/// A 1.6 StartTransaction.
+#[derive(Debug, Clone)]
+pub struct StartRecord {
+    pub charger_id: String,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub meter_start_wh: i64,
+    pub started_at: DateTime<Utc>,
+}
+
+/// What storing a start did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Started {
+    pub id: i64,
+    /// The same start had been stored before (a charger resending it).
+    pub repeated: bool,
+}
+
+/// A 1.6 StopTransaction.
+#[derive(Debug, Clone)]
+pub struct StopRecord {
+    pub charger_id: String,
+    pub id: i64,
+    pub meter_stop_wh: i64,
+    pub stopped_at: DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+/// What storing a stop did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    Closed { energy_wh: Option<i64> },
+    AlreadyClosed,
+    Unknown,
+}
+
+impl Store {
+    /// The id tag `tag`.
+    pub async fn id_tag(&self, tag: &str) -> Result<Option<id_tag::Model>, StoreError> {
+        Ok(id_tag::Entity::find_by_id(tag).one(self.db()).await?)
+    }
+
+    /// Creates an id tag; `Conflict` when it exists.
+    pub async fn create_id_tag(
+        &self,
+        tag: &str,
+        status: &str,
+        expiry_date: Option<DateTime<Utc>>,
+        parent_id_tag: Option<String>,
+    ) -> Result<id_tag::Model, StoreError> {
+        let row = id_tag::ActiveModel {
+            id_tag: Set(tag.to_owned()),
+            status: Set(status.to_owned()),
+            expiry_date: Set(expiry_date),
+            parent_id_tag: Set(parent_id_tag),
+            created_at: Set(Utc::now()),
+        };
+        let inserted = id_tag::Entity::insert(row)
+            .on_conflict_do_nothing_on([id_tag::Column::IdTag])
+            .exec_without_returning(self.db())
+            .await?;
+        match inserted {
+            TryInsertResult::Inserted(1) => self.id_tag(tag).await?.ok_or(StoreError::NotFound("id tag")),
+            _ => Err(StoreError::Conflict("id tag")),
+        }
+    }
+
+    /// An open transaction of `tag` other than on this charger's connector.
+    pub async fn open_transaction_elsewhere(
+        &self,
+        tag: &str,
+        charger_id: &str,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> Result<Option<transaction::Model>, StoreError> {
+        let open = transaction::Entity::find()
+            .filter(transaction::Column::Status.eq(ACTIVE))
+            .filter(transaction::Column::IdTag.eq(tag))
+            .all(self.db())
+            .await?;
+        Ok(open
+            .into_iter()
+            .find(|t| (t.charger_id.as_str(), t.evse_id, t.connector_id) != (charger_id, evse_id, connector_id)))
+    }
+
+    /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
+    /// the connector is closed as stale first (the charger is the source of truth for it).
+    pub async fn start_transaction(&self, start: StartRecord) -> Result<Started, StoreError> {
+        let txn = self.db().begin().await?;
+        let same = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(&start.charger_id))
+            .filter(transaction::Column::ConnectorId.eq(start.connector_id))
+            .filter(transaction::Column::StartedAt.eq(start.started_at))
+            .filter(transaction::Column::MeterStartWh.eq(start.meter_start_wh))
+            .filter(transaction::Column::IdTag.eq(&start.id_tag))
+            .one(&txn)
+            .await?;
+        if let Some(same) = same {
+            txn.commit().await?;
+            return Ok(Started { id: same.id, repeated: true });
+        }
+        close_stale(&txn, &start.charger_id, 0, start.connector_id, start.started_at).await?;
+        let now = Utc::now();
+        let row = transaction::ActiveModel {
+            charger_id: Set(start.charger_id),
+            evse_id: Set(0),
+            connector_id: Set(start.connector_id),
+            charger_transaction_id: Set(None),
+            id_tag: Set(Some(start.id_tag)),
+            started_at: Set(start.started_at),
+            meter_start_wh: Set(Some(start.meter_start_wh)),
+            stopped_at: Set(None),
+            meter_stop_wh: Set(None),
+            energy_wh: Set(None),
+            stop_reason: Set(None),
+            status: Set(ACTIVE.to_owned()),
+            last_seq_no: Set(None),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
+        txn.commit().await?;
+        Ok(Started { id, repeated: false })
+    }
+
+    /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing.
+    pub async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
+        let txn = self.db().begin().await?;
+        let found = transaction::Entity::find_by_id(stop.id)
+            .filter(transaction::Column::ChargerId.eq(&stop.charger_id))
+            .one(&txn)
+            .await?;
+        let Some(found) = found else {
+            txn.commit().await?;
+            return Ok(Stopped::Unknown);
+        };
+        if found.status != ACTIVE {
+            txn.commit().await?;
+            return Ok(Stopped::AlreadyClosed);
+        }
+        insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, samples).await?;
+        let energy_wh = found.meter_start_wh.map(|start| stop.meter_stop_wh - start);
+        let mut row: transaction::ActiveModel = found.into();
+        row.stopped_at = Set(Some(stop.stopped_at));
+        row.meter_stop_wh = Set(Some(stop.meter_stop_wh));
+        row.energy_wh = Set(energy_wh);
+        row.stop_reason = Set(stop.reason);
+        row.status = Set(COMPLETED.to_owned());
+        row.updated_at = Set(Utc::now());
+        row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(Stopped::Closed { energy_wh })
+    }
+
+    /// Stores sampled values (of a transaction, when it is known to this charger).
+    pub async fn add_samples(
+        &self,
+        charger_id: &str,
+        transaction_id: Option<i64>,
+        evse_id: i32,
+        connector_id: i32,
+        samples: Vec<Sample>,
+    ) -> Result<(), StoreError> {
+        let transaction_id = match transaction_id {
+            Some(id) => transaction::Entity::find_by_id(id)
+                .filter(transaction::Column::ChargerId.eq(charger_id))
+                .one(self.db())
+                .await?
+                .map(|t| t.id),
+            None => None,
+        };
+        insert_samples(self.db(), charger_id, transaction_id, evse_id, connector_id, samples).await
+    }
+
+    /// A transaction and its samples in time order.
+    pub async fn transaction(
+        &self,
+        id: i64,
+    ) -> Result<Option<(transaction::Model, Vec<meter_sample::Model>)>, StoreError> {
+        let Some(found) = transaction::Entity::find_by_id(id).one(self.db()).await? else {
+            return Ok(None);
+        };
+        let samples = meter_sample::Entity::find()
+            .filter(meter_sample::Column::TransactionId.eq(id))
+            .order_by_asc(meter_sample::Column::SampledAt)
+            .order_by_asc(meter_sample::Column::Id)
+            .all(self.db())
+            .await?;
+        Ok(Some((found, samples)))
+    }
+
+    /// Transactions, newest first, of one charger and/or started within `from..to`.
+    pub async fn transactions(
+        &self,
+        charger_id: Option<&str>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<transaction::Model>, StoreError> {
+        let mut query = transaction::Entity::find();
+        if let Some(charger_id) = charger_id {
+            query = query.filter(transaction::Column::ChargerId.eq(charger_id));
+        }
+        if let Some(from) = from {
+            query = query.filter(transaction::Column::StartedAt.gte(from));
+        }
+        if let Some(to) = to {
+            query = query.filter(transaction::Column::StartedAt.lt(to));
+        }
+        Ok(query
+            .order_by_desc(transaction::Column::StartedAt)
+            .order_by_desc(transaction::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+}
+
+/// Closes an open transaction on the connector as stale: it ends at its last energy reading
+/// (or at the new start), with the energy of that reading.
+async fn close_stale(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    evse_id: i32,
+    connector_id: i32,
+    new_start: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let open = transaction::Entity::find()
+        .filter(transaction::Column::ChargerId.eq(charger_id))
+        .filter(transaction::Column::EvseId.eq(evse_id))
+        .filter(transaction::Column::ConnectorId.eq(connector_id))
+        .filter(transaction::Column::Status.eq(ACTIVE))
+        .all(db)
+        .await?;
+    for stale in open {
+        let last = meter_sample::Entity::find()
+            .filter(meter_sample::Column::TransactionId.eq(stale.id))
+            .filter(meter_sample::Column::Measurand.eq(ENERGY_REGISTER))
+            .filter(meter_sample::Column::Unit.eq("Wh"))
+            .order_by_desc(meter_sample::Column::SampledAt)
+            .one(db)
+            .await?;
+        let reading =
+            last.as_ref().and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?)));
+        let meter_stop_wh = reading.map(|(_, wh)| wh).or(stale.meter_start_wh);
+        let stopped_at = reading.map_or(new_start, |(at, _)| at);
+        let energy_wh = stale.meter_start_wh.zip(meter_stop_wh).map(|(start, stop)| stop - start);
+        let mut row: transaction::ActiveModel = stale.into();
+        row.status = Set(STALE.to_owned());
+        row.stopped_at = Set(Some(stopped_at));
+        row.meter_stop_wh = Set(meter_stop_wh);
+        row.energy_wh = Set(energy_wh);
+        row.updated_at = Set(Utc::now());
+        row.update(db).await?;
+    }
+    Ok(())
+}
+
+async fn insert_samples(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    transaction_id: Option<i64>,
+    evse_id: i32,
+    connector_id: i32,
+    samples: Vec<Sample>,
+) -> Result<(), StoreError> {
+    if samples.is_empty() {
+        return Ok(());
+    }
+    let rows = samples.into_iter().map(|s| meter_sample::ActiveModel {
+        transaction_id: Set(transaction_id),
+        charger_id: Set(charger_id.to_owned()),
+        evse_id: Set(evse_id),
+        connector_id: Set(connector_id),
+        sampled_at: Set(s.sampled_at),
+        measurand: Set(s.measurand),
+        phase: Set(s.phase),
+        context: Set(s.context),
+        location: Set(s.location),
+        unit: Set(s.unit),
+        value: Set(s.value),
+        ..Default::default()
+    });
+    meter_sample::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
