@@ -1,7 +1,7 @@
 //! Charging, version-neutral: who may charge (id tags), transactions, and sampled values with
 //! their units normalised.
 
-use crate::store::{Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError};
+use crate::store::{EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -92,6 +92,11 @@ impl Charging {
             self.store.record_event(&charger_id, "StopOfUnknownTransaction", payload).await?;
         }
         Ok(outcome)
+    }
+
+    /// Records a 2.0.1 transaction event and its samples; returns our transaction id.
+    pub async fn event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<i64, StoreError> {
+        self.store.transaction_event(event, samples).await
     }
 
     /// Records sampled values.

@@ -1,9 +1,9 @@
-//! OCPP 2.0.1: charger requests to the business and back. Transactions (Authorize,
-//! TransactionEvent, MeterValues) arrive in the next part of the hub.
+//! OCPP 2.0.1: charger requests to the business and back.
 
 use super::{ChargerContext, internal, not_handled, record};
 use crate::chargers::BootDecision;
-use crate::store::{BootRecord, StatusRecord};
+use crate::charging::{AuthStatus, Authorization, normalise};
+use crate::store::{BootRecord, EventKind, EventRecord, Sample, StatusRecord};
 use chrono::Utc;
 use protocol::v201::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};
@@ -59,6 +59,47 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             };
             ctx.chargers.status(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
             Response::StatusNotification(Default::default())
+        }
+        Request::Authorize(r) => {
+            let auth = ctx.charging.authorize(&r.id_token.id_token).await.map_err(|e| internal(ctx, kind, e))?;
+            Response::Authorize(v201::AuthorizeResponse {
+                custom_data: None,
+                id_token_info: id_token_info(auth),
+                certificate_status: None,
+            })
+        }
+        Request::TransactionEvent(r) => {
+            let samples = r.meter_value.map(samples).unwrap_or_default();
+            let id_tag = r.id_token.as_ref().map(|t| t.id_token.clone());
+            let event = EventRecord {
+                charger_id: ctx.id.clone(),
+                charger_transaction_id: r.transaction_info.transaction_id,
+                kind: match r.event_type {
+                    v201::TransactionEventEnumType::Started => EventKind::Started,
+                    v201::TransactionEventEnumType::Updated => EventKind::Updated,
+                    v201::TransactionEventEnumType::Ended => EventKind::Ended,
+                },
+                seq_no: r.seq_no,
+                at: r.timestamp,
+                evse_id: r.evse.as_ref().map(|e| e.id),
+                connector_id: r.evse.as_ref().and_then(|e| e.connector_id),
+                id_tag: id_tag.clone(),
+                stop_reason: r.transaction_info.stopped_reason.map(|reason| reason.as_str().to_owned()),
+            };
+            ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
+            // When the event carries a token its verdict goes back: the charger may stop on a refused one.
+            let id_token_info = match id_tag {
+                Some(tag) => {
+                    Some(id_token_info(ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?))
+                }
+                None => None,
+            };
+            Response::TransactionEvent(v201::TransactionEventResponse { id_token_info, ..Default::default() })
+        }
+        Request::MeterValues(r) => {
+            let samples = samples(r.meter_value);
+            ctx.charging.samples(&ctx.id, None, r.evse_id, 0, samples).await.map_err(|e| internal(ctx, kind, e))?;
+            Response::MeterValues(Default::default())
         }
         Request::DataTransfer(transfer) => {
             // No vendor extension is registered: the spec's answer is UnknownVendorId.
@@ -133,4 +174,57 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         }
         _ => return Err(not_handled(action)),
     })
+}
+
+fn id_token_info(auth: Authorization) -> v201::IdTokenInfoType {
+    let status = match auth.status {
+        AuthStatus::Accepted => v201::AuthorizationStatusEnumType::Accepted,
+        AuthStatus::Blocked => v201::AuthorizationStatusEnumType::Blocked,
+        AuthStatus::Expired => v201::AuthorizationStatusEnumType::Expired,
+        AuthStatus::Invalid => v201::AuthorizationStatusEnumType::Invalid,
+        AuthStatus::ConcurrentTx => v201::AuthorizationStatusEnumType::ConcurrentTx,
+    };
+    v201::IdTokenInfoType {
+        custom_data: None,
+        status,
+        cache_expiry_date_time: auth.expiry_date,
+        charging_priority: None,
+        language1: None,
+        evse_id: None,
+        group_id_token: auth.parent_id_tag.map(|parent| v201::IdTokenType {
+            custom_data: None,
+            additional_info: None,
+            id_token: parent,
+            r#type: v201::IdTokenEnumType::Central,
+        }),
+        language2: None,
+        personal_message: None,
+    }
+}
+
+/// 2.0.1 meter values as samples, with the spec's defaults for what the charger left out.
+fn samples(meter_values: Vec<v201::MeterValueType>) -> Vec<Sample> {
+    meter_values
+        .into_iter()
+        .flat_map(|mv| {
+            let at = mv.timestamp;
+            mv.sampled_value.into_iter().map(move |sv| {
+                let unit = sv.unit_of_measure.as_ref().and_then(|u| u.unit.as_deref()).unwrap_or("Wh");
+                let multiplier = sv.unit_of_measure.as_ref().and_then(|u| u.multiplier).unwrap_or(0);
+                let (value, unit) = normalise(&sv.value.to_string(), unit, multiplier);
+                Sample {
+                    sampled_at: at,
+                    measurand: sv
+                        .measurand
+                        .map_or("Energy.Active.Import.Register", v201::MeasurandEnumType::as_str)
+                        .to_owned(),
+                    phase: sv.phase.map(|p| p.as_str().to_owned()),
+                    context: sv.context.map_or("Sample.Periodic", v201::ReadingContextEnumType::as_str).to_owned(),
+                    location: sv.location.map_or("Outlet", v201::LocationEnumType::as_str).to_owned(),
+                    unit,
+                    value,
+                }
+            })
+        })
+        .collect()
 }

@@ -7,7 +7,10 @@ mod transactions;
 
 pub use chargers::{BootRecord, NewCharger, StatusRecord};
 pub use operations::OperationRecord;
-pub use transactions::{ACTIVE, COMPLETED, ENERGY_REGISTER, STALE, Sample, StartRecord, Started, StopRecord, Stopped};
+pub use transactions::{
+    ACTIVE, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started, StopRecord,
+    Stopped,
+};
 
 use crate::config::DatabaseSettings;
 use migration::{Migrator, MigratorTrait};

@@ -68,6 +68,28 @@ pub struct StopRecord {
     pub reason: Option<String>,
 }
 
+/// The kind of a 2.0.1 TransactionEvent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Started,
+    Updated,
+    Ended,
+}
+
+/// A 2.0.1 TransactionEvent, version-neutral.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    pub charger_id: String,
+    pub charger_transaction_id: String,
+    pub kind: EventKind,
+    pub seq_no: i32,
+    pub at: DateTime<Utc>,
+    pub evse_id: Option<i32>,
+    pub connector_id: Option<i32>,
+    pub id_tag: Option<String>,
+    pub stop_reason: Option<String>,
+}
+
 /// What storing a stop did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stopped {
@@ -194,6 +216,95 @@ impl Store {
         Ok(Stopped::Closed { energy_wh })
     }
 
+    /// Applies a 2.0.1 TransactionEvent and stores its samples, in one database transaction.
+    /// Events may come late, repeated or out of order (offline chargers replay their queue):
+    /// an event for an unknown transaction creates it; `Started` only moves the start earlier
+    /// and fills in what is missing; `Ended` closes an active transaction; `Updated` and
+    /// `Started` never reopen a closed one; samples are stored whatever the order.
+    pub async fn transaction_event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<i64, StoreError> {
+        let txn = self.db().begin().await?;
+        let found = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(&event.charger_id))
+            .filter(transaction::Column::ChargerTransactionId.eq(&event.charger_transaction_id))
+            .one(&txn)
+            .await?;
+        let reading = samples.iter().filter_map(Sample::energy_wh).next();
+        let now = Utc::now();
+        let (evse_id, connector_id) = (event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
+        let current = match found {
+            Some(found) => found,
+            None => {
+                if event.kind == EventKind::Started && event.evse_id.is_some() {
+                    close_stale(&txn, &event.charger_id, evse_id, connector_id, event.at).await?;
+                }
+                let row = transaction::ActiveModel {
+                    charger_id: Set(event.charger_id.clone()),
+                    evse_id: Set(evse_id),
+                    connector_id: Set(connector_id),
+                    charger_transaction_id: Set(Some(event.charger_transaction_id.clone())),
+                    id_tag: Set(event.id_tag.clone()),
+                    started_at: Set(event.at),
+                    meter_start_wh: Set(if event.kind == EventKind::Started { reading } else { None }),
+                    stopped_at: Set(None),
+                    meter_stop_wh: Set(None),
+                    energy_wh: Set(None),
+                    stop_reason: Set(None),
+                    status: Set(ACTIVE.to_owned()),
+                    last_seq_no: Set(Some(event.seq_no)),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
+                transaction::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("transaction"))?
+            }
+        };
+        let id = current.id;
+        insert_samples(&txn, &event.charger_id, Some(id), current.evse_id.max(evse_id), connector_id, samples).await?;
+
+        let mut row: transaction::ActiveModel = current.clone().into();
+        if current.id_tag.is_none() && event.id_tag.is_some() {
+            row.id_tag = Set(event.id_tag.clone());
+        }
+        if current.evse_id == 0 && evse_id != 0 {
+            row.evse_id = Set(evse_id);
+            row.connector_id = Set(connector_id);
+        }
+        if event.at < current.started_at {
+            row.started_at = Set(event.at);
+        }
+        // The Started event's reading is the meter start, even when it arrives after Ended
+        // (an offline charger replaying its queue): then the energy is recomputed.
+        if event.kind == EventKind::Started
+            && let Some(start) = reading
+        {
+            row.meter_start_wh = Set(Some(start));
+            if let Some(stop) = current.meter_stop_wh {
+                row.energy_wh = Set(Some(stop - start));
+            }
+        }
+        row.last_seq_no = Set(Some(current.last_seq_no.map_or(event.seq_no, |seen| seen.max(event.seq_no))));
+        if event.kind == EventKind::Ended && current.status == ACTIVE {
+            let meter_start = match current.meter_start_wh {
+                Some(start) => Some(start),
+                None => first_reading(&txn, id).await?,
+            };
+            let meter_stop = match reading {
+                Some(stop) => Some(stop),
+                None => last_reading(&txn, id).await?,
+            };
+            row.meter_start_wh = Set(meter_start);
+            row.meter_stop_wh = Set(meter_stop);
+            row.energy_wh = Set(meter_start.zip(meter_stop).map(|(start, stop)| stop - start));
+            row.stopped_at = Set(Some(event.at));
+            row.stop_reason = Set(event.stop_reason.clone());
+            row.status = Set(COMPLETED.to_owned());
+        }
+        row.updated_at = Set(now);
+        row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
     /// Stores sampled values (of a transaction, when it is known to this charger).
     pub async fn add_samples(
         &self,
@@ -254,6 +365,28 @@ impl Store {
             .all(self.db())
             .await?)
     }
+}
+
+/// The earliest and latest energy register readings of a transaction, in Wh.
+async fn first_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, StoreError> {
+    reading(db, id, false).await
+}
+
+async fn last_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, StoreError> {
+    reading(db, id, true).await
+}
+
+async fn reading(db: &impl ConnectionTrait, id: i64, latest: bool) -> Result<Option<i64>, StoreError> {
+    let query = meter_sample::Entity::find()
+        .filter(meter_sample::Column::TransactionId.eq(id))
+        .filter(meter_sample::Column::Measurand.eq(ENERGY_REGISTER))
+        .filter(meter_sample::Column::Unit.eq("Wh"));
+    let query = if latest {
+        query.order_by_desc(meter_sample::Column::SampledAt).order_by_desc(meter_sample::Column::Id)
+    } else {
+        query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
+    };
+    Ok(query.one(db).await?.and_then(|s| Decimal::from_str(&s.value).ok()?.round().to_i64()))
 }
 
 /// Closes an open transaction on the connector as stale: it ends at its last energy reading

@@ -195,3 +195,146 @@ async fn a_repeated_stop_changes_nothing_and_a_stop_of_an_unknown_transaction_is
     assert!(events.iter().any(|e| e.kind == "StopOfUnknownTransaction" && e.payload["transactionId"] == 777_777));
     app.stop().await;
 }
+
+mod ocpp201 {
+    use super::*;
+    use protocol::v201;
+
+    fn event(
+        kind: v201::TransactionEventEnumType,
+        seq_no: i32,
+        at: chrono::DateTime<Utc>,
+        energy: Option<(&str, &str)>,
+    ) -> v201::TransactionEventRequest {
+        v201::TransactionEventRequest {
+            custom_data: None,
+            event_type: kind,
+            meter_value: energy.map(|(value, unit)| {
+                vec![v201::MeterValueType {
+                    custom_data: None,
+                    sampled_value: vec![v201::SampledValueType {
+                        custom_data: None,
+                        value: value.parse().unwrap(),
+                        context: None,
+                        measurand: Some(v201::MeasurandEnumType::EnergyActiveImportRegister),
+                        phase: None,
+                        location: None,
+                        signed_meter_value: None,
+                        unit_of_measure: Some(v201::UnitOfMeasureType {
+                            custom_data: None,
+                            unit: Some(unit.into()),
+                            multiplier: None,
+                        }),
+                    }],
+                    timestamp: at,
+                }]
+            }),
+            timestamp: at,
+            trigger_reason: v201::TriggerReasonEnumType::MeterValuePeriodic,
+            seq_no,
+            offline: None,
+            number_of_phases_used: None,
+            cable_max_current: None,
+            reservation_id: None,
+            transaction_info: v201::TransactionType {
+                custom_data: None,
+                transaction_id: "TX-201-0001".into(),
+                charging_state: None,
+                time_spent_charging: None,
+                stopped_reason: (kind == v201::TransactionEventEnumType::Ended)
+                    .then_some(v201::ReasonEnumType::EVDisconnected),
+                remote_start_id: None,
+            },
+            evse: Some(v201::EVSEType { custom_data: None, id: 1, connector_id: Some(1) }),
+            id_token: Some(v201::IdTokenType {
+                custom_data: None,
+                additional_info: None,
+                id_token: "TOKEN-201".into(),
+                r#type: v201::IdTokenEnumType::ISO14443,
+            }),
+        }
+    }
+
+    async fn charger(app: &TestApp, id: &str) -> SimCharger {
+        app.register(id, None).await;
+        app.store.create_id_tag("TOKEN-201", "Accepted", None, None).await.unwrap();
+        SimCharger::connect(Connect::new(&app.ws_url, id, OcppVersion::V201)).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_201_session_started_updated_and_ended_is_stored_with_its_energy() {
+        use v201::TransactionEventEnumType::{Ended, Started, Updated};
+        let app = spawn_app().await;
+        let mut cs = charger(&app, "CS-TX").await;
+        let t0 = Utc::now() - Duration::minutes(30);
+        let answer = cs.call(event(Started, 0, t0, Some(("1000", "Wh")))).await.unwrap();
+        assert_eq!(answer.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::Accepted);
+        cs.call(event(Updated, 1, t0 + Duration::minutes(10), Some(("5.5", "kWh")))).await.unwrap();
+        cs.call(event(Ended, 2, t0 + Duration::minutes(20), Some(("12000", "Wh")))).await.unwrap();
+        // An Ended sent again changes nothing.
+        cs.call(event(Ended, 2, t0 + Duration::minutes(25), Some(("99999", "Wh")))).await.unwrap();
+
+        let stored = &app.store.transactions(Some("CS-TX"), None, None).await.unwrap()[0];
+        assert_eq!(stored.charger_transaction_id.as_deref(), Some("TX-201-0001"));
+        assert_eq!((stored.status.as_str(), stored.evse_id, stored.connector_id), ("Completed", 1, 1));
+        assert_eq!(
+            (stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh),
+            (Some(1000), Some(12000), Some(11000))
+        );
+        assert_eq!(stored.stop_reason.as_deref(), Some("EVDisconnected"));
+        assert_eq!(stored.last_seq_no, Some(2));
+        let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
+        let values: Vec<&str> = samples.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(values, ["1000", "5500", "12000", "99999"]);
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn events_replayed_out_of_order_by_an_offline_charger_are_applied_correctly() {
+        use v201::TransactionEventEnumType::{Ended, Started, Updated};
+        let app = spawn_app().await;
+        let mut cs = charger(&app, "CS-OFFLINE").await;
+        let t0 = Utc::now() - Duration::hours(3);
+        cs.call(event(Ended, 2, t0 + Duration::hours(2), Some(("9000", "Wh")))).await.unwrap();
+        cs.call(event(Updated, 1, t0 + Duration::hours(1), Some(("5000", "Wh")))).await.unwrap();
+        cs.call(event(Started, 0, t0, Some(("2000", "Wh")))).await.unwrap();
+
+        let stored = &app.store.transactions(Some("CS-OFFLINE"), None, None).await.unwrap()[0];
+        assert_eq!(stored.status, "Completed", "a late Updated or Started does not reopen it");
+        assert_eq!(stored.started_at.timestamp(), t0.timestamp());
+        assert_eq!(stored.stopped_at.map(|t| t.timestamp()), Some((t0 + Duration::hours(2)).timestamp()));
+        assert_eq!(
+            (stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh),
+            (Some(2000), Some(9000), Some(7000))
+        );
+        assert_eq!(stored.last_seq_no, Some(2));
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_201_authorize_answers_the_tokens_status() {
+        let app = spawn_app().await;
+        let mut cs = charger(&app, "CS-AUTH").await;
+        for (token, expected) in [
+            ("TOKEN-201", v201::AuthorizationStatusEnumType::Accepted),
+            ("NOT-A-TOKEN", v201::AuthorizationStatusEnumType::Invalid),
+        ] {
+            let answer = cs
+                .call(v201::AuthorizeRequest {
+                    custom_data: None,
+                    id_token: v201::IdTokenType {
+                        custom_data: None,
+                        additional_info: None,
+                        id_token: token.into(),
+                        r#type: v201::IdTokenEnumType::ISO14443,
+                    },
+                    certificate: None,
+                    iso15118_certificate_hash_data: None,
+                })
+                .await
+                .unwrap();
+            assert_eq!(answer.id_token_info.status, expected, "{token}");
+        }
+        app.stop().await;
+    }
+}
