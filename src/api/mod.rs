@@ -4,6 +4,7 @@ mod auth;
 mod chargers;
 mod error;
 mod health;
+mod transactions;
 
 pub use error::ApiError;
 
@@ -22,7 +23,7 @@ pub struct ApiState {
 
 /// Every HTTP route.
 pub fn router(state: ApiState) -> Router {
-    health::router().merge(chargers::router()).with_state(state)
+    health::router().merge(chargers::router()).merge(transactions::router()).with_state(state)
 }
 
 /// A JSON request body, or a 400 that says what is wrong with it.

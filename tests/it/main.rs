@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
+mod api_transactions;
 mod chargers;
 mod commands;
 mod health;

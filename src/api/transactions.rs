@@ -1,0 +1,183 @@
+//! `/api/v1/transactions` (filtered by charger and start time) and `/api/v1/transactions/{id}`
+//! with its samples; `/api/v1/id-tags` to register id tags.
+
+use super::auth::Operator;
+use super::{ApiError, ApiState};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use entity::{id_tag, meter_sample, transaction};
+use serde::{Deserialize, Serialize};
+
+pub(super) fn router() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/transactions", get(list))
+        .route("/api/v1/transactions/{id}", get(detail))
+        .route("/api/v1/id-tags", post(create_id_tag))
+}
+
+/// A transaction as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TransactionView {
+    id: i64,
+    charger_id: String,
+    evse_id: i32,
+    connector_id: i32,
+    /// OCPP 2.0.1's transaction id (chosen by the charger).
+    charger_transaction_id: Option<String>,
+    id_tag: Option<String>,
+    status: String,
+    started_at: DateTime<Utc>,
+    stopped_at: Option<DateTime<Utc>>,
+    meter_start_wh: Option<i64>,
+    meter_stop_wh: Option<i64>,
+    energy_wh: Option<i64>,
+    stop_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    samples: Option<Vec<SampleView>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SampleView {
+    sampled_at: DateTime<Utc>,
+    measurand: String,
+    phase: Option<String>,
+    context: String,
+    location: String,
+    unit: String,
+    /// Exact decimal text.
+    value: String,
+}
+
+fn view(t: transaction::Model, samples: Option<Vec<meter_sample::Model>>) -> TransactionView {
+    TransactionView {
+        id: t.id,
+        charger_id: t.charger_id,
+        evse_id: t.evse_id,
+        connector_id: t.connector_id,
+        charger_transaction_id: t.charger_transaction_id,
+        id_tag: t.id_tag,
+        status: t.status,
+        started_at: t.started_at,
+        stopped_at: t.stopped_at,
+        meter_start_wh: t.meter_start_wh,
+        meter_stop_wh: t.meter_stop_wh,
+        energy_wh: t.energy_wh,
+        stop_reason: t.stop_reason,
+        samples: samples.map(|all| {
+            all.into_iter()
+                .map(|s| SampleView {
+                    sampled_at: s.sampled_at,
+                    measurand: s.measurand,
+                    phase: s.phase,
+                    context: s.context,
+                    location: s.location,
+                    unit: s.unit,
+                    value: s.value,
+                })
+                .collect()
+        }),
+    }
+}
+
+/// `?charger=<id>&from=<RFC 3339>&to=<RFC 3339>`: transactions started in `[from, to)`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Filter {
+    charger: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| ApiError::BadRequest(format!("{name}: {t:?} is not an RFC 3339 time")))
+    })
+    .transpose()
+}
+
+async fn list(
+    _: Operator,
+    State(state): State<ApiState>,
+    query: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<TransactionView>>, ApiError> {
+    let Query(filter) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let from = instant("from", filter.from.as_deref())?;
+    let to = instant("to", filter.to.as_deref())?;
+    let found = state.store.transactions(filter.charger.as_deref(), from, to).await?;
+    Ok(Json(found.into_iter().map(|t| view(t, None)).collect()))
+}
+
+async fn detail(
+    _: Operator,
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<Json<TransactionView>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::BadRequest(format!("{id:?} is not a transaction id")))?;
+    let (found, samples) =
+        state.store.transaction(id).await?.ok_or_else(|| ApiError::NotFound(format!("transaction {id}")))?;
+    Ok(Json(view(found, Some(samples))))
+}
+
+/// `POST /api/v1/id-tags`
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewIdTag {
+    id_tag: String,
+    /// `Accepted` (default), `Blocked`, `Expired` or `Invalid`.
+    status: Option<String>,
+    expiry_date: Option<DateTime<Utc>>,
+    parent_id_tag: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IdTagView {
+    id_tag: String,
+    status: String,
+    expiry_date: Option<DateTime<Utc>>,
+    parent_id_tag: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<id_tag::Model> for IdTagView {
+    fn from(t: id_tag::Model) -> Self {
+        IdTagView {
+            id_tag: t.id_tag,
+            status: t.status,
+            expiry_date: t.expiry_date,
+            parent_id_tag: t.parent_id_tag,
+            created_at: t.created_at,
+        }
+    }
+}
+
+async fn create_id_tag(
+    _: Operator,
+    State(state): State<ApiState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<IdTagView>), ApiError> {
+    let body: NewIdTag = super::json_body(&body)?;
+    // 2.0.1's idToken is the longer of the two (36; 1.6's idTag is 20).
+    if body.id_tag.is_empty() || body.id_tag.chars().count() > 36 {
+        return Err(ApiError::BadRequest("idTag: 1 to 36 characters".into()));
+    }
+    let status = body.status.unwrap_or_else(|| "Accepted".into());
+    if !["Accepted", "Blocked", "Expired", "Invalid"].contains(&status.as_str()) {
+        return Err(ApiError::BadRequest(format!("status: {status:?} is not Accepted, Blocked, Expired or Invalid")));
+    }
+    if let Some(parent) = &body.parent_id_tag
+        && state.store.id_tag(parent).await?.is_none()
+    {
+        return Err(ApiError::BadRequest(format!("parentIdTag: {parent:?} is not a known id tag")));
+    }
+    let created = state.store.create_id_tag(&body.id_tag, &status, body.expiry_date, body.parent_id_tag).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
