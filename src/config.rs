@@ -33,6 +33,7 @@ pub struct OcppSettings {
     pub idle_timeout_s: u64,
     pub ping_interval_s: u64,
     pub max_invalid_frames_per_minute: u32,
+    pub liveness_flush_s: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -119,6 +120,10 @@ impl OcppSettings {
 
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_s)
+    }
+
+    pub fn liveness_flush(&self) -> Duration {
+        Duration::from_secs(self.liveness_flush_s.max(1))
     }
 
     pub fn ping_interval(&self) -> Duration {

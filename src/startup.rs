@@ -33,6 +33,7 @@ pub struct Application {
     hub: Hub,
     store: Store,
     operator_token: std::sync::Arc<str>,
+    liveness_flush: std::time::Duration,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
@@ -55,7 +56,19 @@ impl Application {
         let hub =
             Hub::new(settings.ocpp.clone(), store.clone(), chargers, charging, shutdown.clone(), sessions.clone());
         let operator_token = settings.api.operator_token.as_str().into();
-        Ok(Application { ocpp, http, ocpp_addr, http_addr, hub, store, operator_token, shutdown, sessions })
+        let liveness_flush = settings.ocpp.liveness_flush();
+        Ok(Application {
+            ocpp,
+            http,
+            ocpp_addr,
+            http_addr,
+            hub,
+            store,
+            operator_token,
+            liveness_flush,
+            shutdown,
+            sessions,
+        })
     }
 
     /// Where chargers connect (`ws://<addr>/ocpp/{id}`).
@@ -100,12 +113,14 @@ impl Application {
         )
         .with_graceful_shutdown(stop.clone().cancelled_owned());
         tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
+        let liveness = self.sessions.spawn(self.hub.clone().flush_liveness(self.liveness_flush));
         let served = tokio::try_join!(ocpp.into_future(), http.into_future());
         // axum's graceful shutdown does not wait for upgraded connections: the sessions are
         // tracked here, and each closes its socket when the token is cancelled.
         stop.cancel();
         self.sessions.close();
         self.sessions.wait().await;
+        let _ = liveness.await;
         self.store.close().await?;
         served.map(|_| ()).map_err(StartupError::Serve)
     }

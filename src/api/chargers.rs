@@ -60,8 +60,11 @@ struct ConnectorView {
 }
 
 fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::Model>>) -> ChargerView {
+    // A connected charger's liveness is in memory (the database copy is a few seconds behind).
+    let session = state.hub.registry().get(&c.id);
     ChargerView {
-        online: state.hub.registry().is_connected(&c.id),
+        online: session.is_some(),
+        last_seen_at: session.map(|s| s.last_seen()).or(c.last_seen_at),
         id: c.id,
         registration: c.registration,
         ocpp_version: c.ocpp_version,
@@ -72,7 +75,6 @@ fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::M
         iccid: c.iccid,
         imsi: c.imsi,
         last_boot_at: c.last_boot_at,
-        last_seen_at: c.last_seen_at,
         created_at: c.created_at,
         connectors: connectors.map(|all| {
             all.into_iter()

@@ -1,8 +1,11 @@
 //! `SessionHandle`: how everyone but the session task reaches a connected charger — calls to
 //! the charger (queued, one outstanding, each with a deadline) and control.
 
+use chrono::{DateTime, Utc};
 use protocol::{ActionSet, OcppRequest, OcppVersion};
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -55,6 +58,9 @@ pub struct SessionHandle {
     control: mpsc::Sender<Control>,
     calls: mpsc::Sender<CallCommand>,
     timeout: Duration,
+    /// When the charger last sent anything (Unix milliseconds): liveness lives in memory and
+    /// is flushed to the database in bulk, so a Heartbeat costs no query.
+    last_seen: Arc<AtomicI64>,
 }
 
 impl SessionHandle {
@@ -65,7 +71,18 @@ impl SessionHandle {
         calls: mpsc::Sender<CallCommand>,
         timeout: Duration,
     ) -> Self {
-        SessionHandle { connection, version, control, calls, timeout }
+        let last_seen = Arc::new(AtomicI64::new(Utc::now().timestamp_millis()));
+        SessionHandle { connection, version, control, calls, timeout, last_seen }
+    }
+
+    /// When the charger last sent a frame, ping or pong.
+    pub fn last_seen(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.last_seen.load(Ordering::Relaxed)).unwrap_or_default()
+    }
+
+    /// Marks the charger as seen now.
+    pub(crate) fn seen(&self, at: DateTime<Utc>) {
+        self.last_seen.store(at.timestamp_millis(), Ordering::Relaxed);
     }
 
     /// The connection's number, unique within this process.

@@ -69,6 +69,35 @@ impl Hub {
         &self.inner.registry
     }
 
+    /// Flushes connected chargers' last-seen times to the database every `every`, until shutdown
+    /// (and once more then). Only times that moved since the last flush are written.
+    pub async fn flush_liveness(self, every: std::time::Duration) {
+        let mut written: std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> = Default::default();
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let stopping = tokio::select! {
+                _ = tick.tick() => false,
+                _ = self.inner.shutdown.cancelled() => true,
+            };
+            let changed: Vec<_> = self
+                .registry()
+                .last_seen()
+                .into_iter()
+                .filter(|(id, at)| written.get(id).is_none_or(|before| before < at))
+                .collect();
+            match self.inner.store.touch_chargers(&changed).await {
+                Ok(()) => written.extend(changed),
+                Err(e) => tracing::warn!(error = %e, chargers = changed.len(), "flushing last-seen times failed"),
+            }
+            // Forget chargers that left, so the map does not grow without bound.
+            written.retain(|id, _| self.registry().is_connected(id));
+            if stopping {
+                return;
+            }
+        }
+    }
+
     fn next_connection(&self) -> u64 {
         self.inner.next_connection.fetch_add(1, Ordering::Relaxed)
     }

@@ -34,6 +34,12 @@ impl Registry {
         self.sessions.contains_key(charger_id)
     }
 
+    /// Every connected charger with when it was last seen (collected first: no map guard is
+    /// held by the caller).
+    pub fn last_seen(&self) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+        self.sessions.iter().map(|entry| (entry.key().clone(), entry.value().last_seen())).collect()
+    }
+
     /// How many chargers are connected.
     pub fn len(&self) -> usize {
         self.sessions.len()

@@ -43,6 +43,7 @@ pub(super) async fn run(
     let (control_tx, control) = mpsc::channel(1);
     let (calls_tx, calls) = mpsc::channel(settings.max_queued_calls.max(1));
     let handle = SessionHandle::new(connection, version, control_tx, calls_tx, settings.call_timeout());
+    let liveness = handle.clone();
     if let Some(previous) = hub.registry().insert(&charger_id, handle) {
         previous.replaced();
     }
@@ -51,6 +52,7 @@ pub(super) async fn run(
     let ctx =
         ChargerContext::new(charger_id.clone(), hub.inner.chargers.clone(), hub.inner.charging.clone(), registration);
     let mut session = Session {
+        liveness,
         hub: hub.clone(),
         socket,
         version,
@@ -73,6 +75,8 @@ pub(super) async fn run(
 }
 
 struct Session {
+    /// This connection's own handle: where liveness is stamped.
+    liveness: SessionHandle,
     hub: Hub,
     socket: WebSocket,
     version: OcppVersion,
@@ -154,6 +158,7 @@ impl Session {
                 message = self.socket.recv() => {
                     // Any frame, ping or pong counts as liveness.
                     last_frame = Instant::now();
+                    self.liveness.seen(chrono::Utc::now());
                     let text = match message {
                         None => return End::ClosedByCharger,
                         Some(Ok(Message::Text(text))) => text,

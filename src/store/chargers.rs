@@ -207,4 +207,21 @@ impl Store {
             .all(self.db())
             .await?)
     }
+
+    /// Records when chargers were last seen, in one database transaction.
+    pub async fn touch_chargers(&self, seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+        if seen.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db().begin().await?;
+        for (id, at) in seen {
+            charger::Entity::update_many()
+                .col_expr(charger::Column::LastSeenAt, sea_orm::sea_query::Expr::value(*at))
+                .filter(charger::Column::Id.eq(id.as_str()))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
 }

@@ -226,3 +226,25 @@ async fn shutting_down_closes_every_charger_session() {
     assert_eq!(close.map(|f| u16::from(f.code)), Some(1001));
     stopping.await.unwrap();
 }
+
+#[tokio::test]
+async fn liveness_is_kept_in_memory_and_flushed_to_the_database() {
+    let app = spawn_app_with(|s| s.ocpp.liveness_flush_s = 1).await;
+    app.register("CP-ALIVE", None).await;
+    let created = app.store.charger("CP-ALIVE").await.unwrap().unwrap().last_seen_at.unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-ALIVE", OcppVersion::V16)).await.unwrap();
+    cp.call(v16::HeartbeatRequest {}).await.unwrap();
+    let in_memory = app.app_hub.registry().get("CP-ALIVE").unwrap().last_seen();
+    assert!(in_memory > created);
+    // The flush runs every second: wait for it (bounded), not for a fixed time.
+    let mut flushed = None;
+    for _ in 0..50 {
+        flushed = app.store.charger("CP-ALIVE").await.unwrap().unwrap().last_seen_at;
+        if flushed.is_some_and(|at| at >= in_memory - chrono::Duration::milliseconds(1)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(flushed.unwrap() >= in_memory - chrono::Duration::milliseconds(1), "{flushed:?} < {in_memory}");
+    app.stop().await;
+}
