@@ -34,6 +34,7 @@ pub struct OcppSettings {
     pub ping_interval_s: u64,
     pub max_invalid_frames_per_minute: u32,
     pub liveness_flush_s: u64,
+    pub message_log: crate::hub::LogMode,
 }
 
 #[derive(Clone, Debug, Deserialize)]

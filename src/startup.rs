@@ -5,7 +5,7 @@ use crate::api::{self, ApiState};
 use crate::chargers::Chargers;
 use crate::charging::Charging;
 use crate::config::Settings;
-use crate::hub::{self, Hub};
+use crate::hub::{self, Hub, MessageLog, Writer};
 use crate::store::{Store, StoreError};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -34,6 +34,7 @@ pub struct Application {
     store: Store,
     operator_token: std::sync::Arc<str>,
     liveness_flush: std::time::Duration,
+    message_writer: Option<Writer>,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
@@ -53,8 +54,16 @@ impl Application {
         let sessions = TaskTracker::new();
         let chargers = Chargers::new(store.clone(), settings.chargers.clone());
         let charging = Charging::new(store.clone());
-        let hub =
-            Hub::new(settings.ocpp.clone(), store.clone(), chargers, charging, shutdown.clone(), sessions.clone());
+        let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
+        let hub = Hub::new(
+            settings.ocpp.clone(),
+            store.clone(),
+            chargers,
+            charging,
+            messages,
+            shutdown.clone(),
+            sessions.clone(),
+        );
         let operator_token = settings.api.operator_token.as_str().into();
         let liveness_flush = settings.ocpp.liveness_flush();
         Ok(Application {
@@ -66,6 +75,7 @@ impl Application {
             store,
             operator_token,
             liveness_flush,
+            message_writer,
             shutdown,
             sessions,
         })
@@ -121,6 +131,11 @@ impl Application {
         self.sessions.close();
         self.sessions.wait().await;
         let _ = liveness.await;
+        // Sessions are gone: nothing logs any more; store what is queued.
+        if let Some(writer) = self.message_writer {
+            writer.stop.cancel();
+            let _ = writer.task.await;
+        }
         self.store.close().await?;
         served.map(|_| ()).map_err(StartupError::Serve)
     }

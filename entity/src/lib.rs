@@ -5,6 +5,7 @@ pub mod charger_event;
 pub mod connector;
 pub mod id_tag;
 pub mod meter_sample;
+pub mod ocpp_message;
 pub mod operation_log;
 pub mod status_history;
 pub mod transaction;

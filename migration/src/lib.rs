@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_chargers;
 mod m20261125_000002_create_operation_log;
 mod m20261125_000003_create_transactions;
+mod m20261125_000004_create_ocpp_messages;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_chargers::Migration),
             Box::new(m20261125_000002_create_operation_log::Migration),
             Box::new(m20261125_000003_create_transactions::Migration),
+            Box::new(m20261125_000004_create_ocpp_messages::Migration),
         ]
     }
 }

@@ -3,11 +3,13 @@
 
 mod handle;
 mod listener;
+mod message_log;
 mod registry;
 mod session;
 
 pub use handle::{CallFailure, SessionHandle};
 pub use listener::router;
+pub use message_log::{LogMode, MessageLog, Writer};
 pub use registry::Registry;
 
 use crate::chargers::Chargers;
@@ -33,6 +35,7 @@ struct Inner {
     store: Store,
     chargers: Chargers,
     charging: Charging,
+    messages: MessageLog,
     registry: Registry,
     shutdown: CancellationToken,
     sessions: TaskTracker,
@@ -45,6 +48,7 @@ impl Hub {
         store: Store,
         chargers: Chargers,
         charging: Charging,
+        messages: MessageLog,
         shutdown: CancellationToken,
         sessions: TaskTracker,
     ) -> Self {
@@ -56,6 +60,7 @@ impl Hub {
                 store,
                 chargers,
                 charging,
+                messages,
                 registry: Registry::default(),
                 shutdown,
                 sessions,

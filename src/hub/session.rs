@@ -200,6 +200,7 @@ impl Session {
             Ok(frame) => frame,
             Err(fault) => {
                 tracing::debug!(charger = %self.ctx.id(), %fault, "invalid frame");
+                self.log_in(true, "INVALID", None, None, text);
                 self.reply_to_fault(&fault).await;
                 return Err(Ok(()));
             }
@@ -221,17 +222,31 @@ impl Session {
                 if let Err(e) = written {
                     tracing::error!(charger = %self.ctx.id(), error = %e, "response not serialisable");
                 }
-                self.send_out().await.map_err(Err)?;
+                // Logged when it failed, or when every frame is: nothing is copied otherwise.
+                let failed = result.is_err();
+                let logged = if self.logs(failed) {
+                    let (id, action) = (call.id.to_string(), call.action.to_string());
+                    self.log_in(failed, "CALL", Some(id.clone()), Some(action.clone()), text);
+                    Some((if failed { "CALLERROR" } else { "CALLRESULT" }, id, Some(action)))
+                } else {
+                    None
+                };
+                self.send_out(logged).await.map_err(Err)?;
                 match result {
                     Err(Refusal::Invalid(_)) => Err(Ok(())),
                     _ => Ok(()),
                 }
             }
+            // Answers to our calls: commands are always worth logging.
             Frame::CallResult(result) => {
+                let action = self.pending.as_ref().map(|p| p.action.to_owned());
+                self.log_in(true, "CALLRESULT", Some(result.id.to_string()), action, text);
                 self.on_result(result);
                 Ok(())
             }
             Frame::CallError(error) => {
+                let action = self.pending.as_ref().map(|p| p.action.to_owned());
+                self.log_in(true, "CALLERROR", Some(error.id.to_string()), action, text);
                 self.on_error(error);
                 Ok(())
             }
@@ -253,7 +268,8 @@ impl Session {
             let _ = call.reply.send(Err(CallFailure::InvalidResponse(e.to_string())));
             return Ok(());
         }
-        self.send_out().await?;
+        let logged = self.logs(true).then(|| ("CALL", id.clone(), Some(call.action.to_owned())));
+        self.send_out(logged).await?;
         self.pending = Some(Pending { id, action: call.action, deadline: call.deadline, reply: call.reply });
         Ok(())
     }
@@ -292,15 +308,31 @@ impl Session {
 
     async fn reply_to_fault(&mut self, fault: &FrameError) {
         if let Some(reply) = fault.reply(self.version) {
+            let logged = self.logs(true).then(|| ("CALLERROR", reply.id.to_string(), None));
             self.out.clear();
             Frame::CallError(reply).write_to(&mut self.out);
-            let _ = self.send_out().await;
+            let _ = self.send_out(logged).await;
         }
     }
 
-    async fn send_out(&mut self) -> Result<(), axum::Error> {
+    /// Whether the message log takes a frame of this importance.
+    fn logs(&self, important: bool) -> bool {
+        self.hub.inner.messages.wants(important)
+    }
+
+    fn log_in(&self, important: bool, kind: &'static str, id: Option<String>, action: Option<String>, text: &str) {
+        if self.logs(important) {
+            self.hub.inner.messages.record(self.ctx.id(), "in", kind, id, action, text);
+        }
+    }
+
+    /// Sends the frame in `out`, logging it as `(kind, id, action)` when given.
+    async fn send_out(&mut self, logged: Option<(&'static str, String, Option<String>)>) -> Result<(), axum::Error> {
         // serde_json writes UTF-8 only.
         let text = String::from_utf8(std::mem::take(&mut self.out)).unwrap_or_default();
+        if let Some((kind, id, action)) = logged {
+            self.hub.inner.messages.record(self.ctx.id(), "out", kind, Some(id), action, &text);
+        }
         let sent = self.socket.send(Message::Text(text.into())).await;
         self.out = Vec::with_capacity(512);
         sent

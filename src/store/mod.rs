@@ -2,10 +2,12 @@
 //! one file of queries per aggregate.
 
 mod chargers;
+mod messages;
 mod operations;
 mod transactions;
 
 pub use chargers::{BootRecord, NewCharger, StatusRecord};
+pub use messages::MessageRecord;
 pub use operations::OperationRecord;
 pub use transactions::{
     ACTIVE, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started, StopRecord,

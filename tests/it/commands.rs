@@ -170,3 +170,41 @@ async fn a_charger_registered_over_the_api_connects_with_its_password_and_is_lis
     assert_eq!(app.operator("GET", "/api/v1/chargers/NOPE", None).await.0, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn invalid_frames_errors_and_commands_are_written_to_the_message_log() {
+    let app = spawn_app().await;
+    app.register("CP-LOG", None).await;
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-LOG", OcppVersion::V16)).await.unwrap();
+    // A valid call is not logged by default; a refused one is, with its CALLERROR.
+    cp.call(protocol::v16::HeartbeatRequest {}).await.unwrap();
+    cp.send_text(r#"[2,"bad-1","Heartbeat",{"extra":1}]"#).await.unwrap();
+    cp.recv_text().await.unwrap();
+    let charger = tokio::spawn(async move { cp.serve_calls(1, None).await });
+    let (status, _) = app.operator("POST", "/api/v1/chargers/CP-LOG/commands/ClearCache", Some(&json!({}))).await;
+    assert_eq!(status, 200);
+    charger.await.unwrap().unwrap();
+
+    let mut logged = Vec::new();
+    for _ in 0..50 {
+        logged = app.store.messages("CP-LOG").await.unwrap();
+        if logged.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let summary: Vec<(&str, &str, Option<&str>)> =
+        logged.iter().map(|m| (m.direction.as_str(), m.message_type.as_str(), m.action.as_deref())).collect();
+    assert_eq!(
+        summary,
+        [
+            ("in", "CALL", Some("Heartbeat")),
+            ("out", "CALLERROR", Some("Heartbeat")),
+            ("out", "CALL", Some("ClearCache")),
+            ("in", "CALLRESULT", Some("ClearCache")),
+        ]
+    );
+    assert_eq!(logged[0].frame, r#"[2,"bad-1","Heartbeat",{"extra":1}]"#);
+    assert!(logged[1].frame.starts_with(r#"[4,"bad-1","FormationViolation""#), "{}", logged[1].frame);
+    app.stop().await;
+}
