@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -90,7 +90,10 @@ impl SimCharger {
                 .map_err(|e| SimError::Protocol(e.to_string()))?;
             request.headers_mut().insert("Authorization", value);
         }
-        let (socket, response) = match tokio_tungstenite::connect_async(request).await {
+        // tungstenite's default 128 KiB buffers would cost a 10,000-charger fleet over a GB.
+        let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
+        let (socket, response) = match tokio_tungstenite::connect_async_with_config(request, Some(config), false).await
+        {
             Ok(done) => done,
             Err(tungstenite::Error::Http(response)) => {
                 return Err(SimError::Refused(response.status()));

@@ -3,6 +3,8 @@
 //! load generator).
 
 mod charger;
+pub mod fleet;
+pub mod http;
 mod responder;
 
 pub use charger::{Connect, SimCharger, SimError};

@@ -112,7 +112,7 @@ impl TestApp {
         self.request(method, path, Some(OPERATOR_TOKEN), body).await
     }
 
-    /// A request to the HTTP API (HTTP/1.1 over a plain socket): (status, JSON body or null).
+    /// A request to the HTTP API: (status, JSON body or null).
     pub(crate) async fn request(
         &self,
         method: &str,
@@ -120,20 +120,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(self.http_addr).await.expect("connecting to the API");
-        let body = body.map(serde_json::Value::to_string).unwrap_or_default();
-        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: csms\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.expect("sending");
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).await.expect("reading");
-        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status code");
-        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+        simulators::http::request(self.http_addr, method, path, token, body).await.expect("an HTTP exchange")
     }
 
     /// Stops the server, waits for it to drain, and removes its database.

@@ -6,6 +6,7 @@
 mod api_transactions;
 mod chargers;
 mod commands;
+mod fleet;
 mod health;
 mod helpers;
 mod schemas;
