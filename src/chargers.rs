@@ -2,7 +2,7 @@
 //! boot decision, connector status, and reported events.
 
 use crate::config::ChargerSettings;
-use crate::store::{BootRecord, NewCharger, StatusRecord, Store, StoreError};
+use crate::store::{BootRecord, NewCharger, StatusRecord, Store, StoreError, Write, Writes};
 use chrono::Utc;
 use entity::charger::Registration;
 
@@ -21,12 +21,13 @@ pub enum BootDecision {
 #[derive(Debug, Clone)]
 pub struct Chargers {
     store: Store,
+    writes: Writes,
     settings: ChargerSettings,
 }
 
 impl Chargers {
-    pub fn new(store: Store, settings: ChargerSettings) -> Self {
-        Chargers { store, settings }
+    pub fn new(store: Store, writes: Writes, settings: ChargerSettings) -> Self {
+        Chargers { store, writes, settings }
     }
 
     /// Whether unknown chargers are created as pending on connect.
@@ -38,7 +39,7 @@ impl Chargers {
     /// may have accepted it since it connected).
     pub async fn boot(&self, id: &str, boot: BootRecord) -> Result<BootDecision, StoreError> {
         let charger = self.store.charger(id).await?.ok_or(StoreError::NotFound("charger"))?;
-        self.store.record_boot(id, boot, Utc::now()).await?;
+        self.writes.write(Write::Boot { charger_id: id.to_owned(), record: boot, at: Utc::now() }).await?;
         let retry = self.settings.boot_retry_interval_s;
         Ok(match Registration::parse(&charger.registration) {
             Registration::Registered => BootDecision::Accepted { interval_s: self.settings.heartbeat_interval_s },
@@ -59,12 +60,12 @@ impl Chargers {
 
     /// Records a connector's status.
     pub async fn status(&self, id: &str, report: StatusRecord) -> Result<(), StoreError> {
-        self.store.record_status(id, report).await
+        self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await
     }
 
     /// Records an event the charger reported (firmware, diagnostics, security, reports…).
     pub async fn event(&self, id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
-        self.store.record_event(id, kind, payload).await
+        self.writes.write(Write::Event { charger_id: id.to_owned(), kind: kind.to_owned(), payload }).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Charging, version-neutral: who may charge (id tags), transactions, and sampled values with
 //! their units normalised.
 
-use crate::store::{EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError};
+use crate::store::{EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError, Write, Writes};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -35,11 +35,12 @@ impl Authorization {
 #[derive(Debug, Clone)]
 pub struct Charging {
     store: Store,
+    writes: Writes,
 }
 
 impl Charging {
-    pub fn new(store: Store) -> Self {
-        Charging { store }
+    pub fn new(store: Store, writes: Writes) -> Self {
+        Charging { store, writes }
     }
 
     /// The verdict on `tag`: unknown → Invalid; its own status; Expired past its expiry; a
@@ -108,7 +109,8 @@ impl Charging {
         connector_id: i32,
         samples: Vec<Sample>,
     ) -> Result<(), StoreError> {
-        self.store.add_samples(charger_id, transaction_id, evse_id, connector_id, samples).await
+        let charger_id = charger_id.to_owned();
+        self.writes.write(Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples }).await
     }
 }
 

@@ -6,7 +6,7 @@ use crate::chargers::Chargers;
 use crate::charging::Charging;
 use crate::config::Settings;
 use crate::hub::{self, Hub, MessageLog, Writer};
-use crate::store::{Store, StoreError};
+use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -35,6 +35,7 @@ pub struct Application {
     operator_token: std::sync::Arc<str>,
     liveness_flush: std::time::Duration,
     message_writer: Option<Writer>,
+    batch_writer: BatchWriter,
     shutdown: CancellationToken,
     sessions: TaskTracker,
 }
@@ -52,8 +53,9 @@ impl Application {
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
-        let chargers = Chargers::new(store.clone(), settings.chargers.clone());
-        let charging = Charging::new(store.clone());
+        let (writes, batch_writer) = Writes::start(store.clone());
+        let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone());
+        let charging = Charging::new(store.clone(), writes);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let hub = Hub::new(
             settings.ocpp.clone(),
@@ -76,6 +78,7 @@ impl Application {
             operator_token,
             liveness_flush,
             message_writer,
+            batch_writer,
             shutdown,
             sessions,
         })
@@ -131,7 +134,10 @@ impl Application {
         self.sessions.close();
         self.sessions.wait().await;
         let _ = liveness.await;
-        // Sessions are gone: nothing logs any more; store what is queued.
+        // Sessions are gone (each waited for its writes): commit what is left.
+        self.batch_writer.stop.cancel();
+        let _ = self.batch_writer.task.await;
+        // Nothing logs any more either; store what is queued.
         if let Some(writer) = self.message_writer {
             writer.stop.cancel();
             let _ = writer.task.await;

@@ -192,7 +192,8 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
             Err(_) => outcome.errors += usize::from(measured),
         }
         if !plan.interval.is_zero() {
-            tokio::time::sleep(plan.interval).await;
+            // Never past the end of the steady phase: an idle fleet ends on time.
+            sleep_until((Instant::now() + plan.interval).min(until)).await;
         }
     }
     connected.fetch_sub(1, Ordering::Relaxed);

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use entity::charger::Registration;
 use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait, TryInsertResult};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    TryInsertResult,
+};
 
 /// A charger to create.
 #[derive(Debug, Clone)]
@@ -92,85 +95,106 @@ impl Store {
 
     /// Stores what the charger said at boot.
     pub async fn record_boot(&self, id: &str, boot: BootRecord, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let row = charger::ActiveModel {
-            id: Set(id.to_owned()),
-            ocpp_version: Set(Some(boot.ocpp_version)),
-            vendor: Set(Some(boot.vendor)),
-            model: Set(Some(boot.model)),
-            serial_number: Set(boot.serial_number),
-            charge_box_serial_number: Set(boot.charge_box_serial_number),
-            firmware_version: Set(boot.firmware_version),
-            iccid: Set(boot.iccid),
-            imsi: Set(boot.imsi),
-            meter_type: Set(boot.meter_type),
-            meter_serial_number: Set(boot.meter_serial_number),
-            boot_reason: Set(boot.reason),
-            last_boot_at: Set(Some(at)),
-            last_seen_at: Set(Some(at)),
-            updated_at: Set(at),
-            ..Default::default()
-        };
-        let updated =
-            charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(self.db()).await?;
-        if updated.rows_affected == 0 {
-            return Err(StoreError::NotFound("charger"));
-        }
-        Ok(())
+        record_boot_on(self.db(), id, boot, at).await
     }
 
     /// Stores a connector's status as its current state and in its history, in one transaction.
     pub async fn record_status(&self, charger_id: &str, report: StatusRecord) -> Result<(), StoreError> {
-        let now = Utc::now();
         let txn = self.db().begin().await?;
-        let current = connector::ActiveModel {
-            charger_id: Set(charger_id.to_owned()),
-            evse_id: Set(report.evse_id),
-            connector_id: Set(report.connector_id),
-            status: Set(report.status.clone()),
-            error_code: Set(report.error_code.clone()),
-            info: Set(report.info.clone()),
-            vendor_id: Set(report.vendor_id.clone()),
-            vendor_error_code: Set(report.vendor_error_code.clone()),
-            status_at: Set(report.at),
-            updated_at: Set(now),
-        };
-        connector::Entity::insert(current)
-            .on_conflict(
-                OnConflict::columns([
-                    connector::Column::ChargerId,
-                    connector::Column::EvseId,
-                    connector::Column::ConnectorId,
-                ])
-                .update_columns([
-                    connector::Column::Status,
-                    connector::Column::ErrorCode,
-                    connector::Column::Info,
-                    connector::Column::VendorId,
-                    connector::Column::VendorErrorCode,
-                    connector::Column::StatusAt,
-                    connector::Column::UpdatedAt,
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-        let history = status_history::ActiveModel {
-            charger_id: Set(charger_id.to_owned()),
-            evse_id: Set(report.evse_id),
-            connector_id: Set(report.connector_id),
-            status: Set(report.status),
-            error_code: Set(report.error_code),
-            info: Set(report.info),
-            vendor_error_code: Set(report.vendor_error_code),
-            status_at: Set(report.at),
-            received_at: Set(now),
-            ..Default::default()
-        };
-        status_history::Entity::insert(history).exec_without_returning(&txn).await?;
+        record_status_on(&txn, charger_id, report).await?;
         txn.commit().await?;
         Ok(())
     }
+}
 
+/// Stores what the charger said at boot.
+pub(super) async fn record_boot_on(
+    db: &impl ConnectionTrait,
+    id: &str,
+    boot: BootRecord,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = charger::ActiveModel {
+        id: Set(id.to_owned()),
+        ocpp_version: Set(Some(boot.ocpp_version)),
+        vendor: Set(Some(boot.vendor)),
+        model: Set(Some(boot.model)),
+        serial_number: Set(boot.serial_number),
+        charge_box_serial_number: Set(boot.charge_box_serial_number),
+        firmware_version: Set(boot.firmware_version),
+        iccid: Set(boot.iccid),
+        imsi: Set(boot.imsi),
+        meter_type: Set(boot.meter_type),
+        meter_serial_number: Set(boot.meter_serial_number),
+        boot_reason: Set(boot.reason),
+        last_boot_at: Set(Some(at)),
+        last_seen_at: Set(Some(at)),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    let updated = charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(db).await?;
+    if updated.rows_affected == 0 {
+        return Err(StoreError::NotFound("charger"));
+    }
+    Ok(())
+}
+
+/// Stores a connector's status as its current state and in its history.
+pub(super) async fn record_status_on(
+    txn: &impl ConnectionTrait,
+    charger_id: &str,
+    report: StatusRecord,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let current = connector::ActiveModel {
+        charger_id: Set(charger_id.to_owned()),
+        evse_id: Set(report.evse_id),
+        connector_id: Set(report.connector_id),
+        status: Set(report.status.clone()),
+        error_code: Set(report.error_code.clone()),
+        info: Set(report.info.clone()),
+        vendor_id: Set(report.vendor_id.clone()),
+        vendor_error_code: Set(report.vendor_error_code.clone()),
+        status_at: Set(report.at),
+        updated_at: Set(now),
+    };
+    connector::Entity::insert(current)
+        .on_conflict(
+            OnConflict::columns([
+                connector::Column::ChargerId,
+                connector::Column::EvseId,
+                connector::Column::ConnectorId,
+            ])
+            .update_columns([
+                connector::Column::Status,
+                connector::Column::ErrorCode,
+                connector::Column::Info,
+                connector::Column::VendorId,
+                connector::Column::VendorErrorCode,
+                connector::Column::StatusAt,
+                connector::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    let history = status_history::ActiveModel {
+        charger_id: Set(charger_id.to_owned()),
+        evse_id: Set(report.evse_id),
+        connector_id: Set(report.connector_id),
+        status: Set(report.status),
+        error_code: Set(report.error_code),
+        info: Set(report.info),
+        vendor_error_code: Set(report.vendor_error_code),
+        status_at: Set(report.at),
+        received_at: Set(now),
+        ..Default::default()
+    };
+    status_history::Entity::insert(history).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+impl Store {
     /// The current status of every connector of a charger.
     pub async fn connectors(&self, charger_id: &str) -> Result<Vec<connector::Model>, StoreError> {
         Ok(connector::Entity::find()
@@ -188,17 +212,29 @@ impl Store {
         kind: &str,
         payload: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let row = charger_event::ActiveModel {
-            charger_id: Set(charger_id.to_owned()),
-            kind: Set(kind.to_owned()),
-            payload: Set(payload),
-            received_at: Set(Utc::now()),
-            ..Default::default()
-        };
-        charger_event::Entity::insert(row).exec_without_returning(self.db()).await?;
-        Ok(())
+        record_event_on(self.db(), charger_id, kind, payload).await
     }
+}
 
+/// Stores an event a charger reported.
+pub(super) async fn record_event_on(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    kind: &str,
+    payload: serde_json::Value,
+) -> Result<(), StoreError> {
+    let row = charger_event::ActiveModel {
+        charger_id: Set(charger_id.to_owned()),
+        kind: Set(kind.to_owned()),
+        payload: Set(payload),
+        received_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    charger_event::Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}
+
+impl Store {
     /// The events a charger reported, oldest first.
     pub async fn events(&self, charger_id: &str) -> Result<Vec<charger_event::Model>, StoreError> {
         Ok(charger_event::Entity::find()

@@ -1,11 +1,13 @@
 //! Storage: a `Store` over one sea-orm connection pool, SQLite by default or PostgreSQL, with
 //! one file of queries per aggregate.
 
+mod batch;
 mod chargers;
 mod messages;
 mod operations;
 mod transactions;
 
+pub use batch::{BatchWriter, Write, Writes};
 pub use chargers::{BootRecord, NewCharger, StatusRecord};
 pub use messages::MessageRecord;
 pub use operations::OperationRecord;
@@ -28,6 +30,8 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("{0} already exists")]
     Conflict(&'static str),
+    #[error("commit: {0}")]
+    Commit(String),
 }
 
 /// The database.

@@ -314,15 +314,7 @@ impl Store {
         connector_id: i32,
         samples: Vec<Sample>,
     ) -> Result<(), StoreError> {
-        let transaction_id = match transaction_id {
-            Some(id) => transaction::Entity::find_by_id(id)
-                .filter(transaction::Column::ChargerId.eq(charger_id))
-                .one(self.db())
-                .await?
-                .map(|t| t.id),
-            None => None,
-        };
-        insert_samples(self.db(), charger_id, transaction_id, evse_id, connector_id, samples).await
+        add_samples_on(self.db(), charger_id, transaction_id, evse_id, connector_id, samples).await
     }
 
     /// A transaction and its samples in time order.
@@ -365,6 +357,27 @@ impl Store {
             .all(self.db())
             .await?)
     }
+}
+
+/// Stores sampled values; a transaction id this charger does not have is dropped (the samples
+/// are kept, unattached).
+pub(super) async fn add_samples_on(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    transaction_id: Option<i64>,
+    evse_id: i32,
+    connector_id: i32,
+    samples: Vec<Sample>,
+) -> Result<(), StoreError> {
+    let transaction_id = match transaction_id {
+        Some(id) => transaction::Entity::find_by_id(id)
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .one(db)
+            .await?
+            .map(|t| t.id),
+        None => None,
+    };
+    insert_samples(db, charger_id, transaction_id, evse_id, connector_id, samples).await
 }
 
 /// The earliest and latest energy register readings of a transaction, in Wh.

@@ -7,6 +7,7 @@ mod api_transactions;
 mod chargers;
 mod commands;
 mod fleet;
+mod group_commit;
 mod health;
 mod helpers;
 mod schemas;
