@@ -135,8 +135,7 @@ impl Application {
         self.sessions.wait().await;
         let _ = liveness.await;
         // Sessions are gone (each waited for its writes): commit what is left.
-        self.batch_writer.stop.cancel();
-        let _ = self.batch_writer.task.await;
+        self.batch_writer.finish().await;
         // Nothing logs any more either; store what is queued.
         if let Some(writer) = self.message_writer {
             writer.stop.cancel();

@@ -369,14 +369,7 @@ pub(super) async fn add_samples_on(
     connector_id: i32,
     samples: Vec<Sample>,
 ) -> Result<(), StoreError> {
-    let transaction_id = match transaction_id {
-        Some(id) => transaction::Entity::find_by_id(id)
-            .filter(transaction::Column::ChargerId.eq(charger_id))
-            .one(db)
-            .await?
-            .map(|t| t.id),
-        None => None,
-    };
+    let transaction_id = attached_transaction(db, charger_id, transaction_id).await?;
     insert_samples(db, charger_id, transaction_id, evse_id, connector_id, samples).await
 }
 
@@ -450,23 +443,60 @@ async fn insert_samples(
     connector_id: i32,
     samples: Vec<Sample>,
 ) -> Result<(), StoreError> {
-    if samples.is_empty() {
-        return Ok(());
+    insert_sample_rows(db, sample_rows(charger_id, transaction_id, evse_id, connector_id, samples)).await
+}
+
+/// The rows of sampled values.
+pub(super) fn sample_rows(
+    charger_id: &str,
+    transaction_id: Option<i64>,
+    evse_id: i32,
+    connector_id: i32,
+    samples: Vec<Sample>,
+) -> Vec<meter_sample::ActiveModel> {
+    samples
+        .into_iter()
+        .map(|s| meter_sample::ActiveModel {
+            transaction_id: Set(transaction_id),
+            charger_id: Set(charger_id.to_owned()),
+            evse_id: Set(evse_id),
+            connector_id: Set(connector_id),
+            sampled_at: Set(s.sampled_at),
+            measurand: Set(s.measurand),
+            phase: Set(s.phase),
+            context: Set(s.context),
+            location: Set(s.location),
+            unit: Set(s.unit),
+            value: Set(s.value),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Inserts sample rows, a thousand per statement (SQLite allows 32,766 bound values).
+pub(super) async fn insert_sample_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<meter_sample::ActiveModel>,
+) -> Result<(), StoreError> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
+        meter_sample::Entity::insert_many(chunk).exec_without_returning(db).await?;
     }
-    let rows = samples.into_iter().map(|s| meter_sample::ActiveModel {
-        transaction_id: Set(transaction_id),
-        charger_id: Set(charger_id.to_owned()),
-        evse_id: Set(evse_id),
-        connector_id: Set(connector_id),
-        sampled_at: Set(s.sampled_at),
-        measurand: Set(s.measurand),
-        phase: Set(s.phase),
-        context: Set(s.context),
-        location: Set(s.location),
-        unit: Set(s.unit),
-        value: Set(s.value),
-        ..Default::default()
-    });
-    meter_sample::Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// `transaction_id` if it is one of this charger's transactions (samples of another charger's
+/// or an unknown transaction are kept unattached).
+pub(super) async fn attached_transaction(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    transaction_id: Option<i64>,
+) -> Result<Option<i64>, StoreError> {
+    let Some(id) = transaction_id else { return Ok(None) };
+    Ok(transaction::Entity::find_by_id(id)
+        .filter(transaction::Column::ChargerId.eq(charger_id))
+        .one(db)
+        .await?
+        .map(|t| t.id))
 }
