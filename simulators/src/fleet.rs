@@ -103,8 +103,8 @@ pub async fn run(plan: FleetPlan) -> Report {
     } else {
         Duration::from_secs_f64(plan.chargers as f64 / f64::from(plan.ramp_per_s))
     };
-    // A moment after the last connection for its boot to finish before measuring.
-    let steady_from = start + ramp + Duration::from_secs(1);
+    // A moment after the last connection for its boot to finish before the load starts.
+    let steady_from = start + ramp + Duration::from_secs(2);
     let steady_until = steady_from + plan.duration;
     let connected_now = Arc::new(AtomicUsize::new(0));
     let connected_at_ramp_end = Arc::new(AtomicUsize::new(0));
@@ -175,6 +175,9 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     if plan.boot && boot(&mut cp, version).await.is_err() {
         outcome.errors += 1;
     }
+    // The load starts when every charger is in: the ramp is not raced by earlier chargers'
+    // load, and "connected" means connected and booted.
+    sleep_until(steady_from).await;
     while Instant::now() < until {
         let sent = Instant::now();
         let answered = match plan.behaviour {
