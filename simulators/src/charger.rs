@@ -13,7 +13,8 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::responder::KeyStore;
+use crate::SessionPlan;
+use crate::responder::{Effect, KeyStore};
 
 /// What went wrong for the simulated charger.
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +151,8 @@ impl SimCharger {
                     });
                 }
                 // The CSMS may call while we wait: a charger answers it and keeps waiting.
-                Ok(Frame::Call(call)) => self.answer(&call).await?,
+                // (Effects wait: a charger busy with a call does not start another session.)
+                Ok(Frame::Call(call)) => drop(self.answer(&call).await?),
                 // An answer to another id: not this call's.
                 Ok(_) => continue,
                 Err(e) => return Err(SimError::Protocol(e.to_string())),
@@ -200,20 +202,26 @@ impl SimCharger {
                 Err(SimError::Closed(_)) => return Ok(()),
                 Err(e) => return Err(e),
             };
-            if let Ok(Frame::Call(call)) = Frame::parse(&text) {
-                self.answer(&call).await?;
+            if let Ok(Frame::Call(call)) = Frame::parse(&text)
+                && let Some(Effect::StartSession { connector_id, id_tag }) = self.answer(&call).await?
+            {
+                self.run_session(&SessionPlan::new(connector_id, id_tag)).await?;
             }
         }
     }
 
-    async fn answer(&mut self, call: &protocol::Call<'_>) -> Result<(), SimError> {
+    /// Answers a call of the CSMS; returns what the charger is to do next.
+    async fn answer(&mut self, call: &protocol::Call<'_>) -> Result<Option<Effect>, SimError> {
         let version = self.version.ok_or_else(|| SimError::Protocol("no OCPP version negotiated".into()))?;
-        let text = match crate::responder::answer(version, &mut self.keys, call) {
-            Ok(payload) => Outgoing::CallResult { id: call.id.as_str(), payload: &payload }.to_text(),
-            Err(error) => Ok(Frame::CallError(error.to_call_error(call.id.clone(), version)).to_text()),
-        }
-        .map_err(|e| SimError::Protocol(e.to_string()))?;
-        self.send_text(&text).await
+        let (text, effect) = match crate::responder::answer(version, &mut self.keys, call) {
+            Ok((payload, effect)) => {
+                (Outgoing::CallResult { id: call.id.as_str(), payload: &payload }.to_text(), effect)
+            }
+            Err(error) => (Ok(Frame::CallError(error.to_call_error(call.id.clone(), version)).to_text()), None),
+        };
+        let text = text.map_err(|e| SimError::Protocol(e.to_string()))?;
+        self.send_text(&text).await?;
+        Ok(effect)
     }
 
     /// Sends a raw text frame.

@@ -6,6 +6,8 @@ mod charger;
 pub mod fleet;
 pub mod http;
 mod responder;
+mod session;
 
 pub use charger::{Connect, SimCharger, SimError};
 pub use responder::KeyStore;
+pub use session::{SessionPlan, SessionReport};

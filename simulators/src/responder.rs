@@ -36,22 +36,45 @@ impl KeyStore {
     }
 }
 
-/// The payload answering `call`, or the CALLERROR to send.
+/// What the charger does once it has answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// Charge: a remote start was accepted.
+    StartSession { connector_id: i32, id_tag: String },
+}
+
+/// The payload answering `call` (and what the charger does next), or the CALLERROR to send.
 pub(crate) fn answer(
     version: OcppVersion,
     keys: &mut KeyStore,
     call: &Call<'_>,
-) -> Result<serde_json::Value, RpcError> {
+) -> Result<(serde_json::Value, Option<Effect>), RpcError> {
     let registry = SchemaRegistry::global();
-    let response = match version {
+    let (response, effect) = match version {
         OcppVersion::V16 => {
-            answer_16(keys, decode_call::<v16::Action>(registry, Role::ChargingStation, call)?)?.to_value()
+            let request = decode_call::<v16::Action>(registry, Role::ChargingStation, call)?;
+            let effect = match &request {
+                v16::Request::RemoteStartTransaction(r) => {
+                    Some(Effect::StartSession { connector_id: r.connector_id.unwrap_or(1), id_tag: r.id_tag.clone() })
+                }
+                _ => None,
+            };
+            (answer_16(keys, request)?.to_value(), effect)
         }
         OcppVersion::V201 => {
-            answer_201(keys, decode_call::<v201::Action>(registry, Role::ChargingStation, call)?)?.to_value()
+            let request = decode_call::<v201::Action>(registry, Role::ChargingStation, call)?;
+            let effect = match &request {
+                v201::Request::RequestStartTransaction(r) => Some(Effect::StartSession {
+                    connector_id: r.evse_id.unwrap_or(1),
+                    id_tag: r.id_token.id_token.clone(),
+                }),
+                _ => None,
+            };
+            (answer_201(keys, request)?.to_value(), effect)
         }
     };
-    response.map_err(|e| RpcError::new(CallErrorCode::InternalError, e.to_string()))
+    let response = response.map_err(|e| RpcError::new(CallErrorCode::InternalError, e.to_string()))?;
+    Ok((response, effect))
 }
 
 fn not_simulated<A: ActionSet>(action: A) -> RpcError {

@@ -11,4 +11,5 @@ mod group_commit;
 mod health;
 mod helpers;
 mod schemas;
+mod simulated_sessions;
 mod transactions;
