@@ -10,6 +10,7 @@ mod fleet;
 mod group_commit;
 mod health;
 mod helpers;
+mod limits;
 mod schemas;
 mod simulated_sessions;
 mod transactions;
