@@ -4,7 +4,7 @@
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use protocol::frame::Outgoing;
-use protocol::{ActionSet, Frame, OcppRequest, OcppVersion, SchemaRegistry, decode_response};
+use protocol::{ActionSet, Frame, OcppRequest, OcppVersion, SchemaRegistry, decode_response, v16, v201};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -73,11 +73,31 @@ pub struct SimCharger {
     next_id: u64,
     timeout: Duration,
     keys: KeyStore,
+    /// How it connected, to reconnect the same way after a reboot.
+    options: Connect,
+    /// Connections made (1 + reboots).
+    connections: u32,
 }
 
 impl SimCharger {
     /// Opens the WebSocket.
     pub async fn connect(options: Connect) -> Result<Self, SimError> {
+        let (socket, version) = Self::open(&options).await?;
+        Ok(SimCharger {
+            id: options.id.clone(),
+            version,
+            socket,
+            next_id: 1,
+            timeout: Duration::from_secs(10),
+            keys: KeyStore::default(),
+            options,
+            connections: 1,
+        })
+    }
+
+    async fn open(
+        options: &Connect,
+    ) -> Result<(WebSocketStream<MaybeTlsStream<TcpStream>>, Option<OcppVersion>), SimError> {
         let url = format!("{}/ocpp/{}", options.base_url.trim_end_matches('/'), percent_encode(&options.id));
         let mut request = url.into_client_request()?;
         if !options.offer.is_empty() {
@@ -106,14 +126,7 @@ impl SimCharger {
             .get("Sec-WebSocket-Protocol")
             .and_then(|v| v.to_str().ok())
             .and_then(OcppVersion::from_subprotocol);
-        Ok(SimCharger {
-            id: options.id,
-            version,
-            socket,
-            next_id: 1,
-            timeout: Duration::from_secs(10),
-            keys: KeyStore::default(),
-        })
+        Ok((socket, version))
     }
 
     /// The charger identity.
@@ -202,10 +215,17 @@ impl SimCharger {
                 Err(SimError::Closed(_)) => return Ok(()),
                 Err(e) => return Err(e),
             };
-            if let Ok(Frame::Call(call)) = Frame::parse(&text)
-                && let Some(Effect::StartSession { connector_id, id_tag }) = self.answer(&call).await?
-            {
-                self.run_session(&SessionPlan::new(connector_id, id_tag)).await?;
+            let effect = match Frame::parse(&text) {
+                Ok(Frame::Call(call)) => self.answer(&call).await?,
+                _ => None,
+            };
+            match effect {
+                Some(Effect::StartSession { connector_id, id_tag }) => {
+                    self.run_session(&SessionPlan::new(connector_id, id_tag)).await?;
+                }
+                Some(Effect::Reboot) => self.reboot().await?,
+                Some(Effect::Send(action)) => self.send_triggered(action).await?,
+                None => {}
             }
         }
     }
@@ -222,6 +242,101 @@ impl SimCharger {
         let text = text.map_err(|e| SimError::Protocol(e.to_string()))?;
         self.send_text(&text).await?;
         Ok(effect)
+    }
+
+    /// How many connections this charger made (1, plus one per reboot).
+    pub fn connections(&self) -> u32 {
+        self.connections
+    }
+
+    /// Reboots: closes the connection, connects again the same way, and boots.
+    pub async fn reboot(&mut self) -> Result<(), SimError> {
+        let _ = self.socket.close(None).await;
+        let (socket, version) = Self::open(&self.options).await?;
+        self.socket = socket;
+        self.version = version;
+        self.connections += 1;
+        self.boot().await
+    }
+
+    /// Sends a BootNotification of this simulated charger.
+    pub async fn boot(&mut self) -> Result<(), SimError> {
+        match self.version {
+            Some(OcppVersion::V16) => self
+                .call(v16::BootNotificationRequest {
+                    charge_point_vendor: "csms-sim".into(),
+                    charge_point_model: "Simulated".into(),
+                    charge_point_serial_number: Some(self.id.clone()),
+                    charge_box_serial_number: None,
+                    firmware_version: Some(env!("CARGO_PKG_VERSION").into()),
+                    iccid: None,
+                    imsi: None,
+                    meter_type: None,
+                    meter_serial_number: None,
+                })
+                .await
+                .map(drop),
+            Some(OcppVersion::V201) => self
+                .call(v201::BootNotificationRequest {
+                    custom_data: None,
+                    charging_station: v201::ChargingStationType {
+                        custom_data: None,
+                        serial_number: Some(self.id.clone()),
+                        model: "Simulated".into(),
+                        modem: None,
+                        vendor_name: "csms-sim".into(),
+                        firmware_version: Some(env!("CARGO_PKG_VERSION").into()),
+                    },
+                    reason: if self.connections > 1 {
+                        v201::BootReasonEnumType::RemoteReset
+                    } else {
+                        v201::BootReasonEnumType::PowerUp
+                    },
+                })
+                .await
+                .map(drop),
+            None => Err(SimError::Protocol("no OCPP version negotiated".into())),
+        }
+    }
+
+    /// Sends a Heartbeat.
+    pub async fn heartbeat(&mut self) -> Result<(), SimError> {
+        match self.version {
+            Some(OcppVersion::V16) => self.call(v16::HeartbeatRequest {}).await.map(drop),
+            Some(OcppVersion::V201) => self.call(v201::HeartbeatRequest::default()).await.map(drop),
+            None => Err(SimError::Protocol("no OCPP version negotiated".into())),
+        }
+    }
+
+    /// Sends the message a TriggerMessage asked for.
+    async fn send_triggered(&mut self, action: &str) -> Result<(), SimError> {
+        match (action, self.version) {
+            ("BootNotification", _) => self.boot().await,
+            ("Heartbeat", _) => self.heartbeat().await,
+            ("StatusNotification", Some(OcppVersion::V16)) => self
+                .call(v16::StatusNotificationRequest {
+                    connector_id: 1,
+                    error_code: v16::ChargePointErrorCode::NoError,
+                    info: None,
+                    status: v16::ChargePointStatus::Available,
+                    timestamp: Some(chrono::Utc::now()),
+                    vendor_id: None,
+                    vendor_error_code: None,
+                })
+                .await
+                .map(drop),
+            ("StatusNotification", Some(OcppVersion::V201)) => self
+                .call(v201::StatusNotificationRequest {
+                    custom_data: None,
+                    timestamp: chrono::Utc::now(),
+                    connector_status: v201::ConnectorStatusEnumType::Available,
+                    evse_id: 1,
+                    connector_id: 1,
+                })
+                .await
+                .map(drop),
+            _ => Ok(()),
+        }
     }
 
     /// Sends a raw text frame.

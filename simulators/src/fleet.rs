@@ -172,7 +172,7 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     };
     outcome.connected = true;
     connected.fetch_add(1, Ordering::Relaxed);
-    if plan.boot && boot(&mut cp, version).await.is_err() {
+    if plan.boot && cp.boot().await.is_err() {
         outcome.errors += 1;
     }
     // The load starts when every charger is in: the ramp is not raced by earlier chargers'
@@ -181,7 +181,7 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     while Instant::now() < until {
         let sent = Instant::now();
         let answered = match plan.behaviour {
-            Behaviour::Heartbeat => heartbeat(&mut cp, version).await,
+            Behaviour::Heartbeat => cp.heartbeat().await,
             Behaviour::MeterValues => meter_values(&mut cp, version, n).await,
         };
         let measured = sent >= steady_from && sent < until;
@@ -202,47 +202,6 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     connected.fetch_sub(1, Ordering::Relaxed);
     let _ = cp.close().await;
     outcome
-}
-
-async fn boot(cp: &mut SimCharger, version: OcppVersion) -> Result<(), SimError> {
-    match version {
-        OcppVersion::V16 => cp
-            .call(v16::BootNotificationRequest {
-                charge_point_vendor: "csms-sim".into(),
-                charge_point_model: "Fleet".into(),
-                charge_point_serial_number: None,
-                charge_box_serial_number: None,
-                firmware_version: Some(env!("CARGO_PKG_VERSION").into()),
-                iccid: None,
-                imsi: None,
-                meter_type: None,
-                meter_serial_number: None,
-            })
-            .await
-            .map(drop),
-        OcppVersion::V201 => cp
-            .call(v201::BootNotificationRequest {
-                custom_data: None,
-                charging_station: v201::ChargingStationType {
-                    custom_data: None,
-                    serial_number: None,
-                    model: "Fleet".into(),
-                    modem: None,
-                    vendor_name: "csms-sim".into(),
-                    firmware_version: Some(env!("CARGO_PKG_VERSION").into()),
-                },
-                reason: v201::BootReasonEnumType::PowerUp,
-            })
-            .await
-            .map(drop),
-    }
-}
-
-async fn heartbeat(cp: &mut SimCharger, version: OcppVersion) -> Result<(), SimError> {
-    match version {
-        OcppVersion::V16 => cp.call(v16::HeartbeatRequest {}).await.map(drop),
-        OcppVersion::V201 => cp.call(v201::HeartbeatRequest::default()).await.map(drop),
-    }
 }
 
 async fn meter_values(cp: &mut SimCharger, version: OcppVersion, n: usize) -> Result<(), SimError> {

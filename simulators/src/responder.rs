@@ -41,6 +41,10 @@ impl KeyStore {
 pub(crate) enum Effect {
     /// Charge: a remote start was accepted.
     StartSession { connector_id: i32, id_tag: String },
+    /// Reboot: close, reconnect, boot again (a reset was accepted).
+    Reboot,
+    /// Send this message now (a trigger was accepted): its action name.
+    Send(&'static str),
 }
 
 /// The payload answering `call` (and what the charger does next), or the CALLERROR to send.
@@ -57,6 +61,8 @@ pub(crate) fn answer(
                 v16::Request::RemoteStartTransaction(r) => {
                     Some(Effect::StartSession { connector_id: r.connector_id.unwrap_or(1), id_tag: r.id_tag.clone() })
                 }
+                v16::Request::Reset(_) => Some(Effect::Reboot),
+                v16::Request::TriggerMessage(r) => triggered(r.requested_message.as_str()),
                 _ => None,
             };
             (answer_16(keys, request)?.to_value(), effect)
@@ -68,6 +74,8 @@ pub(crate) fn answer(
                     connector_id: r.evse_id.unwrap_or(1),
                     id_tag: r.id_token.id_token.clone(),
                 }),
+                v201::Request::Reset(_) => Some(Effect::Reboot),
+                v201::Request::TriggerMessage(r) => triggered(r.requested_message.as_str()),
                 _ => None,
             };
             (answer_201(keys, request)?.to_value(), effect)
@@ -75,6 +83,14 @@ pub(crate) fn answer(
     };
     let response = response.map_err(|e| RpcError::new(CallErrorCode::InternalError, e.to_string()))?;
     Ok((response, effect))
+}
+
+/// The message a trigger asks for, if the simulator sends it.
+fn triggered(requested: &str) -> Option<Effect> {
+    ["BootNotification", "Heartbeat", "StatusNotification"]
+        .into_iter()
+        .find(|action| *action == requested)
+        .map(Effect::Send)
 }
 
 fn not_simulated<A: ActionSet>(action: A) -> RpcError {

@@ -72,3 +72,53 @@ async fn a_remote_start_from_the_operator_makes_the_simulated_charger_charge() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reset_from_the_operator_reboots_the_simulated_charger_which_boots_again() {
+    let app = spawn_app().await;
+    app.register("SIM-RESET", None).await;
+    let mut cs = SimCharger::connect(Connect::new(&app.ws_url, "SIM-RESET", OcppVersion::V201)).await.unwrap();
+    cs.boot().await.unwrap();
+    let first_boot = app.store.charger("SIM-RESET").await.unwrap().unwrap().last_boot_at.unwrap();
+    let serving = tokio::spawn(cs.serve());
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/SIM-RESET/commands/Reset", Some(&json!({"type": "Immediate"}))).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("Accepted")));
+    let mut rebooted = None;
+    for _ in 0..100 {
+        let charger = app.store.charger("SIM-RESET").await.unwrap().unwrap();
+        if charger.last_boot_at.is_some_and(|at| at > first_boot) {
+            rebooted = Some(charger);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let rebooted = rebooted.expect("no boot after the reset");
+    assert_eq!(rebooted.boot_reason.as_deref(), Some("RemoteReset"));
+    serving.abort();
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_trigger_message_makes_the_simulated_charger_send_what_was_asked_for() {
+    let app = spawn_app().await;
+    app.register("SIM-TRIGGER", None).await;
+    let cp = SimCharger::connect(Connect::new(&app.ws_url, "SIM-TRIGGER", OcppVersion::V16)).await.unwrap();
+    let serving = tokio::spawn(cp.serve());
+    assert!(app.store.connectors("SIM-TRIGGER").await.unwrap().is_empty());
+    let payload = json!({"requestedMessage": "StatusNotification", "connectorId": 1});
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/SIM-TRIGGER/commands/TriggerMessage", Some(&payload)).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("Accepted")));
+    let mut reported = false;
+    for _ in 0..100 {
+        if !app.store.connectors("SIM-TRIGGER").await.unwrap().is_empty() {
+            reported = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(reported, "the triggered StatusNotification did not arrive");
+    serving.abort();
+    app.stop().await;
+}
