@@ -75,8 +75,12 @@ pub struct SimCharger {
     keys: KeyStore,
     /// How it connected, to reconnect the same way after a reboot.
     options: Connect,
-    /// Connections made (1 + reboots).
+    /// Connections made (1 + reboots and reconnections).
     connections: u32,
+    /// Offline: calls are queued, not sent.
+    offline: bool,
+    /// Frames queued while offline, in order.
+    queued: std::collections::VecDeque<String>,
 }
 
 impl SimCharger {
@@ -92,6 +96,8 @@ impl SimCharger {
             keys: KeyStore::default(),
             options,
             connections: 1,
+            offline: false,
+            queued: Default::default(),
         })
     }
 
@@ -242,6 +248,60 @@ impl SimCharger {
         let text = text.map_err(|e| SimError::Protocol(e.to_string()))?;
         self.send_text(&text).await?;
         Ok(effect)
+    }
+
+    /// Whether the charger is offline (queueing its calls).
+    pub fn is_offline(&self) -> bool {
+        self.offline
+    }
+
+    /// Loses the connection: the socket closes, and calls go to the queue until `reconnect`.
+    pub async fn go_offline(&mut self) {
+        let _ = self.socket.close(None).await;
+        self.offline = true;
+    }
+
+    /// Queues a call while offline (a charger keeps its transaction messages for later).
+    pub fn queue<R: OcppRequest>(&mut self, request: R) -> Result<(), SimError> {
+        let id = self.next_id.to_string();
+        self.next_id += 1;
+        let text = Outgoing::Call { id: &id, action: R::ACTION.as_str(), payload: &request }
+            .to_text()
+            .map_err(|e| SimError::Protocol(e.to_string()))?;
+        self.queued.push_back(text);
+        Ok(())
+    }
+
+    /// Connects again and replays the queue in order, each frame answered before the next;
+    /// returns how many were replayed. A CALLERROR stops the replay.
+    pub async fn reconnect(&mut self) -> Result<usize, SimError> {
+        let (socket, version) = Self::open(&self.options).await?;
+        self.socket = socket;
+        self.version = version;
+        self.connections += 1;
+        self.offline = false;
+        let mut replayed = 0;
+        while let Some(text) = self.queued.pop_front() {
+            let Ok(Frame::Call(call)) = Frame::parse(&text) else { continue };
+            let id = call.id.to_string();
+            self.send_text(&text).await?;
+            loop {
+                let answer = self.recv_text().await?;
+                match Frame::parse(&answer) {
+                    Ok(Frame::CallResult(result)) if result.id.as_str() == id => break,
+                    Ok(Frame::CallError(error)) if error.id.as_str() == id => {
+                        return Err(SimError::CallError {
+                            code: error.code.into_owned(),
+                            description: error.description.into_owned(),
+                        });
+                    }
+                    Ok(Frame::Call(incoming)) => drop(self.answer(&incoming).await?),
+                    _ => continue,
+                }
+            }
+            replayed += 1;
+        }
+        Ok(replayed)
     }
 
     /// How many connections this charger made (1, plus one per reboot).

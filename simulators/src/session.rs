@@ -104,6 +104,11 @@ impl SimCharger {
     }
 
     async fn session_16(&mut self, plan: &SessionPlan) -> Result<SessionReport, SimError> {
+        if self.is_offline() {
+            // 1.6 gives the transaction id in StartTransaction's answer: a session cannot begin
+            // offline here (a started one can continue offline: see `queue`).
+            return Err(SimError::Protocol("a 1.6 session cannot start offline".into()));
+        }
         self.call(v16::AuthorizeRequest { id_tag: plan.id_tag.clone() }).await?;
         self.status_16(plan.connector_id, v16::ChargePointStatus::Preparing).await?;
         let started = self
@@ -174,13 +179,16 @@ impl SimCharger {
             id_token: plan.id_tag.clone(),
             r#type: v201::IdTokenEnumType::ISO14443,
         };
-        self.call(v201::AuthorizeRequest {
-            custom_data: None,
-            id_token: token.clone(),
-            certificate: None,
-            iso15118_certificate_hash_data: None,
-        })
-        .await?;
+        // Offline, a charger authorises from its local list or cache and keeps the events.
+        if !self.is_offline() {
+            self.call(v201::AuthorizeRequest {
+                custom_data: None,
+                id_token: token.clone(),
+                certificate: None,
+                iso15118_certificate_hash_data: None,
+            })
+            .await?;
+        }
         let transaction_id = format!("{}-{}", self.id(), plan.start.timestamp());
         let begin = Reading {
             at: plan.start,
@@ -203,7 +211,7 @@ impl SimCharger {
         events.push((v201::TransactionEventEnumType::Ended, last, v201::ReadingContextEnumType::TransactionEnd));
         for (seq_no, (kind, reading, context)) in events.into_iter().enumerate() {
             let ended = kind == v201::TransactionEventEnumType::Ended;
-            self.call(v201::TransactionEventRequest {
+            let event = v201::TransactionEventRequest {
                 custom_data: None,
                 event_type: kind,
                 meter_value: Some(vec![meter_value_201(&reading, context)]),
@@ -214,7 +222,7 @@ impl SimCharger {
                     v201::TransactionEventEnumType::Ended => v201::TriggerReasonEnumType::EVCommunicationLost,
                 },
                 seq_no: i32::try_from(seq_no).unwrap_or(i32::MAX),
-                offline: None,
+                offline: self.is_offline().then_some(true),
                 number_of_phases_used: Some(3),
                 cable_max_current: None,
                 reservation_id: None,
@@ -232,8 +240,12 @@ impl SimCharger {
                 },
                 evse: Some(v201::EVSEType { custom_data: None, id: plan.connector_id, connector_id: Some(1) }),
                 id_token: (kind == v201::TransactionEventEnumType::Started).then(|| token.clone()),
-            })
-            .await?;
+            };
+            if self.is_offline() {
+                self.queue(event)?;
+            } else {
+                self.call(event).await?;
+            }
         }
         Ok(SessionReport {
             transaction_id,

@@ -122,3 +122,22 @@ async fn a_trigger_message_makes_the_simulated_charger_send_what_was_asked_for()
     serving.abort();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_charged_offline_is_replayed_on_reconnect_and_stored() {
+    let app = spawn_app().await;
+    app.store.create_id_tag("OFFLINE-TAG", "Accepted", None, None).await.unwrap();
+    app.register("SIM-OFFLINE", None).await;
+    let mut cs = SimCharger::connect(Connect::new(&app.ws_url, "SIM-OFFLINE", OcppVersion::V201)).await.unwrap();
+    cs.boot().await.unwrap();
+    cs.go_offline().await;
+    let report = cs.run_session(&SessionPlan::new(1, "OFFLINE-TAG")).await.unwrap();
+    assert!(app.store.transactions(Some("SIM-OFFLINE"), None, None).await.unwrap().is_empty());
+
+    let replayed = cs.reconnect().await.unwrap();
+    assert_eq!(replayed, 12); // Started, ten Updated, Ended
+    let stored = &app.store.transactions(Some("SIM-OFFLINE"), None, None).await.unwrap()[0];
+    assert_eq!(stored.status, "Completed");
+    assert_eq!(stored.energy_wh, Some(report.meter_stop_wh - report.meter_start_wh));
+    app.stop().await;
+}
