@@ -92,19 +92,6 @@ impl Store {
             _ => Err(StoreError::Conflict("charger")),
         }
     }
-
-    /// Stores what the charger said at boot.
-    pub async fn record_boot(&self, id: &str, boot: BootRecord, at: DateTime<Utc>) -> Result<(), StoreError> {
-        record_boot_on(self.db(), id, boot, at).await
-    }
-
-    /// Stores a connector's status as its current state and in its history, in one transaction.
-    pub async fn record_status(&self, charger_id: &str, report: StatusRecord) -> Result<(), StoreError> {
-        let txn = self.db().begin().await?;
-        record_status_on(&txn, charger_id, report).await?;
-        txn.commit().await?;
-        Ok(())
-    }
 }
 
 /// Stores what the charger said at boot.

@@ -305,18 +305,6 @@ impl Store {
         Ok(id)
     }
 
-    /// Stores sampled values (of a transaction, when it is known to this charger).
-    pub async fn add_samples(
-        &self,
-        charger_id: &str,
-        transaction_id: Option<i64>,
-        evse_id: i32,
-        connector_id: i32,
-        samples: Vec<Sample>,
-    ) -> Result<(), StoreError> {
-        add_samples_on(self.db(), charger_id, transaction_id, evse_id, connector_id, samples).await
-    }
-
     /// A transaction and its samples in time order.
     pub async fn transaction(
         &self,
