@@ -7,6 +7,7 @@ pub mod api;
 pub mod chargers;
 pub mod charging;
 pub mod config;
+pub mod data_transfer;
 pub mod hub;
 mod ocpp;
 pub mod startup;

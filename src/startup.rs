@@ -5,6 +5,7 @@ use crate::api::{self, ApiState};
 use crate::chargers::Chargers;
 use crate::charging::Charging;
 use crate::config::Settings;
+use crate::data_transfer::DataTransferHandlers;
 use crate::hub::{self, Hub, MessageLog, Writer};
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
@@ -43,6 +44,11 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies migrations and binds both listeners.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        Self::build_with(settings, DataTransferHandlers::default()).await
+    }
+
+    /// The same, with vendor extensions answering chargers' DataTransfers.
+    pub async fn build_with(settings: Settings, data_transfers: DataTransferHandlers) -> Result<Self, StartupError> {
         let store = Store::connect(&settings.database).await?;
         store.migrate().await?;
         let ocpp = bind(settings.ocpp.listen).await?;
@@ -63,6 +69,7 @@ impl Application {
             chargers,
             charging,
             messages,
+            data_transfers,
             shutdown.clone(),
             sessions.clone(),
         );

@@ -15,6 +15,7 @@ pub use registry::Registry;
 use crate::chargers::Chargers;
 use crate::charging::Charging;
 use crate::config::OcppSettings;
+use crate::data_transfer::DataTransferHandlers;
 use crate::store::Store;
 use protocol::OcppVersion;
 use std::sync::Arc;
@@ -36,6 +37,7 @@ struct Inner {
     chargers: Chargers,
     charging: Charging,
     messages: MessageLog,
+    data_transfers: DataTransferHandlers,
     registry: Registry,
     shutdown: CancellationToken,
     sessions: TaskTracker,
@@ -49,6 +51,7 @@ impl Hub {
         chargers: Chargers,
         charging: Charging,
         messages: MessageLog,
+        data_transfers: DataTransferHandlers,
         shutdown: CancellationToken,
         sessions: TaskTracker,
     ) -> Self {
@@ -61,6 +64,7 @@ impl Hub {
                 chargers,
                 charging,
                 messages,
+                data_transfers,
                 registry: Registry::default(),
                 shutdown,
                 sessions,

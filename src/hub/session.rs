@@ -49,8 +49,13 @@ pub(super) async fn run(
     }
     tracing::info!(charger = %charger_id, %version, connection, "connected");
 
-    let ctx =
-        ChargerContext::new(charger_id.clone(), hub.inner.chargers.clone(), hub.inner.charging.clone(), registration);
+    let ctx = ChargerContext::new(
+        charger_id.clone(),
+        hub.inner.chargers.clone(),
+        hub.inner.charging.clone(),
+        hub.inner.data_transfers.clone(),
+        registration,
+    );
     let mut session = Session {
         liveness,
         hub: hub.clone(),

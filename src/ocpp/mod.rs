@@ -6,6 +6,7 @@ mod v201;
 
 use crate::chargers::Chargers;
 use crate::charging::Charging;
+use crate::data_transfer::{DataTransfer, DataTransferHandlers, TransferReply};
 use crate::store::StoreError;
 use entity::charger::Registration;
 use protocol::{ActionSet, Call, CallErrorCode, OcppVersion, Role, RpcError, SchemaRegistry, decode_call};
@@ -16,13 +17,36 @@ pub(crate) struct ChargerContext {
     id: String,
     chargers: Chargers,
     charging: Charging,
+    data_transfers: DataTransferHandlers,
     /// Whether it may send more than BootNotification: registered, or accepted at its last boot.
     accepted: bool,
 }
 
 impl ChargerContext {
-    pub(crate) fn new(id: String, chargers: Chargers, charging: Charging, registration: Registration) -> Self {
-        ChargerContext { id, chargers, charging, accepted: registration == Registration::Registered }
+    pub(crate) fn new(
+        id: String,
+        chargers: Chargers,
+        charging: Charging,
+        data_transfers: DataTransferHandlers,
+        registration: Registration,
+    ) -> Self {
+        ChargerContext { id, chargers, charging, data_transfers, accepted: registration == Registration::Registered }
+    }
+
+    /// Gives a DataTransfer to its vendor's handler: `None` when there is none.
+    async fn data_transfer(
+        &self,
+        vendor_id: &str,
+        message_id: Option<&str>,
+        data: Option<serde_json::Value>,
+    ) -> Option<TransferReply> {
+        let transfer = DataTransfer {
+            charger_id: self.id.clone(),
+            vendor_id: vendor_id.to_owned(),
+            message_id: message_id.map(str::to_owned),
+            data,
+        };
+        self.data_transfers.dispatch(transfer).await
     }
 
     pub(crate) fn id(&self) -> &str {

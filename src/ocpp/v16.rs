@@ -3,6 +3,7 @@
 use super::{ChargerContext, internal, not_handled, record};
 use crate::chargers::BootDecision;
 use crate::charging::{AuthStatus, Authorization, normalise};
+use crate::data_transfer::TransferStatus;
 use crate::store::{BootRecord, Sample, StartRecord, StatusRecord, StopRecord};
 use chrono::Utc;
 use protocol::v16::{self, Request, Response};
@@ -105,11 +106,23 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             Response::MeterValues(v16::MeterValuesResponse {})
         }
         Request::DataTransfer(transfer) => {
-            // No vendor extension is registered: the spec's answer is UnknownVendorId.
             record(ctx, kind, &transfer).await?;
-            Response::DataTransfer(v16::DataTransferResponse {
-                status: v16::DataTransferStatus::UnknownVendorId,
-                data: None,
+            let data = transfer.data.map(serde_json::Value::String);
+            let reply = ctx.data_transfer(&transfer.vendor_id, transfer.message_id.as_deref(), data).await;
+            Response::DataTransfer(match reply {
+                None => v16::DataTransferResponse { status: v16::DataTransferStatus::UnknownVendorId, data: None },
+                Some(reply) => v16::DataTransferResponse {
+                    status: match reply.status {
+                        TransferStatus::Accepted => v16::DataTransferStatus::Accepted,
+                        TransferStatus::Rejected => v16::DataTransferStatus::Rejected,
+                        TransferStatus::UnknownMessageId => v16::DataTransferStatus::UnknownMessageId,
+                    },
+                    // 1.6 carries text: a string as itself, other JSON as its text.
+                    data: reply.data.map(|data| match data {
+                        serde_json::Value::String(text) => text,
+                        other => other.to_string(),
+                    }),
+                },
             })
         }
         Request::DiagnosticsStatusNotification(r) => {

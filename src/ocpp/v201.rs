@@ -3,6 +3,7 @@
 use super::{ChargerContext, internal, not_handled, record};
 use crate::chargers::BootDecision;
 use crate::charging::{AuthStatus, Authorization, normalise};
+use crate::data_transfer::TransferStatus;
 use crate::store::{BootRecord, EventKind, EventRecord, Sample, StatusRecord};
 use chrono::Utc;
 use protocol::v201::{self, Request, Response};
@@ -102,14 +103,20 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             Response::MeterValues(Default::default())
         }
         Request::DataTransfer(transfer) => {
-            // No vendor extension is registered: the spec's answer is UnknownVendorId.
             record(ctx, kind, &transfer).await?;
-            Response::DataTransfer(v201::DataTransferResponse {
-                custom_data: None,
-                status: v201::DataTransferStatusEnumType::UnknownVendorId,
-                status_info: None,
-                data: None,
-            })
+            let reply = ctx.data_transfer(&transfer.vendor_id, transfer.message_id.as_deref(), transfer.data).await;
+            let (status, data) = match reply {
+                None => (v201::DataTransferStatusEnumType::UnknownVendorId, None),
+                Some(reply) => (
+                    match reply.status {
+                        TransferStatus::Accepted => v201::DataTransferStatusEnumType::Accepted,
+                        TransferStatus::Rejected => v201::DataTransferStatusEnumType::Rejected,
+                        TransferStatus::UnknownMessageId => v201::DataTransferStatusEnumType::UnknownMessageId,
+                    },
+                    reply.data,
+                ),
+            };
+            Response::DataTransfer(v201::DataTransferResponse { custom_data: None, status, status_info: None, data })
         }
         Request::SignCertificate(r) => {
             // No certificate authority is configured: the CSMS cannot sign.

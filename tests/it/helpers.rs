@@ -2,6 +2,7 @@
 //! (a fresh SQLite file, or a fresh PostgreSQL database when `DATABASE_URL` names one).
 
 use csms::config::Settings;
+use csms::data_transfer::DataTransferHandlers;
 use csms::startup::Application;
 use csms::store::{NewCharger, Store};
 use entity::charger::Registration;
@@ -63,6 +64,11 @@ async fn fresh_database() -> (String, TestDatabase) {
 
 /// The default settings on port 0 with a fresh database; `change` adjusts them.
 pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_extended(change, DataTransferHandlers::default()).await
+}
+
+/// The same, with vendor DataTransfer handlers.
+pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handlers: DataTransferHandlers) -> TestApp {
     let (url, database) = fresh_database().await;
     let mut settings = Settings::defaults().expect("defaults");
     settings.ocpp.listen = "127.0.0.1:0".parse().expect("address");
@@ -71,7 +77,7 @@ pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestAp
     settings.database.max_connections = 4;
     settings.api.operator_token = OPERATOR_TOKEN.to_owned();
     change(&mut settings);
-    let app = Application::build(settings).await.expect("the application starts");
+    let app = Application::build_with(settings, handlers).await.expect("the application starts");
     let ws_url = format!("ws://{}", app.ocpp_addr());
     let http_addr = app.http_addr();
     let store = app.store().clone();

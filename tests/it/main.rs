@@ -6,6 +6,7 @@
 mod api_transactions;
 mod chargers;
 mod commands;
+mod data_transfer;
 mod fleet;
 mod group_commit;
 mod health;
