@@ -6,7 +6,7 @@ use crate::chargers::Chargers;
 use crate::charging::Charging;
 use crate::config::Settings;
 use crate::data_transfer::DataTransferHandlers;
-use crate::hub::{self, Hub, MessageLog, Writer};
+use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -63,16 +63,8 @@ impl Application {
         let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone());
         let charging = Charging::new(store.clone(), writes);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
-        let hub = Hub::new(
-            settings.ocpp.clone(),
-            store.clone(),
-            chargers,
-            charging,
-            messages,
-            data_transfers,
-            shutdown.clone(),
-            sessions.clone(),
-        );
+        let services = HubServices { store: store.clone(), chargers, charging, messages, data_transfers };
+        let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
         let operator_token = settings.api.operator_token.as_str().into();
         let liveness_flush = settings.ocpp.liveness_flush();
         Ok(Application {

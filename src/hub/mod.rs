@@ -29,6 +29,16 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// The services a hub hands its sessions.
+#[derive(Debug, Clone)]
+pub struct HubServices {
+    pub store: Store,
+    pub chargers: Chargers,
+    pub charging: Charging,
+    pub messages: MessageLog,
+    pub data_transfers: DataTransferHandlers,
+}
+
 #[derive(Debug)]
 struct Inner {
     settings: OcppSettings,
@@ -45,17 +55,15 @@ struct Inner {
 }
 
 impl Hub {
+    /// A hub whose sessions stop when `shutdown` is cancelled and are tracked by `sessions`.
     pub fn new(
         settings: OcppSettings,
-        store: Store,
-        chargers: Chargers,
-        charging: Charging,
-        messages: MessageLog,
-        data_transfers: DataTransferHandlers,
+        services: HubServices,
         shutdown: CancellationToken,
         sessions: TaskTracker,
     ) -> Self {
         let preference = settings.preference();
+        let HubServices { store, chargers, charging, messages, data_transfers } = services;
         Hub {
             inner: Arc::new(Inner {
                 settings,
