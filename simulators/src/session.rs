@@ -4,7 +4,7 @@
 
 use crate::{SimCharger, SimError};
 use chrono::{DateTime, Duration, Utc};
-use protocol::{OcppVersion, v16, v201};
+use protocol::{OcppRequest, OcppVersion, v16, v201};
 
 /// What to charge.
 #[derive(Debug, Clone)]
@@ -47,7 +47,8 @@ impl SessionPlan {
 /// What the simulated car and charger did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionReport {
-    /// 1.6: the CSMS's transaction id; 2.0.1: the charger's.
+    /// 1.6: the CSMS's transaction id (started offline: the local one, negative, until the
+    /// replay maps it; see `SimCharger::replayed_transaction`); 2.0.1: the charger's.
     pub transaction_id: String,
     pub meter_start_wh: i64,
     pub meter_stop_wh: i64,
@@ -104,28 +105,27 @@ impl SimCharger {
     }
 
     async fn session_16(&mut self, plan: &SessionPlan) -> Result<SessionReport, SimError> {
-        if self.is_offline() {
-            // 1.6 gives the transaction id in StartTransaction's answer: a session cannot begin
-            // offline here (a started one can continue offline: see `queue`).
-            return Err(SimError::Protocol("a 1.6 session cannot start offline".into()));
+        // Offline, a charger authorises from its local list or cache, keeps the transaction
+        // messages for later, and stands in a local id for the CSMS's until the start is replayed.
+        if !self.is_offline() {
+            self.call(v16::AuthorizeRequest { id_tag: plan.id_tag.clone() }).await?;
         }
-        self.call(v16::AuthorizeRequest { id_tag: plan.id_tag.clone() }).await?;
         self.status_16(plan.connector_id, v16::ChargePointStatus::Preparing).await?;
-        let started = self
-            .call(v16::StartTransactionRequest {
-                connector_id: plan.connector_id,
-                id_tag: plan.id_tag.clone(),
-                meter_start: plan.meter_start_wh,
-                reservation_id: None,
-                timestamp: plan.start,
-            })
-            .await?;
+        let start = v16::StartTransactionRequest {
+            connector_id: plan.connector_id,
+            id_tag: plan.id_tag.clone(),
+            meter_start: plan.meter_start_wh,
+            reservation_id: None,
+            timestamp: plan.start,
+        };
+        let transaction_id =
+            if self.is_offline() { self.queue_start_16(start)? } else { self.call(start).await?.transaction_id };
         self.status_16(plan.connector_id, v16::ChargePointStatus::Charging).await?;
         let readings = curve(plan);
         for reading in &readings {
-            self.call(v16::MeterValuesRequest {
+            self.send_or_queue(v16::MeterValuesRequest {
                 connector_id: plan.connector_id,
-                transaction_id: Some(started.transaction_id),
+                transaction_id: Some(transaction_id),
                 meter_value: vec![meter_value_16(reading, v16::ReadingContext::SamplePeriodic)],
             })
             .await?;
@@ -139,11 +139,11 @@ impl SimCharger {
             soc: plan.start_soc,
             temperature_c: 25.0,
         });
-        self.call(v16::StopTransactionRequest {
+        self.send_or_queue(v16::StopTransactionRequest {
             id_tag: Some(plan.id_tag.clone()),
             meter_stop: last.energy_wh,
             timestamp: last.at,
-            transaction_id: started.transaction_id,
+            transaction_id,
             reason: Some(v16::Reason::EVDisconnected),
             transaction_data: Some(vec![meter_value_16(&last, v16::ReadingContext::TransactionEnd)]),
         })
@@ -151,14 +151,23 @@ impl SimCharger {
         self.status_16(plan.connector_id, v16::ChargePointStatus::Finishing).await?;
         self.status_16(plan.connector_id, v16::ChargePointStatus::Available).await?;
         Ok(SessionReport {
-            transaction_id: started.transaction_id.to_string(),
+            transaction_id: transaction_id.to_string(),
             meter_start_wh: plan.meter_start_wh,
             meter_stop_wh: last.energy_wh,
             end_soc: last.soc,
         })
     }
 
+    /// Sends `request` (its answer unused), or queues it while offline.
+    async fn send_or_queue<R: OcppRequest>(&mut self, request: R) -> Result<(), SimError> {
+        if self.is_offline() { self.queue(request) } else { self.call(request).await.map(drop) }
+    }
+
     async fn status_16(&mut self, connector_id: i32, status: v16::ChargePointStatus) -> Result<(), SimError> {
+        // A status change while offline is not kept: the charger reports its state on reconnect.
+        if self.is_offline() {
+            return Ok(());
+        }
         self.call(v16::StatusNotificationRequest {
             connector_id,
             error_code: v16::ChargePointErrorCode::NoError,

@@ -124,20 +124,35 @@ async fn a_trigger_message_makes_the_simulated_charger_send_what_was_asked_for()
 }
 
 #[tokio::test]
-async fn a_session_charged_offline_is_replayed_on_reconnect_and_stored() {
+async fn a_session_charged_offline_is_replayed_on_reconnect_and_stored_in_both_versions() {
     let app = spawn_app().await;
     app.store.create_id_tag("OFFLINE-TAG", "Accepted", None, None).await.unwrap();
-    app.register("SIM-OFFLINE", None).await;
-    let mut cs = SimCharger::connect(Connect::new(&app.ws_url, "SIM-OFFLINE", OcppVersion::V201)).await.unwrap();
-    cs.boot().await.unwrap();
-    cs.go_offline().await;
-    let report = cs.run_session(&SessionPlan::new(1, "OFFLINE-TAG")).await.unwrap();
-    assert!(app.store.transactions(Some("SIM-OFFLINE"), None, None).await.unwrap().is_empty());
+    for (id, version) in [("SIM-OFFLINE-16", OcppVersion::V16), ("SIM-OFFLINE-201", OcppVersion::V201)] {
+        app.register(id, None).await;
+        let mut cs = SimCharger::connect(Connect::new(&app.ws_url, id, version)).await.unwrap();
+        cs.boot().await.unwrap();
+        cs.go_offline().await;
+        let report = cs.run_session(&SessionPlan::new(1, "OFFLINE-TAG")).await.unwrap();
+        assert!(app.store.transactions(Some(id), None, None).await.unwrap().is_empty());
 
-    let replayed = cs.reconnect().await.unwrap();
-    assert_eq!(replayed, 12); // Started, ten Updated, Ended
-    let stored = &app.store.transactions(Some("SIM-OFFLINE"), None, None).await.unwrap()[0];
-    assert_eq!(stored.status, "Completed");
-    assert_eq!(stored.energy_wh, Some(report.meter_stop_wh - report.meter_start_wh));
+        let replayed = cs.reconnect().await.unwrap();
+        assert_eq!(replayed, 12, "{version}"); // start, ten meter values, stop
+        let stored = app.store.transactions(Some(id), None, None).await.unwrap();
+        assert_eq!(stored.len(), 1, "{version}: {stored:?}");
+        let stored = &stored[0];
+        assert_eq!(stored.status, "Completed", "{version}");
+        assert_eq!(stored.energy_wh, Some(report.meter_stop_wh - report.meter_start_wh), "{version}");
+        // Stored at the charger's times, not the replay's.
+        assert!(stored.started_at < chrono::Utc::now() - chrono::Duration::minutes(10), "{version}: {stored:?}");
+        let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
+        assert!(samples.iter().filter(|s| s.measurand == "Energy.Active.Import.Register").count() >= 10, "{version}");
+        if version == OcppVersion::V16 {
+            // The local id the queued messages carried was replaced by the CSMS's on replay.
+            let local: i32 = report.transaction_id.parse().unwrap();
+            assert!(local < 0);
+            assert_eq!(cs.replayed_transaction(local).map(i64::from), Some(stored.id));
+            assert!(app.store.events(id).await.unwrap().iter().all(|e| e.kind != "StopOfUnknownTransaction"));
+        }
+    }
     app.stop().await;
 }
