@@ -85,6 +85,17 @@ pub struct SimCharger {
     /// 1.6 transactions started offline: the local id (negative) given to the queued messages,
     /// and the CSMS's id once the StartTransaction was replayed.
     local_transactions: HashMap<i32, Option<i32>>,
+    /// Sessions begun, for unique 2.0.1 transaction ids.
+    sessions: u32,
+    /// Round trips of typed calls, when recorded (a fleet's latency).
+    round_trips: Option<Vec<RoundTrip>>,
+}
+
+/// One answered call: when it was sent, and how long its answer took.
+#[derive(Debug, Clone, Copy)]
+pub struct RoundTrip {
+    pub sent: tokio::time::Instant,
+    pub took: Duration,
 }
 
 /// A frame kept while offline.
@@ -111,6 +122,8 @@ impl SimCharger {
             offline: false,
             queued: Default::default(),
             local_transactions: HashMap::new(),
+            sessions: 0,
+            round_trips: None,
         })
     }
 
@@ -158,8 +171,33 @@ impl SimCharger {
         self.version
     }
 
+    /// Records the round trip of every answered typed call from now on.
+    pub fn record_round_trips(&mut self) {
+        self.round_trips.get_or_insert_with(Vec::new);
+    }
+
+    /// The round trips recorded since the last take.
+    pub fn take_round_trips(&mut self) -> Vec<RoundTrip> {
+        self.round_trips.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Counts a session begun; returns its number (1, 2, …).
+    pub(crate) fn begin_session(&mut self) -> u32 {
+        self.sessions += 1;
+        self.sessions
+    }
+
     /// Sends `request` and waits for its answer, checked against the response schema.
     pub async fn call<R: OcppRequest>(&mut self, request: R) -> Result<R::Response, SimError> {
+        let sent = tokio::time::Instant::now();
+        let answer = self.exchange(request).await;
+        if let (Some(trips), Ok(_)) = (self.round_trips.as_mut(), &answer) {
+            trips.push(RoundTrip { sent, took: sent.elapsed() });
+        }
+        answer
+    }
+
+    async fn exchange<R: OcppRequest>(&mut self, request: R) -> Result<R::Response, SimError> {
         let id = self.next_id.to_string();
         self.next_id += 1;
         let action = R::ACTION;

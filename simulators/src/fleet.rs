@@ -1,8 +1,9 @@
 //! A fleet of simulated chargers against one CSMS, and the load report it measures: chargers
-//! connect at a ramp-up rate, boot, then send Heartbeats (or MeterValues) back to back or at an
-//! interval; calls of the steady phase (after the ramp) give calls/s and latency percentiles.
+//! connect at a ramp-up rate, boot, then each does its part of the behaviour mix (Heartbeats,
+//! MeterValues, or whole charging sessions) back to back or at an interval; calls of the steady
+//! phase (after the ramp) give calls/s and latency percentiles, overall and per behaviour.
 
-use crate::{Connect, SimCharger, SimError};
+use crate::{Connect, SessionPlan, SimCharger, SimError};
 use chrono::Utc;
 use protocol::{OcppVersion, v16, v201};
 use serde::Serialize;
@@ -28,21 +29,103 @@ pub struct FleetPlan {
     pub duration: Duration,
     /// Pause between a charger's calls (zero: back to back).
     pub interval: Duration,
-    /// What each charger sends in the steady phase.
-    pub behaviour: Behaviour,
+    /// What the chargers do in the steady phase, in proportion.
+    pub mix: Mix,
     /// Send a BootNotification first.
     pub boot: bool,
     /// Basic auth password of every charger.
     pub password: Option<String>,
 }
 
-/// What a charger sends in the steady phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a charger does in the steady phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Behaviour {
     /// Heartbeats.
     Heartbeat,
-    /// MeterValues of four samples each (energy, power, current, voltage).
+    /// MeterValues of four samples each (energy, power, current, voltage), outside a transaction.
     MeterValues,
+    /// Whole charging sessions, one after another: authorise (with the charger's id as id tag),
+    /// start, ten meter values along the charging curve, stop, status changes around them.
+    Sessions,
+}
+
+impl Behaviour {
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Behaviour::Heartbeat => "heartbeat",
+            Behaviour::MeterValues => "meter-values",
+            Behaviour::Sessions => "sessions",
+        }
+    }
+}
+
+impl std::str::FromStr for Behaviour {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Behaviour::Heartbeat, Behaviour::MeterValues, Behaviour::Sessions]
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| format!("unknown behaviour {s:?} (heartbeat, meter-values, sessions)"))
+    }
+}
+
+/// Behaviours in proportion, e.g. `heartbeat=8,sessions=2`: of every ten chargers eight
+/// heartbeat and two charge. Charger `n` gets its behaviour from `n` alone, so a fleet run twice
+/// gives each charger the same part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mix(Vec<(Behaviour, u32)>);
+
+impl Mix {
+    /// Every charger does `behaviour`.
+    pub fn only(behaviour: Behaviour) -> Self {
+        Mix(vec![(behaviour, 1)])
+    }
+
+    /// The behaviour of charger `n`.
+    pub fn of(&self, n: usize) -> Behaviour {
+        let total: u64 = self.0.iter().map(|(_, w)| u64::from(*w)).sum();
+        let mut slot = (n as u64) % total.max(1);
+        for (behaviour, weight) in &self.0 {
+            if slot < u64::from(*weight) {
+                return *behaviour;
+            }
+            slot -= u64::from(*weight);
+        }
+        Behaviour::Heartbeat
+    }
+
+    /// The behaviours in the mix, in order.
+    pub fn behaviours(&self) -> impl Iterator<Item = Behaviour> + '_ {
+        self.0.iter().map(|(b, _)| *b)
+    }
+}
+
+impl std::str::FromStr for Mix {
+    type Err = String;
+
+    /// `name[=weight],…`; a weight defaults to 1, and every weight must be positive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut parts = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, weight) = part.split_once('=').unwrap_or((part, "1"));
+            let weight: u32 = weight.trim().parse().map_err(|_| format!("weight of {name:?} is not a count"))?;
+            if weight == 0 {
+                return Err(format!("weight of {name:?} must be positive"));
+            }
+            let behaviour: Behaviour = name.trim().parse()?;
+            if parts.iter().any(|(b, _)| *b == behaviour) {
+                return Err(format!("{name:?} appears twice"));
+            }
+            parts.push((behaviour, weight));
+        }
+        if parts.is_empty() {
+            return Err("the mix is empty".into());
+        }
+        Ok(Mix(parts))
+    }
 }
 
 /// What a fleet measured.
@@ -60,6 +143,24 @@ pub struct Report {
     pub seconds: f64,
     pub calls_per_second: f64,
     pub latency_ms: Latency,
+    /// The same per behaviour of the mix.
+    pub by_behaviour: Vec<PartReport>,
+}
+
+/// What the chargers of one behaviour measured.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartReport {
+    pub behaviour: Behaviour,
+    pub chargers: usize,
+    pub calls: usize,
+    pub errors: usize,
+    pub calls_per_second: f64,
+    pub latency_ms: Latency,
+    /// Charging sessions completed (sessions only).
+    pub sessions: usize,
+    /// The first error a charger of this part met, if any.
+    pub first_error: Option<String>,
 }
 
 /// Round-trip latency percentiles of the steady phase, in milliseconds.
@@ -80,18 +181,58 @@ impl std::fmt::Display for Report {
         )?;
         writeln!(f, "calls             {} in {:.1} s, {} errors", self.calls, self.seconds, self.errors)?;
         writeln!(f, "calls/s           {:.0}", self.calls_per_second)?;
-        write!(
-            f,
-            "latency ms        p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}",
-            self.latency_ms.p50, self.latency_ms.p95, self.latency_ms.p99, self.latency_ms.max
-        )
+        write!(f, "latency ms        {}", self.latency_ms)?;
+        if self.by_behaviour.len() > 1 || self.by_behaviour.iter().any(|p| p.sessions > 0 || p.first_error.is_some()) {
+            for part in &self.by_behaviour {
+                write!(
+                    f,
+                    "\n  {:<15} {} chargers, {:.0} calls/s, {} errors, {}",
+                    part.behaviour.name(),
+                    part.chargers,
+                    part.calls_per_second,
+                    part.errors,
+                    part.latency_ms
+                )?;
+                if part.behaviour == Behaviour::Sessions {
+                    write!(f, ", {} sessions", part.sessions)?;
+                }
+                if let Some(error) = &part.first_error {
+                    write!(f, "\n    first error: {error}")?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
-/// Per charger: round trips of the steady phase (µs), errors, whether it connected.
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}", self.p50, self.p95, self.p99, self.max)
+    }
+}
+
+impl Latency {
+    /// Percentiles of round trips in µs, sorted.
+    fn of(sorted: &[u32]) -> Self {
+        let at = |q: f64| -> f64 {
+            if sorted.is_empty() {
+                return 0.0;
+            }
+            let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+            f64::from(sorted[i]) / 1000.0
+        };
+        Latency { p50: at(0.50), p95: at(0.95), p99: at(0.99), max: at(1.0) }
+    }
+}
+
+/// Per charger: its behaviour, round trips of the steady phase (µs), errors, sessions
+/// completed, whether it connected.
 struct Outcome {
+    behaviour: Behaviour,
     latencies: Vec<u32>,
     errors: usize,
+    sessions: usize,
+    first_error: Option<String>,
     connected: bool,
 }
 
@@ -129,44 +270,58 @@ pub async fn run(plan: FleetPlan) -> Report {
             charger(&plan, n, steady_from, steady_until, &connected).await
         }));
     }
-    let mut latencies = Vec::new();
-    let (mut errors, mut failures) = (0, 0);
+    let mut outcomes = Vec::with_capacity(plan.chargers);
+    let mut failures = 0;
     for task in tasks {
         match task.await {
-            Ok(outcome) => {
-                latencies.extend(outcome.latencies);
-                errors += outcome.errors;
-                failures += usize::from(!outcome.connected);
-            }
+            Ok(outcome) => outcomes.push(outcome),
             Err(_) => failures += 1,
         }
     }
-    latencies.sort_unstable();
+    failures += outcomes.iter().filter(|o| !o.connected).count();
     let seconds = plan.duration.as_secs_f64();
-    let at = |q: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
-        f64::from(latencies[i]) / 1000.0
-    };
+    let mut all: Vec<u32> = outcomes.iter().flat_map(|o| o.latencies.iter().copied()).collect();
+    all.sort_unstable();
+    let by_behaviour = plan
+        .mix
+        .behaviours()
+        .map(|behaviour| {
+            let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.behaviour == behaviour).collect();
+            let mut latencies: Vec<u32> = mine.iter().flat_map(|o| o.latencies.iter().copied()).collect();
+            latencies.sort_unstable();
+            PartReport {
+                behaviour,
+                chargers: mine.len(),
+                calls: latencies.len(),
+                errors: mine.iter().map(|o| o.errors).sum(),
+                calls_per_second: latencies.len() as f64 / seconds,
+                latency_ms: Latency::of(&latencies),
+                sessions: mine.iter().map(|o| o.sessions).sum(),
+                first_error: mine.iter().find_map(|o| o.first_error.clone()),
+            }
+        })
+        .collect();
     Report {
         chargers: plan.chargers,
         connected: connected_at_ramp_end.load(Ordering::Relaxed),
         connect_failures: failures,
-        calls: latencies.len(),
-        errors,
+        calls: all.len(),
+        errors: outcomes.iter().map(|o| o.errors).sum(),
         seconds,
-        calls_per_second: latencies.len() as f64 / seconds,
-        latency_ms: Latency { p50: at(0.50), p95: at(0.95), p99: at(0.99), max: at(1.0) },
+        calls_per_second: all.len() as f64 / seconds,
+        latency_ms: Latency::of(&all),
+        by_behaviour,
     }
 }
 
 async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instant, connected: &AtomicUsize) -> Outcome {
     let version = plan.versions[n % plan.versions.len().max(1)];
-    let mut options = Connect::new(&plan.ws_url, format!("{}{n}", plan.prefix), version);
+    let id = format!("{}{n}", plan.prefix);
+    let mut options = Connect::new(&plan.ws_url, id.clone(), version);
     options.password.clone_from(&plan.password);
-    let mut outcome = Outcome { latencies: Vec::new(), errors: 0, connected: false };
+    let behaviour = plan.mix.of(n);
+    let mut outcome =
+        Outcome { behaviour, latencies: Vec::new(), errors: 0, sessions: 0, first_error: None, connected: false };
     let Ok(mut cp) = SimCharger::connect(options).await else {
         return outcome;
     };
@@ -178,27 +333,47 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     // The load starts when every charger is in: the ramp is not raced by earlier chargers'
     // load, and "connected" means connected and booted.
     sleep_until(steady_from).await;
+    cp.record_round_trips();
+    // The charger's energy register, carried from session to session.
+    let mut register_wh = 100_000 + i64::try_from(n).unwrap_or(0) * 1_000;
     while Instant::now() < until {
         let sent = Instant::now();
-        let answered = match plan.behaviour {
+        let measured = sent < until;
+        let done = match behaviour {
             Behaviour::Heartbeat => cp.heartbeat().await,
             Behaviour::MeterValues => meter_values(&mut cp, version, n).await,
+            Behaviour::Sessions => {
+                let mut session = SessionPlan::new(1, id.clone());
+                session.meter_start_wh = register_wh;
+                cp.run_session(&session).await.map(|report| {
+                    register_wh = report.meter_stop_wh;
+                    outcome.sessions += 1;
+                })
+            }
         };
-        let measured = sent >= steady_from && sent < until;
-        match answered {
-            Ok(()) if measured => outcome.latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX)),
+        match done {
             Ok(()) => {}
-            Err(SimError::Closed(_) | SimError::Socket(_)) => {
+            Err(e @ (SimError::Closed(_) | SimError::Socket(_))) => {
                 outcome.errors += usize::from(measured);
+                outcome.first_error.get_or_insert_with(|| e.to_string());
                 break;
             }
-            Err(_) => outcome.errors += usize::from(measured),
+            Err(e) => {
+                eprintln!("DEBUG {id}: {e}");
+                outcome.errors += usize::from(measured)
+            }
         }
         if !plan.interval.is_zero() {
             // Never past the end of the steady phase: an idle fleet ends on time.
             sleep_until((Instant::now() + plan.interval).min(until)).await;
         }
     }
+    outcome.latencies = cp
+        .take_round_trips()
+        .into_iter()
+        .filter(|trip| trip.sent >= steady_from && trip.sent < until)
+        .map(|trip| u32::try_from(trip.took.as_micros()).unwrap_or(u32::MAX))
+        .collect();
     connected.fetch_sub(1, Ordering::Relaxed);
     let _ = cp.close().await;
     outcome

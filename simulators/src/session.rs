@@ -198,7 +198,8 @@ impl SimCharger {
             })
             .await?;
         }
-        let transaction_id = format!("{}-{}", self.id(), plan.start.timestamp());
+        let session = self.begin_session();
+        let transaction_id = format!("{}-{}-{session}", self.id(), plan.start.timestamp());
         let begin = Reading {
             at: plan.start,
             energy_wh: plan.meter_start_wh,

@@ -12,7 +12,7 @@ use super::chargers::{record_boot_on, record_event_on, record_status_on};
 use super::transactions::{add_samples_on, attached_transaction, insert_sample_rows, sample_rows};
 use super::{BootRecord, Sample, StatusRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -129,7 +129,7 @@ async fn commit(store: &Store, batch: &mut Vec<Job>) {
         return;
     }
     let jobs = std::mem::take(batch);
-    if let Ok(txn) = store.db().begin().await {
+    if let Ok((_turn, txn)) = store.begin_write().await {
         let committed = match apply_all(&txn, &jobs).await {
             Ok(()) => txn.commit().await.is_ok(),
             Err(_) => {
@@ -166,7 +166,7 @@ async fn apply_all(txn: &sea_orm::DatabaseTransaction, jobs: &[Job]) -> Result<(
 
 /// One write in a transaction of its own.
 async fn alone(store: &Store, write: &Write) -> Result<(), StoreError> {
-    let txn = store.db().begin().await?;
+    let (_turn, txn) = store.begin_write().await?;
     match apply(&txn, write).await {
         Ok(()) => Ok(txn.commit().await?),
         Err(e) => {

@@ -5,10 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::charger::Registration;
 use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-    TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
 
 /// A charger to create.
 #[derive(Debug, Clone)]
@@ -236,7 +233,7 @@ impl Store {
         if seen.is_empty() {
             return Ok(());
         }
-        let txn = self.db().begin().await?;
+        let (_turn, txn) = self.begin_write().await?;
         for (id, at) in seen {
             charger::Entity::update_many()
                 .col_expr(charger::Column::LastSeenAt, sea_orm::sea_query::Expr::value(*at))

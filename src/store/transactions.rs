@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, TryInsertResult,
+    TryInsertResult,
 };
 use std::str::FromStr;
 
@@ -150,7 +150,7 @@ impl Store {
     /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
     /// the connector is closed as stale first (the charger is the source of truth for it).
     pub async fn start_transaction(&self, start: StartRecord) -> Result<Started, StoreError> {
-        let txn = self.db().begin().await?;
+        let (_turn, txn) = self.begin_write().await?;
         let same = transaction::Entity::find()
             .filter(transaction::Column::ChargerId.eq(&start.charger_id))
             .filter(transaction::Column::ConnectorId.eq(start.connector_id))
@@ -189,7 +189,7 @@ impl Store {
 
     /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing.
     pub async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
-        let txn = self.db().begin().await?;
+        let (_turn, txn) = self.begin_write().await?;
         let found = transaction::Entity::find_by_id(stop.id)
             .filter(transaction::Column::ChargerId.eq(&stop.charger_id))
             .one(&txn)
@@ -222,7 +222,7 @@ impl Store {
     /// and fills in what is missing; `Ended` closes an active transaction; `Updated` and
     /// `Started` never reopen a closed one; samples are stored whatever the order.
     pub async fn transaction_event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<i64, StoreError> {
-        let txn = self.db().begin().await?;
+        let (_turn, txn) = self.begin_write().await?;
         let found = transaction::Entity::find()
             .filter(transaction::Column::ChargerId.eq(&event.charger_id))
             .filter(transaction::Column::ChargerTransactionId.eq(&event.charger_transaction_id))

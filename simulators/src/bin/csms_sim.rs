@@ -5,7 +5,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
 use protocol::OcppVersion;
-use simulators::fleet::{self, Behaviour, FleetPlan};
+use simulators::fleet::{self, FleetPlan, Mix};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -56,8 +56,10 @@ struct RunArgs {
     /// Milliseconds between a charger's calls (0: back to back).
     #[arg(long, default_value_t = 0)]
     interval_ms: u64,
-    #[arg(long, value_enum, default_value_t = Load::Heartbeat)]
-    load: Load,
+    /// What the chargers do: one behaviour (heartbeat, meter-values, sessions) or a mix in
+    /// proportion, e.g. `heartbeat=8,sessions=2`. Session chargers use their id as id tag.
+    #[arg(long, default_value = "heartbeat")]
+    load: Mix,
     /// Do not send a BootNotification first.
     #[arg(long)]
     no_boot: bool,
@@ -91,12 +93,6 @@ enum Versions {
     Mix,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Load {
-    Heartbeat,
-    MeterValues,
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Cli::parse().command {
@@ -116,10 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ramp_per_s: args.ramp,
                 duration: Duration::from_secs(args.duration),
                 interval: Duration::from_millis(args.interval_ms),
-                behaviour: match args.load {
-                    Load::Heartbeat => Behaviour::Heartbeat,
-                    Load::MeterValues => Behaviour::MeterValues,
-                },
+                mix: args.load,
                 boot: !args.no_boot,
                 password: None,
             };
@@ -136,14 +129,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Creates `<prefix>0 .. <prefix>{count-1}` as registered chargers (existing ones are kept).
+/// Creates `<prefix>0 .. <prefix>{count-1}` as registered chargers, each with an accepted id tag
+/// of the same name for its sessions (existing ones are kept).
 async fn register(api: SocketAddr, token: &str, count: usize, prefix: &str) -> Result<(), Box<dyn std::error::Error>> {
     for n in 0..count {
-        let body = serde_json::json!({"id": format!("{prefix}{n}")});
-        let (status, answer) =
-            simulators::http::request(api, "POST", "/api/v1/chargers", Some(token), Some(&body)).await?;
-        if status != 201 && status != 409 {
-            return Err(format!("registering {prefix}{n}: HTTP {status} {answer}").into());
+        let id = format!("{prefix}{n}");
+        for (path, body) in
+            [("/api/v1/chargers", serde_json::json!({"id": id})), ("/api/v1/id-tags", serde_json::json!({"idTag": id}))]
+        {
+            let (status, answer) = simulators::http::request(api, "POST", path, Some(token), Some(&body)).await?;
+            if status != 201 && status != 409 {
+                return Err(format!("{path} {id}: HTTP {status} {answer}").into());
+            }
         }
     }
     Ok(())
