@@ -1,7 +1,8 @@
 //! The WebSocket upgrade (OCPP-J §3): the charger id is the percent-decoded last path segment;
 //! an unknown charger is refused with 404 before upgrading (unless auto-registration is on); a
 //! charger with a password must give it by HTTP Basic auth (security profile 1) or get 401; the
-//! subprotocol is the server's preferred one among those offered.
+//! subprotocol is the server's preferred one among those offered. A password verified once is
+//! recognised on reconnection without argon2 (`credentials`).
 
 use super::{Hub, session};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
@@ -40,7 +41,7 @@ async fn upgrade(
     let registration = match hub.inner.store.charger(&charger_id).await {
         Ok(Some(charger)) => {
             if let Some(hash) = charger.password_hash
-                && !authorized(&charger_id, &hash, &headers).await
+                && !authorized(&hub, &charger_id, &hash, &headers).await
             {
                 tracing::info!(charger = %charger_id, "refused: wrong or missing Basic credentials");
                 return unauthorized();
@@ -84,7 +85,7 @@ fn unauthorized() -> Response {
 }
 
 /// Whether the request carries `Basic <charger_id>:<password>` matching the stored hash.
-async fn authorized(charger_id: &str, hash: &str, headers: &HeaderMap) -> bool {
+async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap) -> bool {
     let Some(credentials) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -100,13 +101,22 @@ async fn authorized(charger_id: &str, hash: &str, headers: &HeaderMap) -> bool {
     if user != charger_id {
         return false;
     }
+    let verified = &hub.inner.credentials;
+    if verified.known(charger_id, hash, password) {
+        return true;
+    }
     // argon2 takes tens of milliseconds on purpose: keep it off the async workers.
-    let (hash, password) = (hash.to_owned(), password.to_owned());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    let (stored, given) = (hash.to_owned(), password.to_owned());
+    let ok = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|parsed| Argon2::default().verify_password(given.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false);
+    // A wrong password leaves the entry: the charger's own password stays valid.
+    if ok {
+        verified.remember(charger_id, hash, password);
+    }
+    ok
 }

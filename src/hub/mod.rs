@@ -1,6 +1,7 @@
 //! The charger hub: the WebSocket listener (upgrade, identity, Basic auth, subprotocol), one
 //! session task per connection, and the registry of connected chargers.
 
+mod credentials;
 mod handle;
 mod listener;
 mod message_log;
@@ -49,6 +50,7 @@ struct Inner {
     messages: MessageLog,
     data_transfers: DataTransferHandlers,
     registry: Registry,
+    credentials: credentials::VerifiedCredentials,
     shutdown: CancellationToken,
     sessions: TaskTracker,
     next_connection: AtomicU64,
@@ -74,6 +76,7 @@ impl Hub {
                 messages,
                 data_transfers,
                 registry: Registry::default(),
+                credentials: Default::default(),
                 shutdown,
                 sessions,
                 next_connection: AtomicU64::new(1),

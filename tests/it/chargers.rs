@@ -105,6 +105,13 @@ async fn a_charger_with_a_password_must_give_it_by_basic_auth() {
         assert!(matches!(refused, SimError::Refused(status) if status.as_u16() == 401), "{refused}");
     }
     let options = Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16).password("correct horse battery");
+    let mut cp = SimCharger::connect(options.clone()).await.unwrap();
+    assert_eq!(cp.call(boot_16()).await.unwrap().status, v16::RegistrationStatus::Accepted);
+    cp.close().await.unwrap();
+    // Once verified, the password is recognised on reconnection; a wrong one still is not.
+    let wrong = Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16).password("correct horse");
+    let refused = SimCharger::connect(wrong).await.unwrap_err();
+    assert!(matches!(refused, SimError::Refused(status) if status.as_u16() == 401), "{refused}");
     let mut cp = SimCharger::connect(options).await.unwrap();
     assert_eq!(cp.call(boot_16()).await.unwrap().status, v16::RegistrationStatus::Accepted);
     app.stop().await;
