@@ -23,6 +23,37 @@ async fn an_idle_connection_is_closed() {
 }
 
 #[tokio::test]
+async fn the_server_pings_and_a_charger_that_answers_stays_while_a_silent_one_is_closed() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let app = spawn_app_with(|s| {
+        s.ocpp.ping_interval_s = 1;
+        s.ocpp.idle_timeout_s = 2;
+    })
+    .await;
+    app.register("CP-PONG", None).await;
+    app.register("CP-SILENT", None).await;
+    let mut request = format!("{}/ocpp/CP-PONG", app.ws_url).into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "ocpp1.6".parse().unwrap());
+    let (mut answering, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    // Connected and never read: it answers no ping.
+    let _silent = SimCharger::connect(Connect::new(&app.ws_url, "CP-SILENT", OcppVersion::V16)).await.unwrap();
+
+    // Reading answers each ping with a pong (tungstenite does), for longer than the idle time.
+    let (mut pings, until) = (0, tokio::time::Instant::now() + Duration::from_millis(3500));
+    while let Ok(Some(message)) = tokio::time::timeout_at(until, answering.next()).await {
+        match message.unwrap() {
+            Message::Ping(_) => pings += 1,
+            other => panic!("only pings were expected, got {other:?}"),
+        }
+    }
+    assert!(pings >= 2, "{pings} pings in 3.5 s at one a second");
+    assert!(app.app_hub.registry().is_connected("CP-PONG"), "the charger answering pings was closed");
+    assert!(!app.app_hub.registry().is_connected("CP-SILENT"), "the silent charger was kept past the idle time");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn without_a_common_subprotocol_the_handshake_completes_and_the_server_closes_at_once() {
     let app = spawn_app().await;
     app.register("CP-OCPP15", None).await;
