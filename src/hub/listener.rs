@@ -105,7 +105,10 @@ async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap
     if verified.known(charger_id, hash, password) {
         return true;
     }
-    // argon2 takes tens of milliseconds on purpose: keep it off the async workers.
+    // argon2 takes tens of milliseconds on purpose: keep it off the async workers, and let it
+    // have at most half the cores, so that a flood of wrong passwords (or a whole fleet
+    // reconnecting) cannot starve the connected chargers.
+    let Ok(_permit) = hub.inner.hashing.acquire().await else { return false };
     let (stored, given) = (hash.to_owned(), password.to_owned());
     let ok = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
