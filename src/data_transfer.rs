@@ -7,12 +7,15 @@
 //! as JSON text when it is not one). Without a handler for the vendor the answer is the spec's
 //! `UnknownVendorId`.
 
+use futures_util::FutureExt;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A charger's DataTransfer, as a handler sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,10 +78,25 @@ where
     }
 }
 
+/// How long a handler may take by default: the charger waits for the answer, and its session
+/// answers nothing else meanwhile.
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The handlers, by `vendorId` (compared exactly, as the spec's identifiers are).
-#[derive(Clone, Default)]
+///
+/// A handler runs inside the charger's session, which waits for it: it must not send a call to
+/// the same charger and wait for that answer. One that takes longer than its timeout, fails or
+/// panics gets the charger a `Rejected`.
+#[derive(Clone)]
 pub struct DataTransferHandlers {
     by_vendor: Arc<HashMap<String, Arc<dyn DataTransferHandler>>>,
+    timeout: Duration,
+}
+
+impl Default for DataTransferHandlers {
+    fn default() -> Self {
+        DataTransferHandlers { by_vendor: Default::default(), timeout: DEFAULT_HANDLER_TIMEOUT }
+    }
 }
 
 impl fmt::Debug for DataTransferHandlers {
@@ -94,6 +112,12 @@ impl DataTransferHandlers {
         self
     }
 
+    /// How long a handler may take before the charger is answered `Rejected`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     /// Whether a handler is registered for `vendor_id`.
     pub fn handles(&self, vendor_id: &str) -> bool {
         self.by_vendor.contains_key(vendor_id)
@@ -103,12 +127,14 @@ impl DataTransferHandlers {
     pub(crate) async fn dispatch(&self, transfer: DataTransfer) -> Option<TransferReply> {
         let handler = self.by_vendor.get(&transfer.vendor_id)?.clone();
         let (charger, vendor) = (transfer.charger_id.clone(), transfer.vendor_id.clone());
-        Some(match handler.handle(transfer).await {
-            Ok(reply) => reply,
-            Err(e) => {
-                tracing::warn!(%charger, %vendor, error = %e, "a DataTransfer handler failed; answered Rejected");
-                TransferReply { status: TransferStatus::Rejected, data: None }
-            }
-        })
+        let handled = AssertUnwindSafe(handler.handle(transfer)).catch_unwind();
+        let failure = match tokio::time::timeout(self.timeout, handled).await {
+            Ok(Ok(Ok(reply))) => return Some(reply),
+            Ok(Ok(Err(e))) => e.to_string(),
+            Ok(Err(_)) => "the handler panicked".to_owned(),
+            Err(_) => format!("no answer within {:?}", self.timeout),
+        };
+        tracing::warn!(%charger, %vendor, error = %failure, "a DataTransfer handler failed; answered Rejected");
+        Some(TransferReply { status: TransferStatus::Rejected, data: None })
     }
 }

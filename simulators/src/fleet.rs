@@ -319,7 +319,9 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     let id = format!("{}{n}", plan.prefix);
     let mut options = Connect::new(&plan.ws_url, id.clone(), version);
     options.password.clone_from(&plan.password);
-    let behaviour = plan.mix.of(n);
+    // Versions go round charger by charger, behaviours round each full turn of versions: with two
+    // versions and half the fleet charging, both versions still charge.
+    let behaviour = plan.mix.of(n / plan.versions.len().max(1));
     let mut outcome =
         Outcome { behaviour, latencies: Vec::new(), errors: 0, sessions: 0, first_error: None, connected: false };
     let Ok(mut cp) = SimCharger::connect(options).await else {
@@ -359,8 +361,8 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
                 break;
             }
             Err(e) => {
-                eprintln!("DEBUG {id}: {e}");
-                outcome.errors += usize::from(measured)
+                outcome.errors += usize::from(measured);
+                outcome.first_error.get_or_insert_with(|| e.to_string());
             }
         }
         if !plan.interval.is_zero() {

@@ -1,7 +1,7 @@
 //! Basic auth credentials verified since the process started, so that a charger reconnecting
 //! with the password it gave before does not cost another argon2 verification (tens of
-//! milliseconds of CPU by design: after a restart or a network blip, a whole fleet reconnects at
-//! once).
+//! milliseconds of CPU by design: after a network blip a whole fleet reconnects at once; after a
+//! restart the cache is empty and argon2 runs once per charger).
 //!
 //! What is kept per charger is the stored hash the password was verified against and a keyed
 //! SHA-256 digest of that password (the key is random per process and never stored). A changed

@@ -108,9 +108,11 @@ async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap
     // argon2 takes tens of milliseconds on purpose: keep it off the async workers, and let it
     // have at most half the cores, so that a flood of wrong passwords (or a whole fleet
     // reconnecting) cannot starve the connected chargers.
-    let Ok(_permit) = hub.inner.hashing.acquire().await else { return false };
+    // The permit goes with the work: a client that hangs up does not free it early.
+    let Ok(permit) = hub.inner.hashing.clone().acquire_owned().await else { return false };
     let (stored, given) = (hash.to_owned(), password.to_owned());
     let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         PasswordHash::new(&stored)
             .map(|parsed| Argon2::default().verify_password(given.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)

@@ -52,7 +52,7 @@ struct Inner {
     registry: Registry,
     credentials: credentials::VerifiedCredentials,
     /// Password verifications that may run at once (half the cores, at least one).
-    hashing: tokio::sync::Semaphore,
+    hashing: Arc<tokio::sync::Semaphore>,
     shutdown: CancellationToken,
     sessions: TaskTracker,
     next_connection: AtomicU64,
@@ -79,9 +79,9 @@ impl Hub {
                 data_transfers,
                 registry: Registry::default(),
                 credentials: Default::default(),
-                hashing: tokio::sync::Semaphore::new(
+                hashing: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
-                ),
+                )),
                 shutdown,
                 sessions,
                 next_connection: AtomicU64::new(1),

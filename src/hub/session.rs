@@ -47,6 +47,8 @@ pub(super) async fn run(
     if let Some(previous) = hub.registry().insert(&charger_id, handle) {
         previous.replaced();
     }
+    // Leaves the registry however the session ends, a panic included.
+    let registered = Registered { hub: hub.clone(), charger_id: charger_id.clone(), connection };
     tracing::info!(charger = %charger_id, %version, connection, "connected");
 
     let ctx = ChargerContext::new(
@@ -70,12 +72,25 @@ pub(super) async fn run(
         out: Vec::with_capacity(512),
     };
     let end = session.run().await;
-    hub.registry().remove(&charger_id, connection);
+    drop(registered);
     match &end {
         End::Socket(e) => {
             tracing::info!(charger = %charger_id, connection, error = %e, "disconnected")
         }
         other => tracing::info!(charger = %charger_id, connection, reason = ?other, "disconnected"),
+    }
+}
+
+/// A session's place in the registry, given up when dropped.
+struct Registered {
+    hub: Hub,
+    charger_id: String,
+    connection: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.hub.registry().remove(&self.charger_id, self.connection);
     }
 }
 

@@ -80,10 +80,12 @@ impl Store {
             created_at: Set(now),
             updated_at: Set(now),
         };
+        let turn = self.write_turn().await;
         let inserted = charger::Entity::insert(row)
             .on_conflict_do_nothing_on([charger::Column::Id])
             .exec_without_returning(self.db())
             .await?;
+        drop(turn);
         match inserted {
             TryInsertResult::Inserted(1) => self.charger(&id).await?.ok_or(StoreError::NotFound("charger")),
             _ => Err(StoreError::Conflict("charger")),
@@ -196,6 +198,7 @@ impl Store {
         kind: &str,
         payload: serde_json::Value,
     ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         record_event_on(self.db(), charger_id, kind, payload).await
     }
 }

@@ -33,6 +33,7 @@ impl Store {
             frame: Set(r.frame),
             ..Default::default()
         });
+        let _turn = self.write_turn().await;
         ocpp_message::Entity::insert_many(rows).exec_without_returning(self.db()).await?;
         Ok(())
     }

@@ -86,15 +86,22 @@ impl Store {
     /// answers "database is locked" at once (measured: concurrent 1.6 starts and 2.0.1 events
     /// failed so). PostgreSQL needs neither.
     pub(crate) async fn begin_write(&self) -> Result<(WriteTurn, DatabaseTransaction), DbErr> {
-        let turn = match &self.sqlite_writer {
-            Some(writer) => WriteTurn(Some(writer.clone().lock_owned().await)),
-            None => WriteTurn(None),
-        };
+        let turn = self.write_turn().await;
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
         Ok((turn, self.db.begin_with_options(options).await?))
+    }
+
+    /// This process's writing turn, for a write outside a transaction (see `begin_write`): on
+    /// SQLite a statement that found the file locked would wait in the busy handler, and a
+    /// transaction holding the turn behind it.
+    pub(crate) async fn write_turn(&self) -> WriteTurn {
+        match &self.sqlite_writer {
+            Some(writer) => WriteTurn(Some(writer.clone().lock_owned().await)),
+            None => WriteTurn(None),
+        }
     }
 
     /// The connection, for queries of other modules.

@@ -34,6 +34,7 @@ impl Store {
             duration_ms: Set(record.duration_ms),
             ..Default::default()
         };
+        let _turn = self.write_turn().await;
         operation_log::Entity::insert(row).exec_without_returning(self.db()).await?;
         Ok(())
     }

@@ -119,10 +119,12 @@ impl Store {
             parent_id_tag: Set(parent_id_tag),
             created_at: Set(Utc::now()),
         };
+        let turn = self.write_turn().await;
         let inserted = id_tag::Entity::insert(row)
             .on_conflict_do_nothing_on([id_tag::Column::IdTag])
             .exec_without_returning(self.db())
             .await?;
+        drop(turn);
         match inserted {
             TryInsertResult::Inserted(1) => self.id_tag(tag).await?.ok_or(StoreError::NotFound("id tag")),
             _ => Err(StoreError::Conflict("id tag")),

@@ -109,3 +109,29 @@ async fn a_registered_handler_answers_its_vendors_data_transfers_in_both_version
     assert_eq!(stored, 4);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_handler_that_hangs_or_panics_gets_the_charger_a_rejected_and_the_session_lives_on() {
+    let handlers = DataTransferHandlers::default()
+        .register("com.example.slow", |_: DataTransfer| async {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            Ok(TransferReply::accepted(None))
+        })
+        .register("com.example.broken", |transfer: DataTransfer| async move {
+            if transfer.message_id.is_some() {
+                panic!("a vendor handler bug");
+            }
+            Ok(TransferReply::accepted(None))
+        })
+        .timeout(std::time::Duration::from_millis(200));
+    let app = spawn_app_extended(|_| {}, handlers).await;
+    let mut cp = charger(&app, "CP-DT-FAULTY", OcppVersion::V16).await;
+    for vendor in ["com.example.slow", "com.example.broken"] {
+        let request = v16::DataTransferRequest { vendor_id: vendor.into(), message_id: Some("X".into()), data: None };
+        assert_eq!(cp.call(request).await.unwrap().status, v16::DataTransferStatus::Rejected, "{vendor}");
+    }
+    // The same session goes on, still registered as connected.
+    cp.heartbeat().await.unwrap();
+    assert!(app.app_hub.registry().is_connected("CP-DT-FAULTY"));
+    app.stop().await;
+}
