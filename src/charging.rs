@@ -1,7 +1,10 @@
 //! Charging, version-neutral: who may charge (id tags), transactions, and sampled values with
-//! their units normalised.
+//! their units normalised; what is stored moves the connectors' live state.
 
-use crate::store::{EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError, Write, Writes};
+use crate::live::LiveState;
+use crate::store::{
+    Applied, EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError, Write, Writes,
+};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -36,11 +39,17 @@ impl Authorization {
 pub struct Charging {
     store: Store,
     writes: Writes,
+    live: LiveState,
 }
 
 impl Charging {
     pub fn new(store: Store, writes: Writes) -> Self {
-        Charging { store, writes }
+        Charging { store, writes, live: LiveState::default() }
+    }
+
+    /// The connectors' live state (newest readings, transaction in progress).
+    pub fn live(&self) -> &LiveState {
+        &self.live
     }
 
     /// The verdict on `tag`: unknown → Invalid; its own status; Expired past its expiry; a
@@ -81,13 +90,24 @@ impl Charging {
     /// Records a 1.6 start (whatever the verdict: the charger has started, and decides itself
     /// whether to stop on a refused tag).
     pub async fn start(&self, start: StartRecord) -> Result<Started, StoreError> {
-        self.store.start_transaction(start).await
+        let (charger_id, connector_id) = (start.charger_id.clone(), start.connector_id);
+        let started = self.store.start_transaction(start).await?;
+        if started.open {
+            self.live.started(&charger_id, (0, connector_id), started.id);
+        }
+        Ok(started)
     }
 
     /// Records a 1.6 stop; an unknown transaction is recorded for the operator as an event.
     pub async fn stop(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
         let (charger_id, id) = (stop.charger_id.clone(), stop.id);
+        // The samples go to the store; their newest readings stay live.
+        let latest = samples.clone();
         let outcome = self.store.stop_transaction(stop, samples).await?;
+        if let Stopped::Closed { at, .. } = outcome {
+            self.live.sampled(&charger_id, at, &latest);
+            self.live.ended(&charger_id, id);
+        }
         if outcome == Stopped::Unknown {
             let payload = serde_json::json!({"transactionId": id});
             self.store.record_event(&charger_id, "StopOfUnknownTransaction", payload).await?;
@@ -95,9 +115,19 @@ impl Charging {
         Ok(outcome)
     }
 
-    /// Records a 2.0.1 transaction event and its samples; returns our transaction id.
-    pub async fn event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<i64, StoreError> {
-        self.store.transaction_event(event, samples).await
+    /// Records a 2.0.1 transaction event and its samples.
+    pub async fn event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<Applied, StoreError> {
+        let charger_id = event.charger_id.clone();
+        let latest = samples.clone();
+        let applied = self.store.transaction_event(event, samples).await?;
+        self.live.sampled(&charger_id, applied.at, &latest);
+        // A replayed Started or Updated of a transaction that has ended since leaves it ended.
+        if applied.open {
+            self.live.started(&charger_id, applied.at, applied.id);
+        } else {
+            self.live.ended(&charger_id, applied.id);
+        }
+        Ok(applied)
     }
 
     /// Records sampled values.
@@ -109,8 +139,12 @@ impl Charging {
         connector_id: i32,
         samples: Vec<Sample>,
     ) -> Result<(), StoreError> {
-        let charger_id = charger_id.to_owned();
-        self.writes.write(Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples }).await
+        let latest = samples.clone();
+        let owner = charger_id.to_owned();
+        let write = Write::Samples { charger_id: owner, transaction_id, evse_id, connector_id, samples };
+        self.writes.write(write).await?;
+        self.live.sampled(charger_id, (evse_id, connector_id), &latest);
+        Ok(())
     }
 }
 

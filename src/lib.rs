@@ -9,6 +9,7 @@ pub mod charging;
 pub mod config;
 pub mod data_transfer;
 pub mod hub;
+pub mod live;
 mod ocpp;
 pub mod startup;
 pub mod store;

@@ -26,6 +26,8 @@ pub struct Model {
     pub status: String,
     /// The highest 2.0.1 seqNo applied.
     pub last_seq_no: Option<i32>,
+    /// Some of its events happened while the charger was offline (2.0.1 `offline`).
+    pub offline: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -5,6 +5,7 @@
 use super::auth::Operator;
 use super::{ApiError, ApiState};
 use crate::hub::CallFailure;
+use crate::live::ConnectorLiveView;
 use crate::store::{NewCharger, OperationRecord};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -45,6 +46,9 @@ struct ChargerView {
     created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     connectors: Option<Vec<ConnectorView>>,
+    /// Per connector that reported readings: the newest of each and the transaction in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live: Option<Vec<ConnectorLiveView>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,12 +66,15 @@ struct ConnectorView {
 fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::Model>>) -> ChargerView {
     // A connected charger's liveness is in memory (the database copy is a few seconds behind).
     let session = state.hub.registry().get(&c.id);
+    let live = connectors.is_some().then(|| state.hub.live().of(&c.id));
     ChargerView {
+        live,
         online: session.is_some(),
-        last_seen_at: session.map(|s| s.last_seen()).or(c.last_seen_at),
+        last_seen_at: session.as_ref().map(|s| s.last_seen()).or(c.last_seen_at),
         id: c.id,
         registration: c.registration,
-        ocpp_version: c.ocpp_version,
+        // The version a connected charger speaks now; else the one of its last boot.
+        ocpp_version: session.as_ref().map(|s| s.version().to_string()).or(c.ocpp_version),
         vendor: c.vendor,
         model: c.model,
         serial_number: c.serial_number,

@@ -37,6 +37,8 @@ struct TransactionView {
     meter_stop_wh: Option<i64>,
     energy_wh: Option<i64>,
     stop_reason: Option<String>,
+    /// Some of its events happened while the charger was offline (they arrived late).
+    offline: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     samples: Option<Vec<SampleView>>,
 }
@@ -69,6 +71,7 @@ fn view(t: transaction::Model, samples: Option<Vec<meter_sample::Model>>) -> Tra
         meter_stop_wh: t.meter_stop_wh,
         energy_wh: t.energy_wh,
         stop_reason: t.stop_reason,
+        offline: t.offline,
         samples: samples.map(|all| {
             all.into_iter()
                 .map(|s| SampleView {

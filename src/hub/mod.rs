@@ -94,6 +94,11 @@ impl Hub {
         &self.inner.registry
     }
 
+    /// The connectors' live state (newest readings, transaction in progress).
+    pub fn live(&self) -> &crate::live::LiveState {
+        self.inner.charging.live()
+    }
+
     /// Flushes connected chargers' last-seen times to the database every `every`, until shutdown
     /// (and once more then). Only times that moved since the last flush are written.
     pub async fn flush_liveness(self, every: std::time::Duration) {

@@ -86,6 +86,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 connector_id: r.evse.as_ref().and_then(|e| e.connector_id),
                 id_tag: id_tag.clone(),
                 stop_reason: r.transaction_info.stopped_reason.map(|reason| reason.as_str().to_owned()),
+                offline: r.offline.unwrap_or(false),
             };
             ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
             // When the event carries a token its verdict goes back: the charger may stop on a refused one.

@@ -12,8 +12,8 @@ pub use chargers::{BootRecord, NewCharger, StatusRecord};
 pub use messages::MessageRecord;
 pub use operations::OperationRecord;
 pub use transactions::{
-    ACTIVE, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started, StopRecord,
-    Stopped,
+    ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
+    StopRecord, Stopped,
 };
 
 use crate::config::DatabaseSettings;

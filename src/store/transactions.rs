@@ -56,6 +56,8 @@ pub struct Started {
     pub id: i64,
     /// The same start had been stored before (a charger resending it).
     pub repeated: bool,
+    /// The transaction is still in progress (a resent start of a finished one is not).
+    pub open: bool,
 }
 
 /// A 1.6 StopTransaction.
@@ -88,12 +90,29 @@ pub struct EventRecord {
     pub connector_id: Option<i32>,
     pub id_tag: Option<String>,
     pub stop_reason: Option<String>,
+    /// The event happened while the charger was offline.
+    pub offline: bool,
+}
+
+/// What applying a 2.0.1 TransactionEvent left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// Our id of the transaction.
+    pub id: i64,
+    /// Where it is, as (EVSE, connector).
+    pub at: (i32, i32),
+    /// Still in progress.
+    pub open: bool,
 }
 
 /// What storing a stop did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stopped {
-    Closed { energy_wh: Option<i64> },
+    /// Closed now; it was on connector `at` (EVSE, connector).
+    Closed {
+        energy_wh: Option<i64>,
+        at: (i32, i32),
+    },
     AlreadyClosed,
     Unknown,
 }
@@ -163,7 +182,7 @@ impl Store {
             .await?;
         if let Some(same) = same {
             txn.commit().await?;
-            return Ok(Started { id: same.id, repeated: true });
+            return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE });
         }
         close_stale(&txn, &start.charger_id, 0, start.connector_id, start.started_at).await?;
         let now = Utc::now();
@@ -181,12 +200,13 @@ impl Store {
             stop_reason: Set(None),
             status: Set(ACTIVE.to_owned()),
             last_seq_no: Set(None),
+            offline: Set(false),
             updated_at: Set(now),
             ..Default::default()
         };
         let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
         txn.commit().await?;
-        Ok(Started { id, repeated: false })
+        Ok(Started { id, repeated: false, open: true })
     }
 
     /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing.
@@ -206,6 +226,7 @@ impl Store {
         }
         insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, samples).await?;
         let energy_wh = found.meter_start_wh.map(|start| stop.meter_stop_wh - start);
+        let at = (found.evse_id, found.connector_id);
         let mut row: transaction::ActiveModel = found.into();
         row.stopped_at = Set(Some(stop.stopped_at));
         row.meter_stop_wh = Set(Some(stop.meter_stop_wh));
@@ -215,7 +236,7 @@ impl Store {
         row.updated_at = Set(Utc::now());
         row.update(&txn).await?;
         txn.commit().await?;
-        Ok(Stopped::Closed { energy_wh })
+        Ok(Stopped::Closed { energy_wh, at })
     }
 
     /// Applies a 2.0.1 TransactionEvent and stores its samples, in one database transaction.
@@ -223,7 +244,7 @@ impl Store {
     /// an event for an unknown transaction creates it; `Started` only moves the start earlier
     /// and fills in what is missing; `Ended` closes an active transaction; `Updated` and
     /// `Started` never reopen a closed one; samples are stored whatever the order.
-    pub async fn transaction_event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<i64, StoreError> {
+    pub async fn transaction_event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<Applied, StoreError> {
         let (_turn, txn) = self.begin_write().await?;
         let found = transaction::Entity::find()
             .filter(transaction::Column::ChargerId.eq(&event.charger_id))
@@ -253,6 +274,7 @@ impl Store {
                     stop_reason: Set(None),
                     status: Set(ACTIVE.to_owned()),
                     last_seq_no: Set(Some(event.seq_no)),
+                    offline: Set(event.offline),
                     updated_at: Set(now),
                     ..Default::default()
                 };
@@ -285,6 +307,9 @@ impl Store {
             }
         }
         row.last_seq_no = Set(Some(current.last_seq_no.map_or(event.seq_no, |seen| seen.max(event.seq_no))));
+        if event.offline && !current.offline {
+            row.offline = Set(true);
+        }
         if event.kind == EventKind::Ended && current.status == ACTIVE {
             let meter_start = match current.meter_start_wh {
                 Some(start) => Some(start),
@@ -302,9 +327,9 @@ impl Store {
             row.status = Set(COMPLETED.to_owned());
         }
         row.updated_at = Set(now);
-        row.update(&txn).await?;
+        let row = row.update(&txn).await?;
         txn.commit().await?;
-        Ok(id)
+        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE })
     }
 
     /// A transaction and its samples in time order.

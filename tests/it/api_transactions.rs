@@ -1,5 +1,6 @@
 //! A whole session, set up and read back over REST: id tag and charger registered by the
-//! operator, the session run by the simulator, the transaction and its samples listed.
+//! operator, the session run by the simulator, the transaction and its samples listed, the
+//! charger's live state shown.
 
 use crate::helpers::spawn_app;
 use chrono::{Duration, Utc};
@@ -70,5 +71,15 @@ async fn a_session_is_readable_over_rest_with_its_energy_and_samples() {
         ".samples[].sampledAt" => "[time]",
     });
     assert_eq!(app.operator("GET", "/api/v1/transactions/999999", None).await.0, 404);
+
+    // The charger, online, with the final readings of its connector live and nothing in progress.
+    let (status, charger) = app.operator("GET", "/api/v1/chargers/CP-REST", None).await;
+    assert_eq!(status, 200);
+    insta::assert_json_snapshot!("rest_charger_detail", charger, {
+        ".createdAt" => "[time]",
+        ".lastSeenAt" => "[time]",
+        ".live[].updatedAt" => "[time]",
+        ".live[].values[].sampledAt" => "[time]",
+    });
     app.stop().await;
 }

@@ -94,6 +94,55 @@ async fn a_full_16_session_is_stored_with_its_energy_and_normalised_samples() {
 }
 
 #[tokio::test]
+async fn the_charger_shows_its_connectors_live_readings_and_the_transaction_in_progress() {
+    let app = spawn_app().await;
+    app.store.create_id_tag("TAG-LIVE", "Accepted", None, None).await.unwrap();
+    let mut cp = accepted_charger(&app, "CP-LIVE").await;
+    let tx = cp.call(start(2, "TAG-LIVE", 1000, Utc::now())).await.unwrap().transaction_id;
+    let meter_values = |at, energy: &str, power: &str| v16::MeterValuesRequest {
+        connector_id: 2,
+        transaction_id: Some(tx),
+        meter_value: vec![v16::MeterValue {
+            timestamp: at,
+            sampled_value: vec![
+                sampled(v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::KWh, energy),
+                sampled(v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::KW, power),
+            ],
+        }],
+    };
+    let now = Utc::now();
+    cp.call(meter_values(now, "3.5", "7.2")).await.unwrap();
+    // A reading older than the one held (sent late) does not replace it.
+    cp.call(meter_values(now - Duration::minutes(5), "2.9", "6.1")).await.unwrap();
+
+    let live_of = |body: &serde_json::Value| {
+        let live = &body["live"][0];
+        let values: Vec<(String, String, String)> = live["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["measurand"].to_string(), v["unit"].to_string(), v["value"].to_string()))
+            .collect();
+        (live["connectorId"].as_i64(), live["transactionId"].as_i64(), values)
+    };
+    let (status, body) = app.operator("GET", "/api/v1/chargers/CP-LIVE", None).await;
+    assert_eq!(status, 200, "{body}");
+    let expected = vec![
+        (r#""Energy.Active.Import.Register""#.to_owned(), r#""Wh""#.to_owned(), r#""3500""#.to_owned()),
+        (r#""Power.Active.Import""#.to_owned(), r#""W""#.to_owned(), r#""7200""#.to_owned()),
+    ];
+    assert_eq!(live_of(&body), (Some(2), Some(i64::from(tx)), expected.clone()), "{body}");
+
+    cp.call(stop(tx, 4000)).await.unwrap();
+    let (_, body) = app.operator("GET", "/api/v1/chargers/CP-LIVE", None).await;
+    assert_eq!(live_of(&body), (Some(2), None, expected), "stopped: nothing in progress; {body}");
+    // The list stays light: no live state there.
+    let (_, list) = app.operator("GET", "/api/v1/chargers", None).await;
+    assert!(list[0].get("live").is_none(), "{list}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn id_tags_are_answered_from_the_store_with_their_parents() {
     let app = spawn_app().await;
     let past = Utc::now() - Duration::days(1);
@@ -283,6 +332,7 @@ mod ocpp201 {
         );
         assert_eq!(stored.stop_reason.as_deref(), Some("EVDisconnected"));
         assert_eq!(stored.last_seq_no, Some(2));
+        assert!(!stored.offline);
         let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
         let values: Vec<&str> = samples.iter().map(|s| s.value.as_str()).collect();
         assert_eq!(values, ["1000", "5500", "12000", "99999"]);
@@ -295,9 +345,13 @@ mod ocpp201 {
         let app = spawn_app().await;
         let mut cs = charger(&app, "CS-OFFLINE").await;
         let t0 = Utc::now() - Duration::hours(3);
+        let offline = |mut e: v201::TransactionEventRequest| {
+            e.offline = Some(true);
+            e
+        };
         cs.call(event(Ended, 2, t0 + Duration::hours(2), Some(("9000", "Wh")))).await.unwrap();
-        cs.call(event(Updated, 1, t0 + Duration::hours(1), Some(("5000", "Wh")))).await.unwrap();
-        cs.call(event(Started, 0, t0, Some(("2000", "Wh")))).await.unwrap();
+        cs.call(offline(event(Updated, 1, t0 + Duration::hours(1), Some(("5000", "Wh"))))).await.unwrap();
+        cs.call(offline(event(Started, 0, t0, Some(("2000", "Wh"))))).await.unwrap();
 
         let stored = &app.store.transactions(Some("CS-OFFLINE"), None, None).await.unwrap()[0];
         assert_eq!(stored.status, "Completed", "a late Updated or Started does not reopen it");
@@ -308,6 +362,13 @@ mod ocpp201 {
             (Some(2000), Some(9000), Some(7000))
         );
         assert_eq!(stored.last_seq_no, Some(2));
+        assert!(stored.offline, "events sent offline mark the transaction");
+        // The live state keeps the newest reading, not the last to arrive, and nothing in progress.
+        let (_, body) = app.operator("GET", "/api/v1/chargers/CS-OFFLINE", None).await;
+        let live = &body["live"][0];
+        assert_eq!((live["evseId"].as_i64(), live["connectorId"].as_i64()), (Some(1), Some(1)), "{body}");
+        assert!(live["transactionId"].is_null(), "{body}");
+        assert_eq!(live["values"][0]["value"], "9000", "{body}");
         app.stop().await;
     }
 

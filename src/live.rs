@@ -1,0 +1,188 @@
+//! The live state of chargers' connectors: the newest sampled value of each measurand (per
+//! phase and location) and the transaction in progress. Kept in memory, like liveness — the
+//! samples themselves are stored — and only ever moved forward in time, so a late or offline
+//! message replayed after newer ones leaves the newer readings in place.
+
+use crate::store::Sample;
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The live state of every charger that reported since the start.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    chargers: Arc<DashMap<String, BTreeMap<Place, ConnectorLive>>>,
+}
+
+/// Where a reading was taken: (EVSE, connector); 1.6 connectors are on EVSE 0, and 0/0 is the
+/// charger's main meter.
+type Place = (i32, i32);
+
+/// What a reading is of: (measurand, phase, location).
+type Quantity = (String, Option<String>, String);
+
+/// One connector's live state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ConnectorLive {
+    /// Our id of the transaction in progress on it.
+    transaction_id: Option<i64>,
+    /// The time of its newest reading.
+    updated_at: Option<DateTime<Utc>>,
+    readings: BTreeMap<Quantity, Reading>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reading {
+    value: String,
+    unit: String,
+    at: DateTime<Utc>,
+}
+
+/// A connector's live state, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorLiveView {
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub transaction_id: Option<i64>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub values: Vec<LiveValue>,
+}
+
+/// The newest reading of one quantity.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveValue {
+    pub measurand: String,
+    pub phase: Option<String>,
+    pub location: String,
+    pub unit: String,
+    /// Exact decimal text, in base units (Wh, W, …).
+    pub value: String,
+    pub sampled_at: DateTime<Utc>,
+}
+
+impl LiveState {
+    /// Takes in stored samples: each replaces the reading of its quantity unless that one is newer.
+    pub fn sampled(&self, charger_id: &str, place: Place, samples: &[Sample]) {
+        if samples.is_empty() {
+            return;
+        }
+        let mut charger = self.chargers.entry(charger_id.to_owned()).or_default();
+        let connector = charger.entry(place).or_default();
+        for s in samples {
+            let quantity = (s.measurand.clone(), s.phase.clone(), s.location.clone());
+            match connector.readings.get(&quantity) {
+                Some(held) if held.at > s.sampled_at => {}
+                _ => {
+                    let reading = Reading { value: s.value.clone(), unit: s.unit.clone(), at: s.sampled_at };
+                    connector.readings.insert(quantity, reading);
+                }
+            }
+            if connector.updated_at.is_none_or(|at| at < s.sampled_at) {
+                connector.updated_at = Some(s.sampled_at);
+            }
+        }
+    }
+
+    /// A transaction is in progress on the connector.
+    pub fn started(&self, charger_id: &str, place: Place, transaction_id: i64) {
+        let mut charger = self.chargers.entry(charger_id.to_owned()).or_default();
+        // A connector has one transaction at a time: a start elsewhere moves it.
+        for (at, connector) in charger.iter_mut() {
+            if *at != place && connector.transaction_id == Some(transaction_id) {
+                connector.transaction_id = None;
+            }
+        }
+        charger.entry(place).or_default().transaction_id = Some(transaction_id);
+    }
+
+    /// The transaction ended (wherever it was).
+    pub fn ended(&self, charger_id: &str, transaction_id: i64) {
+        if let Some(mut charger) = self.chargers.get_mut(charger_id) {
+            for connector in charger.values_mut() {
+                if connector.transaction_id == Some(transaction_id) {
+                    connector.transaction_id = None;
+                }
+            }
+        }
+    }
+
+    /// Every connector of the charger with a live state, in (EVSE, connector) order.
+    pub fn of(&self, charger_id: &str) -> Vec<ConnectorLiveView> {
+        let Some(charger) = self.chargers.get(charger_id) else {
+            return Vec::new();
+        };
+        charger
+            .iter()
+            .map(|(&(evse_id, connector_id), live)| ConnectorLiveView {
+                evse_id,
+                connector_id,
+                transaction_id: live.transaction_id,
+                updated_at: live.updated_at,
+                values: live
+                    .readings
+                    .iter()
+                    .map(|((measurand, phase, location), r)| LiveValue {
+                        measurand: measurand.clone(),
+                        phase: phase.clone(),
+                        location: location.clone(),
+                        unit: r.unit.clone(),
+                        value: r.value.clone(),
+                        sampled_at: r.at,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn sample(measurand: &str, value: &str, at: DateTime<Utc>) -> Sample {
+        Sample {
+            sampled_at: at,
+            measurand: measurand.into(),
+            phase: None,
+            context: "Sample.Periodic".into(),
+            location: "Outlet".into(),
+            unit: "W".into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn a_late_reading_does_not_replace_a_newer_one() {
+        let live = LiveState::default();
+        let now = Utc::now();
+        live.sampled("CP", (0, 1), &[sample("Power.Active.Import", "7000", now)]);
+        live.sampled(
+            "CP",
+            (0, 1),
+            &[
+                sample("Power.Active.Import", "3000", now - Duration::minutes(5)),
+                sample("SoC", "42", now - Duration::minutes(5)),
+            ],
+        );
+        let view = &live.of("CP")[0];
+        let values: Vec<_> = view.values.iter().map(|v| (v.measurand.as_str(), v.value.as_str())).collect();
+        assert_eq!(values, [("Power.Active.Import", "7000"), ("SoC", "42")]);
+        assert_eq!(view.updated_at, Some(now));
+    }
+
+    #[test]
+    fn a_transaction_is_live_on_its_connector_until_it_ends() {
+        let live = LiveState::default();
+        live.started("CP", (0, 1), 7);
+        live.started("CP", (0, 2), 8);
+        assert_eq!(live.of("CP").iter().map(|c| c.transaction_id).collect::<Vec<_>>(), [Some(7), Some(8)]);
+        live.ended("CP", 7);
+        live.ended("CP", 99);
+        assert_eq!(live.of("CP").iter().map(|c| c.transaction_id).collect::<Vec<_>>(), [None, Some(8)]);
+        assert!(live.of("OTHER").is_empty());
+    }
+}
