@@ -98,7 +98,8 @@ impl Charging {
         Ok(started)
     }
 
-    /// Records a 1.6 stop; an unknown transaction is recorded for the operator as an event.
+    /// Records a 1.6 stop; a stop of an unknown transaction is recorded for the operator as an
+    /// event with everything it said (its samples are stored unattached).
     pub async fn stop(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
         let (charger_id, id) = (stop.charger_id.clone(), stop.id);
         // The samples go to the store; their newest readings stay live.
@@ -107,10 +108,6 @@ impl Charging {
         if let Stopped::Closed { at, .. } = outcome {
             self.live.sampled(&charger_id, at, &latest);
             self.live.ended(&charger_id, id);
-        }
-        if outcome == Stopped::Unknown {
-            let payload = serde_json::json!({"transactionId": id});
-            self.store.record_event(&charger_id, "StopOfUnknownTransaction", payload).await?;
         }
         Ok(outcome)
     }

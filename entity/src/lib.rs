@@ -9,3 +9,4 @@ pub mod ocpp_message;
 pub mod operation_log;
 pub mod status_history;
 pub mod transaction;
+pub mod transaction_event;

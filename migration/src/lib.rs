@@ -7,7 +7,7 @@ mod m20261125_000001_create_chargers;
 mod m20261125_000002_create_operation_log;
 mod m20261125_000003_create_transactions;
 mod m20261125_000004_create_ocpp_messages;
-mod m20261201_000005_add_transaction_offline;
+mod m20261201_000005_record_transaction_events;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_operation_log::Migration),
             Box::new(m20261125_000003_create_transactions::Migration),
             Box::new(m20261125_000004_create_ocpp_messages::Migration),
-            Box::new(m20261201_000005_add_transaction_offline::Migration),
+            Box::new(m20261201_000005_record_transaction_events::Migration),
         ]
     }
 }

@@ -86,6 +86,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 meter_stop_wh: r.meter_stop,
                 stopped_at: r.timestamp,
                 reason: r.reason.map(|reason| reason.as_str().to_owned()),
+                id_tag: r.id_tag.clone(),
             };
             // A stop of an unknown transaction is accepted (and recorded): chargers retry an
             // error forever.

@@ -86,16 +86,21 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 connector_id: r.evse.as_ref().and_then(|e| e.connector_id),
                 id_tag: id_tag.clone(),
                 stop_reason: r.transaction_info.stopped_reason.map(|reason| reason.as_str().to_owned()),
+                trigger_reason: r.trigger_reason.as_str().to_owned(),
                 offline: r.offline.unwrap_or(false),
             };
-            ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
-            // When the event carries a token its verdict goes back: the charger may stop on a refused one.
-            let id_token_info = match id_tag {
-                Some(tag) => {
-                    Some(id_token_info(ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?))
+            // When the event carries a token its verdict goes back: the charger may stop on a
+            // refused one. A start with a token already charging elsewhere is ConcurrentTx.
+            let verdict = match (&id_tag, event.kind) {
+                (Some(tag), EventKind::Started) => {
+                    let (evse, connector) = (event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
+                    Some(ctx.charging.authorize_start(tag, &ctx.id, evse, connector).await)
                 }
-                None => None,
+                (Some(tag), _) => Some(ctx.charging.authorize(tag).await),
+                (None, _) => None,
             };
+            let id_token_info = verdict.transpose().map_err(|e| internal(ctx, kind, e))?.map(id_token_info);
+            ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
             Response::TransactionEvent(v201::TransactionEventResponse { id_token_info, ..Default::default() })
         }
         Request::MeterValues(r) => {

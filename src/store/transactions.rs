@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use entity::{id_tag, meter_sample, transaction};
+use entity::{id_tag, meter_sample, transaction, transaction_event};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
@@ -32,12 +32,42 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// The energy register reading in whole Wh, if this is one.
+    /// The energy register reading in whole Wh, if this is one that meters the transaction: the
+    /// total (not a phase's), not the vehicle's own meter (location `EV`).
     pub fn energy_wh(&self) -> Option<i64> {
-        (self.measurand == ENERGY_REGISTER && self.unit == "Wh")
+        (self.measurand == ENERGY_REGISTER && self.unit == "Wh" && self.phase.is_none() && self.location != "EV")
             .then(|| Decimal::from_str(&self.value).ok()?.round().to_i64())
             .flatten()
     }
+}
+
+/// The reading that begins a transaction among `samples`: the `Transaction.Begin` one, else the
+/// earliest.
+fn begin_reading(samples: &[Sample]) -> Option<i64> {
+    edge_reading(samples, "Transaction.Begin", false)
+}
+
+/// The reading that ends a transaction among `samples`: the `Transaction.End` one, else the
+/// latest (an Ended event often carries the whole session's readings).
+fn end_reading(samples: &[Sample]) -> Option<i64> {
+    edge_reading(samples, "Transaction.End", true)
+}
+
+fn edge_reading(samples: &[Sample], context: &str, latest: bool) -> Option<i64> {
+    let readings: Vec<(&Sample, i64)> = samples.iter().filter_map(|s| Some((s, s.energy_wh()?))).collect();
+    let marked: Vec<(&Sample, i64)> = readings.iter().filter(|(s, _)| s.context == context).copied().collect();
+    let candidates = if marked.is_empty() { readings } else { marked };
+    let chosen = if latest {
+        candidates.iter().max_by_key(|(s, _)| s.sampled_at)
+    } else {
+        candidates.iter().min_by_key(|(s, _)| s.sampled_at)
+    };
+    chosen.map(|(_, wh)| *wh)
+}
+
+/// `stop − start`, unless the charger's numbers overflow it.
+fn energy(start: Option<i64>, stop: Option<i64>) -> Option<i64> {
+    start.zip(stop).and_then(|(start, stop)| stop.checked_sub(start))
 }
 
 /// A 1.6 StartTransaction.
@@ -68,6 +98,8 @@ pub struct StopRecord {
     pub meter_stop_wh: i64,
     pub stopped_at: DateTime<Utc>,
     pub reason: Option<String>,
+    /// The tag that stopped it, when the charger says.
+    pub id_tag: Option<String>,
 }
 
 /// The kind of a 2.0.1 TransactionEvent.
@@ -76,6 +108,16 @@ pub enum EventKind {
     Started,
     Updated,
     Ended,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Started => "Started",
+            EventKind::Updated => "Updated",
+            EventKind::Ended => "Ended",
+        }
+    }
 }
 
 /// A 2.0.1 TransactionEvent, version-neutral.
@@ -90,6 +132,8 @@ pub struct EventRecord {
     pub connector_id: Option<i32>,
     pub id_tag: Option<String>,
     pub stop_reason: Option<String>,
+    /// Why the charger sent it (2.0.1 `triggerReason`).
+    pub trigger_reason: String,
     /// The event happened while the charger was offline.
     pub offline: bool,
 }
@@ -103,6 +147,8 @@ pub struct Applied {
     pub at: (i32, i32),
     /// Still in progress.
     pub open: bool,
+    /// The same event had been applied before (a charger resending it): nothing changed.
+    pub repeated: bool,
 }
 
 /// What storing a stop did.
@@ -209,7 +255,9 @@ impl Store {
         Ok(Started { id, repeated: false, open: true })
     }
 
-    /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing.
+    /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing; a stop of
+    /// a transaction closed as stale replaces the guessed end with the charger's; the samples of a
+    /// stop of an unknown transaction are kept, unattached.
     pub async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
         let (_turn, txn) = self.begin_write().await?;
         let found = transaction::Entity::find_by_id(stop.id)
@@ -217,15 +265,26 @@ impl Store {
             .one(&txn)
             .await?;
         let Some(found) = found else {
+            // What the operator needs to settle a stop nobody knows: all of it, in the same commit.
+            let payload = serde_json::json!({
+                "transactionId": stop.id,
+                "meterStop": stop.meter_stop_wh,
+                "timestamp": stop.stopped_at,
+                "reason": stop.reason,
+                "idTag": stop.id_tag,
+                "samples": samples.len(),
+            });
+            super::chargers::record_event_on(&txn, &stop.charger_id, "StopOfUnknownTransaction", payload).await?;
+            insert_samples(&txn, &stop.charger_id, None, 0, 0, samples).await?;
             txn.commit().await?;
             return Ok(Stopped::Unknown);
         };
-        if found.status != ACTIVE {
+        if found.status == COMPLETED {
             txn.commit().await?;
             return Ok(Stopped::AlreadyClosed);
         }
         insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, samples).await?;
-        let energy_wh = found.meter_start_wh.map(|start| stop.meter_stop_wh - start);
+        let energy_wh = energy(found.meter_start_wh, Some(stop.meter_stop_wh));
         let at = (found.evse_id, found.connector_id);
         let mut row: transaction::ActiveModel = found.into();
         row.stopped_at = Set(Some(stop.stopped_at));
@@ -241,9 +300,10 @@ impl Store {
 
     /// Applies a 2.0.1 TransactionEvent and stores its samples, in one database transaction.
     /// Events may come late, repeated or out of order (offline chargers replay their queue):
-    /// an event for an unknown transaction creates it; `Started` only moves the start earlier
-    /// and fills in what is missing; `Ended` closes an active transaction; `Updated` and
-    /// `Started` never reopen a closed one; samples are stored whatever the order.
+    /// an event for an unknown transaction creates it; the same event again (seqNo, type and
+    /// time) changes nothing; `Started` only moves the start earlier and sets the meter start;
+    /// `Ended` closes an active transaction (or replaces a stale guess); `Updated` and `Started`
+    /// never reopen a closed one; samples are stored whatever the order.
     pub async fn transaction_event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<Applied, StoreError> {
         let (_turn, txn) = self.begin_write().await?;
         let found = transaction::Entity::find()
@@ -251,7 +311,7 @@ impl Store {
             .filter(transaction::Column::ChargerTransactionId.eq(&event.charger_transaction_id))
             .one(&txn)
             .await?;
-        let reading = samples.iter().filter_map(Sample::energy_wh).next();
+        let (begin, end) = (begin_reading(&samples), end_reading(&samples));
         let now = Utc::now();
         let (evse_id, connector_id) = (event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
         let current = match found {
@@ -267,14 +327,14 @@ impl Store {
                     charger_transaction_id: Set(Some(event.charger_transaction_id.clone())),
                     id_tag: Set(event.id_tag.clone()),
                     started_at: Set(event.at),
-                    meter_start_wh: Set(if event.kind == EventKind::Started { reading } else { None }),
+                    meter_start_wh: Set(None),
                     stopped_at: Set(None),
                     meter_stop_wh: Set(None),
                     energy_wh: Set(None),
                     stop_reason: Set(None),
                     status: Set(ACTIVE.to_owned()),
-                    last_seq_no: Set(Some(event.seq_no)),
-                    offline: Set(event.offline),
+                    last_seq_no: Set(None),
+                    offline: Set(false),
                     updated_at: Set(now),
                     ..Default::default()
                 };
@@ -283,15 +343,21 @@ impl Store {
             }
         };
         let id = current.id;
-        insert_samples(&txn, &event.charger_id, Some(id), current.evse_id.max(evse_id), connector_id, samples).await?;
+        if !record_event(&txn, id, &event, now).await? {
+            txn.commit().await?;
+            let at = (current.evse_id, current.connector_id);
+            return Ok(Applied { id, at, open: current.status == ACTIVE, repeated: true });
+        }
+        // Where it is: an event without `evse` (usual after the first) keeps the known place.
+        let evse = if current.evse_id == 0 { evse_id } else { current.evse_id };
+        let connector = if current.connector_id == 0 && evse_id == evse { connector_id } else { current.connector_id };
+        insert_samples(&txn, &event.charger_id, Some(id), evse, connector, samples).await?;
 
         let mut row: transaction::ActiveModel = current.clone().into();
+        row.evse_id = Set(evse);
+        row.connector_id = Set(connector);
         if current.id_tag.is_none() && event.id_tag.is_some() {
             row.id_tag = Set(event.id_tag.clone());
-        }
-        if current.evse_id == 0 && evse_id != 0 {
-            row.evse_id = Set(evse_id);
-            row.connector_id = Set(connector_id);
         }
         if event.at < current.started_at {
             row.started_at = Set(event.at);
@@ -299,29 +365,30 @@ impl Store {
         // The Started event's reading is the meter start, even when it arrives after Ended
         // (an offline charger replaying its queue): then the energy is recomputed.
         if event.kind == EventKind::Started
-            && let Some(start) = reading
+            && let Some(start) = begin
         {
             row.meter_start_wh = Set(Some(start));
-            if let Some(stop) = current.meter_stop_wh {
-                row.energy_wh = Set(Some(stop - start));
+            if current.meter_stop_wh.is_some() {
+                row.energy_wh = Set(energy(Some(start), current.meter_stop_wh));
             }
         }
         row.last_seq_no = Set(Some(current.last_seq_no.map_or(event.seq_no, |seen| seen.max(event.seq_no))));
         if event.offline && !current.offline {
             row.offline = Set(true);
         }
-        if event.kind == EventKind::Ended && current.status == ACTIVE {
-            let meter_start = match current.meter_start_wh {
-                Some(start) => Some(start),
-                None => first_reading(&txn, id).await?,
+        if event.kind == EventKind::Ended && current.status != COMPLETED {
+            let meter_start = match (current.meter_start_wh, begin) {
+                (Some(start), _) => Some(start),
+                (None, Some(start)) => Some(start),
+                (None, None) => first_reading(&txn, id).await?,
             };
-            let meter_stop = match reading {
+            let meter_stop = match end {
                 Some(stop) => Some(stop),
                 None => last_reading(&txn, id).await?,
             };
             row.meter_start_wh = Set(meter_start);
             row.meter_stop_wh = Set(meter_stop);
-            row.energy_wh = Set(meter_start.zip(meter_stop).map(|(start, stop)| stop - start));
+            row.energy_wh = Set(energy(meter_start, meter_stop));
             row.stopped_at = Set(Some(event.at));
             row.stop_reason = Set(event.stop_reason.clone());
             row.status = Set(COMPLETED.to_owned());
@@ -329,7 +396,7 @@ impl Store {
         row.updated_at = Set(now);
         let row = row.update(&txn).await?;
         txn.commit().await?;
-        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE })
+        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE, repeated: false })
     }
 
     /// A transaction and its samples in time order.
@@ -388,6 +455,36 @@ pub(super) async fn add_samples_on(
     insert_samples(db, charger_id, transaction_id, evse_id, connector_id, samples).await
 }
 
+/// Records a TransactionEvent as applied to transaction `id`; false when the same event (seqNo,
+/// type and time) was applied before.
+async fn record_event(
+    db: &impl ConnectionTrait,
+    id: i64,
+    event: &EventRecord,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let row = transaction_event::ActiveModel {
+        transaction_id: Set(id),
+        seq_no: Set(event.seq_no),
+        event_type: Set(event.kind.as_str().to_owned()),
+        trigger_reason: Set(event.trigger_reason.clone()),
+        at: Set(event.at),
+        offline: Set(event.offline),
+        received_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = transaction_event::Entity::insert(row)
+        .on_conflict_do_nothing_on([
+            transaction_event::Column::TransactionId,
+            transaction_event::Column::SeqNo,
+            transaction_event::Column::EventType,
+            transaction_event::Column::At,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(inserted, TryInsertResult::Inserted(n) if n > 0))
+}
+
 /// The earliest and latest energy register readings of a transaction, in Wh.
 async fn first_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, StoreError> {
     reading(db, id, false).await
@@ -398,16 +495,22 @@ async fn last_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>,
 }
 
 async fn reading(db: &impl ConnectionTrait, id: i64, latest: bool) -> Result<Option<i64>, StoreError> {
-    let query = meter_sample::Entity::find()
-        .filter(meter_sample::Column::TransactionId.eq(id))
-        .filter(meter_sample::Column::Measurand.eq(ENERGY_REGISTER))
-        .filter(meter_sample::Column::Unit.eq("Wh"));
+    let query = energy_readings().filter(meter_sample::Column::TransactionId.eq(id));
     let query = if latest {
         query.order_by_desc(meter_sample::Column::SampledAt).order_by_desc(meter_sample::Column::Id)
     } else {
         query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
     };
     Ok(query.one(db).await?.and_then(|s| Decimal::from_str(&s.value).ok()?.round().to_i64()))
+}
+
+/// The stored readings that meter a transaction (as `Sample::energy_wh` picks them).
+fn energy_readings() -> sea_orm::Select<meter_sample::Entity> {
+    meter_sample::Entity::find()
+        .filter(meter_sample::Column::Measurand.eq(ENERGY_REGISTER))
+        .filter(meter_sample::Column::Unit.eq("Wh"))
+        .filter(meter_sample::Column::Phase.is_null())
+        .filter(meter_sample::Column::Location.ne("EV"))
 }
 
 /// Closes an open transaction on the connector as stale: it ends at its last energy reading
@@ -427,18 +530,17 @@ async fn close_stale(
         .all(db)
         .await?;
     for stale in open {
-        let last = meter_sample::Entity::find()
+        let last = energy_readings()
             .filter(meter_sample::Column::TransactionId.eq(stale.id))
-            .filter(meter_sample::Column::Measurand.eq(ENERGY_REGISTER))
-            .filter(meter_sample::Column::Unit.eq("Wh"))
             .order_by_desc(meter_sample::Column::SampledAt)
+            .order_by_desc(meter_sample::Column::Id)
             .one(db)
             .await?;
         let reading =
             last.as_ref().and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?)));
         let meter_stop_wh = reading.map(|(_, wh)| wh).or(stale.meter_start_wh);
         let stopped_at = reading.map_or(new_start, |(at, _)| at);
-        let energy_wh = stale.meter_start_wh.zip(meter_stop_wh).map(|(start, stop)| stop - start);
+        let energy_wh = energy(stale.meter_start_wh, meter_stop_wh);
         let mut row: transaction::ActiveModel = stale.into();
         row.status = Set(STALE.to_owned());
         row.stopped_at = Set(Some(stopped_at));

@@ -225,6 +225,15 @@ async fn a_start_on_a_busy_connector_closes_the_stale_transaction_at_its_last_re
     assert_eq!(stale.stopped_at.map(|t| t.timestamp()), Some(reading_at.timestamp()));
     let (fresh, _) = app.store.transaction(i64::from(new.transaction_id)).await.unwrap().unwrap();
     assert_eq!(fresh.status, "Active");
+
+    // The charger's own stop of the old transaction, arriving late, replaces the guess.
+    cp.call(stop(old, 4290)).await.unwrap();
+    let (closed, _) = app.store.transaction(i64::from(old)).await.unwrap().unwrap();
+    assert_eq!(closed.status, "Completed");
+    assert_eq!(
+        (closed.meter_stop_wh, closed.energy_wh, closed.stop_reason.as_deref()),
+        (Some(4290), Some(3290), Some("Local"))
+    );
     app.stop().await;
 }
 
@@ -241,7 +250,12 @@ async fn a_repeated_stop_changes_nothing_and_a_stop_of_an_unknown_transaction_is
 
     cp.call(stop(777_777, 5)).await.unwrap();
     let events = app.store.events("CP-STOPS").await.unwrap();
-    assert!(events.iter().any(|e| e.kind == "StopOfUnknownTransaction" && e.payload["transactionId"] == 777_777));
+    let unknown = events.iter().find(|e| e.kind == "StopOfUnknownTransaction").expect("the unknown stop is recorded");
+    assert_eq!(
+        (unknown.payload["transactionId"].as_i64(), unknown.payload["meterStop"].as_i64()),
+        (Some(777_777), Some(5))
+    );
+    assert_eq!(unknown.payload["reason"], "Local");
     app.stop().await;
 }
 
@@ -319,9 +333,12 @@ mod ocpp201 {
         let answer = cs.call(event(Started, 0, t0, Some(("1000", "Wh")))).await.unwrap();
         assert_eq!(answer.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::Accepted);
         cs.call(event(Updated, 1, t0 + Duration::minutes(10), Some(("5.5", "kWh")))).await.unwrap();
-        cs.call(event(Ended, 2, t0 + Duration::minutes(20), Some(("12000", "Wh")))).await.unwrap();
-        // An Ended sent again changes nothing.
-        cs.call(event(Ended, 2, t0 + Duration::minutes(25), Some(("99999", "Wh")))).await.unwrap();
+        let ended = event(Ended, 2, t0 + Duration::minutes(20), Some(("12000", "Wh")));
+        cs.call(ended.clone()).await.unwrap();
+        // The same Ended resent (its answer lost) is applied once: no second copy of its samples.
+        cs.call(ended).await.unwrap();
+        // Another Ended changes nothing of the closed transaction (its readings are kept).
+        cs.call(event(Ended, 3, t0 + Duration::minutes(25), Some(("99999", "Wh")))).await.unwrap();
 
         let stored = &app.store.transactions(Some("CS-TX"), None, None).await.unwrap()[0];
         assert_eq!(stored.charger_transaction_id.as_deref(), Some("TX-201-0001"));
@@ -331,7 +348,7 @@ mod ocpp201 {
             (Some(1000), Some(12000), Some(11000))
         );
         assert_eq!(stored.stop_reason.as_deref(), Some("EVDisconnected"));
-        assert_eq!(stored.last_seq_no, Some(2));
+        assert_eq!(stored.last_seq_no, Some(3));
         assert!(!stored.offline);
         let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
         let values: Vec<&str> = samples.iter().map(|s| s.value.as_str()).collect();
@@ -369,6 +386,70 @@ mod ocpp201 {
         assert_eq!((live["evseId"].as_i64(), live["connectorId"].as_i64()), (Some(1), Some(1)), "{body}");
         assert!(live["transactionId"].is_null(), "{body}");
         assert_eq!(live["values"][0]["value"], "9000", "{body}");
+        app.stop().await;
+    }
+
+    fn reading(value: &str, at: chrono::DateTime<Utc>, context: v201::ReadingContextEnumType) -> v201::MeterValueType {
+        let mut sampled =
+            event(v201::TransactionEventEnumType::Updated, 0, at, Some((value, "Wh"))).meter_value.unwrap().remove(0);
+        sampled.sampled_value[0].context = Some(context);
+        sampled
+    }
+
+    #[tokio::test]
+    async fn an_ended_event_carrying_the_whole_sessions_readings_stops_at_the_end_reading() {
+        use v201::ReadingContextEnumType::{SamplePeriodic, TransactionBegin, TransactionEnd};
+        use v201::TransactionEventEnumType::{Ended, Started};
+        let app = spawn_app().await;
+        let mut cs = charger(&app, "CS-WHOLE").await;
+        let t0 = Utc::now() - Duration::hours(1);
+        cs.call(event(Started, 0, t0, Some(("1000", "Wh")))).await.unwrap();
+        let mut ended = event(Ended, 1, t0 + Duration::minutes(50), None);
+        let mut per_phase = reading("3000", t0 + Duration::minutes(50), SamplePeriodic);
+        per_phase.sampled_value[0].phase = Some(v201::PhaseEnumType::L1);
+        let mut vehicle = reading("70000", t0 + Duration::minutes(50), SamplePeriodic);
+        vehicle.sampled_value[0].location = Some(v201::LocationEnumType::EV);
+        // Oldest first, the end reading in the middle: chosen by its context, not its place.
+        ended.meter_value = Some(vec![
+            reading("1000", t0, TransactionBegin),
+            reading("9000", t0 + Duration::minutes(50), TransactionEnd),
+            reading("5000", t0 + Duration::minutes(25), SamplePeriodic),
+            per_phase,
+            vehicle,
+        ]);
+        ended.evse = None;
+        cs.call(ended).await.unwrap();
+
+        let stored = &app.store.transactions(Some("CS-WHOLE"), None, None).await.unwrap()[0];
+        assert_eq!(
+            (stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh),
+            (Some(1000), Some(9000), Some(8000))
+        );
+        let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
+        assert_eq!(samples.len(), 6);
+        // An event without `evse` keeps its samples on the transaction's connector.
+        assert!(samples.iter().all(|s| (s.evse_id, s.connector_id) == (1, 1)), "{samples:?}");
+        app.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_201_start_with_a_token_charging_elsewhere_is_concurrent_tx() {
+        use v201::TransactionEventEnumType::Started;
+        let app = spawn_app().await;
+        let mut one = charger(&app, "CS-ONE").await;
+        app.register("CS-TWO", None).await;
+        let mut two = SimCharger::connect(Connect::new(&app.ws_url, "CS-TWO", OcppVersion::V201)).await.unwrap();
+        let first = one.call(event(Started, 0, Utc::now(), None)).await.unwrap();
+        assert_eq!(first.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::Accepted);
+        // The same start again (a resend) is not concurrent with itself.
+        let mut again = event(Started, 0, Utc::now(), None);
+        again.transaction_info.transaction_id = "TX-201-0001".into();
+        let repeated = one.call(again).await.unwrap();
+        assert_eq!(repeated.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::Accepted);
+        let mut elsewhere = event(Started, 0, Utc::now(), None);
+        elsewhere.transaction_info.transaction_id = "TX-OTHER".into();
+        let second = two.call(elsewhere).await.unwrap();
+        assert_eq!(second.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::ConcurrentTx);
         app.stop().await;
     }
 
