@@ -6,7 +6,7 @@ use super::auth::Operator;
 use super::{ApiError, ApiState};
 use crate::hub::CallFailure;
 use crate::live::ConnectorLiveView;
-use crate::store::{NewCharger, OperationRecord};
+use crate::store::{ChargerChange, NewCharger, OperationRecord};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,7 +23,7 @@ use std::time::Instant;
 pub(super) fn router() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/chargers", get(list).post(create))
-        .route("/api/v1/chargers/{id}", get(detail))
+        .route("/api/v1/chargers/{id}", get(detail).patch(change))
         .route("/api/v1/chargers/{id}/commands/{action}", post(command))
 }
 
@@ -134,31 +134,78 @@ async fn create(
     if body.id.is_empty() || body.id.chars().count() > 48 || body.id.contains(':') {
         return Err(ApiError::BadRequest("id: 1 to 48 characters, no ':'".into()));
     }
-    let registration = match body.registration.as_deref() {
-        None | Some("Registered") => Registration::Registered,
-        Some("Pending") => Registration::Pending,
-        Some("Disabled") => Registration::Disabled,
+    let registration = registration(body.registration.as_deref())?.unwrap_or(Registration::Registered);
+    let password_hash = match body.password {
+        Some(p) => Some(password_hash(p).await?),
+        None => None,
+    };
+    let created = state.store.create_charger(NewCharger { id: body.id, registration, password_hash }).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, created, Some(Vec::new())))))
+}
+
+/// `Registered`, `Pending` or `Disabled`.
+fn registration(given: Option<&str>) -> Result<Option<Registration>, ApiError> {
+    Ok(match given {
+        None => None,
+        Some("Registered") => Some(Registration::Registered),
+        Some("Pending") => Some(Registration::Pending),
+        Some("Disabled") => Some(Registration::Disabled),
         Some(other) => {
             return Err(ApiError::BadRequest(format!(
                 "registration: {other:?} is not Registered, Pending or Disabled"
             )));
         }
-    };
+    })
+}
+
+/// The argon2 hash of a charger's Basic auth password (OCPP's BasicAuthPassword: 16 to 40
+/// characters), made off the async workers.
+async fn password_hash(password: String) -> Result<String, ApiError> {
+    if !(16..=40).contains(&password.chars().count()) {
+        return Err(ApiError::BadRequest("password: 16 to 40 characters".into()));
+    }
+    tokio::task::spawn_blocking(move || crate::chargers::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// `PATCH /api/v1/chargers/{id}`: `"password": null` removes the password.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChargerChangeBody {
+    registration: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    password: Option<Option<String>>,
+}
+
+/// A field that is present, even as `null` (`Some(None)`), apart from one that is absent (`None`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Changes a charger's registration or password. A connected charger is told at once: accepted
+/// or pending from now on, or disconnected when disabled; a new password counts from its next
+/// connection.
+async fn change(
+    _: Operator,
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ChargerView>, ApiError> {
+    let body: ChargerChangeBody = super::json_body(&body)?;
+    let registration = registration(body.registration.as_deref())?;
     let password_hash = match body.password {
-        // OCPP's BasicAuthPassword: 16 to 40 characters.
-        Some(p) if !(16..=40).contains(&p.chars().count()) => {
-            return Err(ApiError::BadRequest("password: 16 to 40 characters".into()));
-        }
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || crate::chargers::hash_password(&p))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        ),
+        Some(Some(p)) => Some(Some(password_hash(p).await?)),
+        Some(None) => Some(None),
         None => None,
     };
-    let created = state.store.create_charger(NewCharger { id: body.id, registration, password_hash }).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, created, Some(Vec::new())))))
+    let changed = state.store.change_charger(&id, ChargerChange { registration, password_hash }).await?;
+    if let (Some(registration), Some(session)) = (registration, state.hub.registry().get(&id)) {
+        session.registration_changed(registration).await;
+    }
+    let connectors = state.store.connectors(&id).await?;
+    Ok(Json(view(&state, changed, Some(connectors))))
 }
 
 async fn command(

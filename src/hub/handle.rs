@@ -15,6 +15,9 @@ use tokio::time::Instant;
 pub(crate) enum Control {
     /// A newer connection of the same charger took over: close this one.
     Replaced,
+    /// The operator changed the charger's registration: it applies from now on (a disabled
+    /// charger is disconnected).
+    Registration(entity::charger::Registration),
 }
 
 /// A CSMS→charger call waiting for its turn.
@@ -122,5 +125,10 @@ impl SessionHandle {
     /// Tells the session a newer connection took over; a session already gone needs nothing.
     pub(crate) fn replaced(&self) {
         let _ = self.control.try_send(Control::Replaced);
+    }
+
+    /// Tells the session the charger's registration changed.
+    pub async fn registration_changed(&self, registration: entity::charger::Registration) {
+        let _ = self.control.send(Control::Registration(registration)).await;
     }
 }

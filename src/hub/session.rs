@@ -18,6 +18,7 @@ use tokio::time::{Instant, sleep_until};
 enum End {
     ClosedByCharger,
     Replaced,
+    Disabled,
     Shutdown,
     Idle,
     TooManyInvalidFrames,
@@ -144,6 +145,10 @@ impl Session {
                     Some(Control::Replaced) => {
                         return self.close(close_code::POLICY, "replaced by a new connection", End::Replaced).await;
                     }
+                    Some(Control::Registration(Registration::Disabled)) => {
+                        return self.close(close_code::POLICY, "disabled by the operator", End::Disabled).await;
+                    }
+                    Some(Control::Registration(registration)) => self.ctx.registration_changed(registration),
                     // Every handle is gone: only possible once the registry dropped this one.
                     None => return self.close(close_code::AWAY, "session ended", End::Replaced).await,
                 },
@@ -290,6 +295,7 @@ impl Session {
         }
         let logged = self.logs(true).then(|| ("CALL", id.clone(), Some(call.action.to_owned())));
         self.send_out(logged).await?;
+        self.ctx.commanded(call.action, &call.payload);
         self.pending = Some(Pending { id, action: call.action, deadline: call.deadline, reply: call.reply });
         Ok(())
     }

@@ -1,8 +1,11 @@
 //! Translating OCPP to the business and back: each version's handler turns a typed request into
 //! calls of version-neutral services and their results into the version's typed response.
 
+mod gate;
 mod v16;
 mod v201;
+
+use gate::Gate;
 
 use crate::chargers::Chargers;
 use crate::charging::Charging;
@@ -18,8 +21,8 @@ pub(crate) struct ChargerContext {
     chargers: Chargers,
     charging: Charging,
     data_transfers: DataTransferHandlers,
-    /// Whether it may send more than BootNotification: registered, or accepted at its last boot.
-    accepted: bool,
+    /// What it may send: everything once accepted, less while pending or rejected.
+    gate: Gate,
 }
 
 impl ChargerContext {
@@ -30,7 +33,17 @@ impl ChargerContext {
         data_transfers: DataTransferHandlers,
         registration: Registration,
     ) -> Self {
-        ChargerContext { id, chargers, charging, data_transfers, accepted: registration == Registration::Registered }
+        ChargerContext { id, chargers, charging, data_transfers, gate: Gate::connected(registration) }
+    }
+
+    /// The operator changed the registration: it applies as if the charger had just connected.
+    pub(crate) fn registration_changed(&mut self, registration: Registration) {
+        self.gate = Gate::connected(registration);
+    }
+
+    /// Notes a call the CSMS sent this charger (a pending charger may answer what it asked for).
+    pub(crate) fn commanded(&mut self, action: &str, payload: &serde_json::Value) {
+        self.gate.commanded(action, payload);
     }
 
     /// Gives a DataTransfer to its vendor's handler: `None` when there is none.
@@ -91,26 +104,16 @@ pub(crate) async fn handle_call(
     match version {
         OcppVersion::V16 => {
             let request = decode_call::<protocol::v16::Action>(registry, Role::Csms, call).map_err(Refusal::Invalid)?;
-            gate(ctx, protocol::Payload::action(&request)).map_err(Refusal::Failed)?;
+            ctx.gate.check(protocol::Payload::action(&request).as_str()).map_err(Refusal::Failed)?;
             v16::handle(ctx, request).await.map(Response::V16).map_err(Refusal::Failed)
         }
         OcppVersion::V201 => {
             let request =
                 decode_call::<protocol::v201::Action>(registry, Role::Csms, call).map_err(Refusal::Invalid)?;
-            gate(ctx, protocol::Payload::action(&request)).map_err(Refusal::Failed)?;
+            ctx.gate.check(protocol::Payload::action(&request).as_str()).map_err(Refusal::Failed)?;
             v201::handle(ctx, request).await.map(Response::V201).map_err(Refusal::Failed)
         }
     }
-}
-
-/// A charger that is not accepted may only boot (OCPP 2.0.1 B02/B03: anything else from a
-/// Pending or Rejected station is answered with SecurityError; 1.6 is silent and is treated
-/// the same).
-fn gate<A: ActionSet>(ctx: &ChargerContext, action: A) -> Result<(), RpcError> {
-    if ctx.accepted || action.as_str() == "BootNotification" {
-        return Ok(());
-    }
-    Err(RpcError::new(CallErrorCode::SecurityError, format!("{action} before the charger was accepted")))
 }
 
 /// An action this CSMS does not handle yet: said plainly, never faked.

@@ -28,12 +28,12 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 reason: None,
             };
             let decision = ctx.chargers.boot(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
+            ctx.gate = super::Gate::booted(&decision);
             let (status, interval) = match decision {
                 BootDecision::Accepted { interval_s } => (v16::RegistrationStatus::Accepted, interval_s),
                 BootDecision::Pending { interval_s } => (v16::RegistrationStatus::Pending, interval_s),
                 BootDecision::Rejected { interval_s } => (v16::RegistrationStatus::Rejected, interval_s),
             };
-            ctx.accepted = status == v16::RegistrationStatus::Accepted;
             Response::BootNotification(v16::BootNotificationResponse {
                 status,
                 current_time: Utc::now(),

@@ -30,12 +30,12 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 reason: Some(boot.reason.as_str().to_owned()),
             };
             let decision = ctx.chargers.boot(&ctx.id, record).await.map_err(|e| internal(ctx, kind, e))?;
+            ctx.gate = super::Gate::booted(&decision);
             let (status, interval) = match decision {
                 BootDecision::Accepted { interval_s } => (v201::RegistrationStatusEnumType::Accepted, interval_s),
                 BootDecision::Pending { interval_s } => (v201::RegistrationStatusEnumType::Pending, interval_s),
                 BootDecision::Rejected { interval_s } => (v201::RegistrationStatusEnumType::Rejected, interval_s),
             };
-            ctx.accepted = status == v201::RegistrationStatusEnumType::Accepted;
             Response::BootNotification(v201::BootNotificationResponse {
                 custom_data: None,
                 current_time: Utc::now(),

@@ -93,6 +93,33 @@ impl Store {
     }
 }
 
+/// What the operator changes of a charger; `None` leaves it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ChargerChange {
+    pub registration: Option<Registration>,
+    /// `Some(None)` removes the password (the charger connects without Basic auth).
+    pub password_hash: Option<Option<String>>,
+}
+
+impl Store {
+    /// Changes a charger; `NotFound` when there is none.
+    pub async fn change_charger(&self, id: &str, change: ChargerChange) -> Result<charger::Model, StoreError> {
+        let found = self.charger(id).await?.ok_or(StoreError::NotFound("charger"))?;
+        let mut row: charger::ActiveModel = found.into();
+        if let Some(registration) = change.registration {
+            row.registration = Set(registration.as_str().to_owned());
+        }
+        if let Some(hash) = change.password_hash {
+            row.password_hash = Set(hash);
+        }
+        row.updated_at = Set(Utc::now());
+        let turn = self.write_turn().await;
+        let updated = sea_orm::ActiveModelTrait::update(row, self.db()).await?;
+        drop(turn);
+        Ok(updated)
+    }
+}
+
 /// Stores what the charger said at boot.
 pub(super) async fn record_boot_on(
     db: &impl ConnectionTrait,

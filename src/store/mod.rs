@@ -8,7 +8,7 @@ mod operations;
 mod transactions;
 
 pub use batch::{BatchWriter, Write, Writes};
-pub use chargers::{BootRecord, NewCharger, StatusRecord};
+pub use chargers::{BootRecord, ChargerChange, NewCharger, StatusRecord};
 pub use messages::MessageRecord;
 pub use operations::OperationRecord;
 pub use transactions::{

@@ -112,22 +112,76 @@ async fn a_charger_with_a_password_must_give_it_by_basic_auth() {
     let wrong = Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16).password("correct horse");
     let refused = SimCharger::connect(wrong).await.unwrap_err();
     assert!(matches!(refused, SimError::Refused(status) if status.as_u16() == 401), "{refused}");
-    let mut cp = SimCharger::connect(options).await.unwrap();
+    let mut cp = SimCharger::connect(options.clone()).await.unwrap();
     assert_eq!(cp.call(boot_16()).await.unwrap().status, v16::RegistrationStatus::Accepted);
+    cp.close().await.unwrap();
+
+    // The operator changes the password: the old one is refused from the next connection on.
+    let change = serde_json::json!({"password": "staple 2 battery horse"});
+    assert_eq!(app.operator("PATCH", "/api/v1/chargers/CP-SECURE", Some(&change)).await.0, 200);
+    let refused = SimCharger::connect(options).await.unwrap_err();
+    assert!(matches!(refused, SimError::Refused(status) if status.as_u16() == 401), "{refused}");
+    let renewed = Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16).password("staple 2 battery horse");
+    SimCharger::connect(renewed).await.unwrap().close().await.unwrap();
+    // `null` removes it: the charger connects without Basic auth.
+    let remove = serde_json::json!({"password": null});
+    assert_eq!(app.operator("PATCH", "/api/v1/chargers/CP-SECURE", Some(&remove)).await.0, 200);
+    SimCharger::connect(Connect::new(&app.ws_url, "CP-SECURE", OcppVersion::V16)).await.unwrap();
+    assert_eq!(
+        app.operator("PATCH", "/api/v1/chargers/CP-SECURE", Some(&serde_json::json!({"password": "short"}))).await.0,
+        400
+    );
     app.stop().await;
 }
 
 #[tokio::test]
-async fn an_auto_registered_charger_is_pending_and_may_only_boot() {
+async fn an_auto_registered_charger_is_pending_and_may_only_boot_or_send_what_it_is_asked_for() {
     let app = spawn_app_with(|s| s.chargers.auto_register = true).await;
     let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NEW", OcppVersion::V16)).await.unwrap();
     let response = cp.call(boot_16()).await.unwrap();
     assert_eq!(response.status, v16::RegistrationStatus::Pending);
     assert_eq!(response.interval, 60);
+    let security_error = |err: SimError| matches!(err, SimError::CallError { ref code, .. } if code == "SecurityError");
     let err = cp.call(v16::HeartbeatRequest {}).await.unwrap_err();
-    assert!(matches!(err, SimError::CallError { ref code, .. } if code == "SecurityError"), "{err}");
+    assert!(security_error(err));
     let stored = app.store.charger("CP-NEW").await.unwrap().unwrap();
     assert_eq!(stored.registration, "Pending");
+
+    // The operator asks it for a Heartbeat (OCPP 1.6 §4.2.1): that one may come, nothing else.
+    let trigger = serde_json::json!({"requestedMessage": "Heartbeat"});
+    let (answered, (status, body)) = tokio::join!(
+        cp.serve_calls(1, None),
+        app.operator("POST", "/api/v1/chargers/CP-NEW/commands/TriggerMessage", Some(&trigger))
+    );
+    assert_eq!((status, answered.unwrap()), (200, vec!["TriggerMessage".to_owned()]), "{body}");
+    cp.call(v16::HeartbeatRequest {}).await.unwrap();
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: "ANY".into(),
+        meter_start: 0,
+        reservation_id: None,
+        timestamp: Utc::now(),
+    };
+    assert!(security_error(cp.call(start.clone()).await.unwrap_err()));
+
+    // Accepted by the operator: it may operate at once, and its next boot is Accepted.
+    let accept = serde_json::json!({"registration": "Registered"});
+    let (status, body) = app.operator("PATCH", "/api/v1/chargers/CP-NEW", Some(&accept)).await;
+    assert_eq!((status, body["registration"].as_str()), (200, Some("Registered")), "{body}");
+    cp.call(start).await.unwrap();
+    assert_eq!(cp.call(boot_16()).await.unwrap().status, v16::RegistrationStatus::Accepted);
+
+    // Disabled: disconnected, and refused at its next boot.
+    let disable = serde_json::json!({"registration": "Disabled"});
+    assert_eq!(app.operator("PATCH", "/api/v1/chargers/CP-NEW", Some(&disable)).await.0, 200);
+    let closed = cp.closed().await.unwrap().expect("a close frame");
+    assert_eq!(u16::from(closed.code), 1008);
+    let mut again = SimCharger::connect(Connect::new(&app.ws_url, "CP-NEW", OcppVersion::V16)).await.unwrap();
+    assert_eq!(again.call(boot_16()).await.unwrap().status, v16::RegistrationStatus::Rejected);
+    assert!(security_error(again.call(v16::HeartbeatRequest {}).await.unwrap_err()));
+    let bad = serde_json::json!({"registration": "Maybe"});
+    assert_eq!(app.operator("PATCH", "/api/v1/chargers/CP-NEW", Some(&bad)).await.0, 400);
+    assert_eq!(app.operator("PATCH", "/api/v1/chargers/NOBODY", Some(&accept)).await.0, 404);
     app.stop().await;
 }
 
