@@ -109,6 +109,7 @@ async fn detail(
     State(state): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<ChargerView>, ApiError> {
+    let id = super::charger_id(id)?;
     let charger = state.store.charger(&id).await?.ok_or_else(|| ApiError::NotFound(format!("charger {id}")))?;
     let connectors = state.store.connectors(&id).await?;
     Ok(Json(view(&state, charger, Some(connectors))))
@@ -131,8 +132,8 @@ async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<ChargerView>), ApiError> {
     let body: NewChargerBody = super::json_body(&body)?;
-    if body.id.is_empty() || body.id.chars().count() > 48 || body.id.contains(':') {
-        return Err(ApiError::BadRequest("id: 1 to 48 characters, no ':'".into()));
+    if !crate::hub::valid_charger_id(&body.id) {
+        return Err(ApiError::BadRequest("id: 1 to 48 characters, no ':' nor control characters".into()));
     }
     let registration = registration(body.registration.as_deref())?.unwrap_or(Registration::Registered);
     let password_hash = match body.password {
@@ -193,6 +194,7 @@ async fn change(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<ChargerView>, ApiError> {
+    let id = super::charger_id(id)?;
     let body: ChargerChangeBody = super::json_body(&body)?;
     let registration = registration(body.registration.as_deref())?;
     let password_hash = match body.password {
@@ -214,6 +216,7 @@ async fn command(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    let id = super::charger_id(id)?;
     let payload: Value = super::json_body(&body)?;
     if !payload.is_object() {
         return Err(ApiError::BadRequest("the payload must be a JSON object".into()));

@@ -26,8 +26,28 @@ pub fn router(state: ApiState) -> Router {
     health::router().merge(chargers::router()).merge(transactions::router()).with_state(state)
 }
 
-/// A JSON request body, or a 400 that says what is wrong with it.
+/// A JSON request body, or a 400 that says what is wrong with it. A NUL character (`\u0000`)
+/// is refused anywhere in it: nothing means one, and PostgreSQL cannot store it.
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}")))
+    let bad = |e: serde_json::Error| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}"));
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(bad)?;
+    if has_nul(&value) {
+        return Err(ApiError::BadRequest("the body holds a NUL character (\\u0000)".into()));
+    }
+    serde_json::from_value(value).map_err(bad)
+}
+
+fn has_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(members) => members.iter().any(|(name, value)| name.contains('\0') || has_nul(value)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// A charger id from a path: one that cannot exist is not found.
+fn charger_id(id: String) -> Result<String, ApiError> {
+    if crate::hub::valid_charger_id(&id) { Ok(id) } else { Err(ApiError::NotFound(format!("charger {id:?}"))) }
 }

@@ -112,6 +112,11 @@ async fn list(
     query: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<TransactionView>>, ApiError> {
     let Query(filter) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    if let Some(charger) = &filter.charger
+        && !crate::hub::valid_charger_id(charger)
+    {
+        return Err(ApiError::BadRequest(format!("charger: {charger:?} is not a charger id")));
+    }
     let from = instant("from", filter.from.as_deref())?;
     let to = instant("to", filter.to.as_deref())?;
     let found = state.store.transactions(filter.charger.as_deref(), from, to).await?;

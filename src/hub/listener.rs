@@ -35,7 +35,7 @@ async fn upgrade(
     headers: HeaderMap,
     mut ws: WebSocketUpgrade,
 ) -> Response {
-    if charger_id.is_empty() || charger_id.chars().count() > MAX_ID_LEN || charger_id.contains(':') {
+    if !valid_charger_id(&charger_id) {
         return (StatusCode::BAD_REQUEST, "invalid charger identity").into_response();
     }
     let registration = match hub.inner.store.charger(&charger_id).await {
@@ -78,6 +78,12 @@ async fn upgrade(
         .max_message_size(max_frame)
         .max_frame_size(max_frame)
         .on_upgrade(move |socket| sessions.track_future(session::run(socket, hub, charger_id, version, registration)))
+}
+
+/// OCPP's identity: 1 to 48 characters, no ':' (it ends the Basic auth user), and no control
+/// characters (a percent-encoded NUL could not even be looked up in PostgreSQL).
+pub fn valid_charger_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().count() <= MAX_ID_LEN && !id.contains(':') && !id.chars().any(char::is_control)
 }
 
 fn unauthorized() -> Response {

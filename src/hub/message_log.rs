@@ -81,9 +81,10 @@ impl MessageLog {
             charger_id: charger_id.to_owned(),
             direction,
             message_type,
-            message_id,
-            action,
-            frame: frame.to_owned(),
+            // What is logged is what failed, too: a NUL that PostgreSQL refuses is replaced.
+            message_id: message_id.map(|id| crate::store::storable(&id)),
+            action: action.map(|action| crate::store::storable(&action)),
+            frame: crate::store::storable(frame),
         };
         if queue.try_send(record).is_err() {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;

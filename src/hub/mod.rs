@@ -9,7 +9,7 @@ mod registry;
 mod session;
 
 pub use handle::{CallFailure, SessionHandle};
-pub use listener::router;
+pub use listener::{router, valid_charger_id};
 pub use message_log::{LogMode, MessageLog, Writer};
 pub use registry::Registry;
 

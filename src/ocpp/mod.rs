@@ -104,16 +104,57 @@ pub(crate) async fn handle_call(
     match version {
         OcppVersion::V16 => {
             let request = decode_call::<protocol::v16::Action>(registry, Role::Csms, call).map_err(Refusal::Invalid)?;
+            no_nul(&call.payload).map_err(Refusal::Invalid)?;
             ctx.gate.check(protocol::Payload::action(&request).as_str()).map_err(Refusal::Failed)?;
             v16::handle(ctx, request).await.map(Response::V16).map_err(Refusal::Failed)
         }
         OcppVersion::V201 => {
             let request =
                 decode_call::<protocol::v201::Action>(registry, Role::Csms, call).map_err(Refusal::Invalid)?;
+            no_nul(&call.payload).map_err(Refusal::Invalid)?;
             ctx.gate.check(protocol::Payload::action(&request).as_str()).map_err(Refusal::Failed)?;
             v201::handle(ctx, request).await.map(Response::V201).map_err(Refusal::Failed)
         }
     }
+}
+
+/// Refuses a payload with a NUL character in a string or name (`\u0000`): no OCPP field means
+/// one, and PostgreSQL cannot store it — a charger retrying a frame that can never be stored
+/// would retry forever, so it is told at once (PropertyConstraintViolation, naming the field).
+fn no_nul(payload: &protocol::Node<'_>) -> Result<(), RpcError> {
+    use protocol::Node;
+    // Only a string with escapes can hold one (a raw NUL is not JSON): the common case allocates nothing.
+    fn has(node: &Node<'_>) -> bool {
+        match node {
+            Node::String(text) => text.contains('\0'),
+            Node::Array(items) => items.iter().any(has),
+            Node::Object(members) => members.iter().any(|(name, value)| name.contains('\0') || has(value)),
+            Node::Null | Node::Bool(_) | Node::Number(_) => false,
+        }
+    }
+    // The path to the first one, for the description.
+    fn path(node: &Node<'_>) -> String {
+        match node {
+            Node::Array(items) => match items.iter().enumerate().find(|(_, item)| has(item)) {
+                Some((i, item)) => format!("[{i}]{}", path(item)),
+                None => String::new(),
+            },
+            Node::Object(members) => match members.iter().find(|(name, value)| name.contains('\0') || has(value)) {
+                Some((name, value)) => format!(".{}{}", name.replace('\0', "\\u0000"), path(value)),
+                None => String::new(),
+            },
+            _ => String::new(),
+        }
+    }
+    if !has(payload) {
+        return Ok(());
+    }
+    let found = path(payload);
+    let mut description = format!("{}: a NUL character (\\u0000) is not allowed", found.trim_start_matches('.'));
+    if description.len() > protocol::MAX_DESCRIPTION {
+        description = "a NUL character (\\u0000) is not allowed".to_owned();
+    }
+    Err(RpcError::new(CallErrorCode::PropertyConstraintViolation, description))
 }
 
 /// An action this CSMS does not handle yet: said plainly, never faked.

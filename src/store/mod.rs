@@ -25,6 +25,12 @@ use sea_orm::{
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Text that PostgreSQL can store: it refuses a NUL character in text (and jsonb), which a
+/// frame that is not JSON can hold; it becomes U+FFFD.
+pub(crate) fn storable(text: &str) -> String {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text.to_owned() }
+}
+
 /// A storage failure. Its details are logged where the request ends, never sent to a charger.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -15,6 +15,9 @@ async fn a_session_is_readable_over_rest_with_its_energy_and_samples() {
     assert_eq!((status, tag["status"].as_str()), (201, Some("Accepted")));
     assert_eq!(app.operator("POST", "/api/v1/id-tags", Some(&json!({"idTag": "RFID-77"}))).await.0, 409);
     assert_eq!(app.operator("POST", "/api/v1/id-tags", Some(&json!({"idTag": "X", "status": "Maybe"}))).await.0, 400);
+    assert_eq!(app.operator("POST", "/api/v1/id-tags", Some(&json!({"idTag": "NUL\u{0}TAG"}))).await.0, 400);
+    assert_eq!(app.operator("GET", "/api/v1/chargers/CP%00REST", None).await.0, 404);
+    assert_eq!(app.operator("GET", "/api/v1/transactions?charger=CP%00REST", None).await.0, 400);
     assert_eq!(app.operator("POST", "/api/v1/chargers", Some(&json!({"id": "CP-REST"}))).await.0, 201);
 
     let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-REST", OcppVersion::V16)).await.unwrap();

@@ -240,14 +240,20 @@ async fn bad_frames_are_answered_with_the_right_callerror_and_the_connection_sta
         (r#"[2,"b3","FlyToTheMoon",{}]"#, r#"[4,"b3","NotImplemented""#),
         (r#"[2,"b4","RemoteStartTransaction",{"idTag":"X"}]"#, r#"[4,"b4","NotSupported""#),
         (r#"[2,"b5","Heartbeat""#, r#"[4,"b5","FormationViolation""#),
+        // Nothing in OCPP means a NUL, and PostgreSQL could never store it: refused, never retried.
+        (
+            r#"[2,"b6","DataTransfer",{"vendorId":"x","data":"a\u0000b"}]"#,
+            r#"[4,"b6","PropertyConstraintViolation","data: a NUL character"#,
+        ),
     ];
     for (frame, expected) in cases {
         cp.send_text(frame).await.unwrap();
         let reply = cp.recv_text().await.unwrap();
         assert!(reply.starts_with(expected), "{frame} → {reply}");
     }
-    // Still connected and served.
+    // Still connected and served; nothing stored for the refused frames.
     cp.call(v16::HeartbeatRequest {}).await.unwrap();
+    assert!(app.store.events("CP-BAD").await.unwrap().is_empty());
     app.stop().await;
 }
 

@@ -180,6 +180,9 @@ async fn invalid_frames_errors_and_commands_are_written_to_the_message_log() {
     cp.call(protocol::v16::HeartbeatRequest {}).await.unwrap();
     cp.send_text(r#"[2,"bad-1","Heartbeat",{"extra":1}]"#).await.unwrap();
     cp.recv_text().await.unwrap();
+    // Not JSON (a raw NUL): logged all the same, the NUL replaced (PostgreSQL refuses it in text).
+    cp.send_text("[2,\"bad-2\",\"Heartbeat\",{\"x\":\"\0\"}]").await.unwrap();
+    cp.recv_text().await.unwrap();
     let charger = tokio::spawn(async move { cp.serve_calls(1, None).await });
     let (status, _) = app.operator("POST", "/api/v1/chargers/CP-LOG/commands/ClearCache", Some(&json!({}))).await;
     assert_eq!(status, 200);
@@ -188,7 +191,7 @@ async fn invalid_frames_errors_and_commands_are_written_to_the_message_log() {
     let mut logged = Vec::new();
     for _ in 0..50 {
         logged = app.store.messages("CP-LOG").await.unwrap();
-        if logged.len() >= 4 {
+        if logged.len() >= 6 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -200,11 +203,14 @@ async fn invalid_frames_errors_and_commands_are_written_to_the_message_log() {
         [
             ("in", "CALL", Some("Heartbeat")),
             ("out", "CALLERROR", Some("Heartbeat")),
+            ("in", "INVALID", None),
+            ("out", "CALLERROR", None),
             ("out", "CALL", Some("ClearCache")),
             ("in", "CALLRESULT", Some("ClearCache")),
         ]
     );
     assert_eq!(logged[0].frame, r#"[2,"bad-1","Heartbeat",{"extra":1}]"#);
     assert!(logged[1].frame.starts_with(r#"[4,"bad-1","FormationViolation""#), "{}", logged[1].frame);
+    assert_eq!(logged[2].frame, "[2,\"bad-2\",\"Heartbeat\",{\"x\":\"\u{FFFD}\"}]");
     app.stop().await;
 }
