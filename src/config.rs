@@ -3,7 +3,7 @@
 //! never printed: `Debug` hides them.
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -74,6 +74,15 @@ pub enum ConfigError {
     UnknownVersion(String),
 }
 
+/// Environment variables of text settings, in order of precedence (last wins).
+const TEXT_VARIABLES: [(&str, &str); 5] = [
+    ("CSMS__DATABASE__URL", "database.url"),
+    ("CSMS__REDIS__URL", "redis.url"),
+    ("CSMS__API__OPERATOR_TOKEN", "api.operator_token"),
+    ("DATABASE_URL", "database.url"),
+    ("REDIS_URL", "redis.url"),
+];
+
 impl Settings {
     /// Reads the layers from `config_dir` (usually `./config`, which need not exist) and the
     /// process environment.
@@ -90,10 +99,14 @@ impl Settings {
                 figment = figment.merge(Toml::file(file));
             }
         }
-        figment = figment
-            .merge(Env::prefixed("CSMS__").split("__").lowercase(true))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
-            .merge(Env::raw().only(&["REDIS_URL"]).map(|_| "redis.url".into()));
+        figment = figment.merge(Env::prefixed("CSMS__").split("__").lowercase(true));
+        // Text settings are taken exactly as written: figment reads an environment value that
+        // looks like a number as one (a token `0123` would become 123, or fail as "not a string").
+        for (variable, key) in TEXT_VARIABLES {
+            if let Ok(value) = std::env::var(variable) {
+                figment = figment.merge(Serialized::default(key, value));
+            }
+        }
         let settings: Settings = figment.extract().map_err(Box::new)?;
         for version in &settings.ocpp.versions {
             if protocol::OcppVersion::from_subprotocol(version).is_none() {
@@ -170,6 +183,27 @@ mod tests {
         assert_eq!(s.http.listen.port(), 8080);
         assert!(!s.chargers.auto_register);
         assert_eq!(s.ocpp.preference().len(), 2);
+    }
+
+    #[test]
+    // figment's own Jail closure type, not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    fn environment_variables_override_the_files_and_a_numeric_token_stays_as_written() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_dir("config")?;
+            jail.create_file("config/site.toml", "[chargers]\nauto_register = true\nheartbeat_interval_s = 120\n")?;
+            jail.set_env("CSMS__CHARGERS__HEARTBEAT_INTERVAL_S", "90");
+            jail.set_env("CSMS__OCPP__LISTEN", "127.0.0.1:0");
+            jail.set_env("CSMS__API__OPERATOR_TOKEN", "0123456");
+            jail.set_env("DATABASE_URL", "postgres://db/csms");
+            let s = Settings::load(&jail.directory().join("config")).map_err(|e| e.to_string())?;
+            assert!(s.chargers.auto_register);
+            assert_eq!(s.chargers.heartbeat_interval_s, 90);
+            assert_eq!(s.ocpp.listen.port(), 0);
+            assert_eq!(s.api.operator_token, "0123456");
+            assert_eq!(s.database.url, "postgres://db/csms");
+            Ok(())
+        });
     }
 
     #[test]

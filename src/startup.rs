@@ -49,6 +49,12 @@ impl Application {
 
     /// The same, with vendor extensions answering chargers' DataTransfers.
     pub async fn build_with(settings: Settings, data_transfers: DataTransferHandlers) -> Result<Self, StartupError> {
+        if !settings.redis.url.is_empty() {
+            // Said plainly rather than half-used: one node keeps sessions and state in memory.
+            tracing::warn!(
+                "redis.url is set, but this version keeps its cache and charger routing in process: run one node"
+            );
+        }
         let store = Store::connect(&settings.database).await?;
         store.migrate().await?;
         let ocpp = bind(settings.ocpp.listen).await?;

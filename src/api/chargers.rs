@@ -224,24 +224,35 @@ async fn command(
     if state.store.charger(&id).await?.is_none() {
         return Err(ApiError::NotFound(format!("charger {id}")));
     }
-    let started = Instant::now();
-    let result = send(&state, &id, &action, &payload).await;
-    let (outcome, response, error) = match &result {
-        Ok(response) => ("Answered", Some(response.clone()), None),
-        Err((outcome, e)) => (*outcome, None, Some(e.to_string())),
-    };
-    let record = OperationRecord {
-        at: Utc::now(),
-        actor: operator.actor.to_owned(),
-        charger_id: id,
-        action,
-        payload,
-        outcome,
-        response,
-        error,
-        duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
-    };
-    state.store.log_operation(record).await?;
+    // Sent and logged in a task of its own: a client that hangs up does not cancel a command the
+    // charger may already be carrying out, nor its entry in the operation log.
+    let actor = operator.actor.to_owned();
+    let work = tokio::spawn(async move {
+        let started = Instant::now();
+        let result = send(&state, &id, &action, &payload).await;
+        let (outcome, response, error) = match &result {
+            Ok(response) => ("Answered", Some(response.clone()), None),
+            Err((outcome, e)) => (*outcome, None, Some(e.to_string())),
+        };
+        let record = OperationRecord {
+            at: Utc::now(),
+            actor,
+            charger_id: id,
+            action,
+            payload,
+            outcome,
+            response,
+            error,
+            duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+        };
+        // The charger's answer stands even if its log entry could not be written: a 500 here
+        // would invite the operator to send the command (a second RemoteStart…) again.
+        if let Err(e) = state.store.log_operation(record.clone()).await {
+            tracing::error!(error = %e, operation = ?record, "writing the operation log failed");
+        }
+        result
+    });
+    let result = work.await.map_err(|e| ApiError::Internal(format!("the command task failed: {e}")))?;
     result.map(Json).map_err(|(_, e)| e)
 }
 
