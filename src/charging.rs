@@ -69,18 +69,18 @@ impl Charging {
         Ok(Authorization { status, expiry_date: found.expiry_date, parent_id_tag: found.parent_id_tag })
     }
 
-    /// Authorises a start on a connector: an accepted tag already in an open transaction on
-    /// another connector is ConcurrentTx.
+    /// Authorises a start on a connector (`place`: EVSE, connector): an accepted tag already in an
+    /// open transaction elsewhere is ConcurrentTx. `itself` is a 2.0.1 start's own transaction id.
     pub async fn authorize_start(
         &self,
         tag: &str,
         charger_id: &str,
-        evse_id: i32,
-        connector_id: i32,
+        place: (i32, i32),
+        itself: Option<&str>,
     ) -> Result<Authorization, StoreError> {
         let mut auth = self.authorize(tag).await?;
         if auth.status == AuthStatus::Accepted
-            && self.store.open_transaction_elsewhere(tag, charger_id, evse_id, connector_id).await?.is_some()
+            && self.store.open_transaction_elsewhere(tag, charger_id, place, itself).await?.is_some()
         {
             auth.status = AuthStatus::ConcurrentTx;
         }

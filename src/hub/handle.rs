@@ -9,12 +9,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// Control of the session, apart from calls so that it is never stuck behind them.
 #[derive(Debug)]
 pub(crate) enum Control {
-    /// A newer connection of the same charger took over: close this one.
-    Replaced,
     /// The operator changed the charger's registration: it applies from now on (a disabled
     /// charger is disconnected).
     Registration(entity::charger::Registration),
@@ -59,6 +58,9 @@ pub struct SessionHandle {
     connection: u64,
     version: OcppVersion,
     control: mpsc::Sender<Control>,
+    /// Cancelled when a newer connection of the same charger takes over: a token, so that this
+    /// can never be lost behind a queued control message.
+    replaced: CancellationToken,
     calls: mpsc::Sender<CallCommand>,
     timeout: Duration,
     /// When the charger last sent anything (Unix milliseconds): liveness lives in memory and
@@ -71,11 +73,12 @@ impl SessionHandle {
         connection: u64,
         version: OcppVersion,
         control: mpsc::Sender<Control>,
+        replaced: CancellationToken,
         calls: mpsc::Sender<CallCommand>,
         timeout: Duration,
     ) -> Self {
         let last_seen = Arc::new(AtomicI64::new(Utc::now().timestamp_millis()));
-        SessionHandle { connection, version, control, calls, timeout, last_seen }
+        SessionHandle { connection, version, control, replaced, calls, timeout, last_seen }
     }
 
     /// When the charger last sent a frame, ping or pong.
@@ -124,7 +127,7 @@ impl SessionHandle {
 
     /// Tells the session a newer connection took over; a session already gone needs nothing.
     pub(crate) fn replaced(&self) {
-        let _ = self.control.try_send(Control::Replaced);
+        self.replaced.cancel();
     }
 
     /// Tells the session the charger's registration changed.

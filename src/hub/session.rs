@@ -43,7 +43,9 @@ pub(super) async fn run(
     let settings = &hub.inner.settings;
     let (control_tx, control) = mpsc::channel(1);
     let (calls_tx, calls) = mpsc::channel(settings.max_queued_calls.max(1));
-    let handle = SessionHandle::new(connection, version, control_tx, calls_tx, settings.call_timeout());
+    let replaced = tokio_util::sync::CancellationToken::new();
+    let handle =
+        SessionHandle::new(connection, version, control_tx, replaced.clone(), calls_tx, settings.call_timeout());
     let liveness = handle.clone();
     if let Some(previous) = hub.registry().insert(&charger_id, handle) {
         previous.replaced();
@@ -66,6 +68,7 @@ pub(super) async fn run(
         version,
         ctx,
         control,
+        replaced,
         calls,
         calls_open: true,
         pending: None,
@@ -103,6 +106,8 @@ struct Session {
     version: OcppVersion,
     ctx: ChargerContext,
     control: mpsc::Receiver<Control>,
+    /// Cancelled when a newer connection of the same charger took over.
+    replaced: tokio_util::sync::CancellationToken,
     /// Queued CSMS→charger calls; one is taken only when none is outstanding.
     calls: mpsc::Receiver<CallCommand>,
     calls_open: bool,
@@ -141,10 +146,10 @@ impl Session {
                 _ = shutdown.cancelled() => {
                     return self.close(close_code::AWAY, "server shutting down", End::Shutdown).await;
                 }
+                _ = self.replaced.cancelled() => {
+                    return self.close(close_code::POLICY, "replaced by a new connection", End::Replaced).await;
+                }
                 control = self.control.recv() => match control {
-                    Some(Control::Replaced) => {
-                        return self.close(close_code::POLICY, "replaced by a new connection", End::Replaced).await;
-                    }
                     Some(Control::Registration(Registration::Disabled)) => {
                         return self.close(close_code::POLICY, "disabled by the operator", End::Disabled).await;
                     }

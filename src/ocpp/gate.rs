@@ -42,17 +42,17 @@ impl Gate {
     /// Notes a call sent to the charger: while pending, what it asks for may be sent back.
     pub(crate) fn commanded(&mut self, action: &str, payload: &Value) {
         let Gate::Pending { asked } = self else { return };
-        let answer = match action {
+        let answers: &[&'static str] = match action {
             "TriggerMessage" | "ExtendedTriggerMessage" => {
-                payload.get("requestedMessage").and_then(Value::as_str).and_then(triggered)
+                payload.get("requestedMessage").and_then(Value::as_str).map_or(&[], triggered)
             }
-            "GetBaseReport" | "GetReport" => Some("NotifyReport"),
-            _ => None,
+            "GetBaseReport" | "GetReport" => &["NotifyReport"],
+            _ => &[],
         };
-        if let Some(answer) = answer
-            && !asked.contains(&answer)
-        {
-            asked.push(answer);
+        for answer in answers {
+            if !asked.contains(answer) {
+                asked.push(answer);
+            }
         }
     }
 
@@ -75,25 +75,26 @@ impl Gate {
     }
 }
 
-/// The action a TriggerMessage's `requestedMessage` makes the charger send.
-fn triggered(requested: &str) -> Option<&'static str> {
-    Some(match requested {
-        "BootNotification" => "BootNotification",
-        "DiagnosticsStatusNotification" => "DiagnosticsStatusNotification",
-        "FirmwareStatusNotification" => "FirmwareStatusNotification",
-        "Heartbeat" => "Heartbeat",
-        "LogStatusNotification" => "LogStatusNotification",
-        "MeterValues" => "MeterValues",
-        "PublishFirmwareStatusNotification" => "PublishFirmwareStatusNotification",
-        "StatusNotification" => "StatusNotification",
-        "TransactionEvent" => "TransactionEvent",
+/// The actions a TriggerMessage's `requestedMessage` may make the charger send.
+fn triggered(requested: &str) -> &'static [&'static str] {
+    match requested {
+        "BootNotification" => &["BootNotification"],
+        "DiagnosticsStatusNotification" => &["DiagnosticsStatusNotification"],
+        // After a signed update (1.6 security extension) the answer is the signed kind.
+        "FirmwareStatusNotification" => &["FirmwareStatusNotification", "SignedFirmwareStatusNotification"],
+        "Heartbeat" => &["Heartbeat"],
+        "LogStatusNotification" => &["LogStatusNotification"],
+        "MeterValues" => &["MeterValues"],
+        "PublishFirmwareStatusNotification" => &["PublishFirmwareStatusNotification"],
+        "StatusNotification" => &["StatusNotification"],
+        "TransactionEvent" => &["TransactionEvent"],
         // 1.6's SignChargePointCertificate, 2.0.1's three kinds: all answered by SignCertificate.
         "SignChargePointCertificate"
         | "SignChargingStationCertificate"
         | "SignV2GCertificate"
-        | "SignCombinedCertificate" => "SignCertificate",
-        _ => return None,
-    })
+        | "SignCombinedCertificate" => &["SignCertificate"],
+        _ => &[],
+    }
 }
 
 #[cfg(test)]
@@ -109,7 +110,8 @@ mod tests {
         gate.commanded("TriggerMessage", &json!({"requestedMessage": "Heartbeat"}));
         gate.commanded("GetBaseReport", &json!({"requestId": 1, "reportBase": "FullInventory"}));
         gate.commanded("TriggerMessage", &json!({"requestedMessage": "SignV2GCertificate"}));
-        for asked in ["Heartbeat", "NotifyReport", "SignCertificate"] {
+        gate.commanded("ExtendedTriggerMessage", &json!({"requestedMessage": "FirmwareStatusNotification"}));
+        for asked in ["Heartbeat", "NotifyReport", "SignCertificate", "SignedFirmwareStatusNotification"] {
             assert!(gate.check(asked).is_ok(), "{asked}");
         }
         let refused = gate.check("StartTransaction").unwrap_err();

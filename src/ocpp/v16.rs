@@ -62,7 +62,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         Request::StartTransaction(r) => {
             let auth = ctx
                 .charging
-                .authorize_start(&r.id_tag, &ctx.id, 0, r.connector_id)
+                .authorize_start(&r.id_tag, &ctx.id, (0, r.connector_id), None)
                 .await
                 .map_err(|e| internal(ctx, kind, e))?;
             let start = StartRecord {

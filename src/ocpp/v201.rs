@@ -94,7 +94,8 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             let verdict = match (&id_tag, event.kind) {
                 (Some(tag), EventKind::Started) => {
                     let (evse, connector) = (event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
-                    Some(ctx.charging.authorize_start(tag, &ctx.id, evse, connector).await)
+                    let itself = Some(event.charger_transaction_id.as_str());
+                    Some(ctx.charging.authorize_start(tag, &ctx.id, (evse, connector), itself).await)
                 }
                 (Some(tag), _) => Some(ctx.charging.authorize(tag).await),
                 (None, _) => None,

@@ -31,6 +31,19 @@ pub(crate) fn storable(text: &str) -> String {
     if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text.to_owned() }
 }
 
+/// JSON that PostgreSQL can store as jsonb: NUL characters in strings and names become U+FFFD.
+pub(crate) fn storable_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('\0') => Value::String(storable(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(storable_json).collect()),
+        Value::Object(members) => {
+            Value::Object(members.into_iter().map(|(name, value)| (storable(&name), storable_json(value))).collect())
+        }
+        other => other,
+    }
+}
+
 /// A storage failure. Its details are logged where the request ends, never sent to a charger.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

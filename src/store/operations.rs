@@ -20,17 +20,18 @@ pub struct OperationRecord {
 }
 
 impl Store {
-    /// Appends to the operation log.
+    /// Appends to the operation log. What came from a charger or a URL is kept as it was, but a
+    /// NUL character, which PostgreSQL refuses, becomes U+FFFD.
     pub async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError> {
         let row = operation_log::ActiveModel {
             at: Set(record.at),
             actor: Set(record.actor),
             charger_id: Set(record.charger_id),
-            action: Set(record.action),
-            payload: Set(record.payload),
+            action: Set(super::storable(&record.action)),
+            payload: Set(super::storable_json(record.payload)),
             outcome: Set(record.outcome.to_owned()),
-            response: Set(record.response),
-            error: Set(record.error),
+            response: Set(record.response.map(super::storable_json)),
+            error: Set(record.error.as_deref().map(super::storable)),
             duration_ms: Set(record.duration_ms),
             ..Default::default()
         };

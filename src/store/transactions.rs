@@ -196,22 +196,25 @@ impl Store {
         }
     }
 
-    /// An open transaction of `tag` other than on this charger's connector.
+    /// An open transaction of `tag` other than on this charger's connector, and other than the
+    /// charger's own transaction `itself` (2.0.1: a resent start whose place was filled in since).
     pub async fn open_transaction_elsewhere(
         &self,
         tag: &str,
         charger_id: &str,
-        evse_id: i32,
-        connector_id: i32,
+        (evse_id, connector_id): (i32, i32),
+        itself: Option<&str>,
     ) -> Result<Option<transaction::Model>, StoreError> {
         let open = transaction::Entity::find()
             .filter(transaction::Column::Status.eq(ACTIVE))
             .filter(transaction::Column::IdTag.eq(tag))
             .all(self.db())
             .await?;
-        Ok(open
-            .into_iter()
-            .find(|t| (t.charger_id.as_str(), t.evse_id, t.connector_id) != (charger_id, evse_id, connector_id)))
+        Ok(open.into_iter().find(|t| {
+            let here = (t.charger_id.as_str(), t.evse_id, t.connector_id) == (charger_id, evse_id, connector_id);
+            let same = t.charger_id == charger_id && itself.is_some() && t.charger_transaction_id.as_deref() == itself;
+            !here && !same
+        }))
     }
 
     /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
@@ -377,10 +380,10 @@ impl Store {
             row.offline = Set(true);
         }
         if event.kind == EventKind::Ended && current.status != COMPLETED {
-            let meter_start = match (current.meter_start_wh, begin) {
-                (Some(start), _) => Some(start),
-                (None, Some(start)) => Some(start),
-                (None, None) => first_reading(&txn, id).await?,
+            // Without a Started reading, the earliest stored one (this event's are stored already).
+            let meter_start = match current.meter_start_wh {
+                Some(start) => Some(start),
+                None => first_reading(&txn, id).await?,
             };
             let meter_stop = match end {
                 Some(stop) => Some(stop),

@@ -45,6 +45,28 @@ async fn a_rest_command_reaches_the_charger_and_returns_its_response_and_is_logg
 }
 
 #[tokio::test]
+async fn a_charger_answer_holding_a_nul_is_returned_and_logged_with_the_nul_replaced() {
+    let app = spawn_app().await;
+    app.register("CP-NUL", None).await;
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NUL", OcppVersion::V16)).await.unwrap();
+    let charger = tokio::spawn(async move {
+        let call = cp.recv_text().await.unwrap();
+        let id = call.split('"').nth(1).unwrap().to_owned();
+        let answer = format!(r#"[3,"{id}",{{"configurationKey":[{{"key":"a\u0000b","readonly":true}}]}}]"#);
+        cp.send_text(&answer).await.unwrap();
+        cp
+    });
+    let (status, body) =
+        app.operator("POST", "/api/v1/chargers/CP-NUL/commands/GetConfiguration", Some(&json!({}))).await;
+    assert_eq!((status, body["configurationKey"][0]["key"].as_str()), (200, Some("a\u{0}b")), "{body}");
+    let _cp = charger.await.unwrap();
+    // PostgreSQL refuses a NUL in jsonb: the log keeps the answer with the NUL replaced.
+    let log = app.store.operations("CP-NUL").await.unwrap();
+    assert_eq!(log[0].response.as_ref().unwrap()["configurationKey"][0]["key"], "a\u{FFFD}b");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_command_breaking_its_schema_is_refused_with_400_naming_the_field() {
     let app = spawn_app().await;
     app.register("CP-SCHEMA", None).await;

@@ -433,6 +433,24 @@ mod ocpp201 {
     }
 
     #[tokio::test]
+    async fn an_ended_event_of_a_start_without_reading_measures_from_the_earliest_stored_one() {
+        use v201::ReadingContextEnumType::TransactionEnd;
+        use v201::TransactionEventEnumType::{Ended, Started, Updated};
+        let app = spawn_app().await;
+        let mut cs = charger(&app, "CS-NOSTART").await;
+        let t0 = Utc::now() - Duration::hours(1);
+        cs.call(event(Started, 0, t0, None)).await.unwrap();
+        cs.call(event(Updated, 1, t0 + Duration::minutes(10), Some(("100", "Wh")))).await.unwrap();
+        cs.call(event(Updated, 2, t0 + Duration::minutes(20), Some(("200", "Wh")))).await.unwrap();
+        let mut ended = event(Ended, 3, t0 + Duration::minutes(30), None);
+        ended.meter_value = Some(vec![reading("300", t0 + Duration::minutes(30), TransactionEnd)]);
+        cs.call(ended).await.unwrap();
+        let stored = &app.store.transactions(Some("CS-NOSTART"), None, None).await.unwrap()[0];
+        assert_eq!((stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh), (Some(100), Some(300), Some(200)));
+        app.stop().await;
+    }
+
+    #[tokio::test]
     async fn a_201_start_with_a_token_charging_elsewhere_is_concurrent_tx() {
         use v201::TransactionEventEnumType::Started;
         let app = spawn_app().await;
@@ -441,10 +459,20 @@ mod ocpp201 {
         let mut two = SimCharger::connect(Connect::new(&app.ws_url, "CS-TWO", OcppVersion::V201)).await.unwrap();
         let first = one.call(event(Started, 0, Utc::now(), None)).await.unwrap();
         assert_eq!(first.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::Accepted);
-        // The same start again (a resend) is not concurrent with itself.
-        let mut again = event(Started, 0, Utc::now(), None);
-        again.transaction_info.transaction_id = "TX-201-0001".into();
-        let repeated = one.call(again).await.unwrap();
+        // The same start again (a resend) is not concurrent with itself, even when it named no
+        // connector and a later event filled it in.
+        let mut vague = event(Started, 0, Utc::now(), None);
+        vague.transaction_info.transaction_id = "TX-VAGUE".into();
+        vague.id_token.as_mut().unwrap().id_token = "TOKEN-VAGUE".into();
+        vague.evse = Some(v201::EVSEType { custom_data: None, id: 2, connector_id: None });
+        app.store.create_id_tag("TOKEN-VAGUE", "Accepted", None, None).await.unwrap();
+        one.call(vague.clone()).await.unwrap();
+        let mut placed = event(v201::TransactionEventEnumType::Updated, 1, Utc::now(), None);
+        placed.transaction_info.transaction_id = "TX-VAGUE".into();
+        placed.id_token = None;
+        placed.evse = Some(v201::EVSEType { custom_data: None, id: 2, connector_id: Some(1) });
+        one.call(placed).await.unwrap();
+        let repeated = one.call(vague).await.unwrap();
         assert_eq!(repeated.id_token_info.unwrap().status, v201::AuthorizationStatusEnumType::Accepted);
         let mut elsewhere = event(Started, 0, Utc::now(), None);
         elsewhere.transaction_info.transaction_id = "TX-OTHER".into();
