@@ -106,7 +106,7 @@ impl Charging {
         let latest = samples.clone();
         let outcome = self.store.stop_transaction(stop, samples).await?;
         if let Stopped::Closed { at, .. } = outcome {
-            self.live.sampled(&charger_id, at, &latest);
+            self.live.sampled(&charger_id, at, latest);
             self.live.ended(&charger_id, id);
         }
         Ok(outcome)
@@ -117,7 +117,7 @@ impl Charging {
         let charger_id = event.charger_id.clone();
         let latest = samples.clone();
         let applied = self.store.transaction_event(event, samples).await?;
-        self.live.sampled(&charger_id, applied.at, &latest);
+        self.live.sampled(&charger_id, applied.at, latest);
         // A replayed Started or Updated of a transaction that has ended since leaves it ended.
         if applied.open {
             self.live.started(&charger_id, applied.at, applied.id);
@@ -140,7 +140,7 @@ impl Charging {
         let owner = charger_id.to_owned();
         let write = Write::Samples { charger_id: owner, transaction_id, evse_id, connector_id, samples };
         self.writes.write(write).await?;
-        self.live.sampled(charger_id, (evse_id, connector_id), &latest);
+        self.live.sampled(charger_id, (evse_id, connector_id), latest);
         Ok(())
     }
 }

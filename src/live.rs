@@ -6,6 +6,7 @@
 use crate::store::Sample;
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
+use dashmap::mapref::one::RefMut;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -64,31 +65,37 @@ pub struct LiveValue {
 }
 
 impl LiveState {
-    /// Takes in stored samples: each replaces the reading of its quantity unless that one is newer.
-    pub fn sampled(&self, charger_id: &str, place: Place, samples: &[Sample]) {
+    /// Takes in stored samples (moved in, not copied again): each replaces the reading of its
+    /// quantity unless that one is newer.
+    pub fn sampled(&self, charger_id: &str, place: Place, samples: Vec<Sample>) {
         if samples.is_empty() {
             return;
         }
-        let mut charger = self.chargers.entry(charger_id.to_owned()).or_default();
+        let mut charger = self.charger(charger_id);
         let connector = charger.entry(place).or_default();
         for s in samples {
-            let quantity = (s.measurand.clone(), s.phase.clone(), s.location.clone());
-            match connector.readings.get(&quantity) {
-                Some(held) if held.at > s.sampled_at => {}
-                _ => {
-                    let reading = Reading { value: s.value.clone(), unit: s.unit.clone(), at: s.sampled_at };
-                    connector.readings.insert(quantity, reading);
-                }
-            }
             if connector.updated_at.is_none_or(|at| at < s.sampled_at) {
                 connector.updated_at = Some(s.sampled_at);
             }
+            let quantity = (s.measurand, s.phase, s.location);
+            if connector.readings.get(&quantity).is_some_and(|held| held.at > s.sampled_at) {
+                continue;
+            }
+            connector.readings.insert(quantity, Reading { value: s.value, unit: s.unit, at: s.sampled_at });
+        }
+    }
+
+    /// The charger's entry, made on its first report (the id is copied only then).
+    fn charger(&self, charger_id: &str) -> RefMut<'_, String, BTreeMap<Place, ConnectorLive>> {
+        match self.chargers.get_mut(charger_id) {
+            Some(entry) => entry,
+            None => self.chargers.entry(charger_id.to_owned()).or_default(),
         }
     }
 
     /// A transaction is in progress on the connector.
     pub fn started(&self, charger_id: &str, place: Place, transaction_id: i64) {
-        let mut charger = self.chargers.entry(charger_id.to_owned()).or_default();
+        let mut charger = self.charger(charger_id);
         // A connector has one transaction at a time: a start elsewhere moves it.
         for (at, connector) in charger.iter_mut() {
             if *at != place && connector.transaction_id == Some(transaction_id) {
@@ -159,11 +166,11 @@ mod tests {
     fn a_late_reading_does_not_replace_a_newer_one() {
         let live = LiveState::default();
         let now = Utc::now();
-        live.sampled("CP", (0, 1), &[sample("Power.Active.Import", "7000", now)]);
+        live.sampled("CP", (0, 1), vec![sample("Power.Active.Import", "7000", now)]);
         live.sampled(
             "CP",
             (0, 1),
-            &[
+            vec![
                 sample("Power.Active.Import", "3000", now - Duration::minutes(5)),
                 sample("SoC", "42", now - Duration::minutes(5)),
             ],

@@ -147,8 +147,6 @@ pub struct Applied {
     pub at: (i32, i32),
     /// Still in progress.
     pub open: bool,
-    /// The same event had been applied before (a charger resending it): nothing changed.
-    pub repeated: bool,
 }
 
 /// What storing a stop did.
@@ -349,7 +347,7 @@ impl Store {
         if !record_event(&txn, id, &event, now).await? {
             txn.commit().await?;
             let at = (current.evse_id, current.connector_id);
-            return Ok(Applied { id, at, open: current.status == ACTIVE, repeated: true });
+            return Ok(Applied { id, at, open: current.status == ACTIVE });
         }
         // Where it is: an event without `evse` (usual after the first) keeps the known place.
         let evse = if current.evse_id == 0 { evse_id } else { current.evse_id };
@@ -399,7 +397,7 @@ impl Store {
         row.updated_at = Set(now);
         let row = row.update(&txn).await?;
         txn.commit().await?;
-        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE, repeated: false })
+        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE })
     }
 
     /// A transaction and its samples in time order.
