@@ -35,6 +35,8 @@ pub struct OcppSettings {
     pub max_invalid_frames_per_minute: u32,
     pub liveness_flush_s: u64,
     pub message_log: crate::hub::LogMode,
+    /// Chargers connected at once; start-up lowers it to what the open-files limit leaves room for.
+    pub max_connections: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -183,6 +185,7 @@ mod tests {
         assert_eq!(s.http.listen.port(), 8080);
         assert!(!s.chargers.auto_register);
         assert_eq!(s.ocpp.preference().len(), 2);
+        assert_eq!(s.ocpp.max_connections, 10_000);
     }
 
     #[test]
@@ -196,12 +199,14 @@ mod tests {
             jail.set_env("CSMS__OCPP__LISTEN", "127.0.0.1:0");
             jail.set_env("CSMS__API__OPERATOR_TOKEN", "0123456");
             jail.set_env("DATABASE_URL", "postgres://db/csms");
+            jail.set_env("CSMS__OCPP__MAX_CONNECTIONS", "20000");
             let s = Settings::load(&jail.directory().join("config")).map_err(|e| e.to_string())?;
             assert!(s.chargers.auto_register);
             assert_eq!(s.chargers.heartbeat_interval_s, 90);
             assert_eq!(s.ocpp.listen.port(), 0);
             assert_eq!(s.api.operator_token, "0123456");
             assert_eq!(s.database.url, "postgres://db/csms");
+            assert_eq!(s.ocpp.max_connections, 20_000);
             Ok(())
         });
     }

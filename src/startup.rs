@@ -1,11 +1,13 @@
-//! Building the application: connect and migrate the database, bind both listeners (port 0
-//! works; the bound addresses are reported), and run until told to stop, then drain.
+//! Building the application: raise the open-files limit and cap chargers to what it allows,
+//! connect and migrate the database, bind both listeners (port 0 works; the bound addresses are
+//! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 use crate::api::{self, ApiState};
 use crate::chargers::Chargers;
 use crate::charging::Charging;
 use crate::config::Settings;
 use crate::data_transfer::DataTransferHandlers;
+use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
@@ -27,8 +29,8 @@ pub enum StartupError {
 /// A built application, listening, not yet serving.
 #[derive(Debug)]
 pub struct Application {
-    ocpp: TcpListener,
-    http: TcpListener,
+    ocpp: Bounded,
+    http: Bounded,
     ocpp_addr: SocketAddr,
     http_addr: SocketAddr,
     hub: Hub,
@@ -48,7 +50,14 @@ impl Application {
     }
 
     /// The same, with vendor extensions answering chargers' DataTransfers.
-    pub async fn build_with(settings: Settings, data_transfers: DataTransferHandlers) -> Result<Self, StartupError> {
+    pub async fn build_with(
+        mut settings: Settings,
+        data_transfers: DataTransferHandlers,
+    ) -> Result<Self, StartupError> {
+        // First, before the pool and the listeners take descriptors: the hub is built with the
+        // effective cap, and each listener bounded to its share.
+        let limits = limits::open_files(settings.database.max_connections, settings.ocpp.max_connections);
+        settings.ocpp.max_connections = limits.cap;
         if !settings.redis.url.is_empty() {
             // Said plainly rather than half-used: one node keeps sessions and state in memory.
             tracing::warn!(
@@ -63,6 +72,8 @@ impl Application {
             ocpp.local_addr().map_err(|source| StartupError::Bind { addr: settings.ocpp.listen, source })?;
         let http_addr =
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
+        let ocpp = Bounded::new(ocpp, limits.sockets, "chargers");
+        let http = Bounded::new(http, limits::HTTP_CLIENTS, "HTTP API");
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
         let (writes, batch_writer) = Writes::start(store.clone());

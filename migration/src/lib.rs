@@ -8,6 +8,7 @@ mod m20261125_000002_create_operation_log;
 mod m20261125_000003_create_transactions;
 mod m20261125_000004_create_ocpp_messages;
 mod m20261201_000005_record_transaction_events;
+mod m20261201_000006_make_samples_unique;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_transactions::Migration),
             Box::new(m20261125_000004_create_ocpp_messages::Migration),
             Box::new(m20261201_000005_record_transaction_events::Migration),
+            Box::new(m20261201_000006_make_samples_unique::Migration),
         ]
     }
 }

@@ -167,3 +167,42 @@ fn an_integral_float_is_an_integer_in_201_and_a_type_violation_in_16() {
     let err = decode(v16::Action::StatusNotification, MessageKind::Request, payload).unwrap_err();
     assert_eq!(err.code, CallErrorCode::TypeConstraintViolation);
 }
+
+// The OCA errata taken into `schemas/` (see schemas/README.md).
+
+#[test]
+fn a_16_sampled_value_may_be_in_hertz_in_meter_values_and_in_a_stop_transaction() {
+    let sampled = serde_json::json!([{"timestamp": "2026-11-25T10:15:30Z",
+        "sampledValue": [{"value": "49.98", "measurand": "Frequency", "unit": "Hertz"}]}]);
+    let meter_values = serde_json::json!({"connectorId": 1, "meterValue": sampled});
+    let back = decode(v16::Action::MeterValues, MessageKind::Request, meter_values.clone()).unwrap();
+    assert_eq!(back, meter_values);
+    let stop = serde_json::json!({"meterStop": 1234, "timestamp": "2026-11-25T10:15:30Z", "transactionId": 7,
+        "transactionData": sampled});
+    let back = decode(v16::Action::StopTransaction, MessageKind::Request, stop.clone()).unwrap();
+    assert_eq!(back, stop);
+}
+
+#[test]
+fn a_16_meter_values_with_no_meter_value_or_no_sampled_value_is_an_occurrence_violation() {
+    let empty_list = serde_json::json!({"connectorId": 1, "meterValue": []});
+    let empty_sample = serde_json::json!({"connectorId": 1,
+        "meterValue": [{"timestamp": "2026-11-25T10:15:30Z", "sampledValue": []}]});
+    for (payload, field) in [(empty_list, "meterValue"), (empty_sample, "meterValue[0].sampledValue")] {
+        let err = decode(v16::Action::MeterValues, MessageKind::Request, payload).unwrap_err();
+        assert_eq!(err.code.as_str(OcppVersion::V16), "OccurenceConstraintViolation", "{}", err.description);
+        assert!(err.description.starts_with(&format!("{field}: ")), "{}", err.description);
+    }
+}
+
+#[test]
+fn a_201_exi_response_holds_7500_characters_and_not_one_more() {
+    let response = |length: usize| serde_json::json!({"status": "Accepted", "exiResponse": "A".repeat(length)});
+    for length in [7000, 7500] {
+        let back = decode(v201::Action::Get15118EVCertificate, MessageKind::Response, response(length)).unwrap();
+        assert_eq!(back["exiResponse"].as_str().map(str::len), Some(length));
+    }
+    let err = decode(v201::Action::Get15118EVCertificate, MessageKind::Response, response(7501)).unwrap_err();
+    assert_eq!(err.code, CallErrorCode::PropertyConstraintViolation);
+    assert!(err.description.starts_with("exiResponse: "), "{}", err.description);
+}

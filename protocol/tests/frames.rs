@@ -206,11 +206,14 @@ fn an_unknown_action_is_not_implemented_and_a_wrong_direction_not_supported() {
 fn schema_violations_describe_the_field_path() {
     let cases = [
         (
-            r#"{"connectorId": 1, "meterValue": [{"timestamp": "2026-11-25T10:15:30Z", "sampledValue": [{"value": "1"}, {"value": "2", "unit": "Hertz"}]}]}"#,
+            r#"{"connectorId": 1, "meterValue": [{"timestamp": "2026-11-25T10:15:30Z", "sampledValue": [{"value": "1"}, {"value": "2", "unit": "Hz"}]}]}"#,
             "MeterValues",
         ),
         (r#"{"connectorId": 1, "meterValue": [{"sampledValue": [{"value": "1"}]}]}"#, "MeterValues"),
-        (r#"{"connectorId": "one", "meterValue": []}"#, "MeterValues"),
+        (
+            r#"{"connectorId": "one", "meterValue": [{"timestamp": "2026-11-25T10:15:30Z", "sampledValue": [{"value": "1"}]}]}"#,
+            "MeterValues",
+        ),
         (r#"{"idTag": "04A1B2C3D4E5F6", "extra": true}"#, "Authorize"),
         (r#"{"idTag": "04A1B2C3D4E5F6-TOO-LONG-FOR-OCPP"}"#, "Authorize"),
         (r#"{"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2026-11-25 10:15"}"#, "StartTransaction"),

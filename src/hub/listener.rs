@@ -2,9 +2,10 @@
 //! an unknown charger is refused with 404 before upgrading (unless auto-registration is on); a
 //! charger with a password must give it by HTTP Basic auth (security profile 1) or get 401; the
 //! subprotocol is the server's preferred one among those offered. A password verified once is
-//! recognised on reconnection without argon2 (`credentials`).
+//! recognised on reconnection without argon2 (`credentials`). Beyond the connection cap a charger
+//! is refused with 503 before any database lookup (`limits`).
 
-use super::{Hub, session};
+use super::{Hub, limits, session};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -38,6 +39,11 @@ async fn upgrade(
     if !valid_charger_id(&charger_id) {
         return (StatusCode::BAD_REQUEST, "invalid charger identity").into_response();
     }
+    // Taken before the lookup, so a fleet beyond the cap costs no query; it moves into the
+    // session and frees when the session ends, or when this request ends without one.
+    let Some(slot) = hub.inner.connections.take(&charger_id) else {
+        return limits::at_cap();
+    };
     let registration = match hub.inner.store.charger(&charger_id).await {
         Ok(Some(charger)) => {
             if let Some(hash) = charger.password_hash
@@ -77,7 +83,12 @@ async fn upgrade(
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(max_frame)
         .max_frame_size(max_frame)
-        .on_upgrade(move |socket| sessions.track_future(session::run(socket, hub, charger_id, version, registration)))
+        .on_upgrade(move |socket| {
+            sessions.track_future(async move {
+                let _slot = slot;
+                session::run(socket, hub, charger_id, version, registration).await;
+            })
+        })
 }
 
 /// OCPP's identity: 1 to 48 characters, no ':' (it ends the Basic auth user), and no control

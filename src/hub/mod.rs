@@ -3,6 +3,7 @@
 
 mod credentials;
 mod handle;
+pub(crate) mod limits;
 mod listener;
 mod message_log;
 mod registry;
@@ -51,6 +52,8 @@ struct Inner {
     data_transfers: DataTransferHandlers,
     registry: Registry,
     credentials: credentials::VerifiedCredentials,
+    /// Connected chargers: one slot per session, `settings.max_connections` of them.
+    connections: limits::SessionSlots,
     /// Password verifications that may run at once (half the cores, at least one).
     hashing: Arc<tokio::sync::Semaphore>,
     shutdown: CancellationToken,
@@ -67,6 +70,7 @@ impl Hub {
         sessions: TaskTracker,
     ) -> Self {
         let preference = settings.preference();
+        let connections = limits::SessionSlots::new(settings.max_connections);
         let HubServices { store, chargers, charging, messages, data_transfers } = services;
         Hub {
             inner: Arc::new(Inner {
@@ -79,6 +83,7 @@ impl Hub {
                 data_transfers,
                 registry: Registry::default(),
                 credentials: Default::default(),
+                connections,
                 hashing: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
                 )),

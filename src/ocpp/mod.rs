@@ -158,6 +158,11 @@ fn no_nul(payload: &protocol::Node<'_>) -> Result<(), RpcError> {
 }
 
 /// An action this CSMS does not handle yet: said plainly, never faked.
+/// A sampled value that cannot be stored: PropertyConstraintViolation naming its field.
+fn refused(sampled_value: &str, error: &crate::charging::UnitError) -> RpcError {
+    RpcError::new(CallErrorCode::PropertyConstraintViolation, format!("{sampled_value}.{}: {error}", error.field()))
+}
+
 fn not_handled<A: ActionSet>(action: A) -> RpcError {
     RpcError::new(CallErrorCode::NotImplemented, format!("{action} is not handled by this CSMS"))
 }

@@ -1,6 +1,6 @@
 //! OCPP 1.6: charger requests to the business and back.
 
-use super::{ChargerContext, internal, not_handled, record};
+use super::{ChargerContext, internal, not_handled, record, refused};
 use crate::chargers::BootDecision;
 use crate::charging::{AuthStatus, Authorization, normalise};
 use crate::data_transfer::TransferStatus;
@@ -60,11 +60,6 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             Response::Authorize(v16::AuthorizeResponse { id_tag_info: id_tag_info(auth) })
         }
         Request::StartTransaction(r) => {
-            let auth = ctx
-                .charging
-                .authorize_start(&r.id_tag, &ctx.id, (0, r.connector_id), None)
-                .await
-                .map_err(|e| internal(ctx, kind, e))?;
             let start = StartRecord {
                 charger_id: ctx.id.clone(),
                 connector_id: r.connector_id,
@@ -72,14 +67,15 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 meter_start_wh: r.meter_start,
                 started_at: r.timestamp,
             };
-            let started = ctx.charging.start(start).await.map_err(|e| internal(ctx, kind, e))?;
+            let (started, auth) = ctx.charging.start(start).await.map_err(|e| internal(ctx, kind, e))?;
             let transaction_id = i32::try_from(started.id).map_err(|_| {
                 internal(ctx, kind, crate::store::StoreError::NotFound("a transaction id within 32 bits"))
             })?;
             Response::StartTransaction(v16::StartTransactionResponse { id_tag_info: id_tag_info(auth), transaction_id })
         }
         Request::StopTransaction(r) => {
-            let samples = r.transaction_data.map(samples).unwrap_or_default();
+            let samples = r.transaction_data.map(|data| samples(data, "transactionData")).transpose()?;
+            let samples = samples.unwrap_or_default();
             let stop = StopRecord {
                 charger_id: ctx.id.clone(),
                 id: i64::from(r.transaction_id),
@@ -99,7 +95,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         }
         Request::MeterValues(r) => {
             let transaction_id = r.transaction_id.map(i64::from);
-            let samples = samples(r.meter_value);
+            let samples = samples(r.meter_value, "meterValue")?;
             ctx.charging
                 .samples(&ctx.id, transaction_id, 0, r.connector_id, samples)
                 .await
@@ -166,29 +162,31 @@ fn id_tag_info(auth: Authorization) -> v16::IdTagInfo {
     v16::IdTagInfo { expiry_date: auth.expiry_date, parent_id_tag: auth.parent_id_tag, status }
 }
 
-/// 1.6 meter values as samples, with the spec's defaults for what the charger left out.
-fn samples(meter_values: Vec<v16::MeterValue>) -> Vec<Sample> {
-    meter_values
-        .into_iter()
-        .flat_map(|mv| {
-            let at = mv.timestamp;
-            mv.sampled_value.into_iter().map(move |sv| {
-                let unit = sv.unit.map_or("Wh", v16::UnitOfMeasure::as_str);
-                let (value, unit) = if sv.format == Some(v16::ValueFormat::SignedData) {
-                    (sv.value, unit.to_owned())
-                } else {
-                    normalise(&sv.value, unit, 0)
-                };
-                Sample {
-                    sampled_at: at,
-                    measurand: sv.measurand.map_or("Energy.Active.Import.Register", v16::Measurand::as_str).to_owned(),
-                    phase: sv.phase.map(|p| p.as_str().to_owned()),
-                    context: sv.context.map_or("Sample.Periodic", v16::ReadingContext::as_str).to_owned(),
-                    location: sv.location.map_or("Outlet", v16::Location::as_str).to_owned(),
-                    unit,
-                    value,
-                }
-            })
-        })
-        .collect()
+/// 1.6 meter values (the list named `field` in the message) as samples, with the spec's defaults
+/// for what the charger left out: a Frequency without a unit is in Hertz (errata v4.0), anything
+/// else in Wh. A value too large to store in base units refuses the whole message.
+fn samples(meter_values: Vec<v16::MeterValue>, field: &str) -> Result<Vec<Sample>, RpcError> {
+    let mut samples = Vec::with_capacity(meter_values.iter().map(|mv| mv.sampled_value.len()).sum());
+    for (i, mv) in meter_values.into_iter().enumerate() {
+        let at = mv.timestamp;
+        for (j, sv) in mv.sampled_value.into_iter().enumerate() {
+            let default = if sv.measurand == Some(v16::Measurand::Frequency) { "Hertz" } else { "Wh" };
+            let unit = sv.unit.map_or(default, v16::UnitOfMeasure::as_str);
+            let (value, unit) = if sv.format == Some(v16::ValueFormat::SignedData) {
+                (sv.value, unit.to_owned())
+            } else {
+                normalise(&sv.value, unit, 0).map_err(|e| refused(&format!("{field}[{i}].sampledValue[{j}]"), &e))?
+            };
+            samples.push(Sample {
+                sampled_at: at,
+                measurand: sv.measurand.map_or("Energy.Active.Import.Register", v16::Measurand::as_str).to_owned(),
+                phase: sv.phase.map(|p| p.as_str().to_owned()),
+                context: sv.context.map_or("Sample.Periodic", v16::ReadingContext::as_str).to_owned(),
+                location: sv.location.map_or("Outlet", v16::Location::as_str).to_owned(),
+                unit,
+                value,
+            });
+        }
+    }
+    Ok(samples)
 }

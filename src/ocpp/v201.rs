@@ -1,6 +1,6 @@
 //! OCPP 2.0.1: charger requests to the business and back.
 
-use super::{ChargerContext, internal, not_handled, record};
+use super::{ChargerContext, internal, not_handled, record, refused};
 use crate::chargers::BootDecision;
 use crate::charging::{AuthStatus, Authorization, normalise};
 use crate::data_transfer::TransferStatus;
@@ -70,7 +70,8 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             })
         }
         Request::TransactionEvent(r) => {
-            let samples = r.meter_value.map(samples).unwrap_or_default();
+            // Checked before anything is stored: a value that cannot be stored refuses the event.
+            let samples = r.meter_value.map(samples).transpose()?.unwrap_or_default();
             let id_tag = r.id_token.as_ref().map(|t| t.id_token.clone());
             let event = EventRecord {
                 charger_id: ctx.id.clone(),
@@ -84,28 +85,19 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 at: r.timestamp,
                 evse_id: r.evse.as_ref().map(|e| e.id),
                 connector_id: r.evse.as_ref().and_then(|e| e.connector_id),
-                id_tag: id_tag.clone(),
+                id_tag,
                 stop_reason: r.transaction_info.stopped_reason.map(|reason| reason.as_str().to_owned()),
                 trigger_reason: r.trigger_reason.as_str().to_owned(),
                 offline: r.offline.unwrap_or(false),
             };
             // When the event carries a token its verdict goes back: the charger may stop on a
             // refused one. A start with a token already charging elsewhere is ConcurrentTx.
-            let verdict = match (&id_tag, event.kind) {
-                (Some(tag), EventKind::Started) => {
-                    let (evse, connector) = (event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
-                    let itself = Some(event.charger_transaction_id.as_str());
-                    Some(ctx.charging.authorize_start(tag, &ctx.id, (evse, connector), itself).await)
-                }
-                (Some(tag), _) => Some(ctx.charging.authorize(tag).await),
-                (None, _) => None,
-            };
-            let id_token_info = verdict.transpose().map_err(|e| internal(ctx, kind, e))?.map(id_token_info);
-            ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
+            let (_, verdict) = ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
+            let id_token_info = verdict.map(id_token_info);
             Response::TransactionEvent(v201::TransactionEventResponse { id_token_info, ..Default::default() })
         }
         Request::MeterValues(r) => {
-            let samples = samples(r.meter_value);
+            let samples = samples(r.meter_value)?;
             ctx.charging.samples(&ctx.id, None, r.evse_id, 0, samples).await.map_err(|e| internal(ctx, kind, e))?;
             Response::MeterValues(Default::default())
         }
@@ -216,29 +208,32 @@ fn id_token_info(auth: Authorization) -> v201::IdTokenInfoType {
     }
 }
 
-/// 2.0.1 meter values as samples, with the spec's defaults for what the charger left out.
-fn samples(meter_values: Vec<v201::MeterValueType>) -> Vec<Sample> {
-    meter_values
-        .into_iter()
-        .flat_map(|mv| {
-            let at = mv.timestamp;
-            mv.sampled_value.into_iter().map(move |sv| {
-                let unit = sv.unit_of_measure.as_ref().and_then(|u| u.unit.as_deref()).unwrap_or("Wh");
-                let multiplier = sv.unit_of_measure.as_ref().and_then(|u| u.multiplier).unwrap_or(0);
-                let (value, unit) = normalise(&sv.value.to_string(), unit, multiplier);
-                Sample {
-                    sampled_at: at,
-                    measurand: sv
-                        .measurand
-                        .map_or("Energy.Active.Import.Register", v201::MeasurandEnumType::as_str)
-                        .to_owned(),
-                    phase: sv.phase.map(|p| p.as_str().to_owned()),
-                    context: sv.context.map_or("Sample.Periodic", v201::ReadingContextEnumType::as_str).to_owned(),
-                    location: sv.location.map_or("Outlet", v201::LocationEnumType::as_str).to_owned(),
-                    unit,
-                    value,
-                }
-            })
-        })
-        .collect()
+/// 2.0.1 meter values as samples, with the spec's defaults for what the charger left out (a
+/// Frequency without a unit is in Hz, anything else in Wh). A multiplier beyond ±28 or a value too
+/// large to store in base units refuses the whole message.
+fn samples(meter_values: Vec<v201::MeterValueType>) -> Result<Vec<Sample>, RpcError> {
+    let mut samples = Vec::with_capacity(meter_values.iter().map(|mv| mv.sampled_value.len()).sum());
+    for (i, mv) in meter_values.into_iter().enumerate() {
+        let at = mv.timestamp;
+        for (j, sv) in mv.sampled_value.into_iter().enumerate() {
+            let default = if sv.measurand == Some(v201::MeasurandEnumType::Frequency) { "Hz" } else { "Wh" };
+            let unit = sv.unit_of_measure.as_ref().and_then(|u| u.unit.as_deref()).unwrap_or(default);
+            let multiplier = sv.unit_of_measure.as_ref().and_then(|u| u.multiplier).unwrap_or(0);
+            let (value, unit) = normalise(&sv.value.to_string(), unit, multiplier)
+                .map_err(|e| refused(&format!("meterValue[{i}].sampledValue[{j}]"), &e))?;
+            samples.push(Sample {
+                sampled_at: at,
+                measurand: sv
+                    .measurand
+                    .map_or("Energy.Active.Import.Register", v201::MeasurandEnumType::as_str)
+                    .to_owned(),
+                phase: sv.phase.map(|p| p.as_str().to_owned()),
+                context: sv.context.map_or("Sample.Periodic", v201::ReadingContextEnumType::as_str).to_owned(),
+                location: sv.location.map_or("Outlet", v201::LocationEnumType::as_str).to_owned(),
+                unit,
+                value,
+            });
+        }
+    }
+    Ok(samples)
 }

@@ -5,14 +5,20 @@
 //! not stored, and one commit (one fsync) serves hundreds of chargers. If the batch fails, each
 //! of its writes is redone in a transaction of its own, so a bad write fails alone.
 //!
+//! A commit can fail with an unknown outcome (the connection broke while committing): the batch
+//! may be stored. Each batch therefore writes its number to the writer's row of `write_marks`
+//! in its own transaction, and after a failed commit the writer reads the mark: the batch is
+//! redone only when it is not there, so nothing is stored twice (and samples, whose natural key
+//! is unique, could not be anyway).
+//!
 //! SQLite has one writer; PostgreSQL gets several, each charger's writes always on the same one
 //! (by a hash of its id), so a charger's writes stay in order.
 
 use super::chargers::{record_boot_on, record_event_on, record_status_on};
-use super::transactions::{add_samples_on, attached_transaction, insert_sample_rows, sample_rows};
+use super::samples::{SampleRows, insert_samples};
 use super::{BootRecord, Sample, StatusRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -69,11 +75,11 @@ impl Writes {
         let stop = CancellationToken::new();
         let mut queues = Vec::with_capacity(writers);
         let mut tasks = Vec::with_capacity(writers);
-        for _ in 0..writers {
+        for index in 0..writers {
             // A full queue makes writers wait: back-pressure on the chargers, never lost writes.
             let (queue, rx) = mpsc::channel(MAX_BATCH * 4);
             queues.push(queue);
-            tasks.push(tokio::spawn(run(store.clone(), rx, stop.clone())));
+            tasks.push(tokio::spawn(run(Writer::new(store.clone(), index), rx, stop.clone())));
         }
         (Writes { queues: queues.into() }, BatchWriter { stop, tasks })
     }
@@ -99,7 +105,53 @@ impl BatchWriter {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<Job>, stop: CancellationToken) {
+/// One writer: its store and its mark (see the module's comment).
+#[derive(Debug)]
+struct Writer {
+    store: Store,
+    /// This writer's key in `write_marks`: unique per process start and writer.
+    name: String,
+    /// The number of the batch being committed.
+    batch: i64,
+}
+
+impl Writer {
+    fn new(store: Store, index: usize) -> Self {
+        let started = Utc::now().timestamp_micros();
+        Writer { store, name: format!("{started:x}-{:x}-{index}", std::process::id()), batch: 0 }
+    }
+
+    /// Writes this batch's number as the writer's mark, inside the batch's transaction.
+    async fn mark(&self, txn: &DatabaseTransaction) -> Result<(), DbErr> {
+        let backend = txn.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Postgres => {
+                "INSERT INTO write_marks (writer, batch) VALUES ($1, $2) \
+                 ON CONFLICT (writer) DO UPDATE SET batch = excluded.batch"
+            }
+            _ => {
+                "INSERT INTO write_marks (writer, batch) VALUES (?, ?) ON CONFLICT (writer) DO UPDATE SET batch = excluded.batch"
+            }
+        };
+        let values = [self.name.clone().into(), self.batch.into()];
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        Ok(())
+    }
+
+    /// Whether the current batch is stored, read after its commit failed.
+    async fn marked(&self) -> Result<bool, DbErr> {
+        let db = self.store.db();
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Postgres => "SELECT batch FROM write_marks WHERE writer = $1",
+            _ => "SELECT batch FROM write_marks WHERE writer = ?",
+        };
+        let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [self.name.clone().into()])).await?;
+        Ok(row.map(|r| r.try_get::<i64>("", "batch")).transpose()?.is_some_and(|batch| batch == self.batch))
+    }
+}
+
+async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>, stop: CancellationToken) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         let received = tokio::select! {
@@ -109,35 +161,65 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, stop: CancellationToken)
                 while let Ok(job) = rx.try_recv() {
                     batch.push(job);
                     if batch.len() == MAX_BATCH {
-                        commit(&store, &mut batch).await;
+                        commit(&mut writer, &mut batch, end).await;
                     }
                 }
-                commit(&store, &mut batch).await;
+                commit(&mut writer, &mut batch, end).await;
                 return;
             }
         };
         if received == 0 {
             return;
         }
-        commit(&store, &mut batch).await;
+        commit(&mut writer, &mut batch, end).await;
     }
 }
 
-/// Commits the batch in one transaction, or, if that fails, each write in its own.
-async fn commit(store: &Store, batch: &mut Vec<Job>) {
+/// Ends a batch's transaction: commits it.
+async fn end(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    txn.commit().await
+}
+
+/// Commits the batch in one transaction (ended by `end`), or, if that fails, each write in its
+/// own, unless the batch's mark says the failed commit went through.
+async fn commit(
+    writer: &mut Writer,
+    batch: &mut Vec<Job>,
+    end: impl AsyncFnOnce(DatabaseTransaction) -> Result<(), DbErr>,
+) {
     if batch.is_empty() {
         return;
     }
     let jobs = std::mem::take(batch);
-    if let Ok((_turn, txn)) = store.begin_write().await {
+    writer.batch += 1;
+    if let Ok((turn, txn)) = writer.store.begin_write().await {
         let committed = match apply_all(&txn, &jobs).await {
-            Ok(()) => txn.commit().await.is_ok(),
-            Err(_) => {
+            Ok(()) => match writer.mark(&txn).await {
+                Ok(()) => match end(txn).await {
+                    Ok(()) => Ok(()),
+                    // Stored or not: the mark tells (read with the turn still held).
+                    Err(e) => match writer.marked().await {
+                        Ok(true) => Ok(()),
+                        Ok(false) => Err(e),
+                        Err(unknown) => {
+                            drop(turn);
+                            tracing::error!(error = %unknown, "a batch's commit failed and its outcome cannot be read");
+                            for (_, reply) in jobs {
+                                let _ = reply.send(Err(StoreError::Commit("outcome unknown".into())));
+                            }
+                            return;
+                        }
+                    },
+                },
+                Err(e) => Err(e),
+            },
+            Err(e) => {
                 let _ = txn.rollback().await;
-                false
+                Err(DbErr::Custom(e.to_string()))
             }
         };
-        if committed {
+        drop(turn);
+        if committed.is_ok() {
             for (_, reply) in jobs {
                 let _ = reply.send(Ok(()));
             }
@@ -145,23 +227,22 @@ async fn commit(store: &Store, batch: &mut Vec<Job>) {
         }
     }
     for (write, reply) in jobs {
-        let _ = reply.send(alone(store, &write).await);
+        let _ = reply.send(alone(&writer.store, &write).await);
     }
 }
 
-/// The whole batch on one transaction, its samples in as few inserts as possible.
-async fn apply_all(txn: &sea_orm::DatabaseTransaction, jobs: &[Job]) -> Result<(), StoreError> {
-    let mut rows = Vec::new();
+/// The whole batch on one transaction, all its samples in one insert.
+async fn apply_all(txn: &DatabaseTransaction, jobs: &[Job]) -> Result<(), StoreError> {
+    let mut rows = SampleRows::default();
     for (write, _) in jobs {
         match write {
             Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples } => {
-                let transaction_id = attached_transaction(txn, charger_id, *transaction_id).await?;
-                rows.extend(sample_rows(charger_id, transaction_id, *evse_id, *connector_id, samples.clone()));
+                rows.add(charger_id, *transaction_id, *evse_id, *connector_id, samples);
             }
             other => apply(txn, other).await?,
         }
     }
-    insert_sample_rows(txn, rows).await
+    rows.insert(txn).await
 }
 
 /// One write in a transaction of its own.
@@ -182,7 +263,11 @@ async fn apply(db: &impl ConnectionTrait, write: &Write) -> Result<(), StoreErro
         Write::Status { charger_id, record } => record_status_on(db, charger_id, record.clone()).await,
         Write::Event { charger_id, kind, payload } => record_event_on(db, charger_id, kind, payload.clone()).await,
         Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples } => {
-            add_samples_on(db, charger_id, *transaction_id, *evse_id, *connector_id, samples.clone()).await
+            insert_samples(db, charger_id, *transaction_id, *evse_id, *connector_id, samples).await
         }
     }
 }
+
+#[cfg(test)]
+#[path = "batch_tests.rs"]
+mod tests;

@@ -258,20 +258,31 @@ impl Store {
             .await?)
     }
 
-    /// Records when chargers were last seen, in one database transaction.
+    /// Records when chargers were last seen, all in one statement (of one text whatever the
+    /// number of chargers: the pairs travel as one JSON parameter), so that SQLite's write turn
+    /// is held for one statement, not one per charger.
     pub async fn touch_chargers(&self, seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
         if seen.is_empty() {
             return Ok(());
         }
-        let (_turn, txn) = self.begin_write().await?;
-        for (id, at) in seen {
-            charger::Entity::update_many()
-                .col_expr(charger::Column::LastSeenAt, sea_orm::sea_query::Expr::value(*at))
-                .filter(charger::Column::Id.eq(id.as_str()))
-                .exec(&txn)
-                .await?;
-        }
-        txn.commit().await?;
+        // Times as sqlx writes a `DateTime<Utc>` to SQLite, so that both read back alike.
+        let pairs: Vec<(&str, String)> = seen
+            .iter()
+            .map(|(id, at)| (id.as_str(), at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)))
+            .collect();
+        let json = serde_json::to_string(&pairs).map_err(|e| StoreError::Commit(e.to_string()))?;
+        let backend = self.db().get_database_backend();
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "UPDATE chargers SET last_seen_at = (e ->> 1)::timestamptz \
+                 FROM json_array_elements($1::json) AS e WHERE chargers.id = e ->> 0"
+            }
+            _ => {
+                "UPDATE chargers SET last_seen_at = j.value ->> 1 FROM json_each(?) AS j WHERE chargers.id = j.value ->> 0"
+            }
+        };
+        let _turn = self.write_turn().await;
+        self.db().execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [json.into()])).await?;
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ mod batch;
 mod chargers;
 mod messages;
 mod operations;
+mod samples;
 mod transactions;
 
 pub use batch::{BatchWriter, Write, Writes};

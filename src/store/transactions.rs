@@ -1,13 +1,14 @@
 //! Queries of id tags, transactions and meter samples.
 
+use super::samples::insert_samples;
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::{id_tag, meter_sample, transaction, transaction_event};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TryInsertResult,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 use std::str::FromStr;
 
@@ -88,6 +89,9 @@ pub struct Started {
     pub repeated: bool,
     /// The transaction is still in progress (a resent start of a finished one is not).
     pub open: bool,
+    /// Asked to check (`exclusive`), another transaction of the same tag was open elsewhere
+    /// when this one was stored.
+    pub concurrent: bool,
 }
 
 /// A 1.6 StopTransaction.
@@ -147,6 +151,9 @@ pub struct Applied {
     pub at: (i32, i32),
     /// Still in progress.
     pub open: bool,
+    /// Asked to check (`exclusive`), another transaction of the same tag was open elsewhere
+    /// when this event was applied.
+    pub concurrent: bool,
 }
 
 /// What storing a stop did.
@@ -194,31 +201,16 @@ impl Store {
         }
     }
 
-    /// An open transaction of `tag` other than on this charger's connector, and other than the
-    /// charger's own transaction `itself` (2.0.1: a resent start whose place was filled in since).
-    pub async fn open_transaction_elsewhere(
-        &self,
-        tag: &str,
-        charger_id: &str,
-        (evse_id, connector_id): (i32, i32),
-        itself: Option<&str>,
-    ) -> Result<Option<transaction::Model>, StoreError> {
-        let open = transaction::Entity::find()
-            .filter(transaction::Column::Status.eq(ACTIVE))
-            .filter(transaction::Column::IdTag.eq(tag))
-            .all(self.db())
-            .await?;
-        Ok(open.into_iter().find(|t| {
-            let here = (t.charger_id.as_str(), t.evse_id, t.connector_id) == (charger_id, evse_id, connector_id);
-            let same = t.charger_id == charger_id && itself.is_some() && t.charger_transaction_id.as_deref() == itself;
-            !here && !same
-        }))
-    }
-
     /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
     /// the connector is closed as stale first (the charger is the source of truth for it).
-    pub async fn start_transaction(&self, start: StartRecord) -> Result<Started, StoreError> {
+    /// `exclusive`: also tell whether the tag has another transaction open elsewhere, looked up
+    /// in the same database transaction as the insert, with the tag locked (see `lock_tag`), so
+    /// that two starts of one tag at the same instant cannot both find none.
+    pub async fn start_transaction(&self, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
         let (_turn, txn) = self.begin_write().await?;
+        if exclusive {
+            lock_tag(&txn, &start.id_tag).await?;
+        }
         let same = transaction::Entity::find()
             .filter(transaction::Column::ChargerId.eq(&start.charger_id))
             .filter(transaction::Column::ConnectorId.eq(start.connector_id))
@@ -228,8 +220,9 @@ impl Store {
             .one(&txn)
             .await?;
         if let Some(same) = same {
+            let concurrent = exclusive && open_elsewhere(&txn, &start.id_tag, &same).await?;
             txn.commit().await?;
-            return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE });
+            return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
         }
         close_stale(&txn, &start.charger_id, 0, start.connector_id, start.started_at).await?;
         let now = Utc::now();
@@ -238,7 +231,7 @@ impl Store {
             evse_id: Set(0),
             connector_id: Set(start.connector_id),
             charger_transaction_id: Set(None),
-            id_tag: Set(Some(start.id_tag)),
+            id_tag: Set(Some(start.id_tag.clone())),
             started_at: Set(start.started_at),
             meter_start_wh: Set(Some(start.meter_start_wh)),
             stopped_at: Set(None),
@@ -252,8 +245,15 @@ impl Store {
             ..Default::default()
         };
         let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
+        let concurrent = if exclusive {
+            let stored =
+                transaction::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("transaction"))?;
+            open_elsewhere(&txn, &start.id_tag, &stored).await?
+        } else {
+            false
+        };
         txn.commit().await?;
-        Ok(Started { id, repeated: false, open: true })
+        Ok(Started { id, repeated: false, open: true, concurrent })
     }
 
     /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing; a stop of
@@ -276,7 +276,7 @@ impl Store {
                 "samples": samples.len(),
             });
             super::chargers::record_event_on(&txn, &stop.charger_id, "StopOfUnknownTransaction", payload).await?;
-            insert_samples(&txn, &stop.charger_id, None, 0, 0, samples).await?;
+            insert_samples(&txn, &stop.charger_id, None, 0, 0, &samples).await?;
             txn.commit().await?;
             return Ok(Stopped::Unknown);
         };
@@ -284,7 +284,7 @@ impl Store {
             txn.commit().await?;
             return Ok(Stopped::AlreadyClosed);
         }
-        insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, samples).await?;
+        insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, &samples).await?;
         let energy_wh = energy(found.meter_start_wh, Some(stop.meter_stop_wh));
         let at = (found.evse_id, found.connector_id);
         let mut row: transaction::ActiveModel = found.into();
@@ -305,8 +305,18 @@ impl Store {
     /// time) changes nothing; `Started` only moves the start earlier and sets the meter start;
     /// `Ended` closes an active transaction (or replaces a stale guess); `Updated` and `Started`
     /// never reopen a closed one; samples are stored whatever the order.
-    pub async fn transaction_event(&self, event: EventRecord, samples: Vec<Sample>) -> Result<Applied, StoreError> {
+    /// `exclusive`: as for `start_transaction`, for the event's tag.
+    pub async fn transaction_event(
+        &self,
+        event: EventRecord,
+        samples: Vec<Sample>,
+        exclusive: bool,
+    ) -> Result<Applied, StoreError> {
         let (_turn, txn) = self.begin_write().await?;
+        let exclusive_tag = event.id_tag.clone().filter(|_| exclusive);
+        if let Some(tag) = &exclusive_tag {
+            lock_tag(&txn, tag).await?;
+        }
         let found = transaction::Entity::find()
             .filter(transaction::Column::ChargerId.eq(&event.charger_id))
             .filter(transaction::Column::ChargerTransactionId.eq(&event.charger_transaction_id))
@@ -345,14 +355,18 @@ impl Store {
         };
         let id = current.id;
         if !record_event(&txn, id, &event, now).await? {
+            let concurrent = match &exclusive_tag {
+                Some(tag) => open_elsewhere(&txn, tag, &current).await?,
+                None => false,
+            };
             txn.commit().await?;
             let at = (current.evse_id, current.connector_id);
-            return Ok(Applied { id, at, open: current.status == ACTIVE });
+            return Ok(Applied { id, at, open: current.status == ACTIVE, concurrent });
         }
         // Where it is: an event without `evse` (usual after the first) keeps the known place.
         let evse = if current.evse_id == 0 { evse_id } else { current.evse_id };
         let connector = if current.connector_id == 0 && evse_id == evse { connector_id } else { current.connector_id };
-        insert_samples(&txn, &event.charger_id, Some(id), evse, connector, samples).await?;
+        insert_samples(&txn, &event.charger_id, Some(id), evse, connector, &samples).await?;
 
         let mut row: transaction::ActiveModel = current.clone().into();
         row.evse_id = Set(evse);
@@ -396,8 +410,12 @@ impl Store {
         }
         row.updated_at = Set(now);
         let row = row.update(&txn).await?;
+        let concurrent = match &exclusive_tag {
+            Some(tag) => open_elsewhere(&txn, tag, &row).await?,
+            None => false,
+        };
         txn.commit().await?;
-        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE })
+        Ok(Applied { id, at: (row.evse_id, row.connector_id), open: row.status == ACTIVE, concurrent })
     }
 
     /// A transaction and its samples in time order.
@@ -442,18 +460,27 @@ impl Store {
     }
 }
 
-/// Stores sampled values; a transaction id this charger does not have is dropped (the samples
-/// are kept, unattached).
-pub(super) async fn add_samples_on(
-    db: &impl ConnectionTrait,
-    charger_id: &str,
-    transaction_id: Option<i64>,
-    evse_id: i32,
-    connector_id: i32,
-    samples: Vec<Sample>,
-) -> Result<(), StoreError> {
-    let transaction_id = attached_transaction(db, charger_id, transaction_id).await?;
-    insert_samples(db, charger_id, transaction_id, evse_id, connector_id, samples).await
+/// Makes starts of `tag` take turns until this transaction ends. PostgreSQL: the tag's row is
+/// locked (`SELECT … FOR UPDATE`), so a second start of the tag waits, then reads the first's
+/// transaction. SQLite: write transactions already take turns (`Store::begin_write`).
+async fn lock_tag(txn: &DatabaseTransaction, tag: &str) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        id_tag::Entity::find_by_id(tag).lock_exclusive().one(txn).await?;
+    }
+    Ok(())
+}
+
+/// Whether `tag` has an open transaction other than `this` and other than on `this`'s connector
+/// (a start there has just closed it as stale, or the charger knows better).
+async fn open_elsewhere(db: &impl ConnectionTrait, tag: &str, this: &transaction::Model) -> Result<bool, StoreError> {
+    let open = transaction::Entity::find()
+        .filter(transaction::Column::Status.eq(ACTIVE))
+        .filter(transaction::Column::IdTag.eq(tag))
+        .filter(transaction::Column::Id.ne(this.id))
+        .all(db)
+        .await?;
+    let place = |t: &transaction::Model| (t.charger_id.clone(), t.evse_id, t.connector_id);
+    Ok(open.iter().any(|t| place(t) != place(this)))
 }
 
 /// Records a TransactionEvent as applied to transaction `id`; false when the same event (seqNo,
@@ -551,70 +578,4 @@ async fn close_stale(
         row.update(db).await?;
     }
     Ok(())
-}
-
-async fn insert_samples(
-    db: &impl ConnectionTrait,
-    charger_id: &str,
-    transaction_id: Option<i64>,
-    evse_id: i32,
-    connector_id: i32,
-    samples: Vec<Sample>,
-) -> Result<(), StoreError> {
-    insert_sample_rows(db, sample_rows(charger_id, transaction_id, evse_id, connector_id, samples)).await
-}
-
-/// The rows of sampled values.
-pub(super) fn sample_rows(
-    charger_id: &str,
-    transaction_id: Option<i64>,
-    evse_id: i32,
-    connector_id: i32,
-    samples: Vec<Sample>,
-) -> Vec<meter_sample::ActiveModel> {
-    samples
-        .into_iter()
-        .map(|s| meter_sample::ActiveModel {
-            transaction_id: Set(transaction_id),
-            charger_id: Set(charger_id.to_owned()),
-            evse_id: Set(evse_id),
-            connector_id: Set(connector_id),
-            sampled_at: Set(s.sampled_at),
-            measurand: Set(s.measurand),
-            phase: Set(s.phase),
-            context: Set(s.context),
-            location: Set(s.location),
-            unit: Set(s.unit),
-            value: Set(s.value),
-            ..Default::default()
-        })
-        .collect()
-}
-
-/// Inserts sample rows, a thousand per statement (SQLite allows 32,766 bound values).
-pub(super) async fn insert_sample_rows(
-    db: &impl ConnectionTrait,
-    rows: Vec<meter_sample::ActiveModel>,
-) -> Result<(), StoreError> {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
-        meter_sample::Entity::insert_many(chunk).exec_without_returning(db).await?;
-    }
-    Ok(())
-}
-
-/// `transaction_id` if it is one of this charger's transactions (samples of another charger's
-/// or an unknown transaction are kept unattached).
-pub(super) async fn attached_transaction(
-    db: &impl ConnectionTrait,
-    charger_id: &str,
-    transaction_id: Option<i64>,
-) -> Result<Option<i64>, StoreError> {
-    let Some(id) = transaction_id else { return Ok(None) };
-    Ok(transaction::Entity::find_by_id(id)
-        .filter(transaction::Column::ChargerId.eq(charger_id))
-        .one(db)
-        .await?
-        .map(|t| t.id))
 }

@@ -22,10 +22,41 @@ pub(crate) struct TestApp {
     database: TestDatabase,
 }
 
-/// Where the test's database lives, to be removed when the test stops.
+/// Where the test's database lives, removed when the test ends — also when it fails: a
+/// panicking test drops its `TestApp` while unwinding.
 enum TestDatabase {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Sqlite(tempfile::TempDir),
     Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// The PostgreSQL database's name, or the SQLite file's folder.
+    fn name(&self) -> String {
+        match self {
+            TestDatabase::Sqlite(dir) => dir.path().display().to_string(),
+            TestDatabase::Postgres { name, .. } => name.clone(),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let TestDatabase::Postgres { admin_url, name } = self else { return };
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop cannot await, and the test's runtime may be the one unwinding: a thread of its
+        // own with a runtime of its own drops the database (FORCE ends the server's sessions).
+        let dropping = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = admin.execute_unprepared(&drop).await;
+                    let _ = admin.close().await;
+                }
+            });
+        });
+        let _ = dropping.join();
+    }
 }
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -129,15 +160,15 @@ impl TestApp {
         simulators::http::request(self.http_addr, method, path, token, body).await.expect("an HTTP exchange")
     }
 
-    /// Stops the server, waits for it to drain, and removes its database.
+    /// The test's database: a PostgreSQL database's name, or the SQLite file's folder.
+    pub(crate) fn database_name(&self) -> String {
+        self.database.name()
+    }
+
+    /// Stops the server, waits for it to drain, and removes its database (when `database` is
+    /// dropped).
     pub(crate) async fn stop(self) {
         self.stop.cancel();
         self.server.await.expect("the server stopped cleanly");
-        if let TestDatabase::Postgres { admin_url, name } = self.database
-            && let Ok(admin) = Database::connect(&admin_url).await
-        {
-            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-            let _ = admin.execute_unprepared(&drop).await;
-        }
     }
 }

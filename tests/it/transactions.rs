@@ -259,11 +259,11 @@ async fn a_repeated_stop_changes_nothing_and_a_stop_of_an_unknown_transaction_is
     app.stop().await;
 }
 
-mod ocpp201 {
+pub(crate) mod ocpp201 {
     use super::*;
     use protocol::v201;
 
-    fn event(
+    pub(crate) fn event(
         kind: v201::TransactionEventEnumType,
         seq_no: i32,
         at: chrono::DateTime<Utc>,

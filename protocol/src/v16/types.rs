@@ -236,6 +236,7 @@ crate::ocpp_enum! {
         Celsius = "Celsius",
         Fahrenheit = "Fahrenheit",
         Percent = "Percent",
+        Hertz = "Hertz",
     }
 }
 

@@ -1,0 +1,121 @@
+//! Group commit when a commit fails: against a real SQLite file, a batch whose commit went
+//! through but was reported failed (a connection broken while committing) is stored once, and
+//! one whose commit really failed is redone write by write, also stored once.
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
+use super::*;
+use crate::config::DatabaseSettings;
+use crate::store::NewCharger;
+use entity::charger::Registration;
+use entity::{charger_event, meter_sample, status_history};
+use sea_orm::{EntityTrait, PaginatorTrait, RuntimeErr};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("csms.db").display());
+    let store = Store::connect(&DatabaseSettings { url, max_connections: 2 }).await.unwrap();
+    store.migrate().await.unwrap();
+    let charger = NewCharger { id: "CP-1".into(), registration: Registration::Registered, password_hash: None };
+    store.create_charger(charger).await.unwrap();
+    (dir, store)
+}
+
+/// A status, an event and four samples, with the receivers of their answers.
+fn batch(at: DateTime<Utc>) -> (Vec<Job>, Vec<oneshot::Receiver<Result<(), StoreError>>>) {
+    let status = StatusRecord {
+        evse_id: 0,
+        connector_id: 1,
+        status: "Charging".into(),
+        error_code: None,
+        info: None,
+        vendor_id: None,
+        vendor_error_code: None,
+        at,
+    };
+    let sample = |measurand: &str, value: &str| Sample {
+        sampled_at: at,
+        measurand: measurand.into(),
+        phase: None,
+        context: "Sample.Periodic".into(),
+        location: "Outlet".into(),
+        unit: "W".into(),
+        value: value.into(),
+    };
+    let samples = vec![sample("Power.Active.Import", "7360"), sample("Voltage", "231"), sample("Current.Import", "32")];
+    let writes = [
+        Write::Status { charger_id: "CP-1".into(), record: status },
+        Write::Event { charger_id: "CP-1".into(), kind: "Notified".into(), payload: serde_json::json!({"n": 1}) },
+        Write::Samples { charger_id: "CP-1".into(), transaction_id: None, evse_id: 0, connector_id: 1, samples },
+    ];
+    writes
+        .into_iter()
+        .map(|write| {
+            let (reply, answer) = oneshot::channel();
+            ((write, reply), answer)
+        })
+        .unzip()
+}
+
+async fn counts(store: &Store) -> (u64, u64, u64) {
+    let db = store.db();
+    (
+        status_history::Entity::find().count(db).await.unwrap(),
+        charger_event::Entity::find().count(db).await.unwrap(),
+        meter_sample::Entity::find().count(db).await.unwrap(),
+    )
+}
+
+fn broken() -> DbErr {
+    DbErr::Conn(RuntimeErr::Internal("connection reset while committing".into()))
+}
+
+/// Ends a batch as a commit that failed: rolled back, and an error.
+async fn rolled_back(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    txn.rollback().await?;
+    Err(broken())
+}
+
+/// Commits `jobs` ended by `how` and checks that every write was acknowledged.
+async fn commit_and_acknowledge(
+    writer: &mut Writer,
+    (mut jobs, answers): (Vec<Job>, Vec<oneshot::Receiver<Result<(), StoreError>>>),
+    how: impl AsyncFnOnce(DatabaseTransaction) -> Result<(), DbErr>,
+) {
+    commit(writer, &mut jobs, how).await;
+    for answer in answers {
+        assert!(answer.await.unwrap().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_batch_committed_but_reported_failed_is_stored_once_and_acknowledged() {
+    let (_dir, store) = store().await;
+    let mut writer = Writer::new(store.clone(), 0);
+    let went_through = async |txn: DatabaseTransaction| {
+        txn.commit().await?;
+        Err(broken())
+    };
+    commit_and_acknowledge(&mut writer, batch(Utc::now()), went_through).await;
+    assert_eq!(counts(&store).await, (1, 1, 3));
+}
+
+#[tokio::test]
+async fn a_batch_whose_commit_failed_is_redone_write_by_write_and_stored_once() {
+    let (_dir, store) = store().await;
+    let mut writer = Writer::new(store.clone(), 0);
+    commit_and_acknowledge(&mut writer, batch(Utc::now()), rolled_back).await;
+    assert_eq!(counts(&store).await, (1, 1, 3));
+}
+
+#[tokio::test]
+async fn a_second_batch_after_a_committed_one_is_judged_by_its_own_mark() {
+    let (_dir, store) = store().await;
+    let mut writer = Writer::new(store.clone(), 0);
+    let at = Utc::now();
+    let (mut first, _) = batch(at);
+    commit(&mut writer, &mut first, end).await;
+    // The mark holds the first batch's number; the second's failed commit must not pass for it.
+    commit_and_acknowledge(&mut writer, batch(at), rolled_back).await;
+    // Statuses and events are new rows each time; the same samples are stored once.
+    assert_eq!(counts(&store).await, (2, 2, 3));
+}

@@ -1,0 +1,115 @@
+//! Inserting meter samples: every sample of a batch in one statement whose text never changes
+//! (the rows travel as one JSON parameter, unpacked by the database), so that each connection
+//! prepares it once. A multi-row `INSERT … VALUES` has a different text for every row count:
+//! each connection cached a prepared statement per size seen (on SQLite, a program of ~11,000
+//! parameters each), which is what held hundreds of MiB under MeterValues load, and PostgreSQL
+//! parsed and planned each new size afresh.
+//!
+//! Each row keeps its natural key unique (`ux_meter_samples_natural`) and a copy is ignored, so
+//! a resent MeterValues or a redone batch stores nothing twice. A transaction id that is not one
+//! of the charger's own transactions is dropped inside the statement (the sample is kept,
+//! unattached).
+
+use super::{Sample, StoreError};
+use chrono::SecondsFormat;
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+/// Rows per statement at most (bounds the parameter's size).
+const ROWS_PER_STATEMENT: usize = 4096;
+
+const SQLITE: &str = "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, sampled_at, \
+     measurand, phase, context, location, unit, value) \
+     SELECT (SELECT t.id FROM transactions t WHERE t.id = s.value ->> 0 AND t.charger_id = s.value ->> 1), \
+     s.value ->> 1, s.value ->> 2, s.value ->> 3, s.value ->> 4, s.value ->> 5, s.value ->> 6, s.value ->> 7, \
+     s.value ->> 8, s.value ->> 9, s.value ->> 10 \
+     FROM json_each(?) AS s WHERE true ON CONFLICT DO NOTHING";
+
+const POSTGRES: &str = "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, sampled_at, \
+     measurand, phase, context, location, unit, value) \
+     SELECT (SELECT t.id FROM transactions t WHERE t.id = (e ->> 0)::bigint AND t.charger_id = e ->> 1), \
+     e ->> 1, (e ->> 2)::integer, (e ->> 3)::integer, (e ->> 4)::timestamptz, e ->> 5, e ->> 6, e ->> 7, \
+     e ->> 8, e ->> 9, e ->> 10 \
+     FROM json_array_elements($1::json) AS e ON CONFLICT DO NOTHING";
+
+/// Sample rows gathered for one insert: JSON arrays of at most `ROWS_PER_STATEMENT` rows.
+#[derive(Debug, Default)]
+pub(super) struct SampleRows {
+    /// Full arrays.
+    full: Vec<String>,
+    /// The array being filled, without its closing bracket.
+    current: String,
+    rows: usize,
+}
+
+impl SampleRows {
+    /// Adds `samples` of a charger's connector, attached to `transaction_id` if it is one of
+    /// the charger's transactions.
+    pub(super) fn add(
+        &mut self,
+        charger_id: &str,
+        transaction_id: Option<i64>,
+        evse_id: i32,
+        connector_id: i32,
+        samples: &[Sample],
+    ) {
+        for s in samples {
+            // The time as sqlx writes a `DateTime<Utc>` to SQLite, so that a copy of a stored
+            // sample has the very same key text.
+            let at = s.sampled_at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+            let row = (
+                transaction_id,
+                charger_id,
+                evse_id,
+                connector_id,
+                at,
+                &s.measurand,
+                &s.phase,
+                &s.context,
+                &s.location,
+                &s.unit,
+                &s.value,
+            );
+            // Plain strings and numbers: writing them as JSON cannot fail.
+            let Ok(text) = serde_json::to_string(&row) else { continue };
+            self.current.push(if self.rows == 0 { '[' } else { ',' });
+            self.current.push_str(&text);
+            self.rows += 1;
+            if self.rows == ROWS_PER_STATEMENT {
+                self.current.push(']');
+                self.full.push(std::mem::take(&mut self.current));
+                self.rows = 0;
+            }
+        }
+    }
+
+    /// Inserts the rows (copies of stored samples are ignored).
+    pub(super) async fn insert(mut self, db: &impl ConnectionTrait) -> Result<(), StoreError> {
+        if self.rows > 0 {
+            self.current.push(']');
+            self.full.push(self.current);
+        }
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Postgres => POSTGRES,
+            _ => SQLITE,
+        };
+        for rows in self.full {
+            db.execute_raw(Statement::from_sql_and_values(backend, sql, [rows.into()])).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Stores sampled values of a charger's connector (see `SampleRows`).
+pub(super) async fn insert_samples(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    transaction_id: Option<i64>,
+    evse_id: i32,
+    connector_id: i32,
+    samples: &[Sample],
+) -> Result<(), StoreError> {
+    let mut rows = SampleRows::default();
+    rows.add(charger_id, transaction_id, evse_id, connector_id, samples);
+    rows.insert(db).await
+}
