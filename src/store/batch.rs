@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 /// Writes taken per transaction at most.
 const MAX_BATCH: usize = 512;
 /// Writers on PostgreSQL (SQLite: one).
-const POSTGRES_WRITERS: usize = 4;
+const POSTGRES_WRITERS: usize = 8;
 
 /// One write.
 #[derive(Debug)]
@@ -233,7 +233,7 @@ async fn commit(
 
 /// The whole batch on one transaction, all its samples in one insert.
 async fn apply_all(txn: &DatabaseTransaction, jobs: &[Job]) -> Result<(), StoreError> {
-    let mut rows = SampleRows::default();
+    let mut rows = SampleRows::new(txn.get_database_backend());
     for (write, _) in jobs {
         match write {
             Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples } => {

@@ -275,7 +275,7 @@ impl Store {
         let sql = match backend {
             sea_orm::DatabaseBackend::Postgres => {
                 "UPDATE chargers SET last_seen_at = (e ->> 1)::timestamptz \
-                 FROM json_array_elements($1::json) AS e WHERE chargers.id = e ->> 0"
+                 FROM jsonb_array_elements($1::jsonb) AS e WHERE chargers.id = e ->> 0"
             }
             _ => {
                 "UPDATE chargers SET last_seen_at = j.value ->> 1 FROM json_each(?) AS j WHERE chargers.id = j.value ->> 0"

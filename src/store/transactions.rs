@@ -427,7 +427,7 @@ impl Store {
             return Ok(None);
         };
         let samples = meter_sample::Entity::find()
-            .filter(meter_sample::Column::TransactionId.eq(id))
+            .filter(of_transaction(id))
             .order_by_asc(meter_sample::Column::SampledAt)
             .order_by_asc(meter_sample::Column::Id)
             .all(self.db())
@@ -523,13 +523,19 @@ async fn last_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>,
 }
 
 async fn reading(db: &impl ConnectionTrait, id: i64, latest: bool) -> Result<Option<i64>, StoreError> {
-    let query = energy_readings().filter(meter_sample::Column::TransactionId.eq(id));
+    let query = energy_readings().filter(of_transaction(id));
     let query = if latest {
         query.order_by_desc(meter_sample::Column::SampledAt).order_by_desc(meter_sample::Column::Id)
     } else {
         query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
     };
     Ok(query.one(db).await?.and_then(|s| Decimal::from_str(&s.value).ok()?.round().to_i64()))
+}
+
+/// The samples of transaction `id`, named as the sample key's index has it (see migration 6).
+fn of_transaction(id: i64) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::cust("COALESCE(transaction_id, 0)").eq(id)
 }
 
 /// The stored readings that meter a transaction (as `Sample::energy_wh` picks them).
@@ -559,7 +565,7 @@ async fn close_stale(
         .await?;
     for stale in open {
         let last = energy_readings()
-            .filter(meter_sample::Column::TransactionId.eq(stale.id))
+            .filter(of_transaction(stale.id))
             .order_by_desc(meter_sample::Column::SampledAt)
             .order_by_desc(meter_sample::Column::Id)
             .one(db)
