@@ -19,7 +19,8 @@ pub(crate) enum Control {
     Registration(entity::charger::Registration),
 }
 
-/// A CSMS→charger call waiting for its turn.
+/// A CSMS→charger call waiting for its turn. Queued boxed: a channel allocates its first block
+/// of 32 slots when it is made, and every connected charger has one (32 × 80 bytes unboxed).
 #[derive(Debug)]
 pub(crate) struct CallCommand {
     pub(crate) action: &'static str,
@@ -61,7 +62,7 @@ pub struct SessionHandle {
     /// Cancelled when a newer connection of the same charger takes over: a token, so that this
     /// can never be lost behind a queued control message.
     replaced: CancellationToken,
-    calls: mpsc::Sender<CallCommand>,
+    calls: mpsc::Sender<Box<CallCommand>>,
     timeout: Duration,
     /// When the charger last sent anything (Unix milliseconds): liveness lives in memory and
     /// is flushed to the database in bulk, so a Heartbeat costs no query.
@@ -74,7 +75,7 @@ impl SessionHandle {
         version: OcppVersion,
         control: mpsc::Sender<Control>,
         replaced: CancellationToken,
-        calls: mpsc::Sender<CallCommand>,
+        calls: mpsc::Sender<Box<CallCommand>>,
         timeout: Duration,
     ) -> Self {
         let last_seen = Arc::new(AtomicI64::new(Utc::now().timestamp_millis()));
@@ -105,7 +106,7 @@ impl SessionHandle {
     /// the charger's response payload (checked against the response schema).
     pub async fn call_raw(&self, action: &'static str, payload: Value) -> Result<Value, CallFailure> {
         let (reply, answer) = oneshot::channel();
-        let command = CallCommand { action, payload, deadline: Instant::now() + self.timeout, reply };
+        let command = Box::new(CallCommand { action, payload, deadline: Instant::now() + self.timeout, reply });
         self.calls.try_send(command).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => CallFailure::QueueFull,
             mpsc::error::TrySendError::Closed(_) => CallFailure::Disconnected,

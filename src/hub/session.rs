@@ -109,7 +109,7 @@ struct Session {
     /// Cancelled when a newer connection of the same charger took over.
     replaced: tokio_util::sync::CancellationToken,
     /// Queued CSMS→charger calls; one is taken only when none is outstanding.
-    calls: mpsc::Receiver<CallCommand>,
+    calls: mpsc::Receiver<Box<CallCommand>>,
     calls_open: bool,
     /// The outstanding CSMS→charger call.
     pending: Option<Pending>,
@@ -159,7 +159,7 @@ impl Session {
                 },
                 call = self.calls.recv(), if take_call => match call {
                     Some(call) => {
-                        if let Err(e) = self.send_call(call).await {
+                        if let Err(e) = self.send_call(*call).await {
                             return End::Socket(e);
                         }
                     }

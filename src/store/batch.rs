@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 /// Writes taken per transaction at most.
 const MAX_BATCH: usize = 512;
 /// Writers on PostgreSQL (SQLite: one).
-const POSTGRES_WRITERS: usize = 8;
+const POSTGRES_WRITERS: usize = 4;
 
 /// One write.
 #[derive(Debug)]

@@ -59,8 +59,9 @@ pub enum StoreError {
     Commit(String),
 }
 
-/// SQLite connections in the pool at most (see `Store::connect`).
-pub const SQLITE_MAX_CONNECTIONS: u32 = 4;
+/// SQLite connections in the pool at most, and each one's page cache (see `Store::connect`).
+pub const SQLITE_MAX_CONNECTIONS: u32 = 2;
+const SQLITE_CACHE_KIB: u32 = 1024;
 
 /// The database.
 #[derive(Clone, Debug)]
@@ -80,9 +81,10 @@ impl Store {
     /// SQLite runs in WAL mode with `synchronous = FULL`: a commit appends its pages to the log
     /// and syncs it once (the rollback journal wrote every page twice and synced both files),
     /// readers never wait for the writer, and a commit acknowledged is on disk. Its pool holds
-    /// at most `SQLITE_MAX_CONNECTIONS`: there is one writer at a time anyway, and each
-    /// connection keeps a page cache and a worker thread (with its allocator heap) of its own —
-    /// sixteen of them held ~6 MiB each under MeterValues load.
+    /// at most `SQLITE_MAX_CONNECTIONS` (one writer at a time anyway, and a reader beside it),
+    /// each with a page cache of `SQLITE_CACHE_KIB`: every connection keeps a cache and a
+    /// worker thread (with its allocator heap) of its own — sixteen of them held ~6 MiB each
+    /// under MeterValues load, and writes touch the last pages of the sample key only.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(settings.url.clone());
         let connections = if settings.url.starts_with("sqlite") {
@@ -92,7 +94,10 @@ impl Store {
         };
         options
             .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Full)
+                sqlite
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
             })
             .max_connections(connections)
             .min_connections(1)

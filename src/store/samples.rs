@@ -1,9 +1,8 @@
 //! Inserting meter samples: every sample of a batch in one statement whose text never changes
 //! (the rows travel as one JSON parameter, unpacked by the database), so that each connection
 //! prepares it once. A multi-row `INSERT … VALUES` has a different text for every row count:
-//! each connection cached a prepared statement per size seen (on SQLite, a program of ~11,000
-//! parameters each), which is what held hundreds of MiB under MeterValues load, and PostgreSQL
-//! parsed and planned each new size afresh.
+//! each connection cached a prepared statement per size it met (on SQLite, programs of up to
+//! ~11,000 parameters), and PostgreSQL parsed and planned each new size afresh.
 //!
 //! Each row keeps its natural key unique (`ux_meter_samples_natural`) and a copy is ignored, so
 //! a resent MeterValues or a redone batch stores nothing twice. A transaction id that is not one
@@ -15,7 +14,7 @@ use chrono::SecondsFormat;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 /// The rows' JSON per statement at most, on SQLite (bounds the parameter's size).
-const SQLITE_STATEMENT_BYTES: usize = 1 << 20;
+const SQLITE_STATEMENT_BYTES: usize = 256 * 1024;
 /// The same on PostgreSQL, kept well within a socket's initial send buffer (16 KiB on Linux).
 /// sqlx 0.9.0 leaves Nagle's algorithm on (sqlx issue #4335, fixed by #4336, not yet released):
 /// a statement the kernel takes in two writes has its tail held until the server's delayed ACK,
