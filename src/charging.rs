@@ -134,7 +134,7 @@ impl Charging {
         Ok((applied, auth))
     }
 
-    /// Records sampled values.
+    /// Records sampled values; once stored, they move the connector's live state.
     pub async fn samples(
         &self,
         charger_id: &str,
@@ -143,11 +143,13 @@ impl Charging {
         connector_id: i32,
         samples: Vec<Sample>,
     ) -> Result<(), StoreError> {
-        let latest = samples.clone();
         let owner = charger_id.to_owned();
         let write = Write::Samples { charger_id: owner, transaction_id, evse_id, connector_id, samples };
-        self.writes.write(write).await?;
-        self.live.sampled(charger_id, (evse_id, connector_id), latest);
+        let (write, outcome) = self.writes.write_back(write).await;
+        outcome?;
+        if let Some(Write::Samples { samples, .. }) = write {
+            self.live.sampled(charger_id, (evse_id, connector_id), samples);
+        }
         Ok(())
     }
 }

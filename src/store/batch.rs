@@ -50,7 +50,9 @@ impl Write {
     }
 }
 
-type Job = (Write, oneshot::Sender<Result<(), StoreError>>);
+/// A write and where its outcome goes, with the write given back (its samples move on to the
+/// live state without a copy).
+type Job = (Write, oneshot::Sender<(Write, Result<(), StoreError>)>);
 
 /// The handle sessions write through.
 #[derive(Debug, Clone)]
@@ -86,12 +88,23 @@ impl Writes {
 
     /// Applies `write` and returns once it is committed.
     pub async fn write(&self, write: Write) -> Result<(), StoreError> {
+        self.write_back(write).await.1
+    }
+
+    /// The same, giving the write back (none if the writer stopped with it).
+    pub async fn write_back(&self, write: Write) -> (Option<Write>, Result<(), StoreError>) {
+        let stopped = || StoreError::Commit("the writer has stopped".into());
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         write.charger_id().hash(&mut hasher);
         let queue = &self.queues[(hasher.finish() % self.queues.len() as u64) as usize];
         let (reply, done) = oneshot::channel();
-        queue.send((write, reply)).await.map_err(|_| StoreError::Commit("the writer has stopped".into()))?;
-        done.await.unwrap_or_else(|_| Err(StoreError::Commit("the writer has stopped".into())))
+        if let Err(mpsc::error::SendError((write, _))) = queue.send((write, reply)).await {
+            return (Some(write), Err(stopped()));
+        }
+        match done.await {
+            Ok((write, outcome)) => (Some(write), outcome),
+            Err(_) => (None, Err(stopped())),
+        }
     }
 }
 
@@ -204,8 +217,8 @@ async fn commit(
                         Err(unknown) => {
                             drop(turn);
                             tracing::error!(error = %unknown, "a batch's commit failed and its outcome cannot be read");
-                            for (_, reply) in jobs {
-                                let _ = reply.send(Err(StoreError::Commit("outcome unknown".into())));
+                            for (write, reply) in jobs {
+                                let _ = reply.send((write, Err(StoreError::Commit("outcome unknown".into()))));
                             }
                             return;
                         }
@@ -220,14 +233,15 @@ async fn commit(
         };
         drop(turn);
         if committed.is_ok() {
-            for (_, reply) in jobs {
-                let _ = reply.send(Ok(()));
+            for (write, reply) in jobs {
+                let _ = reply.send((write, Ok(())));
             }
             return;
         }
     }
     for (write, reply) in jobs {
-        let _ = reply.send(alone(&writer.store, &write).await);
+        let outcome = alone(&writer.store, &write).await;
+        let _ = reply.send((write, outcome));
     }
 }
 

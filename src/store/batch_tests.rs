@@ -21,7 +21,10 @@ async fn store() -> (tempfile::TempDir, Store) {
 }
 
 /// A status, an event and four samples, with the receivers of their answers.
-fn batch(at: DateTime<Utc>) -> (Vec<Job>, Vec<oneshot::Receiver<Result<(), StoreError>>>) {
+/// Where a write's outcome comes back (with the write).
+type Answer = oneshot::Receiver<(Write, Result<(), StoreError>)>;
+
+fn batch(at: DateTime<Utc>) -> (Vec<Job>, Vec<Answer>) {
     let status = StatusRecord {
         evse_id: 0,
         connector_id: 1,
@@ -78,12 +81,12 @@ async fn rolled_back(txn: DatabaseTransaction) -> Result<(), DbErr> {
 /// Commits `jobs` ended by `how` and checks that every write was acknowledged.
 async fn commit_and_acknowledge(
     writer: &mut Writer,
-    (mut jobs, answers): (Vec<Job>, Vec<oneshot::Receiver<Result<(), StoreError>>>),
+    (mut jobs, answers): (Vec<Job>, Vec<Answer>),
     how: impl AsyncFnOnce(DatabaseTransaction) -> Result<(), DbErr>,
 ) {
     commit(writer, &mut jobs, how).await;
     for answer in answers {
-        assert!(answer.await.unwrap().is_ok());
+        assert!(answer.await.unwrap().1.is_ok());
     }
 }
 

@@ -42,14 +42,14 @@ pub(super) struct SampleRows {
     backend: DatabaseBackend,
     /// Full arrays.
     full: Vec<String>,
-    /// The array being filled, without its closing bracket.
-    current: String,
+    /// The array being filled, without its closing bracket (JSON text, written in place).
+    current: Vec<u8>,
     rows: usize,
 }
 
 impl SampleRows {
     pub(super) fn new(backend: DatabaseBackend) -> Self {
-        SampleRows { backend, full: Vec::new(), current: String::new(), rows: 0 }
+        SampleRows { backend, full: Vec::new(), current: Vec::new(), rows: 0 }
     }
 
     /// Adds `samples` of a charger's connector, attached to `transaction_id` if it is one of
@@ -62,10 +62,15 @@ impl SampleRows {
         connector_id: i32,
         samples: &[Sample],
     ) {
+        // The samples of one reading share its time: written once per time.
+        let mut at_text: Option<(chrono::DateTime<chrono::Utc>, String)> = None;
         for s in samples {
             // The time as sqlx writes a `DateTime<Utc>` to SQLite, so that a copy of a stored
             // sample has the very same key text.
-            let at = s.sampled_at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+            let at = match &at_text {
+                Some((at, text)) if *at == s.sampled_at => text,
+                _ => &at_text.insert((s.sampled_at, s.sampled_at.to_rfc3339_opts(SecondsFormat::AutoSi, false))).1,
+            };
             let row = (
                 transaction_id,
                 charger_id,
@@ -79,28 +84,39 @@ impl SampleRows {
                 &s.unit,
                 &s.value,
             );
-            // Plain strings and numbers: writing them as JSON cannot fail.
-            let Ok(text) = serde_json::to_string(&row) else { continue };
-            self.current.push(if self.rows == 0 { '[' } else { ',' });
-            self.current.push_str(&text);
+            let mark = self.current.len();
+            self.current.push(if self.rows == 0 { b'[' } else { b',' });
+            // Plain strings and numbers: writing them as JSON cannot fail (if it did, the
+            // row's partial text is taken back).
+            if serde_json::to_writer(&mut self.current, &row).is_err() {
+                self.current.truncate(mark);
+                continue;
+            }
             self.rows += 1;
             let most = match self.backend {
                 DatabaseBackend::Postgres => POSTGRES_STATEMENT_BYTES,
                 _ => SQLITE_STATEMENT_BYTES,
             };
             if self.current.len() >= most - 512 {
-                self.current.push(']');
-                self.full.push(std::mem::take(&mut self.current));
-                self.rows = 0;
+                self.close();
             }
         }
+    }
+
+    /// Closes the array being filled.
+    fn close(&mut self) {
+        self.current.push(b']');
+        // serde_json writes UTF-8 only.
+        if let Ok(text) = String::from_utf8(std::mem::take(&mut self.current)) {
+            self.full.push(text);
+        }
+        self.rows = 0;
     }
 
     /// Inserts the rows (copies of stored samples are ignored).
     pub(super) async fn insert(mut self, db: &impl ConnectionTrait) -> Result<(), StoreError> {
         if self.rows > 0 {
-            self.current.push(']');
-            self.full.push(self.current);
+            self.close();
         }
         let backend = self.backend;
         let sql = match backend {
