@@ -3,7 +3,7 @@
 //! one tag at the same instant are not both accepted (the check and the insert are one step).
 
 use crate::helpers::{TestApp, spawn_app};
-use crate::transactions::ocpp201;
+use crate::transactions_201 as ocpp201;
 use chrono::Utc;
 use entity::meter_sample;
 use protocol::{OcppVersion, v16, v201};

@@ -19,3 +19,4 @@ mod schemas;
 mod simulated_sessions;
 mod test_databases;
 mod transactions;
+mod transactions_201;

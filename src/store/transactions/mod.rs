@@ -1,0 +1,263 @@
+//! Transactions: samples and the records of starts and stops, 1.6 starts and stops, and the
+//! queries of transactions with their samples. 2.0.1 events are in `events`, which readings
+//! meter a transaction in `readings`, id tags in `id_tags`.
+
+mod events;
+mod id_tags;
+mod readings;
+
+pub use events::{Applied, EventKind, EventRecord};
+
+use super::samples::insert_samples;
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use entity::{id_tag, meter_sample, transaction};
+use readings::{close_stale, energy, of_transaction};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::str::FromStr;
+
+/// The measurand whose register gives a transaction's energy.
+pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
+
+/// A transaction's state, as stored in `status`.
+pub const ACTIVE: &str = "Active";
+pub const COMPLETED: &str = "Completed";
+pub const STALE: &str = "Stale";
+
+/// One sampled value, already normalised (see `charging::normalise`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub sampled_at: DateTime<Utc>,
+    pub measurand: String,
+    pub phase: Option<String>,
+    pub context: String,
+    pub location: String,
+    pub unit: String,
+    pub value: String,
+}
+
+impl Sample {
+    /// The energy register reading in whole Wh, if this is one that meters the transaction: the
+    /// total (not a phase's), not the vehicle's own meter (location `EV`).
+    pub fn energy_wh(&self) -> Option<i64> {
+        (self.measurand == ENERGY_REGISTER && self.unit == "Wh" && self.phase.is_none() && self.location != "EV")
+            .then(|| Decimal::from_str(&self.value).ok()?.round().to_i64())
+            .flatten()
+    }
+}
+
+/// A 1.6 StartTransaction.
+#[derive(Debug, Clone)]
+pub struct StartRecord {
+    pub charger_id: String,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub meter_start_wh: i64,
+    pub started_at: DateTime<Utc>,
+}
+
+/// What storing a start did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Started {
+    pub id: i64,
+    /// The same start had been stored before (a charger resending it).
+    pub repeated: bool,
+    /// The transaction is still in progress (a resent start of a finished one is not).
+    pub open: bool,
+    /// Asked to check (`exclusive`), another transaction of the same tag was open elsewhere
+    /// when this one was stored.
+    pub concurrent: bool,
+}
+
+/// A 1.6 StopTransaction.
+#[derive(Debug, Clone)]
+pub struct StopRecord {
+    pub charger_id: String,
+    pub id: i64,
+    pub meter_stop_wh: i64,
+    pub stopped_at: DateTime<Utc>,
+    pub reason: Option<String>,
+    /// The tag that stopped it, when the charger says.
+    pub id_tag: Option<String>,
+}
+
+/// What storing a stop did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Closed now; it was on connector `at` (EVSE, connector).
+    Closed {
+        energy_wh: Option<i64>,
+        at: (i32, i32),
+    },
+    AlreadyClosed,
+    Unknown,
+}
+
+impl Store {
+    /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
+    /// the connector is closed as stale first (the charger is the source of truth for it).
+    /// `exclusive`: also tell whether the tag has another transaction open elsewhere, looked up
+    /// in the same database transaction as the insert, with the tag locked (see `lock_tag`), so
+    /// that two starts of one tag at the same instant cannot both find none.
+    pub async fn start_transaction(&self, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
+        let (_turn, txn) = self.begin_write().await?;
+        if exclusive {
+            lock_tag(&txn, &start.id_tag).await?;
+        }
+        let same = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(&start.charger_id))
+            .filter(transaction::Column::ConnectorId.eq(start.connector_id))
+            .filter(transaction::Column::StartedAt.eq(start.started_at))
+            .filter(transaction::Column::MeterStartWh.eq(start.meter_start_wh))
+            .filter(transaction::Column::IdTag.eq(&start.id_tag))
+            .one(&txn)
+            .await?;
+        if let Some(same) = same {
+            let concurrent = exclusive && open_elsewhere(&txn, &start.id_tag, &same).await?;
+            txn.commit().await?;
+            return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
+        }
+        close_stale(&txn, &start.charger_id, 0, start.connector_id, start.started_at).await?;
+        let now = Utc::now();
+        let row = transaction::ActiveModel {
+            charger_id: Set(start.charger_id),
+            evse_id: Set(0),
+            connector_id: Set(start.connector_id),
+            charger_transaction_id: Set(None),
+            id_tag: Set(Some(start.id_tag.clone())),
+            started_at: Set(start.started_at),
+            meter_start_wh: Set(Some(start.meter_start_wh)),
+            stopped_at: Set(None),
+            meter_stop_wh: Set(None),
+            energy_wh: Set(None),
+            stop_reason: Set(None),
+            status: Set(ACTIVE.to_owned()),
+            last_seq_no: Set(None),
+            offline: Set(false),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
+        let concurrent = if exclusive {
+            let stored =
+                transaction::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("transaction"))?;
+            open_elsewhere(&txn, &start.id_tag, &stored).await?
+        } else {
+            false
+        };
+        txn.commit().await?;
+        Ok(Started { id, repeated: false, open: true, concurrent })
+    }
+
+    /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing; a stop of
+    /// a transaction closed as stale replaces the guessed end with the charger's; the samples of a
+    /// stop of an unknown transaction are kept, unattached.
+    pub async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
+        let (_turn, txn) = self.begin_write().await?;
+        let found = transaction::Entity::find_by_id(stop.id)
+            .filter(transaction::Column::ChargerId.eq(&stop.charger_id))
+            .one(&txn)
+            .await?;
+        let Some(found) = found else {
+            // What the operator needs to settle a stop nobody knows: all of it, in the same commit.
+            let payload = serde_json::json!({
+                "transactionId": stop.id,
+                "meterStop": stop.meter_stop_wh,
+                "timestamp": stop.stopped_at,
+                "reason": stop.reason,
+                "idTag": stop.id_tag,
+                "samples": samples.len(),
+            });
+            super::chargers::record_event_on(&txn, &stop.charger_id, "StopOfUnknownTransaction", payload).await?;
+            insert_samples(&txn, &stop.charger_id, None, 0, 0, &samples).await?;
+            txn.commit().await?;
+            return Ok(Stopped::Unknown);
+        };
+        if found.status == COMPLETED {
+            txn.commit().await?;
+            return Ok(Stopped::AlreadyClosed);
+        }
+        insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, &samples).await?;
+        let energy_wh = energy(found.meter_start_wh, Some(stop.meter_stop_wh));
+        let at = (found.evse_id, found.connector_id);
+        let mut row: transaction::ActiveModel = found.into();
+        row.stopped_at = Set(Some(stop.stopped_at));
+        row.meter_stop_wh = Set(Some(stop.meter_stop_wh));
+        row.energy_wh = Set(energy_wh);
+        row.stop_reason = Set(stop.reason);
+        row.status = Set(COMPLETED.to_owned());
+        row.updated_at = Set(Utc::now());
+        row.update(&txn).await?;
+        txn.commit().await?;
+        Ok(Stopped::Closed { energy_wh, at })
+    }
+
+    /// A transaction and its samples in time order.
+    pub async fn transaction(
+        &self,
+        id: i64,
+    ) -> Result<Option<(transaction::Model, Vec<meter_sample::Model>)>, StoreError> {
+        let Some(found) = transaction::Entity::find_by_id(id).one(self.db()).await? else {
+            return Ok(None);
+        };
+        let samples = meter_sample::Entity::find()
+            .filter(of_transaction(id))
+            .order_by_asc(meter_sample::Column::SampledAt)
+            .order_by_asc(meter_sample::Column::Id)
+            .all(self.db())
+            .await?;
+        Ok(Some((found, samples)))
+    }
+
+    /// Transactions, newest first, of one charger and/or started within `from..to`.
+    pub async fn transactions(
+        &self,
+        charger_id: Option<&str>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<transaction::Model>, StoreError> {
+        let mut query = transaction::Entity::find();
+        if let Some(charger_id) = charger_id {
+            query = query.filter(transaction::Column::ChargerId.eq(charger_id));
+        }
+        if let Some(from) = from {
+            query = query.filter(transaction::Column::StartedAt.gte(from));
+        }
+        if let Some(to) = to {
+            query = query.filter(transaction::Column::StartedAt.lt(to));
+        }
+        Ok(query
+            .order_by_desc(transaction::Column::StartedAt)
+            .order_by_desc(transaction::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+}
+
+/// Makes starts of `tag` take turns until this transaction ends. PostgreSQL: the tag's row is
+/// locked (`SELECT … FOR UPDATE`), so a second start of the tag waits, then reads the first's
+/// transaction. SQLite: write transactions already take turns (`Store::begin_write`).
+async fn lock_tag(txn: &DatabaseTransaction, tag: &str) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        id_tag::Entity::find_by_id(tag).lock_exclusive().one(txn).await?;
+    }
+    Ok(())
+}
+
+/// Whether `tag` has an open transaction other than `this` and other than on `this`'s connector
+/// (a start there has just closed it as stale, or the charger knows better).
+async fn open_elsewhere(db: &impl ConnectionTrait, tag: &str, this: &transaction::Model) -> Result<bool, StoreError> {
+    let open = transaction::Entity::find()
+        .filter(transaction::Column::Status.eq(ACTIVE))
+        .filter(transaction::Column::IdTag.eq(tag))
+        .filter(transaction::Column::Id.ne(this.id))
+        .all(db)
+        .await?;
+    let place = |t: &transaction::Model| (t.charger_id.clone(), t.evse_id, t.connector_id);
+    Ok(open.iter().any(|t| place(t) != place(this)))
+}

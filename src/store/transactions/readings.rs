@@ -1,0 +1,113 @@
+//! Which energy readings meter a transaction: the start and end readings among a message's
+//! samples, the earliest and latest stored ones, and closing a transaction left open as stale.
+
+use super::{ACTIVE, ENERGY_REGISTER, STALE, Sample};
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+use entity::{meter_sample, transaction};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::str::FromStr;
+
+/// The reading that begins a transaction among `samples`: the `Transaction.Begin` one, else the
+/// earliest.
+pub(super) fn begin_reading(samples: &[Sample]) -> Option<i64> {
+    edge_reading(samples, "Transaction.Begin", false)
+}
+
+/// The reading that ends a transaction among `samples`: the `Transaction.End` one, else the
+/// latest (an Ended event often carries the whole session's readings).
+pub(super) fn end_reading(samples: &[Sample]) -> Option<i64> {
+    edge_reading(samples, "Transaction.End", true)
+}
+
+fn edge_reading(samples: &[Sample], context: &str, latest: bool) -> Option<i64> {
+    let readings: Vec<(&Sample, i64)> = samples.iter().filter_map(|s| Some((s, s.energy_wh()?))).collect();
+    let marked: Vec<(&Sample, i64)> = readings.iter().filter(|(s, _)| s.context == context).copied().collect();
+    let candidates = if marked.is_empty() { readings } else { marked };
+    let chosen = if latest {
+        candidates.iter().max_by_key(|(s, _)| s.sampled_at)
+    } else {
+        candidates.iter().min_by_key(|(s, _)| s.sampled_at)
+    };
+    chosen.map(|(_, wh)| *wh)
+}
+
+/// `stop − start`, unless the charger's numbers overflow it.
+pub(super) fn energy(start: Option<i64>, stop: Option<i64>) -> Option<i64> {
+    start.zip(stop).and_then(|(start, stop)| stop.checked_sub(start))
+}
+
+/// The earliest and latest energy register readings of a transaction, in Wh.
+pub(super) async fn first_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, StoreError> {
+    reading(db, id, false).await
+}
+
+pub(super) async fn last_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, StoreError> {
+    reading(db, id, true).await
+}
+
+async fn reading(db: &impl ConnectionTrait, id: i64, latest: bool) -> Result<Option<i64>, StoreError> {
+    let query = energy_readings().filter(of_transaction(id));
+    let query = if latest {
+        query.order_by_desc(meter_sample::Column::SampledAt).order_by_desc(meter_sample::Column::Id)
+    } else {
+        query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
+    };
+    Ok(query.one(db).await?.and_then(|s| Decimal::from_str(&s.value).ok()?.round().to_i64()))
+}
+
+/// The samples of transaction `id`, named as the sample key's index has it (see migration 6).
+pub(super) fn of_transaction(id: i64) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::cust("COALESCE(transaction_id, 0)").eq(id)
+}
+
+/// The stored readings that meter a transaction (as `Sample::energy_wh` picks them).
+pub(super) fn energy_readings() -> sea_orm::Select<meter_sample::Entity> {
+    meter_sample::Entity::find()
+        .filter(meter_sample::Column::Measurand.eq(ENERGY_REGISTER))
+        .filter(meter_sample::Column::Unit.eq("Wh"))
+        .filter(meter_sample::Column::Phase.is_null())
+        .filter(meter_sample::Column::Location.ne("EV"))
+}
+
+/// Closes an open transaction on the connector as stale: it ends at its last energy reading
+/// (or at the new start), with the energy of that reading.
+pub(super) async fn close_stale(
+    db: &impl ConnectionTrait,
+    charger_id: &str,
+    evse_id: i32,
+    connector_id: i32,
+    new_start: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let open = transaction::Entity::find()
+        .filter(transaction::Column::ChargerId.eq(charger_id))
+        .filter(transaction::Column::EvseId.eq(evse_id))
+        .filter(transaction::Column::ConnectorId.eq(connector_id))
+        .filter(transaction::Column::Status.eq(ACTIVE))
+        .all(db)
+        .await?;
+    for stale in open {
+        let last = energy_readings()
+            .filter(of_transaction(stale.id))
+            .order_by_desc(meter_sample::Column::SampledAt)
+            .order_by_desc(meter_sample::Column::Id)
+            .one(db)
+            .await?;
+        let reading =
+            last.as_ref().and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?)));
+        let meter_stop_wh = reading.map(|(_, wh)| wh).or(stale.meter_start_wh);
+        let stopped_at = reading.map_or(new_start, |(at, _)| at);
+        let energy_wh = energy(stale.meter_start_wh, meter_stop_wh);
+        let mut row: transaction::ActiveModel = stale.into();
+        row.status = Set(STALE.to_owned());
+        row.stopped_at = Set(Some(stopped_at));
+        row.meter_stop_wh = Set(meter_stop_wh);
+        row.energy_wh = Set(energy_wh);
+        row.updated_at = Set(Utc::now());
+        row.update(db).await?;
+    }
+    Ok(())
+}
