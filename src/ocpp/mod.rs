@@ -157,12 +157,12 @@ fn no_nul(payload: &protocol::Node<'_>) -> Result<(), RpcError> {
     Err(RpcError::new(CallErrorCode::PropertyConstraintViolation, description))
 }
 
-/// An action this CSMS does not handle yet: said plainly, never faked.
 /// A sampled value that cannot be stored: PropertyConstraintViolation naming its field.
 fn refused(sampled_value: &str, error: &crate::charging::UnitError) -> RpcError {
     RpcError::new(CallErrorCode::PropertyConstraintViolation, format!("{sampled_value}.{}: {error}", error.field()))
 }
 
+/// An action this CSMS does not handle yet: said plainly, never faked.
 fn not_handled<A: ActionSet>(action: A) -> RpcError {
     RpcError::new(CallErrorCode::NotImplemented, format!("{action} is not handled by this CSMS"))
 }

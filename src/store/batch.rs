@@ -193,6 +193,15 @@ async fn end(txn: DatabaseTransaction) -> Result<(), DbErr> {
     txn.commit().await
 }
 
+/// What became of a batch's transaction.
+enum Outcome {
+    Stored,
+    /// Not stored: each write is redone in a transaction of its own.
+    NotStored,
+    /// The commit failed and its mark could not be read.
+    Unknown,
+}
+
 /// Commits the batch in one transaction (ended by `end`), or, if that fails, each write in its
 /// own, unless the batch's mark says the failed commit went through.
 async fn commit(
@@ -205,43 +214,49 @@ async fn commit(
     }
     let jobs = std::mem::take(batch);
     writer.batch += 1;
-    if let Ok((turn, txn)) = writer.store.begin_write().await {
-        let committed = match apply_all(&txn, &jobs).await {
-            Ok(()) => match writer.mark(&txn).await {
-                Ok(()) => match end(txn).await {
-                    Ok(()) => Ok(()),
-                    // Stored or not: the mark tells (read with the turn still held).
-                    Err(e) => match writer.marked().await {
-                        Ok(true) => Ok(()),
-                        Ok(false) => Err(e),
-                        Err(unknown) => {
-                            drop(turn);
-                            tracing::error!(error = %unknown, "a batch's commit failed and its outcome cannot be read");
-                            for (write, reply) in jobs {
-                                let _ = reply.send((write, Err(StoreError::Commit("outcome unknown".into()))));
-                            }
-                            return;
-                        }
-                    },
-                },
-                Err(e) => Err(e),
-            },
-            Err(e) => {
-                let _ = txn.rollback().await;
-                Err(DbErr::Custom(e.to_string()))
-            }
-        };
-        drop(turn);
-        if committed.is_ok() {
+    let answer = |outcome: fn() -> Result<(), StoreError>, jobs: Vec<Job>| {
+        for (write, reply) in jobs {
+            let _ = reply.send((write, outcome()));
+        }
+    };
+    match try_batch(writer, &jobs, end).await {
+        Outcome::Stored => answer(|| Ok(()), jobs),
+        Outcome::Unknown => answer(|| Err(StoreError::Commit("outcome unknown".into())), jobs),
+        Outcome::NotStored => {
             for (write, reply) in jobs {
-                let _ = reply.send((write, Ok(())));
+                let outcome = alone(&writer.store, &write).await;
+                let _ = reply.send((write, outcome));
             }
-            return;
         }
     }
-    for (write, reply) in jobs {
-        let outcome = alone(&writer.store, &write).await;
-        let _ = reply.send((write, outcome));
+}
+
+/// The batch in one transaction with its mark; after a failed commit, the mark tells whether it
+/// is stored (read while this process's writing turn is still held).
+async fn try_batch(
+    writer: &Writer,
+    jobs: &[Job],
+    end: impl AsyncFnOnce(DatabaseTransaction) -> Result<(), DbErr>,
+) -> Outcome {
+    let Ok((_turn, txn)) = writer.store.begin_write().await else { return Outcome::NotStored };
+    if apply_all(&txn, jobs).await.is_err() {
+        let _ = txn.rollback().await;
+        return Outcome::NotStored;
+    }
+    // A failed mark drops the transaction, which rolls it back.
+    if writer.mark(&txn).await.is_err() {
+        return Outcome::NotStored;
+    }
+    if end(txn).await.is_ok() {
+        return Outcome::Stored;
+    }
+    match writer.marked().await {
+        Ok(true) => Outcome::Stored,
+        Ok(false) => Outcome::NotStored,
+        Err(unknown) => {
+            tracing::error!(error = %unknown, "a batch's commit failed and its outcome cannot be read");
+            Outcome::Unknown
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! 2.0.1 multiplier no decimal can hold is refused with nothing of its message stored.
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::transactions::sampled;
 use chrono::Utc;
 use protocol::{OcppVersion, v16};
 use serde_json::json;
@@ -11,18 +12,6 @@ use simulators::{Connect, SimCharger};
 async fn charger(app: &TestApp, id: &str, version: OcppVersion) -> SimCharger {
     app.register(id, None).await;
     SimCharger::connect(Connect::new(&app.ws_url, id, version)).await.unwrap()
-}
-
-fn sampled(measurand: v16::Measurand, unit: Option<v16::UnitOfMeasure>, value: &str) -> v16::SampledValue {
-    v16::SampledValue {
-        value: value.into(),
-        context: Some(v16::ReadingContext::SamplePeriodic),
-        format: None,
-        measurand: Some(measurand),
-        phase: None,
-        location: None,
-        unit,
-    }
 }
 
 /// The (measurand, unit, value) of each entry of a list of samples or live values, sorted.
@@ -59,8 +48,8 @@ async fn a_16_charger_reporting_frequency_in_hertz_is_answered_and_its_frequency
         meter_value: vec![v16::MeterValue {
             timestamp: Utc::now(),
             sampled_value: vec![
-                sampled(v16::Measurand::EnergyActiveImportRegister, Some(v16::UnitOfMeasure::KWh), "1.5"),
-                sampled(v16::Measurand::Frequency, Some(v16::UnitOfMeasure::Hertz), "49.980"),
+                sampled(v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::KWh, "1.5"),
+                sampled(v16::Measurand::Frequency, v16::UnitOfMeasure::Hertz, "49.980"),
             ],
         }],
     })
@@ -83,7 +72,10 @@ async fn a_16_charger_reporting_frequency_in_hertz_is_answered_and_its_frequency
         transaction_id: Some(tx),
         meter_value: vec![v16::MeterValue {
             timestamp: later,
-            sampled_value: vec![sampled(v16::Measurand::Frequency, None, "50.02")],
+            sampled_value: vec![v16::SampledValue {
+                unit: None,
+                ..sampled(v16::Measurand::Frequency, v16::UnitOfMeasure::Hertz, "50.02")
+            }],
         }],
     })
     .await

@@ -33,7 +33,7 @@ fn stop(transaction_id: i32, meter_stop: i64) -> v16::StopTransactionRequest {
     }
 }
 
-fn sampled(measurand: v16::Measurand, unit: v16::UnitOfMeasure, value: &str) -> v16::SampledValue {
+pub(crate) fn sampled(measurand: v16::Measurand, unit: v16::UnitOfMeasure, value: &str) -> v16::SampledValue {
     v16::SampledValue {
         value: value.into(),
         context: Some(v16::ReadingContext::SamplePeriodic),

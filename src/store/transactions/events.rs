@@ -2,7 +2,7 @@
 //! applied once (`transaction_events`), with its samples, in one database transaction.
 
 use super::readings::{begin_reading, close_stale, end_reading, energy, first_reading, last_reading};
-use super::{ACTIVE, COMPLETED, Sample, lock_tag, open_elsewhere};
+use super::{ACTIVE, COMPLETED, Sample, lock_tag, open_elsewhere, place};
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -119,7 +119,7 @@ impl Store {
         let id = current.id;
         if !record_event(&txn, id, &event, now).await? {
             let concurrent = match &exclusive_tag {
-                Some(tag) => open_elsewhere(&txn, tag, &current).await?,
+                Some(tag) => open_elsewhere(&txn, tag, id, place(&current)).await?,
                 None => false,
             };
             txn.commit().await?;
@@ -174,7 +174,7 @@ impl Store {
         row.updated_at = Set(now);
         let row = row.update(&txn).await?;
         let concurrent = match &exclusive_tag {
-            Some(tag) => open_elsewhere(&txn, tag, &row).await?,
+            Some(tag) => open_elsewhere(&txn, tag, id, place(&row)).await?,
             None => false,
         };
         txn.commit().await?;

@@ -118,14 +118,14 @@ impl Store {
             .one(&txn)
             .await?;
         if let Some(same) = same {
-            let concurrent = exclusive && open_elsewhere(&txn, &start.id_tag, &same).await?;
+            let concurrent = exclusive && open_elsewhere(&txn, &start.id_tag, same.id, place(&same)).await?;
             txn.commit().await?;
             return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
         }
         close_stale(&txn, &start.charger_id, 0, start.connector_id, start.started_at).await?;
         let now = Utc::now();
         let row = transaction::ActiveModel {
-            charger_id: Set(start.charger_id),
+            charger_id: Set(start.charger_id.clone()),
             evse_id: Set(0),
             connector_id: Set(start.connector_id),
             charger_transaction_id: Set(None),
@@ -143,13 +143,8 @@ impl Store {
             ..Default::default()
         };
         let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
-        let concurrent = if exclusive {
-            let stored =
-                transaction::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("transaction"))?;
-            open_elsewhere(&txn, &start.id_tag, &stored).await?
-        } else {
-            false
-        };
+        let here = (start.charger_id.as_str(), 0, start.connector_id);
+        let concurrent = exclusive && open_elsewhere(&txn, &start.id_tag, id, here).await?;
         txn.commit().await?;
         Ok(Started { id, repeated: false, open: true, concurrent })
     }
@@ -249,15 +244,25 @@ async fn lock_tag(txn: &DatabaseTransaction, tag: &str) -> Result<(), StoreError
     Ok(())
 }
 
-/// Whether `tag` has an open transaction other than `this` and other than on `this`'s connector
-/// (a start there has just closed it as stale, or the charger knows better).
-async fn open_elsewhere(db: &impl ConnectionTrait, tag: &str, this: &transaction::Model) -> Result<bool, StoreError> {
+/// Whether `tag` has an open transaction other than transaction `id` and other than on its
+/// connector `(charger, EVSE, connector)` (a start there has just closed it as stale, or the
+/// charger knows better).
+async fn open_elsewhere(
+    db: &impl ConnectionTrait,
+    tag: &str,
+    id: i64,
+    (charger_id, evse_id, connector_id): (&str, i32, i32),
+) -> Result<bool, StoreError> {
     let open = transaction::Entity::find()
         .filter(transaction::Column::Status.eq(ACTIVE))
         .filter(transaction::Column::IdTag.eq(tag))
-        .filter(transaction::Column::Id.ne(this.id))
+        .filter(transaction::Column::Id.ne(id))
         .all(db)
         .await?;
-    let place = |t: &transaction::Model| (t.charger_id.clone(), t.evse_id, t.connector_id);
-    Ok(open.iter().any(|t| place(t) != place(this)))
+    Ok(open.iter().any(|t| (t.charger_id.as_str(), t.evse_id, t.connector_id) != (charger_id, evse_id, connector_id)))
+}
+
+/// Where transaction `t` is, as `open_elsewhere` takes it.
+fn place(t: &transaction::Model) -> (&str, i32, i32) {
+    (&t.charger_id, t.evse_id, t.connector_id)
 }
