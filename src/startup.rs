@@ -76,7 +76,7 @@ impl Application {
         let http = Bounded::new(http, limits::HTTP_CLIENTS, "HTTP API");
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
-        let (writes, batch_writer) = Writes::start(store.clone());
+        let (writes, batch_writer) = Writes::start(&store, &settings.database.url).await?;
         let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone());
         let charging = Charging::new(store.clone(), writes);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());

@@ -64,7 +64,9 @@ impl From<crate::store::StoreError> for ApiError {
             crate::store::StoreError::NotFound(what) => ApiError::NotFound(what.to_owned()),
             crate::store::StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
             crate::store::StoreError::Db(db) => ApiError::Internal(db.to_string()),
-            crate::store::StoreError::Commit(failure) => ApiError::Internal(failure),
+            crate::store::StoreError::Commit(failure) | crate::store::StoreError::Writer(failure) => {
+                ApiError::Internal(failure)
+            }
         }
     }
 }

@@ -82,7 +82,7 @@ async fn rolled_back(txn: DatabaseTransaction) -> Result<(), DbErr> {
 async fn commit_and_acknowledge(
     writer: &mut Writer,
     (mut jobs, answers): (Vec<Job>, Vec<Answer>),
-    how: impl AsyncFnOnce(DatabaseTransaction) -> Result<(), DbErr>,
+    how: impl AsyncFn(DatabaseTransaction) -> Result<(), DbErr>,
 ) {
     commit(writer, &mut jobs, how).await;
     for answer in answers {

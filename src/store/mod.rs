@@ -57,6 +57,26 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("commit: {0}")]
     Commit(String),
+    #[error("the writers' thread: {0}")]
+    Writer(String),
+}
+
+/// Opens a pool of at most `connections` (see `Store::connect`).
+async fn pool(url: &str, connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
+        })
+        .max_connections(connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        // sqlx logs every statement at INFO otherwise (DESIGN pitfalls).
+        .sqlx_logging(false);
+    Database::connect(options).await
 }
 
 /// SQLite connections in the pool at most, and each one's page cache (see `Store::connect`).
@@ -86,28 +106,22 @@ impl Store {
     /// worker thread (with its allocator heap) of its own — sixteen of them held ~6 MiB each
     /// under MeterValues load, and writes touch the last pages of the sample key only.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
-        let mut options = ConnectOptions::new(settings.url.clone());
         let connections = if settings.url.starts_with("sqlite") {
             settings.max_connections.clamp(1, SQLITE_MAX_CONNECTIONS)
         } else {
             settings.max_connections.max(1)
         };
-        options
-            .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
-            })
-            .max_connections(connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx logs every statement at INFO otherwise (DESIGN pitfalls).
-            .sqlx_logging(false);
-        let db = Database::connect(options).await?;
+        let db = pool(&settings.url, connections).await?;
         let sqlite_writer =
             (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Store { db, sqlite_writer })
+    }
+
+    /// The same database through a pool of its own of `connections`, sharing this store's
+    /// writing turn: the group-commit writers open theirs on their own thread (see `batch`), so
+    /// that their connections' I/O is driven there.
+    pub(crate) async fn own_pool(&self, url: &str, connections: u32) -> Result<Self, StoreError> {
+        Ok(Store { db: pool(url, connections).await?, sqlite_writer: self.sqlite_writer.clone() })
     }
 
     /// Applies every pending migration.

@@ -22,7 +22,7 @@ fn status(connector_id: i32) -> StatusRecord {
 async fn a_failing_write_fails_alone_and_the_rest_of_its_batch_is_committed() {
     let app = spawn_app().await;
     app.register("CP-GC", None).await;
-    let (writes, writer) = Writes::start(app.store.clone());
+    let (writes, writer) = Writes::start(&app.store, &app.database_url).await.expect("the writers start");
     // Queued together, so they share batches: a status for a charger that does not exist
     // (a foreign key violation) among fifty good ones.
     let mut pending = Vec::new();

@@ -16,6 +16,8 @@ pub(crate) struct TestApp {
     pub(crate) ws_url: String,
     pub(crate) http_addr: std::net::SocketAddr,
     pub(crate) store: Store,
+    /// The URL `store` was opened on.
+    pub(crate) database_url: String,
     pub(crate) app_hub: csms::hub::Hub,
     stop: CancellationToken,
     server: JoinHandle<()>,
@@ -108,6 +110,7 @@ pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handl
     settings.database.max_connections = 4;
     settings.api.operator_token = OPERATOR_TOKEN.to_owned();
     change(&mut settings);
+    let database_url = settings.database.url.clone();
     let app = Application::build_with(settings, handlers).await.expect("the application starts");
     let ws_url = format!("ws://{}", app.ocpp_addr());
     let http_addr = app.http_addr();
@@ -117,7 +120,7 @@ pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handl
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
     });
-    TestApp { ws_url, http_addr, store, app_hub, stop, server, database }
+    TestApp { ws_url, http_addr, store, database_url, app_hub, stop, server, database }
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
