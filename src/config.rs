@@ -34,7 +34,7 @@ pub struct OcppSettings {
     pub ping_interval_s: u64,
     pub max_invalid_frames_per_minute: u32,
     pub liveness_flush_s: u64,
-    pub message_log: crate::hub::LogMode,
+    pub message_log: LogMode,
     /// Chargers connected at once; start-up lowers it to what the open-files limit leaves room for.
     pub max_connections: usize,
 }
@@ -172,6 +172,18 @@ impl fmt::Debug for ApiSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiSettings").field("operator_token", &redact(&self.operator_token)).finish()
     }
+}
+
+/// Which frames are logged (`ocpp.message_log`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogMode {
+    /// None.
+    Off,
+    /// Invalid frames, CALLERRORs both ways, and every CSMS→charger call with its answer.
+    Errors,
+    /// Every frame.
+    All,
 }
 
 #[cfg(test)]

@@ -2,26 +2,14 @@
 //! and moves on; one writer task stores the queue in batches. When the queue is full (the
 //! database cannot keep up) frames are dropped and counted, never waited for.
 
+use crate::config::LogMode;
 use crate::store::{MessageRecord, Store};
 use chrono::Utc;
-use serde::Deserialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-
-/// Which frames are logged (`ocpp.message_log`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogMode {
-    /// None.
-    Off,
-    /// Invalid frames, CALLERRORs both ways, and every CSMS→charger call with its answer.
-    Errors,
-    /// Every frame.
-    All,
-}
 
 /// Frames queued per writer before new ones are dropped.
 const QUEUE: usize = 16_384;

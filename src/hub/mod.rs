@@ -11,7 +11,7 @@ mod session;
 
 pub use handle::{CallFailure, SessionHandle};
 pub use listener::{router, valid_charger_id};
-pub use message_log::{LogMode, MessageLog, Writer};
+pub use message_log::{MessageLog, Writer};
 pub use registry::Registry;
 
 use crate::chargers::Chargers;
