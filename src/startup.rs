@@ -3,10 +3,10 @@
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 use crate::api::{self, ApiState};
-use crate::chargers::Chargers;
-use crate::charging::Charging;
 use crate::config::Settings;
 use crate::data_transfer::DataTransferHandlers;
+use crate::domain::chargers::Chargers;
+use crate::domain::charging::Charging;
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::store::{BatchWriter, Store, StoreError, Writes};

@@ -4,8 +4,8 @@
 
 use super::auth::Operator;
 use super::{ApiError, ApiState};
+use crate::domain::charging::live::ConnectorLiveView;
 use crate::hub::CallFailure;
-use crate::live::ConnectorLiveView;
 use crate::store::{ChargerChange, NewCharger, OperationRecord};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -165,7 +165,7 @@ async fn password_hash(password: String) -> Result<String, ApiError> {
     if !(16..=40).contains(&password.chars().count()) {
         return Err(ApiError::BadRequest("password: 16 to 40 characters".into()));
     }
-    tokio::task::spawn_blocking(move || crate::chargers::hash_password(&password))
+    tokio::task::spawn_blocking(move || crate::domain::chargers::hash_password(&password))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(e.to_string()))

@@ -14,10 +14,10 @@ pub use listener::{router, valid_charger_id};
 pub use message_log::{MessageLog, Writer};
 pub use registry::Registry;
 
-use crate::chargers::Chargers;
-use crate::charging::Charging;
 use crate::config::OcppSettings;
 use crate::data_transfer::DataTransferHandlers;
+use crate::domain::chargers::Chargers;
+use crate::domain::charging::Charging;
 use crate::store::Store;
 use protocol::OcppVersion;
 use std::sync::Arc;
@@ -100,7 +100,7 @@ impl Hub {
     }
 
     /// The connectors' live state (newest readings, transaction in progress).
-    pub fn live(&self) -> &crate::live::LiveState {
+    pub fn live(&self) -> &crate::domain::charging::live::LiveState {
         self.inner.charging.live()
     }
 

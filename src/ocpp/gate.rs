@@ -4,7 +4,7 @@
 //! GetBaseReport/GetReport. Rejected (or disabled): BootNotification only (2.0.1 B03.FR.07).
 //! Anything else is answered SecurityError.
 
-use crate::chargers::BootDecision;
+use crate::domain::chargers::BootDecision;
 use entity::charger::Registration;
 use protocol::{CallErrorCode, RpcError};
 use serde_json::Value;

@@ -7,9 +7,9 @@ mod v201;
 
 use gate::Gate;
 
-use crate::chargers::Chargers;
-use crate::charging::Charging;
 use crate::data_transfer::{DataTransfer, DataTransferHandlers, TransferReply};
+use crate::domain::chargers::Chargers;
+use crate::domain::charging::Charging;
 use crate::store::StoreError;
 use entity::charger::Registration;
 use protocol::{ActionSet, Call, CallErrorCode, OcppVersion, Role, RpcError, SchemaRegistry, decode_call};
@@ -158,7 +158,7 @@ fn no_nul(payload: &protocol::Node<'_>) -> Result<(), RpcError> {
 }
 
 /// A sampled value that cannot be stored: PropertyConstraintViolation naming its field.
-fn refused(sampled_value: &str, error: &crate::charging::UnitError) -> RpcError {
+fn refused(sampled_value: &str, error: &crate::domain::charging::UnitError) -> RpcError {
     RpcError::new(CallErrorCode::PropertyConstraintViolation, format!("{sampled_value}.{}: {error}", error.field()))
 }
 

@@ -1,9 +1,9 @@
 //! OCPP 1.6: charger requests to the business and back.
 
 use super::{ChargerContext, internal, not_handled, record, refused};
-use crate::chargers::BootDecision;
-use crate::charging::{AuthStatus, Authorization, normalise};
 use crate::data_transfer::TransferStatus;
+use crate::domain::chargers::BootDecision;
+use crate::domain::charging::{AuthStatus, Authorization, normalise};
 use crate::store::{BootRecord, Sample, StartRecord, StatusRecord, StopRecord};
 use chrono::Utc;
 use protocol::v16::{self, Request, Response};

@@ -1,9 +1,9 @@
 //! OCPP 2.0.1: charger requests to the business and back.
 
 use super::{ChargerContext, internal, not_handled, record, refused};
-use crate::chargers::BootDecision;
-use crate::charging::{AuthStatus, Authorization, normalise};
 use crate::data_transfer::TransferStatus;
+use crate::domain::chargers::BootDecision;
+use crate::domain::charging::{AuthStatus, Authorization, normalise};
 use crate::store::{BootRecord, EventKind, EventRecord, Sample, StatusRecord};
 use chrono::Utc;
 use protocol::v201::{self, Request, Response};

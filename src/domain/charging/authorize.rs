@@ -1,0 +1,54 @@
+//! The verdict on an id tag.
+
+use chrono::{DateTime, Utc};
+
+/// The verdict on an id tag (the `AuthorizationStatus` of both versions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStatus {
+    Accepted,
+    Blocked,
+    Expired,
+    Invalid,
+    /// Accepted, but already charging elsewhere.
+    ConcurrentTx,
+}
+
+/// An id tag's verdict with what the charger may cache of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    pub status: AuthStatus,
+    pub expiry_date: Option<DateTime<Utc>>,
+    pub parent_id_tag: Option<String>,
+}
+
+impl Authorization {
+    pub(super) fn invalid() -> Self {
+        Authorization { status: AuthStatus::Invalid, expiry_date: None, parent_id_tag: None }
+    }
+}
+
+/// The verdict of a tag's own status and expiry, at `now`.
+pub(super) fn verdict(status: &str, expiry: Option<DateTime<Utc>>, now: DateTime<Utc>) -> AuthStatus {
+    match status {
+        "Accepted" if expiry.is_some_and(|e| e <= now) => AuthStatus::Expired,
+        "Accepted" => AuthStatus::Accepted,
+        "Blocked" => AuthStatus::Blocked,
+        "Expired" => AuthStatus::Expired,
+        _ => AuthStatus::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_and_status_decide_the_verdict() {
+        let now = Utc::now();
+        assert_eq!(verdict("Accepted", None, now), AuthStatus::Accepted);
+        assert_eq!(verdict("Accepted", Some(now - chrono::Duration::days(1)), now), AuthStatus::Expired);
+        assert_eq!(verdict("Accepted", Some(now + chrono::Duration::days(1)), now), AuthStatus::Accepted);
+        assert_eq!(verdict("Blocked", None, now), AuthStatus::Blocked);
+        assert_eq!(verdict("Whatever", None, now), AuthStatus::Invalid);
+    }
+}

@@ -1,0 +1,137 @@
+//! Charging, version-neutral: who may charge (id tags, `authorize`), transactions, and sampled
+//! values with their units normalised (`sampling`); what is stored moves the connectors' live
+//! state (`live`).
+
+mod authorize;
+pub mod live;
+mod sampling;
+
+pub use authorize::{AuthStatus, Authorization};
+pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
+
+use crate::store::{
+    Applied, EventKind, EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError, Write,
+    Writes,
+};
+use authorize::verdict;
+use chrono::Utc;
+use live::LiveState;
+
+/// The charging service.
+#[derive(Debug, Clone)]
+pub struct Charging {
+    store: Store,
+    writes: Writes,
+    live: LiveState,
+}
+
+impl Charging {
+    pub fn new(store: Store, writes: Writes) -> Self {
+        Charging { store, writes, live: LiveState::default() }
+    }
+
+    /// The connectors' live state (newest readings, transaction in progress).
+    pub fn live(&self) -> &LiveState {
+        &self.live
+    }
+
+    /// The verdict on `tag`: unknown → Invalid; its own status; Expired past its expiry; a
+    /// blocked or expired parent (group) tag makes it so too.
+    pub async fn authorize(&self, tag: &str) -> Result<Authorization, StoreError> {
+        let Some(found) = self.store.id_tag(tag).await? else {
+            return Ok(Authorization::invalid());
+        };
+        let now = Utc::now();
+        let mut status = verdict(&found.status, found.expiry_date, now);
+        if status == AuthStatus::Accepted
+            && let Some(parent) = &found.parent_id_tag
+            && let Some(parent) = self.store.id_tag(parent).await?
+        {
+            status = verdict(&parent.status, parent.expiry_date, now);
+        }
+        Ok(Authorization { status, expiry_date: found.expiry_date, parent_id_tag: found.parent_id_tag })
+    }
+
+    /// Records a 1.6 start (whatever the verdict: the charger has started, and decides itself
+    /// whether to stop on a refused tag) and answers the tag's verdict: an accepted tag already
+    /// in an open transaction elsewhere is ConcurrentTx. That is looked up in the same database
+    /// transaction as the insert, so two starts of one tag at once cannot both be accepted.
+    pub async fn start(&self, start: StartRecord) -> Result<(Started, Authorization), StoreError> {
+        let mut auth = self.authorize(&start.id_tag).await?;
+        let exclusive = auth.status == AuthStatus::Accepted;
+        let (charger_id, connector_id) = (start.charger_id.clone(), start.connector_id);
+        let started = self.store.start_transaction(start, exclusive).await?;
+        if started.concurrent {
+            auth.status = AuthStatus::ConcurrentTx;
+        }
+        if started.open {
+            self.live.started(&charger_id, (0, connector_id), started.id);
+        }
+        Ok((started, auth))
+    }
+
+    /// Records a 1.6 stop; a stop of an unknown transaction is recorded for the operator as an
+    /// event with everything it said (its samples are stored unattached).
+    pub async fn stop(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
+        let (charger_id, id) = (stop.charger_id.clone(), stop.id);
+        // The samples go to the store; their newest readings stay live.
+        let latest = samples.clone();
+        let outcome = self.store.stop_transaction(stop, samples).await?;
+        if let Stopped::Closed { at, .. } = outcome {
+            self.live.sampled(&charger_id, at, latest);
+            self.live.ended(&charger_id, id);
+        }
+        Ok(outcome)
+    }
+
+    /// Records a 2.0.1 transaction event and its samples, and answers the verdict on the token
+    /// it carries (the charger may stop on a refused one): a `Started` with an accepted token
+    /// already charging elsewhere is ConcurrentTx, looked up atomically as in `start`.
+    pub async fn event(
+        &self,
+        event: EventRecord,
+        samples: Vec<Sample>,
+    ) -> Result<(Applied, Option<Authorization>), StoreError> {
+        let mut auth = match &event.id_tag {
+            Some(tag) => Some(self.authorize(tag).await?),
+            None => None,
+        };
+        let exclusive =
+            event.kind == EventKind::Started && auth.as_ref().is_some_and(|a| a.status == AuthStatus::Accepted);
+        let charger_id = event.charger_id.clone();
+        let latest = samples.clone();
+        let applied = self.store.transaction_event(event, samples, exclusive).await?;
+        if applied.concurrent
+            && let Some(auth) = &mut auth
+        {
+            auth.status = AuthStatus::ConcurrentTx;
+        }
+        self.live.sampled(&charger_id, applied.at, latest);
+        // A replayed Started or Updated of a transaction that has ended since leaves it ended.
+        if applied.open {
+            self.live.started(&charger_id, applied.at, applied.id);
+        } else {
+            self.live.ended(&charger_id, applied.id);
+        }
+        Ok((applied, auth))
+    }
+
+    /// Records sampled values; once stored, they move the connector's live state.
+    pub async fn samples(
+        &self,
+        charger_id: &str,
+        transaction_id: Option<i64>,
+        evse_id: i32,
+        connector_id: i32,
+        samples: Vec<Sample>,
+    ) -> Result<(), StoreError> {
+        let owner = charger_id.to_owned();
+        let write = Write::Samples { charger_id: owner, transaction_id, evse_id, connector_id, samples };
+        let (write, outcome) = self.writes.write_back(write).await;
+        outcome?;
+        if let Some(Write::Samples { samples, .. }) = write {
+            self.live.sampled(charger_id, (evse_id, connector_id), samples);
+        }
+        Ok(())
+    }
+}
