@@ -4,9 +4,10 @@
 
 use super::auth::Operator;
 use super::{ApiError, ApiState};
+use crate::domain::chargers::{ChargerChange, NewCharger};
 use crate::domain::charging::live::ConnectorLiveView;
 use crate::hub::CallFailure;
-use crate::store::{ChargerChange, NewCharger, OperationRecord};
+use crate::store::OperationRecord;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

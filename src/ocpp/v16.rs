@@ -3,8 +3,9 @@
 use super::{ChargerContext, internal, not_handled, record, refused};
 use crate::data_transfer::TransferStatus;
 use crate::domain::chargers::BootDecision;
+use crate::domain::chargers::{BootRecord, StatusRecord};
 use crate::domain::charging::{AuthStatus, Authorization, normalise};
-use crate::store::{BootRecord, Sample, StartRecord, StatusRecord, StopRecord};
+use crate::domain::charging::{Sample, StartRecord, StopRecord};
 use chrono::Utc;
 use protocol::v16::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};

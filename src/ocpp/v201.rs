@@ -3,8 +3,9 @@
 use super::{ChargerContext, internal, not_handled, record, refused};
 use crate::data_transfer::TransferStatus;
 use crate::domain::chargers::BootDecision;
+use crate::domain::chargers::{BootRecord, StatusRecord};
 use crate::domain::charging::{AuthStatus, Authorization, normalise};
-use crate::store::{BootRecord, EventKind, EventRecord, Sample, StatusRecord};
+use crate::domain::charging::{EventKind, EventRecord, Sample};
 use chrono::Utc;
 use protocol::v201::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};

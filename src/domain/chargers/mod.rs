@@ -1,8 +1,12 @@
 //! Chargers as the business sees them, whatever OCPP version they speak: registration and the
 //! boot decision, connector status, and reported events.
 
+pub mod records;
+
+pub use records::{BootRecord, ChargerChange, NewCharger, StatusRecord};
+
 use crate::config::ChargerSettings;
-use crate::store::{BootRecord, NewCharger, StatusRecord, Store, StoreError, Write, Writes};
+use crate::store::{Store, StoreError, Write, Writes};
 use chrono::Utc;
 use entity::charger::Registration;
 

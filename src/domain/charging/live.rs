@@ -3,7 +3,7 @@
 //! samples themselves are stored — and only ever moved forward in time, so a late or offline
 //! message replayed after newer ones leaves the newer readings in place.
 
-use crate::store::Sample;
+use super::transactions::Sample;
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use dashmap::mapref::one::RefMut;

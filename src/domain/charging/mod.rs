@@ -5,14 +5,16 @@
 mod authorize;
 pub mod live;
 mod sampling;
+pub mod transactions;
 
 pub use authorize::{AuthStatus, Authorization};
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
-
-use crate::store::{
-    Applied, EventKind, EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, Store, StoreError, Write,
-    Writes,
+pub use transactions::{
+    ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
+    StopRecord, Stopped,
 };
+
+use crate::store::{Store, StoreError, Write, Writes};
 use authorize::verdict;
 use chrono::Utc;
 use live::LiveState;

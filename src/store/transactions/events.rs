@@ -1,8 +1,11 @@
 //! OCPP 2.0.1 TransactionEvents applied to transactions: late, repeated or out of order, each
 //! applied once (`transaction_events`), with its samples, in one database transaction.
 
-use super::readings::{begin_reading, close_stale, end_reading, energy, first_reading, last_reading};
-use super::{ACTIVE, COMPLETED, Sample, lock_tag, open_elsewhere, place};
+use super::readings::{close_stale, first_reading, last_reading};
+use super::{lock_tag, open_elsewhere, place};
+use crate::domain::charging::transactions::{
+    ACTIVE, Applied, COMPLETED, EventKind, EventRecord, Sample, begin_reading, end_reading, energy,
+};
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -10,56 +13,6 @@ use entity::{transaction, transaction_event};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
 };
-
-/// The kind of a 2.0.1 TransactionEvent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Started,
-    Updated,
-    Ended,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Started => "Started",
-            EventKind::Updated => "Updated",
-            EventKind::Ended => "Ended",
-        }
-    }
-}
-
-/// A 2.0.1 TransactionEvent, version-neutral.
-#[derive(Debug, Clone)]
-pub struct EventRecord {
-    pub charger_id: String,
-    pub charger_transaction_id: String,
-    pub kind: EventKind,
-    pub seq_no: i32,
-    pub at: DateTime<Utc>,
-    pub evse_id: Option<i32>,
-    pub connector_id: Option<i32>,
-    pub id_tag: Option<String>,
-    pub stop_reason: Option<String>,
-    /// Why the charger sent it (2.0.1 `triggerReason`).
-    pub trigger_reason: String,
-    /// The event happened while the charger was offline.
-    pub offline: bool,
-}
-
-/// What applying a 2.0.1 TransactionEvent left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Applied {
-    /// Our id of the transaction.
-    pub id: i64,
-    /// Where it is, as (EVSE, connector).
-    pub at: (i32, i32),
-    /// Still in progress.
-    pub open: bool,
-    /// Asked to check (`exclusive`), another transaction of the same tag was open elsewhere
-    /// when this event was applied.
-    pub concurrent: bool,
-}
 
 impl Store {
     /// Applies a 2.0.1 TransactionEvent and stores its samples, in one database transaction.

@@ -6,97 +6,18 @@ mod events;
 mod id_tags;
 mod readings;
 
-pub use events::{Applied, EventKind, EventRecord};
-
 use super::samples::insert_samples;
 use super::{Store, StoreError};
+use crate::domain::charging::transactions::{
+    ACTIVE, COMPLETED, Sample, StartRecord, Started, StopRecord, Stopped, energy,
+};
 use chrono::{DateTime, Utc};
 use entity::{id_tag, meter_sample, transaction};
-use readings::{close_stale, energy, of_transaction};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+use readings::{close_stale, of_transaction};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use std::str::FromStr;
-
-/// The measurand whose register gives a transaction's energy.
-pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
-
-/// A transaction's state, as stored in `status`.
-pub const ACTIVE: &str = "Active";
-pub const COMPLETED: &str = "Completed";
-pub const STALE: &str = "Stale";
-
-/// One sampled value, already normalised (see `charging::normalise`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sample {
-    pub sampled_at: DateTime<Utc>,
-    pub measurand: String,
-    pub phase: Option<String>,
-    pub context: String,
-    pub location: String,
-    pub unit: String,
-    pub value: String,
-}
-
-impl Sample {
-    /// The energy register reading in whole Wh, if this is one that meters the transaction: the
-    /// total (not a phase's), not the vehicle's own meter (location `EV`).
-    pub fn energy_wh(&self) -> Option<i64> {
-        (self.measurand == ENERGY_REGISTER && self.unit == "Wh" && self.phase.is_none() && self.location != "EV")
-            .then(|| Decimal::from_str(&self.value).ok()?.round().to_i64())
-            .flatten()
-    }
-}
-
-/// A 1.6 StartTransaction.
-#[derive(Debug, Clone)]
-pub struct StartRecord {
-    pub charger_id: String,
-    pub connector_id: i32,
-    pub id_tag: String,
-    pub meter_start_wh: i64,
-    pub started_at: DateTime<Utc>,
-}
-
-/// What storing a start did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Started {
-    pub id: i64,
-    /// The same start had been stored before (a charger resending it).
-    pub repeated: bool,
-    /// The transaction is still in progress (a resent start of a finished one is not).
-    pub open: bool,
-    /// Asked to check (`exclusive`), another transaction of the same tag was open elsewhere
-    /// when this one was stored.
-    pub concurrent: bool,
-}
-
-/// A 1.6 StopTransaction.
-#[derive(Debug, Clone)]
-pub struct StopRecord {
-    pub charger_id: String,
-    pub id: i64,
-    pub meter_stop_wh: i64,
-    pub stopped_at: DateTime<Utc>,
-    pub reason: Option<String>,
-    /// The tag that stopped it, when the charger says.
-    pub id_tag: Option<String>,
-}
-
-/// What storing a stop did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stopped {
-    /// Closed now; it was on connector `at` (EVSE, connector).
-    Closed {
-        energy_wh: Option<i64>,
-        at: (i32, i32),
-    },
-    AlreadyClosed,
-    Unknown,
-}
 
 impl Store {
     /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on

@@ -1,7 +1,7 @@
 //! Which energy readings meter a transaction: the start and end readings among a message's
 //! samples, the earliest and latest stored ones, and closing a transaction left open as stale.
 
-use super::{ACTIVE, ENERGY_REGISTER, STALE, Sample};
+use crate::domain::charging::transactions::{ACTIVE, ENERGY_REGISTER, STALE, energy};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use entity::{meter_sample, transaction};
@@ -9,35 +9,6 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::str::FromStr;
-
-/// The reading that begins a transaction among `samples`: the `Transaction.Begin` one, else the
-/// earliest.
-pub(super) fn begin_reading(samples: &[Sample]) -> Option<i64> {
-    edge_reading(samples, "Transaction.Begin", false)
-}
-
-/// The reading that ends a transaction among `samples`: the `Transaction.End` one, else the
-/// latest (an Ended event often carries the whole session's readings).
-pub(super) fn end_reading(samples: &[Sample]) -> Option<i64> {
-    edge_reading(samples, "Transaction.End", true)
-}
-
-fn edge_reading(samples: &[Sample], context: &str, latest: bool) -> Option<i64> {
-    let readings: Vec<(&Sample, i64)> = samples.iter().filter_map(|s| Some((s, s.energy_wh()?))).collect();
-    let marked: Vec<(&Sample, i64)> = readings.iter().filter(|(s, _)| s.context == context).copied().collect();
-    let candidates = if marked.is_empty() { readings } else { marked };
-    let chosen = if latest {
-        candidates.iter().max_by_key(|(s, _)| s.sampled_at)
-    } else {
-        candidates.iter().min_by_key(|(s, _)| s.sampled_at)
-    };
-    chosen.map(|(_, wh)| *wh)
-}
-
-/// `stop − start`, unless the charger's numbers overflow it.
-pub(super) fn energy(start: Option<i64>, stop: Option<i64>) -> Option<i64> {
-    start.zip(stop).and_then(|(start, stop)| stop.checked_sub(start))
-}
 
 /// The earliest and latest energy register readings of a transaction, in Wh.
 pub(super) async fn first_reading(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>, StoreError> {

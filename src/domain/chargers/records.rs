@@ -1,0 +1,50 @@
+//! What chargers say and what the operator changes, version-neutral.
+
+use chrono::{DateTime, Utc};
+use entity::charger::Registration;
+
+/// A charger to create.
+#[derive(Debug, Clone)]
+pub struct NewCharger {
+    pub id: String,
+    pub registration: Registration,
+    /// An argon2 PHC string, or none for no Basic auth.
+    pub password_hash: Option<String>,
+}
+
+/// What a charger said at boot, version-neutral.
+#[derive(Debug, Clone, Default)]
+pub struct BootRecord {
+    pub ocpp_version: String,
+    pub vendor: String,
+    pub model: String,
+    pub serial_number: Option<String>,
+    pub charge_box_serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    pub iccid: Option<String>,
+    pub imsi: Option<String>,
+    pub meter_type: Option<String>,
+    pub meter_serial_number: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A connector status report, version-neutral.
+#[derive(Debug, Clone)]
+pub struct StatusRecord {
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What the operator changes of a charger; `None` leaves it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ChargerChange {
+    pub registration: Option<Registration>,
+    /// `Some(None)` removes the password (the charger connects without Basic auth).
+    pub password_hash: Option<Option<String>>,
+}
