@@ -35,6 +35,9 @@ pub struct Application {
     http_addr: SocketAddr,
     hub: Hub,
     store: Store,
+    /// The domain services the HTTP API calls.
+    chargers: Chargers,
+    charging: Charging,
     operator_token: std::sync::Arc<str>,
     liveness_flush: std::time::Duration,
     message_writer: Option<Writer>,
@@ -80,6 +83,7 @@ impl Application {
         let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone());
         let charging = Charging::new(store.clone(), writes);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
+        let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
         let services = HubServices { store: store.clone(), chargers, charging, messages, data_transfers };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
         let operator_token = settings.api.operator_token.as_str().into();
@@ -91,6 +95,8 @@ impl Application {
             http_addr,
             hub,
             store,
+            chargers: api_chargers,
+            charging: api_charging,
             operator_token,
             liveness_flush,
             message_writer,
@@ -135,7 +141,8 @@ impl Application {
         let http = axum::serve(
             self.http,
             api::router(ApiState {
-                store: self.store.clone(),
+                chargers: self.chargers.clone(),
+                charging: self.charging.clone(),
                 hub: self.hub.clone(),
                 operator_token: self.operator_token.clone(),
             }),

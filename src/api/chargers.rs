@@ -4,10 +4,9 @@
 
 use super::auth::Operator;
 use super::{ApiError, ApiState};
-use crate::domain::chargers::{ChargerChange, NewCharger};
+use crate::domain::chargers::{ChargerChange, NewCharger, OperationRecord};
 use crate::domain::charging::live::ConnectorLiveView;
 use crate::hub::CallFailure;
-use crate::store::OperationRecord;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -101,7 +100,7 @@ fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::M
 }
 
 async fn list(_: Operator, State(state): State<ApiState>) -> Result<Json<Vec<ChargerView>>, ApiError> {
-    let chargers = state.store.chargers().await?;
+    let chargers = state.chargers.list().await?;
     Ok(Json(chargers.into_iter().map(|c| view(&state, c, None)).collect()))
 }
 
@@ -111,8 +110,8 @@ async fn detail(
     Path(id): Path<String>,
 ) -> Result<Json<ChargerView>, ApiError> {
     let id = super::charger_id(id)?;
-    let charger = state.store.charger(&id).await?.ok_or_else(|| ApiError::NotFound(format!("charger {id}")))?;
-    let connectors = state.store.connectors(&id).await?;
+    let charger = state.chargers.find(&id).await?.ok_or_else(|| ApiError::NotFound(format!("charger {id}")))?;
+    let connectors = state.chargers.connectors(&id).await?;
     Ok(Json(view(&state, charger, Some(connectors))))
 }
 
@@ -141,7 +140,7 @@ async fn create(
         Some(p) => Some(password_hash(p).await?),
         None => None,
     };
-    let created = state.store.create_charger(NewCharger { id: body.id, registration, password_hash }).await?;
+    let created = state.chargers.create(NewCharger { id: body.id, registration, password_hash }).await?;
     Ok((StatusCode::CREATED, Json(view(&state, created, Some(Vec::new())))))
 }
 
@@ -203,11 +202,11 @@ async fn change(
         Some(None) => Some(None),
         None => None,
     };
-    let changed = state.store.change_charger(&id, ChargerChange { registration, password_hash }).await?;
+    let changed = state.chargers.change(&id, ChargerChange { registration, password_hash }).await?;
     if let (Some(registration), Some(session)) = (registration, state.hub.registry().get(&id)) {
         session.registration_changed(registration).await;
     }
-    let connectors = state.store.connectors(&id).await?;
+    let connectors = state.chargers.connectors(&id).await?;
     Ok(Json(view(&state, changed, Some(connectors))))
 }
 
@@ -222,7 +221,7 @@ async fn command(
     if !payload.is_object() {
         return Err(ApiError::BadRequest("the payload must be a JSON object".into()));
     }
-    if state.store.charger(&id).await?.is_none() {
+    if state.chargers.find(&id).await?.is_none() {
         return Err(ApiError::NotFound(format!("charger {id}")));
     }
     // Sent and logged in a task of its own: a client that hangs up does not cancel a command the
@@ -248,7 +247,7 @@ async fn command(
         };
         // The charger's answer stands even if its log entry could not be written: a 500 here
         // would invite the operator to send the command (a second RemoteStart…) again.
-        if let Err(e) = state.store.log_operation(record.clone()).await {
+        if let Err(e) = state.chargers.log_operation(record.clone()).await {
             tracing::error!(error = %e, operation = ?record, "writing the operation log failed");
         }
         result

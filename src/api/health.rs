@@ -16,7 +16,7 @@ async fn health() -> Json<Value> {
 }
 
 async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Value>) {
-    match state.store.ping().await {
+    match state.chargers.database_ready().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok"}))),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");

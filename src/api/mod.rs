@@ -8,15 +8,17 @@ mod transactions;
 
 pub use error::ApiError;
 
+use crate::domain::chargers::Chargers;
+use crate::domain::charging::Charging;
 use crate::hub::Hub;
-use crate::store::Store;
 use axum::Router;
 use std::sync::Arc;
 
 /// State shared by the API's handlers.
 #[derive(Debug, Clone)]
 pub struct ApiState {
-    pub store: Store,
+    pub chargers: Chargers,
+    pub charging: Charging,
     pub hub: Hub,
     pub operator_token: Arc<str>,
 }

@@ -3,6 +3,7 @@
 
 use super::auth::Operator;
 use super::{ApiError, ApiState};
+use crate::domain::charging::NewIdTagError;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -119,7 +120,7 @@ async fn list(
     }
     let from = instant("from", filter.from.as_deref())?;
     let to = instant("to", filter.to.as_deref())?;
-    let found = state.store.transactions(filter.charger.as_deref(), from, to).await?;
+    let found = state.charging.transactions(filter.charger.as_deref(), from, to).await?;
     Ok(Json(found.into_iter().map(|t| view(t, None)).collect()))
 }
 
@@ -130,7 +131,7 @@ async fn detail(
 ) -> Result<Json<TransactionView>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::BadRequest(format!("{id:?} is not a transaction id")))?;
     let (found, samples) =
-        state.store.transaction(id).await?.ok_or_else(|| ApiError::NotFound(format!("transaction {id}")))?;
+        state.charging.transaction(id).await?.ok_or_else(|| ApiError::NotFound(format!("transaction {id}")))?;
     Ok(Json(view(found, Some(samples))))
 }
 
@@ -181,11 +182,12 @@ async fn create_id_tag(
     if !["Accepted", "Blocked", "Expired", "Invalid"].contains(&status.as_str()) {
         return Err(ApiError::BadRequest(format!("status: {status:?} is not Accepted, Blocked, Expired or Invalid")));
     }
-    if let Some(parent) = &body.parent_id_tag
-        && state.store.id_tag(parent).await?.is_none()
-    {
-        return Err(ApiError::BadRequest(format!("parentIdTag: {parent:?} is not a known id tag")));
-    }
-    let created = state.store.create_id_tag(&body.id_tag, &status, body.expiry_date, body.parent_id_tag).await?;
+    let created =
+        state.charging.create_id_tag(&body.id_tag, &status, body.expiry_date, body.parent_id_tag).await.map_err(
+            |e| match e {
+                NewIdTagError::UnknownParent(_) => ApiError::BadRequest(e.to_string()),
+                NewIdTagError::Store(e) => e.into(),
+            },
+        )?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }

@@ -10,10 +10,9 @@ mod transactions;
 
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;
-pub use operations::OperationRecord;
 
 // The domain's types this module takes and returns, at their earlier paths here.
-pub use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, StatusRecord};
+pub use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
 pub use crate::domain::charging::transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
     StopRecord, Stopped,

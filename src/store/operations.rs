@@ -1,23 +1,9 @@
 //! The operation log: every command sent to a charger and its outcome.
 
 use super::{Store, StoreError};
-use chrono::{DateTime, Utc};
+use crate::domain::chargers::records::OperationRecord;
 use entity::operation_log;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
-/// One command and what came of it.
-#[derive(Debug, Clone)]
-pub struct OperationRecord {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub charger_id: String,
-    pub action: String,
-    pub payload: serde_json::Value,
-    pub outcome: &'static str,
-    pub response: Option<serde_json::Value>,
-    pub error: Option<String>,
-    pub duration_ms: i32,
-}
 
 impl Store {
     /// Appends to the operation log. What came from a charger or a URL is kept as it was, but a

@@ -1,9 +1,10 @@
 //! Chargers as the business sees them, whatever OCPP version they speak: registration and the
 //! boot decision, connector status, and reported events.
 
+mod directory;
 pub mod records;
 
-pub use records::{BootRecord, ChargerChange, NewCharger, StatusRecord};
+pub use records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
 
 use crate::config::ChargerSettings;
 use crate::store::{Store, StoreError, Write, Writes};

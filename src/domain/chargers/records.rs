@@ -48,3 +48,17 @@ pub struct ChargerChange {
     /// `Some(None)` removes the password (the charger connects without Basic auth).
     pub password_hash: Option<Option<String>>,
 }
+
+/// One command and what came of it.
+#[derive(Debug, Clone)]
+pub struct OperationRecord {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub charger_id: String,
+    pub action: String,
+    pub payload: serde_json::Value,
+    pub outcome: &'static str,
+    pub response: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}

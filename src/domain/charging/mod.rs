@@ -3,11 +3,13 @@
 //! state (`live`).
 
 mod authorize;
+mod id_tags;
 pub mod live;
 mod sampling;
 pub mod transactions;
 
 pub use authorize::{AuthStatus, Authorization};
+pub use id_tags::NewIdTagError;
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
 pub use transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,

@@ -1,0 +1,52 @@
+//! Id tags as the operator manages them, and the transactions the operator looks up.
+
+use super::Charging;
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+use entity::{id_tag, meter_sample, transaction};
+
+/// Why an id tag could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum NewIdTagError {
+    /// A group (parent) tag must exist before its members.
+    #[error("parentIdTag: {0:?} is not a known id tag")]
+    UnknownParent(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Charging {
+    /// Creates an id tag (`Conflict` when it exists), in the group of `parent` if given.
+    pub async fn create_id_tag(
+        &self,
+        tag: &str,
+        status: &str,
+        expiry_date: Option<DateTime<Utc>>,
+        parent: Option<String>,
+    ) -> Result<id_tag::Model, NewIdTagError> {
+        if let Some(parent) = &parent
+            && self.store.id_tag(parent).await?.is_none()
+        {
+            return Err(NewIdTagError::UnknownParent(parent.clone()));
+        }
+        Ok(self.store.create_id_tag(tag, status, expiry_date, parent).await?)
+    }
+
+    /// Transactions, newest first, of one charger and/or started within `from..to`.
+    pub async fn transactions(
+        &self,
+        charger_id: Option<&str>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<transaction::Model>, StoreError> {
+        self.store.transactions(charger_id, from, to).await
+    }
+
+    /// A transaction and its samples in time order.
+    pub async fn transaction(
+        &self,
+        id: i64,
+    ) -> Result<Option<(transaction::Model, Vec<meter_sample::Model>)>, StoreError> {
+        self.store.transaction(id).await
+    }
+}
