@@ -84,7 +84,7 @@ impl Application {
         let charging = Charging::new(store.clone(), writes);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
-        let services = HubServices { store: store.clone(), chargers, charging, messages, data_transfers };
+        let services = HubServices { chargers, charging, messages, data_transfers };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
         let operator_token = settings.api.operator_token.as_str().into();
         let liveness_flush = settings.ocpp.liveness_flush();

@@ -44,7 +44,7 @@ async fn upgrade(
     let Some(slot) = hub.inner.connections.take(&charger_id) else {
         return limits::at_cap();
     };
-    let registration = match hub.inner.store.charger(&charger_id).await {
+    let registration = match hub.inner.chargers.find(&charger_id).await {
         Ok(Some(charger)) => {
             if let Some(hash) = charger.password_hash
                 && !authorized(&hub, &charger_id, &hash, &headers).await

@@ -18,7 +18,6 @@ use crate::config::OcppSettings;
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
-use crate::store::Store;
 use protocol::OcppVersion;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,7 +33,6 @@ pub struct Hub {
 /// The services a hub hands its sessions.
 #[derive(Debug, Clone)]
 pub struct HubServices {
-    pub store: Store,
     pub chargers: Chargers,
     pub charging: Charging,
     pub messages: MessageLog,
@@ -45,7 +43,6 @@ pub struct HubServices {
 struct Inner {
     settings: OcppSettings,
     preference: Vec<OcppVersion>,
-    store: Store,
     chargers: Chargers,
     charging: Charging,
     messages: MessageLog,
@@ -71,12 +68,11 @@ impl Hub {
     ) -> Self {
         let preference = settings.preference();
         let connections = limits::SessionSlots::new(settings.max_connections);
-        let HubServices { store, chargers, charging, messages, data_transfers } = services;
+        let HubServices { chargers, charging, messages, data_transfers } = services;
         Hub {
             inner: Arc::new(Inner {
                 settings,
                 preference,
-                store,
                 chargers,
                 charging,
                 messages,
@@ -121,7 +117,7 @@ impl Hub {
                 .into_iter()
                 .filter(|(id, at)| written.get(id).is_none_or(|before| before < at))
                 .collect();
-            match self.inner.store.touch_chargers(&changed).await {
+            match self.inner.chargers.seen(&changed).await {
                 Ok(()) => written.extend(changed),
                 Err(e) => tracing::warn!(error = %e, chargers = changed.len(), "flushing last-seen times failed"),
             }

@@ -3,6 +3,7 @@
 
 use super::{ChargerChange, Chargers, NewCharger, OperationRecord};
 use crate::store::StoreError;
+use chrono::{DateTime, Utc};
 use entity::{charger, connector};
 
 impl Chargers {
@@ -34,6 +35,11 @@ impl Chargers {
     /// Appends a command sent to a charger, and its outcome, to the operation log.
     pub async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError> {
         self.store.log_operation(record).await
+    }
+
+    /// Records when each charger was last heard from, all in one write.
+    pub async fn seen(&self, last_seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+        self.store.touch_chargers(last_seen).await
     }
 
     /// Whether the database answers (readiness).
