@@ -4,6 +4,7 @@
 
 mod authorize;
 mod id_tags;
+pub mod lifecycle;
 pub mod live;
 mod sampling;
 pub mod transactions;

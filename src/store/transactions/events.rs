@@ -2,17 +2,16 @@
 //! applied once (`transaction_events`), with its samples, in one database transaction.
 
 use super::readings::{close_stale, first_reading, last_reading};
-use super::{lock_tag, open_elsewhere, place};
+use super::{lock_tag, open_elsewhere, place, save, state};
+use crate::domain::charging::lifecycle::{self, Readings};
 use crate::domain::charging::transactions::{
-    ACTIVE, Applied, COMPLETED, EventKind, EventRecord, Sample, begin_reading, end_reading, energy,
+    ACTIVE, Applied, EventKind, EventRecord, Sample, begin_reading, end_reading,
 };
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::{transaction, transaction_event};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TryInsertResult};
 
 impl Store {
     /// Applies a 2.0.1 TransactionEvent and stores its samples, in one database transaction.
@@ -38,7 +37,6 @@ impl Store {
             .filter(transaction::Column::ChargerTransactionId.eq(&event.charger_transaction_id))
             .one(&txn)
             .await?;
-        let (begin, end) = (begin_reading(&samples), end_reading(&samples));
         let now = Utc::now();
         let (evse_id, connector_id) = (event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
         let current = match found {
@@ -70,6 +68,7 @@ impl Store {
             }
         };
         let id = current.id;
+        let before = state(&current);
         if !record_event(&txn, id, &event, now).await? {
             let concurrent = match &exclusive_tag {
                 Some(tag) => open_elsewhere(&txn, tag, id, place(&current)).await?,
@@ -77,55 +76,18 @@ impl Store {
             };
             txn.commit().await?;
             let at = (current.evse_id, current.connector_id);
-            return Ok(Applied { id, at, open: current.status == ACTIVE, concurrent });
+            return Ok(Applied { id, at, open: lifecycle::is_open(&before), concurrent });
         }
-        // Where it is: an event without `evse` (usual after the first) keeps the known place.
-        let evse = if current.evse_id == 0 { evse_id } else { current.evse_id };
-        let connector = if current.connector_id == 0 && evse_id == evse { connector_id } else { current.connector_id };
+        let (evse, connector) = lifecycle::place(&before, &event);
         insert_samples(&txn, &event.charger_id, Some(id), evse, connector, &samples).await?;
-
-        let mut row: transaction::ActiveModel = current.clone().into();
-        row.evse_id = Set(evse);
-        row.connector_id = Set(connector);
-        if current.id_tag.is_none() && event.id_tag.is_some() {
-            row.id_tag = Set(event.id_tag.clone());
+        let mut readings =
+            Readings { begin: begin_reading(&samples), end: end_reading(&samples), ..Readings::default() };
+        if lifecycle::closes(&before, &event) {
+            // This event's samples are stored by now.
+            readings.first_stored = first_reading(&txn, id).await?;
+            readings.last_stored = last_reading(&txn, id).await?;
         }
-        if event.at < current.started_at {
-            row.started_at = Set(event.at);
-        }
-        // The Started event's reading is the meter start, even when it arrives after Ended
-        // (an offline charger replaying its queue): then the energy is recomputed.
-        if event.kind == EventKind::Started
-            && let Some(start) = begin
-        {
-            row.meter_start_wh = Set(Some(start));
-            if current.meter_stop_wh.is_some() {
-                row.energy_wh = Set(energy(Some(start), current.meter_stop_wh));
-            }
-        }
-        row.last_seq_no = Set(Some(current.last_seq_no.map_or(event.seq_no, |seen| seen.max(event.seq_no))));
-        if event.offline && !current.offline {
-            row.offline = Set(true);
-        }
-        if event.kind == EventKind::Ended && current.status != COMPLETED {
-            // Without a Started reading, the earliest stored one (this event's are stored already).
-            let meter_start = match current.meter_start_wh {
-                Some(start) => Some(start),
-                None => first_reading(&txn, id).await?,
-            };
-            let meter_stop = match end {
-                Some(stop) => Some(stop),
-                None => last_reading(&txn, id).await?,
-            };
-            row.meter_start_wh = Set(meter_start);
-            row.meter_stop_wh = Set(meter_stop);
-            row.energy_wh = Set(energy(meter_start, meter_stop));
-            row.stopped_at = Set(Some(event.at));
-            row.stop_reason = Set(event.stop_reason.clone());
-            row.status = Set(COMPLETED.to_owned());
-        }
-        row.updated_at = Set(now);
-        let row = row.update(&txn).await?;
+        let row = save(&txn, current, lifecycle::apply_event(&before, &event, readings)).await?;
         let concurrent = match &exclusive_tag {
             Some(tag) => open_elsewhere(&txn, tag, id, place(&row)).await?,
             None => false,

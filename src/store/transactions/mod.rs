@@ -8,6 +8,7 @@ mod readings;
 
 use super::samples::insert_samples;
 use super::{Store, StoreError};
+use crate::domain::charging::lifecycle::{TransactionState, charging_elsewhere};
 use crate::domain::charging::transactions::{
     ACTIVE, COMPLETED, Sample, StartRecord, Started, StopRecord, Stopped, energy,
 };
@@ -180,7 +181,48 @@ async fn open_elsewhere(
         .filter(transaction::Column::Id.ne(id))
         .all(db)
         .await?;
-    Ok(open.iter().any(|t| (t.charger_id.as_str(), t.evse_id, t.connector_id) != (charger_id, evse_id, connector_id)))
+    Ok(charging_elsewhere(open.iter().map(place), (charger_id, evse_id, connector_id)))
+}
+
+/// A stored transaction's record as the domain's rules take it.
+fn state(t: &transaction::Model) -> TransactionState {
+    TransactionState {
+        evse_id: t.evse_id,
+        connector_id: t.connector_id,
+        id_tag: t.id_tag.clone(),
+        started_at: t.started_at,
+        stopped_at: t.stopped_at,
+        meter_start_wh: t.meter_start_wh,
+        meter_stop_wh: t.meter_stop_wh,
+        energy_wh: t.energy_wh,
+        stop_reason: t.stop_reason.clone(),
+        status: t.status.clone(),
+        last_seq_no: t.last_seq_no,
+        offline: t.offline,
+    }
+}
+
+/// Writes `next` over transaction `t`'s record.
+async fn save(
+    db: &impl ConnectionTrait,
+    t: transaction::Model,
+    next: TransactionState,
+) -> Result<transaction::Model, StoreError> {
+    let mut row: transaction::ActiveModel = t.into();
+    row.evse_id = Set(next.evse_id);
+    row.connector_id = Set(next.connector_id);
+    row.id_tag = Set(next.id_tag);
+    row.started_at = Set(next.started_at);
+    row.stopped_at = Set(next.stopped_at);
+    row.meter_start_wh = Set(next.meter_start_wh);
+    row.meter_stop_wh = Set(next.meter_stop_wh);
+    row.energy_wh = Set(next.energy_wh);
+    row.stop_reason = Set(next.stop_reason);
+    row.status = Set(next.status);
+    row.last_seq_no = Set(next.last_seq_no);
+    row.offline = Set(next.offline);
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(db).await?)
 }
 
 /// Where transaction `t` is, as `open_elsewhere` takes it.

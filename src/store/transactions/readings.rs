@@ -1,13 +1,14 @@
 //! Which energy readings meter a transaction: the start and end readings among a message's
 //! samples, the earliest and latest stored ones, and closing a transaction left open as stale.
 
-use crate::domain::charging::transactions::{ACTIVE, ENERGY_REGISTER, STALE, energy};
+use crate::domain::charging::lifecycle;
+use crate::domain::charging::transactions::{ACTIVE, ENERGY_REGISTER};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use entity::{meter_sample, transaction};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::str::FromStr;
 
 /// The earliest and latest energy register readings of a transaction, in Wh.
@@ -44,8 +45,8 @@ pub(super) fn energy_readings() -> sea_orm::Select<meter_sample::Entity> {
         .filter(meter_sample::Column::Location.ne("EV"))
 }
 
-/// Closes an open transaction on the connector as stale: it ends at its last energy reading
-/// (or at the new start), with the energy of that reading.
+/// Closes an open transaction on the connector as stale (`lifecycle::close_stale`), given its last
+/// energy reading.
 pub(super) async fn close_stale(
     db: &impl ConnectionTrait,
     charger_id: &str,
@@ -69,16 +70,8 @@ pub(super) async fn close_stale(
             .await?;
         let reading =
             last.as_ref().and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?)));
-        let meter_stop_wh = reading.map(|(_, wh)| wh).or(stale.meter_start_wh);
-        let stopped_at = reading.map_or(new_start, |(at, _)| at);
-        let energy_wh = energy(stale.meter_start_wh, meter_stop_wh);
-        let mut row: transaction::ActiveModel = stale.into();
-        row.status = Set(STALE.to_owned());
-        row.stopped_at = Set(Some(stopped_at));
-        row.meter_stop_wh = Set(meter_stop_wh);
-        row.energy_wh = Set(energy_wh);
-        row.updated_at = Set(Utc::now());
-        row.update(db).await?;
+        let next = lifecycle::close_stale(&super::state(&stale), reading, new_start);
+        super::save(db, stale, next).await?;
     }
     Ok(())
 }
