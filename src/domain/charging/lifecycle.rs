@@ -2,7 +2,7 @@
 //! left open closed as stale, and whether a tag is charging elsewhere. Pure: the store reads
 //! what these need and writes what they decide, in one database transaction.
 
-use super::transactions::{ACTIVE, COMPLETED, EventKind, EventRecord, STALE, energy};
+use super::transactions::{ACTIVE, COMPLETED, EventKind, EventRecord, STALE, StopRecord, energy};
 use chrono::{DateTime, Utc};
 
 /// What events change of a transaction's record.
@@ -86,6 +86,20 @@ pub fn apply_event(current: &TransactionState, event: &EventRecord, readings: Re
         next.status = COMPLETED.to_owned();
     }
     next
+}
+
+/// The record after a 1.6 StopTransaction, or none when the transaction is completed already (a
+/// repeated stop changes nothing). A stop of one closed as stale replaces the guessed end with
+/// the charger's.
+pub fn apply_stop(current: &TransactionState, stop: &StopRecord) -> Option<TransactionState> {
+    (current.status != COMPLETED).then(|| TransactionState {
+        stopped_at: Some(stop.stopped_at),
+        meter_stop_wh: Some(stop.meter_stop_wh),
+        energy_wh: energy(current.meter_start_wh, Some(stop.meter_stop_wh)),
+        stop_reason: stop.reason.clone(),
+        status: COMPLETED.to_owned(),
+        ..current.clone()
+    })
 }
 
 /// How a transaction left open on a connector a new start has taken ends, as stale: at its

@@ -91,6 +91,29 @@ fn a_started_replayed_after_ended_sets_the_start_and_recomputes_the_energy_but_n
 }
 
 #[test]
+fn a_stop_closes_with_the_chargers_reading_and_a_repeated_stop_changes_nothing() {
+    use crate::domain::charging::transactions::StopRecord;
+    let stop = StopRecord {
+        charger_id: "CP-1".into(),
+        id: 7,
+        meter_stop_wh: 4_200,
+        stopped_at: at(900),
+        reason: Some("Local".into()),
+        id_tag: None,
+    };
+    let stale = TransactionState {
+        status: STALE.to_owned(),
+        meter_start_wh: Some(1_000),
+        meter_stop_wh: Some(3_000),
+        ..open(1, 1)
+    };
+    let Some(next) = apply_stop(&stale, &stop) else { panic!("a stale transaction takes the charger's stop") };
+    assert_eq!((next.status.as_str(), next.meter_stop_wh, next.energy_wh), (COMPLETED, Some(4_200), Some(3_200)));
+    assert_eq!((next.stopped_at, next.stop_reason.as_deref()), (Some(at(900)), Some("Local")));
+    assert_eq!(apply_stop(&next, &stop), None);
+}
+
+#[test]
 fn a_stale_transaction_ends_at_its_last_reading_or_else_at_the_new_start() {
     let current = TransactionState { meter_start_wh: Some(1_000), ..open(1, 1) };
     let with = close_stale(&current, Some((at(500), 3_000)), at(800));

@@ -8,10 +8,8 @@ mod readings;
 
 use super::samples::insert_samples;
 use super::{Store, StoreError};
-use crate::domain::charging::lifecycle::{TransactionState, charging_elsewhere};
-use crate::domain::charging::transactions::{
-    ACTIVE, COMPLETED, Sample, StartRecord, Started, StopRecord, Stopped, energy,
-};
+use crate::domain::charging::lifecycle::{TransactionState, apply_stop, charging_elsewhere};
+use crate::domain::charging::transactions::{ACTIVE, Sample, StartRecord, Started, StopRecord, Stopped};
 use chrono::{DateTime, Utc};
 use entity::{id_tag, meter_sample, transaction};
 use readings::{close_stale, of_transaction};
@@ -95,21 +93,13 @@ impl Store {
             txn.commit().await?;
             return Ok(Stopped::Unknown);
         };
-        if found.status == COMPLETED {
+        let Some(next) = apply_stop(&state(&found), &stop) else {
             txn.commit().await?;
             return Ok(Stopped::AlreadyClosed);
-        }
+        };
         insert_samples(&txn, &stop.charger_id, Some(found.id), found.evse_id, found.connector_id, &samples).await?;
-        let energy_wh = energy(found.meter_start_wh, Some(stop.meter_stop_wh));
-        let at = (found.evse_id, found.connector_id);
-        let mut row: transaction::ActiveModel = found.into();
-        row.stopped_at = Set(Some(stop.stopped_at));
-        row.meter_stop_wh = Set(Some(stop.meter_stop_wh));
-        row.energy_wh = Set(energy_wh);
-        row.stop_reason = Set(stop.reason);
-        row.status = Set(COMPLETED.to_owned());
-        row.updated_at = Set(Utc::now());
-        row.update(&txn).await?;
+        let (energy_wh, at) = (next.energy_wh, (found.evse_id, found.connector_id));
+        save(&txn, found, next).await?;
         txn.commit().await?;
         Ok(Stopped::Closed { energy_wh, at })
     }
