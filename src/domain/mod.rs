@@ -3,3 +3,4 @@
 
 pub mod chargers;
 pub mod charging;
+pub mod users;
