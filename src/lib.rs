@@ -8,6 +8,7 @@ pub mod config;
 pub mod data_transfer;
 pub mod domain;
 pub mod hub;
+pub mod kv;
 mod ocpp;
 pub mod startup;
 pub mod store;
