@@ -1,8 +1,10 @@
-//! Drivers and staff: who they are (a mainland mobile number), and the real-name check of a
-//! resident identity card.
+//! Drivers and staff: who they are (a mainland mobile number), the codes they sign in with, and
+//! the real-name check of a resident identity card.
 
 pub mod id_card;
 pub mod phone;
+pub mod sms;
 
 pub use id_card::{IdCardError, ResidentId};
 pub use phone::{Phone, PhoneError};
+pub use sms::{ConsoleSender, Purpose, SmsCodes, SmsError, SmsSender};
