@@ -4,7 +4,9 @@
 pub mod id_card;
 pub mod phone;
 pub mod sms;
+pub mod tokens;
 
 pub use id_card::{IdCardError, ResidentId};
 pub use phone::{Phone, PhoneError};
 pub use sms::{ConsoleSender, Purpose, SmsCodes, SmsError, SmsSender};
+pub use tokens::{Claims, TokenError, Tokens};
