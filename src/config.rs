@@ -20,6 +20,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
     pub api: ApiSettings,
+    pub auth: AuthSettings,
     pub chargers: ChargerSettings,
 }
 
@@ -60,6 +61,12 @@ pub struct ApiSettings {
     pub operator_token: String,
 }
 
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: String,
+    pub sms_resend_interval_s: u64,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 pub struct ChargerSettings {
     pub auto_register: bool,
@@ -77,10 +84,11 @@ pub enum ConfigError {
 }
 
 /// Environment variables of text settings, in order of precedence (last wins).
-const TEXT_VARIABLES: [(&str, &str); 5] = [
+const TEXT_VARIABLES: [(&str, &str); 6] = [
     ("CSMS__DATABASE__URL", "database.url"),
     ("CSMS__REDIS__URL", "redis.url"),
     ("CSMS__API__OPERATOR_TOKEN", "api.operator_token"),
+    ("CSMS__AUTH__JWT_SECRET", "auth.jwt_secret"),
     ("DATABASE_URL", "database.url"),
     ("REDIS_URL", "redis.url"),
 ];
@@ -165,6 +173,15 @@ impl fmt::Debug for DatabaseSettings {
 impl fmt::Debug for RedisSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSettings").field("url", &redact(&self.url)).finish()
+    }
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &redact(&self.jwt_secret))
+            .field("sms_resend_interval_s", &self.sms_resend_interval_s)
+            .finish()
     }
 }
 

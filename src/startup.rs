@@ -7,10 +7,13 @@ use crate::config::Settings;
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
+use crate::domain::users::{ConsoleSender, SmsCodes, SmsSender, Tokens, Users};
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
+use crate::kv::{Kv, KvError};
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -24,6 +27,10 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("{0}")]
+    Kv(#[from] KvError),
+    #[error("auth.jwt_secret cannot sign tokens")]
+    Secret,
 }
 
 /// A built application, listening, not yet serving.
@@ -38,6 +45,7 @@ pub struct Application {
     /// The domain services the HTTP API calls.
     chargers: Chargers,
     charging: Charging,
+    users: Users,
     operator_token: std::sync::Arc<str>,
     liveness_flush: std::time::Duration,
     message_writer: Option<Writer>,
@@ -53,18 +61,24 @@ impl Application {
     }
 
     /// The same, with vendor extensions answering chargers' DataTransfers.
-    pub async fn build_with(
+    pub async fn build_with(settings: Settings, data_transfers: DataTransferHandlers) -> Result<Self, StartupError> {
+        Self::build_full(settings, data_transfers, Arc::new(ConsoleSender)).await
+    }
+
+    /// The same, sending sign-in codes through `sms`.
+    pub async fn build_full(
         mut settings: Settings,
         data_transfers: DataTransferHandlers,
+        sms: Arc<dyn SmsSender>,
     ) -> Result<Self, StartupError> {
         // First, before the pool and the listeners take descriptors: the hub is built with the
         // effective cap, and each listener bounded to its share.
         let limits = limits::open_files(settings.database.max_connections, settings.ocpp.max_connections);
         settings.ocpp.max_connections = limits.cap;
         if !settings.redis.url.is_empty() {
-            // Said plainly rather than half-used: one node keeps sessions and state in memory.
+            // Said plainly rather than half-used: codes are shared, charger sessions are not.
             tracing::warn!(
-                "redis.url is set, but this version keeps its cache and charger routing in process: run one node"
+                "redis.url is set: sign-in codes are shared through it, but commands reach only chargers connected to this node"
             );
         }
         let store = Store::connect(&settings.database).await?;
@@ -84,6 +98,7 @@ impl Application {
         let charging = Charging::new(store.clone(), writes);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
+        let users = users(&settings, &store, sms).await?;
         let services = HubServices { chargers, charging, messages, data_transfers };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
         let operator_token = settings.api.operator_token.as_str().into();
@@ -97,6 +112,7 @@ impl Application {
             store,
             chargers: api_chargers,
             charging: api_charging,
+            users,
             operator_token,
             liveness_flush,
             message_writer,
@@ -143,6 +159,7 @@ impl Application {
             api::router(ApiState {
                 chargers: self.chargers.clone(),
                 charging: self.charging.clone(),
+                users: self.users.clone(),
                 hub: self.hub.clone(),
                 operator_token: self.operator_token.clone(),
             }),
@@ -167,6 +184,30 @@ impl Application {
         self.store.close().await?;
         served.map(|_| ()).map_err(StartupError::Serve)
     }
+}
+
+/// The accounts service: sign-in codes in Redis when `redis.url` is set (else in process), sent
+/// through `sms`, and tokens signed with `auth.jwt_secret` (random per process when empty).
+async fn users(settings: &Settings, store: &Store, sms: Arc<dyn SmsSender>) -> Result<Users, StartupError> {
+    use sha2::{Digest, Sha256};
+    let kv = if settings.redis.url.is_empty() { Kv::memory() } else { Kv::redis(&settings.redis.url).await? };
+    let secret = if settings.auth.jwt_secret.is_empty() {
+        tracing::warn!("auth.jwt_secret is empty: a random one is used, and tokens end with this process");
+        let mut random = [0u8; 32];
+        argon2::password_hash::rand_core::RngCore::fill_bytes(
+            &mut argon2::password_hash::rand_core::OsRng,
+            &mut random,
+        );
+        random.to_vec()
+    } else {
+        settings.auth.jwt_secret.as_bytes().to_vec()
+    };
+    let tokens = Tokens::new(&secret).map_err(|_| StartupError::Secret)?;
+    // The codes' key: derived, so that a token's secret is never what hashes a code.
+    let code_key = Sha256::new().chain_update(b"csms sms codes\0").chain_update(&secret).finalize();
+    let codes = SmsCodes::new(kv, sms, &code_key)
+        .resend_after(std::time::Duration::from_secs(settings.auth.sms_resend_interval_s));
+    Ok(Users::new(store.clone(), codes, tokens))
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {

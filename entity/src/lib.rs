@@ -10,3 +10,4 @@ pub mod operation_log;
 pub mod status_history;
 pub mod transaction;
 pub mod transaction_event;
+pub mod user;

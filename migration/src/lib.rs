@@ -9,6 +9,7 @@ mod m20261125_000003_create_transactions;
 mod m20261125_000004_create_ocpp_messages;
 mod m20261201_000005_record_transaction_events;
 mod m20261201_000006_make_samples_unique;
+mod m20261201_000007_create_users;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_ocpp_messages::Migration),
             Box::new(m20261201_000005_record_transaction_events::Migration),
             Box::new(m20261201_000006_make_samples_unique::Migration),
+            Box::new(m20261201_000007_create_users::Migration),
         ]
     }
 }

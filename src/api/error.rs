@@ -27,6 +27,9 @@ pub enum ApiError {
     GatewayTimeout(String),
     #[error("internal error")]
     Internal(String),
+    /// A business rule's refusal, with its own code (e.g. `already_registered`, 409).
+    #[error("{message}")]
+    Refused { status: StatusCode, code: &'static str, message: String },
 }
 
 impl ApiError {
@@ -41,6 +44,7 @@ impl ApiError {
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::GatewayTimeout(_) => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Refused { status, code, .. } => (*status, code),
         }
     }
 }

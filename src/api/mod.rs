@@ -5,11 +5,13 @@ mod chargers;
 mod error;
 mod health;
 mod transactions;
+mod users;
 
 pub use error::ApiError;
 
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
+use crate::domain::users::Users;
 use crate::hub::Hub;
 use axum::Router;
 use std::sync::Arc;
@@ -19,13 +21,14 @@ use std::sync::Arc;
 pub struct ApiState {
     pub chargers: Chargers,
     pub charging: Charging,
+    pub users: Users,
     pub hub: Hub,
     pub operator_token: Arc<str>,
 }
 
 /// Every HTTP route.
 pub fn router(state: ApiState) -> Router {
-    health::router().merge(chargers::router()).merge(transactions::router()).with_state(state)
+    health::router().merge(chargers::router()).merge(transactions::router()).merge(users::router()).with_state(state)
 }
 
 /// A JSON request body, or a 400 that says what is wrong with it. A NUL character (`\u0000`)

@@ -7,6 +7,7 @@ mod messages;
 mod operations;
 mod samples;
 mod transactions;
+mod users;
 
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;

@@ -3,10 +3,12 @@
 
 use csms::config::Settings;
 use csms::data_transfer::DataTransferHandlers;
+use csms::domain::users::{Phone, SmsSender};
 use csms::startup::Application;
 use csms::store::{NewCharger, Store};
 use entity::charger::Registration;
 use sea_orm::{ConnectionTrait, Database};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -19,6 +21,8 @@ pub(crate) struct TestApp {
     /// The URL `store` was opened on.
     pub(crate) database_url: String,
     pub(crate) app_hub: csms::hub::Hub,
+    /// The texts the server sent by SMS.
+    pub(crate) outbox: Arc<Outbox>,
     stop: CancellationToken,
     server: JoinHandle<()>,
     database: TestDatabase,
@@ -111,7 +115,8 @@ pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handl
     settings.api.operator_token = OPERATOR_TOKEN.to_owned();
     change(&mut settings);
     let database_url = settings.database.url.clone();
-    let app = Application::build_with(settings, handlers).await.expect("the application starts");
+    let outbox = Arc::new(Outbox::default());
+    let app = Application::build_full(settings, handlers, outbox.clone()).await.expect("the application starts");
     let ws_url = format!("ws://{}", app.ocpp_addr());
     let http_addr = app.http_addr();
     let store = app.store().clone();
@@ -120,7 +125,7 @@ pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handl
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
     });
-    TestApp { ws_url, http_addr, store, database_url, app_hub, stop, server, database }
+    TestApp { ws_url, http_addr, store, database_url, app_hub, outbox, stop, server, database }
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
@@ -173,5 +178,30 @@ impl TestApp {
     pub(crate) async fn stop(self) {
         self.stop.cancel();
         self.server.await.expect("the server stopped cleanly");
+    }
+}
+
+/// Keeps the texts sent by SMS, as the phones would receive them.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox(std::sync::Mutex<Vec<(String, String)>>);
+
+impl SmsSender for Outbox {
+    fn send<'a>(
+        &'a self,
+        phone: &'a Phone,
+        text: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        if let Ok(mut sent) = self.0.lock() {
+            sent.push((phone.to_string(), text.to_owned()));
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Outbox {
+    /// The last text sent to `phone`.
+    pub(crate) fn last_to(&self, phone: &str) -> Option<String> {
+        let sent = self.0.lock().ok()?;
+        sent.iter().rev().find(|(to, _)| to == phone).map(|(_, text)| text.clone())
     }
 }

@@ -20,3 +20,4 @@ mod simulated_sessions;
 mod test_databases;
 mod transactions;
 mod transactions_201;
+mod users;

@@ -1,11 +1,14 @@
 //! Drivers and staff: who they are (a mainland mobile number), the codes they sign in with, and
 //! the real-name check of a resident identity card.
 
+pub mod accounts;
 pub mod id_card;
 pub mod phone;
+pub mod records;
 pub mod sms;
 pub mod tokens;
 
+pub use accounts::{AccountError, SignedIn, Users};
 pub use id_card::{IdCardError, ResidentId};
 pub use phone::{Phone, PhoneError};
 pub use sms::{ConsoleSender, Purpose, SmsCodes, SmsError, SmsSender};

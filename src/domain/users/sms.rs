@@ -14,7 +14,8 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 pub const CODE_TTL: Duration = Duration::from_secs(5 * 60);
-const RESEND_AFTER: Duration = Duration::from_secs(60);
+/// A phone's codes at most one per this, by default.
+pub const RESEND_AFTER: Duration = Duration::from_secs(60);
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 pub const MAX_PER_DAY: i64 = 10;
 pub const MAX_TRIES: i64 = 5;
@@ -46,7 +47,7 @@ impl Purpose {
 /// Why a code was not sent or not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum SmsError {
-    #[error("a code was sent to this phone less than a minute ago")]
+    #[error("a code was sent to this phone a moment ago: wait a minute")]
     TooSoon,
     #[error("this phone has had {MAX_PER_DAY} codes today")]
     DailyLimit,
@@ -91,16 +92,24 @@ pub struct SmsCodes {
     sender: Arc<dyn SmsSender>,
     /// The key of the codes' hashes: the same on every node.
     key: Arc<[u8]>,
+    resend_after: Duration,
 }
 
 impl SmsCodes {
     pub fn new(kv: Kv, sender: Arc<dyn SmsSender>, key: &[u8]) -> Self {
-        SmsCodes { kv, sender, key: key.into() }
+        SmsCodes { kv, sender, key: key.into(), resend_after: RESEND_AFTER }
+    }
+
+    /// One code per phone per `interval` at most (instead of a minute).
+    pub fn resend_after(self, interval: Duration) -> Self {
+        SmsCodes { resend_after: interval, ..self }
     }
 
     /// Sends a new code for `purpose` to `phone` (replacing an earlier one).
     pub async fn send(&self, phone: &Phone, purpose: Purpose) -> Result<(), SmsError> {
-        if !self.kv.set_new(&format!("sms:sent:{phone}"), "1", RESEND_AFTER).await? {
+        if !self.resend_after.is_zero()
+            && !self.kv.set_new(&format!("sms:sent:{phone}"), "1", self.resend_after).await?
+        {
             return Err(SmsError::TooSoon);
         }
         if self.kv.count(&format!("sms:day:{phone}"), DAY).await? > MAX_PER_DAY {

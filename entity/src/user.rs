@@ -1,0 +1,34 @@
+//! `users`: drivers, operators and admins.
+
+use sea_orm::entity::prelude::*;
+
+/// A user.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// A mainland mobile number.
+    #[sea_orm(unique)]
+    pub phone: String,
+    pub nickname: String,
+    pub avatar: Option<String>,
+    /// `user`, `operator` or `admin`.
+    pub role: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// The user's own id tag.
+    #[sea_orm(unique)]
+    pub id_tag: String,
+    pub real_name: Option<String>,
+    pub id_card_masked: Option<String>,
+    pub id_card_hash: Option<String>,
+    pub verified_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

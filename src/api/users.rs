@@ -1,0 +1,180 @@
+//! Sign-up and sign-in by SMS code, and the signed-in user's own profile.
+
+use super::{ApiError, ApiState};
+use crate::domain::users::accounts::AccountError;
+use crate::domain::users::records::ProfileChange;
+use crate::domain::users::{SignedIn, SmsError};
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use entity::user;
+use serde::{Deserialize, Serialize};
+
+pub(super) fn router() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/auth/sms-code", post(send_code))
+        .route("/api/v1/auth/register", post(register))
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/me", get(me).patch(change_me))
+}
+
+/// A user as the API shows them: the identity number only masked.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct UserView {
+    id: i64,
+    phone: String,
+    nickname: String,
+    avatar: Option<String>,
+    role: String,
+    status: String,
+    id_tag: String,
+    real_name_verified: bool,
+    id_card: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserView {
+    fn from(u: user::Model) -> Self {
+        UserView {
+            id: u.id,
+            phone: u.phone,
+            nickname: u.nickname,
+            avatar: u.avatar,
+            role: u.role,
+            status: u.status,
+            id_tag: u.id_tag,
+            real_name_verified: u.verified_at.is_some(),
+            id_card: u.id_card_masked,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SignedInView {
+    token: String,
+    user: UserView,
+}
+
+impl From<SignedIn> for SignedInView {
+    fn from(s: SignedIn) -> Self {
+        SignedInView { token: s.token, user: s.user.into() }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeRequest {
+    phone: String,
+    purpose: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SignIn {
+    phone: String,
+    code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeChange {
+    nickname: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    avatar: Option<Option<String>>,
+}
+
+/// A field that is present (even as null) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+async fn send_code(State(state): State<ApiState>, body: Bytes) -> Result<StatusCode, ApiError> {
+    let body: CodeRequest = super::json_body(&body)?;
+    state.users.send_code(&body.phone, &body.purpose).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn register(State(state): State<ApiState>, body: Bytes) -> Result<(StatusCode, Json<SignedInView>), ApiError> {
+    let body: SignIn = super::json_body(&body)?;
+    let signed = state.users.register(&body.phone, &body.code).await?;
+    Ok((StatusCode::CREATED, Json(signed.into())))
+}
+
+async fn login(State(state): State<ApiState>, body: Bytes) -> Result<Json<SignedInView>, ApiError> {
+    let body: SignIn = super::json_body(&body)?;
+    Ok(Json(state.users.login(&body.phone, &body.code).await?.into()))
+}
+
+async fn me(Signed(user): Signed) -> Json<UserView> {
+    Json(user.into())
+}
+
+async fn change_me(
+    State(state): State<ApiState>,
+    Signed(user): Signed,
+    body: Bytes,
+) -> Result<Json<UserView>, ApiError> {
+    let body: MeChange = super::json_body(&body)?;
+    if let Some(nickname) = &body.nickname
+        && (nickname.trim().is_empty() || nickname.chars().count() > 32)
+    {
+        return Err(ApiError::BadRequest("nickname: 1 to 32 characters".into()));
+    }
+    if let Some(Some(avatar)) = &body.avatar
+        && (avatar.len() > 512 || !(avatar.starts_with("https://") || avatar.starts_with("http://")))
+    {
+        return Err(ApiError::BadRequest("avatar: an http(s) URL of at most 512 bytes".into()));
+    }
+    let change = ProfileChange { nickname: body.nickname.map(|n| n.trim().to_owned()), avatar: body.avatar };
+    Ok(Json(state.users.change_profile(user.id, change).await?.into()))
+}
+
+/// The signed-in user, from the bearer token.
+pub(super) struct Signed(pub(super) user::Model);
+
+impl<S> FromRequestParts<S> for Signed
+where
+    ApiState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = ApiState::from_ref(state);
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Signed(state.users.by_token(token).await?))
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        let message = e.to_string();
+        let refused = |status, code| ApiError::Refused { status, code, message: message.clone() };
+        match e {
+            AccountError::Phone(_) => refused(StatusCode::BAD_REQUEST, "invalid_phone"),
+            AccountError::Purpose(_) => ApiError::BadRequest(message),
+            AccountError::Sms(SmsError::TooSoon) => refused(StatusCode::TOO_MANY_REQUESTS, "code_sent_recently"),
+            AccountError::Sms(SmsError::DailyLimit) => refused(StatusCode::TOO_MANY_REQUESTS, "daily_code_limit"),
+            AccountError::Sms(SmsError::WrongCode) => refused(StatusCode::BAD_REQUEST, "wrong_code"),
+            AccountError::Sms(SmsError::Burned) => refused(StatusCode::BAD_REQUEST, "code_burned"),
+            AccountError::Sms(SmsError::Send(_)) => refused(StatusCode::BAD_GATEWAY, "sms_failed"),
+            AccountError::Sms(SmsError::Kv(_)) => ApiError::Internal(message),
+            AccountError::AlreadyRegistered => refused(StatusCode::CONFLICT, "already_registered"),
+            AccountError::NotRegistered => refused(StatusCode::NOT_FOUND, "not_registered"),
+            AccountError::Disabled => refused(StatusCode::FORBIDDEN, "user_disabled"),
+            AccountError::Token(_) => ApiError::Unauthorized,
+            AccountError::Store(store) => store.into(),
+        }
+    }
+}

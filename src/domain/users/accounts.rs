@@ -1,0 +1,127 @@
+//! Accounts: registering and signing in with a code sent by SMS, the token that says who is
+//! calling, and the profile.
+
+use super::phone::{Phone, PhoneError};
+use super::records::{NewUser, ProfileChange};
+use super::sms::{Purpose, SmsCodes, SmsError};
+use super::tokens::{TokenError, Tokens};
+use crate::store::{Store, StoreError};
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use entity::user;
+
+/// A user's role.
+pub const USER: &str = "user";
+pub const OPERATOR: &str = "operator";
+pub const ADMIN: &str = "admin";
+/// A user's status.
+pub const DISABLED: &str = "disabled";
+
+/// Why an account call was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+    #[error("purpose: {0:?} is not register or login")]
+    Purpose(String),
+    #[error(transparent)]
+    Sms(#[from] SmsError),
+    #[error("this phone is registered already")]
+    AlreadyRegistered,
+    #[error("no user has this phone")]
+    NotRegistered,
+    #[error("this user is disabled")]
+    Disabled,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A user signed in, and their token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub user: user::Model,
+}
+
+/// The accounts service.
+#[derive(Debug, Clone)]
+pub struct Users {
+    store: Store,
+    codes: SmsCodes,
+    tokens: Tokens,
+}
+
+impl Users {
+    pub fn new(store: Store, codes: SmsCodes, tokens: Tokens) -> Self {
+        Users { store, codes, tokens }
+    }
+
+    /// Sends a code for `purpose` (`register` or `login`) to `phone`.
+    pub async fn send_code(&self, phone: &str, purpose: &str) -> Result<(), AccountError> {
+        let phone = Phone::parse(phone)?;
+        let purpose = Purpose::parse(purpose).ok_or_else(|| AccountError::Purpose(purpose.to_owned()))?;
+        Ok(self.codes.send(&phone, purpose).await?)
+    }
+
+    /// Registers `phone` with a register code: nickname `用户` and the phone's last four
+    /// digits, and an id tag of the user's own.
+    pub async fn register(&self, phone: &str, code: &str) -> Result<SignedIn, AccountError> {
+        let phone = Phone::parse(phone)?;
+        // Told before the code is used up.
+        if self.store.user_by_phone(phone.as_str()).await?.is_some() {
+            return Err(AccountError::AlreadyRegistered);
+        }
+        self.codes.take(&phone, Purpose::Register, code).await?;
+        let new = NewUser {
+            phone: phone.to_string(),
+            nickname: format!("用户{}", phone.last_four()),
+            role: USER.to_owned(),
+            id_tag: own_tag(),
+        };
+        let user = match self.store.create_user(new).await {
+            Err(StoreError::Conflict(_)) => return Err(AccountError::AlreadyRegistered),
+            other => other?,
+        };
+        self.signed_in(user)
+    }
+
+    /// Signs `phone` in with a login code.
+    pub async fn login(&self, phone: &str, code: &str) -> Result<SignedIn, AccountError> {
+        let phone = Phone::parse(phone)?;
+        self.codes.take(&phone, Purpose::Login, code).await?;
+        let user = self.store.user_by_phone(phone.as_str()).await?.ok_or(AccountError::NotRegistered)?;
+        if user.status == DISABLED {
+            return Err(AccountError::Disabled);
+        }
+        self.signed_in(user)
+    }
+
+    /// The user a token names, as stored now (a user disabled since is refused).
+    pub async fn by_token(&self, token: &str) -> Result<user::Model, AccountError> {
+        let claims = self.tokens.check(token)?;
+        let id = claims.sub.parse::<i64>().map_err(|_| TokenError)?;
+        let user = self.store.user(id).await?.ok_or(TokenError)?;
+        if user.status == DISABLED {
+            return Err(AccountError::Disabled);
+        }
+        Ok(user)
+    }
+
+    /// Changes a user's nickname or avatar.
+    pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<user::Model, AccountError> {
+        Ok(self.store.change_profile(id, change).await?)
+    }
+
+    fn signed_in(&self, user: user::Model) -> Result<SignedIn, AccountError> {
+        Ok(SignedIn { token: self.tokens.issue(user.id, &user.role)?, user })
+    }
+}
+
+/// A new user's id tag: `APP` and 17 random upper-case hex digits (20 characters, 1.6's most).
+fn own_tag() -> String {
+    let mut bytes = [0u8; 9];
+    OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    format!("APP{}", &hex[..17])
+}

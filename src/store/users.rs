@@ -1,0 +1,81 @@
+//! Users.
+
+use super::{Store, StoreError};
+use crate::domain::users::records::{NewUser, ProfileChange};
+use chrono::Utc;
+use entity::{id_tag, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+
+impl Store {
+    /// Creates a user and their id tag (accepted) in one transaction; `Conflict` when the phone
+    /// is registered already (also when two register it at once: the unique key decides).
+    pub async fn create_user(&self, new: NewUser) -> Result<user::Model, StoreError> {
+        let (_turn, txn) = self.begin_write().await?;
+        let now = Utc::now();
+        let tag = id_tag::ActiveModel {
+            id_tag: Set(new.id_tag.clone()),
+            status: Set("Accepted".to_owned()),
+            expiry_date: Set(None),
+            parent_id_tag: Set(None),
+            created_at: Set(now),
+        };
+        let row = user::ActiveModel {
+            phone: Set(new.phone),
+            nickname: Set(new.nickname),
+            avatar: Set(None),
+            role: Set(new.role),
+            status: Set("active".to_owned()),
+            id_tag: Set(new.id_tag),
+            real_name: Set(None),
+            id_card_masked: Set(None),
+            id_card_hash: Set(None),
+            verified_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        let inserted = async {
+            id_tag::Entity::insert(tag).exec_without_returning(&txn).await?;
+            user::Entity::insert(row).exec_with_returning(&txn).await
+        }
+        .await;
+        match inserted {
+            Ok(created) => {
+                txn.commit().await?;
+                Ok(created)
+            }
+            Err(e) => {
+                let _ = txn.rollback().await;
+                match e.sql_err() {
+                    Some(SqlErr::UniqueConstraintViolation(_)) => Err(StoreError::Conflict("user")),
+                    _ => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    /// The user `id`.
+    pub async fn user(&self, id: i64) -> Result<Option<user::Model>, StoreError> {
+        Ok(user::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// The user with `phone`.
+    pub async fn user_by_phone(&self, phone: &str) -> Result<Option<user::Model>, StoreError> {
+        Ok(user::Entity::find().filter(user::Column::Phone.eq(phone)).one(self.db()).await?)
+    }
+
+    /// Changes a user's profile; `NotFound` when there is no such user.
+    pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<user::Model, StoreError> {
+        let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;
+        let mut row: user::ActiveModel = found.into();
+        if let Some(nickname) = change.nickname {
+            row.nickname = Set(nickname);
+        }
+        if let Some(avatar) = change.avatar {
+            row.avatar = Set(avatar);
+        }
+        row.updated_at = Set(Utc::now());
+        let _turn = self.write_turn().await;
+        Ok(row.update(self.db()).await?)
+    }
+}

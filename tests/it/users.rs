@@ -1,0 +1,87 @@
+//! Signing up and in with a code sent by SMS, over the real HTTP API.
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+
+const PHONE: &str = "13912345678";
+
+async fn code(app: &TestApp, phone: &str, purpose: &str) -> String {
+    let (status, body) =
+        app.request("POST", "/api/v1/auth/sms-code", None, Some(&json!({"phone": phone, "purpose": purpose}))).await;
+    assert_eq!(status, 204, "{body}");
+    app.outbox.last_to(phone).expect("a text to the phone")
+}
+
+#[tokio::test]
+async fn a_driver_registers_signs_in_and_sees_and_changes_only_their_own_profile() {
+    // Codes for sign-up and sign-in follow each other at once here.
+    let app = spawn_app_with(|s| s.auth.sms_resend_interval_s = 0).await;
+    let first = code(&app, PHONE, "register").await;
+    let (status, signed) =
+        app.request("POST", "/api/v1/auth/register", None, Some(&json!({"phone": PHONE, "code": first}))).await;
+    assert_eq!(status, 201, "{signed}");
+    let user = &signed["user"];
+    assert_eq!(
+        (user["phone"].as_str(), user["nickname"].as_str(), user["role"].as_str()),
+        (Some(PHONE), Some("用户5678"), Some("user"))
+    );
+    let tag = user["idTag"].as_str().unwrap_or_default();
+    assert!(tag.starts_with("APP") && tag.len() == 20, "{tag}");
+    // The user's tag may charge.
+    assert_eq!(app.store.id_tag(tag).await.unwrap().map(|t| t.status), Some("Accepted".to_owned()));
+
+    // The code signs up once; the phone is registered now.
+    let (status, body) =
+        app.request("POST", "/api/v1/auth/register", None, Some(&json!({"phone": PHONE, "code": first}))).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("already_registered")));
+
+    let login = code(&app, PHONE, "login").await;
+    let (status, signed_in) =
+        app.request("POST", "/api/v1/auth/login", None, Some(&json!({"phone": PHONE, "code": login}))).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let token = signed_in["token"].as_str().unwrap_or_default().to_owned();
+    let (status, me) = app.request("GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!((status, &me["id"]), (200, &user["id"]));
+
+    let change = json!({"nickname": "  Li Lei ", "avatar": "https://example.com/a.png"});
+    let (status, changed) = app.request("PATCH", "/api/v1/me", Some(&token), Some(&change)).await;
+    assert_eq!(
+        (status, changed["nickname"].as_str(), changed["avatar"].as_str()),
+        (200, Some("Li Lei"), Some("https://example.com/a.png"))
+    );
+    let (status, cleared) = app.request("PATCH", "/api/v1/me", Some(&token), Some(&json!({"avatar": null}))).await;
+    assert_eq!((status, &cleared["avatar"]), (200, &Value::Null));
+
+    for bad in [None, Some("not-a-token"), Some(&app_operator_token()[..])] {
+        let (status, body) = app.request("GET", "/api/v1/me", bad, None).await;
+        assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")), "{bad:?}");
+    }
+    app.stop().await;
+}
+
+fn app_operator_token() -> String {
+    crate::helpers::OPERATOR_TOKEN.to_owned()
+}
+
+#[tokio::test]
+async fn codes_are_refused_for_bad_phones_too_often_wrongly_and_for_unknown_users() {
+    let app = spawn_app().await;
+    let ask = |phone: &str, purpose: &str| json!({"phone": phone, "purpose": purpose});
+    let (status, body) = app.request("POST", "/api/v1/auth/sms-code", None, Some(&ask("12345678901", "login"))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_phone")));
+    let (status, _) = app.request("POST", "/api/v1/auth/sms-code", None, Some(&ask(PHONE, "reset"))).await;
+    assert_eq!(status, 400);
+
+    let login = code(&app, PHONE, "login").await;
+    let (status, body) = app.request("POST", "/api/v1/auth/sms-code", None, Some(&ask(PHONE, "login"))).await;
+    assert_eq!((status, body["error"].as_str()), (429, Some("code_sent_recently")));
+    let wrong = if login == "000000" { "000001" } else { "000000" };
+    let (status, body) =
+        app.request("POST", "/api/v1/auth/login", None, Some(&json!({"phone": PHONE, "code": wrong}))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("wrong_code")));
+    // The right code, but nobody registered this phone.
+    let (status, body) =
+        app.request("POST", "/api/v1/auth/login", None, Some(&json!({"phone": PHONE, "code": login}))).await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_registered")));
+    app.stop().await;
+}
