@@ -1,4 +1,5 @@
-//! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database.
+//! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database,
+//! `csms admin create --phone …` makes the first admin.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -25,6 +26,20 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make the user with this phone an admin (registering them if needed): the first admin.
+    Create {
+        #[arg(long)]
+        phone: String,
+    },
 }
 
 #[tokio::main]
@@ -41,6 +56,14 @@ async fn main() -> anyhow::Result<()> {
             let store = csms::store::Store::connect(&settings.database).await.context("connecting to the database")?;
             store.migrate().await.context("migrating")?;
             tracing::info!("migrations applied");
+        }
+        Command::Admin { command: AdminCommand::Create { phone } } => {
+            let store = csms::store::Store::connect(&settings.database).await.context("connecting to the database")?;
+            store.migrate().await.context("migrating")?;
+            let (admin, created) =
+                csms::domain::users::accounts::make_admin(&store, &phone).await.context("making the admin")?;
+            let done = if created { "created" } else { "made admin" };
+            println!("{} {done}: user {} (sign in with an SMS code)", admin.phone, admin.id);
         }
         Command::Serve => {
             let app = Application::build(settings).await.context("starting")?;

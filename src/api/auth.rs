@@ -1,16 +1,20 @@
-//! The operator's bearer token (`api.operator_token`), compared in constant time. An empty
-//! configured token refuses everything: the API is closed until an operator sets one.
+//! Who may use the operator API: the bearer token `api.operator_token` (automation), compared in
+//! constant time — an empty configured token matches nothing — or the sign-in token of a user
+//! whose role is `operator` or `admin`.
 
 use super::{ApiError, ApiState};
+use crate::domain::users::accounts::operates;
 use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
 
-/// Proof that the request carried the operator token; `actor` is who is logged as sending it.
+/// Proof that the request comes from an operator; `actor` is who is logged as sending it
+/// (`operator-token`, or `user:<id>`).
 #[derive(Debug, Clone)]
 pub(super) struct Operator {
-    pub(super) actor: &'static str,
+    pub(super) actor: String,
 }
 
 impl<S> FromRequestParts<S> for Operator
@@ -31,9 +35,21 @@ where
             .map(str::trim)
             .unwrap_or_default()
             .as_bytes();
-        if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
+        if !expected.is_empty() && bool::from(given.ct_eq(expected)) {
+            return Ok(Operator { actor: "operator-token".to_owned() });
+        }
+        let token = std::str::from_utf8(given).map_err(|_| ApiError::Unauthorized)?;
+        if token.is_empty() {
             return Err(ApiError::Unauthorized);
         }
-        Ok(Operator { actor: "operator-token" })
+        let user = state.users.by_token(token).await?;
+        if !operates(&user.role) {
+            return Err(ApiError::Refused {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: "operators and admins only".into(),
+            });
+        }
+        Ok(Operator { actor: format!("user:{}", user.id) })
     }
 }

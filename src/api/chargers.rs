@@ -226,7 +226,7 @@ async fn command(
     }
     // Sent and logged in a task of its own: a client that hangs up does not cancel a command the
     // charger may already be carrying out, nor its entry in the operation log.
-    let actor = operator.actor.to_owned();
+    let actor = operator.actor;
     let work = tokio::spawn(async move {
         let started = Instant::now();
         let result = send(&state, &id, &action, &payload).await;

@@ -64,6 +64,16 @@ impl Store {
         Ok(user::Entity::find().filter(user::Column::Phone.eq(phone)).one(self.db()).await?)
     }
 
+    /// Gives user `id` the role `role`; `NotFound` when there is no such user.
+    pub async fn set_role(&self, id: i64, role: &str) -> Result<user::Model, StoreError> {
+        let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;
+        let mut row: user::ActiveModel = found.into();
+        row.role = Set(role.to_owned());
+        row.updated_at = Set(Utc::now());
+        let _turn = self.write_turn().await;
+        Ok(row.update(self.db()).await?)
+    }
+
     /// Changes a user's profile; `NotFound` when there is no such user.
     pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<user::Model, StoreError> {
         let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;

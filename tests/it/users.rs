@@ -85,3 +85,39 @@ async fn codes_are_refused_for_bad_phones_too_often_wrongly_and_for_unknown_user
     assert_eq!((status, body["error"].as_str()), (404, Some("not_registered")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_made_on_the_command_line_uses_the_operator_api_with_their_token_and_a_driver_cannot() {
+    let app = spawn_app_with(|s| s.auth.sms_resend_interval_s = 0).await;
+    // `csms admin create --phone …` against the test's own database.
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_csms"))
+        .args(["admin", "create", "--phone", "13700000001"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running csms admin create");
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        made.status.success() && said.contains("13700000001 created"),
+        "{said} {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let sign_in = async |phone: &str| {
+        let login = code(&app, phone, "login").await;
+        let (_, body) =
+            app.request("POST", "/api/v1/auth/login", None, Some(&json!({"phone": phone, "code": login}))).await;
+        body["token"].as_str().unwrap_or_default().to_owned()
+    };
+    let admin = sign_in("13700000001").await;
+    let (status, _) = app.request("GET", "/api/v1/chargers", Some(&admin), None).await;
+    assert_eq!(status, 200);
+
+    let first = code(&app, PHONE, "register").await;
+    let (_, driver) =
+        app.request("POST", "/api/v1/auth/register", None, Some(&json!({"phone": PHONE, "code": first}))).await;
+    let driver = driver["token"].as_str().unwrap_or_default().to_owned();
+    let (status, body) = app.request("GET", "/api/v1/chargers", Some(&driver), None).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
+    app.stop().await;
+}

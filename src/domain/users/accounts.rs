@@ -118,6 +118,27 @@ impl Users {
     }
 }
 
+/// Makes the user with `phone` an admin, creating them if they are not registered (the first
+/// admin, from the command line); whether they were created.
+pub async fn make_admin(store: &Store, phone: &str) -> Result<(user::Model, bool), AccountError> {
+    let phone = Phone::parse(phone)?;
+    if let Some(user) = store.user_by_phone(phone.as_str()).await? {
+        return Ok((store.set_role(user.id, ADMIN).await?, false));
+    }
+    let new = NewUser {
+        phone: phone.to_string(),
+        nickname: format!("用户{}", phone.last_four()),
+        role: ADMIN.to_owned(),
+        id_tag: own_tag(),
+    };
+    Ok((store.create_user(new).await?, true))
+}
+
+/// Whether a role may use the operator API.
+pub fn operates(role: &str) -> bool {
+    role == OPERATOR || role == ADMIN
+}
+
 /// A new user's id tag: `APP` and 17 random upper-case hex digits (20 characters, 1.6's most).
 fn own_tag() -> String {
     let mut bytes = [0u8; 9];
