@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
-use crate::domain::users::{ConsoleSender, SmsCodes, SmsSender, Tokens, Users};
+use crate::domain::users::{ConsoleSender, LocalCheck, SmsCodes, SmsSender, Tokens, Users};
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
@@ -207,7 +207,8 @@ async fn users(settings: &Settings, store: &Store, sms: Arc<dyn SmsSender>) -> R
     let code_key = Sha256::new().chain_update(b"csms sms codes\0").chain_update(&secret).finalize();
     let codes = SmsCodes::new(kv, sms, &code_key)
         .resend_after(std::time::Duration::from_secs(settings.auth.sms_resend_interval_s));
-    Ok(Users::new(store.clone(), codes, tokens))
+    let id_key = Sha256::new().chain_update(b"csms id cards\0").chain_update(&secret).finalize();
+    Ok(Users::new(store.clone(), codes, tokens, Arc::new(LocalCheck), &id_key))
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {

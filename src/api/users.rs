@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/auth/register", post(register))
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/me", get(me).patch(change_me))
+        .route("/api/v1/me/real-name", post(real_name))
 }
 
 /// A user as the API shows them: the identity number only masked.
@@ -134,6 +135,22 @@ async fn change_me(
     Ok(Json(state.users.change_profile(user.id, change).await?.into()))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RealNameCheck {
+    real_name: String,
+    id_card: String,
+}
+
+async fn real_name(
+    State(state): State<ApiState>,
+    Signed(user): Signed,
+    body: Bytes,
+) -> Result<Json<UserView>, ApiError> {
+    let body: RealNameCheck = super::json_body(&body)?;
+    Ok(Json(state.users.verify_real_name(user.id, &body.real_name, &body.id_card).await?.into()))
+}
+
 /// The signed-in user, from the bearer token.
 pub(super) struct Signed(pub(super) user::Model);
 
@@ -174,6 +191,11 @@ impl From<AccountError> for ApiError {
             AccountError::NotRegistered => refused(StatusCode::NOT_FOUND, "not_registered"),
             AccountError::Disabled => refused(StatusCode::FORBIDDEN, "user_disabled"),
             AccountError::Token(_) => ApiError::Unauthorized,
+            AccountError::Name => refused(StatusCode::BAD_REQUEST, "invalid_name"),
+            AccountError::IdCard(_) => refused(StatusCode::BAD_REQUEST, "invalid_id_card"),
+            AccountError::Mismatch => refused(StatusCode::UNPROCESSABLE_ENTITY, "real_name_mismatch"),
+            AccountError::Verifier(_) => refused(StatusCode::BAD_GATEWAY, "verifier_failed"),
+            AccountError::AlreadyVerified => refused(StatusCode::CONFLICT, "already_verified"),
             AccountError::Store(store) => store.into(),
         }
     }

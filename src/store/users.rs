@@ -1,9 +1,10 @@
 //! Users.
 
 use super::{Store, StoreError};
-use crate::domain::users::records::{NewUser, ProfileChange};
+use crate::domain::users::records::{NewUser, ProfileChange, RealName};
 use chrono::Utc;
 use entity::{id_tag, user};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 
 impl Store {
@@ -72,6 +73,30 @@ impl Store {
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
         Ok(row.update(self.db()).await?)
+    }
+
+    /// Records user `id`'s real-name check, once: `Conflict` when it is recorded already.
+    pub async fn set_real_name(&self, id: i64, real: RealName) -> Result<user::Model, StoreError> {
+        let now = Utc::now();
+        let _turn = self.write_turn().await;
+        // One conditional update: two checks at once cannot both be recorded.
+        let updated = user::Entity::update_many()
+            .col_expr(user::Column::RealName, Expr::value(real.name))
+            .col_expr(user::Column::IdCardMasked, Expr::value(real.id_card_masked))
+            .col_expr(user::Column::IdCardHash, Expr::value(real.id_card_hash))
+            .col_expr(user::Column::VerifiedAt, Expr::value(now))
+            .col_expr(user::Column::UpdatedAt, Expr::value(now))
+            .filter(user::Column::Id.eq(id))
+            .filter(user::Column::VerifiedAt.is_null())
+            .exec(self.db())
+            .await?;
+        if updated.rows_affected == 0 {
+            return match self.user(id).await? {
+                Some(_) => Err(StoreError::Conflict("real name")),
+                None => Err(StoreError::NotFound("user")),
+            };
+        }
+        self.user(id).await?.ok_or(StoreError::NotFound("user"))
     }
 
     /// Changes a user's profile; `NotFound` when there is no such user.

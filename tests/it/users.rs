@@ -121,3 +121,39 @@ async fn an_admin_made_on_the_command_line_uses_the_operator_api_with_their_toke
     assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_real_name_is_checked_once_and_the_number_is_never_answered_whole() {
+    let app = spawn_app().await;
+    let first = code(&app, PHONE, "register").await;
+    let (_, signed) =
+        app.request("POST", "/api/v1/auth/register", None, Some(&json!({"phone": PHONE, "code": first}))).await;
+    let token = signed["token"].as_str().unwrap_or_default().to_owned();
+    let check = |name: &str, card: &str| json!({"realName": name, "idCard": card});
+
+    let (status, body) =
+        app.request("POST", "/api/v1/me/real-name", Some(&token), Some(&check("李雷", "110105194912310021"))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_id_card")), "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("check character")), "{body}");
+    let (status, body) =
+        app.request("POST", "/api/v1/me/real-name", Some(&token), Some(&check("李", "11010519491231002X"))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_name")));
+
+    let (status, me) =
+        app.request("POST", "/api/v1/me/real-name", Some(&token), Some(&check(" 李雷 ", "11010519491231002x"))).await;
+    assert_eq!(
+        (status, me["realNameVerified"].as_bool(), me["idCard"].as_str()),
+        (200, Some(true), Some("1101**********002X"))
+    );
+    assert!(!me.to_string().contains("19491231"), "{me}");
+    let stored = app.store.user_by_phone(PHONE).await.unwrap().unwrap();
+    assert_eq!(stored.real_name.as_deref(), Some("李雷"));
+    assert!(stored.id_card_hash.is_some_and(|h| h.len() == 64 && !h.contains("19491231")));
+
+    let (status, body) =
+        app.request("POST", "/api/v1/me/real-name", Some(&token), Some(&check("韩梅梅", "11010519491231002X"))).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("already_verified")));
+    let (status, me) = app.request("GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!((status, me["idCard"].as_str()), (200, Some("1101**********002X")));
+    app.stop().await;
+}

@@ -1,13 +1,17 @@
 //! Accounts: registering and signing in with a code sent by SMS, the token that says who is
 //! calling, and the profile.
 
+use super::id_card::{IdCardError, ResidentId};
 use super::phone::{Phone, PhoneError};
-use super::records::{NewUser, ProfileChange};
+use super::real_name::{self, RealNameVerifier};
+use super::records::{NewUser, ProfileChange, RealName};
 use super::sms::{Purpose, SmsCodes, SmsError};
 use super::tokens::{TokenError, Tokens};
 use crate::store::{Store, StoreError};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
+use chrono::Utc;
 use entity::user;
+use std::sync::Arc;
 
 /// A user's role.
 pub const USER: &str = "user";
@@ -33,6 +37,16 @@ pub enum AccountError {
     Disabled,
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error("realName: 2 to 30 letters")]
+    Name,
+    #[error(transparent)]
+    IdCard(#[from] IdCardError),
+    #[error("the name does not match the identity number")]
+    Mismatch,
+    #[error("the real-name check could not be made: {0}")]
+    Verifier(String),
+    #[error("the real name is verified already")]
+    AlreadyVerified,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -50,11 +64,43 @@ pub struct Users {
     store: Store,
     codes: SmsCodes,
     tokens: Tokens,
+    verifier: Arc<dyn RealNameVerifier>,
+    /// The key of the identity numbers' hashes: the same on every node.
+    id_key: Arc<[u8]>,
 }
 
 impl Users {
-    pub fn new(store: Store, codes: SmsCodes, tokens: Tokens) -> Self {
-        Users { store, codes, tokens }
+    pub fn new(
+        store: Store,
+        codes: SmsCodes,
+        tokens: Tokens,
+        verifier: Arc<dyn RealNameVerifier>,
+        id_key: &[u8],
+    ) -> Self {
+        Users { store, codes, tokens, verifier, id_key: id_key.into() }
+    }
+
+    /// Checks and records user `id`'s real name, once: the number passes the local check
+    /// (`id_card`, as of today in China), then the verifier; only its masked form and keyed
+    /// hash are kept.
+    pub async fn verify_real_name(&self, id: i64, name: &str, id_card: &str) -> Result<user::Model, AccountError> {
+        let name = real_name::real_name(name).ok_or(AccountError::Name)?;
+        let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let card = ResidentId::parse(id_card, today)?;
+        match self.verifier.verify(&name, &card).await {
+            Ok(true) => {}
+            Ok(false) => return Err(AccountError::Mismatch),
+            Err(e) => return Err(AccountError::Verifier(e)),
+        }
+        let real = RealName {
+            name,
+            id_card_masked: card.masked(),
+            id_card_hash: real_name::id_card_hash(&self.id_key, &card),
+        };
+        match self.store.set_real_name(id, real).await {
+            Err(StoreError::Conflict(_)) => Err(AccountError::AlreadyVerified),
+            other => Ok(other?),
+        }
     }
 
     /// Sends a code for `purpose` (`register` or `login`) to `phone`.

@@ -10,6 +10,14 @@ pub struct NewUser {
     pub id_tag: String,
 }
 
+/// A real-name check passed: what is kept of it.
+#[derive(Debug, Clone)]
+pub struct RealName {
+    pub name: String,
+    pub id_card_masked: String,
+    pub id_card_hash: String,
+}
+
 /// A change of a user's profile: `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChange {
