@@ -22,6 +22,8 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/me", get(me).patch(change_me))
         .route("/api/v1/me/real-name", post(real_name))
+        .route("/api/v1/me/cards", get(cards).post(bind_card))
+        .route("/api/v1/me/cards/{id_tag}", axum::routing::delete(unbind_card))
 }
 
 /// A user as the API shows them: the identity number only masked.
@@ -151,6 +153,49 @@ async fn real_name(
     Ok(Json(state.users.verify_real_name(user.id, &body.real_name, &body.id_card).await?.into()))
 }
 
+/// A card bound to a user.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CardView {
+    id_tag: String,
+    status: String,
+    bound_at: DateTime<Utc>,
+}
+
+impl From<entity::id_tag::Model> for CardView {
+    fn from(t: entity::id_tag::Model) -> Self {
+        CardView { id_tag: t.id_tag, status: t.status, bound_at: t.created_at }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewCard {
+    id_tag: String,
+}
+
+async fn cards(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Vec<CardView>>, ApiError> {
+    Ok(Json(state.users.cards(&user).await?.into_iter().map(CardView::from).collect()))
+}
+
+async fn bind_card(
+    State(state): State<ApiState>,
+    Signed(user): Signed,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CardView>), ApiError> {
+    let body: NewCard = super::json_body(&body)?;
+    Ok((StatusCode::CREATED, Json(state.users.bind_card(&user, &body.id_tag).await?.into())))
+}
+
+async fn unbind_card(
+    State(state): State<ApiState>,
+    Signed(user): Signed,
+    axum::extract::Path(id_tag): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.users.unbind_card(&user, &id_tag).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The signed-in user, from the bearer token.
 pub(super) struct Signed(pub(super) user::Model);
 
@@ -196,6 +241,8 @@ impl From<AccountError> for ApiError {
             AccountError::Mismatch => refused(StatusCode::UNPROCESSABLE_ENTITY, "real_name_mismatch"),
             AccountError::Verifier(_) => refused(StatusCode::BAD_GATEWAY, "verifier_failed"),
             AccountError::AlreadyVerified => refused(StatusCode::CONFLICT, "already_verified"),
+            AccountError::Card(_) => refused(StatusCode::BAD_REQUEST, "invalid_card"),
+            AccountError::CardTaken => refused(StatusCode::CONFLICT, "card_taken"),
             AccountError::Store(store) => store.into(),
         }
     }

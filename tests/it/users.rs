@@ -157,3 +157,45 @@ async fn a_real_name_is_checked_once_and_the_number_is_never_answered_whole() {
     assert_eq!((status, me["idCard"].as_str()), (200, Some("1101**********002X")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_card_bound_to_a_driver_is_authorised_as_theirs_and_only_they_can_unbind_it() {
+    use protocol::{OcppVersion, v16};
+    use simulators::{Connect, SimCharger};
+    let app = spawn_app_with(|s| s.auth.sms_resend_interval_s = 0).await;
+    let mut tokens = Vec::new();
+    for phone in [PHONE, "13600000002"] {
+        let first = code(&app, phone, "register").await;
+        let (_, signed) =
+            app.request("POST", "/api/v1/auth/register", None, Some(&json!({"phone": phone, "code": first}))).await;
+        tokens.push((signed["token"].as_str().unwrap_or_default().to_owned(), signed["user"]["idTag"].clone()));
+    }
+    let [(mine, my_tag), (theirs, _)] = &tokens[..] else { panic!("two drivers") };
+
+    let (status, card) =
+        app.request("POST", "/api/v1/me/cards", Some(mine), Some(&json!({"idTag": "04A1B2C3D4"}))).await;
+    assert_eq!((status, card["idTag"].as_str(), card["status"].as_str()), (201, Some("04A1B2C3D4"), Some("Accepted")));
+    let (status, body) =
+        app.request("POST", "/api/v1/me/cards", Some(theirs), Some(&json!({"idTag": "04A1B2C3D4"}))).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("card_taken")));
+    let (status, body) =
+        app.request("POST", "/api/v1/me/cards", Some(mine), Some(&json!({"idTag": "a card with spaces"}))).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_card")));
+
+    // A charger sees the card as the driver's: accepted, in the group of the driver's own tag.
+    app.register("CP-CARD", None).await;
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-CARD", OcppVersion::V16)).await.unwrap();
+    let answer = cp.call(v16::AuthorizeRequest { id_tag: "04A1B2C3D4".into() }).await.unwrap();
+    assert_eq!(answer.id_tag_info.status, v16::AuthorizationStatus::Accepted);
+    assert_eq!(answer.id_tag_info.parent_id_tag.as_deref(), my_tag.as_str());
+
+    let (status, listed) = app.request("GET", "/api/v1/me/cards", Some(theirs), None).await;
+    assert_eq!((status, listed), (200, json!([])));
+    let (status, _) = app.request("DELETE", "/api/v1/me/cards/04A1B2C3D4", Some(theirs), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.request("DELETE", "/api/v1/me/cards/04A1B2C3D4", Some(mine), None).await;
+    assert_eq!(status, 204);
+    let answer = cp.call(v16::AuthorizeRequest { id_tag: "04A1B2C3D4".into() }).await.unwrap();
+    assert_eq!(answer.id_tag_info.status, v16::AuthorizationStatus::Invalid);
+    app.stop().await;
+}

@@ -10,7 +10,7 @@ use super::tokens::{TokenError, Tokens};
 use crate::store::{Store, StoreError};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
-use entity::user;
+use entity::{id_tag, user};
 use std::sync::Arc;
 
 /// A user's role.
@@ -47,6 +47,10 @@ pub enum AccountError {
     Verifier(String),
     #[error("the real name is verified already")]
     AlreadyVerified,
+    #[error("idTag: {0:?} is not 1 to 20 printable ASCII characters")]
+    Card(String),
+    #[error("this card is bound already")]
+    CardTaken,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -152,6 +156,34 @@ impl Users {
             return Err(AccountError::Disabled);
         }
         Ok(user)
+    }
+
+    /// Binds an RFID card (its id tag) to `user`: the card's group is the user's own tag, so it
+    /// is accepted, blocked or expired with the user's, and its sessions are the user's.
+    pub async fn bind_card(&self, user: &user::Model, card: &str) -> Result<id_tag::Model, AccountError> {
+        let card = card.trim();
+        // 1.6's idTag: at most 20 characters (CiString20Type), printable ASCII.
+        if card.is_empty() || card.len() > 20 || !card.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AccountError::Card(card.to_owned()));
+        }
+        match self.store.create_id_tag(card, "Accepted", None, Some(user.id_tag.clone())).await {
+            Err(StoreError::Conflict(_)) => Err(AccountError::CardTaken),
+            other => Ok(other?),
+        }
+    }
+
+    /// The cards bound to `user`.
+    pub async fn cards(&self, user: &user::Model) -> Result<Vec<id_tag::Model>, AccountError> {
+        Ok(self.store.id_tags_of(&user.id_tag).await?)
+    }
+
+    /// Unbinds (and forgets) a card of `user`; `NotFound` when it is not theirs.
+    pub async fn unbind_card(&self, user: &user::Model, card: &str) -> Result<(), AccountError> {
+        if self.store.delete_id_tag_of(card, &user.id_tag).await? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound("card").into())
+        }
     }
 
     /// Changes a user's nickname or avatar.

@@ -3,12 +3,33 @@
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::id_tag;
-use sea_orm::{ActiveValue::Set, EntityTrait, TryInsertResult};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
 
 impl Store {
     /// The id tag `tag`.
     pub async fn id_tag(&self, tag: &str) -> Result<Option<id_tag::Model>, StoreError> {
         Ok(id_tag::Entity::find_by_id(tag).one(self.db()).await?)
+    }
+
+    /// The tags whose group (parent) is `parent`, in the order they were created.
+    pub async fn id_tags_of(&self, parent: &str) -> Result<Vec<id_tag::Model>, StoreError> {
+        Ok(id_tag::Entity::find()
+            .filter(id_tag::Column::ParentIdTag.eq(parent))
+            .order_by_asc(id_tag::Column::CreatedAt)
+            .order_by_asc(id_tag::Column::IdTag)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Removes tag `tag` if its group is `parent`; whether it did.
+    pub async fn delete_id_tag_of(&self, tag: &str, parent: &str) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        let deleted = id_tag::Entity::delete_many()
+            .filter(id_tag::Column::IdTag.eq(tag))
+            .filter(id_tag::Column::ParentIdTag.eq(parent))
+            .exec(self.db())
+            .await?;
+        Ok(deleted.rows_affected > 0)
     }
 
     /// Creates an id tag; `Conflict` when it exists.
