@@ -10,6 +10,11 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
 
+/// The request's `Authorization: Bearer` token, trimmed.
+pub(super) fn bearer(parts: &Parts) -> Option<&str> {
+    parts.headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
 /// Proof that the request comes from an operator; `actor` is who is logged as sending it
 /// (`operator-token`, or `user:<id>`).
 #[derive(Debug, Clone)]
@@ -27,18 +32,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = ApiState::from_ref(state);
         let expected = state.operator_token.as_bytes();
-        let given = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or_default()
-            .as_bytes();
-        if !expected.is_empty() && bool::from(given.ct_eq(expected)) {
+        let token = bearer(parts).unwrap_or_default();
+        if !expected.is_empty() && bool::from(token.as_bytes().ct_eq(expected)) {
             return Ok(Operator { actor: "operator-token".to_owned() });
         }
-        let token = std::str::from_utf8(given).map_err(|_| ApiError::Unauthorized)?;
         if token.is_empty() {
             return Err(ApiError::Unauthorized);
         }

@@ -7,7 +7,6 @@ use crate::domain::users::{SignedIn, SmsError};
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -208,13 +207,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = ApiState::from_ref(state);
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiError::Unauthorized)?;
+        let token = super::auth::bearer(parts).ok_or(ApiError::Unauthorized)?;
         Ok(Signed(state.users.by_token(token).await?))
     }
 }

@@ -2,7 +2,7 @@
 //! left open closed as stale, and whether a tag is charging elsewhere. Pure: the store reads
 //! what these need and writes what they decide, in one database transaction.
 
-use super::transactions::{ACTIVE, COMPLETED, EventKind, EventRecord, STALE, StopRecord, energy};
+use super::transactions::{COMPLETED, EventKind, EventRecord, STALE, StopRecord, energy};
 use chrono::{DateTime, Utc};
 
 /// What events change of a transaction's record.
@@ -125,11 +125,6 @@ pub fn close_stale(
 /// or the charger knows better): then the start is `ConcurrentTx`.
 pub fn charging_elsewhere<'a>(open: impl IntoIterator<Item = (&'a str, i32, i32)>, here: (&str, i32, i32)) -> bool {
     open.into_iter().any(|place| place != here)
-}
-
-/// Whether a record's status is still in progress.
-pub fn is_open(state: &TransactionState) -> bool {
-    state.status == ACTIVE
 }
 
 #[cfg(test)]

@@ -123,13 +123,7 @@ impl Users {
             return Err(AccountError::AlreadyRegistered);
         }
         self.codes.take(&phone, Purpose::Register, code).await?;
-        let new = NewUser {
-            phone: phone.to_string(),
-            nickname: format!("用户{}", phone.last_four()),
-            role: USER.to_owned(),
-            id_tag: own_tag(),
-        };
-        let user = match self.store.create_user(new).await {
+        let user = match self.store.create_user(new_user(&phone, USER)).await {
             Err(StoreError::Conflict(_)) => return Err(AccountError::AlreadyRegistered),
             other => other?,
         };
@@ -203,18 +197,23 @@ pub async fn make_admin(store: &Store, phone: &str) -> Result<(user::Model, bool
     if let Some(user) = store.user_by_phone(phone.as_str()).await? {
         return Ok((store.set_role(user.id, ADMIN).await?, false));
     }
-    let new = NewUser {
-        phone: phone.to_string(),
-        nickname: format!("用户{}", phone.last_four()),
-        role: ADMIN.to_owned(),
-        id_tag: own_tag(),
-    };
-    Ok((store.create_user(new).await?, true))
+    Ok((store.create_user(new_user(&phone, ADMIN)).await?, true))
 }
 
 /// Whether a role may use the operator API.
 pub fn operates(role: &str) -> bool {
     role == OPERATOR || role == ADMIN
+}
+
+/// A new user of `phone` with `role`: nickname `用户` and the phone's last four digits, and an
+/// id tag of their own.
+fn new_user(phone: &Phone, role: &str) -> NewUser {
+    NewUser {
+        phone: phone.to_string(),
+        nickname: format!("用户{}", phone.last_four()),
+        role: role.to_owned(),
+        id_tag: own_tag(),
+    }
 }
 
 /// A new user's id tag: `APP` and 17 random upper-case hex digits (20 characters, 1.6's most).

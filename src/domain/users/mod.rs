@@ -15,3 +15,16 @@ pub use phone::{Phone, PhoneError};
 pub use real_name::{LocalCheck, RealNameVerifier};
 pub use sms::{ConsoleSender, Purpose, SmsCodes, SmsError, SmsSender};
 pub use tokens::{Claims, TokenError, Tokens};
+
+use sha2::{Digest, Sha256};
+
+/// Hex SHA-256 over `key` and `parts`, each preceded by its length (no two lists of parts give
+/// the same input): how codes and identity numbers are kept.
+fn keyed_hash(key: &[u8], parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for part in std::iter::once(key).chain(parts.iter().copied()) {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

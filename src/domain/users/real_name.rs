@@ -3,7 +3,7 @@
 //! keyed hash of it (so that one card can be recognised again), never the number.
 
 use super::id_card::ResidentId;
-use sha2::{Digest, Sha256};
+use super::keyed_hash;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -40,10 +40,9 @@ pub fn real_name(text: &str) -> Option<String> {
     ((2..=30).contains(&count) && fits).then(|| name.to_owned())
 }
 
-/// The keyed hash of a number, as kept (hex SHA-256 over the key and the number).
+/// The keyed hash of a number, as kept.
 pub fn id_card_hash(key: &[u8], id: &ResidentId) -> String {
-    let digest = Sha256::new().chain_update(key).chain_update(b"\0").chain_update(id.expose()).finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    keyed_hash(key, &[id.expose().as_bytes()])
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! shared store (`kv`, so any node can check them); at most one per phone per minute and ten per
 //! day; five wrong tries burn the code; a code signs in once.
 
+use super::keyed_hash;
 use super::phone::Phone;
 use crate::kv::{Kv, KvError};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -150,12 +150,7 @@ impl SmsCodes {
     }
 
     fn hash(&self, phone: &Phone, purpose: Purpose, code: &str) -> String {
-        let mut h = Sha256::new();
-        for part in [&self.key[..], phone.as_str().as_bytes(), purpose.as_str().as_bytes(), code.as_bytes()] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part);
-        }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        keyed_hash(&self.key, &[phone.as_str().as_bytes(), purpose.as_str().as_bytes(), code.as_bytes()])
     }
 }
 

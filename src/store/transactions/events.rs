@@ -2,7 +2,7 @@
 //! applied once (`transaction_events`), with its samples, in one database transaction.
 
 use super::readings::{close_stale, first_reading, last_reading};
-use super::{lock_tag, open_elsewhere, place, save, state};
+use super::{Opened, insert_open, lock_tag, open_elsewhere, place, save, state};
 use crate::domain::charging::lifecycle::{self, Readings};
 use crate::domain::charging::transactions::{
     ACTIVE, Applied, EventKind, EventRecord, Sample, begin_reading, end_reading,
@@ -45,25 +45,14 @@ impl Store {
                 if event.kind == EventKind::Started && event.evse_id.is_some() {
                     close_stale(&txn, &event.charger_id, evse_id, connector_id, event.at).await?;
                 }
-                let row = transaction::ActiveModel {
-                    charger_id: Set(event.charger_id.clone()),
-                    evse_id: Set(evse_id),
-                    connector_id: Set(connector_id),
-                    charger_transaction_id: Set(Some(event.charger_transaction_id.clone())),
-                    id_tag: Set(event.id_tag.clone()),
-                    started_at: Set(event.at),
-                    meter_start_wh: Set(None),
-                    stopped_at: Set(None),
-                    meter_stop_wh: Set(None),
-                    energy_wh: Set(None),
-                    stop_reason: Set(None),
-                    status: Set(ACTIVE.to_owned()),
-                    last_seq_no: Set(None),
-                    offline: Set(false),
-                    updated_at: Set(now),
-                    ..Default::default()
+                let place = (event.charger_id.as_str(), evse_id, connector_id);
+                let opened = Opened {
+                    charger_transaction_id: Some(event.charger_transaction_id.clone()),
+                    id_tag: event.id_tag.clone(),
+                    started_at: event.at,
+                    meter_start_wh: None,
                 };
-                let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
+                let id = insert_open(&txn, place, opened).await?;
                 transaction::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("transaction"))?
             }
         };
@@ -76,7 +65,7 @@ impl Store {
             };
             txn.commit().await?;
             let at = (current.evse_id, current.connector_id);
-            return Ok(Applied { id, at, open: lifecycle::is_open(&before), concurrent });
+            return Ok(Applied { id, at, open: current.status == ACTIVE, concurrent });
         }
         let (evse, connector) = lifecycle::place(&before, &event);
         insert_samples(&txn, &event.charger_id, Some(id), evse, connector, &samples).await?;

@@ -43,27 +43,14 @@ impl Store {
             return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
         }
         close_stale(&txn, &start.charger_id, 0, start.connector_id, start.started_at).await?;
-        let now = Utc::now();
-        let row = transaction::ActiveModel {
-            charger_id: Set(start.charger_id.clone()),
-            evse_id: Set(0),
-            connector_id: Set(start.connector_id),
-            charger_transaction_id: Set(None),
-            id_tag: Set(Some(start.id_tag.clone())),
-            started_at: Set(start.started_at),
-            meter_start_wh: Set(Some(start.meter_start_wh)),
-            stopped_at: Set(None),
-            meter_stop_wh: Set(None),
-            energy_wh: Set(None),
-            stop_reason: Set(None),
-            status: Set(ACTIVE.to_owned()),
-            last_seq_no: Set(None),
-            offline: Set(false),
-            updated_at: Set(now),
-            ..Default::default()
-        };
-        let id = transaction::Entity::insert(row).exec(&txn).await?.last_insert_id;
         let here = (start.charger_id.as_str(), 0, start.connector_id);
+        let opened = Opened {
+            charger_transaction_id: None,
+            id_tag: Some(start.id_tag.clone()),
+            started_at: start.started_at,
+            meter_start_wh: Some(start.meter_start_wh),
+        };
+        let id = insert_open(&txn, here, opened).await?;
         let concurrent = exclusive && open_elsewhere(&txn, &start.id_tag, id, here).await?;
         txn.commit().await?;
         Ok(Started { id, repeated: false, open: true, concurrent })
@@ -144,6 +131,41 @@ impl Store {
             .all(self.db())
             .await?)
     }
+}
+
+/// What a transaction opens with (1.6 start, or the first 2.0.1 event of one).
+struct Opened {
+    charger_transaction_id: Option<String>,
+    id_tag: Option<String>,
+    started_at: DateTime<Utc>,
+    meter_start_wh: Option<i64>,
+}
+
+/// Inserts an active transaction at `(charger, EVSE, connector)`; its id.
+async fn insert_open(
+    db: &impl ConnectionTrait,
+    (charger_id, evse_id, connector_id): (&str, i32, i32),
+    opened: Opened,
+) -> Result<i64, StoreError> {
+    let row = transaction::ActiveModel {
+        charger_id: Set(charger_id.to_owned()),
+        evse_id: Set(evse_id),
+        connector_id: Set(connector_id),
+        charger_transaction_id: Set(opened.charger_transaction_id),
+        id_tag: Set(opened.id_tag),
+        started_at: Set(opened.started_at),
+        meter_start_wh: Set(opened.meter_start_wh),
+        stopped_at: Set(None),
+        meter_stop_wh: Set(None),
+        energy_wh: Set(None),
+        stop_reason: Set(None),
+        status: Set(ACTIVE.to_owned()),
+        last_seq_no: Set(None),
+        offline: Set(false),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    Ok(transaction::Entity::insert(row).exec(db).await?.last_insert_id)
 }
 
 /// Makes starts of `tag` take turns until this transaction ends. PostgreSQL: the tag's row is
