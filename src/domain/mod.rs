@@ -3,4 +3,5 @@
 
 pub mod chargers;
 pub mod charging;
+pub mod tariffs;
 pub mod users;
