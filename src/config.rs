@@ -22,6 +22,7 @@ pub struct Settings {
     pub api: ApiSettings,
     pub auth: AuthSettings,
     pub chargers: ChargerSettings,
+    pub orders: OrderSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -54,6 +55,7 @@ pub struct DatabaseSettings {
 #[derive(Clone, Deserialize)]
 pub struct RedisSettings {
     pub url: String,
+    pub key_prefix: String,
 }
 
 #[derive(Clone, Deserialize)]
@@ -72,6 +74,38 @@ pub struct ChargerSettings {
     pub auto_register: bool,
     pub heartbeat_interval_s: u32,
     pub boot_retry_interval_s: u32,
+    /// A connected charger not heard from for this long counts as offline in queries.
+    pub offline_after_s: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct OrderSettings {
+    /// How long an order holds its pile before it starts; unstarted, it cancels itself then.
+    pub lock_minutes: u64,
+    /// How long a remote start may wait for the charger's start before the order fails.
+    pub start_timeout_s: u64,
+    /// How often live orders are looked after (timeouts, running cost, stops for money).
+    pub sweep_interval_ms: u64,
+    /// The least time between two CostUpdated sent to a 2.0.1 charger for one order.
+    pub cost_update_interval_s: u64,
+}
+
+impl OrderSettings {
+    pub fn lock(&self) -> Duration {
+        Duration::from_secs(self.lock_minutes.saturating_mul(60))
+    }
+
+    pub fn start_timeout(&self) -> Duration {
+        Duration::from_secs(self.start_timeout_s)
+    }
+
+    pub fn sweep_interval(&self) -> Duration {
+        Duration::from_millis(self.sweep_interval_ms.max(10))
+    }
+
+    pub fn cost_update_interval(&self) -> Duration {
+        Duration::from_secs(self.cost_update_interval_s)
+    }
 }
 
 /// Settings that cannot be read.

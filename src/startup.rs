@@ -7,6 +7,12 @@ use crate::config::Settings;
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
+use crate::domain::charging::events::{ChargingEvent, EventSink};
+use crate::domain::events::DomainEvents;
+use crate::domain::ledger::Ledger;
+use crate::domain::orders::Orders;
+use crate::domain::payments::Payments;
+use crate::domain::stations::Stations;
 use crate::domain::users::{ConsoleSender, LocalCheck, SmsCodes, SmsSender, Tokens, Users};
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
@@ -43,10 +49,9 @@ pub struct Application {
     hub: Hub,
     store: Store,
     /// The domain services the HTTP API calls.
-    chargers: Chargers,
-    charging: Charging,
-    users: Users,
-    operator_token: std::sync::Arc<str>,
+    api: ApiState,
+    /// Charging events, until the orders follow them.
+    charging_events: Option<tokio::sync::mpsc::Receiver<ChargingEvent>>,
     liveness_flush: std::time::Duration,
     message_writer: Option<Writer>,
     batch_writer: BatchWriter,
@@ -94,14 +99,44 @@ impl Application {
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
         let (writes, batch_writer) = Writes::start(&store, &settings.database.url).await?;
-        let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone());
-        let charging = Charging::new(store.clone(), writes);
+        let (sink, charging_events) = EventSink::channel();
+        let chargers =
+            Chargers::new(store.clone(), writes.clone(), settings.chargers.clone()).with_events(sink.clone());
+        let charging = Charging::new(store.clone(), writes).with_events(sink);
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
-        let users = users(&settings, &store, sms).await?;
+        let kv = if settings.redis.url.is_empty() {
+            Kv::memory()
+        } else {
+            Kv::redis(&settings.redis.url, &settings.redis.key_prefix).await?
+        };
+        let users = users(&settings, &store, kv.clone(), sms)?;
+        let stations = Stations::new(store.clone(), &settings.chargers);
         let services = HubServices { chargers, charging, messages, data_transfers };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
-        let operator_token = settings.api.operator_token.as_str().into();
+        let events = DomainEvents::default();
+        let commands = Arc::new(hub::HubCommands::new(hub.clone()));
+        let orders = Orders::new(
+            store.clone(),
+            kv,
+            stations.clone(),
+            api_charging.clone(),
+            commands,
+            settings.orders.clone(),
+            events.clone(),
+        );
+        let api = ApiState {
+            chargers: api_chargers,
+            charging: api_charging,
+            users,
+            stations,
+            orders,
+            payments: Payments::new(store.clone(), Vec::new(), events.clone()),
+            ledger: Ledger::new(store.clone()),
+            events,
+            hub: hub.clone(),
+            operator_token: settings.api.operator_token.as_str().into(),
+        };
         let liveness_flush = settings.ocpp.liveness_flush();
         Ok(Application {
             ocpp,
@@ -110,10 +145,8 @@ impl Application {
             http_addr,
             hub,
             store,
-            chargers: api_chargers,
-            charging: api_charging,
-            users,
-            operator_token,
+            api,
+            charging_events: Some(charging_events),
             liveness_flush,
             message_writer,
             batch_writer,
@@ -150,21 +183,16 @@ impl Application {
     /// Serves until the shutdown token is cancelled, then closes every charger session with a
     /// WebSocket Close, waits for them (and their in-flight writes) to finish, and closes the
     /// database pool.
-    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+    pub async fn run_until_stopped(mut self) -> Result<(), StartupError> {
         let stop = self.shutdown.clone();
         let ocpp = axum::serve(self.ocpp, hub::router(self.hub.clone()))
             .with_graceful_shutdown(stop.clone().cancelled_owned());
-        let http = axum::serve(
-            self.http,
-            api::router(ApiState {
-                chargers: self.chargers.clone(),
-                charging: self.charging.clone(),
-                users: self.users.clone(),
-                hub: self.hub.clone(),
-                operator_token: self.operator_token.clone(),
-            }),
-        )
-        .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let http = axum::serve(self.http, api::router(self.api.clone()))
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let following = self
+            .charging_events
+            .take()
+            .map(|events| tokio::spawn(self.api.orders.clone().follow(events, stop.clone())));
         tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
         let liveness = self.sessions.spawn(self.hub.clone().flush_liveness(self.liveness_flush));
         let served = tokio::try_join!(ocpp.into_future(), http.into_future());
@@ -174,6 +202,9 @@ impl Application {
         self.sessions.close();
         self.sessions.wait().await;
         let _ = liveness.await;
+        if let Some(following) = following {
+            let _ = following.await;
+        }
         // Sessions are gone (each waited for its writes): commit what is left.
         self.batch_writer.finish().await;
         // Nothing logs any more either; store what is queued.
@@ -188,9 +219,8 @@ impl Application {
 
 /// The accounts service: sign-in codes in Redis when `redis.url` is set (else in process), sent
 /// through `sms`, and tokens signed with `auth.jwt_secret` (random per process when empty).
-async fn users(settings: &Settings, store: &Store, sms: Arc<dyn SmsSender>) -> Result<Users, StartupError> {
+fn users(settings: &Settings, store: &Store, kv: Kv, sms: Arc<dyn SmsSender>) -> Result<Users, StartupError> {
     use sha2::{Digest, Sha256};
-    let kv = if settings.redis.url.is_empty() { Kv::memory() } else { Kv::redis(&settings.redis.url).await? };
     let secret = if settings.auth.jwt_secret.is_empty() {
         tracing::warn!("auth.jwt_secret is empty: a random one is used, and tokens end with this process");
         let mut random = [0u8; 32];

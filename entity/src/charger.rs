@@ -29,6 +29,17 @@ pub struct Model {
     pub last_boot_at: Option<DateTimeUtc>,
     /// Flushed from memory every few seconds, not on every frame.
     pub last_seen_at: Option<DateTimeUtc>,
+    /// The station the pile stands in (a charger is a pile).
+    pub station_code: Option<String>,
+    pub name: Option<String>,
+    /// `AC` or `DC`.
+    pub pile_type: Option<String>,
+    pub connector_type: Option<String>,
+    pub max_power_w: Option<i64>,
+    pub rated_voltage_v: Option<i32>,
+    pub rated_current_a: Option<i32>,
+    /// The connection the charger is on; none when it is not connected.
+    pub online_session: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

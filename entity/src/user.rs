@@ -24,6 +24,8 @@ pub struct Model {
     pub id_card_masked: Option<String>,
     pub id_card_hash: Option<String>,
     pub verified_at: Option<DateTimeUtc>,
+    /// The balance in fen: always the sum of the user's ledger rows.
+    pub balance_fen: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

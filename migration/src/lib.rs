@@ -10,6 +10,8 @@ mod m20261125_000004_create_ocpp_messages;
 mod m20261201_000005_record_transaction_events;
 mod m20261201_000006_make_samples_unique;
 mod m20261201_000007_create_users;
+mod m20261202_000008_create_stations;
+mod m20261202_000009_create_orders;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_record_transaction_events::Migration),
             Box::new(m20261201_000006_make_samples_unique::Migration),
             Box::new(m20261201_000007_create_users::Migration),
+            Box::new(m20261202_000008_create_stations::Migration),
+            Box::new(m20261202_000009_create_orders::Migration),
         ]
     }
 }

@@ -15,6 +15,28 @@ pub(super) fn bearer(parts: &Parts) -> Option<&str> {
     parts.headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
+/// Whom a request's bearer token names.
+enum Bearer {
+    /// `api.operator_token` (automation).
+    OperatorToken,
+    /// A signed-in user.
+    User(Box<entity::user::Model>),
+}
+
+/// Reads the bearer token: the operator token (compared in constant time; an empty configured
+/// token matches nothing) or a user's sign-in token; 401 without a valid one.
+async fn who(parts: &Parts, state: &ApiState) -> Result<Bearer, ApiError> {
+    let expected = state.operator_token.as_bytes();
+    let token = bearer(parts).unwrap_or_default();
+    if !expected.is_empty() && bool::from(token.as_bytes().ct_eq(expected)) {
+        return Ok(Bearer::OperatorToken);
+    }
+    if token.is_empty() {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(Bearer::User(Box::new(state.users.by_token(token).await?)))
+}
+
 /// Proof that the request comes from an operator; `actor` is who is logged as sending it
 /// (`operator-token`, or `user:<id>`).
 #[derive(Debug, Clone)]
@@ -30,16 +52,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = ApiState::from_ref(state);
-        let expected = state.operator_token.as_bytes();
-        let token = bearer(parts).unwrap_or_default();
-        if !expected.is_empty() && bool::from(token.as_bytes().ct_eq(expected)) {
-            return Ok(Operator { actor: "operator-token".to_owned() });
-        }
-        if token.is_empty() {
-            return Err(ApiError::Unauthorized);
-        }
-        let user = state.users.by_token(token).await?;
+        let user = match who(parts, &ApiState::from_ref(state)).await? {
+            Bearer::OperatorToken => return Ok(Operator { actor: "operator-token".to_owned() }),
+            Bearer::User(user) => user,
+        };
         if !operates(&user.role) {
             return Err(ApiError::Refused {
                 status: StatusCode::FORBIDDEN,
@@ -48,5 +64,30 @@ where
             });
         }
         Ok(Operator { actor: format!("user:{}", user.id) })
+    }
+}
+
+/// Who calls a route open to drivers and operators: an operator (the token, or a user whose
+/// role operates) sees everyone's, a driver only their own.
+#[derive(Debug, Clone)]
+pub(super) struct Caller {
+    pub(super) scope: crate::domain::orders::Scope,
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    ApiState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use crate::domain::orders::Scope;
+        let scope = match who(parts, &ApiState::from_ref(state)).await? {
+            Bearer::OperatorToken => Scope::Operator,
+            Bearer::User(user) if operates(&user.role) => Scope::Operator,
+            Bearer::User(user) => Scope::User(user.id),
+        };
+        Ok(Caller { scope })
     }
 }

@@ -1,8 +1,9 @@
-//! `/api/v1/chargers`: register and read chargers, and send them any CSMS-initiated action of
+//! `/api/v1/chargers`: register and read chargers (the list paged), and send them any CSMS-initiated action of
 //! their OCPP version (`POST /api/v1/chargers/{id}/commands/{Action}`), checked against the
 //! action's schema first and written to the operation log with its outcome.
 
 use super::auth::Operator;
+use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
 use crate::domain::chargers::{ChargerChange, NewCharger, OperationRecord};
 use crate::domain::charging::live::ConnectorLiveView;
@@ -99,9 +100,9 @@ fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::M
     }
 }
 
-async fn list(_: Operator, State(state): State<ApiState>) -> Result<Json<Vec<ChargerView>>, ApiError> {
-    let chargers = state.chargers.list().await?;
-    Ok(Json(chargers.into_iter().map(|c| view(&state, c, None)).collect()))
+async fn list(_: Operator, State(state): State<ApiState>, paging: Paging) -> Result<Json<Page<ChargerView>>, ApiError> {
+    let (chargers, total) = state.chargers.list(paging.offset(), paging.limit()).await?;
+    Ok(Json(paging.of(chargers.into_iter().map(|c| view(&state, c, None)).collect(), total)))
 }
 
 async fn detail(
@@ -161,7 +162,7 @@ fn registration(given: Option<&str>) -> Result<Option<Registration>, ApiError> {
 
 /// The argon2 hash of a charger's Basic auth password (OCPP's BasicAuthPassword: 16 to 40
 /// characters), made off the async workers.
-async fn password_hash(password: String) -> Result<String, ApiError> {
+pub(super) async fn password_hash(password: String) -> Result<String, ApiError> {
     if !(16..=40).contains(&password.chars().count()) {
         return Err(ApiError::BadRequest("password: 16 to 40 characters".into()));
     }
@@ -267,14 +268,7 @@ async fn send(state: &ApiState, id: &str, action: &str, payload: &Value) -> Resu
     }
     .map_err(|e| ("Invalid", e))?;
     handle.call_raw(name, payload.clone()).await.map_err(|failure| {
-        let outcome = match failure {
-            CallFailure::CallError { .. } => "CallError",
-            CallFailure::Timeout(_) => "Timeout",
-            CallFailure::InvalidResponse(_) => "InvalidResponse",
-            CallFailure::Disconnected => "Disconnected",
-            CallFailure::QueueFull => "QueueFull",
-            CallFailure::WrongVersion(_) => "Invalid",
-        };
+        let outcome = failure.outcome();
         let error = match failure {
             CallFailure::Timeout(_) => ApiError::GatewayTimeout(failure.to_string()),
             CallFailure::QueueFull => ApiError::Unavailable(failure.to_string()),

@@ -67,6 +67,11 @@ impl From<crate::store::StoreError> for ApiError {
         match e {
             crate::store::StoreError::NotFound(what) => ApiError::NotFound(what.to_owned()),
             crate::store::StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
+            crate::store::StoreError::Insufficient(what) => ApiError::Refused {
+                status: StatusCode::CONFLICT,
+                code: "insufficient",
+                message: format!("not enough {what}"),
+            },
             crate::store::StoreError::Db(db) => ApiError::Internal(db.to_string()),
             crate::store::StoreError::Commit(failure) | crate::store::StoreError::Writer(failure) => {
                 ApiError::Internal(failure)

@@ -3,7 +3,13 @@
 mod auth;
 mod chargers;
 mod error;
+mod events;
 mod health;
+mod orders;
+mod paging;
+mod payments;
+mod piles;
+mod stations;
 mod transactions;
 mod users;
 
@@ -11,6 +17,11 @@ pub use error::ApiError;
 
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
+use crate::domain::events::DomainEvents;
+use crate::domain::ledger::Ledger;
+use crate::domain::orders::Orders;
+use crate::domain::payments::Payments;
+use crate::domain::stations::Stations;
 use crate::domain::users::Users;
 use crate::hub::Hub;
 use axum::Router;
@@ -22,13 +33,27 @@ pub struct ApiState {
     pub chargers: Chargers,
     pub charging: Charging,
     pub users: Users,
+    pub stations: Stations,
+    pub orders: Orders,
+    pub payments: Payments,
+    pub ledger: Ledger,
+    pub events: DomainEvents,
     pub hub: Hub,
     pub operator_token: Arc<str>,
 }
 
 /// Every HTTP route.
 pub fn router(state: ApiState) -> Router {
-    health::router().merge(chargers::router()).merge(transactions::router()).merge(users::router()).with_state(state)
+    health::router()
+        .merge(chargers::router())
+        .merge(transactions::router())
+        .merge(users::router())
+        .merge(stations::router())
+        .merge(piles::router())
+        .merge(orders::router())
+        .merge(payments::router())
+        .merge(events::router())
+        .with_state(state)
 }
 
 /// A JSON request body, or a 400 that says what is wrong with it. A NUL character (`\u0000`)

@@ -1,7 +1,8 @@
-//! `/api/v1/transactions` (filtered by charger and start time) and `/api/v1/transactions/{id}`
+//! `/api/v1/transactions` (filtered by charger and start time, paged) and `/api/v1/transactions/{id}`
 //! with its samples; `/api/v1/id-tags` to register id tags.
 
 use super::auth::Operator;
+use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
 use crate::domain::charging::NewIdTagError;
 use axum::body::Bytes;
@@ -89,13 +90,18 @@ fn view(t: transaction::Model, samples: Option<Vec<meter_sample::Model>>) -> Tra
     }
 }
 
-/// `?charger=<id>&from=<RFC 3339>&to=<RFC 3339>`: transactions started in `[from, to)`.
+/// `?charger=<id>&from=<RFC 3339>&to=<RFC 3339>`: transactions started in `[from, to)`; and
+/// `page`, `pageSize` (see `Paging`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Filter {
     charger: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    #[serde(rename = "page")]
+    _page: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "pageSize")]
+    _page_size: Option<serde::de::IgnoredAny>,
 }
 
 fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
@@ -110,8 +116,9 @@ fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiE
 async fn list(
     _: Operator,
     State(state): State<ApiState>,
+    paging: Paging,
     query: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<TransactionView>>, ApiError> {
+) -> Result<Json<Page<TransactionView>>, ApiError> {
     let Query(filter) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     if let Some(charger) = &filter.charger
         && !crate::hub::valid_charger_id(charger)
@@ -120,8 +127,9 @@ async fn list(
     }
     let from = instant("from", filter.from.as_deref())?;
     let to = instant("to", filter.to.as_deref())?;
-    let found = state.charging.transactions(filter.charger.as_deref(), from, to).await?;
-    Ok(Json(found.into_iter().map(|t| view(t, None)).collect()))
+    let filter = (filter.charger.as_deref(), from, to);
+    let (found, total) = state.charging.transactions(filter, paging.offset(), paging.limit()).await?;
+    Ok(Json(paging.of(found.into_iter().map(|t| view(t, None)).collect(), total)))
 }
 
 async fn detail(

@@ -3,5 +3,10 @@
 
 pub mod chargers;
 pub mod charging;
+pub mod events;
+pub mod ledger;
+pub mod orders;
+pub mod payments;
+pub mod stations;
 pub mod tariffs;
 pub mod users;

@@ -53,6 +53,20 @@ pub enum CallFailure {
     WrongVersion(OcppVersion),
 }
 
+impl CallFailure {
+    /// The outcome the operation log records for it.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CallFailure::CallError { .. } => "CallError",
+            CallFailure::Timeout(_) => "Timeout",
+            CallFailure::InvalidResponse(_) => "InvalidResponse",
+            CallFailure::Disconnected => "Disconnected",
+            CallFailure::QueueFull => "QueueFull",
+            CallFailure::WrongVersion(_) => "Invalid",
+        }
+    }
+}
+
 /// A handle on one charger connection.
 #[derive(Debug, Clone)]
 pub struct SessionHandle {

@@ -1,6 +1,7 @@
 //! The charger hub: the WebSocket listener (upgrade, identity, Basic auth, subprotocol), one
 //! session task per connection, and the registry of connected chargers.
 
+mod commands;
 mod credentials;
 mod handle;
 pub(crate) mod limits;
@@ -9,6 +10,7 @@ mod message_log;
 mod registry;
 mod session;
 
+pub use commands::HubCommands;
 pub use handle::{CallFailure, SessionHandle};
 pub use listener::{router, valid_charger_id};
 pub use message_log::{MessageLog, Writer};

@@ -28,14 +28,16 @@ pub struct KvError(#[from] fred::error::Error);
 #[derive(Clone)]
 pub enum Kv {
     Memory(Arc<Memory>),
-    Redis(Pool),
+    /// Redis, every key under a prefix (`redis.key_prefix`), so that one Redis can serve
+    /// several deployments (or tests) apart.
+    Redis(Pool, Arc<str>),
 }
 
 impl std::fmt::Debug for Kv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Kv::Memory(_) => "Kv::Memory",
-            Kv::Redis(_) => "Kv::Redis",
+            Kv::Redis(..) => "Kv::Redis",
         })
     }
 }
@@ -46,18 +48,20 @@ impl Kv {
         Kv::Memory(Arc::new(Memory::default()))
     }
 
-    /// Redis at `url` (`redis://host:port/db`), connected before this returns.
-    pub async fn redis(url: &str) -> Result<Self, KvError> {
+    /// Redis at `url` (`redis://host:port/db`), every key under `prefix`, connected before
+    /// this returns.
+    pub async fn redis(url: &str, prefix: &str) -> Result<Self, KvError> {
         let pool = Builder::from_config(Config::from_url(url)?).build_pool(REDIS_POOL)?;
         pool.init().await?;
-        Ok(Kv::Redis(pool))
+        Ok(Kv::Redis(pool, prefix.into()))
     }
 
     /// Sets `key` to `value` for `ttl` unless it is set; whether it was.
     pub async fn set_new(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, KvError> {
         match self {
             Kv::Memory(m) => Ok(m.set_new(key, value, ttl)),
-            Kv::Redis(r) => {
+            Kv::Redis(r, prefix) => {
+                let key = format!("{prefix}{key}");
                 let set: Option<String> = r.set(key, value, Some(px(ttl)), Some(SetOptions::NX), false).await?;
                 Ok(set.is_some())
             }
@@ -71,14 +75,16 @@ impl Kv {
                 m.set(key, value, ttl);
                 Ok(())
             }
-            Kv::Redis(r) => Ok(r.set::<(), _, _>(key, value, Some(px(ttl)), None, false).await?),
+            Kv::Redis(r, prefix) => {
+                Ok(r.set::<(), _, _>(format!("{prefix}{key}"), value, Some(px(ttl)), None, false).await?)
+            }
         }
     }
 
     pub async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
         match self {
             Kv::Memory(m) => Ok(m.get(key)),
-            Kv::Redis(r) => Ok(r.get(key).await?),
+            Kv::Redis(r, prefix) => Ok(r.get(format!("{prefix}{key}")).await?),
         }
     }
 
@@ -86,7 +92,7 @@ impl Kv {
     pub async fn delete(&self, key: &str) -> Result<bool, KvError> {
         match self {
             Kv::Memory(m) => Ok(m.delete(key, None)),
-            Kv::Redis(r) => Ok(r.del::<i64, _>(key).await? > 0),
+            Kv::Redis(r, prefix) => Ok(r.del::<i64, _>(format!("{prefix}{key}")).await? > 0),
         }
     }
 
@@ -94,7 +100,9 @@ impl Kv {
     pub async fn delete_if(&self, key: &str, value: &str) -> Result<bool, KvError> {
         match self {
             Kv::Memory(m) => Ok(m.delete(key, Some(value))),
-            Kv::Redis(r) => Ok(r.eval::<i64, _, _, _>(DELETE_IF, vec![key], vec![value]).await? > 0),
+            Kv::Redis(r, prefix) => {
+                Ok(r.eval::<i64, _, _, _>(DELETE_IF, vec![format!("{prefix}{key}")], vec![value]).await? > 0)
+            }
         }
     }
 
@@ -103,7 +111,9 @@ impl Kv {
     pub async fn count(&self, key: &str, window: Duration) -> Result<i64, KvError> {
         match self {
             Kv::Memory(m) => Ok(m.count(key, window)),
-            Kv::Redis(r) => Ok(r.eval::<i64, _, _, _>(COUNT, vec![key], vec![millis(window)]).await?),
+            Kv::Redis(r, prefix) => {
+                Ok(r.eval::<i64, _, _, _>(COUNT, vec![format!("{prefix}{key}")], vec![millis(window)]).await?)
+            }
         }
     }
 }

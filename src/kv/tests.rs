@@ -8,7 +8,7 @@ async fn stores() -> Vec<(Kv, String)> {
     let prefix = format!("test:{}:{}:", std::process::id(), rand_suffix());
     let mut stores = vec![(Kv::memory(), prefix.clone())];
     match std::env::var("REDIS_URL") {
-        Ok(url) if !url.is_empty() => match Kv::redis(&url).await {
+        Ok(url) if !url.is_empty() => match Kv::redis(&url, "csms-test:").await {
             Ok(redis) => stores.push((redis, prefix)),
             Err(e) => panic!("REDIS_URL is set but Redis is not reachable: {e}"),
         },

@@ -90,6 +90,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 stop_reason: r.transaction_info.stopped_reason.map(|reason| reason.as_str().to_owned()),
                 trigger_reason: r.trigger_reason.as_str().to_owned(),
                 offline: r.offline.unwrap_or(false),
+                remote_start_id: r.transaction_info.remote_start_id,
             };
             // When the event carries a token its verdict goes back: the charger may stop on a
             // refused one. A start with a token already charging elsewhere is ConcurrentTx.

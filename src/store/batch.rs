@@ -1,9 +1,10 @@
-//! Group commit: the frequent writes of many sessions (boots, statuses, events, meter samples)
-//! go to a writer task, which applies whatever is queued in one database transaction (all the
-//! batch's samples in one multi-row insert), commits once, and then answers every session. A
-//! session acknowledges its charger only after that answer: nothing is acknowledged that is
-//! not stored, and one commit (one fsync) serves hundreds of chargers. If the batch fails, each
-//! of its writes is redone in a transaction of its own, so a bad write fails alone.
+//! Group commit: the frequent writes of many sessions (boots, statuses, events, meter samples,
+//! connections coming and going) go to a writer task, which applies whatever is queued in one
+//! database transaction (all the batch's samples in one multi-row insert), commits once, and
+//! then answers every session. A session acknowledges its charger only after that answer:
+//! nothing is acknowledged that is not stored, and one commit (one fsync) serves hundreds of
+//! chargers. If the batch fails, each of its writes is redone in a transaction of its own, so a
+//! bad write fails alone.
 //!
 //! A commit can fail with an unknown outcome (the connection broke while committing): the batch
 //! may be stored. Each batch therefore writes its number to the writer's row of `write_marks`
@@ -19,7 +20,7 @@
 //! statement's answer, the commit) queued behind hundreds of ready sessions: measured on SQLite
 //! under MeterValues load, a batch's `BEGIN` alone took 4–6 ms; on its own thread, 30–70 µs.
 
-use super::chargers::{record_boot_on, record_event_on, record_status_on};
+use super::chargers::{record_boot_on, record_event_on, record_offline_on, record_online_on, record_status_on};
 use super::samples::{Copies, SampleRows, insert_samples};
 use super::{BootRecord, Sample, StatusRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -35,13 +36,16 @@ const MAX_BATCH: usize = 512;
 /// Writers on PostgreSQL (SQLite: one).
 const POSTGRES_WRITERS: usize = 4;
 
-/// One write.
+/// One write. `Online`: the charger connected on the connection `token` (and was seen `at`);
+/// `Offline`: that connection ended, and the charger is offline unless a newer one took over.
 #[derive(Debug)]
 pub enum Write {
     Boot { charger_id: String, record: BootRecord, at: DateTime<Utc> },
     Status { charger_id: String, record: StatusRecord },
     Event { charger_id: String, kind: String, payload: serde_json::Value },
     Samples { charger_id: String, transaction_id: Option<i64>, evse_id: i32, connector_id: i32, samples: Vec<Sample> },
+    Online { charger_id: String, token: String, at: DateTime<Utc> },
+    Offline { charger_id: String, token: String },
 }
 
 impl Write {
@@ -50,7 +54,9 @@ impl Write {
             Write::Boot { charger_id, .. }
             | Write::Status { charger_id, .. }
             | Write::Event { charger_id, .. }
-            | Write::Samples { charger_id, .. } => charger_id,
+            | Write::Samples { charger_id, .. }
+            | Write::Online { charger_id, .. }
+            | Write::Offline { charger_id, .. } => charger_id,
         }
     }
 }
@@ -342,6 +348,8 @@ async fn apply(db: &impl ConnectionTrait, write: &Write) -> Result<(), StoreErro
         Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples } => {
             insert_samples(db, charger_id, *transaction_id, *evse_id, *connector_id, samples).await
         }
+        Write::Online { charger_id, token, at } => record_online_on(db, charger_id, token, *at).await,
+        Write::Offline { charger_id, token } => record_offline_on(db, charger_id, token).await,
     }
 }
 

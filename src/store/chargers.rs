@@ -5,7 +5,10 @@ use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, St
 use chrono::{DateTime, Utc};
 use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TryInsertResult,
+};
 
 impl Store {
     /// The charger called `id`.
@@ -41,6 +44,7 @@ impl Store {
             last_seen_at: Set(Some(now)),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         };
         let turn = self.write_turn().await;
         let inserted = charger::Entity::insert(row)
@@ -239,4 +243,61 @@ impl Store {
         self.db().execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [json.into()])).await?;
         Ok(())
     }
+}
+
+impl Store {
+    /// Chargers by id, `limit` from `offset`, and how many there are.
+    pub async fn chargers_page(&self, offset: u64, limit: u64) -> Result<(Vec<charger::Model>, u64), StoreError> {
+        let total = charger::Entity::find().count(self.db()).await?;
+        let rows = charger::Entity::find()
+            .order_by_asc(charger::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        Ok((rows, total))
+    }
+
+    /// The connectors of the chargers `ids`, in one query.
+    pub async fn connectors_of(&self, ids: &[String]) -> Result<Vec<connector::Model>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(connector::Entity::find()
+            .filter(connector::Column::ChargerId.is_in(ids.iter().map(String::as_str)))
+            .order_by_asc(connector::Column::ChargerId)
+            .order_by_asc(connector::Column::EvseId)
+            .order_by_asc(connector::Column::ConnectorId)
+            .all(self.db())
+            .await?)
+    }
+}
+
+/// Marks a charger connected on the connection `token`, seen `at`.
+pub(super) async fn record_online_on(
+    db: &impl ConnectionTrait,
+    id: &str,
+    token: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = charger::ActiveModel {
+        online_session: Set(Some(token.to_owned())),
+        last_seen_at: Set(Some(at)),
+        ..Default::default()
+    };
+    charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+/// Marks a charger disconnected if it is still on the connection `token` (a newer connection,
+/// here or on another node, keeps it online).
+pub(super) async fn record_offline_on(db: &impl ConnectionTrait, id: &str, token: &str) -> Result<(), StoreError> {
+    let row = charger::ActiveModel { online_session: Set(None), ..Default::default() };
+    charger::Entity::update_many()
+        .set(row)
+        .filter(charger::Column::Id.eq(id))
+        .filter(charger::Column::OnlineSession.eq(token))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -3,14 +3,20 @@
 
 mod batch;
 mod chargers;
+mod ledger;
 mod messages;
 mod operations;
+mod orders;
+mod payments;
 mod samples;
+mod sql;
+mod stations;
 mod transactions;
 mod users;
 
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;
+pub use orders::OrderFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.
 pub use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
@@ -61,6 +67,9 @@ pub enum StoreError {
     Commit(String),
     #[error("the writers' thread: {0}")]
     Writer(String),
+    /// A conditional change refused: too little of it (a balance, a refundable amount) left.
+    #[error("not enough {0}")]
+    Insufficient(&'static str),
 }
 
 /// Opens a pool of at most `connections` (see `Store::connect`).

@@ -31,6 +31,7 @@ impl Store {
             id_card_masked: Set(None),
             id_card_hash: Set(None),
             verified_at: Set(None),
+            balance_fen: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -58,6 +59,16 @@ impl Store {
     /// The user `id`.
     pub async fn user(&self, id: i64) -> Result<Option<user::Model>, StoreError> {
         Ok(user::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
+    pub async fn user_by_id_tag(&self, tag: &str) -> Result<Option<user::Model>, StoreError> {
+        if let Some(own) = user::Entity::find().filter(user::Column::IdTag.eq(tag)).one(self.db()).await? {
+            return Ok(Some(own));
+        }
+        let Some(card) = id_tag::Entity::find_by_id(tag).one(self.db()).await? else { return Ok(None) };
+        let Some(group) = card.parent_id_tag else { return Ok(None) };
+        Ok(user::Entity::find().filter(user::Column::IdTag.eq(group)).one(self.db()).await?)
     }
 
     /// The user with `phone`.

@@ -57,12 +57,15 @@ async fn a_session_is_readable_over_rest_with_its_energy_and_samples() {
 
     let (status, list) = app.operator("GET", "/api/v1/transactions?charger=CP-REST", None).await;
     assert_eq!(status, 200);
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!((list["items"].as_array().unwrap().len(), &list["total"]), (1, &json!(1)));
     let from = (t0 - Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let (_, window) = app.operator("GET", &format!("/api/v1/transactions?from={from}"), None).await;
-    assert_eq!(window.as_array().unwrap().len(), 1);
+    let (_, window) = app.operator("GET", &format!("/api/v1/transactions?from={from}&pageSize=5"), None).await;
+    assert_eq!(window["items"].as_array().unwrap().len(), 1);
     let (_, empty) = app.operator("GET", "/api/v1/transactions?charger=OTHER", None).await;
-    assert_eq!(empty, json!([]));
+    assert_eq!(empty, json!({"items": [], "page": 1, "pageSize": 20, "total": 0}));
+    let (status, body) = app.operator("GET", "/api/v1/transactions?pageSize=101", None).await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().starts_with("pageSize:"), "{body}");
     assert_eq!(app.operator("GET", "/api/v1/transactions?from=yesterday", None).await.0, 400);
 
     let (status, detail) = app.operator("GET", &format!("/api/v1/transactions/{tx}"), None).await;

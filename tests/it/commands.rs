@@ -185,8 +185,8 @@ async fn a_charger_registered_over_the_api_connects_with_its_password_and_is_lis
     let _cp = SimCharger::connect(options).await.unwrap();
     let (status, list) = app.operator("GET", "/api/v1/chargers", None).await;
     assert_eq!(status, 200);
-    assert_eq!(list[0]["id"], "CP-API-1");
-    assert_eq!(list[0]["online"], true);
+    assert_eq!(list["items"][0]["id"], "CP-API-1");
+    assert_eq!(list["items"][0]["online"], true);
     let (status, detail) = app.operator("GET", "/api/v1/chargers/CP-API-1", None).await;
     assert_eq!((status, detail["connectors"].clone()), (200, json!([])));
     assert_eq!(app.operator("GET", "/api/v1/chargers/NOPE", None).await.0, 404);

@@ -144,7 +144,7 @@ async fn a_201_multiplier_no_decimal_can_hold_is_a_property_constraint_violation
     }
     // Nothing of them stored: no transaction, no live reading (not even the valid frequency).
     let (_, list) = app.operator("GET", "/api/v1/transactions?charger=CP-MULTIPLIER", None).await;
-    assert_eq!(list, json!([]));
+    assert_eq!(list["items"], json!([]));
     let (_, body) = app.operator("GET", "/api/v1/chargers/CP-MULTIPLIER", None).await;
     assert_eq!(body["live"], json!([]), "{body}");
 
@@ -153,7 +153,7 @@ async fn a_201_multiplier_no_decimal_can_hold_is_a_property_constraint_violation
     let reply: serde_json::Value = serde_json::from_str(&cp.recv_text().await.unwrap()).unwrap();
     assert_eq!((reply[0].as_i64(), reply[1].as_str()), (Some(3), Some("m4")), "{reply}");
     let (_, list) = app.operator("GET", "/api/v1/transactions?charger=CP-MULTIPLIER", None).await;
-    let (_, detail) = app.operator("GET", &format!("/api/v1/transactions/{}", list[0]["id"]), None).await;
+    let (_, detail) = app.operator("GET", &format!("/api/v1/transactions/{}", list["items"][0]["id"]), None).await;
     let expected = vec![
         reading("Energy.Active.Import.Register", "Wh", "10000000000000000000000000000"),
         reading("Frequency", "Hz", "50"),

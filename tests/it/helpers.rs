@@ -113,6 +113,11 @@ pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handl
     settings.database.url = url;
     settings.database.max_connections = 4;
     settings.api.operator_token = OPERATOR_TOKEN.to_owned();
+    // On Redis when REDIS_URL says so (CI's PostgreSQL run), under a prefix of the test's own.
+    if let Ok(redis) = std::env::var("REDIS_URL") {
+        settings.redis.url = redis;
+        settings.redis.key_prefix = format!("csms-test:{}:", database.name());
+    }
     change(&mut settings);
     let database_url = settings.database.url.clone();
     let outbox = Arc::new(Outbox::default());

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod api_transactions;
+mod business;
 mod chargers;
 mod commands;
 mod data_transfer;
@@ -14,9 +15,13 @@ mod group_commit;
 mod health;
 mod helpers;
 mod limits;
+mod money_races;
 mod open_files;
+mod order_rules;
+mod orders;
 mod schemas;
 mod simulated_sessions;
+mod stations;
 mod test_databases;
 mod transactions;
 mod transactions_201;

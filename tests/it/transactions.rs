@@ -138,7 +138,7 @@ async fn the_charger_shows_its_connectors_live_readings_and_the_transaction_in_p
     assert_eq!(live_of(&body), (Some(2), None, expected), "stopped: nothing in progress; {body}");
     // The list stays light: no live state there.
     let (_, list) = app.operator("GET", "/api/v1/chargers", None).await;
-    assert!(list[0].get("live").is_none(), "{list}");
+    assert!(list["items"][0].get("live").is_none(), "{list}");
     app.stop().await;
 }
 

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use entity::{charger, connector};
 
 impl Chargers {
-    /// Every charger.
-    pub async fn list(&self) -> Result<Vec<charger::Model>, StoreError> {
-        self.store.chargers().await
+    /// Chargers by id, `limit` from `offset`, and how many there are.
+    pub async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<charger::Model>, u64), StoreError> {
+        self.store.chargers_page(offset, limit).await
     }
 
     /// The charger called `id`.

@@ -7,6 +7,7 @@ pub mod records;
 pub use records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
 
 use crate::config::ChargerSettings;
+use crate::domain::charging::events::ChargingEvent;
 use crate::store::{Store, StoreError, Write, Writes};
 use chrono::Utc;
 use entity::charger::Registration;
@@ -28,11 +29,18 @@ pub struct Chargers {
     store: Store,
     writes: Writes,
     settings: ChargerSettings,
+    events: crate::domain::charging::events::EventSink,
 }
 
 impl Chargers {
     pub fn new(store: Store, writes: Writes, settings: ChargerSettings) -> Self {
-        Chargers { store, writes, settings }
+        Chargers { store, writes, settings, events: Default::default() }
+    }
+
+    /// The same, publishing connector statuses to `events` once stored.
+    pub fn with_events(mut self, events: crate::domain::charging::events::EventSink) -> Self {
+        self.events = events;
+        self
     }
 
     /// Whether unknown chargers are created as pending on connect.
@@ -65,7 +73,31 @@ impl Chargers {
 
     /// Records a connector's status.
     pub async fn status(&self, id: &str, report: StatusRecord) -> Result<(), StoreError> {
-        self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await
+        let (evse_id, connector_id, status, at) =
+            (report.evse_id, report.connector_id, report.status.clone(), report.at);
+        self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await?;
+        let charger_id = id.to_owned();
+        self.events.publish(ChargingEvent::Status { charger_id, evse_id, connector_id, status, at });
+        Ok(())
+    }
+
+    /// Marks the charger online on a new connection, and returns the connection's token (16
+    /// random bytes, hex): a write through the group commit, so a storm of connections costs a
+    /// few commits, and in order with the charger's other writes.
+    pub async fn connected(&self, id: &str) -> Result<String, StoreError> {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut random = [0u8; 16];
+        OsRng.fill_bytes(&mut random);
+        let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let write = Write::Online { charger_id: id.to_owned(), token: token.clone(), at: Utc::now() };
+        self.writes.write(write).await?;
+        Ok(token)
+    }
+
+    /// Marks the charger offline when its connection `token` ends, unless a newer connection
+    /// (replacing it here, or on another node) holds it now.
+    pub async fn disconnected(&self, id: &str, token: &str) -> Result<(), StoreError> {
+        self.writes.write(Write::Offline { charger_id: id.to_owned(), token: token.to_owned() }).await
     }
 
     /// Records an event the charger reported (firmware, diagnostics, security, reports…).

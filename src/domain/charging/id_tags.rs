@@ -32,14 +32,15 @@ impl Charging {
         Ok(self.store.create_id_tag(tag, status, expiry_date, parent).await?)
     }
 
-    /// Transactions, newest first, of one charger and/or started within `from..to`.
+    /// Transactions, newest first, of one charger and/or started within `from..to`: `limit`
+    /// from `offset`, and how many there are.
     pub async fn transactions(
         &self,
-        charger_id: Option<&str>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
-    ) -> Result<Vec<transaction::Model>, StoreError> {
-        self.store.transactions(charger_id, from, to).await
+        filter: (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<transaction::Model>, u64), StoreError> {
+        self.store.transactions_page(filter, offset, limit).await
     }
 
     /// A transaction and its samples in time order.

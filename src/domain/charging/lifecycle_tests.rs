@@ -30,6 +30,7 @@ fn event(kind: EventKind, seq_no: i32, at_s: i64) -> EventRecord {
     EventRecord {
         charger_id: "CP-1".into(),
         charger_transaction_id: "tx-1".into(),
+        remote_start_id: None,
         kind,
         seq_no,
         at: at(at_s),

@@ -3,6 +3,7 @@
 //! state (`live`).
 
 mod authorize;
+pub mod events;
 mod id_tags;
 pub mod lifecycle;
 pub mod live;
@@ -20,6 +21,7 @@ pub use transactions::{
 use crate::store::{Store, StoreError, Write, Writes};
 use authorize::verdict;
 use chrono::Utc;
+use events::{ChargingEvent, EventSink};
 use live::LiveState;
 
 /// The charging service.
@@ -28,11 +30,18 @@ pub struct Charging {
     store: Store,
     writes: Writes,
     live: LiveState,
+    events: EventSink,
 }
 
 impl Charging {
     pub fn new(store: Store, writes: Writes) -> Self {
-        Charging { store, writes, live: LiveState::default() }
+        Charging { store, writes, live: LiveState::default(), events: EventSink::default() }
+    }
+
+    /// The same, publishing starts and ends of transactions to `events` once stored.
+    pub fn with_events(mut self, events: EventSink) -> Self {
+        self.events = events;
+        self
     }
 
     /// The connectors' live state (newest readings, transaction in progress).
@@ -65,12 +74,22 @@ impl Charging {
         let mut auth = self.authorize(&start.id_tag).await?;
         let exclusive = auth.status == AuthStatus::Accepted;
         let (charger_id, connector_id) = (start.charger_id.clone(), start.connector_id);
+        let (id_tag, at) = (start.id_tag.clone(), start.started_at);
         let started = self.store.start_transaction(start, exclusive).await?;
         if started.concurrent {
             auth.status = AuthStatus::ConcurrentTx;
         }
         if started.open {
             self.live.started(&charger_id, (0, connector_id), started.id);
+            self.events.publish(ChargingEvent::Started {
+                transaction_id: started.id,
+                charger_id,
+                evse_id: 0,
+                connector_id,
+                id_tag: Some(id_tag),
+                remote_start_id: None,
+                at,
+            });
         }
         Ok((started, auth))
     }
@@ -85,6 +104,7 @@ impl Charging {
         if let Stopped::Closed { at, .. } = outcome {
             self.live.sampled(&charger_id, at, latest);
             self.live.ended(&charger_id, id);
+            self.events.publish(ChargingEvent::Ended { transaction_id: id, charger_id });
         }
         Ok(outcome)
     }
@@ -105,6 +125,9 @@ impl Charging {
             event.kind == EventKind::Started && auth.as_ref().is_some_and(|a| a.status == AuthStatus::Accepted);
         let charger_id = event.charger_id.clone();
         let latest = samples.clone();
+        // Followers hear of a start when it comes, or when a token or a remote start id arrives.
+        let announce = (event.kind == EventKind::Started || event.id_tag.is_some() || event.remote_start_id.is_some())
+            .then(|| (event.id_tag.clone(), event.remote_start_id, event.at));
         let applied = self.store.transaction_event(event, samples, exclusive).await?;
         if applied.concurrent
             && let Some(auth) = &mut auth
@@ -115,8 +138,20 @@ impl Charging {
         // A replayed Started or Updated of a transaction that has ended since leaves it ended.
         if applied.open {
             self.live.started(&charger_id, applied.at, applied.id);
+            if let Some((id_tag, remote_start_id, at)) = announce {
+                self.events.publish(ChargingEvent::Started {
+                    transaction_id: applied.id,
+                    charger_id,
+                    evse_id: applied.at.0,
+                    connector_id: applied.at.1,
+                    id_tag,
+                    remote_start_id,
+                    at,
+                });
+            }
         } else {
             self.live.ended(&charger_id, applied.id);
+            self.events.publish(ChargingEvent::Ended { transaction_id: applied.id, charger_id });
         }
         Ok((applied, auth))
     }

@@ -117,6 +117,8 @@ pub struct EventRecord {
     pub trigger_reason: String,
     /// The event happened while the charger was offline.
     pub offline: bool,
+    /// The id of the RequestStartTransaction that began it, when one did.
+    pub remote_start_id: Option<i32>,
 }
 
 /// What applying a 2.0.1 TransactionEvent left.

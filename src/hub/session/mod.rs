@@ -56,6 +56,15 @@ pub(super) async fn run(
     // Leaves the registry however the session ends, a panic included.
     let registered = Registered { hub: hub.clone(), charger_id: charger_id.clone(), connection };
     tracing::info!(charger = %charger_id, %version, connection, "connected");
+    // Online in the database too, for queries and other nodes; a failure costs only that (a
+    // session that ends by a panic leaves it online until its last-seen time grows old).
+    let online = match hub.inner.chargers.connected(&charger_id).await {
+        Ok(token) => Some(token),
+        Err(e) => {
+            tracing::warn!(charger = %charger_id, connection, error = %e, "marking the charger online failed");
+            None
+        }
+    };
 
     let ctx = ChargerContext::new(
         charger_id.clone(),
@@ -80,6 +89,11 @@ pub(super) async fn run(
     };
     let end = session.run().await;
     drop(registered);
+    if let Some(token) = online
+        && let Err(e) = hub.inner.chargers.disconnected(&charger_id, &token).await
+    {
+        tracing::warn!(charger = %charger_id, connection, error = %e, "marking the charger offline failed");
+    }
     match &end {
         End::Socket(e) => {
             tracing::info!(charger = %charger_id, connection, error = %e, "disconnected")

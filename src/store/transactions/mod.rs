@@ -15,7 +15,7 @@ use entity::{id_tag, meter_sample, transaction};
 use readings::{close_stale, of_transaction};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 impl Store {
@@ -115,22 +115,43 @@ impl Store {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<Vec<transaction::Model>, StoreError> {
-        let mut query = transaction::Entity::find();
-        if let Some(charger_id) = charger_id {
-            query = query.filter(transaction::Column::ChargerId.eq(charger_id));
-        }
-        if let Some(from) = from {
-            query = query.filter(transaction::Column::StartedAt.gte(from));
-        }
-        if let Some(to) = to {
-            query = query.filter(transaction::Column::StartedAt.lt(to));
-        }
-        Ok(query
-            .order_by_desc(transaction::Column::StartedAt)
-            .order_by_desc(transaction::Column::Id)
-            .all(self.db())
-            .await?)
+        Ok(newest_first(filtered(charger_id, from, to)).all(self.db()).await?)
     }
+
+    /// The same, `limit` from `offset`, and how many there are.
+    pub async fn transactions_page(
+        &self,
+        (charger_id, from, to): (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<transaction::Model>, u64), StoreError> {
+        let query = filtered(charger_id, from, to);
+        let total = query.clone().count(self.db()).await?;
+        Ok((newest_first(query).offset(offset).limit(limit).all(self.db()).await?, total))
+    }
+}
+
+/// Transactions of one charger and/or started within `from..to`.
+fn filtered(
+    charger_id: Option<&str>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> sea_orm::Select<transaction::Entity> {
+    let mut query = transaction::Entity::find();
+    if let Some(charger_id) = charger_id {
+        query = query.filter(transaction::Column::ChargerId.eq(charger_id));
+    }
+    if let Some(from) = from {
+        query = query.filter(transaction::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(transaction::Column::StartedAt.lt(to));
+    }
+    query
+}
+
+fn newest_first(query: sea_orm::Select<transaction::Entity>) -> sea_orm::Select<transaction::Entity> {
+    query.order_by_desc(transaction::Column::StartedAt).order_by_desc(transaction::Column::Id)
 }
 
 /// What a transaction opens with (1.6 start, or the first 2.0.1 event of one).

@@ -1,0 +1,60 @@
+//! `orders`: a driver's charging order, from creation to settlement. Money in whole fen.
+
+use sea_orm::entity::prelude::*;
+
+/// An order.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub order_no: String,
+    pub user_id: i64,
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub status: String,
+    pub pay_mode: String,
+    pub payment_status: String,
+    pub method: Option<String>,
+    pub prepay_fen: Option<i64>,
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+    /// The tariff copied when the order was made (JSON).
+    pub tariff: String,
+    pub timezone: String,
+    pub remote_start_id: Option<i32>,
+    #[sea_orm(unique)]
+    pub transaction_id: Option<i64>,
+    pub energy_wh: Option<i64>,
+    pub energy_fee_fen: Option<i64>,
+    pub service_fee_fen: Option<i64>,
+    pub occupancy_fee_fen: Option<i64>,
+    pub total_fen: Option<i64>,
+    /// The bill's lines (JSON), once completed.
+    pub lines: Option<String>,
+    pub start_soc: Option<i32>,
+    pub end_soc: Option<i32>,
+    pub stop_reason: Option<String>,
+    pub failure_reason: Option<String>,
+    /// The user while the order is live, else NULL (unique: one live order per user).
+    #[sea_orm(unique)]
+    pub active_user_id: Option<i64>,
+    /// `charger/evse/connector` while the order holds it, else NULL (unique).
+    #[sea_orm(unique)]
+    pub active_connector: Option<String>,
+    pub lock_expires_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub charging_ended_at: Option<DateTimeUtc>,
+    pub stopped_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+//! `refunds`: money given back from a payment. Money in whole fen.
+
+use sea_orm::entity::prelude::*;
+
+/// A refund.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "refunds")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub refund_no: String,
+    pub payment_no: String,
+    pub amount_fen: i64,
+    /// `original` or `balance`.
+    pub destination: String,
+    /// `PENDING`, `SUCCEEDED` or `FAILED`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

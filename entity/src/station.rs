@@ -1,0 +1,30 @@
+//! `stations`: where piles stand.
+
+use sea_orm::entity::prelude::*;
+
+/// A station.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "stations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code: String,
+    pub name: String,
+    pub province: String,
+    pub city: String,
+    pub district: String,
+    pub address: String,
+    pub lng: f64,
+    pub lat: f64,
+    pub operator: Option<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// An IANA zone (`Asia/Shanghai`).
+    pub timezone: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

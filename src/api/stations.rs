@@ -1,0 +1,316 @@
+//! `/api/v1/stations`: stations (read by anyone, changed by operators), the stations near a
+//! point with their free connectors, and each station's tariff.
+
+use super::auth::Operator;
+use super::paging::{Page, Paging};
+use super::{ApiError, ApiState};
+use crate::domain::stations::{NearbyStation, NewStation, Station, StationChange, StationError};
+use crate::domain::tariffs::{Tariff, TariffSpec};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub(super) fn router() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/stations", get(list).post(create))
+        .route("/api/v1/stations/nearby", get(nearby))
+        .route("/api/v1/stations/{code}", get(detail).patch(change).delete(remove))
+        .route("/api/v1/stations/{code}/tariff", get(tariff).put(put_tariff))
+}
+
+impl From<StationError> for ApiError {
+    fn from(e: StationError) -> Self {
+        let message = e.to_string();
+        let refused = |status, code| ApiError::Refused { status, code, message: message.clone() };
+        match e {
+            StationError::Invalid { .. } | StationError::Tariff(_) => ApiError::BadRequest(message.clone()),
+            StationError::StationExists(_) => refused(StatusCode::CONFLICT, "station_exists"),
+            StationError::PileExists(_) => refused(StatusCode::CONFLICT, "pile_exists"),
+            StationError::HasPiles(_) => refused(StatusCode::CONFLICT, "station_has_piles"),
+            StationError::NoStation(code) => ApiError::NotFound(format!("station {code}")),
+            StationError::NoPile(code) => ApiError::NotFound(format!("pile {code}")),
+            StationError::Corrupt(detail) => ApiError::Internal(detail),
+            StationError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// A station as the API shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StationView {
+    code: String,
+    name: String,
+    province: String,
+    city: String,
+    district: String,
+    address: String,
+    lng: f64,
+    lat: f64,
+    operator: Option<String>,
+    status: String,
+    timezone: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<Station> for StationView {
+    fn from(s: Station) -> Self {
+        StationView {
+            timezone: s.timezone.name().to_owned(),
+            code: s.code,
+            name: s.name,
+            province: s.province,
+            city: s.city,
+            district: s.district,
+            address: s.address,
+            lng: s.lng,
+            lat: s.lat,
+            operator: s.operator,
+            status: s.status,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// `POST /api/v1/stations`
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewStationBody {
+    code: String,
+    name: String,
+    province: String,
+    city: String,
+    district: String,
+    address: String,
+    lng: f64,
+    lat: f64,
+    /// An IANA zone; `Asia/Shanghai` when absent.
+    timezone: Option<String>,
+    operator: Option<String>,
+    /// `open` (default) or `closed`.
+    status: Option<String>,
+}
+
+async fn create(
+    _: Operator,
+    State(state): State<ApiState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<StationView>), ApiError> {
+    let b: NewStationBody = super::json_body(&body)?;
+    let new = NewStation {
+        code: b.code,
+        name: b.name,
+        province: b.province,
+        city: b.city,
+        district: b.district,
+        address: b.address,
+        lng: b.lng,
+        lat: b.lat,
+        timezone: b.timezone,
+        operator: b.operator,
+        status: b.status,
+    };
+    Ok((StatusCode::CREATED, Json(state.stations.create(new).await?.into())))
+}
+
+async fn list(State(state): State<ApiState>, paging: Paging) -> Result<Json<Page<StationView>>, ApiError> {
+    let (stations, total) = state.stations.stations(paging.offset(), paging.limit()).await?;
+    Ok(Json(paging.of(stations.into_iter().map(StationView::from).collect(), total)))
+}
+
+async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Result<Json<StationView>, ApiError> {
+    let station = state.stations.station(&code).await?.ok_or(StationError::NoStation(code))?;
+    Ok(Json(station.into()))
+}
+
+/// `PATCH /api/v1/stations/{code}`: the fields given change; `"operator": null` removes it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StationChangeBody {
+    name: Option<String>,
+    province: Option<String>,
+    city: Option<String>,
+    district: Option<String>,
+    address: Option<String>,
+    lng: Option<f64>,
+    lat: Option<f64>,
+    timezone: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    operator: Option<Option<String>>,
+    status: Option<String>,
+}
+
+/// A field that is present, even as `null` (`Some(None)`), apart from one that is absent (`None`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+async fn change(
+    _: Operator,
+    State(state): State<ApiState>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Json<StationView>, ApiError> {
+    let b: StationChangeBody = super::json_body(&body)?;
+    let change = StationChange {
+        name: b.name,
+        province: b.province,
+        city: b.city,
+        district: b.district,
+        address: b.address,
+        lng: b.lng,
+        lat: b.lat,
+        timezone: b.timezone,
+        operator: b.operator,
+        status: b.status,
+    };
+    Ok(Json(state.stations.change(&code, change).await?.into()))
+}
+
+async fn remove(_: Operator, State(state): State<ApiState>, Path(code): Path<String>) -> Result<StatusCode, ApiError> {
+    state.stations.delete(&code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /api/v1/stations/{code}/tariff`: a `TariffSpec`; the stored tariff is answered.
+async fn put_tariff(
+    _: Operator,
+    State(state): State<ApiState>,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Json<Tariff>, ApiError> {
+    let spec: TariffSpec = super::json_body(&body)?;
+    Ok(Json(state.stations.put_tariff(&code, spec).await?))
+}
+
+/// `?at=<RFC 3339>`: the tariff in force then (default now).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct At {
+    at: Option<String>,
+}
+
+async fn tariff(
+    State(state): State<ApiState>,
+    Path(code): Path<String>,
+    query: Result<Query<At>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Tariff>, ApiError> {
+    let Query(At { at }) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let at = match at {
+        None => Utc::now(),
+        Some(text) => DateTime::parse_from_rfc3339(&text)
+            .map_err(|_| ApiError::BadRequest(format!("at: {text:?} is not an RFC 3339 time")))?
+            .with_timezone(&Utc),
+    };
+    match state.stations.tariff_in_force(&code, at).await? {
+        Some((tariff, _zone)) => Ok(Json(tariff)),
+        None => Err(ApiError::Refused {
+            status: StatusCode::NOT_FOUND,
+            code: "no_tariff",
+            message: format!("station {code} has no tariff in force at {}", at.to_rfc3339()),
+        }),
+    }
+}
+
+/// `?lng=&lat=&radius_km=` (radius default 5 km, at most 50).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NearbyQuery {
+    lng: Option<String>,
+    lat: Option<String>,
+    radius_km: Option<String>,
+}
+
+/// `{items: [...]}`, nearest first.
+#[derive(Debug, Serialize)]
+struct NearbyView {
+    items: Vec<NearbyStationView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NearbyStationView {
+    code: String,
+    name: String,
+    address: String,
+    lng: f64,
+    lat: f64,
+    /// To the metre.
+    distance_km: f64,
+    free_connectors: u32,
+    total_connectors: u32,
+    connectors: Vec<FreeConnectorView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FreeConnectorView {
+    pile_code: String,
+    evse_id: i32,
+    connector_id: i32,
+    status: String,
+    #[serde(rename = "type")]
+    pile_type: Option<String>,
+    max_power_kw: Option<f64>,
+}
+
+impl From<NearbyStation> for NearbyStationView {
+    fn from(s: NearbyStation) -> Self {
+        NearbyStationView {
+            code: s.code,
+            name: s.name,
+            address: s.address,
+            lng: s.lng,
+            lat: s.lat,
+            distance_km: (s.distance_km * 1000.0).round() / 1000.0,
+            free_connectors: s.free_connectors,
+            total_connectors: s.total_connectors,
+            connectors: s
+                .connectors
+                .into_iter()
+                .map(|k| FreeConnectorView {
+                    pile_code: k.pile_code,
+                    evse_id: k.evse_id,
+                    connector_id: k.connector_id,
+                    status: k.status,
+                    pile_type: k.pile_type,
+                    max_power_kw: k.max_power_w.map(kilowatts),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Watts as kilowatts (exact for any pile's power).
+pub(super) fn kilowatts(watts: i64) -> f64 {
+    // A pile's power is at most 10 MW: exact in an f64.
+    watts as f64 / 1000.0
+}
+
+async fn nearby(
+    State(state): State<ApiState>,
+    query: Result<Query<NearbyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<NearbyView>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let number = |name: &str, given: Option<String>| -> Result<Option<f64>, ApiError> {
+        given
+            .map(|text| {
+                text.trim()
+                    .parse::<f64>()
+                    .map_err(|_| ApiError::BadRequest(format!("{name}: {text:?} is not a number")))
+            })
+            .transpose()
+    };
+    let missing = |name: &str| ApiError::BadRequest(format!("{name}: missing"));
+    let lng = number("lng", q.lng)?.ok_or_else(|| missing("lng"))?;
+    let lat = number("lat", q.lat)?.ok_or_else(|| missing("lat"))?;
+    let (centre, radius_km) = crate::domain::stations::search(lng, lat, number("radius_km", q.radius_km)?)?;
+    let found = state.stations.nearby(centre, radius_km).await?;
+    Ok(Json(NearbyView { items: found.into_iter().map(NearbyStationView::from).collect() }))
+}

@@ -1,0 +1,124 @@
+//! Amounts of money: `Decimal` yuan in the business, whole fen (`i64`) in the database, decimal
+//! strings with two places (`"12.30"`) in JSON.
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// An amount that cannot be money here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("{field}: not a decimal amount such as \"12.30\"")]
+    NotDecimal { field: &'static str },
+    #[error("{field}: at most two decimal places (whole fen)")]
+    TooPrecise { field: &'static str },
+    #[error("{field}: must be more than zero")]
+    NotPositive { field: &'static str },
+    #[error("{field}: too large")]
+    TooLarge { field: &'static str },
+}
+
+/// The largest amount taken in one request: 1,000,000.00 yuan.
+const MAX_FEN: i64 = 100_000_000;
+
+/// `amount` in whole fen; refused when it has fractions of a fen or does not fit.
+pub fn to_fen(amount: Decimal, field: &'static str) -> Result<i64, MoneyError> {
+    let normal = amount.normalize();
+    if normal.scale() > 2 {
+        return Err(MoneyError::TooPrecise { field });
+    }
+    let fen = normal.checked_mul(Decimal::ONE_HUNDRED).ok_or(MoneyError::TooLarge { field })?;
+    i64::try_from(fen).map_err(|_| MoneyError::TooLarge { field })
+}
+
+/// `fen` as yuan with two places.
+pub fn from_fen(fen: i64) -> Decimal {
+    Decimal::new(fen, 2)
+}
+
+/// `fen` as the JSON string: `"12.30"`, `"-0.05"`.
+pub fn fen_string(fen: i64) -> String {
+    from_fen(fen).to_string()
+}
+
+/// A positive amount from a request (`"12.30"`, or a JSON number): whole fen, at most
+/// 1,000,000.00.
+pub fn parse_positive(text: &str, field: &'static str) -> Result<i64, MoneyError> {
+    let fen = parse_signed(text, field)?;
+    if fen <= 0 {
+        return Err(MoneyError::NotPositive { field });
+    }
+    Ok(fen)
+}
+
+/// A non-zero amount that may be negative (an operator's debit), at most 1,000,000.00 either way.
+pub fn parse_signed(text: &str, field: &'static str) -> Result<i64, MoneyError> {
+    let text = text.trim();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !plain(whole) || !plain(fraction) {
+        return Err(MoneyError::NotDecimal { field });
+    }
+    let amount = Decimal::from_str(text).map_err(|_| MoneyError::NotDecimal { field })?;
+    let fen = to_fen(amount, field)?;
+    if fen == 0 {
+        return Err(MoneyError::NotPositive { field });
+    }
+    if fen.unsigned_abs() > MAX_FEN.unsigned_abs() {
+        return Err(MoneyError::TooLarge { field });
+    }
+    Ok(fen)
+}
+
+/// An amount in a JSON body: a decimal string (`"12.30"`) or a number (`12.3`), read as text so
+/// that no binary fraction creeps in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountText(pub String);
+
+impl<'de> serde::Deserialize<'de> for AmountText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Ok(AmountText(text)),
+            serde_json::Value::Number(number) => Ok(AmountText(number.to_string())),
+            _ => Err(serde::de::Error::custom("an amount is a decimal string such as \"12.30\"")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn amounts_in_yuan_become_whole_fen_and_back() {
+        assert_eq!(parse_positive("12.30", "amount"), Ok(1230));
+        assert_eq!(parse_positive("12.3", "amount"), Ok(1230));
+        assert_eq!(parse_positive("0.01", "amount"), Ok(1));
+        assert_eq!(parse_signed("-5", "amount"), Ok(-500));
+        assert_eq!(fen_string(1230), "12.30");
+        assert_eq!(fen_string(-5), "-0.05");
+        assert_eq!(fen_string(0), "0.00");
+    }
+
+    #[test]
+    fn fractions_of_a_fen_zero_and_nonsense_are_refused_naming_the_field() {
+        assert_eq!(parse_positive("0.001", "amount"), Err(MoneyError::TooPrecise { field: "amount" }));
+        assert_eq!(parse_positive("0", "amount"), Err(MoneyError::NotPositive { field: "amount" }));
+        assert_eq!(parse_positive("-1", "amount"), Err(MoneyError::NotPositive { field: "amount" }));
+        for nonsense in ["1e3", "", ".5", "1.", "+1", "1_000", "0x10", "1 2"] {
+            assert_eq!(parse_positive(nonsense, "amount"), Err(MoneyError::NotDecimal { field: "amount" }), "{nonsense}");
+        }
+        assert_eq!(parse_positive("1000000.01", "amount"), Err(MoneyError::TooLarge { field: "amount" }));
+        assert!(parse_positive("abc", "prepayAmount").unwrap_err().to_string().starts_with("prepayAmount:"));
+    }
+
+    proptest! {
+        #[test]
+        fn whole_fen_survive_the_round_trip_through_text(fen in -MAX_FEN..=MAX_FEN) {
+            prop_assume!(fen != 0);
+            prop_assert_eq!(parse_signed(&fen_string(fen), "amount"), Ok(fen));
+            prop_assert_eq!(to_fen(from_fen(fen), "amount"), Ok(fen));
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! What drivers do with an order: start, stop and cancel it; and what it reads while charging.
+
+use super::billing::running_bill;
+use super::records::{Ending, Transition};
+use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Orders, RemoteStart, RemoteStop, Scope};
+use crate::domain::charging::transactions::ENERGY_REGISTER;
+use crate::domain::tariffs::{Reading, Tariff};
+use chrono::Utc;
+use entity::order;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::str::FromStr;
+
+impl Orders {
+    /// Sends the remote start with the driver's tag; the order is `STARTING` until the charger's
+    /// start arrives. A refused start fails the order, releases the pile and refunds.
+    pub async fn start(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+        let found = self.visible(scope, order_no).await?;
+        if found.status != OrderStatus::Ready.as_str() {
+            return Err(OrderError::WrongState(found.status, "only a READY order starts (a prepaid one once paid)"));
+        }
+        let remote_start_id = super::number::new_remote_start_id();
+        let deadline = Utc::now()
+            + chrono::Duration::from_std(self.inner.settings.start_timeout()).unwrap_or(chrono::Duration::MAX);
+        let change = Transition {
+            to: OrderStatus::Starting.as_str(),
+            from: vec![OrderStatus::Ready.as_str()],
+            remote_start_id: Some(remote_start_id),
+            lock_expires_at: Some(deadline),
+            ..Default::default()
+        };
+        let Some(starting) = self.inner.store.transition(order_no, change).await? else {
+            return Err(OrderError::WrongState(found.status, "it changed meanwhile"));
+        };
+        let start = RemoteStart {
+            charger_id: starting.charger_id.clone(),
+            evse_id: starting.evse_id,
+            connector_id: starting.connector_id,
+            id_tag: starting.id_tag.clone(),
+            remote_start_id,
+            actor: format!("order:{order_no}"),
+        };
+        match self.inner.commands.remote_start(start).await {
+            Ok(true) => Ok(OrderView::new(starting, None)),
+            Ok(false) => {
+                self.fail(&starting, "the charger refused to start").await?;
+                Err(OrderError::StartRejected)
+            }
+            Err(CommandError::Offline) => {
+                self.fail(&starting, "the charger was offline").await?;
+                Err(OrderError::PileOffline(starting.charger_id))
+            }
+            // The charger may still start: the start timeout decides.
+            Err(CommandError::NoAnswer(why)) => Err(OrderError::ChargerSilent(why)),
+        }
+    }
+
+    /// Sends the remote stop; the order completes when the charger's stop arrives.
+    pub async fn stop(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+        let found = self.visible(scope, order_no).await?;
+        if found.status != OrderStatus::Charging.as_str() {
+            return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
+        }
+        match self.remote_stop(&found).await {
+            Ok(true) => self.get(scope, order_no).await,
+            Ok(false) => Err(OrderError::StopRejected),
+            Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id)),
+            Err(CommandError::NoAnswer(why)) => Err(OrderError::ChargerSilent(why)),
+        }
+    }
+
+    /// Cancels an order before it starts: the pile is released and what was paid refunded.
+    pub async fn cancel(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+        let found = self.visible(scope, order_no).await?;
+        let ending = Ending {
+            order_no: order_no.to_owned(),
+            to: OrderStatus::Cancelled.as_str(),
+            from: vec![OrderStatus::PendingPayment.as_str(), OrderStatus::Ready.as_str()],
+            reason: "cancelled".to_owned(),
+            refund_no: super::number::new_number('R', Utc::now()),
+        };
+        let Some(ended) = self.inner.store.end_order(ending).await? else {
+            return Err(OrderError::WrongState(found.status, "only an order not yet starting is cancelled"));
+        };
+        self.release(&ended).await;
+        self.publish("order.cancelled", &ended);
+        Ok(OrderView::new(ended, None))
+    }
+
+    /// Fails an order that did not start, releasing the pile and refunding.
+    pub(super) async fn fail(&self, order: &order::Model, reason: &str) -> Result<Option<order::Model>, OrderError> {
+        let ending = Ending {
+            order_no: order.order_no.clone(),
+            to: OrderStatus::Failed.as_str(),
+            from: vec![OrderStatus::Starting.as_str()],
+            reason: reason.to_owned(),
+            refund_no: super::number::new_number('R', Utc::now()),
+        };
+        let ended = self.inner.store.end_order(ending).await?;
+        if let Some(ended) = &ended {
+            self.release(ended).await;
+            self.publish("order.failed", ended);
+        }
+        Ok(ended)
+    }
+
+    pub(super) async fn remote_stop(&self, order: &order::Model) -> Result<bool, CommandError> {
+        let Some(transaction_id) = order.transaction_id else { return Ok(false) };
+        let head = self.inner.store.transaction_head(transaction_id).await.ok().flatten();
+        let stop = RemoteStop {
+            charger_id: order.charger_id.clone(),
+            transaction_id,
+            charger_transaction_id: head.and_then(|t| t.charger_transaction_id),
+            actor: format!("order:{}", order.order_no),
+        };
+        self.inner.commands.remote_stop(stop).await
+    }
+
+    /// What the order's connector reads now and what the energy so far costs; none unless
+    /// charging.
+    pub(super) async fn live_reading(&self, order: &order::Model) -> Option<LiveReading> {
+        if order.status != OrderStatus::Charging.as_str() {
+            return None;
+        }
+        let transaction_id = order.transaction_id?;
+        let head = self.inner.store.transaction_head(transaction_id).await.ok().flatten()?;
+        let views = self.inner.charging.live().of(&order.charger_id);
+        let view = views.into_iter().find(|v| v.transaction_id == Some(transaction_id));
+        let value = |measurand: &str| {
+            view.as_ref()?
+                .values
+                .iter()
+                .find(|v| v.measurand == measurand && v.phase.is_none() && v.location != "EV")
+                .map(|v| (v.value.clone(), v.unit.clone(), v.sampled_at))
+        };
+        let latest = value(ENERGY_REGISTER)
+            .filter(|(_, unit, _)| unit == "Wh")
+            .and_then(|(text, _, at)| Some(Reading { at, wh: Decimal::from_str(&text).ok()?.round().to_i64()? }));
+        let start = Reading { at: head.started_at, wh: head.meter_start_wh.unwrap_or(latest.map_or(0, |r| r.wh)) };
+        let cost = priced(order).map(|(tariff, zone)| running_bill(&tariff, zone, start, latest).total);
+        Some(LiveReading {
+            power_w: value("Power.Active.Import").map(|(v, _, _)| v),
+            soc: value("SoC").map(|(v, _, _)| v),
+            energy_wh: latest.map(|r| r.wh.saturating_sub(start.wh).max(0)),
+            cost: cost.map(|c| format!("{:.2}", c)),
+            duration_s: Some((Utc::now() - head.started_at).num_seconds()),
+            updated_at: view.and_then(|v| v.updated_at),
+        })
+    }
+}
+
+/// The tariff copied onto an order, and the station's zone.
+pub(super) fn priced(order: &order::Model) -> Option<(Tariff, chrono_tz::Tz)> {
+    let tariff = serde_json::from_str(&order.tariff).ok()?;
+    let zone = order.timezone.parse().ok()?;
+    Some((tariff, zone))
+}

@@ -1,0 +1,48 @@
+//! What orders ask of chargers, whatever their OCPP version: the hub carries it out.
+
+use futures_util::future::BoxFuture;
+
+/// A remote start: 1.6 RemoteStartTransaction on `connector_id`, 2.0.1 RequestStartTransaction
+/// on `evse_id` with `remote_start_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteStart {
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub remote_start_id: i32,
+    /// Who asks (`order:<no>`), for the operation log.
+    pub actor: String,
+}
+
+/// A remote stop of the transaction `transaction_id` (ours; 1.6 knows it by that id) whose
+/// charger's own id (2.0.1) is `charger_transaction_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteStop {
+    pub charger_id: String,
+    pub transaction_id: i64,
+    pub charger_transaction_id: Option<String>,
+    pub actor: String,
+}
+
+/// Why a command did not reach its answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("the charger is not connected")]
+    Offline,
+    #[error("the charger did not answer: {0}")]
+    NoAnswer(String),
+}
+
+/// Sends orders' commands to chargers. Each answers whether the charger accepted.
+pub trait ChargerCommands: Send + Sync + std::fmt::Debug {
+    fn remote_start(&self, start: RemoteStart) -> BoxFuture<'_, Result<bool, CommandError>>;
+    fn remote_stop(&self, stop: RemoteStop) -> BoxFuture<'_, Result<bool, CommandError>>;
+    /// 2.0.1's CostUpdated: the running cost shown on the charger (1.6 has no such call: `Ok(false)`).
+    fn cost_updated(
+        &self,
+        charger_id: String,
+        charger_transaction_id: String,
+        total_cost: rust_decimal::Decimal,
+    ) -> BoxFuture<'_, Result<bool, CommandError>>;
+}

@@ -1,0 +1,268 @@
+//! Orders follow the chargers: a start links (or, for a driver's card, makes) the order, an end
+//! bills and settles it, statuses mark when charging finished and when the connector was freed.
+//! Every step is conditional in the database, so an event seen twice, or by two nodes, or
+//! recovered by the sweep, applies once.
+
+use super::actions::priced;
+use super::billing::session_bill;
+use super::records::{Completion, NewOrder, OccupancyCharge, Transition};
+use super::settle::settle;
+use super::{OrderError, OrderStatus, Orders, PayMode};
+use crate::domain::charging::ACTIVE;
+use crate::domain::charging::events::ChargingEvent;
+use crate::domain::ledger::to_fen;
+use chrono::{DateTime, Utc};
+use entity::order;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// A tariff that prices nothing: for a card session on a pile with no tariff in force.
+const FREE_TARIFF: &str =
+    r#"{"validFrom":"2000-01-01","periods":[{"start":"00:00","end":"00:00","energyPrice":"0","serviceFee":"0"}]}"#;
+
+impl Orders {
+    /// Follows charging events and sweeps every `orders.sweep_interval_ms` until `stop`.
+    pub async fn follow(self, mut events: mpsc::Receiver<ChargingEvent>, stop: CancellationToken) {
+        let mut tick = tokio::time::interval(self.inner.settings.sweep_interval());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(event) => {
+                        if let Err(e) = self.on_event(event.clone()).await {
+                            tracing::error!(?event, error = %e, "an order could not follow its charger: left to the sweep");
+                        }
+                    }
+                    None => return,
+                },
+                _ = tick.tick() => self.sweep().await,
+                _ = stop.cancelled() => return,
+            }
+        }
+    }
+
+    pub(super) async fn on_event(&self, event: ChargingEvent) -> Result<(), OrderError> {
+        match event {
+            ChargingEvent::Started {
+                transaction_id,
+                charger_id,
+                evse_id,
+                connector_id,
+                id_tag,
+                remote_start_id,
+                at,
+            } => {
+                self.started(
+                    transaction_id,
+                    &charger_id,
+                    (evse_id, connector_id),
+                    id_tag.as_deref(),
+                    remote_start_id,
+                    at,
+                )
+                .await
+            }
+            ChargingEvent::Ended { transaction_id, .. } => {
+                if let Some(found) = self.inner.store.order_of_transaction(transaction_id).await? {
+                    self.complete(&found).await?;
+                }
+                Ok(())
+            }
+            ChargingEvent::Status { charger_id, evse_id, connector_id, status, at } => {
+                self.status(&charger_id, (evse_id, connector_id), &status, at).await
+            }
+        }
+    }
+
+    /// A transaction began: the order waiting for it charges now; else a driver's card makes a
+    /// postpaid order of its own.
+    async fn started(
+        &self,
+        transaction_id: i64,
+        charger_id: &str,
+        place: (i32, i32),
+        id_tag: Option<&str>,
+        remote_start_id: Option<i32>,
+        at: DateTime<Utc>,
+    ) -> Result<(), OrderError> {
+        let store = &self.inner.store;
+        if store.order_of_transaction(transaction_id).await?.is_some() {
+            return Ok(());
+        }
+        if let Some(waiting) = store.order_to_start(charger_id, id_tag, remote_start_id).await? {
+            let change = Transition {
+                to: OrderStatus::Charging.as_str(),
+                from: vec![OrderStatus::Starting.as_str(), OrderStatus::Ready.as_str()],
+                transaction_id: Some(transaction_id),
+                started_at: Some(at),
+                ..Default::default()
+            };
+            match store.transition(&waiting.order_no, change).await {
+                Ok(Some(charging)) => self.publish("order.started", &charging),
+                Ok(None) | Err(crate::store::StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            return Ok(());
+        }
+        let Some(tag) = id_tag else { return Ok(()) };
+        let Some(user) = store.user_by_id_tag(tag).await? else { return Ok(()) };
+        self.card_order(&user, transaction_id, charger_id, place, tag, at).await
+    }
+
+    /// A session started with a driver's card (no app order): their postpaid order.
+    async fn card_order(
+        &self,
+        user: &entity::user::Model,
+        transaction_id: i64,
+        charger_id: &str,
+        (evse_id, connector_id): (i32, i32),
+        tag: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), OrderError> {
+        let inner = &self.inner;
+        let station = inner.stations.pile(charger_id).await?.and_then(|(_, station)| station);
+        let priced = match &station {
+            // Priced as an app order made now would be.
+            Some(station) => inner.stations.tariff_in_force(&station.code, Utc::now()).await?,
+            None => None,
+        };
+        let (tariff, zone) = match priced {
+            Some((tariff, zone)) => (serde_json::to_string(&tariff).unwrap_or_default(), zone.name().to_owned()),
+            None => {
+                tracing::warn!(charger = %charger_id, %tag, "a card session on a pile with no tariff in force: billed at zero");
+                (FREE_TARIFF.to_owned(), "Asia/Shanghai".to_owned())
+            }
+        };
+        let hold_user = inner.store.live_order_of(user.id).await?.is_none();
+        let now = Utc::now();
+        let new = NewOrder {
+            order_no: super::number::new_number('C', now),
+            user_id: user.id,
+            charger_id: charger_id.to_owned(),
+            evse_id,
+            connector_id,
+            id_tag: tag.to_owned(),
+            status: OrderStatus::Charging.as_str(),
+            pay_mode: PayMode::Postpaid.as_str(),
+            method: Some("balance".to_owned()),
+            prepay_fen: None,
+            tariff,
+            timezone: zone,
+            hold_user,
+            lock_expires_at: now,
+            transaction_id: Some(transaction_id),
+            started_at: Some(at),
+            at: now,
+        };
+        match inner.store.create_order(new).await {
+            Ok(created) => self.publish("order.started", &created),
+            // Made already (the start seen twice), or the connector held by another order.
+            Err(crate::store::StoreError::Conflict(what)) => {
+                tracing::debug!(transaction_id, what, "no card order made");
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    /// Bills a charging order whose transaction ended and settles it; nothing while the
+    /// transaction is still open or once the order is completed.
+    pub(super) async fn complete(&self, found: &order::Model) -> Result<(), OrderError> {
+        let Some(transaction_id) = found.transaction_id else { return Ok(()) };
+        let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
+        if head.status == ACTIVE {
+            return Ok(());
+        }
+        let (tariff, zone) =
+            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.clone(), "its tariff".into()))?;
+        let billed = session_bill(&tariff, zone, &head, &samples);
+        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
+        let total_fen = fen(billed.bill.total)?;
+        let settlement = settle(found.paid_fen - found.refunded_fen, total_fen);
+        let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
+        let now = Utc::now();
+        let done = Completion {
+            order_no: found.order_no.clone(),
+            user_id: found.user_id,
+            energy_wh: billed.energy_wh,
+            energy_fee_fen: fen(billed.bill.energy_fee)?,
+            service_fee_fen: fen(billed.bill.service_fee)?,
+            occupancy_fee_fen: tariff.occupancy.is_none().then_some(0),
+            total_fen,
+            lines: serde_json::to_string(&billed.bill).unwrap_or_default(),
+            start_soc: billed.start_soc,
+            end_soc: billed.end_soc,
+            stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+            stopped_at,
+            charging_ended_at: stopped_at,
+            refund_fen: settlement.refund_fen,
+            collect_fen: settlement.collect_fen,
+            refund_no: super::number::new_number('R', now),
+            payment_no: super::number::new_number('P', now),
+        };
+        if let Some(completed) = self.inner.store.complete_order(done).await? {
+            self.release(&completed).await;
+            self.publish("order.completed", &completed);
+        }
+        Ok(())
+    }
+
+    /// A connector's status: charging finished (suspended by the EV, finishing) or resumed, or
+    /// the connector freed — which bills the occupancy fee of the order that kept it.
+    async fn status(
+        &self,
+        charger_id: &str,
+        place: (i32, i32),
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), OrderError> {
+        let store = &self.inner.store;
+        match status {
+            "SuspendedEV" | "Finishing" | "Charging" => {
+                let Some(live) = store.order_on(charger_id, place.0, place.1).await? else { return Ok(()) };
+                let resumed = status == "Charging";
+                let change = Transition {
+                    to: OrderStatus::Charging.as_str(),
+                    from: vec![OrderStatus::Charging.as_str()],
+                    charging_ended_at: (!resumed).then_some(at),
+                    resumed,
+                    ..Default::default()
+                };
+                store.transition(&live.order_no, change).await?;
+            }
+            "Available" => {
+                for done in store.awaiting_occupancy_on(charger_id, place.0, place.1).await? {
+                    self.bill_occupancy(&done, at).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Bills a completed order's occupancy fee, its connector freed at `freed_at`.
+    pub(super) async fn bill_occupancy(&self, done: &order::Model, freed_at: DateTime<Utc>) -> Result<(), OrderError> {
+        let (tariff, _) =
+            priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.clone(), "its tariff".into()))?;
+        let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);
+        let line = tariff.occupancy_line(finished, freed_at);
+        let bill: crate::domain::tariffs::Bill =
+            done.lines.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+        let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
+        let fee_fen =
+            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.clone(), e.to_string()))?;
+        let charge = OccupancyCharge {
+            order_no: done.order_no.clone(),
+            user_id: done.user_id,
+            fee_fen,
+            lines: serde_json::to_string(&bill.with_occupancy(line)).unwrap_or_default(),
+            payment_no: super::number::new_number('P', Utc::now()),
+        };
+        if let Some(charged) = self.inner.store.charge_occupancy(charge).await?
+            && fee_fen > 0
+        {
+            self.publish("order.occupancy_billed", &charged);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,303 @@
+//! Charging orders: a driver takes a free connector of an online pile (held for
+//! `orders.lock_minutes`), pays first or after, starts and stops it remotely, and is billed from
+//! the session's stored samples with the tariff copied onto the order when it was made; a
+//! session started with the driver's card becomes their postpaid order too.
+//!
+//! The charger's starts, stops and statuses reach orders as events (`follow`); a sweep looks
+//! after timeouts, money running out and anything an event missed (`sweep`).
+
+mod actions;
+pub mod billing;
+pub mod commands;
+mod follow;
+pub mod number;
+pub mod records;
+pub mod settle;
+pub mod status;
+mod sweep;
+pub mod view;
+
+pub use commands::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
+pub use status::{OrderStatus, PayMode, PaymentStatus};
+pub use view::{LiveReading, OrderView};
+
+use crate::config::OrderSettings;
+use crate::domain::charging::Charging;
+use crate::domain::events::{DomainEvents, UserEvent};
+use crate::domain::ledger::{MoneyError, parse_positive};
+use crate::domain::payments::records::Method;
+use crate::domain::stations::{StationError, Stations};
+use crate::kv::{Kv, KvError};
+use crate::store::{OrderFilter, Store, StoreError};
+use chrono::Utc;
+use dashmap::DashMap;
+use entity::{order, user};
+use records::NewOrder;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Who asks: a driver sees only their own orders (another's is not found), an operator all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    User(i64),
+    Operator,
+}
+
+/// A request for a new order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateOrder {
+    pub pile_code: String,
+    pub connector_id: i32,
+    pub pay_mode: String,
+    pub prepay_amount: Option<String>,
+    pub method: Option<String>,
+}
+
+/// Why an order request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    #[error("order {0} not found")]
+    NotFound(String),
+    #[error("pile {0} not found")]
+    NoPile(String),
+    #[error("pile {0} has no connector {1}")]
+    NoConnector(String, i32),
+    #[error("pile {0} is offline")]
+    PileOffline(String),
+    #[error("connector {1} of pile {0} is not free")]
+    PileBusy(String, i32),
+    #[error("you have an order in progress already: {0}")]
+    OrderInProgress(String),
+    #[error("pile {0} has no tariff in force: it cannot take orders")]
+    NoTariff(String),
+    #[error("the order is {0}: {1}")]
+    WrongState(String, &'static str),
+    #[error("the charger refused to start")]
+    StartRejected,
+    #[error("the charger refused to stop")]
+    StopRejected,
+    #[error("the charger did not answer: {0}")]
+    ChargerSilent(String),
+    #[error("the pile lock: {0}")]
+    Lock(#[from] KvError),
+    #[error(transparent)]
+    Stations(StationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored order {0}: {1}")]
+    Corrupt(String, String),
+}
+
+impl From<StationError> for OrderError {
+    fn from(e: StationError) -> Self {
+        match e {
+            StationError::Store(store) => OrderError::Store(store),
+            other => OrderError::Stations(other),
+        }
+    }
+}
+
+/// The orders service.
+#[derive(Debug, Clone)]
+pub struct Orders {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    kv: Kv,
+    stations: Stations,
+    charging: Charging,
+    commands: Arc<dyn ChargerCommands>,
+    settings: OrderSettings,
+    events: DomainEvents,
+    /// When each order's charger was last sent its running cost, and the amount (fen).
+    costs_sent: DashMap<String, (Instant, i64)>,
+    /// Orders csms asked the charger to stop because their money ran out, and when.
+    stops_sent: DashMap<String, Instant>,
+}
+
+impl Orders {
+    pub fn new(
+        store: Store,
+        kv: Kv,
+        stations: Stations,
+        charging: Charging,
+        commands: Arc<dyn ChargerCommands>,
+        settings: OrderSettings,
+        events: DomainEvents,
+    ) -> Self {
+        let inner = Inner {
+            store,
+            kv,
+            stations,
+            charging,
+            commands,
+            settings,
+            events,
+            costs_sent: DashMap::new(),
+            stops_sent: DashMap::new(),
+        };
+        Orders { inner: Arc::new(inner) }
+    }
+
+    /// Makes an order on a free connector of an online pile, with the tariff in force copied
+    /// onto it, holding the pile for `orders.lock_minutes`.
+    pub async fn create(&self, user: &user::Model, request: CreateOrder) -> Result<OrderView, OrderError> {
+        let inner = &self.inner;
+        let mode = PayMode::parse(&request.pay_mode).ok_or_else(|| OrderError::Invalid {
+            field: "payMode",
+            message: format!("{:?} is not prepaid or postpaid", request.pay_mode),
+        })?;
+        let method = match request.method.as_deref() {
+            None => Method::Balance,
+            Some(text) => Method::parse(text).ok_or_else(|| OrderError::Invalid {
+                field: "method",
+                message: format!("{text:?} is not balance, wechat, alipay or unionpay"),
+            })?,
+        };
+        if mode == PayMode::Postpaid && method != Method::Balance {
+            return Err(OrderError::Invalid {
+                field: "method",
+                message: "a postpaid order is paid from the balance".into(),
+            });
+        }
+        let prepay_fen = match (mode, request.prepay_amount.as_deref()) {
+            (PayMode::Prepaid, Some(text)) => Some(parse_positive(text, "prepayAmount")?),
+            (PayMode::Prepaid, None) => {
+                return Err(OrderError::Invalid {
+                    field: "prepayAmount",
+                    message: "a prepaid order needs its amount".into(),
+                });
+            }
+            (PayMode::Postpaid, Some(_)) => {
+                return Err(OrderError::Invalid {
+                    field: "prepayAmount",
+                    message: "only a prepaid order has one".into(),
+                });
+            }
+            (PayMode::Postpaid, None) => None,
+        };
+        let code = request.pile_code.clone();
+        let (pile, station) = inner.stations.pile(&code).await?.ok_or_else(|| OrderError::NoPile(code.clone()))?;
+        let connector = pile
+            .connectors
+            .iter()
+            .find(|c| c.evse_id == 0 && c.connector_id == request.connector_id)
+            .or_else(|| pile.connectors.iter().find(|c| c.evse_id == request.connector_id))
+            .ok_or_else(|| OrderError::NoConnector(code.clone(), request.connector_id))?;
+        if !pile.online {
+            return Err(OrderError::PileOffline(code));
+        }
+        if !connector.is_free() {
+            return Err(OrderError::PileBusy(code, request.connector_id));
+        }
+        if let Some(live) = inner.store.live_order_of(user.id).await? {
+            return Err(OrderError::OrderInProgress(live.order_no));
+        }
+        let now = Utc::now();
+        let station = station.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
+        let (tariff, zone) = inner
+            .stations
+            .tariff_in_force(&station.code, now)
+            .await?
+            .ok_or_else(|| OrderError::NoTariff(code.clone()))?;
+        let order_no = number::new_number('C', now);
+        let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
+        let lock = lock_key(&code, evse_id, connector_id);
+        if !inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await? {
+            return Err(OrderError::PileBusy(code, request.connector_id));
+        }
+        let new = NewOrder {
+            order_no: order_no.clone(),
+            user_id: user.id,
+            charger_id: code.clone(),
+            evse_id,
+            connector_id,
+            id_tag: user.id_tag.clone(),
+            status: match mode {
+                PayMode::Prepaid => OrderStatus::PendingPayment.as_str(),
+                PayMode::Postpaid => OrderStatus::Ready.as_str(),
+            },
+            pay_mode: mode.as_str(),
+            method: Some(method.as_str().to_owned()),
+            prepay_fen,
+            tariff: serde_json::to_string(&tariff).map_err(|e| OrderError::Corrupt(order_no.clone(), e.to_string()))?,
+            timezone: zone.name().to_owned(),
+            hold_user: true,
+            lock_expires_at: now + chrono::Duration::from_std(inner.settings.lock()).unwrap_or(chrono::Duration::MAX),
+            transaction_id: None,
+            started_at: None,
+            at: now,
+        };
+        match inner.store.create_order(new).await {
+            Ok(created) => Ok(OrderView::new(created, None)),
+            Err(e) => {
+                let _ = inner.kv.delete_if(&lock, &order_no).await;
+                Err(match e {
+                    StoreError::Conflict("live order") => OrderError::OrderInProgress(String::new()),
+                    StoreError::Conflict(_) => OrderError::PileBusy(code, request.connector_id),
+                    other => other.into(),
+                })
+            }
+        }
+    }
+
+    /// The order `order_no` as `scope` may see it (another driver's is not found), with its live
+    /// reading while it charges.
+    pub async fn get(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+        let found = self.visible(scope, order_no).await?;
+        let live = self.live_reading(&found).await;
+        Ok(OrderView::new(found, live))
+    }
+
+    /// A page of orders, newest first: a driver's own, or for an operator all (filtered).
+    pub async fn list(
+        &self,
+        scope: Scope,
+        mut filter: OrderFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<OrderView>, u64), OrderError> {
+        if let Scope::User(id) = scope {
+            filter.user_id = Some(id);
+        }
+        let (rows, total) = self.inner.store.orders(filter, offset, limit).await?;
+        Ok((rows.into_iter().map(|o| OrderView::new(o, None)).collect(), total))
+    }
+
+    /// The order, if `scope` may see it.
+    async fn visible(&self, scope: Scope, order_no: &str) -> Result<order::Model, OrderError> {
+        let found = self.inner.store.order(order_no).await?;
+        match (found, scope) {
+            (Some(o), Scope::Operator) => Ok(o),
+            (Some(o), Scope::User(id)) if o.user_id == id => Ok(o),
+            _ => Err(OrderError::NotFound(order_no.to_owned())),
+        }
+    }
+
+    fn publish(&self, name: &'static str, order: &order::Model) {
+        let data = serde_json::to_value(OrderView::new(order.clone(), None)).unwrap_or_default();
+        self.inner.events.publish(UserEvent { user_id: order.user_id, name, data });
+    }
+
+    /// Gives the pile's hold back (only this order's).
+    async fn release(&self, order: &order::Model) {
+        let key = lock_key(&order.charger_id, order.evse_id, order.connector_id);
+        if let Err(e) = self.inner.kv.delete_if(&key, &order.order_no).await {
+            tracing::warn!(order = %order.order_no, error = %e, "releasing the pile lock failed: it expires by itself");
+        }
+        self.inner.costs_sent.remove(&order.order_no);
+        self.inner.stops_sent.remove(&order.order_no);
+    }
+}
+
+/// The pile lock's key.
+fn lock_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
+    format!("pile:lock:{charger_id}:{evse_id}:{connector_id}")
+}

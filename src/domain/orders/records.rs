@@ -1,0 +1,100 @@
+//! What the store is asked to do with orders: each change is conditional on the state the
+//! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
+
+use chrono::{DateTime, Utc};
+
+/// A new order, with the tariff in force copied onto it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub order_no: String,
+    pub user_id: i64,
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub status: &'static str,
+    pub pay_mode: &'static str,
+    pub method: Option<String>,
+    pub prepay_fen: Option<i64>,
+    /// The tariff's JSON and the station's zone.
+    pub tariff: String,
+    pub timezone: String,
+    /// Holds the user's one live order (none for a session started with a card while the user
+    /// has another).
+    pub hold_user: bool,
+    pub lock_expires_at: DateTime<Utc>,
+    /// Set when the order is made for a session that has begun (a card's).
+    pub transaction_id: Option<i64>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
+/// `charger/evse/connector`: what `active_connector` holds.
+pub fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
+    format!("{charger_id}/{evse_id}/{connector_id}")
+}
+
+/// A change of an order's state, applied only while it is in one of `from`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transition {
+    pub to: &'static str,
+    pub from: Vec<&'static str>,
+    pub remote_start_id: Option<i32>,
+    pub transaction_id: Option<i64>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub charging_ended_at: Option<DateTime<Utc>>,
+    /// Charging resumed: forget when it last ended.
+    pub resumed: bool,
+    pub start_soc: Option<i32>,
+    pub lock_expires_at: Option<DateTime<Utc>>,
+}
+
+/// A finished order's bill and settlement, applied in one transaction while it is charging (or
+/// still starting, when the charger's start and stop both came before the order heard).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub order_no: String,
+    pub user_id: i64,
+    pub energy_wh: i64,
+    pub energy_fee_fen: i64,
+    pub service_fee_fen: i64,
+    /// None until the connector is freed, when the tariff has an occupancy fee; else 0.
+    pub occupancy_fee_fen: Option<i64>,
+    pub total_fen: i64,
+    pub lines: String,
+    pub start_soc: Option<i32>,
+    pub end_soc: Option<i32>,
+    pub stop_reason: String,
+    pub stopped_at: DateTime<Utc>,
+    pub charging_ended_at: DateTime<Utc>,
+    /// Given back to the balance from the order's payments.
+    pub refund_fen: i64,
+    /// Taken from the balance; when it is too low nothing is taken and the order stays unpaid.
+    pub collect_fen: i64,
+    /// The refund's and the collecting payment's numbers.
+    pub refund_no: String,
+    pub payment_no: String,
+}
+
+/// An order ended before charging (cancelled, failed, or its lock expired), with everything
+/// paid for it refunded to the balance in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub order_no: String,
+    pub to: &'static str,
+    pub from: Vec<&'static str>,
+    pub reason: String,
+    pub refund_no: String,
+}
+
+/// An occupancy fee billed once the connector is freed, collected from the balance when it
+/// suffices (else the order is left unpaid for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OccupancyCharge {
+    pub order_no: String,
+    pub user_id: i64,
+    pub fee_fen: i64,
+    /// The bill's lines with the occupancy line added.
+    pub lines: String,
+    pub payment_no: String,
+}

@@ -1,0 +1,99 @@
+//! An order as drivers and operators see it: money as two-place strings, the bill's lines once
+//! completed, and while it charges its live power, energy, state of charge and cost so far.
+
+use crate::domain::ledger::fen_string;
+use chrono::{DateTime, Utc};
+use entity::order;
+use serde::Serialize;
+
+/// What an order's connector reads now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveReading {
+    /// Watts, as the charger last reported (`Power.Active.Import`).
+    pub power_w: Option<String>,
+    pub soc: Option<String>,
+    pub energy_wh: Option<i64>,
+    /// The cost so far, as the tariff copied onto the order prices the energy so far.
+    pub cost: Option<String>,
+    pub duration_s: Option<i64>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    pub order_no: String,
+    pub user_id: i64,
+    pub status: String,
+    pub payment_status: String,
+    pub pay_mode: String,
+    pub method: Option<String>,
+    pub pile_code: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub prepay_amount: Option<String>,
+    pub paid_amount: String,
+    pub refunded_amount: String,
+    pub energy_wh: Option<i64>,
+    pub energy_fee: Option<String>,
+    pub service_fee: Option<String>,
+    pub occupancy_fee: Option<String>,
+    pub total_amount: Option<String>,
+    /// The bill per period, once completed.
+    pub lines: Option<serde_json::Value>,
+    /// The occupancy line, once billed.
+    pub occupancy: Option<serde_json::Value>,
+    /// The tariff the order is priced with.
+    pub tariff: serde_json::Value,
+    pub start_soc: Option<i32>,
+    pub end_soc: Option<i32>,
+    pub duration_s: Option<i64>,
+    pub stop_reason: Option<String>,
+    pub failure_reason: Option<String>,
+    pub live: Option<LiveReading>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl OrderView {
+    pub fn new(o: order::Model, live: Option<LiveReading>) -> Self {
+        let bill: Option<serde_json::Value> = o.lines.as_deref().and_then(|text| serde_json::from_str(text).ok());
+        let duration_s = o.started_at.map(|start| (o.stopped_at.unwrap_or_else(Utc::now) - start).num_seconds());
+        OrderView {
+            status: o.status,
+            payment_status: o.payment_status,
+            pay_mode: o.pay_mode,
+            method: o.method,
+            pile_code: o.charger_id,
+            evse_id: o.evse_id,
+            connector_id: o.connector_id,
+            prepay_amount: o.prepay_fen.map(fen_string),
+            paid_amount: fen_string(o.paid_fen),
+            refunded_amount: fen_string(o.refunded_fen),
+            energy_wh: o.energy_wh,
+            energy_fee: o.energy_fee_fen.map(fen_string),
+            service_fee: o.service_fee_fen.map(fen_string),
+            occupancy_fee: o.occupancy_fee_fen.map(fen_string),
+            total_amount: o.total_fen.map(fen_string),
+            lines: bill.as_ref().and_then(|b| b.get("lines").cloned()),
+            occupancy: bill.as_ref().and_then(|b| b.get("occupancy").cloned()),
+            tariff: serde_json::from_str(&o.tariff).unwrap_or(serde_json::Value::Null),
+            start_soc: o.start_soc,
+            end_soc: o.end_soc,
+            duration_s,
+            stop_reason: o.stop_reason,
+            failure_reason: o.failure_reason,
+            live,
+            order_no: o.order_no,
+            user_id: o.user_id,
+            created_at: o.created_at,
+            started_at: o.started_at,
+            stopped_at: o.stopped_at,
+            completed_at: o.completed_at,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Stations, the piles in them, their tariffs, and the stations near a point.
+//!
+//! A station has a code, an address, a position and an IANA time zone (`Asia/Shanghai` by
+//! default), in which its local days and tariff periods are read. A pile is the hub's charger:
+//! creating one registers the charger, and an existing charger can be attached to a station
+//! (`piles`). A tariff is valid from a local date until the next one starts; the one in force at
+//! an instant is the latest that started on or before that instant's local date.
+
+mod nearby;
+mod piles;
+pub mod records;
+
+pub use nearby::{
+    DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, FreeConnector, GeoBox, MAX_RADIUS_KM, NearbyRow, NearbyStation, Point,
+    haversine_km, search,
+};
+pub use piles::{
+    AVAILABLE, ConnectorState, NewPile, OFFLINE, Pile, PileFields, PileSpec, PileType, is_online, is_whole_charger,
+    pile_status,
+};
+pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, Station, StationChange};
+
+use crate::config::ChargerSettings;
+use crate::domain::tariffs::{Tariff, TariffError, TariffSpec};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+/// Why a station, pile or tariff request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    /// A field the caller gave is wrong; the message says how.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("station {0} already exists")]
+    StationExists(String),
+    #[error("station {0} not found")]
+    NoStation(String),
+    #[error("pile {0} already exists")]
+    PileExists(String),
+    #[error("pile {0} not found")]
+    NoPile(String),
+    #[error("station {0} still has piles: attach them elsewhere first")]
+    HasPiles(String),
+    /// A tariff that is not valid (its message starts with the field at fault).
+    #[error(transparent)]
+    Tariff(#[from] TariffError),
+    /// A stored row that cannot be read back (a zone or tariff that no longer parses).
+    #[error("stored data: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The stations service.
+#[derive(Debug, Clone)]
+pub struct Stations {
+    store: Store,
+    /// A connected charger not heard from for longer counts as offline (`chargers.offline_after_s`).
+    offline_after: Duration,
+}
+
+impl Stations {
+    pub fn new(store: Store, settings: &ChargerSettings) -> Self {
+        let offline_after =
+            i64::try_from(settings.offline_after_s).ok().and_then(Duration::try_seconds).unwrap_or(Duration::MAX);
+        Stations { store, offline_after }
+    }
+
+    /// Creates a station; `Invalid` names the first wrong field, `StationExists` when the code
+    /// is taken.
+    pub async fn create(&self, new: NewStation) -> Result<Station, StationError> {
+        let station = new.checked(Utc::now())?;
+        match self.store.create_station(station.to_row()).await {
+            Ok(row) => Station::from_row(row),
+            Err(StoreError::Conflict(_)) => Err(StationError::StationExists(station.code)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The station `code`.
+    pub async fn station(&self, code: &str) -> Result<Option<Station>, StationError> {
+        if records::station_code(code).is_err() {
+            return Ok(None);
+        }
+        self.store.station(code).await?.map(Station::from_row).transpose()
+    }
+
+    /// Stations by code, `limit` from `offset`, and how many there are.
+    pub async fn stations(&self, offset: u64, limit: u64) -> Result<(Vec<Station>, u64), StationError> {
+        let (rows, total) = self.store.stations(offset, limit).await?;
+        Ok((rows.into_iter().map(Station::from_row).collect::<Result<_, _>>()?, total))
+    }
+
+    /// Changes a station; `NoStation`, or `Invalid` for a field.
+    pub async fn change(&self, code: &str, change: StationChange) -> Result<Station, StationError> {
+        let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
+        let changed = change.apply(station, Utc::now())?;
+        match self.store.update_station(changed.to_row()).await {
+            Ok(row) => Station::from_row(row),
+            Err(StoreError::NotFound(_)) => Err(StationError::NoStation(code.to_owned())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes a station and its tariffs; `HasPiles` while piles stand in it.
+    pub async fn delete(&self, code: &str) -> Result<(), StationError> {
+        match self.store.delete_station(code).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::NotFound(_)) => Err(StationError::NoStation(code.to_owned())),
+            Err(StoreError::Conflict(_)) => Err(StationError::HasPiles(code.to_owned())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores a station's tariff, valid from its `validFrom` (default: today in the station's
+    /// zone, which is also the earliest allowed); one with the same `validFrom` is replaced.
+    pub async fn put_tariff(&self, code: &str, spec: TariffSpec) -> Result<Tariff, StationError> {
+        let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
+        let today = local_date(Utc::now(), station.timezone);
+        let tariff = Tariff::from_spec(spec, today)?;
+        if tariff.valid_from < today {
+            return Err(StationError::Invalid {
+                field: "validFrom",
+                message: format!("{} is before today ({today} in {})", tariff.valid_from, station.timezone),
+            });
+        }
+        let json = serde_json::to_string(&tariff).map_err(|e| StationError::Corrupt(e.to_string()))?;
+        self.store.put_tariff(code, tariff.valid_from, json).await?;
+        Ok(tariff)
+    }
+
+    /// The tariff of station `code` in force at `at`: the one with the latest `valid_from` on or
+    /// before `at`'s date in the station's zone, with that zone; `None` when none has started.
+    pub async fn tariff_in_force(&self, code: &str, at: DateTime<Utc>) -> Result<Option<(Tariff, Tz)>, StationError> {
+        let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
+        let Some(row) = self.store.tariff_on(code, local_date(at, station.timezone)).await? else {
+            return Ok(None);
+        };
+        let tariff: Tariff = serde_json::from_str(&row.spec)
+            .map_err(|e| StationError::Corrupt(format!("the tariff of {code} from {}: {e}", row.valid_from)))?;
+        Ok(Some((tariff, station.timezone)))
+    }
+}
+
+/// The date at `at` in `zone`.
+pub fn local_date(at: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    at.with_timezone(&zone).date_naive()
+}

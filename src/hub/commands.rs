@@ -1,0 +1,142 @@
+//! The hub carries out orders' commands on the chargers connected to this node, in each
+//! charger's OCPP version, and writes each to the operation log like an operator's.
+
+use super::Hub;
+use super::handle::CallFailure;
+use crate::domain::chargers::OperationRecord;
+use crate::domain::orders::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
+use chrono::Utc;
+use futures_util::future::BoxFuture;
+use protocol::{OcppVersion, v16, v201};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tokio::time::Instant;
+
+/// Orders' commands, through the hub.
+#[derive(Debug, Clone)]
+pub struct HubCommands {
+    hub: Hub,
+}
+
+impl HubCommands {
+    pub fn new(hub: Hub) -> Self {
+        HubCommands { hub }
+    }
+
+    /// Sends `request` (built for the charger's version by `build`), logs it, and answers
+    /// whether the charger accepted.
+    async fn send(
+        &self,
+        charger_id: &str,
+        actor: &str,
+        build: impl FnOnce(OcppVersion) -> Option<(&'static str, Value)>,
+    ) -> Result<bool, CommandError> {
+        let Some(handle) = self.hub.registry().get(charger_id) else { return Err(CommandError::Offline) };
+        let Some((action, payload)) = build(handle.version()) else { return Ok(false) };
+        let started = Instant::now();
+        let result = handle.call_raw(action, payload.clone()).await;
+        let (outcome, response, error) = match &result {
+            Ok(response) => ("Answered", Some(response.clone()), None),
+            Err(failure) => (failure.outcome(), None, Some(failure.to_string())),
+        };
+        let record = OperationRecord {
+            at: Utc::now(),
+            actor: actor.to_owned(),
+            charger_id: charger_id.to_owned(),
+            action: action.to_owned(),
+            payload,
+            outcome,
+            response,
+            error,
+            duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+        };
+        if let Err(e) = self.hub.inner.chargers.log_operation(record).await {
+            tracing::error!(error = %e, charger = %charger_id, action, "writing the operation log failed");
+        }
+        match result {
+            Ok(response) => Ok(response.get("status").and_then(Value::as_str) == Some("Accepted")),
+            Err(CallFailure::Disconnected) => Err(CommandError::Offline),
+            Err(failure) => Err(CommandError::NoAnswer(failure.to_string())),
+        }
+    }
+}
+
+fn payload(request: &impl serde::Serialize) -> Option<Value> {
+    serde_json::to_value(request).ok()
+}
+
+impl ChargerCommands for HubCommands {
+    fn remote_start(&self, start: RemoteStart) -> BoxFuture<'_, Result<bool, CommandError>> {
+        Box::pin(async move {
+            let build = |version| match version {
+                OcppVersion::V16 => Some((
+                    "RemoteStartTransaction",
+                    payload(&v16::RemoteStartTransactionRequest {
+                        connector_id: Some(start.connector_id),
+                        id_tag: start.id_tag.clone(),
+                        charging_profile: None,
+                    })?,
+                )),
+                OcppVersion::V201 => Some((
+                    "RequestStartTransaction",
+                    payload(&v201::RequestStartTransactionRequest {
+                        custom_data: None,
+                        evse_id: Some(start.evse_id),
+                        group_id_token: None,
+                        id_token: v201::IdTokenType {
+                            custom_data: None,
+                            additional_info: None,
+                            id_token: start.id_tag.clone(),
+                            r#type: v201::IdTokenEnumType::Central,
+                        },
+                        remote_start_id: start.remote_start_id,
+                        charging_profile: None,
+                    })?,
+                )),
+            };
+            self.send(&start.charger_id, &start.actor, build).await
+        })
+    }
+
+    fn remote_stop(&self, stop: RemoteStop) -> BoxFuture<'_, Result<bool, CommandError>> {
+        Box::pin(async move {
+            let build = |version| match version {
+                OcppVersion::V16 => Some((
+                    "RemoteStopTransaction",
+                    payload(&v16::RemoteStopTransactionRequest {
+                        transaction_id: i32::try_from(stop.transaction_id).ok()?,
+                    })?,
+                )),
+                OcppVersion::V201 => Some((
+                    "RequestStopTransaction",
+                    payload(&v201::RequestStopTransactionRequest {
+                        custom_data: None,
+                        transaction_id: stop.charger_transaction_id.clone()?,
+                    })?,
+                )),
+            };
+            self.send(&stop.charger_id, &stop.actor, build).await
+        })
+    }
+
+    fn cost_updated(
+        &self,
+        charger_id: String,
+        charger_transaction_id: String,
+        total_cost: Decimal,
+    ) -> BoxFuture<'_, Result<bool, CommandError>> {
+        Box::pin(async move {
+            let Some(handle) = self.hub.registry().get(&charger_id) else { return Err(CommandError::Offline) };
+            if handle.version() != OcppVersion::V201 {
+                return Ok(false);
+            }
+            let request =
+                v201::CostUpdatedRequest { custom_data: None, total_cost, transaction_id: charger_transaction_id };
+            match handle.call(request).await {
+                Ok(_) => Ok(true),
+                Err(CallFailure::Disconnected) => Err(CommandError::Offline),
+                Err(failure) => Err(CommandError::NoAnswer(failure.to_string())),
+            }
+        })
+    }
+}

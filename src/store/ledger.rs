@@ -1,0 +1,99 @@
+//! Balances and the ledger: a balance moves only with its ledger row, in the caller's database
+//! transaction.
+
+use super::payments::in_transaction;
+use super::sql::statement;
+use super::{Store, StoreError};
+use crate::domain::ledger::NewEntry;
+use chrono::{DateTime, Utc};
+use entity::ledger_entry;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+/// Moves user `entry.user_id`'s balance by `entry.amount_fen` and appends the ledger row, on
+/// `txn`. A debit is one conditional update: `Insufficient("balance")` when it would leave the
+/// balance below zero, whatever else runs at the same time. Answers the balance after.
+pub(crate) async fn move_balance_on(
+    txn: &DatabaseTransaction,
+    entry: NewEntry,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let backend = txn.get_database_backend();
+    let sql = "UPDATE users SET balance_fen = balance_fen + ?, updated_at = ? \
+               WHERE id = ? AND balance_fen + ? >= 0 RETURNING balance_fen";
+    let values = [entry.amount_fen.into(), at.into(), entry.user_id.into(), entry.amount_fen.into()];
+    let Some(row) = txn.query_one_raw(statement(backend, sql, values)).await? else {
+        let exists =
+            txn.query_one_raw(statement(backend, "SELECT id FROM users WHERE id = ?", [entry.user_id.into()])).await?;
+        return Err(if exists.is_some() { StoreError::Insufficient("balance") } else { StoreError::NotFound("user") });
+    };
+    let after: i64 = row.try_get("", "balance_fen")?;
+    let line = ledger_entry::ActiveModel {
+        user_id: Set(entry.user_id),
+        amount_fen: Set(entry.amount_fen),
+        balance_after_fen: Set(after),
+        kind: Set(entry.kind.as_str().to_owned()),
+        reference: Set(entry.reference),
+        reason: Set(entry.reason.as_deref().map(super::storable)),
+        actor: Set(entry.actor),
+        created_at: Set(at),
+        ..Default::default()
+    };
+    ledger_entry::Entity::insert(line).exec_without_returning(txn).await?;
+    Ok(after)
+}
+
+impl Store {
+    /// An operator's adjustment: the balance, its ledger row and an entry in the operation log
+    /// (action `BalanceAdjustment`, no charger), in one transaction.
+    pub async fn adjust_balance(&self, entry: NewEntry) -> Result<i64, StoreError> {
+        let at = Utc::now();
+        let log = entity::operation_log::ActiveModel {
+            at: Set(at),
+            actor: Set(entry.actor.clone().unwrap_or_default()),
+            charger_id: Set(String::new()),
+            action: Set("BalanceAdjustment".to_owned()),
+            payload: Set(serde_json::json!({
+                "userId": entry.user_id,
+                "amount": crate::domain::ledger::fen_string(entry.amount_fen),
+                "reason": entry.reason.as_deref().map(super::storable),
+            })),
+            outcome: Set("Applied".to_owned()),
+            response: Set(None),
+            error: Set(None),
+            duration_ms: Set(0),
+            ..Default::default()
+        };
+        in_transaction(self, |txn| {
+            Box::pin(async move {
+                let after = move_balance_on(txn, entry, at).await?;
+                entity::operation_log::Entity::insert(log).exec_without_returning(txn).await?;
+                Ok(after)
+            })
+        })
+        .await
+    }
+
+    /// A user's ledger, newest first: one page and the number of rows in all.
+    pub async fn ledger(
+        &self,
+        user_id: i64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ledger_entry::Model>, u64), StoreError> {
+        let query = ledger_entry::Entity::find().filter(ledger_entry::Column::UserId.eq(user_id));
+        let total = query.clone().count(self.db()).await?;
+        let rows = query.order_by_desc(ledger_entry::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+
+    /// The sum of a user's ledger rows, in fen (what their balance must equal).
+    pub async fn ledger_sum(&self, user_id: i64) -> Result<i64, StoreError> {
+        let backend = self.db().get_database_backend();
+        let sql = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS total FROM ledger WHERE user_id = ?";
+        let row = self.db().query_one_raw(statement(backend, sql, [user_id.into()])).await?;
+        Ok(row.map(|r| r.try_get::<i64>("", "total")).transpose()?.unwrap_or(0))
+    }
+}

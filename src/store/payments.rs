@@ -1,0 +1,185 @@
+//! Payments and refunds: each moves money only inside one database transaction with its ledger
+//! row and the order it belongs to.
+
+use super::ledger::move_balance_on;
+use super::sql::statement;
+use super::{Store, StoreError};
+use crate::domain::ledger::{EntryKind, NewEntry};
+use crate::domain::payments::records::{BalancePayment, Method, NewRefund, SUCCEEDED};
+use chrono::{DateTime, Utc};
+use entity::{payment, refund};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+/// Runs `work` in a write transaction: committed when it succeeds, rolled back otherwise.
+pub(super) async fn in_transaction<T, F>(store: &Store, work: F) -> Result<T, StoreError>
+where
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> futures_util::future::BoxFuture<'t, Result<T, StoreError>>,
+{
+    let (_turn, txn) = store.begin_write().await?;
+    match work(&txn).await {
+        Ok(done) => {
+            txn.commit().await?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// A succeeded balance payment's row.
+pub(super) fn balance_payment_row(
+    payment_no: String,
+    user_id: i64,
+    order_no: Option<String>,
+    purpose: &str,
+    amount_fen: i64,
+    at: DateTime<Utc>,
+) -> payment::ActiveModel {
+    payment::ActiveModel {
+        payment_no: Set(payment_no),
+        user_id: Set(user_id),
+        order_no: Set(order_no),
+        purpose: Set(purpose.to_owned()),
+        method: Set(Method::Balance.as_str().to_owned()),
+        amount_fen: Set(amount_fen),
+        refunded_fen: Set(0),
+        status: Set(SUCCEEDED.to_owned()),
+        provider_txn_id: Set(None),
+        pay_url: Set(None),
+        paid_at: Set(Some(at)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+}
+
+/// Refunds `refund` to the balance of the payment's payer, on `txn`: `Insufficient` when it
+/// would refund more than paid minus already refunded (one conditional update decides, whatever
+/// runs at the same time), `NotFound` when there is no such succeeded payment.
+pub(super) async fn refund_on(
+    txn: &DatabaseTransaction,
+    refund: NewRefund,
+    at: DateTime<Utc>,
+) -> Result<refund::Model, StoreError> {
+    let backend = txn.get_database_backend();
+    let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
+               WHERE payment_no = ? AND status = 'SUCCEEDED' AND refunded_fen + ? <= amount_fen \
+               RETURNING user_id, order_no";
+    let values = [refund.amount_fen.into(), at.into(), refund.payment_no.clone().into(), refund.amount_fen.into()];
+    let Some(row) = txn.query_one_raw(statement(backend, sql, values)).await? else {
+        let found = payment::Entity::find()
+            .filter(payment::Column::PaymentNo.eq(&refund.payment_no))
+            .filter(payment::Column::Status.eq(SUCCEEDED))
+            .one(txn)
+            .await?;
+        return Err(if found.is_some() {
+            StoreError::Insufficient("refundable amount")
+        } else {
+            StoreError::NotFound("payment")
+        });
+    };
+    let user_id: i64 = row.try_get("", "user_id")?;
+    let order_no: Option<String> = row.try_get("", "order_no")?;
+    let entry = NewEntry {
+        user_id,
+        amount_fen: refund.amount_fen,
+        kind: EntryKind::Refund,
+        reference: Some(refund.refund_no.clone()),
+        reason: refund.reason.clone(),
+        actor: None,
+    };
+    move_balance_on(txn, entry, at).await?;
+    if let Some(order_no) = order_no {
+        let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
+        txn.execute_raw(statement(backend, sql, [refund.amount_fen.into(), at.into(), order_no.into()])).await?;
+    }
+    let row = refund::ActiveModel {
+        refund_no: Set(refund.refund_no),
+        payment_no: Set(refund.payment_no),
+        amount_fen: Set(refund.amount_fen),
+        destination: Set("balance".to_owned()),
+        status: Set(SUCCEEDED.to_owned()),
+        reason: Set(refund.reason.as_deref().map(super::storable)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    Ok(refund::Entity::insert(row).exec_with_returning(txn).await?)
+}
+
+impl Store {
+    /// Pays an order from the balance (see `BalancePayment`): `Conflict("payment")` when the
+    /// order owes nothing now (paid already, also by a payment racing this one),
+    /// `Insufficient("balance")` when the balance is too low.
+    pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<payment::Model, StoreError> {
+        let at = Utc::now();
+        in_transaction(self, |txn| {
+            Box::pin(async move {
+                let backend = txn.get_database_backend();
+                // The order first: its row is locked (PostgreSQL) before any money moves.
+                let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = 'balance', \
+                           status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
+                           WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' \
+                           AND status IN ('PENDING_PAYMENT', 'COMPLETED')";
+                let values = [pay.amount_fen.into(), at.into(), pay.order_no.clone().into(), pay.user_id.into()];
+                if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
+                    return Err(StoreError::Conflict("payment"));
+                }
+                let entry = NewEntry {
+                    user_id: pay.user_id,
+                    amount_fen: -pay.amount_fen,
+                    kind: EntryKind::Payment,
+                    reference: Some(pay.payment_no.clone()),
+                    reason: None,
+                    actor: None,
+                };
+                move_balance_on(txn, entry, at).await?;
+                let row =
+                    balance_payment_row(pay.payment_no, pay.user_id, Some(pay.order_no), "order", pay.amount_fen, at);
+                Ok(payment::Entity::insert(row).exec_with_returning(txn).await?)
+            })
+        })
+        .await
+    }
+
+    /// Refunds part of a payment to the payer's balance (see `refund_on`).
+    pub async fn refund_payment(&self, refund: NewRefund) -> Result<refund::Model, StoreError> {
+        let at = Utc::now();
+        in_transaction(self, |txn| Box::pin(refund_on(txn, refund, at))).await
+    }
+
+    /// The payment `payment_no`.
+    pub async fn payment(&self, payment_no: &str) -> Result<Option<payment::Model>, StoreError> {
+        Ok(payment::Entity::find().filter(payment::Column::PaymentNo.eq(payment_no)).one(self.db()).await?)
+    }
+
+    /// Payments, newest first, of one user or of everyone: a page and the number in all.
+    pub async fn payments(
+        &self,
+        user_id: Option<i64>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<payment::Model>, u64), StoreError> {
+        let mut query = payment::Entity::find();
+        if let Some(user_id) = user_id {
+            query = query.filter(payment::Column::UserId.eq(user_id));
+        }
+        let total = query.clone().count(self.db()).await?;
+        let rows = query.order_by_desc(payment::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+
+    /// A payment's refunds, oldest first.
+    pub async fn refunds(&self, payment_no: &str) -> Result<Vec<refund::Model>, StoreError> {
+        Ok(refund::Entity::find()
+            .filter(refund::Column::PaymentNo.eq(payment_no))
+            .order_by_asc(refund::Column::Id)
+            .all(self.db())
+            .await?)
+    }
+}

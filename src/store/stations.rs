@@ -1,0 +1,301 @@
+//! Queries of stations, their tariffs, their piles (chargers with a station and a pile's
+//! fields), and the stations in a latitude/longitude box with their piles and connectors.
+
+use super::sql::statement;
+use super::{Store, StoreError};
+use crate::domain::stations::{GeoBox, NearbyRow, NewPile, PileSpec};
+use chrono::{NaiveDate, Utc};
+use entity::{charger, station, tariff};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult, Value,
+};
+
+impl Store {
+    /// Creates a station; `Conflict` when its code is taken.
+    pub async fn create_station(&self, row: station::Model) -> Result<station::Model, StoreError> {
+        let code = row.code.clone();
+        let turn = self.write_turn().await;
+        let inserted = station::Entity::insert(row.into_active_model())
+            .on_conflict_do_nothing_on([station::Column::Code])
+            .exec_without_returning(self.db())
+            .await?;
+        drop(turn);
+        match inserted {
+            TryInsertResult::Inserted(1) => self.station(&code).await?.ok_or(StoreError::NotFound("station")),
+            _ => Err(StoreError::Conflict("station")),
+        }
+    }
+
+    /// The station `code`.
+    pub async fn station(&self, code: &str) -> Result<Option<station::Model>, StoreError> {
+        Ok(station::Entity::find_by_id(code).one(self.db()).await?)
+    }
+
+    /// Stations by code, `limit` from `offset`, and how many there are.
+    pub async fn stations(&self, offset: u64, limit: u64) -> Result<(Vec<station::Model>, u64), StoreError> {
+        let total = station::Entity::find().count(self.db()).await?;
+        let rows = station::Entity::find()
+            .order_by_asc(station::Column::Code)
+            .offset(offset)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        Ok((rows, total))
+    }
+
+    /// Writes every field of a station but its code and creation time; `NotFound`.
+    pub async fn update_station(&self, row: station::Model) -> Result<station::Model, StoreError> {
+        let code = row.code.clone();
+        let mut change = row.into_active_model().reset_all();
+        change.created_at = sea_orm::ActiveValue::NotSet;
+        let turn = self.write_turn().await;
+        let updated = station::Entity::update_many()
+            .set(change)
+            .filter(station::Column::Code.eq(code.as_str()))
+            .exec(self.db())
+            .await?;
+        drop(turn);
+        if updated.rows_affected == 0 {
+            return Err(StoreError::NotFound("station"));
+        }
+        self.station(&code).await?.ok_or(StoreError::NotFound("station"))
+    }
+
+    /// Removes a station and its tariffs; `Conflict` while a charger stands in it, `NotFound`.
+    pub async fn delete_station(&self, code: &str) -> Result<(), StoreError> {
+        let (_turn, txn) = self.begin_write().await?;
+        let piles = charger::Entity::find().filter(charger::Column::StationCode.eq(code)).count(&txn).await?;
+        if piles > 0 {
+            txn.rollback().await?;
+            return Err(StoreError::Conflict("station's piles"));
+        }
+        tariff::Entity::delete_many().filter(tariff::Column::StationCode.eq(code)).exec(&txn).await?;
+        let deleted = station::Entity::delete_by_id(code).exec(&txn).await?;
+        if deleted.rows_affected == 0 {
+            txn.rollback().await?;
+            return Err(StoreError::NotFound("station"));
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a station's tariff valid from `valid_from`, replacing the one of that date.
+    pub async fn put_tariff(&self, code: &str, valid_from: NaiveDate, spec: String) -> Result<(), StoreError> {
+        let row = tariff::ActiveModel {
+            station_code: Set(code.to_owned()),
+            valid_from: Set(valid_from),
+            spec: Set(spec),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let _turn = self.write_turn().await;
+        tariff::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([tariff::Column::StationCode, tariff::Column::ValidFrom])
+                    .update_columns([tariff::Column::Spec, tariff::Column::CreatedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// The station's tariff with the latest `valid_from` on or before `day`.
+    pub async fn tariff_on(&self, code: &str, day: NaiveDate) -> Result<Option<tariff::Model>, StoreError> {
+        Ok(tariff::Entity::find()
+            .filter(tariff::Column::StationCode.eq(code))
+            .filter(tariff::Column::ValidFrom.lte(day))
+            .order_by_desc(tariff::Column::ValidFrom)
+            .one(self.db())
+            .await?)
+    }
+
+    /// The stations in `area`, each with its piles and their connectors, in one statement: a
+    /// range on `ix_stations_lat_lng` (latitude, the longitude filtered within the index), each
+    /// station's piles by `ix_chargers_station`, and each pile's connectors by the `connectors`
+    /// primary key (charger first). Rows come one per connector (`None`s where a station has no
+    /// pile or a pile no connector), in no order.
+    pub async fn nearby(&self, area: &GeoBox) -> Result<Vec<NearbyRow>, StoreError> {
+        let rows = self.db().query_all_raw(nearby_statement(self.db().get_database_backend(), area)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(NearbyRow {
+                    station_code: r.try_get("", "station_code")?,
+                    station_name: r.try_get("", "station_name")?,
+                    address: r.try_get("", "address")?,
+                    lng: r.try_get("", "lng")?,
+                    lat: r.try_get("", "lat")?,
+                    station_status: r.try_get("", "station_status")?,
+                    pile_code: r.try_get("", "pile_code")?,
+                    pile_type: r.try_get("", "pile_type")?,
+                    max_power_w: r.try_get("", "max_power_w")?,
+                    online_session: r.try_get("", "online_session")?,
+                    last_seen_at: r.try_get("", "last_seen_at")?,
+                    evse_id: r.try_get("", "evse_id")?,
+                    connector_id: r.try_get("", "connector_id")?,
+                    connector_status: r.try_get("", "connector_status")?,
+                })
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(StoreError::from)
+    }
+}
+
+impl Store {
+    /// Piles (chargers) by id, of one station or all, `limit` from `offset`, and how many.
+    pub async fn piles(
+        &self,
+        station: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<charger::Model>, u64), StoreError> {
+        let mut query = charger::Entity::find();
+        if let Some(station) = station {
+            query = query.filter(charger::Column::StationCode.eq(station));
+        }
+        let total = query.clone().count(self.db()).await?;
+        let rows = query.order_by_asc(charger::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+
+    /// Creates a pile: its charger, registered, with the pile's fields, in the station (checked in
+    /// the same transaction). `NotFound("station")`, or `Conflict` when the id is taken.
+    pub async fn create_pile(&self, pile: NewPile) -> Result<charger::Model, StoreError> {
+        let now = Utc::now();
+        let id = pile.code.clone();
+        let mut row = charger::ActiveModel {
+            id: Set(pile.code),
+            registration: Set(entity::charger::Registration::Registered.as_str().to_owned()),
+            password_hash: Set(pile.password_hash),
+            station_code: Set(Some(pile.station_code.clone())),
+            last_seen_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        set_pile_fields(&mut row, pile.spec);
+        let (_turn, txn) = self.begin_write().await?;
+        if station::Entity::find_by_id(pile.station_code.as_str()).one(&txn).await?.is_none() {
+            txn.rollback().await?;
+            return Err(StoreError::NotFound("station"));
+        }
+        let inserted = charger::Entity::insert(row)
+            .on_conflict_do_nothing_on([charger::Column::Id])
+            .exec_without_returning(&txn)
+            .await?;
+        if !matches!(inserted, TryInsertResult::Inserted(1)) {
+            txn.rollback().await?;
+            return Err(StoreError::Conflict("charger"));
+        }
+        let created =
+            charger::Entity::find_by_id(id.as_str()).one(&txn).await?.ok_or(StoreError::NotFound("charger"))?;
+        txn.commit().await?;
+        Ok(created)
+    }
+
+    /// Puts the charger `id` in a station with the pile fields given (the others kept).
+    /// `NotFound("station")` or `NotFound("charger")`.
+    pub async fn attach_pile(
+        &self,
+        id: &str,
+        station_code: &str,
+        spec: PileSpec,
+    ) -> Result<charger::Model, StoreError> {
+        let mut row = charger::ActiveModel {
+            station_code: Set(Some(station_code.to_owned())),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        set_pile_fields(&mut row, spec);
+        let (_turn, txn) = self.begin_write().await?;
+        if station::Entity::find_by_id(station_code).one(&txn).await?.is_none() {
+            txn.rollback().await?;
+            return Err(StoreError::NotFound("station"));
+        }
+        let updated = charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(&txn).await?;
+        if updated.rows_affected == 0 {
+            txn.rollback().await?;
+            return Err(StoreError::NotFound("charger"));
+        }
+        let attached = charger::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("charger"))?;
+        txn.commit().await?;
+        Ok(attached)
+    }
+}
+
+/// Sets the pile fields `spec` gives.
+fn set_pile_fields(row: &mut charger::ActiveModel, spec: PileSpec) {
+    if let Some(name) = spec.name {
+        row.name = Set(Some(name));
+    }
+    if let Some(pile_type) = spec.pile_type {
+        row.pile_type = Set(Some(pile_type.as_str().to_owned()));
+    }
+    if let Some(connector_type) = spec.connector_type {
+        row.connector_type = Set(Some(connector_type));
+    }
+    if let Some(watts) = spec.max_power_w {
+        row.max_power_w = Set(Some(watts));
+    }
+    if let Some(volts) = spec.rated_voltage_v {
+        row.rated_voltage_v = Set(Some(volts));
+    }
+    if let Some(amps) = spec.rated_current_a {
+        row.rated_current_a = Set(Some(amps));
+    }
+}
+
+/// The statement of `nearby`.
+fn nearby_statement(backend: sea_orm::DatabaseBackend, area: &GeoBox) -> sea_orm::Statement {
+    let longitudes = vec!["s.lng BETWEEN ? AND ?"; area.lng.len()].join(" OR ");
+    let sql = format!(
+        "SELECT s.code AS station_code, s.name AS station_name, s.address, s.lng, s.lat, \
+                s.status AS station_status, c.id AS pile_code, c.pile_type, c.max_power_w, \
+                c.online_session, c.last_seen_at, k.evse_id, k.connector_id, k.status AS connector_status \
+         FROM stations s \
+         LEFT JOIN chargers c ON c.station_code = s.code \
+         LEFT JOIN connectors k ON k.charger_id = c.id \
+         WHERE s.lat BETWEEN ? AND ? AND ({longitudes})"
+    );
+    let mut values: Vec<Value> = vec![area.lat.0.into(), area.lat.1.into()];
+    for (west, east) in &area.lng {
+        values.extend([Value::from(*west), Value::from(*east)]);
+    }
+    statement(backend, &sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseSettings;
+    use crate::domain::stations::Point;
+
+    /// The plan SQLite makes for `nearby`, one line per step.
+    #[tokio::test]
+    async fn the_nearby_query_searches_by_the_stations_position_index_and_the_piles_station_index() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("csms.db").display());
+        let store =
+            Store::connect(&DatabaseSettings { url, max_connections: 1 }).await.unwrap_or_else(|e| panic!("{e}"));
+        store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        for area in [
+            GeoBox::around(Point { lng: 121.47, lat: 31.23 }, 5.0),
+            GeoBox::around(Point { lng: 179.99, lat: -16.5 }, 10.0),
+        ] {
+            let query = nearby_statement(sea_orm::DatabaseBackend::Sqlite, &area);
+            let explain = statement(sea_orm::DatabaseBackend::Sqlite, &format!("EXPLAIN QUERY PLAN {}", query.sql), {
+                query.values.map(|v| v.0).unwrap_or_default()
+            });
+            let plan = store.db().query_all_raw(explain).await.unwrap_or_else(|e| panic!("{e}"));
+            let steps: Vec<String> = plan.iter().filter_map(|r| r.try_get::<String>("", "detail").ok()).collect();
+            let text = steps.join("\n");
+            assert!(text.contains("USING INDEX ix_stations_lat_lng (lat>? AND lat<?)"), "{text}");
+            assert!(text.contains("USING INDEX ix_chargers_station (station_code=?)"), "{text}");
+            // The connectors' primary key (charger, EVSE, connector), as SQLite names it.
+            assert!(text.contains("SEARCH k USING INDEX sqlite_autoindex_connectors_1 (charger_id=?)"), "{text}");
+            assert!(!text.contains("SCAN"), "{text}");
+        }
+    }
+}

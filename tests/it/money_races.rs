@@ -1,0 +1,59 @@
+//! Money under concurrency: a balance is never overdrawn and refunds never exceed what was
+//! paid, however many requests race; the ledger always sums to the balance.
+
+use crate::business::{adjust, balance, driver, ledger_and_balance, open_pile, tariff};
+use crate::helpers::spawn_app;
+use futures_util::future::join_all;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_hundred_concurrent_balance_debits_never_overdraw_and_the_ledger_still_sums() {
+    let app = spawn_app().await;
+    let (token, user_id, _) = driver(&app, "13912340021").await;
+    assert_eq!(adjust(&app, user_id, "10.00").await.0, 201);
+    // 100 debits of 0.30 against 10.00: exactly 33 fit.
+    let answers = join_all((0..100).map(|_| adjust(&app, user_id, "-0.30"))).await;
+    let ok = answers.iter().filter(|(status, _)| *status == 201).count();
+    let refused =
+        answers.iter().filter(|(status, body)| *status == 409 && body["error"] == "insufficient_balance").count();
+    assert_eq!((ok, refused), (33, 67), "{answers:?}");
+    assert_eq!(balance(&app, &token).await, "0.10");
+    assert_eq!(ledger_and_balance(&app, user_id).await, (10, 10));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_payments_of_one_order_take_the_money_once_and_concurrent_refunds_never_exceed_it() {
+    let app = spawn_app().await;
+    let _cp = open_pile(&app, "ST-R", "PILE-R", tariff()).await;
+    let (token, user_id, _) = driver(&app, "13912340022").await;
+    adjust(&app, user_id, "100.00").await;
+    let ask = json!({"pileCode": "PILE-R", "connectorId": 1, "payMode": "prepaid", "prepayAmount": "50.00"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    let pay = json!({"orderNo": no, "method": "balance"});
+    let payments = join_all((0..100).map(|_| app.request("POST", "/api/v1/payments", Some(&token), Some(&pay)))).await;
+    let paid: Vec<_> = payments.iter().filter(|(status, _)| *status == 201).collect();
+    assert_eq!(paid.len(), 1, "{payments:?}");
+    assert!(payments.iter().all(|(status, body)| *status == 201 || body["error"] == "nothing_owed"));
+    assert_eq!(balance(&app, &token).await, "50.00");
+
+    // 20 refunds of 5.00 race over a 50.00 payment: exactly 10 are made.
+    let payment_no = paid[0].1["paymentNo"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/payments/{payment_no}/refund");
+    let refund = json!({"amount": "5.00", "reason": "goodwill"});
+    let refunds = join_all((0..20).map(|_| app.operator("POST", &path, Some(&refund)))).await;
+    let made = refunds.iter().filter(|(status, _)| *status == 201).count();
+    let refused =
+        refunds.iter().filter(|(status, body)| *status == 409 && body["error"] == "refund_exceeds_paid").count();
+    assert_eq!((made, refused), (10, 10), "{refunds:?}");
+    let (status, payment) = app.request("GET", &format!("/api/v1/payments/{payment_no}"), Some(&token), None).await;
+    assert_eq!((status, &payment["refundedAmount"]), (200, &json!("50.00")));
+    assert_eq!(payment["refunds"].as_array().map(Vec::len), Some(10));
+    assert_eq!(balance(&app, &token).await, "100.00");
+    assert_eq!(ledger_and_balance(&app, user_id).await, (10_000, 10_000));
+    // A driver may not refund.
+    let (status, _) = app.request("POST", &path, Some(&token), Some(&refund)).await;
+    assert_eq!(status, 403);
+    app.stop().await;
+}
