@@ -23,6 +23,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub chargers: ChargerSettings,
     pub orders: OrderSettings,
+    pub sms: SmsSettings,
+    pub real_name: RealNameSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -108,6 +110,58 @@ impl OrderSettings {
     }
 }
 
+/// How sign-in codes go out (`[sms]`).
+#[derive(Clone, Deserialize)]
+pub struct SmsSettings {
+    pub sender: SmsSenderKind,
+    /// The gateway's URL; `{phone}` in it is replaced by the number, percent-encoded.
+    pub url: String,
+    /// Sent as `Authorization: Bearer …` when not empty.
+    pub bearer_token: String,
+    pub timeout_ms: u64,
+}
+
+/// `sms.sender`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsSenderKind {
+    /// Logs each text (development, the demo).
+    Console,
+    /// POSTs each text to `sms.url`.
+    Http,
+}
+
+/// Who checks a real name beyond the local check (`[real_name]`).
+#[derive(Clone, Deserialize)]
+pub struct RealNameSettings {
+    pub verifier: RealNameVerifierKind,
+    pub url: String,
+    pub bearer_token: String,
+    pub timeout_ms: u64,
+}
+
+/// `real_name.verifier`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RealNameVerifierKind {
+    /// The local check alone.
+    Local,
+    /// The local check, then the provider at `real_name.url`.
+    Http,
+}
+
+impl SmsSettings {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.max(1))
+    }
+}
+
+impl RealNameSettings {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.max(1))
+    }
+}
+
 /// Settings that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -118,11 +172,15 @@ pub enum ConfigError {
 }
 
 /// Environment variables of text settings, in order of precedence (last wins).
-const TEXT_VARIABLES: [(&str, &str); 6] = [
+const TEXT_VARIABLES: [(&str, &str); 10] = [
     ("CSMS__DATABASE__URL", "database.url"),
     ("CSMS__REDIS__URL", "redis.url"),
     ("CSMS__API__OPERATOR_TOKEN", "api.operator_token"),
     ("CSMS__AUTH__JWT_SECRET", "auth.jwt_secret"),
+    ("CSMS__SMS__URL", "sms.url"),
+    ("CSMS__SMS__BEARER_TOKEN", "sms.bearer_token"),
+    ("CSMS__REAL_NAME__URL", "real_name.url"),
+    ("CSMS__REAL_NAME__BEARER_TOKEN", "real_name.bearer_token"),
     ("DATABASE_URL", "database.url"),
     ("REDIS_URL", "redis.url"),
 ];
@@ -225,6 +283,36 @@ impl fmt::Debug for ApiSettings {
     }
 }
 
+/// A URL as it may be printed: without its query, which may carry a key.
+fn without_query(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?…"),
+        None => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field("sender", &self.sender)
+            .field("url", &without_query(&self.url))
+            .field("bearer_token", &redact(&self.bearer_token))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RealNameSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RealNameSettings")
+            .field("verifier", &self.verifier)
+            .field("url", &without_query(&self.url))
+            .field("bearer_token", &redact(&self.bearer_token))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
 /// Which frames are logged (`ocpp.message_log`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -249,6 +337,7 @@ mod tests {
         assert!(!s.chargers.auto_register);
         assert_eq!(s.ocpp.preference().len(), 2);
         assert_eq!(s.ocpp.max_connections, 10_000);
+        assert_eq!((s.sms.sender, s.real_name.verifier), (SmsSenderKind::Console, RealNameVerifierKind::Local));
     }
 
     #[test]
@@ -279,6 +368,9 @@ mod tests {
         let mut s = Settings::defaults().unwrap();
         s.api.operator_token = "hunter2".into();
         s.database.url = "postgres://csms:hunter2@db/csms".into();
+        s.sms.bearer_token = "hunter2".into();
+        s.sms.url = "https://sms.example/send?key=hunter2".into();
+        s.real_name.bearer_token = "hunter2".into();
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
     }

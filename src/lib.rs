@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 pub mod data_transfer;
 pub mod domain;
+pub mod http_client;
 pub mod hub;
 pub mod kv;
 mod ocpp;

@@ -3,7 +3,7 @@
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 use crate::api::{self, ApiState};
-use crate::config::Settings;
+use crate::config::{RealNameVerifierKind, Settings, SmsSenderKind};
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
@@ -13,7 +13,11 @@ use crate::domain::ledger::Ledger;
 use crate::domain::orders::Orders;
 use crate::domain::payments::Payments;
 use crate::domain::stations::Stations;
-use crate::domain::users::{ConsoleSender, LocalCheck, SmsCodes, SmsSender, Tokens, Users};
+use crate::domain::users::{
+    ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
+    Users,
+};
+use crate::http_client::{self, SetupError};
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
@@ -37,6 +41,9 @@ pub enum StartupError {
     Kv(#[from] KvError),
     #[error("auth.jwt_secret cannot sign tokens")]
     Secret,
+    /// The SMS gateway's or the real-name provider's settings.
+    #[error(transparent)]
+    Outbound(#[from] SetupError),
 }
 
 /// A built application, listening, not yet serving.
@@ -67,15 +74,26 @@ impl Application {
 
     /// The same, with vendor extensions answering chargers' DataTransfers.
     pub async fn build_with(settings: Settings, data_transfers: DataTransferHandlers) -> Result<Self, StartupError> {
-        Self::build_full(settings, data_transfers, Arc::new(ConsoleSender)).await
+        let sms: Arc<dyn SmsSender> = match settings.sms.sender {
+            SmsSenderKind::Console => Arc::new(ConsoleSender),
+            SmsSenderKind::Http => Arc::new(HttpSmsSender::new(&settings.sms)?),
+        };
+        Self::build_full(settings, data_transfers, sms).await
     }
 
-    /// The same, sending sign-in codes through `sms`.
+    /// The same, sending sign-in codes through `sms` (whatever `sms.sender` says).
     pub async fn build_full(
         mut settings: Settings,
         data_transfers: DataTransferHandlers,
         sms: Arc<dyn SmsSender>,
     ) -> Result<Self, StartupError> {
+        // Before any TLS: ring, which sqlx brings, is the one rustls provider.
+        http_client::install_crypto_provider();
+        // Settings that are wrong stop us before the database is touched.
+        let verifier: Arc<dyn RealNameVerifier> = match settings.real_name.verifier {
+            RealNameVerifierKind::Local => Arc::new(LocalCheck),
+            RealNameVerifierKind::Http => Arc::new(HttpRealNameVerifier::new(&settings.real_name)?),
+        };
         // First, before the pool and the listeners take descriptors: the hub is built with the
         // effective cap, and each listener bounded to its share.
         let limits = limits::open_files(settings.database.max_connections, settings.ocpp.max_connections);
@@ -110,7 +128,7 @@ impl Application {
         } else {
             Kv::redis(&settings.redis.url, &settings.redis.key_prefix).await?
         };
-        let users = users(&settings, &store, kv.clone(), sms)?;
+        let users = users(&settings, &store, kv.clone(), sms, verifier)?;
         let stations = Stations::new(store.clone(), &settings.chargers);
         let services = HubServices { chargers, charging, messages, data_transfers };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
@@ -136,6 +154,7 @@ impl Application {
             events,
             hub: hub.clone(),
             operator_token: settings.api.operator_token.as_str().into(),
+            shutdown: shutdown.clone(),
         };
         let liveness_flush = settings.ocpp.liveness_flush();
         Ok(Application {
@@ -218,8 +237,15 @@ impl Application {
 }
 
 /// The accounts service: sign-in codes in Redis when `redis.url` is set (else in process), sent
-/// through `sms`, and tokens signed with `auth.jwt_secret` (random per process when empty).
-fn users(settings: &Settings, store: &Store, kv: Kv, sms: Arc<dyn SmsSender>) -> Result<Users, StartupError> {
+/// through `sms`, tokens signed with `auth.jwt_secret` (random per process when empty), and
+/// real names checked by `verifier`.
+fn users(
+    settings: &Settings,
+    store: &Store,
+    kv: Kv,
+    sms: Arc<dyn SmsSender>,
+    verifier: Arc<dyn RealNameVerifier>,
+) -> Result<Users, StartupError> {
     use sha2::{Digest, Sha256};
     let secret = if settings.auth.jwt_secret.is_empty() {
         tracing::warn!("auth.jwt_secret is empty: a random one is used, and tokens end with this process");
@@ -238,7 +264,7 @@ fn users(settings: &Settings, store: &Store, kv: Kv, sms: Arc<dyn SmsSender>) ->
     let codes = SmsCodes::new(kv, sms, &code_key)
         .resend_after(std::time::Duration::from_secs(settings.auth.sms_resend_interval_s));
     let id_key = Sha256::new().chain_update(b"csms id cards\0").chain_update(&secret).finalize();
-    Ok(Users::new(store.clone(), codes, tokens, Arc::new(LocalCheck), &id_key))
+    Ok(Users::new(store.clone(), codes, tokens, verifier, &id_key))
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {

@@ -42,6 +42,8 @@ async fn who(parts: &Parts, state: &ApiState) -> Result<Bearer, ApiError> {
 #[derive(Debug, Clone)]
 pub(super) struct Operator {
     pub(super) actor: String,
+    /// The operator or admin signed in; none for the operator token.
+    pub(super) user: Option<Box<entity::user::Model>>,
 }
 
 impl<S> FromRequestParts<S> for Operator
@@ -53,7 +55,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = match who(parts, &ApiState::from_ref(state)).await? {
-            Bearer::OperatorToken => return Ok(Operator { actor: "operator-token".to_owned() }),
+            Bearer::OperatorToken => return Ok(Operator { actor: "operator-token".to_owned(), user: None }),
             Bearer::User(user) => user,
         };
         if !operates(&user.role) {
@@ -63,7 +65,7 @@ where
                 message: "operators and admins only".into(),
             });
         }
-        Ok(Operator { actor: format!("user:{}", user.id) })
+        Ok(Operator { actor: format!("user:{}", user.id), user: Some(user) })
     }
 }
 

@@ -28,8 +28,13 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/chargers/{id}/commands/{action}", post(command))
 }
 
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, detail, change, command))]
+pub(super) struct Doc;
+
 /// A charger as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ChargerView {
     id: String,
@@ -49,10 +54,13 @@ struct ChargerView {
     connectors: Option<Vec<ConnectorView>>,
     /// Per connector that reported readings: the newest of each and the transaction in progress.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<super::openapi::ConnectorLiveView>>)]
     live: Option<Vec<ConnectorLiveView>>,
 }
 
-#[derive(Debug, Serialize)]
+/// A connector as its charger last reported it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ChargerConnectorView)]
 #[serde(rename_all = "camelCase")]
 struct ConnectorView {
     evse_id: i32,
@@ -100,11 +108,29 @@ fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::M
     }
 }
 
+/// The chargers, paged (operators).
+#[utoipa::path(get, path = "/api/v1/chargers", tag = "chargers", operation_id = "listChargers",
+    params(super::openapi::PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of chargers (without connectors)", body = Page<ChargerView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn list(_: Operator, State(state): State<ApiState>, paging: Paging) -> Result<Json<Page<ChargerView>>, ApiError> {
     let (chargers, total) = state.chargers.list(paging.offset(), paging.limit()).await?;
     Ok(Json(paging.of(chargers.into_iter().map(|c| view(&state, c, None)).collect(), total)))
 }
 
+/// A charger with its connectors and their live readings (operators).
+#[utoipa::path(get, path = "/api/v1/chargers/{id}", tag = "chargers", operation_id = "getCharger",
+    params(("id" = String, Path, description = "The charger's id (its OCPP identity)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The charger", body = ChargerView),
+        (status = 404, description = "`not_found`: no such charger", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn detail(
     _: Operator,
     State(state): State<ApiState>,
@@ -117,7 +143,7 @@ async fn detail(
 }
 
 /// `POST /api/v1/chargers`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewChargerBody {
     id: String,
@@ -127,6 +153,16 @@ struct NewChargerBody {
     registration: Option<String>,
 }
 
+/// Registers a charger (operators).
+#[utoipa::path(post, path = "/api/v1/chargers", tag = "chargers", operation_id = "createCharger",
+    request_body = NewChargerBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = ChargerView),
+        (status = 400, description = "`bad_request`: a field is missing or wrong (id, password of 16 to 40 characters, registration)", body = super::openapi::ErrorBody),
+        (status = 409, description = "`conflict`: the charger exists already", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn create(
     _: Operator,
     State(state): State<ApiState>,
@@ -173,11 +209,14 @@ pub(super) async fn password_hash(password: String) -> Result<String, ApiError> 
 }
 
 /// `PATCH /api/v1/chargers/{id}`: `"password": null` removes the password.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ChargerChangeBody {
+    /// `Registered`, `Pending` or `Disabled`.
     registration: Option<String>,
+    /// A new Basic auth password (16 to 40 characters), or `null` to remove it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     password: Option<Option<String>>,
 }
 
@@ -186,9 +225,19 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
     T::deserialize(d).map(Some)
 }
 
-/// Changes a charger's registration or password. A connected charger is told at once: accepted
+/// Changes a charger's registration or password (operators). A connected charger is told at once: accepted
 /// or pending from now on, or disconnected when disabled; a new password counts from its next
 /// connection.
+#[utoipa::path(patch, path = "/api/v1/chargers/{id}", tag = "chargers", operation_id = "changeCharger",
+    params(("id" = String, Path, description = "The charger's id")),
+    request_body = ChargerChangeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The charger as changed", body = ChargerView),
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such charger", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn change(
     _: Operator,
     State(state): State<ApiState>,
@@ -211,6 +260,27 @@ async fn change(
     Ok(Json(view(&state, changed, Some(connectors))))
 }
 
+/// Sends a CSMS-initiated OCPP action of the charger's version (`Reset`, `RemoteStartTransaction`,
+/// `GetVariables`, …) with the given payload, checked against the action's request schema first,
+/// and answers the charger's response payload; every attempt is written to the operation log.
+#[utoipa::path(post, path = "/api/v1/chargers/{id}/commands/{action}", tag = "chargers", operation_id = "sendCommand",
+    params(
+        ("id" = String, Path, description = "The charger's id"),
+        ("action" = String, Path, description = "An OCPP action the CSMS sends, in the charger's version, e.g. `Reset`"),
+    ),
+    request_body(content = Object, description = "The action's request payload, as OCPP defines it"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The charger's response payload", body = Object),
+        (status = 400, description = "`bad_request`: not a JSON object, not an action of the charger's version, or one the charger sends; \
+            `schema_violation` (with `code`, the OCPP CallError code): the payload breaks the action's schema", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such charger", body = super::openapi::ErrorBody),
+        (status = 409, description = "`conflict`: the charger is offline or disconnected while waiting", body = super::openapi::ErrorBody),
+        (status = 502, description = "`charger_error`: the charger answered a CALLERROR", body = super::openapi::ErrorBody),
+        (status = 503, description = "`unavailable`: too many commands queued for the charger", body = super::openapi::ErrorBody),
+        (status = 504, description = "`timeout`: the charger did not answer in time", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn command(
     operator: Operator,
     State(state): State<ApiState>,

@@ -16,25 +16,47 @@ pub(super) fn router() -> Router<ApiState> {
     Router::new().route("/api/v1/me/events", get(events))
 }
 
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(events))]
+pub(super) struct Doc;
+
+/// The signed-in user's events as they happen (server-sent events; `lagged` when some were missed).
+#[utoipa::path(get, path = "/api/v1/me/events", tag = "me", operation_id = "myEvents",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, content_type = "text/event-stream", body = String,
+            description = "An endless stream of events, each with JSON data: `order.started`, `order.completed`, `order.failed`, `order.cancelled`, `order.occupancy_billed`, `payment.succeeded`, `refund.made`; \
+                `lagged` with `{\"missed\": n}` when the connection fell behind"),
+        super::openapi::SignedErrors,
+    ))]
 async fn events(
     State(state): State<ApiState>,
     Signed(user): Signed,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (receiver, id) = (state.events.subscribe(), user.id);
-    let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) if event.user_id == id => {
-                    let sse = Event::default().event(event.name).data(event.data.to_string());
-                    return Some((Ok(sse), receiver));
+    let (receiver, id, stop) = (state.events.subscribe(), user.id, state.shutdown.clone());
+    // Ends when csms stops, so that stopping does not wait for every open stream.
+    let stream = futures_util::stream::unfold(receiver, move |mut receiver| {
+        let stop = stop.clone();
+        async move {
+            loop {
+                let received = tokio::select! {
+                    received = receiver.recv() => received,
+                    _ = stop.cancelled() => return None,
+                };
+                match received {
+                    Ok(event) if event.user_id == id => {
+                        let sse = Event::default().event(event.name).data(event.data.to_string());
+                        return Some((Ok(sse), receiver));
+                    }
+                    Ok(_) => {}
+                    // Fell behind: say so, so the app re-reads what it shows.
+                    Err(RecvError::Lagged(missed)) => {
+                        let sse = Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"));
+                        return Some((Ok(sse), receiver));
+                    }
+                    Err(RecvError::Closed) => return None,
                 }
-                Ok(_) => {}
-                // Fell behind: say so, so the app re-reads what it shows.
-                Err(RecvError::Lagged(missed)) => {
-                    let sse = Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"));
-                    return Some((Ok(sse), receiver));
-                }
-                Err(RecvError::Closed) => return None,
             }
         }
     });

@@ -5,10 +5,12 @@ mod chargers;
 mod error;
 mod events;
 mod health;
+mod openapi;
 mod orders;
 mod paging;
 mod payments;
 mod piles;
+mod staff;
 mod stations;
 mod transactions;
 mod users;
@@ -40,6 +42,8 @@ pub struct ApiState {
     pub events: DomainEvents,
     pub hub: Hub,
     pub operator_token: Arc<str>,
+    /// Cancelled when csms stops: endless responses (server-sent events) end with it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// Every HTTP route.
@@ -53,6 +57,8 @@ pub fn router(state: ApiState) -> Router {
         .merge(orders::router())
         .merge(payments::router())
         .merge(events::router())
+        .merge(openapi::router())
+        .merge(staff::router())
         .with_state(state)
 }
 
@@ -80,4 +86,19 @@ fn has_nul(value: &serde_json::Value) -> bool {
 /// A charger id from a path: one that cannot exist is not found.
 fn charger_id(id: String) -> Result<String, ApiError> {
     if crate::hub::valid_charger_id(&id) { Ok(id) } else { Err(ApiError::NotFound(format!("charger {id:?}"))) }
+}
+
+/// A user id from a path (`/api/v1/users/{id}…`): one that is not a number is not found.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct UserId(pub(super) i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UserId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(id) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        id.parse().map(UserId).map_err(|_| ApiError::NotFound(format!("user {id:?}")))
+    }
 }

@@ -24,13 +24,23 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/orders/{no}/cancel", post(cancel))
 }
 
-#[derive(Debug, Deserialize)]
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, one, start, stop, cancel))]
+pub(super) struct Doc;
+
+/// `POST /api/v1/orders`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewOrderBody {
     pile_code: String,
     connector_id: i32,
+    /// `prepaid` (from the balance, stopped when it runs out) or `postpaid`.
     pay_mode: String,
+    /// Yuan as a decimal string, e.g. `"50.00"` (prepaid).
+    #[schema(value_type = Option<String>, example = "50.00")]
     prepay_amount: Option<crate::domain::ledger::AmountText>,
+    /// The payment method.
     method: Option<String>,
 }
 
@@ -42,6 +52,18 @@ struct ListQuery {
     user_id: Option<i64>,
 }
 
+/// Makes a charging order for a connector of a pile (drivers).
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", operation_id = "createOrder",
+    request_body = NewOrderBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = super::openapi::OrderView),
+        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such pile or connector", body = super::openapi::ErrorBody),
+        (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one) or `no_tariff`", body = super::openapi::ErrorBody),
+        (status = 503, description = "`unavailable`: the pile's lock could not be taken", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn create(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -58,12 +80,27 @@ async fn create(
     Ok((StatusCode::CREATED, Json(state.orders.create(&user, request).await?)))
 }
 
+/// Orders, newest first, paged: a driver's own, or (operators) everyone's.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", operation_id = "listOrders",
+    params(
+        ("status" = Option<String>, Query, description = "Only orders in this status"),
+        ("pile" = Option<String>, Query, description = "Only this pile's"),
+        ("userId" = Option<i64>, Query, description = "Only this user's (operators; ignored for drivers)"),
+        super::openapi::PageQuery,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of orders", body = Page<super::openapi::OrderView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn list(
     State(state): State<ApiState>,
     caller: Caller,
     paging: Paging,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page<OrderView>>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let user_id = match caller.scope {
         Scope::Operator => query.user_id,
         Scope::User(_) => None,
@@ -73,6 +110,15 @@ async fn list(
     Ok(Json(paging.of(items, total)))
 }
 
+/// An order: the driver's own, or (operators) any; while charging, with its live reading.
+#[utoipa::path(get, path = "/api/v1/orders/{no}", tag = "orders", operation_id = "getOrder",
+    params(("no" = String, Path, description = "The order number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", body = super::openapi::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn one(
     State(state): State<ApiState>,
     caller: Caller,
@@ -81,6 +127,17 @@ async fn one(
     Ok(Json(state.orders.get(caller.scope, &no).await?))
 }
 
+/// Starts charging: a remote start sent to the pile in its OCPP version.
+#[utoipa::path(post, path = "/api/v1/orders/{no}/start", tag = "orders", operation_id = "startOrder",
+    params(("no" = String, Path, description = "The order number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order, charging", body = super::openapi::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`, `pile_offline` or `start_rejected` (the pile refused)", body = super::openapi::ErrorBody),
+        (status = 504, description = "`charger_timeout`: the pile did not answer", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn start(
     State(state): State<ApiState>,
     caller: Caller,
@@ -89,6 +146,17 @@ async fn start(
     Ok(Json(state.orders.start(caller.scope, &no).await?))
 }
 
+/// Stops charging: a remote stop sent to the pile; the order is billed when the pile reports the end.
+#[utoipa::path(post, path = "/api/v1/orders/{no}/stop", tag = "orders", operation_id = "stopOrder",
+    params(("no" = String, Path, description = "The order number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", body = super::openapi::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`, `pile_offline` or `stop_rejected` (the pile refused)", body = super::openapi::ErrorBody),
+        (status = 504, description = "`charger_timeout`: the pile did not answer", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn stop(
     State(state): State<ApiState>,
     caller: Caller,
@@ -97,6 +165,16 @@ async fn stop(
     Ok(Json(state.orders.stop(caller.scope, &no).await?))
 }
 
+/// Cancels an order that has not started charging.
+#[utoipa::path(post, path = "/api/v1/orders/{no}/cancel", tag = "orders", operation_id = "cancelOrder",
+    params(("no" = String, Path, description = "The order number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order, cancelled", body = super::openapi::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
+        (status = 409, description = "`invalid_state`: it has started or ended", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn cancel(
     State(state): State<ApiState>,
     caller: Caller,

@@ -26,33 +26,49 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/users/{id}/ledger", get(user_ledger))
 }
 
-#[derive(Debug, Deserialize)]
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(pay, list, one, refund, balance, ledger, adjust, user_ledger))]
+pub(super) struct Doc;
+
+/// `POST /api/v1/payments`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PayBody {
     order_no: String,
+    /// `balance`, `wechat`, `alipay` or `unionpay`.
     method: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/payments/{no}/refund`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefundBody {
+    /// Yuan as a decimal string, e.g. `"12.30"`.
+    #[schema(value_type = String, example = "12.30")]
     amount: AmountText,
     reason: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/users/{id}/balance-adjustments`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AdjustBody {
+    /// Yuan as a decimal string, negative to take money off, e.g. `"-5.00"`.
+    #[schema(value_type = String, example = "20.00")]
     amount: AmountText,
     reason: String,
 }
 
 /// A ledger row as shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EntryView {
     id: i64,
+    /// Yuan, signed, e.g. `"-12.30"`.
+    #[schema(example = "-12.30")]
     amount: String,
+    #[schema(example = "87.70")]
     balance_after: String,
     kind: String,
     reference: Option<String>,
@@ -74,6 +90,17 @@ impl From<Entry> for EntryView {
     }
 }
 
+/// Pays an order (drivers): from the balance at once, or through a gateway (`payUrl`).
+#[utoipa::path(post, path = "/api/v1/payments", tag = "payments", operation_id = "payOrder",
+    request_body = PayBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The payment", body = super::openapi::PaymentView),
+        (status = 400, description = "`bad_request`: a field is wrong; `method_unavailable`", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such order of the driver's", body = super::openapi::ErrorBody),
+        (status = 409, description = "`nothing_owed` or `insufficient_balance`", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn pay(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -83,6 +110,15 @@ async fn pay(
     Ok((StatusCode::CREATED, Json(state.payments.pay_order(user.id, &body.order_no, &body.method).await?)))
 }
 
+/// Payments, newest first, paged: a driver's own, or (operators) everyone's.
+#[utoipa::path(get, path = "/api/v1/payments", tag = "payments", operation_id = "listPayments",
+    params(super::openapi::PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of payments", body = Page<super::openapi::PaymentView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn list(
     State(state): State<ApiState>,
     caller: Caller,
@@ -92,6 +128,15 @@ async fn list(
     Ok(Json(paging.of(items, total)))
 }
 
+/// A payment with its refunds: the driver's own, or (operators) any.
+#[utoipa::path(get, path = "/api/v1/payments/{no}", tag = "payments", operation_id = "getPayment",
+    params(("no" = String, Path, description = "The payment number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The payment", body = super::openapi::PaymentDetail),
+        (status = 404, description = "`not_found`: no such payment of the caller's", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<String>) -> Result<Json<Value>, ApiError> {
     let (payment, refunds) = state.payments.payment(caller.scope, &no).await?;
     let mut body = serde_json::to_value(payment).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -99,6 +144,18 @@ async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<Strin
     Ok(Json(body))
 }
 
+/// Refunds part or all of a payment, to where it came from (operators).
+#[utoipa::path(post, path = "/api/v1/payments/{no}/refund", tag = "payments", operation_id = "refundPayment",
+    params(("no" = String, Path, description = "The payment number")),
+    request_body = RefundBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The refund", body = super::openapi::RefundView),
+        (status = 400, description = "`bad_request`: the amount is not a positive amount of yuan", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such payment", body = super::openapi::ErrorBody),
+        (status = 409, description = "`refund_exceeds_paid`", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn refund(
     State(state): State<ApiState>,
     _operator: Operator,
@@ -109,11 +166,27 @@ async fn refund(
     Ok((StatusCode::CREATED, Json(state.payments.refund(&no, &body.amount.0, body.reason).await?)))
 }
 
+/// The signed-in user's balance.
+#[utoipa::path(get, path = "/api/v1/me/balance", tag = "me", operation_id = "getMyBalance",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The balance", body = super::openapi::Balance),
+        super::openapi::SignedErrors,
+    ))]
 async fn balance(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Value>, ApiError> {
     let fen = state.ledger.balance(user.id).await?;
     Ok(Json(json!({"balance": fen_string(fen)})))
 }
 
+/// The signed-in user's ledger, newest first, paged: one row per change of the balance.
+#[utoipa::path(get, path = "/api/v1/me/ledger", tag = "me", operation_id = "listMyLedger",
+    params(super::openapi::PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of ledger rows", body = Page<EntryView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn ledger(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -123,10 +196,20 @@ async fn ledger(
     Ok(Json(paging.of(rows.into_iter().map(EntryView::from).collect(), total)))
 }
 
+/// A user's ledger, newest first, paged (operators).
+#[utoipa::path(get, path = "/api/v1/users/{id}/ledger", tag = "users", operation_id = "listUserLedger",
+    params(("id" = i64, Path, description = "The user's id"), super::openapi::PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of ledger rows", body = Page<EntryView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn user_ledger(
     State(state): State<ApiState>,
     _operator: Operator,
-    Path(id): Path<i64>,
+    super::UserId(id): super::UserId,
     paging: Paging,
 ) -> Result<Json<Page<EntryView>>, ApiError> {
     state.ledger.balance(id).await?;
@@ -134,10 +217,22 @@ async fn user_ledger(
     Ok(Json(paging.of(rows.into_iter().map(EntryView::from).collect(), total)))
 }
 
+/// Adds to or takes from a user's balance, with a reason, in the ledger (operators).
+#[utoipa::path(post, path = "/api/v1/users/{id}/balance-adjustments", tag = "users", operation_id = "adjustBalance",
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = AdjustBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Adjusted: the balance after", body = super::openapi::Adjusted),
+        (status = 400, description = "`bad_request`: the amount or the reason is wrong", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = super::openapi::ErrorBody),
+        (status = 409, description = "`insufficient_balance`: the balance would go negative", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn adjust(
     State(state): State<ApiState>,
     operator: Operator,
-    Path(id): Path<i64>,
+    super::UserId(id): super::UserId,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let body: AdjustBody = super::json_body(&body)?;

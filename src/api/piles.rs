@@ -23,8 +23,13 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/piles/{code}/station", put(attach))
 }
 
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, detail, attach))]
+pub(super) struct Doc;
+
 /// A pile as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PileView {
     code: String,
@@ -44,7 +49,9 @@ struct PileView {
     connectors: Vec<ConnectorView>,
 }
 
-#[derive(Debug, Serialize)]
+/// A pile's connector.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PileConnectorView)]
 #[serde(rename_all = "camelCase")]
 struct ConnectorView {
     evse_id: i32,
@@ -91,7 +98,7 @@ impl From<ConnectorState> for ConnectorView {
 }
 
 /// `POST /api/v1/piles`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewPileBody {
     code: String,
@@ -110,6 +117,17 @@ struct NewPileBody {
     rated_current: Option<i64>,
 }
 
+/// Creates a pile in a station, registering its charger (operators).
+#[utoipa::path(post, path = "/api/v1/piles", tag = "piles", operation_id = "createPile",
+    request_body = NewPileBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = PileView),
+        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
+        (status = 409, description = "`pile_exists`: the charger exists already (use `PUT /api/v1/piles/{code}/station`)", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn create(
     _: Operator,
     State(state): State<ApiState>,
@@ -147,7 +165,7 @@ async fn create(
 }
 
 /// `PUT /api/v1/piles/{code}/station`: the station, and any pile fields to set.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AttachBody {
     station_code: String,
@@ -160,6 +178,17 @@ struct AttachBody {
     rated_current: Option<i64>,
 }
 
+/// Puts a charger that exists already in a station as a pile, setting any fields given (operators).
+#[utoipa::path(put, path = "/api/v1/piles/{code}/station", tag = "piles", operation_id = "attachPile",
+    params(("code" = String, Path, description = "The pile's code: its charger's id")),
+    request_body = AttachBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pile", body = PileView),
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such charger or station", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn attach(
     _: Operator,
     State(state): State<ApiState>,
@@ -189,6 +218,17 @@ struct Filter {
     _page_size: Option<serde::de::IgnoredAny>,
 }
 
+/// The piles, optionally of one station, paged (anyone).
+#[utoipa::path(get, path = "/api/v1/piles", tag = "piles", operation_id = "listPiles",
+    params(
+        ("station" = Option<String>, Query, description = "Only this station's"),
+        super::openapi::PageQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of piles", body = Page<PileView>),
+        (status = 400, description = "`bad_request`: an unknown or malformed query parameter", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn list(
     State(state): State<ApiState>,
     paging: Paging,
@@ -199,6 +239,14 @@ async fn list(
     Ok(Json(paging.of(piles.into_iter().map(PileView::from).collect(), total)))
 }
 
+/// A pile with its connectors (anyone).
+#[utoipa::path(get, path = "/api/v1/piles/{code}", tag = "piles", operation_id = "getPile",
+    params(("code" = String, Path, description = "The pile's code")),
+    responses(
+        (status = 200, description = "The pile", body = PileView),
+        (status = 404, description = "`not_found`: no such pile", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Result<Json<PileView>, ApiError> {
     let (pile, _station) = state.stations.pile(&code).await?.ok_or(StationError::NoPile(code))?;
     Ok(Json(pile.into()))

@@ -22,6 +22,11 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/stations/{code}/tariff", get(tariff).put(put_tariff))
 }
 
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, nearby, detail, change, remove, tariff, put_tariff))]
+pub(super) struct Doc;
+
 impl From<StationError> for ApiError {
     fn from(e: StationError) -> Self {
         let message = e.to_string();
@@ -40,7 +45,7 @@ impl From<StationError> for ApiError {
 }
 
 /// A station as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StationView {
     code: String,
@@ -79,7 +84,7 @@ impl From<Station> for StationView {
 }
 
 /// `POST /api/v1/stations`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewStationBody {
     code: String,
@@ -97,6 +102,16 @@ struct NewStationBody {
     status: Option<String>,
 }
 
+/// Creates a station (operators).
+#[utoipa::path(post, path = "/api/v1/stations", tag = "stations", operation_id = "createStation",
+    request_body = NewStationBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = StationView),
+        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::openapi::ErrorBody),
+        (status = 409, description = "`station_exists`", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn create(
     _: Operator,
     State(state): State<ApiState>,
@@ -119,18 +134,34 @@ async fn create(
     Ok((StatusCode::CREATED, Json(state.stations.create(new).await?.into())))
 }
 
+/// The stations, paged (anyone).
+#[utoipa::path(get, path = "/api/v1/stations", tag = "stations", operation_id = "listStations",
+    params(super::openapi::PageQuery),
+    responses(
+        (status = 200, description = "A page of stations", body = Page<StationView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn list(State(state): State<ApiState>, paging: Paging) -> Result<Json<Page<StationView>>, ApiError> {
     let (stations, total) = state.stations.stations(paging.offset(), paging.limit()).await?;
     Ok(Json(paging.of(stations.into_iter().map(StationView::from).collect(), total)))
 }
 
+/// A station (anyone).
+#[utoipa::path(get, path = "/api/v1/stations/{code}", tag = "stations", operation_id = "getStation",
+    params(("code" = String, Path, description = "The station's code")),
+    responses(
+        (status = 200, description = "The station", body = StationView),
+        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Result<Json<StationView>, ApiError> {
     let station = state.stations.station(&code).await?.ok_or(StationError::NoStation(code))?;
     Ok(Json(station.into()))
 }
 
 /// `PATCH /api/v1/stations/{code}`: the fields given change; `"operator": null` removes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StationChangeBody {
     name: Option<String>,
@@ -142,6 +173,7 @@ struct StationChangeBody {
     lat: Option<f64>,
     timezone: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     operator: Option<Option<String>>,
     status: Option<String>,
 }
@@ -151,6 +183,17 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
     T::deserialize(d).map(Some)
 }
 
+/// Changes a station (operators).
+#[utoipa::path(patch, path = "/api/v1/stations/{code}", tag = "stations", operation_id = "changeStation",
+    params(("code" = String, Path, description = "The station's code")),
+    request_body = StationChangeBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The station as changed", body = StationView),
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn change(
     _: Operator,
     State(state): State<ApiState>,
@@ -173,12 +216,32 @@ async fn change(
     Ok(Json(state.stations.change(&code, change).await?.into()))
 }
 
+/// Deletes a station that has no piles (operators).
+#[utoipa::path(delete, path = "/api/v1/stations/{code}", tag = "stations", operation_id = "deleteStation",
+    params(("code" = String, Path, description = "The station's code")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
+        (status = 409, description = "`station_has_piles`", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn remove(_: Operator, State(state): State<ApiState>, Path(code): Path<String>) -> Result<StatusCode, ApiError> {
     state.stations.delete(&code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `PUT /api/v1/stations/{code}/tariff`: a `TariffSpec`; the stored tariff is answered.
+#[utoipa::path(put, path = "/api/v1/stations/{code}/tariff", tag = "stations", operation_id = "putStationTariff",
+    params(("code" = String, Path, description = "The station's code")),
+    request_body = super::openapi::TariffSpec,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The tariff as stored (from `validFrom`, in the station's time zone)", body = super::openapi::Tariff),
+        (status = 400, description = "`bad_request`: the periods do not cover the day exactly once, or a price or time is malformed", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn put_tariff(
     _: Operator,
     State(state): State<ApiState>,
@@ -196,6 +259,18 @@ struct At {
     at: Option<String>,
 }
 
+/// The station's tariff in force at a time (anyone).
+#[utoipa::path(get, path = "/api/v1/stations/{code}/tariff", tag = "stations", operation_id = "getStationTariff",
+    params(
+        ("code" = String, Path, description = "The station's code"),
+        ("at" = Option<DateTime<Utc>>, Query, description = "The time (RFC 3339); now when absent"),
+    ),
+    responses(
+        (status = 200, description = "The tariff in force", body = super::openapi::Tariff),
+        (status = 400, description = "`bad_request`: `at` is not an RFC 3339 time, or an unknown parameter", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such station; `no_tariff`: none in force then", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn tariff(
     State(state): State<ApiState>,
     Path(code): Path<String>,
@@ -228,12 +303,13 @@ struct NearbyQuery {
 }
 
 /// `{items: [...]}`, nearest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct NearbyView {
     items: Vec<NearbyStationView>,
 }
 
-#[derive(Debug, Serialize)]
+/// A station near the point, with its connectors.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NearbyStationView {
     code: String,
@@ -248,7 +324,8 @@ struct NearbyStationView {
     connectors: Vec<FreeConnectorView>,
 }
 
-#[derive(Debug, Serialize)]
+/// A connector of a nearby station.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct FreeConnectorView {
     pile_code: String,
@@ -293,6 +370,18 @@ pub(super) fn kilowatts(watts: i64) -> f64 {
     watts as f64 / 1000.0
 }
 
+/// The open stations within a radius of a point, nearest first, with their free connectors (anyone).
+#[utoipa::path(get, path = "/api/v1/stations/nearby", tag = "stations", operation_id = "nearbyStations",
+    params(
+        ("lng" = f64, Query, description = "Longitude of the point"),
+        ("lat" = f64, Query, description = "Latitude of the point"),
+        ("radius_km" = Option<f64>, Query, description = "Kilometres, default 5, at most 50"),
+    ),
+    responses(
+        (status = 200, description = "The stations, nearest first", body = NearbyView),
+        (status = 400, description = "`bad_request`: a missing or malformed coordinate or radius", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn nearby(
     State(state): State<ApiState>,
     query: Result<Query<NearbyQuery>, axum::extract::rejection::QueryRejection>,

@@ -21,8 +21,13 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/id-tags", post(create_id_tag))
 }
 
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, detail, create_id_tag))]
+pub(super) struct Doc;
+
 /// A transaction as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct TransactionView {
     id: i64,
@@ -45,7 +50,8 @@ struct TransactionView {
     samples: Option<Vec<SampleView>>,
 }
 
-#[derive(Debug, Serialize)]
+/// One stored meter reading.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SampleView {
     sampled_at: DateTime<Utc>,
@@ -113,6 +119,20 @@ fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiE
     .transpose()
 }
 
+/// Transactions, newest first, filtered by charger and start time, paged (operators).
+#[utoipa::path(get, path = "/api/v1/transactions", tag = "transactions", operation_id = "listTransactions",
+    params(
+        ("charger" = Option<String>, Query, description = "Only this charger's"),
+        ("from" = Option<DateTime<Utc>>, Query, description = "Started at or after (RFC 3339)"),
+        ("to" = Option<DateTime<Utc>>, Query, description = "Started before (RFC 3339)"),
+        super::openapi::PageQuery,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of transactions (without samples)", body = Page<TransactionView>),
+        (status = 400, description = "`bad_request`: an unknown or malformed query parameter", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn list(
     _: Operator,
     State(state): State<ApiState>,
@@ -132,6 +152,16 @@ async fn list(
     Ok(Json(paging.of(found.into_iter().map(|t| view(t, None)).collect(), total)))
 }
 
+/// A transaction with its meter samples (operators).
+#[utoipa::path(get, path = "/api/v1/transactions/{id}", tag = "transactions", operation_id = "getTransaction",
+    params(("id" = i64, Path, description = "The transaction's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The transaction", body = TransactionView),
+        (status = 400, description = "`bad_request`: not a transaction id", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such transaction", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn detail(
     _: Operator,
     State(state): State<ApiState>,
@@ -144,7 +174,7 @@ async fn detail(
 }
 
 /// `POST /api/v1/id-tags`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct NewIdTag {
     id_tag: String,
@@ -154,7 +184,8 @@ struct NewIdTag {
     parent_id_tag: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// An id tag (RFID card or token) chargers authorize.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct IdTagView {
     id_tag: String,
@@ -176,6 +207,16 @@ impl From<id_tag::Model> for IdTagView {
     }
 }
 
+/// Registers an id tag (operators).
+#[utoipa::path(post, path = "/api/v1/id-tags", tag = "transactions", operation_id = "createIdTag",
+    request_body = NewIdTag,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = IdTagView),
+        (status = 400, description = "`bad_request`: idTag of 1 to 36 characters, status, or an unknown parent", body = super::openapi::ErrorBody),
+        (status = 409, description = "`conflict`: the id tag exists already", body = super::openapi::ErrorBody),
+        super::openapi::OperatorErrors,
+    ))]
 async fn create_id_tag(
     _: Operator,
     State(state): State<ApiState>,

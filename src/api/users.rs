@@ -25,8 +25,13 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/me/cards/{id_tag}", axum::routing::delete(unbind_card))
 }
 
+/// The OpenAPI of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(send_code, register, login, me, change_me, real_name, cards, bind_card, unbind_card))]
+pub(super) struct Doc;
+
 /// A user as the API shows them: the identity number only masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct UserView {
     id: i64,
@@ -58,7 +63,8 @@ impl From<user::Model> for UserView {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A signed-in user and their sign-in token (a JWT: `Authorization: Bearer <token>`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SignedInView {
     token: String,
     user: UserView,
@@ -70,23 +76,31 @@ impl From<SignedIn> for SignedInView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/auth/sms-code`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct CodeRequest {
+    /// A mainland mobile number, e.g. `13800138000`.
     phone: String,
+    /// `register` or `login`.
     purpose: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/auth/register` and `/api/v1/auth/login`: the phone and the code texted to it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct SignIn {
     phone: String,
     code: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `PATCH /api/v1/me`: the fields given change; `"avatar": null` removes it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MeChange {
+    /// 1 to 32 characters.
     nickname: Option<String>,
+    /// An http(s) URL of at most 512 bytes, or `null`.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     avatar: Option<Option<String>>,
 }
 
@@ -95,27 +109,72 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
+/// Texts a sign-up or sign-in code to a phone.
+#[utoipa::path(post, path = "/api/v1/auth/sms-code", tag = "auth", operation_id = "sendSmsCode",
+    request_body = CodeRequest,
+    responses(
+        (status = 204, description = "Sent"),
+        (status = 400, description = "`invalid_phone`; `bad_request`: an unknown purpose or a malformed body", body = super::openapi::ErrorBody),
+        (status = 429, description = "`code_sent_recently` or `daily_code_limit`", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 502, description = "`sms_failed`: the SMS gateway failed", body = super::openapi::ErrorBody),
+    ))]
 async fn send_code(State(state): State<ApiState>, body: Bytes) -> Result<StatusCode, ApiError> {
     let body: CodeRequest = super::json_body(&body)?;
     state.users.send_code(&body.phone, &body.purpose).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Signs a new driver up with the code texted for `register`.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
+    request_body = SignIn,
+    responses(
+        (status = 201, description = "Registered and signed in", body = SignedInView),
+        (status = 400, description = "`invalid_phone`, `wrong_code`, `code_burned` (too many wrong tries) or `bad_request`", body = super::openapi::ErrorBody),
+        (status = 409, description = "`already_registered`", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn register(State(state): State<ApiState>, body: Bytes) -> Result<(StatusCode, Json<SignedInView>), ApiError> {
     let body: SignIn = super::json_body(&body)?;
     let signed = state.users.register(&body.phone, &body.code).await?;
     Ok((StatusCode::CREATED, Json(signed.into())))
 }
 
+/// Signs a user in with the code texted for `login`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in", body = SignedInView),
+        (status = 400, description = "`invalid_phone`, `wrong_code`, `code_burned` or `bad_request`", body = super::openapi::ErrorBody),
+        (status = 403, description = "`user_disabled`", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_registered`", body = super::openapi::ErrorBody),
+        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+    ))]
 async fn login(State(state): State<ApiState>, body: Bytes) -> Result<Json<SignedInView>, ApiError> {
     let body: SignIn = super::json_body(&body)?;
     Ok(Json(state.users.login(&body.phone, &body.code).await?.into()))
 }
 
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "getMe",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = UserView),
+        super::openapi::SignedErrors,
+    ))]
 async fn me(Signed(user): Signed) -> Json<UserView> {
     Json(user.into())
 }
 
+/// Changes the signed-in user's nickname or avatar.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", operation_id = "changeMe",
+    request_body = MeChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user as changed", body = UserView),
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn change_me(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -136,13 +195,26 @@ async fn change_me(
     Ok(Json(state.users.change_profile(user.id, change).await?.into()))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/me/real-name`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct RealNameCheck {
     real_name: String,
     id_card: String,
 }
 
+/// Verifies the signed-in user's real name against their resident identity number (once).
+#[utoipa::path(post, path = "/api/v1/me/real-name", tag = "me", operation_id = "verifyRealName",
+    request_body = RealNameCheck,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Verified: the user, the number masked", body = UserView),
+        (status = 400, description = "`invalid_name`, `invalid_id_card` or `bad_request`", body = super::openapi::ErrorBody),
+        (status = 409, description = "`already_verified`", body = super::openapi::ErrorBody),
+        (status = 422, description = "`real_name_mismatch`: the name and number do not match", body = super::openapi::ErrorBody),
+        (status = 502, description = "`verifier_failed`: the verification provider failed", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn real_name(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -153,7 +225,7 @@ async fn real_name(
 }
 
 /// A card bound to a user.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CardView {
     id_tag: String,
@@ -167,16 +239,34 @@ impl From<entity::id_tag::Model> for CardView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/v1/me/cards`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct NewCard {
     id_tag: String,
 }
 
+/// The RFID cards bound to the signed-in user.
+#[utoipa::path(get, path = "/api/v1/me/cards", tag = "me", operation_id = "listMyCards",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cards", body = Vec<CardView>),
+        super::openapi::SignedErrors,
+    ))]
 async fn cards(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Vec<CardView>>, ApiError> {
     Ok(Json(state.users.cards(&user).await?.into_iter().map(CardView::from).collect()))
 }
 
+/// Binds an RFID card to the signed-in user: chargers then authorize it with the user's standing.
+#[utoipa::path(post, path = "/api/v1/me/cards", tag = "me", operation_id = "bindCard",
+    request_body = NewCard,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Bound", body = CardView),
+        (status = 400, description = "`invalid_card`: 1 to 20 printable ASCII characters; `bad_request`", body = super::openapi::ErrorBody),
+        (status = 409, description = "`card_taken`: the id tag exists already", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn bind_card(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -186,6 +276,15 @@ async fn bind_card(
     Ok((StatusCode::CREATED, Json(state.users.bind_card(&user, &body.id_tag).await?.into())))
 }
 
+/// Unbinds one of the signed-in user's cards.
+#[utoipa::path(delete, path = "/api/v1/me/cards/{id_tag}", tag = "me", operation_id = "unbindCard",
+    params(("id_tag" = String, Path, description = "The card's id tag")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Unbound"),
+        (status = 404, description = "`not_found`: no such card of this user", body = super::openapi::ErrorBody),
+        super::openapi::SignedErrors,
+    ))]
 async fn unbind_card(
     State(state): State<ApiState>,
     Signed(user): Signed,
@@ -223,7 +322,15 @@ impl From<AccountError> for ApiError {
             AccountError::Sms(SmsError::DailyLimit) => refused(StatusCode::TOO_MANY_REQUESTS, "daily_code_limit"),
             AccountError::Sms(SmsError::WrongCode) => refused(StatusCode::BAD_REQUEST, "wrong_code"),
             AccountError::Sms(SmsError::Burned) => refused(StatusCode::BAD_REQUEST, "code_burned"),
-            AccountError::Sms(SmsError::Send(_)) => refused(StatusCode::BAD_GATEWAY, "sms_failed"),
+            // The gateway's or provider's answer is ours to read, not the client's: logged once here.
+            AccountError::Sms(SmsError::Send(detail)) => {
+                tracing::warn!(%detail, "a sign-in code could not be sent");
+                ApiError::Refused {
+                    status: StatusCode::BAD_GATEWAY,
+                    code: "sms_failed",
+                    message: "the SMS could not be sent: try again".into(),
+                }
+            }
             AccountError::Sms(SmsError::Kv(_)) => ApiError::Internal(message),
             AccountError::AlreadyRegistered => refused(StatusCode::CONFLICT, "already_registered"),
             AccountError::NotRegistered => refused(StatusCode::NOT_FOUND, "not_registered"),
@@ -232,7 +339,14 @@ impl From<AccountError> for ApiError {
             AccountError::Name => refused(StatusCode::BAD_REQUEST, "invalid_name"),
             AccountError::IdCard(_) => refused(StatusCode::BAD_REQUEST, "invalid_id_card"),
             AccountError::Mismatch => refused(StatusCode::UNPROCESSABLE_ENTITY, "real_name_mismatch"),
-            AccountError::Verifier(_) => refused(StatusCode::BAD_GATEWAY, "verifier_failed"),
+            AccountError::Verifier(detail) => {
+                tracing::warn!(%detail, "a real-name check could not be made");
+                ApiError::Refused {
+                    status: StatusCode::BAD_GATEWAY,
+                    code: "verifier_failed",
+                    message: "the real-name check could not be made: try again".into(),
+                }
+            }
             AccountError::AlreadyVerified => refused(StatusCode::CONFLICT, "already_verified"),
             AccountError::Card(_) => refused(StatusCode::BAD_REQUEST, "invalid_card"),
             AccountError::CardTaken => refused(StatusCode::CONFLICT, "card_taken"),

@@ -17,6 +17,7 @@ mod users;
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;
 pub use orders::OrderFilter;
+pub use users::UserFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.
 pub use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};

@@ -60,33 +60,33 @@ pub(super) fn balance_payment_row(
 
 /// Refunds `refund` to the balance of the payment's payer, on `txn`: `Insufficient` when it
 /// would refund more than paid minus already refunded (one conditional update decides, whatever
-/// runs at the same time), `NotFound` when there is no such succeeded payment.
+/// runs at the same time), `NotFound` when there is no such succeeded payment. The caller rolls
+/// its transaction back on an error.
 pub(super) async fn refund_on(
     txn: &DatabaseTransaction,
     refund: NewRefund,
     at: DateTime<Utc>,
 ) -> Result<refund::Model, StoreError> {
     let backend = txn.get_database_backend();
-    let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
-               WHERE payment_no = ? AND status = 'SUCCEEDED' AND refunded_fen + ? <= amount_fen \
-               RETURNING user_id, order_no";
-    let values = [refund.amount_fen.into(), at.into(), refund.payment_no.clone().into(), refund.amount_fen.into()];
-    let Some(row) = txn.query_one_raw(statement(backend, sql, values)).await? else {
-        let found = payment::Entity::find()
-            .filter(payment::Column::PaymentNo.eq(&refund.payment_no))
-            .filter(payment::Column::Status.eq(SUCCEEDED))
-            .one(txn)
+    // Rows are locked in one order everywhere — the order, the payment, the user — so that a
+    // refund and a settlement of the same order cannot deadlock on PostgreSQL. A payment's order
+    // never changes: read it without a lock.
+    let paid = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&refund.payment_no)).one(txn).await?;
+    let Some(paid) = paid.filter(|p| p.status == SUCCEEDED) else { return Err(StoreError::NotFound("payment")) };
+    if let Some(order_no) = &paid.order_no {
+        let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
+        txn.execute_raw(statement(backend, sql, [refund.amount_fen.into(), at.into(), order_no.clone().into()]))
             .await?;
-        return Err(if found.is_some() {
-            StoreError::Insufficient("refundable amount")
-        } else {
-            StoreError::NotFound("payment")
-        });
-    };
-    let user_id: i64 = row.try_get("", "user_id")?;
-    let order_no: Option<String> = row.try_get("", "order_no")?;
+    }
+    let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
+               WHERE payment_no = ? AND status = 'SUCCEEDED' AND refunded_fen + ? <= amount_fen";
+    let values = [refund.amount_fen.into(), at.into(), refund.payment_no.clone().into(), refund.amount_fen.into()];
+    if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
+        // The caller's transaction rolls back, the order's refunded amount with it.
+        return Err(StoreError::Insufficient("refundable amount"));
+    }
     let entry = NewEntry {
-        user_id,
+        user_id: paid.user_id,
         amount_fen: refund.amount_fen,
         kind: EntryKind::Refund,
         reference: Some(refund.refund_no.clone()),
@@ -94,10 +94,6 @@ pub(super) async fn refund_on(
         actor: None,
     };
     move_balance_on(txn, entry, at).await?;
-    if let Some(order_no) = order_no {
-        let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
-        txn.execute_raw(statement(backend, sql, [refund.amount_fen.into(), at.into(), order_no.into()])).await?;
-    }
     let row = refund::ActiveModel {
         refund_no: Set(refund.refund_no),
         payment_no: Set(refund.payment_no),
@@ -125,8 +121,13 @@ impl Store {
                 let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = 'balance', \
                            status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
                            WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' \
-                           AND status IN ('PENDING_PAYMENT', 'COMPLETED')";
-                let values = [pay.amount_fen.into(), at.into(), pay.order_no.clone().into(), pay.user_id.into()];
+                           AND ((status = 'PENDING_PAYMENT' AND prepay_fen = ?) \
+                             OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen = ?))";
+                // Only while it owes exactly this: a prepaid amount not yet paid, or what a
+                // completed bill (an occupancy line included) still lacks.
+                let owed = pay.amount_fen;
+                let values =
+                    [owed.into(), at.into(), pay.order_no.clone().into(), pay.user_id.into(), owed.into(), owed.into()];
                 if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
                     return Err(StoreError::Conflict("payment"));
                 }

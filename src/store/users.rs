@@ -5,7 +5,18 @@ use crate::domain::users::records::{NewUser, ProfileChange, RealName};
 use chrono::Utc;
 use entity::{id_tag, user};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr,
+};
+
+/// Which users a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub phone: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+}
 
 impl Store {
     /// Creates a user and their id tag (accepted) in one transaction; `Conflict` when the phone
@@ -123,5 +134,57 @@ impl Store {
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
         Ok(row.update(self.db()).await?)
+    }
+
+    /// A page of users, newest first, and how many match.
+    pub async fn users_page(
+        &self,
+        filter: UserFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<user::Model>, u64), StoreError> {
+        let mut query = user::Entity::find();
+        if let Some(phone) = filter.phone {
+            query = query.filter(user::Column::Phone.eq(phone));
+        }
+        if let Some(role) = filter.role {
+            query = query.filter(user::Column::Role.eq(role));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(user::Column::Status.eq(status));
+        }
+        let total = query.clone().count(self.db()).await?;
+        let rows = query.order_by_desc(user::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+
+    /// Sets a user's status and their own tag's, in one transaction.
+    pub async fn set_user_status(&self, id: i64, status: &str, tag_status: &str) -> Result<user::Model, StoreError> {
+        let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;
+        let (_turn, txn) = self.begin_write().await?;
+        let now = Utc::now();
+        let done = async {
+            user::Entity::update_many()
+                .col_expr(user::Column::Status, Expr::value(status))
+                .col_expr(user::Column::UpdatedAt, Expr::value(now))
+                .filter(user::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            id_tag::Entity::update_many()
+                .col_expr(id_tag::Column::Status, Expr::value(tag_status))
+                .filter(id_tag::Column::IdTag.eq(&found.id_tag))
+                .exec(&txn)
+                .await?;
+            Ok::<_, sea_orm::DbErr>(())
+        }
+        .await;
+        match done {
+            Ok(()) => txn.commit().await?,
+            Err(e) => {
+                let _ = txn.rollback().await;
+                return Err(e.into());
+            }
+        }
+        self.user(id).await?.ok_or(StoreError::NotFound("user"))
     }
 }

@@ -6,7 +6,7 @@ use crate::helpers::TestApp;
 use crate::transactions::sampled;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
-use protocol::{OcppVersion, v16};
+use protocol::{OcppVersion, v16, v201};
 use serde_json::{Value, json};
 use simulators::{Connect, SimCharger};
 
@@ -32,6 +32,17 @@ pub(crate) fn yesterday_at(hh: u32, mm: u32) -> DateTime<Utc> {
 /// Makes station `station` with `tariff` and pile `pile` in it, connects the pile's charger
 /// (1.6), boots it and reports connector 1 Available; answers once the pile is online and free.
 pub(crate) async fn open_pile(app: &TestApp, station: &str, pile: &str, tariff: Value) -> SimCharger {
+    open_pile_as(app, station, pile, tariff, OcppVersion::V16).await
+}
+
+/// The same in `version` (2.0.1: EVSE 1, connector 1).
+pub(crate) async fn open_pile_as(
+    app: &TestApp,
+    station: &str,
+    pile: &str,
+    tariff: Value,
+    version: OcppVersion,
+) -> SimCharger {
     let body = json!({
         "code": station, "name": format!("Station {station}"), "province": "Shanghai", "city": "Shanghai",
         "district": "Huangpu", "address": "Renmin Avenue", "lng": CENTRE.0, "lat": CENTRE.1,
@@ -43,10 +54,22 @@ pub(crate) async fn open_pile(app: &TestApp, station: &str, pile: &str, tariff: 
     let body = json!({"code": pile, "name": "Pile", "stationCode": station, "type": "AC", "maxPowerKw": 7, "password": PASSWORD});
     let (status, answer) = app.operator("POST", "/api/v1/piles", Some(&body)).await;
     assert_eq!(status, 201, "{answer}");
-    let mut cp =
-        SimCharger::connect(Connect::new(&app.ws_url, pile, OcppVersion::V16).password(PASSWORD)).await.unwrap();
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, pile, version).password(PASSWORD)).await.unwrap();
     cp.boot().await.unwrap();
-    status_at(&mut cp, 1, v16::ChargePointStatus::Available, Utc::now()).await;
+    match version {
+        OcppVersion::V16 => status_at(&mut cp, 1, v16::ChargePointStatus::Available, Utc::now()).await,
+        OcppVersion::V201 => {
+            cp.call(v201::StatusNotificationRequest {
+                custom_data: None,
+                timestamp: Utc::now(),
+                connector_status: v201::ConnectorStatusEnumType::Available,
+                evse_id: 1,
+                connector_id: 1,
+            })
+            .await
+            .unwrap();
+        }
+    }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         let (_, found) = app.get(&format!("/api/v1/piles/{pile}")).await;
@@ -143,4 +166,37 @@ pub(crate) async fn ledger_and_balance(app: &TestApp, user_id: i64) -> (i64, i64
     let sum = app.store.ledger_sum(user_id).await.unwrap();
     let user = app.store.user(user_id).await.unwrap().unwrap();
     (sum, user.balance_fen)
+}
+
+/// A whole 1.6 session of a started order's driver on connector 1: started remotely (the
+/// charger answers), begun at `from` with `meter_start` Wh, stopped locally at `to` with
+/// `meter_stop` Wh; answers the order once completed.
+pub(crate) async fn charge(
+    app: &TestApp,
+    cp: &mut SimCharger,
+    (token, no, tag): (&str, &str, &str),
+    (from, meter_start): (DateTime<Utc>, i64),
+    (to, meter_stop): (DateTime<Utc>, i64),
+) -> Value {
+    crate::orders::act(app, cp, token, no, "start").await;
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: tag.to_owned(),
+        meter_start,
+        reservation_id: None,
+        timestamp: from,
+    };
+    let started = cp.call(start).await.unwrap();
+    order_when(app, token, no, |o| o["status"] == "CHARGING").await;
+    cp.call(v16::StopTransactionRequest {
+        id_tag: None,
+        meter_stop,
+        timestamp: to,
+        transaction_id: started.transaction_id,
+        reason: Some(v16::Reason::Local),
+        transaction_data: None,
+    })
+    .await
+    .unwrap();
+    order_when(app, token, no, |o| o["status"] == "COMPLETED").await
 }

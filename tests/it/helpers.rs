@@ -106,6 +106,16 @@ pub(crate) async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestAp
 
 /// The same, with vendor DataTransfer handlers.
 pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handlers: DataTransferHandlers) -> TestApp {
+    spawn(change, handlers, true).await
+}
+
+/// The same, sending codes through the sender `sms.sender` configures instead of `outbox`
+/// (which then stays empty), as `csms serve` does.
+pub(crate) async fn spawn_app_configured(change: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(change, DataTransferHandlers::default(), false).await
+}
+
+async fn spawn(change: impl FnOnce(&mut Settings), handlers: DataTransferHandlers, to_outbox: bool) -> TestApp {
     let (url, database) = fresh_database().await;
     let mut settings = Settings::defaults().expect("defaults");
     settings.ocpp.listen = "127.0.0.1:0".parse().expect("address");
@@ -121,7 +131,12 @@ pub(crate) async fn spawn_app_extended(change: impl FnOnce(&mut Settings), handl
     change(&mut settings);
     let database_url = settings.database.url.clone();
     let outbox = Arc::new(Outbox::default());
-    let app = Application::build_full(settings, handlers, outbox.clone()).await.expect("the application starts");
+    let app = if to_outbox {
+        Application::build_full(settings, handlers, outbox.clone()).await
+    } else {
+        Application::build_with(settings, handlers).await
+    };
+    let app = app.expect("the application starts");
     let ws_url = format!("ws://{}", app.ocpp_addr());
     let http_addr = app.http_addr();
     let store = app.store().clone();

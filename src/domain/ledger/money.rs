@@ -107,7 +107,11 @@ mod tests {
         assert_eq!(parse_positive("0", "amount"), Err(MoneyError::NotPositive { field: "amount" }));
         assert_eq!(parse_positive("-1", "amount"), Err(MoneyError::NotPositive { field: "amount" }));
         for nonsense in ["1e3", "", ".5", "1.", "+1", "1_000", "0x10", "1 2"] {
-            assert_eq!(parse_positive(nonsense, "amount"), Err(MoneyError::NotDecimal { field: "amount" }), "{nonsense}");
+            assert_eq!(
+                parse_positive(nonsense, "amount"),
+                Err(MoneyError::NotDecimal { field: "amount" }),
+                "{nonsense}"
+            );
         }
         assert_eq!(parse_positive("1000000.01", "amount"), Err(MoneyError::TooLarge { field: "amount" }));
         assert!(parse_positive("abc", "prepayAmount").unwrap_err().to_string().starts_with("prepayAmount:"));

@@ -136,7 +136,14 @@ impl Orders {
         let latest = value(ENERGY_REGISTER)
             .filter(|(_, unit, _)| unit == "Wh")
             .and_then(|(text, _, at)| Some(Reading { at, wh: Decimal::from_str(&text).ok()?.round().to_i64()? }));
-        let start = Reading { at: head.started_at, wh: head.meter_start_wh.unwrap_or(latest.map_or(0, |r| r.wh)) };
+        // Where the session began: its start's meter value, else its first stored reading.
+        let start = match head.meter_start_wh {
+            Some(wh) => Reading { at: head.started_at, wh },
+            None => match self.inner.store.first_energy_reading(transaction_id).await.ok().flatten() {
+                Some((at, wh)) => Reading { at, wh },
+                None => latest.unwrap_or(Reading { at: head.started_at, wh: 0 }),
+            },
+        };
         let cost = priced(order).map(|(tariff, zone)| running_bill(&tariff, zone, start, latest).total);
         Some(LiveReading {
             power_w: value("Power.Active.Import").map(|(v, _, _)| v),

@@ -21,10 +21,11 @@ const FREE_TARIFF: &str =
     r#"{"validFrom":"2000-01-01","periods":[{"start":"00:00","end":"00:00","energyPrice":"0","serviceFee":"0"}]}"#;
 
 impl Orders {
-    /// Follows charging events and sweeps every `orders.sweep_interval_ms` until `stop`.
+    /// Follows charging events until `stop`, while a task of its own sweeps every
+    /// `orders.sweep_interval_ms` (a slow charger answering a sweep's command never holds up
+    /// the events).
     pub async fn follow(self, mut events: mpsc::Receiver<ChargingEvent>, stop: CancellationToken) {
-        let mut tick = tokio::time::interval(self.inner.settings.sweep_interval());
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let sweeper = tokio::spawn(self.clone().sweep_until(stop.clone()));
         loop {
             tokio::select! {
                 event = events.recv() => match event {
@@ -33,12 +34,12 @@ impl Orders {
                             tracing::error!(?event, error = %e, "an order could not follow its charger: left to the sweep");
                         }
                     }
-                    None => return,
+                    None => break,
                 },
-                _ = tick.tick() => self.sweep().await,
-                _ = stop.cancelled() => return,
+                _ = stop.cancelled() => break,
             }
         }
+        let _ = sweeper.await;
     }
 
     pub(super) async fn on_event(&self, event: ChargingEvent) -> Result<(), OrderError> {
@@ -76,7 +77,7 @@ impl Orders {
 
     /// A transaction began: the order waiting for it charges now; else a driver's card makes a
     /// postpaid order of its own.
-    async fn started(
+    pub(super) async fn started(
         &self,
         transaction_id: i64,
         charger_id: &str,
@@ -89,7 +90,7 @@ impl Orders {
         if store.order_of_transaction(transaction_id).await?.is_some() {
             return Ok(());
         }
-        if let Some(waiting) = store.order_to_start(charger_id, id_tag, remote_start_id).await? {
+        if let Some(waiting) = store.order_to_start(charger_id, place, id_tag, remote_start_id).await? {
             let change = Transition {
                 to: OrderStatus::Charging.as_str(),
                 from: vec![OrderStatus::Starting.as_str(), OrderStatus::Ready.as_str()],
@@ -133,9 +134,14 @@ impl Orders {
                 (FREE_TARIFF.to_owned(), "Asia/Shanghai".to_owned())
             }
         };
-        let hold_user = inner.store.live_order_of(user.id).await?.is_none();
+        // 2.0.1 may leave the connector out: the EVSE's connector, as its statuses name it.
+        let mut connector_id = connector_id;
+        if connector_id == 0 && evse_id > 0 {
+            let known = inner.store.connectors(charger_id).await?;
+            connector_id = known.iter().filter(|c| c.evse_id == evse_id).map(|c| c.connector_id).min().unwrap_or(1);
+        }
         let now = Utc::now();
-        let new = NewOrder {
+        let mut new = NewOrder {
             order_no: super::number::new_number('C', now),
             user_id: user.id,
             charger_id: charger_id.to_owned(),
@@ -148,21 +154,29 @@ impl Orders {
             prepay_fen: None,
             tariff,
             timezone: zone,
-            hold_user,
+            hold: true,
             lock_expires_at: now,
             transaction_id: Some(transaction_id),
             started_at: Some(at),
             at: now,
         };
-        match inner.store.create_order(new).await {
-            Ok(created) => self.publish("order.started", &created),
-            // Made already (the start seen twice), or the connector held by another order.
-            Err(crate::store::StoreError::Conflict(what)) => {
-                tracing::debug!(transaction_id, what, "no card order made");
+        loop {
+            match inner.store.create_order(new.clone()).await {
+                Ok(created) => {
+                    self.publish("order.started", &created);
+                    return Ok(());
+                }
+                // Made already: the start was seen twice.
+                Err(crate::store::StoreError::Conflict("order of the transaction")) => return Ok(()),
+                // The user has another live order, or another order holds the connector (its
+                // driver has not plugged in): the session is still this user's to pay.
+                Err(crate::store::StoreError::Conflict(what)) if new.hold => {
+                    tracing::info!(transaction_id, what, "a card session's order holds neither user nor connector");
+                    new.hold = false;
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
-        Ok(())
     }
 
     /// Bills a charging order whose transaction ended and settles it; nothing while the
@@ -177,7 +191,21 @@ impl Orders {
             priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.clone(), "its tariff".into()))?;
         let billed = session_bill(&tariff, zone, &head, &samples);
         let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
-        let total_fen = fen(billed.bill.total)?;
+        let total_fen = match fen(billed.bill.total) {
+            Ok(total) => total,
+            Err(e) => {
+                // A meter that jumped beyond any real bill: set aside for the operator rather
+                // than retried for ever, holding the driver and the connector.
+                tracing::error!(order = %found.order_no, error = %e, "an order cannot be billed: set aside for review");
+                if let Some(parked) =
+                    self.inner.store.park_order(&found.order_no, "the bill is out of range: for review").await?
+                {
+                    self.release(&parked).await;
+                    self.publish("order.failed", &parked);
+                }
+                return Ok(());
+            }
+        };
         let settlement = settle(found.paid_fen - found.refunded_fen, total_fen);
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
         let now = Utc::now();

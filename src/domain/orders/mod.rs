@@ -194,7 +194,13 @@ impl Orders {
         if !pile.online {
             return Err(OrderError::PileOffline(code));
         }
-        if !connector.is_free() {
+        // Free, or plugged in and waiting (the driver plugged in, then scanned the pile's code).
+        let waiting = match connector.status.as_str() {
+            "Available" | "Preparing" => true,
+            "Occupied" => !inner.store.charging_on(&code, connector.evse_id, connector.connector_id).await?,
+            _ => false,
+        };
+        if !waiting {
             return Err(OrderError::PileBusy(code, request.connector_id));
         }
         if let Some(live) = inner.store.live_order_of(user.id).await? {
@@ -229,7 +235,7 @@ impl Orders {
             prepay_fen,
             tariff: serde_json::to_string(&tariff).map_err(|e| OrderError::Corrupt(order_no.clone(), e.to_string()))?,
             timezone: zone.name().to_owned(),
-            hold_user: true,
+            hold: true,
             lock_expires_at: now + chrono::Duration::from_std(inner.settings.lock()).unwrap_or(chrono::Duration::MAX),
             transaction_id: None,
             started_at: None,

@@ -19,9 +19,9 @@ pub struct NewOrder {
     /// The tariff's JSON and the station's zone.
     pub tariff: String,
     pub timezone: String,
-    /// Holds the user's one live order (none for a session started with a card while the user
-    /// has another).
-    pub hold_user: bool,
+    /// Holds the user's one live order and the connector (a session started with a card where
+    /// either is held already is still the user's order, holding neither).
+    pub hold: bool,
     pub lock_expires_at: DateTime<Utc>,
     /// Set when the order is made for a session that has begun (a card's).
     pub transaction_id: Option<i64>,

@@ -1,6 +1,6 @@
-//! The orders' sweep: holds that expired, starts that never came, money that ran out, running
-//! costs shown on 2.0.1 chargers, and whatever an event missed (a transaction that ended, a
-//! connector freed).
+//! The orders' sweep: holds that expired, starts that never came (or whose event was lost),
+//! money that ran out, running costs shown on 2.0.1 chargers, and whatever an event missed — a
+//! transaction that ended, a card session never heard of, a connector freed.
 
 use super::records::Ending;
 use super::{OrderError, OrderStatus, Orders, PayMode};
@@ -10,14 +10,44 @@ use chrono::Utc;
 use entity::order;
 use rust_decimal::Decimal;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// How many orders one sweep looks at, of each kind.
 const SWEEP_BATCH: u64 = 10_000;
 /// A stop csms sent for money that ran out is sent again after this long without the stop.
 const STOP_AGAIN_AFTER: Duration = Duration::from_secs(60);
+/// Sessions are looked for without an order this often, and no older than a day; a start
+/// event is given this long to be followed first.
+const ORPHANS_EVERY: Duration = Duration::from_secs(60);
+const ORPHAN_AGE: chrono::Duration = chrono::Duration::minutes(1);
+const LOOK_BACK: chrono::Duration = chrono::Duration::days(1);
+/// At start, the orphan search begins this many transactions back.
+const ORPHAN_WINDOW: i64 = 50_000;
 
 impl Orders {
+    /// Sweeps every `orders.sweep_interval_ms` until `stop`.
+    pub(super) async fn sweep_until(self, stop: CancellationToken) {
+        let mut tick = tokio::time::interval(self.inner.settings.sweep_interval());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let watermark = AtomicI64::new(-1);
+        let mut orphans_due = Instant::now();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.cancelled() => return,
+            }
+            self.sweep().await;
+            if orphans_due <= Instant::now() {
+                orphans_due = Instant::now() + ORPHANS_EVERY;
+                if let Err(e) = self.adopt_orphans(&watermark).await {
+                    tracing::warn!(error = %e, "looking for sessions without an order failed");
+                }
+            }
+        }
+    }
+
     /// One pass over the live orders and the completed ones still owing an occupancy decision.
     pub(super) async fn sweep(&self) {
         let live = ["PENDING_PAYMENT", "READY", "STARTING", "CHARGING"];
@@ -59,48 +89,58 @@ impl Orders {
                     self.publish("order.cancelled", &ended);
                 }
             }
-            Some(OrderStatus::Starting) if found.lock_expires_at < now => {
-                // The start may have come while its event was lost.
-                match self.inner.store.open_transaction_of(&found.charger_id, &found.id_tag).await? {
-                    Some(open) => {
-                        let place = (open.evse_id, open.connector_id);
-                        let tag = open.id_tag.clone();
-                        self.started_again(open.id, &found.charger_id, place, tag.as_deref(), open.started_at).await?;
-                    }
-                    None => {
-                        let waited = self.inner.settings.start_timeout_s;
-                        self.fail(found, &format!("the charger did not start within {waited} s")).await?;
-                    }
-                }
-            }
+            Some(OrderStatus::Starting) if found.lock_expires_at < now => self.start_overdue(found).await?,
             Some(OrderStatus::Charging) => self.watch_charging(found).await?,
             _ => {}
         }
         Ok(())
     }
 
-    async fn started_again(
-        &self,
-        transaction_id: i64,
-        charger_id: &str,
-        place: (i32, i32),
-        id_tag: Option<&str>,
-        at: chrono::DateTime<Utc>,
-    ) -> Result<(), OrderError> {
-        let event = crate::domain::charging::events::ChargingEvent::Started {
-            transaction_id,
-            charger_id: charger_id.to_owned(),
-            evse_id: place.0,
-            connector_id: place.1,
-            id_tag: id_tag.map(str::to_owned),
-            remote_start_id: None,
-            at,
-        };
-        self.on_event(event).await
+    /// A start overdue: the charger may have started while its event was lost — then the
+    /// session on the order's connector since the remote start is the order's (ended or not);
+    /// else the order fails and refunds.
+    async fn start_overdue(&self, found: &order::Model) -> Result<(), OrderError> {
+        let timeout = chrono::Duration::from_std(self.inner.settings.start_timeout()).unwrap_or(chrono::Duration::MAX);
+        let since = found.lock_expires_at.checked_sub_signed(timeout).unwrap_or(found.created_at) - ORPHAN_AGE;
+        if let Some(open) = self.inner.store.unclaimed_transaction(found, since).await? {
+            let place = (open.evse_id, open.connector_id);
+            let tag = Some(found.id_tag.as_str());
+            return self.started(open.id, &found.charger_id, place, tag, found.remote_start_id, open.started_at).await;
+        }
+        let waited = self.inner.settings.start_timeout_s;
+        self.fail(found, &format!("the charger did not start within {waited} s")).await?;
+        Ok(())
+    }
+
+    /// Sessions of the last day with a driver's tag that no order has (their start event was
+    /// lost, or csms restarted before following it) become orders as their start would have.
+    async fn adopt_orphans(&self, watermark: &AtomicI64) -> Result<(), OrderError> {
+        let store = &self.inner.store;
+        if watermark.load(Ordering::Relaxed) < 0 {
+            watermark.store((store.last_transaction_id().await? - ORPHAN_WINDOW).max(0), Ordering::Relaxed);
+        }
+        let now = Utc::now();
+        let after = watermark.load(Ordering::Relaxed);
+        for orphan in store.transactions_without_order(after, now - LOOK_BACK, SWEEP_BATCH).await? {
+            // Too recent: its start event may still be on its way.
+            if orphan.started_at > now - ORPHAN_AGE {
+                break;
+            }
+            let place = (orphan.evse_id, orphan.connector_id);
+            self.started(orphan.id, &orphan.charger_id, place, orphan.id_tag.as_deref(), None, orphan.started_at)
+                .await?;
+            watermark.store(orphan.id, Ordering::Relaxed);
+            if orphan.status != ACTIVE
+                && let Some(adopted) = store.order_of_transaction(orphan.id).await?
+            {
+                self.complete(&adopted).await?;
+            }
+        }
+        Ok(())
     }
 
     /// A charging order: completed if its transaction ended unheard; stopped when its money ran
-    /// out; its running cost sent to a 2.0.1 charger.
+    /// out; its running cost sent to a 2.0.1 charger. Commands go in tasks of their own.
     async fn watch_charging(&self, found: &order::Model) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
         let Some(head) = self.inner.store.transaction_head(transaction_id).await? else { return Ok(()) };
@@ -119,9 +159,12 @@ impl Orders {
             if !recently {
                 self.inner.stops_sent.insert(found.order_no.clone(), Instant::now());
                 tracing::info!(order = %found.order_no, cost = %cost, "the order's money ran out: stopping it");
-                if let Err(e) = self.remote_stop(found).await {
-                    tracing::warn!(order = %found.order_no, error = %e, "stopping an order whose money ran out failed");
-                }
+                let (orders, order) = (self.clone(), found.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = orders.remote_stop(&order).await {
+                        tracing::warn!(order = %order.order_no, error = %e, "stopping an order whose money ran out failed");
+                    }
+                });
             }
         }
         if let Some(charger_transaction_id) = head.charger_transaction_id {
@@ -130,28 +173,37 @@ impl Orders {
             });
             if due {
                 self.inner.costs_sent.insert(found.order_no.clone(), (Instant::now(), cost_fen));
-                let sent =
-                    self.inner.commands.cost_updated(found.charger_id.clone(), charger_transaction_id, cost).await;
-                if let Err(e) = sent {
-                    tracing::debug!(order = %found.order_no, error = %e, "CostUpdated not delivered");
-                }
+                let (commands, charger, order_no) =
+                    (self.inner.commands.clone(), found.charger_id.clone(), found.order_no.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = commands.cost_updated(charger, charger_transaction_id, cost).await {
+                        tracing::debug!(order = %order_no, error = %e, "CostUpdated not delivered");
+                    }
+                });
             }
         }
         Ok(())
     }
 
     /// A completed order awaiting its occupancy decision: billed once its connector reports
-    /// Available since it stopped.
+    /// Available since the session began (freed no earlier than it stopped); a day without
+    /// that (a charger gone silent) bills nothing, said in the log.
     async fn freed(&self, found: &order::Model) -> Result<(), OrderError> {
+        let stopped = found.stopped_at.unwrap_or(found.created_at);
+        let began = found.started_at.unwrap_or(found.created_at);
         let connectors = self.inner.store.connectors(&found.charger_id).await?;
         let freed = connectors.iter().find(|c| {
             c.evse_id == found.evse_id
                 && c.connector_id == found.connector_id
                 && c.status == "Available"
-                && found.stopped_at.is_none_or(|stopped| c.status_at >= stopped)
+                && c.status_at >= began
         });
         if let Some(connector) = freed {
-            self.bill_occupancy(found, connector.status_at).await?;
+            return self.bill_occupancy(found, connector.status_at.max(stopped)).await;
+        }
+        if found.completed_at.is_some_and(|done| done < Utc::now() - LOOK_BACK) {
+            tracing::warn!(order = %found.order_no, "the connector never reported free within a day: no occupancy fee");
+            return self.bill_occupancy(found, stopped).await;
         }
         Ok(())
     }

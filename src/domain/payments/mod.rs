@@ -206,6 +206,9 @@ impl Payments {
         reason: Option<String>,
     ) -> Result<RefundView, PaymentError> {
         let amount_fen = parse_positive(amount, "amount")?;
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 256) {
+            return Err(PaymentError::Invalid { field: "reason", message: "at most 256 characters".into() });
+        }
         let found =
             self.store.payment(payment_no).await?.ok_or_else(|| PaymentError::NotFound(payment_no.to_owned()))?;
         if found.method != Method::Balance.as_str() {

@@ -185,6 +185,11 @@ impl Users {
         Ok(self.store.change_profile(id, change).await?)
     }
 
+    /// The store, for the staff's calls (`staff.rs`).
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
+
     fn signed_in(&self, user: user::Model) -> Result<SignedIn, AccountError> {
         Ok(SignedIn { token: self.tokens.issue(user.id, &user.role)?, user })
     }

@@ -5,15 +5,20 @@ pub mod accounts;
 pub mod id_card;
 pub mod phone;
 pub mod real_name;
+pub mod real_name_http;
 pub mod records;
 pub mod sms;
+pub mod sms_http;
+pub mod staff;
 pub mod tokens;
 
 pub use accounts::{AccountError, SignedIn, Users};
 pub use id_card::{IdCardError, ResidentId};
 pub use phone::{Phone, PhoneError};
 pub use real_name::{LocalCheck, RealNameVerifier};
+pub use real_name_http::HttpRealNameVerifier;
 pub use sms::{ConsoleSender, Purpose, SmsCodes, SmsError, SmsSender};
+pub use sms_http::HttpSmsSender;
 pub use tokens::{Claims, TokenError, Tokens};
 
 use sha2::{Digest, Sha256};

@@ -116,10 +116,19 @@ impl SmsCodes {
             return Err(SmsError::DailyLimit);
         }
         let code = six_digits();
-        self.kv.set(&self.code_key(phone, purpose), &self.hash(phone, purpose, &code), CODE_TTL).await?;
+        let (key, hash) = (self.code_key(phone, purpose), self.hash(phone, purpose, &code));
+        self.kv.set(&key, &hash, CODE_TTL).await?;
         self.kv.delete(&self.tries_key(phone, purpose)).await?;
         // The text only: the code is never logged elsewhere.
-        self.sender.send(phone, &code).await.map_err(SmsError::Send)
+        let Err(failed) = self.sender.send(phone, &code).await else { return Ok(()) };
+        // Not sent, so not kept: the code is forgotten (an earlier one was replaced, as it
+        // would have been) and the phone may ask again at once; the day's count stands, which
+        // bounds how often a failing gateway is tried.
+        self.kv.delete_if(&key, &hash).await?;
+        if !self.resend_after.is_zero() {
+            self.kv.delete(&format!("sms:sent:{phone}")).await?;
+        }
+        Err(SmsError::Send(failed))
     }
 
     /// Takes `code` for `purpose` from `phone`: once, and only within five tries.

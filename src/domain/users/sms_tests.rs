@@ -97,3 +97,28 @@ fn codes_are_uniform_over_six_digits() {
     // 6,000 draws per digit expected; 5 standard deviations is about ±370.
     assert!(counts.iter().all(|&c| (5_600..=6_400).contains(&c)), "{counts:?}");
 }
+
+/// A gateway that is down.
+#[derive(Debug)]
+struct Down;
+
+impl SmsSender for Down {
+    fn send<'a>(&'a self, _: &'a Phone, _: &'a str) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async { Err("answered HTTP 500".to_owned()) })
+    }
+}
+
+#[tokio::test]
+async fn a_code_that_could_not_be_sent_is_forgotten_and_the_phone_may_ask_again_at_once() {
+    let kv = Kv::memory();
+    let down = SmsCodes::new(kv.clone(), Arc::new(Down), b"test key");
+    let said = down.send(&phone(), Purpose::Login).await.unwrap_err();
+    assert!(matches!(&said, SmsError::Send(why) if why == "answered HTTP 500"), "{said:?}");
+    assert_eq!(kv.get("sms:code:login:13800138000").await.unwrap(), None);
+    assert_eq!(kv.get("sms:sent:13800138000").await.unwrap(), None);
+    // The gateway is back: a code goes out without waiting a minute.
+    let outbox = Arc::new(Outbox::default());
+    let up = SmsCodes::new(kv, outbox.clone(), b"test key");
+    up.send(&phone(), Purpose::Login).await.unwrap();
+    up.take(&phone(), Purpose::Login, &outbox.last()).await.unwrap();
+}

@@ -19,6 +19,12 @@ use sea_orm::{
 };
 
 impl Store {
+    /// A transaction's earliest stored energy register reading (when, Wh): where a running
+    /// cost starts when the start carried no meter value.
+    pub async fn first_energy_reading(&self, id: i64) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+        readings::timed_reading(self.db(), id, false).await
+    }
+
     /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
     /// the connector is closed as stale first (the charger is the source of truth for it).
     /// `exclusive`: also tell whether the tag has another transaction open elsewhere, looked up

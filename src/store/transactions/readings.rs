@@ -21,13 +21,22 @@ pub(super) async fn last_reading(db: &impl ConnectionTrait, id: i64) -> Result<O
 }
 
 async fn reading(db: &impl ConnectionTrait, id: i64, latest: bool) -> Result<Option<i64>, StoreError> {
+    Ok(timed_reading(db, id, latest).await?.map(|(_, wh)| wh))
+}
+
+/// The earliest (or latest) energy register reading of a transaction: when, and Wh.
+pub(super) async fn timed_reading(
+    db: &impl ConnectionTrait,
+    id: i64,
+    latest: bool,
+) -> Result<Option<(chrono::DateTime<chrono::Utc>, i64)>, StoreError> {
     let query = energy_readings().filter(of_transaction(id));
     let query = if latest {
         query.order_by_desc(meter_sample::Column::SampledAt).order_by_desc(meter_sample::Column::Id)
     } else {
         query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
     };
-    Ok(query.one(db).await?.and_then(|s| Decimal::from_str(&s.value).ok()?.round().to_i64()))
+    Ok(query.one(db).await?.and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?))))
 }
 
 /// The samples of transaction `id`, named as the sample key's index has it (see migration 6).

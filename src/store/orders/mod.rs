@@ -1,18 +1,21 @@
 //! Orders: made with the connector and the user held by unique keys, moved by conditional
 //! updates, and completed, ended or charged together with their money in one transaction.
 
+mod find;
+
 use super::ledger::move_balance_on;
 use super::payments::{balance_payment_row, in_transaction, refund_on};
+use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::records::{Completion, Ending, NewOrder, OccupancyCharge, Transition, connector_key};
 use crate::domain::payments::records::{NewRefund, SUCCEEDED};
 use chrono::{DateTime, Utc};
-use entity::{order, payment, transaction};
+use entity::{order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, SqlErr,
 };
 
 /// Which orders a list shows.
@@ -29,11 +32,11 @@ impl Store {
     /// transaction")` when the transaction has its order already: the unique keys decide, also
     /// between csms nodes.
     pub async fn create_order(&self, new: NewOrder) -> Result<order::Model, StoreError> {
-        let (user_id, hold_user) = (new.user_id, new.hold_user);
+        let (user_id, hold) = (new.user_id, new.hold);
         let row = order::ActiveModel {
             order_no: Set(new.order_no),
             user_id: Set(new.user_id),
-            active_connector: Set(Some(connector_key(&new.charger_id, new.evse_id, new.connector_id))),
+            active_connector: Set(hold.then(|| connector_key(&new.charger_id, new.evse_id, new.connector_id))),
             charger_id: Set(new.charger_id),
             evse_id: Set(new.evse_id),
             connector_id: Set(new.connector_id),
@@ -49,7 +52,7 @@ impl Store {
             timezone: Set(new.timezone),
             remote_start_id: Set(None),
             transaction_id: Set(new.transaction_id),
-            active_user_id: Set(hold_user.then_some(user_id)),
+            active_user_id: Set(hold.then_some(user_id)),
             lock_expires_at: Set(new.lock_expires_at),
             started_at: Set(new.started_at),
             created_at: Set(new.at),
@@ -63,7 +66,7 @@ impl Store {
             Ok(created) => Ok(created),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 let live = order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?;
-                Err(match (live, hold_user, new_transaction_taken(&e)) {
+                Err(match (live, hold, new_transaction_taken(&e)) {
                     (_, _, true) => StoreError::Conflict("order of the transaction"),
                     (Some(_), true, _) => StoreError::Conflict("live order"),
                     _ => StoreError::Conflict("connector"),
@@ -73,138 +76,24 @@ impl Store {
         }
     }
 
-    /// The order `order_no`.
-    pub async fn order(&self, order_no: &str) -> Result<Option<order::Model>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(self.db()).await?)
-    }
-
-    /// The order of transaction `transaction_id`.
-    pub async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<order::Model>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?)
-    }
-
-    /// The user's live order, if any.
-    pub async fn live_order_of(&self, user_id: i64) -> Result<Option<order::Model>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?)
-    }
-
-    /// The order holding a connector, if any.
-    pub async fn order_on(
-        &self,
-        charger_id: &str,
-        evse_id: i32,
-        connector_id: i32,
-    ) -> Result<Option<order::Model>, StoreError> {
-        let key = connector_key(charger_id, evse_id, connector_id);
-        Ok(order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?)
-    }
-
-    /// A transaction's row, without its samples.
-    pub async fn transaction_head(&self, id: i64) -> Result<Option<transaction::Model>, StoreError> {
-        Ok(transaction::Entity::find_by_id(id).one(self.db()).await?)
-    }
-
-    /// The open transaction of `id_tag` on a charger, if any (newest first).
-    pub async fn open_transaction_of(
-        &self,
-        charger_id: &str,
-        id_tag: &str,
-    ) -> Result<Option<transaction::Model>, StoreError> {
-        Ok(transaction::Entity::find()
-            .filter(transaction::Column::ChargerId.eq(charger_id))
-            .filter(transaction::Column::IdTag.eq(id_tag))
-            .filter(transaction::Column::Status.eq(crate::domain::charging::ACTIVE))
-            .order_by_desc(transaction::Column::Id)
-            .one(self.db())
-            .await?)
-    }
-
-    /// The order on a charger waiting for the start of `id_tag` (or of `remote_start_id`): ready
-    /// or starting, holding its connector.
-    pub async fn order_to_start(
-        &self,
-        charger_id: &str,
-        id_tag: Option<&str>,
-        remote_start_id: Option<i32>,
-    ) -> Result<Option<order::Model>, StoreError> {
-        let mut which = Condition::any();
-        if let Some(tag) = id_tag {
-            which = which.add(order::Column::IdTag.eq(tag));
-        }
-        if let Some(id) = remote_start_id {
-            which = which.add(order::Column::RemoteStartId.eq(id));
-        }
-        if which.is_empty() {
-            return Ok(None);
-        }
-        Ok(order::Entity::find()
-            .filter(order::Column::ChargerId.eq(charger_id))
-            .filter(order::Column::Status.is_in(["STARTING", "READY"]))
-            .filter(order::Column::TransactionId.is_null())
-            .filter(which)
-            .order_by_desc(order::Column::Id)
-            .one(self.db())
-            .await?)
-    }
-
-    /// Completed orders on a connector whose occupancy fee is still to be decided.
-    pub async fn awaiting_occupancy_on(
-        &self,
-        charger_id: &str,
-        evse_id: i32,
-        connector_id: i32,
-    ) -> Result<Vec<order::Model>, StoreError> {
-        Ok(order::Entity::find()
-            .filter(order::Column::ChargerId.eq(charger_id))
-            .filter(order::Column::EvseId.eq(evse_id))
-            .filter(order::Column::ConnectorId.eq(connector_id))
-            .filter(order::Column::Status.eq("COMPLETED"))
-            .filter(order::Column::OccupancyFeeFen.is_null())
-            .all(self.db())
-            .await?)
-    }
-
-    /// Orders in one of `statuses`, oldest first (what the sweep looks after).
-    pub async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<order::Model>, StoreError> {
-        Ok(order::Entity::find()
-            .filter(order::Column::Status.is_in(statuses.iter().copied()))
-            .order_by_asc(order::Column::Id)
-            .limit(limit)
-            .all(self.db())
-            .await?)
-    }
-
-    /// Completed orders whose occupancy fee is still to be decided.
-    pub async fn orders_awaiting_occupancy(&self, limit: u64) -> Result<Vec<order::Model>, StoreError> {
-        Ok(order::Entity::find()
-            .filter(order::Column::Status.eq("COMPLETED"))
-            .filter(order::Column::OccupancyFeeFen.is_null())
-            .order_by_asc(order::Column::Id)
-            .limit(limit)
-            .all(self.db())
-            .await?)
-    }
-
-    /// A page of orders, newest first, and the number in all.
-    pub async fn orders(
-        &self,
-        filter: OrderFilter,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<order::Model>, u64), StoreError> {
-        let mut query = order::Entity::find();
-        if let Some(user_id) = filter.user_id {
-            query = query.filter(order::Column::UserId.eq(user_id));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(order::Column::Status.eq(status));
-        }
-        if let Some(charger_id) = filter.charger_id {
-            query = query.filter(order::Column::ChargerId.eq(charger_id));
-        }
-        let total = query.clone().count(self.db()).await?;
-        let rows = query.order_by_desc(order::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+    /// Sets an order that cannot be billed aside for the operator: failed with `reason`, its
+    /// user and connector released, its money left as it is.
+    pub async fn park_order(&self, order_no: &str, reason: &str) -> Result<Option<order::Model>, StoreError> {
+        let now = Utc::now();
+        let turn = self.write_turn().await;
+        let updated = order::Entity::update_many()
+            .col_expr(order::Column::Status, Expr::value("FAILED"))
+            .col_expr(order::Column::FailureReason, Expr::value(reason))
+            .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
+            .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
+            .col_expr(order::Column::CompletedAt, Expr::value(now))
+            .col_expr(order::Column::UpdatedAt, Expr::value(now))
+            .filter(order::Column::OrderNo.eq(order_no))
+            .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]))
+            .exec(self.db())
+            .await?;
+        drop(turn);
+        if updated.rows_affected == 0 { Ok(None) } else { self.order(order_no).await }
     }
 
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
@@ -319,6 +208,7 @@ impl Store {
                     .filter(order::Column::OrderNo.eq(&ending.order_no))
                     .filter(order::Column::Status.is_in(ending.from.iter().copied()))
                     .filter(order::Column::PaidFen.eq(found.paid_fen))
+                    .filter(order::Column::RefundedFen.eq(found.refunded_fen))
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
@@ -436,7 +326,7 @@ async fn collect(
         reason: None,
         actor: None,
     };
-    let status = match move_balance_on(txn, entry, at).await {
+    match move_balance_on(txn, entry, at).await {
         Ok(_) => {
             let row =
                 balance_payment_row(payment_no.to_owned(), user_id, Some(order_no.to_owned()), "order", amount_fen, at);
@@ -446,15 +336,14 @@ async fn collect(
                 .filter(order::Column::OrderNo.eq(order_no))
                 .exec(txn)
                 .await?;
-            "PAID"
         }
-        Err(StoreError::Insufficient(_)) => "UNPAID",
+        // Nothing is taken: the order owes it.
+        Err(StoreError::Insufficient(_)) => {}
         Err(e) => return Err(e),
-    };
-    order::Entity::update_many()
-        .col_expr(order::Column::PaymentStatus, Expr::value(status))
-        .filter(order::Column::OrderNo.eq(order_no))
-        .exec(txn)
-        .await?;
+    }
+    // Paid when what it kept covers its whole bill (an earlier unpaid part included).
+    let sql = "UPDATE orders SET payment_status = CASE WHEN paid_fen - refunded_fen >= COALESCE(total_fen, 0) \
+               THEN 'PAID' ELSE 'UNPAID' END WHERE order_no = ?";
+    txn.execute_raw(statement(txn.get_database_backend(), sql, [order_no.into()])).await?;
     Ok(())
 }

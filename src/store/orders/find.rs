@@ -1,0 +1,192 @@
+//! Reading orders, and the transactions orders follow.
+
+use super::super::sql::statement;
+use super::super::{Store, StoreError};
+use super::OrderFilter;
+use crate::domain::orders::records::connector_key;
+use chrono::{DateTime, Utc};
+use entity::{order, transaction};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+impl Store {
+    /// The order `order_no`.
+    pub async fn order(&self, order_no: &str) -> Result<Option<order::Model>, StoreError> {
+        Ok(order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(self.db()).await?)
+    }
+
+    /// The order of transaction `transaction_id`.
+    pub async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<order::Model>, StoreError> {
+        Ok(order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?)
+    }
+
+    /// The user's live order, if any.
+    pub async fn live_order_of(&self, user_id: i64) -> Result<Option<order::Model>, StoreError> {
+        Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?)
+    }
+
+    /// The order holding a connector, if any.
+    pub async fn order_on(
+        &self,
+        charger_id: &str,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> Result<Option<order::Model>, StoreError> {
+        let key = connector_key(charger_id, evse_id, connector_id);
+        Ok(order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?)
+    }
+
+    /// A transaction's row, without its samples.
+    pub async fn transaction_head(&self, id: i64) -> Result<Option<transaction::Model>, StoreError> {
+        Ok(transaction::Entity::find_by_id(id).one(self.db()).await?)
+    }
+
+    /// Whether a transaction is open on a connector (2.0.1: on its EVSE).
+    pub async fn charging_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<bool, StoreError> {
+        let mut query = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .filter(transaction::Column::EvseId.eq(evse_id))
+            .filter(transaction::Column::Status.eq(crate::domain::charging::ACTIVE));
+        if evse_id == 0 {
+            query = query.filter(transaction::Column::ConnectorId.eq(connector_id));
+        }
+        Ok(query.one(self.db()).await?.is_some())
+    }
+
+    /// The order on a charger waiting for the start of `id_tag` (or of `remote_start_id`): ready
+    /// or starting, holding its connector.
+    pub async fn order_to_start(
+        &self,
+        charger_id: &str,
+        (evse_id, connector_id): (i32, i32),
+        id_tag: Option<&str>,
+        remote_start_id: Option<i32>,
+    ) -> Result<Option<order::Model>, StoreError> {
+        let mut which = Condition::any();
+        if let Some(tag) = id_tag {
+            // The tag on the connector the transaction is on (2.0.1: its EVSE).
+            let mut place = Condition::all().add(order::Column::IdTag.eq(tag)).add(order::Column::EvseId.eq(evse_id));
+            if evse_id == 0 {
+                place = place.add(order::Column::ConnectorId.eq(connector_id));
+            }
+            which = which.add(place);
+        }
+        if let Some(id) = remote_start_id {
+            which = which.add(order::Column::RemoteStartId.eq(id));
+        }
+        if which.is_empty() {
+            return Ok(None);
+        }
+        Ok(order::Entity::find()
+            .filter(order::Column::ChargerId.eq(charger_id))
+            .filter(order::Column::Status.is_in(["STARTING", "READY"]))
+            .filter(order::Column::TransactionId.is_null())
+            .filter(which)
+            .order_by_desc(order::Column::Id)
+            .one(self.db())
+            .await?)
+    }
+
+    /// The newest transaction on an order's connector begun since `since` that no order has,
+    /// of the order's tag or of none (a 2.0.1 remote start may carry no token): what a lost
+    /// start event left behind.
+    pub async fn unclaimed_transaction(
+        &self,
+        found: &order::Model,
+        since: DateTime<Utc>,
+    ) -> Result<Option<transaction::Model>, StoreError> {
+        let backend = self.db().get_database_backend();
+        let sql = "SELECT * FROM transactions t WHERE t.charger_id = ? AND t.evse_id = ? \
+                   AND (t.evse_id > 0 OR t.connector_id = ?) AND t.started_at >= ? \
+                   AND (t.id_tag = ? OR t.id_tag IS NULL) \
+                   AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.transaction_id = t.id) ORDER BY t.id DESC LIMIT 1";
+        let values = [
+            found.charger_id.clone().into(),
+            found.evse_id.into(),
+            found.connector_id.into(),
+            since.into(),
+            found.id_tag.clone().into(),
+        ];
+        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).one(self.db()).await?)
+    }
+
+    /// Transactions after id `after`, begun since `since`, carrying a tag, that no order has —
+    /// oldest first, at most `limit`.
+    pub async fn transactions_without_order(
+        &self,
+        after: i64,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<transaction::Model>, StoreError> {
+        let backend = self.db().get_database_backend();
+        let sql = "SELECT * FROM transactions t WHERE t.id > ? AND t.started_at >= ? AND t.id_tag IS NOT NULL \
+                   AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.transaction_id = t.id) ORDER BY t.id LIMIT ?";
+        let values = [after.into(), since.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
+        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?)
+    }
+
+    /// The greatest transaction id (0 when there is none).
+    pub async fn last_transaction_id(&self) -> Result<i64, StoreError> {
+        let last = transaction::Entity::find().order_by_desc(transaction::Column::Id).one(self.db()).await?;
+        Ok(last.map_or(0, |t| t.id))
+    }
+
+    /// Completed orders on a connector whose occupancy fee is still to be decided.
+    pub async fn awaiting_occupancy_on(
+        &self,
+        charger_id: &str,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> Result<Vec<order::Model>, StoreError> {
+        Ok(order::Entity::find()
+            .filter(order::Column::ChargerId.eq(charger_id))
+            .filter(order::Column::EvseId.eq(evse_id))
+            .filter(order::Column::ConnectorId.eq(connector_id))
+            .filter(order::Column::Status.eq("COMPLETED"))
+            .filter(order::Column::OccupancyFeeFen.is_null())
+            .all(self.db())
+            .await?)
+    }
+
+    /// Orders in one of `statuses`, oldest first (what the sweep looks after).
+    pub async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<order::Model>, StoreError> {
+        Ok(order::Entity::find()
+            .filter(order::Column::Status.is_in(statuses.iter().copied()))
+            .order_by_asc(order::Column::Id)
+            .limit(limit)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Completed orders whose occupancy fee is still to be decided, newest first.
+    pub async fn orders_awaiting_occupancy(&self, limit: u64) -> Result<Vec<order::Model>, StoreError> {
+        Ok(order::Entity::find()
+            .filter(order::Column::Status.eq("COMPLETED"))
+            .filter(order::Column::OccupancyFeeFen.is_null())
+            .order_by_desc(order::Column::Id)
+            .limit(limit)
+            .all(self.db())
+            .await?)
+    }
+
+    /// A page of orders, newest first, and the number in all.
+    pub async fn orders(
+        &self,
+        filter: OrderFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<order::Model>, u64), StoreError> {
+        let mut query = order::Entity::find();
+        if let Some(user_id) = filter.user_id {
+            query = query.filter(order::Column::UserId.eq(user_id));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(order::Column::Status.eq(status));
+        }
+        if let Some(charger_id) = filter.charger_id {
+            query = query.filter(order::Column::ChargerId.eq(charger_id));
+        }
+        let total = query.clone().count(self.db()).await?;
+        let rows = query.order_by_desc(order::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+}
