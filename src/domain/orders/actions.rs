@@ -6,7 +6,7 @@ use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Order
 use crate::domain::charging::transactions::ENERGY_REGISTER;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
-use entity::order;
+use entity::{order, transaction};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::str::FromStr;
@@ -122,8 +122,13 @@ impl Orders {
         if order.status != OrderStatus::Charging.as_str() {
             return None;
         }
-        let transaction_id = order.transaction_id?;
-        let head = self.inner.store.transaction_head(transaction_id).await.ok().flatten()?;
+        let head = self.inner.store.transaction_head(order.transaction_id?).await.ok().flatten()?;
+        self.live_reading_of(order, &head).await
+    }
+
+    /// The same, with the order's transaction read already.
+    pub(super) async fn live_reading_of(&self, order: &order::Model, head: &transaction::Model) -> Option<LiveReading> {
+        let transaction_id = head.id;
         let views = self.inner.charging.live().of(&order.charger_id);
         let view = views.into_iter().find(|v| v.transaction_id == Some(transaction_id));
         let value = |measurand: &str| {

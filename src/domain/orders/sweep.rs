@@ -7,7 +7,7 @@ use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::ACTIVE;
 use crate::domain::ledger::to_fen;
 use chrono::Utc;
-use entity::order;
+use entity::{order, transaction};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -53,8 +53,28 @@ impl Orders {
         let live = ["PENDING_PAYMENT", "READY", "STARTING", "CHARGING"];
         match self.inner.store.orders_in(&live, SWEEP_BATCH).await {
             Ok(orders) => {
-                for found in orders {
-                    if let Err(e) = self.look_after(&found).await {
+                // The charging orders' transactions and payers, read in a few statements.
+                let charging: Vec<&order::Model> = orders.iter().filter(|o| o.status == "CHARGING").collect();
+                let ids: Vec<i64> = charging.iter().filter_map(|o| o.transaction_id).collect();
+                let payers: Vec<i64> = charging.iter().map(|o| o.user_id).collect();
+                let heads = self.inner.store.transaction_heads(&ids).await;
+                let balances = self.inner.store.balances(&payers).await;
+                let (heads, balances) = match (heads, balances) {
+                    (Ok(heads), Ok(balances)) => (heads, balances),
+                    (Err(e), _) | (_, Err(e)) => {
+                        tracing::warn!(error = %e, "reading the charging orders' transactions failed");
+                        return;
+                    }
+                };
+                for found in &orders {
+                    let done = match found.transaction_id.and_then(|id| heads.get(&id)) {
+                        Some(head) if found.status == "CHARGING" => {
+                            let balance = balances.get(&found.user_id).copied().unwrap_or(0);
+                            self.watch_charging(found, head, balance).await
+                        }
+                        _ => self.look_after(found).await,
+                    };
+                    if let Err(e) = done {
                         tracing::warn!(order = %found.order_no, error = %e, "sweeping an order failed");
                     }
                 }
@@ -90,7 +110,9 @@ impl Orders {
                 }
             }
             Some(OrderStatus::Starting) if found.lock_expires_at < now => self.start_overdue(found).await?,
-            Some(OrderStatus::Charging) => self.watch_charging(found).await?,
+            Some(OrderStatus::Charging) => {
+                // Its transaction gone from the database: nothing to watch.
+            }
             _ => {}
         }
         Ok(())
@@ -141,18 +163,21 @@ impl Orders {
 
     /// A charging order: completed if its transaction ended unheard; stopped when its money ran
     /// out; its running cost sent to a 2.0.1 charger. Commands go in tasks of their own.
-    async fn watch_charging(&self, found: &order::Model) -> Result<(), OrderError> {
-        let Some(transaction_id) = found.transaction_id else { return Ok(()) };
-        let Some(head) = self.inner.store.transaction_head(transaction_id).await? else { return Ok(()) };
+    async fn watch_charging(
+        &self,
+        found: &order::Model,
+        head: &transaction::Model,
+        balance_fen: i64,
+    ) -> Result<(), OrderError> {
         if head.status != ACTIVE {
             return self.complete(found).await;
         }
-        let Some(live) = self.live_reading(found).await else { return Ok(()) };
+        let Some(live) = self.live_reading_of(found, head).await else { return Ok(()) };
         let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(()) };
         let cost_fen = to_fen(cost, "cost").unwrap_or(i64::MAX);
         let limit_fen = match PayMode::parse(&found.pay_mode) {
             Some(PayMode::Prepaid) => found.paid_fen - found.refunded_fen,
-            _ => self.inner.store.user(found.user_id).await?.map_or(0, |u| u.balance_fen),
+            _ => balance_fen,
         };
         if cost_fen >= limit_fen {
             let recently = self.inner.stops_sent.get(&found.order_no).is_some_and(|at| at.elapsed() < STOP_AGAIN_AFTER);
@@ -167,7 +192,7 @@ impl Orders {
                 });
             }
         }
-        if let Some(charger_transaction_id) = head.charger_transaction_id {
+        if let Some(charger_transaction_id) = head.charger_transaction_id.clone() {
             let due = self.inner.costs_sent.get(&found.order_no).is_none_or(|sent| {
                 sent.1 != cost_fen && sent.0.elapsed() >= self.inner.settings.cost_update_interval()
             });

@@ -7,6 +7,7 @@ use crate::domain::orders::records::connector_key;
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::HashMap;
 
 impl Store {
     /// The order `order_no`.
@@ -188,5 +189,31 @@ impl Store {
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(order::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
         Ok((rows, total))
+    }
+
+    /// The transactions `ids`, by id (a statement per thousand).
+    pub async fn transaction_heads(&self, ids: &[i64]) -> Result<HashMap<i64, transaction::Model>, StoreError> {
+        let mut heads = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let rows = transaction::Entity::find()
+                .filter(transaction::Column::Id.is_in(chunk.iter().copied()))
+                .all(self.db())
+                .await?;
+            heads.extend(rows.into_iter().map(|t| (t.id, t)));
+        }
+        Ok(heads)
+    }
+
+    /// The balances of users `ids` in fen, by user (a statement per thousand).
+    pub async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut balances = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let rows = entity::user::Entity::find()
+                .filter(entity::user::Column::Id.is_in(chunk.iter().copied()))
+                .all(self.db())
+                .await?;
+            balances.extend(rows.into_iter().map(|u| (u.id, u.balance_fen)));
+        }
+        Ok(balances)
     }
 }
