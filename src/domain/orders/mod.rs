@@ -185,15 +185,15 @@ impl Orders {
         };
         let code = request.pile_code.clone();
         let (pile, station) = inner.stations.pile(&code).await?.ok_or_else(|| OrderError::NoPile(code.clone()))?;
+        if !pile.online {
+            return Err(OrderError::PileOffline(code));
+        }
         let connector = pile
             .connectors
             .iter()
             .find(|c| c.evse_id == 0 && c.connector_id == request.connector_id)
             .or_else(|| pile.connectors.iter().find(|c| c.evse_id == request.connector_id))
             .ok_or_else(|| OrderError::NoConnector(code.clone(), request.connector_id))?;
-        if !pile.online {
-            return Err(OrderError::PileOffline(code));
-        }
         // Free, or plugged in and waiting (the driver plugged in, then scanned the pile's code).
         let waiting = match connector.status.as_str() {
             "Available" | "Preparing" => true,
