@@ -44,17 +44,10 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// No relations are declared: queries join connectors explicitly (the foreign key, with its
+/// cascade, is the migration's).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::connector::Entity")]
-    Connector,
-}
-
-impl Related<super::connector::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Connector.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 

@@ -25,21 +25,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// The charger is `charger_id` (a foreign key with cascade, in the migration); no relation is
+/// declared, so that the two entities do not name each other.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::charger::Entity",
-        from = "Column::ChargerId",
-        to = "super::charger::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Charger,
-}
-
-impl Related<super::charger::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Charger.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

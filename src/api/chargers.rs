@@ -54,7 +54,7 @@ struct ChargerView {
     connectors: Option<Vec<ConnectorView>>,
     /// Per connector that reported readings: the newest of each and the transaction in progress.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<super::openapi::ConnectorLiveView>>)]
+    #[schema(value_type = Option<Vec<super::schemas::ConnectorLiveView>>)]
     live: Option<Vec<ConnectorLiveView>>,
 }
 
@@ -110,12 +110,12 @@ fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::M
 
 /// The chargers, paged (operators).
 #[utoipa::path(get, path = "/api/v1/chargers", tag = "chargers", operation_id = "listChargers",
-    params(super::openapi::PageQuery),
+    params(super::schemas::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of chargers (without connectors)", body = Page<ChargerView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn list(_: Operator, State(state): State<ApiState>, paging: Paging) -> Result<Json<Page<ChargerView>>, ApiError> {
     let (chargers, total) = state.chargers.list(paging.offset(), paging.limit()).await?;
@@ -128,8 +128,8 @@ async fn list(_: Operator, State(state): State<ApiState>, paging: Paging) -> Res
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The charger", body = ChargerView),
-        (status = 404, description = "`not_found`: no such charger", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 404, description = "`not_found`: no such charger", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn detail(
     _: Operator,
@@ -159,9 +159,9 @@ struct NewChargerBody {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = ChargerView),
-        (status = 400, description = "`bad_request`: a field is missing or wrong (id, password of 16 to 40 characters, registration)", body = super::openapi::ErrorBody),
-        (status = 409, description = "`conflict`: the charger exists already", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: a field is missing or wrong (id, password of 16 to 40 characters, registration)", body = super::schemas::ErrorBody),
+        (status = 409, description = "`conflict`: the charger exists already", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn create(
     _: Operator,
@@ -234,9 +234,9 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The charger as changed", body = ChargerView),
-        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such charger", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such charger", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn change(
     _: Operator,
@@ -273,13 +273,13 @@ async fn change(
     responses(
         (status = 200, description = "The charger's response payload", body = Object),
         (status = 400, description = "`bad_request`: not a JSON object, not an action of the charger's version, or one the charger sends; \
-            `schema_violation` (with `code`, the OCPP CallError code): the payload breaks the action's schema", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such charger", body = super::openapi::ErrorBody),
-        (status = 409, description = "`conflict`: the charger is offline or disconnected while waiting", body = super::openapi::ErrorBody),
-        (status = 502, description = "`charger_error`: the charger answered a CALLERROR", body = super::openapi::ErrorBody),
-        (status = 503, description = "`unavailable`: too many commands queued for the charger", body = super::openapi::ErrorBody),
-        (status = 504, description = "`timeout`: the charger did not answer in time", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+            `schema_violation` (with `code`, the OCPP CallError code): the payload breaks the action's schema", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such charger", body = super::schemas::ErrorBody),
+        (status = 409, description = "`conflict`: the charger is offline or disconnected while waiting", body = super::schemas::ErrorBody),
+        (status = 502, description = "`charger_error`: the charger answered a CALLERROR", body = super::schemas::ErrorBody),
+        (status = 503, description = "`unavailable`: too many commands queued for the charger", body = super::schemas::ErrorBody),
+        (status = 504, description = "`timeout`: the charger did not answer in time", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn command(
     operator: Operator,

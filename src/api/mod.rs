@@ -10,6 +10,7 @@ mod orders;
 mod paging;
 mod payments;
 mod piles;
+mod schemas;
 mod staff;
 mod stations;
 mod transactions;

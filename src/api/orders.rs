@@ -57,12 +57,12 @@ struct ListQuery {
     request_body = NewOrderBody,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = super::openapi::OrderView),
-        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such pile or connector", body = super::openapi::ErrorBody),
-        (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one) or `no_tariff`", body = super::openapi::ErrorBody),
-        (status = 503, description = "`unavailable`: the pile's lock could not be taken", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 201, description = "Created", body = super::schemas::OrderView),
+        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such pile or connector", body = super::schemas::ErrorBody),
+        (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one) or `no_tariff`", body = super::schemas::ErrorBody),
+        (status = 503, description = "`unavailable`: the pile's lock could not be taken", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn create(
     State(state): State<ApiState>,
@@ -86,13 +86,13 @@ async fn create(
         ("status" = Option<String>, Query, description = "Only orders in this status"),
         ("pile" = Option<String>, Query, description = "Only this pile's"),
         ("userId" = Option<i64>, Query, description = "Only this user's (operators; ignored for drivers)"),
-        super::openapi::PageQuery,
+        super::schemas::PageQuery,
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of orders", body = Page<super::openapi::OrderView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "A page of orders", body = Page<super::schemas::OrderView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn list(
     State(state): State<ApiState>,
@@ -115,9 +115,9 @@ async fn list(
     params(("no" = String, Path, description = "The order number")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The order", body = super::openapi::OrderView),
-        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "The order", body = super::schemas::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn one(
     State(state): State<ApiState>,
@@ -132,11 +132,11 @@ async fn one(
     params(("no" = String, Path, description = "The order number")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The order, charging", body = super::openapi::OrderView),
-        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
-        (status = 409, description = "`invalid_state`, `pile_offline` or `start_rejected` (the pile refused)", body = super::openapi::ErrorBody),
-        (status = 504, description = "`charger_timeout`: the pile did not answer", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "The order, charging", body = super::schemas::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::schemas::ErrorBody),
+        (status = 409, description = "`invalid_state`, `pile_offline` or `start_rejected` (the pile refused)", body = super::schemas::ErrorBody),
+        (status = 504, description = "`charger_timeout`: the pile did not answer", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn start(
     State(state): State<ApiState>,
@@ -151,11 +151,11 @@ async fn start(
     params(("no" = String, Path, description = "The order number")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The order", body = super::openapi::OrderView),
-        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
-        (status = 409, description = "`invalid_state`, `pile_offline` or `stop_rejected` (the pile refused)", body = super::openapi::ErrorBody),
-        (status = 504, description = "`charger_timeout`: the pile did not answer", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "The order", body = super::schemas::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::schemas::ErrorBody),
+        (status = 409, description = "`invalid_state`, `pile_offline` or `stop_rejected` (the pile refused)", body = super::schemas::ErrorBody),
+        (status = 504, description = "`charger_timeout`: the pile did not answer", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn stop(
     State(state): State<ApiState>,
@@ -170,10 +170,10 @@ async fn stop(
     params(("no" = String, Path, description = "The order number")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The order, cancelled", body = super::openapi::OrderView),
-        (status = 404, description = "`not_found`: no such order of the caller's", body = super::openapi::ErrorBody),
-        (status = 409, description = "`invalid_state`: it has started or ended", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "The order, cancelled", body = super::schemas::OrderView),
+        (status = 404, description = "`not_found`: no such order of the caller's", body = super::schemas::ErrorBody),
+        (status = 409, description = "`invalid_state`: it has started or ended", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn cancel(
     State(state): State<ApiState>,

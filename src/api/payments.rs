@@ -95,11 +95,11 @@ impl From<Entry> for EntryView {
     request_body = PayBody,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The payment", body = super::openapi::PaymentView),
-        (status = 400, description = "`bad_request`: a field is wrong; `method_unavailable`", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such order of the driver's", body = super::openapi::ErrorBody),
-        (status = 409, description = "`nothing_owed` or `insufficient_balance`", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 201, description = "The payment", body = super::schemas::PaymentView),
+        (status = 400, description = "`bad_request`: a field is wrong; `method_unavailable`", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such order of the driver's", body = super::schemas::ErrorBody),
+        (status = 409, description = "`nothing_owed` or `insufficient_balance`", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn pay(
     State(state): State<ApiState>,
@@ -112,12 +112,12 @@ async fn pay(
 
 /// Payments, newest first, paged: a driver's own, or (operators) everyone's.
 #[utoipa::path(get, path = "/api/v1/payments", tag = "payments", operation_id = "listPayments",
-    params(super::openapi::PageQuery),
+    params(super::schemas::PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of payments", body = Page<super::openapi::PaymentView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "A page of payments", body = Page<super::schemas::PaymentView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn list(
     State(state): State<ApiState>,
@@ -133,9 +133,9 @@ async fn list(
     params(("no" = String, Path, description = "The payment number")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The payment", body = super::openapi::PaymentDetail),
-        (status = 404, description = "`not_found`: no such payment of the caller's", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 200, description = "The payment", body = super::schemas::PaymentDetail),
+        (status = 404, description = "`not_found`: no such payment of the caller's", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<String>) -> Result<Json<Value>, ApiError> {
     let (payment, refunds) = state.payments.payment(caller.scope, &no).await?;
@@ -150,11 +150,11 @@ async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<Strin
     request_body = RefundBody,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The refund", body = super::openapi::RefundView),
-        (status = 400, description = "`bad_request`: the amount is not a positive amount of yuan", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such payment", body = super::openapi::ErrorBody),
-        (status = 409, description = "`refund_exceeds_paid`", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 201, description = "The refund", body = super::schemas::RefundView),
+        (status = 400, description = "`bad_request`: the amount is not a positive amount of yuan", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such payment", body = super::schemas::ErrorBody),
+        (status = 409, description = "`refund_exceeds_paid`", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn refund(
     State(state): State<ApiState>,
@@ -170,8 +170,8 @@ async fn refund(
 #[utoipa::path(get, path = "/api/v1/me/balance", tag = "me", operation_id = "getMyBalance",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The balance", body = super::openapi::Balance),
-        super::openapi::SignedErrors,
+        (status = 200, description = "The balance", body = super::schemas::Balance),
+        super::schemas::SignedErrors,
     ))]
 async fn balance(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Value>, ApiError> {
     let fen = state.ledger.balance(user.id).await?;
@@ -180,12 +180,12 @@ async fn balance(State(state): State<ApiState>, Signed(user): Signed) -> Result<
 
 /// The signed-in user's ledger, newest first, paged: one row per change of the balance.
 #[utoipa::path(get, path = "/api/v1/me/ledger", tag = "me", operation_id = "listMyLedger",
-    params(super::openapi::PageQuery),
+    params(super::schemas::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of ledger rows", body = Page<EntryView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn ledger(
     State(state): State<ApiState>,
@@ -198,13 +198,13 @@ async fn ledger(
 
 /// A user's ledger, newest first, paged (operators).
 #[utoipa::path(get, path = "/api/v1/users/{id}/ledger", tag = "users", operation_id = "listUserLedger",
-    params(("id" = i64, Path, description = "The user's id"), super::openapi::PageQuery),
+    params(("id" = i64, Path, description = "The user's id"), super::schemas::PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of ledger rows", body = Page<EntryView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such user", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn user_ledger(
     State(state): State<ApiState>,
@@ -223,11 +223,11 @@ async fn user_ledger(
     request_body = AdjustBody,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Adjusted: the balance after", body = super::openapi::Adjusted),
-        (status = 400, description = "`bad_request`: the amount or the reason is wrong", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such user", body = super::openapi::ErrorBody),
-        (status = 409, description = "`insufficient_balance`: the balance would go negative", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 201, description = "Adjusted: the balance after", body = super::schemas::Adjusted),
+        (status = 400, description = "`bad_request`: the amount or the reason is wrong", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = super::schemas::ErrorBody),
+        (status = 409, description = "`insufficient_balance`: the balance would go negative", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn adjust(
     State(state): State<ApiState>,

@@ -123,10 +123,10 @@ struct NewPileBody {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = PileView),
-        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
-        (status = 409, description = "`pile_exists`: the charger exists already (use `PUT /api/v1/piles/{code}/station`)", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::schemas::ErrorBody),
+        (status = 409, description = "`pile_exists`: the charger exists already (use `PUT /api/v1/piles/{code}/station`)", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn create(
     _: Operator,
@@ -185,9 +185,9 @@ struct AttachBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The pile", body = PileView),
-        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such charger or station", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such charger or station", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn attach(
     _: Operator,
@@ -222,12 +222,12 @@ struct Filter {
 #[utoipa::path(get, path = "/api/v1/piles", tag = "piles", operation_id = "listPiles",
     params(
         ("station" = Option<String>, Query, description = "Only this station's"),
-        super::openapi::PageQuery,
+        super::schemas::PageQuery,
     ),
     responses(
         (status = 200, description = "A page of piles", body = Page<PileView>),
-        (status = 400, description = "`bad_request`: an unknown or malformed query parameter", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 400, description = "`bad_request`: an unknown or malformed query parameter", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn list(
     State(state): State<ApiState>,
@@ -244,8 +244,8 @@ async fn list(
     params(("code" = String, Path, description = "The pile's code")),
     responses(
         (status = 200, description = "The pile", body = PileView),
-        (status = 404, description = "`not_found`: no such pile", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such pile", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Result<Json<PileView>, ApiError> {
     let (pile, _station) = state.stations.pile(&code).await?.ok_or(StationError::NoPile(code))?;

@@ -64,13 +64,13 @@ struct ChangeBody {
         ("phone" = Option<String>, Query, description = "Only this phone's"),
         ("role" = Option<String>, Query, description = "Only users of this role"),
         ("status" = Option<String>, Query, description = "Only users in this status"),
-        super::openapi::PageQuery,
+        super::schemas::PageQuery,
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = Page<StaffView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn list(
     State(state): State<ApiState>,
@@ -90,8 +90,8 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = StaffView),
-        (status = 404, description = "`not_found`: no such user", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 404, description = "`not_found`: no such user", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn one(
     State(state): State<ApiState>,
@@ -109,12 +109,12 @@ async fn one(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user as changed", body = StaffView),
-        (status = 400, description = "`bad_request`: an unknown status or role", body = super::openapi::ErrorBody),
-        (status = 403, description = "`admins_only`: only admins change roles; `forbidden`: not an operator; `user_disabled`", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such user", body = super::openapi::ErrorBody),
-        (status = 409, description = "`not_yourself`: no one disables or demotes themselves", body = super::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`: no bearer token, or not a valid one", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 400, description = "`bad_request`: an unknown status or role", body = super::schemas::ErrorBody),
+        (status = 403, description = "`admins_only`: only admins change roles; `forbidden`: not an operator; `user_disabled`", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such user", body = super::schemas::ErrorBody),
+        (status = 409, description = "`not_yourself`: no one disables or demotes themselves", body = super::schemas::ErrorBody),
+        (status = 401, description = "`unauthorized`: no bearer token, or not a valid one", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn change(
     State(state): State<ApiState>,

@@ -108,9 +108,9 @@ struct NewStationBody {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = StationView),
-        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::openapi::ErrorBody),
-        (status = 409, description = "`station_exists`", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::schemas::ErrorBody),
+        (status = 409, description = "`station_exists`", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn create(
     _: Operator,
@@ -136,11 +136,11 @@ async fn create(
 
 /// The stations, paged (anyone).
 #[utoipa::path(get, path = "/api/v1/stations", tag = "stations", operation_id = "listStations",
-    params(super::openapi::PageQuery),
+    params(super::schemas::PageQuery),
     responses(
         (status = 200, description = "A page of stations", body = Page<StationView>),
-        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn list(State(state): State<ApiState>, paging: Paging) -> Result<Json<Page<StationView>>, ApiError> {
     let (stations, total) = state.stations.stations(paging.offset(), paging.limit()).await?;
@@ -152,8 +152,8 @@ async fn list(State(state): State<ApiState>, paging: Paging) -> Result<Json<Page
     params(("code" = String, Path, description = "The station's code")),
     responses(
         (status = 200, description = "The station", body = StationView),
-        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Result<Json<StationView>, ApiError> {
     let station = state.stations.station(&code).await?.ok_or(StationError::NoStation(code))?;
@@ -190,9 +190,9 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The station as changed", body = StationView),
-        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn change(
     _: Operator,
@@ -222,9 +222,9 @@ async fn change(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
-        (status = 409, description = "`station_has_piles`", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 404, description = "`not_found`: no such station", body = super::schemas::ErrorBody),
+        (status = 409, description = "`station_has_piles`", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn remove(_: Operator, State(state): State<ApiState>, Path(code): Path<String>) -> Result<StatusCode, ApiError> {
     state.stations.delete(&code).await?;
@@ -234,13 +234,13 @@ async fn remove(_: Operator, State(state): State<ApiState>, Path(code): Path<Str
 /// `PUT /api/v1/stations/{code}/tariff`: a `TariffSpec`; the stored tariff is answered.
 #[utoipa::path(put, path = "/api/v1/stations/{code}/tariff", tag = "stations", operation_id = "putStationTariff",
     params(("code" = String, Path, description = "The station's code")),
-    request_body = super::openapi::TariffSpec,
+    request_body = super::schemas::TariffSpec,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The tariff as stored (from `validFrom`, in the station's time zone)", body = super::openapi::Tariff),
-        (status = 400, description = "`bad_request`: the periods do not cover the day exactly once, or a price or time is malformed", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such station", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 200, description = "The tariff as stored (from `validFrom`, in the station's time zone)", body = super::schemas::Tariff),
+        (status = 400, description = "`bad_request`: the periods do not cover the day exactly once, or a price or time is malformed", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such station", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn put_tariff(
     _: Operator,
@@ -266,10 +266,10 @@ struct At {
         ("at" = Option<DateTime<Utc>>, Query, description = "The time (RFC 3339); now when absent"),
     ),
     responses(
-        (status = 200, description = "The tariff in force", body = super::openapi::Tariff),
-        (status = 400, description = "`bad_request`: `at` is not an RFC 3339 time, or an unknown parameter", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such station; `no_tariff`: none in force then", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 200, description = "The tariff in force", body = super::schemas::Tariff),
+        (status = 400, description = "`bad_request`: `at` is not an RFC 3339 time, or an unknown parameter", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such station; `no_tariff`: none in force then", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn tariff(
     State(state): State<ApiState>,
@@ -379,8 +379,8 @@ pub(super) fn kilowatts(watts: i64) -> f64 {
     ),
     responses(
         (status = 200, description = "The stations, nearest first", body = NearbyView),
-        (status = 400, description = "`bad_request`: a missing or malformed coordinate or radius", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 400, description = "`bad_request`: a missing or malformed coordinate or radius", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn nearby(
     State(state): State<ApiState>,

@@ -125,13 +125,13 @@ fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiE
         ("charger" = Option<String>, Query, description = "Only this charger's"),
         ("from" = Option<DateTime<Utc>>, Query, description = "Started at or after (RFC 3339)"),
         ("to" = Option<DateTime<Utc>>, Query, description = "Started before (RFC 3339)"),
-        super::openapi::PageQuery,
+        super::schemas::PageQuery,
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of transactions (without samples)", body = Page<TransactionView>),
-        (status = 400, description = "`bad_request`: an unknown or malformed query parameter", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: an unknown or malformed query parameter", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn list(
     _: Operator,
@@ -158,9 +158,9 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The transaction", body = TransactionView),
-        (status = 400, description = "`bad_request`: not a transaction id", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_found`: no such transaction", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: not a transaction id", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such transaction", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn detail(
     _: Operator,
@@ -213,9 +213,9 @@ impl From<id_tag::Model> for IdTagView {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered", body = IdTagView),
-        (status = 400, description = "`bad_request`: idTag of 1 to 36 characters, status, or an unknown parent", body = super::openapi::ErrorBody),
-        (status = 409, description = "`conflict`: the id tag exists already", body = super::openapi::ErrorBody),
-        super::openapi::OperatorErrors,
+        (status = 400, description = "`bad_request`: idTag of 1 to 36 characters, status, or an unknown parent", body = super::schemas::ErrorBody),
+        (status = 409, description = "`conflict`: the id tag exists already", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
     ))]
 async fn create_id_tag(
     _: Operator,

@@ -114,10 +114,10 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     request_body = CodeRequest,
     responses(
         (status = 204, description = "Sent"),
-        (status = 400, description = "`invalid_phone`; `bad_request`: an unknown purpose or a malformed body", body = super::openapi::ErrorBody),
-        (status = 429, description = "`code_sent_recently` or `daily_code_limit`", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
-        (status = 502, description = "`sms_failed`: the SMS gateway failed", body = super::openapi::ErrorBody),
+        (status = 400, description = "`invalid_phone`; `bad_request`: an unknown purpose or a malformed body", body = super::schemas::ErrorBody),
+        (status = 429, description = "`code_sent_recently` or `daily_code_limit`", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
+        (status = 502, description = "`sms_failed`: the SMS gateway failed", body = super::schemas::ErrorBody),
     ))]
 async fn send_code(State(state): State<ApiState>, body: Bytes) -> Result<StatusCode, ApiError> {
     let body: CodeRequest = super::json_body(&body)?;
@@ -130,9 +130,9 @@ async fn send_code(State(state): State<ApiState>, body: Bytes) -> Result<StatusC
     request_body = SignIn,
     responses(
         (status = 201, description = "Registered and signed in", body = SignedInView),
-        (status = 400, description = "`invalid_phone`, `wrong_code`, `code_burned` (too many wrong tries) or `bad_request`", body = super::openapi::ErrorBody),
-        (status = 409, description = "`already_registered`", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 400, description = "`invalid_phone`, `wrong_code`, `code_burned` (too many wrong tries) or `bad_request`", body = super::schemas::ErrorBody),
+        (status = 409, description = "`already_registered`", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn register(State(state): State<ApiState>, body: Bytes) -> Result<(StatusCode, Json<SignedInView>), ApiError> {
     let body: SignIn = super::json_body(&body)?;
@@ -145,10 +145,10 @@ async fn register(State(state): State<ApiState>, body: Bytes) -> Result<(StatusC
     request_body = SignIn,
     responses(
         (status = 200, description = "Signed in", body = SignedInView),
-        (status = 400, description = "`invalid_phone`, `wrong_code`, `code_burned` or `bad_request`", body = super::openapi::ErrorBody),
-        (status = 403, description = "`user_disabled`", body = super::openapi::ErrorBody),
-        (status = 404, description = "`not_registered`", body = super::openapi::ErrorBody),
-        (status = 500, description = "`internal`", body = super::openapi::ErrorBody),
+        (status = 400, description = "`invalid_phone`, `wrong_code`, `code_burned` or `bad_request`", body = super::schemas::ErrorBody),
+        (status = 403, description = "`user_disabled`", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_registered`", body = super::schemas::ErrorBody),
+        (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn login(State(state): State<ApiState>, body: Bytes) -> Result<Json<SignedInView>, ApiError> {
     let body: SignIn = super::json_body(&body)?;
@@ -160,7 +160,7 @@ async fn login(State(state): State<ApiState>, body: Bytes) -> Result<Json<Signed
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in user", body = UserView),
-        super::openapi::SignedErrors,
+        super::schemas::SignedErrors,
     ))]
 async fn me(Signed(user): Signed) -> Json<UserView> {
     Json(user.into())
@@ -172,8 +172,8 @@ async fn me(Signed(user): Signed) -> Json<UserView> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user as changed", body = UserView),
-        (status = 400, description = "`bad_request`: a field is wrong", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 400, description = "`bad_request`: a field is wrong", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn change_me(
     State(state): State<ApiState>,
@@ -209,11 +209,11 @@ struct RealNameCheck {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Verified: the user, the number masked", body = UserView),
-        (status = 400, description = "`invalid_name`, `invalid_id_card` or `bad_request`", body = super::openapi::ErrorBody),
-        (status = 409, description = "`already_verified`", body = super::openapi::ErrorBody),
-        (status = 422, description = "`real_name_mismatch`: the name and number do not match", body = super::openapi::ErrorBody),
-        (status = 502, description = "`verifier_failed`: the verification provider failed", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 400, description = "`invalid_name`, `invalid_id_card` or `bad_request`", body = super::schemas::ErrorBody),
+        (status = 409, description = "`already_verified`", body = super::schemas::ErrorBody),
+        (status = 422, description = "`real_name_mismatch`: the name and number do not match", body = super::schemas::ErrorBody),
+        (status = 502, description = "`verifier_failed`: the verification provider failed", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn real_name(
     State(state): State<ApiState>,
@@ -251,7 +251,7 @@ struct NewCard {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cards", body = Vec<CardView>),
-        super::openapi::SignedErrors,
+        super::schemas::SignedErrors,
     ))]
 async fn cards(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Vec<CardView>>, ApiError> {
     Ok(Json(state.users.cards(&user).await?.into_iter().map(CardView::from).collect()))
@@ -263,9 +263,9 @@ async fn cards(State(state): State<ApiState>, Signed(user): Signed) -> Result<Js
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Bound", body = CardView),
-        (status = 400, description = "`invalid_card`: 1 to 20 printable ASCII characters; `bad_request`", body = super::openapi::ErrorBody),
-        (status = 409, description = "`card_taken`: the id tag exists already", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 400, description = "`invalid_card`: 1 to 20 printable ASCII characters; `bad_request`", body = super::schemas::ErrorBody),
+        (status = 409, description = "`card_taken`: the id tag exists already", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn bind_card(
     State(state): State<ApiState>,
@@ -282,8 +282,8 @@ async fn bind_card(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Unbound"),
-        (status = 404, description = "`not_found`: no such card of this user", body = super::openapi::ErrorBody),
-        super::openapi::SignedErrors,
+        (status = 404, description = "`not_found`: no such card of this user", body = super::schemas::ErrorBody),
+        super::schemas::SignedErrors,
     ))]
 async fn unbind_card(
     State(state): State<ApiState>,

@@ -1,7 +1,7 @@
 //! Balances and the ledger: a balance moves only with its ledger row, in the caller's database
 //! transaction.
 
-use super::payments::in_transaction;
+use super::in_transaction;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::NewEntry;

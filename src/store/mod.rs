@@ -185,3 +185,21 @@ impl Store {
         Ok(())
     }
 }
+
+/// Runs `work` in a write transaction: committed when it succeeds, rolled back otherwise.
+pub(crate) async fn in_transaction<T, F>(store: &Store, work: F) -> Result<T, StoreError>
+where
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> futures_util::future::BoxFuture<'t, Result<T, StoreError>>,
+{
+    let (_turn, txn) = store.begin_write().await?;
+    match work(&txn).await {
+        Ok(done) => {
+            txn.commit().await?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}

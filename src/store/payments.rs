@@ -1,6 +1,7 @@
 //! Payments and refunds: each moves money only inside one database transaction with its ledger
 //! row and the order it belongs to.
 
+use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::sql::statement;
 use super::{Store, StoreError};
@@ -12,24 +13,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-
-/// Runs `work` in a write transaction: committed when it succeeds, rolled back otherwise.
-pub(super) async fn in_transaction<T, F>(store: &Store, work: F) -> Result<T, StoreError>
-where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> futures_util::future::BoxFuture<'t, Result<T, StoreError>>,
-{
-    let (_turn, txn) = store.begin_write().await?;
-    match work(&txn).await {
-        Ok(done) => {
-            txn.commit().await?;
-            Ok(done)
-        }
-        Err(e) => {
-            let _ = txn.rollback().await;
-            Err(e)
-        }
-    }
-}
 
 /// A succeeded balance payment's row.
 pub(super) fn balance_payment_row(

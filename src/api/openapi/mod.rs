@@ -3,14 +3,8 @@
 //! whose assets (assets/swagger-ui, vendored from npm's swagger-ui-dist) are embedded in the binary
 //! and served by csms itself: the page loads nothing from another host.
 
-mod schemas;
-
-pub(super) use schemas::{
-    Adjusted, Balance, ConnectorLiveView, ErrorBody, OperatorErrors, OrderView, PageQuery, PaymentDetail, PaymentView,
-    RefundView, SignedErrors, Tariff, TariffSpec,
-};
-
 use super::ApiState;
+use super::schemas::ErrorBody;
 use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::response::{IntoResponse, Response};

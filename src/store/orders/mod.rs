@@ -3,8 +3,9 @@
 
 mod find;
 
+use super::in_transaction;
 use super::ledger::move_balance_on;
-use super::payments::{balance_payment_row, in_transaction, refund_on};
+use super::payments::{balance_payment_row, refund_on};
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};

@@ -1,4 +1,4 @@
-//! Schema-only types: the shapes of answers whose handler type is a JSON value or a domain type
+//! Schema-only types of the OpenAPI document (`openapi/`): the shapes of answers whose handler type is a JSON value or a domain type
 //! (the domain stays free of OpenAPI), the error body, the paging parameters, and the error
 //! responses every guarded route can answer. Each mirrors a serialized type: keep them in step.
 
