@@ -90,6 +90,9 @@ pub struct OrderSettings {
     pub sweep_interval_ms: u64,
     /// The least time between two CostUpdated sent to a 2.0.1 charger for one order.
     pub cost_update_interval_s: u64,
+    /// A session no order follows after this long is adopted by the sweep (its start event was
+    /// lost); also how often the sweep looks for such sessions.
+    pub adopt_after_s: u64,
 }
 
 impl OrderSettings {
@@ -107,6 +110,10 @@ impl OrderSettings {
 
     pub fn cost_update_interval(&self) -> Duration {
         Duration::from_secs(self.cost_update_interval_s)
+    }
+
+    pub fn adopt_after(&self) -> Duration {
+        Duration::from_secs(self.adopt_after_s.max(1))
     }
 }
 

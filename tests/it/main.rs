@@ -19,6 +19,7 @@ mod money_races;
 mod open_files;
 mod openapi;
 mod order_guards;
+mod order_recovery;
 mod order_rules;
 mod orders;
 mod orders_201;

@@ -18,10 +18,8 @@ use tokio_util::sync::CancellationToken;
 const SWEEP_BATCH: u64 = 10_000;
 /// A stop csms sent for money that ran out is sent again after this long without the stop.
 const STOP_AGAIN_AFTER: Duration = Duration::from_secs(60);
-/// Sessions are looked for without an order this often, and no older than a day; a start
-/// event is given this long to be followed first.
-const ORPHANS_EVERY: Duration = Duration::from_secs(60);
-const ORPHAN_AGE: chrono::Duration = chrono::Duration::minutes(1);
+/// Sessions without an order are looked for no older than a day (`orders.adopt_after_s` says
+/// how often, and how long a start event is given to be followed first).
 const LOOK_BACK: chrono::Duration = chrono::Duration::days(1);
 /// At start, the orphan search begins this many transactions back.
 const ORPHAN_WINDOW: i64 = 50_000;
@@ -40,7 +38,7 @@ impl Orders {
             }
             self.sweep().await;
             if orphans_due <= Instant::now() {
-                orphans_due = Instant::now() + ORPHANS_EVERY;
+                orphans_due = Instant::now() + self.inner.settings.adopt_after();
                 if let Err(e) = self.adopt_orphans(&watermark).await {
                     tracing::warn!(error = %e, "looking for sessions without an order failed");
                 }
@@ -123,7 +121,7 @@ impl Orders {
     /// else the order fails and refunds.
     async fn start_overdue(&self, found: &order::Model) -> Result<(), OrderError> {
         let timeout = chrono::Duration::from_std(self.inner.settings.start_timeout()).unwrap_or(chrono::Duration::MAX);
-        let since = found.lock_expires_at.checked_sub_signed(timeout).unwrap_or(found.created_at) - ORPHAN_AGE;
+        let since = found.lock_expires_at.checked_sub_signed(timeout).unwrap_or(found.created_at) - self.adopt_after();
         if let Some(open) = self.inner.store.unclaimed_transaction(found, since).await? {
             let place = (open.evse_id, open.connector_id);
             let tag = Some(found.id_tag.as_str());
@@ -145,7 +143,7 @@ impl Orders {
         let after = watermark.load(Ordering::Relaxed);
         for orphan in store.transactions_without_order(after, now - LOOK_BACK, SWEEP_BATCH).await? {
             // Too recent: its start event may still be on its way.
-            if orphan.started_at > now - ORPHAN_AGE {
+            if orphan.started_at > now - self.adopt_after() {
                 break;
             }
             let place = (orphan.evse_id, orphan.connector_id);
@@ -159,6 +157,10 @@ impl Orders {
             }
         }
         Ok(())
+    }
+
+    fn adopt_after(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.inner.settings.adopt_after()).unwrap_or(chrono::Duration::MAX)
     }
 
     /// A charging order: completed if its transaction ended unheard; stopped when its money ran

@@ -1,0 +1,87 @@
+//! What the sweep recovers when a charger's start never reached the orders (the event lost, or
+//! csms restarted before following it): a driver's card session becomes their order, and a
+//! starting order takes the session begun for it instead of failing. The starts are stored here
+//! straight through the store, as the hub stores them, without the event.
+
+use crate::business::{adjust, driver, open_pile, order_when, tariff};
+use crate::helpers::spawn_app_with;
+use crate::orders::act;
+use chrono::{Duration, Utc};
+use csms::store::StartRecord;
+use protocol::v16;
+use serde_json::json;
+
+fn quick(s: &mut csms::config::Settings) {
+    s.orders.sweep_interval_ms = 100;
+    s.orders.adopt_after_s = 1;
+    s.orders.start_timeout_s = 1;
+}
+
+#[tokio::test]
+async fn a_card_session_the_orders_never_heard_of_is_adopted_and_billed() {
+    let app = spawn_app_with(quick).await;
+    let mut cp = open_pile(&app, "ST-A", "PILE-A", tariff()).await;
+    let (token, user_id, _) = driver(&app, "13912340061").await;
+    adjust(&app, user_id, "20.00").await;
+    let (status, _) = app.request("POST", "/api/v1/me/cards", Some(&token), Some(&json!({"idTag": "CARD-LOST"}))).await;
+    assert_eq!(status, 201);
+    let began = Utc::now() - Duration::seconds(5);
+    let start = StartRecord {
+        charger_id: "PILE-A".into(),
+        connector_id: 1,
+        id_tag: "CARD-LOST".into(),
+        meter_start_wh: 0,
+        started_at: began,
+    };
+    let started = app.store.start_transaction(start, true).await.unwrap();
+
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let adopted = loop {
+        let (_, page) = app.request("GET", "/api/v1/orders", Some(&token), None).await;
+        if page["total"] == 1 || tokio::time::Instant::now() > deadline {
+            break page["items"][0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!((&adopted["status"], &adopted["payMode"]), (&json!("CHARGING"), &json!("postpaid")), "{adopted}");
+    let no = adopted["orderNo"].as_str().unwrap().to_owned();
+    cp.call(v16::StopTransactionRequest {
+        id_tag: None,
+        meter_stop: 2_000,
+        timestamp: Utc::now(),
+        transaction_id: i32::try_from(started.id).unwrap(),
+        reason: Some(v16::Reason::Local),
+        transaction_data: None,
+    })
+    .await
+    .unwrap();
+    let done = order_when(&app, &token, &no, |o| o["status"] == "COMPLETED").await;
+    assert_eq!((&done["energyWh"], &done["paymentStatus"]), (&json!(2_000), &json!("PAID")), "{done}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_starting_order_whose_start_event_was_lost_takes_its_session_instead_of_failing() {
+    let app = spawn_app_with(quick).await;
+    let mut cp = open_pile(&app, "ST-L", "PILE-L", tariff()).await;
+    let (token, user_id, tag) = driver(&app, "13912340062").await;
+    adjust(&app, user_id, "20.00").await;
+    let ask = json!({"pileCode": "PILE-L", "connectorId": 1, "payMode": "postpaid"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    let ((status, _), _) = act(&app, &mut cp, &token, &no, "start").await;
+    assert_eq!(status, 200);
+    let start = StartRecord {
+        charger_id: "PILE-L".into(),
+        connector_id: 1,
+        id_tag: tag,
+        meter_start_wh: 100,
+        started_at: Utc::now(),
+    };
+    app.store.start_transaction(start, true).await.unwrap();
+    // Past the 1 s start timeout the sweep finds the session rather than failing the order.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let charging = order_when(&app, &token, &no, |o| o["status"] != "STARTING").await;
+    assert_eq!(charging["status"], "CHARGING", "{charging}");
+    app.stop().await;
+}
