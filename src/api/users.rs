@@ -248,13 +248,20 @@ struct NewCard {
 
 /// The RFID cards bound to the signed-in user.
 #[utoipa::path(get, path = "/api/v1/me/cards", tag = "me", operation_id = "listMyCards",
+    params(super::schemas::PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The cards", body = Vec<CardView>),
+        (status = 200, description = "A page of the cards", body = super::paging::Page<CardView>),
+        (status = 400, description = "`bad_request`: `page` or `pageSize` out of range", body = super::schemas::ErrorBody),
         super::schemas::SignedErrors,
     ))]
-async fn cards(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Vec<CardView>>, ApiError> {
-    Ok(Json(state.users.cards(&user).await?.into_iter().map(CardView::from).collect()))
+async fn cards(
+    State(state): State<ApiState>,
+    Signed(user): Signed,
+    paging: super::paging::Paging,
+) -> Result<Json<super::paging::Page<CardView>>, ApiError> {
+    let (cards, total) = state.users.cards(&user, paging.offset(), paging.limit()).await?;
+    Ok(Json(paging.of(cards.into_iter().map(CardView::from).collect(), total)))
 }
 
 /// Binds an RFID card to the signed-in user: chargers then authorize it with the user's standing.

@@ -190,7 +190,9 @@ async fn a_card_bound_to_a_driver_is_authorised_as_theirs_and_only_they_can_unbi
     assert_eq!(answer.id_tag_info.parent_id_tag.as_deref(), my_tag.as_str());
 
     let (status, listed) = app.request("GET", "/api/v1/me/cards", Some(theirs), None).await;
-    assert_eq!((status, listed), (200, json!([])));
+    assert_eq!((status, &listed["items"], &listed["total"]), (200, &json!([]), &json!(0)));
+    let (status, listed) = app.request("GET", "/api/v1/me/cards", Some(mine), None).await;
+    assert_eq!((status, &listed["items"][0]["idTag"], &listed["total"]), (200, &json!("04A1B2C3D4"), &json!(1)));
     let (status, _) = app.request("DELETE", "/api/v1/me/cards/04A1B2C3D4", Some(theirs), None).await;
     assert_eq!(status, 404);
     let (status, _) = app.request("DELETE", "/api/v1/me/cards/04A1B2C3D4", Some(mine), None).await;

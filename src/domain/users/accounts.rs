@@ -166,9 +166,14 @@ impl Users {
         }
     }
 
-    /// The cards bound to `user`.
-    pub async fn cards(&self, user: &user::Model) -> Result<Vec<id_tag::Model>, AccountError> {
-        Ok(self.store.id_tags_of(&user.id_tag).await?)
+    /// A page of the cards bound to `user`, and how many there are.
+    pub async fn cards(
+        &self,
+        user: &user::Model,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<id_tag::Model>, u64), AccountError> {
+        Ok(self.store.id_tags_of(&user.id_tag, offset, limit).await?)
     }
 
     /// Unbinds (and forgets) a card of `user`; `NotFound` when it is not theirs.

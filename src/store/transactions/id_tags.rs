@@ -3,7 +3,9 @@
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::id_tag;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TryInsertResult};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+};
 
 impl Store {
     /// The id tag `tag`.
@@ -12,13 +14,22 @@ impl Store {
     }
 
     /// The tags whose group (parent) is `parent`, in the order they were created.
-    pub async fn id_tags_of(&self, parent: &str) -> Result<Vec<id_tag::Model>, StoreError> {
-        Ok(id_tag::Entity::find()
-            .filter(id_tag::Column::ParentIdTag.eq(parent))
+    pub async fn id_tags_of(
+        &self,
+        parent: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<id_tag::Model>, u64), StoreError> {
+        let query = id_tag::Entity::find().filter(id_tag::Column::ParentIdTag.eq(parent));
+        let total = query.clone().count(self.db()).await?;
+        let rows = query
             .order_by_asc(id_tag::Column::CreatedAt)
             .order_by_asc(id_tag::Column::IdTag)
+            .offset(offset)
+            .limit(limit)
             .all(self.db())
-            .await?)
+            .await?;
+        Ok((rows, total))
     }
 
     /// Removes tag `tag` if its group is `parent`; whether it did.
