@@ -107,6 +107,16 @@ async fn a_prepaid_order_is_paid_started_metered_across_a_tariff_boundary_stoppe
     assert_eq!(line(0), (json!("flat"), json!("10.000"), json!("5.00"), json!("3.00")));
     assert_eq!(line(1), (json!("peak"), json!("5.000"), json!("5.00"), json!("2.50")));
     assert_eq!((&done["stopReason"], &done["durationS"]), (&json!("USER_STOP"), &json!(5400)));
+    // The whole completed order as the driver sees it (the bill's shape is a contract).
+    insta::assert_json_snapshot!("order_completed", done, {
+        ".orderNo" => "[orderNo]",
+        ".userId" => "[id]",
+        ".createdAt" => "[time]",
+        ".startedAt" => "[time]",
+        ".stoppedAt" => "[time]",
+        ".completedAt" => "[time]",
+        ".tariff.validFrom" => "[date]",
+    });
 
     // 100 − 50 paid + 34.50 back: 84.50, and the ledger says the same.
     assert_eq!(balance(&app, &token).await, "84.50");

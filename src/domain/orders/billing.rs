@@ -71,3 +71,71 @@ fn as_sample(s: &meter_sample::Model) -> Sample {
         value: s.value.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::charging::ENERGY_REGISTER;
+    use chrono::{DateTime, Utc};
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_764_547_200 + minute * 60, 0).unwrap()
+    }
+
+    fn sample(minute: i64, measurand: &str, unit: &str, value: &str) -> meter_sample::Model {
+        meter_sample::Model {
+            id: minute,
+            transaction_id: Some(1),
+            charger_id: "CP".into(),
+            evse_id: 0,
+            connector_id: 1,
+            sampled_at: at(minute),
+            measurand: measurand.into(),
+            phase: None,
+            context: "Sample.Periodic".into(),
+            location: "Outlet".into(),
+            unit: unit.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn a_sessions_bill_spans_its_start_samples_and_stop_with_its_first_and_last_state_of_charge() {
+        let tariff: Tariff = serde_json::from_value(serde_json::json!({
+            "validFrom": "2025-01-01",
+            "periods": [{"start": "00:00", "end": "00:00", "energyPrice": "1.00", "serviceFee": "0.50"}],
+        }))
+        .unwrap();
+        let head = transaction::Model {
+            id: 1,
+            charger_id: "CP".into(),
+            evse_id: 0,
+            connector_id: 1,
+            charger_transaction_id: None,
+            id_tag: Some("TAG".into()),
+            started_at: at(0),
+            meter_start_wh: Some(1_000),
+            stopped_at: Some(at(60)),
+            meter_stop_wh: Some(4_000),
+            energy_wh: Some(3_000),
+            stop_reason: None,
+            status: "Completed".into(),
+            last_seq_no: None,
+            offline: false,
+            updated_at: at(60),
+        };
+        let samples = [
+            sample(10, "SoC", "Percent", "21.6"),
+            sample(20, ENERGY_REGISTER, "Wh", "2000"),
+            sample(30, "Power.Active.Import", "W", "7000"),
+            sample(50, "SoC", "Percent", "80"),
+        ];
+        let billed = session_bill(&tariff, chrono_tz::Asia::Shanghai, &head, &samples);
+        assert_eq!(billed.energy_wh, 3_000);
+        assert_eq!(billed.bill.total.to_string(), "4.50");
+        assert_eq!((billed.start_soc, billed.end_soc), (Some(22), Some(80)));
+        // Without a stop reading the last sample ends it.
+        let open = transaction::Model { stopped_at: None, meter_stop_wh: None, ..head };
+        assert_eq!(session_bill(&tariff, chrono_tz::Asia::Shanghai, &open, &samples).energy_wh, 1_000);
+    }
+}
