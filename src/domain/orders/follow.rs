@@ -16,6 +16,23 @@ use entity::order;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+/// How many tasks follow charging events, and how many events each may have waiting.
+const FOLLOWERS: usize = 16;
+const FOLLOWER_QUEUE: usize = 4096;
+
+/// The follower of a charger's events.
+fn shard_of(event: &ChargingEvent) -> usize {
+    use std::hash::{Hash, Hasher};
+    let charger = match event {
+        ChargingEvent::Started { charger_id, .. }
+        | ChargingEvent::Ended { charger_id, .. }
+        | ChargingEvent::Status { charger_id, .. } => charger_id,
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    charger.hash(&mut hasher);
+    (hasher.finish() % FOLLOWERS as u64) as usize
+}
+
 /// A tariff that prices nothing: for a card session on a pile with no tariff in force.
 const FREE_TARIFF: &str =
     r#"{"validFrom":"2000-01-01","periods":[{"start":"00:00","end":"00:00","energyPrice":"0","serviceFee":"0"}]}"#;
@@ -23,21 +40,41 @@ const FREE_TARIFF: &str =
 impl Orders {
     /// Follows charging events until `stop`, while a task of its own sweeps every
     /// `orders.sweep_interval_ms` (a slow charger answering a sweep's command never holds up
-    /// the events).
+    /// the events). Events are followed by `FOLLOWERS` tasks, each charger's always by the same
+    /// one: a charger's events keep their order, and chargers do not wait for each other.
     pub async fn follow(self, mut events: mpsc::Receiver<ChargingEvent>, stop: CancellationToken) {
         let sweeper = tokio::spawn(self.clone().sweep_until(stop.clone()));
+        let mut shards = Vec::with_capacity(FOLLOWERS);
+        let mut followers = Vec::with_capacity(FOLLOWERS);
+        for _ in 0..FOLLOWERS {
+            let (tx, mut rx) = mpsc::channel::<ChargingEvent>(FOLLOWER_QUEUE);
+            let orders = self.clone();
+            followers.push(tokio::spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    if let Err(e) = orders.on_event(event.clone()).await {
+                        tracing::error!(?event, error = %e, "an order could not follow its charger: left to the sweep");
+                    }
+                }
+            }));
+            shards.push(tx);
+        }
         loop {
             tokio::select! {
                 event = events.recv() => match event {
                     Some(event) => {
-                        if let Err(e) = self.on_event(event.clone()).await {
-                            tracing::error!(?event, error = %e, "an order could not follow its charger: left to the sweep");
+                        let shard = shard_of(&event);
+                        if shards[shard].send(event).await.is_err() {
+                            break;
                         }
                     }
                     None => break,
                 },
                 _ = stop.cancelled() => break,
             }
+        }
+        drop(shards);
+        for follower in followers {
+            let _ = follower.await;
         }
         let _ = sweeper.await;
     }
