@@ -300,6 +300,7 @@ struct NearbyQuery {
     lng: Option<String>,
     lat: Option<String>,
     radius_km: Option<String>,
+    limit: Option<String>,
 }
 
 /// `{items: [...]}`, nearest first.
@@ -376,6 +377,7 @@ pub(super) fn kilowatts(watts: i64) -> f64 {
         ("lng" = f64, Query, description = "Longitude of the point"),
         ("lat" = f64, Query, description = "Latitude of the point"),
         ("radius_km" = Option<f64>, Query, description = "Kilometres, default 5, at most 50"),
+        ("limit" = Option<u64>, Query, description = "The nearest this many stations, default 20, at most 100"),
     ),
     responses(
         (status = 200, description = "The stations, nearest first", body = NearbyView),
@@ -400,6 +402,11 @@ async fn nearby(
     let lng = number("lng", q.lng)?.ok_or_else(|| missing("lng"))?;
     let lat = number("lat", q.lat)?.ok_or_else(|| missing("lat"))?;
     let (centre, radius_km) = crate::domain::stations::search(lng, lat, number("radius_km", q.radius_km)?)?;
-    let found = state.stations.nearby(centre, radius_km).await?;
+    let limit = match number("limit", q.limit)? {
+        None => 20,
+        Some(n) if n.fract() == 0.0 && (1.0..=100.0).contains(&n) => n as u64,
+        Some(n) => return Err(ApiError::BadRequest(format!("limit: {n} is not a whole number from 1 to 100"))),
+    };
+    let found = state.stations.nearby(centre, radius_km, limit).await?;
     Ok(Json(NearbyView { items: found.into_iter().map(NearbyStationView::from).collect() }))
 }

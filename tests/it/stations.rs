@@ -326,3 +326,22 @@ async fn the_chargers_stations_and_piles_lists_are_paged() {
     assert_eq!((&piles["total"], &piles["items"][0]["code"]), (&json!(3), &json!("CP-A")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn nearby_answers_only_the_nearest_stations_asked_for_and_refuses_a_bad_limit() {
+    let app = spawn_app().await;
+    for (code, km) in [("FAR", 3.0), ("NEAR", 1.0), ("MID", 2.0)] {
+        created(&app, "/api/v1/stations", station(code, km)).await;
+    }
+    let path = |limit: &str| format!("/api/v1/stations/nearby?lng={}&lat={}&radius_km=5{limit}", CENTRE.0, CENTRE.1);
+    let (status, all) = app.get(&path("")).await;
+    let codes = |body: &Value| body["items"].as_array().unwrap().iter().map(|s| s["code"].clone()).collect::<Vec<_>>();
+    assert_eq!((status, codes(&all)), (200, vec![json!("NEAR"), json!("MID"), json!("FAR")]));
+    let (status, two) = app.get(&path("&limit=2")).await;
+    assert_eq!((status, codes(&two)), (200, vec![json!("NEAR"), json!("MID")]));
+    for bad in ["&limit=0", "&limit=101", "&limit=1.5", "&limit=x"] {
+        let (status, body) = app.get(&path(bad)).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("bad_request")), "{bad}: {body}");
+    }
+    app.stop().await;
+}

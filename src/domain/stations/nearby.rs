@@ -195,10 +195,10 @@ pub(super) fn nearest(
 }
 
 impl Stations {
-    /// The open stations within `radius_km` of `centre`, nearest first, with their free
-    /// connectors: one query (see `Store::nearby`), the distances computed here.
-    pub async fn nearby(&self, centre: Point, radius_km: f64) -> Result<Vec<NearbyStation>, StationError> {
-        let rows = self.store.nearby(&GeoBox::around(centre, radius_km)).await?;
+    /// The `limit` open stations within `radius_km` of `centre` nearest it, nearest first, with
+    /// their free connectors: one query (see `Store::nearby`), the exact distances computed here.
+    pub async fn nearby(&self, centre: Point, radius_km: f64, limit: u64) -> Result<Vec<NearbyStation>, StationError> {
+        let rows = self.store.nearby(&GeoBox::around(centre, radius_km), centre, limit).await?;
         Ok(nearest(rows, centre, radius_km, Utc::now(), self.offline_after))
     }
 }
