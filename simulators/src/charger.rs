@@ -45,6 +45,9 @@ pub struct Connect {
     pub offer: Vec<String>,
     /// Basic auth password, if any.
     pub password: Option<String>,
+    /// Nagle's algorithm off (TCP_NODELAY): a message sent right after another (a remote stop's
+    /// answer, then the StopTransaction) does not wait for the CSMS's delayed ACK (40 ms).
+    pub no_delay: bool,
 }
 
 impl Connect {
@@ -55,6 +58,7 @@ impl Connect {
             id: id.into(),
             offer: vec![version.subprotocol().to_owned()],
             password: None,
+            no_delay: false,
         }
     }
 
@@ -145,8 +149,8 @@ impl SimCharger {
         }
         // tungstenite's default 128 KiB buffers would cost a 10,000-charger fleet over a GB.
         let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
-        let (socket, response) = match tokio_tungstenite::connect_async_with_config(request, Some(config), false).await
-        {
+        let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), options.no_delay);
+        let (socket, response) = match connecting.await {
             Ok(done) => done,
             Err(tungstenite::Error::Http(response)) => {
                 return Err(SimError::Refused(response.status()));

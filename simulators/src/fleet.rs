@@ -213,7 +213,7 @@ impl std::fmt::Display for Latency {
 
 impl Latency {
     /// Percentiles of round trips in µs, sorted.
-    fn of(sorted: &[u32]) -> Self {
+    pub fn of(sorted: &[u32]) -> Self {
         let at = |q: f64| -> f64 {
             if sorted.is_empty() {
                 return 0.0;

@@ -1,10 +1,14 @@
 //! The charger simulator: `SimCharger` speaks OCPP 1.6J or 2.0.1 to a CSMS over a real
 //! WebSocket. It is the client of every integration test (and, with fleets and scenarios, the
-//! load generator).
+//! load generator); `drivers` plays app users running whole charging orders over the REST API,
+//! and `nearby` loads the station search.
 
 mod charger;
+pub mod cpu;
+pub mod drivers;
 pub mod fleet;
 pub mod http;
+pub mod nearby;
 mod responder;
 mod session;
 

@@ -1,11 +1,15 @@
 //! `csms-sim`: runs a fleet of simulated chargers against a CSMS and prints a load report
 //! (text, or JSON with `--json`); `csms-sim bare-server` is the ceiling to compare with: a bare
 //! tokio-tungstenite server that answers BootNotification and Heartbeat and nothing else.
+//! `csms-sim drivers` runs drivers through whole charging orders over the REST API, each with a
+//! charger of their own; `csms-sim nearby` loads the station search.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
 use protocol::OcppVersion;
+use simulators::drivers::{self, DriversPlan, Rate};
 use simulators::fleet::{self, FleetPlan, Mix};
+use simulators::nearby::{self, NearbyPlan};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -29,6 +33,13 @@ enum Command {
     Run(RunArgs),
     /// Register the fleet's chargers over the CSMS's REST API and exit.
     Register(RegisterArgs),
+    /// Drivers running whole orders (create, pay, start, charge, stop, completed) over the REST
+    /// API, each with a simulated 1.6 charger of their own; csms must text its sign-up codes to
+    /// this simulator (`CSMS__SMS__SENDER=http CSMS__SMS__URL=http://<sms-listen>/sms`, and
+    /// `CSMS__AUTH__SMS_RESEND_INTERVAL_S=0`).
+    Drivers(DriversArgs),
+    /// Requests `GET /api/v1/stations/nearby` at random points around a centre and reports.
+    Nearby(NearbyArgs),
     /// A bare WebSocket server answering BootNotification and Heartbeat only (the ceiling).
     BareServer {
         #[arg(long, default_value = "127.0.0.1:9100")]
@@ -86,6 +97,89 @@ struct RegisterArgs {
     prefix: String,
 }
 
+#[derive(Parser)]
+struct DriversArgs {
+    /// The REST API (host:port).
+    #[arg(long)]
+    api: SocketAddr,
+    /// The charger listener, e.g. ws://127.0.0.1:9000
+    #[arg(long, default_value = "ws://127.0.0.1:9000")]
+    url: String,
+    /// The operator token.
+    #[arg(long)]
+    token: String,
+    #[arg(long, default_value_t = 100)]
+    drivers: usize,
+    /// Seconds of each timed phase.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// The timed phases: `max` (orders back to back), orders per second in all (e.g. 200), or
+    /// `half` (half what the first phase completed), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "max")]
+    rates: Vec<Rate>,
+    /// Where the simulator serves the SMS gateway csms texts codes to.
+    #[arg(long, default_value = "127.0.0.1:18090")]
+    sms_listen: SocketAddr,
+    /// The station's code (piles are `<station>-P<n>`).
+    #[arg(long, default_value = "BENCH")]
+    station: String,
+    /// The piles' Basic auth password (16–40 characters); empty: none.
+    #[arg(long, default_value = "bench-pile-password")]
+    password: String,
+    /// The first driver's phone; the others follow.
+    #[arg(long, default_value_t = 13_800_000_000)]
+    phone_base: u64,
+    /// Yuan paid ahead for each order.
+    #[arg(long, default_value = "50.00")]
+    prepay: String,
+    /// Milliseconds between polls of an order's status.
+    #[arg(long, default_value_t = 100)]
+    poll_ms: u64,
+    /// Drivers set up at once.
+    #[arg(long, default_value_t = 16)]
+    setup_concurrency: usize,
+    /// Kept-alive API connections the drivers share (csms takes at most 128 API sockets).
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// The CSMS's pid: its CPU (and PostgreSQL's) in the timed phase goes in the report.
+    #[arg(long)]
+    csms_pid: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Parser)]
+struct NearbyArgs {
+    /// The REST API (host:port).
+    #[arg(long)]
+    api: SocketAddr,
+    /// Requests measured.
+    #[arg(long, default_value_t = 400)]
+    requests: usize,
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Requests per client first, not measured.
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    /// The centre's longitude and latitude (People's Square, Shanghai by default).
+    #[arg(long, default_value_t = 121.4737)]
+    lng: f64,
+    #[arg(long, default_value_t = 31.2304)]
+    lat: f64,
+    /// Points are drawn in the centre ± this many degrees.
+    #[arg(long, default_value_t = 0.5)]
+    spread: f64,
+    #[arg(long, default_value_t = 5.0)]
+    radius_km: f64,
+    /// The CSMS's pid: its CPU (and PostgreSQL's) goes in the report.
+    #[arg(long)]
+    csms_pid: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Versions {
     V16,
@@ -124,6 +218,49 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Register(args) => register(args.api, &args.token, args.chargers, &args.prefix).await?,
+        Command::Drivers(args) => {
+            let plan = DriversPlan {
+                api: args.api,
+                ws_url: args.url,
+                token: args.token,
+                drivers: args.drivers,
+                duration: Duration::from_secs(args.duration),
+                rates: args.rates,
+                sms_listen: args.sms_listen,
+                station: args.station,
+                password: (!args.password.is_empty()).then_some(args.password),
+                phone_base: args.phone_base,
+                prepay: args.prepay,
+                poll_interval: Duration::from_millis(args.poll_ms),
+                setup_concurrency: args.setup_concurrency,
+                connections: args.connections,
+                csms_pid: args.csms_pid,
+            };
+            let report = drivers::run(plan).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+        }
+        Command::Nearby(args) => {
+            let plan = NearbyPlan {
+                api: args.api,
+                requests: args.requests,
+                concurrency: args.concurrency,
+                warmup: args.warmup,
+                centre: (args.lng, args.lat),
+                spread_deg: args.spread,
+                radius_km: args.radius_km,
+                csms_pid: args.csms_pid,
+            };
+            let report = nearby::run(plan).await;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+        }
         Command::BareServer { listen } => bare_server(listen).await?,
     }
     Ok(())

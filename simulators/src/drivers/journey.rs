@@ -1,0 +1,376 @@
+//! One driver's loop: order after order over the REST API while their charger plays its part —
+//! answering the remote start and stop, starting and stopping the transaction with the driver's
+//! tag, metering in between, reporting its connector Available again.
+
+use super::setup::Rig;
+use super::{Call, DriversPlan, Tally};
+use crate::{SimCharger, SimError};
+use chrono::{DateTime, Utc};
+use protocol::v16;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::time::{Instant, sleep, sleep_until};
+
+/// How long an order may take to reach a status before the driver gives up on it.
+const WAIT_FOR_STATUS: Duration = Duration::from_secs(60);
+/// How long after a phase's end an order under way may still take (then the driver gives up on
+/// it, and the next phase begins without waiting for it: its pile may still be held).
+const DRAIN: Duration = Duration::from_secs(60);
+/// Energy charged per order, Wh (two meter values on the way).
+const ENERGY_WH: i64 = 1_500;
+
+/// Why an order went wrong.
+#[derive(Debug, thiserror::Error)]
+enum DriverError {
+    #[error("{0}: HTTP {1} {2}")]
+    Refused(&'static str, u16, String),
+    #[error("{0}: {1}")]
+    Io(&'static str, std::io::Error),
+    #[error("{0}: {1}")]
+    Answer(&'static str, String),
+    #[error("charger: {0}")]
+    Charger(#[from] SimError),
+    #[error("order never {0} (last {1})")]
+    NeverReached(&'static str, String),
+}
+
+impl DriverError {
+    /// The kind, for counting.
+    fn kind(&self) -> String {
+        match self {
+            DriverError::Refused(call, status, code) => format!("{call}: HTTP {status} {code}"),
+            DriverError::Io(call, e) => format!("{call}: {}", e.kind()),
+            DriverError::Answer(call, _) => format!("{call}: unexpected answer"),
+            DriverError::Charger(e) => format!("charger: {}", short(&e.to_string())),
+            DriverError::NeverReached(status, last) => format!("never {status} (stuck {last})"),
+        }
+    }
+
+    /// The charger's connection is gone: nothing more to drive.
+    fn fatal(&self) -> bool {
+        matches!(self, DriverError::Charger(SimError::Closed(_) | SimError::Socket(_)))
+    }
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+/// What the current order got to, for recovering after an error.
+#[derive(Debug, Default)]
+struct Progress {
+    order_no: Option<String>,
+    transaction: Option<i32>,
+}
+
+/// The driver and charger state kept across orders.
+struct Driving<'a> {
+    rig: Rig,
+    plan: &'a DriversPlan,
+    tally: Tally,
+    /// The timed phase: calls sent within it are measured, orders completed within it counted.
+    window: (Instant, Instant),
+    /// The charger's energy register, Wh.
+    register_wh: i64,
+    /// The charger's clock: every message later than the one before.
+    clock: DateTime<Utc>,
+}
+
+/// Drives from `first` until the end of `window` (an order under way then is finished, not
+/// counted), orders back to back or `period` apart; gives the rig back unless its charger's
+/// connection was lost.
+pub(super) async fn drive(
+    mut rig: Rig,
+    plan: &DriversPlan,
+    first: Instant,
+    period: Option<Duration>,
+    window: (Instant, Instant),
+) -> (Option<Rig>, Tally) {
+    rig.cp.record_round_trips();
+    let _ = rig.cp.take_round_trips();
+    let register_wh = rig.register_wh;
+    let mut d = Driving { rig, plan, tally: Tally::default(), window, register_wh, clock: Utc::now() };
+    let mut next = first;
+    let mut lost = false;
+    loop {
+        // Never past the phase's end: a slow pace may give a driver no order in it at all.
+        sleep_until(next.min(window.1)).await;
+        if Instant::now() >= window.1 {
+            break;
+        }
+        let began = Instant::now();
+        if let Some(period) = period {
+            // Open loop: the next start is due a period after this one, not after this ends.
+            next = began + period;
+        }
+        let mut progress = Progress::default();
+        match d.order(&mut progress).await {
+            Ok(()) => {
+                if began >= window.0 && Instant::now() < window.1 {
+                    d.tally.orders += 1;
+                    d.tally.add(Call::Order, began.elapsed());
+                }
+            }
+            Err(e) => {
+                d.tally.error(e.kind());
+                if e.fatal() {
+                    lost = true;
+                    break;
+                }
+                if Instant::now() < window.1 + DRAIN {
+                    d.recover(progress).await;
+                }
+            }
+        }
+        if period.is_none() {
+            next = Instant::now();
+        }
+    }
+    let (from, until) = d.window;
+    for trip in d.rig.cp.take_round_trips() {
+        if trip.sent >= from && trip.sent < until {
+            d.tally.add(Call::Ocpp, trip.took);
+        }
+    }
+    d.rig.register_wh = d.register_wh;
+    ((!lost).then_some(d.rig), d.tally)
+}
+
+impl Driving<'_> {
+    /// One whole order: create, pay, start, charge, stop, completed.
+    async fn order(&mut self, progress: &mut Progress) -> Result<(), DriverError> {
+        let ask = json!({"pileCode": self.rig.driver.pile, "connectorId": 1, "payMode": "prepaid", "prepayAmount": self.plan.prepay});
+        let created = self.rest(Call::Create, "POST", "/api/v1/orders", Some(&ask), 201).await?;
+        let no = created["orderNo"].as_str().ok_or_else(|| DriverError::Answer("create", created.to_string()))?;
+        let no = no.to_owned();
+        progress.order_no = Some(no.clone());
+        let pay = json!({"orderNo": no, "method": "balance"});
+        self.rest(Call::Pay, "POST", "/api/v1/payments", Some(&pay), 201).await?;
+        self.act(Call::Start, &format!("/api/v1/orders/{no}/start"), "RemoteStartTransaction").await?;
+
+        let meter_start = self.register_wh;
+        let start = v16::StartTransactionRequest {
+            connector_id: 1,
+            id_tag: self.rig.driver.id_tag.clone(),
+            meter_start,
+            reservation_id: None,
+            timestamp: self.tick(),
+        };
+        let started = self.rig.cp.call(start).await?;
+        let begun = Instant::now();
+        if started.id_tag_info.status != v16::AuthorizationStatus::Accepted {
+            return Err(DriverError::Answer("StartTransaction", format!("{:?}", started.id_tag_info.status)));
+        }
+        let transaction = started.transaction_id;
+        progress.transaction = Some(transaction);
+        self.status(v16::ChargePointStatus::Charging).await?;
+        for step in 1..=2 {
+            let at = self.tick();
+            let wh = meter_start + ENERGY_WH * step / 3;
+            self.rig.cp.call(energy(transaction, wh, at)).await?;
+        }
+        self.wait_for(&no, "CHARGING").await?;
+        self.measure(Call::Charging, begun);
+        self.act(Call::Stop, &format!("/api/v1/orders/{no}/stop"), "RemoteStopTransaction").await?;
+        self.stop_transaction(transaction, meter_start + ENERGY_WH).await?;
+        let ended = Instant::now();
+        progress.transaction = None;
+        self.status(v16::ChargePointStatus::Available).await?;
+        self.wait_for(&no, "COMPLETED").await?;
+        self.measure(Call::Completed, ended);
+        Ok(())
+    }
+
+    /// After an error: stops a transaction left open, cancels an order not yet started, waits
+    /// for one under way to complete — so that the driver and the pile are free again.
+    async fn recover(&mut self, progress: Progress) {
+        match self.free_again(progress).await {
+            Ok(()) => sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                self.tally.error(format!("recovering: {}", e.kind()));
+                sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+
+    async fn free_again(&mut self, progress: Progress) -> Result<(), DriverError> {
+        if let Some(transaction) = progress.transaction {
+            self.stop_transaction(transaction, self.register_wh + ENERGY_WH).await?;
+            self.status(v16::ChargePointStatus::Available).await?;
+        }
+        let Some(no) = progress.order_no else { return Ok(()) };
+        let path = format!("/api/v1/orders/{no}");
+        let found = self.rest(Call::Get, "GET", &path, None, 200).await?;
+        match found["status"].as_str().unwrap_or("") {
+            "PENDING_PAYMENT" | "READY" => {
+                self.rest(Call::Cancel, "POST", &format!("{path}/cancel"), None, 200).await.map(drop)
+            }
+            "STARTING" if progress.transaction.is_none() => {
+                // The remote start may have been answered: start and stop at once.
+                let start = v16::StartTransactionRequest {
+                    connector_id: 1,
+                    id_tag: self.rig.driver.id_tag.clone(),
+                    meter_start: self.register_wh,
+                    reservation_id: None,
+                    timestamp: self.tick(),
+                };
+                let started = self.rig.cp.call(start).await?;
+                self.stop_transaction(started.transaction_id, self.register_wh).await?;
+                self.status(v16::ChargePointStatus::Available).await?;
+                self.wait_for(&no, "COMPLETED").await.map(drop)
+            }
+            "CHARGING" | "STARTING" => self.wait_for(&no, "COMPLETED").await.map(drop),
+            _ => Ok(()),
+        }
+    }
+
+    /// A REST call of the driver, timed; an answer of another status than `ok` is an error.
+    async fn rest(
+        &mut self,
+        call: Call,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        ok: u16,
+    ) -> Result<Value, DriverError> {
+        let sent = Instant::now();
+        let answer = self.rig.api.send(method, path, Some(&self.rig.driver.token), body).await;
+        self.measure(call, sent);
+        let answer = answer.map_err(|e| DriverError::Io(call.name(), e))?;
+        if answer.status != ok {
+            let code = answer.body["error"].as_str().unwrap_or("").to_owned();
+            return Err(DriverError::Refused(call.name(), answer.status, code));
+        }
+        Ok(answer.body)
+    }
+
+    /// A POST that makes the CSMS call the charger (`action`), answered while the POST waits.
+    async fn act(&mut self, call: Call, path: &str, action: &str) -> Result<Value, DriverError> {
+        let Rig { driver, cp, api, .. } = &mut self.rig;
+        let api = &*api;
+        let sent = Instant::now();
+        let post = api.send("POST", path, Some(&driver.token), None);
+        let serve = serve_until(cp, action);
+        tokio::pin!(post, serve);
+        let (mut answer, mut served, mut took) = (None, false, Duration::ZERO);
+        while answer.is_none() || !served {
+            tokio::select! {
+                posted = &mut post, if answer.is_none() => {
+                    took = sent.elapsed();
+                    let posted = posted.map_err(|e| DriverError::Io(call.name(), e))?;
+                    let refused = posted.status != 200;
+                    answer = Some(posted);
+                    if refused {
+                        break;
+                    }
+                }
+                done = &mut serve, if !served => {
+                    done?;
+                    served = true;
+                }
+            }
+        }
+        if sent >= self.window.0 && sent < self.window.1 {
+            self.tally.add(call, took);
+        }
+        let answer = answer.ok_or_else(|| DriverError::Answer(call.name(), "no answer".into()))?;
+        if answer.status != 200 {
+            let code = answer.body["error"].as_str().unwrap_or("").to_owned();
+            return Err(DriverError::Refused(call.name(), answer.status, code));
+        }
+        Ok(answer.body)
+    }
+
+    /// Polls the order until it is `status` (a failed or cancelled order never will be).
+    async fn wait_for(&mut self, no: &str, status: &'static str) -> Result<Value, DriverError> {
+        let deadline = (Instant::now() + WAIT_FOR_STATUS).min(self.window.1 + DRAIN);
+        let path = format!("/api/v1/orders/{no}");
+        loop {
+            let found = self.rest(Call::Get, "GET", &path, None, 200).await?;
+            let now = found["status"].as_str().unwrap_or("").to_owned();
+            if now == status {
+                return Ok(found);
+            }
+            if matches!(now.as_str(), "FAILED" | "CANCELLED" | "COMPLETED") || Instant::now() > deadline {
+                return Err(DriverError::NeverReached(status, now));
+            }
+            sleep(self.plan.poll_interval).await;
+        }
+    }
+
+    fn measure(&mut self, call: Call, sent: Instant) {
+        if sent >= self.window.0 && sent < self.window.1 {
+            self.tally.add(call, sent.elapsed());
+        }
+    }
+
+    /// The charger's clock, a little later than its last message.
+    fn tick(&mut self) -> DateTime<Utc> {
+        self.clock = Utc::now().max(self.clock + chrono::Duration::milliseconds(10));
+        self.clock
+    }
+
+    async fn stop_transaction(&mut self, transaction_id: i32, meter_stop: i64) -> Result<(), DriverError> {
+        let stop = v16::StopTransactionRequest {
+            id_tag: Some(self.rig.driver.id_tag.clone()),
+            meter_stop,
+            timestamp: self.tick(),
+            transaction_id,
+            reason: Some(v16::Reason::Remote),
+            transaction_data: None,
+        };
+        self.rig.cp.call(stop).await?;
+        self.register_wh = meter_stop;
+        Ok(())
+    }
+
+    async fn status(&mut self, status: v16::ChargePointStatus) -> Result<(), DriverError> {
+        let at = self.tick();
+        self.rig
+            .cp
+            .call(v16::StatusNotificationRequest {
+                connector_id: 1,
+                error_code: v16::ChargePointErrorCode::NoError,
+                info: None,
+                status,
+                timestamp: Some(at),
+                vendor_id: None,
+                vendor_error_code: None,
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Answers the CSMS's calls until it has answered one of `action`.
+async fn serve_until(cp: &mut SimCharger, action: &str) -> Result<(), SimError> {
+    loop {
+        if cp.serve_calls(1, None).await?.iter().any(|a| a == action) {
+            return Ok(());
+        }
+    }
+}
+
+/// A MeterValues of the energy register (Wh) in a transaction.
+fn energy(transaction_id: i32, wh: i64, at: DateTime<Utc>) -> v16::MeterValuesRequest {
+    let sampled = |measurand: v16::Measurand, unit: v16::UnitOfMeasure, value: String| v16::SampledValue {
+        value,
+        context: Some(v16::ReadingContext::SamplePeriodic),
+        format: None,
+        measurand: Some(measurand),
+        phase: None,
+        location: Some(v16::Location::Outlet),
+        unit: Some(unit),
+    };
+    v16::MeterValuesRequest {
+        connector_id: 1,
+        transaction_id: Some(transaction_id),
+        meter_value: vec![v16::MeterValue {
+            timestamp: at,
+            sampled_value: vec![
+                sampled(v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::Wh, wh.to_string()),
+                sampled(v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::W, "7000".into()),
+            ],
+        }],
+    }
+}

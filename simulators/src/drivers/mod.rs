@@ -1,0 +1,148 @@
+//! Drivers running the whole order flow against a CSMS over its REST API, each with a simulated
+//! 1.6 charger of their own: create a prepaid order, pay it from the balance, start it (the
+//! charger answers the remote start, starts a transaction with the driver's tag, meters), stop
+//! it (the charger answers the remote stop, stops, is Available again), poll until it is
+//! COMPLETED, and again. Setup (not timed) makes the station, its tariff and the piles,
+//! connects the chargers and signs the drivers up by SMS code — the simulator is the CSMS's SMS
+//! gateway — with money on their balance. Then one timed phase per rate asked for: orders back
+//! to back (the most the CSMS completes), or paced to so many orders per second in all (the
+//! latency at that rate).
+
+mod journey;
+mod report;
+mod setup;
+
+use crate::cpu::Sample;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub(crate) use report::{Call, Tally};
+pub use report::{CallLatency, PhaseReport, Report};
+pub use setup::SetupError;
+
+/// What the drivers do.
+#[derive(Debug, Clone)]
+pub struct DriversPlan {
+    /// The REST API (host:port).
+    pub api: SocketAddr,
+    /// `ws://host:port` of the charger listener.
+    pub ws_url: String,
+    /// The operator token.
+    pub token: String,
+    /// How many drivers (one pile and charger each).
+    pub drivers: usize,
+    /// How long each timed phase lasts.
+    pub duration: Duration,
+    /// The timed phases, one after another.
+    pub rates: Vec<Rate>,
+    /// Where the SMS gateway listens (csms's `sms.url` must point at `http://<this>/sms`).
+    pub sms_listen: SocketAddr,
+    /// The station's code; piles are `<station>-P<n>`.
+    pub station: String,
+    /// The piles' Basic auth password (none: they connect without).
+    pub password: Option<String>,
+    /// Drivers' phones are `phone_base + n`.
+    pub phone_base: u64,
+    /// Yuan paid ahead for each order, e.g. `"50.00"`.
+    pub prepay: String,
+    /// Time between polls of an order's status.
+    pub poll_interval: Duration,
+    /// Drivers set up at once.
+    pub setup_concurrency: usize,
+    /// Connections to the API the drivers share (as behind a reverse proxy; csms takes at most
+    /// 128 API sockets at once).
+    pub connections: usize,
+    /// The CSMS's process, to report its CPU (and PostgreSQL's, and ours) in the timed phases.
+    pub csms_pid: Option<u32>,
+}
+
+/// How fast a phase's drivers start orders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    /// Each driver starts the next order as soon as the last completed.
+    BackToBack,
+    /// So many orders per second in all: each driver starts one every `drivers / rate` seconds
+    /// (at once when the last took longer; missed starts are not made up).
+    PerSecond(f64),
+    /// Half the orders per second the first phase completed.
+    HalfOfFirst,
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    /// `max` (or `0`), `half`, or orders per second.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "max" | "0" => Ok(Rate::BackToBack),
+            "half" => Ok(Rate::HalfOfFirst),
+            other => match other.parse::<f64>() {
+                Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(Rate::PerSecond(rate)),
+                _ => Err(format!("{other:?} is not max, half or a positive number of orders per second")),
+            },
+        }
+    }
+}
+
+/// Sets up, runs each phase, and reports.
+pub async fn run(plan: DriversPlan) -> Result<Report, SetupError> {
+    let plan = Arc::new(plan);
+    let began = Instant::now();
+    let (mut rigs, setup_errors) = setup::prepare(&plan).await?;
+    let setup_seconds = began.elapsed().as_secs_f64();
+    let ready = rigs.len();
+    let mut phases: Vec<PhaseReport> = Vec::new();
+    for rate in &plan.rates {
+        let per_second = match rate {
+            Rate::BackToBack => None,
+            Rate::PerSecond(r) => Some(*r),
+            Rate::HalfOfFirst => Some(phases.first().map_or(1.0, |p| p.orders_per_second / 2.0).max(0.1)),
+        };
+        let (back, report) = phase(&plan, rigs, per_second).await;
+        rigs = back;
+        phases.push(report);
+    }
+    Ok(Report { drivers: plan.drivers, ready, setup_seconds, setup_errors, phases })
+}
+
+/// One timed phase: every driver drives until its end (finishing the order under way); the
+/// drivers come back for the next.
+async fn phase(plan: &Arc<DriversPlan>, rigs: Vec<setup::Rig>, rate: Option<f64>) -> (Vec<setup::Rig>, PhaseReport) {
+    let ready = rigs.len().max(1);
+    let from = Instant::now() + Duration::from_millis(500);
+    let until = from + plan.duration;
+    let csms_pid = plan.csms_pid;
+    let cores = tokio::spawn(async move {
+        tokio::time::sleep_until(from).await;
+        let first = Sample::take(csms_pid);
+        tokio::time::sleep_until(until).await;
+        Sample::take(csms_pid).since(&first, (until - from).as_secs_f64())
+    });
+    // Paced: a driver's orders `period` apart, the drivers' first ones spread over one period;
+    // back to back: the first ones spread over a second.
+    let period = rate.map(|r| Duration::from_secs_f64(ready as f64 / r));
+    let spread = period.unwrap_or(Duration::from_secs(1));
+    let tasks: Vec<_> = rigs
+        .into_iter()
+        .enumerate()
+        .map(|(n, rig)| {
+            let first = from + spread.mul_f64(n as f64 / ready as f64);
+            let plan = plan.clone();
+            tokio::spawn(async move { journey::drive(rig, &plan, first, period, (from, until)).await })
+        })
+        .collect();
+    let (mut back, mut total) = (Vec::with_capacity(tasks.len()), Tally::default());
+    for task in tasks {
+        match task.await {
+            Ok((rig, tally)) => {
+                back.extend(rig);
+                total.merge(tally);
+            }
+            Err(e) => total.error(format!("driver task: {e}")),
+        }
+    }
+    let cores = cores.await.unwrap_or_default();
+    (back, total.report(rate, plan.duration.as_secs_f64(), cores))
+}
