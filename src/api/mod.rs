@@ -5,6 +5,7 @@ mod chargers;
 mod error;
 mod events;
 mod health;
+mod nearby;
 mod openapi;
 mod orders;
 mod paging;
@@ -54,6 +55,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(transactions::router())
         .merge(users::router())
         .merge(stations::router())
+        .merge(nearby::router())
         .merge(piles::router())
         .merge(orders::router())
         .merge(payments::router())

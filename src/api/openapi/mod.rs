@@ -85,13 +85,14 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 9] {
+fn parts() -> [utoipa::openapi::OpenApi; 10] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
         super::chargers::Doc::openapi(),
         super::transactions::Doc::openapi(),
         super::stations::Doc::openapi(),
+        super::nearby::Doc::openapi(),
         super::piles::Doc::openapi(),
         super::orders::Doc::openapi(),
         super::payments::Doc::openapi(),
