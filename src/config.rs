@@ -46,6 +46,9 @@ pub struct OcppSettings {
 #[derive(Clone, Debug, Deserialize)]
 pub struct HttpSettings {
     pub listen: SocketAddr,
+    /// Sockets the HTTP API keeps open at once (apps, dashboards, automation, probes); more are
+    /// answered 503 as they are accepted. Reserved out of the open-files limit before chargers.
+    pub max_connections: usize,
 }
 
 #[derive(Clone, Deserialize)]

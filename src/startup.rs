@@ -96,7 +96,11 @@ impl Application {
         };
         // First, before the pool and the listeners take descriptors: the hub is built with the
         // effective cap, and each listener bounded to its share.
-        let limits = limits::open_files(settings.database.max_connections, settings.ocpp.max_connections);
+        let limits = limits::open_files(
+            settings.database.max_connections,
+            settings.http.max_connections,
+            settings.ocpp.max_connections,
+        );
         settings.ocpp.max_connections = limits.cap;
         if !settings.redis.url.is_empty() {
             // Said plainly rather than half-used: codes are shared, charger sessions are not.
@@ -113,7 +117,7 @@ impl Application {
         let http_addr =
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
         let ocpp = Bounded::new(ocpp, limits.sockets, "chargers");
-        let http = Bounded::new(http, limits::HTTP_CLIENTS, "HTTP API");
+        let http = Bounded::new(http, settings.http.max_connections, "HTTP API");
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
         let (writes, batch_writer) = Writes::start(&store, &settings.database.url).await?;

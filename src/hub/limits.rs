@@ -34,9 +34,6 @@ const BASE_FILES: u64 = 64;
 /// Per database connection: a SQLite connection holds its database, `-wal` and `-shm` files; a
 /// PostgreSQL connection one socket.
 const FILES_PER_DATABASE_CONNECTION: u64 = 3;
-/// Sockets of the HTTP API (operator automation, dashboards, probes): its listener is bounded
-/// to this many, so it can never eat into the chargers' budget.
-pub(crate) const HTTP_CLIENTS: usize = 128;
 /// Charger sockets kept free beyond the cap, to answer refused or not-yet-upgraded connections:
 /// an eighth of the charger budget, at least `MIN_HEADROOM`, at most `MAX_HEADROOM` (handshakes
 /// last milliseconds; a thousand in flight is plenty).
@@ -58,10 +55,11 @@ pub(crate) struct Budget {
 
 impl Budget {
     /// The files an open-files `limit` leaves for charger sockets, with a database pool of
-    /// `database_connections`.
-    pub(crate) fn share(limit: u64, database_connections: u32) -> Self {
-        let reserve =
-            BASE_FILES + FILES_PER_DATABASE_CONNECTION * u64::from(database_connections) + HTTP_CLIENTS as u64;
+    /// `database_connections` and `http_clients` sockets of the HTTP API (its listener is bounded
+    /// to that many, so the app's clients can never eat into the chargers' budget).
+    pub(crate) fn share(limit: u64, database_connections: u32, http_clients: usize) -> Self {
+        let reserve = (BASE_FILES + FILES_PER_DATABASE_CONNECTION * u64::from(database_connections))
+            .saturating_add(u64::try_from(http_clients).unwrap_or(u64::MAX));
         let sockets = usize::try_from(limit.saturating_sub(reserve)).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
         let headroom = (sockets / 8).clamp(MIN_HEADROOM, MAX_HEADROOM).min(sockets);
         Budget { sockets, room: sockets - headroom }
@@ -83,10 +81,10 @@ pub(crate) struct Limits {
 
 /// Raises the soft open-files limit to the hard one, logs the room that leaves for chargers
 /// (and warns when it is below `max_connections`), and returns the limits to enforce.
-pub(crate) fn open_files(database_connections: u32, max_connections: usize) -> Limits {
+pub(crate) fn open_files(database_connections: u32, http_clients: usize, max_connections: usize) -> Limits {
     let budget = match raise() {
         Some((soft, hard)) => {
-            let budget = Budget::share(soft, database_connections);
+            let budget = Budget::share(soft, database_connections, http_clients);
             tracing::info!(
                 sockets = budget.sockets,
                 headroom = budget.sockets - budget.room,
@@ -201,6 +199,11 @@ impl axum::serve::Listener for Bounded {
             // axum's accept: skips connection errors, logs and sleeps on others (EMFILE, which
             // the budget and the reserve keep away).
             let (stream, addr) = axum::serve::Listener::accept(&mut self.listener).await;
+            // Nagle off: an answer (a CALLRESULT, an HTTP response) written right after the last
+            // one must not wait for its ACK (up to 40 ms of delayed ACK on the peer's side).
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(listener = %self.what, error = %e, "TCP_NODELAY could not be set");
+            }
             match self.open.clone().try_acquire_owned() {
                 Ok(permit) => return (Counted { stream, _permit: permit }, addr),
                 Err(_) => {
@@ -294,20 +297,20 @@ mod tests {
     #[test]
     fn the_limit_less_the_reserve_and_headroom_is_the_room_for_chargers() {
         // 64 base + 3 × 16 database + 128 HTTP = 240 reserved.
-        assert_eq!(Budget::share(1024, 16), Budget { sockets: 784, room: 784 - 98 });
+        assert_eq!(Budget::share(1024, 16, 128), Budget { sockets: 784, room: 784 - 98 });
         // The machine's hard limit: the headroom stops at 1024.
-        assert_eq!(Budget::share(20_000, 16), Budget { sockets: 19_760, room: 18_736 });
+        assert_eq!(Budget::share(20_000, 16, 128), Budget { sockets: 19_760, room: 18_736 });
         // A small budget keeps at least 16 free, and never more than it has.
-        assert_eq!(Budget::share(240, 2), Budget { sockets: 42, room: 26 });
-        assert_eq!(Budget::share(250, 16), Budget { sockets: 10, room: 0 });
-        assert_eq!(Budget::share(100, 16), Budget { sockets: 0, room: 0 });
+        assert_eq!(Budget::share(240, 2, 128), Budget { sockets: 42, room: 26 });
+        assert_eq!(Budget::share(250, 16, 128), Budget { sockets: 10, room: 0 });
+        assert_eq!(Budget::share(100, 16, 128), Budget { sockets: 0, room: 0 });
         // Unlimited stays within what a semaphore can count.
-        assert_eq!(Budget::share(u64::MAX, 16).sockets, Semaphore::MAX_PERMITS);
+        assert_eq!(Budget::share(u64::MAX, 16, 128).sockets, Semaphore::MAX_PERMITS);
     }
 
     #[test]
     fn the_bench_fleet_fits_in_the_machines_hard_limit() {
-        assert!(Budget::share(20_000, 16).room >= 10_000);
+        assert!(Budget::share(20_000, 16, 4096).room >= 10_000);
     }
 
     #[test]

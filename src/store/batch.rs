@@ -138,15 +138,38 @@ impl Writes {
 
     /// The same, giving the write back (none if the writer stopped with it).
     pub async fn write_back(&self, write: Write) -> (Option<Write>, Result<(), StoreError>) {
-        let stopped = || StoreError::Commit("the writer has stopped".into());
+        match self.submit(write).await {
+            Ok(committed) => committed.outcome().await,
+            Err((write, e)) => (Some(write), Err(e)),
+        }
+    }
+
+    /// Queues `write` behind the charger's earlier writes (waiting only while its queue is
+    /// full) and answers what tells when it is committed: the caller goes on meanwhile.
+    pub async fn submit(&self, write: Write) -> Result<Committed, (Write, StoreError)> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         write.charger_id().hash(&mut hasher);
         let queue = &self.queues[(hasher.finish() % self.queues.len() as u64) as usize];
         let (reply, done) = oneshot::channel();
-        if let Err(mpsc::error::SendError((write, _))) = queue.send((write, reply)).await {
-            return (Some(write), Err(stopped()));
+        match queue.send((write, reply)).await {
+            Ok(()) => Ok(Committed(done)),
+            Err(mpsc::error::SendError((write, _))) => Err((write, stopped())),
         }
-        match done.await {
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Commit("the writer has stopped".into())
+}
+
+/// A queued write's outcome, once its batch is committed (or failed).
+#[derive(Debug)]
+pub struct Committed(oneshot::Receiver<(Write, Result<(), StoreError>)>);
+
+impl Committed {
+    /// The outcome, with the write back (none if the writer stopped with it).
+    pub async fn outcome(self) -> (Option<Write>, Result<(), StoreError>) {
+        match self.0.await {
             Ok((write, outcome)) => (Some(write), outcome),
             Err(_) => (None, Err(stopped())),
         }

@@ -60,6 +60,8 @@ impl Csms {
                 ("CSMS__OCPP__MAX_CONNECTIONS", &MAX_CONNECTIONS.to_string()),
                 ("CSMS__DATABASE__URL", &database),
                 ("CSMS__DATABASE__MAX_CONNECTIONS", "2"),
+                // 128 API sockets reserved: a test-sized room is left for chargers under 240.
+                ("CSMS__HTTP__MAX_CONNECTIONS", "128"),
                 ("CSMS__API__OPERATOR_TOKEN", TOKEN),
             ])
             .stdin(Stdio::null())

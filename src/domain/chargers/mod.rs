@@ -83,14 +83,22 @@ impl Chargers {
 
     /// Marks the charger online on a new connection, and returns the connection's token (16
     /// random bytes, hex): a write through the group commit, so a storm of connections costs a
-    /// few commits, and in order with the charger's other writes.
+    /// few commits, and in order with the charger's other writes. Only queued, not awaited: a
+    /// charger is served while the database is slow (a failure is logged; the charger then
+    /// shows offline until it reconnects).
     pub async fn connected(&self, id: &str) -> Result<String, StoreError> {
         use argon2::password_hash::rand_core::{OsRng, RngCore};
         let mut random = [0u8; 16];
         OsRng.fill_bytes(&mut random);
         let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let write = Write::Online { charger_id: id.to_owned(), token: token.clone(), at: Utc::now() };
-        self.writes.write(write).await?;
+        let committed = self.writes.submit(write).await.map_err(|(_, e)| e)?;
+        let charger = id.to_owned();
+        tokio::spawn(async move {
+            if let (_, Err(e)) = committed.outcome().await {
+                tracing::warn!(%charger, error = %e, "marking the charger online failed");
+            }
+        });
         Ok(token)
     }
 
