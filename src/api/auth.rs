@@ -3,6 +3,7 @@
 //! whose role is `operator` or `admin`.
 
 use super::{ApiError, ApiState};
+use crate::domain::users::Identity;
 use crate::domain::users::accounts::operates;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
@@ -20,7 +21,7 @@ enum Bearer {
     /// `api.operator_token` (automation).
     OperatorToken,
     /// A signed-in user.
-    User(Box<entity::user::Model>),
+    User(Identity),
 }
 
 /// Reads the bearer token: the operator token (compared in constant time; an empty configured
@@ -34,7 +35,7 @@ async fn who(parts: &Parts, state: &ApiState) -> Result<Bearer, ApiError> {
     if token.is_empty() {
         return Err(ApiError::Unauthorized);
     }
-    Ok(Bearer::User(Box::new(state.users.by_token(token).await?)))
+    Ok(Bearer::User(state.users.identify(token).await?))
 }
 
 /// Proof that the request comes from an operator; `actor` is who is logged as sending it
@@ -43,7 +44,7 @@ async fn who(parts: &Parts, state: &ApiState) -> Result<Bearer, ApiError> {
 pub(super) struct Operator {
     pub(super) actor: String,
     /// The operator or admin signed in; none for the operator token.
-    pub(super) user: Option<Box<entity::user::Model>>,
+    pub(super) user: Option<Identity>,
 }
 
 impl<S> FromRequestParts<S> for Operator

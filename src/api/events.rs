@@ -34,30 +34,24 @@ async fn events(
     State(state): State<ApiState>,
     Signed(user): Signed,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let (receiver, id, stop) = (state.events.subscribe(), user.id, state.shutdown.clone());
+    let (receiver, stop) = (state.events.subscribe(user.id), state.shutdown.clone());
     // Ends when csms stops, so that stopping does not wait for every open stream.
     let stream = futures_util::stream::unfold(receiver, move |mut receiver| {
         let stop = stop.clone();
         async move {
-            loop {
-                let received = tokio::select! {
-                    received = receiver.recv() => received,
-                    _ = stop.cancelled() => return None,
-                };
-                match received {
-                    Ok(event) if event.user_id == id => {
-                        let sse = Event::default().event(event.name).data(event.data.to_string());
-                        return Some((Ok(sse), receiver));
-                    }
-                    Ok(_) => {}
-                    // Fell behind: say so, so the app re-reads what it shows.
-                    Err(RecvError::Lagged(missed)) => {
-                        let sse = Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"));
-                        return Some((Ok(sse), receiver));
-                    }
-                    Err(RecvError::Closed) => return None,
+            let received = tokio::select! {
+                received = receiver.recv() => received,
+                _ = stop.cancelled() => return None,
+            };
+            let sse = match received {
+                Ok(event) => Event::default().event(event.name).data(event.data.to_string()),
+                // Fell behind: say so, so the app re-reads what it shows.
+                Err(RecvError::Lagged(missed)) => {
+                    Event::default().event("lagged").data(format!("{{\"missed\":{missed}}}"))
                 }
-            }
+                Err(RecvError::Closed) => return None,
+            };
+            Some((Ok(sse), receiver))
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())

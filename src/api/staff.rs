@@ -124,7 +124,7 @@ async fn change(
 ) -> Result<Json<StaffView>, ApiError> {
     let body: ChangeBody = super::json_body(&body)?;
     let change = UserChange { status: body.status, role: body.role };
-    Ok(Json(state.users.change(id, change, operator.user.as_deref()).await?.into()))
+    Ok(Json(state.users.change(id, change, operator.user.as_ref()).await?.into()))
 }
 
 impl From<StaffError> for ApiError {

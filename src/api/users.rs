@@ -3,7 +3,7 @@
 use super::{ApiError, ApiState};
 use crate::domain::users::accounts::AccountError;
 use crate::domain::users::records::ProfileChange;
-use crate::domain::users::{SignedIn, SmsError};
+use crate::domain::users::{Identity, SignedIn, SmsError};
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::StatusCode;
@@ -162,8 +162,8 @@ async fn login(State(state): State<ApiState>, body: Bytes) -> Result<Json<Signed
         (status = 200, description = "The signed-in user", body = UserView),
         super::schemas::SignedErrors,
     ))]
-async fn me(Signed(user): Signed) -> Json<UserView> {
-    Json(user.into())
+async fn me(State(state): State<ApiState>, Signed(who): Signed) -> Result<Json<UserView>, ApiError> {
+    Ok(Json(state.users.me(&who).await?.into()))
 }
 
 /// Changes the signed-in user's nickname or avatar.
@@ -301,8 +301,8 @@ async fn unbind_card(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The signed-in user, from the bearer token.
-pub(super) struct Signed(pub(super) user::Model);
+/// The signed-in user, from the bearer token (`Users::identify`).
+pub(super) struct Signed(pub(super) Identity);
 
 impl<S> FromRequestParts<S> for Signed
 where
@@ -314,7 +314,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = ApiState::from_ref(state);
         let token = super::auth::bearer(parts).ok_or(ApiError::Unauthorized)?;
-        Ok(Signed(state.users.by_token(token).await?))
+        Ok(Signed(state.users.identify(token).await?))
     }
 }
 

@@ -286,6 +286,10 @@ impl Orders {
             "SuspendedEV" | "Finishing" | "Charging" => {
                 let Some(live) = store.order_on(charger_id, place.0, place.1).await? else { return Ok(()) };
                 let resumed = status == "Charging";
+                if resumed && live.charging_ended_at.is_none() {
+                    // Charging, as it was: nothing to record (every session's start says so).
+                    return Ok(());
+                }
                 let change = Transition {
                     to: OrderStatus::Charging.as_str(),
                     from: vec![OrderStatus::Charging.as_str()],

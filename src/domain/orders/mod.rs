@@ -27,11 +27,12 @@ use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::payments::records::Method;
 use crate::domain::stations::{StationError, Stations};
+use crate::domain::users::Identity;
 use crate::kv::{Kv, KvError};
 use crate::store::{OrderFilter, Store, StoreError};
 use chrono::Utc;
 use dashmap::DashMap;
-use entity::{order, user};
+use entity::order;
 use records::NewOrder;
 use std::sync::Arc;
 use std::time::Instant;
@@ -148,7 +149,7 @@ impl Orders {
 
     /// Makes an order on a free connector of an online pile, with the tariff in force copied
     /// onto it, holding the pile for `orders.lock_minutes`.
-    pub async fn create(&self, user: &user::Model, request: CreateOrder) -> Result<OrderView, OrderError> {
+    pub async fn create(&self, user: &Identity, request: CreateOrder) -> Result<OrderView, OrderError> {
         let inner = &self.inner;
         let mode = PayMode::parse(&request.pay_mode).ok_or_else(|| OrderError::Invalid {
             field: "payMode",

@@ -2,6 +2,7 @@
 //! calling, and the profile.
 
 use super::id_card::{IdCardError, ResidentId};
+use super::identity::{Identities, Identity};
 use super::phone::{Phone, PhoneError};
 use super::real_name::{self, RealNameVerifier};
 use super::records::{NewUser, ProfileChange, RealName};
@@ -71,6 +72,8 @@ pub struct Users {
     verifier: Arc<dyn RealNameVerifier>,
     /// The key of the identity numbers' hashes: the same on every node.
     id_key: Arc<[u8]>,
+    /// Who tokens name, recently read (`identity.rs`).
+    identities: Arc<Identities>,
 }
 
 impl Users {
@@ -81,7 +84,7 @@ impl Users {
         verifier: Arc<dyn RealNameVerifier>,
         id_key: &[u8],
     ) -> Self {
-        Users { store, codes, tokens, verifier, id_key: id_key.into() }
+        Users { store, codes, tokens, verifier, id_key: id_key.into(), identities: Arc::default() }
     }
 
     /// Checks and records user `id`'s real name, once: the number passes the local check
@@ -141,20 +144,14 @@ impl Users {
         self.signed_in(user)
     }
 
-    /// The user a token names, as stored now (a user disabled since is refused).
-    pub async fn by_token(&self, token: &str) -> Result<user::Model, AccountError> {
-        let claims = self.tokens.check(token)?;
-        let id = claims.sub.parse::<i64>().map_err(|_| TokenError)?;
-        let user = self.store.user(id).await?.ok_or(TokenError)?;
-        if user.status == DISABLED {
-            return Err(AccountError::Disabled);
-        }
-        Ok(user)
+    /// The signed-in user as stored now (their balance, their profile).
+    pub async fn me(&self, who: &Identity) -> Result<user::Model, AccountError> {
+        Ok(self.store.user(who.id).await?.ok_or(TokenError)?)
     }
 
     /// Binds an RFID card (its id tag) to `user`: the card's group is the user's own tag, so it
     /// is accepted, blocked or expired with the user's, and its sessions are the user's.
-    pub async fn bind_card(&self, user: &user::Model, card: &str) -> Result<id_tag::Model, AccountError> {
+    pub async fn bind_card(&self, user: &Identity, card: &str) -> Result<id_tag::Model, AccountError> {
         let card = card.trim();
         // 1.6's idTag: at most 20 characters (CiString20Type), printable ASCII.
         if card.is_empty() || card.len() > 20 || !card.bytes().all(|b| b.is_ascii_graphic()) {
@@ -169,7 +166,7 @@ impl Users {
     /// A page of the cards bound to `user`, and how many there are.
     pub async fn cards(
         &self,
-        user: &user::Model,
+        user: &Identity,
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<id_tag::Model>, u64), AccountError> {
@@ -177,7 +174,7 @@ impl Users {
     }
 
     /// Unbinds (and forgets) a card of `user`; `NotFound` when it is not theirs.
-    pub async fn unbind_card(&self, user: &user::Model, card: &str) -> Result<(), AccountError> {
+    pub async fn unbind_card(&self, user: &Identity, card: &str) -> Result<(), AccountError> {
         if self.store.delete_id_tag_of(card, &user.id_tag).await? {
             Ok(())
         } else {
@@ -193,6 +190,14 @@ impl Users {
     /// The store, for the staff's calls (`staff.rs`).
     pub(super) fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(super) fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
+    pub(super) fn identities(&self) -> &Identities {
+        &self.identities
     }
 
     fn signed_in(&self, user: user::Model) -> Result<SignedIn, AccountError> {

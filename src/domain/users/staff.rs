@@ -3,6 +3,7 @@
 //! — admins only — change roles.
 
 use super::accounts::{ADMIN, AccountError, OPERATOR, USER, Users};
+use super::identity::Identity;
 use crate::store::UserFilter;
 use entity::user;
 
@@ -51,12 +52,7 @@ impl Users {
 
     /// Changes a user's status or role on behalf of `by` (`None`: the operator token, which may
     /// change statuses but not roles).
-    pub async fn change(
-        &self,
-        id: i64,
-        change: UserChange,
-        by: Option<&user::Model>,
-    ) -> Result<user::Model, StaffError> {
+    pub async fn change(&self, id: i64, change: UserChange, by: Option<&Identity>) -> Result<user::Model, StaffError> {
         if let Some(status) = &change.status
             && status != ACTIVE
             && status != super::accounts::DISABLED
@@ -84,6 +80,8 @@ impl Users {
             let tag_status = if status == ACTIVE { "Accepted" } else { "Blocked" };
             changed = self.store().set_user_status(id, &status, tag_status).await.map_err(AccountError::from)?;
         }
+        // This node's requests see the change at once (others' within identity::FRESH_FOR).
+        self.identities().forget(id);
         Ok(changed)
     }
 }

@@ -91,10 +91,10 @@ impl Store {
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::OrderNo.eq(order_no))
             .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]))
-            .exec(self.db())
+            .exec_with_returning(self.db())
             .await?;
         drop(turn);
-        if updated.rows_affected == 0 { Ok(None) } else { self.order(order_no).await }
+        Ok(updated.into_iter().next())
     }
 
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
@@ -128,12 +128,12 @@ impl Store {
         let updated = update
             .filter(order::Column::OrderNo.eq(order_no))
             .filter(order::Column::Status.is_in(change.from.iter().copied()))
-            .exec(self.db())
+            // The order after, in the same statement.
+            .exec_with_returning(self.db())
             .await;
         drop(turn);
         match updated {
-            Ok(done) if done.rows_affected == 0 => Ok(None),
-            Ok(_) => self.order(order_no).await,
+            Ok(after) => Ok(after.into_iter().next()),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 Err(StoreError::Conflict("order of the transaction"))
             }
