@@ -11,6 +11,7 @@ pub mod http;
 pub mod nearby;
 mod responder;
 mod session;
+pub mod sse;
 
 pub use charger::{Connect, SimCharger, SimError};
 pub use responder::KeyStore;

@@ -132,13 +132,13 @@ struct DriversArgs {
     /// Yuan paid ahead for each order.
     #[arg(long, default_value = "50.00")]
     prepay: String,
-    /// Milliseconds between polls of an order's status.
+    /// Milliseconds between polls of an order's status when its event stream broke.
     #[arg(long, default_value_t = 100)]
     poll_ms: u64,
     /// Drivers set up at once.
     #[arg(long, default_value_t = 16)]
     setup_concurrency: usize,
-    /// Kept-alive API connections the drivers share (csms takes at most 128 API sockets).
+    /// Kept-alive API connections the drivers share (csms keeps at most http.max_connections, 1024 by default).
     #[arg(long, default_value_t = 64)]
     connections: usize,
     /// The CSMS's pid: its CPU (and PostgreSQL's) in the timed phase goes in the report.

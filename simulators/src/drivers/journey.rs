@@ -281,20 +281,45 @@ impl Driving<'_> {
         Ok(answer.body)
     }
 
-    /// Polls the order until it is `status` (a failed or cancelled order never will be).
-    async fn wait_for(&mut self, no: &str, status: &'static str) -> Result<Value, DriverError> {
+    /// Waits until the order is `status` (a failed or cancelled order never will be), told by
+    /// the driver's event stream; asks for the order when the stream fell behind or broke.
+    async fn wait_for(&mut self, no: &str, status: &'static str) -> Result<(), DriverError> {
         let deadline = (Instant::now() + WAIT_FOR_STATUS).min(self.window.1 + DRAIN);
-        let path = format!("/api/v1/orders/{no}");
+        let mut last = String::from("no event");
         loop {
-            let found = self.rest(Call::Get, "GET", &path, None, 200).await?;
-            let now = found["status"].as_str().unwrap_or("").to_owned();
+            let heard = match tokio::time::timeout_at(deadline, self.rig.events.recv()).await {
+                Ok(Some(event)) if event.name == "lagged" => None,
+                Ok(Some(event)) if event.name.starts_with("order.") && event.data["orderNo"] == no => {
+                    Some(event.data["status"].as_str().unwrap_or("").to_owned())
+                }
+                Ok(Some(_)) => continue,
+                // The stream broke: ask until the deadline.
+                Ok(None) if Instant::now() < deadline => {
+                    sleep(self.plan.poll_interval).await;
+                    None
+                }
+                Ok(None) => return Err(DriverError::NeverReached(status, last)),
+                // Nothing heard in time: one last look (a change no event told of).
+                Err(_) => {
+                    let found = self.rest(Call::Get, "GET", &format!("/api/v1/orders/{no}"), None, 200).await?;
+                    let now = found["status"].as_str().unwrap_or("").to_owned();
+                    return if now == status { Ok(()) } else { Err(DriverError::NeverReached(status, now)) };
+                }
+            };
+            let now = match heard {
+                Some(now) => now,
+                None => {
+                    let found = self.rest(Call::Get, "GET", &format!("/api/v1/orders/{no}"), None, 200).await?;
+                    found["status"].as_str().unwrap_or("").to_owned()
+                }
+            };
             if now == status {
-                return Ok(found);
+                return Ok(());
             }
-            if matches!(now.as_str(), "FAILED" | "CANCELLED" | "COMPLETED") || Instant::now() > deadline {
+            if matches!(now.as_str(), "FAILED" | "CANCELLED" | "COMPLETED") {
                 return Err(DriverError::NeverReached(status, now));
             }
-            sleep(self.plan.poll_interval).await;
+            last = now;
         }
     }
 

@@ -47,12 +47,13 @@ pub struct DriversPlan {
     pub phone_base: u64,
     /// Yuan paid ahead for each order, e.g. `"50.00"`.
     pub prepay: String,
-    /// Time between polls of an order's status.
+    /// Time between polls of an order's status when its events cannot tell (the event stream
+    /// broke).
     pub poll_interval: Duration,
     /// Drivers set up at once.
     pub setup_concurrency: usize,
-    /// Connections to the API the drivers share (as behind a reverse proxy; csms takes at most
-    /// 128 API sockets at once).
+    /// Connections to the API the drivers share (as behind a reverse proxy), besides each
+    /// driver's event stream (csms keeps `http.max_connections` API sockets at once).
     pub connections: usize,
     /// The CSMS's process, to report its CPU (and PostgreSQL's, and ours) in the timed phases.
     pub csms_pid: Option<u32>,

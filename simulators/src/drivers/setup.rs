@@ -65,6 +65,8 @@ pub(super) struct Rig {
     pub(super) driver: Driver,
     pub(super) cp: SimCharger,
     pub(super) api: Pool,
+    /// The driver's events (`GET /api/v1/me/events`), on a connection of their own.
+    pub(super) events: tokio::sync::mpsc::UnboundedReceiver<crate::sse::ServerEvent>,
     /// The charger's energy register, Wh, carried from order to order.
     pub(super) register_wh: i64,
 }
@@ -163,7 +165,11 @@ async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Resu
     let credit = json!({"amount": CREDIT, "reason": "bench credit"});
     let path = format!("/api/v1/users/{user_id}/balance-adjustments");
     expect(&api, "credit", "POST", &path, Some(&plan.token), Some(&credit), &[201]).await?;
-    Ok(Rig { driver: Driver { token, id_tag, pile }, cp, api, register_wh: 100_000 })
+    // The driver's app listens for their orders' progress rather than polling.
+    let events = crate::sse::subscribe(plan.api, "/api/v1/me/events", &token)
+        .await
+        .map_err(|source| SetupError::Io { step: "events", source })?;
+    Ok(Rig { driver: Driver { token, id_tag, pile }, cp, api, events, register_wh: 100_000 })
 }
 
 /// Sends a request; an answer of another status than `ok` is an error.
