@@ -87,6 +87,9 @@ impl std::str::FromStr for Rate {
     }
 }
 
+/// How long the drivers drive before a phase's window opens.
+const WARM_UP: Duration = Duration::from_secs(5);
+
 /// Sets up, runs each phase, and reports.
 pub async fn run(plan: DriversPlan) -> Result<Report, SetupError> {
     let plan = Arc::new(plan);
@@ -112,7 +115,10 @@ pub async fn run(plan: DriversPlan) -> Result<Report, SetupError> {
 /// drivers come back for the next.
 async fn phase(plan: &Arc<DriversPlan>, rigs: Vec<setup::Rig>, rate: Option<f64>) -> (Vec<setup::Rig>, PhaseReport) {
     let ready = rigs.len().max(1);
-    let from = Instant::now() + Duration::from_millis(500);
+    // The drivers start, and are measured from a warm-up later: a phase counts the orders
+    // completed in its window, at the pace the drivers settled into, not their first ramp.
+    let start = Instant::now() + Duration::from_millis(500);
+    let from = start + WARM_UP;
     let until = from + plan.duration;
     let csms_pid = plan.csms_pid;
     let cores = tokio::spawn(async move {
@@ -129,7 +135,7 @@ async fn phase(plan: &Arc<DriversPlan>, rigs: Vec<setup::Rig>, rate: Option<f64>
         .into_iter()
         .enumerate()
         .map(|(n, rig)| {
-            let first = from + spread.mul_f64(n as f64 / ready as f64);
+            let first = start + spread.mul_f64(n as f64 / ready as f64);
             let plan = plan.clone();
             tokio::spawn(async move { journey::drive(rig, &plan, first, period, (from, until)).await })
         })
