@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod records;
+pub mod signing;
 
 pub use gateway::PaymentGateway;
 
