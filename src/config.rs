@@ -10,6 +10,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+mod payments;
+
+pub use payments::{AlipaySettings, PaymentSettings, ProviderMode, UnionPaySettings, WechatSettings};
+
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
 /// Every setting of csms; see `config/default.toml` for what each means.
@@ -25,6 +29,7 @@ pub struct Settings {
     pub orders: OrderSettings,
     pub sms: SmsSettings,
     pub real_name: RealNameSettings,
+    pub payments: PaymentSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -214,7 +219,7 @@ impl Settings {
         figment = figment.merge(Env::prefixed("CSMS__").split("__").lowercase(true));
         // Text settings are taken exactly as written: figment reads an environment value that
         // looks like a number as one (a token `0123` would become 123, or fail as "not a string").
-        for (variable, key) in TEXT_VARIABLES {
+        for (variable, key) in TEXT_VARIABLES.into_iter().chain(payments::TEXT_VARIABLES) {
             if let Ok(value) = std::env::var(variable) {
                 figment = figment.merge(Serialized::default(key, value));
             }

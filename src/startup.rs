@@ -12,6 +12,7 @@ use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
 use crate::domain::orders::Orders;
 use crate::domain::payments::Payments;
+use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError};
 use crate::domain::stations::Stations;
 use crate::domain::users::{
     ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
@@ -44,6 +45,10 @@ pub enum StartupError {
     /// The SMS gateway's or the real-name provider's settings.
     #[error(transparent)]
     Outbound(#[from] SetupError),
+    /// A payment provider's settings: a live one missing an identifier or a key, or a key
+    /// that cannot be read.
+    #[error("payments: {0}")]
+    Payments(#[from] ProviderSetupError),
 }
 
 /// A built application, listening, not yet serving.
@@ -94,6 +99,13 @@ impl Application {
             RealNameVerifierKind::Local => Arc::new(LocalCheck),
             RealNameVerifierKind::Http => Arc::new(HttpRealNameVerifier::new(&settings.real_name)?),
         };
+        let providers = ProviderKeys::load(&settings.payments)?;
+        tracing::info!(
+            wechat = ?providers.wechat.mode,
+            alipay = ?providers.alipay.mode,
+            unionpay = ?providers.unionpay.mode,
+            "payment providers"
+        );
         // First, before the pool and the listeners take descriptors: the hub is built with the
         // effective cap, and each listener bounded to its share.
         let limits = limits::open_files(

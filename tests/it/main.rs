@@ -23,6 +23,7 @@ mod order_recovery;
 mod order_rules;
 mod orders;
 mod orders_201;
+mod payments_config;
 mod schemas;
 mod simulated_sessions;
 mod staff_and_events;

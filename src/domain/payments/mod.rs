@@ -3,6 +3,8 @@
 //! more than paid minus already refunded, whatever the concurrency.
 
 pub mod gateway;
+pub mod gateways;
+pub mod providers;
 pub mod records;
 pub mod signing;
 

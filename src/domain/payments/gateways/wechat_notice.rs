@@ -1,0 +1,169 @@
+//! A WeChat Pay notification (`POST` to csms's notify URL), read only once it proves to be
+//! WeChat's: the `Wechatpay-*` signature over the body with the platform key of the configured
+//! serial, within 5 minutes; then its `resource` opened with the APIv3 key; then the payment it
+//! names checked to be this merchant's and this app's. What comes out is the verified
+//! `Notification`; the caller checks it against the payment (its number and amount).
+
+use super::super::gateway::{GatewayError, Notification};
+use super::super::providers::WechatKeys;
+use super::super::signing::wechat::{self, Signed, WechatError};
+use serde::Deserialize;
+
+/// The envelope WeChat posts.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    event_type: String,
+    resource: Resource,
+}
+
+#[derive(Debug, Deserialize)]
+struct Resource {
+    algorithm: String,
+    ciphertext: String,
+    #[serde(default)]
+    associated_data: String,
+    nonce: String,
+}
+
+/// The transaction inside (the fields csms uses).
+#[derive(Debug, Deserialize)]
+struct Transaction {
+    mchid: String,
+    appid: String,
+    out_trade_no: String,
+    #[serde(default)]
+    transaction_id: String,
+    trade_state: String,
+    amount: Amount,
+}
+
+#[derive(Debug, Deserialize)]
+struct Amount {
+    total: i64,
+}
+
+impl From<WechatError> for GatewayError {
+    fn from(e: WechatError) -> Self {
+        match e {
+            WechatError::Sealed(why) => GatewayError::BadAnswer(format!("the resource: {why}")),
+            other => {
+                tracing::warn!(error = %other, "a WeChat Pay signature was refused");
+                GatewayError::BadSignature
+            }
+        }
+    }
+}
+
+/// Reads a notification: `header` looks a header up by name (case-insensitively), `body` is the
+/// raw body, `now` the time in seconds. `BadSignature` for anything not proven WeChat's.
+pub fn read<'a>(
+    keys: &WechatKeys,
+    header: impl Fn(&str) -> Option<&'a str>,
+    body: &[u8],
+    now: i64,
+) -> Result<Notification, GatewayError> {
+    let text = std::str::from_utf8(body).map_err(|_| GatewayError::BadSignature)?;
+    let signed = Signed::from_headers(header)?;
+    signed.verify(&keys.platform.public, &keys.platform_serial, text, now)?;
+    let envelope: Envelope =
+        serde_json::from_str(text).map_err(|e| GatewayError::BadAnswer(format!("the notification: {e}")))?;
+    if envelope.resource.algorithm != "AEAD_AES_256_GCM" {
+        return Err(GatewayError::BadAnswer(format!("the resource's algorithm {:?}", envelope.resource.algorithm)));
+    }
+    let r = &envelope.resource;
+    let plain = wechat::open(&keys.api_v3_key, &r.nonce, &r.associated_data, &r.ciphertext)?;
+    let paid: Transaction =
+        serde_json::from_slice(&plain).map_err(|e| GatewayError::BadAnswer(format!("the transaction: {e}")))?;
+    if paid.mchid != keys.mchid || paid.appid != keys.appid {
+        return Err(GatewayError::Refused(format!("for merchant {} / app {}, not this one", paid.mchid, paid.appid)));
+    }
+    Ok(Notification {
+        payment_no: paid.out_trade_no,
+        provider_txn_id: paid.transaction_id,
+        amount_fen: paid.amount.total,
+        paid: envelope.event_type == "TRANSACTION.SUCCESS" && paid.trade_state == "SUCCESS",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::domain::payments::providers::ProviderKeys;
+    use crate::domain::payments::signing::wechat::seal;
+    use serde_json::json;
+
+    const NOW: i64 = 1_764_633_600;
+
+    fn keys() -> WechatKeys {
+        ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").wechat
+    }
+
+    /// A notification as WeChat sends one: its body and headers.
+    fn notification(
+        keys: &WechatKeys,
+        transaction: serde_json::Value,
+        at: i64,
+    ) -> (String, Vec<(&'static str, String)>) {
+        let sealed = seal(&keys.api_v3_key, "fdasflkja484", "transaction", transaction.to_string().as_bytes()).unwrap();
+        let body = json!({
+            "id": "EV-2018022511223320873", "create_time": "2026-12-02T10:00:05+08:00",
+            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM", "ciphertext": sealed,
+                "associated_data": "transaction", "nonce": "fdasflkja484"}
+        })
+        .to_string();
+        let platform = keys.platform.private.as_ref().unwrap();
+        let signed = Signed::sign(platform, &keys.platform_serial, &body, at, "5K8264ILTKCH16CQ2502SI8ZNMTM67VS");
+        (body, signed.headers().into_iter().map(|(n, v)| (n, v.to_owned())).collect())
+    }
+
+    fn paid(keys: &WechatKeys, total: i64) -> serde_json::Value {
+        json!({"mchid": keys.mchid, "appid": keys.appid, "out_trade_no": "P20261202100000001",
+            "transaction_id": "4200000000202612020000000001", "trade_state": "SUCCESS", "amount": {"total": total, "currency": "CNY"}})
+    }
+
+    fn look_up<'a>(headers: &'a [(&'static str, String)]) -> impl Fn(&str) -> Option<&'a str> + 'a {
+        move |name| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_genuine_notification_reads_as_the_payment_it_names() {
+        let keys = keys();
+        let (body, headers) = notification(&keys, paid(&keys, 1230), NOW);
+        let read = read(&keys, look_up(&headers), body.as_bytes(), NOW + 3).unwrap();
+        assert_eq!(
+            read,
+            Notification {
+                payment_no: "P20261202100000001".into(),
+                provider_txn_id: "4200000000202612020000000001".into(),
+                amount_fen: 1230,
+                paid: true
+            }
+        );
+    }
+
+    #[test]
+    fn forged_tampered_stale_or_unsigned_notifications_are_refused() {
+        let keys = keys();
+        let (body, headers) = notification(&keys, paid(&keys, 1230), NOW);
+        let tampered = body.replace("支付成功", "支付成功!");
+        assert_eq!(read(&keys, look_up(&headers), tampered.as_bytes(), NOW), Err(GatewayError::BadSignature));
+        assert_eq!(read(&keys, look_up(&headers), body.as_bytes(), NOW + 301), Err(GatewayError::BadSignature));
+        assert_eq!(read(&keys, |_| None, body.as_bytes(), NOW), Err(GatewayError::BadSignature));
+        // Signed by someone else's key under the right serial.
+        let forger = super::super::super::signing::PrivateKey::generate().unwrap();
+        let forged = Signed::sign(&forger, &keys.platform_serial, &body, NOW, "n");
+        let forged: Vec<_> = forged.headers().into_iter().map(|(n, v)| (n, v.to_owned())).collect();
+        assert_eq!(read(&keys, look_up(&forged), body.as_bytes(), NOW), Err(GatewayError::BadSignature));
+    }
+
+    #[test]
+    fn a_notification_for_another_merchant_is_refused() {
+        let keys = keys();
+        let mut other = paid(&keys, 1230);
+        other["mchid"] = json!("1999999999");
+        let (body, headers) = notification(&keys, other, NOW);
+        assert!(matches!(read(&keys, look_up(&headers), body.as_bytes(), NOW), Err(GatewayError::Refused(_))));
+    }
+}
