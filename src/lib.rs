@@ -11,6 +11,7 @@ pub mod http_client;
 pub mod hub;
 pub mod kv;
 mod ocpp;
+pub mod sandbox;
 pub mod startup;
 pub mod store;
 

@@ -12,7 +12,7 @@ use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
 use crate::domain::orders::Orders;
 use crate::domain::payments::Payments;
-use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError};
+use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError, public_base};
 use crate::domain::stations::Stations;
 use crate::domain::users::{
     ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
@@ -22,6 +22,7 @@ use crate::http_client::{self, SetupError};
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
+use crate::sandbox;
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -56,6 +57,8 @@ pub enum StartupError {
 pub struct Application {
     ocpp: Bounded,
     http: Bounded,
+    /// The payment providers' stand-ins, served beside the API (`/sandbox/…`).
+    sandboxes: axum::Router,
     ocpp_addr: SocketAddr,
     http_addr: SocketAddr,
     hub: Hub,
@@ -128,6 +131,7 @@ impl Application {
             ocpp.local_addr().map_err(|source| StartupError::Bind { addr: settings.ocpp.listen, source })?;
         let http_addr =
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
+        let sandboxes = sandbox::router(&providers, &public_base(&settings.payments.notify_base_url, http_addr))?;
         let ocpp = Bounded::new(ocpp, limits.sockets, "chargers");
         let http = Bounded::new(http, settings.http.max_connections, "HTTP API");
         let shutdown = CancellationToken::new();
@@ -176,6 +180,7 @@ impl Application {
         Ok(Application {
             ocpp,
             http,
+            sandboxes,
             ocpp_addr,
             http_addr,
             hub,
@@ -222,7 +227,7 @@ impl Application {
         let stop = self.shutdown.clone();
         let ocpp = axum::serve(self.ocpp, hub::router(self.hub.clone()))
             .with_graceful_shutdown(stop.clone().cancelled_owned());
-        let http = axum::serve(self.http, api::router(self.api.clone()))
+        let http = axum::serve(self.http, api::router(self.api.clone()).merge(self.sandboxes.clone()))
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let following = self
             .charging_events

@@ -24,6 +24,7 @@ mod order_rules;
 mod orders;
 mod orders_201;
 mod payments_config;
+mod payments_wechat;
 mod schemas;
 mod simulated_sessions;
 mod staff_and_events;

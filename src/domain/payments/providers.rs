@@ -78,6 +78,21 @@ pub struct ProviderKeys {
     pub unionpay: UnionPayKeys,
 }
 
+/// The base URL providers and payers reach csms at: `payments.notify_base_url`, or csms's HTTP
+/// listener (an unspecified address as the loopback one).
+pub fn public_base(configured: &str, http: std::net::SocketAddr) -> String {
+    let configured = configured.trim().trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
+    let ip = match http.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", std::net::SocketAddr::new(ip, http.port()))
+}
+
 /// Keys made for sandboxes, once per process: six 2048-bit keys take a while.
 static MADE: OnceLock<Result<[PrivateKey; 6], KeyError>> = OnceLock::new();
 
@@ -195,6 +210,15 @@ mod tests {
 
     fn settings() -> PaymentSettings {
         Settings::defaults().expect("the embedded defaults").payments
+    }
+
+    #[test]
+    fn providers_call_back_the_configured_base_or_the_listener() {
+        let listener: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(public_base("", listener), "http://127.0.0.1:8080");
+        assert_eq!(public_base("", "[::]:8080".parse().unwrap()), "http://[::1]:8080");
+        assert_eq!(public_base("", "10.0.0.5:80".parse().unwrap()), "http://10.0.0.5:80");
+        assert_eq!(public_base("https://csms.example.com/", listener), "https://csms.example.com");
     }
 
     #[test]

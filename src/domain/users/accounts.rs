@@ -13,6 +13,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
 use entity::{id_tag, user};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// A user's role.
 pub const USER: &str = "user";
@@ -144,6 +145,23 @@ impl Users {
         self.signed_in(user)
     }
 
+    /// Who a sign-in token names: a valid token of a user who exists and is not disabled.
+    pub async fn identify(&self, token: &str) -> Result<Identity, AccountError> {
+        let claims = self.tokens.check(token)?;
+        let id = claims.sub.parse::<i64>().map_err(|_| TokenError)?;
+        let now = Instant::now();
+        if let Some(known) = self.identities.fresh(id, now) {
+            return Ok(known);
+        }
+        let user = self.store.user(id).await?.ok_or(TokenError)?;
+        if user.status == DISABLED {
+            return Err(AccountError::Disabled);
+        }
+        let identity = Identity::from(&user);
+        self.identities.keep(identity.clone(), now);
+        Ok(identity)
+    }
+
     /// The signed-in user as stored now (their balance, their profile).
     pub async fn me(&self, who: &Identity) -> Result<user::Model, AccountError> {
         Ok(self.store.user(who.id).await?.ok_or(TokenError)?)
@@ -190,10 +208,6 @@ impl Users {
     /// The store, for the staff's calls (`staff.rs`).
     pub(super) fn store(&self) -> &Store {
         &self.store
-    }
-
-    pub(super) fn tokens(&self) -> &Tokens {
-        &self.tokens
     }
 
     pub(super) fn identities(&self) -> &Identities {

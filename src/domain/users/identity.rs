@@ -1,12 +1,10 @@
 //! Who calls: what a sign-in token names and every request needs (id, role, own id tag), read
-//! from the stored user at most once per `FRESH_FOR` per user on each node. A driver's app makes
+//! from the stored user at most once per `FRESH_FOR` per user on each node (`Users::identify`). A driver's app makes
 //! a dozen calls per order: without this, each would read the users table once more.
 //!
 //! A change made through this node (a user disabled, a role changed) applies at once; one made
 //! through another node within `FRESH_FOR`.
 
-use super::accounts::{AccountError, DISABLED, Users};
-use super::tokens::TokenError;
 use dashmap::DashMap;
 use entity::user;
 use std::time::{Duration, Instant};
@@ -38,12 +36,12 @@ pub(super) struct Identities {
 }
 
 impl Identities {
-    fn fresh(&self, id: i64, now: Instant) -> Option<Identity> {
+    pub(super) fn fresh(&self, id: i64, now: Instant) -> Option<Identity> {
         let entry = self.known.get(&id)?;
         (now.duration_since(entry.1) < FRESH_FOR).then(|| entry.0.clone())
     }
 
-    fn keep(&self, identity: Identity, now: Instant) {
+    pub(super) fn keep(&self, identity: Identity, now: Instant) {
         if self.known.len() >= SWEEP_ABOVE {
             self.known.retain(|_, (_, at)| now.duration_since(*at) < FRESH_FOR);
         }
@@ -53,25 +51,6 @@ impl Identities {
     /// Forgets user `id`: their next request reads them again.
     pub(super) fn forget(&self, id: i64) {
         self.known.remove(&id);
-    }
-}
-
-impl Users {
-    /// Who a sign-in token names: a valid token of a user who exists and is not disabled.
-    pub async fn identify(&self, token: &str) -> Result<Identity, AccountError> {
-        let claims = self.tokens().check(token)?;
-        let id = claims.sub.parse::<i64>().map_err(|_| TokenError)?;
-        let now = Instant::now();
-        if let Some(known) = self.identities().fresh(id, now) {
-            return Ok(known);
-        }
-        let user = self.store().user(id).await?.ok_or(TokenError)?;
-        if user.status == DISABLED {
-            return Err(AccountError::Disabled);
-        }
-        let identity = Identity::from(&user);
-        self.identities().keep(identity.clone(), now);
-        Ok(identity)
     }
 }
 

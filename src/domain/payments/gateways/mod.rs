@@ -1,4 +1,7 @@
-//! Each provider's side of the `PaymentGateway`: how its notifications are read (and, with the
-//! payments issue, how payments are opened, asked after, closed and refunded over its API).
+//! Each provider's side of the `PaymentGateway`: payments opened, asked after, closed and
+//! refunded over the provider's API, and its notifications read.
 
+pub mod wechat;
 pub mod wechat_notice;
+
+pub use wechat::WechatPay;
