@@ -3,7 +3,7 @@
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 use crate::api::{self, ApiState};
-use crate::config::{RealNameVerifierKind, Settings, SmsSenderKind};
+use crate::config::{ProviderMode, RealNameVerifierKind, Settings, SmsSenderKind};
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
@@ -109,6 +109,23 @@ impl Application {
             unionpay = ?providers.unionpay.mode,
             "payment providers"
         );
+        let simulated: Vec<&str> = [
+            ("wechat", providers.wechat.mode),
+            ("alipay", providers.alipay.mode),
+            ("unionpay", providers.unionpay.mode),
+        ]
+        .into_iter()
+        .filter(|(_, mode)| *mode == ProviderMode::Sandbox)
+        .map(|(name, _)| name)
+        .collect();
+        if !simulated.is_empty() {
+            // Said loudly: a sandbox's payments are csms's own make-believe, paid by anyone who
+            // posts to their pay URL.
+            tracing::warn!(
+                providers = %simulated.join(","),
+                "payments: sandbox mode, no real money moves through these providers (set payments.<provider>.mode = \"live\" with the merchant's keys)"
+            );
+        }
         // First, before the pool and the listeners take descriptors: the hub is built with the
         // effective cap, and each listener bounded to its share.
         let limits = limits::open_files(

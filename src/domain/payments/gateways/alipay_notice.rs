@@ -1,0 +1,113 @@
+//! An Alipay notification (a form `POST` to csms's notify URL), read only once it proves to be
+//! Alipay's: `sign` (RSA2) over its other parameters checked with Alipay's public key; then the
+//! payment it names checked to be this app's. Alipay wants the text `success` in answer.
+
+use super::super::gateway::{GatewayError, Notification};
+use super::super::providers::AlipayKeys;
+use super::super::signing::alipay::{self, AlipayError};
+use crate::domain::ledger::to_fen;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+impl From<AlipayError> for GatewayError {
+    fn from(e: AlipayError) -> Self {
+        tracing::warn!(error = %e, "an Alipay signature was refused");
+        GatewayError::BadSignature
+    }
+}
+
+/// Reads a notification's form `body`. `BadSignature` for anything not proven Alipay's.
+pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notification, GatewayError> {
+    let params: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+    alipay::verify_notification(&keys.alipay.public, &params)?;
+    let field = |name: &str| {
+        params.get(name).filter(|v| !v.is_empty()).ok_or_else(|| GatewayError::BadAnswer(format!("no {name}")))
+    };
+    if field("app_id")? != &keys.app_id {
+        return Err(GatewayError::Refused(format!("for app {}, not this one", field("app_id")?)));
+    }
+    let amount = Decimal::from_str(field("total_amount")?)
+        .map_err(|_| GatewayError::BadAnswer("total_amount is not an amount".into()))?;
+    let amount_fen = to_fen(amount, "total_amount").map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
+    let paid = matches!(field("trade_status")?.as_str(), "TRADE_SUCCESS" | "TRADE_FINISHED");
+    Ok(Notification {
+        payment_no: field("out_trade_no")?.clone(),
+        provider_txn_id: field("trade_no")?.clone(),
+        amount_fen,
+        paid,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::domain::payments::providers::ProviderKeys;
+    use std::collections::BTreeMap;
+
+    fn keys() -> AlipayKeys {
+        ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").alipay
+    }
+
+    /// A notification as Alipay posts one, signed by `signer`.
+    fn form(keys: &AlipayKeys, change: impl FnOnce(&mut BTreeMap<String, String>)) -> String {
+        let mut params: BTreeMap<String, String> = [
+            ("notify_time", "2026-12-02 10:00:05"),
+            ("notify_type", "trade_status_sync"),
+            ("notify_id", "ac05099524730693a8b330c5ecf72da9786"),
+            ("charset", "utf-8"),
+            ("version", "1.0"),
+            ("app_id", keys.app_id.as_str()),
+            ("out_trade_no", "P20261202100000001"),
+            ("trade_no", "2026120222001400000000000001"),
+            ("trade_status", "TRADE_SUCCESS"),
+            ("total_amount", "12.30"),
+            ("subject", "充电 csms"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        change(&mut params);
+        alipay::sign_notification(keys.alipay.private.as_ref().expect("the sandbox's Alipay key"), &mut params);
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish()
+    }
+
+    #[test]
+    fn a_genuine_notification_reads_as_the_payment_it_names() {
+        let keys = keys();
+        let read = read(&keys, form(&keys, |_| {}).as_bytes()).unwrap();
+        assert_eq!(
+            read,
+            Notification {
+                payment_no: "P20261202100000001".into(),
+                provider_txn_id: "2026120222001400000000000001".into(),
+                amount_fen: 1230,
+                paid: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_changed_amount_or_a_missing_signature_is_refused() {
+        let keys = keys();
+        let genuine = form(&keys, |_| {});
+        let raised = genuine.replace("total_amount=12.30", "total_amount=1230.00");
+        assert_eq!(read(&keys, raised.as_bytes()), Err(GatewayError::BadSignature));
+        let unsigned: String = genuine.split('&').filter(|p| !p.starts_with("sign=")).collect::<Vec<_>>().join("&");
+        assert_eq!(read(&keys, unsigned.as_bytes()), Err(GatewayError::BadSignature));
+    }
+
+    #[test]
+    fn another_apps_notification_or_an_unfinished_trade_is_not_a_payment_of_ours() {
+        let keys = keys();
+        let other = form(&keys, |p| {
+            p.insert("app_id".into(), "2099999999999999".into());
+        });
+        assert!(matches!(read(&keys, other.as_bytes()), Err(GatewayError::Refused(_))));
+        let waiting = form(&keys, |p| {
+            p.insert("trade_status".into(), "WAIT_BUYER_PAY".into());
+        });
+        assert!(!read(&keys, waiting.as_bytes()).unwrap().paid);
+    }
+}
