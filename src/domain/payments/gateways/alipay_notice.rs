@@ -5,9 +5,9 @@
 use super::super::gateway::{GatewayError, Notification};
 use super::super::providers::AlipayKeys;
 use super::super::signing::alipay::{self, AlipayError};
+use super::Form;
 use crate::domain::ledger::to_fen;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::str::FromStr;
 
 impl From<AlipayError> for GatewayError {
@@ -19,21 +19,19 @@ impl From<AlipayError> for GatewayError {
 
 /// Reads a notification's form `body`. `BadSignature` for anything not proven Alipay's.
 pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notification, GatewayError> {
-    let params: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
-    alipay::verify_notification(&keys.alipay.public, &params)?;
-    let field = |name: &str| {
-        params.get(name).filter(|v| !v.is_empty()).ok_or_else(|| GatewayError::BadAnswer(format!("no {name}")))
-    };
-    if field("app_id")? != &keys.app_id {
+    let form = Form::parse(body);
+    alipay::verify_notification(&keys.alipay.public, form.params())?;
+    let field = |name: &str| form.field(name);
+    if field("app_id")? != keys.app_id {
         return Err(GatewayError::Refused(format!("for app {}, not this one", field("app_id")?)));
     }
     let amount = Decimal::from_str(field("total_amount")?)
         .map_err(|_| GatewayError::BadAnswer("total_amount is not an amount".into()))?;
     let amount_fen = to_fen(amount, "total_amount").map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
-    let paid = matches!(field("trade_status")?.as_str(), "TRADE_SUCCESS" | "TRADE_FINISHED");
+    let paid = matches!(field("trade_status")?, "TRADE_SUCCESS" | "TRADE_FINISHED");
     Ok(Notification {
-        payment_no: field("out_trade_no")?.clone(),
-        provider_txn_id: field("trade_no")?.clone(),
+        payment_no: field("out_trade_no")?.to_owned(),
+        provider_txn_id: field("trade_no")?.to_owned(),
         amount_fen,
         paid,
     })
@@ -41,18 +39,17 @@ pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notification, GatewayError
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_forms;
     use super::*;
-    use crate::config::Settings;
-    use crate::domain::payments::providers::ProviderKeys;
     use std::collections::BTreeMap;
 
     fn keys() -> AlipayKeys {
-        ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").alipay
+        test_forms::sandbox().alipay
     }
 
-    /// A notification as Alipay posts one, signed by `signer`.
+    /// A notification as Alipay posts one, after `change`.
     fn form(keys: &AlipayKeys, change: impl FnOnce(&mut BTreeMap<String, String>)) -> String {
-        let mut params: BTreeMap<String, String> = [
+        let pairs = [
             ("notify_time", "2026-12-02 10:00:05"),
             ("notify_type", "trade_status_sync"),
             ("notify_id", "ac05099524730693a8b330c5ecf72da9786"),
@@ -64,13 +61,9 @@ mod tests {
             ("trade_status", "TRADE_SUCCESS"),
             ("total_amount", "12.30"),
             ("subject", "充电 csms"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        change(&mut params);
-        alipay::sign_notification(keys.alipay.private.as_ref().expect("the sandbox's Alipay key"), &mut params);
-        form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish()
+        ];
+        let key = keys.alipay.private.as_ref().expect("the sandbox's Alipay key");
+        test_forms::form(&pairs, change, |p| alipay::sign_notification(key, p))
     }
 
     #[test]

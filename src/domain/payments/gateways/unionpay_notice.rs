@@ -1,0 +1,106 @@
+//! A UnionPay back notification (a form `POST` to csms's `backUrl`), read only once it proves to
+//! be UnionPay's: `signature` (5.1.0, `signMethod=01`) checked with the configured verification
+//! key; then the payment it names checked to be this merchant's. `txnAmt` is in fen; `queryId`
+//! is UnionPay's transaction; `respCode` `00` is a success.
+
+use super::super::gateway::{GatewayError, Notification};
+use super::super::providers::UnionPayKeys;
+use super::super::signing::unionpay::{self, UnionPayError};
+use super::Form;
+
+impl From<UnionPayError> for GatewayError {
+    fn from(e: UnionPayError) -> Self {
+        tracing::warn!(error = %e, "a UnionPay signature was refused");
+        GatewayError::BadSignature
+    }
+}
+
+/// Reads a notification's form `body`. `BadSignature` for anything not proven UnionPay's.
+pub fn read(keys: &UnionPayKeys, body: &[u8]) -> Result<Notification, GatewayError> {
+    let form = Form::parse(body);
+    unionpay::verify(&keys.unionpay.public, form.params())?;
+    let field = |name: &str| form.field(name);
+    if field("merId")? != keys.mer_id {
+        return Err(GatewayError::Refused(format!("for merchant {}, not this one", field("merId")?)));
+    }
+    let amount = field("txnAmt")?;
+    let amount_fen = amount
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| amount.parse::<i64>().ok())
+        .flatten()
+        .ok_or_else(|| GatewayError::BadAnswer("txnAmt is not a whole number of fen".into()))?;
+    Ok(Notification {
+        payment_no: field("orderId")?.to_owned(),
+        provider_txn_id: field("queryId")?.to_owned(),
+        amount_fen,
+        paid: field("respCode")? == "00",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_forms;
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn keys() -> UnionPayKeys {
+        test_forms::sandbox().unionpay
+    }
+
+    /// A back notification as UnionPay posts one, after `change`.
+    fn form(keys: &UnionPayKeys, change: impl FnOnce(&mut BTreeMap<String, String>)) -> String {
+        let pairs = [
+            ("version", "5.1.0"),
+            ("encoding", "UTF-8"),
+            ("txnType", "01"),
+            ("txnSubType", "01"),
+            ("bizType", "000201"),
+            ("accessType", "0"),
+            ("merId", keys.mer_id.as_str()),
+            ("orderId", "P20261202100000001"),
+            ("txnTime", "20261202100000"),
+            ("txnAmt", "1230"),
+            ("currencyCode", "156"),
+            ("queryId", "782612021000001234567"),
+            ("respCode", "00"),
+            ("respMsg", "成功[0000000]"),
+        ];
+        let key = keys.unionpay.private.as_ref().expect("the sandbox's UnionPay key");
+        test_forms::form(&pairs, change, |p| unionpay::sign(key, p))
+    }
+
+    #[test]
+    fn a_genuine_notification_reads_as_the_payment_it_names() {
+        let keys = keys();
+        let read = read(&keys, form(&keys, |_| {}).as_bytes()).unwrap();
+        assert_eq!(
+            read,
+            Notification {
+                payment_no: "P20261202100000001".into(),
+                provider_txn_id: "782612021000001234567".into(),
+                amount_fen: 1230,
+                paid: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_changed_amount_a_missing_signature_or_another_merchant_is_refused() {
+        let keys = keys();
+        let genuine = form(&keys, |_| {});
+        let raised = genuine.replace("txnAmt=1230", "txnAmt=123000");
+        assert_eq!(read(&keys, raised.as_bytes()), Err(GatewayError::BadSignature));
+        let unsigned: String =
+            genuine.split('&').filter(|p| !p.starts_with("signature=")).collect::<Vec<_>>().join("&");
+        assert_eq!(read(&keys, unsigned.as_bytes()), Err(GatewayError::BadSignature));
+        let other = form(&keys, |p| {
+            p.insert("merId".into(), "898000000000000".into());
+        });
+        assert!(matches!(read(&keys, other.as_bytes()), Err(GatewayError::Refused(_))));
+        let failed = form(&keys, |p| {
+            p.insert("respCode".into(), "03".into());
+        });
+        assert!(!read(&keys, failed.as_bytes()).unwrap().paid);
+    }
+}
