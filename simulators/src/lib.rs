@@ -8,6 +8,7 @@ pub mod cpu;
 pub mod drivers;
 pub mod fleet;
 pub mod http;
+pub mod messages;
 pub mod nearby;
 mod responder;
 mod session;

@@ -89,17 +89,7 @@ pub(crate) async fn status_at(
     status: v16::ChargePointStatus,
     at: DateTime<Utc>,
 ) {
-    cp.call(v16::StatusNotificationRequest {
-        connector_id,
-        error_code: v16::ChargePointErrorCode::NoError,
-        info: None,
-        status,
-        timestamp: Some(at),
-        vendor_id: None,
-        vendor_error_code: None,
-    })
-    .await
-    .unwrap();
+    cp.call(simulators::messages::status_notification(connector_id, status, Some(at))).await.unwrap();
 }
 
 /// A driver signed up with `phone`: (token, user id, id tag).

@@ -1,10 +1,13 @@
 //! One driver's loop: order after order over the REST API while their charger plays its part —
 //! answering the remote start and stop, starting and stopping the transaction with the driver's
-//! tag, metering in between, reporting its connector Available again.
+//! tag, metering in between, reporting its connector Available again (the charger's part:
+//! `charger_part`).
+
+mod charger_part;
 
 use super::setup::Rig;
 use super::{Call, DriversPlan, Tally};
-use crate::{SimCharger, SimError};
+use crate::SimError;
 use chrono::{DateTime, Utc};
 use protocol::v16;
 use serde_json::{Value, json};
@@ -151,14 +154,7 @@ impl Driving<'_> {
         self.act(Call::Start, &format!("/api/v1/orders/{no}/start"), "RemoteStartTransaction").await?;
 
         let meter_start = self.register_wh;
-        let start = v16::StartTransactionRequest {
-            connector_id: 1,
-            id_tag: self.rig.driver.id_tag.clone(),
-            meter_start,
-            reservation_id: None,
-            timestamp: self.tick(),
-        };
-        let started = self.rig.cp.call(start).await?;
+        let started = self.start_transaction(meter_start).await?;
         let begun = Instant::now();
         if started.id_tag_info.status != v16::AuthorizationStatus::Accepted {
             return Err(DriverError::Answer("StartTransaction", format!("{:?}", started.id_tag_info.status)));
@@ -169,7 +165,7 @@ impl Driving<'_> {
         for step in 1..=2 {
             let at = self.tick();
             let wh = meter_start + ENERGY_WH * step / 3;
-            self.rig.cp.call(energy(transaction, wh, at)).await?;
+            self.rig.cp.call(charger_part::energy(transaction, wh, at)).await?;
         }
         self.wait_for(&no, "CHARGING").await?;
         self.measure(Call::Charging, begun);
@@ -209,14 +205,7 @@ impl Driving<'_> {
             }
             "STARTING" if progress.transaction.is_none() => {
                 // The remote start may have been answered: start and stop at once.
-                let start = v16::StartTransactionRequest {
-                    connector_id: 1,
-                    id_tag: self.rig.driver.id_tag.clone(),
-                    meter_start: self.register_wh,
-                    reservation_id: None,
-                    timestamp: self.tick(),
-                };
-                let started = self.rig.cp.call(start).await?;
+                let started = self.start_transaction(self.register_wh).await?;
                 self.stop_transaction(started.transaction_id, self.register_wh).await?;
                 self.status(v16::ChargePointStatus::Available).await?;
                 self.wait_for(&no, "COMPLETED").await.map(drop)
@@ -252,7 +241,7 @@ impl Driving<'_> {
         let api = &*api;
         let sent = Instant::now();
         let post = api.send("POST", path, Some(&driver.token), None);
-        let serve = serve_until(cp, action);
+        let serve = charger_part::serve_until(cp, action);
         tokio::pin!(post, serve);
         let (mut answer, mut served, mut took) = (None, false, Duration::ZERO);
         while answer.is_none() || !served {
@@ -329,75 +318,5 @@ impl Driving<'_> {
         if sent >= self.window.0 && sent < self.window.1 {
             self.tally.add(call, sent.elapsed());
         }
-    }
-
-    /// The charger's clock, a little later than its last message.
-    fn tick(&mut self) -> DateTime<Utc> {
-        self.clock = Utc::now().max(self.clock + chrono::Duration::milliseconds(10));
-        self.clock
-    }
-
-    async fn stop_transaction(&mut self, transaction_id: i32, meter_stop: i64) -> Result<(), DriverError> {
-        let stop = v16::StopTransactionRequest {
-            id_tag: Some(self.rig.driver.id_tag.clone()),
-            meter_stop,
-            timestamp: self.tick(),
-            transaction_id,
-            reason: Some(v16::Reason::Remote),
-            transaction_data: None,
-        };
-        self.rig.cp.call(stop).await?;
-        self.register_wh = meter_stop;
-        Ok(())
-    }
-
-    async fn status(&mut self, status: v16::ChargePointStatus) -> Result<(), DriverError> {
-        let at = self.tick();
-        self.rig
-            .cp
-            .call(v16::StatusNotificationRequest {
-                connector_id: 1,
-                error_code: v16::ChargePointErrorCode::NoError,
-                info: None,
-                status,
-                timestamp: Some(at),
-                vendor_id: None,
-                vendor_error_code: None,
-            })
-            .await?;
-        Ok(())
-    }
-}
-
-/// Answers the CSMS's calls until it has answered one of `action`.
-async fn serve_until(cp: &mut SimCharger, action: &str) -> Result<(), SimError> {
-    loop {
-        if cp.serve_calls(1, None).await?.iter().any(|a| a == action) {
-            return Ok(());
-        }
-    }
-}
-
-/// A MeterValues of the energy register (Wh) in a transaction.
-fn energy(transaction_id: i32, wh: i64, at: DateTime<Utc>) -> v16::MeterValuesRequest {
-    let sampled = |measurand: v16::Measurand, unit: v16::UnitOfMeasure, value: String| v16::SampledValue {
-        value,
-        context: Some(v16::ReadingContext::SamplePeriodic),
-        format: None,
-        measurand: Some(measurand),
-        phase: None,
-        location: Some(v16::Location::Outlet),
-        unit: Some(unit),
-    };
-    v16::MeterValuesRequest {
-        connector_id: 1,
-        transaction_id: Some(transaction_id),
-        meter_value: vec![v16::MeterValue {
-            timestamp: at,
-            sampled_value: vec![
-                sampled(v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::Wh, wh.to_string()),
-                sampled(v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::W, "7000".into()),
-            ],
-        }],
     }
 }

@@ -128,16 +128,7 @@ async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Resu
     options.no_delay = true;
     let mut cp = SimCharger::connect(options).await?;
     cp.boot().await?;
-    cp.call(v16::StatusNotificationRequest {
-        connector_id: 1,
-        error_code: v16::ChargePointErrorCode::NoError,
-        info: None,
-        status: v16::ChargePointStatus::Available,
-        timestamp: Some(Utc::now()),
-        vendor_id: None,
-        vendor_error_code: None,
-    })
-    .await?;
+    cp.call(crate::messages::status_notification(1, v16::ChargePointStatus::Available, Some(Utc::now()))).await?;
 
     let phone = (plan.phone_base + n as u64).to_string();
     let (tx, rx) = oneshot::channel();
