@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 /// The largest response body read (a nearby answer of a dense city is a few hundred KB).
@@ -134,22 +134,8 @@ impl Client {
         }
         let mut body = Vec::new();
         if chunked {
-            loop {
-                line.clear();
-                conn.read_line(&mut line).await.map_err(Exchange::Failed)?;
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                    .map_err(|_| fail("a bad chunk size"))?;
-                if body.len() + size > MAX_BODY {
-                    return Err(fail("the answer is too large"));
-                }
-                let start = body.len();
-                body.resize(start + size, 0);
-                conn.read_exact(&mut body[start..]).await.map_err(Exchange::Failed)?;
-                line.clear();
-                conn.read_line(&mut line).await.map_err(Exchange::Failed)?;
-                if size == 0 {
-                    break;
-                }
+            while let Some(chunk) = next_chunk(conn, MAX_BODY - body.len()).await.map_err(Exchange::Failed)? {
+                body.extend_from_slice(&chunk);
             }
         } else if let Some(length) = length {
             if length > MAX_BODY {
@@ -168,6 +154,25 @@ impl Client {
         let bytes = body.len();
         Ok(Answer { status, body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null), bytes })
     }
+}
+
+/// The next chunk of a chunked body, of at most `max` bytes; none once the last (empty) chunk
+/// and its line end are read, so that a kept-alive connection is ready for the next answer.
+pub(crate) async fn next_chunk<R: AsyncBufRead + Unpin>(conn: &mut R, max: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = String::new();
+    if conn.read_line(&mut line).await? == 0 {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the chunked body ended early"));
+    }
+    let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+        .map_err(|_| invalid("a bad chunk size"))?;
+    if size > max {
+        return Err(invalid("the answer is too large"));
+    }
+    let mut chunk = vec![0; size];
+    conn.read_exact(&mut chunk).await?;
+    line.clear();
+    conn.read_line(&mut line).await?;
+    Ok((size > 0).then_some(chunk))
 }
 
 /// Kept-alive connections shared by many callers: a request takes a free one (waiting while all

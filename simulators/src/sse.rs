@@ -4,7 +4,7 @@
 //! rather than by polling.
 
 use std::net::SocketAddr;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -60,7 +60,7 @@ pub async fn subscribe(
     let (events, received) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut text = Events::default();
-        while let Ok(Some(chunk)) = next_chunk(&mut conn).await {
+        while let Ok(Some(chunk)) = crate::http::next_chunk(&mut conn, MAX_CHUNK).await {
             for event in text.feed(&chunk) {
                 if events.send(event).is_err() {
                     return;
@@ -69,27 +69,6 @@ pub async fn subscribe(
         }
     });
     Ok(received)
-}
-
-/// The next chunk of a chunked body; `None` at its end.
-async fn next_chunk(conn: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>> {
-    let mut line = String::new();
-    if conn.read_line(&mut line).await? == 0 {
-        return Ok(None);
-    }
-    let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-        .map_err(|_| invalid("a bad chunk size"))?;
-    if size == 0 {
-        return Ok(None);
-    }
-    if size > MAX_CHUNK {
-        return Err(invalid("a chunk too large"));
-    }
-    let mut chunk = vec![0; size];
-    conn.read_exact(&mut chunk).await?;
-    line.clear();
-    conn.read_line(&mut line).await?;
-    Ok(Some(chunk))
 }
 
 /// Event-stream text cut into events: a blank line ends one; `event:` names it, `data:` lines

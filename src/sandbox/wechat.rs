@@ -5,8 +5,7 @@
 //! the APIv3 key and the whole signed, retried while csms does not answer 2xx.
 
 use crate::domain::payments::providers::WechatKeys;
-use crate::domain::payments::signing::wechat::{Authorization, Request, Signed, seal};
-use argon2::password_hash::rand_core::{OsRng, RngCore};
+use crate::domain::payments::signing::wechat::{Authorization, Request, Signed, nonce, seal};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -294,10 +293,4 @@ fn fail(status: StatusCode, code: &str, message: &str) -> Response {
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
-}
-
-fn nonce() -> String {
-    let mut random = [0u8; 16];
-    OsRng.fill_bytes(&mut random);
-    crate::domain::payments::signing::hex(&random).to_uppercase()
 }

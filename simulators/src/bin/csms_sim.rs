@@ -211,11 +211,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 password: None,
             };
             let report = fleet::run(plan).await;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!("{report}");
-            }
+            print(&report, args.json)?;
         }
         Command::Register(args) => register(args.api, &args.token, args.chargers, &args.prefix).await?,
         Command::Drivers(args) => {
@@ -237,11 +233,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 csms_pid: args.csms_pid,
             };
             let report = drivers::run(plan).await?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!("{report}");
-            }
+            print(&report, args.json)?;
         }
         Command::Nearby(args) => {
             let plan = NearbyPlan {
@@ -255,11 +247,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 csms_pid: args.csms_pid,
             };
             let report = nearby::run(plan).await;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!("{report}");
-            }
+            print(&report, args.json)?;
         }
         Command::BareServer { listen } => bare_server(listen).await?,
     }
@@ -324,4 +312,14 @@ async fn bare_server(listen: SocketAddr) -> std::io::Result<()> {
             }
         });
     }
+}
+
+/// A run's report, as JSON or as text.
+fn print(report: &(impl serde::Serialize + std::fmt::Display), json: bool) -> Result<(), serde_json::Error> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(())
 }

@@ -93,21 +93,13 @@ pub fn public_base(configured: &str, http: std::net::SocketAddr) -> String {
     format!("http://{}", std::net::SocketAddr::new(ip, http.port()))
 }
 
-/// Keys made for sandboxes, once per process: six 2048-bit keys take a while.
-static MADE: OnceLock<Result<[PrivateKey; 6], KeyError>> = OnceLock::new();
+/// Keys made for sandboxes, each once per process and only when a sandbox needs it: a 2048-bit
+/// key takes a while to make.
+static MADE: [OnceLock<Result<PrivateKey, KeyError>>; 6] = [const { OnceLock::new() }; 6];
 
-fn made(index: usize, what: &'static str) -> Result<PrivateKey, ProviderSetupError> {
-    let keys = MADE.get_or_init(|| {
-        let mut keys = Vec::with_capacity(6);
-        for _ in 0..6 {
-            keys.push(PrivateKey::generate()?);
-        }
-        keys.try_into().map_err(|_| KeyError::NotRsa("sandbox keys".into()))
-    });
-    match keys {
-        Ok(keys) => keys.get(index).cloned().ok_or(ProviderSetupError::Generate(what)),
-        Err(_) => Err(ProviderSetupError::Generate(what)),
-    }
+fn made(slot: usize, what: &'static str) -> Result<PrivateKey, ProviderSetupError> {
+    let key = MADE.get(slot).ok_or(ProviderSetupError::Generate(what))?.get_or_init(PrivateKey::generate);
+    key.clone().map_err(|_| ProviderSetupError::Generate(what))
 }
 
 /// The text of a setting: required when live.

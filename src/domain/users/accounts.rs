@@ -164,7 +164,7 @@ impl Users {
 
     /// The signed-in user as stored now (their balance, their profile).
     pub async fn me(&self, who: &Identity) -> Result<user::Model, AccountError> {
-        Ok(self.store.user(who.id).await?.ok_or(TokenError)?)
+        Ok(self.find(who.id).await?.ok_or(TokenError)?)
     }
 
     /// Binds an RFID card (its id tag) to `user`: the card's group is the user's own tag, so it

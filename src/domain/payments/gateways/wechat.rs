@@ -7,8 +7,7 @@ use super::super::PaymentGateway;
 use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
 use super::super::providers::WechatKeys;
 use super::super::records::Method;
-use super::super::signing::wechat::{Authorization, Request, Signed};
-use argon2::password_hash::rand_core::{OsRng, RngCore};
+use super::super::signing::wechat::{Authorization, Request, Signed, nonce};
 use futures_util::future::BoxFuture;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, USER_AGENT};
 use serde_json::{Value, json};
@@ -59,15 +58,14 @@ impl WechatPay {
         }
         let answer = call.send().await.map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
         let status = answer.status().as_u16();
-        let headers = answer.headers().clone();
+        let signed = Signed::from_headers(|name| header(answer.headers(), name));
         let bytes = answer.bytes().await.map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
         if bytes.len() > MAX_ANSWER {
             return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
         if (200..300).contains(&status) && !text.is_empty() {
-            let signed = Signed::from_headers(|name| header(&headers, name))?;
-            signed.verify(
+            signed?.verify(
                 &self.keys.platform.public,
                 &self.keys.platform_serial,
                 text,
@@ -163,13 +161,6 @@ impl PaymentGateway for WechatPay {
         let look_up = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
         super::wechat_notice::read(&self.keys, look_up, body, chrono::Utc::now().timestamp())
     }
-}
-
-/// 32 random hex digits.
-fn nonce() -> String {
-    let mut random = [0u8; 16];
-    OsRng.fill_bytes(&mut random);
-    super::super::signing::hex(&random).to_uppercase()
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::signature::{RandomizedSigner, SignatureEncoding, Verifier};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use sha2::Sha256;
@@ -92,8 +92,10 @@ impl PrivateKey {
         PublicKey { key: self.public.clone() }
     }
 
-    /// The key as PKCS#8 PEM (to hand a generated sandbox key to the merchant's side).
-    pub fn to_pem(&self) -> Option<String> {
+    /// The key as PKCS#8 PEM (tests read a generated key back with it).
+    #[cfg(test)]
+    fn to_pem(&self) -> Option<String> {
+        use rsa::pkcs8::{EncodePrivateKey, LineEnding};
         let key: &RsaPrivateKey = self.key.as_ref();
         key.to_pkcs8_pem(LineEnding::LF).ok().map(|pem| pem.to_string())
     }
@@ -129,8 +131,10 @@ impl PublicKey {
         VerifyingKey::<Sha256>::new(self.key.clone()).verify(message, &signature).is_ok()
     }
 
-    /// The key as SubjectPublicKeyInfo PEM.
-    pub fn to_pem(&self) -> Option<String> {
+    /// The key as SubjectPublicKeyInfo PEM (tests read a generated key back with it).
+    #[cfg(test)]
+    fn to_pem(&self) -> Option<String> {
+        use rsa::pkcs8::{EncodePublicKey, LineEnding};
         self.key.to_public_key_pem(LineEnding::LF).ok()
     }
 }

@@ -35,6 +35,15 @@ pub enum WechatError {
     Sealed(&'static str),
 }
 
+/// A fresh nonce: 32 random upper-case hex digits (a request's `nonce_str`, an answer's
+/// `Wechatpay-Nonce`).
+pub fn nonce() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut random = [0u8; 16];
+    OsRng.fill_bytes(&mut random);
+    super::hex(&random).to_uppercase()
+}
+
 /// The text a request's signature covers; `path` with its query, as sent.
 pub fn request_message(method: &str, path: &str, timestamp: i64, nonce: &str, body: &str) -> String {
     format!("{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n")
