@@ -11,8 +11,10 @@ use crate::domain::charging::events::{ChargingEvent, EventSink};
 use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
 use crate::domain::orders::Orders;
-use crate::domain::payments::Payments;
+use crate::domain::payments::calls::CallLog;
+use crate::domain::payments::gateways;
 use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError, public_base};
+use crate::domain::payments::{Payments, ProviderSetup};
 use crate::domain::stations::Stations;
 use crate::domain::users::{
     ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
@@ -26,6 +28,7 @@ use crate::sandbox;
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -180,13 +183,23 @@ impl Application {
             settings.orders.clone(),
             events.clone(),
         );
+        let call_log = CallLog::new(store.clone());
+        let gateways = gateways::all(&providers, &public_base("", http_addr), &call_log)
+            .map_err(|e| SetupError::Client { setting: "payments", reason: e.to_string() })?;
+        let setup = ProviderSetup {
+            public_base: public_base(&settings.payments.notify_base_url, http_addr),
+            close_after: Duration::from_secs(settings.payments.close_after_minutes.saturating_mul(60)),
+            reconcile_every: Duration::from_secs(settings.payments.reconcile_interval_s.max(1)),
+            log: call_log,
+        };
+        let payments = Payments::new(store.clone(), gateways, events.clone(), setup);
         let api = ApiState {
             chargers: api_chargers,
             charging: api_charging,
             users,
             stations,
             orders,
-            payments: Payments::new(store.clone(), Vec::new(), events.clone()),
+            payments,
             ledger: Ledger::new(store.clone()),
             events,
             hub: hub.clone(),
@@ -250,6 +263,7 @@ impl Application {
             .charging_events
             .take()
             .map(|events| tokio::spawn(self.api.orders.clone().follow(events, stop.clone())));
+        let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(stop.clone()));
         tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
         let liveness = self.sessions.spawn(self.hub.clone().flush_liveness(self.liveness_flush));
         let served = tokio::try_join!(ocpp.into_future(), http.into_future());
@@ -262,6 +276,7 @@ impl Application {
         if let Some(following) = following {
             let _ = following.await;
         }
+        let _ = payment_jobs.await;
         // Sessions are gone (each waited for its writes): commit what is left.
         self.batch_writer.finish().await;
         // Nothing logs any more either; store what is queued.

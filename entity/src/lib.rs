@@ -10,6 +10,7 @@ pub mod ocpp_message;
 pub mod operation_log;
 pub mod order;
 pub mod payment;
+pub mod provider_call;
 pub mod refund;
 pub mod station;
 pub mod status_history;

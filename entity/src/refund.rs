@@ -17,6 +17,10 @@ pub struct Model {
     /// `PENDING`, `SUCCEEDED` or `FAILED`.
     pub status: String,
     pub reason: Option<String>,
+    /// Times a refund back to a provider was sent.
+    pub attempts: i32,
+    /// When a `PENDING` refund is sent again.
+    pub next_attempt_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,6 +12,7 @@ mod m20261201_000006_make_samples_unique;
 mod m20261201_000007_create_users;
 mod m20261202_000008_create_stations;
 mod m20261202_000009_create_orders;
+mod m20261203_000010_create_provider_calls;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_users::Migration),
             Box::new(m20261202_000008_create_stations::Migration),
             Box::new(m20261202_000009_create_orders::Migration),
+            Box::new(m20261203_000010_create_provider_calls::Migration),
         ]
     }
 }

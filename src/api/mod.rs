@@ -11,6 +11,7 @@ mod orders;
 mod paging;
 mod payments;
 mod piles;
+mod provider_payments;
 mod schemas;
 mod staff;
 mod stations;
@@ -59,6 +60,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(piles::router())
         .merge(orders::router())
         .merge(payments::router())
+        .merge(provider_payments::router())
         .merge(events::router())
         .merge(openapi::router())
         .merge(staff::router())

@@ -42,6 +42,9 @@ struct NewOrderBody {
     prepay_amount: Option<crate::domain::ledger::AmountText>,
     /// The payment method.
     method: Option<String>,
+    /// Where a settlement gives back what a prepaid amount did not use: `original` (the method
+    /// that paid, the default) or `balance`.
+    refund_to: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +79,7 @@ async fn create(
         pay_mode: body.pay_mode,
         prepay_amount: body.prepay_amount.map(|a| a.0),
         method: body.method,
+        refund_to: body.refund_to,
     };
     Ok((StatusCode::CREATED, Json(state.orders.create(&user, request).await?)))
 }

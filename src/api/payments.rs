@@ -99,6 +99,7 @@ impl From<Entry> for EntryView {
         (status = 400, description = "`bad_request`: a field is wrong; `method_unavailable`", body = super::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such order of the driver's", body = super::schemas::ErrorBody),
         (status = 409, description = "`nothing_owed` or `insufficient_balance`", body = super::schemas::ErrorBody),
+        (status = 502, description = "`provider_error`: the provider did not open the payment", body = super::schemas::ErrorBody),
         super::schemas::SignedErrors,
     ))]
 async fn pay(
@@ -153,7 +154,7 @@ async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<Strin
         (status = 201, description = "The refund", body = super::schemas::RefundView),
         (status = 400, description = "`bad_request`: the amount is not a positive amount of yuan", body = super::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such payment", body = super::schemas::ErrorBody),
-        (status = 409, description = "`refund_exceeds_paid`", body = super::schemas::ErrorBody),
+        (status = 409, description = "`refund_exceeds_paid`; `insufficient_balance` (a top-up already spent)", body = super::schemas::ErrorBody),
         super::schemas::OperatorErrors,
     ))]
 async fn refund(
@@ -250,6 +251,7 @@ impl From<PaymentError> for ApiError {
             PaymentError::InsufficientBalance => refused(StatusCode::CONFLICT, "insufficient_balance", &e),
             PaymentError::MethodUnavailable(_) => refused(StatusCode::BAD_REQUEST, "method_unavailable", &e),
             PaymentError::RefundTooLarge => refused(StatusCode::CONFLICT, "refund_exceeds_paid", &e),
+            PaymentError::Provider(_) => refused(StatusCode::BAD_GATEWAY, "provider_error", &e),
             PaymentError::Store(_) => ApiError::Internal(e.to_string()),
         }
     }

@@ -29,6 +29,8 @@ struct Held {
     state: &'static str,
     transaction_id: Option<String>,
     refunded: i64,
+    /// Refunds made, by `out_refund_no`: asked again, one is answered again, not made twice.
+    refunds: Vec<(String, i64)>,
 }
 
 /// The sandbox's WeChat.
@@ -165,7 +167,14 @@ async fn native(State(s): State<WechatSandbox>, method: Method, uri: Uri, header
     if total <= 0 {
         return fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "amount.total must be positive");
     }
-    let held = Held { total, notify_url: notify_url.to_owned(), state: "NOTPAY", transaction_id: None, refunded: 0 };
+    let held = Held {
+        total,
+        notify_url: notify_url.to_owned(),
+        state: "NOTPAY",
+        transaction_id: None,
+        refunded: 0,
+        refunds: Vec::new(),
+    };
     if let Some(before) = s.inner.payments.get(no)
         && (before.total != total || before.state != "NOTPAY")
     {
@@ -234,11 +243,15 @@ async fn refund(State(s): State<WechatSandbox>, method: Method, uri: Uri, header
     if held.transaction_id.is_none() {
         return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "the order is not paid");
     }
-    if total != held.total || amount <= 0 || held.refunded + amount > held.total {
-        return fail(StatusCode::BAD_REQUEST, "NOT_ENOUGH", "more than is left to refund");
+    let again = held.refunds.iter().any(|(no, _)| no == refund_no);
+    if !again {
+        if total != held.total || amount <= 0 || held.refunded + amount > held.total {
+            return fail(StatusCode::BAD_REQUEST, "NOT_ENOUGH", "more than is left to refund");
+        }
+        held.refunded += amount;
+        held.refunds.push((refund_no.to_owned(), amount));
+        held.state = "REFUND";
     }
-    held.refunded += amount;
-    held.state = "REFUND";
     drop(held);
     s.answer(
         StatusCode::OK,

@@ -8,6 +8,8 @@ mod messages;
 mod operations;
 mod orders;
 mod payments;
+mod provider_calls;
+mod provider_payments;
 mod samples;
 mod sql;
 mod stations;

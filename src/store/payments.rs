@@ -3,10 +3,13 @@
 
 use super::in_transaction;
 use super::ledger::move_balance_on;
+use super::provider_payments::refund_row;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
-use crate::domain::payments::records::{BalancePayment, Method, NewRefund, SUCCEEDED};
+use crate::domain::payments::records::{
+    BalancePayment, Destination, FOR_TOP_UP, Method, NewRefund, PENDING, SUCCEEDED,
+};
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use sea_orm::{
@@ -41,13 +44,18 @@ pub(super) fn balance_payment_row(
     }
 }
 
-/// Refunds `refund` to the balance of the payment's payer, on `txn`: `Insufficient` when it
-/// would refund more than paid minus already refunded (one conditional update decides, whatever
-/// runs at the same time), `NotFound` when there is no such succeeded payment. The caller rolls
-/// its transaction back on an error.
+/// Refunds `refund` on `txn`: `Insufficient` when it would refund more than paid minus already
+/// refunded (one conditional update decides, whatever runs at the same time), `NotFound` when
+/// there is no such succeeded payment. The caller rolls its transaction back on an error.
+///
+/// To the balance (a balance payment's always, a provider payment's when `to` says so) it is
+/// credited at once with its ledger row. Back to a provider it is stored `PENDING`, the money
+/// reserved on the payment, and sent after the commit; a top-up's refund takes its amount off
+/// the balance here (`Insufficient("balance")` when spent).
 pub(super) async fn refund_on(
     txn: &DatabaseTransaction,
     refund: NewRefund,
+    to: Destination,
     at: DateTime<Utc>,
 ) -> Result<refund::Model, StoreError> {
     let backend = txn.get_database_backend();
@@ -68,26 +76,31 @@ pub(super) async fn refund_on(
         // The caller's transaction rolls back, the order's refunded amount with it.
         return Err(StoreError::Insufficient("refundable amount"));
     }
-    let entry = NewEntry {
-        user_id: paid.user_id,
-        amount_fen: refund.amount_fen,
-        kind: EntryKind::Refund,
-        reference: Some(refund.refund_no.clone()),
-        reason: refund.reason.clone(),
-        actor: None,
-    };
-    move_balance_on(txn, entry, at).await?;
-    let row = refund::ActiveModel {
-        refund_no: Set(refund.refund_no),
-        payment_no: Set(refund.payment_no),
-        amount_fen: Set(refund.amount_fen),
-        destination: Set("balance".to_owned()),
-        status: Set(SUCCEEDED.to_owned()),
-        reason: Set(refund.reason.as_deref().map(super::storable)),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    };
+    let top_up = paid.purpose == FOR_TOP_UP;
+    let to_provider = paid.method != Method::Balance.as_str() && (to == Destination::Original || top_up);
+    if !to_provider || top_up {
+        // Credited to the balance, or (a top-up's) taken off it on its way back.
+        let entry = NewEntry {
+            user_id: paid.user_id,
+            amount_fen: if top_up { -refund.amount_fen } else { refund.amount_fen },
+            kind: EntryKind::Refund,
+            reference: Some(refund.refund_no.clone()),
+            reason: refund.reason.clone(),
+            actor: None,
+        };
+        move_balance_on(txn, entry, at).await?;
+    }
+    let (destination, status) =
+        if to_provider { (Destination::Original, PENDING) } else { (Destination::Balance, SUCCEEDED) };
+    let row = refund_row(
+        refund.refund_no,
+        refund.payment_no,
+        refund.amount_fen,
+        destination,
+        status,
+        refund.reason.as_deref(),
+        at,
+    );
     Ok(refund::Entity::insert(row).exec_with_returning(txn).await?)
 }
 
@@ -131,10 +144,10 @@ impl Store {
         .await
     }
 
-    /// Refunds part of a payment to the payer's balance (see `refund_on`).
+    /// Refunds part of a payment back where it came from (see `refund_on`).
     pub async fn refund_payment(&self, refund: NewRefund) -> Result<refund::Model, StoreError> {
         let at = Utc::now();
-        in_transaction(self, |txn| Box::pin(refund_on(txn, refund, at))).await
+        in_transaction(self, |txn| Box::pin(refund_on(txn, refund, Destination::Original, at))).await
     }
 
     /// The payment `payment_no`.

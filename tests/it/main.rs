@@ -24,6 +24,8 @@ mod order_rules;
 mod orders;
 mod orders_201;
 mod payments_config;
+mod payments_flow;
+mod payments_notices;
 mod payments_wechat;
 mod schemas;
 mod simulated_sessions;

@@ -85,7 +85,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 10] {
+fn parts() -> [utoipa::openapi::OpenApi; 11] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -96,6 +96,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 10] {
         super::piles::Doc::openapi(),
         super::orders::Doc::openapi(),
         super::payments::Doc::openapi(),
+        super::provider_payments::Doc::openapi(),
         super::staff::Doc::openapi(),
     ]
 }

@@ -11,6 +11,7 @@ use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::ledger::to_fen;
+use crate::domain::payments::records::Destination;
 use chrono::{DateTime, Utc};
 use entity::order;
 use tokio::sync::mpsc;
@@ -189,6 +190,7 @@ impl Orders {
             pay_mode: PayMode::Postpaid.as_str(),
             method: Some("balance".to_owned()),
             prepay_fen: None,
+            refund_to: Destination::Original.as_str(),
             tariff,
             timezone: zone,
             hold: true,

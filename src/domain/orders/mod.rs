@@ -25,7 +25,7 @@ use crate::config::OrderSettings;
 use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, parse_positive};
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Destination, Method};
 use crate::domain::stations::{StationError, Stations};
 use crate::domain::users::Identity;
 use crate::kv::{Kv, KvError};
@@ -52,6 +52,9 @@ pub struct CreateOrder {
     pub pay_mode: String,
     pub prepay_amount: Option<String>,
     pub method: Option<String>,
+    /// Where a settlement gives back what a prepaid amount did not use: `original` (the
+    /// default) or `balance`.
+    pub refund_to: Option<String>,
 }
 
 /// Why an order request was refused.
@@ -184,6 +187,13 @@ impl Orders {
             }
             (PayMode::Postpaid, None) => None,
         };
+        let refund_to = match request.refund_to.as_deref() {
+            None => Destination::Original,
+            Some(text) => Destination::parse(text).ok_or_else(|| OrderError::Invalid {
+                field: "refundTo",
+                message: format!("{text:?} is not original or balance"),
+            })?,
+        };
         let code = request.pile_code.clone();
         let (pile, station) = inner.stations.pile(&code).await?.ok_or_else(|| OrderError::NoPile(code.clone()))?;
         if !pile.online {
@@ -234,6 +244,7 @@ impl Orders {
             pay_mode: mode.as_str(),
             method: Some(method.as_str().to_owned()),
             prepay_fen,
+            refund_to: refund_to.as_str(),
             tariff: serde_json::to_string(&tariff).map_err(|e| OrderError::Corrupt(order_no.clone(), e.to_string()))?,
             timezone: zone.name().to_owned(),
             hold: true,

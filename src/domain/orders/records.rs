@@ -16,6 +16,8 @@ pub struct NewOrder {
     pub pay_mode: &'static str,
     pub method: Option<String>,
     pub prepay_fen: Option<i64>,
+    /// `original` or `balance` (see `Destination`).
+    pub refund_to: &'static str,
     /// The tariff's JSON and the station's zone.
     pub tariff: String,
     pub timezone: String,

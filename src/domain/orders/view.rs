@@ -36,6 +36,8 @@ pub struct OrderView {
     pub prepay_amount: Option<String>,
     pub paid_amount: String,
     pub refunded_amount: String,
+    /// Where a settlement gives back what was not used: `original` or `balance`.
+    pub refund_to: String,
     pub energy_wh: Option<i64>,
     pub energy_fee: Option<String>,
     pub service_fee: Option<String>,
@@ -74,6 +76,7 @@ impl OrderView {
             prepay_amount: o.prepay_fen.map(fen_string),
             paid_amount: fen_string(o.paid_fen),
             refunded_amount: fen_string(o.refunded_fen),
+            refund_to: o.refund_to.clone(),
             energy_wh: o.energy_wh,
             energy_fee: o.energy_fee_fen.map(fen_string),
             service_fee: o.service_fee_fen.map(fen_string),

@@ -1,12 +1,20 @@
-//! Payments: one record per attempt (`paymentNo` unique), from the balance now and through a
-//! provider's `PaymentGateway` (WeChat Pay, Alipay, UnionPay) once configured; refunds never
-//! more than paid minus already refunded, whatever the concurrency.
+//! Payments: one record per attempt (`paymentNo` unique), from the balance at once or through a
+//! provider's `PaymentGateway` (WeChat Pay, Alipay, UnionPay), paid on its word; refunds never
+//! more than paid minus already refunded, whatever the concurrency, back where the money came
+//! from.
 
+pub mod calls;
 pub mod gateway;
 pub mod gateways;
+mod jobs;
+mod notify;
+mod provider;
 pub mod providers;
 pub mod records;
 pub mod signing;
+
+pub use notify::{Notified, NotifyError};
+pub use provider::ProviderSetup;
 
 pub use gateway::PaymentGateway;
 
@@ -17,6 +25,7 @@ use crate::domain::orders::{OrderStatus, Scope};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
+use gateway::GatewayError;
 use records::{BalancePayment, Method, NewRefund};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -103,6 +112,8 @@ pub enum PaymentError {
     MethodUnavailable(&'static str),
     #[error("the refund is more than what is left to refund of the payment")]
     RefundTooLarge,
+    #[error("the payment provider: {0}")]
+    Provider(GatewayError),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -123,12 +134,24 @@ pub struct Payments {
     store: Store,
     gateways: Arc<HashMap<&'static str, Arc<dyn PaymentGateway>>>,
     events: DomainEvents,
+    setup: Arc<ProviderSetup>,
 }
 
 impl Payments {
-    pub fn new(store: Store, gateways: Vec<Arc<dyn PaymentGateway>>, events: DomainEvents) -> Self {
+    /// Balance payments, and provider payments through `gateways` as `setup` says.
+    pub fn new(
+        store: Store,
+        gateways: Vec<Arc<dyn PaymentGateway>>,
+        events: DomainEvents,
+        setup: ProviderSetup,
+    ) -> Self {
         let gateways = gateways.into_iter().map(|g| (g.method().as_str(), g)).collect();
-        Payments { store, gateways: Arc::new(gateways), events }
+        Payments { store, gateways: Arc::new(gateways), events, setup: Arc::new(setup) }
+    }
+
+    /// The gateway of `method`, when configured.
+    fn gateway(&self, method: Method) -> Result<&Arc<dyn PaymentGateway>, PaymentError> {
+        self.gateways.get(method.as_str()).ok_or(PaymentError::MethodUnavailable(method.as_str()))
     }
 
     /// Pays what an order owes now — a prepaid order's amount before it starts, or a completed
@@ -151,12 +174,9 @@ impl Payments {
             return Err(PaymentError::NothingOwed(order.status));
         }
         if method != Method::Balance {
-            if !self.gateways.contains_key(method.as_str()) {
-                return Err(PaymentError::MethodUnavailable(method.as_str()));
-            }
-            // Provider payments (the payments issue) open at the gateway and settle on its
-            // notification; nothing else offers them yet.
-            return Err(PaymentError::MethodUnavailable(method.as_str()));
+            // Paid when the provider says so (its notification, or the reconciliation job).
+            let description = format!("csms charging order {order_no}");
+            return self.open_at_provider(user_id, Some(order_no), method, owed, description).await;
         }
         let pay = BalancePayment {
             payment_no: new_number('P', Utc::now()),
@@ -201,7 +221,8 @@ impl Payments {
     }
 
     /// Refunds `amount` of a payment (an operator's decision): never more than paid minus
-    /// already refunded, also when refunds race. Balance payments go back to the balance.
+    /// already refunded, also when refunds race; back to the balance, or through the provider that
+    /// took the money.
     pub async fn refund(
         &self,
         payment_no: &str,
@@ -214,10 +235,9 @@ impl Payments {
         }
         let found =
             self.store.payment(payment_no).await?.ok_or_else(|| PaymentError::NotFound(payment_no.to_owned()))?;
-        if found.method != Method::Balance.as_str() {
-            return Err(PaymentError::MethodUnavailable(
-                Method::parse(&found.method).map_or("this method's", Method::as_str),
-            ));
+        if let Some(method) = Method::parse(&found.method).filter(|m| *m != Method::Balance) {
+            // Its provider must be there to send it to.
+            self.gateway(method)?;
         }
         let refund =
             NewRefund { refund_no: new_number('R', Utc::now()), payment_no: payment_no.to_owned(), amount_fen, reason };
@@ -226,9 +246,16 @@ impl Payments {
             Err(StoreError::NotFound(_)) => return Err(PaymentError::NotFound(payment_no.to_owned())),
             Err(e) => return Err(e.into()),
         };
+        // Back to a provider: sent now, and again by the refund job while it cannot be.
+        let made = if made.status == records::PENDING { self.send_refund(made).await? } else { made };
         let view = RefundView::from(made);
         self.publish(found.user_id, "refund.made", &view);
         Ok(view)
+    }
+
+    /// A payment's exchanges with its provider, oldest first (operators).
+    pub async fn calls(&self, payment_no: &str, limit: u64) -> Result<Vec<entity::provider_call::Model>, PaymentError> {
+        Ok(self.store.provider_calls(payment_no, limit).await?)
     }
 
     fn publish(&self, user_id: i64, name: &'static str, view: &impl Serialize) {

@@ -56,3 +56,64 @@ pub struct NewRefund {
     pub amount_fen: i64,
     pub reason: Option<String>,
 }
+
+/// What a payment is for, as stored.
+pub const FOR_ORDER: &str = "order";
+pub const FOR_TOP_UP: &str = "top_up";
+
+/// Where a refund goes, as stored: back to the method that paid, or to the balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    Original,
+    Balance,
+}
+
+impl Destination {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Destination::Original => "original",
+            Destination::Balance => "balance",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "original" => Destination::Original,
+            "balance" => Destination::Balance,
+            _ => return None,
+        })
+    }
+}
+
+/// A payment to open at a provider, stored `PENDING` before the provider is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProviderPayment {
+    pub payment_no: String,
+    pub user_id: i64,
+    /// The order it pays; none for a top-up.
+    pub order_no: Option<String>,
+    pub method: Method,
+    pub amount_fen: i64,
+}
+
+/// A provider's word that a payment was paid (its notification, or its answer to a query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderPaid {
+    pub payment_no: String,
+    pub provider_txn_id: String,
+    pub amount_fen: i64,
+    /// The refund number used when the money arrived for an order that no longer owes it.
+    pub refund_no: String,
+}
+
+/// What applying a provider's "paid" did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaidOutcome {
+    /// The payment succeeded now: a top-up credited, or an order paid.
+    Applied(entity::payment::Model),
+    /// It had succeeded already (a repeated notification): nothing changed.
+    Again(entity::payment::Model),
+    /// It succeeded, but its order owed it no more (paid otherwise, cancelled): the whole amount
+    /// is being refunded to the payer by `refund`.
+    Unwanted { payment: entity::payment::Model, refund: entity::refund::Model },
+}

@@ -10,7 +10,7 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::records::{Completion, Ending, NewOrder, OccupancyCharge, Transition, connector_key};
-use crate::domain::payments::records::{NewRefund, SUCCEEDED};
+use crate::domain::payments::records::{Destination, NewRefund, SUCCEEDED};
 use chrono::{DateTime, Utc};
 use entity::{order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -47,6 +47,7 @@ impl Store {
             payment_status: Set("UNPAID".to_owned()),
             method: Set(new.method),
             prepay_fen: Set(new.prepay_fen),
+            refund_to: Set(new.refund_to.to_owned()),
             paid_fen: Set(0),
             refunded_fen: Set(0),
             tariff: Set(new.tariff),
@@ -280,6 +281,11 @@ async fn refund_paid(
     reason: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Back where it came from, or to the balance, as the driver chose for the order.
+    let sql = "SELECT refund_to FROM orders WHERE order_no = ?";
+    let chosen = txn.query_one_raw(statement(txn.get_database_backend(), sql, [order_no.into()])).await?;
+    let chosen: Option<String> = chosen.map(|row| row.try_get("", "refund_to")).transpose()?;
+    let to = chosen.as_deref().and_then(Destination::parse).unwrap_or(Destination::Original);
     let payments = payment::Entity::find()
         .filter(payment::Column::OrderNo.eq(order_no))
         .filter(payment::Column::Status.eq(SUCCEEDED))
@@ -300,7 +306,7 @@ async fn refund_paid(
             amount_fen: part,
             reason: Some(reason.to_owned()),
         };
-        refund_on(txn, refund, at).await?;
+        refund_on(txn, refund, to, at).await?;
         left -= part;
     }
     if left > 0 {

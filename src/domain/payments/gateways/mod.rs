@@ -8,8 +8,64 @@ pub mod wechat_notice;
 
 pub use wechat::WechatPay;
 
+use super::PaymentGateway;
+use super::calls::{CallLog, Operation};
 use super::gateway::GatewayError;
+use super::providers::ProviderKeys;
+use crate::config::ProviderMode;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a call to a provider may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a gateway calls: `base_url` when set; otherwise the provider's own address when live,
+/// or its sandbox on csms's own listener (`local`).
+fn base(configured: &str, mode: ProviderMode, live: &str, local: &str, sandbox: &str) -> String {
+    match (configured.trim(), mode) {
+        ("", ProviderMode::Live) => live.to_owned(),
+        ("", ProviderMode::Sandbox) => format!("{}{sandbox}", local.trim_end_matches('/')),
+        (configured, _) => configured.to_owned(),
+    }
+}
+
+/// Every provider's gateway, each keeping its calls in `log`; `local` is csms's own HTTP
+/// address, where sandboxes answer.
+pub fn all(keys: &ProviderKeys, local: &str, log: &CallLog) -> Result<Vec<Arc<dyn PaymentGateway>>, GatewayError> {
+    let w = &keys.wechat;
+    let wechat = WechatPay::new(
+        w.clone(),
+        &base(&w.base_url, w.mode, wechat::LIVE_BASE, local, "/sandbox/wechat"),
+        CALL_TIMEOUT,
+    )?
+    .with_log(log.clone());
+    Ok(vec![Arc::new(wechat)])
+}
+
+/// What a provider call is about, for the call log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct About<'a> {
+    pub operation: Operation,
+    pub payment_no: Option<&'a str>,
+    pub refund_no: Option<&'a str>,
+}
+
+impl<'a> About<'a> {
+    pub(crate) fn payment(operation: Operation, payment_no: &'a str) -> Self {
+        About { operation, payment_no: Some(payment_no), refund_no: None }
+    }
+}
+
+/// How a failed call is logged.
+pub(crate) fn outcome(e: &GatewayError) -> &'static str {
+    match e {
+        GatewayError::BadSignature => "bad_signature",
+        GatewayError::Refused(_) => "refused",
+        GatewayError::Unreachable(_) => "unreachable",
+        GatewayError::BadAnswer(_) => "bad_answer",
+    }
+}
 
 /// A form-encoded notification (Alipay's, UnionPay's): its parameters by name.
 #[derive(Debug, Clone)]

@@ -1,0 +1,108 @@
+//! The payments' background work: pending payments asked after at their provider (a lost
+//! notification recovered, an unpaid one closed after `close_after`) — every
+//! `reconcile_every` and once at start, for payments a restart left pending — and refunds sent
+//! back to providers when due.
+
+use super::gateway::ProviderState;
+use super::records::{CLOSED, FAILED, Method};
+use super::{NotifyError, Payments};
+use chrono::Utc;
+use entity::payment;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Payments asked after, and refunds sent, per round.
+const ROUND: u64 = 200;
+/// How often due refunds are looked for.
+const REFUND_EVERY: Duration = Duration::from_secs(1);
+
+impl Payments {
+    /// Runs the payments' background work until `stop`.
+    pub async fn run_jobs(self, stop: CancellationToken) {
+        let mut reconcile = tokio::time::interval(self.setup.reconcile_every);
+        reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut refunds = tokio::time::interval(REFUND_EVERY);
+        refunds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                // The first tick is at once: what a restart left pending is looked at now.
+                _ = reconcile.tick() => self.reconcile().await,
+                _ = refunds.tick() => self.send_due_refunds().await,
+            }
+        }
+    }
+
+    /// Asks after each pending provider payment (see the module's note).
+    pub async fn reconcile(&self) {
+        // One the payer is still paying is left alone for a moment: its notification is due.
+        let settle = chrono::Duration::from_std(Ord::min(self.setup.reconcile_every, Duration::from_secs(30)))
+            .unwrap_or_default();
+        let pending = match self.store.pending_provider_payments(Utc::now() - settle, ROUND).await {
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::warn!(error = %e, "payments: pending payments could not be read");
+                return;
+            }
+        };
+        for payment in pending {
+            if let Err(e) = self.reconcile_one(&payment).await {
+                tracing::warn!(payment = %payment.payment_no, error = %e, "payments: reconciliation failed; tried again next round");
+            }
+        }
+    }
+
+    async fn reconcile_one(&self, payment: &payment::Model) -> Result<(), NotifyError> {
+        let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
+        let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
+        let state = match gateway.query(payment.payment_no.clone()).await {
+            Ok(state) => state,
+            Err(e) => return Err(NotifyError::Unreadable(e.to_string())),
+        };
+        let no = &payment.payment_no;
+        match state {
+            ProviderState::Paid { provider_txn_id, amount_fen } => {
+                let done = self.take_paid(method, no, provider_txn_id, amount_fen).await?;
+                tracing::info!(payment = %no, outcome = ?done, "payments: a payment found paid by asking its provider");
+            }
+            ProviderState::Closed => {
+                self.store.end_pending_payment(no, CLOSED).await?;
+            }
+            ProviderState::Failed(why) => {
+                tracing::info!(payment = %no, state = %why, "payments: the provider says the payment failed");
+                self.store.end_pending_payment(no, FAILED).await?;
+            }
+            ProviderState::Pending => {
+                let age = (Utc::now() - payment.created_at).to_std().unwrap_or_default();
+                if age >= self.setup.close_after {
+                    // Closed at the provider first: once it says so, nobody can pay it.
+                    match gateway.close(no.clone()).await {
+                        Ok(()) => {
+                            self.store.end_pending_payment(no, CLOSED).await?;
+                            tracing::info!(payment = %no, "payments: an unpaid payment closed");
+                        }
+                        Err(e) => return Err(NotifyError::Unreadable(e.to_string())),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends each refund due back to its provider.
+    pub async fn send_due_refunds(&self) {
+        let due = match self.store.due_provider_refunds(Utc::now(), ROUND).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "payments: due refunds could not be read");
+                return;
+            }
+        };
+        for refund in due {
+            let refund_no = refund.refund_no.clone();
+            if let Err(e) = self.send_refund(refund).await {
+                tracing::warn!(refund = %refund_no, error = %e, "payments: a due refund could not be sent");
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! A provider's word that a payment was paid — its notification, or its answer to the
+//! reconciliation job's query — applied exactly once, and every notification kept.
+
+use super::calls::{Exchange, Operation, form_without_signatures, headers_without_signatures};
+use super::gateway::GatewayError;
+use super::records::{Method, PaidOutcome, ProviderPaid};
+use super::{PaymentView, Payments};
+use crate::domain::orders::number::new_number;
+use crate::store::StoreError;
+use chrono::Utc;
+use std::time::Instant;
+
+/// What a notification did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notified {
+    /// The payment succeeded now.
+    Applied,
+    /// It had succeeded already: nothing changed.
+    Again,
+    /// It says the payment is not paid (yet): nothing to do.
+    NotPaid,
+    /// The money came for an order that no longer owed it: it is being refunded.
+    Refunding,
+}
+
+impl Notified {
+    fn as_str(self) -> &'static str {
+        match self {
+            Notified::Applied => "ok",
+            Notified::Again => "repeated",
+            Notified::NotPaid => "not_paid",
+            Notified::Refunding => "refunding",
+        }
+    }
+}
+
+/// Why a notification changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("no provider {0} is configured")]
+    UnknownProvider(String),
+    #[error("the notification's signature does not verify: {0}")]
+    Signature(String),
+    #[error("the notification cannot be read: {0}")]
+    Unreadable(String),
+    #[error("no payment {0} of this provider")]
+    UnknownPayment(String),
+    #[error("payment {payment_no}: the provider says {notified_fen} fen, the payment is {expected_fen} fen")]
+    AmountMismatch { payment_no: String, notified_fen: i64, expected_fen: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl NotifyError {
+    fn as_str(&self) -> &'static str {
+        match self {
+            NotifyError::UnknownProvider(_) => "unknown_provider",
+            NotifyError::Signature(_) => "bad_signature",
+            NotifyError::Unreadable(_) => "unreadable",
+            NotifyError::UnknownPayment(_) => "unknown_payment",
+            NotifyError::AmountMismatch { .. } => "amount_mismatch",
+            NotifyError::Store(_) => "store_error",
+        }
+    }
+}
+
+impl Payments {
+    /// Reads a notification from `provider` (its signature first) and applies it once; every
+    /// notification is kept in the call log, whatever came of it.
+    pub async fn notify(
+        &self,
+        provider: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Notified, NotifyError> {
+        let started = Instant::now();
+        let method = Method::parse(provider).filter(|m| *m != Method::Balance);
+        let gateway = method.and_then(|m| self.gateways.get(m.as_str()));
+        let (Some(method), Some(gateway)) = (method, gateway) else {
+            return Err(NotifyError::UnknownProvider(provider.chars().take(32).collect()));
+        };
+        let notice = gateway.verify_notification(headers, body);
+        let payment_no = notice.as_ref().ok().map(|n| n.payment_no.clone());
+        let outcome = match notice {
+            Err(GatewayError::BadSignature) => Err(NotifyError::Signature("bad or missing".into())),
+            Err(e) => Err(NotifyError::Unreadable(e.to_string())),
+            Ok(notice) if !notice.paid => Ok(Notified::NotPaid),
+            Ok(notice) => self.take_paid(method, &notice.payment_no, notice.provider_txn_id, notice.amount_fen).await,
+        };
+        let mut kept = Exchange::new(method, Operation::Notification, payment_no.as_deref(), started);
+        kept.request = described(headers, body);
+        match &outcome {
+            Ok(done) => kept.outcome = done.as_str().to_owned(),
+            Err(e) => {
+                kept.outcome = e.as_str().to_owned();
+                kept.detail = Some(e.to_string());
+            }
+        }
+        self.setup.log.keep(kept).await;
+        outcome
+    }
+
+    /// Applies a provider's "paid" to its payment of `method`, once.
+    pub(super) async fn take_paid(
+        &self,
+        method: Method,
+        payment_no: &str,
+        provider_txn_id: String,
+        amount_fen: i64,
+    ) -> Result<Notified, NotifyError> {
+        let found = self.store.payment(payment_no).await?.filter(|p| p.method == method.as_str());
+        let Some(found) = found else { return Err(NotifyError::UnknownPayment(payment_no.to_owned())) };
+        if found.amount_fen != amount_fen {
+            let e = NotifyError::AmountMismatch {
+                payment_no: payment_no.to_owned(),
+                notified_fen: amount_fen,
+                expected_fen: found.amount_fen,
+            };
+            // The operator must look: either the provider or the merchant account is wrong.
+            tracing::error!(provider = method.as_str(), error = %e, "payments: a provider's amount differs from the payment; nothing applied");
+            return Err(e);
+        }
+        let paid = ProviderPaid {
+            payment_no: payment_no.to_owned(),
+            provider_txn_id,
+            amount_fen,
+            refund_no: new_number('R', Utc::now()),
+        };
+        match self.store.apply_provider_paid(paid).await {
+            Ok(PaidOutcome::Applied(payment)) => {
+                tracing::info!(payment = %payment.payment_no, provider = method.as_str(), purpose = %payment.purpose, "payments: paid");
+                self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));
+                Ok(Notified::Applied)
+            }
+            Ok(PaidOutcome::Again(_)) => Ok(Notified::Again),
+            Ok(PaidOutcome::Unwanted { payment, refund }) => {
+                tracing::warn!(payment = %payment.payment_no, refund = %refund.refund_no,
+                    "payments: paid for an order that owed it no more; refunding it");
+                self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));
+                Ok(Notified::Refunding)
+            }
+            Err(StoreError::NotFound(_)) => Err(NotifyError::UnknownPayment(payment_no.to_owned())),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A notification as kept: the provider's headers (signatures left out) and the body.
+fn described(headers: &[(String, String)], body: &[u8]) -> String {
+    let kept: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name.starts_with("wechatpay-") || name == "content-type"
+        })
+        .cloned()
+        .collect();
+    let text = String::from_utf8_lossy(body);
+    let body = if text.trim_start().starts_with('{') { text.into_owned() } else { form_without_signatures(&text) };
+    format!("{}\n{body}", headers_without_signatures(&kept))
+}
