@@ -26,6 +26,7 @@ mod orders_201;
 mod payments_config;
 mod payments_flow;
 mod payments_notices;
+mod payments_rules;
 mod payments_wechat;
 mod schemas;
 mod simulated_sessions;

@@ -21,13 +21,13 @@ async fn post_notice(app: &TestApp, provider: &str, (headers, body): (Vec<(Strin
 }
 
 /// The payer pays at `pay_url` (on csms's own listener, whatever host the URL names).
-async fn pay_at(app: &TestApp, pay_url: &str) -> u16 {
+pub(crate) async fn pay_at(app: &TestApp, pay_url: &str) -> u16 {
     let path = &pay_url[pay_url.find("/sandbox/").expect("a sandbox pay URL")..];
     simulators::http::request(app.http_addr, "POST", path, None, None).await.unwrap().0
 }
 
 /// Waits (at most 10 s) until `done` says so of what `look` answers; answers the last look.
-async fn until<F, Fut>(look: F, done: impl Fn(&Value) -> bool) -> Value
+pub(crate) async fn until<F, Fut>(look: F, done: impl Fn(&Value) -> bool) -> Value
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Value>,
@@ -42,7 +42,7 @@ where
     }
 }
 
-async fn payment(app: &TestApp, no: &str) -> Value {
+pub(crate) async fn payment(app: &TestApp, no: &str) -> Value {
     let (status, body) = app.operator("GET", &format!("/api/v1/payments/{no}"), None).await;
     assert_eq!(status, 200, "{body}");
     body
@@ -56,7 +56,7 @@ async fn top_up(app: &TestApp, token: &str, provider: &str, amount: &str) -> Val
     opened
 }
 
-fn no_of(payment: &Value) -> String {
+pub(crate) fn no_of(payment: &Value) -> String {
     payment["paymentNo"].as_str().unwrap().to_owned()
 }
 
