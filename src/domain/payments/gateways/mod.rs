@@ -3,11 +3,14 @@
 
 pub mod alipay;
 pub mod alipay_notice;
+pub mod unionpay;
+mod unionpay_answer;
 pub mod unionpay_notice;
 pub mod wechat;
 pub mod wechat_notice;
 
 pub use alipay::AlipayPay;
+pub use unionpay::UnionPay;
 pub use wechat::WechatPay;
 
 use super::gateway::GatewayError;
