@@ -6,9 +6,11 @@
 
 pub mod alipay;
 mod payer;
+pub mod unionpay;
 pub mod wechat;
 
 pub use alipay::AlipaySandbox;
+pub use unionpay::UnionPaySandbox;
 pub use wechat::WechatSandbox;
 
 use crate::config::ProviderMode;
@@ -28,6 +30,11 @@ pub fn router(keys: &ProviderKeys, public_base: &str) -> Result<Router, SetupErr
     if keys.alipay.mode == ProviderMode::Sandbox {
         let sandbox = AlipaySandbox::new(keys.alipay.clone(), public_base)
             .map_err(|e| SetupError::Client { setting: "payments.alipay (sandbox)", reason: e.to_string() })?;
+        routes = routes.merge(sandbox.router());
+    }
+    if keys.unionpay.mode == ProviderMode::Sandbox {
+        let sandbox = UnionPaySandbox::new(keys.unionpay.clone(), public_base)
+            .map_err(|e| SetupError::Client { setting: "payments.unionpay (sandbox)", reason: e.to_string() })?;
         routes = routes.merge(sandbox.router());
     }
     Ok(routes)

@@ -26,6 +26,7 @@ mod orders;
 mod orders_201;
 mod payments_alipay;
 mod payments_config;
+mod payments_unionpay;
 mod payments_wechat;
 mod schemas;
 mod simulated_sessions;
