@@ -4,8 +4,13 @@
 //! does, so that the gateways' code runs unchanged against them. Payments live in memory (one
 //! node's), which is what a sandbox needs.
 
+pub mod alipay;
+mod payer;
+pub mod unionpay;
 pub mod wechat;
 
+pub use alipay::AlipaySandbox;
+pub use unionpay::UnionPaySandbox;
 pub use wechat::WechatSandbox;
 
 use crate::config::ProviderMode;
@@ -20,6 +25,16 @@ pub fn router(keys: &ProviderKeys, public_base: &str) -> Result<Router, SetupErr
     if keys.wechat.mode == ProviderMode::Sandbox {
         let sandbox = WechatSandbox::new(keys.wechat.clone(), public_base)
             .map_err(|e| SetupError::Client { setting: "payments.wechat (sandbox)", reason: e.to_string() })?;
+        routes = routes.merge(sandbox.router());
+    }
+    if keys.alipay.mode == ProviderMode::Sandbox {
+        let sandbox = AlipaySandbox::new(keys.alipay.clone(), public_base)
+            .map_err(|e| SetupError::Client { setting: "payments.alipay (sandbox)", reason: e.to_string() })?;
+        routes = routes.merge(sandbox.router());
+    }
+    if keys.unionpay.mode == ProviderMode::Sandbox {
+        let sandbox = UnionPaySandbox::new(keys.unionpay.clone(), public_base)
+            .map_err(|e| SetupError::Client { setting: "payments.unionpay (sandbox)", reason: e.to_string() })?;
         routes = routes.merge(sandbox.router());
     }
     Ok(routes)

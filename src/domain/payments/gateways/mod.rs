@@ -1,11 +1,16 @@
 //! Each provider's side of the `PaymentGateway`: payments opened, asked after, closed and
 //! refunded over the provider's API, and its notifications read.
 
+pub mod alipay;
 pub mod alipay_notice;
+pub mod unionpay;
+mod unionpay_answer;
 pub mod unionpay_notice;
 pub mod wechat;
 pub mod wechat_notice;
 
+pub use alipay::AlipayPay;
+pub use unionpay::UnionPay;
 pub use wechat::WechatPay;
 
 use super::PaymentGateway;

@@ -1,0 +1,280 @@
+//! UnionPay online payments, version 5.1.0, as csms calls it: a QR code applied for (the driver
+//! scans `qrCode`), asked after, "closed" and refunded. Requests are form `POST`s signed with the
+//! merchant's signing key (`certId` names its certificate). UnionPay answers `k=v&…` text, not
+//! URL-encoded, whose `signature` is checked with the configured verification key before a word
+//! of it is believed.
+
+use super::super::PaymentGateway;
+use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
+use super::super::providers::UnionPayKeys;
+use super::super::records::Method;
+use super::super::signing::unionpay;
+use super::unionpay_answer::{Fields, field, read_answer, read_state, refusal, resp_code, succeeded};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::future::BoxFuture;
+use reqwest::header::{CONTENT_TYPE, USER_AGENT};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// UnionPay's gateway host. `base` is a host (and, for the sandbox, a path prefix) that the
+/// API's paths follow: this one live, `<csms>/sandbox/unionpay` in the sandbox
+/// (`payments.unionpay.base_url`).
+pub const LIVE_BASE: &str = "https://gateway.95516.com";
+/// Back transactions: the QR code applied for, refunds.
+const BACK_TRANS: &str = "/gateway/api/backTransReq.do";
+/// Transaction state queries.
+const QUERY_TRANS: &str = "/gateway/api/queryTrans.do";
+/// How long a QR code can be paid (`payTimeout`): csms closes an unpaid payment after
+/// `payments.close_after_minutes`, 15 by default.
+const PAY_WITHIN_MINUTES: i64 = 15;
+/// The longest answer read.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// The UnionPay gateway.
+#[derive(Debug, Clone)]
+pub struct UnionPay {
+    keys: UnionPayKeys,
+    base: String,
+    client: reqwest::Client,
+    /// Where UnionPay posts a refund's result (`backUrl`), when set.
+    refund_back_url: Option<String>,
+}
+
+/// One exchange with UnionPay: the form sent, the HTTP status and the answer's text.
+#[derive(Debug)]
+struct Exchange {
+    request: String,
+    status: u16,
+    answer: String,
+}
+
+impl UnionPay {
+    /// Calls `base` (UnionPay's `LIVE_BASE`, or the sandbox's) with `keys`, each call within
+    /// `timeout`.
+    pub fn new(keys: UnionPayKeys, base: &str, timeout: Duration) -> Result<Self, GatewayError> {
+        let client = crate::http_client::client(timeout).map_err(|e| GatewayError::Unreachable(e.to_string()))?;
+        Ok(UnionPay { keys, base: base.trim().trim_end_matches('/').to_owned(), client, refund_back_url: None })
+    }
+
+    /// Refunds ask UnionPay to post their result to `url` (5.1.0 wants a `backUrl` on a
+    /// refund; without one, none is sent and the refund's answer is all csms learns).
+    pub fn with_refund_back_url(mut self, url: &str) -> Self {
+        self.refund_back_url = Some(url.to_owned());
+        self
+    }
+
+    /// What every request carries, for the transaction `order_id` sent at `txn_time`.
+    fn request(&self, txn_type: &str, txn_sub_type: &str, order_id: &str, txn_time: &str) -> BTreeMap<String, String> {
+        [
+            ("version", "5.1.0"),
+            ("encoding", "UTF-8"),
+            ("certId", self.keys.sign_cert_id.as_str()),
+            ("merId", self.keys.mer_id.as_str()),
+            ("accessType", "0"),
+            ("bizType", "000000"),
+            ("txnType", txn_type),
+            ("txnSubType", txn_sub_type),
+            ("orderId", order_id),
+            ("txnTime", txn_time),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// `params` signed with the merchant's key (`signMethod`, `signature`), as a form.
+    fn signed_form(&self, mut params: BTreeMap<String, String>) -> Result<String, GatewayError> {
+        let key = self
+            .keys
+            .merchant
+            .private
+            .as_ref()
+            .ok_or_else(|| GatewayError::Refused("no merchant signing key".into()))?;
+        unionpay::sign(key, &mut params);
+        Ok(form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish())
+    }
+
+    /// Posts a signed form to `path`: what was sent, the status, and the answer as text.
+    async fn call(&self, path: &str, params: BTreeMap<String, String>) -> Result<Exchange, GatewayError> {
+        let form = self.signed_form(params)?;
+        let answer = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=UTF-8")
+            .header(USER_AGENT, concat!("csms/", env!("CARGO_PKG_VERSION")))
+            .body(form.clone())
+            .send()
+            .await
+            .map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
+        let status = answer.status().as_u16();
+        let bytes = answer.bytes().await.map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
+        if bytes.len() > MAX_ANSWER {
+            return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
+        }
+        let answer = String::from_utf8(bytes.to_vec()).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
+        Ok(Exchange { request: form, status, answer })
+    }
+
+    /// Calls `path` and gives the answer's fields once UnionPay's signature over them verifies,
+    /// whatever its `respCode`.
+    async fn invoke(&self, path: &str, params: BTreeMap<String, String>) -> Result<Fields, GatewayError> {
+        let exchange = self.call(path, params).await?;
+        tracing::trace!(path, request = %exchange.request, status = exchange.status, answer = %exchange.answer,
+            "UnionPay call");
+        read_answer(&self.keys.unionpay.public, exchange.status, &exchange.answer)
+    }
+
+    /// Applies for a QR code (txnType 01, txnSubType 07): where the payer pays is its `qrCode`.
+    pub async fn open(&self, payment: &ProviderPayment) -> Result<Opened, GatewayError> {
+        let mut params = self.request("01", "07", &payment.payment_no, &txn_time(&payment.payment_no)?);
+        params.insert("channelType".into(), "08".into());
+        params.insert("txnAmt".into(), payment.amount_fen.to_string());
+        params.insert("currencyCode".into(), "156".into());
+        params.insert("backUrl".into(), payment.notify_url.clone());
+        params.insert("payTimeout".into(), pay_timeout(Utc::now()));
+        let answer = succeeded(self.invoke(BACK_TRANS, params).await?)?;
+        if field(&answer, "orderId")? != payment.payment_no {
+            return Err(GatewayError::BadAnswer("the answer is about another order".into()));
+        }
+        Ok(Opened { pay_url: field(&answer, "qrCode")?.to_owned() })
+    }
+
+    /// The state of the transaction `order_id` (a payment or a refund) at UnionPay.
+    pub async fn state(&self, order_id: &str) -> Result<ProviderState, GatewayError> {
+        let params = self.request("00", "00", order_id, &txn_time(order_id)?);
+        read_state(&self.invoke(QUERY_TRANS, params).await?, &self.keys.mer_id, order_id)
+    }
+
+    /// "Closes" an unpaid payment. UnionPay has no close for a QR code order that is not paid:
+    /// the code stops working at its `payTimeout` (`PAY_WITHIN_MINUTES` after it was applied
+    /// for). So this asks after the payment and succeeds when it is not paid; a payment made
+    /// on the code before its timeout still comes by notification, as any late payment does.
+    pub async fn shut(&self, payment_no: &str) -> Result<(), GatewayError> {
+        match self.state(payment_no).await? {
+            ProviderState::Paid { .. } => Err(GatewayError::Refused("the payment is paid: it cannot be closed".into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refunds part or all of a paid payment (txnType 04, naming the payment by the `queryId`
+    /// a query gives); the refund is a transaction of its own, its `orderId` the refund number.
+    pub async fn give_back(&self, refund: &ProviderRefund) -> Result<(), GatewayError> {
+        let ProviderState::Paid { provider_txn_id, .. } = self.state(&refund.payment_no).await? else {
+            return Err(GatewayError::Refused("the payment is not paid".into()));
+        };
+        let mut params = self.request("04", "00", &refund.refund_no, &txn_time(&refund.refund_no)?);
+        params.insert("channelType".into(), "08".into());
+        params.insert("txnAmt".into(), refund.amount_fen.to_string());
+        params.insert("origQryId".into(), provider_txn_id);
+        if let Some(url) = &self.refund_back_url {
+            params.insert("backUrl".into(), url.clone());
+        }
+        let answer = self.invoke(BACK_TRANS, params).await?;
+        match resp_code(&answer) {
+            // 05: taken, the result follows.
+            "00" | "05" => Ok(()),
+            // This refund number was sent before (its txnTime is the same every time): the
+            // refund made then is the answer.
+            "12" => match self.state(&refund.refund_no).await? {
+                ProviderState::Paid { .. } | ProviderState::Pending => Ok(()),
+                other => Err(GatewayError::Refused(format!("the refund sent before: {other:?}"))),
+            },
+            "03" | "04" => Err(GatewayError::Unreachable("UnionPay left the refund's outcome unknown".into())),
+            _ => Err(GatewayError::Refused(refusal(&answer))),
+        }
+    }
+}
+
+impl PaymentGateway for UnionPay {
+    fn method(&self) -> Method {
+        Method::Unionpay
+    }
+    fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
+        Box::pin(async move { self.open(&payment).await })
+    }
+    fn query(&self, payment_no: String) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
+        Box::pin(async move { self.state(&payment_no).await })
+    }
+    fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
+        Box::pin(async move { self.shut(&payment_no).await })
+    }
+    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, Result<(), GatewayError>> {
+        Box::pin(async move { self.give_back(&refund).await })
+    }
+    fn verify_notification(&self, _headers: &[(String, String)], body: &[u8]) -> Result<Notification, GatewayError> {
+        super::unionpay_notice::read(&self.keys, body)
+    }
+}
+
+/// The `txnTime` of the transaction csms numbers `number`.
+///
+/// UnionPay names a transaction by `merId`, `orderId` and `txnTime` together: a query needs the
+/// original `txnTime` (or the `queryId`, which exists only once paid), yet a payment is asked
+/// after by its number alone and csms keeps no `txnTime`. So `txnTime` is not the clock at
+/// sending but derived from the number, which carries the UTC day it was made on
+/// (`P20261202…`): that day's start, 00:00 UTC, in Beijing time (`20261202080000`). It is never
+/// later than the sending and at most a day earlier, the same on every node and after a
+/// restart, and a payment or refund sent twice is the same transaction to UnionPay.
+pub fn txn_time(number: &str) -> Result<String, GatewayError> {
+    let day = number
+        .get(1..9)
+        .filter(|day| day.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|day| NaiveDate::parse_from_str(day, "%Y%m%d").ok())
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| GatewayError::Refused(format!("{number} carries no day: UnionPay needs one for txnTime")))?;
+    Ok(day.and_utc().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d%H%M%S").to_string())
+}
+
+/// When a QR code applied for `now` stops working, Beijing time.
+fn pay_timeout(now: DateTime<Utc>) -> String {
+    let until = now + chrono::Duration::minutes(PAY_WITHIN_MINUTES);
+    until.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d%H%M%S").to_string()
+}
+
+/// A transport error without the URL (the base is known).
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    format!("UnionPay {kind}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_forms;
+    use super::*;
+
+    #[test]
+    fn txn_time_is_the_numbers_day_starting_at_midnight_utc_in_beijing_time() {
+        assert_eq!(txn_time("P20261202A1B2C3D4E5F60718293A"), Ok("20261202080000".into()));
+        assert_eq!(txn_time("R20261231FFFFFFFFFFFFFFFFFFFF"), Ok("20261231080000".into()));
+        for bad in ["PW1", "P2026130100", "P2026-12-02", "", "P202612"] {
+            assert!(matches!(txn_time(bad), Err(GatewayError::Refused(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_qr_code_times_out_fifteen_minutes_on_in_beijing_time() {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T16:50:00Z").unwrap().to_utc();
+        assert_eq!(pay_timeout(at), "20261203010500");
+    }
+
+    #[test]
+    fn a_request_is_signed_with_the_merchants_key_and_names_its_certificate() {
+        let keys = test_forms::sandbox().unionpay;
+        let gateway = UnionPay::new(keys.clone(), "http://127.0.0.1:9/", Duration::from_secs(1)).unwrap();
+        let form = gateway.signed_form(gateway.request("00", "00", "P20261202AB", "20261202080000")).unwrap();
+        let sent: Fields = form_urlencoded::parse(form.as_bytes()).into_owned().collect();
+        assert_eq!(
+            (sent["certId"].as_str(), sent["merId"].as_str()),
+            (keys.sign_cert_id.as_str(), keys.mer_id.as_str())
+        );
+        assert_eq!((sent["version"].as_str(), sent["signMethod"].as_str()), ("5.1.0", "01"));
+        assert_eq!(unionpay::verify(&keys.merchant.public, &sent), Ok(()));
+        assert!(unionpay::verify(&keys.unionpay.public, &sent).is_err());
+    }
+}

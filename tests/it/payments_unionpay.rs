@@ -1,0 +1,123 @@
+//! UnionPay through the stand-in csms serves (`/sandbox/unionpay`), over real HTTP: the
+//! gateway's requests are signed here and checked there, the sandbox's answers and its back
+//! notification signed there and checked here — the code a live UnionPay merchant runs.
+
+use crate::helpers::spawn_app;
+use crate::notify_listener::listen;
+use chrono::Utc;
+use csms::config::Settings;
+use csms::domain::orders::number::new_number;
+use csms::domain::payments::PaymentGateway;
+use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState};
+use csms::domain::payments::gateways::UnionPay;
+use csms::domain::payments::providers::{ProviderKeys, UnionPayKeys};
+use csms::domain::payments::signing::PrivateKey;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The keys the server under test made for its sandbox (made once per process: the same).
+fn sandbox_keys() -> UnionPayKeys {
+    ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").unionpay
+}
+
+fn gateway(keys: UnionPayKeys, addr: SocketAddr) -> UnionPay {
+    UnionPay::new(keys, &format!("http://{addr}/sandbox/unionpay"), Duration::from_secs(5)).unwrap()
+}
+
+fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
+    ProviderPayment {
+        payment_no: no.to_owned(),
+        amount_fen,
+        description: "csms 充电".to_owned(),
+        notify_url: notify_url.to_owned(),
+    }
+}
+
+/// The payer pays at the pay URL.
+async fn pay(addr: SocketAddr, pay_url: &str) -> u16 {
+    let path = pay_url.trim_start_matches(&format!("http://{addr}")).to_owned();
+    simulators::http::request(addr, "POST", &path, None, None).await.unwrap().0
+}
+
+#[tokio::test]
+async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_through_the_sandbox() {
+    let app = spawn_app().await;
+    let (notify_url, mut heard) = listen(&["ok"]).await;
+    let gateway = gateway(sandbox_keys(), app.http_addr).with_refund_back_url(&notify_url);
+
+    let no = new_number('P', Utc::now());
+    let opened = gateway.create(payment(&no, 1230, &notify_url)).await.unwrap();
+    assert_eq!(opened.pay_url, format!("http://{}/sandbox/unionpay/pay/{no}", app.http_addr));
+    // Nothing is paid on the code yet: UnionPay knows no such transaction.
+    assert_eq!(gateway.query(no.clone()).await.unwrap(), ProviderState::Pending);
+
+    // The payer pays; UnionPay's back notification follows.
+    assert_eq!(pay(app.http_addr, &opened.pay_url).await, 200);
+    let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
+    let notice = gateway.verify_notification(&headers, &body).unwrap();
+    assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), (no.as_str(), 1230, true));
+    match gateway.query(no.clone()).await.unwrap() {
+        ProviderState::Paid { provider_txn_id, amount_fen } => {
+            assert_eq!((provider_txn_id, amount_fen), (notice.provider_txn_id.clone(), 1230));
+        }
+        other => panic!("a paid payment: {other:?}"),
+    }
+
+    // Refunds: part of it, once however often sent, never more than is left.
+    let refund = |refund_no: &str, amount_fen| ProviderRefund {
+        payment_no: no.clone(),
+        refund_no: refund_no.into(),
+        amount_fen,
+        total_fen: 1230,
+        reason: None,
+    };
+    let first = new_number('R', Utc::now());
+    gateway.refund(refund(&first, 230)).await.unwrap();
+    gateway.refund(refund(&first, 230)).await.unwrap();
+    match gateway.refund(refund(&new_number('R', Utc::now()), 1001)).await {
+        Err(GatewayError::Refused(why)) => assert!(why.starts_with("36:"), "{why}"),
+        other => panic!("a refund beyond what is left: {other:?}"),
+    }
+    gateway.refund(refund(&new_number('R', Utc::now()), 1000)).await.unwrap();
+    // A paid payment does not close.
+    assert!(matches!(gateway.close(no.clone()).await, Err(GatewayError::Refused(_))));
+
+    // An unpaid one "closes" (its code runs out by itself) and stays unpaid.
+    let unpaid = new_number('P', Utc::now());
+    gateway.create(payment(&unpaid, 500, &notify_url)).await.unwrap();
+    gateway.close(unpaid.clone()).await.unwrap();
+    assert_eq!(gateway.query(unpaid.clone()).await.unwrap(), ProviderState::Pending);
+    match gateway.refund(ProviderRefund { payment_no: unpaid, ..refund(&new_number('R', Utc::now()), 100) }).await {
+        Err(GatewayError::Refused(why)) => assert!(why.contains("not paid"), "{why}"),
+        other => panic!("a refund of an unpaid payment: {other:?}"),
+    }
+
+    // A number without the day txnTime is made from is refused before anything is sent.
+    assert!(matches!(gateway.create(payment("PW1", 100, &notify_url)).await, Err(GatewayError::Refused(_))));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_a_request_not_signed_by_the_merchant_and_the_gateway_an_answer_not_signed_by_unionpay() {
+    let app = spawn_app().await;
+    let no = new_number('P', Utc::now());
+
+    // Another key under the merchant's certificate: UnionPay answers 11, the signature failed.
+    let mut forger = sandbox_keys();
+    let stranger = PrivateKey::generate().unwrap();
+    forger.merchant.public = stranger.public();
+    forger.merchant.private = Some(stranger);
+    match gateway(forger, app.http_addr).create(payment(&no, 100, "http://127.0.0.1:9/n")).await {
+        Err(GatewayError::Refused(why)) => assert!(why.starts_with("11:"), "{why}"),
+        other => panic!("a forged request: {other:?}"),
+    }
+
+    // A gateway that trusts another UnionPay key does not believe the sandbox's answers.
+    let mut doubting = sandbox_keys();
+    doubting.unionpay.public = PrivateKey::generate().unwrap().public();
+    assert_eq!(
+        gateway(doubting, app.http_addr).create(payment(&no, 100, "http://127.0.0.1:9/n")).await,
+        Err(GatewayError::BadSignature)
+    );
+    app.stop().await;
+}
