@@ -184,10 +184,11 @@ impl Application {
             events.clone(),
         );
         let call_log = CallLog::new(store.clone());
-        let gateways = gateways::all(&providers, &public_base("", http_addr), &call_log)
+        let public = public_base(&settings.payments.notify_base_url, http_addr);
+        let gateways = gateways::all(&providers, &public_base("", http_addr), &public, &call_log)
             .map_err(|e| SetupError::Client { setting: "payments", reason: e.to_string() })?;
         let setup = ProviderSetup {
-            public_base: public_base(&settings.payments.notify_base_url, http_addr),
+            public_base: public,
             close_after: Duration::from_secs(settings.payments.close_after_minutes.saturating_mul(60)),
             reconcile_every: Duration::from_secs(settings.payments.reconcile_interval_s.max(1)),
             log: call_log,

@@ -5,11 +5,13 @@
 //! believed.
 
 use super::super::PaymentGateway;
+use super::super::calls::{CallLog, Operation};
 use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
 use super::super::providers::AlipayKeys;
 use super::super::records::Method;
 use super::super::signing::PublicKey;
 use super::super::signing::alipay::{self, AlipayError};
+use super::{About, keep_call, outcome};
 use crate::domain::ledger::{fen_string, to_fen};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -18,7 +20,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Alipay's gateway. `base` is always the whole gateway URL, not a host: this one live,
 /// `<csms>/sandbox/alipay/gateway.do` in the sandbox (`payments.alipay.base_url`).
@@ -40,12 +42,12 @@ pub struct AlipayPay {
     /// The gateway URL every method is posted to.
     url: String,
     client: reqwest::Client,
+    log: CallLog,
 }
 
-/// One exchange with Alipay: the form sent, the HTTP status and the answer's text.
+/// Alipay's answer: the HTTP status and its text.
 #[derive(Debug)]
 struct Exchange {
-    request: String,
     status: u16,
     answer: String,
 }
@@ -55,7 +57,13 @@ impl AlipayPay {
     /// call within `timeout`.
     pub fn new(keys: AlipayKeys, base: &str, timeout: Duration) -> Result<Self, GatewayError> {
         let client = crate::http_client::client(timeout).map_err(|e| GatewayError::Unreachable(e.to_string()))?;
-        Ok(AlipayPay { keys, url: base.trim().to_owned(), client })
+        Ok(AlipayPay { keys, url: base.trim().to_owned(), client, log: CallLog::default() })
+    }
+
+    /// Keeps every call in `log`.
+    pub fn with_log(mut self, log: CallLog) -> Self {
+        self.log = log;
+        self
     }
 
     /// The signed form calling `method` with `biz` at `now`; `notify_url` only for methods
@@ -88,7 +96,7 @@ impl AlipayPay {
         Ok(form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish())
     }
 
-    /// Posts a signed form to Alipay: what was sent, the status, and the answer as text.
+    /// Posts a signed form to Alipay: the status and the answer as text.
     async fn call(&self, form: String) -> Result<Exchange, GatewayError> {
         let answer = self
             .client
@@ -96,7 +104,7 @@ impl AlipayPay {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=utf-8")
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, concat!("csms/", env!("CARGO_PKG_VERSION")))
-            .body(form.clone())
+            .body(form)
             .send()
             .await
             .map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
@@ -106,17 +114,33 @@ impl AlipayPay {
             return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
         }
         let answer = String::from_utf8(bytes.to_vec()).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
-        Ok(Exchange { request: form, status, answer })
+        Ok(Exchange { status, answer })
     }
 
     /// Calls `method` and gives its response member once Alipay's signature over it verifies,
-    /// whatever its `code`.
-    async fn invoke(&self, method: &str, biz: Value, notify_url: Option<&str>) -> Result<Value, GatewayError> {
+    /// whatever its `code`; the call is kept in the call log.
+    async fn invoke(
+        &self,
+        about: About<'_>,
+        method: &str,
+        biz: Value,
+        notify_url: Option<&str>,
+    ) -> Result<Value, GatewayError> {
+        let started = Instant::now();
         let form = self.form(method, &biz, notify_url, Utc::now())?;
-        let exchange = self.call(form).await?;
-        tracing::trace!(method, request = %exchange.request, status = exchange.status, answer = %exchange.answer,
-            "Alipay call");
-        read_answer(&self.keys.alipay.public, method, &exchange)
+        let exchanged = self.call(form.clone()).await;
+        let read = match &exchanged {
+            Ok(exchange) => read_answer(&self.keys.alipay.public, method, exchange),
+            Err(e) => Err(e.clone()),
+        };
+        let failed = match &read {
+            Err(e) => Some((outcome(e), e.to_string())),
+            Ok(answer) if answer["code"] != SUCCESS => Some(("refused", refusal(answer))),
+            Ok(_) => None,
+        };
+        let answered = exchanged.as_ref().ok().map(|e| (e.status, e.answer.as_str()));
+        keep_call(&self.log, Method::Alipay, about, started, &form, answered, failed).await;
+        read
     }
 
     /// Precreates a payment: where the payer pays is its `qr_code`.
@@ -125,7 +149,15 @@ impl AlipayPay {
             "out_trade_no": payment.payment_no, "total_amount": fen_string(payment.amount_fen),
             "subject": payment.description, "timeout_express": PAY_WITHIN,
         });
-        let answer = succeeded(self.invoke("alipay.trade.precreate", biz, Some(&payment.notify_url)).await?)?;
+        let answer = succeeded(
+            self.invoke(
+                About::payment(Operation::Create, &payment.payment_no),
+                "alipay.trade.precreate",
+                biz,
+                Some(&payment.notify_url),
+            )
+            .await?,
+        )?;
         if answer["out_trade_no"] != payment.payment_no.as_str() {
             return Err(GatewayError::BadAnswer("the answer is about another payment".into()));
         }
@@ -135,7 +167,14 @@ impl AlipayPay {
 
     /// The payment's state at Alipay.
     pub async fn state(&self, payment_no: &str) -> Result<ProviderState, GatewayError> {
-        let answer = self.invoke("alipay.trade.query", json!({"out_trade_no": payment_no}), None).await?;
+        let answer = self
+            .invoke(
+                About::payment(Operation::Query, payment_no),
+                "alipay.trade.query",
+                json!({"out_trade_no": payment_no}),
+                None,
+            )
+            .await?;
         // A precreated trade exists at Alipay only once the payer scans its code: until then
         // the query answers that there is no such trade — a payment waiting for its payer. A
         // payment whose precreate never reached Alipay reads the same, and ends the same way:
@@ -162,7 +201,14 @@ impl AlipayPay {
 
     /// Closes an unpaid payment.
     pub async fn shut(&self, payment_no: &str) -> Result<(), GatewayError> {
-        let answer = self.invoke("alipay.trade.close", json!({"out_trade_no": payment_no}), None).await?;
+        let answer = self
+            .invoke(
+                About::payment(Operation::Close, payment_no),
+                "alipay.trade.close",
+                json!({"out_trade_no": payment_no}),
+                None,
+            )
+            .await?;
         // No trade: its code was never scanned (or never made), so there is nothing to close;
         // the code itself stops working `PAY_WITHIN` after the precreate. A payment made on it
         // before then still comes by notification, as any late payment does.
@@ -182,7 +228,12 @@ impl AlipayPay {
         if let Some(reason) = &refund.reason {
             biz["refund_reason"] = json!(reason);
         }
-        succeeded(self.invoke("alipay.trade.refund", biz, None).await?).map(drop)
+        let about = About {
+            operation: Operation::Refund,
+            payment_no: Some(&refund.payment_no),
+            refund_no: Some(&refund.refund_no),
+        };
+        succeeded(self.invoke(about, "alipay.trade.refund", biz, None).await?).map(drop)
     }
 }
 
@@ -290,7 +341,7 @@ mod tests {
     }
 
     fn exchange(answer: String) -> Exchange {
-        Exchange { request: String::new(), status: 200, answer }
+        Exchange { status: 200, answer }
     }
 
     #[test]

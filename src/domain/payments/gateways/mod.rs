@@ -14,13 +14,14 @@ pub use unionpay::UnionPay;
 pub use wechat::WechatPay;
 
 use super::PaymentGateway;
-use super::calls::{CallLog, Operation};
+use super::calls::{CallLog, Exchange, Operation, form_without_signatures};
 use super::gateway::GatewayError;
 use super::providers::ProviderKeys;
+use super::records::Method;
 use crate::config::ProviderMode;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a call to a provider may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,17 +36,30 @@ fn base(configured: &str, mode: ProviderMode, live: &str, local: &str, sandbox: 
     }
 }
 
-/// Every provider's gateway, each keeping its calls in `log`; `local` is csms's own HTTP
-/// address, where sandboxes answer.
-pub fn all(keys: &ProviderKeys, local: &str, log: &CallLog) -> Result<Vec<Arc<dyn PaymentGateway>>, GatewayError> {
-    let w = &keys.wechat;
+/// Every provider's gateway, each keeping its calls in `log`: `local` is csms's own HTTP
+/// address, where sandboxes answer; `public` where providers reach csms (refund results).
+pub fn all(
+    keys: &ProviderKeys,
+    local: &str,
+    public: &str,
+    log: &CallLog,
+) -> Result<Vec<Arc<dyn PaymentGateway>>, GatewayError> {
+    let (w, a, u) = (&keys.wechat, &keys.alipay, &keys.unionpay);
     let wechat = WechatPay::new(
         w.clone(),
         &base(&w.base_url, w.mode, wechat::LIVE_BASE, local, "/sandbox/wechat"),
         CALL_TIMEOUT,
-    )?
-    .with_log(log.clone());
-    Ok(vec![Arc::new(wechat)])
+    )?;
+    let alipay_base = base(&a.base_url, a.mode, alipay::LIVE_BASE, local, "/sandbox/alipay/gateway.do");
+    let alipay = AlipayPay::new(a.clone(), &alipay_base, CALL_TIMEOUT)?;
+    let unionpay_base = base(&u.base_url, u.mode, unionpay::LIVE_BASE, local, "/sandbox/unionpay");
+    let unionpay = UnionPay::new(u.clone(), &unionpay_base, CALL_TIMEOUT)?
+        .with_refund_back_url(&format!("{}/api/v1/payments/notify/unionpay", public.trim_end_matches('/')));
+    Ok(vec![
+        Arc::new(wechat.with_log(log.clone())),
+        Arc::new(alipay.with_log(log.clone())),
+        Arc::new(unionpay.with_log(log.clone())),
+    ])
 }
 
 /// What a provider call is about, for the call log.
@@ -60,6 +74,31 @@ impl<'a> About<'a> {
     pub(crate) fn payment(operation: Operation, payment_no: &'a str) -> Self {
         About { operation, payment_no: Some(payment_no), refund_no: None }
     }
+}
+
+/// Keeps one call in `log`: the form sent (signatures left out), the answer when one came, and
+/// why it failed when it did.
+pub(crate) async fn keep_call(
+    log: &CallLog,
+    provider: Method,
+    about: About<'_>,
+    started: Instant,
+    form: &str,
+    answered: Option<(u16, &str)>,
+    failed: Option<(&'static str, String)>,
+) {
+    let mut kept = Exchange::new(provider, about.operation, about.payment_no, started);
+    kept.refund_no = about.refund_no.map(str::to_owned);
+    kept.request = form_without_signatures(form);
+    if let Some((status, text)) = answered {
+        kept.status = Some(status);
+        kept.response = Some(text.to_owned());
+    }
+    if let Some((outcome, detail)) = failed {
+        kept.outcome = outcome.to_owned();
+        kept.detail = Some(detail);
+    }
+    log.keep(kept).await;
 }
 
 /// How a failed call is logged.

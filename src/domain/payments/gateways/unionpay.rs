@@ -5,16 +5,18 @@
 //! of it is believed.
 
 use super::super::PaymentGateway;
+use super::super::calls::{CallLog, Operation};
 use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
 use super::super::providers::UnionPayKeys;
 use super::super::records::Method;
 use super::super::signing::unionpay;
 use super::unionpay_answer::{Fields, field, read_answer, read_state, refusal, resp_code, succeeded};
+use super::{About, keep_call, outcome};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::BoxFuture;
 use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// UnionPay's gateway host. `base` is a host (and, for the sandbox, a path prefix) that the
 /// API's paths follow: this one live, `<csms>/sandbox/unionpay` in the sandbox
@@ -36,14 +38,14 @@ pub struct UnionPay {
     keys: UnionPayKeys,
     base: String,
     client: reqwest::Client,
+    log: CallLog,
     /// Where UnionPay posts a refund's result (`backUrl`), when set.
     refund_back_url: Option<String>,
 }
 
-/// One exchange with UnionPay: the form sent, the HTTP status and the answer's text.
+/// UnionPay's answer: the HTTP status and its text.
 #[derive(Debug)]
 struct Exchange {
-    request: String,
     status: u16,
     answer: String,
 }
@@ -53,7 +55,14 @@ impl UnionPay {
     /// `timeout`.
     pub fn new(keys: UnionPayKeys, base: &str, timeout: Duration) -> Result<Self, GatewayError> {
         let client = crate::http_client::client(timeout).map_err(|e| GatewayError::Unreachable(e.to_string()))?;
-        Ok(UnionPay { keys, base: base.trim().trim_end_matches('/').to_owned(), client, refund_back_url: None })
+        let base = base.trim().trim_end_matches('/').to_owned();
+        Ok(UnionPay { keys, base, client, log: CallLog::default(), refund_back_url: None })
+    }
+
+    /// Keeps every call in `log`.
+    pub fn with_log(mut self, log: CallLog) -> Self {
+        self.log = log;
+        self
     }
 
     /// Refunds ask UnionPay to post their result to `url` (5.1.0 wants a `backUrl` on a
@@ -94,15 +103,14 @@ impl UnionPay {
         Ok(form_urlencoded::Serializer::new(String::new()).extend_pairs(params.iter()).finish())
     }
 
-    /// Posts a signed form to `path`: what was sent, the status, and the answer as text.
-    async fn call(&self, path: &str, params: BTreeMap<String, String>) -> Result<Exchange, GatewayError> {
-        let form = self.signed_form(params)?;
+    /// Posts a signed form to `path`: the status and the answer as text.
+    async fn call(&self, path: &str, form: String) -> Result<Exchange, GatewayError> {
         let answer = self
             .client
             .post(format!("{}{path}", self.base))
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=UTF-8")
             .header(USER_AGENT, concat!("csms/", env!("CARGO_PKG_VERSION")))
-            .body(form.clone())
+            .body(form)
             .send()
             .await
             .map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
@@ -112,16 +120,32 @@ impl UnionPay {
             return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
         }
         let answer = String::from_utf8(bytes.to_vec()).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
-        Ok(Exchange { request: form, status, answer })
+        Ok(Exchange { status, answer })
     }
 
     /// Calls `path` and gives the answer's fields once UnionPay's signature over them verifies,
-    /// whatever its `respCode`.
-    async fn invoke(&self, path: &str, params: BTreeMap<String, String>) -> Result<Fields, GatewayError> {
-        let exchange = self.call(path, params).await?;
-        tracing::trace!(path, request = %exchange.request, status = exchange.status, answer = %exchange.answer,
-            "UnionPay call");
-        read_answer(&self.keys.unionpay.public, exchange.status, &exchange.answer)
+    /// whatever its `respCode`; the call is kept in the call log.
+    async fn invoke(
+        &self,
+        about: About<'_>,
+        path: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<Fields, GatewayError> {
+        let started = Instant::now();
+        let form = self.signed_form(params)?;
+        let exchanged = self.call(path, form.clone()).await;
+        let read = match &exchanged {
+            Ok(exchange) => read_answer(&self.keys.unionpay.public, exchange.status, &exchange.answer),
+            Err(e) => Err(e.clone()),
+        };
+        let failed = match &read {
+            Err(e) => Some((outcome(e), e.to_string())),
+            Ok(answer) if resp_code(answer) != "00" => Some(("refused", refusal(answer))),
+            Ok(_) => None,
+        };
+        let answered = exchanged.as_ref().ok().map(|e| (e.status, e.answer.as_str()));
+        keep_call(&self.log, Method::Unionpay, about, started, &form, answered, failed).await;
+        read
     }
 
     /// Applies for a QR code (txnType 01, txnSubType 07): where the payer pays is its `qrCode`.
@@ -132,17 +156,23 @@ impl UnionPay {
         params.insert("currencyCode".into(), "156".into());
         params.insert("backUrl".into(), payment.notify_url.clone());
         params.insert("payTimeout".into(), pay_timeout(Utc::now()));
-        let answer = succeeded(self.invoke(BACK_TRANS, params).await?)?;
+        let about = About::payment(Operation::Create, &payment.payment_no);
+        let answer = succeeded(self.invoke(about, BACK_TRANS, params).await?)?;
         if field(&answer, "orderId")? != payment.payment_no {
             return Err(GatewayError::BadAnswer("the answer is about another order".into()));
         }
         Ok(Opened { pay_url: field(&answer, "qrCode")?.to_owned() })
     }
 
+    /// The state of the payment `payment_no` at UnionPay.
+    pub async fn state(&self, payment_no: &str) -> Result<ProviderState, GatewayError> {
+        self.state_of(About::payment(Operation::Query, payment_no), payment_no).await
+    }
+
     /// The state of the transaction `order_id` (a payment or a refund) at UnionPay.
-    pub async fn state(&self, order_id: &str) -> Result<ProviderState, GatewayError> {
+    async fn state_of(&self, about: About<'_>, order_id: &str) -> Result<ProviderState, GatewayError> {
         let params = self.request("00", "00", order_id, &txn_time(order_id)?);
-        read_state(&self.invoke(QUERY_TRANS, params).await?, &self.keys.mer_id, order_id)
+        read_state(&self.invoke(about, QUERY_TRANS, params).await?, &self.keys.mer_id, order_id)
     }
 
     /// "Closes" an unpaid payment. UnionPay has no close for a QR code order that is not paid:
@@ -159,7 +189,12 @@ impl UnionPay {
     /// Refunds part or all of a paid payment (txnType 04, naming the payment by the `queryId`
     /// a query gives); the refund is a transaction of its own, its `orderId` the refund number.
     pub async fn give_back(&self, refund: &ProviderRefund) -> Result<(), GatewayError> {
-        let ProviderState::Paid { provider_txn_id, .. } = self.state(&refund.payment_no).await? else {
+        let about = About {
+            operation: Operation::Refund,
+            payment_no: Some(&refund.payment_no),
+            refund_no: Some(&refund.refund_no),
+        };
+        let ProviderState::Paid { provider_txn_id, .. } = self.state_of(about, &refund.payment_no).await? else {
             return Err(GatewayError::Refused("the payment is not paid".into()));
         };
         let mut params = self.request("04", "00", &refund.refund_no, &txn_time(&refund.refund_no)?);
@@ -169,13 +204,13 @@ impl UnionPay {
         if let Some(url) = &self.refund_back_url {
             params.insert("backUrl".into(), url.clone());
         }
-        let answer = self.invoke(BACK_TRANS, params).await?;
+        let answer = self.invoke(about, BACK_TRANS, params).await?;
         match resp_code(&answer) {
             // 05: taken, the result follows.
             "00" | "05" => Ok(()),
             // This refund number was sent before (its txnTime is the same every time): the
             // refund made then is the answer.
-            "12" => match self.state(&refund.refund_no).await? {
+            "12" => match self.state_of(about, &refund.refund_no).await? {
                 ProviderState::Paid { .. } | ProviderState::Pending => Ok(()),
                 other => Err(GatewayError::Refused(format!("the refund sent before: {other:?}"))),
             },

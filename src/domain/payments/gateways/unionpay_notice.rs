@@ -34,7 +34,9 @@ pub fn read(keys: &UnionPayKeys, body: &[u8]) -> Result<Notification, GatewayErr
         payment_no: field("orderId")?.to_owned(),
         provider_txn_id: field("queryId")?.to_owned(),
         amount_fen,
-        paid: field("respCode")? == "00",
+        // Only a consumption (txnType 01) pays: a refund's result (04) comes to the same route
+        // and pays nothing.
+        paid: field("respCode")? == "00" && field("txnType")? == "01",
     })
 }
 
@@ -102,5 +104,9 @@ mod tests {
             p.insert("respCode".into(), "03".into());
         });
         assert!(!read(&keys, failed.as_bytes()).unwrap().paid);
+        let refund_result = form(&keys, |p| {
+            p.insert("txnType".into(), "04".into());
+        });
+        assert!(!read(&keys, refund_result.as_bytes()).unwrap().paid, "a refund's result pays nothing");
     }
 }
