@@ -10,6 +10,7 @@ pub mod domain;
 pub mod http_client;
 pub mod hub;
 pub mod kv;
+pub mod metrics;
 mod ocpp;
 pub mod sandbox;
 pub mod startup;

@@ -100,6 +100,8 @@ impl Application {
     ) -> Result<Self, StartupError> {
         // Before any TLS: ring, which sqlx brings, is the one rustls provider.
         http_client::install_crypto_provider();
+        // Before anything records: the process's one Prometheus recorder.
+        crate::metrics::handle();
         // Settings that are wrong stop us before the database is touched.
         let verifier: Arc<dyn RealNameVerifier> = match settings.real_name.verifier {
             RealNameVerifierKind::Local => Arc::new(LocalCheck),

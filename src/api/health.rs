@@ -1,4 +1,5 @@
-//! `GET /health` (the process answers) and `GET /ready` (it can reach its database).
+//! `GET /health` (the process answers), `GET /ready` (it can reach its database) and `GET
+//! /metrics` (Prometheus' text format).
 
 use super::ApiState;
 use axum::extract::State;
@@ -8,7 +9,11 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 pub(super) fn router() -> Router<ApiState> {
-    Router::new().route("/health", get(health)).route("/ready", get(ready))
+    Router::new().route("/health", get(health)).route("/ready", get(ready)).route("/metrics", get(metrics))
+}
+
+async fn metrics() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], crate::metrics::render())
 }
 
 async fn health() -> Json<Value> {

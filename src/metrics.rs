@@ -1,0 +1,111 @@
+//! Prometheus metrics: their names (a contract: `deploy/` and the Grafana dashboard use them, and
+//! a test checks that they exist here), the recorder installed once per process, and `/metrics`.
+//! Labels are bounded — version, action, direction, outcome, method, status, route template,
+//! alarm type and level — and never carry a charger id or a user.
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+/// Chargers connected now, by OCPP version (gauge).
+pub const CHARGERS_CONNECTED: &str = "csms_chargers_connected";
+/// OCPP messages, by version, action, direction (`in`/`out`) and outcome (counter).
+pub const OCPP_MESSAGES: &str = "csms_ocpp_messages_total";
+/// How long a charger's request took to handle, by version and action (histogram, seconds).
+pub const OCPP_HANDLER_DURATION: &str = "csms_ocpp_handler_duration_seconds";
+/// Calls to chargers that got no answer in time (counter).
+pub const OCPP_CALL_TIMEOUTS: &str = "csms_ocpp_call_timeouts_total";
+/// Transactions in progress (gauge).
+pub const TRANSACTIONS_ACTIVE: &str = "csms_transactions_active";
+/// Energy of ended transactions, Wh (counter).
+pub const ENERGY_DELIVERED_WH: &str = "csms_energy_delivered_wh_total";
+/// Active alarms, by type and level (gauge).
+pub const ALARMS_ACTIVE: &str = "csms_alarms_active";
+/// Orders reaching a status, by status (counter).
+pub const ORDERS: &str = "csms_orders_total";
+/// Payments, by method and outcome (counter).
+pub const PAYMENTS: &str = "csms_payments_total";
+/// HTTP requests, by route template and status (counter).
+pub const HTTP_REQUESTS: &str = "csms_http_requests_total";
+/// How long an HTTP request took, by route template (histogram, seconds).
+pub const HTTP_REQUEST_DURATION: &str = "csms_http_request_duration_seconds";
+/// How long a database statement or transaction took, by operation (histogram, seconds).
+pub const DB_QUERY_DURATION: &str = "csms_db_query_duration_seconds";
+/// Rows per group commit (histogram).
+pub const GROUP_COMMIT_BATCH_SIZE: &str = "csms_group_commit_batch_size";
+
+/// Every metric csms exports.
+pub const NAMES: &[&str] = &[
+    CHARGERS_CONNECTED,
+    OCPP_MESSAGES,
+    OCPP_HANDLER_DURATION,
+    OCPP_CALL_TIMEOUTS,
+    TRANSACTIONS_ACTIVE,
+    ENERGY_DELIVERED_WH,
+    ALARMS_ACTIVE,
+    ORDERS,
+    PAYMENTS,
+    HTTP_REQUESTS,
+    HTTP_REQUEST_DURATION,
+    DB_QUERY_DURATION,
+    GROUP_COMMIT_BATCH_SIZE,
+];
+
+/// Seconds: from a fast handler's tenth of a millisecond to a slow provider call's ten seconds.
+const SECONDS: &[f64] =
+    &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+/// Rows per commit.
+const ROWS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0];
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// The process's recorder, installed on first use (one per process: tests start many servers
+/// in one); none when another recorder was installed first.
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS)
+                .and_then(|b| b.set_buckets_for_metric(Matcher::Full(GROUP_COMMIT_BATCH_SIZE.into()), ROWS));
+            let recorder = match builder {
+                Ok(builder) => builder.build_recorder(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics: the recorder could not be built");
+                    return None;
+                }
+            };
+            let handle = recorder.handle();
+            match metrics::set_global_recorder(recorder) {
+                Ok(()) => {
+                    describe();
+                    Some(handle)
+                }
+                Err(_) => {
+                    tracing::warn!("metrics: another recorder is installed; /metrics stays empty");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// The text `/metrics` answers.
+pub fn render() -> String {
+    handle().map(PrometheusHandle::render).unwrap_or_default()
+}
+
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_gauge!(CHARGERS_CONNECTED, "Chargers connected now, by OCPP version");
+    describe_counter!(OCPP_MESSAGES, "OCPP messages by version, action, direction and outcome");
+    describe_histogram!(OCPP_HANDLER_DURATION, Unit::Seconds, "Time to handle a charger's request");
+    describe_counter!(OCPP_CALL_TIMEOUTS, "Calls to chargers left unanswered in time");
+    describe_gauge!(TRANSACTIONS_ACTIVE, "Transactions in progress");
+    describe_counter!(ENERGY_DELIVERED_WH, "Energy of ended transactions, Wh");
+    describe_gauge!(ALARMS_ACTIVE, "Active alarms by type and level");
+    describe_counter!(ORDERS, "Orders reaching a status");
+    describe_counter!(PAYMENTS, "Payments by method and outcome");
+    describe_counter!(HTTP_REQUESTS, "HTTP requests by route and status");
+    describe_histogram!(HTTP_REQUEST_DURATION, Unit::Seconds, "Time to answer an HTTP request");
+    describe_histogram!(DB_QUERY_DURATION, Unit::Seconds, "Time of a database statement or transaction");
+    describe_histogram!(GROUP_COMMIT_BATCH_SIZE, "Rows per group commit");
+}
