@@ -10,8 +10,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+mod monitoring;
 mod payments;
 
+pub use monitoring::MonitoringSettings;
 pub use payments::{AlipaySettings, PaymentSettings, ProviderMode, UnionPaySettings, WechatSettings};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -30,6 +32,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     pub real_name: RealNameSettings,
     pub payments: PaymentSettings,
+    pub monitoring: MonitoringSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -219,7 +222,9 @@ impl Settings {
         figment = figment.merge(Env::prefixed("CSMS__").split("__").lowercase(true));
         // Text settings are taken exactly as written: figment reads an environment value that
         // looks like a number as one (a token `0123` would become 123, or fail as "not a string").
-        for (variable, key) in TEXT_VARIABLES.into_iter().chain(payments::TEXT_VARIABLES) {
+        for (variable, key) in
+            TEXT_VARIABLES.into_iter().chain(payments::TEXT_VARIABLES).chain(monitoring::TEXT_VARIABLES)
+        {
             if let Ok(value) = std::env::var(variable) {
                 figment = figment.merge(Serialized::default(key, value));
             }

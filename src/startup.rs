@@ -10,6 +10,7 @@ use crate::domain::charging::Charging;
 use crate::domain::charging::events::{ChargingEvent, EventSink};
 use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
+use crate::domain::monitoring::Monitoring;
 use crate::domain::orders::Orders;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateways;
@@ -160,21 +161,26 @@ impl Application {
         let sessions = TaskTracker::new();
         let (writes, batch_writer) = Writes::start(&store, &settings.database.url).await?;
         let (sink, charging_events) = EventSink::channel();
-        let chargers =
-            Chargers::new(store.clone(), writes.clone(), settings.chargers.clone()).with_events(sink.clone());
-        let charging = Charging::new(store.clone(), writes).with_events(sink);
-        let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
-        let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
         let kv = if settings.redis.url.is_empty() {
             Kv::memory()
         } else {
             Kv::redis(&settings.redis.url, &settings.redis.key_prefix).await?
         };
+        let webhook_client = http_client::client(Duration::from_secs(10))
+            .map_err(|e| SetupError::Client { setting: "monitoring.webhook_url", reason: e.to_string() })?;
+        let (monitoring, monitor) =
+            Monitoring::start(store.clone(), kv.clone(), settings.monitoring.clone(), webhook_client, shutdown.clone());
+        let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone())
+            .with_events(sink.clone())
+            .with_monitor(monitor.clone());
+        let charging = Charging::new(store.clone(), writes).with_events(sink).with_monitor(monitor);
+        let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
+        let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
         let users = users(&settings, &store, kv.clone(), sms, verifier)?;
         let stations = Stations::new(store.clone(), &settings.chargers);
         let services = HubServices { chargers, charging, messages, data_transfers };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
-        let events = DomainEvents::default();
+        let events = DomainEvents::default().with_feed(monitoring.feed().clone());
         let commands = Arc::new(hub::HubCommands::new(hub.clone()));
         let orders = Orders::new(
             store.clone(),
@@ -203,6 +209,7 @@ impl Application {
             stations,
             orders,
             payments,
+            monitoring,
             ledger: Ledger::new(store.clone()),
             events,
             hub: hub.clone(),

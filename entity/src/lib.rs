@@ -1,5 +1,6 @@
 //! sea-orm entities of csms, one file per table (the tables are made by the `migration` crate).
 
+pub mod alarm;
 pub mod charger;
 pub mod charger_event;
 pub mod connector;

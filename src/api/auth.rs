@@ -11,9 +11,20 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
 
-/// The request's `Authorization: Bearer` token, trimmed.
+/// Routes a browser's `EventSource` opens, which cannot send a header: they take the token as
+/// `?token=` instead (the token then travels in a URL: only there).
+const TOKEN_IN_QUERY: [&str; 1] = ["/api/v1/events"];
+
+/// The request's `Authorization: Bearer` token, trimmed (or, on an event stream, `?token=`).
 pub(super) fn bearer(parts: &Parts) -> Option<&str> {
-    parts.headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    if let Some(header) = parts.headers.get(AUTHORIZATION) {
+        return header.to_str().ok()?.strip_prefix("Bearer ").map(str::trim);
+    }
+    if !TOKEN_IN_QUERY.contains(&parts.uri.path()) {
+        return None;
+    }
+    // Tokens are base64url and dots, never percent-encoded.
+    parts.uri.query()?.split('&').find_map(|pair| pair.strip_prefix("token="))
 }
 
 /// Whom a request's bearer token names.

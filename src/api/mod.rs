@@ -5,6 +5,8 @@ mod chargers;
 mod error;
 mod events;
 mod health;
+mod monitoring;
+mod monitoring_schemas;
 mod nearby;
 mod openapi;
 mod orders;
@@ -41,6 +43,7 @@ pub struct ApiState {
     pub stations: Stations,
     pub orders: Orders,
     pub payments: Payments,
+    pub monitoring: crate::domain::monitoring::Monitoring,
     pub ledger: Ledger,
     pub events: DomainEvents,
     pub hub: Hub,
@@ -61,6 +64,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(orders::router())
         .merge(payments::router())
         .merge(provider_payments::router())
+        .merge(monitoring::router())
         .merge(events::router())
         .merge(openapi::router())
         .merge(staff::router())

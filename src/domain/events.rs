@@ -29,10 +29,23 @@ pub struct UserEvent {
 #[derive(Debug, Clone, Default)]
 pub struct DomainEvents {
     users: Arc<DashMap<i64, broadcast::Sender<Arc<UserEvent>>>>,
+    /// Operators' dashboards hear orders start and complete too.
+    feed: Option<crate::domain::monitoring::Feed>,
 }
 
 impl DomainEvents {
+    /// The same, telling operators' dashboards of orders starting and completing.
+    pub fn with_feed(mut self, feed: crate::domain::monitoring::Feed) -> Self {
+        self.feed = Some(feed);
+        self
+    }
+
     pub fn publish(&self, event: UserEvent) {
+        if let Some(feed) = &self.feed
+            && matches!(event.name, "order.started" | "order.completed")
+        {
+            feed.publish(event.name, event.data.clone());
+        }
         if let Some(channel) = self.users.get(&event.user_id) {
             // Every stream gone since the look-up is not a failure.
             let _ = channel.send(Arc::new(event));

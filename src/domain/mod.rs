@@ -5,6 +5,7 @@ pub mod chargers;
 pub mod charging;
 pub mod events;
 pub mod ledger;
+pub mod monitoring;
 pub mod orders;
 pub mod payments;
 pub mod stations;

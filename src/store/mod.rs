@@ -1,6 +1,7 @@
 //! Storage: a `Store` over one sea-orm connection pool, SQLite by default or PostgreSQL, with
 //! one file of queries per aggregate.
 
+mod alarms;
 mod batch;
 mod chargers;
 mod ledger;
@@ -14,8 +15,10 @@ mod samples;
 mod sql;
 mod stations;
 mod transactions;
+mod trend;
 mod users;
 
+pub use alarms::{AlarmFilter, NewAlarm};
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;
 pub use orders::OrderFilter;

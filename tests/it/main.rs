@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod limits;
 mod money_races;
+mod monitoring;
 mod notify_listener;
 mod open_files;
 mod openapi;

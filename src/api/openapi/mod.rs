@@ -85,7 +85,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 11] {
+fn parts() -> [utoipa::openapi::OpenApi; 12] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -97,6 +97,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 11] {
         super::orders::Doc::openapi(),
         super::payments::Doc::openapi(),
         super::provider_payments::Doc::openapi(),
+        super::monitoring::Doc::openapi(),
         super::staff::Doc::openapi(),
     ]
 }

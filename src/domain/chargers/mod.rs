@@ -6,6 +6,8 @@ pub mod records;
 
 pub use records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
 
+use crate::domain::monitoring::Monitor;
+
 use crate::config::ChargerSettings;
 use crate::domain::charging::events::ChargingEvent;
 use crate::store::{Store, StoreError, Write, Writes};
@@ -30,11 +32,24 @@ pub struct Chargers {
     writes: Writes,
     settings: ChargerSettings,
     events: crate::domain::charging::events::EventSink,
+    monitor: Monitor,
 }
 
 impl Chargers {
     pub fn new(store: Store, writes: Writes, settings: ChargerSettings) -> Self {
-        Chargers { store, writes, settings, events: Default::default() }
+        Chargers { store, writes, settings, events: Default::default(), monitor: Monitor::default() }
+    }
+
+    /// The same, telling monitoring of statuses and connections once stored.
+    pub fn with_monitor(mut self, monitor: Monitor) -> Self {
+        self.monitor = monitor;
+        self
+    }
+
+    /// The charger's connection ended, not replaced by a newer one: it was last heard at
+    /// `last_seen` (monitoring raises `offline` if it stays quiet).
+    pub fn went_away(&self, id: &str, last_seen: chrono::DateTime<Utc>) {
+        self.monitor.disconnected(id, last_seen);
     }
 
     /// The same, publishing connector statuses to `events` once stored.
@@ -75,7 +90,9 @@ impl Chargers {
     pub async fn status(&self, id: &str, report: StatusRecord) -> Result<(), StoreError> {
         let (evse_id, connector_id, status, at) =
             (report.evse_id, report.connector_id, report.status.clone(), report.at);
+        let monitored = report.clone();
         self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await?;
+        self.monitor.status(id, &monitored);
         let charger_id = id.to_owned();
         self.events.publish(ChargingEvent::Status { charger_id, evse_id, connector_id, status, at });
         Ok(())
@@ -93,6 +110,7 @@ impl Chargers {
         let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let write = Write::Online { charger_id: id.to_owned(), token: token.clone(), at: Utc::now() };
         let committed = self.writes.submit(write).await.map_err(|(_, e)| e)?;
+        self.monitor.connected(id);
         let charger = id.to_owned();
         tokio::spawn(async move {
             if let (_, Err(e)) = committed.outcome().await {

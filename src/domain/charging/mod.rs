@@ -18,6 +18,7 @@ pub use transactions::{
     StopRecord, Stopped,
 };
 
+use crate::domain::monitoring::Monitor;
 use crate::store::{Store, StoreError, Write, Writes};
 use authorize::verdict;
 use chrono::Utc;
@@ -31,11 +32,24 @@ pub struct Charging {
     writes: Writes,
     live: LiveState,
     events: EventSink,
+    monitor: Monitor,
 }
 
 impl Charging {
     pub fn new(store: Store, writes: Writes) -> Self {
-        Charging { store, writes, live: LiveState::default(), events: EventSink::default() }
+        Charging {
+            store,
+            writes,
+            live: LiveState::default(),
+            events: EventSink::default(),
+            monitor: Monitor::default(),
+        }
+    }
+
+    /// The same, telling monitoring of stored samples.
+    pub fn with_monitor(mut self, monitor: Monitor) -> Self {
+        self.monitor = monitor;
+        self
     }
 
     /// The same, publishing starts and ends of transactions to `events` once stored.
@@ -170,6 +184,7 @@ impl Charging {
         let (write, outcome) = self.writes.write_back(write).await;
         outcome?;
         if let Some(Write::Samples { samples, .. }) = write {
+            self.monitor.sampled(charger_id, &samples);
             self.live.sampled(charger_id, (evse_id, connector_id), samples);
         }
         Ok(())

@@ -89,6 +89,9 @@ pub(super) async fn run(
     };
     let end = session.run().await;
     drop(registered);
+    if !matches!(end, End::Replaced) {
+        hub.inner.chargers.went_away(&charger_id, session.liveness.last_seen());
+    }
     if let Some(token) = online
         && let Err(e) = hub.inner.chargers.disconnected(&charger_id, &token).await
     {

@@ -1,0 +1,79 @@
+//! The OpenAPI schemas of the monitoring routes' answers (schemas only: the domain's types are
+//! what is served).
+
+#![expect(dead_code, reason = "schemas only")]
+
+use chrono::{DateTime, Utc};
+use utoipa::ToSchema;
+
+/// An alarm.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AlarmView {
+    id: i64,
+    charger_id: String,
+    /// `over_temperature`, `voltage`, `offline` or `fault`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// `high` or `medium`.
+    level: String,
+    /// `raised`, `acknowledged` or `cleared`.
+    status: String,
+    message: String,
+    /// The reading (°C, V), the error code, or when the pile was last seen.
+    value: Option<String>,
+    raised_at: DateTime<Utc>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    /// `operator-token` or `user:<id>`.
+    acknowledged_by: Option<String>,
+    cleared_at: Option<DateTime<Utc>>,
+}
+
+/// A connector's newest status.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ConnectorStatus {
+    evse_id: i32,
+    connector_id: i32,
+    status: String,
+    error_code: Option<String>,
+    at: DateTime<Utc>,
+}
+
+/// A pile's live status (V, A, W, °C, %).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct PileLive {
+    charger_id: String,
+    online: bool,
+    voltage: Option<f64>,
+    current: Option<f64>,
+    power: Option<f64>,
+    temperature: Option<f64>,
+    soc: Option<f64>,
+    updated_at: Option<DateTime<Utc>>,
+    connectors: Vec<ConnectorStatus>,
+}
+
+/// One bucket's means.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TrendPoint {
+    at: DateTime<Utc>,
+    voltage: Option<f64>,
+    current: Option<f64>,
+    power: Option<f64>,
+    temperature: Option<f64>,
+}
+
+/// A pile's trend.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Trend {
+    charger_id: String,
+    /// e.g. `5m`.
+    bucket: String,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    points: Vec<TrendPoint>,
+}

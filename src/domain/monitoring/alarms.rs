@@ -1,0 +1,158 @@
+//! The alarms service: raise once, acknowledge, clear — each change told to dashboards (the
+//! operators' feed) and to the webhook.
+
+use super::feed::Feed;
+use super::rules::AlarmKind;
+use super::webhook::Webhook;
+use crate::store::{AlarmFilter, NewAlarm, Store, StoreError};
+use chrono::{DateTime, Utc};
+use entity::alarm;
+use serde::Serialize;
+
+/// An alarm as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmView {
+    pub id: i64,
+    pub charger_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub level: String,
+    pub status: String,
+    pub message: String,
+    pub value: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub cleared_at: Option<DateTime<Utc>>,
+}
+
+impl From<alarm::Model> for AlarmView {
+    fn from(a: alarm::Model) -> Self {
+        AlarmView {
+            id: a.id,
+            charger_id: a.charger_id,
+            kind: a.kind,
+            level: a.level,
+            status: a.status,
+            message: a.message,
+            value: a.value,
+            raised_at: a.raised_at,
+            acknowledged_at: a.acknowledged_at,
+            acknowledged_by: a.acknowledged_by,
+            cleared_at: a.cleared_at,
+        }
+    }
+}
+
+/// Why an alarm request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AlarmError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("alarm {0} not found")]
+    NotFound(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The alarms service.
+#[derive(Debug, Clone)]
+pub struct Alarms {
+    store: Store,
+    feed: Feed,
+    webhook: Webhook,
+}
+
+impl Alarms {
+    pub fn new(store: Store, feed: Feed, webhook: Webhook) -> Self {
+        Alarms { store, feed, webhook }
+    }
+
+    /// Raises `kind` for the pile unless it is active already; whether it was raised now.
+    pub async fn raise(
+        &self,
+        charger_id: &str,
+        kind: AlarmKind,
+        message: String,
+        value: String,
+    ) -> Result<bool, StoreError> {
+        let new = NewAlarm {
+            charger_id: charger_id.to_owned(),
+            kind: kind.as_str(),
+            level: kind.level(),
+            message,
+            value: Some(value),
+            at: Utc::now(),
+        };
+        let Some(made) = self.store.raise_alarm(new).await? else { return Ok(false) };
+        tracing::warn!(charger = %made.charger_id, kind = %made.kind, message = %made.message, "alarm raised");
+        self.tell("alarm.raised", made.into());
+        Ok(true)
+    }
+
+    /// Clears the pile's active `kind`; whether one was active.
+    pub async fn clear(&self, charger_id: &str, kind: AlarmKind) -> Result<bool, StoreError> {
+        let Some(cleared) = self.store.clear_alarm(charger_id, kind.as_str(), Utc::now()).await? else {
+            return Ok(false);
+        };
+        tracing::info!(charger = %cleared.charger_id, kind = %cleared.kind, "alarm cleared");
+        self.tell("alarm.cleared", cleared.into());
+        Ok(true)
+    }
+
+    /// Acknowledges alarm `id` for `by` (idempotent: an acknowledged or cleared alarm stays so).
+    pub async fn acknowledge(&self, id: i64, by: &str) -> Result<AlarmView, AlarmError> {
+        let (found, changed) = match self.store.acknowledge_alarm(id, by, Utc::now()).await {
+            Ok(done) => done,
+            Err(StoreError::NotFound(_)) => return Err(AlarmError::NotFound(id)),
+            Err(e) => return Err(e.into()),
+        };
+        let view = AlarmView::from(found);
+        if changed {
+            self.tell("alarm.acknowledged", view.clone());
+        }
+        Ok(view)
+    }
+
+    /// A page of alarms, newest first (`kind` and `level` checked).
+    pub async fn list(
+        &self,
+        filter: AlarmFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<AlarmView>, u64), AlarmError> {
+        if let Some(kind) = &filter.kind
+            && AlarmKind::parse(kind).is_none()
+        {
+            let message = format!("{kind:?} is not over_temperature, voltage, offline or fault");
+            return Err(AlarmError::Invalid { field: "type", message });
+        }
+        if let Some(level) = &filter.level
+            && level != "high"
+            && level != "medium"
+        {
+            return Err(AlarmError::Invalid { field: "level", message: format!("{level:?} is not high or medium") });
+        }
+        let (rows, total) = self.store.alarms(&filter, offset, limit).await?;
+        Ok((rows.into_iter().map(AlarmView::from).collect(), total))
+    }
+
+    /// Sets `csms_alarms_active{type,level}` from the database (every node agrees).
+    pub async fn count_active(&self) -> Result<(), StoreError> {
+        let counts = self.store.active_alarm_counts().await?;
+        for kind in AlarmKind::ALL {
+            let n = counts.iter().find(|(k, _, _)| k == kind.as_str()).map_or(0, |(_, _, n)| *n);
+            #[expect(clippy::cast_precision_loss, reason = "alarm counts are small")]
+            metrics::gauge!(crate::metrics::ALARMS_ACTIVE, "type" => kind.as_str(), "level" => kind.level())
+                .set(n as f64);
+        }
+        Ok(())
+    }
+
+    fn tell(&self, name: &'static str, view: AlarmView) {
+        let data = serde_json::to_value(&view).unwrap_or_default();
+        self.webhook.send(name, &data);
+        self.feed.publish(name, data);
+    }
+}

@@ -1,0 +1,168 @@
+//! Monitoring: each pile's live status, alarms raised and cleared by rules over what chargers
+//! report, the operators' live feed, the alarm webhook, and trends over stored samples.
+//!
+//! Chargers' sessions tell the watcher through a `Monitor` handle without waiting; one watcher
+//! task keeps the live status, judges the rules and tells dashboards (`watch`).
+
+pub mod alarms;
+pub mod feed;
+pub mod live;
+mod offline;
+pub mod rules;
+pub mod trend;
+mod watch;
+pub mod webhook;
+
+pub use alarms::{AlarmError, AlarmView, Alarms};
+pub use feed::{Feed, OperatorEvent};
+pub use live::PileLive;
+pub use watch::live_key;
+
+use crate::config::MonitoringSettings;
+use crate::domain::chargers::records::StatusRecord;
+use crate::domain::charging::Sample;
+use crate::kv::Kv;
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+use live::{ConnectorStatus, Readings};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use watch::{Observed, Watcher};
+
+/// Observations queued for the watcher before new ones are dropped.
+const QUEUE: usize = 65_536;
+
+/// How chargers' sessions tell the watcher (nothing, until monitoring starts).
+#[derive(Debug, Clone, Default)]
+pub struct Monitor {
+    queue: Option<mpsc::Sender<Observed>>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Monitor {
+    fn tell(&self, observed: Observed) {
+        let Some(queue) = &self.queue else { return };
+        if queue.try_send(observed).is_err() {
+            // Said once per thousand: a flood of warnings would not help.
+            if self.dropped.fetch_add(1, Ordering::Relaxed).is_multiple_of(1000) {
+                tracing::warn!("the monitoring queue is full: observations are dropped");
+            }
+        }
+    }
+
+    /// Stored samples: the readings that matter to monitoring.
+    pub fn sampled(&self, charger_id: &str, samples: &[Sample]) {
+        if self.queue.is_none() {
+            return;
+        }
+        let readings = Readings::read(samples);
+        if !readings.is_empty() {
+            self.tell(Observed::Read { charger_id: charger_id.to_owned(), readings });
+        }
+    }
+
+    /// A stored connector status.
+    pub fn status(&self, charger_id: &str, report: &StatusRecord) {
+        let status = ConnectorStatus {
+            evse_id: report.evse_id,
+            connector_id: report.connector_id,
+            status: report.status.clone(),
+            error_code: report.error_code.clone().filter(|c| c != "NoError"),
+            at: report.at,
+        };
+        self.tell(Observed::Status { charger_id: charger_id.to_owned(), status });
+    }
+
+    pub fn connected(&self, charger_id: &str) {
+        self.tell(Observed::Connected { charger_id: charger_id.to_owned() });
+    }
+
+    /// The charger's connection ended (not replaced by a newer one).
+    pub fn disconnected(&self, charger_id: &str, last_seen: DateTime<Utc>) {
+        self.tell(Observed::Disconnected { charger_id: charger_id.to_owned(), last_seen });
+    }
+}
+
+/// The monitoring service, for the API.
+#[derive(Debug, Clone)]
+pub struct Monitoring {
+    store: Store,
+    kv: Kv,
+    feed: Feed,
+    alarms: Alarms,
+    live: Arc<DashMap<String, PileLive>>,
+}
+
+impl Monitoring {
+    /// Starts the watcher (until `stop`) and answers the service and the sessions' handle.
+    pub fn start(
+        store: Store,
+        kv: Kv,
+        settings: MonitoringSettings,
+        client: reqwest::Client,
+        stop: CancellationToken,
+    ) -> (Monitoring, Monitor) {
+        let feed = Feed::default();
+        let webhook = webhook::Webhook::start(&settings.webhook_url, &settings.webhook_secret, client);
+        let alarms = Alarms::new(store.clone(), feed.clone(), webhook);
+        let live = Arc::new(DashMap::new());
+        let (queue, heard) = mpsc::channel(QUEUE);
+        let watcher = Watcher {
+            store: store.clone(),
+            kv: kv.clone(),
+            feed: feed.clone(),
+            alarms: alarms.clone(),
+            settings,
+            live: live.clone(),
+            piles: Default::default(),
+            deadlines: Default::default(),
+        };
+        tokio::spawn(watcher.run(heard, stop));
+        let monitor = Monitor { queue: Some(queue), dropped: Arc::default() };
+        (Monitoring { store, kv, feed, alarms, live }, monitor)
+    }
+
+    /// A pile's trend (see `trend::trend`).
+    pub async fn trend(
+        &self,
+        charger_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket: &str,
+    ) -> Result<trend::Trend, trend::TrendError> {
+        trend::trend(&self.store, charger_id, from, to, bucket).await
+    }
+
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    pub fn alarms(&self) -> &Alarms {
+        &self.alarms
+    }
+
+    /// A pile's live status: from the cache (whichever node holds the charger wrote it), else
+    /// this node's, else what the database says (online or not); none for no such charger.
+    pub async fn live(&self, charger_id: &str) -> Result<Option<PileLive>, StoreError> {
+        match self.kv.get(&live_key(charger_id)).await {
+            Ok(Some(text)) => {
+                if let Ok(live) = serde_json::from_str::<PileLive>(&text) {
+                    return Ok(Some(live));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(charger = %charger_id, error = %e, "the live status cache could not be read"),
+        }
+        if let Some(live) = self.live.get(charger_id) {
+            return Ok(Some(live.clone()));
+        }
+        let Some(charger) = self.store.charger(charger_id).await? else { return Ok(None) };
+        let mut live = PileLive::new(charger_id);
+        live.online = charger.online_session.is_some();
+        live.updated_at = charger.last_seen_at;
+        Ok(Some(live))
+    }
+}

@@ -1,0 +1,251 @@
+//! The watcher: one task that hears what chargers report (readings, statuses, connections),
+//! keeps each pile's live status (in memory, and in the cache for every node), judges the alarm
+//! rules on it, and tells dashboards. Chargers never wait for it: what it is told is queued,
+//! and dropped (said in the log) when it falls a whole queue behind.
+
+use super::alarms::Alarms;
+use super::feed::Feed;
+use super::live::{ConnectorStatus, PileLive, Readings};
+use super::offline::Deadlines;
+use super::rules::{self, AlarmKind, Current, Verdict};
+use crate::config::MonitoringSettings;
+use crate::kv::Kv;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What the watcher hears.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Observed {
+    Read {
+        charger_id: String,
+        readings: Readings,
+    },
+    Status {
+        charger_id: String,
+        status: ConnectorStatus,
+    },
+    Connected {
+        charger_id: String,
+    },
+    /// The charger's connection ended (not replaced by a newer one), last heard at `last_seen`.
+    Disconnected {
+        charger_id: String,
+        last_seen: DateTime<Utc>,
+    },
+}
+
+/// How often the active-alarm gauge is read from the database.
+const COUNT_EVERY: Duration = Duration::from_secs(15);
+
+/// What the watcher knows of a pile beyond its live status.
+#[derive(Debug)]
+pub(super) struct Pile {
+    current: Current,
+    active: BTreeSet<AlarmKind>,
+}
+
+pub(super) struct Watcher {
+    pub(super) store: Store,
+    pub(super) kv: Kv,
+    pub(super) feed: Feed,
+    pub(super) alarms: Alarms,
+    pub(super) settings: MonitoringSettings,
+    pub(super) live: Arc<DashMap<String, PileLive>>,
+    pub(super) piles: HashMap<String, Pile>,
+    pub(super) deadlines: Deadlines,
+}
+
+/// The cache key of a pile's live status.
+pub fn live_key(charger_id: &str) -> String {
+    format!("pile:status:{charger_id}")
+}
+
+impl Watcher {
+    pub(super) async fn run(mut self, mut heard: mpsc::Receiver<Observed>, stop: CancellationToken) {
+        let mut count = tokio::time::interval(COUNT_EVERY);
+        count.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let next = self.deadlines.next();
+            tokio::select! {
+                () = stop.cancelled() => return,
+                observed = heard.recv() => match observed {
+                    Some(observed) => self.on(observed).await,
+                    None => return,
+                },
+                () = sleep_until(next), if next.is_some() => self.offline_due().await,
+                _ = count.tick() => {
+                    if let Err(e) = self.alarms.count_active().await {
+                        tracing::warn!(error = %e, "counting active alarms failed");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on(&mut self, observed: Observed) {
+        match observed {
+            Observed::Read { charger_id, readings } => {
+                let mut live = self.snapshot(&charger_id);
+                live.online = true;
+                readings.apply(&mut live);
+                self.heard(&charger_id).await;
+                if let Some(hottest) = readings.hottest {
+                    self.judge(&charger_id, AlarmKind::OverTemperature, rules::temperature(&self.settings, hottest))
+                        .await;
+                }
+                if !readings.volts.is_empty() {
+                    let current = self.pile(&charger_id).await.current;
+                    let verdict = rules::voltage(&self.settings, current, &readings.volts);
+                    self.judge(&charger_id, AlarmKind::Voltage, verdict).await;
+                }
+                let data = serde_json::json!({"chargerId": charger_id, "voltage": live.voltage, "current": live.current,
+                    "power": live.power, "temperature": live.temperature, "soc": live.soc, "at": live.updated_at});
+                self.feed.publish("charger.live", data);
+                self.keep(live).await;
+            }
+            Observed::Status { charger_id, status } => {
+                let mut live = self.snapshot(&charger_id);
+                live.online = true;
+                let (evse, connector) = (status.evse_id, status.connector_id);
+                let verdict = rules::fault(
+                    &status.status,
+                    status.error_code.as_deref(),
+                    (evse, connector),
+                    live.other_faulted(evse, connector),
+                );
+                let mut data = serde_json::to_value(&status).unwrap_or_default();
+                data["chargerId"] = serde_json::json!(charger_id);
+                live.set_status(status);
+                self.heard(&charger_id).await;
+                self.judge(&charger_id, AlarmKind::Fault, verdict).await;
+                self.feed.publish("connector.status", data);
+                self.keep(live).await;
+            }
+            Observed::Connected { charger_id } => {
+                let mut live = self.snapshot(&charger_id);
+                live.online = true;
+                self.heard(&charger_id).await;
+                self.feed.publish(
+                    "charger.online",
+                    serde_json::json!({"chargerId": charger_id, "online": true, "at": Utc::now()}),
+                );
+                self.keep(live).await;
+            }
+            Observed::Disconnected { charger_id, last_seen } => {
+                let mut live = self.snapshot(&charger_id);
+                live.online = false;
+                let quiet = (Utc::now() - last_seen).to_std().unwrap_or_default();
+                let after = Duration::from_secs(self.settings.offline_after_s).saturating_sub(quiet);
+                self.deadlines.set(&charger_id, tokio::time::Instant::now() + after);
+                self.feed.publish(
+                    "charger.online",
+                    serde_json::json!({"chargerId": charger_id, "online": false, "at": Utc::now()}),
+                );
+                self.keep(live).await;
+            }
+        }
+    }
+
+    /// The charger spoke: it is not going offline, and is not offline any more.
+    async fn heard(&mut self, charger_id: &str) {
+        self.deadlines.cancel(charger_id);
+        self.judge(charger_id, AlarmKind::Offline, Verdict::Clear).await;
+    }
+
+    /// Chargers whose deadline passed: offline, unless another node holds them now.
+    async fn offline_due(&mut self) {
+        for charger_id in self.deadlines.due(tokio::time::Instant::now()) {
+            match self.store.charger(&charger_id).await {
+                Ok(Some(c)) if c.online_session.is_some() => continue,
+                Ok(Some(c)) => {
+                    let since = c.last_seen_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
+                    let verdict = Verdict::Raise {
+                        message: format!("no message for {} s (last seen {since})", self.settings.offline_after_s),
+                        value: since,
+                    };
+                    self.judge(&charger_id, AlarmKind::Offline, verdict).await;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(charger = %charger_id, error = %e, "the offline check could not read the charger")
+                }
+            }
+        }
+    }
+
+    /// Raises or clears `kind` once per change (the database decides between nodes).
+    async fn judge(&mut self, charger_id: &str, kind: AlarmKind, verdict: Verdict) {
+        let active = self.pile(charger_id).await.active.contains(&kind);
+        let done = match verdict {
+            Verdict::Raise { message, value } if !active => self.alarms.raise(charger_id, kind, message, value).await,
+            Verdict::Clear if active => self.alarms.clear(charger_id, kind).await,
+            _ => return,
+        };
+        match done {
+            Ok(_) => {
+                let pile = self.pile(charger_id).await;
+                if active {
+                    pile.active.remove(&kind);
+                } else {
+                    pile.active.insert(kind);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(charger = %charger_id, kind = kind.as_str(), error = %e, "an alarm could not be changed")
+            }
+        }
+    }
+
+    /// What is known of the pile, read once: its kind, and its alarms active (raised here or by
+    /// another node, or before a restart).
+    async fn pile(&mut self, charger_id: &str) -> &mut Pile {
+        if !self.piles.contains_key(charger_id) {
+            let current = match self.store.charger(charger_id).await {
+                Ok(Some(c)) if c.pile_type.as_deref() == Some("DC") => Current::Dc,
+                _ => Current::Ac,
+            };
+            let active = match self.store.active_alarms_of(charger_id).await {
+                Ok(rows) => rows.iter().filter_map(|a| AlarmKind::parse(&a.kind)).collect(),
+                Err(e) => {
+                    tracing::warn!(charger = %charger_id, error = %e, "the pile's active alarms could not be read");
+                    BTreeSet::new()
+                }
+            };
+            self.piles.insert(charger_id.to_owned(), Pile { current, active });
+        }
+        self.piles
+            .entry(charger_id.to_owned())
+            .or_insert_with(|| Pile { current: Current::Ac, active: BTreeSet::new() })
+    }
+
+    fn snapshot(&self, charger_id: &str) -> PileLive {
+        self.live.get(charger_id).map_or_else(|| PileLive::new(charger_id), |l| l.clone())
+    }
+
+    /// Keeps the live status here and in the cache (any node answers from it).
+    async fn keep(&self, live: PileLive) {
+        let ttl = Duration::from_secs(self.settings.live_ttl_s.max(1));
+        match serde_json::to_string(&live) {
+            Ok(text) => {
+                if let Err(e) = self.kv.set(&live_key(&live.charger_id), &text, ttl).await {
+                    tracing::warn!(charger = %live.charger_id, error = %e, "caching the live status failed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the live status could not be written"),
+        }
+        self.live.insert(live.charger_id.clone(), live);
+    }
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

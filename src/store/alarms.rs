@@ -1,0 +1,144 @@
+//! Alarms: raised at most once per pile and type while active (the unique `active_key` decides,
+//! also between csms nodes), acknowledged, cleared.
+
+use super::sql::statement;
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use entity::alarm;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr,
+};
+
+/// An alarm to raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlarm {
+    pub charger_id: String,
+    pub kind: &'static str,
+    pub level: &'static str,
+    pub message: String,
+    pub value: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Which alarms a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlarmFilter {
+    /// Active (raised or acknowledged, not cleared), or only cleared ones.
+    pub active: Option<bool>,
+    pub charger_id: Option<String>,
+    pub kind: Option<String>,
+    pub level: Option<String>,
+}
+
+fn active_key(charger_id: &str, kind: &str) -> String {
+    format!("{charger_id}/{kind}")
+}
+
+impl Store {
+    /// Raises an alarm unless one of its type is active for the pile: the new alarm, or none.
+    pub async fn raise_alarm(&self, new: NewAlarm) -> Result<Option<alarm::Model>, StoreError> {
+        let row = alarm::ActiveModel {
+            active_key: Set(Some(active_key(&new.charger_id, new.kind))),
+            charger_id: Set(new.charger_id),
+            kind: Set(new.kind.to_owned()),
+            level: Set(new.level.to_owned()),
+            status: Set("raised".to_owned()),
+            message: Set(super::storable(&new.message.chars().take(256).collect::<String>())),
+            value: Set(new.value.map(|v| v.chars().take(64).collect())),
+            raised_at: Set(new.at),
+            acknowledged_at: Set(None),
+            acknowledged_by: Set(None),
+            cleared_at: Set(None),
+            ..Default::default()
+        };
+        match alarm::Entity::insert(row).exec_with_returning(self.db()).await {
+            Ok(made) => Ok(Some(made)),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Clears the pile's active alarm of `kind`: the cleared alarm, or none when none was active.
+    pub async fn clear_alarm(
+        &self,
+        charger_id: &str,
+        kind: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<alarm::Model>, StoreError> {
+        let key = active_key(charger_id, kind);
+        let Some(found) = alarm::Entity::find().filter(alarm::Column::ActiveKey.eq(&key)).one(self.db()).await? else {
+            return Ok(None);
+        };
+        let sql =
+            "UPDATE alarms SET status = 'cleared', cleared_at = ?, active_key = NULL WHERE id = ? AND active_key = ?";
+        let values = [at.into(), found.id.into(), key.into()];
+        let backend = self.db().get_database_backend();
+        if self.db().execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
+            // Cleared by another node meanwhile.
+            return Ok(None);
+        }
+        Ok(alarm::Entity::find_by_id(found.id).one(self.db()).await?)
+    }
+
+    /// Acknowledges a raised alarm (`by` whom); an alarm acknowledged or cleared already stays
+    /// as it is. `NotFound` for no such alarm.
+    pub async fn acknowledge_alarm(
+        &self,
+        id: i64,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(alarm::Model, bool), StoreError> {
+        let sql = "UPDATE alarms SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? \
+                   WHERE id = ? AND status = 'raised'";
+        let values = [at.into(), by.chars().take(64).collect::<String>().into(), id.into()];
+        let backend = self.db().get_database_backend();
+        let changed = self.db().execute_raw(statement(backend, sql, values)).await?.rows_affected() == 1;
+        let found = alarm::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound("alarm"))?;
+        Ok((found, changed))
+    }
+
+    /// A page of alarms, newest first, and the number in all.
+    pub async fn alarms(
+        &self,
+        filter: &AlarmFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<alarm::Model>, u64), StoreError> {
+        let mut query = alarm::Entity::find();
+        query = match filter.active {
+            Some(true) => query.filter(alarm::Column::ActiveKey.is_not_null()),
+            Some(false) => query.filter(alarm::Column::ActiveKey.is_null()),
+            None => query,
+        };
+        if let Some(charger) = &filter.charger_id {
+            query = query.filter(alarm::Column::ChargerId.eq(charger));
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(alarm::Column::Kind.eq(kind));
+        }
+        if let Some(level) = &filter.level {
+            query = query.filter(alarm::Column::Level.eq(level));
+        }
+        let total = query.clone().count(self.db()).await?;
+        let rows = query.order_by_desc(alarm::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+
+    /// The pile's active alarms.
+    pub async fn active_alarms_of(&self, charger_id: &str) -> Result<Vec<alarm::Model>, StoreError> {
+        Ok(alarm::Entity::find()
+            .filter(alarm::Column::ChargerId.eq(charger_id))
+            .filter(alarm::Column::ActiveKey.is_not_null())
+            .all(self.db())
+            .await?)
+    }
+
+    /// Active alarms counted by type and level.
+    pub async fn active_alarm_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let sql = "SELECT kind, level, COUNT(*) AS n FROM alarms WHERE active_key IS NOT NULL GROUP BY kind, level";
+        let backend = self.db().get_database_backend();
+        let rows = self.db().query_all_raw(statement(backend, sql, [])).await?;
+        rows.iter().map(|r| Ok((r.try_get("", "kind")?, r.try_get("", "level")?, r.try_get("", "n")?))).collect()
+    }
+}

@@ -1,0 +1,74 @@
+//! Samples summed up in SQL: per-bucket means for trends (raw samples, and hourly rollups past
+//! their retention), and the retention job that rolls old samples up and deletes them.
+
+use super::sql::statement;
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
+
+/// Whether `value` is a plain decimal number, in SQL (a signed value's raw text is not).
+fn numeric(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        // No `?` in it: `statement` numbers every `?` as a parameter.
+        DatabaseBackend::Postgres => "value ~ '^-{0,1}[0-9]+([.][0-9]+){0,1}$'",
+        _ => "value <> '' AND value NOT GLOB '*[^0-9.-]*' AND value NOT GLOB '*.*.*' AND value NOT GLOB '?*-*'",
+    }
+}
+
+/// A timestamp column in whole seconds since the epoch, in SQL.
+fn epoch(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
+        _ => format!("CAST(unixepoch({column}) AS INTEGER)"),
+    }
+}
+
+/// A text value as a double, in SQL.
+fn number(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => "CAST(value AS DOUBLE PRECISION)",
+        _ => "CAST(value AS REAL)",
+    }
+}
+
+impl Store {
+    /// `(bucket start, measurand, mean)` of `charger_id`'s numeric samples of `measurands` in
+    /// `[from, to)`, by buckets of `seconds` (aligned on the epoch); hours past the raw samples'
+    /// retention from their rollups.
+    pub async fn sample_means(
+        &self,
+        charger_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        seconds: i64,
+        measurands: &[&str],
+    ) -> Result<Vec<(i64, String, f64)>, StoreError> {
+        let backend = self.db().get_database_backend();
+        let marks = vec!["?"; measurands.len()].join(", ");
+        let raw = epoch(backend, "sampled_at");
+        let hour = epoch(backend, "hour");
+        // Raw samples and rollups meet in one bucketing: each side a sum and a count, so a mean
+        // over both is exact. They never cover the same hour: the retention job rolls up and
+        // deletes whole hours, in one transaction.
+        let sql = format!(
+            "SELECT b, measurand, SUM(total) / CAST(SUM(n) AS {float}) AS mean FROM ( \
+               SELECT ({raw} / {seconds}) * {seconds} AS b, measurand, SUM({num}) AS total, COUNT(*) AS n \
+               FROM meter_samples WHERE charger_id = ? AND sampled_at >= ? AND sampled_at < ? \
+               AND measurand IN ({marks}) AND {numeric} GROUP BY 1, 2 \
+               UNION ALL \
+               SELECT ({hour} / {seconds}) * {seconds} AS b, measurand, SUM(total) AS total, SUM(samples) AS n \
+               FROM sample_rollups WHERE charger_id = ? AND hour >= ? AND hour < ? AND measurand IN ({marks}) \
+               GROUP BY 1, 2 \
+             ) AS parts GROUP BY b, measurand ORDER BY b, measurand",
+            num = number(backend),
+            float = if backend == DatabaseBackend::Postgres { "DOUBLE PRECISION" } else { "REAL" },
+            numeric = numeric(backend),
+        );
+        let mut values: Vec<sea_orm::Value> = vec![charger_id.into(), from.into(), to.into()];
+        values.extend(measurands.iter().map(|m| (*m).into()));
+        values.extend([charger_id.into(), from.into(), to.into()]);
+        values.extend(measurands.iter().map(|m| (*m).into()));
+        let rows = self.db().query_all_raw(statement(backend, &sql, values)).await?;
+        rows.iter().map(|r| Ok((r.try_get("", "b")?, r.try_get("", "measurand")?, r.try_get("", "mean")?))).collect()
+    }
+}
