@@ -2,6 +2,7 @@
 
 mod auth;
 mod chargers;
+mod dashboard;
 mod error;
 mod events;
 mod health;
@@ -68,6 +69,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(events::router())
         .merge(openapi::router())
         .merge(staff::router())
+        .merge(dashboard::router())
         .with_state(state)
 }
 
