@@ -8,6 +8,7 @@ mod business;
 mod chargers;
 mod commands;
 mod data_transfer;
+mod deploy_files;
 mod errata;
 mod exactly_once;
 mod fleet;
