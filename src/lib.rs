@@ -12,6 +12,7 @@ pub mod hub;
 pub mod kv;
 pub mod metrics;
 mod ocpp;
+pub mod probe;
 pub mod sandbox;
 pub mod startup;
 pub mod store;

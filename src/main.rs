@@ -1,5 +1,6 @@
 //! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database,
-//! `csms admin create --phone …` makes the first admin.
+//! `csms admin create --phone …` makes the first admin, `csms health` asks a running server's
+//! `/health` (the container's health check).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -31,6 +32,12 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// GET a running server's /health: exit 0 on a 2xx answer, 1 otherwise (reads no settings).
+    Health {
+        /// The URL to GET (a node's /health, or /ready to ask whether it reaches its database).
+        #[arg(long, default_value = csms::probe::DEFAULT_URL)]
+        url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -50,6 +57,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Command::Health { url } = &cli.command {
+        std::process::exit(csms::probe::run(url).await);
+    }
     let settings = Settings::load(&cli.config).context("reading settings")?;
     match cli.command {
         Command::Migrate => {
@@ -65,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
             let done = if created { "created" } else { "made admin" };
             println!("{} {done}: user {} (sign in with an SMS code)", admin.phone, admin.id);
         }
+        // Answered above, before the settings are read.
+        Command::Health { .. } => {}
         Command::Serve => {
             let app = Application::build(settings).await.context("starting")?;
             let stop = app.shutdown_token();

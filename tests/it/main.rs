@@ -9,6 +9,7 @@ mod chargers;
 mod commands;
 mod dashboard_browser;
 mod data_transfer;
+mod deploy_files;
 mod errata;
 mod exactly_once;
 mod fleet;
