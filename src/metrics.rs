@@ -108,4 +108,90 @@ fn describe() {
     describe_histogram!(HTTP_REQUEST_DURATION, Unit::Seconds, "Time to answer an HTTP request");
     describe_histogram!(DB_QUERY_DURATION, Unit::Seconds, "Time of a database statement or transaction");
     describe_histogram!(GROUP_COMMIT_BATCH_SIZE, "Rows per group commit");
+    // Shown from the start, at zero, rather than only once something happened.
+    metrics::counter!(OCPP_CALL_TIMEOUTS).absolute(0);
+    metrics::counter!(ENERGY_DELIVERED_WH).absolute(0);
+    metrics::gauge!(TRANSACTIONS_ACTIVE).set(0.0);
+}
+
+/// Drains the histograms into their buckets (the exporter keeps samples until then), every few
+/// seconds until `stop`.
+pub async fn upkeep(stop: tokio_util::sync::CancellationToken) {
+    let Some(handle) = handle() else { return };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => handle.run_upkeep(),
+        }
+    }
+}
+
+pub mod ocpp {
+    //! OCPP message metrics with their handles made once per (version, action) and kept: a
+    //! frame costs a map look-up and atomic adds, no allocation. Actions are named by the
+    //! protocol's own spelling once known; anything else is `unknown` (a charger cannot grow
+    //! the label set).
+
+    use super::{OCPP_CALL_TIMEOUTS, OCPP_HANDLER_DURATION, OCPP_MESSAGES};
+    use dashmap::DashMap;
+    use metrics::{Counter, Histogram, counter, histogram};
+    use std::sync::LazyLock;
+    use std::time::Duration;
+
+    /// One action's handles.
+    #[derive(Debug)]
+    struct Meters {
+        answered: Counter,
+        refused: Counter,
+        out_ok: Counter,
+        out_error: Counter,
+        duration: Histogram,
+    }
+
+    /// Actions seen, per version (bounded: known actions only, each interned once).
+    static METERS: LazyLock<[DashMap<Box<str>, &'static Meters>; 2]> = LazyLock::new(Default::default);
+
+    fn meters(version: &'static str, action: &str, known: bool) -> &'static Meters {
+        let action = if known { action } else { "unknown" };
+        let seen = &METERS[usize::from(version != "ocpp1.6")];
+        if let Some(found) = seen.get(action).map(|m| *m) {
+            return found;
+        }
+        // Interned once per known action: a bounded set (the protocol's actions).
+        let name: &'static str = Box::leak(action.to_owned().into_boxed_str());
+        let labels = |direction: &'static str, outcome: &'static str| counter!(OCPP_MESSAGES, "version" => version, "action" => name, "direction" => direction, "outcome" => outcome);
+        let made: &'static Meters = Box::leak(Box::new(Meters {
+            answered: labels("in", "ok"),
+            refused: labels("in", "error"),
+            out_ok: labels("out", "ok"),
+            out_error: labels("out", "error"),
+            duration: histogram!(OCPP_HANDLER_DURATION, "version" => version, "action" => name),
+        }));
+        *seen.entry(Box::from(action)).or_insert(made)
+    }
+
+    /// A charger's request handled in `took`: answered, or refused with a CALLERROR; `known`
+    /// when its action is one of the protocol's.
+    pub fn handled(version: &'static str, action: &str, known: bool, ok: bool, took: Duration) {
+        let m = meters(version, action, known);
+        if ok {
+            m.answered.increment(1)
+        } else {
+            m.refused.increment(1)
+        }
+        m.duration.record(took.as_secs_f64());
+    }
+
+    /// A call of ours answered (`ok`) or refused by the charger.
+    pub fn call_answered(version: &'static str, action: &'static str, ok: bool) {
+        let m = meters(version, action, true);
+        if ok { m.out_ok.increment(1) } else { m.out_error.increment(1) }
+    }
+
+    /// A call of ours left unanswered in time.
+    pub fn call_timed_out() {
+        static TIMEOUTS: LazyLock<Counter> = LazyLock::new(|| counter!(OCPP_CALL_TIMEOUTS));
+        TIMEOUTS.increment(1);
+    }
 }

@@ -274,6 +274,7 @@ impl Application {
             .take()
             .map(|events| tokio::spawn(self.api.orders.clone().follow(events, stop.clone())));
         let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(stop.clone()));
+        let metrics_upkeep = tokio::spawn(crate::metrics::upkeep(stop.clone()));
         tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
         let liveness = self.sessions.spawn(self.hub.clone().flush_liveness(self.liveness_flush));
         let served = tokio::try_join!(ocpp.into_future(), http.into_future());
@@ -287,6 +288,7 @@ impl Application {
             let _ = following.await;
         }
         let _ = payment_jobs.await;
+        let _ = metrics_upkeep.await;
         // Sessions are gone (each waited for its writes): commit what is left.
         self.batch_writer.finish().await;
         // Nothing logs any more either; store what is queued.

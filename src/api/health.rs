@@ -1,4 +1,4 @@
-//! `GET /health` (the process answers), `GET /ready` (it can reach its database) and `GET
+//! `GET /health` (the process answers), `GET /ready` (it can reach its database and, when used, Redis) and `GET
 //! /metrics` (Prometheus' text format).
 
 use super::ApiState;
@@ -21,11 +21,22 @@ async fn health() -> Json<Value> {
 }
 
 async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Value>) {
-    match state.chargers.database_ready().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok"}))),
+    let database = match state.chargers.database_ready().await {
+        Ok(()) => "ok",
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not ready", "database": "unreachable"})))
+            "unreachable"
         }
-    }
+    };
+    let redis = match state.monitoring.cache_ready().await {
+        None => "unused",
+        Some(Ok(())) => "ok",
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: Redis unreachable");
+            "unreachable"
+        }
+    };
+    let ready = database == "ok" && redis != "unreachable";
+    let (status, word) = if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not ready") };
+    (status, Json(json!({"status": word, "database": database, "redis": redis})))
 }

@@ -71,6 +71,23 @@ pub fn router(state: ApiState) -> Router {
         .merge(staff::router())
         .merge(dashboard::router())
         .with_state(state)
+        .layer(axum::middleware::from_fn(measured))
+}
+
+/// Counts each request by its route's template (never the path itself: no ids in labels) and
+/// status, and times it (`csms_http_requests_total`, `csms_http_request_duration_seconds`).
+async fn measured(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_str().to_owned();
+    metrics::counter!(crate::metrics::HTTP_REQUESTS, "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!(crate::metrics::HTTP_REQUEST_DURATION, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
 }
 
 /// A JSON request body, or a 400 that says what is wrong with it. A NUL character (`\u0000`)

@@ -41,6 +41,7 @@ impl DomainEvents {
     }
 
     pub fn publish(&self, event: UserEvent) {
+        count(&event);
         if let Some(feed) = &self.feed
             && matches!(event.name, "order.started" | "order.completed")
         {
@@ -89,6 +90,31 @@ impl Drop for Subscription {
         // Under the map's lock: a subscriber arriving now either finds the channel (and is
         // counted, so it stays) or makes a new one after this removal.
         self.users.remove_if(&self.user_id, |_, channel| channel.receiver_count() == 0);
+    }
+}
+
+/// Counts orders reaching a status, payments and the energy of completed orders
+/// (`csms_orders_total`, `csms_payments_total`, `csms_energy_delivered_wh_total`).
+fn count(event: &UserEvent) {
+    use crate::metrics::{ENERGY_DELIVERED_WH, ORDERS, PAYMENTS};
+    if let Some(status) = event.name.strip_prefix("order.") {
+        let status: &'static str = match status {
+            "started" => "started",
+            "completed" => "completed",
+            "failed" => "failed",
+            "cancelled" => "cancelled",
+            _ => return,
+        };
+        metrics::counter!(ORDERS, "status" => status).increment(1);
+        if status == "completed"
+            && let Some(wh) = event.data["energyWh"].as_u64()
+        {
+            metrics::counter!(ENERGY_DELIVERED_WH).increment(wh);
+        }
+    } else if event.name == "payment.succeeded" {
+        let method = event.data["method"].as_str().and_then(crate::domain::payments::records::Method::parse);
+        let method = method.map_or("unknown", crate::domain::payments::records::Method::as_str);
+        metrics::counter!(PAYMENTS, "method" => method, "outcome" => "succeeded").increment(1);
     }
 }
 

@@ -81,6 +81,14 @@ impl Kv {
         }
     }
 
+    /// Whether the store answers: Redis's `PING` (in process: always). `None` in process.
+    pub async fn ping(&self) -> Option<Result<(), KvError>> {
+        match self {
+            Kv::Memory(_) => None,
+            Kv::Redis(r, _) => Some(r.ping::<String>(None).await.map(drop).map_err(KvError::from)),
+        }
+    }
+
     pub async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
         match self {
             Kv::Memory(m) => Ok(m.get(key)),

@@ -134,6 +134,14 @@ impl Store {
             .await?)
     }
 
+    /// Transactions in progress.
+    pub async fn active_transaction_count(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) AS n FROM transactions WHERE status = 'ACTIVE'";
+        let backend = self.db().get_database_backend();
+        let row = self.db().query_one_raw(statement(backend, sql, [])).await?;
+        Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
+    }
+
     /// Active alarms counted by type and level.
     pub async fn active_alarm_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
         let sql = "SELECT kind, level, COUNT(*) AS n FROM alarms WHERE active_key IS NOT NULL GROUP BY kind, level";

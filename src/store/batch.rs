@@ -284,6 +284,9 @@ async fn commit(
     }
     let jobs = std::mem::take(batch);
     writer.batch += 1;
+    #[expect(clippy::cast_precision_loss, reason = "a batch holds at most MAX_BATCH writes")]
+    metrics::histogram!(crate::metrics::GROUP_COMMIT_BATCH_SIZE).record(jobs.len() as f64);
+    let started = std::time::Instant::now();
     let answer = |outcome: fn() -> Result<(), StoreError>, jobs: Vec<Job>| {
         for (write, reply) in jobs {
             let _ = reply.send((write, outcome()));
@@ -293,6 +296,8 @@ async fn commit(
     if let Outcome::MetCopy = outcome {
         outcome = try_batch(writer, &jobs, Copies::Ignore, &end).await;
     }
+    metrics::histogram!(crate::metrics::DB_QUERY_DURATION, "operation" => "group_commit")
+        .record(started.elapsed().as_secs_f64());
     match outcome {
         Outcome::Stored => answer(|| Ok(()), jobs),
         Outcome::Unknown => answer(|| Err(StoreError::Commit("outcome unknown".into())), jobs),

@@ -191,12 +191,24 @@ impl Store {
     }
 }
 
+/// Records a database transaction's time when dropped (committed, rolled back or abandoned).
+struct Timed(std::time::Instant);
+
+impl Drop for Timed {
+    fn drop(&mut self) {
+        metrics::histogram!(crate::metrics::DB_QUERY_DURATION, "operation" => "transaction")
+            .record(self.0.elapsed().as_secs_f64());
+    }
+}
+
 /// Runs `work` in a write transaction: committed when it succeeds, rolled back otherwise.
 pub(crate) async fn in_transaction<T, F>(store: &Store, work: F) -> Result<T, StoreError>
 where
     F: for<'t> FnOnce(&'t DatabaseTransaction) -> futures_util::future::BoxFuture<'t, Result<T, StoreError>>,
 {
+    let started = std::time::Instant::now();
     let (_turn, txn) = store.begin_write().await?;
+    let _timed = Timed(started);
     match work(&txn).await {
         Ok(done) => {
             txn.commit().await?;

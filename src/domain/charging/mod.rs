@@ -116,6 +116,7 @@ impl Charging {
         let latest = samples.clone();
         let outcome = self.store.stop_transaction(stop, samples).await?;
         if let Stopped::Closed { at, .. } = outcome {
+            self.monitor.sampled(&charger_id, &latest);
             self.live.sampled(&charger_id, at, latest);
             self.live.ended(&charger_id, id);
             self.events.publish(ChargingEvent::Ended { transaction_id: id, charger_id });
@@ -148,6 +149,7 @@ impl Charging {
         {
             auth.status = AuthStatus::ConcurrentTx;
         }
+        self.monitor.sampled(&charger_id, &latest);
         self.live.sampled(&charger_id, applied.at, latest);
         // A replayed Started or Updated of a transaction that has ended since leaves it ended.
         if applied.open {

@@ -88,6 +88,7 @@ impl Alarms {
         let Some(made) = self.store.raise_alarm(new).await? else { return Ok(false) };
         tracing::warn!(charger = %made.charger_id, kind = %made.kind, message = %made.message, "alarm raised");
         self.tell("alarm.raised", made.into());
+        self.recount().await;
         Ok(true)
     }
 
@@ -98,6 +99,7 @@ impl Alarms {
         };
         tracing::info!(charger = %cleared.charger_id, kind = %cleared.kind, "alarm cleared");
         self.tell("alarm.cleared", cleared.into());
+        self.recount().await;
         Ok(true)
     }
 
@@ -138,8 +140,12 @@ impl Alarms {
         Ok((rows.into_iter().map(AlarmView::from).collect(), total))
     }
 
-    /// Sets `csms_alarms_active{type,level}` from the database (every node agrees).
+    /// Sets `csms_alarms_active{type,level}` and `csms_transactions_active` from the database
+    /// (every node agrees).
     pub async fn count_active(&self) -> Result<(), StoreError> {
+        #[expect(clippy::cast_precision_loss, reason = "counts of transactions are far below 2^52")]
+        let transactions = self.store.active_transaction_count().await? as f64;
+        metrics::gauge!(crate::metrics::TRANSACTIONS_ACTIVE).set(transactions);
         let counts = self.store.active_alarm_counts().await?;
         for kind in AlarmKind::ALL {
             let n = counts.iter().find(|(k, _, _)| k == kind.as_str()).map_or(0, |(_, _, n)| *n);
@@ -148,6 +154,13 @@ impl Alarms {
                 .set(n as f64);
         }
         Ok(())
+    }
+
+    /// The gauges at once after a change (they are also read every few seconds).
+    async fn recount(&self) {
+        if let Err(e) = self.count_active().await {
+            tracing::warn!(error = %e, "counting active alarms failed");
+        }
     }
 
     fn tell(&self, name: &'static str, view: AlarmView) {

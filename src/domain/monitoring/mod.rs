@@ -136,6 +136,11 @@ impl Monitoring {
         trend::trend(&self.store, charger_id, from, to, bucket).await
     }
 
+    /// Whether the cache answers (`None`: in process, nothing to reach).
+    pub async fn cache_ready(&self) -> Option<Result<(), crate::kv::KvError>> {
+        self.kv.ping().await
+    }
+
     pub fn feed(&self) -> &Feed {
         &self.feed
     }

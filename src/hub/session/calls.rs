@@ -50,6 +50,7 @@ impl Session {
             OcppVersion::V201 => check_response::<v201::Action>(registry, pending.action, &result.payload),
         };
         let answer = checked.map(|()| result.payload.to_value()).map_err(CallFailure::InvalidResponse);
+        crate::metrics::ocpp::call_answered(self.version.subprotocol(), pending.action, answer.is_ok());
         let _ = pending.reply.send(answer);
     }
 
@@ -57,6 +58,7 @@ impl Session {
         let Some(pending) = self.take_pending(error.id.as_str()) else {
             return;
         };
+        crate::metrics::ocpp::call_answered(self.version.subprotocol(), pending.action, false);
         let failure =
             CallFailure::CallError { code: error.code.into_owned(), description: error.description.into_owned() };
         let _ = pending.reply.send(Err(failure));

@@ -87,7 +87,10 @@ pub(super) async fn run(
         next_message_id: 1,
         out: Vec::with_capacity(512),
     };
+    let connected = metrics::gauge!(crate::metrics::CHARGERS_CONNECTED, "version" => version.subprotocol());
+    connected.increment(1.0);
     let end = session.run().await;
+    connected.decrement(1.0);
     drop(registered);
     if !matches!(end, End::Replaced) {
         hub.inner.chargers.went_away(&charger_id, session.liveness.last_seen());
@@ -181,6 +184,7 @@ impl Session {
                     let now = Instant::now();
                     if self.pending.as_ref().is_some_and(|p| now >= p.deadline) {
                         if let Some(pending) = self.pending.take() {
+                            crate::metrics::ocpp::call_timed_out();
                             let timeout = self.hub.inner.settings.call_timeout();
                             tracing::info!(charger = %self.ctx.id(), action = pending.action, "call timed out");
                             let _ = pending.reply.send(Err(CallFailure::Timeout(timeout)));
@@ -249,7 +253,14 @@ impl Session {
         };
         match frame {
             Frame::Call(call) => {
+                let started = Instant::now();
                 let result = ocpp::handle_call(&mut self.ctx, self.version, &call).await;
+                let known = match &result {
+                    Ok(_) => true,
+                    Err(refusal) => refusal.error().code != protocol::CallErrorCode::NotImplemented,
+                };
+                let took = started.elapsed();
+                crate::metrics::ocpp::handled(self.version.subprotocol(), &call.action, known, result.is_ok(), took);
                 self.out.clear();
                 let written = match &result {
                     Ok(response) => {

@@ -1,0 +1,85 @@
+//! `/metrics` scraped and parsed after a charger boots, reports and overheats and the API is
+//! used: Prometheus' text format, the metrics csms promises, labels that never name a charger.
+
+use crate::business::{open_pile, tariff};
+use crate::helpers::spawn_app;
+use chrono::Utc;
+use protocol::v16;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Each sample line's metric name with its labels, and its value.
+fn parse(text: &str) -> Vec<(String, BTreeMap<String, String>, f64)> {
+    let mut samples = Vec::new();
+    for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
+        let (name, labels) = match series.split_once('{') {
+            Some((name, rest)) => (name, rest.strip_suffix('}').unwrap_or_else(|| panic!("unclosed: {line}"))),
+            None => (series, ""),
+        };
+        let labels = labels
+            .split("\",")
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (k, v) = l.split_once("=\"").unwrap_or_else(|| panic!("a bad label in {line}"));
+                (k.to_owned(), v.trim_end_matches('"').to_owned())
+            })
+            .collect();
+        samples.push((name.to_owned(), labels, value));
+    }
+    samples
+}
+
+#[tokio::test]
+async fn metrics_are_scraped_in_prometheus_text_with_bounded_labels() {
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-MET", "PILE-METRICS-7", tariff()).await;
+    let hot = v16::MeterValuesRequest {
+        connector_id: 1,
+        transaction_id: None,
+        meter_value: vec![v16::MeterValue {
+            timestamp: Utc::now(),
+            sampled_value: vec![crate::transactions::sampled(
+                v16::Measurand::Temperature,
+                v16::UnitOfMeasure::Celsius,
+                "95",
+            )],
+        }],
+    };
+    cp.call(hot).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.operator("GET", "/api/v1/stations/ST-MET", None).await.0, 200);
+
+    let answer = reqwest::get(format!("http://{}/metrics", app.http_addr)).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let kind = answer.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(kind.starts_with("text/plain"), "{kind}");
+    let text = answer.text().await.unwrap();
+    assert!(!text.contains("PILE-METRICS-7") && !text.contains("ST-MET\""), "no charger or station in a label");
+    let samples = parse(&text);
+    let has = |name: &str, labels: &[(&str, &str)]| {
+        samples
+            .iter()
+            .any(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v)))
+    };
+    assert!(has("csms_chargers_connected", &[("version", "ocpp1.6")]));
+    assert!(has(
+        "csms_ocpp_messages_total",
+        &[("version", "ocpp1.6"), ("action", "BootNotification"), ("direction", "in"), ("outcome", "ok")]
+    ));
+    assert!(has("csms_ocpp_handler_duration_seconds_bucket", &[("action", "MeterValues")]));
+    assert!(has("csms_http_requests_total", &[("route", "/api/v1/stations/{code}"), ("status", "200")]));
+    assert!(has("csms_http_request_duration_seconds_count", &[("route", "/api/v1/stations/{code}")]));
+    assert!(has("csms_alarms_active", &[("type", "over_temperature"), ("level", "high")]));
+    for name in [
+        "csms_ocpp_call_timeouts_total",
+        "csms_transactions_active",
+        "csms_energy_delivered_wh_total",
+        "csms_db_query_duration_seconds_count",
+        "csms_group_commit_batch_size_count",
+    ] {
+        assert!(has(name, &[]), "{name} is exported");
+    }
+    app.stop().await;
+}
