@@ -22,6 +22,7 @@ pub use alarms::{AlarmFilter, NewAlarm};
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;
 pub use orders::OrderFilter;
+pub use trend::Retained;
 pub use users::UserFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.

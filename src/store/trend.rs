@@ -72,3 +72,61 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("", "b")?, r.try_get("", "measurand")?, r.try_get("", "mean")?))).collect()
     }
 }
+
+/// What one retention round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retained {
+    pub chargers: u64,
+    pub rolled_up: u64,
+    pub deleted: u64,
+}
+
+impl Store {
+    /// Rolls each charger's numeric samples older than `cutoff` (an hour's start) up into
+    /// `sample_rollups` (count, sum, least, most per charger, connector, hour and measurand) and
+    /// deletes those samples, charger by charger, each in one transaction, through the
+    /// (charger, time) index. A transaction still in progress keeps its samples. A sample that
+    /// arrives late for an hour rolled up already joins its rollup on the next round.
+    pub async fn roll_up_samples(&self, cutoff: DateTime<Utc>) -> Result<Retained, StoreError> {
+        let backend = self.db().get_database_backend();
+        let chargers = self.db().query_all_raw(statement(backend, "SELECT id FROM chargers ORDER BY id", [])).await?;
+        let mut done = Retained::default();
+        for row in chargers {
+            let charger: String = row.try_get("", "id")?;
+            let (rolled, deleted) = super::in_transaction(self, |txn| {
+                let charger = charger.clone();
+                Box::pin(async move {
+                    let backend = txn.get_database_backend();
+                    let (hour, least, most) = match backend {
+                        DatabaseBackend::Postgres => ("date_trunc('hour', sampled_at)", "LEAST", "GREATEST"),
+                        // The text sqlx writes a time as (RFC 3339), so that it compares with bound times.
+                        _ => ("strftime('%Y-%m-%dT%H:00:00+00:00', sampled_at)", "MIN", "MAX"),
+                    };
+                    let kept = "(transaction_id IS NULL OR transaction_id NOT IN \
+                                (SELECT id FROM transactions WHERE status = 'ACTIVE'))";
+                    let roll = format!(
+                        "INSERT INTO sample_rollups (charger_id, evse_id, connector_id, hour, measurand, samples, total, least, most) \
+                         SELECT charger_id, evse_id, connector_id, {hour}, measurand, COUNT(*), SUM({num}), MIN({num}), MAX({num}) \
+                         FROM meter_samples WHERE charger_id = ? AND sampled_at < ? AND {numeric} AND {kept} \
+                         GROUP BY charger_id, evse_id, connector_id, {hour}, measurand \
+                         ON CONFLICT (charger_id, hour, evse_id, connector_id, measurand) DO UPDATE SET \
+                         samples = sample_rollups.samples + excluded.samples, total = sample_rollups.total + excluded.total, \
+                         least = {least}(sample_rollups.least, excluded.least), most = {most}(sample_rollups.most, excluded.most)",
+                        num = number(backend),
+                        numeric = numeric(backend),
+                    );
+                    let values = [charger.clone().into(), cutoff.into()];
+                    let rolled = txn.execute_raw(statement(backend, &roll, values.clone())).await?.rows_affected();
+                    let delete = format!("DELETE FROM meter_samples WHERE charger_id = ? AND sampled_at < ? AND {kept}");
+                    let deleted = txn.execute_raw(statement(backend, &delete, values)).await?.rows_affected();
+                    Ok((rolled, deleted))
+                })
+            })
+            .await?;
+            done.chargers += 1;
+            done.rolled_up += rolled;
+            done.deleted += deleted;
+        }
+        Ok(done)
+    }
+}

@@ -35,6 +35,7 @@ mod payments_notices;
 mod payments_rules;
 mod payments_unionpay;
 mod payments_wechat;
+mod retention;
 mod schemas;
 mod simulated_sessions;
 mod staff_and_events;

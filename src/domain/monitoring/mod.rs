@@ -23,7 +23,7 @@ use crate::domain::chargers::records::StatusRecord;
 use crate::domain::charging::Sample;
 use crate::kv::Kv;
 use crate::store::{Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use dashmap::DashMap;
 use live::{ConnectorStatus, Readings};
 use std::sync::Arc;
@@ -109,6 +109,7 @@ impl Monitoring {
         let webhook = webhook::Webhook::start(&settings.webhook_url, &settings.webhook_secret, client);
         let alarms = Alarms::new(store.clone(), feed.clone(), webhook);
         let live = Arc::new(DashMap::new());
+        tokio::spawn(retain(store.clone(), settings.retention_days, settings.retention_interval_s, stop.clone()));
         let (queue, heard) = mpsc::channel(QUEUE);
         let watcher = Watcher {
             store: store.clone(),
@@ -169,5 +170,36 @@ impl Monitoring {
         live.online = charger.online_session.is_some();
         live.updated_at = charger.last_seen_at;
         Ok(Some(live))
+    }
+}
+
+/// The hour `days` before `now` begins at: raw samples before it are rolled up.
+pub fn retention_cutoff(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    let cutoff = now - chrono::Duration::days(i64::from(days));
+    cutoff.duration_trunc(chrono::Duration::hours(1)).unwrap_or(cutoff)
+}
+
+/// The retention job: every `every_s`, raw samples older than `days` rolled up per hour and
+/// deleted (see `Store::roll_up_samples`).
+async fn retain(store: Store, days: u32, every_s: u64, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(60)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        match store.roll_up_samples(retention_cutoff(Utc::now(), days)).await {
+            Ok(done) if done.deleted > 0 => {
+                tracing::info!(
+                    chargers = done.chargers,
+                    rolled_up = done.rolled_up,
+                    deleted = done.deleted,
+                    "samples past retention rolled up"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the retention job failed; it runs again later"),
+        }
     }
 }

@@ -1,0 +1,126 @@
+//! Samples past their retention are rolled up per hour and deleted; the trend over those hours
+//! stays what it was, a second round changes nothing, and samples of a transaction in progress
+//! are kept. And what stored samples cost on SQLite (an ignored measurement, run by hand).
+
+use crate::business::{open_pile, tariff};
+use crate::helpers::spawn_app;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use protocol::v16;
+use serde_json::Value;
+
+fn reading(
+    at: DateTime<Utc>,
+    measurand: v16::Measurand,
+    unit: v16::UnitOfMeasure,
+    value: &str,
+) -> v16::MeterValuesRequest {
+    v16::MeterValuesRequest {
+        connector_id: 1,
+        transaction_id: None,
+        meter_value: vec![v16::MeterValue {
+            timestamp: at,
+            sampled_value: vec![crate::transactions::sampled(measurand, unit, value)],
+        }],
+    }
+}
+
+#[tokio::test]
+async fn old_samples_are_rolled_up_per_hour_and_the_trend_over_them_does_not_change() {
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-RET", "PILE-RET", tariff()).await;
+    let old = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
+    let mut volts = Vec::new();
+    for minute in 0..90 {
+        let v = 220 + (minute % 7);
+        volts.push(v);
+        let at = old + Duration::minutes(minute);
+        cp.call(reading(at, v16::Measurand::Voltage, v16::UnitOfMeasure::V, &v.to_string())).await.unwrap();
+    }
+    let recent = Utc::now() - Duration::minutes(5);
+    cp.call(reading(recent, v16::Measurand::Voltage, v16::UnitOfMeasure::V, "231")).await.unwrap();
+    let path = "/api/v1/chargers/PILE-RET/trend?from=2026-06-01T10:00:00Z&to=2026-06-01T12:00:00Z&bucket=1h";
+    let (status, before) = app.operator("GET", path, None).await;
+    assert_eq!(status, 200, "{before}");
+    let mean = |vs: &[i64]| vs.iter().sum::<i64>() as f64 / vs.len() as f64;
+    let hourly: Vec<Value> = before["points"].as_array().unwrap().iter().map(|p| p["voltage"].clone()).collect();
+    assert_eq!(hourly, [serde_json::json!(mean(&volts[..60])), serde_json::json!(mean(&volts[60..]))]);
+
+    let cutoff = csms::domain::monitoring::retention_cutoff(Utc::now(), 90);
+    let done = app.store.roll_up_samples(cutoff).await.unwrap();
+    assert_eq!((done.rolled_up, done.deleted), (2, 90), "two hours rolled up, the old samples gone");
+    let (_, after) = app.operator("GET", path, None).await;
+    assert_eq!(after["points"], before["points"], "the trend over rolled-up hours is the same");
+    let again = app.store.roll_up_samples(cutoff).await.unwrap();
+    assert_eq!((again.rolled_up, again.deleted), (0, 0));
+    let (_, after) = app.operator("GET", path, None).await;
+    assert_eq!(after["points"], before["points"]);
+    let (_, live) = app
+        .operator(
+            "GET",
+            &format!(
+                "/api/v1/chargers/PILE-RET/trend?from={}&to={}&bucket=1h",
+                (recent - Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                (recent + Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(live["points"].as_array().map(Vec::len), Some(1), "recent samples are kept: {live}");
+    app.stop().await;
+}
+
+/// What a stored sample costs on SQLite, with and without the rollup: run with
+/// `cargo test --test it -- --ignored sample_storage_cost --nocapture` (on the SQLite default).
+#[tokio::test]
+#[ignore = "a measurement, printed; run by hand"]
+async fn sample_storage_cost() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-COST", "PILE-COST", tariff()).await;
+    let size = async |app: &crate::helpers::TestApp| -> i64 {
+        app.store.db().execute_unprepared("VACUUM").await.unwrap();
+        let row = app.store.db().query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()",
+        ));
+        row.await.unwrap().unwrap().try_get("", "bytes").unwrap()
+    };
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let empty = size(&app).await;
+    // Every 60 s for 48 hours: voltage, current, power, temperature and the energy register.
+    let n = 2880;
+    for i in 0..n {
+        let at = start + Duration::seconds(60 * i);
+        let mut request = reading(at, v16::Measurand::Voltage, v16::UnitOfMeasure::V, "229.7");
+        let energy = (1_000_000 + 120 * i).to_string();
+        for (m, u, v) in [
+            (v16::Measurand::CurrentImport, v16::UnitOfMeasure::A, "31.84"),
+            (v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::W, "7313.2"),
+            (v16::Measurand::Temperature, v16::UnitOfMeasure::Celsius, "41.5"),
+            (v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::Wh, energy.as_str()),
+        ] {
+            request.meter_value[0].sampled_value.push(crate::transactions::sampled(m, u, v));
+        }
+        cp.call(request).await.unwrap();
+    }
+    let samples = n * 5;
+    let raw = size(&app).await - empty;
+    let done = app.store.roll_up_samples(Utc.with_ymd_and_hms(2026, 1, 3, 0, 0, 0).unwrap()).await.unwrap();
+    let rolled = size(&app).await - empty;
+    let per_sample = raw as f64 / samples as f64;
+    let per_rollup = rolled as f64 / done.rolled_up as f64;
+    let gib = |bytes: f64| bytes / f64::from(1u32 << 30);
+    // 1,000 chargers, 5 measurands every 10 s, a year: raw samples; or 90 days raw and the
+    // rest as hourly rollups (5 rows per charger-hour).
+    let year_raw = per_sample * 5.0 * 6.0 * 60.0 * 24.0 * 365.0 * 1000.0;
+    let ninety_days_raw = per_sample * 5.0 * 6.0 * 60.0 * 24.0 * 90.0 * 1000.0;
+    let rest_rolled = per_rollup * 5.0 * 24.0 * 275.0 * 1000.0;
+    println!("{samples} samples: {raw} bytes, {per_sample:.0} bytes per sample (indexes included)");
+    println!("{} hourly rollup rows: {rolled} bytes, {per_rollup:.0} bytes per row", done.rolled_up);
+    println!(
+        "a year of 1,000 chargers, 5 measurands every 10 s: {:.0} GiB raw; with 90 days raw and rollups after: {:.1} GiB",
+        gib(year_raw),
+        gib(ninety_days_raw + rest_rolled)
+    );
+    app.stop().await;
+}
