@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod data_transfer;
+pub mod demo;
 pub mod domain;
 pub mod http_client;
 pub mod hub;

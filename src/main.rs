@@ -1,5 +1,5 @@
 //! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database,
-//! `csms admin create --phone …` makes the first admin, `csms health` asks a running server's
+//! `csms admin create --phone …` makes the first admin, `csms demo` runs a live demo, `csms health` asks a running server's
 //! `/health` (the container's health check).
 
 use anyhow::Context;
@@ -32,6 +32,9 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Run the server with a live demo: a station, piles, drivers charging on simulated chargers
+    /// and a pile that overheats, on a fresh csms-demo.db; prints the dashboard and a login.
+    Demo,
     /// GET a running server's /health: exit 0 on a 2xx answer, 1 otherwise (reads no settings).
     Health {
         /// The URL to GET (a node's /health, or /ready to ask whether it reaches its database).
@@ -77,7 +80,21 @@ async fn main() -> anyhow::Result<()> {
         }
         // Answered above, before the settings are read.
         Command::Health { .. } => {}
+        Command::Demo => {
+            let stop = tokio_util::sync::CancellationToken::new();
+            let stopping = stop.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                stopping.cancel();
+            });
+            csms::demo::run(settings, stop).await.context("the demo")?;
+        }
         Command::Serve => {
+            if settings.api.operator_token.is_empty() {
+                println!(
+                    "No operator token is set: to sign in to the dashboard, make an admin (csms admin create --phone <phone>, then an SMS code) or set api.operator_token (CSMS__API__OPERATOR_TOKEN)."
+                );
+            }
             let app = Application::build(settings).await.context("starting")?;
             let stop = app.shutdown_token();
             tokio::spawn(async move {
