@@ -79,6 +79,8 @@ impl Payments {
                     match gateway.close(no.clone()).await {
                         Ok(()) => {
                             self.store.end_pending_payment(no, CLOSED).await?;
+                            metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "closed")
+                                .increment(1);
                             tracing::info!(payment = %no, "payments: an unpaid payment closed");
                         }
                         Err(e) => return Err(NotifyError::Unreadable(e.to_string())),
