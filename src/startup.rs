@@ -16,6 +16,7 @@ use crate::domain::payments::gateways;
 use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError, public_base};
 use crate::domain::payments::{Payments, ProviderSetup};
 use crate::domain::stations::Stations;
+use crate::domain::stats::Stats;
 use crate::domain::users::{
     ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
     Users,
@@ -204,6 +205,7 @@ impl Application {
             orders,
             payments,
             ledger: Ledger::new(store.clone()),
+            stats: Stats::new(store.clone()),
             events,
             hub: hub.clone(),
             operator_token: settings.api.operator_token.as_str().into(),

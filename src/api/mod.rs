@@ -15,6 +15,7 @@ mod provider_payments;
 mod schemas;
 mod staff;
 mod stations;
+mod stats;
 mod transactions;
 mod users;
 
@@ -27,6 +28,7 @@ use crate::domain::ledger::Ledger;
 use crate::domain::orders::Orders;
 use crate::domain::payments::Payments;
 use crate::domain::stations::Stations;
+use crate::domain::stats::Stats;
 use crate::domain::users::Users;
 use crate::hub::Hub;
 use axum::Router;
@@ -42,6 +44,7 @@ pub struct ApiState {
     pub orders: Orders,
     pub payments: Payments,
     pub ledger: Ledger,
+    pub stats: Stats,
     pub events: DomainEvents,
     pub hub: Hub,
     pub operator_token: Arc<str>,
@@ -64,6 +67,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(events::router())
         .merge(openapi::router())
         .merge(staff::router())
+        .merge(stats::router())
         .with_state(state)
 }
 

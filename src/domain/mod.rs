@@ -8,5 +8,6 @@ pub mod ledger;
 pub mod orders;
 pub mod payments;
 pub mod stations;
+pub mod stats;
 pub mod tariffs;
 pub mod users;

@@ -13,6 +13,7 @@ mod provider_payments;
 mod samples;
 mod sql;
 mod stations;
+mod stats;
 mod transactions;
 mod users;
 
