@@ -87,7 +87,12 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> Result<(), Demo
     println!("  csms demo is running.");
     println!("  Dashboard:      http://{}/", shown(http));
     println!("  Operator login: paste the token  {token}");
-    println!("  Chargers:       ws://{}/ocpp/{{chargerId}}   API: http://{}/api/v1   Metrics: http://{}/metrics", shown(ocpp), shown(http), shown(http));
+    println!(
+        "  Chargers:       ws://{}/ocpp/{{chargerId}}   API: http://{}/api/v1   Metrics: http://{}/metrics",
+        shown(ocpp),
+        shown(http),
+        shown(http)
+    );
     println!("  {DRIVERS} drivers charge at DEMO-SH; DEMO-HOT-1 overheats every few minutes. Ctrl-C stops.");
     println!();
     stop.cancelled().await;
@@ -116,15 +121,27 @@ async fn run_hot_pile(http: SocketAddr, ws_url: &str, token: &str, stop: Cancell
             Err(e) => Err(DemoError::Setup(format!("{method} {path}: {e}"))),
         }
     };
-    call("POST", "/api/v1/stations".into(), json!({"code": "DEMO-HOT", "name": "Demo depot", "province": "上海",
-        "city": "上海", "district": "浦东", "address": "世纪大道", "lng": 121.5441, "lat": 31.2213}))
+    call(
+        "POST",
+        "/api/v1/stations".into(),
+        json!({"code": "DEMO-HOT", "name": "Demo depot", "province": "上海",
+        "city": "上海", "district": "浦东", "address": "世纪大道", "lng": 121.5441, "lat": 31.2213}),
+    )
     .await?;
-    call("PUT", "/api/v1/stations/DEMO-HOT/tariff".into(), json!({"periods": [
+    call(
+        "PUT",
+        "/api/v1/stations/DEMO-HOT/tariff".into(),
+        json!({"periods": [
         {"start": "00:00", "end": "08:00", "energyPrice": "0.30", "serviceFee": "0.40", "name": "valley"},
-        {"start": "08:00", "end": "00:00", "energyPrice": "0.90", "serviceFee": "0.60", "name": "peak"}]}))
+        {"start": "08:00", "end": "00:00", "energyPrice": "0.90", "serviceFee": "0.60", "name": "peak"}]}),
+    )
     .await?;
-    call("POST", "/api/v1/piles".into(), json!({"code": "DEMO-HOT-1", "name": "Pile (runs hot)",
-        "stationCode": "DEMO-HOT", "type": "DC", "maxPowerKw": 60, "password": PASSWORD}))
+    call(
+        "POST",
+        "/api/v1/piles".into(),
+        json!({"code": "DEMO-HOT-1", "name": "Pile (runs hot)",
+        "stationCode": "DEMO-HOT", "type": "DC", "maxPowerKw": 60, "password": PASSWORD}),
+    )
     .await?;
     let connect = Connect::new(ws_url, "DEMO-HOT-1", OcppVersion::V16).password(PASSWORD);
     let mut cp = SimCharger::connect(connect).await.map_err(|e| DemoError::Setup(e.to_string()))?;

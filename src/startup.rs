@@ -17,6 +17,7 @@ use crate::domain::payments::gateways;
 use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError, public_base};
 use crate::domain::payments::{Payments, ProviderSetup};
 use crate::domain::stations::Stations;
+use crate::domain::stats::Stats;
 use crate::domain::users::{
     ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
     Users,
@@ -211,6 +212,7 @@ impl Application {
             payments,
             monitoring,
             ledger: Ledger::new(store.clone()),
+            stats: Stats::new(store.clone()),
             events,
             hub: hub.clone(),
             operator_token: settings.api.operator_token.as_str().into(),

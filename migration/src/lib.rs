@@ -14,6 +14,7 @@ mod m20261202_000008_create_stations;
 mod m20261202_000009_create_orders;
 mod m20261203_000010_create_provider_calls;
 mod m20261204_000011_create_alarms;
+mod m20261204_000012_index_stats;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_create_orders::Migration),
             Box::new(m20261203_000010_create_provider_calls::Migration),
             Box::new(m20261204_000011_create_alarms::Migration),
+            Box::new(m20261204_000012_index_stats::Migration),
         ]
     }
 }

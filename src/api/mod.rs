@@ -18,6 +18,7 @@ mod provider_payments;
 mod schemas;
 mod staff;
 mod stations;
+mod stats;
 mod transactions;
 mod users;
 
@@ -30,6 +31,7 @@ use crate::domain::ledger::Ledger;
 use crate::domain::orders::Orders;
 use crate::domain::payments::Payments;
 use crate::domain::stations::Stations;
+use crate::domain::stats::Stats;
 use crate::domain::users::Users;
 use crate::hub::Hub;
 use axum::Router;
@@ -46,6 +48,7 @@ pub struct ApiState {
     pub payments: Payments,
     pub monitoring: crate::domain::monitoring::Monitoring,
     pub ledger: Ledger,
+    pub stats: Stats,
     pub events: DomainEvents,
     pub hub: Hub,
     pub operator_token: Arc<str>,
@@ -70,6 +73,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(openapi::router())
         .merge(staff::router())
         .merge(dashboard::router())
+        .merge(stats::router())
         .with_state(state)
         .layer(axum::middleware::from_fn(measured))
 }

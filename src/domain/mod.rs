@@ -9,5 +9,6 @@ pub mod monitoring;
 pub mod orders;
 pub mod payments;
 pub mod stations;
+pub mod stats;
 pub mod tariffs;
 pub mod users;

@@ -14,6 +14,7 @@ mod provider_payments;
 mod samples;
 mod sql;
 mod stations;
+mod stats;
 mod transactions;
 mod trend;
 mod users;

@@ -40,6 +40,8 @@ mod schemas;
 mod simulated_sessions;
 mod staff_and_events;
 mod stations;
+mod stats;
+mod stats_seed;
 mod test_databases;
 mod transactions;
 mod transactions_201;

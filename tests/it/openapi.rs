@@ -53,6 +53,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/users/{id}", &["get", "patch"]),
     ("/api/v1/users/{id}/balance-adjustments", &["post"]),
     ("/api/v1/users/{id}/ledger", &["get"]),
+    ("/api/v1/stats", &["get"]),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

@@ -61,6 +61,7 @@ pub(super) fn router() -> Router<ApiState> {
         (name = "orders", description = "Charging orders, from creation to settlement"),
         (name = "payments", description = "Payments and refunds"),
         (name = "users", description = "Users' balances and ledgers (operators)"),
+        (name = "stats", description = "Orders, energy, revenue, utilisation and users by day, station or pile (operators)"),
     )
 )]
 struct ApiDoc;
@@ -85,7 +86,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 12] {
+fn parts() -> [utoipa::openapi::OpenApi; 13] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -99,6 +100,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 12] {
         super::provider_payments::Doc::openapi(),
         super::monitoring::Doc::openapi(),
         super::staff::Doc::openapi(),
+        super::stats::Doc::openapi(),
     ]
 }
 
