@@ -15,7 +15,7 @@ use super::{About, keep_call, outcome};
 use crate::domain::ledger::{fen_string, to_fen};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::ACCEPT;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -98,22 +98,8 @@ impl AlipayPay {
 
     /// Posts a signed form to Alipay: the status and the answer as text.
     async fn call(&self, form: String) -> Result<Exchange, GatewayError> {
-        let answer = self
-            .client
-            .post(&self.url)
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=utf-8")
-            .header(ACCEPT, "application/json")
-            .header(USER_AGENT, concat!("csms/", env!("CARGO_PKG_VERSION")))
-            .body(form)
-            .send()
-            .await
-            .map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
-        let status = answer.status().as_u16();
-        let bytes = answer.bytes().await.map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
-        if bytes.len() > MAX_ANSWER {
-            return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
-        }
-        let answer = String::from_utf8(bytes.to_vec()).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
+        let request = self.client.post(&self.url).header(ACCEPT, "application/json");
+        let (status, answer) = super::post_form(request, "Alipay", form, MAX_ANSWER).await?;
         Ok(Exchange { status, answer })
     }
 
@@ -316,18 +302,6 @@ fn amount_fen(text: &str) -> Result<i64, GatewayError> {
 /// `timestamp` as Alipay wants it: Beijing time, `yyyy-MM-dd HH:mm:ss`.
 fn timestamp(now: DateTime<Utc>) -> String {
     now.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// A transport error without the URL (the base is known).
-fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    format!("Alipay {kind}")
 }
 
 #[cfg(test)]

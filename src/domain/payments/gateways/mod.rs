@@ -101,6 +101,43 @@ pub(crate) async fn keep_call(
     log.keep(kept).await;
 }
 
+/// A transport error named for `provider`, without the URL (it may carry a payment number).
+pub(crate) fn unreachable(provider: &str, e: &reqwest::Error) -> GatewayError {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    GatewayError::Unreachable(format!("{provider} {kind}"))
+}
+
+/// Posts a form-encoded `form` with `request` (its URL and any header set) to `provider`: the
+/// answer's status and text, at most `max` bytes of UTF-8.
+pub(crate) async fn post_form(
+    request: reqwest::RequestBuilder,
+    provider: &str,
+    form: String,
+    max: usize,
+) -> Result<(u16, String), GatewayError> {
+    use reqwest::header::{CONTENT_TYPE, USER_AGENT};
+    let answer = request
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=utf-8")
+        .header(USER_AGENT, concat!("csms/", env!("CARGO_PKG_VERSION")))
+        .body(form)
+        .send()
+        .await
+        .map_err(|e| unreachable(provider, &e))?;
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.map_err(|e| unreachable(provider, &e))?;
+    if bytes.len() > max {
+        return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
+    }
+    let text = String::from_utf8(bytes.to_vec()).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
+    Ok((status, text))
+}
+
 /// How a failed call is logged.
 pub(crate) fn outcome(e: &GatewayError) -> &'static str {
     match e {

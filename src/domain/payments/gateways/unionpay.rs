@@ -14,7 +14,6 @@ use super::unionpay_answer::{Fields, field, read_answer, read_state, refusal, re
 use super::{About, keep_call, outcome};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::BoxFuture;
-use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -105,21 +104,8 @@ impl UnionPay {
 
     /// Posts a signed form to `path`: the status and the answer as text.
     async fn call(&self, path: &str, form: String) -> Result<Exchange, GatewayError> {
-        let answer = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded;charset=UTF-8")
-            .header(USER_AGENT, concat!("csms/", env!("CARGO_PKG_VERSION")))
-            .body(form)
-            .send()
-            .await
-            .map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
-        let status = answer.status().as_u16();
-        let bytes = answer.bytes().await.map_err(|e| GatewayError::Unreachable(without_url(&e)))?;
-        if bytes.len() > MAX_ANSWER {
-            return Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len())));
-        }
-        let answer = String::from_utf8(bytes.to_vec()).map_err(|_| GatewayError::BadAnswer("not UTF-8".into()))?;
+        let request = self.client.post(format!("{}{path}", self.base));
+        let (status, answer) = super::post_form(request, "UnionPay", form, MAX_ANSWER).await?;
         Ok(Exchange { status, answer })
     }
 
@@ -264,18 +250,6 @@ pub fn txn_time(number: &str) -> Result<String, GatewayError> {
 fn pay_timeout(now: DateTime<Utc>) -> String {
     let until = now + chrono::Duration::minutes(PAY_WITHIN_MINUTES);
     until.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d%H%M%S").to_string()
-}
-
-/// A transport error without the URL (the base is known).
-fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    format!("UnionPay {kind}")
 }
 
 #[cfg(test)]

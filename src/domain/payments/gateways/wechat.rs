@@ -91,13 +91,13 @@ impl WechatPay {
         }
         let answer = match call.send().await {
             Ok(answer) => answer,
-            Err(e) => return (None, None, Err(GatewayError::Unreachable(without_url(&e)))),
+            Err(e) => return (None, None, Err(super::unreachable("WeChat Pay", &e))),
         };
         let status = answer.status().as_u16();
         let signed = Signed::from_headers(|name| header(answer.headers(), name));
         let bytes = match answer.bytes().await {
             Ok(bytes) => bytes,
-            Err(e) => return (Some(status), None, Err(GatewayError::Unreachable(without_url(&e)))),
+            Err(e) => return (Some(status), None, Err(super::unreachable("WeChat Pay", &e))),
         };
         if bytes.len() > MAX_ANSWER {
             return (Some(status), None, Err(GatewayError::BadAnswer(format!("an answer of {} bytes", bytes.len()))));
@@ -223,16 +223,4 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A path segment, percent-encoded.
 fn segment(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// A transport error without the URL (it may carry the payment number; the base is known).
-fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "failed"
-    };
-    format!("WeChat Pay {kind}")
 }
