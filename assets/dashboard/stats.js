@@ -1,20 +1,24 @@
-// Today's figures (local midnight until now, all stations): orders, energy, revenue,
-// utilisation and users, from `GET /api/v1/stats?groupBy=station` — its `total`.
+// Today's figures — today's date, each station counting it in its own zone, up to now: orders,
+// energy, revenue, utilisation and users, from `GET /api/v1/stats?groupBy=station` — its `total`.
 
 import { get, isUnavailable, query } from './api.js';
 import { el, fixed, setSection, yuan } from './format.js';
 
 const section = () => document.getElementById('figures');
 
+/** `YYYY-MM-DD` of the browser's calendar day of `date`. */
+const localDay = (date) =>
+  [date.getFullYear(), date.getMonth() + 1, date.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+
 /** Reads today's figures again. */
 export async function reloadStats() {
+  // Today is a local day: each station counts it in its own time zone, up to now.
   const now = new Date();
-  const midnight = new Date(now);
-  midnight.setHours(0, 0, 0, 0);
+  const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
   let stats;
   try {
     stats = await get(
-      `/api/v1/stats?${query({ from: midnight.toISOString(), to: now.toISOString(), groupBy: 'station' })}`,
+      `/api/v1/stats?${query({ from: localDay(now), to: localDay(tomorrow), groupBy: 'station' })}`,
     );
   } catch (e) {
     setSection(section(), isUnavailable(e) ? 'unavailable' : 'error', isUnavailable(e) ? '' : e.message);

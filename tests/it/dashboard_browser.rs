@@ -147,6 +147,8 @@ async fn an_operator_signs_in_sees_a_pile_come_online_and_acknowledges_its_over_
             .map_err(|e| e.to_string())?;
         wait_for(&client, "#dashboard:not([hidden])", Duration::from_secs(5)).await?;
         wait_for(&client, "#stations[data-state=\"ready\"]", Duration::from_secs(5)).await?;
+        // Today's figures come from the statistics, which take local days.
+        wait_for(&client, "#figures[data-state=\"ready\"]", Duration::from_secs(5)).await?;
 
         // A pile registered and connected while the page is open shows up online and free.
         let cp = charger.insert(open_pile(&app, STATION, PILE, tariff()).await);
