@@ -15,6 +15,7 @@ mod m20261202_000009_create_orders;
 mod m20261203_000010_create_provider_calls;
 mod m20261204_000011_create_alarms;
 mod m20261204_000012_index_stats;
+mod m20261205_000013_index_stats_by_pile;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_create_provider_calls::Migration),
             Box::new(m20261204_000011_create_alarms::Migration),
             Box::new(m20261204_000012_index_stats::Migration),
+            Box::new(m20261205_000013_index_stats_by_pile::Migration),
         ]
     }
 }

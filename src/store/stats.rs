@@ -5,9 +5,11 @@
 //! SQLite RFC 3339 text in UTC (`2026-12-02T15:30:00.123+00:00`), which orders as time does and
 //! as the bound instants are written.
 //!
-//! Each statement starts from the periods and finds what happened in each through an index of
-//! that instant (`ix_orders_created`, `ix_orders_completed_at`, `ix_orders_started_at`,
-//! `ix_orders_charging_ended_at`, `ix_refunds_created_at`).
+//! Each statement starts from the periods and the piles in scope, and finds what happened at
+//! each pile in each period through an index of the pile and that instant, which also holds what
+//! the statement reads (`ix_orders_pile_created`, `ix_orders_pile_completed`,
+//! `ix_orders_pile_started`, `ix_orders_pile_charging_ended`; migration 000013); refunds through
+//! `ix_refunds_created_at`, then their payment and order.
 
 use super::sql::statement;
 use super::{Store, StoreError};
@@ -33,24 +35,43 @@ fn group_by(grouping: Grouping, more: &[&str]) -> String {
     if columns.is_empty() { String::new() } else { format!(" GROUP BY {}", columns.join(", ")) }
 }
 
-/// `WITH b(k, zone, lo, hi) AS (VALUES …)` and its parameters.
-fn periods(name: &str, buckets: &[Bucket], values: &mut Vec<Value>) -> String {
+/// `b(k, zone, lo, hi) AS (VALUES …)`, the periods, and its parameters.
+fn periods(buckets: &[Bucket], values: &mut Vec<Value>) -> String {
     let rows = vec!["(?, ?, ?, ?)"; buckets.len()].join(", ");
     for b in buckets {
         values.extend([b.key.clone().into(), b.zone.clone().into(), b.lo.into(), b.hi.into()]);
     }
-    format!("{name}(k, zone, lo, hi) AS (VALUES {rows})")
+    format!("b(k, zone, lo, hi) AS (VALUES {rows})")
 }
 
-/// The stations of each period's zone (one of them only, with a station), and their piles.
-fn piles(scope: Scope<'_>, values: &mut Vec<Value>) -> &'static str {
-    match scope.station {
-        Some(code) => {
-            values.push(code.into());
-            " JOIN stations s ON s.timezone = b.zone AND s.code = ? JOIN chargers c ON c.station_code = s.code"
-        }
-        None => " JOIN stations s ON s.timezone = b.zone JOIN chargers c ON c.station_code = s.code",
+/// `WITH b(k, zone, lo, hi, range_lo, range_hi) AS (VALUES …)`: each period with its zone's whole
+/// range (from `ranges`, one per zone) beside it, and its parameters. Carried on each row rather
+/// than joined as a table of its own, so that the planner cannot start from the orders: SQLite
+/// did, and compared every order with every period of its zone.
+fn periods_in_ranges(buckets: &[Bucket], ranges: &[Bucket], values: &mut Vec<Value>) -> String {
+    let rows = vec!["(?, ?, ?, ?, ?, ?)"; buckets.len()].join(", ");
+    for b in buckets {
+        let range = ranges.iter().find(|r| r.zone == b.zone).unwrap_or(b);
+        values.extend([
+            b.key.clone().into(),
+            b.zone.clone().into(),
+            b.lo.into(),
+            b.hi.into(),
+            range.lo.into(),
+            range.hi.into(),
+        ]);
     }
+    format!("b(k, zone, lo, hi, range_lo, range_hi) AS (VALUES {rows})")
+}
+
+/// The stations of each period's zone (one of them only, with a station), and their piles,
+/// joined with `join` (see `Store::join`).
+fn piles(scope: Scope<'_>, join: &str, values: &mut Vec<Value>) -> String {
+    let only = scope.station.map_or("", |code| {
+        values.push(code.into());
+        " AND s.code = ?"
+    });
+    format!(" {join} stations s ON s.timezone = b.zone{only} {join} chargers c ON c.station_code = s.code")
 }
 
 /// Seconds from `earlier` to `later`, as a float.
@@ -70,6 +91,19 @@ fn count(row: &QueryResult, column: &str) -> Result<i64, StoreError> {
 }
 
 impl Store {
+    /// The join each statement below writes: on SQLite `CROSS JOIN`, which SQLite's planner
+    /// never reorders, so that every statement runs as written — from the periods to the piles
+    /// in scope to each pile's orders of the period through its index. Left to choose (the
+    /// statistics it plans with are never gathered), SQLite began from the orders or the refunds
+    /// and compared each with every period: a year day by day took minutes on a million orders.
+    /// PostgreSQL plans from its statistics, and takes a plain `JOIN`.
+    fn join(&self) -> &'static str {
+        match self.db().get_database_backend() {
+            DatabaseBackend::Sqlite => "CROSS JOIN",
+            _ => "JOIN",
+        }
+    }
+
     async fn stats_rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, StoreError> {
         Ok(self.db().query_all_raw(statement(self.db().get_database_backend(), sql, values)).await?)
     }
@@ -112,15 +146,15 @@ impl Store {
         ranges: &[Bucket],
     ) -> Result<Vec<CreatedRow>, StoreError> {
         let mut values = Vec::new();
-        let b = periods("b", buckets, &mut values);
-        let r = periods("r", ranges, &mut values);
-        let piles = piles(scope, &mut values);
+        let b = periods_in_ranges(buckets, ranges, &mut values);
+        let j = self.join();
+        let piles = piles(scope, j, &mut values);
         let sql = format!(
-            "WITH {b}, {r} SELECT {g} AS g, COUNT(*) AS created, COUNT(DISTINCT o.user_id) AS active, \
-             COUNT(DISTINCT CASE WHEN u.created_at >= r.lo AND u.created_at < r.hi THEN o.user_id END) AS fresh \
-             FROM b JOIN r ON r.zone = b.zone{piles} \
-             JOIN orders o ON o.charger_id = c.id AND o.created_at >= b.lo AND o.created_at < b.hi \
-             JOIN users u ON u.id = o.user_id{group}",
+            "WITH {b} SELECT {g} AS g, COUNT(*) AS created, COUNT(DISTINCT o.user_id) AS active, \
+             COUNT(DISTINCT CASE WHEN u.created_at >= b.range_lo AND u.created_at < b.range_hi THEN o.user_id END) AS fresh \
+             FROM b{piles} \
+             {j} orders o ON o.charger_id = c.id AND o.created_at >= b.lo AND o.created_at < b.hi \
+             {j} users u ON u.id = o.user_id{group}",
             g = key(scope.grouping),
             group = group_by(scope.grouping, &[]),
         );
@@ -141,8 +175,9 @@ impl Store {
     /// cancelled.
     pub async fn stats_ended(&self, scope: Scope<'_>, buckets: &[Bucket]) -> Result<Vec<EndedRow>, StoreError> {
         let mut values = Vec::new();
-        let b = periods("b", buckets, &mut values);
-        let piles = piles(scope, &mut values);
+        let b = periods(buckets, &mut values);
+        let j = self.join();
+        let piles = piles(scope, j, &mut values);
         let completed = |column: &str| {
             format!(
                 "CAST(SUM(CASE WHEN o.status = 'COMPLETED' THEN COALESCE(o.{column}, 0) ELSE 0 END) AS BIGINT) AS {column}"
@@ -151,7 +186,7 @@ impl Store {
         let sql = format!(
             "WITH {b} SELECT {g} AS g, SUM(CASE WHEN o.status = 'COMPLETED' THEN 1 ELSE 0 END) AS completed, \
              SUM(CASE WHEN o.status = 'CANCELLED' THEN 1 ELSE 0 END) AS cancelled, {energy}, {energy_fee}, {service_fee}, {total} \
-             FROM b{piles} JOIN orders o ON o.charger_id = c.id AND o.completed_at >= b.lo AND o.completed_at < b.hi \
+             FROM b{piles} {j} orders o ON o.charger_id = c.id AND o.completed_at >= b.lo AND o.completed_at < b.hi \
              WHERE o.status IN ('COMPLETED', 'CANCELLED'){group}",
             g = key(scope.grouping),
             energy = completed("energy_wh"),
@@ -179,13 +214,19 @@ impl Store {
     /// Refunds of orders' payments made in each period (all but failed ones), by group.
     pub async fn stats_refunds(&self, scope: Scope<'_>, buckets: &[Bucket]) -> Result<Vec<RefundRow>, StoreError> {
         let mut values = Vec::new();
-        let b = periods("b", buckets, &mut values);
-        let piles = piles(scope, &mut values);
+        let b = periods(buckets, &mut values);
+        let j = self.join();
+        // From each refund to its order's pile, and its station (of the period's zone).
+        let only = scope.station.map_or("", |code| {
+            values.push(code.into());
+            " AND s.code = ?"
+        });
         let sql = format!(
             "WITH {b} SELECT {g} AS g, CAST(SUM(x.amount_fen) AS BIGINT) AS refunds_fen \
-             FROM b JOIN refunds x ON x.created_at >= b.lo AND x.created_at < b.hi \
-             JOIN payments p ON p.payment_no = x.payment_no JOIN orders o ON o.order_no = p.order_no{piles} \
-             AND c.id = o.charger_id WHERE x.status <> 'FAILED'{group}",
+             FROM b {j} refunds x ON x.created_at >= b.lo AND x.created_at < b.hi \
+             {j} payments p ON p.payment_no = x.payment_no {j} orders o ON o.order_no = p.order_no \
+             {j} chargers c ON c.id = o.charger_id {j} stations s ON s.code = c.station_code AND s.timezone = b.zone{only} \
+             WHERE x.status <> 'FAILED'{group}",
             g = key(scope.grouping),
             group = group_by(scope.grouping, &[]),
         );
@@ -199,11 +240,12 @@ impl Store {
     /// `lo`, and ended at or after it or charging still.
     pub async fn stats_charging_at(&self, scope: Scope<'_>, first: &[Bucket]) -> Result<Vec<ChargingAt>, StoreError> {
         let mut values = Vec::new();
-        let b = periods("b", first, &mut values);
-        let piles = piles(scope, &mut values);
+        let b = periods(first, &mut values);
+        let j = self.join();
+        let piles = piles(scope, j, &mut values);
         let sql = format!(
             "WITH {b} SELECT {g} AS g, b.zone AS zone, COUNT(*) AS sessions FROM b{piles} \
-             JOIN orders o ON o.charger_id = c.id AND o.started_at < b.lo \
+             {j} orders o ON o.charger_id = c.id AND o.started_at < b.lo \
              AND (o.charging_ended_at >= b.lo OR (o.charging_ended_at IS NULL AND o.status = 'CHARGING')){group}",
             g = key(scope.grouping),
             group = group_by(scope.grouping, &["b.zone"]),
@@ -247,12 +289,13 @@ impl Store {
         charged: &str,
     ) -> Result<Vec<ChargingEdges>, StoreError> {
         let mut values = Vec::new();
-        let b = periods("b", windows, &mut values);
-        let piles = piles(scope, &mut values);
+        let b = periods(windows, &mut values);
+        let j = self.join();
+        let piles = piles(scope, j, &mut values);
         let sql = format!(
             "WITH {b} SELECT {g} AS g, b.zone AS zone, b.k AS k, COUNT(*) AS n, \
              CAST(SUM({to_end}) AS DOUBLE PRECISION) AS seconds FROM b{piles} \
-             JOIN orders o ON o.charger_id = c.id AND {instant} >= b.lo AND {instant} < b.hi WHERE {charged}{group}",
+             {j} orders o ON o.charger_id = c.id AND {instant} >= b.lo AND {instant} < b.hi WHERE {charged}{group}",
             g = key(scope.grouping),
             to_end = seconds(self.db().get_database_backend(), "b.hi", instant),
             group = group_by(scope.grouping, &["b.zone", "b.k"]),
