@@ -21,6 +21,22 @@ impl Store {
         Ok(charger::Entity::find().order_by_asc(charger::Column::Id).all(self.db()).await?)
     }
 
+    /// Every charger that has ever been heard from, with when it was last (for the offline
+    /// check as monitoring starts).
+    pub async fn chargers_last_seen(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        Ok(charger::Entity::find()
+            .select_only()
+            .column(charger::Column::Id)
+            .column(charger::Column::LastSeenAt)
+            .filter(charger::Column::LastSeenAt.is_not_null())
+            .into_tuple::<(String, Option<DateTime<Utc>>)>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .filter_map(|(id, seen)| Some((id, seen?)))
+            .collect())
+    }
+
     /// Creates a charger; `Conflict` when the id is taken.
     pub async fn create_charger(&self, new: NewCharger) -> Result<charger::Model, StoreError> {
         let now = Utc::now();

@@ -104,6 +104,21 @@ impl Store {
         }
     }
 
+    /// ` CROSS JOIN` each pile's orders (`o`, with `columns`) that satisfy `condition` — in each
+    /// period, through the index of the pile and the instant. PostgreSQL, left to join them
+    /// itself, hashed every order of the table against the piles and periods (2.3 s for a
+    /// month on a million orders); a `LATERAL` subquery, fenced by `OFFSET 0` so that it is
+    /// not flattened, runs per pile and period through the index (0.17 s). SQLite's `CROSS
+    /// JOIN` (see `join`) does the same.
+    fn pile_orders(&self, columns: &str, condition: &str) -> String {
+        match self.db().get_database_backend() {
+            DatabaseBackend::Postgres => format!(
+                " CROSS JOIN LATERAL (SELECT {columns} FROM orders o WHERE o.charger_id = c.id AND {condition} OFFSET 0) o"
+            ),
+            _ => format!(" CROSS JOIN orders o ON o.charger_id = c.id AND {condition}"),
+        }
+    }
+
     async fn stats_rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>, StoreError> {
         Ok(self.db().query_all_raw(statement(self.db().get_database_backend(), sql, values)).await?)
     }
@@ -152,9 +167,8 @@ impl Store {
         let sql = format!(
             "WITH {b} SELECT {g} AS g, COUNT(*) AS created, COUNT(DISTINCT o.user_id) AS active, \
              COUNT(DISTINCT CASE WHEN u.created_at >= b.range_lo AND u.created_at < b.range_hi THEN o.user_id END) AS fresh \
-             FROM b{piles} \
-             {j} orders o ON o.charger_id = c.id AND o.created_at >= b.lo AND o.created_at < b.hi \
-             {j} users u ON u.id = o.user_id{group}",
+             FROM b{piles}{orders} {j} users u ON u.id = o.user_id{group}",
+            orders = self.pile_orders("o.user_id", "o.created_at >= b.lo AND o.created_at < b.hi"),
             g = key(scope.grouping),
             group = group_by(scope.grouping, &[]),
         );
@@ -186,8 +200,11 @@ impl Store {
         let sql = format!(
             "WITH {b} SELECT {g} AS g, SUM(CASE WHEN o.status = 'COMPLETED' THEN 1 ELSE 0 END) AS completed, \
              SUM(CASE WHEN o.status = 'CANCELLED' THEN 1 ELSE 0 END) AS cancelled, {energy}, {energy_fee}, {service_fee}, {total} \
-             FROM b{piles} {j} orders o ON o.charger_id = c.id AND o.completed_at >= b.lo AND o.completed_at < b.hi \
-             WHERE o.status IN ('COMPLETED', 'CANCELLED'){group}",
+             FROM b{piles}{orders}{group}",
+            orders = self.pile_orders(
+                "o.status, o.energy_wh, o.energy_fee_fen, o.service_fee_fen, o.total_fen",
+                "o.completed_at >= b.lo AND o.completed_at < b.hi AND o.status IN ('COMPLETED', 'CANCELLED')",
+            ),
             g = key(scope.grouping),
             energy = completed("energy_wh"),
             energy_fee = completed("energy_fee_fen"),
@@ -244,9 +261,12 @@ impl Store {
         let j = self.join();
         let piles = piles(scope, j, &mut values);
         let sql = format!(
-            "WITH {b} SELECT {g} AS g, b.zone AS zone, COUNT(*) AS sessions FROM b{piles} \
-             {j} orders o ON o.charger_id = c.id AND o.started_at < b.lo \
-             AND (o.charging_ended_at >= b.lo OR (o.charging_ended_at IS NULL AND o.status = 'CHARGING')){group}",
+            "WITH {b} SELECT {g} AS g, b.zone AS zone, COUNT(*) AS sessions FROM b{piles}{orders}{group}",
+            orders = self.pile_orders(
+                "o.started_at",
+                "o.started_at < b.lo \
+                 AND (o.charging_ended_at >= b.lo OR (o.charging_ended_at IS NULL AND o.status = 'CHARGING'))",
+            ),
             g = key(scope.grouping),
             group = group_by(scope.grouping, &["b.zone"]),
         );
@@ -294,8 +314,8 @@ impl Store {
         let piles = piles(scope, j, &mut values);
         let sql = format!(
             "WITH {b} SELECT {g} AS g, b.zone AS zone, b.k AS k, COUNT(*) AS n, \
-             CAST(SUM({to_end}) AS DOUBLE PRECISION) AS seconds FROM b{piles} \
-             {j} orders o ON o.charger_id = c.id AND {instant} >= b.lo AND {instant} < b.hi WHERE {charged}{group}",
+             CAST(SUM({to_end}) AS DOUBLE PRECISION) AS seconds FROM b{piles}{orders}{group}",
+            orders = self.pile_orders(instant, &format!("{instant} >= b.lo AND {instant} < b.hi AND {charged}")),
             g = key(scope.grouping),
             to_end = seconds(self.db().get_database_backend(), "b.hi", instant),
             group = group_by(scope.grouping, &["b.zone", "b.k"]),

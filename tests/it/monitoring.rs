@@ -1,16 +1,23 @@
 //! Monitoring driven by simulated chargers over real sockets: alarms raised and cleared by what
 //! chargers report (over-temperature with its hysteresis, a voltage sag, a faulted connector,
-//! going silent), never two active of a kind, acknowledged by operators and pushed to their
-//! event stream; a pile's live status; trends against hand-computed means.
+//! going silent — also before monitoring started), never two active of a kind, acknowledged by
+//! operators and pushed to their event stream; a pile's live status; trends against
+//! hand-computed means.
 
 use crate::business::{PASSWORD, open_pile, tariff};
 use crate::helpers::{OPERATOR_TOKEN, TestApp, spawn_app, spawn_app_with};
 use crate::transactions::sampled;
 use chrono::{DateTime, TimeZone, Utc};
+use csms::config::Settings;
+use csms::domain::monitoring::Monitoring;
+use csms::kv::Kv;
+use entity::charger;
 use protocol::{OcppVersion, v16};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use simulators::{Connect, SimCharger};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// A MeterValues of `(measurand, unit, value)` readings at `at`.
 fn readings(at: DateTime<Utc>, values: &[(v16::Measurand, v16::UnitOfMeasure, &str)]) -> v16::MeterValuesRequest {
@@ -147,6 +154,42 @@ async fn a_pile_gone_silent_raises_offline_and_reconnecting_clears_it() {
         SimCharger::connect(Connect::new(&app.ws_url, "PILE-GONE", OcppVersion::V16).password(PASSWORD)).await.unwrap();
     back.boot().await.unwrap();
     assert!(active_until(&app, <[Value]>::is_empty).await.is_empty(), "cleared on reconnecting");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn piles_silent_since_before_monitoring_started_are_raised_offline_unless_a_node_still_hears_them() {
+    let app = spawn_app().await;
+    // PILE-LEFT last spoke an hour ago, on a connection its node never closed (the node stopped);
+    // PILE-HELD speaks to another node, which keeps writing when it last heard it.
+    let seen = |id: &'static str, at: DateTime<Utc>, session: &'static str| {
+        let row = charger::ActiveModel {
+            last_seen_at: Set(Some(at)),
+            online_session: Set(Some(session.to_owned())),
+            ..Default::default()
+        };
+        charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(app.store.db())
+    };
+    for id in ["PILE-LEFT", "PILE-HELD"] {
+        app.register(id, None).await;
+    }
+    seen("PILE-LEFT", Utc::now() - chrono::Duration::hours(1), "node-gone").await.unwrap();
+    seen("PILE-HELD", Utc::now(), "node-up").await.unwrap();
+
+    // Monitoring starts (as on a node started now) with chargers offline after 2 s of silence.
+    let mut settings = Settings::defaults().unwrap().monitoring;
+    settings.offline_after_s = 2;
+    let stop = CancellationToken::new();
+    let _started = Monitoring::start(app.store.clone(), Kv::memory(), settings, reqwest::Client::new(), stop.clone());
+    let active = active_until(&app, |a| !a.is_empty()).await;
+    assert_eq!(kinds(&active), [("PILE-LEFT".into(), "offline".into(), "high".into())]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    seen("PILE-HELD", Utc::now(), "node-up").await.unwrap();
+    // PILE-HELD's deadline passes while it is heard.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let active = active_until(&app, |_| true).await;
+    assert_eq!(kinds(&active), [("PILE-LEFT".into(), "offline".into(), "high".into())]);
+    stop.cancel();
     app.stop().await;
 }
 

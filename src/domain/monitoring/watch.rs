@@ -68,6 +68,7 @@ pub fn live_key(charger_id: &str) -> String {
 
 impl Watcher {
     pub(super) async fn run(mut self, mut heard: mpsc::Receiver<Observed>, stop: CancellationToken) {
+        self.resume_deadlines().await;
         let mut count = tokio::time::interval(COUNT_EVERY);
         count.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -158,11 +159,37 @@ impl Watcher {
         self.judge(charger_id, AlarmKind::Offline, Verdict::Clear).await;
     }
 
-    /// Chargers whose deadline passed: offline, unless another node holds them now.
+    /// The deadlines of a process that stopped are lost: as it starts, every charger that has
+    /// been heard from gets one, from when it last was (one read of the chargers, once). Those
+    /// that connect again soon cancel theirs; those silent longer than `offline_after_s` are
+    /// judged at once.
+    async fn resume_deadlines(&mut self) {
+        let seen = match self.store.chargers_last_seen().await {
+            Ok(seen) => seen,
+            Err(e) => {
+                tracing::warn!(error = %e, "chargers silent before the start could not be read: none is judged offline");
+                return;
+            }
+        };
+        let (now, at) = (Utc::now(), tokio::time::Instant::now());
+        let after = Duration::from_secs(self.settings.offline_after_s);
+        for (charger_id, last_seen) in seen {
+            let quiet = (now - last_seen).to_std().unwrap_or_default();
+            self.deadlines.set(&charger_id, at + after.saturating_sub(quiet));
+        }
+    }
+
+    /// Chargers whose deadline passed: offline, unless a node holds their connection and heard
+    /// from them lately (a connection left behind by a node that stopped does not count).
     async fn offline_due(&mut self) {
+        let after = chrono::Duration::seconds(i64::try_from(self.settings.offline_after_s).unwrap_or(i64::MAX / 1000));
         for charger_id in self.deadlines.due(tokio::time::Instant::now()) {
             match self.store.charger(&charger_id).await {
-                Ok(Some(c)) if c.online_session.is_some() => continue,
+                Ok(Some(c))
+                    if c.online_session.is_some() && c.last_seen_at.is_some_and(|at| Utc::now() - at < after) =>
+                {
+                    continue;
+                }
                 Ok(Some(c)) => {
                     let since = c.last_seen_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
                     let verdict = Verdict::Raise {
