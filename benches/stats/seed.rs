@@ -123,14 +123,16 @@ pub(crate) fn statements(backend: DatabaseBackend, plan: Plan) -> Vec<String> {
     ]
 }
 
-/// Writes `plan`, then (PostgreSQL) gathers the planner's statistics as autovacuum would.
+/// Writes `plan`, then (PostgreSQL) does what autovacuum does after such a load: gathers the
+/// planner's statistics, and marks the pages all-visible, without which an index-only scan
+/// visits the table for every row (a year by station took 18 s instead of 3 s).
 pub(crate) async fn seed(db: &impl ConnectionTrait, plan: Plan) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     for sql in statements(backend, plan) {
         db.execute_unprepared(&sql).await?;
     }
     if backend == DatabaseBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await?;
+        db.execute_unprepared("VACUUM ANALYZE").await?;
     }
     Ok(())
 }
