@@ -129,13 +129,16 @@ pub async fn upkeep(stop: tokio_util::sync::CancellationToken) {
 
 pub mod ocpp {
     //! OCPP message metrics with their handles made once per (version, action) and kept: a
-    //! frame costs a map look-up and atomic adds, no allocation. Actions are named by the
-    //! protocol's own spelling once known; anything else is `unknown` (a charger cannot grow
-    //! the label set).
+    //! frame costs a look-up in its thread's own map and atomic adds — no allocation, and no
+    //! lock shared between threads (a shared map's shard lock would be taken by every frame of
+    //! an action, on every thread). Actions are named by the protocol's own spelling once
+    //! known; anything else is `unknown` (a charger cannot grow the label set).
 
     use super::{OCPP_CALL_TIMEOUTS, OCPP_HANDLER_DURATION, OCPP_MESSAGES};
     use dashmap::DashMap;
     use metrics::{Counter, Histogram, counter, histogram};
+    use std::cell::RefCell;
+    use std::collections::HashMap;
     use std::sync::LazyLock;
     use std::time::Duration;
 
@@ -152,9 +155,27 @@ pub mod ocpp {
     /// Actions seen, per version (bounded: known actions only, each interned once).
     static METERS: LazyLock<[DashMap<Box<str>, &'static Meters>; 2]> = LazyLock::new(Default::default);
 
+    thread_local! {
+        /// This thread's copy of `METERS`, filled as actions are first seen here.
+        static LOCAL: RefCell<[HashMap<Box<str>, &'static Meters>; 2]> = RefCell::default();
+    }
+
     fn meters(version: &'static str, action: &str, known: bool) -> &'static Meters {
         let action = if known { action } else { "unknown" };
-        let seen = &METERS[usize::from(version != "ocpp1.6")];
+        let v = usize::from(version != "ocpp1.6");
+        LOCAL.with(|local| {
+            if let Some(found) = local.borrow()[v].get(action) {
+                return *found;
+            }
+            let made = shared(version, v, action);
+            local.borrow_mut()[v].insert(Box::from(action), made);
+            made
+        })
+    }
+
+    /// The handles of `action` of `version` (index `v`), made once for every thread.
+    fn shared(version: &'static str, v: usize, action: &str) -> &'static Meters {
+        let seen = &METERS[v];
         if let Some(found) = seen.get(action).map(|m| *m) {
             return found;
         }
