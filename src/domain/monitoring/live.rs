@@ -76,7 +76,7 @@ pub struct Readings {
 impl Readings {
     /// Reads the measurands that matter here from stored samples (units already normalised:
     /// W for power); a value that is not a number is skipped.
-    pub fn read(samples: &[crate::domain::charging::Sample]) -> Self {
+    pub fn read(samples: &[crate::domain::charging::transactions::Sample]) -> Self {
         let mut r = Readings::default();
         for s in samples {
             let Ok(value) = s.value.parse::<f64>() else { continue };

@@ -20,7 +20,7 @@ pub use watch::live_key;
 
 use crate::config::MonitoringSettings;
 use crate::domain::chargers::records::StatusRecord;
-use crate::domain::charging::Sample;
+use crate::domain::charging::transactions::Sample;
 use crate::kv::Kv;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, DurationRound, Utc};
