@@ -29,12 +29,9 @@ impl Store {
             .column(charger::Column::Id)
             .column(charger::Column::LastSeenAt)
             .filter(charger::Column::LastSeenAt.is_not_null())
-            .into_tuple::<(String, Option<DateTime<Utc>>)>()
+            .into_tuple()
             .all(self.db())
-            .await?
-            .into_iter()
-            .filter_map(|(id, seen)| Some((id, seen?)))
-            .collect())
+            .await?)
     }
 
     /// Creates a charger; `Conflict` when the id is taken.

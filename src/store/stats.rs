@@ -67,11 +67,16 @@ fn periods_in_ranges(buckets: &[Bucket], ranges: &[Bucket], values: &mut Vec<Val
 /// The stations of each period's zone (one of them only, with a station), and their piles,
 /// joined with `join` (see `Store::join`).
 fn piles(scope: Scope<'_>, join: &str, values: &mut Vec<Value>) -> String {
-    let only = scope.station.map_or("", |code| {
+    let only = only_station(scope, values);
+    format!(" {join} stations s ON s.timezone = b.zone AND {only} {join} chargers c ON c.station_code = s.code")
+}
+
+/// The condition on station `s` of `scope`: its station only (its code a parameter), or any.
+fn only_station(scope: Scope<'_>, values: &mut Vec<Value>) -> &'static str {
+    scope.station.map_or("1 = 1", |code| {
         values.push(code.into());
-        " AND s.code = ?"
-    });
-    format!(" {join} stations s ON s.timezone = b.zone{only} {join} chargers c ON c.station_code = s.code")
+        "s.code = ?"
+    })
 }
 
 /// Seconds from `earlier` to `later`, as a float.
@@ -127,16 +132,13 @@ impl Store {
     /// their connectors that charge; a station without piles has none.
     pub async fn stats_units(&self, scope: Scope<'_>) -> Result<Vec<UnitRow>, StoreError> {
         let mut values = Vec::new();
-        let only = scope.station.map_or("", |code| {
-            values.push(code.into());
-            " WHERE s.code = ?"
-        });
+        let only = only_station(scope, &mut values);
         let piles = if scope.grouping == Grouping::Pile { "JOIN" } else { "LEFT JOIN" };
         // 1.6's connector 0 is the charger as a whole (`stations::is_whole_charger`).
         let sql = format!(
             "SELECT {unit} AS unit, s.timezone AS zone, COUNT(k.charger_id) AS connectors FROM stations s \
              {piles} chargers c ON c.station_code = s.code \
-             LEFT JOIN connectors k ON k.charger_id = c.id AND NOT (k.evse_id = 0 AND k.connector_id = 0){only}{group}",
+             LEFT JOIN connectors k ON k.charger_id = c.id AND NOT (k.evse_id = 0 AND k.connector_id = 0) WHERE {only}{group}",
             unit = key(scope.grouping),
             group = group_by(scope.grouping, &["s.timezone"]),
         );
@@ -234,15 +236,12 @@ impl Store {
         let b = periods(buckets, &mut values);
         let j = self.join();
         // From each refund to its order's pile, and its station (of the period's zone).
-        let only = scope.station.map_or("", |code| {
-            values.push(code.into());
-            " AND s.code = ?"
-        });
+        let only = only_station(scope, &mut values);
         let sql = format!(
             "WITH {b} SELECT {g} AS g, CAST(SUM(x.amount_fen) AS BIGINT) AS refunds_fen \
              FROM b {j} refunds x ON x.created_at >= b.lo AND x.created_at < b.hi \
              {j} payments p ON p.payment_no = x.payment_no {j} orders o ON o.order_no = p.order_no \
-             {j} chargers c ON c.id = o.charger_id {j} stations s ON s.code = c.station_code AND s.timezone = b.zone{only} \
+             {j} chargers c ON c.id = o.charger_id {j} stations s ON s.code = c.station_code AND s.timezone = b.zone AND {only} \
              WHERE x.status <> 'FAILED'{group}",
             g = key(scope.grouping),
             group = group_by(scope.grouping, &[]),

@@ -9,6 +9,7 @@ use super::live::{ConnectorStatus, PileLive, Readings};
 use super::offline::Deadlines;
 use super::rules::{self, AlarmKind, Current, Verdict};
 use crate::config::MonitoringSettings;
+use crate::domain::stations::is_online;
 use crate::kv::Kv;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -141,9 +142,7 @@ impl Watcher {
             Observed::Disconnected { charger_id, last_seen } => {
                 let mut live = self.snapshot(&charger_id);
                 live.online = false;
-                let quiet = (Utc::now() - last_seen).to_std().unwrap_or_default();
-                let after = Duration::from_secs(self.settings.offline_after_s).saturating_sub(quiet);
-                self.deadlines.set(&charger_id, tokio::time::Instant::now() + after);
+                self.offline_unless_heard(&charger_id, last_seen);
                 self.feed.publish(
                     "charger.online",
                     serde_json::json!({"chargerId": charger_id, "online": false, "at": Utc::now()}),
@@ -171,12 +170,17 @@ impl Watcher {
                 return;
             }
         };
-        let (now, at) = (Utc::now(), tokio::time::Instant::now());
-        let after = Duration::from_secs(self.settings.offline_after_s);
         for (charger_id, last_seen) in seen {
-            let quiet = (now - last_seen).to_std().unwrap_or_default();
-            self.deadlines.set(&charger_id, at + after.saturating_sub(quiet));
+            self.offline_unless_heard(&charger_id, last_seen);
         }
+    }
+
+    /// `charger_id`, last heard at `last_seen`, is offline `offline_after_s` after that unless
+    /// heard from before.
+    fn offline_unless_heard(&mut self, charger_id: &str, last_seen: DateTime<Utc>) {
+        let quiet = (Utc::now() - last_seen).to_std().unwrap_or_default();
+        let after = Duration::from_secs(self.settings.offline_after_s).saturating_sub(quiet);
+        self.deadlines.set(charger_id, tokio::time::Instant::now() + after);
     }
 
     /// Chargers whose deadline passed: offline, unless a node holds their connection and heard
@@ -185,11 +189,7 @@ impl Watcher {
         let after = chrono::Duration::seconds(i64::try_from(self.settings.offline_after_s).unwrap_or(i64::MAX / 1000));
         for charger_id in self.deadlines.due(tokio::time::Instant::now()) {
             match self.store.charger(&charger_id).await {
-                Ok(Some(c))
-                    if c.online_session.is_some() && c.last_seen_at.is_some_and(|at| Utc::now() - at < after) =>
-                {
-                    continue;
-                }
+                Ok(Some(c)) if is_online(c.online_session.as_deref(), c.last_seen_at, Utc::now(), after) => continue,
                 Ok(Some(c)) => {
                     let since = c.last_seen_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
                     let verdict = Verdict::Raise {
