@@ -11,9 +11,11 @@ use std::path::Path;
 use std::time::Duration;
 
 mod monitoring;
+mod orders;
 mod payments;
 
 pub use monitoring::MonitoringSettings;
+pub use orders::OrderSettings;
 pub use payments::{AlipaySettings, PaymentSettings, ProviderMode, UnionPaySettings, WechatSettings};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -89,43 +91,6 @@ pub struct ChargerSettings {
     pub boot_retry_interval_s: u32,
     /// A connected charger not heard from for this long counts as offline in queries.
     pub offline_after_s: u64,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-pub struct OrderSettings {
-    /// How long an order holds its pile before it starts; unstarted, it cancels itself then.
-    pub lock_minutes: u64,
-    /// How long a remote start may wait for the charger's start before the order fails.
-    pub start_timeout_s: u64,
-    /// How often live orders are looked after (timeouts, running cost, stops for money).
-    pub sweep_interval_ms: u64,
-    /// The least time between two CostUpdated sent to a 2.0.1 charger for one order.
-    pub cost_update_interval_s: u64,
-    /// A session no order follows after this long is adopted by the sweep (its start event was
-    /// lost); also how often the sweep looks for such sessions.
-    pub adopt_after_s: u64,
-}
-
-impl OrderSettings {
-    pub fn lock(&self) -> Duration {
-        Duration::from_secs(self.lock_minutes.saturating_mul(60))
-    }
-
-    pub fn start_timeout(&self) -> Duration {
-        Duration::from_secs(self.start_timeout_s)
-    }
-
-    pub fn sweep_interval(&self) -> Duration {
-        Duration::from_millis(self.sweep_interval_ms.max(10))
-    }
-
-    pub fn cost_update_interval(&self) -> Duration {
-        Duration::from_secs(self.cost_update_interval_s)
-    }
-
-    pub fn adopt_after(&self) -> Duration {
-        Duration::from_secs(self.adopt_after_s.max(1))
-    }
 }
 
 /// How sign-in codes go out (`[sms]`).

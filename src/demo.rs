@@ -72,6 +72,10 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> Result<(), Demo
         password: Some(PASSWORD.to_owned()),
         phone_base: 13_900_000_001,
         prepay: "30.00".to_owned(),
+        // DC piles of 60 kW, each session charging for 15 s: a quarter of a kWh, as such a pile
+        // delivers in that time (a bill is never more than a pile could have charged).
+        pile_kw: 60,
+        charge_for: Duration::from_secs(15),
         poll_interval: Duration::from_secs(2),
         setup_concurrency: DRIVERS,
         connections: 4,

@@ -11,7 +11,7 @@ use crate::domain::charging::events::{ChargingEvent, EventSink};
 use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
 use crate::domain::monitoring::Monitoring;
-use crate::domain::orders::Orders;
+use crate::domain::orders::{OrderServices, Orders};
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateways;
 use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError, public_base};
@@ -183,15 +183,14 @@ impl Application {
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
         let events = DomainEvents::default().with_feed(monitoring.feed().clone());
         let commands = Arc::new(hub::HubCommands::new(hub.clone()));
-        let orders = Orders::new(
-            store.clone(),
-            kv,
-            stations.clone(),
-            api_charging.clone(),
+        let order_services = OrderServices {
+            stations: stations.clone(),
+            charging: api_charging.clone(),
             commands,
-            settings.orders.clone(),
-            events.clone(),
-        );
+            events: events.clone(),
+            alarms: monitoring.alarms().clone(),
+        };
+        let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
         let call_log = CallLog::new(store.clone());
         let public = public_base(&settings.payments.notify_base_url, http_addr);
         let gateways = gateways::all(&providers, &public_base("", http_addr), &public, &call_log)

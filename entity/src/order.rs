@@ -41,6 +41,11 @@ pub struct Model {
     pub end_soc: Option<i32>,
     pub stop_reason: Option<String>,
     pub failure_reason: Option<String>,
+    /// The meter readings set aside when the order was billed (JSON: kind, reading, time).
+    pub anomalies: Option<String>,
+    /// Why an order in `REVIEW` waits for an operator (`meter_went_back`, `no_register`,
+    /// `too_much_energy`, `bill_above_limit`).
+    pub review_reason: Option<String>,
     /// The user while the order is live, else NULL (unique: one live order per user).
     #[sea_orm(unique)]
     pub active_user_id: Option<i64>,

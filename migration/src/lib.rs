@@ -16,6 +16,7 @@ mod m20261203_000010_create_provider_calls;
 mod m20261204_000011_create_alarms;
 mod m20261204_000012_index_stats;
 mod m20261205_000013_index_stats_by_pile;
+mod m20261206_000014_review_orders;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_create_alarms::Migration),
             Box::new(m20261204_000012_index_stats::Migration),
             Box::new(m20261205_000013_index_stats_by_pile::Migration),
+            Box::new(m20261206_000014_review_orders::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 pub(super) struct AlarmView {
     id: i64,
     charger_id: String,
-    /// `over_temperature`, `voltage`, `offline` or `fault`.
+    /// `over_temperature`, `voltage`, `offline`, `fault` or `meter_anomaly`.
     #[serde(rename = "type")]
     kind: String,
     /// `high` or `medium`.

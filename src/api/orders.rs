@@ -1,11 +1,11 @@
 //! Charging orders: a driver makes, starts, stops and cancels their own; operators list and
-//! read all.
+//! read all, and settle those in review.
 
-use super::auth::Caller;
+use super::auth::{Caller, Operator};
 use super::paging::{Page, Paging};
 use super::users::Signed;
 use super::{ApiError, ApiState};
-use crate::domain::orders::{CreateOrder, OrderError, OrderView, Scope};
+use crate::domain::orders::{CreateOrder, OrderError, OrderView, ReviewDecision, Scope};
 use crate::domain::stations::StationError;
 use crate::store::OrderFilter;
 use axum::body::Bytes;
@@ -22,11 +22,12 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/orders/{no}/start", post(start))
         .route("/api/v1/orders/{no}/stop", post(stop))
         .route("/api/v1/orders/{no}/cancel", post(cancel))
+        .route("/api/v1/orders/{no}/review", post(review))
 }
 
 /// The OpenAPI of these routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, one, start, stop, cancel))]
+#[openapi(paths(create, list, one, start, stop, cancel, review))]
 pub(super) struct Doc;
 
 /// `POST /api/v1/orders`
@@ -185,6 +186,50 @@ async fn cancel(
     Path(no): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
     Ok(Json(state.orders.cancel(caller.scope, &no).await?))
+}
+
+/// `POST /api/v1/orders/{no}/review`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReviewBody {
+    /// The energy to bill, Wh: spread over the tariff's periods along the session's plausible
+    /// readings, as a session billed by itself.
+    #[schema(example = 3000)]
+    energy_wh: i64,
+    /// Why: written to the operation log with the operator.
+    #[schema(example = "meter replaced during the session; energy from the vehicle's log")]
+    reason: String,
+}
+
+/// Settles an order in `REVIEW` (operators): bills the energy given and settles it against what
+/// was paid, as a session billed by itself; the operator and the reason go to the operation log.
+#[utoipa::path(post, path = "/api/v1/orders/{no}/review", tag = "orders", operation_id = "reviewOrder",
+    params(("no" = String, Path, description = "The order number")),
+    request_body = ReviewBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order, completed", body = super::schemas::OrderView),
+        (status = 400, description = "`bad_request`: `energyWh` negative or too large, `reason` empty", body = super::schemas::ErrorBody),
+        (status = 404, description = "`not_found`: no such order", body = super::schemas::ErrorBody),
+        (status = 409, description = "`invalid_state`: the order is not in review", body = super::schemas::ErrorBody),
+        super::schemas::OperatorErrors,
+    ))]
+async fn review(
+    State(state): State<ApiState>,
+    operator: Operator,
+    Path(no): Path<String>,
+    body: Bytes,
+) -> Result<Json<OrderView>, ApiError> {
+    let body: ReviewBody = super::json_body(&body)?;
+    if body.energy_wh < 0 {
+        return Err(ApiError::BadRequest("energyWh: must not be negative".into()));
+    }
+    let reason = body.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::BadRequest("reason: say why this energy is billed".into()));
+    }
+    let decision = ReviewDecision { energy_wh: body.energy_wh, reason: reason.to_owned(), actor: operator.actor };
+    Ok(Json(state.orders.review(&no, decision).await?))
 }
 
 impl From<OrderError> for ApiError {

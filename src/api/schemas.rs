@@ -181,7 +181,8 @@ pub(in crate::api) struct OrderView {
     #[schema(example = "C20261201083000123456")]
     order_no: String,
     user_id: i64,
-    /// `PENDING_PAYMENT`, `READY`, `STARTING`, `CHARGING`, `COMPLETED`, `CANCELLED` or `FAILED`.
+    /// `PENDING_PAYMENT`, `READY`, `STARTING`, `CHARGING`, `REVIEW` (waiting for an operator to
+    /// settle its meter register), `COMPLETED`, `CANCELLED` or `FAILED`.
     #[schema(example = "CHARGING")]
     status: String,
     /// `UNPAID`, `PAID` or `REFUNDED`.
@@ -215,12 +216,31 @@ pub(in crate::api) struct OrderView {
     duration_s: Option<i64>,
     stop_reason: Option<String>,
     failure_reason: Option<String>,
+    /// Meter readings set aside when the order was billed (none of them is billed).
+    anomalies: Vec<MeterAnomaly>,
+    /// Why an order in `REVIEW` waits for an operator: `meter_went_back`, `no_register`,
+    /// `too_much_energy` or `bill_above_limit`.
+    review_reason: Option<String>,
     /// While charging: what the connector reads now and the cost so far.
     live: Option<LiveReading>,
     created_at: DateTime<Utc>,
     started_at: Option<DateTime<Utc>>,
     stopped_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
+}
+
+/// A meter reading set aside: the register is billed, this reading was not believed.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "a schema only")]
+pub(in crate::api) struct MeterAnomaly {
+    /// `backwards` (below the reading before it), `outside_session` (stamped before the start or
+    /// after the stop), `above_stop` (above the stop register), `too_fast` (a rise faster than
+    /// the pile's rated power × 1.2 over 10 s or more), `other_location` (not the billed one).
+    #[schema(example = "backwards")]
+    kind: String,
+    /// The register's value, Wh.
+    reading: i64,
+    time: DateTime<Utc>,
 }
 
 /// What an order's connector reads now.

@@ -9,18 +9,7 @@ impl Store {
     /// Appends to the operation log. What came from a charger or a URL is kept as it was, but a
     /// NUL character, which PostgreSQL refuses, becomes U+FFFD.
     pub async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError> {
-        let row = operation_log::ActiveModel {
-            at: Set(record.at),
-            actor: Set(record.actor),
-            charger_id: Set(record.charger_id),
-            action: Set(super::storable(&record.action)),
-            payload: Set(super::storable_json(record.payload)),
-            outcome: Set(record.outcome.to_owned()),
-            response: Set(record.response.map(super::storable_json)),
-            error: Set(record.error.as_deref().map(super::storable)),
-            duration_ms: Set(record.duration_ms),
-            ..Default::default()
-        };
+        let row = operation_row(record);
         let _turn = self.write_turn().await;
         operation_log::Entity::insert(row).exec_without_returning(self.db()).await?;
         Ok(())
@@ -33,5 +22,21 @@ impl Store {
             .order_by_desc(operation_log::Column::Id)
             .all(self.db())
             .await?)
+    }
+}
+
+/// The operation log's row of `record` (see `Store::log_operation`).
+pub(super) fn operation_row(record: OperationRecord) -> operation_log::ActiveModel {
+    operation_log::ActiveModel {
+        at: Set(record.at),
+        actor: Set(record.actor),
+        charger_id: Set(record.charger_id),
+        action: Set(super::storable(&record.action)),
+        payload: Set(super::storable_json(record.payload)),
+        outcome: Set(record.outcome.to_owned()),
+        response: Set(record.response.map(super::storable_json)),
+        error: Set(record.error.as_deref().map(super::storable)),
+        duration_ms: Set(record.duration_ms),
+        ..Default::default()
     }
 }

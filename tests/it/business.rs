@@ -43,6 +43,18 @@ pub(crate) async fn open_pile_as(
     tariff: Value,
     version: OcppVersion,
 ) -> SimCharger {
+    // A 60 kW DC pile: the sessions the tests meter are ones it can deliver.
+    open_rated_pile(app, (station, pile), tariff, version, ("DC", 60)).await
+}
+
+/// The same with the pile's type and rated power: ("AC" or "DC", kW).
+pub(crate) async fn open_rated_pile(
+    app: &TestApp,
+    (station, pile): (&str, &str),
+    tariff: Value,
+    version: OcppVersion,
+    (kind, kw): (&str, u32),
+) -> SimCharger {
     let body = json!({
         "code": station, "name": format!("Station {station}"), "province": "Shanghai", "city": "Shanghai",
         "district": "Huangpu", "address": "Renmin Avenue", "lng": CENTRE.0, "lat": CENTRE.1,
@@ -51,7 +63,7 @@ pub(crate) async fn open_pile_as(
     assert_eq!(status, 201, "{answer}");
     let (status, answer) = app.operator("PUT", &format!("/api/v1/stations/{station}/tariff"), Some(&tariff)).await;
     assert_eq!(status, 200, "{answer}");
-    let body = json!({"code": pile, "name": "Pile", "stationCode": station, "type": "AC", "maxPowerKw": 7, "password": PASSWORD});
+    let body = json!({"code": pile, "name": "Pile", "stationCode": station, "type": kind, "maxPowerKw": kw, "password": PASSWORD});
     let (status, answer) = app.operator("POST", "/api/v1/piles", Some(&body)).await;
     assert_eq!(status, 201, "{answer}");
     let mut cp = SimCharger::connect(Connect::new(&app.ws_url, pile, version).password(PASSWORD)).await.unwrap();

@@ -4,7 +4,7 @@
 //! operators and pushed to their event stream; a pile's live status; trends against
 //! hand-computed means.
 
-use crate::business::{PASSWORD, open_pile, tariff};
+use crate::business::{PASSWORD, open_pile, open_rated_pile, tariff};
 use crate::helpers::{OPERATOR_TOKEN, TestApp, spawn_app, spawn_app_with};
 use crate::transactions::sampled;
 use chrono::{DateTime, TimeZone, Utc};
@@ -105,7 +105,7 @@ async fn an_overheating_pile_raises_one_alarm_pushed_to_operators_acknowledged_a
 #[tokio::test]
 async fn a_voltage_sag_on_an_ac_pile_raises_a_medium_alarm_that_clears_when_the_voltage_recovers() {
     let app = spawn_app().await;
-    let mut cp = open_pile(&app, "ST-M2", "PILE-SAG", tariff()).await;
+    let mut cp = open_rated_pile(&app, ("ST-M2", "PILE-SAG"), tariff(), OcppVersion::V16, ("AC", 7)).await;
     cp.call(voltage("230")).await.unwrap();
     cp.call(voltage("190.5")).await.unwrap();
     let active = active_until(&app, |a| !a.is_empty()).await;

@@ -38,6 +38,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/orders/{no}/start", &["post"]),
     ("/api/v1/orders/{no}/stop", &["post"]),
     ("/api/v1/orders/{no}/cancel", &["post"]),
+    ("/api/v1/orders/{no}/review", &["post"]),
     ("/api/v1/payments", &["get", "post"]),
     ("/api/v1/payments/{no}", &["get"]),
     ("/api/v1/payments/{no}/refund", &["post"]),

@@ -25,7 +25,8 @@ async fn a_card_session_the_orders_never_heard_of_is_adopted_and_billed() {
     adjust(&app, user_id, "20.00").await;
     let (status, _) = app.request("POST", "/api/v1/me/cards", Some(&token), Some(&json!({"idTag": "CARD-LOST"}))).await;
     assert_eq!(status, 201);
-    let began = Utc::now() - Duration::seconds(5);
+    // Begun ten minutes ago: 2 kWh since is a plausible session for the pile.
+    let began = Utc::now() - Duration::minutes(10);
     let start = StartRecord {
         charger_id: "PILE-A".into(),
         connector_id: 1,

@@ -90,14 +90,14 @@ async fn a_prepaid_order_is_stopped_by_csms_when_its_running_cost_reaches_the_am
         .unwrap();
     order_when(&app, &token, &no, |o| o["status"] == "CHARGING").await;
     // 1 kWh costs at most 1.50: not yet; 2 kWh at least 1.60, then 3 kWh (≥ 2.40) is past 2.00.
-    cp.call(energy_at(started.transaction_id, 1_000, now + Duration::seconds(60))).await.unwrap();
-    cp.call(energy_at(started.transaction_id, 3_000, now + Duration::seconds(120))).await.unwrap();
+    cp.call(energy_at(started.transaction_id, 1_000, now + Duration::minutes(10))).await.unwrap();
+    cp.call(energy_at(started.transaction_id, 3_000, now + Duration::minutes(20))).await.unwrap();
     let served = tokio::time::timeout(std::time::Duration::from_secs(5), cp.serve_calls(1, None)).await;
     assert_eq!(served.unwrap().unwrap(), vec!["RemoteStopTransaction".to_owned()]);
     cp.call(v16::StopTransactionRequest {
         id_tag: None,
         meter_stop: 3_000,
-        timestamp: now + Duration::seconds(121),
+        timestamp: now + Duration::minutes(21),
         transaction_id: started.transaction_id,
         reason: Some(v16::Reason::Remote),
         transaction_data: None,

@@ -132,6 +132,13 @@ struct DriversArgs {
     /// Yuan paid ahead for each order.
     #[arg(long, default_value = "50.00")]
     prepay: String,
+    /// Each pile's rated power, kW (above 22: a DC pile); sessions charge at it.
+    #[arg(long, default_value_t = 7)]
+    pile_kw: u32,
+    /// Milliseconds each order charges: its energy is the pile's power over the time that
+    /// really passed (0: stopped at once, a few Wh).
+    #[arg(long, default_value_t = 0)]
+    charge_ms: u64,
     /// Milliseconds between polls of an order's status when its event stream broke.
     #[arg(long, default_value_t = 100)]
     poll_ms: u64,
@@ -227,6 +234,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 password: (!args.password.is_empty()).then_some(args.password),
                 phone_base: args.phone_base,
                 prepay: args.prepay,
+                pile_kw: args.pile_kw,
+                charge_for: Duration::from_millis(args.charge_ms),
                 poll_interval: Duration::from_millis(args.poll_ms),
                 setup_concurrency: args.setup_concurrency,
                 connections: args.connections,

@@ -19,8 +19,6 @@ const WAIT_FOR_STATUS: Duration = Duration::from_secs(60);
 /// How long after a phase's end an order under way may still take (then the driver gives up on
 /// it, and the next phase begins without waiting for it: its pile may still be held).
 const DRAIN: Duration = Duration::from_secs(60);
-/// Energy charged per order, Wh (two meter values on the way).
-const ENERGY_WH: i64 = 1_500;
 
 /// Why an order went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -155,28 +153,39 @@ impl Driving<'_> {
 
         let meter_start = self.register_wh;
         let started = self.start_transaction(meter_start).await?;
-        let begun = Instant::now();
+        let (begun, stamped) = (Instant::now(), self.clock);
         if started.id_tag_info.status != v16::AuthorizationStatus::Accepted {
             return Err(DriverError::Answer("StartTransaction", format!("{:?}", started.id_tag_info.status)));
         }
         let transaction = started.transaction_id;
         progress.transaction = Some(transaction);
         self.status(v16::ChargePointStatus::Charging).await?;
-        for step in 1..=2 {
+        // Two meter values on the way, a third and two thirds into the time it charges.
+        for step in 1..=2u32 {
+            sleep_until(begun + self.plan.charge_for * step / 3).await;
             let at = self.tick();
-            let wh = meter_start + ENERGY_WH * step / 3;
-            self.rig.cp.call(charger_part::energy(transaction, wh, at)).await?;
+            self.register_wh = meter_start + self.delivered_wh(stamped, at);
+            self.rig.cp.call(charger_part::energy(transaction, self.register_wh, at)).await?;
         }
         self.wait_for(&no, "CHARGING").await?;
         self.measure(Call::Charging, begun);
+        sleep_until(begun + self.plan.charge_for).await;
         self.act(Call::Stop, &format!("/api/v1/orders/{no}/stop"), "RemoteStopTransaction").await?;
-        self.stop_transaction(transaction, meter_start + ENERGY_WH).await?;
+        let meter_stop = meter_start + self.delivered_wh(stamped, self.clock + chrono::Duration::milliseconds(10));
+        self.stop_transaction(transaction, meter_stop).await?;
         let ended = Instant::now();
         progress.transaction = None;
         self.status(v16::ChargePointStatus::Available).await?;
         self.wait_for(&no, "COMPLETED").await?;
         self.measure(Call::Completed, ended);
         Ok(())
+    }
+
+    /// The energy the pile delivers at its rated power between two of its stamps, Wh (rounded
+    /// down: never more than it could).
+    fn delivered_wh(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        let ms = (to - from).num_milliseconds().max(0);
+        ms.saturating_mul(i64::from(self.plan.pile_kw)) / 3_600
     }
 
     /// After an error: stops a transaction left open, cancels an order not yet started, waits
@@ -193,7 +202,8 @@ impl Driving<'_> {
 
     async fn free_again(&mut self, progress: Progress) -> Result<(), DriverError> {
         if let Some(transaction) = progress.transaction {
-            self.stop_transaction(transaction, self.register_wh + ENERGY_WH).await?;
+            // Where the register stood at its last meter value.
+            self.stop_transaction(transaction, self.register_wh).await?;
             self.status(v16::ChargePointStatus::Available).await?;
         }
         let Some(no) = progress.order_no else { return Ok(()) };

@@ -47,6 +47,12 @@ pub struct DriversPlan {
     pub phone_base: u64,
     /// Yuan paid ahead for each order, e.g. `"50.00"`.
     pub prepay: String,
+    /// Each pile's rated power, kW (AC up to 22 kW, DC above); a session charges at it.
+    pub pile_kw: u32,
+    /// How long each order charges, in real time: its energy is what the pile's power delivers
+    /// in the time that really passed between its start and its stop (zero: stopped at once,
+    /// with the few Wh of those milliseconds), so that every bill is one a real pile could make.
+    pub charge_for: Duration,
     /// Time between polls of an order's status when its events cannot tell (the event stream
     /// broke).
     pub poll_interval: Duration,

@@ -116,8 +116,8 @@ pub(super) async fn prepare(plan: &Arc<DriversPlan>) -> Result<(Vec<Rig>, BTreeM
 /// Driver `n`: their pile and its charger, online and Available; signed up; money on the balance.
 async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Result<Rig, SetupError> {
     let pile = format!("{}-P{n}", plan.station);
-    let mut body =
-        json!({"code": pile, "name": format!("Pile {n}"), "stationCode": plan.station, "type": "AC", "maxPowerKw": 7});
+    let kind = if plan.pile_kw > 22 { "DC" } else { "AC" };
+    let mut body = json!({"code": pile, "name": format!("Pile {n}"), "stationCode": plan.station, "type": kind, "maxPowerKw": plan.pile_kw});
     if let Some(password) = &plan.password {
         body["password"] = json!(password);
     }

@@ -7,6 +7,7 @@ pub mod events;
 mod id_tags;
 pub mod lifecycle;
 pub mod live;
+pub mod metering;
 mod sampling;
 pub mod transactions;
 

@@ -127,7 +127,8 @@ impl Alarms {
         if let Some(kind) = &filter.kind
             && AlarmKind::parse(kind).is_none()
         {
-            let message = format!("{kind:?} is not over_temperature, voltage, offline or fault");
+            let known: Vec<&str> = AlarmKind::ALL.iter().map(|k| k.as_str()).collect();
+            let message = format!("{kind:?} is not one of {}", known.join(", "));
             return Err(AlarmError::Invalid { field: "type", message });
         }
         if let Some(level) = &filter.level

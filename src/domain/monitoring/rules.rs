@@ -10,11 +10,13 @@ pub enum AlarmKind {
     Voltage,
     Offline,
     Fault,
+    /// A session's meter register could not be billed by itself: its order waits in `REVIEW`.
+    MeterAnomaly,
 }
 
 impl AlarmKind {
-    pub const ALL: [AlarmKind; 4] =
-        [AlarmKind::OverTemperature, AlarmKind::Voltage, AlarmKind::Offline, AlarmKind::Fault];
+    pub const ALL: [AlarmKind; 5] =
+        [AlarmKind::OverTemperature, AlarmKind::Voltage, AlarmKind::Offline, AlarmKind::Fault, AlarmKind::MeterAnomaly];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -22,6 +24,7 @@ impl AlarmKind {
             AlarmKind::Voltage => "voltage",
             AlarmKind::Offline => "offline",
             AlarmKind::Fault => "fault",
+            AlarmKind::MeterAnomaly => "meter_anomaly",
         }
     }
 
@@ -32,7 +35,7 @@ impl AlarmKind {
     /// How urgent it is.
     pub const fn level(self) -> &'static str {
         match self {
-            AlarmKind::Voltage => "medium",
+            AlarmKind::Voltage | AlarmKind::MeterAnomaly => "medium",
             AlarmKind::OverTemperature | AlarmKind::Offline | AlarmKind::Fault => "high",
         }
     }

@@ -1,8 +1,10 @@
-//! A finished session's bill, from its stored energy-register samples and the tariff copied onto
-//! its order, and the running cost of one in progress.
+//! A finished session's bill, from its meter register and stored samples under the tariff
+//! copied onto its order, and the running cost of one in progress.
 
+use crate::domain::charging::metering::{self, Anomaly, Located, Metered, Register, ReviewReason};
 use crate::domain::charging::transactions::Sample;
 use crate::domain::tariffs::{Bill, Reading, Tariff};
+use chrono::Utc;
 use chrono_tz::Tz;
 use entity::{meter_sample, transaction};
 use rust_decimal::prelude::ToPrimitive;
@@ -13,45 +15,90 @@ const SOC: &str = "SoC";
 /// What a finished session comes to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionBill {
+    /// The bill, when the register could be billed (see `review`).
     pub bill: Bill,
     pub energy_wh: i64,
     pub start_soc: Option<i32>,
     pub end_soc: Option<i32>,
+    /// The readings set aside.
+    pub anomalies: Vec<Anomaly>,
+    /// Why the register cannot be billed without an operator; then `bill` is empty.
+    pub review: Option<ReviewReason>,
 }
 
-/// The register readings of a transaction: its start and stop meter values at its start and
-/// stop, and every energy-register sample in between.
-pub fn readings(found: &transaction::Model, samples: &[meter_sample::Model]) -> Vec<Reading> {
-    let mut readings = Vec::with_capacity(samples.len() + 2);
-    if let Some(wh) = found.meter_start_wh {
-        readings.push(Reading { at: found.started_at, wh });
-    }
-    for s in samples {
-        if let Some(wh) = as_sample(s).energy_wh() {
-            readings.push(Reading { at: s.sampled_at, wh });
-        }
-    }
-    if let (Some(wh), Some(at)) = (found.meter_stop_wh, found.stopped_at) {
-        readings.push(Reading { at, wh });
-    }
-    readings
+/// What billing a session needs beyond its transaction and samples.
+#[derive(Debug, Clone, Copy)]
+pub struct Metering<'a> {
+    pub tariff: &'a Tariff,
+    pub zone: Tz,
+    /// The pile's rated power, W.
+    pub rated_power_w: Option<i64>,
+    /// `orders.billed_location`.
+    pub billed_location: &'a str,
 }
 
-/// The bill of a finished transaction under `tariff`, with its first and last state of charge.
+/// Meters a transaction: its register, its samples' plausible readings and the ones set aside.
+fn metered(found: &transaction::Model, samples: &[meter_sample::Model], metering: &Metering<'_>) -> Metered {
+    let register = Register {
+        started_at: found.started_at,
+        stopped_at: found.stopped_at,
+        start_wh: found.meter_start_wh,
+        stop_wh: found.meter_stop_wh,
+        rated_power_w: metering.rated_power_w,
+    };
+    let located: Vec<Located> = samples.iter().filter_map(|s| Located::of(&as_sample(s))).collect();
+    metering::meter(&register, &located, metering.billed_location)
+}
+
+/// The bill of a finished transaction: its register's stop − start spread along the plausible
+/// readings (see `Tariff::bill_register`), with its first and last state of charge; or, when
+/// the register cannot be believed, why.
 pub fn session_bill(
-    tariff: &Tariff,
-    zone: Tz,
     found: &transaction::Model,
     samples: &[meter_sample::Model],
+    metering: &Metering<'_>,
 ) -> SessionBill {
-    let bill = tariff.bill(&readings(found, samples), zone);
-    let energy_wh = bill.energy_wh.round().to_i64().unwrap_or(0);
+    let metered = metered(found, samples, metering);
+    let (energy_wh, review) = match (metered.review, metered.energy_wh) {
+        (None, Some(wh)) => (wh, None),
+        (Some(reason), _) => (0, Some(reason)),
+        (None, None) => (0, Some(ReviewReason::NoRegister)),
+    };
+    let bill = match review {
+        None => metering.tariff.bill_register(energy_wh, &metered.curve, window(found), metering.zone),
+        Some(_) => Bill::default(),
+    };
+    let (start_soc, end_soc) = socs(samples);
+    SessionBill { bill, energy_wh, start_soc, end_soc, anomalies: metered.anomalies, review }
+}
+
+/// The bill an operator settles a reviewed session with: `energy_wh` spread along the plausible
+/// readings, as a session billed by itself would be.
+pub fn reviewed_bill(
+    found: &transaction::Model,
+    samples: &[meter_sample::Model],
+    metering: &Metering<'_>,
+    energy_wh: i64,
+) -> SessionBill {
+    let metered = metered(found, samples, metering);
+    let bill = metering.tariff.bill_register(energy_wh, &metered.curve, window(found), metering.zone);
+    let (start_soc, end_soc) = socs(samples);
+    SessionBill { bill, energy_wh, start_soc, end_soc, anomalies: metered.anomalies, review: None }
+}
+
+/// The session's start to its stop (now, if it has none).
+fn window(found: &transaction::Model) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+    (found.started_at, found.stopped_at.unwrap_or_else(Utc::now).max(found.started_at))
+}
+
+/// The first and last state of charge among the samples.
+fn socs(samples: &[meter_sample::Model]) -> (Option<i32>, Option<i32>) {
     let socs: Vec<i32> = samples
         .iter()
         .filter(|s| s.measurand == SOC)
         .filter_map(|s| s.value.parse::<rust_decimal::Decimal>().ok()?.round().to_i32())
         .collect();
-    SessionBill { bill, energy_wh, start_soc: socs.first().copied(), end_soc: socs.last().copied() }
+    (socs.first().copied(), socs.last().copied())
 }
 
 /// The running cost of a session: from its start reading to its newest one.
@@ -100,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sessions_bill_spans_its_start_samples_and_stop_with_its_first_and_last_state_of_charge() {
+    fn a_sessions_bill_is_its_register_with_its_first_and_last_state_of_charge() {
         let tariff: Tariff = serde_json::from_value(serde_json::json!({
             "validFrom": "2025-01-01",
             "periods": [{"start": "00:00", "end": "00:00", "energyPrice": "1.00", "serviceFee": "0.50"}],
@@ -130,12 +177,25 @@ mod tests {
             sample(30, "Power.Active.Import", "W", "7000"),
             sample(50, "SoC", "Percent", "80"),
         ];
-        let billed = session_bill(&tariff, chrono_tz::Asia::Shanghai, &head, &samples);
+        let metering = Metering {
+            tariff: &tariff,
+            zone: chrono_tz::Asia::Shanghai,
+            rated_power_w: Some(7_000),
+            billed_location: "Outlet",
+        };
+        let billed = session_bill(&head, &samples, &metering);
         assert_eq!(billed.energy_wh, 3_000);
         assert_eq!(billed.bill.total.to_string(), "4.50");
         assert_eq!((billed.start_soc, billed.end_soc), (Some(22), Some(80)));
-        // Without a stop reading the last sample ends it.
-        let open = transaction::Model { stopped_at: None, meter_stop_wh: None, ..head };
-        assert_eq!(session_bill(&tariff, chrono_tz::Asia::Shanghai, &open, &samples).energy_wh, 1_000);
+        assert_eq!(billed.review, None);
+        // Without a stop register there is nothing to bill by itself.
+        let open = transaction::Model { stopped_at: None, meter_stop_wh: None, ..head.clone() };
+        let unbilled = session_bill(&open, &samples, &metering);
+        assert_eq!(
+            (unbilled.review, unbilled.bill.total),
+            (Some(ReviewReason::NoRegister), rust_decimal::Decimal::ZERO)
+        );
+        // An operator's figure is spread along the same readings.
+        assert_eq!(reviewed_bill(&open, &samples, &metering, 2_000).bill.total.to_string(), "3.00");
     }
 }

@@ -4,11 +4,8 @@
 //! recovered by the sweep, applies once.
 
 use super::actions::priced;
-use super::billing::session_bill;
-use super::records::{Completion, NewOrder, OccupancyCharge, Transition};
-use super::settle::settle;
+use super::records::{NewOrder, OccupancyCharge, Transition};
 use super::{OrderError, OrderStatus, Orders, PayMode};
-use crate::domain::charging::ACTIVE;
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::ledger::to_fen;
 use crate::domain::payments::records::Destination;
@@ -216,62 +213,6 @@ impl Orders {
                 Err(e) => return Err(e.into()),
             }
         }
-    }
-
-    /// Bills a charging order whose transaction ended and settles it; nothing while the
-    /// transaction is still open or once the order is completed.
-    pub(super) async fn complete(&self, found: &order::Model) -> Result<(), OrderError> {
-        let Some(transaction_id) = found.transaction_id else { return Ok(()) };
-        let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
-        if head.status == ACTIVE {
-            return Ok(());
-        }
-        let (tariff, zone) =
-            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.clone(), "its tariff".into()))?;
-        let billed = session_bill(&tariff, zone, &head, &samples);
-        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
-        let total_fen = match fen(billed.bill.total) {
-            Ok(total) => total,
-            Err(e) => {
-                // A meter that jumped beyond any real bill: set aside for the operator rather
-                // than retried for ever, holding the driver and the connector.
-                tracing::error!(order = %found.order_no, error = %e, "an order cannot be billed: set aside for review");
-                if let Some(parked) =
-                    self.inner.store.park_order(&found.order_no, "the bill is out of range: for review").await?
-                {
-                    self.release(&parked).await;
-                    self.publish("order.failed", &parked);
-                }
-                return Ok(());
-            }
-        };
-        let settlement = settle(found.paid_fen - found.refunded_fen, total_fen);
-        let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
-        let now = Utc::now();
-        let done = Completion {
-            order_no: found.order_no.clone(),
-            user_id: found.user_id,
-            energy_wh: billed.energy_wh,
-            energy_fee_fen: fen(billed.bill.energy_fee)?,
-            service_fee_fen: fen(billed.bill.service_fee)?,
-            occupancy_fee_fen: tariff.occupancy.is_none().then_some(0),
-            total_fen,
-            lines: serde_json::to_string(&billed.bill).unwrap_or_default(),
-            start_soc: billed.start_soc,
-            end_soc: billed.end_soc,
-            stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
-            stopped_at,
-            charging_ended_at: stopped_at,
-            refund_fen: settlement.refund_fen,
-            collect_fen: settlement.collect_fen,
-            refund_no: super::number::new_number('R', now),
-            payment_no: super::number::new_number('P', now),
-        };
-        if let Some(completed) = self.inner.store.complete_order(done).await? {
-            self.release(&completed).await;
-            self.publish("order.completed", &completed);
-        }
-        Ok(())
     }
 
     /// A connector's status: charging finished (suspended by the EV, finishing) or resumed, or

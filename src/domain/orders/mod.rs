@@ -9,6 +9,7 @@
 mod actions;
 pub mod billing;
 pub mod commands;
+mod complete;
 mod follow;
 pub mod number;
 pub mod records;
@@ -18,6 +19,7 @@ mod sweep;
 pub mod view;
 
 pub use commands::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
+pub use complete::ReviewDecision;
 pub use status::{OrderStatus, PayMode, PaymentStatus};
 pub use view::{LiveReading, OrderView};
 
@@ -25,6 +27,7 @@ use crate::config::OrderSettings;
 use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, parse_positive};
+use crate::domain::monitoring::Alarms;
 use crate::domain::payments::records::{Destination, Method};
 use crate::domain::stations::{StationError, Stations};
 use crate::domain::users::Identity;
@@ -111,6 +114,17 @@ pub struct Orders {
     inner: Arc<Inner>,
 }
 
+/// The services orders work with.
+#[derive(Debug, Clone)]
+pub struct OrderServices {
+    pub stations: Stations,
+    pub charging: Charging,
+    pub commands: Arc<dyn ChargerCommands>,
+    pub events: DomainEvents,
+    /// Where a session sent to review raises `meter_anomaly`.
+    pub alarms: Alarms,
+}
+
 #[derive(Debug)]
 struct Inner {
     store: Store,
@@ -120,6 +134,7 @@ struct Inner {
     commands: Arc<dyn ChargerCommands>,
     settings: OrderSettings,
     events: DomainEvents,
+    alarms: Alarms,
     /// When each order's charger was last sent its running cost, and the amount (fen).
     costs_sent: DashMap<String, (Instant, i64)>,
     /// Orders csms asked the charger to stop because their money ran out, and when.
@@ -127,15 +142,8 @@ struct Inner {
 }
 
 impl Orders {
-    pub fn new(
-        store: Store,
-        kv: Kv,
-        stations: Stations,
-        charging: Charging,
-        commands: Arc<dyn ChargerCommands>,
-        settings: OrderSettings,
-        events: DomainEvents,
-    ) -> Self {
+    pub fn new(store: Store, kv: Kv, settings: OrderSettings, services: OrderServices) -> Self {
+        let OrderServices { stations, charging, commands, events, alarms } = services;
         let inner = Inner {
             store,
             kv,
@@ -144,6 +152,7 @@ impl Orders {
             commands,
             settings,
             events,
+            alarms,
             costs_sent: DashMap::new(),
             stops_sent: DashMap::new(),
         };

@@ -1,6 +1,7 @@
 //! What the store is asked to do with orders: each change is conditional on the state the
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
+use crate::domain::chargers::records::OperationRecord;
 use chrono::{DateTime, Utc};
 
 /// A new order, with the tariff in force copied onto it.
@@ -51,11 +52,13 @@ pub struct Transition {
     pub lock_expires_at: Option<DateTime<Utc>>,
 }
 
-/// A finished order's bill and settlement, applied in one transaction while it is charging (or
-/// still starting, when the charger's start and stop both came before the order heard).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A finished order's bill and settlement, applied in one transaction while it is in one of
+/// `from`: charging (or still starting, when the charger's start and stop both came before the
+/// order heard), or in review when an operator settles it.
+#[derive(Debug, Clone)]
 pub struct Completion {
     pub order_no: String,
+    pub from: Vec<&'static str>,
     pub user_id: i64,
     pub energy_wh: i64,
     pub energy_fee_fen: i64,
@@ -64,11 +67,15 @@ pub struct Completion {
     pub occupancy_fee_fen: Option<i64>,
     pub total_fen: i64,
     pub lines: String,
+    /// The meter readings set aside (JSON).
+    pub anomalies: String,
     pub start_soc: Option<i32>,
     pub end_soc: Option<i32>,
     pub stop_reason: String,
     pub stopped_at: DateTime<Utc>,
     pub charging_ended_at: DateTime<Utc>,
+    /// The operator's decision, written to the operation log in the same transaction.
+    pub operation: Option<OperationRecord>,
     /// Given back to the balance from the order's payments.
     pub refund_fen: i64,
     /// Taken from the balance; when it is too low nothing is taken and the order stays unpaid.
@@ -99,4 +106,21 @@ pub struct OccupancyCharge {
     /// The bill's lines with the occupancy line added.
     pub lines: String,
     pub payment_no: String,
+}
+
+/// A finished order whose meter register an operator must settle: set to `REVIEW` while it is
+/// charging or starting, its user and connector released, its money left as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewHold {
+    pub order_no: String,
+    /// `ReviewReason::as_str`.
+    pub reason: &'static str,
+    /// The register's stop − start, when known and not negative.
+    pub energy_wh: Option<i64>,
+    /// The meter readings set aside (JSON).
+    pub anomalies: String,
+    pub start_soc: Option<i32>,
+    pub end_soc: Option<i32>,
+    pub stop_reason: String,
+    pub stopped_at: DateTime<Utc>,
 }

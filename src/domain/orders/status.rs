@@ -10,6 +10,9 @@ pub enum OrderStatus {
     /// The remote start was sent; waiting for the charger's start.
     Starting,
     Charging,
+    /// Charging ended, but its meter register cannot be billed without an operator (see
+    /// `charging::metering`); the user and the connector are free, the money paid stays held.
+    Review,
     Completed,
     Cancelled,
     Failed,
@@ -22,6 +25,7 @@ impl OrderStatus {
             OrderStatus::Ready => "READY",
             OrderStatus::Starting => "STARTING",
             OrderStatus::Charging => "CHARGING",
+            OrderStatus::Review => "REVIEW",
             OrderStatus::Completed => "COMPLETED",
             OrderStatus::Cancelled => "CANCELLED",
             OrderStatus::Failed => "FAILED",
@@ -34,6 +38,7 @@ impl OrderStatus {
             "READY" => OrderStatus::Ready,
             "STARTING" => OrderStatus::Starting,
             "CHARGING" => OrderStatus::Charging,
+            "REVIEW" => OrderStatus::Review,
             "COMPLETED" => OrderStatus::Completed,
             "CANCELLED" => OrderStatus::Cancelled,
             "FAILED" => OrderStatus::Failed,

@@ -1,6 +1,7 @@
 //! An order as drivers and operators see it: money as two-place strings, the bill's lines once
 //! completed, and while it charges its live power, energy, state of charge and cost so far.
 
+use crate::domain::charging::metering::Anomaly;
 use crate::domain::ledger::fen_string;
 use chrono::{DateTime, Utc};
 use entity::order;
@@ -54,6 +55,10 @@ pub struct OrderView {
     pub duration_s: Option<i64>,
     pub stop_reason: Option<String>,
     pub failure_reason: Option<String>,
+    /// Meter readings set aside when it was billed.
+    pub anomalies: Vec<Anomaly>,
+    /// Why it waits in `REVIEW`.
+    pub review_reason: Option<String>,
     pub live: Option<LiveReading>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -90,6 +95,8 @@ impl OrderView {
             duration_s,
             stop_reason: o.stop_reason,
             failure_reason: o.failure_reason,
+            anomalies: o.anomalies.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
+            review_reason: o.review_reason,
             live,
             order_no: o.order_no,
             user_id: o.user_id,

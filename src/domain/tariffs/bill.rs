@@ -109,7 +109,13 @@ impl Tariff {
             total_wh = total_wh.saturating_add(step);
             timeline.split(*from, *to, step * 1000, &mut milli_wh);
         }
-        let wh = whole_wh(&milli_wh, total_wh);
+        self.bill_from_shares(&milli_wh, total_wh)
+    }
+
+    /// The bill of `total_wh` whose milli-Wh per period are `milli_wh` (summing to it × 1000):
+    /// whole Wh per period by largest remainder, one priced line per period that got any.
+    pub(super) fn bill_from_shares(&self, milli_wh: &[u128], total_wh: u128) -> Bill {
+        let wh = whole_wh(milli_wh, total_wh);
         let lines = self
             .periods
             .iter()

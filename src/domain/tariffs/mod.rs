@@ -12,6 +12,7 @@
 //! started under, so a later tariff change never reprices it.
 
 mod amounts;
+mod apportion;
 mod bill;
 mod occupancy;
 mod pricing;

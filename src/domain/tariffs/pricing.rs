@@ -120,7 +120,7 @@ impl Timeline {
 /// `energy × part / whole` rounded down, without overflow for any `part <= whole`
 /// (the remainder times `part` is below `whole²`, and two chrono instants are less than 2^64 ms
 /// apart).
-fn proportion(energy: u128, part: u128, whole: u128) -> u128 {
+pub(super) fn proportion(energy: u128, part: u128, whole: u128) -> u128 {
     if whole == 0 {
         return 0;
     }

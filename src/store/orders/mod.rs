@@ -2,9 +2,11 @@
 //! updates, and completed, ended or charged together with their money in one transaction.
 
 mod find;
+mod review;
 
 use super::in_transaction;
 use super::ledger::move_balance_on;
+use super::operations::operation_row;
 use super::payments::{balance_payment_row, refund_on};
 use super::sql::statement;
 use super::{Store, StoreError};
@@ -12,7 +14,7 @@ use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::records::{Completion, Ending, NewOrder, OccupancyCharge, Transition, connector_key};
 use crate::domain::payments::records::{Destination, NewRefund, SUCCEEDED};
 use chrono::{DateTime, Utc};
-use entity::{order, payment};
+use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -78,26 +80,6 @@ impl Store {
         }
     }
 
-    /// Sets an order that cannot be billed aside for the operator: failed with `reason`, its
-    /// user and connector released, its money left as it is.
-    pub async fn park_order(&self, order_no: &str, reason: &str) -> Result<Option<order::Model>, StoreError> {
-        let now = Utc::now();
-        let turn = self.write_turn().await;
-        let updated = order::Entity::update_many()
-            .col_expr(order::Column::Status, Expr::value("FAILED"))
-            .col_expr(order::Column::FailureReason, Expr::value(reason))
-            .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
-            .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
-            .col_expr(order::Column::CompletedAt, Expr::value(now))
-            .col_expr(order::Column::UpdatedAt, Expr::value(now))
-            .filter(order::Column::OrderNo.eq(order_no))
-            .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]))
-            .exec_with_returning(self.db())
-            .await?;
-        drop(turn);
-        Ok(updated.into_iter().next())
-    }
-
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
     /// order after, or none when it was not.
     pub async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<order::Model>, StoreError> {
@@ -157,6 +139,7 @@ impl Store {
                     .col_expr(order::Column::OccupancyFeeFen, Expr::value(done.occupancy_fee_fen))
                     .col_expr(order::Column::TotalFen, Expr::value(done.total_fen))
                     .col_expr(order::Column::Lines, Expr::value(done.lines.clone()))
+                    .col_expr(order::Column::Anomalies, Expr::value(done.anomalies.clone()))
                     .col_expr(order::Column::StartSoc, coalesce(order::Column::StartSoc, done.start_soc))
                     .col_expr(order::Column::EndSoc, Expr::value(done.end_soc))
                     .col_expr(order::Column::StopReason, Expr::value(done.stop_reason.clone()))
@@ -171,11 +154,14 @@ impl Store {
                     .col_expr(order::Column::PaymentStatus, Expr::value("PAID"))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&done.order_no))
-                    .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]))
+                    .filter(order::Column::Status.is_in(done.from.iter().copied()))
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
                     return Ok(false);
+                }
+                if let Some(record) = done.operation.clone() {
+                    operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
                 }
                 if done.refund_fen > 0 {
                     refund_paid(txn, &done.order_no, done.refund_fen, &done.refund_no, "settlement", at).await?;

@@ -1,0 +1,179 @@
+//! A finished session's order: billed from its meter register and settled, or — when the
+//! register cannot be believed, or the bill is above `orders.review_above` — set aside in
+//! `REVIEW` with a `meter_anomaly` alarm, until an operator settles it with the energy to bill.
+
+use super::actions::priced;
+use super::billing::{Metering, SessionBill, reviewed_bill, session_bill};
+use super::records::{Completion, ReviewHold};
+use super::settle::settle;
+use super::{OrderError, OrderStatus, OrderView, Orders};
+use crate::domain::chargers::records::OperationRecord;
+use crate::domain::charging::ACTIVE;
+use crate::domain::charging::metering::ReviewReason;
+use crate::domain::ledger::to_fen;
+use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::tariffs::Tariff;
+use chrono::Utc;
+use entity::{order, transaction};
+
+/// An operator's settlement of an order in review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewDecision {
+    /// The energy to bill, Wh.
+    pub energy_wh: i64,
+    pub reason: String,
+    /// Who decided.
+    pub actor: String,
+}
+
+impl Orders {
+    /// Bills a charging order whose transaction ended and settles it; nothing while the
+    /// transaction is still open or once the order is completed.
+    pub(super) async fn complete(&self, found: &order::Model) -> Result<(), OrderError> {
+        let Some(transaction_id) = found.transaction_id else { return Ok(()) };
+        let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
+        if head.status == ACTIVE {
+            return Ok(());
+        }
+        let (tariff, zone) =
+            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.clone(), "its tariff".into()))?;
+        let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
+        let settings = &self.inner.settings;
+        let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
+        let billed = session_bill(&head, &samples, &metering);
+        let above_limit = to_fen(billed.bill.total, "bill").map_or(true, |fen| fen > settings.review_above);
+        match billed.review.or(above_limit.then_some(ReviewReason::BillAboveLimit)) {
+            Some(reason) => self.hold_for_review(found, &head, &billed, reason).await,
+            None => {
+                let from = vec![OrderStatus::Charging.as_str(), OrderStatus::Starting.as_str()];
+                self.settle_bill(found, &head, &tariff, billed, from, None).await.map(|_| ())
+            }
+        }
+    }
+
+    /// Settles an order in review with the energy an operator decided, spread along the
+    /// session's plausible readings; the decision is written to the operation log with the bill.
+    pub async fn review(&self, order_no: &str, decision: ReviewDecision) -> Result<OrderView, OrderError> {
+        let store = &self.inner.store;
+        let found = store.order(order_no).await?.ok_or_else(|| OrderError::NotFound(order_no.to_owned()))?;
+        if found.status != OrderStatus::Review.as_str() {
+            return Err(OrderError::WrongState(found.status, "only an order in REVIEW is settled so"));
+        }
+        let corrupt = |what: &str| OrderError::Corrupt(found.order_no.clone(), what.to_owned());
+        let transaction_id = found.transaction_id.ok_or_else(|| corrupt("its transaction"))?;
+        let (head, samples) = store.transaction(transaction_id).await?.ok_or_else(|| corrupt("its transaction"))?;
+        let (tariff, zone) = priced(&found).ok_or_else(|| corrupt("its tariff"))?;
+        let rated_power_w = store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
+        let metering =
+            Metering { tariff: &tariff, zone, rated_power_w, billed_location: &self.inner.settings.billed_location };
+        let billed = reviewed_bill(&head, &samples, &metering, decision.energy_wh);
+        if to_fen(billed.bill.total, "bill").is_err() {
+            let message =
+                format!("{} Wh would bill {}: more than an order can take", decision.energy_wh, billed.bill.total);
+            return Err(OrderError::Invalid { field: "energyWh", message });
+        }
+        let operation = OperationRecord {
+            at: Utc::now(),
+            actor: decision.actor.clone(),
+            charger_id: found.charger_id.clone(),
+            action: "OrderReview".to_owned(),
+            payload: serde_json::json!({
+                "orderNo": found.order_no,
+                "energyWh": decision.energy_wh,
+                "reason": decision.reason,
+                "reviewReason": found.review_reason,
+            }),
+            outcome: "Applied",
+            response: None,
+            error: None,
+            duration_ms: 0,
+        };
+        let from = vec![OrderStatus::Review.as_str()];
+        let Some(settled) = self.settle_bill(&found, &head, &tariff, billed, from, Some(operation)).await? else {
+            return Err(OrderError::WrongState(OrderStatus::Completed.as_str().to_owned(), "settled meanwhile"));
+        };
+        if store.orders_in_review_on(&found.charger_id).await? == 0
+            && let Err(e) = self.inner.alarms.clear(&found.charger_id, AlarmKind::MeterAnomaly).await
+        {
+            tracing::warn!(charger = %found.charger_id, error = %e, "clearing the meter anomaly alarm failed");
+        }
+        Ok(OrderView::new(settled, None))
+    }
+
+    /// Completes the order with `billed` and settles it against what it paid, from `from`.
+    async fn settle_bill(
+        &self,
+        found: &order::Model,
+        head: &transaction::Model,
+        tariff: &Tariff,
+        billed: SessionBill,
+        from: Vec<&'static str>,
+        operation: Option<OperationRecord>,
+    ) -> Result<Option<order::Model>, OrderError> {
+        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
+        let total_fen = fen(billed.bill.total)?;
+        let settlement = settle(found.paid_fen - found.refunded_fen, total_fen);
+        let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
+        let now = Utc::now();
+        let done = Completion {
+            order_no: found.order_no.clone(),
+            from,
+            user_id: found.user_id,
+            energy_wh: billed.energy_wh,
+            energy_fee_fen: fen(billed.bill.energy_fee)?,
+            service_fee_fen: fen(billed.bill.service_fee)?,
+            occupancy_fee_fen: tariff.occupancy.is_none().then_some(0),
+            total_fen,
+            lines: serde_json::to_string(&billed.bill).unwrap_or_default(),
+            anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
+            start_soc: billed.start_soc,
+            end_soc: billed.end_soc,
+            stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+            stopped_at,
+            charging_ended_at: stopped_at,
+            operation,
+            refund_fen: settlement.refund_fen,
+            collect_fen: settlement.collect_fen,
+            refund_no: super::number::new_number('R', now),
+            payment_no: super::number::new_number('P', now),
+        };
+        let completed = self.inner.store.complete_order(done).await?;
+        if let Some(completed) = &completed {
+            self.release(completed).await;
+            self.publish("order.completed", completed);
+        }
+        Ok(completed)
+    }
+
+    /// Sets the order aside for an operator: its user and connector free, nothing beyond what
+    /// it paid taken, `meter_anomaly` raised for the pile.
+    async fn hold_for_review(
+        &self,
+        found: &order::Model,
+        head: &transaction::Model,
+        billed: &SessionBill,
+        reason: ReviewReason,
+    ) -> Result<(), OrderError> {
+        let register = head.meter_start_wh.zip(head.meter_stop_wh).and_then(|(a, b)| b.checked_sub(a));
+        let hold = ReviewHold {
+            order_no: found.order_no.clone(),
+            reason: reason.as_str(),
+            energy_wh: register.filter(|wh| *wh >= 0),
+            anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
+            start_soc: billed.start_soc,
+            end_soc: billed.end_soc,
+            stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+            stopped_at: head.stopped_at.unwrap_or_else(Utc::now),
+        };
+        let Some(held) = self.inner.store.hold_for_review(hold).await? else { return Ok(()) };
+        tracing::warn!(order = %held.order_no, reason = reason.as_str(), "an order's meter register needs an operator: in review");
+        self.release(&held).await;
+        self.publish("order.review", &held);
+        let message = format!("order {} waits for review: {}", held.order_no, reason.as_str());
+        let raised = self.inner.alarms.raise(&held.charger_id, AlarmKind::MeterAnomaly, message, held.order_no.clone());
+        if let Err(e) = raised.await {
+            tracing::warn!(order = %held.order_no, error = %e, "raising the meter anomaly alarm failed");
+        }
+        Ok(())
+    }
+}
