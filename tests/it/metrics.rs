@@ -83,3 +83,51 @@ async fn metrics_are_scraped_in_prometheus_text_with_bounded_labels() {
     }
     app.stop().await;
 }
+
+/// The value of the unlabelled series `name` in a scrape, if it is there.
+async fn scraped(app: &crate::helpers::TestApp, name: &str) -> Option<f64> {
+    let text = reqwest::get(format!("http://{}/metrics", app.http_addr)).await.unwrap().text().await.unwrap();
+    parse(&text).into_iter().find(|(n, l, _)| n == name && l.is_empty()).map(|(_, _, v)| v)
+}
+
+#[tokio::test]
+async fn the_active_transactions_gauge_counts_a_transaction_in_progress() {
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-MET-TX", "PILE-METRICS-TX", tariff()).await;
+    app.store.create_id_tag("TAG-METRICS-TX", "Accepted", None, None).await.unwrap();
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: "TAG-METRICS-TX".into(),
+        meter_start: 0,
+        reservation_id: None,
+        timestamp: Utc::now(),
+    };
+    cp.call(start).await.unwrap();
+    assert_eq!(app.store.active_transaction_count().await.unwrap(), 1);
+    // An alarm's change recounts the gauges at once (they are also read every 15 s). The gauge is
+    // the process's, shared by the servers of tests running alongside: wait until ours is seen.
+    let hot = v16::MeterValuesRequest {
+        connector_id: 1,
+        transaction_id: None,
+        meter_value: vec![v16::MeterValue {
+            timestamp: Utc::now(),
+            sampled_value: vec![crate::transactions::sampled(
+                v16::Measurand::Temperature,
+                v16::UnitOfMeasure::Celsius,
+                "95",
+            )],
+        }],
+    };
+    cp.call(hot).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = None;
+    while tokio::time::Instant::now() < deadline {
+        seen = scraped(&app, "csms_transactions_active").await;
+        if seen.is_some_and(|n| n >= 1.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(seen.is_some_and(|n| n >= 1.0), "csms_transactions_active stayed at {seen:?}");
+    app.stop().await;
+}
