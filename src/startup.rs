@@ -157,7 +157,7 @@ impl Application {
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
         let sandboxes = sandbox::router(&providers, &public_base(&settings.payments.notify_base_url, http_addr))?;
         let ocpp = Bounded::new(ocpp, limits.sockets, "chargers");
-        let http = Bounded::new(http, settings.http.max_connections, "HTTP API");
+        let http = Bounded::new(http, limits.http, "HTTP API");
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
         let (writes, batch_writer) = Writes::start(&store, &settings.database.url).await?;
