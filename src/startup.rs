@@ -171,10 +171,12 @@ impl Application {
             .map_err(|e| SetupError::Client { setting: "monitoring.webhook_url", reason: e.to_string() })?;
         let (monitoring, monitor) =
             Monitoring::start(store.clone(), kv.clone(), settings.monitoring.clone(), webhook_client, shutdown.clone());
-        let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone())
-            .with_events(sink.clone())
-            .with_monitor(monitor.clone());
-        let charging = Charging::new(store.clone(), writes).with_events(sink).with_monitor(monitor);
+        let charging =
+            Charging::new(store.clone(), writes.clone()).with_events(sink.clone()).with_monitor(monitor.clone());
+        let chargers = Chargers::new(store.clone(), writes, settings.chargers.clone())
+            .with_events(sink)
+            .with_monitor(monitor)
+            .with_live(charging.live().clone());
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
         let users = users(&settings, &store, kv.clone(), sms, verifier)?;
