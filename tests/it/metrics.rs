@@ -1,5 +1,7 @@
 //! `/metrics` scraped and parsed after a charger boots, reports and overheats and the API is
-//! used: Prometheus' text format, the metrics csms promises, labels that never name a charger.
+//! used: Prometheus' text format, the metrics csms promises, labels that never name a charger;
+//! on a fresh server every metric with a value (zero series for the labels known in advance);
+//! transactions in progress counted.
 
 use crate::business::{open_pile, tariff};
 use crate::helpers::spawn_app;
@@ -129,5 +131,37 @@ async fn the_active_transactions_gauge_counts_a_transaction_in_progress() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(seen.is_some_and(|n| n >= 1.0), "csms_transactions_active stayed at {seen:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_fresh_servers_metrics_list_every_metric_with_a_value_before_anything_happened() {
+    let app = spawn_app().await;
+    let text = reqwest::get(format!("http://{}/metrics", app.http_addr)).await.unwrap().text().await.unwrap();
+    let samples = parse(&text);
+    let has = |name: &str, labels: &[(&str, &str)]| {
+        samples
+            .iter()
+            .any(|(n, l, _)| n == name && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v)))
+    };
+    for name in csms::metrics::NAMES {
+        // A histogram's series are its buckets, sum and count.
+        assert!(has(name, &[]) || has(&format!("{name}_count"), &[]), "{name} has no value in:\n{text}");
+    }
+    // The zero series of the label values known in advance, for alerts on rate().
+    for version in ["ocpp1.6", "ocpp2.0.1"] {
+        assert!(has("csms_chargers_connected", &[("version", version)]), "chargers connected over {version}");
+        let boot = [("version", version), ("action", "BootNotification"), ("direction", "in"), ("outcome", "error")];
+        assert!(has("csms_ocpp_messages_total", &boot), "refused boots over {version}");
+    }
+    for status in ["started", "completed", "failed", "cancelled"] {
+        assert!(has("csms_orders_total", &[("status", status)]), "orders {status}");
+    }
+    for method in ["balance", "wechat", "alipay", "unionpay"] {
+        assert!(has("csms_payments_total", &[("method", method), ("outcome", "succeeded")]), "{method} payments");
+    }
+    assert!(has("csms_payments_total", &[("method", "wechat"), ("outcome", "failed")]));
+    assert!(has("csms_alarms_active", &[("type", "offline"), ("level", "high")]));
+    assert!(has("csms_http_requests_total", &[("route", "/api/v1/orders"), ("status", "500")]));
     app.stop().await;
 }
