@@ -1,7 +1,9 @@
 //! Prometheus metrics: their names (a contract: `deploy/` and the Grafana dashboard use them, and
 //! a test checks that they exist here), the recorder installed once per process, and `/metrics`.
 //! Labels are bounded — version, action, direction, outcome, method, status, route template,
-//! alarm type and level — and never carry a charger id or a user.
+//! alarm type and level — and never carry a charger id or a user. Every metric shows from the
+//! start, at zero, with the series of the label values known in advance: an alert on `rate()`
+//! misses a series' first increase when the series appears with it.
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -49,6 +51,14 @@ pub const NAMES: &[&str] = &[
     DB_QUERY_DURATION,
     GROUP_COMMIT_BATCH_SIZE,
 ];
+
+/// `csms_orders_total`'s statuses.
+pub const ORDER_STATUSES: [&str; 5] = ["started", "completed", "review", "failed", "cancelled"];
+/// `csms_payments_total`'s methods (those of `domain::payments::records::Method`).
+pub const PAYMENT_METHODS: [&str; 4] = ["balance", "wechat", "alipay", "unionpay"];
+/// `csms_db_query_duration_seconds`'s operations: a group commit, a write transaction.
+pub const DB_GROUP_COMMIT: &str = "group_commit";
+pub const DB_TRANSACTION: &str = "transaction";
 
 /// Seconds: from a fast handler's tenth of a millisecond to a slow provider call's ten seconds.
 const SECONDS: &[f64] =
@@ -112,6 +122,34 @@ fn describe() {
     metrics::counter!(OCPP_CALL_TIMEOUTS).absolute(0);
     metrics::counter!(ENERGY_DELIVERED_WH).absolute(0);
     metrics::gauge!(TRANSACTIONS_ACTIVE).set(0.0);
+    zero_series();
+}
+
+/// The labelled series whose label values are known in advance, at zero (an increment by 0, a
+/// histogram's handle: what is there already stays). Alarms' and HTTP routes' are made where
+/// their labels are known (`monitoring::alarms`, `api`).
+fn zero_series() {
+    use metrics::{counter, gauge, histogram};
+    for version in protocol::OcppVersion::ALL {
+        gauge!(CHARGERS_CONNECTED, "version" => version.subprotocol()).increment(0.0);
+    }
+    ocpp::zero();
+    for status in ORDER_STATUSES {
+        counter!(ORDERS, "status" => status).increment(0);
+    }
+    for method in PAYMENT_METHODS {
+        counter!(PAYMENTS, "method" => method, "outcome" => "succeeded").increment(0);
+        // Only a provider's payment fails to open or is closed unpaid (`payments::provider`, `jobs`).
+        if method != "balance" {
+            for outcome in ["failed", "closed"] {
+                counter!(PAYMENTS, "method" => method, "outcome" => outcome).increment(0);
+            }
+        }
+    }
+    for operation in [DB_GROUP_COMMIT, DB_TRANSACTION] {
+        drop(histogram!(DB_QUERY_DURATION, "operation" => operation));
+    }
+    drop(histogram!(GROUP_COMMIT_BATCH_SIZE));
 }
 
 /// Drains the histograms into their buckets (the exporter keeps samples until then), every few
@@ -137,6 +175,7 @@ pub mod ocpp {
     use super::{OCPP_CALL_TIMEOUTS, OCPP_HANDLER_DURATION, OCPP_MESSAGES};
     use dashmap::DashMap;
     use metrics::{Counter, Histogram, counter, histogram};
+    use protocol::{ActionSet, Role};
     use std::cell::RefCell;
     use std::collections::HashMap;
     use std::sync::LazyLock;
@@ -192,6 +231,29 @@ pub mod ocpp {
         *seen.entry(Box::from(action)).or_insert(made)
     }
 
+    /// Every action's series at zero, in the direction its CALL goes: a charger's requests
+    /// answered or refused and the time they took, our calls answered or refused.
+    pub(super) fn zero() {
+        fn of<A: ActionSet>() {
+            let version = A::VERSION.subprotocol();
+            for action in A::ALL {
+                let (name, initiator) = (action.as_str(), action.initiator());
+                let directions = [(Role::ChargingStation, "in"), (Role::Csms, "out")];
+                for (_, direction) in directions.into_iter().filter(|(role, _)| initiator.may_send(*role)) {
+                    for outcome in ["ok", "error"] {
+                        counter!(OCPP_MESSAGES, "version" => version, "action" => name, "direction" => direction, "outcome" => outcome)
+                            .increment(0);
+                    }
+                }
+                if initiator.may_send(Role::ChargingStation) {
+                    drop(histogram!(OCPP_HANDLER_DURATION, "version" => version, "action" => name));
+                }
+            }
+        }
+        of::<protocol::v16::Action>();
+        of::<protocol::v201::Action>();
+    }
+
     /// A charger's request handled in `took`: answered, or refused with a CALLERROR; `known`
     /// when its action is one of the protocol's.
     pub fn handled(version: &'static str, action: &str, known: bool, ok: bool, took: Duration) {
@@ -214,5 +276,36 @@ pub mod ocpp {
     pub fn call_timed_out() {
         static TIMEOUTS: LazyLock<Counter> = LazyLock::new(|| counter!(OCPP_CALL_TIMEOUTS));
         TIMEOUTS.increment(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_series_known_in_advance_show_at_zero_before_anything_happened() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, describe);
+        let text = handle.render();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let shows = |series: &str| lines.iter().any(|l| l.starts_with(series) && l.ends_with(" 0"));
+        // Alarms' and HTTP routes' series are made with their labels (monitoring, api).
+        for name in NAMES.iter().filter(|n| ![ALARMS_ACTIVE, HTTP_REQUESTS, HTTP_REQUEST_DURATION].contains(n)) {
+            assert!(shows(name), "{name} at zero in:\n{text}");
+        }
+        assert!(shows(r#"csms_chargers_connected{version="ocpp2.0.1"}"#));
+        assert!(shows(r#"csms_orders_total{status="cancelled"}"#));
+        let refused =
+            r#"csms_ocpp_messages_total{version="ocpp1.6",action="StartTransaction",direction="in",outcome="error"}"#;
+        assert!(shows(refused), "{text}");
+        let ours = r#"csms_ocpp_messages_total{version="ocpp2.0.1",action="RequestStopTransaction",direction="out",outcome="ok"}"#;
+        assert!(shows(ours), "{text}");
+        // Each action in its own direction only.
+        assert!(!text.contains(r#"action="Heartbeat",direction="out""#), "{text}");
+        assert!(!text.contains(r#"action="RemoteStartTransaction",direction="in""#), "{text}");
+        assert!(shows(r#"csms_payments_total{method="alipay",outcome="closed"}"#));
+        assert!(!text.contains(r#"method="balance",outcome="closed""#));
     }
 }

@@ -157,7 +157,7 @@ impl Application {
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
         let sandboxes = sandbox::router(&providers, &public_base(&settings.payments.notify_base_url, http_addr))?;
         let ocpp = Bounded::new(ocpp, limits.sockets, "chargers");
-        let http = Bounded::new(http, settings.http.max_connections, "HTTP API");
+        let http = Bounded::new(http, limits.http, "HTTP API");
         let shutdown = CancellationToken::new();
         let sessions = TaskTracker::new();
         let (writes, batch_writer) = Writes::start(&store, &settings.database.url).await?;
@@ -171,10 +171,12 @@ impl Application {
             .map_err(|e| SetupError::Client { setting: "monitoring.webhook_url", reason: e.to_string() })?;
         let (monitoring, monitor) =
             Monitoring::start(store.clone(), kv.clone(), settings.monitoring.clone(), webhook_client, shutdown.clone());
-        let chargers = Chargers::new(store.clone(), writes.clone(), settings.chargers.clone())
-            .with_events(sink.clone())
-            .with_monitor(monitor.clone());
-        let charging = Charging::new(store.clone(), writes).with_events(sink).with_monitor(monitor);
+        let charging =
+            Charging::new(store.clone(), writes.clone()).with_events(sink.clone()).with_monitor(monitor.clone());
+        let chargers = Chargers::new(store.clone(), writes, settings.chargers.clone())
+            .with_events(sink)
+            .with_monitor(monitor)
+            .with_live(charging.live().clone());
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
         let users = users(&settings, &store, kv.clone(), sms, verifier)?;

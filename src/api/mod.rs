@@ -58,6 +58,7 @@ pub struct ApiState {
 
 /// Every HTTP route.
 pub fn router(state: ApiState) -> Router {
+    zero_route_metrics();
     health::router()
         .merge(chargers::router())
         .merge(transactions::router())
@@ -76,6 +77,20 @@ pub fn router(state: ApiState) -> Router {
         .merge(stats::router())
         .with_state(state)
         .layer(axum::middleware::from_fn(measured))
+}
+
+/// Each documented route's error count and time at zero from the start, and those of `/health`,
+/// `/ready` and `/metrics`: an alert on the rate of 5xx answers sees the first one. (A route's
+/// other statuses show from its first answer.)
+fn zero_route_metrics() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(|| {
+        let documented = openapi::document().paths.paths.into_keys();
+        for route in documented.chain(["/health", "/ready", "/metrics"].map(String::from)) {
+            metrics::counter!(crate::metrics::HTTP_REQUESTS, "route" => route.clone(), "status" => "500").increment(0);
+            drop(metrics::histogram!(crate::metrics::HTTP_REQUEST_DURATION, "route" => route));
+        }
+    });
 }
 
 /// Counts each request by its route's template (never the path itself: no ids in labels) and

@@ -18,7 +18,7 @@ const PER_USER: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserEvent {
     pub user_id: i64,
-    /// `order.started`, `order.completed`, `order.failed`, `order.cancelled`, `payment.succeeded`,
+    /// `order.started`, `order.completed`, `order.review`, `order.failed`, `order.cancelled`, `payment.succeeded`,
     /// `refund.made`.
     pub name: &'static str,
     pub data: serde_json::Value,
@@ -96,15 +96,9 @@ impl Drop for Subscription {
 /// Counts orders reaching a status, payments and the energy of completed orders
 /// (`csms_orders_total`, `csms_payments_total`, `csms_energy_delivered_wh_total`).
 fn count(event: &UserEvent) {
-    use crate::metrics::{ENERGY_DELIVERED_WH, ORDERS, PAYMENTS};
+    use crate::metrics::{ENERGY_DELIVERED_WH, ORDER_STATUSES, ORDERS, PAYMENTS};
     if let Some(status) = event.name.strip_prefix("order.") {
-        let status: &'static str = match status {
-            "started" => "started",
-            "completed" => "completed",
-            "failed" => "failed",
-            "cancelled" => "cancelled",
-            _ => return,
-        };
+        let Some(status) = ORDER_STATUSES.into_iter().find(|s| *s == status) else { return };
         metrics::counter!(ORDERS, "status" => status).increment(1);
         if status == "completed"
             && let Some(wh) = event.data["energyWh"].as_u64()

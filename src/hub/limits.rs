@@ -1,6 +1,7 @@
 //! Open files and the connection cap: at start the soft RLIMIT_NOFILE is raised to the hard limit
-//! and shared out — a reserve for everything but chargers, then a budget of charger sockets, of
-//! which a headroom is kept free so that chargers beyond the cap can still be answered 503.
+//! and shared out — the process's own reserve, then the HTTP API's sockets (at most half of what
+//! is left), then a budget of charger sockets, of which a headroom is kept free so that chargers
+//! beyond the cap can still be answered 503.
 //!
 //! Two bounds, each where it can be kept:
 //! - `SessionSlots`: connected chargers (upgraded sessions) ≤ the cap, min(`ocpp.max_connections`,
@@ -34,6 +35,13 @@ const BASE_FILES: u64 = 64;
 /// Per database connection: a SQLite connection holds its database, `-wal` and `-shm` files; a
 /// PostgreSQL connection one socket.
 const FILES_PER_DATABASE_CONNECTION: u64 = 3;
+/// The HTTP API's sockets are at most one part in this of what the process's own reserve leaves;
+/// chargers keep the rest, so at least as many. Each charger in use has about one app client (its
+/// driver following the order on an event stream), so neither side may starve the other: with a
+/// hard limit of 1024 and the default settings, 456 HTTP clients and room for 399 chargers
+/// instead of 1024 HTTP clients and none. A limit large enough for `http.max_connections` to be
+/// under half (20,000: 1024 of 19,888) leaves the HTTP API its setting, as before.
+const HTTP_PARTS: u64 = 2;
 /// Charger sockets kept free beyond the cap, to answer refused or not-yet-upgraded connections:
 /// an eighth of the charger budget, at least `MIN_HEADROOM`, at most `MAX_HEADROOM` (handshakes
 /// last milliseconds; a thousand in flight is plenty).
@@ -51,36 +59,45 @@ pub(crate) struct Budget {
     pub(crate) sockets: usize,
     /// Connected chargers: the sockets less the headroom.
     pub(crate) room: usize,
+    /// Sockets of the HTTP API: `http.max_connections`, lowered to its share of a small limit.
+    pub(crate) http: usize,
 }
 
 impl Budget {
-    /// The files an open-files `limit` leaves for charger sockets, with a database pool of
-    /// `database_connections` and `http_clients` sockets of the HTTP API (its listener is bounded
-    /// to that many, so the app's clients can never eat into the chargers' budget).
+    /// How an open-files `limit` is shared out, with a database pool of `database_connections`
+    /// and up to `http_clients` sockets of the HTTP API: first the process's own reserve, then
+    /// the HTTP API's sockets — `http_clients`, at most one part in `HTTP_PARTS` of what the
+    /// reserve leaves — and the rest for charger sockets. The HTTP listener is bounded to its
+    /// share, so the app's clients can never eat into the chargers' budget.
     pub(crate) fn share(limit: u64, database_connections: u32, http_clients: usize) -> Self {
-        let reserve = (BASE_FILES + FILES_PER_DATABASE_CONNECTION * u64::from(database_connections))
-            .saturating_add(u64::try_from(http_clients).unwrap_or(u64::MAX));
-        let sockets = usize::try_from(limit.saturating_sub(reserve)).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
+        let own = BASE_FILES + FILES_PER_DATABASE_CONNECTION * u64::from(database_connections);
+        let rest = limit.saturating_sub(own);
+        let http = u64::try_from(http_clients).unwrap_or(u64::MAX).min(rest / HTTP_PARTS);
+        let sockets = usize::try_from(rest - http).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
         let headroom = (sockets / 8).clamp(MIN_HEADROOM, MAX_HEADROOM).min(sockets);
-        Budget { sockets, room: sockets - headroom }
+        Budget { sockets, room: sockets - headroom, http: usize::try_from(http).unwrap_or(usize::MAX) }
     }
 
     /// No limit to share (a platform without RLIMIT_NOFILE).
-    fn unlimited() -> Self {
-        Budget { sockets: Semaphore::MAX_PERMITS, room: Semaphore::MAX_PERMITS }
+    fn unlimited(http_clients: usize) -> Self {
+        Budget { sockets: Semaphore::MAX_PERMITS, room: Semaphore::MAX_PERMITS, http: http_clients }
     }
 }
 
-/// What start-up decided: the charger listener's socket budget and the cap on connected chargers.
+/// What start-up decided: the charger listener's socket budget, the cap on connected chargers
+/// and the HTTP listener's socket budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
     pub(crate) sockets: usize,
     /// min(`ocpp.max_connections`, the room the open-files limit leaves).
     pub(crate) cap: usize,
+    /// min(`http.max_connections`, the HTTP API's share of the open-files limit).
+    pub(crate) http: usize,
 }
 
 /// Raises the soft open-files limit to the hard one, logs the room that leaves for chargers
-/// (and warns when it is below `max_connections`), and returns the limits to enforce.
+/// and HTTP clients (and warns when either is below its setting), and returns the limits to
+/// enforce.
 pub(crate) fn open_files(database_connections: u32, http_clients: usize, max_connections: usize) -> Limits {
     let budget = match raise() {
         Some((soft, hard)) => {
@@ -88,12 +105,13 @@ pub(crate) fn open_files(database_connections: u32, http_clients: usize, max_con
             tracing::info!(
                 sockets = budget.sockets,
                 headroom = budget.sockets - budget.room,
-                "open files: soft limit {soft} (hard {hard}): room for {} chargers",
-                budget.room
+                "open files: soft limit {soft} (hard {hard}): room for {} chargers and {} HTTP clients",
+                budget.room,
+                budget.http
             );
             budget
         }
-        None => Budget::unlimited(),
+        None => Budget::unlimited(http_clients),
     };
     let cap = max_connections.min(budget.room);
     if cap < max_connections {
@@ -103,7 +121,15 @@ pub(crate) fn open_files(database_connections: u32, http_clients: usize, max_con
             budget.room
         );
     }
-    Limits { sockets: budget.sockets, cap }
+    if budget.http < http_clients {
+        tracing::warn!(
+            "open files: room for {} HTTP clients only, below http.max_connections = {http_clients}: the HTTP API \
+             takes at most half of what the process's own reserve leaves, chargers the rest (raise the hard limit: \
+             ulimit -Hn, systemd LimitNOFILE=, docker --ulimit)",
+            budget.http
+        );
+    }
+    Limits { sockets: budget.sockets, cap, http: budget.http }
 }
 
 /// (soft, hard) after raising the soft limit as far as allowed; None without RLIMIT_NOFILE.
@@ -297,15 +323,39 @@ mod tests {
     #[test]
     fn the_limit_less_the_reserve_and_headroom_is_the_room_for_chargers() {
         // 64 base + 3 × 16 database + 128 HTTP = 240 reserved.
-        assert_eq!(Budget::share(1024, 16, 128), Budget { sockets: 784, room: 784 - 98 });
+        assert_eq!(Budget::share(1024, 16, 128), Budget { sockets: 784, room: 784 - 98, http: 128 });
         // The machine's hard limit: the headroom stops at 1024.
-        assert_eq!(Budget::share(20_000, 16, 128), Budget { sockets: 19_760, room: 18_736 });
+        assert_eq!(Budget::share(20_000, 16, 128), Budget { sockets: 19_760, room: 18_736, http: 128 });
         // A small budget keeps at least 16 free, and never more than it has.
-        assert_eq!(Budget::share(240, 2, 128), Budget { sockets: 42, room: 26 });
-        assert_eq!(Budget::share(250, 16, 128), Budget { sockets: 10, room: 0 });
-        assert_eq!(Budget::share(100, 16, 128), Budget { sockets: 0, room: 0 });
+        assert_eq!(Budget::share(200, 2, 64), Budget { sockets: 66, room: 50, http: 64 });
+        assert_eq!(Budget::share(130, 16, 128), Budget { sockets: 9, room: 0, http: 9 });
+        // Below the process's own reserve nothing is left to share.
+        assert_eq!(Budget::share(100, 16, 128), Budget { sockets: 0, room: 0, http: 0 });
         // Unlimited stays within what a semaphore can count.
         assert_eq!(Budget::share(u64::MAX, 16, 128).sockets, Semaphore::MAX_PERMITS);
+        assert_eq!(Budget::share(u64::MAX, 16, 128).http, 128);
+    }
+
+    #[test]
+    fn a_hard_limit_of_1024_with_the_default_settings_leaves_half_for_chargers() {
+        let defaults = crate::config::Settings::defaults().unwrap();
+        let (database, http) = (defaults.database.max_connections, defaults.http.max_connections);
+        assert_eq!((database, http), (16, 1024), "the defaults this split was worked out for");
+        // 64 base + 3 × 16 database = 112 for the process; of the 912 left, the HTTP API may
+        // take half, not its whole 1024.
+        assert_eq!(Budget::share(1024, database, http), Budget { sockets: 456, room: 456 - 57, http: 456 });
+        // The HTTP API never takes more than the chargers keep, whatever it asks for.
+        for limit in [256, 1024, 4096, 8192] {
+            let budget = Budget::share(limit, database, usize::MAX);
+            assert!(budget.sockets >= budget.http && budget.sockets > 0, "{limit}: {budget:?}");
+        }
+    }
+
+    #[test]
+    fn a_large_limit_leaves_the_http_api_its_setting_and_chargers_the_rest() {
+        // 20,000 (this machine's hard limit) less 112 for the process and 1024 for HTTP clients.
+        assert_eq!(Budget::share(20_000, 16, 1024), Budget { sockets: 18_864, room: 17_840, http: 1024 });
+        assert_eq!(Budget::share(65_536, 16, 1024).http, 1024);
     }
 
     #[test]

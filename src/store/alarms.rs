@@ -3,6 +3,7 @@
 
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::charging::ACTIVE;
 use chrono::{DateTime, Utc};
 use entity::alarm;
 use sea_orm::{
@@ -136,9 +137,9 @@ impl Store {
 
     /// Transactions in progress.
     pub async fn active_transaction_count(&self) -> Result<i64, StoreError> {
-        let sql = "SELECT COUNT(*) AS n FROM transactions WHERE status = 'ACTIVE'";
+        let sql = "SELECT COUNT(*) AS n FROM transactions WHERE status = ?";
         let backend = self.db().get_database_backend();
-        let row = self.db().query_one_raw(statement(backend, sql, [])).await?;
+        let row = self.db().query_one_raw(statement(backend, sql, [ACTIVE.into()])).await?;
         Ok(row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
     }
 

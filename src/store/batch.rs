@@ -296,7 +296,7 @@ async fn commit(
     if let Outcome::MetCopy = outcome {
         outcome = try_batch(writer, &jobs, Copies::Ignore, &end).await;
     }
-    metrics::histogram!(crate::metrics::DB_QUERY_DURATION, "operation" => "group_commit")
+    metrics::histogram!(crate::metrics::DB_QUERY_DURATION, "operation" => crate::metrics::DB_GROUP_COMMIT)
         .record(started.elapsed().as_secs_f64());
     match outcome {
         Outcome::Stored => answer(|| Ok(()), jobs),

@@ -54,7 +54,8 @@ impl Store {
             meter_serial_number: Set(None),
             boot_reason: Set(None),
             last_boot_at: Set(None),
-            last_seen_at: Set(Some(now)),
+            // Not seen until it connects (the offline check passes over it until then).
+            last_seen_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

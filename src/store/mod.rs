@@ -198,7 +198,7 @@ struct Timed(std::time::Instant);
 
 impl Drop for Timed {
     fn drop(&mut self) {
-        metrics::histogram!(crate::metrics::DB_QUERY_DURATION, "operation" => "transaction")
+        metrics::histogram!(crate::metrics::DB_QUERY_DURATION, "operation" => crate::metrics::DB_TRANSACTION)
             .record(self.0.elapsed().as_secs_f64());
     }
 }

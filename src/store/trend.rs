@@ -3,6 +3,7 @@
 
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::charging::ACTIVE;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend};
 
@@ -102,8 +103,9 @@ impl Store {
                         // The text sqlx writes a time as (RFC 3339), so that it compares with bound times.
                         _ => ("strftime('%Y-%m-%dT%H:00:00+00:00', sampled_at)", "MIN", "MAX"),
                     };
+                    // The status is bound (the last parameter of each statement below).
                     let kept = "(transaction_id IS NULL OR transaction_id NOT IN \
-                                (SELECT id FROM transactions WHERE status = 'ACTIVE'))";
+                                (SELECT id FROM transactions WHERE status = ?))";
                     let roll = format!(
                         "INSERT INTO sample_rollups (charger_id, evse_id, connector_id, hour, measurand, samples, total, least, most) \
                          SELECT charger_id, evse_id, connector_id, {hour}, measurand, COUNT(*), SUM({num}), MIN({num}), MAX({num}) \
@@ -115,7 +117,7 @@ impl Store {
                         num = number(backend),
                         numeric = numeric(backend),
                     );
-                    let values = [charger.clone().into(), cutoff.into()];
+                    let values = [charger.clone().into(), cutoff.into(), ACTIVE.into()];
                     let rolled = txn.execute_raw(statement(backend, &roll, values.clone())).await?.rows_affected();
                     let delete = format!("DELETE FROM meter_samples WHERE charger_id = ? AND sampled_at < ? AND {kept}");
                     let deleted = txn.execute_raw(statement(backend, &delete, values)).await?.rows_affected();

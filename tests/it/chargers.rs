@@ -298,7 +298,7 @@ async fn shutting_down_closes_every_charger_session() {
 async fn liveness_is_kept_in_memory_and_flushed_to_the_database() {
     let app = spawn_app_with(|s| s.ocpp.liveness_flush_s = 1).await;
     app.register("CP-ALIVE", None).await;
-    let created = app.store.charger("CP-ALIVE").await.unwrap().unwrap().last_seen_at.unwrap();
+    let created = app.store.charger("CP-ALIVE").await.unwrap().unwrap().created_at;
     let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-ALIVE", OcppVersion::V16)).await.unwrap();
     cp.call(v16::HeartbeatRequest {}).await.unwrap();
     let in_memory = app.app_hub.registry().get("CP-ALIVE").unwrap().last_seen();
@@ -313,5 +313,26 @@ async fn liveness_is_kept_in_memory_and_flushed_to_the_database() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(flushed.unwrap() >= in_memory - chrono::Duration::milliseconds(1), "{flushed:?} < {in_memory}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_charger_never_connected_has_no_last_seen_time_until_it_connects() {
+    let app = spawn_app().await;
+    let (status, made) = app.operator("POST", "/api/v1/chargers", Some(&serde_json::json!({"id": "CP-NEVER"}))).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["lastSeenAt"], serde_json::Value::Null, "{made}");
+    let (_, found) = app.operator("GET", "/api/v1/chargers/CP-NEVER", None).await;
+    assert_eq!((&found["online"], &found["lastSeenAt"]), (&false.into(), &serde_json::Value::Null), "{found}");
+    let (_, page) = app.operator("GET", "/api/v1/chargers", None).await;
+    let listed = page["items"].as_array().and_then(|all| all.iter().find(|c| c["id"] == "CP-NEVER")).cloned();
+    assert_eq!(listed.map(|c| c["lastSeenAt"].clone()), Some(serde_json::Value::Null), "{page}");
+
+    let connecting = Utc::now() - chrono::Duration::seconds(1);
+    let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-NEVER", OcppVersion::V16)).await.unwrap();
+    cp.call(boot_16()).await.unwrap();
+    let (_, found) = app.operator("GET", "/api/v1/chargers/CP-NEVER", None).await;
+    let seen: chrono::DateTime<Utc> = found["lastSeenAt"].as_str().unwrap_or_default().parse().unwrap();
+    assert!(seen >= connecting, "{found}");
     app.stop().await;
 }

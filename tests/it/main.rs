@@ -17,6 +17,7 @@ mod group_commit;
 mod health;
 mod helpers;
 mod limits;
+mod live;
 mod meter_faults;
 mod metrics;
 mod money_races;

@@ -1,7 +1,8 @@
 //! The open-files limit and the connection cap, on the real binary started with a low limit: it
 //! raises its soft limit to the hard one, warns that this leaves less room than
-//! `ocpp.max_connections`, refuses chargers beyond the room with 503 (never a hang) while the
-//! admitted ones are served, and refuses sockets beyond its budget at once.
+//! `ocpp.max_connections` (and than `http.max_connections`: the HTTP API takes at most half of
+//! what the process's own files leave), refuses chargers beyond the room with 503 (never a hang)
+//! while the admitted ones are served, and refuses sockets beyond its budget at once.
 //!
 //! The child always runs on SQLite, even when `DATABASE_URL` names PostgreSQL: these tests are
 //! about the hub's descriptors, not the database (and a PostgreSQL pool would change the reserve).
@@ -60,7 +61,8 @@ impl Csms {
                 ("CSMS__OCPP__MAX_CONNECTIONS", &MAX_CONNECTIONS.to_string()),
                 ("CSMS__DATABASE__URL", &database),
                 ("CSMS__DATABASE__MAX_CONNECTIONS", "2"),
-                // 128 API sockets reserved: a test-sized room is left for chargers under 240.
+                // Up to 128 API sockets (half of what the process's 70 files leave of 240: 85), and
+                // a test-sized room for chargers.
                 ("CSMS__HTTP__MAX_CONNECTIONS", "128"),
                 ("CSMS__API__OPERATOR_TOKEN", TOKEN),
             ])
@@ -175,10 +177,14 @@ async fn csms_raises_its_open_files_limit_and_warns_when_it_leaves_less_room_tha
     assert!(info.contains("open files: soft limit 240 (hard 240): room for "), "{info}");
     let (room, _) = csms.room().await;
     assert!((1..MAX_CONNECTIONS).contains(&room), "{info}");
-    let warning = csms.wait_for(|l| l.contains("WARN") && l.contains("max_connections")).await;
+    let warning = csms.wait_for(|l| l.contains("WARN") && l.contains("ocpp.max_connections")).await;
     assert!(warning.contains(&format!("room for {room} chargers")), "{warning}");
     assert!(warning.contains(&MAX_CONNECTIONS.to_string()), "{warning}");
     assert!(warning.contains(&format!("effective cap is {room}")), "{warning}");
+    // The HTTP API's 128 are more than half of what 64 + 3 × 2 files leave of 240: 85.
+    assert!(info.contains("room for 69 chargers and 85 HTTP clients"), "{info}");
+    let warning = csms.wait_for(|l| l.contains("WARN") && l.contains("http.max_connections")).await;
+    assert!(warning.contains("room for 85 HTTP clients only, below http.max_connections = 128"), "{warning}");
 }
 
 #[tokio::test]

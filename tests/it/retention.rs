@@ -124,3 +124,60 @@ async fn sample_storage_cost() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn samples_of_a_transaction_in_progress_are_kept_until_it_ends() {
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-RET-TX", "PILE-RET-TX", tariff()).await;
+    app.store.create_id_tag("TAG-RET-TX", "Accepted", None, None).await.unwrap();
+    let cutoff = csms::domain::monitoring::retention_cutoff(Utc::now(), 90);
+    // A session begun three hours before the cutoff, still in progress (its charger was offline).
+    let began = cutoff - Duration::hours(3);
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: "TAG-RET-TX".into(),
+        meter_start: 10_000,
+        reservation_id: None,
+        timestamp: began,
+    };
+    let tx = cp.call(start).await.unwrap().transaction_id;
+    for minute in 1..=30 {
+        let mut reading = crate::business::energy_at(tx, 10_000 + 120 * minute, began + Duration::minutes(minute));
+        let power = crate::transactions::sampled(v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::W, "7200");
+        reading.meter_value[0].sampled_value.push(power);
+        cp.call(reading).await.unwrap();
+    }
+    let stored = |app: &crate::helpers::TestApp| {
+        let store = app.store.clone();
+        async move { store.transaction(i64::from(tx)).await.unwrap().unwrap().1.len() }
+    };
+    let held = stored(&app).await;
+    assert!(held >= 60, "the session's samples are stored: {held}");
+    let from = began.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let to = (began + Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let path = format!("/api/v1/chargers/PILE-RET-TX/trend?from={from}&to={to}&bucket=1h");
+    let (status, before) = app.operator("GET", &path, None).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["points"][0]["power"], serde_json::json!(7200.0), "{before}");
+
+    let done = app.store.roll_up_samples(cutoff).await.unwrap();
+    assert_eq!((done.rolled_up, done.deleted), (0, 0), "a session in progress keeps its samples");
+    assert_eq!(stored(&app).await, held);
+    let (_, kept) = app.operator("GET", &path, None).await;
+    assert_eq!(kept["points"], before["points"]);
+
+    let stop = v16::StopTransactionRequest {
+        id_tag: None,
+        meter_stop: 10_000 + 120 * 40,
+        timestamp: began + Duration::minutes(40),
+        transaction_id: tx,
+        reason: Some(v16::Reason::Local),
+        transaction_data: None,
+    };
+    cp.call(stop).await.unwrap();
+    let done = app.store.roll_up_samples(cutoff).await.unwrap();
+    assert!(done.deleted >= 60, "once it ended, its old samples are rolled up: {done:?}");
+    let (_, after) = app.operator("GET", &path, None).await;
+    assert_eq!(after["points"], before["points"], "the trend over them is the same");
+    app.stop().await;
+}

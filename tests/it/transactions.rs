@@ -135,7 +135,10 @@ async fn the_charger_shows_its_connectors_live_readings_and_the_transaction_in_p
 
     cp.call(stop(tx, 4000)).await.unwrap();
     let (_, body) = app.operator("GET", "/api/v1/chargers/CP-LIVE", None).await;
-    assert_eq!(live_of(&body), (Some(2), None, expected), "stopped: nothing in progress; {body}");
+    // The register keeps its reading; no power flows once the transaction has ended.
+    let mut stopped = expected;
+    stopped[1].2 = r#""0""#.to_owned();
+    assert_eq!(live_of(&body), (Some(2), None, stopped), "stopped: nothing in progress; {body}");
     // The list stays light: no live state there.
     let (_, list) = app.operator("GET", "/api/v1/chargers", None).await;
     assert!(list["items"][0].get("live").is_none(), "{list}");

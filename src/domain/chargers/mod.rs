@@ -10,6 +10,7 @@ use crate::domain::monitoring::Monitor;
 
 use crate::config::ChargerSettings;
 use crate::domain::charging::events::ChargingEvent;
+use crate::domain::charging::live::{LiveState, draws_power};
 use crate::store::{Store, StoreError, Write, Writes};
 use chrono::Utc;
 use entity::charger::Registration;
@@ -33,11 +34,26 @@ pub struct Chargers {
     settings: ChargerSettings,
     events: crate::domain::charging::events::EventSink,
     monitor: Monitor,
+    live: LiveState,
 }
 
 impl Chargers {
     pub fn new(store: Store, writes: Writes, settings: ChargerSettings) -> Self {
-        Chargers { store, writes, settings, events: Default::default(), monitor: Monitor::default() }
+        Chargers {
+            store,
+            writes,
+            settings,
+            events: Default::default(),
+            monitor: Monitor::default(),
+            live: LiveState::default(),
+        }
+    }
+
+    /// The same, moving the connectors' live state (`Charging::live`) by their statuses: one
+    /// that stops charging reads no power from then on.
+    pub fn with_live(mut self, live: LiveState) -> Self {
+        self.live = live;
+        self
     }
 
     /// The same, telling monitoring of statuses and connections once stored.
@@ -93,6 +109,9 @@ impl Chargers {
         let monitored = report.clone();
         self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await?;
         self.monitor.status(id, &monitored);
+        if !draws_power(&status) {
+            self.live.idle(id, (evse_id, connector_id), at);
+        }
         let charger_id = id.to_owned();
         self.events.publish(ChargingEvent::Status { charger_id, evse_id, connector_id, status, at });
         Ok(())

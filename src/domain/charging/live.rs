@@ -1,7 +1,9 @@
 //! The live state of chargers' connectors: the newest sampled value of each measurand (per
 //! phase and location) and the transaction in progress. Kept in memory, like liveness — the
 //! samples themselves are stored — and only ever moved forward in time, so a late or offline
-//! message replayed after newer ones leaves the newer readings in place.
+//! message replayed after newer ones leaves the newer readings in place. A connector that stops
+//! charging (a status that draws no power, or its transaction's end) reads 0 W, 0 A and 0 V
+//! from then on, until a newer reading says otherwise.
 
 use super::transactions::Sample;
 use chrono::{DateTime, Utc};
@@ -38,6 +40,26 @@ struct Reading {
     value: String,
     unit: String,
     at: DateTime<Utc>,
+}
+
+/// The measurands of what flows through a connector: read as 0 once it stops charging (the
+/// energy register, temperatures, the state of charge and the limits offered keep their value).
+const FLOWING: [&str; 7] = [
+    "Current.Export",
+    "Current.Import",
+    "Power.Active.Export",
+    "Power.Active.Import",
+    "Power.Reactive.Export",
+    "Power.Reactive.Import",
+    "Voltage",
+];
+
+/// Whether a connector in `status` may draw power: 1.6 `Charging`, 2.0.1 `Occupied` (a car
+/// plugged in, charging or not: its transaction's end says when it stopped). Every other status
+/// — Available, Preparing, SuspendedEV, SuspendedEVSE, Finishing, Reserved, Unavailable,
+/// Faulted — has nothing flowing.
+pub fn draws_power(status: &str) -> bool {
+    matches!(status, "Charging" | "Occupied")
 }
 
 /// A connector's live state, as the API shows it.
@@ -116,6 +138,23 @@ impl LiveState {
         }
     }
 
+    /// The connector stopped charging `at`: its power, current and voltage read 0 from then on
+    /// (each reading newer than `at` stays). Nothing is made up for a connector without readings.
+    pub fn idle(&self, charger_id: &str, place: Place, at: DateTime<Utc>) {
+        let Some(mut charger) = self.chargers.get_mut(charger_id) else { return };
+        let Some(connector) = charger.get_mut(&place) else { return };
+        let mut zeroed = false;
+        for ((measurand, _, _), reading) in &mut connector.readings {
+            if FLOWING.contains(&measurand.as_str()) && reading.at <= at {
+                *reading = Reading { value: "0".to_owned(), unit: std::mem::take(&mut reading.unit), at };
+                zeroed = true;
+            }
+        }
+        if zeroed && connector.updated_at.is_none_or(|newest| newest < at) {
+            connector.updated_at = Some(at);
+        }
+    }
+
     /// Every connector of the charger with a live state, in (EVSE, connector) order.
     pub fn of(&self, charger_id: &str) -> Vec<ConnectorLiveView> {
         let Some(charger) = self.chargers.get(charger_id) else {
@@ -179,6 +218,65 @@ mod tests {
         let values: Vec<_> = view.values.iter().map(|v| (v.measurand.as_str(), v.value.as_str())).collect();
         assert_eq!(values, [("Power.Active.Import", "7000"), ("SoC", "42")]);
         assert_eq!(view.updated_at, Some(now));
+    }
+
+    #[test]
+    fn a_connector_that_stops_charging_reads_zero_power_current_and_voltage_until_a_newer_reading() {
+        let live = LiveState::default();
+        let now = Utc::now();
+        let before = now - Duration::minutes(1);
+        let read =
+            |measurand: &str, value: &str, unit: &str| Sample { unit: unit.into(), ..sample(measurand, value, before) };
+        let flowing = vec![
+            read("Power.Active.Import", "7000", "W"),
+            read("Current.Import", "32", "A"),
+            read("Voltage", "230", "V"),
+            read("Energy.Active.Import.Register", "15000", "Wh"),
+            read("SoC", "80", "Percent"),
+        ];
+        live.sampled("CP", (0, 1), flowing);
+        live.sampled("CP", (0, 2), vec![sample("Power.Active.Import", "3000", before)]);
+        live.idle("CP", (0, 1), now);
+        let values = |connector: usize| -> Vec<(String, String, String)> {
+            let all = live.of("CP");
+            all[connector].values.iter().map(|v| (v.measurand.clone(), v.value.clone(), v.unit.clone())).collect()
+        };
+        let text = |m: &str, v: &str, u: &str| (m.to_owned(), v.to_owned(), u.to_owned());
+        assert_eq!(
+            values(0),
+            [
+                text("Current.Import", "0", "A"),
+                text("Energy.Active.Import.Register", "15000", "Wh"),
+                text("Power.Active.Import", "0", "W"),
+                text("SoC", "80", "Percent"),
+                text("Voltage", "0", "V"),
+            ]
+        );
+        assert_eq!(live.of("CP")[0].updated_at, Some(now));
+        assert_eq!(values(1), [text("Power.Active.Import", "3000", "W")], "the other connector still charges");
+        // A late reading from before the stop stays behind; a newer one moves it on.
+        live.sampled("CP", (0, 1), vec![sample("Power.Active.Import", "6900", now - Duration::seconds(5))]);
+        assert_eq!(values(0)[2], text("Power.Active.Import", "0", "W"));
+        live.sampled("CP", (0, 1), vec![sample("Power.Active.Import", "4000", now + Duration::seconds(5))]);
+        assert_eq!(values(0)[2], text("Power.Active.Import", "4000", "W"));
+        // A stop older than the newest reading leaves it; a connector never read has nothing to zero.
+        live.idle("CP", (0, 1), now);
+        assert_eq!(values(0)[2], text("Power.Active.Import", "4000", "W"));
+        live.idle("CP", (0, 3), now);
+        live.idle("OTHER", (0, 1), now);
+        assert_eq!(live.of("CP").len(), 2);
+        assert!(live.of("OTHER").is_empty());
+    }
+
+    #[test]
+    fn only_charging_and_occupied_draw_power() {
+        for status in ["Charging", "Occupied"] {
+            assert!(draws_power(status), "{status}");
+        }
+        let idle = ["Available", "Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved", "Unavailable"];
+        for status in idle.into_iter().chain(["Faulted"]) {
+            assert!(!draws_power(status), "{status}");
+        }
     }
 
     #[test]

@@ -112,14 +112,17 @@ impl Charging {
     /// Records a 1.6 stop; a stop of an unknown transaction is recorded for the operator as an
     /// event with everything it said (its samples are stored unattached).
     pub async fn stop(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
-        let (charger_id, id) = (stop.charger_id.clone(), stop.id);
-        // The samples go to the store; their newest readings stay live.
+        let (charger_id, id, stopped_at) = (stop.charger_id.clone(), stop.id, stop.stopped_at);
+        // The samples go to the store; their newest readings stay live (power, current and
+        // voltage at 0 from the stop on).
         let latest = samples.clone();
         let outcome = self.store.stop_transaction(stop, samples).await?;
         if let Stopped::Closed { at, .. } = outcome {
             self.monitor.sampled(&charger_id, &latest);
+            self.monitor.ended(&charger_id, at, stopped_at);
             self.live.sampled(&charger_id, at, latest);
             self.live.ended(&charger_id, id);
+            self.live.idle(&charger_id, at, stopped_at);
             self.events.publish(ChargingEvent::Ended { transaction_id: id, charger_id });
         }
         Ok(outcome)
@@ -139,7 +142,7 @@ impl Charging {
         };
         let exclusive =
             event.kind == EventKind::Started && auth.as_ref().is_some_and(|a| a.status == AuthStatus::Accepted);
-        let charger_id = event.charger_id.clone();
+        let (charger_id, event_at) = (event.charger_id.clone(), event.at);
         let latest = samples.clone();
         // Followers hear of a start when it comes, or when a token or a remote start id arrives.
         let announce = (event.kind == EventKind::Started || event.id_tag.is_some() || event.remote_start_id.is_some())
@@ -168,6 +171,8 @@ impl Charging {
             }
         } else {
             self.live.ended(&charger_id, applied.id);
+            self.live.idle(&charger_id, applied.at, event_at);
+            self.monitor.ended(&charger_id, applied.at, event_at);
             self.events.publish(ChargingEvent::Ended { transaction_id: applied.id, charger_id });
         }
         Ok((applied, auth))

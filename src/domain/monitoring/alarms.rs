@@ -66,6 +66,11 @@ pub struct Alarms {
 
 impl Alarms {
     pub fn new(store: Store, feed: Feed, webhook: Webhook) -> Self {
+        // Every type's gauge from the start (the database is read at once, but after a moment).
+        for kind in AlarmKind::ALL {
+            metrics::gauge!(crate::metrics::ALARMS_ACTIVE, "type" => kind.as_str(), "level" => kind.level())
+                .increment(0.0);
+        }
         Alarms { store, feed, webhook }
     }
 

@@ -1,6 +1,8 @@
 //! A pile's live status as dashboards and `GET /api/v1/chargers/{id}/live` show it: online, each
-//! connector's status, and the newest voltage, current, power, temperature and state of charge.
+//! connector's status, and the newest voltage, current, power, temperature and state of charge —
+//! voltage, current and power 0 once no connector charges.
 
+use crate::domain::charging::live::draws_power;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +54,29 @@ impl PileLive {
             Ok(i) => self.connectors[i] = status,
             Err(i) => self.connectors.insert(i, status),
         }
+    }
+
+    /// Connector `(evse, connector)` stopped charging `at` (a status that draws no power, or its
+    /// transaction's end): unless another connector may still draw power, the pile's voltage,
+    /// current and power read 0 (those ever read; nothing is made up). Whether they changed.
+    /// Whatever its time: the pile's numbers carry none of their own, and one reading too many
+    /// at 0 is righted by the next, where a stale 7 kW would stay until the pile charges again.
+    pub fn idle(&mut self, evse_id: i32, connector_id: i32, at: DateTime<Utc>) -> bool {
+        let place = (evse_id, connector_id);
+        if self.connectors.iter().any(|c| (c.evse_id, c.connector_id) != place && draws_power(&c.status)) {
+            return false;
+        }
+        let mut changed = false;
+        for number in [&mut self.voltage, &mut self.current, &mut self.power].into_iter().flatten() {
+            if *number != 0.0 {
+                *number = 0.0;
+                changed = true;
+            }
+        }
+        if changed {
+            self.updated_at = self.updated_at.max(Some(at));
+        }
+        changed
     }
 
     /// Whether a connector other than `(evse, connector)` is faulted.
@@ -122,5 +147,52 @@ impl Readings {
         if self.at.is_some() {
             live.updated_at = self.at.max(live.updated_at);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(connector_id: i32, status: &str) -> ConnectorStatus {
+        ConnectorStatus { evse_id: 0, connector_id, status: status.into(), error_code: None, at: Utc::now() }
+    }
+
+    fn charging_pile() -> PileLive {
+        let mut live = PileLive::new("CP");
+        (live.voltage, live.current, live.power, live.temperature) =
+            (Some(230.0), Some(32.0), Some(7360.0), Some(41.0));
+        live
+    }
+
+    #[test]
+    fn a_pile_whose_only_charging_connector_stops_reads_no_voltage_current_or_power() {
+        let mut live = charging_pile();
+        live.set_status(status(1, "Finishing"));
+        let at = Utc::now();
+        assert!(live.idle(0, 1, at));
+        assert_eq!((live.voltage, live.current, live.power), (Some(0.0), Some(0.0), Some(0.0)));
+        assert_eq!((live.temperature, live.updated_at), (Some(41.0), Some(at)), "the rest stays");
+        assert!(!live.idle(0, 1, at), "nothing left to change");
+        let mut unread = PileLive::new("CP");
+        assert!(!unread.idle(0, 1, at));
+        assert_eq!((unread.voltage, unread.power), (None, None), "nothing made up");
+    }
+
+    #[test]
+    fn a_pile_with_another_connector_charging_keeps_its_numbers() {
+        for other in ["Charging", "Occupied"] {
+            let mut live = charging_pile();
+            live.set_status(status(2, other));
+            live.set_status(status(1, "Available"));
+            assert!(!live.idle(0, 1, Utc::now()), "{other}");
+            assert_eq!(live.power, Some(7360.0));
+        }
+        // The connector that stopped may still say Charging (a 1.6 stop comes before its status).
+        let mut live = charging_pile();
+        live.set_status(status(1, "Charging"));
+        live.set_status(status(2, "Available"));
+        assert!(live.idle(0, 1, Utc::now()));
+        assert_eq!(live.power, Some(0.0));
     }
 }

@@ -76,6 +76,12 @@ impl Monitor {
         self.tell(Observed::Status { charger_id: charger_id.to_owned(), status });
     }
 
+    /// A stored end of the transaction on connector `place` (EVSE, connector), as of `at`.
+    pub fn ended(&self, charger_id: &str, place: (i32, i32), at: DateTime<Utc>) {
+        let (evse_id, connector_id) = place;
+        self.tell(Observed::Ended { charger_id: charger_id.to_owned(), evse_id, connector_id, at });
+    }
+
     pub fn connected(&self, charger_id: &str) {
         self.tell(Observed::Connected { charger_id: charger_id.to_owned() });
     }

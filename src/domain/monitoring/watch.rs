@@ -9,6 +9,7 @@ use super::live::{ConnectorStatus, PileLive, Readings};
 use super::offline::Deadlines;
 use super::rules::{self, AlarmKind, Current, Verdict};
 use crate::config::MonitoringSettings;
+use crate::domain::charging::live::draws_power;
 use crate::domain::stations::is_online;
 use crate::kv::Kv;
 use crate::store::Store;
@@ -30,6 +31,13 @@ pub(super) enum Observed {
     Status {
         charger_id: String,
         status: ConnectorStatus,
+    },
+    /// The transaction on a connector ended.
+    Ended {
+        charger_id: String,
+        evse_id: i32,
+        connector_id: i32,
+        at: DateTime<Utc>,
     },
     Connected {
         charger_id: String,
@@ -106,9 +114,7 @@ impl Watcher {
                     let verdict = rules::voltage(&self.settings, current, &readings.volts);
                     self.judge(&charger_id, AlarmKind::Voltage, verdict).await;
                 }
-                let data = serde_json::json!({"chargerId": charger_id, "voltage": live.voltage, "current": live.current,
-                    "power": live.power, "temperature": live.temperature, "soc": live.soc, "at": live.updated_at});
-                self.feed.publish("charger.live", data);
+                self.feed.publish("charger.live", numbers(&live));
                 self.keep(live).await;
             }
             Observed::Status { charger_id, status } => {
@@ -123,11 +129,24 @@ impl Watcher {
                 );
                 let mut data = serde_json::to_value(&status).unwrap_or_default();
                 data["chargerId"] = serde_json::json!(charger_id);
+                let idle = (!draws_power(&status.status)).then_some(status.at);
                 live.set_status(status);
                 self.heard(&charger_id).await;
                 self.judge(&charger_id, AlarmKind::Fault, verdict).await;
                 self.feed.publish("connector.status", data);
+                if let Some(at) = idle
+                    && live.idle(evse, connector, at)
+                {
+                    self.feed.publish("charger.live", numbers(&live));
+                }
                 self.keep(live).await;
+            }
+            Observed::Ended { charger_id, evse_id, connector_id, at } => {
+                let mut live = self.snapshot(&charger_id);
+                if live.idle(evse_id, connector_id, at) {
+                    self.feed.publish("charger.live", numbers(&live));
+                    self.keep(live).await;
+                }
             }
             Observed::Connected { charger_id } => {
                 let mut live = self.snapshot(&charger_id);
@@ -268,6 +287,12 @@ impl Watcher {
         }
         self.live.insert(live.charger_id.clone(), live);
     }
+}
+
+/// A pile's numbers as the operators' feed tells them (`charger.live`).
+fn numbers(live: &PileLive) -> serde_json::Value {
+    serde_json::json!({"chargerId": live.charger_id, "voltage": live.voltage, "current": live.current,
+        "power": live.power, "temperature": live.temperature, "soc": live.soc, "at": live.updated_at})
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

@@ -10,6 +10,8 @@ pub enum Method {
 }
 
 impl Method {
+    pub const ALL: [Method; 4] = [Method::Balance, Method::Wechat, Method::Alipay, Method::Unionpay];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Method::Balance => "balance",
@@ -116,4 +118,16 @@ pub enum PaidOutcome {
     /// It succeeded, but its order owed it no more (paid otherwise, cancelled): the whole amount
     /// is being refunded to the payer by `refund`.
     Unwanted { payment: entity::payment::Model, refund: entity::refund::Model },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_payment_metrics_zero_series_name_every_method() {
+        let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(names, crate::metrics::PAYMENT_METHODS);
+        assert!(Method::ALL.iter().all(|m| Method::parse(m.as_str()) == Some(*m)));
+    }
 }
