@@ -169,8 +169,14 @@ impl Application {
         };
         let webhook_client = http_client::client(Duration::from_secs(10))
             .map_err(|e| SetupError::Client { setting: "monitoring.webhook_url", reason: e.to_string() })?;
-        let (monitoring, monitor) =
-            Monitoring::start(store.clone(), kv.clone(), settings.monitoring.clone(), webhook_client, shutdown.clone());
+        let (monitoring, monitor) = Monitoring::start(
+            store.clone(),
+            kv.clone(),
+            settings.monitoring.clone(),
+            settings.orders.evidence_days,
+            webhook_client,
+            shutdown.clone(),
+        );
         let charging =
             Charging::new(store.clone(), writes.clone()).with_events(sink.clone()).with_monitor(monitor.clone());
         let chargers = Chargers::new(store.clone(), writes, settings.chargers.clone())

@@ -86,9 +86,15 @@ impl Store {
     /// Rolls each charger's numeric samples older than `cutoff` (an hour's start) up into
     /// `sample_rollups` (count, sum, least, most per charger, connector, hour and measurand) and
     /// deletes those samples, charger by charger, each in one transaction, through the
-    /// (charger, time) index. A transaction still in progress keeps its samples. A sample that
-    /// arrives late for an hour rolled up already joins its rollup on the next round.
-    pub async fn roll_up_samples(&self, cutoff: DateTime<Utc>) -> Result<Retained, StoreError> {
+    /// (charger, time) index. A transaction still in progress keeps its samples, and so does one
+    /// whose order was made since `evidence_since` or waits for review (a bill's evidence, kept
+    /// while it can be disputed). A sample that arrives late for an hour rolled up already joins
+    /// its rollup on the next round.
+    pub async fn roll_up_samples(
+        &self,
+        cutoff: DateTime<Utc>,
+        evidence_since: DateTime<Utc>,
+    ) -> Result<Retained, StoreError> {
         let backend = self.db().get_database_backend();
         let chargers = self.db().query_all_raw(statement(backend, "SELECT id FROM chargers ORDER BY id", [])).await?;
         let mut done = Retained::default();
@@ -103,9 +109,12 @@ impl Store {
                         // The text sqlx writes a time as (RFC 3339), so that it compares with bound times.
                         _ => ("strftime('%Y-%m-%dT%H:00:00+00:00', sampled_at)", "MIN", "MAX"),
                     };
-                    // The status is bound (the last parameter of each statement below).
+                    // The status, the charger and the evidence's start are bound (the last
+                    // parameters of each statement below).
                     let kept = "(transaction_id IS NULL OR transaction_id NOT IN \
-                                (SELECT id FROM transactions WHERE status = ?))";
+                                (SELECT id FROM transactions WHERE status = ? \
+                                 UNION SELECT transaction_id FROM orders WHERE charger_id = ? \
+                                 AND transaction_id IS NOT NULL AND (status = 'REVIEW' OR created_at >= ?)))";
                     let roll = format!(
                         "INSERT INTO sample_rollups (charger_id, evse_id, connector_id, hour, measurand, samples, total, least, most) \
                          SELECT charger_id, evse_id, connector_id, {hour}, measurand, COUNT(*), SUM({num}), MIN({num}), MAX({num}) \
@@ -117,7 +126,8 @@ impl Store {
                         num = number(backend),
                         numeric = numeric(backend),
                     );
-                    let values = [charger.clone().into(), cutoff.into(), ACTIVE.into()];
+                    let values =
+                        [charger.clone().into(), cutoff.into(), ACTIVE.into(), charger.clone().into(), evidence_since.into()];
                     let rolled = txn.execute_raw(statement(backend, &roll, values.clone())).await?.rows_affected();
                     let delete = format!("DELETE FROM meter_samples WHERE charger_id = ? AND sampled_at < ? AND {kept}");
                     let deleted = txn.execute_raw(statement(backend, &delete, values)).await?.rows_affected();

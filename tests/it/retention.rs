@@ -46,11 +46,11 @@ async fn old_samples_are_rolled_up_per_hour_and_the_trend_over_them_does_not_cha
     assert_eq!(hourly, [serde_json::json!(mean(&volts[..60])), serde_json::json!(mean(&volts[60..]))]);
 
     let cutoff = csms::domain::monitoring::retention_cutoff(Utc::now(), 90);
-    let done = app.store.roll_up_samples(cutoff).await.unwrap();
+    let done = app.store.roll_up_samples(cutoff, cutoff).await.unwrap();
     assert_eq!((done.rolled_up, done.deleted), (2, 90), "two hours rolled up, the old samples gone");
     let (_, after) = app.operator("GET", path, None).await;
     assert_eq!(after["points"], before["points"], "the trend over rolled-up hours is the same");
-    let again = app.store.roll_up_samples(cutoff).await.unwrap();
+    let again = app.store.roll_up_samples(cutoff, cutoff).await.unwrap();
     assert_eq!((again.rolled_up, again.deleted), (0, 0));
     let (_, after) = app.operator("GET", path, None).await;
     assert_eq!(after["points"], before["points"]);
@@ -105,7 +105,7 @@ async fn sample_storage_cost() {
     }
     let samples = n * 5;
     let raw = size(&app).await - empty;
-    let done = app.store.roll_up_samples(Utc.with_ymd_and_hms(2026, 1, 3, 0, 0, 0).unwrap()).await.unwrap();
+    let done = app.store.roll_up_samples(Utc.with_ymd_and_hms(2026, 1, 3, 0, 0, 0).unwrap(), Utc::now()).await.unwrap();
     let rolled = size(&app).await - empty;
     let per_sample = raw as f64 / samples as f64;
     let per_rollup = rolled as f64 / done.rolled_up as f64;
@@ -160,7 +160,7 @@ async fn samples_of_a_transaction_in_progress_are_kept_until_it_ends() {
     assert_eq!(status, 200, "{before}");
     assert_eq!(before["points"][0]["power"], serde_json::json!(7200.0), "{before}");
 
-    let done = app.store.roll_up_samples(cutoff).await.unwrap();
+    let done = app.store.roll_up_samples(cutoff, cutoff).await.unwrap();
     assert_eq!((done.rolled_up, done.deleted), (0, 0), "a session in progress keeps its samples");
     assert_eq!(stored(&app).await, held);
     let (_, kept) = app.operator("GET", &path, None).await;
@@ -175,9 +175,53 @@ async fn samples_of_a_transaction_in_progress_are_kept_until_it_ends() {
         transaction_data: None,
     };
     cp.call(stop).await.unwrap();
-    let done = app.store.roll_up_samples(cutoff).await.unwrap();
+    let done = app.store.roll_up_samples(cutoff, cutoff).await.unwrap();
     assert!(done.deleted >= 60, "once it ended, its old samples are rolled up: {done:?}");
     let (_, after) = app.operator("GET", &path, None).await;
     assert_eq!(after["points"], before["points"], "the trend over them is the same");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_samples_a_bill_was_computed_from_are_kept_while_it_can_be_disputed() {
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-EVI", "PILE-EVI", tariff()).await;
+    let (token, user_id, tag) = crate::business::driver(&app, "13912349001").await;
+    crate::business::adjust(&app, user_id, "100.00").await;
+    let ask = serde_json::json!({"pileCode": "PILE-EVI", "connectorId": 1, "payMode": "postpaid"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    // A session stamped before monitoring's retention (a charger that kept it offline).
+    let cutoff = csms::domain::monitoring::retention_cutoff(Utc::now(), 90);
+    let began = cutoff - Duration::hours(3);
+    crate::orders::act(&app, &mut cp, &token, &no, "start").await;
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: tag,
+        meter_start: 0,
+        reservation_id: None,
+        timestamp: began,
+    };
+    let tx = cp.call(start).await.unwrap().transaction_id;
+    cp.call(crate::business::energy_at(tx, 2_000, began + Duration::minutes(30))).await.unwrap();
+    let stop = v16::StopTransactionRequest {
+        id_tag: None,
+        meter_stop: 4_000,
+        timestamp: began + Duration::hours(1),
+        transaction_id: tx,
+        reason: Some(v16::Reason::Local),
+        transaction_data: None,
+    };
+    cp.call(stop).await.unwrap();
+    crate::business::order_when(&app, &token, &no, |o| o["status"] == "COMPLETED").await;
+    let samples = || async { app.store.transaction(i64::from(tx)).await.unwrap().unwrap().1.len() };
+    assert_eq!(samples().await, 1);
+
+    // Within orders.evidence_days of the order the samples stay; past it they are rolled up.
+    let evidence_since = Utc::now() - Duration::days(730);
+    let done = app.store.roll_up_samples(cutoff, evidence_since).await.unwrap();
+    assert_eq!((done.deleted, samples().await), (0, 1), "{done:?}");
+    let done = app.store.roll_up_samples(cutoff, Utc::now() + Duration::days(1)).await.unwrap();
+    assert_eq!((done.deleted, samples().await), (1, 0), "{done:?}");
     app.stop().await;
 }

@@ -103,11 +103,13 @@ pub struct Monitoring {
 }
 
 impl Monitoring {
-    /// Starts the watcher (until `stop`) and answers the service and the sessions' handle.
+    /// Starts the watcher (until `stop`) and answers the service and the sessions' handle;
+    /// the samples of orders made in the last `evidence_days` are kept as their bills' evidence.
     pub fn start(
         store: Store,
         kv: Kv,
         settings: MonitoringSettings,
+        evidence_days: u32,
         client: reqwest::Client,
         stop: CancellationToken,
     ) -> (Monitoring, Monitor) {
@@ -115,7 +117,8 @@ impl Monitoring {
         let webhook = webhook::Webhook::start(&settings.webhook_url, &settings.webhook_secret, client);
         let alarms = Alarms::new(store.clone(), feed.clone(), webhook);
         let live = Arc::new(DashMap::new());
-        tokio::spawn(retain(store.clone(), settings.retention_days, settings.retention_interval_s, stop.clone()));
+        let kept = Kept { days: settings.retention_days, evidence_days };
+        tokio::spawn(retain(store.clone(), kept, settings.retention_interval_s, stop.clone()));
         let (queue, heard) = mpsc::channel(QUEUE);
         let watcher = Watcher {
             store: store.clone(),
@@ -185,9 +188,17 @@ pub fn retention_cutoff(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
     cutoff.duration_trunc(chrono::Duration::hours(1)).unwrap_or(cutoff)
 }
 
+/// How long samples are kept raw: `days` (`monitoring.retention_days`), and those of orders made
+/// in the last `evidence_days` (`orders.evidence_days`) whatever their age.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    days: u32,
+    evidence_days: u32,
+}
+
 /// The retention job: every `every_s`, raw samples older than `days` rolled up per hour and
-/// deleted (see `Store::roll_up_samples`).
-async fn retain(store: Store, days: u32, every_s: u64, stop: CancellationToken) {
+/// deleted, but a bill's evidence kept (see `Store::roll_up_samples`).
+async fn retain(store: Store, kept: Kept, every_s: u64, stop: CancellationToken) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(60)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -195,7 +206,9 @@ async fn retain(store: Store, days: u32, every_s: u64, stop: CancellationToken) 
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        match store.roll_up_samples(retention_cutoff(Utc::now(), days)).await {
+        let now = Utc::now();
+        let evidence_since = now - chrono::Duration::days(i64::from(kept.evidence_days));
+        match store.roll_up_samples(retention_cutoff(now, kept.days), evidence_since).await {
             Ok(done) if done.deleted > 0 => {
                 tracing::info!(
                     chargers = done.chargers,
