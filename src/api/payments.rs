@@ -145,7 +145,8 @@ async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<Strin
     Ok(Json(body))
 }
 
-/// Refunds part or all of a payment, to where it came from (operators).
+/// Refunds part or all of a payment, to where it came from (operators); written to the
+/// operation log with the operator.
 #[utoipa::path(post, path = "/api/v1/payments/{no}/refund", tag = "payments", operation_id = "refundPayment",
     params(("no" = String, Path, description = "The payment number")),
     request_body = RefundBody,
@@ -159,12 +160,13 @@ async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<Strin
     ))]
 async fn refund(
     State(state): State<ApiState>,
-    _operator: Operator,
+    operator: Operator,
     Path(no): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<RefundView>), ApiError> {
     let body: RefundBody = super::json_body(&body)?;
-    Ok((StatusCode::CREATED, Json(state.payments.refund(&no, &body.amount.0, body.reason).await?)))
+    let made = state.payments.refund(&no, &body.amount.0, body.reason, &operator.actor).await?;
+    Ok((StatusCode::CREATED, Json(made)))
 }
 
 /// The signed-in user's balance.

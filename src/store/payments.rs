@@ -3,15 +3,16 @@
 
 use super::in_transaction;
 use super::ledger::move_balance_on;
+use super::operations::operation_row;
 use super::provider_payments::refund_row;
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
-use crate::domain::payments::records::{
-    BalancePayment, Destination, FOR_TOP_UP, Method, NewRefund, PENDING, SUCCEEDED,
-};
+use crate::domain::payments::records::{BalancePayment, Method, PENDING, SUCCEEDED};
+use crate::domain::payments::refunds::{RefundPart, Refundable};
 use chrono::{DateTime, Utc};
-use entity::{payment, refund};
+use entity::{operation_log, payment, refund};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -44,61 +45,57 @@ pub(super) fn balance_payment_row(
     }
 }
 
-/// Refunds `refund` on `txn`: `Insufficient` when it would refund more than paid minus already
-/// refunded (one conditional update decides, whatever runs at the same time), `NotFound` when
-/// there is no such succeeded payment. The caller rolls its transaction back on an error.
+/// Executes one refund decided by the domain (see `payments::refunds`) on `txn`:
+/// `Insufficient` when it would refund more than paid minus already refunded (one conditional
+/// update decides, whatever runs at the same time), `NotFound` when there is no such succeeded
+/// payment. The caller rolls its transaction back on an error.
 ///
-/// To the balance (a balance payment's always, a provider payment's when `to` says so) it is
-/// credited at once with its ledger row. Back to a provider it is stored `PENDING`, the money
-/// reserved on the payment, and sent after the commit; a top-up's refund takes its amount off
-/// the balance here (`Insufficient("balance")` when spent).
+/// The order's and the payment's refunded amounts grow; the balance moves as the route says, with
+/// its ledger row (a top-up's refund takes its amount off the balance: `Insufficient("balance")`
+/// when spent); the refund is stored `SUCCEEDED` when it went to the balance, else `PENDING` and
+/// sent to the provider after the commit.
 pub(super) async fn refund_on(
     txn: &DatabaseTransaction,
-    refund: NewRefund,
-    to: Destination,
+    part: &RefundPart,
+    reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<refund::Model, StoreError> {
     let backend = txn.get_database_backend();
     // Rows are locked in one order everywhere — the order, the payment, the user — so that a
     // refund and a settlement of the same order cannot deadlock on PostgreSQL. A payment's order
     // never changes: read it without a lock.
-    let paid = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&refund.payment_no)).one(txn).await?;
+    let paid = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&part.payment_no)).one(txn).await?;
     let Some(paid) = paid.filter(|p| p.status == SUCCEEDED) else { return Err(StoreError::NotFound("payment")) };
     if let Some(order_no) = &paid.order_no {
         let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
-        txn.execute_raw(statement(backend, sql, [refund.amount_fen.into(), at.into(), order_no.clone().into()]))
-            .await?;
+        txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), order_no.clone().into()])).await?;
     }
     let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
                WHERE payment_no = ? AND status = 'SUCCEEDED' AND refunded_fen + ? <= amount_fen";
-    let values = [refund.amount_fen.into(), at.into(), refund.payment_no.clone().into(), refund.amount_fen.into()];
+    let values = [part.amount_fen.into(), at.into(), part.payment_no.clone().into(), part.amount_fen.into()];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
         // The caller's transaction rolls back, the order's refunded amount with it.
         return Err(StoreError::Insufficient("refundable amount"));
     }
-    let top_up = paid.purpose == FOR_TOP_UP;
-    let to_provider = paid.method != Method::Balance.as_str() && (to == Destination::Original || top_up);
-    if !to_provider || top_up {
-        // Credited to the balance, or (a top-up's) taken off it on its way back.
+    if let Some(amount_fen) = part.route.balance_change(part.amount_fen) {
         let entry = NewEntry {
             user_id: paid.user_id,
-            amount_fen: if top_up { -refund.amount_fen } else { refund.amount_fen },
+            amount_fen,
             kind: EntryKind::Refund,
-            reference: Some(refund.refund_no.clone()),
-            reason: refund.reason.clone(),
+            reference: Some(part.refund_no.clone()),
+            reason: reason.map(str::to_owned),
             actor: None,
         };
         move_balance_on(txn, entry, at).await?;
     }
-    let (destination, status) =
-        if to_provider { (Destination::Original, PENDING) } else { (Destination::Balance, SUCCEEDED) };
+    let status = if part.route.done_at_once() { SUCCEEDED } else { PENDING };
     let row = refund_row(
-        refund.refund_no,
-        refund.payment_no,
-        refund.amount_fen,
-        destination,
+        part.refund_no.clone(),
+        part.payment_no.clone(),
+        part.amount_fen,
+        part.route.destination(),
         status,
-        refund.reason.as_deref(),
+        reason,
         at,
     );
     Ok(refund::Entity::insert(row).exec_with_returning(txn).await?)
@@ -144,10 +141,40 @@ impl Store {
         .await
     }
 
-    /// Refunds part of a payment back where it came from (see `refund_on`).
-    pub async fn refund_payment(&self, refund: NewRefund) -> Result<refund::Model, StoreError> {
+    /// An operator's refund of (part of) a payment (see `refund_on`), with its entry in the
+    /// operation log, in one transaction.
+    pub async fn refund_payment(
+        &self,
+        part: RefundPart,
+        reason: Option<String>,
+        operation: OperationRecord,
+    ) -> Result<refund::Model, StoreError> {
         let at = Utc::now();
-        in_transaction(self, |txn| Box::pin(refund_on(txn, refund, Destination::Original, at))).await
+        in_transaction(self, |txn| {
+            Box::pin(async move {
+                let made = refund_on(txn, &part, reason.as_deref(), at).await?;
+                operation_log::Entity::insert(operation_row(operation)).exec_without_returning(txn).await?;
+                Ok(made)
+            })
+        })
+        .await
+    }
+
+    /// A payment's refundable state: the succeeded payment with what it has left, if any.
+    pub async fn refundable(&self, payment_no: &str) -> Result<Option<(payment::Model, Refundable)>, StoreError> {
+        let found = self.payment(payment_no).await?.filter(|p| p.status == SUCCEEDED);
+        Ok(found.and_then(|p| Some((p.clone(), refundable_of(&p)?))))
+    }
+
+    /// The succeeded payments of an order that still have money to refund, newest first.
+    pub async fn refundable_payments(&self, order_no: &str) -> Result<Vec<Refundable>, StoreError> {
+        let payments = payment::Entity::find()
+            .filter(payment::Column::OrderNo.eq(order_no))
+            .filter(payment::Column::Status.eq(SUCCEEDED))
+            .order_by_desc(payment::Column::Id)
+            .all(self.db())
+            .await?;
+        Ok(payments.iter().filter_map(refundable_of).filter(|r| r.left_fen > 0).collect())
     }
 
     /// The payment `payment_no`.
@@ -179,4 +206,14 @@ impl Store {
             .all(self.db())
             .await?)
     }
+}
+
+/// A payment as the refund rules see it; none for a method csms does not know.
+fn refundable_of(p: &payment::Model) -> Option<Refundable> {
+    Some(Refundable {
+        payment_no: p.payment_no.clone(),
+        method: Method::parse(&p.method)?,
+        purpose: p.purpose.clone(),
+        left_fen: p.amount_fen - p.refunded_fen,
+    })
 }

@@ -202,3 +202,16 @@ pub(crate) async fn charge(
     .unwrap();
     order_when(app, token, no, |o| o["status"] == "COMPLETED").await
 }
+
+/// The charger's StopTransaction of `transaction_id` at `at` with `meter_stop` Wh (stopped locally).
+pub(crate) async fn stop_at(cp: &mut SimCharger, transaction_id: i32, meter_stop: i64, at: DateTime<Utc>) {
+    let stop = v16::StopTransactionRequest {
+        id_tag: None,
+        meter_stop,
+        timestamp: at,
+        transaction_id,
+        reason: Some(v16::Reason::Local),
+        transaction_data: None,
+    };
+    cp.call(stop).await.unwrap();
+}

@@ -39,6 +39,7 @@ mod payments_unionpay;
 mod payments_wechat;
 mod retention;
 mod schemas;
+mod settlement_races;
 mod simulated_sessions;
 mod staff_and_events;
 mod stations;

@@ -2,7 +2,7 @@
 //! are listed as anomalies and not billed, and a register that cannot be believed sends the order
 //! to an operator's review instead of to the driver's balance.
 
-use crate::business::{adjust, balance, driver, energy_at, ledger_and_balance, open_rated_pile, order_when};
+use crate::business::{adjust, balance, driver, energy_at, ledger_and_balance, open_rated_pile, order_when, stop_at};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::orders::act;
 use chrono::{DateTime, Duration, Utc};
@@ -57,18 +57,6 @@ async fn start(
     started.transaction_id
 }
 
-async fn stop(cp: &mut SimCharger, transaction_id: i32, meter_stop: i64, at: DateTime<Utc>) {
-    let stop = v16::StopTransactionRequest {
-        id_tag: None,
-        meter_stop,
-        timestamp: at,
-        transaction_id,
-        reason: Some(v16::Reason::Local),
-        transaction_data: None,
-    };
-    cp.call(stop).await.unwrap();
-}
-
 fn anomalies(order: &Value) -> Vec<(String, i64)> {
     order["anomalies"]
         .as_array()
@@ -97,7 +85,7 @@ async fn the_glitching_session_of_the_field_report_bills_its_register_and_lists_
     }
     tokio::time::sleep_until(clock + std::time::Duration::from_secs(40)).await;
     act(&app, &mut cp, &token, &no, "stop").await;
-    stop(&mut cp, tx, 53_000, Utc::now()).await;
+    stop_at(&mut cp, tx, 53_000, Utc::now()).await;
     let done = order_when(&app, &token, &no, |o| o["status"] == "COMPLETED").await;
     assert_eq!(
         (&done["status"], &done["energyWh"], &done["totalAmount"], &done["paymentStatus"]),
@@ -120,7 +108,7 @@ async fn a_meter_replaced_mid_session_sends_the_order_to_review_until_an_operato
     let tx = start(&app, &mut cp, (&token, &no, &tag), began, 80_000).await;
     cp.call(energy_at(tx, 82_000, began + Duration::minutes(20))).await.unwrap();
     // The meter was replaced: it stops below where it started.
-    stop(&mut cp, tx, 1_000, began + Duration::hours(1)).await;
+    stop_at(&mut cp, tx, 1_000, began + Duration::hours(1)).await;
     let held = order_when(&app, &token, &no, |o| o["status"] == "REVIEW").await;
     assert_eq!(
         (&held["status"], &held["reviewReason"], &held["paidAmount"], &held["refundedAmount"], &held["totalAmount"]),
@@ -171,7 +159,7 @@ async fn a_bill_above_the_review_limit_and_energy_beyond_the_piles_power_wait_fo
     // 6 kWh in an hour on a 7 kW pile is plausible, but 12.00 is above the 5.00 set here.
     let began = Utc::now() - Duration::hours(2);
     let tx = start(&app, &mut cp, (&token, &no, &tag), began, 0).await;
-    stop(&mut cp, tx, 6_000, began + Duration::hours(1)).await;
+    stop_at(&mut cp, tx, 6_000, began + Duration::hours(1)).await;
     let held = order_when(&app, &token, &no, |o| o["status"] == "REVIEW").await;
     assert_eq!((&held["reviewReason"], &held["energyWh"]), (&json!("bill_above_limit"), &json!(6_000)), "{held}");
     assert_eq!(balance(&app, &token).await, "100.00", "a postpaid order in review takes nothing");
@@ -183,7 +171,7 @@ async fn a_bill_above_the_review_limit_and_energy_beyond_the_piles_power_wait_fo
     let next_no = next["orderNo"].as_str().unwrap().to_owned();
     let began = Utc::now() - Duration::minutes(59);
     let tx = start(&app, &mut cp, (&token, &next_no, &tag), began, 6_000).await;
-    stop(&mut cp, tx, 15_000, began + Duration::minutes(59)).await;
+    stop_at(&mut cp, tx, 15_000, began + Duration::minutes(59)).await;
     let held = order_when(&app, &token, &next_no, |o| o["status"] == "REVIEW").await;
     assert_eq!(held["reviewReason"], "too_much_energy", "{held}");
 }

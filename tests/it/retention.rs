@@ -204,15 +204,7 @@ async fn the_samples_a_bill_was_computed_from_are_kept_while_it_can_be_disputed(
     };
     let tx = cp.call(start).await.unwrap().transaction_id;
     cp.call(crate::business::energy_at(tx, 2_000, began + Duration::minutes(30))).await.unwrap();
-    let stop = v16::StopTransactionRequest {
-        id_tag: None,
-        meter_stop: 4_000,
-        timestamp: began + Duration::hours(1),
-        transaction_id: tx,
-        reason: Some(v16::Reason::Local),
-        transaction_data: None,
-    };
-    cp.call(stop).await.unwrap();
+    crate::business::stop_at(&mut cp, tx, 4_000, began + Duration::hours(1)).await;
     crate::business::order_when(&app, &token, &no, |o| o["status"] == "COMPLETED").await;
     let samples = || async { app.store.transaction(i64::from(tx)).await.unwrap().unwrap().1.len() };
     assert_eq!(samples().await, 1);

@@ -1,9 +1,11 @@
 //! What drivers do with an order: start, stop and cancel it; and what it reads while charging.
 
 use super::billing::running_bill;
-use super::records::{Ending, Transition};
+use super::records::{Ending, MoneyRead, Settled, Transition};
+use super::settle::give_back;
 use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Orders, RemoteStart, RemoteStop, Scope};
 use crate::domain::charging::transactions::ENERGY_REGISTER;
+use crate::domain::payments::records::Destination;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
 use entity::{order, transaction};
@@ -72,14 +74,8 @@ impl Orders {
     /// Cancels an order before it starts: the pile is released and what was paid refunded.
     pub async fn cancel(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
-        let ending = Ending {
-            order_no: order_no.to_owned(),
-            to: OrderStatus::Cancelled.as_str(),
-            from: vec![OrderStatus::PendingPayment.as_str(), OrderStatus::Ready.as_str()],
-            reason: "cancelled".to_owned(),
-            refund_no: super::number::new_number('R', Utc::now()),
-        };
-        let Some(ended) = self.inner.store.end_order(ending).await? else {
+        let from = [OrderStatus::PendingPayment, OrderStatus::Ready];
+        let Some(ended) = self.end(&found, OrderStatus::Cancelled, &from, "cancelled").await? else {
             return Err(OrderError::WrongState(found.status, "only an order not yet starting is cancelled"));
         };
         self.release(&ended).await;
@@ -89,19 +85,50 @@ impl Orders {
 
     /// Fails an order that did not start, releasing the pile and refunding.
     pub(super) async fn fail(&self, order: &order::Model, reason: &str) -> Result<Option<order::Model>, OrderError> {
-        let ending = Ending {
-            order_no: order.order_no.clone(),
-            to: OrderStatus::Failed.as_str(),
-            from: vec![OrderStatus::Starting.as_str()],
-            reason: reason.to_owned(),
-            refund_no: super::number::new_number('R', Utc::now()),
-        };
-        let ended = self.inner.store.end_order(ending).await?;
+        let ended = self.end(order, OrderStatus::Failed, &[OrderStatus::Starting], reason).await?;
         if let Some(ended) = &ended {
             self.release(ended).await;
             self.publish("order.failed", ended);
         }
         Ok(ended)
+    }
+
+    /// Ends an order that did not charge (`to` from one of `from`), giving back all it kept:
+    /// decided from its money as read now, and again when a payment or a refund moved it.
+    pub(super) async fn end(
+        &self,
+        found: &order::Model,
+        to: OrderStatus,
+        from: &[OrderStatus],
+        reason: &str,
+    ) -> Result<Option<order::Model>, OrderError> {
+        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let mut current = found.clone();
+        for _ in 0..super::complete::SETTLE_ATTEMPTS {
+            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            let payments = self.inner.store.refundable_payments(&current.order_no).await?;
+            let refund_no = super::number::new_number('R', Utc::now());
+            let (refunds, payment_status) = give_back(read, &payments, chose, &refund_no)
+                .map_err(|e| OrderError::Corrupt(current.order_no.clone(), e.to_string()))?;
+            let ending = Ending {
+                order_no: current.order_no.clone(),
+                to: to.as_str(),
+                from: from.iter().map(|s| s.as_str()).collect(),
+                reason: reason.to_owned(),
+                read,
+                refunds,
+                payment_status,
+            };
+            match self.inner.store.end_order(ending).await? {
+                Settled::Done(ended) => return Ok(Some(*ended)),
+                Settled::NotInState => return Ok(None),
+                Settled::MoneyChanged => match self.inner.store.order(&current.order_no).await? {
+                    Some(again) => current = again,
+                    None => return Ok(None),
+                },
+            }
+        }
+        Err(OrderError::Busy(found.order_no.clone()))
     }
 
     pub(super) async fn remote_stop(&self, order: &order::Model) -> Result<bool, CommandError> {

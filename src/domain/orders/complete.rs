@@ -4,17 +4,21 @@
 
 use super::actions::priced;
 use super::billing::{Metering, SessionBill, reviewed_bill, session_bill};
-use super::records::{Completion, ReviewHold};
-use super::settle::settle;
+use super::records::{Completion, MoneyRead, ReviewHold, Settled};
+use super::settle::{Numbers, plan};
 use super::{OrderError, OrderStatus, OrderView, Orders};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::payments::records::Destination;
 use crate::domain::tariffs::Tariff;
 use chrono::Utc;
 use entity::{order, transaction};
+
+/// How many times a settlement is decided again when the order's money keeps moving under it.
+pub(super) const SETTLE_ATTEMPTS: usize = 5;
 
 /// An operator's settlement of an order in review.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +104,9 @@ impl Orders {
         Ok(OrderView::new(settled, None))
     }
 
-    /// Completes the order with `billed` and settles it against what it paid, from `from`.
+    /// Completes the order with `billed` and settles it against what it paid, from `from`:
+    /// decided from the order's money as read now, and decided again when a payment or a refund
+    /// changed it in between.
     async fn settle_bill(
         &self,
         found: &order::Model,
@@ -112,37 +118,53 @@ impl Orders {
     ) -> Result<Option<order::Model>, OrderError> {
         let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
-        let settlement = settle(found.paid_fen - found.refunded_fen, total_fen);
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
-        let now = Utc::now();
-        let done = Completion {
-            order_no: found.order_no.clone(),
-            from,
-            user_id: found.user_id,
-            energy_wh: billed.energy_wh,
-            energy_fee_fen: fen(billed.bill.energy_fee)?,
-            service_fee_fen: fen(billed.bill.service_fee)?,
-            occupancy_fee_fen: tariff.occupancy.is_none().then_some(0),
-            total_fen,
-            lines: serde_json::to_string(&billed.bill).unwrap_or_default(),
-            anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
-            start_soc: billed.start_soc,
-            end_soc: billed.end_soc,
-            stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
-            stopped_at,
-            charging_ended_at: stopped_at,
-            operation,
-            refund_fen: settlement.refund_fen,
-            collect_fen: settlement.collect_fen,
-            refund_no: super::number::new_number('R', now),
-            payment_no: super::number::new_number('P', now),
-        };
-        let completed = self.inner.store.complete_order(done).await?;
-        if let Some(completed) = &completed {
-            self.release(completed).await;
-            self.publish("order.completed", completed);
+        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let mut current = found.clone();
+        for _ in 0..SETTLE_ATTEMPTS {
+            let payments = self.inner.store.refundable_payments(&current.order_no).await?;
+            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            let now = Utc::now();
+            let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
+            let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
+            let planned = plan(read, total_fen, &payments, chose, numbers)
+                .map_err(|e| OrderError::Corrupt(current.order_no.clone(), e.to_string()))?;
+            let done = Completion {
+                order_no: current.order_no.clone(),
+                from: from.clone(),
+                user_id: current.user_id,
+                energy_wh: billed.energy_wh,
+                energy_fee_fen: fen(billed.bill.energy_fee)?,
+                service_fee_fen: fen(billed.bill.service_fee)?,
+                occupancy_fee_fen: tariff.occupancy.is_none().then_some(0),
+                total_fen,
+                lines: serde_json::to_string(&billed.bill).unwrap_or_default(),
+                anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
+                start_soc: billed.start_soc,
+                end_soc: billed.end_soc,
+                stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+                stopped_at,
+                charging_ended_at: stopped_at,
+                operation: operation.clone(),
+                read,
+                payment_status: planned.payment_status,
+                refunds: planned.refunds,
+                collection: planned.collection,
+            };
+            match self.inner.store.complete_order(done).await? {
+                Settled::Done(completed) => {
+                    self.release(&completed).await;
+                    self.publish("order.completed", &completed);
+                    return Ok(Some(*completed));
+                }
+                Settled::NotInState => return Ok(None),
+                Settled::MoneyChanged => {
+                    let Some(again) = self.inner.store.order(&current.order_no).await? else { return Ok(None) };
+                    current = again;
+                }
+            }
         }
-        Ok(completed)
+        Err(OrderError::Busy(found.order_no.clone()))
     }
 
     /// Sets the order aside for an operator: its user and connector free, nothing beyond what

@@ -4,7 +4,8 @@
 //! recovered by the sweep, applies once.
 
 use super::actions::priced;
-use super::records::{NewOrder, OccupancyCharge, Transition};
+use super::records::{MoneyRead, NewOrder, OccupancyCharge, Settled, Transition};
+use super::settle::occupancy;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::ledger::to_fen;
@@ -263,18 +264,33 @@ impl Orders {
         let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
         let fee_fen =
             to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.clone(), e.to_string()))?;
-        let charge = OccupancyCharge {
-            order_no: done.order_no.clone(),
-            user_id: done.user_id,
-            fee_fen,
-            lines: serde_json::to_string(&bill.with_occupancy(line)).unwrap_or_default(),
-            payment_no: super::number::new_number('P', Utc::now()),
-        };
-        if let Some(charged) = self.inner.store.charge_occupancy(charge).await?
-            && fee_fen > 0
-        {
-            self.publish("order.occupancy_billed", &charged);
+        let lines = serde_json::to_string(&bill.with_occupancy(line)).unwrap_or_default();
+        let mut current = done.clone();
+        for _ in 0..super::complete::SETTLE_ATTEMPTS {
+            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            let payment_no = super::number::new_number('P', Utc::now());
+            let charge = OccupancyCharge {
+                order_no: current.order_no.clone(),
+                user_id: current.user_id,
+                fee_fen,
+                lines: lines.clone(),
+                read,
+                collection: occupancy(read, current.total_fen.unwrap_or(0), fee_fen, &payment_no),
+            };
+            match self.inner.store.charge_occupancy(charge).await? {
+                Settled::Done(charged) => {
+                    if fee_fen > 0 {
+                        self.publish("order.occupancy_billed", &charged);
+                    }
+                    return Ok(());
+                }
+                Settled::NotInState => return Ok(()),
+                Settled::MoneyChanged => match self.inner.store.order(&current.order_no).await? {
+                    Some(again) => current = again,
+                    None => return Ok(()),
+                },
+            }
         }
-        Ok(())
+        Err(OrderError::Busy(done.order_no.clone()))
     }
 }

@@ -97,6 +97,8 @@ pub enum OrderError {
     Store(#[from] StoreError),
     #[error("stored order {0}: {1}")]
     Corrupt(String, String),
+    #[error("order {0}: its money kept changing while it was settled; try again")]
+    Busy(String),
 }
 
 impl From<StationError> for OrderError {

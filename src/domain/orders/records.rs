@@ -2,6 +2,7 @@
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::payments::refunds::RefundPart;
 use chrono::{DateTime, Utc};
 
 /// A new order, with the tariff in force copied onto it.
@@ -76,24 +77,59 @@ pub struct Completion {
     pub charging_ended_at: DateTime<Utc>,
     /// The operator's decision, written to the operation log in the same transaction.
     pub operation: Option<OperationRecord>,
-    /// Given back to the balance from the order's payments.
-    pub refund_fen: i64,
-    /// Taken from the balance; when it is too low nothing is taken and the order stays unpaid.
-    pub collect_fen: i64,
-    /// The refund's and the collecting payment's numbers.
-    pub refund_no: String,
+    /// The order's money the settlement was decided from: applied only while it is so.
+    pub read: MoneyRead,
+    /// The order's payment status once settled (when `collection` takes what it asks).
+    pub payment_status: &'static str,
+    /// What is given back from the order's payments (a prepaid surplus).
+    pub refunds: Vec<RefundPart>,
+    /// What is taken from the balance (a shortfall, a postpaid bill).
+    pub collection: Option<Collection>,
+}
+
+/// The order's money as read when a change to it was decided; the change applies only while
+/// the order's paid and refunded amounts are still these (a payment or a refund in between
+/// makes the decider read again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoneyRead {
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+}
+
+/// Money taken from the balance for an order, and the order's payment status whether it was
+/// taken or the balance fell short (then nothing is taken).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
     pub payment_no: String,
+    pub amount_fen: i64,
+    pub if_taken: &'static str,
+    pub if_short: &'static str,
+}
+
+/// What a settling change did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settled {
+    /// Applied: the order after.
+    Done(Box<entity::order::Model>),
+    /// The order is no longer in a state the change applies to (someone else settled it).
+    NotInState,
+    /// The order's money changed since it was read: decide again.
+    MoneyChanged,
 }
 
 /// An order ended before charging (cancelled, failed, or its lock expired), with everything
-/// paid for it refunded to the balance in the same transaction.
+/// paid for it refunded in the same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
     pub order_no: String,
     pub to: &'static str,
     pub from: Vec<&'static str>,
     pub reason: String,
-    pub refund_no: String,
+    pub read: MoneyRead,
+    /// Everything it kept, given back.
+    pub refunds: Vec<RefundPart>,
+    /// Its payment status after, when anything is given back.
+    pub payment_status: Option<&'static str>,
 }
 
 /// An occupancy fee billed once the connector is freed, collected from the balance when it
@@ -105,7 +141,8 @@ pub struct OccupancyCharge {
     pub fee_fen: i64,
     /// The bill's lines with the occupancy line added.
     pub lines: String,
-    pub payment_no: String,
+    pub read: MoneyRead,
+    pub collection: Option<Collection>,
 }
 
 /// A finished order whose meter register an operator must settle: set to `REVIEW` while it is

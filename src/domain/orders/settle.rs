@@ -1,7 +1,11 @@
 //! Settlement (多退少补), decided without I/O: what goes back to the driver, what is collected,
-//! and whether the order ends paid.
+//! and whether the order ends paid — as the parts the store executes: refunds spread over the
+//! order's payments, a collection from the balance with the order's payment status either way.
 
+use super::records::{Collection, MoneyRead};
 use super::status::PaymentStatus;
+use crate::domain::payments::records::Destination;
+use crate::domain::payments::refunds::{RefundError, RefundPart, Refundable, spread};
 
 /// What settling an order moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +29,70 @@ pub fn settle(paid_fen: i64, total_fen: i64) -> Settlement {
     }
 }
 
+/// What the store executes to settle an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub refunds: Vec<RefundPart>,
+    pub collection: Option<Collection>,
+    /// The order's payment status once settled (the collection's outcome decides, when there is one).
+    pub payment_status: &'static str,
+}
+
+/// Numbers for the refunds and the collecting payment a plan may make.
+#[derive(Debug, Clone, Copy)]
+pub struct Numbers<'a> {
+    pub refund_no: &'a str,
+    pub payment_no: &'a str,
+}
+
+/// Plans settling a bill of `total_fen` against the order's money as `read`: a surplus given back
+/// from its `payments` (newest first) where the driver `chose`, a shortfall collected from the
+/// balance (`UNPAID` when the balance cannot cover it).
+pub fn plan(
+    read: MoneyRead,
+    total_fen: i64,
+    payments: &[Refundable],
+    chose: Destination,
+    numbers: Numbers<'_>,
+) -> Result<Plan, RefundError> {
+    let settlement = settle(read.paid_fen - read.refunded_fen, total_fen);
+    let refunds = spread(settlement.refund_fen, payments, numbers.refund_no, chose)?;
+    let collection = (settlement.collect_fen > 0).then(|| Collection {
+        payment_no: numbers.payment_no.to_owned(),
+        amount_fen: settlement.collect_fen,
+        if_taken: PaymentStatus::Paid.as_str(),
+        if_short: PaymentStatus::Unpaid.as_str(),
+    });
+    Ok(Plan { refunds, collection, payment_status: settlement.status.as_str() })
+}
+
+/// Plans ending an order before it charged: everything it kept given back (then `REFUNDED`).
+pub fn give_back(
+    read: MoneyRead,
+    payments: &[Refundable],
+    chose: Destination,
+    refund_no: &str,
+) -> Result<(Vec<RefundPart>, Option<&'static str>), RefundError> {
+    let kept = read.paid_fen - read.refunded_fen;
+    let refunds = spread(kept.max(0), payments, refund_no, chose)?;
+    Ok((refunds, (kept > 0).then_some(PaymentStatus::Refunded.as_str())))
+}
+
+/// Plans collecting an occupancy fee of `fee_fen` from the balance for a completed order whose
+/// bill was `total_fen` before it: paid when what it keeps covers its whole bill — the fee and any
+/// part left unpaid before — either way the collection goes.
+pub fn occupancy(read: MoneyRead, total_fen: i64, fee_fen: i64, payment_no: &str) -> Option<Collection> {
+    let kept = read.paid_fen - read.refunded_fen;
+    let after = total_fen.saturating_add(fee_fen);
+    let status = |kept: i64| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid }.as_str();
+    (fee_fen > 0).then(|| Collection {
+        payment_no: payment_no.to_owned(),
+        amount_fen: fee_fen,
+        if_taken: status(kept.saturating_add(fee_fen)),
+        if_short: status(kept),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +108,50 @@ mod tests {
     fn a_postpaid_bill_is_collected_whole() {
         let s = settle(0, 1234);
         assert_eq!(s, Settlement { refund_fen: 0, collect_fen: 1234, status: PaymentStatus::Paid });
+    }
+
+    fn balance_payment(no: &str, left_fen: i64) -> Refundable {
+        Refundable {
+            payment_no: no.into(),
+            method: crate::domain::payments::records::Method::Balance,
+            purpose: "order".into(),
+            left_fen,
+        }
+    }
+
+    const NUMBERS: Numbers<'static> = Numbers { refund_no: "R1", payment_no: "P9" };
+
+    #[test]
+    fn a_settlement_reads_the_money_left_after_a_refund_made_while_charging() {
+        // 50.00 prepaid, 30.00 of it refunded by an operator while charging: a bill of 45.00
+        // collects 25.00, it does not give 5.00 back.
+        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 3_000 };
+        let planned = plan(read, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, NUMBERS).unwrap();
+        assert_eq!(planned.refunds, []);
+        let collection = planned.collection.unwrap();
+        assert_eq!((collection.amount_fen, collection.if_taken, collection.if_short), (2_500, "PAID", "UNPAID"));
+    }
+
+    #[test]
+    fn a_surplus_is_given_back_where_the_driver_chose_and_an_ending_gives_back_everything() {
+        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 0 };
+        let planned = plan(read, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, NUMBERS).unwrap();
+        assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen, planned.collection), (1, 3_766, None));
+        let (parts, status) = give_back(read, &[balance_payment("P1", 5_000)], Destination::Balance, "R2").unwrap();
+        assert_eq!((parts[0].amount_fen, status), (5_000, Some("REFUNDED")));
+        let nothing = MoneyRead { paid_fen: 0, refunded_fen: 0 };
+        assert_eq!(give_back(nothing, &[], Destination::Balance, "R3").unwrap(), (vec![], None));
+    }
+
+    #[test]
+    fn an_occupancy_fee_leaves_the_order_paid_only_when_everything_owed_is_covered() {
+        let covered = MoneyRead { paid_fen: 1_000, refunded_fen: 0 };
+        let fee = occupancy(covered, 1_000, 300, "P2").unwrap();
+        assert_eq!((fee.if_taken, fee.if_short), ("PAID", "UNPAID"));
+        // 2.00 of the bill was never paid: even with the fee taken it is still owed.
+        let short = MoneyRead { paid_fen: 800, refunded_fen: 0 };
+        assert_eq!(occupancy(short, 1_000, 300, "P2").map(|c| c.if_taken), Some("UNPAID"));
+        assert_eq!(occupancy(covered, 1_000, 0, "P2"), None);
     }
 
     proptest! {

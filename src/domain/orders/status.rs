@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn every_status_reads_back_as_itself() {
         use OrderStatus::*;
-        for status in [PendingPayment, Ready, Starting, Charging, Completed, Cancelled, Failed] {
+        for status in [PendingPayment, Ready, Starting, Charging, Review, Completed, Cancelled, Failed] {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(OrderStatus::parse("charging"), None);

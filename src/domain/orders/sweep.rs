@@ -2,7 +2,6 @@
 //! money that ran out, running costs shown on 2.0.1 chargers, and whatever an event missed — a
 //! transaction that ended, a card session never heard of, a connector freed.
 
-use super::records::Ending;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::ACTIVE;
 use crate::domain::ledger::to_fen;
@@ -95,14 +94,9 @@ impl Orders {
         let now = Utc::now();
         match OrderStatus::parse(&found.status) {
             Some(OrderStatus::PendingPayment | OrderStatus::Ready) if found.lock_expires_at < now => {
-                let ending = Ending {
-                    order_no: found.order_no.clone(),
-                    to: OrderStatus::Cancelled.as_str(),
-                    from: vec![OrderStatus::PendingPayment.as_str(), OrderStatus::Ready.as_str()],
-                    reason: "the pile's hold expired before the order started".to_owned(),
-                    refund_no: super::number::new_number('R', now),
-                };
-                if let Some(ended) = self.inner.store.end_order(ending).await? {
+                let from = [OrderStatus::PendingPayment, OrderStatus::Ready];
+                let why = "the pile's hold expired before the order started";
+                if let Some(ended) = self.end(found, OrderStatus::Cancelled, &from, why).await? {
                     self.release(&ended).await;
                     self.publish("order.cancelled", &ended);
                 }

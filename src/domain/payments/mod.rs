@@ -11,6 +11,7 @@ mod notify;
 mod provider;
 pub mod providers;
 pub mod records;
+pub mod refunds;
 pub mod signing;
 
 pub use notify::{Notified, NotifyError};
@@ -18,6 +19,7 @@ pub use provider::ProviderSetup;
 
 pub use gateway::PaymentGateway;
 
+use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::orders::number::new_number;
@@ -26,7 +28,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use gateway::GatewayError;
-use records::{BalancePayment, Method, NewRefund};
+use records::{BalancePayment, Destination, Method};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -220,28 +222,55 @@ impl Payments {
         Ok((rows.into_iter().map(PaymentView::from).collect(), total))
     }
 
-    /// Refunds `amount` of a payment (an operator's decision): never more than paid minus
-    /// already refunded, also when refunds race; back to the balance, or through the provider that
-    /// took the money.
+    /// Refunds `amount` of a payment (an operator's decision, `actor`'s): never more than paid
+    /// minus already refunded, also when refunds race; back to the balance, or through the
+    /// provider that took the money; written to the operation log with the refund.
     pub async fn refund(
         &self,
         payment_no: &str,
         amount: &str,
         reason: Option<String>,
+        actor: &str,
     ) -> Result<RefundView, PaymentError> {
         let amount_fen = parse_positive(amount, "amount")?;
         if reason.as_ref().is_some_and(|r| r.chars().count() > 256) {
             return Err(PaymentError::Invalid { field: "reason", message: "at most 256 characters".into() });
         }
-        let found =
-            self.store.payment(payment_no).await?.ok_or_else(|| PaymentError::NotFound(payment_no.to_owned()))?;
-        if let Some(method) = Method::parse(&found.method).filter(|m| *m != Method::Balance) {
+        let (found, refundable) =
+            self.store.refundable(payment_no).await?.ok_or_else(|| PaymentError::NotFound(payment_no.to_owned()))?;
+        if refundable.method != Method::Balance {
             // Its provider must be there to send it to.
-            self.gateway(method)?;
+            self.gateway(refundable.method)?;
         }
-        let refund =
-            NewRefund { refund_no: new_number('R', Utc::now()), payment_no: payment_no.to_owned(), amount_fen, reason };
-        let made = match self.store.refund_payment(refund).await {
+        let refund_no = new_number('R', Utc::now());
+        // An operator's refund goes back where the money came from.
+        let part = refunds::spread(amount_fen, std::slice::from_ref(&refundable), &refund_no, Destination::Original)
+            .map_err(|_| PaymentError::RefundTooLarge)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
+        let charger_id = match &found.order_no {
+            Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id).unwrap_or_default(),
+            None => String::new(),
+        };
+        let operation = OperationRecord {
+            at: Utc::now(),
+            actor: actor.to_owned(),
+            charger_id,
+            action: "Refund".to_owned(),
+            payload: serde_json::json!({
+                "paymentNo": payment_no,
+                "orderNo": found.order_no,
+                "refundNo": part.refund_no,
+                "amount": amount,
+                "reason": reason,
+            }),
+            outcome: "Applied",
+            response: None,
+            error: None,
+            duration_ms: 0,
+        };
+        let made = match self.store.refund_payment(part, reason, operation).await {
             Ok(made) => made,
             Err(StoreError::NotFound(_)) => return Err(PaymentError::NotFound(payment_no.to_owned())),
             Err(e) => return Err(e.into()),

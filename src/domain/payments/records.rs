@@ -48,17 +48,6 @@ pub struct BalancePayment {
     pub amount_fen: i64,
 }
 
-/// Money given back from a payment, in one transaction with the payment's refunded amount
-/// (never more than paid minus already refunded) and, to the balance, the credit and its
-/// ledger row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewRefund {
-    pub refund_no: String,
-    pub payment_no: String,
-    pub amount_fen: i64,
-    pub reason: Option<String>,
-}
-
 /// What a payment is for, as stored.
 pub const FOR_ORDER: &str = "order";
 pub const FOR_TOP_UP: &str = "top_up";

@@ -8,18 +8,15 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::operations::operation_row;
 use super::payments::{balance_payment_row, refund_on};
-use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
-use crate::domain::orders::records::{Completion, Ending, NewOrder, OccupancyCharge, Transition, connector_key};
-use crate::domain::payments::records::{Destination, NewRefund, SUCCEEDED};
+use crate::domain::orders::records::{
+    Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition, connector_key,
+};
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
 
 /// Which orders a list shows.
 #[derive(Debug, Clone, Default)]
@@ -124,11 +121,12 @@ impl Store {
         }
     }
 
-    /// Completes an order with its bill and settles it (see `Completion`), in one transaction;
-    /// none when it is not charging or starting any more (completed by someone else).
-    pub async fn complete_order(&self, done: Completion) -> Result<Option<order::Model>, StoreError> {
+    /// Completes an order with its bill and settles it (see `Completion`), in one transaction,
+    /// while it is in one of `done.from` and its money is as read.
+    pub async fn complete_order(&self, done: Completion) -> Result<Settled, StoreError> {
         let order_no = done.order_no.clone();
         let at = Utc::now();
+        let from = done.from.clone();
         let completed = in_transaction(self, |txn| {
             Box::pin(async move {
                 let updated = order::Entity::update_many()
@@ -151,10 +149,12 @@ impl Store {
                     .col_expr(order::Column::CompletedAt, Expr::value(at))
                     .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
                     .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
-                    .col_expr(order::Column::PaymentStatus, Expr::value("PAID"))
+                    .col_expr(order::Column::PaymentStatus, Expr::value(done.payment_status))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&done.order_no))
                     .filter(order::Column::Status.is_in(done.from.iter().copied()))
+                    .filter(order::Column::PaidFen.eq(done.read.paid_fen))
+                    .filter(order::Column::RefundedFen.eq(done.read.refunded_fen))
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
@@ -163,62 +163,60 @@ impl Store {
                 if let Some(record) = done.operation.clone() {
                     operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
                 }
-                if done.refund_fen > 0 {
-                    refund_paid(txn, &done.order_no, done.refund_fen, &done.refund_no, "settlement", at).await?;
+                for part in &done.refunds {
+                    refund_on(txn, part, Some("settlement"), at).await?;
                 }
-                if done.collect_fen > 0 {
-                    collect(txn, &done.order_no, done.user_id, done.collect_fen, &done.payment_no, at).await?;
+                if let Some(collection) = &done.collection {
+                    collect(txn, &done.order_no, done.user_id, collection, at).await?;
                 }
                 Ok(true)
             })
         })
         .await?;
-        if completed { self.order(&order_no).await } else { Ok(None) }
+        self.settled(&order_no, completed, &from).await
     }
 
-    /// Ends an order before charging (see `Ending`), refunding all it paid, in one transaction;
-    /// none when it is not in one of `from` any more.
-    pub async fn end_order(&self, ending: Ending) -> Result<Option<order::Model>, StoreError> {
+    /// Ends an order before charging (see `Ending`), giving back all it kept, in one
+    /// transaction, while it is in one of `ending.from` and its money is as read.
+    pub async fn end_order(&self, ending: Ending) -> Result<Settled, StoreError> {
         let order_no = ending.order_no.clone();
+        let from = ending.from.clone();
         let at = Utc::now();
         let ended = in_transaction(self, |txn| {
             Box::pin(async move {
-                let found = order::Entity::find().filter(order::Column::OrderNo.eq(&ending.order_no)).one(txn).await?;
-                let Some(found) = found else { return Ok(false) };
-                let refundable = found.paid_fen - found.refunded_fen;
-                let updated = order::Entity::update_many()
+                let mut update = order::Entity::update_many()
                     .col_expr(order::Column::Status, Expr::value(ending.to))
                     .col_expr(order::Column::FailureReason, Expr::value(ending.reason.clone()))
                     .col_expr(order::Column::CompletedAt, Expr::value(at))
                     .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
                     .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
-                    .col_expr(order::Column::UpdatedAt, Expr::value(at))
+                    .col_expr(order::Column::UpdatedAt, Expr::value(at));
+                if let Some(status) = ending.payment_status {
+                    update = update.col_expr(order::Column::PaymentStatus, Expr::value(status));
+                }
+                let updated = update
                     .filter(order::Column::OrderNo.eq(&ending.order_no))
                     .filter(order::Column::Status.is_in(ending.from.iter().copied()))
-                    .filter(order::Column::PaidFen.eq(found.paid_fen))
-                    .filter(order::Column::RefundedFen.eq(found.refunded_fen))
+                    .filter(order::Column::PaidFen.eq(ending.read.paid_fen))
+                    .filter(order::Column::RefundedFen.eq(ending.read.refunded_fen))
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
                     return Ok(false);
                 }
-                if refundable > 0 {
-                    refund_paid(txn, &ending.order_no, refundable, &ending.refund_no, &ending.reason, at).await?;
-                    order::Entity::update_many()
-                        .col_expr(order::Column::PaymentStatus, Expr::value("REFUNDED"))
-                        .filter(order::Column::OrderNo.eq(&ending.order_no))
-                        .exec(txn)
-                        .await?;
+                for part in &ending.refunds {
+                    refund_on(txn, part, Some(&ending.reason), at).await?;
                 }
                 Ok(true)
             })
         })
         .await?;
-        if ended { self.order(&order_no).await } else { Ok(None) }
+        self.settled(&order_no, ended, &from).await
     }
 
-    /// Bills a completed order's occupancy fee (see `OccupancyCharge`), once.
-    pub async fn charge_occupancy(&self, charge: OccupancyCharge) -> Result<Option<order::Model>, StoreError> {
+    /// Bills a completed order's occupancy fee (see `OccupancyCharge`), once, while its money is
+    /// as read.
+    pub async fn charge_occupancy(&self, charge: OccupancyCharge) -> Result<Settled, StoreError> {
         let order_no = charge.order_no.clone();
         let at = Utc::now();
         let charged = in_transaction(self, |txn| {
@@ -231,19 +229,39 @@ impl Store {
                     .filter(order::Column::OrderNo.eq(&charge.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
                     .filter(order::Column::OccupancyFeeFen.is_null())
+                    .filter(order::Column::PaidFen.eq(charge.read.paid_fen))
+                    .filter(order::Column::RefundedFen.eq(charge.read.refunded_fen))
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
                     return Ok(false);
                 }
-                if charge.fee_fen > 0 {
-                    collect(txn, &charge.order_no, charge.user_id, charge.fee_fen, &charge.payment_no, at).await?;
+                if let Some(collection) = &charge.collection {
+                    collect(txn, &charge.order_no, charge.user_id, collection, at).await?;
                 }
                 Ok(true)
             })
         })
         .await?;
-        if charged { self.order(&order_no).await } else { Ok(None) }
+        match self.settled(&order_no, charged, &["COMPLETED"]).await? {
+            // Billed already (its fee is set), or its money changed since it was read.
+            Settled::MoneyChanged => match self.order(&order_no).await? {
+                Some(found) if found.occupancy_fee_fen.is_none() => Ok(Settled::MoneyChanged),
+                _ => Ok(Settled::NotInState),
+            },
+            other => Ok(other),
+        }
+    }
+
+    /// What a settling change did: the order after when `applied`; else whether it left the
+    /// states `from` (someone else settled it) or its money moved since it was read.
+    async fn settled(&self, order_no: &str, applied: bool, from: &[&str]) -> Result<Settled, StoreError> {
+        let Some(after) = self.order(order_no).await? else { return Ok(Settled::NotInState) };
+        Ok(match (applied, from.contains(&after.status.as_str())) {
+            (true, _) => Settled::Done(Box::new(after)),
+            (false, true) => Settled::MoneyChanged,
+            (false, false) => Settled::NotInState,
+        })
     }
 }
 
@@ -257,86 +275,50 @@ fn new_transaction_taken(e: &sea_orm::DbErr) -> bool {
     e.to_string().contains("transaction_id")
 }
 
-/// Gives `amount_fen` of what an order paid back to the balance, from its newest succeeded
-/// payments first; the first refund is `refund_no`, any further one `refund_no` with `-2`, `-3`….
-async fn refund_paid(
-    txn: &DatabaseTransaction,
-    order_no: &str,
-    amount_fen: i64,
-    refund_no: &str,
-    reason: &str,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    // Back where it came from, or to the balance, as the driver chose for the order.
-    let sql = "SELECT refund_to FROM orders WHERE order_no = ?";
-    let chosen = txn.query_one_raw(statement(txn.get_database_backend(), sql, [order_no.into()])).await?;
-    let chosen: Option<String> = chosen.map(|row| row.try_get("", "refund_to")).transpose()?;
-    let to = chosen.as_deref().and_then(Destination::parse).unwrap_or(Destination::Original);
-    let payments = payment::Entity::find()
-        .filter(payment::Column::OrderNo.eq(order_no))
-        .filter(payment::Column::Status.eq(SUCCEEDED))
-        .filter(Condition::all().add(Expr::col(payment::Column::RefundedFen).lt(Expr::col(payment::Column::AmountFen))))
-        .order_by_desc(payment::Column::Id)
-        .all(txn)
-        .await?;
-    let mut left = amount_fen;
-    for (n, paid) in payments.into_iter().enumerate() {
-        if left == 0 {
-            break;
-        }
-        let part = Ord::min(left, paid.amount_fen - paid.refunded_fen);
-        let number = if n == 0 { refund_no.to_owned() } else { format!("{refund_no}-{}", n + 1) };
-        let refund = NewRefund {
-            refund_no: number,
-            payment_no: paid.payment_no,
-            amount_fen: part,
-            reason: Some(reason.to_owned()),
-        };
-        refund_on(txn, refund, to, at).await?;
-        left -= part;
-    }
-    if left > 0 {
-        return Err(StoreError::Insufficient("refundable amount"));
-    }
-    Ok(())
-}
-
-/// Takes `amount_fen` for an order from the user's balance as a balance payment; when the
-/// balance is too low nothing is taken and the order is left unpaid.
+/// Takes `collection.amount_fen` for an order from the user's balance as a balance payment and
+/// sets the order's payment status as decided for that outcome; when the balance is too low
+/// nothing is taken and the order gets `if_short`.
 async fn collect(
     txn: &DatabaseTransaction,
     order_no: &str,
     user_id: i64,
-    amount_fen: i64,
-    payment_no: &str,
+    collection: &Collection,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let entry = NewEntry {
         user_id,
-        amount_fen: -amount_fen,
+        amount_fen: -collection.amount_fen,
         kind: EntryKind::Settlement,
-        reference: Some(payment_no.to_owned()),
+        reference: Some(collection.payment_no.clone()),
         reason: None,
         actor: None,
     };
-    match move_balance_on(txn, entry, at).await {
+    let status = match move_balance_on(txn, entry, at).await {
         Ok(_) => {
-            let row =
-                balance_payment_row(payment_no.to_owned(), user_id, Some(order_no.to_owned()), "order", amount_fen, at);
+            let row = balance_payment_row(
+                collection.payment_no.clone(),
+                user_id,
+                Some(order_no.to_owned()),
+                "order",
+                collection.amount_fen,
+                at,
+            );
             payment::Entity::insert(row).exec_without_returning(txn).await?;
             order::Entity::update_many()
-                .col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(amount_fen))
+                .col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(collection.amount_fen))
                 .filter(order::Column::OrderNo.eq(order_no))
                 .exec(txn)
                 .await?;
+            collection.if_taken
         }
         // Nothing is taken: the order owes it.
-        Err(StoreError::Insufficient(_)) => {}
+        Err(StoreError::Insufficient(_)) => collection.if_short,
         Err(e) => return Err(e),
-    }
-    // Paid when what it kept covers its whole bill (an earlier unpaid part included).
-    let sql = "UPDATE orders SET payment_status = CASE WHEN paid_fen - refunded_fen >= COALESCE(total_fen, 0) \
-               THEN 'PAID' ELSE 'UNPAID' END WHERE order_no = ?";
-    txn.execute_raw(statement(txn.get_database_backend(), sql, [order_no.into()])).await?;
+    };
+    order::Entity::update_many()
+        .col_expr(order::Column::PaymentStatus, Expr::value(status))
+        .filter(order::Column::OrderNo.eq(order_no))
+        .exec(txn)
+        .await?;
     Ok(())
 }

@@ -1,0 +1,74 @@
+//! Settlement reads what it settles: an operator's refund racing the charger's stop never leaves
+//! an order marked paid while it keeps less than its bill; whichever lands first, the other sees it.
+
+use crate::business::{adjust, driver, energy_at, ledger_and_balance, open_pile, order_when, stop_at};
+use crate::helpers::{TestApp, spawn_app};
+use chrono::{Duration, Utc};
+use futures_util::future::join_all;
+use protocol::v16;
+use serde_json::{Value, json};
+
+/// 2.00 a kWh all day.
+fn flat() -> Value {
+    json!({"periods": [{"start": "00:00", "end": "00:00", "energyPrice": "1.50", "serviceFee": "0.50"}]})
+}
+
+/// One driver's prepaid order (50.00 from the balance) charging 22.5 kWh (45.00): at its stop, an
+/// operator refunds 30.00 of the payment. Answers the order number, the payment number and the user.
+async fn race(app: &TestApp, n: usize) -> (String, String, i64) {
+    let (station, pile) = (format!("ST-SR{n}"), format!("PILE-SR{n}"));
+    let mut cp = open_pile(app, &station, &pile, flat()).await;
+    let (token, user_id, tag) = driver(app, &format!("139123470{n:02}")).await;
+    adjust(app, user_id, "100.00").await;
+    let ask = json!({"pileCode": pile, "connectorId": 1, "payMode": "prepaid", "prepayAmount": "50.00"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    let (_, paid) =
+        app.request("POST", "/api/v1/payments", Some(&token), Some(&json!({"orderNo": no, "method": "balance"}))).await;
+    let payment_no = paid["paymentNo"].as_str().unwrap().to_owned();
+    crate::orders::act(app, &mut cp, &token, &no, "start").await;
+    let began = Utc::now() - Duration::hours(1);
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: tag,
+        meter_start: 0,
+        reservation_id: None,
+        timestamp: began,
+    };
+    let tx = cp.call(start).await.unwrap().transaction_id;
+    order_when(app, &token, &no, |o| o["status"] == "CHARGING").await;
+    cp.call(energy_at(tx, 11_000, began + Duration::minutes(30))).await.unwrap();
+    let path = format!("/api/v1/payments/{payment_no}/refund");
+    let goodwill = json!({"amount": "30.00", "reason": "goodwill"});
+    let ((), (status, refunded)) =
+        tokio::join!(stop_at(&mut cp, tx, 22_500, Utc::now()), app.operator("POST", &path, Some(&goodwill)));
+    assert_eq!(status, 201, "{refunded}");
+    order_when(app, &token, &no, |o| o["status"] == "COMPLETED").await;
+    (no, payment_no, user_id)
+}
+
+#[tokio::test]
+async fn an_operator_refund_racing_the_stop_never_leaves_an_order_paid_with_less_than_its_bill() {
+    let app = spawn_app().await;
+    let raced = join_all((0..8).map(|n| race(&app, n))).await;
+    for (no, payment_no, user_id) in raced {
+        let order = app.store.order(&no).await.unwrap().unwrap();
+        assert_eq!((order.status.as_str(), order.total_fen), ("COMPLETED", Some(4_500)));
+        // Refunds an operator made after the settlement are the only reason to keep less.
+        let completed_at = order.completed_at.unwrap();
+        let after: i64 = app
+            .store
+            .refunds(&payment_no)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.reason.as_deref() == Some("goodwill") && r.created_at > completed_at)
+            .map(|r| r.amount_fen)
+            .sum();
+        assert_eq!(order.payment_status, "PAID", "{order:?}");
+        assert_eq!(order.paid_fen - order.refunded_fen + after, 4_500, "{order:?}");
+        let (ledger, held) = ledger_and_balance(&app, user_id).await;
+        assert_eq!(ledger, held);
+    }
+    app.stop().await;
+}
