@@ -110,3 +110,65 @@ async fn an_occupancy_fee_collected_on_an_unpaid_order_leaves_the_rest_of_the_bi
     assert_eq!((status, &mine["total"]), (200, &json!(0)));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_occupancy_fee_ends_when_the_next_session_starts_on_the_connector() {
+    let app = spawn_app().await;
+    let mut occupied = tariff();
+    occupied["occupancy"] = json!({"graceMinutes": 0, "feePerMinute": "0.10", "cap": "5.00"});
+    let mut cp = open_pile(&app, "ST-NX", "PILE-NX", occupied).await;
+    let (token, user_id, tag) = driver(&app, "13912340054").await;
+    adjust(&app, user_id, "50.00").await;
+    let ask = json!({"pileCode": "PILE-NX", "connectorId": 1, "payMode": "postpaid"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    charge(&app, &mut cp, (&token, &no, &tag), (yesterday_at(9, 0), 0), (yesterday_at(10, 0), 10_000)).await;
+    // The connector never says Available: the next car plugs in 15 minutes later and starts.
+    app.store.create_id_tag("TAG-NEXT", "Accepted", None, None).await.unwrap();
+    let next = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: "TAG-NEXT".into(),
+        meter_start: 10_000,
+        reservation_id: None,
+        timestamp: yesterday_at(10, 15),
+    };
+    cp.call(next).await.unwrap();
+    let billed = order_when(&app, &token, &no, |o| !o["occupancyFee"].is_null()).await;
+    assert_eq!((&billed["occupancyFee"], &billed["totalAmount"]), (&json!("1.50"), &json!("9.50")), "{billed}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_card_session_told_late_is_priced_by_the_tariff_in_force_when_it_started() {
+    let app = spawn_app().await;
+    let mut cp = open_pile(&app, "ST-OLD", "PILE-OLD", tariff()).await;
+    // The station's tariff until today (set up in the past), and today's dearer one.
+    let last_year = chrono::Utc::now().date_naive() - chrono::Duration::days(365);
+    let old = json!({"validFrom": last_year, "periods": [{"start": "00:00", "end": "00:00", "energyPrice": "0.40", "serviceFee": "0.10"}]});
+    app.store.put_tariff("ST-OLD", last_year, old.to_string()).await.unwrap();
+    let (token, user_id, _) = driver(&app, "13912340055").await;
+    adjust(&app, user_id, "50.00").await;
+    let (status, _) = app.request("POST", "/api/v1/me/cards", Some(&token), Some(&json!({"idTag": "CARD-LATE"}))).await;
+    assert_eq!(status, 201);
+    // Yesterday's session with the card, told today by a charger that was offline.
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: "CARD-LATE".into(),
+        meter_start: 0,
+        reservation_id: None,
+        timestamp: yesterday_at(9, 0),
+    };
+    let tx = cp.call(start).await.unwrap().transaction_id;
+    crate::business::stop_at(&mut cp, tx, 10_000, yesterday_at(10, 0)).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let done = loop {
+        let (_, page) = app.request("GET", "/api/v1/orders?status=COMPLETED", Some(&token), None).await;
+        if page["total"] == 1 || tokio::time::Instant::now() > deadline {
+            break page["items"][0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    // 10 kWh at 0.50 a kWh, not at today's tariff.
+    assert_eq!((&done["tariff"]["validFrom"], &done["totalAmount"]), (&json!(last_year), &json!("5.00")), "{done}");
+    app.stop().await;
+}

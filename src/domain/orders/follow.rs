@@ -123,6 +123,8 @@ impl Orders {
         at: DateTime<Utc>,
     ) -> Result<(), OrderError> {
         let store = &self.inner.store;
+        // The connector is taken again: the occupancy of the orders before ends with this start.
+        self.end_occupancy(charger_id, place, at, Some(transaction_id)).await?;
         if store.order_of_transaction(transaction_id).await?.is_some() {
             return Ok(());
         }
@@ -159,8 +161,13 @@ impl Orders {
         let inner = &self.inner;
         let station = inner.stations.pile(charger_id).await?.and_then(|(_, station)| station);
         let priced = match &station {
-            // Priced as an app order made now would be.
-            Some(station) => inner.stations.tariff_in_force(&station.code, Utc::now()).await?,
+            // Priced by the tariff in force when the session started (a charger that was offline
+            // may tell of it much later, after a tariff change); one stamped before the station
+            // had any tariff (a pile's clock behind) by the first it had.
+            Some(station) => match inner.stations.tariff_in_force(&station.code, at).await? {
+                Some(priced) => Some(priced),
+                None => inner.stations.tariff_in_force(&station.code, Utc::now()).await?,
+            },
             None => None,
         };
         let (tariff, zone) = match priced {
@@ -243,12 +250,26 @@ impl Orders {
                 };
                 store.transition(&live.order_no, change).await?;
             }
-            "Available" => {
-                for done in store.awaiting_occupancy_on(charger_id, place.0, place.1).await? {
-                    self.bill_occupancy(&done, at).await?;
-                }
-            }
+            "Available" => self.end_occupancy(charger_id, place, at, None).await?,
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Bills the occupancy of the completed orders on a connector freed at `at` — it reported
+    /// Available, or transaction `next` started on it — that stopped before then.
+    async fn end_occupancy(
+        &self,
+        charger_id: &str,
+        (evse_id, connector_id): (i32, i32),
+        at: DateTime<Utc>,
+        next: Option<i64>,
+    ) -> Result<(), OrderError> {
+        for done in self.inner.store.awaiting_occupancy_on(charger_id, evse_id, connector_id).await? {
+            let own = next.is_some() && done.transaction_id == next;
+            if !own && done.stopped_at.is_none_or(|stopped| stopped <= at) {
+                self.bill_occupancy(&done, at).await?;
+            }
         }
         Ok(())
     }

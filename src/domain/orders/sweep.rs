@@ -207,8 +207,8 @@ impl Orders {
     }
 
     /// A completed order awaiting its occupancy decision: billed once its connector reports
-    /// Available since the session began (freed no earlier than it stopped); a day without
-    /// that (a charger gone silent) bills nothing, said in the log.
+    /// Available since the session began, or the next session on it began (freed no earlier than
+    /// it stopped); a day without either (a charger gone silent) bills nothing, said in the log.
     async fn freed(&self, found: &order::Model) -> Result<(), OrderError> {
         let stopped = found.stopped_at.unwrap_or(found.created_at);
         let began = found.started_at.unwrap_or(found.created_at);
@@ -219,8 +219,12 @@ impl Orders {
                 && c.status == "Available"
                 && c.status_at >= began
         });
-        if let Some(connector) = freed {
-            return self.bill_occupancy(found, connector.status_at.max(stopped)).await;
+        // Freed when it reported Available, or when the next session on it began.
+        let available = freed.map(|connector| connector.status_at.max(stopped));
+        let place = (found.evse_id, found.connector_id);
+        let next = self.inner.store.next_start_on(&found.charger_id, place, stopped, found.transaction_id).await?;
+        if let Some(at) = available.into_iter().chain(next).min() {
+            return self.bill_occupancy(found, at).await;
         }
         if found.completed_at.is_some_and(|done| done < Utc::now() - LOOK_BACK) {
             tracing::warn!(order = %found.order_no, "the connector never reported free within a day: no occupancy fee");

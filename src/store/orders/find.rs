@@ -138,14 +138,43 @@ impl Store {
         evse_id: i32,
         connector_id: i32,
     ) -> Result<Vec<order::Model>, StoreError> {
+        // A 2.0.1 EVSE is one place whatever connector an event names.
+        let place = if evse_id > 0 {
+            Condition::all().add(order::Column::EvseId.eq(evse_id))
+        } else {
+            Condition::all().add(order::Column::EvseId.eq(0)).add(order::Column::ConnectorId.eq(connector_id))
+        };
         Ok(order::Entity::find()
             .filter(order::Column::ChargerId.eq(charger_id))
-            .filter(order::Column::EvseId.eq(evse_id))
-            .filter(order::Column::ConnectorId.eq(connector_id))
+            .filter(place)
             .filter(order::Column::Status.eq("COMPLETED"))
             .filter(order::Column::OccupancyFeeFen.is_null())
             .all(self.db())
             .await?)
+    }
+
+    /// When the first transaction other than `not` began on a place since `since`, if one did.
+    pub async fn next_start_on(
+        &self,
+        charger_id: &str,
+        (evse_id, connector_id): (i32, i32),
+        since: DateTime<Utc>,
+        not: Option<i64>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let found = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .filter(transaction::Column::EvseId.eq(evse_id))
+            .filter(
+                Condition::any()
+                    .add(transaction::Column::EvseId.gt(0))
+                    .add(transaction::Column::ConnectorId.eq(connector_id)),
+            )
+            .filter(transaction::Column::StartedAt.gte(since))
+            .filter(transaction::Column::Id.ne(not.unwrap_or(-1)))
+            .order_by_asc(transaction::Column::StartedAt)
+            .one(self.db())
+            .await?;
+        Ok(found.map(|t| t.started_at))
     }
 
     /// Orders in one of `statuses`, oldest first (what the sweep looks after).
