@@ -199,6 +199,8 @@ impl Application {
             alarms: monitoring.alarms().clone(),
         };
         let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
+        // Tags are refused for drivers whose money is used up: the orders know.
+        api_charging.set_credit_gate(Arc::new(orders.clone()));
         let call_log = CallLog::new(store.clone());
         let public = public_base(&settings.payments.notify_base_url, http_addr);
         let gateways = gateways::all(&providers, &public_base("", http_addr), &public, &call_log)

@@ -64,7 +64,7 @@ struct ListQuery {
         (status = 201, description = "Created", body = super::schemas::OrderView),
         (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such pile or connector", body = super::schemas::ErrorBody),
-        (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one) or `no_tariff`", body = super::schemas::ErrorBody),
+        (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one), `unpaid_orders` (a bill of theirs is not paid) or `no_tariff`", body = super::schemas::ErrorBody),
         (status = 503, description = "`unavailable`: the pile's lock could not be taken", body = super::schemas::ErrorBody),
         super::schemas::SignedErrors,
     ))]
@@ -243,6 +243,7 @@ impl From<OrderError> for ApiError {
             OrderError::PileOffline(_) => refused(StatusCode::CONFLICT, "pile_offline", &e),
             OrderError::PileBusy(..) => refused(StatusCode::CONFLICT, "pile_busy", &e),
             OrderError::OrderInProgress(_) => refused(StatusCode::CONFLICT, "order_in_progress", &e),
+            OrderError::UnpaidOrders(_) => refused(StatusCode::CONFLICT, "unpaid_orders", &e),
             OrderError::NoTariff(_) => refused(StatusCode::CONFLICT, "no_tariff", &e),
             OrderError::WrongState(..) => refused(StatusCode::CONFLICT, "invalid_state", &e),
             OrderError::StartRejected => refused(StatusCode::CONFLICT, "start_rejected", &e),

@@ -27,6 +27,10 @@ pub struct OrderSettings {
     /// is yuan, e.g. "500.00").
     #[serde(deserialize_with = "yuan_as_fen")]
     pub review_above: i64,
+    /// What a driver's postpaid and card sessions may run up beyond their balance, all together
+    /// (fen; the setting is yuan, e.g. "0.00").
+    #[serde(deserialize_with = "yuan_as_fen")]
+    pub postpaid_credit: i64,
     /// The samples a bill was computed from are kept this long after it (a dispute's window);
     /// retention rolls up only older ones.
     pub evidence_days: u32,

@@ -159,6 +159,8 @@ fn id_tag_info(auth: Authorization) -> v16::IdTagInfo {
         AuthStatus::Expired => v16::AuthorizationStatus::Expired,
         AuthStatus::Invalid => v16::AuthorizationStatus::Invalid,
         AuthStatus::ConcurrentTx => v16::AuthorizationStatus::ConcurrentTx,
+        // 1.6 has no NoCredit: its charger is told Blocked.
+        AuthStatus::NoCredit => v16::AuthorizationStatus::Blocked,
     };
     v16::IdTagInfo { expiry_date: auth.expiry_date, parent_id_tag: auth.parent_id_tag, status }
 }

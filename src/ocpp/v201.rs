@@ -191,6 +191,7 @@ fn id_token_info(auth: Authorization) -> v201::IdTokenInfoType {
         AuthStatus::Expired => v201::AuthorizationStatusEnumType::Expired,
         AuthStatus::Invalid => v201::AuthorizationStatusEnumType::Invalid,
         AuthStatus::ConcurrentTx => v201::AuthorizationStatusEnumType::ConcurrentTx,
+        AuthStatus::NoCredit => v201::AuthorizationStatusEnumType::NoCredit,
     };
     v201::IdTokenInfoType {
         custom_data: None,

@@ -7,6 +7,7 @@ mod api_transactions;
 mod business;
 mod chargers;
 mod commands;
+mod credit;
 mod dashboard_browser;
 mod data_transfer;
 mod deploy_files;

@@ -163,12 +163,13 @@ async fn a_card_bound_to_a_driver_is_authorised_as_theirs_and_only_they_can_unbi
     use protocol::{OcppVersion, v16};
     use simulators::{Connect, SimCharger};
     let app = spawn_app_with(|s| s.auth.sms_resend_interval_s = 0).await;
-    let mut tokens = Vec::new();
+    let (mut tokens, mut ids) = (Vec::new(), Vec::new());
     for phone in [PHONE, "13600000002"] {
         let first = code(&app, phone, "register").await;
         let (_, signed) =
             app.request("POST", "/api/v1/auth/register", None, Some(&json!({"phone": phone, "code": first}))).await;
         tokens.push((signed["token"].as_str().unwrap_or_default().to_owned(), signed["user"]["idTag"].clone()));
+        ids.push(signed["user"]["id"].as_i64().unwrap_or_default());
     }
     let [(mine, my_tag), (theirs, _)] = &tokens[..] else { panic!("two drivers") };
 
@@ -182,9 +183,16 @@ async fn a_card_bound_to_a_driver_is_authorised_as_theirs_and_only_they_can_unbi
         app.request("POST", "/api/v1/me/cards", Some(mine), Some(&json!({"idTag": "a card with spaces"}))).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_card")));
 
-    // A charger sees the card as the driver's: accepted, in the group of the driver's own tag.
+    // A charger sees the card as the driver's: refused while their balance is empty (no credit),
+    // then accepted, in the group of the driver's own tag.
     app.register("CP-CARD", None).await;
     let mut cp = SimCharger::connect(Connect::new(&app.ws_url, "CP-CARD", OcppVersion::V16)).await.unwrap();
+    let answer = cp.call(v16::AuthorizeRequest { id_tag: "04A1B2C3D4".into() }).await.unwrap();
+    assert_eq!(answer.id_tag_info.status, v16::AuthorizationStatus::Blocked);
+    let credit = json!({"amount": "20.00", "reason": "top-up at the desk"});
+    let (status, _) =
+        app.operator("POST", &format!("/api/v1/users/{}/balance-adjustments", ids[0]), Some(&credit)).await;
+    assert_eq!(status, 201);
     let answer = cp.call(v16::AuthorizeRequest { id_tag: "04A1B2C3D4".into() }).await.unwrap();
     assert_eq!(answer.id_tag_info.status, v16::AuthorizationStatus::Accepted);
     assert_eq!(answer.id_tag_info.parent_id_tag.as_deref(), my_tag.as_str());

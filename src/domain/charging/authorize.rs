@@ -1,4 +1,4 @@
-//! The verdict on an id tag.
+//! The verdict on an id tag, and the port through which the money decides too.
 
 use chrono::{DateTime, Utc};
 
@@ -11,6 +11,8 @@ pub enum AuthStatus {
     Invalid,
     /// Accepted, but already charging elsewhere.
     ConcurrentTx,
+    /// Known and allowed, but its driver's money is used up (1.6 has no such status: Blocked).
+    NoCredit,
 }
 
 /// An id tag's verdict with what the charger may cache of it.
@@ -25,6 +27,13 @@ impl Authorization {
     pub(super) fn invalid() -> Self {
         Authorization { status: AuthStatus::Invalid, expiry_date: None, parent_id_tag: None }
     }
+}
+
+/// Whether a tag's driver still has money to charge with: the orders' side of authorising,
+/// asked when the tag itself is accepted.
+pub trait CreditGate: Send + Sync + std::fmt::Debug {
+    /// False when the tag's driver has used up their credit.
+    fn has_credit<'a>(&'a self, tag: &'a str) -> futures_util::future::BoxFuture<'a, bool>;
 }
 
 /// The verdict of a tag's own status and expiry, at `now`.

@@ -11,7 +11,7 @@ pub mod metering;
 mod sampling;
 pub mod transactions;
 
-pub use authorize::{AuthStatus, Authorization};
+pub use authorize::{AuthStatus, Authorization, CreditGate};
 pub use id_tags::NewIdTagError;
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
 pub use transactions::{
@@ -25,6 +25,7 @@ use authorize::verdict;
 use chrono::Utc;
 use events::{ChargingEvent, EventSink};
 use live::LiveState;
+use std::sync::{Arc, OnceLock};
 
 /// The charging service.
 #[derive(Debug, Clone)]
@@ -34,6 +35,9 @@ pub struct Charging {
     live: LiveState,
     events: EventSink,
     monitor: Monitor,
+    /// The orders' word on a driver's money, set once the orders exist (they are built on
+    /// charging); until then only the tags decide.
+    credit: Arc<OnceLock<Arc<dyn CreditGate>>>,
 }
 
 impl Charging {
@@ -44,6 +48,15 @@ impl Charging {
             live: LiveState::default(),
             events: EventSink::default(),
             monitor: Monitor::default(),
+            credit: Arc::default(),
+        }
+    }
+
+    /// Lets `gate` refuse the tags of drivers whose money is used up (see `CreditGate`); the
+    /// first gate set stays.
+    pub fn set_credit_gate(&self, gate: Arc<dyn CreditGate>) {
+        if self.credit.set(gate).is_err() {
+            tracing::warn!("a second credit gate was ignored");
         }
     }
 
@@ -77,6 +90,12 @@ impl Charging {
             && let Some(parent) = self.store.id_tag(parent).await?
         {
             status = verdict(&parent.status, parent.expiry_date, now);
+        }
+        if status == AuthStatus::Accepted
+            && let Some(gate) = self.credit.get()
+            && !gate.has_credit(tag).await
+        {
+            status = AuthStatus::NoCredit;
         }
         Ok(Authorization { status, expiry_date: found.expiry_date, parent_id_tag: found.parent_id_tag })
     }

@@ -10,6 +10,7 @@ mod actions;
 pub mod billing;
 pub mod commands;
 mod complete;
+mod credit;
 mod follow;
 pub mod number;
 pub mod records;
@@ -79,6 +80,8 @@ pub enum OrderError {
     PileBusy(String, i32),
     #[error("you have an order in progress already: {0}")]
     OrderInProgress(String),
+    #[error("order {0} is not paid yet: pay it before charging again")]
+    UnpaidOrders(String),
     #[error("pile {0} has no tariff in force: it cannot take orders")]
     NoTariff(String),
     #[error("the order is {0}: {1}")]
@@ -227,6 +230,9 @@ impl Orders {
         }
         if let Some(live) = inner.store.live_order_of(user.id).await? {
             return Err(OrderError::OrderInProgress(live.order_no));
+        }
+        if let Some(unpaid) = inner.store.unpaid_orders_of(user.id, 1).await?.into_iter().next() {
+            return Err(OrderError::UnpaidOrders(unpaid));
         }
         let now = Utc::now();
         let station = station.ok_or_else(|| OrderError::NoTariff(code.clone()))?;

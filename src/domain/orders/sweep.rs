@@ -63,18 +63,25 @@ impl Orders {
                         return;
                     }
                 };
+                // Each driver's postpaid and card sessions, with what each has cost so far.
+                let mut running: Vec<(&order::Model, i64)> = Vec::new();
                 for found in &orders {
                     let done = match found.transaction_id.and_then(|id| heads.get(&id)) {
-                        Some(head) if found.status == "CHARGING" => {
-                            let balance = balances.get(&found.user_id).copied().unwrap_or(0);
-                            self.watch_charging(found, head, balance).await
-                        }
+                        Some(head) if found.status == "CHARGING" => match self.watch_charging(found, head).await {
+                            Ok(Some(cost_fen)) => {
+                                running.push((found, cost_fen));
+                                Ok(())
+                            }
+                            Ok(None) => Ok(()),
+                            Err(e) => Err(e),
+                        },
                         _ => self.look_after(found).await,
                     };
                     if let Err(e) = done {
                         tracing::warn!(order = %found.order_no, error = %e, "sweeping an order failed");
                     }
                 }
+                self.hold_credit(&running, &balances).await;
             }
             Err(e) => tracing::warn!(error = %e, "reading the live orders failed"),
         }
@@ -157,36 +164,20 @@ impl Orders {
         chrono::Duration::from_std(self.inner.settings.adopt_after()).unwrap_or(chrono::Duration::MAX)
     }
 
-    /// A charging order: completed if its transaction ended unheard; stopped when its money ran
-    /// out; its running cost sent to a 2.0.1 charger. Commands go in tasks of their own.
-    async fn watch_charging(
-        &self,
-        found: &order::Model,
-        head: &transaction::Model,
-        balance_fen: i64,
-    ) -> Result<(), OrderError> {
+    /// A charging order: completed if its transaction ended unheard; a prepaid one stopped when
+    /// its money ran out; its running cost sent to a 2.0.1 charger. Commands go in tasks of their
+    /// own. Answers what a postpaid (or card) session has cost so far, which the driver's balance
+    /// holds together with their other such sessions (see `hold_credit`).
+    async fn watch_charging(&self, found: &order::Model, head: &transaction::Model) -> Result<Option<i64>, OrderError> {
         if head.status != ACTIVE {
-            return self.complete(found).await;
+            return self.complete(found).await.map(|()| None);
         }
-        let Some(live) = self.live_reading_of(found, head).await else { return Ok(()) };
-        let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(()) };
+        let Some(live) = self.live_reading_of(found, head).await else { return Ok(None) };
+        let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(None) };
         let cost_fen = to_fen(cost, "cost").unwrap_or(i64::MAX);
-        let limit_fen = match PayMode::parse(&found.pay_mode) {
-            Some(PayMode::Prepaid) => found.paid_fen - found.refunded_fen,
-            _ => balance_fen,
-        };
-        if cost_fen >= limit_fen {
-            let recently = self.inner.stops_sent.get(&found.order_no).is_some_and(|at| at.elapsed() < STOP_AGAIN_AFTER);
-            if !recently {
-                self.inner.stops_sent.insert(found.order_no.clone(), Instant::now());
-                tracing::info!(order = %found.order_no, cost = %cost, "the order's money ran out: stopping it");
-                let (orders, order) = (self.clone(), found.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = orders.remote_stop(&order).await {
-                        tracing::warn!(order = %order.order_no, error = %e, "stopping an order whose money ran out failed");
-                    }
-                });
-            }
+        let prepaid = PayMode::parse(&found.pay_mode) == Some(PayMode::Prepaid);
+        if prepaid && cost_fen >= found.paid_fen - found.refunded_fen {
+            self.stop_for_money(found, "the order's money ran out");
         }
         if let Some(charger_transaction_id) = head.charger_transaction_id.clone() {
             let due = self.inner.costs_sent.get(&found.order_no).is_none_or(|sent| {
@@ -203,7 +194,23 @@ impl Orders {
                 });
             }
         }
-        Ok(())
+        Ok((!prepaid).then_some(cost_fen))
+    }
+
+    /// Asks the charger to stop an order whose money ran out (`why`), unless asked lately.
+    pub(super) fn stop_for_money(&self, found: &order::Model, why: &'static str) {
+        let recently = self.inner.stops_sent.get(&found.order_no).is_some_and(|at| at.elapsed() < STOP_AGAIN_AFTER);
+        if recently {
+            return;
+        }
+        self.inner.stops_sent.insert(found.order_no.clone(), Instant::now());
+        tracing::info!(order = %found.order_no, why, "stopping it");
+        let (orders, order) = (self.clone(), found.clone());
+        tokio::spawn(async move {
+            if let Err(e) = orders.remote_stop(&order).await {
+                tracing::warn!(order = %order.order_no, error = %e, "stopping an order whose money ran out failed");
+            }
+        });
     }
 
     /// A completed order awaiting its occupancy decision: billed once its connector reports

@@ -20,6 +20,19 @@ impl Store {
         Ok(order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?)
     }
 
+    /// Up to `limit` of the user's completed orders whose bill is not paid, oldest first.
+    pub async fn unpaid_orders_of(&self, user_id: i64, limit: u64) -> Result<Vec<String>, StoreError> {
+        let rows = order::Entity::find()
+            .filter(order::Column::UserId.eq(user_id))
+            .filter(order::Column::Status.eq("COMPLETED"))
+            .filter(order::Column::PaymentStatus.eq("UNPAID"))
+            .order_by_asc(order::Column::Id)
+            .limit(limit)
+            .all(self.db())
+            .await?;
+        Ok(rows.into_iter().map(|o| o.order_no).collect())
+    }
+
     /// The user's live order, if any.
     pub async fn live_order_of(&self, user_id: i64) -> Result<Option<order::Model>, StoreError> {
         Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?)
