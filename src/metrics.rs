@@ -53,7 +53,7 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// `csms_orders_total`'s statuses.
-pub const ORDER_STATUSES: [&str; 5] = ["started", "completed", "review", "failed", "cancelled"];
+pub const ORDER_STATUSES: [&str; 6] = ["started", "completed", "review", "rebilled", "failed", "cancelled"];
 /// `csms_payments_total`'s methods (those of `domain::payments::records::Method`).
 pub const PAYMENT_METHODS: [&str; 4] = ["balance", "wechat", "alipay", "unionpay"];
 /// `csms_db_query_duration_seconds`'s operations: a group commit, a write transaction.

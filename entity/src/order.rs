@@ -46,6 +46,8 @@ pub struct Model {
     /// Why an order in `REVIEW` waits for an operator (`meter_went_back`, `no_register`,
     /// `too_much_energy`, `bill_above_limit`).
     pub review_reason: Option<String>,
+    /// The bills this order had before it was billed again (JSON array, oldest first).
+    pub revisions: Option<String>,
     /// The user while the order is live, else NULL (unique: one live order per user).
     #[sea_orm(unique)]
     pub active_user_id: Option<i64>,

@@ -221,6 +221,11 @@ pub(in crate::api) struct OrderView {
     /// Why an order in `REVIEW` waits for an operator: `meter_went_back`, `no_register`,
     /// `too_much_energy` or `bill_above_limit`.
     review_reason: Option<String>,
+    /// The bills it had before it was billed again (a session closed as stale, then really
+    /// stopped), oldest first: `energyWh`, `energyFee`, `serviceFee`, `totalAmount`, `lines`,
+    /// `stoppedAt`, `revisedAt`.
+    #[schema(value_type = Vec<Object>)]
+    revisions: Vec<serde_json::Value>,
     /// While charging: what the connector reads now and the cost so far.
     live: Option<LiveReading>,
     created_at: DateTime<Utc>,

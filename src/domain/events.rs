@@ -18,7 +18,7 @@ const PER_USER: usize = 64;
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserEvent {
     pub user_id: i64,
-    /// `order.started`, `order.completed`, `order.review`, `order.failed`, `order.cancelled`, `payment.succeeded`,
+    /// `order.started`, `order.completed`, `order.review`, `order.rebilled`, `order.failed`, `order.cancelled`, `payment.succeeded`,
     /// `refund.made`.
     pub name: &'static str,
     pub data: serde_json::Value,

@@ -100,8 +100,11 @@ impl Orders {
                 .await
             }
             ChargingEvent::Ended { transaction_id, .. } => {
-                if let Some(found) = self.inner.store.order_of_transaction(transaction_id).await? {
-                    self.complete(&found).await?;
+                match self.inner.store.order_of_transaction(transaction_id).await? {
+                    // Billed from a stale close: this may be its real stop.
+                    Some(found) if found.status == OrderStatus::Completed.as_str() => self.rebill(&found).await?,
+                    Some(found) => self.complete(&found).await?,
+                    None => {}
                 }
                 Ok(())
             }

@@ -13,6 +13,7 @@ mod complete;
 mod credit;
 mod follow;
 pub mod number;
+mod rebill;
 pub mod records;
 pub mod settle;
 pub mod status;

@@ -161,3 +161,29 @@ pub struct ReviewHold {
     pub stop_reason: String,
     pub stopped_at: DateTime<Utc>,
 }
+
+/// An order billed again from its transaction's real stop (it was billed from a stale close):
+/// the new bill replaces the old, which joins `revisions`, and the difference is settled — applied
+/// only while the order's revisions and money are those read.
+#[derive(Debug, Clone)]
+pub struct Rebill {
+    pub order_no: String,
+    pub user_id: i64,
+    /// The revisions as read (none yet: NULL).
+    pub revisions_read: Option<String>,
+    /// The revisions after, the bill replaced appended.
+    pub revisions: String,
+    pub energy_wh: i64,
+    pub energy_fee_fen: i64,
+    pub service_fee_fen: i64,
+    pub total_fen: i64,
+    pub lines: String,
+    pub anomalies: String,
+    pub end_soc: Option<i32>,
+    pub stop_reason: String,
+    pub stopped_at: DateTime<Utc>,
+    pub read: MoneyRead,
+    pub payment_status: &'static str,
+    pub refunds: Vec<RefundPart>,
+    pub collection: Option<Collection>,
+}

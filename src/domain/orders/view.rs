@@ -59,6 +59,8 @@ pub struct OrderView {
     pub anomalies: Vec<Anomaly>,
     /// Why it waits in `REVIEW`.
     pub review_reason: Option<String>,
+    /// The bills it had before it was billed again, oldest first.
+    pub revisions: Vec<serde_json::Value>,
     pub live: Option<LiveReading>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -97,6 +99,7 @@ impl OrderView {
             failure_reason: o.failure_reason,
             anomalies: o.anomalies.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
             review_reason: o.review_reason,
+            revisions: o.revisions.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
             live,
             order_no: o.order_no,
             user_id: o.user_id,

@@ -255,7 +255,7 @@ impl Store {
 
     /// What a settling change did: the order after when `applied`; else whether it left the
     /// states `from` (someone else settled it) or its money moved since it was read.
-    async fn settled(&self, order_no: &str, applied: bool, from: &[&str]) -> Result<Settled, StoreError> {
+    pub(super) async fn settled(&self, order_no: &str, applied: bool, from: &[&str]) -> Result<Settled, StoreError> {
         let Some(after) = self.order(order_no).await? else { return Ok(Settled::NotInState) };
         Ok(match (applied, from.contains(&after.status.as_str())) {
             (true, _) => Settled::Done(Box::new(after)),
@@ -266,7 +266,7 @@ impl Store {
 }
 
 /// `COALESCE(column, value)`: the column unless it is NULL.
-fn coalesce(column: order::Column, value: impl Into<sea_orm::Value>) -> Expr {
+pub(super) fn coalesce(column: order::Column, value: impl Into<sea_orm::Value>) -> Expr {
     Func::coalesce([Expr::col(column), Expr::val(value)]).into()
 }
 
@@ -278,7 +278,7 @@ fn new_transaction_taken(e: &sea_orm::DbErr) -> bool {
 /// Takes `collection.amount_fen` for an order from the user's balance as a balance payment and
 /// sets the order's payment status as decided for that outcome; when the balance is too low
 /// nothing is taken and the order gets `if_short`.
-async fn collect(
+pub(super) async fn collect(
     txn: &DatabaseTransaction,
     order_no: &str,
     user_id: i64,

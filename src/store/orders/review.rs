@@ -1,12 +1,14 @@
 //! Orders whose meter register an operator must settle: set aside in `REVIEW` (user and
-//! connector released, money untouched), and found again.
+//! connector released, money untouched), and found again; and orders billed again from their
+//! transaction's real stop.
 
-use super::super::{Store, StoreError};
-use super::coalesce;
-use crate::domain::orders::records::ReviewHold;
+use super::super::payments::refund_on;
+use super::super::{Store, StoreError, in_transaction};
+use super::{coalesce, collect};
+use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
 use chrono::Utc;
 use entity::order;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// What `REVIEW` is stored as.
@@ -37,6 +39,50 @@ impl Store {
             .await?;
         drop(turn);
         Ok(updated.into_iter().next())
+    }
+
+    /// Bills a completed order again (see `Rebill`) and settles the difference, in one
+    /// transaction, while its revisions and its money are those read.
+    pub async fn rebill_order(&self, rebill: Rebill) -> Result<Settled, StoreError> {
+        let order_no = rebill.order_no.clone();
+        let at = Utc::now();
+        let applied = in_transaction(self, |txn| {
+            Box::pin(async move {
+                let read = Func::coalesce([Expr::col(order::Column::Revisions), Expr::val("")]);
+                let updated = order::Entity::update_many()
+                    .col_expr(order::Column::Revisions, Expr::value(rebill.revisions.clone()))
+                    .col_expr(order::Column::EnergyWh, Expr::value(rebill.energy_wh))
+                    .col_expr(order::Column::EnergyFeeFen, Expr::value(rebill.energy_fee_fen))
+                    .col_expr(order::Column::ServiceFeeFen, Expr::value(rebill.service_fee_fen))
+                    .col_expr(order::Column::TotalFen, Expr::value(rebill.total_fen))
+                    .col_expr(order::Column::Lines, Expr::value(rebill.lines.clone()))
+                    .col_expr(order::Column::Anomalies, Expr::value(rebill.anomalies.clone()))
+                    .col_expr(order::Column::EndSoc, Expr::value(rebill.end_soc))
+                    .col_expr(order::Column::StopReason, Expr::value(rebill.stop_reason.clone()))
+                    .col_expr(order::Column::StoppedAt, Expr::value(rebill.stopped_at))
+                    .col_expr(order::Column::PaymentStatus, Expr::value(rebill.payment_status))
+                    .col_expr(order::Column::UpdatedAt, Expr::value(at))
+                    .filter(order::Column::OrderNo.eq(&rebill.order_no))
+                    .filter(order::Column::Status.eq("COMPLETED"))
+                    .filter(Expr::expr(read).eq(Expr::val(rebill.revisions_read.clone().unwrap_or_default())))
+                    .filter(order::Column::PaidFen.eq(rebill.read.paid_fen))
+                    .filter(order::Column::RefundedFen.eq(rebill.read.refunded_fen))
+                    .exec(txn)
+                    .await?;
+                if updated.rows_affected == 0 {
+                    return Ok(false);
+                }
+                for part in &rebill.refunds {
+                    refund_on(txn, part, Some("billed again"), at).await?;
+                }
+                if let Some(collection) = &rebill.collection {
+                    collect(txn, &rebill.order_no, rebill.user_id, collection, at).await?;
+                }
+                Ok(true)
+            })
+        })
+        .await?;
+        self.settled(&order_no, applied, &["COMPLETED"]).await
     }
 
     /// How many orders of a pile wait for review.

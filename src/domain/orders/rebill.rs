@@ -1,0 +1,126 @@
+//! An order billed from a stale close (its transaction left open when a new one started on the
+//! connector, closed at its last reading) and then really stopped, its stop replayed by the
+//! charger: billed again from the real register. The first bill is kept as a revision, the
+//! difference is collected from the balance or given back as a settlement would, and the driver
+//! is told (`order.rebilled`).
+
+use super::actions::priced;
+use super::billing::{Metering, session_bill};
+use super::complete::SETTLE_ATTEMPTS;
+use super::records::{MoneyRead, Rebill, Settled};
+use super::settle::{Numbers, plan};
+use super::{OrderError, Orders};
+use crate::domain::charging::COMPLETED;
+use crate::domain::ledger::{fen_string, to_fen};
+use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::payments::records::Destination;
+use chrono::Utc;
+use entity::order;
+use serde_json::{Value, json};
+
+impl Orders {
+    /// Bills a completed order again when its transaction's stop is not the one it was billed
+    /// from; nothing otherwise (a repeated stop, an order billed from this stop already).
+    pub(super) async fn rebill(&self, found: &order::Model) -> Result<(), OrderError> {
+        let Some(transaction_id) = found.transaction_id else { return Ok(()) };
+        let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
+        let stopped_at = match head.stopped_at {
+            Some(at) if head.status == COMPLETED && found.stopped_at != Some(at) => at,
+            _ => return Ok(()),
+        };
+        let corrupt = |what: String| OrderError::Corrupt(found.order_no.clone(), what);
+        let (tariff, zone) = priced(found).ok_or_else(|| corrupt("its tariff".into()))?;
+        let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
+        let settings = &self.inner.settings;
+        let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
+        let billed = session_bill(&head, &samples, &metering);
+        if let Some(reason) = billed.review {
+            // Its real stop cannot be believed either: the first bill stands until an operator looks.
+            tracing::warn!(order = %found.order_no, reason = reason.as_str(), "an order's real stop cannot be billed again by itself");
+            let message = format!(
+                "order {} was billed from a stale close; its real stop needs review: {}",
+                found.order_no,
+                reason.as_str()
+            );
+            let raised =
+                self.inner.alarms.raise(&found.charger_id, AlarmKind::MeterAnomaly, message, found.order_no.clone());
+            if let Err(e) = raised.await {
+                tracing::warn!(order = %found.order_no, error = %e, "raising the meter anomaly alarm failed");
+            }
+            return Ok(());
+        }
+        let fen = |d| to_fen(d, "bill").map_err(|e| corrupt(e.to_string()));
+        let (energy_fee_fen, service_fee_fen) = (fen(billed.bill.energy_fee)?, fen(billed.bill.service_fee)?);
+        // The occupancy line, if billed already, stays as it was.
+        let occupancy_fen = found.occupancy_fee_fen.unwrap_or(0);
+        let mut bill = billed.bill.clone();
+        let before: Option<crate::domain::tariffs::Bill> =
+            found.lines.as_deref().and_then(|t| serde_json::from_str(t).ok());
+        if let Some(line) = before.and_then(|b| b.occupancy) {
+            bill = bill.with_occupancy(Some(line));
+        }
+        let total_fen = energy_fee_fen + service_fee_fen + occupancy_fen;
+        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let mut current = found.clone();
+        for _ in 0..SETTLE_ATTEMPTS {
+            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            let payments = self.inner.store.refundable_payments(&current.order_no).await?;
+            let now = Utc::now();
+            let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
+            let planned =
+                plan(read, total_fen, &payments, chose, Numbers { refund_no: &refund_no, payment_no: &payment_no })
+                    .map_err(|e| corrupt(e.to_string()))?;
+            let rebill = Rebill {
+                order_no: current.order_no.clone(),
+                user_id: current.user_id,
+                revisions_read: current.revisions.clone(),
+                revisions: revisions_after(&current),
+                energy_wh: billed.energy_wh,
+                energy_fee_fen,
+                service_fee_fen,
+                total_fen,
+                lines: serde_json::to_string(&bill).unwrap_or_default(),
+                anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
+                end_soc: billed.end_soc,
+                stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+                stopped_at,
+                read,
+                payment_status: planned.payment_status,
+                refunds: planned.refunds,
+                collection: planned.collection,
+            };
+            match self.inner.store.rebill_order(rebill).await? {
+                Settled::Done(rebilled) => {
+                    tracing::info!(order = %rebilled.order_no, "an order billed from a stale close was billed again from its real stop");
+                    self.publish("order.rebilled", &rebilled);
+                    return Ok(());
+                }
+                Settled::NotInState => return Ok(()),
+                Settled::MoneyChanged => match self.inner.store.order(&current.order_no).await? {
+                    // Billed again meanwhile (its stop is this one now): nothing more to do.
+                    Some(again) if again.stopped_at == Some(stopped_at) => return Ok(()),
+                    Some(again) => current = again,
+                    None => return Ok(()),
+                },
+            }
+        }
+        Err(OrderError::Busy(found.order_no.clone()))
+    }
+}
+
+/// The order's revisions with its bill as it stands now appended (oldest first).
+fn revisions_after(order: &order::Model) -> String {
+    let mut revisions: Vec<Value> =
+        order.revisions.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+    let lines: Value = order.lines.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);
+    revisions.push(json!({
+        "energyWh": order.energy_wh,
+        "energyFee": order.energy_fee_fen.map(fen_string),
+        "serviceFee": order.service_fee_fen.map(fen_string),
+        "totalAmount": order.total_fen.map(fen_string),
+        "lines": lines.get("lines").cloned().unwrap_or(Value::Null),
+        "stoppedAt": order.stopped_at,
+        "revisedAt": Utc::now(),
+    }));
+    Value::Array(revisions).to_string()
+}
