@@ -10,10 +10,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+mod audit;
 mod monitoring;
 mod orders;
 mod payments;
 
+pub use audit::AuditSettings;
 pub use monitoring::MonitoringSettings;
 pub use orders::OrderSettings;
 pub use payments::{AlipaySettings, PaymentSettings, ProviderMode, UnionPaySettings, WechatSettings};
@@ -35,6 +37,7 @@ pub struct Settings {
     pub real_name: RealNameSettings,
     pub payments: PaymentSettings,
     pub monitoring: MonitoringSettings,
+    pub audit: AuditSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]

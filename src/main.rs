@@ -1,6 +1,6 @@
 //! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database,
-//! `csms admin create --phone …` makes the first admin, `csms demo` runs a live demo, `csms health` asks a running server's
-//! `/health` (the container's health check).
+//! `csms admin create --phone …` makes the first admin, `csms demo` runs a live demo, `csms audit` checks the money,
+//! `csms health` asks a running server's `/health` (the container's health check).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -35,6 +35,13 @@ enum Command {
     /// Run the server with a live demo: a station, piles, drivers charging on simulated chargers
     /// and a pile that overheats, on a fresh csms-demo.db; prints the dashboard and a login.
     Demo,
+    /// Run the money audit once on the database and print it: exit 0 when every balance, order
+    /// and payment adds up, 1 on any mismatch (unpaid bills are listed as owed, not mismatches).
+    Audit {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// GET a running server's /health: exit 0 on a 2xx answer, 1 otherwise (reads no settings).
     Health {
         /// The URL to GET (a node's /health, or /ready to ask whether it reaches its database).
@@ -80,6 +87,16 @@ async fn main() -> anyhow::Result<()> {
         }
         // Answered above, before the settings are read.
         Command::Health { .. } => {}
+        Command::Audit { json } => {
+            let store = csms::store::Store::connect(&settings.database).await.context("connecting to the database")?;
+            let kv = csms::kv::Kv::memory();
+            let report = csms::domain::audit::Audit::new(store.clone(), kv, None).run().await.context("auditing")?;
+            store.close().await.context("closing the database")?;
+            print_audit(&report, json)?;
+            if !report.mismatches.is_empty() {
+                std::process::exit(1);
+            }
+        }
         Command::Demo => {
             let stop = tokio_util::sync::CancellationToken::new();
             let stopping = stop.clone();
@@ -104,6 +121,31 @@ async fn main() -> anyhow::Result<()> {
             });
             app.run_until_stopped().await.context("serving")?;
         }
+    }
+    Ok(())
+}
+
+/// The audit's report: JSON, or a line per mismatch and per unpaid bill.
+fn print_audit(report: &csms::domain::audit::AuditReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    let checked = report.checked;
+    println!(
+        "audited {} users, {} completed orders, {} payments in {} ms: {} mismatches, {} unpaid bills",
+        checked.users,
+        checked.orders,
+        checked.payments,
+        report.duration_ms,
+        report.mismatches.len(),
+        report.owed.len()
+    );
+    for m in &report.mismatches {
+        println!("MISMATCH {} {}: expected {}, found {}", m.kind.as_str(), m.id, m.expected, m.found);
+    }
+    for owed in &report.owed {
+        println!("owed     order {} (user {}): {}", owed.order_no, owed.user_id, owed.amount);
     }
     Ok(())
 }

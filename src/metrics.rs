@@ -22,6 +22,8 @@ pub const TRANSACTIONS_ACTIVE: &str = "csms_transactions_active";
 pub const ENERGY_DELIVERED_WH: &str = "csms_energy_delivered_wh_total";
 /// Active alarms, by type and level (gauge).
 pub const ALARMS_ACTIVE: &str = "csms_alarms_active";
+/// Mismatches the money audit's last run found, by kind.
+pub const AUDIT_MISMATCHES: &str = "csms_audit_mismatches";
 /// Orders reaching a status, by status (counter).
 pub const ORDERS: &str = "csms_orders_total";
 /// Payments, by method and outcome (counter).
@@ -44,6 +46,7 @@ pub const NAMES: &[&str] = &[
     TRANSACTIONS_ACTIVE,
     ENERGY_DELIVERED_WH,
     ALARMS_ACTIVE,
+    AUDIT_MISMATCHES,
     ORDERS,
     PAYMENTS,
     HTTP_REQUESTS,
@@ -112,6 +115,7 @@ fn describe() {
     describe_gauge!(TRANSACTIONS_ACTIVE, "Transactions in progress");
     describe_counter!(ENERGY_DELIVERED_WH, "Energy of ended transactions, Wh");
     describe_gauge!(ALARMS_ACTIVE, "Active alarms by type and level");
+    describe_gauge!(AUDIT_MISMATCHES, "Mismatches the money audit's last run found, by kind");
     describe_counter!(ORDERS, "Orders reaching a status");
     describe_counter!(PAYMENTS, "Payments by method and outcome");
     describe_counter!(HTTP_REQUESTS, "HTTP requests by route and status");
@@ -145,6 +149,9 @@ fn zero_series() {
                 counter!(PAYMENTS, "method" => method, "outcome" => outcome).increment(0);
             }
         }
+    }
+    for kind in crate::domain::audit::MismatchKind::ALL {
+        gauge!(AUDIT_MISMATCHES, "kind" => kind.as_str()).increment(0.0);
     }
     for operation in [DB_GROUP_COMMIT, DB_TRANSACTION] {
         drop(histogram!(DB_QUERY_DURATION, "operation" => operation));

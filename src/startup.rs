@@ -5,6 +5,7 @@
 use crate::api::{self, ApiState};
 use crate::config::{ProviderMode, RealNameVerifierKind, Settings, SmsSenderKind};
 use crate::data_transfer::DataTransferHandlers;
+use crate::domain::audit::Audit;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
 use crate::domain::charging::events::{ChargingEvent, EventSink};
@@ -73,6 +74,8 @@ pub struct Application {
     /// Charging events, until the orders follow them.
     charging_events: Option<tokio::sync::mpsc::Receiver<ChargingEvent>>,
     liveness_flush: std::time::Duration,
+    /// How often the money audit runs; none: never in the server.
+    audit_every: Option<std::time::Duration>,
     message_writer: Option<Writer>,
     batch_writer: BatchWriter,
     shutdown: CancellationToken,
@@ -198,6 +201,7 @@ impl Application {
             events: events.clone(),
             alarms: monitoring.alarms().clone(),
         };
+        let audit = Audit::new(store.clone(), kv.clone(), Some(monitoring.alarms().clone()));
         let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
         // Tags are refused for drivers whose money is used up: the orders know.
         api_charging.set_credit_gate(Arc::new(orders.clone()));
@@ -220,6 +224,7 @@ impl Application {
             orders,
             payments,
             monitoring,
+            audit,
             ledger: Ledger::new(store.clone()),
             stats: Stats::new(store.clone()),
             events,
@@ -228,6 +233,7 @@ impl Application {
             shutdown: shutdown.clone(),
         };
         let liveness_flush = settings.ocpp.liveness_flush();
+        let audit_every = settings.audit.every();
         Ok(Application {
             ocpp,
             http,
@@ -239,6 +245,7 @@ impl Application {
             api,
             charging_events: Some(charging_events),
             liveness_flush,
+            audit_every,
             message_writer,
             batch_writer,
             shutdown,
@@ -286,6 +293,8 @@ impl Application {
             .map(|events| tokio::spawn(self.api.orders.clone().follow(events, stop.clone())));
         let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(stop.clone()));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep(stop.clone()));
+        let auditing =
+            self.audit_every.map(|every| tokio::spawn(self.api.audit.clone().run_every(every, stop.clone())));
         tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
         let liveness = self.sessions.spawn(self.hub.clone().flush_liveness(self.liveness_flush));
         let served = tokio::try_join!(ocpp.into_future(), http.into_future());
@@ -300,6 +309,9 @@ impl Application {
         }
         let _ = payment_jobs.await;
         let _ = metrics_upkeep.await;
+        if let Some(auditing) = auditing {
+            let _ = auditing.await;
+        }
         // Sessions are gone (each waited for its writes): commit what is left.
         self.batch_writer.finish().await;
         // Nothing logs any more either; store what is queued.

@@ -112,7 +112,7 @@ function fill(node, alarm) {
   node.dataset.status = alarm.status ?? '';
   node.querySelector('.alarm-level').textContent = alarm.level ?? '';
   node.querySelector('.alarm-type').textContent = humanise(alarm.type);
-  node.querySelector('.alarm-charger').textContent = alarm.chargerId ?? '';
+  node.querySelector('.alarm-charger').textContent = alarm.chargerId ?? 'platform';
   node.querySelector('.alarm-status').textContent = alarm.status ?? '';
   const value = alarm.value === undefined || alarm.value === null ? '' : ` (${fixed(alarm.value, 1, UNITS[alarm.type] ?? '')})`;
   node.querySelector('.alarm-message').textContent = `${alarm.message ?? ''}${value}`;

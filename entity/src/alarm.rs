@@ -8,7 +8,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub charger_id: String,
+    /// The pile it concerns; none for a platform alarm (`ledger_mismatch`).
+    pub charger_id: Option<String>,
     /// `over_temperature`, `voltage`, `offline` or `fault`.
     pub kind: String,
     /// `high` or `medium`.

@@ -1,5 +1,6 @@
 //! The HTTP API: health and readiness, and the operator resources under `/api/v1` (bearer token).
 
+mod audit;
 mod auth;
 mod chargers;
 mod dashboard;
@@ -47,6 +48,7 @@ pub struct ApiState {
     pub orders: Orders,
     pub payments: Payments,
     pub monitoring: crate::domain::monitoring::Monitoring,
+    pub audit: crate::domain::audit::Audit,
     pub ledger: Ledger,
     pub stats: Stats,
     pub events: DomainEvents,
@@ -75,6 +77,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(staff::router())
         .merge(dashboard::router())
         .merge(stats::router())
+        .merge(audit::router())
         .with_state(state)
         .layer(axum::middleware::from_fn(measured))
 }

@@ -11,8 +11,9 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase")]
 pub(super) struct AlarmView {
     id: i64,
-    charger_id: String,
-    /// `over_temperature`, `voltage`, `offline`, `fault` or `meter_anomaly`.
+    /// The pile; null for a platform alarm (`ledger_mismatch`).
+    charger_id: Option<String>,
+    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly` or `ledger_mismatch`.
     #[serde(rename = "type")]
     kind: String,
     /// `high` or `medium`.

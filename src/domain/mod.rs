@@ -1,6 +1,7 @@
 //! The business: one folder per area, each owning its types and its rules. Services here call
 //! the store to persist; the API and the OCPP handlers call these, never the store.
 
+pub mod audit;
 pub mod chargers;
 pub mod charging;
 pub mod events;

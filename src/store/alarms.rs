@@ -14,7 +14,8 @@ use sea_orm::{
 /// An alarm to raise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAlarm {
-    pub charger_id: String,
+    /// The pile; none for a platform alarm.
+    pub charger_id: Option<String>,
     pub kind: &'static str,
     pub level: &'static str,
     pub message: String,
@@ -32,15 +33,16 @@ pub struct AlarmFilter {
     pub level: Option<String>,
 }
 
-fn active_key(charger_id: &str, kind: &str) -> String {
-    format!("{charger_id}/{kind}")
+/// `<charger>/<kind>`, or `/<kind>` for a platform alarm (no charger id is empty).
+fn active_key(charger_id: Option<&str>, kind: &str) -> String {
+    format!("{}/{kind}", charger_id.unwrap_or_default())
 }
 
 impl Store {
     /// Raises an alarm unless one of its type is active for the pile: the new alarm, or none.
     pub async fn raise_alarm(&self, new: NewAlarm) -> Result<Option<alarm::Model>, StoreError> {
         let row = alarm::ActiveModel {
-            active_key: Set(Some(active_key(&new.charger_id, new.kind))),
+            active_key: Set(Some(active_key(new.charger_id.as_deref(), new.kind))),
             charger_id: Set(new.charger_id),
             kind: Set(new.kind.to_owned()),
             level: Set(new.level.to_owned()),
@@ -60,10 +62,11 @@ impl Store {
         }
     }
 
-    /// Clears the pile's active alarm of `kind`: the cleared alarm, or none when none was active.
+    /// Clears the pile's (none: the platform's) active alarm of `kind`: the cleared alarm, or
+    /// none when none was active.
     pub async fn clear_alarm(
         &self,
-        charger_id: &str,
+        charger_id: Option<&str>,
         kind: &str,
         at: DateTime<Utc>,
     ) -> Result<Option<alarm::Model>, StoreError> {

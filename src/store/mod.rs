@@ -2,6 +2,7 @@
 //! one file of queries per aggregate.
 
 mod alarms;
+mod audit;
 mod batch;
 mod chargers;
 mod ledger;

@@ -152,7 +152,11 @@ impl Store {
         let at = Utc::now();
         in_transaction(self, |txn| {
             Box::pin(async move {
-                let made = refund_on(txn, &part, reason.as_deref(), at).await?;
+                let mut made = refund_on(txn, &part, reason.as_deref(), at).await?;
+                let sql = "UPDATE refunds SET actor = ? WHERE refund_no = ?";
+                let values = [operation.actor.clone().into(), made.refund_no.clone().into()];
+                txn.execute_raw(statement(txn.get_database_backend(), sql, values)).await?;
+                made.actor = Some(operation.actor.clone());
                 operation_log::Entity::insert(operation_row(operation)).exec_without_returning(txn).await?;
                 Ok(made)
             })

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod api_transactions;
+mod audit;
 mod business;
 mod chargers;
 mod commands;

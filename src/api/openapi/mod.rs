@@ -86,7 +86,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 13] {
+fn parts() -> [utoipa::openapi::OpenApi; 14] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -101,6 +101,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 13] {
         super::monitoring::Doc::openapi(),
         super::staff::Doc::openapi(),
         super::stats::Doc::openapi(),
+        super::audit::Doc::openapi(),
     ]
 }
 

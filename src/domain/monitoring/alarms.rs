@@ -14,7 +14,8 @@ use serde::Serialize;
 #[serde(rename_all = "camelCase")]
 pub struct AlarmView {
     pub id: i64,
-    pub charger_id: String,
+    /// None for a platform alarm (`ledger_mismatch`).
+    pub charger_id: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
     pub level: String,
@@ -82,8 +83,23 @@ impl Alarms {
         message: String,
         value: String,
     ) -> Result<bool, StoreError> {
+        self.raise_on(Some(charger_id), kind, message, value).await
+    }
+
+    /// Raises a platform alarm of `kind` (one that concerns no pile) unless one is active.
+    pub async fn raise_platform(&self, kind: AlarmKind, message: String, value: String) -> Result<bool, StoreError> {
+        self.raise_on(None, kind, message, value).await
+    }
+
+    async fn raise_on(
+        &self,
+        charger_id: Option<&str>,
+        kind: AlarmKind,
+        message: String,
+        value: String,
+    ) -> Result<bool, StoreError> {
         let new = NewAlarm {
-            charger_id: charger_id.to_owned(),
+            charger_id: charger_id.map(str::to_owned),
             kind: kind.as_str(),
             level: kind.level(),
             message,
@@ -91,7 +107,7 @@ impl Alarms {
             at: Utc::now(),
         };
         let Some(made) = self.store.raise_alarm(new).await? else { return Ok(false) };
-        tracing::warn!(charger = %made.charger_id, kind = %made.kind, message = %made.message, "alarm raised");
+        tracing::warn!(charger = ?made.charger_id, kind = %made.kind, message = %made.message, "alarm raised");
         self.tell("alarm.raised", made.into());
         self.recount().await;
         Ok(true)
@@ -99,10 +115,19 @@ impl Alarms {
 
     /// Clears the pile's active `kind`; whether one was active.
     pub async fn clear(&self, charger_id: &str, kind: AlarmKind) -> Result<bool, StoreError> {
+        self.clear_on(Some(charger_id), kind).await
+    }
+
+    /// Clears the platform's active `kind`; whether one was active.
+    pub async fn clear_platform(&self, kind: AlarmKind) -> Result<bool, StoreError> {
+        self.clear_on(None, kind).await
+    }
+
+    async fn clear_on(&self, charger_id: Option<&str>, kind: AlarmKind) -> Result<bool, StoreError> {
         let Some(cleared) = self.store.clear_alarm(charger_id, kind.as_str(), Utc::now()).await? else {
             return Ok(false);
         };
-        tracing::info!(charger = %cleared.charger_id, kind = %cleared.kind, "alarm cleared");
+        tracing::info!(charger = ?cleared.charger_id, kind = %cleared.kind, "alarm cleared");
         self.tell("alarm.cleared", cleared.into());
         self.recount().await;
         Ok(true)

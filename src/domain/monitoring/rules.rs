@@ -12,11 +12,20 @@ pub enum AlarmKind {
     Fault,
     /// A session's meter register could not be billed by itself: its order waits in `REVIEW`.
     MeterAnomaly,
+    /// The money audit found a balance, an order or a payment that does not add up (a platform
+    /// alarm: no pile).
+    LedgerMismatch,
 }
 
 impl AlarmKind {
-    pub const ALL: [AlarmKind; 5] =
-        [AlarmKind::OverTemperature, AlarmKind::Voltage, AlarmKind::Offline, AlarmKind::Fault, AlarmKind::MeterAnomaly];
+    pub const ALL: [AlarmKind; 6] = [
+        AlarmKind::OverTemperature,
+        AlarmKind::Voltage,
+        AlarmKind::Offline,
+        AlarmKind::Fault,
+        AlarmKind::MeterAnomaly,
+        AlarmKind::LedgerMismatch,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +34,7 @@ impl AlarmKind {
             AlarmKind::Offline => "offline",
             AlarmKind::Fault => "fault",
             AlarmKind::MeterAnomaly => "meter_anomaly",
+            AlarmKind::LedgerMismatch => "ledger_mismatch",
         }
     }
 
@@ -36,7 +46,7 @@ impl AlarmKind {
     pub const fn level(self) -> &'static str {
         match self {
             AlarmKind::Voltage | AlarmKind::MeterAnomaly => "medium",
-            AlarmKind::OverTemperature | AlarmKind::Offline | AlarmKind::Fault => "high",
+            AlarmKind::OverTemperature | AlarmKind::Offline | AlarmKind::Fault | AlarmKind::LedgerMismatch => "high",
         }
     }
 }
