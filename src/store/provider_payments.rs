@@ -261,5 +261,5 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     let refund = refund::Entity::insert(row).exec_with_returning(txn).await?;
     let payment = find().await?.ok_or(StoreError::NotFound("payment"))?;
     debug_assert_eq!(payment.status, SUCCEEDED);
-    Ok(PaidOutcome::Unwanted { payment, refund })
+    Ok(PaidOutcome::Unwanted { payment, refund: Box::new(refund) })
 }

@@ -117,7 +117,7 @@ pub enum PaidOutcome {
     Again(entity::payment::Model),
     /// It succeeded, but its order owed it no more (paid otherwise, cancelled): the whole amount
     /// is being refunded to the payer by `refund`.
-    Unwanted { payment: entity::payment::Model, refund: entity::refund::Model },
+    Unwanted { payment: entity::payment::Model, refund: Box<entity::refund::Model> },
 }
 
 #[cfg(test)]
