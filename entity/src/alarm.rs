@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub charger_id: String,
-    /// `over_temperature`, `voltage`, `offline` or `fault`.
+    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly` or `refund_abnormal`.
     pub kind: String,
     /// `high` or `medium`.
     pub level: String,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 pub(super) struct AlarmView {
     id: i64,
     charger_id: String,
-    /// `over_temperature`, `voltage`, `offline`, `fault` or `meter_anomaly`.
+    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly` or `refund_abnormal`.
     #[serde(rename = "type")]
     kind: String,
     /// `high` or `medium`.

@@ -12,11 +12,20 @@ pub enum AlarmKind {
     Fault,
     /// A session's meter register could not be billed by itself: its order waits in `REVIEW`.
     MeterAnomaly,
+    /// A refund is stuck at its provider (WeChat `ABNORMAL`): the operator must finish it there.
+    /// Raised for the refund's order's pile, or with an empty charger for a top-up's refund.
+    RefundAbnormal,
 }
 
 impl AlarmKind {
-    pub const ALL: [AlarmKind; 5] =
-        [AlarmKind::OverTemperature, AlarmKind::Voltage, AlarmKind::Offline, AlarmKind::Fault, AlarmKind::MeterAnomaly];
+    pub const ALL: [AlarmKind; 6] = [
+        AlarmKind::OverTemperature,
+        AlarmKind::Voltage,
+        AlarmKind::Offline,
+        AlarmKind::Fault,
+        AlarmKind::MeterAnomaly,
+        AlarmKind::RefundAbnormal,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +34,7 @@ impl AlarmKind {
             AlarmKind::Offline => "offline",
             AlarmKind::Fault => "fault",
             AlarmKind::MeterAnomaly => "meter_anomaly",
+            AlarmKind::RefundAbnormal => "refund_abnormal",
         }
     }
 
@@ -35,7 +45,7 @@ impl AlarmKind {
     /// How urgent it is.
     pub const fn level(self) -> &'static str {
         match self {
-            AlarmKind::Voltage | AlarmKind::MeterAnomaly => "medium",
+            AlarmKind::Voltage | AlarmKind::MeterAnomaly | AlarmKind::RefundAbnormal => "medium",
             AlarmKind::OverTemperature | AlarmKind::Offline | AlarmKind::Fault => "high",
         }
     }
