@@ -101,9 +101,7 @@ impl Payments {
                 if tried.sent { Stage::Sent } else { Stage::parse(pending.provider_status.as_deref()) }
             }
         };
-        let tries = pending.attempts.saturating_add(pending.queries);
-        let wait = retry_wait(self.setup.refund_retry, tries);
-        let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        let next = Utc::now() + self.next_try(pending);
         let later =
             RefundLater { refund_no: pending.refund_no.clone(), stage, next, sent: tried.sent, asked: tried.asked };
         Ok(self.store.provider_refund_later(later).await?)
@@ -205,15 +203,19 @@ impl Payments {
             }
             RefundOutcome::Abnormal => {
                 self.raise_abnormal(found, paid, method).await;
-                let tries = found.attempts.saturating_add(found.queries);
-                let wait = chrono::Duration::from_std(retry_wait(self.setup.refund_retry, tries)).unwrap_or_default();
-                (Stage::Abnormal, Utc::now() + wait)
+                (Stage::Abnormal, Utc::now() + self.next_try(found))
             }
             // Taken, not done: asked after at once.
             _ => (Stage::Processing, Utc::now()),
         };
         self.store.provider_refund_heard(&found.refund_no, stage, next).await?;
         Ok(Notified::UnderWay)
+    }
+
+    /// How long before `refund` is tried again, after the tries it had.
+    fn next_try(&self, refund: &refund::Model) -> chrono::Duration {
+        let wait = retry_wait(self.setup.refund_retry, refund.attempts.saturating_add(refund.queries));
+        chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
     }
 
     /// The pile the refund's order was charged at; none (an empty id) for a top-up's.
