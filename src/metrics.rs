@@ -143,9 +143,10 @@ fn zero_series() {
     }
     for method in PAYMENT_METHODS {
         counter!(PAYMENTS, "method" => method, "outcome" => "succeeded").increment(0);
-        // Only a provider's payment fails to open or is closed unpaid (`payments::provider`, `jobs`).
+        // Only a provider's payment fails to open, is closed unpaid (`payments::provider`,
+        // `jobs`) or is notified in another currency than yuan (`payments::notify`).
         if method != "balance" {
-            for outcome in ["failed", "closed"] {
+            for outcome in ["failed", "closed", "wrong_currency"] {
                 counter!(PAYMENTS, "method" => method, "outcome" => outcome).increment(0);
             }
         }

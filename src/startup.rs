@@ -207,15 +207,17 @@ impl Application {
         api_charging.set_credit_gate(Arc::new(orders.clone()));
         let call_log = CallLog::new(store.clone());
         let public = public_base(&settings.payments.notify_base_url, http_addr);
-        let gateways = gateways::all(&providers, &public_base("", http_addr), &public, &call_log)
+        let gateways = gateways::all(&providers, &public_base("", http_addr), &call_log)
             .map_err(|e| SetupError::Client { setting: "payments", reason: e.to_string() })?;
         let setup = ProviderSetup {
             public_base: public,
             close_after: Duration::from_secs(settings.payments.close_after_minutes.saturating_mul(60)),
             reconcile_every: Duration::from_secs(settings.payments.reconcile_interval_s.max(1)),
+            refund_retry: Duration::from_secs(settings.payments.refund_retry_s.max(1)),
             log: call_log,
         };
-        let payments = Payments::new(store.clone(), gateways, events.clone(), setup);
+        let alarms = monitoring.alarms().clone();
+        let payments = Payments::new(store.clone(), gateways, events.clone(), alarms, setup);
         let api = ApiState {
             chargers: api_chargers,
             charging: api_charging,

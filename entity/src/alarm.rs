@@ -10,7 +10,8 @@ pub struct Model {
     pub id: i64,
     /// The pile it concerns; none for a platform alarm (`ledger_mismatch`).
     pub charger_id: Option<String>,
-    /// `over_temperature`, `voltage`, `offline` or `fault`.
+    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly`, `ledger_mismatch` or
+    /// `refund_abnormal`.
     pub kind: String,
     /// `high` or `medium`.
     pub level: String,

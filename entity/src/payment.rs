@@ -23,6 +23,8 @@ pub struct Model {
     pub provider_txn_id: Option<String>,
     pub pay_url: Option<String>,
     pub paid_at: Option<DateTimeUtc>,
+    /// Until when the payer may pay at the provider (the window sent when it was opened).
+    pub expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

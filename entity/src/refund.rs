@@ -14,17 +14,25 @@ pub struct Model {
     pub amount_fen: i64,
     /// `original` or `balance`.
     pub destination: String,
-    /// `PENDING`, `SUCCEEDED` or `FAILED`.
+    /// `PENDING`, `SUCCEEDED` or `FAILED` (the provider did not refund it: its money went to the
+    /// balance instead, `destination` then `balance`).
     pub status: String,
     pub reason: Option<String>,
     /// Times a refund back to a provider was sent.
     pub attempts: i32,
-    /// When a `PENDING` refund is sent again.
+    /// When a `PENDING` refund is sent again, or asked after again.
     pub next_attempt_at: Option<DateTimeUtc>,
+    /// Where a `PENDING` refund stands at its provider: none while it is to be sent, `SENT`
+    /// (sent, its answer unread), `PROCESSING` or `ABNORMAL`.
+    pub provider_status: Option<String>,
+    /// Times a refund back to a provider was asked after.
+    pub queries: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// The operator who made it; none for a settlement's, a cancellation's or a late payment's.
     pub actor: Option<String>,
+    /// Made once its order was settled (its order kept its bill before; this is a gift).
+    pub after_settlement: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261204_000011_create_alarms;
 mod m20261204_000012_index_stats;
 mod m20261205_000013_index_stats_by_pile;
 mod m20261206_000014_review_orders;
+mod m20261206_000015_follow_refunds;
 mod m20261206_000016_keep_bill_revisions;
 mod m20261206_000017_audit_money;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_index_stats::Migration),
             Box::new(m20261205_000013_index_stats_by_pile::Migration),
             Box::new(m20261206_000014_review_orders::Migration),
+            Box::new(m20261206_000015_follow_refunds::Migration),
             Box::new(m20261206_000016_keep_bill_revisions::Migration),
             Box::new(m20261206_000017_audit_money::Migration),
         ]

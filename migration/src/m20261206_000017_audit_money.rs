@@ -1,6 +1,7 @@
 //! What the money audit needs: platform alarms that concern no pile (`alarms.charger_id`
-//! nullable), and which refunds an operator made (`refunds.actor`), since those made after an
-//! order's settlement are why it may keep less than its bill.
+//! nullable), and which refunds an operator made (`refunds.actor`) once the order was settled
+//! (`refunds.after_settlement`, decided under the order's row lock: a timestamp cannot tell which
+//! of two racing transactions committed first) — why an order may keep less than its bill.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -69,11 +70,15 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         charger_nullable(manager, true).await?;
         let actor = Table::alter().table(Refunds::Table).add_column(string_len_null(Refunds::Actor, 64)).to_owned();
-        manager.alter_table(actor).await
+        manager.alter_table(actor).await?;
+        let after = ColumnDef::new(Refunds::AfterSettlement).boolean().not_null().default(false).to_owned();
+        manager.alter_table(Table::alter().table(Refunds::Table).add_column(after).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Refunds::Table).drop_column(Refunds::Actor).to_owned()).await?;
+        for column in [Refunds::AfterSettlement, Refunds::Actor] {
+            manager.alter_table(Table::alter().table(Refunds::Table).drop_column(column).to_owned()).await?;
+        }
         if manager.get_database_backend() != DatabaseBackend::Sqlite {
             manager.get_connection().execute_unprepared("DELETE FROM alarms WHERE charger_id IS NULL").await?;
         }
@@ -98,8 +103,9 @@ enum Alarms {
     ClearedAt,
 }
 
-#[derive(DeriveIden)]
+#[derive(DeriveIden, Clone, Copy)]
 enum Refunds {
     Table,
     Actor,
+    AfterSettlement,
 }

@@ -26,7 +26,7 @@ pub(super) struct Doc;
     security(("bearer" = [])),
     responses(
         (status = 200, content_type = "text/event-stream", body = String,
-            description = "An endless stream of events, each with JSON data: `order.started`, `order.completed`, `order.review`, `order.rebilled`, `order.failed`, `order.cancelled`, `order.occupancy_billed`, `payment.succeeded`, `refund.made`; \
+            description = "An endless stream of events, each with JSON data: `order.started`, `order.completed`, `order.review`, `order.rebilled`, `order.failed`, `order.cancelled`, `order.occupancy_billed`, `payment.succeeded`, `refund.made`, `refund.failed` (the provider did not refund it: its money went to the balance); \
                 `lagged` with `{\"missed\": n}` when the connection fell behind"),
         super::schemas::SignedErrors,
     ))]

@@ -45,7 +45,7 @@ struct AlarmQuery {
     params(
         ("active" = Option<bool>, Query, description = "`true`: raised or acknowledged, not cleared; `false`: cleared"),
         ("charger" = Option<String>, Query, description = "Only this pile's"),
-        ("type" = Option<String>, Query, description = "`over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly` or `ledger_mismatch`"),
+        ("type" = Option<String>, Query, description = "`over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly`, `ledger_mismatch` or `refund_abnormal`"),
         ("level" = Option<String>, Query, description = "`high` or `medium`"),
         super::schemas::PageQuery,
     ),

@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase")]
 pub(super) struct AlarmView {
     id: i64,
-    /// The pile; null for a platform alarm (`ledger_mismatch`).
+    /// The pile; null for a platform alarm (`ledger_mismatch`, a top-up's `refund_abnormal`).
     charger_id: Option<String>,
-    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly` or `ledger_mismatch`.
+    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly`, `ledger_mismatch` or `refund_abnormal`.
     #[serde(rename = "type")]
     kind: String,
     /// `high` or `medium`.

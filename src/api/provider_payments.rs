@@ -62,18 +62,19 @@ async fn top_up(
     Ok((StatusCode::CREATED, Json(state.payments.top_up(user.id, &body.amount.0, &body.method).await?)))
 }
 
-/// A provider's notification (`wechat`, `alipay`, `unionpay`), signed by the provider: applied
-/// once; answered as the provider expects (WeChat: 204, or `{"code":"FAIL","message":…}`;
-/// Alipay: the text `success` or `fail`; UnionPay: `ok` or `fail`).
+/// A provider's notification (`wechat`, `alipay`, `unionpay`) of a payment or a refund's result,
+/// signed by the provider: applied once; answered as the provider expects (WeChat: 204, or
+/// `{"code":"FAIL","message":…}`; Alipay: the text `success` or `fail`; UnionPay: `ok` or
+/// `fail`). Money in another currency than yuan is refused (400) and counted.
 #[utoipa::path(post, path = "/api/v1/payments/notify/{provider}", tag = "payments", operation_id = "paymentNotification",
     params(("provider" = String, Path, description = "`wechat`, `alipay` or `unionpay`")),
     request_body(content = String, description = "The provider's notification, as it sends it"),
     responses(
         (status = 200, description = "Taken (Alipay, UnionPay)"),
         (status = 204, description = "Taken (WeChat)"),
-        (status = 400, description = "Unreadable, or its amount is not the payment's (nothing changes)"),
+        (status = 400, description = "Unreadable, its amount is not the payment's or refund's, or its currency not yuan (nothing changes)"),
         (status = 401, description = "Its signature is bad or missing (nothing changes)"),
-        (status = 404, description = "No such provider or payment"),
+        (status = 404, description = "No such provider, payment or refund"),
     ))]
 async fn notify(
     State(state): State<ApiState>,
@@ -90,10 +91,14 @@ async fn notify(
         Ok(_) => None,
         Err(e) => {
             let status = match e {
-                NotifyError::UnknownProvider(_) | NotifyError::UnknownPayment(_) => StatusCode::NOT_FOUND,
+                NotifyError::UnknownProvider(_) | NotifyError::UnknownPayment(_) | NotifyError::UnknownRefund(_) => {
+                    StatusCode::NOT_FOUND
+                }
                 NotifyError::Signature(_) => StatusCode::UNAUTHORIZED,
-                NotifyError::Unreadable(_) | NotifyError::AmountMismatch { .. } => StatusCode::BAD_REQUEST,
-                NotifyError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                NotifyError::Unreadable(_) | NotifyError::AmountMismatch { .. } | NotifyError::Currency(_) => {
+                    StatusCode::BAD_REQUEST
+                }
+                NotifyError::Store(_) | NotifyError::Unapplied(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             if status.is_server_error() {
                 tracing::error!(provider = %provider, error = %e, "payments: a notification could not be applied");

@@ -16,6 +16,9 @@ pub struct PaymentSettings {
     pub close_after_minutes: u64,
     /// How often payments whose notification has not come are asked after at the provider.
     pub reconcile_interval_s: u64,
+    /// The first wait before a refund is sent again, or asked after again while its provider has
+    /// it under way; it doubles each time, up to an hour.
+    pub refund_retry_s: u64,
     pub wechat: WechatSettings,
     pub alipay: AlipaySettings,
     pub unionpay: UnionPaySettings,

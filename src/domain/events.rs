@@ -1,5 +1,6 @@
 //! Domain events for the people they concern: an order started, an order completed with its
-//! bill, a payment succeeded, a refund made. Published inside csms; the API streams each user
+//! bill, a payment succeeded, a refund made (or failed at its provider, its money on the
+//! balance instead). Published inside csms; the API streams each user
 //! their own as server-sent events.
 //!
 //! Each user listening has a channel of their own, so an event wakes only its user's streams:
@@ -19,7 +20,7 @@ const PER_USER: usize = 64;
 pub struct UserEvent {
     pub user_id: i64,
     /// `order.started`, `order.completed`, `order.review`, `order.rebilled`, `order.failed`, `order.cancelled`, `payment.succeeded`,
-    /// `refund.made`.
+    /// `refund.made`, `refund.failed`.
     pub name: &'static str,
     pub data: serde_json::Value,
 }

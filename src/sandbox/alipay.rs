@@ -1,11 +1,13 @@
 //! Alipay's stand-in (`/sandbox/alipay/…`): the open API gateway csms calls, one URL told apart
-//! by `method` — precreate, query, close, refund — each request's `sign` checked with the app's
+//! by `method` — precreate (payable within its `timeout_express`), query, close, and refunds
+//! and their query (`alipay_refunds`) — each request's `sign` checked with the app's
 //! public key and each answer signed with the sandbox's Alipay key, as Alipay does (a request
 //! it cannot believe is refused unsigned); and the payer: a `GET` on a payment's pay URL scans
 //! its code, a `POST` pays it and sends the signed notification, retried until csms answers
 //! `success`.
 
 use super::payer::{beijing, deliver, digits};
+use super::script::Scripts;
 use crate::domain::ledger::{fen_string, parse_positive};
 use crate::domain::payments::gateways::Form;
 use crate::domain::payments::providers::AlipayKeys;
@@ -29,7 +31,7 @@ const CLOCK_SKEW_MINUTES: i64 = 15;
 
 /// Where a precreated payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
+pub(super) enum Status {
     /// Precreated, its code not scanned: Alipay holds no trade for it yet.
     Created,
     /// Closed before its code was scanned: still no trade, and the code no longer pays.
@@ -56,20 +58,30 @@ impl Status {
 
 /// A payment the sandbox holds.
 #[derive(Debug, Clone)]
-struct Held {
-    total: i64,
+pub(super) struct Held {
+    pub(super) total: i64,
     subject: String,
     notify_url: Option<String>,
-    status: Status,
+    pub(super) status: Status,
     /// Until when the code pays (`timeout_express`), when given.
     pay_until: Option<DateTime<Utc>>,
     created: DateTime<Utc>,
     /// Alipay's trade, from the scan on.
-    trade_no: Option<String>,
+    pub(super) trade_no: Option<String>,
     paid_at: Option<DateTime<Utc>>,
     /// Refunds by `out_request_no`, and their sum.
-    refunds: HashMap<String, i64>,
-    refunded: i64,
+    pub(super) refunds: HashMap<String, i64>,
+    pub(super) refunded: i64,
+}
+
+impl Held {
+    /// Where it stands now: a scanned trade left unpaid past its `timeout_express` is closed.
+    fn status(&self) -> Status {
+        match self.status {
+            Status::Waiting if self.pay_until.is_some_and(|until| Utc::now() > until) => Status::Closed,
+            status => status,
+        }
+    }
 }
 
 /// The sandbox's Alipay.
@@ -79,26 +91,37 @@ pub struct AlipaySandbox {
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(super) struct Inner {
     keys: AlipayKeys,
     /// Where payers reach the sandbox (`<this>/sandbox/alipay/pay/{no}`).
     public_base: String,
-    payments: DashMap<String, Held>,
+    pub(super) payments: DashMap<String, Held>,
+    pub(super) scripts: Scripts,
     client: reqwest::Client,
 }
 
 impl AlipaySandbox {
     pub fn new(keys: AlipayKeys, public_base: &str) -> Result<Self, reqwest::Error> {
         let client = crate::http_client::client(Duration::from_secs(10))?;
-        let inner =
-            Inner { keys, public_base: public_base.trim_end_matches('/').to_owned(), payments: DashMap::new(), client };
+        let inner = Inner {
+            keys,
+            public_base: public_base.trim_end_matches('/').to_owned(),
+            payments: DashMap::new(),
+            scripts: Scripts::default(),
+            client,
+        };
         Ok(AlipaySandbox { inner: Arc::new(inner) })
+    }
+
+    pub(super) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub fn router(self) -> Router {
         Router::new()
             .route("/sandbox/alipay/gateway.do", post(gateway))
             .route("/sandbox/alipay/pay/{no}", axum::routing::get(scan).post(pay))
+            .route("/sandbox/alipay/refund-script/{no}", post(super::alipay_refunds::script))
             .with_state(self)
     }
 
@@ -178,7 +201,7 @@ impl AlipaySandbox {
     fn query(&self, biz: &Value) -> Value {
         let no = text(biz, "out_trade_no").unwrap_or_default();
         let Some(held) = self.inner.payments.get(no).map(|h| h.clone()) else { return no_trade() };
-        let Some(status) = held.status.trade_status() else { return no_trade() };
+        let Some(status) = held.status().trade_status() else { return no_trade() };
         let mut answer = json!({"code": "10000", "msg": "Success", "out_trade_no": no, "trade_status": status,
             "total_amount": fen_string(held.total), "trade_no": held.trade_no});
         if let Some(paid_at) = held.paid_at {
@@ -191,7 +214,7 @@ impl AlipaySandbox {
     fn close(&self, biz: &Value) -> Value {
         let no = text(biz, "out_trade_no").unwrap_or_default();
         let Some(mut held) = self.inner.payments.get_mut(no) else { return no_trade() };
-        match held.status {
+        match held.status() {
             Status::Created | Status::Voided => {
                 held.status = Status::Voided;
                 no_trade()
@@ -202,32 +225,6 @@ impl AlipaySandbox {
             }
             Status::Paid => business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法"),
         }
-    }
-
-    fn refund(&self, biz: &Value) -> Value {
-        let (no, request_no) = (text(biz, "out_trade_no").unwrap_or_default(), text(biz, "out_request_no"));
-        let Some(Ok(amount)) = text(biz, "refund_amount").map(|a| parse_positive(a, "refund_amount")) else {
-            return business("ACQ.INVALID_PARAMETER", "refund_amount 无效");
-        };
-        let Some(mut held) = self.inner.payments.get_mut(no) else { return no_trade() };
-        // The same refund asked again is answered, not made again.
-        let request_no = request_no.unwrap_or(no).to_owned();
-        let fund_change = if held.refunds.contains_key(&request_no) {
-            "N"
-        } else if held.status != Status::Paid {
-            return business("ACQ.TRADE_STATUS_ERROR", "交易状态不合法");
-        } else if held.refunded + amount > held.total {
-            return business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限");
-        } else {
-            held.refunds.insert(request_no, amount);
-            held.refunded += amount;
-            if held.refunded == held.total {
-                held.status = Status::Closed;
-            }
-            "Y"
-        };
-        json!({"code": "10000", "msg": "Success", "out_trade_no": no, "trade_no": held.trade_no,
-            "fund_change": fund_change, "refund_fee": fen_string(held.refunded)})
     }
 
     /// Sends the payment's notification until csms answers 2xx with `success`.
@@ -283,6 +280,7 @@ async fn gateway(State(s): State<AlipaySandbox>, body: Bytes) -> Response {
         "alipay.trade.query" => s.query(&biz),
         "alipay.trade.close" => s.close(&biz),
         "alipay.trade.refund" => s.refund(&biz),
+        "alipay.trade.fastpay.refund.query" => s.refund_state(&biz),
         _ => {
             return json_answer(
                 StatusCode::OK,
@@ -349,7 +347,7 @@ fn trade_no() -> String {
     format!("{}22001{}", beijing(Utc::now(), "%Y%m%d"), digits(15))
 }
 
-fn text<'a>(biz: &'a Value, name: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(biz: &'a Value, name: &str) -> Option<&'a str> {
     biz[name].as_str().filter(|v| !v.is_empty())
 }
 
@@ -359,11 +357,11 @@ fn invalid(sub_code: &str, sub_msg: &str) -> Value {
 }
 
 /// A business refusal (`40004`).
-fn business(sub_code: &str, sub_msg: &str) -> Value {
+pub(super) fn business(sub_code: &str, sub_msg: &str) -> Value {
     json!({"code": "40004", "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg})
 }
 
-fn no_trade() -> Value {
+pub(super) fn no_trade() -> Value {
     business("ACQ.TRADE_NOT_EXIST", "交易不存在")
 }
 

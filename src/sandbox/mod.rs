@@ -5,9 +5,13 @@
 //! node's), which is what a sandbox needs.
 
 pub mod alipay;
+mod alipay_refunds;
 mod payer;
+mod script;
 pub mod unionpay;
+mod unionpay_refunds;
 pub mod wechat;
+mod wechat_refunds;
 
 pub use alipay::AlipaySandbox;
 pub use unionpay::UnionPaySandbox;

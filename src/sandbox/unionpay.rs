@@ -3,10 +3,13 @@
 //! request's `signature` checked with the merchant's public key and each answer signed with the
 //! sandbox's UnionPay key and written `k=v&…` unencoded, as UnionPay does; and the payer: a
 //! `POST` to a payment's pay URL pays it and posts the signed back notification to its
-//! `backUrl`, retried until csms answers 2xx. Refunds are made at once: the answer is their
-//! result, and no refund notification follows.
+//! `backUrl`, retried until csms answers 2xx. A QR code pays until its `payTimeout`. Refunds
+//! (`unionpay_refunds`) are taken (`00`, or `05` while their script has them processing) and
+//! their result posted to the refund's `backUrl` once it succeeds, or found by a query.
 
 use super::payer::{beijing, deliver, digits};
+use super::script::Scripts;
+use super::unionpay_refunds::Refund;
 use crate::domain::payments::gateways::Form;
 use crate::domain::payments::providers::UnionPayKeys;
 use crate::domain::payments::signing::unionpay;
@@ -24,27 +27,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// UnionPay's answer to a success.
-const DONE: &str = "成功[0000000]";
+pub(super) const DONE: &str = "成功[0000000]";
 
 /// A QR code order the sandbox holds.
 #[derive(Debug, Clone)]
-struct Held {
+pub(super) struct Held {
     txn_time: String,
-    total: i64,
+    pub(super) total: i64,
     back_url: String,
     /// When the code stops paying (`payTimeout`), when given.
     pay_until: Option<DateTime<Utc>>,
     /// UnionPay's transaction, once paid.
-    query_id: Option<String>,
-    refunded: i64,
-}
-
-/// A refund the sandbox made.
-#[derive(Debug, Clone)]
-struct Refund {
-    txn_time: String,
-    amount: i64,
-    query_id: String,
+    pub(super) query_id: Option<String>,
+    pub(super) refunded: i64,
 }
 
 /// The sandbox's UnionPay.
@@ -54,18 +49,19 @@ pub struct UnionPaySandbox {
 }
 
 #[derive(Debug)]
-struct Inner {
-    keys: UnionPayKeys,
+pub(super) struct Inner {
+    pub(super) keys: UnionPayKeys,
     /// Where payers reach the sandbox (`<this>/sandbox/unionpay/pay/{no}`).
     public_base: String,
     /// QR code orders and refunds by `orderId`.
-    payments: DashMap<String, Held>,
-    refunds: DashMap<String, Refund>,
-    client: reqwest::Client,
+    pub(super) payments: DashMap<String, Held>,
+    pub(super) refunds: DashMap<String, Refund>,
+    pub(super) scripts: Scripts,
+    pub(super) client: reqwest::Client,
 }
 
 /// A request's fields by name.
-type Fields = HashMap<String, String>;
+pub(super) type Fields = HashMap<String, String>;
 
 impl UnionPaySandbox {
     pub fn new(keys: UnionPayKeys, public_base: &str) -> Result<Self, reqwest::Error> {
@@ -75,9 +71,14 @@ impl UnionPaySandbox {
             public_base: public_base.trim_end_matches('/').to_owned(),
             payments: DashMap::new(),
             refunds: DashMap::new(),
+            scripts: Scripts::default(),
             client,
         };
         Ok(UnionPaySandbox { inner: Arc::new(inner) })
+    }
+
+    pub(super) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub fn router(self) -> Router {
@@ -85,6 +86,7 @@ impl UnionPaySandbox {
             .route("/sandbox/unionpay/gateway/api/backTransReq.do", post(back_trans))
             .route("/sandbox/unionpay/gateway/api/queryTrans.do", post(query_trans))
             .route("/sandbox/unionpay/pay/{no}", post(pay))
+            .route("/sandbox/unionpay/refund-script/{no}", post(super::unionpay_refunds::script))
             .with_state(self)
     }
 
@@ -111,7 +113,7 @@ impl UnionPaySandbox {
     }
 
     /// An answer to `asked`, its transaction's fields echoed, signed with the UnionPay key.
-    fn answer<'a>(
+    pub(super) fn answer<'a>(
         &self,
         asked: &Fields,
         code: &str,
@@ -133,7 +135,7 @@ impl UnionPaySandbox {
         (StatusCode::OK, [("content-type", "text/plain;charset=UTF-8")], text).into_response()
     }
 
-    fn refuse(&self, asked: &Fields, (code, msg): (&str, &str)) -> Response {
+    pub(super) fn refuse(&self, asked: &Fields, (code, msg): (&str, &str)) -> Response {
         self.answer(asked, code, msg, [])
     }
 
@@ -167,37 +169,6 @@ impl UnionPaySandbox {
         self.inner.payments.insert(order_id.to_owned(), held);
         let qr_code = format!("{}/sandbox/unionpay/pay/{order_id}", self.inner.public_base);
         self.answer(asked, "00", DONE, [("qrCode", qr_code)])
-    }
-
-    /// A refund (txnType 04) of the payment `origQryId` names, never beyond what is left.
-    fn refund(&self, asked: &Fields) -> Response {
-        let field = |name: &str| asked.get(name).map_or("", String::as_str);
-        let (order_id, original) = (field("orderId"), field("origQryId"));
-        let Some(amount) = fen(field("txnAmt")).filter(|_| !original.is_empty()) else {
-            return self.refuse(asked, ("13", "报文交易要素缺失: txnAmt, origQryId"));
-        };
-        if self.inner.refunds.contains_key(order_id) || self.inner.payments.contains_key(order_id) {
-            return self.refuse(asked, ("12", "重复交易"));
-        }
-        let paid =
-            self.inner.payments.iter().find(|p| p.query_id.as_deref() == Some(original)).map(|p| p.key().clone());
-        let Some(mut held) = paid.and_then(|no| self.inner.payments.get_mut(&no)) else {
-            return self.refuse(asked, ("35", "原交易不存在或状态不正确"));
-        };
-        if held.refunded + amount > held.total {
-            return self.refuse(asked, ("36", "与原交易信息不符: 退货金额超过可退金额"));
-        }
-        held.refunded += amount;
-        drop(held);
-        let query_id = format!("{}{}", beijing(Utc::now(), "%y%m%d%H%M%S"), digits(9));
-        let refund = Refund { txn_time: field("txnTime").to_owned(), amount, query_id: query_id.clone() };
-        self.inner.refunds.insert(order_id.to_owned(), refund);
-        self.answer(
-            asked,
-            "00",
-            DONE,
-            [("queryId", query_id), ("origQryId", original.to_owned()), ("txnAmt", amount.to_string())],
-        )
     }
 
     /// Posts the payment's back notification until csms answers 2xx.
@@ -263,17 +234,15 @@ async fn query_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response 
     }
     let (order_id, txn_time) = (field("orderId"), field("txnTime"));
     let found = match s.inner.payments.get(order_id) {
-        Some(held) if held.txn_time == txn_time => held.query_id.clone().map(|id| (id, held.total)),
+        Some(held) if held.txn_time == txn_time => held.query_id.clone().map(|id| (id, held.total, ("00", DONE))),
         Some(_) => None,
-        None => {
-            s.inner.refunds.get(order_id).filter(|r| r.txn_time == txn_time).map(|r| (r.query_id.clone(), r.amount))
-        }
+        None => s.inner.refunds.get(order_id).filter(|r| r.txn_time == txn_time).map(|r| r.found()),
     };
     // Nothing paid on a code yet is no transaction yet.
-    let Some((query_id, amount)) = found else { return s.refuse(&asked, ("34", "查无此交易")) };
+    let Some((query_id, amount, (code, msg))) = found else { return s.refuse(&asked, ("34", "查无此交易")) };
     let more = [
-        ("origRespCode", "00".to_owned()),
-        ("origRespMsg", DONE.to_owned()),
+        ("origRespCode", code.to_owned()),
+        ("origRespMsg", msg.to_owned()),
         ("queryId", query_id),
         ("txnAmt", amount.to_string()),
         ("currencyCode", "156".to_owned()),
@@ -299,13 +268,13 @@ async fn pay(State(s): State<UnionPaySandbox>, Path(no): Path<String>) -> Respon
 }
 
 /// `YYYYMMDDhhmmss` in Beijing time.
-fn beijing_time(text: &str) -> Option<DateTime<Utc>> {
+pub(super) fn beijing_time(text: &str) -> Option<DateTime<Utc>> {
     let local = NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%S").ok().filter(|_| text.len() == 14)?;
     chrono_tz::Asia::Shanghai.from_local_datetime(&local).single().map(|t| t.to_utc())
 }
 
 /// A positive whole number of fen.
-fn fen(text: &str) -> Option<i64> {
+pub(super) fn fen(text: &str) -> Option<i64> {
     let plain = !text.is_empty() && text.len() <= 12 && text.bytes().all(|b| b.is_ascii_digit());
     text.parse::<i64>().ok().filter(|f| plain && *f > 0)
 }

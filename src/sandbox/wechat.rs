@@ -1,9 +1,12 @@
-//! WeChat Pay's stand-in (`/sandbox/wechat/…`): the API v3 routes csms calls — Native order,
-//! query, close, refund — each request's `Authorization` checked with the merchant's public key
+//! WeChat Pay's stand-in (`/sandbox/wechat/…`): the API v3 routes csms calls — Native order
+//! (payable until its `time_expire`), query, close, refund and refund query
+//! (`wechat_refunds`) — each request's `Authorization` checked with the merchant's public key
 //! and each answer signed with the sandbox's platform key, as WeChat does; and the payer: a
 //! `POST` to a payment's pay URL pays it and sends the notification, its resource sealed with
 //! the APIv3 key and the whole signed, retried while csms does not answer 2xx.
 
+use super::script::Scripts;
+use super::wechat_refunds::{self, Made};
 use crate::domain::payments::providers::WechatKeys;
 use crate::domain::payments::signing::wechat::{Authorization, Request, Signed, nonce, seal};
 use axum::Router;
@@ -12,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -23,14 +27,24 @@ const FIRST_RETRY: Duration = Duration::from_millis(500);
 
 /// A payment the sandbox holds.
 #[derive(Debug, Clone)]
-struct Held {
-    total: i64,
+pub(super) struct Held {
+    pub(super) total: i64,
     notify_url: String,
-    state: &'static str,
-    transaction_id: Option<String>,
-    refunded: i64,
-    /// Refunds made, by `out_refund_no`: asked again, one is answered again, not made twice.
-    refunds: Vec<(String, i64)>,
+    pub(super) state: &'static str,
+    pub(super) transaction_id: Option<String>,
+    /// Until when it can be paid (`time_expire`), when given.
+    expires: Option<DateTime<Utc>>,
+    pub(super) refunded: i64,
+}
+
+impl Held {
+    /// Its `trade_state` now: one left unpaid past its `time_expire` is closed.
+    fn state(&self) -> &'static str {
+        match self.state {
+            "NOTPAY" if self.expires.is_some_and(|until| Utc::now() > until) => "CLOSED",
+            state => state,
+        }
+    }
 }
 
 /// The sandbox's WeChat.
@@ -40,20 +54,33 @@ pub struct WechatSandbox {
 }
 
 #[derive(Debug)]
-struct Inner {
-    keys: WechatKeys,
+pub(super) struct Inner {
+    pub(super) keys: WechatKeys,
     /// Where payers reach the sandbox (`<this>/sandbox/wechat/pay/{no}`).
     public_base: String,
-    payments: DashMap<String, Held>,
+    pub(super) payments: DashMap<String, Held>,
+    /// Refunds made, by `out_refund_no`: asked again, one is answered again, not made twice.
+    pub(super) refunds: DashMap<String, Made>,
+    pub(super) scripts: Scripts,
     client: reqwest::Client,
 }
 
 impl WechatSandbox {
     pub fn new(keys: WechatKeys, public_base: &str) -> Result<Self, reqwest::Error> {
         let client = crate::http_client::client(Duration::from_secs(10))?;
-        let inner =
-            Inner { keys, public_base: public_base.trim_end_matches('/').to_owned(), payments: DashMap::new(), client };
+        let inner = Inner {
+            keys,
+            public_base: public_base.trim_end_matches('/').to_owned(),
+            payments: DashMap::new(),
+            refunds: DashMap::new(),
+            scripts: Scripts::default(),
+            client,
+        };
         Ok(WechatSandbox { inner: Arc::new(inner) })
+    }
+
+    pub(super) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     pub fn router(self) -> Router {
@@ -61,14 +88,16 @@ impl WechatSandbox {
             .route("/sandbox/wechat/v3/pay/transactions/native", post(native))
             .route("/sandbox/wechat/v3/pay/transactions/out-trade-no/{no}", axum::routing::get(query))
             .route("/sandbox/wechat/v3/pay/transactions/out-trade-no/{no}/close", post(close))
-            .route("/sandbox/wechat/v3/refund/domestic/refunds", post(refund))
+            .route("/sandbox/wechat/v3/refund/domestic/refunds", post(wechat_refunds::refund))
+            .route("/sandbox/wechat/v3/refund/domestic/refunds/{no}", axum::routing::get(wechat_refunds::query))
+            .route("/sandbox/wechat/refund-script/{no}", post(wechat_refunds::script))
             .route("/sandbox/wechat/pay/{no}", post(pay))
             .with_state(self)
     }
 
     /// Checks a merchant request's signature: the path as WeChat's gateway sees it (the
     /// sandbox's prefix taken off).
-    fn check(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    pub(super) fn check(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
         let keys = &self.inner.keys;
         let full = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
         let path = full.strip_prefix("/sandbox/wechat").unwrap_or(full);
@@ -86,7 +115,7 @@ impl WechatSandbox {
     }
 
     /// An answer signed with the platform key.
-    fn answer(&self, status: StatusCode, body: &Value) -> Response {
+    pub(super) fn answer(&self, status: StatusCode, body: &Value) -> Response {
         let text = body.to_string();
         let mut response = (status, [("content-type", "application/json")], text.clone()).into_response();
         if let Some(platform) = &self.inner.keys.platform.private {
@@ -102,7 +131,7 @@ impl WechatSandbox {
 
     fn transaction(&self, no: &str, held: &Held) -> Value {
         let keys = &self.inner.keys;
-        let mut t = json!({"appid": keys.appid, "mchid": keys.mchid, "out_trade_no": no, "trade_state": held.state,
+        let mut t = json!({"appid": keys.appid, "mchid": keys.mchid, "out_trade_no": no, "trade_state": held.state(),
             "amount": {"total": held.total, "currency": "CNY"}});
         if let Some(id) = &held.transaction_id {
             t["transaction_id"] = json!(id);
@@ -111,36 +140,49 @@ impl WechatSandbox {
         t
     }
 
-    /// Sends the payment's notification until csms answers 2xx (or the attempts run out).
+    /// Sends the payment's notification.
     async fn notify(self, no: String) {
         let Some(held) = self.inner.payments.get(&no).map(|h| h.clone()) else { return };
+        let resource = self.transaction(&no, &held);
+        let what = format!("payment {no}");
+        self.send_notice(&what, &held.notify_url, ("TRANSACTION.SUCCESS", "支付成功", "transaction"), &resource).await;
+    }
+
+    /// Sends a notification of `event` (its type, summary and resource type) with `resource`
+    /// sealed, signed, until csms answers 2xx (or the attempts run out).
+    pub(super) async fn send_notice(
+        &self,
+        what: &str,
+        url: &str,
+        (event_type, summary, original_type): (&str, &str, &str),
+        resource: &Value,
+    ) {
         let keys = &self.inner.keys;
-        let resource = self.transaction(&no, &held).to_string();
         let sealing_nonce: String = nonce().chars().take(12).collect();
-        let Ok(sealed) = seal(&keys.api_v3_key, &sealing_nonce, "transaction", resource.as_bytes()) else { return };
+        let Ok(sealed) = seal(&keys.api_v3_key, &sealing_nonce, original_type, resource.to_string().as_bytes()) else {
+            return;
+        };
         let body = json!({
             "id": format!("EV-{}", nonce()), "create_time": chrono::Utc::now().to_rfc3339(),
-            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
-            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM", "ciphertext": sealed,
-                "associated_data": "transaction", "nonce": sealing_nonce},
+            "resource_type": "encrypt-resource", "event_type": event_type, "summary": summary,
+            "resource": {"original_type": original_type, "algorithm": "AEAD_AES_256_GCM", "ciphertext": sealed,
+                "associated_data": original_type, "nonce": sealing_nonce},
         })
         .to_string();
         let Some(platform) = &keys.platform.private else { return };
         let mut wait = FIRST_RETRY;
         for attempt in 1..=ATTEMPTS {
             let signed = Signed::sign(platform, &keys.platform_serial, &body, now(), &nonce());
-            let mut post = self.inner.client.post(&held.notify_url).header("content-type", "application/json");
+            let mut post = self.inner.client.post(url).header("content-type", "application/json");
             for (name, value) in signed.headers() {
                 post = post.header(name, value);
             }
             match post.body(body.clone()).send().await {
                 Ok(answer) if answer.status().is_success() => return,
                 Ok(answer) => {
-                    tracing::info!(payment = %no, attempt, status = %answer.status(), "sandbox WeChat: notification refused")
+                    tracing::info!(what, attempt, status = %answer.status(), "sandbox WeChat: notification refused");
                 }
-                Err(e) => {
-                    tracing::info!(payment = %no, attempt, error = %e, "sandbox WeChat: notification not delivered")
-                }
+                Err(e) => tracing::info!(what, attempt, error = %e, "sandbox WeChat: notification not delivered"),
             }
             tokio::time::sleep(wait).await;
             wait *= 2;
@@ -167,14 +209,13 @@ async fn native(State(s): State<WechatSandbox>, method: Method, uri: Uri, header
     if total <= 0 {
         return fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "amount.total must be positive");
     }
-    let held = Held {
-        total,
-        notify_url: notify_url.to_owned(),
-        state: "NOTPAY",
-        transaction_id: None,
-        refunded: 0,
-        refunds: Vec::new(),
+    let expires = match order["time_expire"].as_str().map(DateTime::parse_from_rfc3339) {
+        None => None,
+        Some(Ok(until)) => Some(until.to_utc()),
+        Some(Err(_)) => return fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "time_expire is not RFC 3339"),
     };
+    let held =
+        Held { total, notify_url: notify_url.to_owned(), state: "NOTPAY", transaction_id: None, expires, refunded: 0 };
     if let Some(before) = s.inner.payments.get(no)
         && (before.total != total || before.state != "NOTPAY")
     {
@@ -213,7 +254,7 @@ async fn close(
         return refused.into_response();
     }
     match s.inner.payments.get_mut(&no) {
-        Some(mut held) if held.state == "NOTPAY" || held.state == "CLOSED" => {
+        Some(mut held) if held.state() == "NOTPAY" || held.state() == "CLOSED" => {
             held.state = "CLOSED";
             StatusCode::NO_CONTENT.into_response()
         }
@@ -222,50 +263,12 @@ async fn close(
     }
 }
 
-async fn refund(State(s): State<WechatSandbox>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = s.check(&method, &uri, &headers, &body) {
-        return refused.into_response();
-    }
-    let Ok(ask) = serde_json::from_slice::<Value>(&body) else {
-        return fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "the body is not JSON");
-    };
-    let (Some(no), Some(refund_no), Some(amount), Some(total)) = (
-        ask["out_trade_no"].as_str(),
-        ask["out_refund_no"].as_str(),
-        ask["amount"]["refund"].as_i64(),
-        ask["amount"]["total"].as_i64(),
-    ) else {
-        return fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "out_trade_no, out_refund_no and amount are required");
-    };
-    let Some(mut held) = s.inner.payments.get_mut(no) else {
-        return fail(StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "no such order");
-    };
-    if held.transaction_id.is_none() {
-        return fail(StatusCode::BAD_REQUEST, "INVALID_REQUEST", "the order is not paid");
-    }
-    let again = held.refunds.iter().any(|(no, _)| no == refund_no);
-    if !again {
-        if total != held.total || amount <= 0 || held.refunded + amount > held.total {
-            return fail(StatusCode::BAD_REQUEST, "NOT_ENOUGH", "more than is left to refund");
-        }
-        held.refunded += amount;
-        held.refunds.push((refund_no.to_owned(), amount));
-        held.state = "REFUND";
-    }
-    drop(held);
-    s.answer(
-        StatusCode::OK,
-        &json!({"refund_id": format!("5030{}", &nonce()[..24]), "out_refund_no": refund_no, "out_trade_no": no,
-            "status": "SUCCESS", "amount": {"refund": amount, "total": total, "currency": "CNY"}}),
-    )
-}
-
 /// The payer pays: the payment succeeds and its notification goes out.
 async fn pay(State(s): State<WechatSandbox>, Path(no): Path<String>) -> Response {
     let Some(mut held) = s.inner.payments.get_mut(&no) else {
         return fail(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no such order");
     };
-    match held.state {
+    match held.state() {
         "NOTPAY" => {
             held.state = "SUCCESS";
             held.transaction_id = Some(format!("4200{}", &nonce()[..24]));
@@ -281,7 +284,7 @@ async fn pay(State(s): State<WechatSandbox>, Path(no): Path<String>) -> Response
 
 /// A refusal, answered in WeChat's error shape.
 #[derive(Debug)]
-struct Refusal {
+pub(super) struct Refusal {
     status: StatusCode,
     code: &'static str,
     message: String,
@@ -300,10 +303,10 @@ impl IntoResponse for Refusal {
 }
 
 /// WeChat's error answer.
-fn fail(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn fail(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(json!({"code": code, "message": message}))).into_response()
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }

@@ -17,7 +17,7 @@ const BALANCES: &str = "SELECT u.id AS user_id, u.balance_fen AS balance, COALES
 const ORDERS: &str = "SELECT order_no, paid_fen - refunded_fen AS kept, total_fen - later AS owed FROM (\
      SELECT o.order_no, o.paid_fen, o.refunded_fen, COALESCE(o.total_fen, 0) AS total_fen, \
      COALESCE((SELECT CAST(SUM(r.amount_fen) AS BIGINT) FROM refunds r JOIN payments p ON p.payment_no = r.payment_no \
-     WHERE p.order_no = o.order_no AND r.actor IS NOT NULL AND r.created_at > o.completed_at), 0) AS later \
+     WHERE p.order_no = o.order_no AND r.actor IS NOT NULL AND r.after_settlement), 0) AS later \
      FROM orders o WHERE o.status = 'COMPLETED' AND o.payment_status = 'PAID') x \
      WHERE paid_fen - refunded_fen <> total_fen - later ORDER BY order_no LIMIT ?";
 

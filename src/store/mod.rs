@@ -12,6 +12,7 @@ mod orders;
 mod payments;
 mod provider_calls;
 mod provider_payments;
+mod provider_refunds;
 mod samples;
 mod sql;
 mod stations;

@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{BalancePayment, Method, PENDING, SUCCEEDED};
-use crate::domain::payments::refunds::{RefundPart, Refundable};
+use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use chrono::{DateTime, Utc};
 use entity::{operation_log, payment, refund};
 use sea_orm::{
@@ -153,10 +153,19 @@ impl Store {
         in_transaction(self, |txn| {
             Box::pin(async move {
                 let mut made = refund_on(txn, &part, reason.as_deref(), at).await?;
-                let sql = "UPDATE refunds SET actor = ? WHERE refund_no = ?";
-                let values = [operation.actor.clone().into(), made.refund_no.clone().into()];
-                txn.execute_raw(statement(txn.get_database_backend(), sql, values)).await?;
+                // The order's row is locked by the refund now: its status says whether its
+                // settlement came first (then this refund is a gift the bill does not take back).
+                let backend = txn.get_database_backend();
+                let sql = "SELECT o.status FROM orders o JOIN payments p ON p.order_no = o.order_no \
+                           WHERE p.payment_no = ?";
+                let order = txn.query_one_raw(statement(backend, sql, [part.payment_no.clone().into()])).await?;
+                let status: Option<String> = order.map(|row| row.try_get("", "status")).transpose()?;
+                let after_settlement = status.as_deref() == Some("COMPLETED");
+                let sql = "UPDATE refunds SET actor = ?, after_settlement = ? WHERE refund_no = ?";
+                let values = [operation.actor.clone().into(), after_settlement.into(), made.refund_no.clone().into()];
+                txn.execute_raw(statement(backend, sql, values)).await?;
                 made.actor = Some(operation.actor.clone());
+                made.after_settlement = after_settlement;
                 operation_log::Entity::insert(operation_row(operation)).exec_without_returning(txn).await?;
                 Ok(made)
             })

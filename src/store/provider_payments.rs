@@ -1,6 +1,7 @@
-//! Payments through a provider: opened `PENDING`, then applied once on the provider's word — in
-//! one transaction with what it pays for (a top-up's credit and ledger row, or the order) — or
-//! closed; and refunds back to a provider, reserved first and finished when it answers.
+//! Payments through a provider: opened `PENDING` with the window the provider is told, then
+//! applied once on the provider's word — in one transaction with what it pays for (a top-up's
+//! credit and ledger row, or the order) — or closed, and asked after while that window lasts.
+//! Refunds back to a provider are in `provider_refunds`.
 
 use super::in_transaction;
 use super::ledger::move_balance_on;
@@ -8,7 +9,7 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{
-    Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, ProviderPaid, SUCCEEDED,
+    CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, ProviderPaid, SUCCEEDED,
 };
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
@@ -36,6 +37,8 @@ pub(super) fn refund_row(
         reason: Set(reason.map(super::storable)),
         attempts: Set(0),
         next_attempt_at: Set((status == PENDING).then_some(at)),
+        provider_status: Set(None),
+        queries: Set(0),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -60,6 +63,7 @@ impl Store {
             provider_txn_id: Set(None),
             pay_url: Set(None),
             paid_at: Set(None),
+            expires_at: Set(Some(new.expires_at)),
             created_at: Set(at),
             updated_at: Set(at),
             ..Default::default()
@@ -98,6 +102,23 @@ impl Store {
             .await?)
     }
 
+    /// Provider payments `CLOSED` whose window at the provider lasts beyond `after`: money may
+    /// still come into them. Soonest to end first.
+    pub async fn closed_provider_payments_open_after(
+        &self,
+        after: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<payment::Model>, StoreError> {
+        Ok(payment::Entity::find()
+            .filter(payment::Column::Status.eq(CLOSED))
+            .filter(payment::Column::ExpiresAt.gt(after))
+            .filter(payment::Column::Method.ne("balance"))
+            .order_by_asc(payment::Column::ExpiresAt)
+            .limit(limit)
+            .all(self.db())
+            .await?)
+    }
+
     /// Applies a provider's "paid" once (see `PaidOutcome`): `NotFound` for no such provider
     /// payment, `Conflict("amount")` when the amount is not the payment's.
     pub async fn apply_provider_paid(&self, paid: ProviderPaid) -> Result<PaidOutcome, StoreError> {
@@ -112,79 +133,6 @@ impl Store {
             }
             other => other,
         }
-    }
-
-    /// Refunds back to a provider due now (`PENDING`, their next attempt passed), oldest first.
-    pub async fn due_provider_refunds(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<refund::Model>, StoreError> {
-        Ok(refund::Entity::find()
-            .filter(refund::Column::Status.eq(PENDING))
-            .filter(refund::Column::NextAttemptAt.lte(now))
-            .order_by_asc(refund::Column::NextAttemptAt)
-            .limit(limit)
-            .all(self.db())
-            .await?)
-    }
-
-    /// Takes the sending of a due refund until `until` (a lease: one sender at a time, also
-    /// across csms nodes); whether it was due and is now ours.
-    pub async fn claim_provider_refund(&self, refund_no: &str, until: DateTime<Utc>) -> Result<bool, StoreError> {
-        let now = Utc::now();
-        let sql = "UPDATE refunds SET next_attempt_at = ?, updated_at = ? \
-                   WHERE refund_no = ? AND status = 'PENDING' AND next_attempt_at <= ?";
-        let values = [until.into(), now.into(), refund_no.into(), now.into()];
-        Ok(self.db().execute_raw(statement(self.db().get_database_backend(), sql, values)).await?.rows_affected() == 1)
-    }
-
-    /// The provider took the refund: it is `SUCCEEDED`. Whether it was pending.
-    pub async fn provider_refund_done(&self, refund_no: &str) -> Result<bool, StoreError> {
-        let sql = "UPDATE refunds SET status = 'SUCCEEDED', attempts = attempts + 1, next_attempt_at = NULL, \
-                   updated_at = ? WHERE refund_no = ? AND status = 'PENDING'";
-        let values = [Utc::now().into(), refund_no.into()];
-        Ok(self.db().execute_raw(statement(self.db().get_database_backend(), sql, values)).await?.rows_affected() == 1)
-    }
-
-    /// The provider could not be asked: the refund is sent again at `next`.
-    pub async fn provider_refund_later(&self, refund_no: &str, next: DateTime<Utc>) -> Result<(), StoreError> {
-        let sql = "UPDATE refunds SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ? \
-                   WHERE refund_no = ? AND status = 'PENDING'";
-        let values = [next.into(), Utc::now().into(), refund_no.into()];
-        self.db().execute_raw(statement(self.db().get_database_backend(), sql, values)).await?;
-        Ok(())
-    }
-
-    /// The provider refused the refund for good: the money goes to the payer's balance instead,
-    /// with its ledger row, so that what is owed is never lost. Whether it was pending.
-    pub async fn provider_refund_to_balance(&self, refund_no: &str, why: &str) -> Result<bool, StoreError> {
-        let at = Utc::now();
-        let (refund_no, why) = (refund_no.to_owned(), why.to_owned());
-        in_transaction(self, |txn| {
-            Box::pin(async move {
-                let backend = txn.get_database_backend();
-                let sql = "UPDATE refunds SET status = 'SUCCEEDED', destination = 'balance', \
-                           attempts = attempts + 1, next_attempt_at = NULL, updated_at = ? \
-                           WHERE refund_no = ? AND status = 'PENDING'";
-                let values = [at.into(), refund_no.clone().into()];
-                if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                let found = refund::Entity::find().filter(refund::Column::RefundNo.eq(&refund_no)).one(txn).await?;
-                let found = found.ok_or(StoreError::NotFound("refund"))?;
-                let paid =
-                    payment::Entity::find().filter(payment::Column::PaymentNo.eq(&found.payment_no)).one(txn).await?;
-                let paid = paid.ok_or(StoreError::NotFound("payment"))?;
-                let entry = NewEntry {
-                    user_id: paid.user_id,
-                    amount_fen: found.amount_fen,
-                    kind: EntryKind::Refund,
-                    reference: Some(refund_no),
-                    reason: Some(format!("the provider refused the refund: {why}")),
-                    actor: None,
-                };
-                move_balance_on(txn, entry, at).await?;
-                Ok(true)
-            })
-        })
-        .await
     }
 }
 
@@ -261,5 +209,5 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     let refund = refund::Entity::insert(row).exec_with_returning(txn).await?;
     let payment = find().await?.ok_or(StoreError::NotFound("payment"))?;
     debug_assert_eq!(payment.status, SUCCEEDED);
-    Ok(PaidOutcome::Unwanted { payment, refund })
+    Ok(PaidOutcome::Unwanted { payment, refund: Box::new(refund) })
 }

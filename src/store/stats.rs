@@ -230,7 +230,8 @@ impl Store {
             .collect()
     }
 
-    /// Refunds of orders' payments made in each period (all but failed ones), by group.
+    /// Refunds of orders' payments made in each period, by group: all but failed ones — a refund
+    /// its provider failed counts, its money having gone to the balance instead.
     pub async fn stats_refunds(&self, scope: Scope<'_>, buckets: &[Bucket]) -> Result<Vec<RefundRow>, StoreError> {
         let mut values = Vec::new();
         let b = periods(buckets, &mut values);
@@ -242,7 +243,7 @@ impl Store {
              FROM b {j} refunds x ON x.created_at >= b.lo AND x.created_at < b.hi \
              {j} payments p ON p.payment_no = x.payment_no {j} orders o ON o.order_no = p.order_no \
              {j} chargers c ON c.id = o.charger_id {j} stations s ON s.code = c.station_code AND s.timezone = b.zone AND {only} \
-             WHERE x.status <> 'FAILED'{group}",
+             WHERE (x.status <> 'FAILED' OR x.destination = 'balance'){group}",
             g = key(scope.grouping),
             group = group_by(scope.grouping, &[]),
         );

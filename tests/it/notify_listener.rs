@@ -4,6 +4,7 @@
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
+use csms::domain::payments::gateway::{Notice, Notification};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
@@ -33,4 +34,12 @@ pub(crate) async fn listen(answers: &[&'static str]) -> (String, mpsc::Unbounded
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, rx)
+}
+
+/// The payment a notification is about (it must be a payment's).
+pub(crate) fn payment_notice(notice: Notice) -> Notification {
+    match notice {
+        Notice::Payment(paid) => paid,
+        other => panic!("a payment's notification: {other:?}"),
+    }
 }

@@ -39,6 +39,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/orders/{no}/stop", &["post"]),
     ("/api/v1/orders/{no}/cancel", &["post"]),
     ("/api/v1/orders/{no}/review", &["post"]),
+    ("/api/v1/audit", &["get"]),
     ("/api/v1/payments", &["get", "post"]),
     ("/api/v1/payments/{no}", &["get"]),
     ("/api/v1/payments/{no}/refund", &["post"]),

@@ -3,12 +3,12 @@
 //! notification signed there and checked here — the code a live Alipay app runs.
 
 use crate::helpers::spawn_app;
-use crate::notify_listener::listen;
+use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
 use csms::domain::orders::number::new_number;
 use csms::domain::payments::PaymentGateway;
-use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState};
+use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
 use csms::domain::payments::gateways::AlipayPay;
 use csms::domain::payments::providers::{AlipayKeys, ProviderKeys};
 use csms::domain::payments::signing::PrivateKey;
@@ -30,6 +30,7 @@ fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
         amount_fen,
         description: "csms 充电".to_owned(),
         notify_url: notify_url.to_owned(),
+        expires_at: Utc::now() + chrono::Duration::minutes(15),
     }
 }
 
@@ -56,7 +57,7 @@ async fn an_alipay_payment_is_opened_paid_notified_queried_refunded_and_closed_t
     // The payer pays; Alipay's notification follows.
     assert_eq!(payer(app.http_addr, "POST", &opened.pay_url).await, 200);
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
-    let notice = gateway.verify_notification(&headers, &body).unwrap();
+    let notice = payment_notice(gateway.verify_notification(&headers, &body).unwrap());
     assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), (no.as_str(), 1230, true));
     match gateway.query(no.clone()).await.unwrap() {
         ProviderState::Paid { provider_txn_id, amount_fen } => {
@@ -72,17 +73,21 @@ async fn an_alipay_payment_is_opened_paid_notified_queried_refunded_and_closed_t
         amount_fen,
         total_fen: 1230,
         reason: Some("settlement".into()),
+        notify_url: String::new(),
     };
     let first = new_number('R', Utc::now());
-    gateway.refund(refund(&first, 230)).await.unwrap();
-    gateway.refund(refund(&first, 230)).await.unwrap();
+    assert_eq!(gateway.refund(refund(&first, 230)).await, RefundOutcome::Succeeded);
+    assert_eq!(gateway.refund(refund(&first, 230)).await, RefundOutcome::Succeeded);
+    assert_eq!(gateway.refund_state(refund(&first, 230)).await, RefundOutcome::Succeeded);
+    let never = new_number('R', Utc::now());
+    assert_eq!(gateway.refund_state(refund(&never, 230)).await, RefundOutcome::Unknown, "never asked for");
     match gateway.refund(refund(&new_number('R', Utc::now()), 1001)).await {
-        Err(GatewayError::Refused(why)) => assert!(why.contains("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"), "{why}"),
+        RefundOutcome::Failed(why) => assert!(why.contains("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"), "{why}"),
         other => panic!("a refund beyond what is left: {other:?}"),
     }
     // A paid payment does not close; refunded in full, Alipay calls it closed.
     assert!(matches!(gateway.close(no.clone()).await, Err(GatewayError::Refused(_))));
-    gateway.refund(refund(&new_number('R', Utc::now()), 1000)).await.unwrap();
+    assert_eq!(gateway.refund(refund(&new_number('R', Utc::now()), 1000)).await, RefundOutcome::Succeeded);
     assert_eq!(gateway.query(no.clone()).await.unwrap(), ProviderState::Closed);
 
     // A scanned, unpaid one closes, stays closed and can no longer be paid.
@@ -135,7 +140,7 @@ async fn alipay_notifies_again_until_csms_answers_success() {
     assert_eq!(payer(app.http_addr, "POST", &opened.pay_url).await, 200);
     for _ in 0..2 {
         let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
-        assert_eq!(gateway.verify_notification(&headers, &body).unwrap().payment_no, no);
+        assert_eq!(payment_notice(gateway.verify_notification(&headers, &body).unwrap()).payment_no, no);
     }
     app.stop().await;
 }

@@ -1,7 +1,7 @@
 //! Notifications as each provider sends them, signed with the keys the server under test made
 //! for its sandboxes (the same in the whole test process) — and spoiled on purpose: forged
 //! (signed with a key that is not the provider's), tampered (the amount changed after signing)
-//! or stale (signed ten minutes ago: WeChat's timestamp).
+//! or stale (signed ten minutes ago: WeChat's timestamp) — or genuine but in dollars.
 
 use csms::config::Settings;
 use csms::domain::payments::providers::ProviderKeys;
@@ -17,6 +17,9 @@ pub(crate) enum Twist {
     Forged,
     Tampered,
     Stale,
+    /// Genuine, but the money is US dollars (WeChat `amount.currency`, UnionPay `currencyCode`,
+    /// Alipay `trans_currency`).
+    Dollars,
 }
 
 /// A notification: its headers and its body.
@@ -38,10 +41,11 @@ pub(crate) fn notice(provider: &str, payment_no: &str, txn: &str, amount_fen: i6
 
 fn wechat(payment_no: &str, txn: &str, amount_fen: i64, twist: Twist) -> Notice {
     let keys = keys().wechat;
+    let currency = if twist == Twist::Dollars { "USD" } else { "CNY" };
     let resource = |fen: i64| {
         let paid = json!({"appid": keys.appid, "mchid": keys.mchid, "out_trade_no": payment_no,
             "transaction_id": txn, "trade_state": "SUCCESS",
-            "amount": {"total": fen, "payer_total": fen, "currency": "CNY"}});
+            "amount": {"total": fen, "payer_total": fen, "currency": currency, "payer_currency": currency}});
         let sealed = seal(&keys.api_v3_key, "0123456789ab", "transaction", paid.to_string().as_bytes()).unwrap();
         json!({"id": format!("EV-{txn}"), "create_time": "2026-12-02T10:00:00+08:00",
             "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
@@ -54,7 +58,7 @@ fn wechat(payment_no: &str, txn: &str, amount_fen: i64, twist: Twist) -> Notice 
     let (key, at) = match twist {
         Twist::Forged => (keys.merchant.private.clone().unwrap(), now),
         Twist::Stale => (keys.platform.private.clone().unwrap(), now - 600),
-        Twist::Genuine | Twist::Tampered => (keys.platform.private.clone().unwrap(), now),
+        Twist::Genuine | Twist::Tampered | Twist::Dollars => (keys.platform.private.clone().unwrap(), now),
     };
     let signed = Signed::sign(&key, &keys.platform_serial, &body, at, &nonce());
     let headers = signed.headers().iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
@@ -89,6 +93,9 @@ fn alipay(payment_no: &str, txn: &str, amount_fen: i64, twist: Twist) -> Notice 
         ("receipt_amount", yuan(amount_fen)),
         ("gmt_payment", "2026-12-02 10:00:04".to_owned()),
     ]);
+    if twist == Twist::Dollars {
+        params.insert("trans_currency".into(), "USD".into());
+    }
     let key = if twist == Twist::Forged { keys.wechat.merchant.private.clone() } else { a.alipay.private.clone() };
     alipay::sign_notification(&key.unwrap(), &mut params);
     if twist == Twist::Tampered {
@@ -112,7 +119,7 @@ fn unionpay(payment_no: &str, txn: &str, amount_fen: i64, twist: Twist) -> Notic
         ("orderId", payment_no.to_owned()),
         ("txnTime", "20261202100000".to_owned()),
         ("txnAmt", amount_fen.to_string()),
-        ("currencyCode", "156".to_owned()),
+        ("currencyCode", if twist == Twist::Dollars { "840" } else { "156" }.to_owned()),
         ("queryId", txn.to_owned()),
         ("respCode", "00".to_owned()),
         ("respMsg", "success".to_owned()),

@@ -3,12 +3,14 @@
 //! notification signed there and checked here — the code a live UnionPay merchant runs.
 
 use crate::helpers::spawn_app;
-use crate::notify_listener::listen;
+use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
 use csms::domain::orders::number::new_number;
 use csms::domain::payments::PaymentGateway;
-use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState};
+use csms::domain::payments::gateway::{
+    GatewayError, Notice, ProviderPayment, ProviderRefund, ProviderState, RefundNotice, RefundOutcome,
+};
 use csms::domain::payments::gateways::UnionPay;
 use csms::domain::payments::providers::{ProviderKeys, UnionPayKeys};
 use csms::domain::payments::signing::PrivateKey;
@@ -30,6 +32,7 @@ fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
         amount_fen,
         description: "csms 充电".to_owned(),
         notify_url: notify_url.to_owned(),
+        expires_at: Utc::now() + chrono::Duration::minutes(15),
     }
 }
 
@@ -43,7 +46,7 @@ async fn pay(addr: SocketAddr, pay_url: &str) -> u16 {
 async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_through_the_sandbox() {
     let app = spawn_app().await;
     let (notify_url, mut heard) = listen(&["ok"]).await;
-    let gateway = gateway(sandbox_keys(), app.http_addr).with_refund_back_url(&notify_url);
+    let gateway = gateway(sandbox_keys(), app.http_addr);
 
     let no = new_number('P', Utc::now());
     let opened = gateway.create(payment(&no, 1230, &notify_url)).await.unwrap();
@@ -54,7 +57,7 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
     // The payer pays; UnionPay's back notification follows.
     assert_eq!(pay(app.http_addr, &opened.pay_url).await, 200);
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
-    let notice = gateway.verify_notification(&headers, &body).unwrap();
+    let notice = payment_notice(gateway.verify_notification(&headers, &body).unwrap());
     assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), (no.as_str(), 1230, true));
     match gateway.query(no.clone()).await.unwrap() {
         ProviderState::Paid { provider_txn_id, amount_fen } => {
@@ -63,22 +66,35 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
         other => panic!("a paid payment: {other:?}"),
     }
 
-    // Refunds: part of it, once however often sent, never more than is left.
+    // Refunds: part of it, once however often sent, never more than is left. A refund taken
+    // (00) is under way: its result is posted to its backUrl, and a query finds it.
     let refund = |refund_no: &str, amount_fen| ProviderRefund {
         payment_no: no.clone(),
         refund_no: refund_no.into(),
         amount_fen,
         total_fen: 1230,
         reason: None,
+        notify_url: notify_url.clone(),
     };
     let first = new_number('R', Utc::now());
-    gateway.refund(refund(&first, 230)).await.unwrap();
-    gateway.refund(refund(&first, 230)).await.unwrap();
+    assert_eq!(gateway.refund(refund(&first, 230)).await, RefundOutcome::Processing);
+    let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
+    let result = RefundNotice {
+        refund_no: first.clone(),
+        amount_fen: 230,
+        outcome: RefundOutcome::Succeeded,
+        currency: Some("156".into()),
+    };
+    assert_eq!(gateway.verify_notification(&headers, &body), Ok(Notice::Refund(result)));
+    assert_eq!(gateway.refund(refund(&first, 230)).await, RefundOutcome::Succeeded, "sent again: the one made");
+    assert_eq!(gateway.refund_state(refund(&first, 230)).await, RefundOutcome::Succeeded);
+    let never = new_number('R', Utc::now());
+    assert_eq!(gateway.refund_state(refund(&never, 230)).await, RefundOutcome::Unknown, "never asked for");
     match gateway.refund(refund(&new_number('R', Utc::now()), 1001)).await {
-        Err(GatewayError::Refused(why)) => assert!(why.starts_with("36:"), "{why}"),
+        RefundOutcome::Failed(why) => assert!(why.starts_with("36:"), "{why}"),
         other => panic!("a refund beyond what is left: {other:?}"),
     }
-    gateway.refund(refund(&new_number('R', Utc::now()), 1000)).await.unwrap();
+    assert_eq!(gateway.refund(refund(&new_number('R', Utc::now()), 1000)).await, RefundOutcome::Processing);
     // A paid payment does not close.
     assert!(matches!(gateway.close(no.clone()).await, Err(GatewayError::Refused(_))));
 
@@ -88,7 +104,7 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
     gateway.close(unpaid.clone()).await.unwrap();
     assert_eq!(gateway.query(unpaid.clone()).await.unwrap(), ProviderState::Pending);
     match gateway.refund(ProviderRefund { payment_no: unpaid, ..refund(&new_number('R', Utc::now()), 100) }).await {
-        Err(GatewayError::Refused(why)) => assert!(why.contains("not paid"), "{why}"),
+        RefundOutcome::Failed(why) => assert!(why.contains("not paid"), "{why}"),
         other => panic!("a refund of an unpaid payment: {other:?}"),
     }
 
@@ -119,5 +135,21 @@ async fn the_sandbox_refuses_a_request_not_signed_by_the_merchant_and_the_gatewa
         gateway(doubting, app.http_addr).create(payment(&no, 100, "http://127.0.0.1:9/n")).await,
         Err(GatewayError::BadSignature)
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_unionpay_qr_code_cannot_be_paid_past_the_pay_timeout_it_was_applied_for_with() {
+    let app = spawn_app().await;
+    let gateway = gateway(sandbox_keys(), app.http_addr);
+    let no = new_number('P', Utc::now());
+    let short = ProviderPayment {
+        expires_at: Utc::now() + chrono::Duration::seconds(2),
+        ..payment(&no, 100, "http://127.0.0.1:9/n")
+    };
+    let opened = gateway.create(short).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(pay(app.http_addr, &opened.pay_url).await, 400, "too late to pay");
+    assert_eq!(gateway.query(no).await.unwrap(), ProviderState::Pending, "never paid: no transaction");
     app.stop().await;
 }

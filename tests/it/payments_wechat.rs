@@ -3,11 +3,12 @@
 //! notification signed there and checked here — the code a live merchant account runs.
 
 use crate::helpers::spawn_app;
+use crate::notify_listener::payment_notice;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use csms::config::Settings;
 use csms::domain::payments::PaymentGateway;
-use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState};
+use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
 use csms::domain::payments::gateways::WechatPay;
 use csms::domain::payments::providers::{ProviderKeys, WechatKeys};
 use csms::domain::payments::signing::PrivateKey;
@@ -50,6 +51,7 @@ fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
         amount_fen,
         description: "csms charging".to_owned(),
         notify_url: notify_url.to_owned(),
+        expires_at: chrono::Utc::now() + chrono::Duration::minutes(15),
     }
 }
 
@@ -69,7 +71,7 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
     let (status, _) = simulators::http::request(app.http_addr, "POST", &pay_path, None, None).await.unwrap();
     assert_eq!(status, 200);
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
-    let notice = gateway.verify_notification(&headers, &body).unwrap();
+    let notice = payment_notice(gateway.verify_notification(&headers, &body).unwrap());
     assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), ("PW1", 1230, true));
     match gateway.query("PW1".into()).await.unwrap() {
         ProviderState::Paid { provider_txn_id, amount_fen } => {
@@ -85,10 +87,13 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
         amount_fen,
         total_fen: 1230,
         reason: Some("settlement".into()),
+        notify_url: String::new(),
     };
-    gateway.refund(refund("RW1", 230)).await.unwrap();
+    assert_eq!(gateway.refund(refund("RW1", 230)).await, RefundOutcome::Succeeded);
+    assert_eq!(gateway.refund_state(refund("RW1", 230)).await, RefundOutcome::Succeeded);
+    assert_eq!(gateway.refund_state(refund("RW9", 230)).await, RefundOutcome::Unknown, "never asked for");
     match gateway.refund(refund("RW2", 1001)).await {
-        Err(GatewayError::Refused(why)) => assert!(why.contains("NOT_ENOUGH"), "{why}"),
+        RefundOutcome::Failed(why) => assert!(why.contains("NOT_ENOUGH"), "{why}"),
         other => panic!("a refund beyond what is left: {other:?}"),
     }
     assert!(matches!(gateway.close("PW1".into()).await, Err(GatewayError::Refused(_))));
@@ -124,5 +129,25 @@ async fn the_sandbox_refuses_a_request_not_signed_by_the_merchant_and_the_gatewa
         doubting.create(payment("PW4", 100, "http://127.0.0.1:9/notify")).await,
         Err(GatewayError::BadSignature)
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wechat_payment_cannot_be_paid_past_the_time_expire_it_was_opened_with() {
+    let app = spawn_app().await;
+    let gateway =
+        WechatPay::new(sandbox_keys(), &format!("http://{}/sandbox/wechat", app.http_addr), Duration::from_secs(5))
+            .unwrap();
+    let short = ProviderPayment {
+        expires_at: chrono::Utc::now() + chrono::Duration::seconds(2),
+        ..payment("PW5", 100, "http://127.0.0.1:9/n")
+    };
+    let opened = gateway.create(short).await.unwrap();
+    assert_eq!(gateway.query("PW5".into()).await.unwrap(), ProviderState::Pending);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(gateway.query("PW5".into()).await.unwrap(), ProviderState::Closed, "WeChat closes it at time_expire");
+    let path = opened.pay_url.trim_start_matches(&format!("http://{}", app.http_addr)).to_owned();
+    let (status, _) = simulators::http::request(app.http_addr, "POST", &path, None, None).await.unwrap();
+    assert_eq!(status, 400, "too late to pay");
     app.stop().await;
 }

@@ -41,7 +41,7 @@ async fn operators_list_and_disable_users_whose_tag_then_charges_no_more_and_onl
 }
 
 /// Opens `GET /api/v1/me/events` as `token` and answers the reader of its lines.
-async fn events(app: &TestApp, token: &str) -> tokio::io::Lines<BufReader<tokio::net::TcpStream>> {
+pub(crate) async fn events(app: &TestApp, token: &str) -> tokio::io::Lines<BufReader<tokio::net::TcpStream>> {
     let mut socket = tokio::net::TcpStream::connect(app.http_addr).await.unwrap();
     let request = format!(
         "GET /api/v1/me/events HTTP/1.1\r\nHost: csms\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
@@ -54,7 +54,9 @@ async fn events(app: &TestApp, token: &str) -> tokio::io::Lines<BufReader<tokio:
 }
 
 /// The next event's name and data.
-async fn next_event(lines: &mut tokio::io::Lines<BufReader<tokio::net::TcpStream>>) -> (String, serde_json::Value) {
+pub(crate) async fn next_event(
+    lines: &mut tokio::io::Lines<BufReader<tokio::net::TcpStream>>,
+) -> (String, serde_json::Value) {
     let read = async {
         let mut name = String::new();
         loop {

@@ -15,16 +15,20 @@ pub enum AlarmKind {
     /// The money audit found a balance, an order or a payment that does not add up (a platform
     /// alarm: no pile).
     LedgerMismatch,
+    /// A refund is stuck at its provider (WeChat `ABNORMAL`): the operator must finish it there.
+    /// Raised for the refund's order's pile, or as a platform alarm for a top-up's refund.
+    RefundAbnormal,
 }
 
 impl AlarmKind {
-    pub const ALL: [AlarmKind; 6] = [
+    pub const ALL: [AlarmKind; 7] = [
         AlarmKind::OverTemperature,
         AlarmKind::Voltage,
         AlarmKind::Offline,
         AlarmKind::Fault,
         AlarmKind::MeterAnomaly,
         AlarmKind::LedgerMismatch,
+        AlarmKind::RefundAbnormal,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -35,6 +39,7 @@ impl AlarmKind {
             AlarmKind::Fault => "fault",
             AlarmKind::MeterAnomaly => "meter_anomaly",
             AlarmKind::LedgerMismatch => "ledger_mismatch",
+            AlarmKind::RefundAbnormal => "refund_abnormal",
         }
     }
 
@@ -45,7 +50,7 @@ impl AlarmKind {
     /// How urgent it is.
     pub const fn level(self) -> &'static str {
         match self {
-            AlarmKind::Voltage | AlarmKind::MeterAnomaly => "medium",
+            AlarmKind::Voltage | AlarmKind::MeterAnomaly | AlarmKind::RefundAbnormal => "medium",
             AlarmKind::OverTemperature | AlarmKind::Offline | AlarmKind::Fault | AlarmKind::LedgerMismatch => "high",
         }
     }

@@ -127,7 +127,7 @@ impl Orders {
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
             let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
-            let planned = plan(read, total_fen, &payments, chose, numbers)
+            let planned = plan(read.paid_fen - read.refunded_fen, total_fen, &payments, chose, numbers)
                 .map_err(|e| OrderError::Corrupt(current.order_no.clone(), e.to_string()))?;
             let done = Completion {
                 order_no: current.order_no.clone(),

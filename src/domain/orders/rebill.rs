@@ -8,8 +8,8 @@ use super::actions::priced;
 use super::billing::{Metering, session_bill};
 use super::complete::SETTLE_ATTEMPTS;
 use super::records::{MoneyRead, Rebill, Settled};
-use super::settle::{Numbers, plan};
-use super::{OrderError, Orders};
+use super::settle::{Numbers, kept_for_rebill, plan};
+use super::{OrderError, Orders, PaymentStatus};
 use crate::domain::charging::COMPLETED;
 use crate::domain::ledger::{fen_string, to_fen};
 use crate::domain::monitoring::rules::AlarmKind;
@@ -65,10 +65,13 @@ impl Orders {
         for _ in 0..SETTLE_ATTEMPTS {
             let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
+            // The difference is what is settled: a paid order owes or gets back only that.
+            let paid = current.payment_status == PaymentStatus::Paid.as_str();
+            let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(0));
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
             let planned =
-                plan(read, total_fen, &payments, chose, Numbers { refund_no: &refund_no, payment_no: &payment_no })
+                plan(kept, total_fen, &payments, chose, Numbers { refund_no: &refund_no, payment_no: &payment_no })
                     .map_err(|e| corrupt(e.to_string()))?;
             let rebill = Rebill {
                 order_no: current.order_no.clone(),

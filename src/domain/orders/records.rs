@@ -2,7 +2,7 @@
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
 use crate::domain::chargers::records::OperationRecord;
-use crate::domain::payments::refunds::RefundPart;
+use crate::domain::payments::refund_routes::RefundPart;
 use chrono::{DateTime, Utc};
 
 /// A new order, with the tariff in force copied onto it.

@@ -5,7 +5,7 @@
 use super::records::{Collection, MoneyRead};
 use super::status::PaymentStatus;
 use crate::domain::payments::records::Destination;
-use crate::domain::payments::refunds::{RefundError, RefundPart, Refundable, spread};
+use crate::domain::payments::refund_routes::{RefundError, RefundPart, Refundable, spread};
 
 /// What settling an order moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,17 +45,17 @@ pub struct Numbers<'a> {
     pub payment_no: &'a str,
 }
 
-/// Plans settling a bill of `total_fen` against the order's money as `read`: a surplus given back
-/// from its `payments` (newest first) where the driver `chose`, a shortfall collected from the
-/// balance (`UNPAID` when the balance cannot cover it).
+/// Plans settling a bill of `total_fen` against `kept_fen`, what the order keeps of what was paid
+/// for it: a surplus given back from its `payments` (newest first) where the driver `chose`, a
+/// shortfall collected from the balance (`UNPAID` when the balance cannot cover it).
 pub fn plan(
-    read: MoneyRead,
+    kept_fen: i64,
     total_fen: i64,
     payments: &[Refundable],
     chose: Destination,
     numbers: Numbers<'_>,
 ) -> Result<Plan, RefundError> {
-    let settlement = settle(read.paid_fen - read.refunded_fen, total_fen);
+    let settlement = settle(kept_fen, total_fen);
     let refunds = spread(settlement.refund_fen, payments, numbers.refund_no, chose)?;
     let collection = (settlement.collect_fen > 0).then(|| Collection {
         payment_no: numbers.payment_no.to_owned(),
@@ -64,6 +64,13 @@ pub fn plan(
         if_short: PaymentStatus::Unpaid.as_str(),
     });
     Ok(Plan { refunds, collection, payment_status: settlement.status.as_str() })
+}
+
+/// What a paid order billed again settles against: the bill it was paid for — a refund an
+/// operator made since is a gift, not a part of the bill to settle again; an unpaid one, what it
+/// keeps.
+pub fn kept_for_rebill(read: MoneyRead, paid: bool, old_total_fen: i64) -> i64 {
+    if paid { old_total_fen } else { read.paid_fen - read.refunded_fen }
 }
 
 /// Plans ending an order before it charged: everything it kept given back (then `REFUNDED`).
@@ -126,7 +133,8 @@ mod tests {
         // 50.00 prepaid, 30.00 of it refunded by an operator while charging: a bill of 45.00
         // collects 25.00, it does not give 5.00 back.
         let read = MoneyRead { paid_fen: 5_000, refunded_fen: 3_000 };
-        let planned = plan(read, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, NUMBERS).unwrap();
+        let kept = read.paid_fen - read.refunded_fen;
+        let planned = plan(kept, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, NUMBERS).unwrap();
         assert_eq!(planned.refunds, []);
         let collection = planned.collection.unwrap();
         assert_eq!((collection.amount_fen, collection.if_taken, collection.if_short), (2_500, "PAID", "UNPAID"));
@@ -135,12 +143,24 @@ mod tests {
     #[test]
     fn a_surplus_is_given_back_where_the_driver_chose_and_an_ending_gives_back_everything() {
         let read = MoneyRead { paid_fen: 5_000, refunded_fen: 0 };
-        let planned = plan(read, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, NUMBERS).unwrap();
+        let planned = plan(5_000, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, NUMBERS).unwrap();
         assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen, planned.collection), (1, 3_766, None));
         let (parts, status) = give_back(read, &[balance_payment("P1", 5_000)], Destination::Balance, "R2").unwrap();
         assert_eq!((parts[0].amount_fen, status), (5_000, Some("REFUNDED")));
         let nothing = MoneyRead { paid_fen: 0, refunded_fen: 0 };
         assert_eq!(give_back(nothing, &[], Destination::Balance, "R3").unwrap(), (vec![], None));
+    }
+
+    #[test]
+    fn a_paid_order_billed_again_settles_the_difference_and_keeps_an_operators_gift() {
+        // Billed 6.00 and paid; an operator gave 2.00 back since; billed again at 10.00: 4.00
+        // more, not 6.00.
+        let read = MoneyRead { paid_fen: 600, refunded_fen: 200 };
+        let kept = kept_for_rebill(read, true, 600);
+        let planned = plan(kept, 1_000, &[], Destination::Original, NUMBERS).unwrap();
+        assert_eq!(planned.collection.map(|c| c.amount_fen), Some(400));
+        // Unpaid, it settles what it keeps against the new bill.
+        assert_eq!(kept_for_rebill(MoneyRead { paid_fen: 100, refunded_fen: 0 }, false, 600), 100);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub enum Operation {
     Query,
     Close,
     Refund,
+    RefundQuery,
     Notification,
 }
 
@@ -26,6 +27,7 @@ impl Operation {
             Operation::Query => "query",
             Operation::Close => "close",
             Operation::Refund => "refund",
+            Operation::RefundQuery => "refund_query",
             Operation::Notification => "notification",
         }
     }

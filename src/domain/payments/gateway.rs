@@ -1,9 +1,9 @@
 //! A third-party payment provider (WeChat Pay, Alipay, UnionPay) as csms uses it: create a
-//! payment and get where the payer pays, ask after it, close it, refund it, and check a
-//! notification it sent. The gateways themselves arrive with the payments issue; balance
-//! payments need none.
+//! payment and get where the payer pays, ask after it, close it, refund it and ask after the
+//! refund, and check a notification it sent. Balance payments need none.
 
 use super::records::Method;
+use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
 /// A payment to open at the provider.
@@ -14,6 +14,9 @@ pub struct ProviderPayment {
     pub description: String,
     /// Where the provider calls back (`…/api/v1/payments/notify/{provider}`).
     pub notify_url: String,
+    /// Until when the payer may pay: the window the provider is told (WeChat `time_expire`,
+    /// Alipay `timeout_express`, UnionPay `payTimeout`).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// What the provider answered to a new payment.
@@ -32,7 +35,7 @@ pub enum ProviderState {
     Failed(String),
 }
 
-/// A refund to make at the provider.
+/// A refund to make at the provider, or to ask after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderRefund {
     pub payment_no: String,
@@ -40,15 +43,77 @@ pub struct ProviderRefund {
     pub amount_fen: i64,
     pub total_fen: i64,
     pub reason: Option<String>,
+    /// Where the provider posts the refund's result (WeChat's `notify_url`, UnionPay's
+    /// `backUrl`; Alipay's refund answers its result).
+    pub notify_url: String,
 }
 
-/// A notification the provider sent, once its signature is verified.
+/// What a provider said of a refund, sent or asked after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Paid back: done.
+    Succeeded,
+    /// Taken and under way (WeChat `PROCESSING`; UnionPay `00`/`05`, whose result follows): its
+    /// result comes by notification, or by asking after it.
+    Processing,
+    /// Taken, but stuck (WeChat `ABNORMAL`: the payer's card or account cannot take it): not
+    /// final — the operator must act at the provider, which then finishes it.
+    Abnormal,
+    /// Refused, failed or closed for good: the money does not go back this way.
+    Failed(String),
+    /// Asked after, the provider holds no such refund: it was never taken, and is to be sent.
+    Unknown,
+    /// No word for now — unreachable, HTTP 5xx or 429, a system error, an answer that cannot
+    /// be believed: ask again later.
+    Later(GatewayError),
+}
+
+impl RefundOutcome {
+    /// A refund request that failed: refused for good, or no word for now.
+    pub fn of_sending(e: GatewayError) -> Self {
+        match e {
+            GatewayError::Refused(why) | GatewayError::NoSuch(why) => RefundOutcome::Failed(why),
+            other => RefundOutcome::Later(other),
+        }
+    }
+
+    /// A refund query that failed: no such refund, or no word for now (a refused query says
+    /// nothing of the refund).
+    pub fn of_asking(e: GatewayError) -> Self {
+        match e {
+            GatewayError::NoSuch(_) => RefundOutcome::Unknown,
+            other => RefundOutcome::Later(other),
+        }
+    }
+}
+
+/// A payment notification the provider sent, once its signature is verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     pub payment_no: String,
     pub provider_txn_id: String,
     pub amount_fen: i64,
     pub paid: bool,
+    /// The currency as the provider wrote it, when it wrote one (see `in_yuan`).
+    pub currency: Option<String>,
+}
+
+/// A refund's result the provider sent (WeChat `REFUND.*`, UnionPay's to a refund's `backUrl`),
+/// once its signature is verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundNotice {
+    pub refund_no: String,
+    pub amount_fen: i64,
+    pub outcome: RefundOutcome,
+    /// The currency as the provider wrote it, when it wrote one (see `in_yuan`).
+    pub currency: Option<String>,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Payment(Notification),
+    Refund(RefundNotice),
 }
 
 /// Why a provider call failed.
@@ -58,10 +123,28 @@ pub enum GatewayError {
     BadSignature,
     #[error("the provider refused: {0}")]
     Refused(String),
+    /// Nothing was done, and the same request may be made again: HTTP 5xx or 429, WeChat
+    /// `SYSTEM_ERROR`, Alipay `ACQ.SYSTEM_ERROR`, UnionPay `03`/`04`.
+    #[error("the provider failed for now: {0}")]
+    Temporary(String),
+    #[error("the provider holds no such payment or refund: {0}")]
+    NoSuch(String),
     #[error("the provider could not be reached: {0}")]
     Unreachable(String),
     #[error("the provider's answer cannot be read: {0}")]
     BadAnswer(String),
+    /// Money in another currency than yuan.
+    #[error("the currency is {0}, not CNY")]
+    Currency(String),
+}
+
+/// csms takes yuan only: `Currency` unless `currency` (when the provider gives one) is `CNY`, or
+/// UnionPay's `156`. Every notification is checked, and every answer that says a payment is paid.
+pub fn in_yuan(currency: Option<&str>) -> Result<(), GatewayError> {
+    match currency {
+        None | Some("CNY" | "156") => Ok(()),
+        Some(other) => Err(GatewayError::Currency(other.chars().take(16).collect())),
+    }
 }
 
 /// A provider's gateway.
@@ -71,7 +154,11 @@ pub trait PaymentGateway: Send + Sync + std::fmt::Debug {
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>>;
     fn query(&self, payment_no: String) -> BoxFuture<'_, Result<ProviderState, GatewayError>>;
     fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>>;
-    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, Result<(), GatewayError>>;
+    /// Asks for the refund (its number is the provider's idempotency key: sent again, it is
+    /// made once).
+    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome>;
+    /// Asks after a refund sent before.
+    fn refund_state(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome>;
     /// Checks a notification's signature and reads it: `headers` as received, `body` raw.
-    fn verify_notification(&self, headers: &[(String, String)], body: &[u8]) -> Result<Notification, GatewayError>;
+    fn verify_notification(&self, headers: &[(String, String)], body: &[u8]) -> Result<Notice, GatewayError>;
 }

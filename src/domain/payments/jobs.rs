@@ -1,7 +1,8 @@
 //! The payments' background work: pending payments asked after at their provider (a lost
-//! notification recovered, an unpaid one closed after `close_after`) — every
+//! notification recovered, an unpaid one closed after `close_after`), and closed ones until
+//! their window at the provider has passed (money paid into them after all is found) — every
 //! `reconcile_every` and once at start, for payments a restart left pending — and refunds sent
-//! back to providers when due.
+//! back to providers, or asked after, when due.
 
 use super::gateway::ProviderState;
 use super::records::{CLOSED, FAILED, Method};
@@ -15,6 +16,9 @@ use tokio_util::sync::CancellationToken;
 const ROUND: u64 = 200;
 /// How often due refunds are looked for.
 const REFUND_EVERY: Duration = Duration::from_secs(1);
+/// How long after its window a closed payment is still asked after: the provider's clock may
+/// be behind csms's, and a payment made at the window's last moment takes a while to settle.
+const AFTER_WINDOW: chrono::Duration = chrono::Duration::minutes(5);
 
 impl Payments {
     /// Runs the payments' background work until `stop`.
@@ -49,6 +53,35 @@ impl Payments {
             if let Err(e) = self.reconcile_one(&payment).await {
                 tracing::warn!(payment = %payment.payment_no, error = %e, "payments: reconciliation failed; tried again next round");
             }
+        }
+        let closed = match self.store.closed_provider_payments_open_after(Utc::now() - AFTER_WINDOW, ROUND).await {
+            Ok(closed) => closed,
+            Err(e) => {
+                tracing::warn!(error = %e, "payments: closed payments could not be read");
+                return;
+            }
+        };
+        for payment in closed {
+            if let Err(e) = self.ask_after_closed(&payment).await {
+                tracing::warn!(payment = %payment.payment_no, error = %e, "payments: a closed payment could not be asked after; asked again next round");
+            }
+        }
+    }
+
+    /// Asks after a payment csms closed whose window at its provider is still open: money paid
+    /// into it after all is taken as any late payment is (given back through the provider when
+    /// its order owes it no more).
+    async fn ask_after_closed(&self, payment: &payment::Model) -> Result<(), NotifyError> {
+        let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
+        let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
+        match gateway.query(payment.payment_no.clone()).await {
+            Ok(ProviderState::Paid { provider_txn_id, amount_fen }) => {
+                let done = self.take_paid(method, &payment.payment_no, provider_txn_id, amount_fen).await?;
+                tracing::warn!(payment = %payment.payment_no, outcome = ?done, "payments: money came into a payment csms had closed");
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(NotifyError::Unreadable(e.to_string())),
         }
     }
 
@@ -91,7 +124,7 @@ impl Payments {
         Ok(())
     }
 
-    /// Sends each refund due back to its provider.
+    /// Sends each refund due back to its provider, or asks after it.
     pub async fn send_due_refunds(&self) {
         let due = match self.store.due_provider_refunds(Utc::now(), ROUND).await {
             Ok(due) => due,
@@ -102,8 +135,8 @@ impl Payments {
         };
         for refund in due {
             let refund_no = refund.refund_no.clone();
-            if let Err(e) = self.send_refund(refund).await {
-                tracing::warn!(refund = %refund_no, error = %e, "payments: a due refund could not be sent");
+            if let Err(e) = self.advance_refund(refund).await {
+                tracing::warn!(refund = %refund_no, error = %e, "payments: a due refund could not be sent or asked after");
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Payments: one record per attempt (`paymentNo` unique), from the balance at once or through a
 //! provider's `PaymentGateway` (WeChat Pay, Alipay, UnionPay), paid on its word; refunds never
 //! more than paid minus already refunded, whatever the concurrency, back where the money came
-//! from.
+//! from — followed at the provider to their end (`refunds`).
 
 pub mod calls;
 pub mod gateway;
@@ -11,7 +11,8 @@ mod notify;
 mod provider;
 pub mod providers;
 pub mod records;
-pub mod refunds;
+pub mod refund_routes;
+mod refunds;
 pub mod signing;
 
 pub use notify::{Notified, NotifyError};
@@ -22,6 +23,7 @@ pub use gateway::PaymentGateway;
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
+use crate::domain::monitoring::Alarms;
 use crate::domain::orders::number::new_number;
 use crate::domain::orders::{OrderStatus, Scope};
 use crate::store::{Store, StoreError};
@@ -136,6 +138,8 @@ pub struct Payments {
     store: Store,
     gateways: Arc<HashMap<&'static str, Arc<dyn PaymentGateway>>>,
     events: DomainEvents,
+    /// Where a refund stuck at its provider is raised for the operator.
+    alarms: Alarms,
     setup: Arc<ProviderSetup>,
 }
 
@@ -145,10 +149,11 @@ impl Payments {
         store: Store,
         gateways: Vec<Arc<dyn PaymentGateway>>,
         events: DomainEvents,
+        alarms: Alarms,
         setup: ProviderSetup,
     ) -> Self {
         let gateways = gateways.into_iter().map(|g| (g.method().as_str(), g)).collect();
-        Payments { store, gateways: Arc::new(gateways), events, setup: Arc::new(setup) }
+        Payments { store, gateways: Arc::new(gateways), events, alarms, setup: Arc::new(setup) }
     }
 
     /// The gateway of `method`, when configured.
@@ -244,11 +249,12 @@ impl Payments {
         }
         let refund_no = new_number('R', Utc::now());
         // An operator's refund goes back where the money came from.
-        let part = refunds::spread(amount_fen, std::slice::from_ref(&refundable), &refund_no, Destination::Original)
-            .map_err(|_| PaymentError::RefundTooLarge)?
-            .into_iter()
-            .next()
-            .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
+        let part =
+            refund_routes::spread(amount_fen, std::slice::from_ref(&refundable), &refund_no, Destination::Original)
+                .map_err(|_| PaymentError::RefundTooLarge)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
         let charger_id = match &found.order_no {
             Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id).unwrap_or_default(),
             None => String::new(),
@@ -275,8 +281,11 @@ impl Payments {
             Err(StoreError::NotFound(_)) => return Err(PaymentError::NotFound(payment_no.to_owned())),
             Err(e) => return Err(e.into()),
         };
-        // Back to a provider: sent now, and again by the refund job while it cannot be.
-        let made = if made.status == records::PENDING { self.send_refund(made).await? } else { made };
+        if made.status == records::PENDING {
+            // Back to a provider: sent now, then followed by the refund job to its end, which
+            // the driver is told of.
+            return Ok(RefundView::from(self.advance_refund(made).await?));
+        }
         let view = RefundView::from(made);
         self.publish(found.user_id, "refund.made", &view);
         Ok(view)

@@ -1,8 +1,9 @@
 //! A provider's word that a payment was paid — its notification, or its answer to the
-//! reconciliation job's query — applied exactly once, and every notification kept.
+//! reconciliation job's query — applied exactly once, a refund's result likewise
+//! (`refunds::refund_notified`), money in anything but yuan refused, and every notification kept.
 
 use super::calls::{Exchange, Operation, form_without_signatures, headers_without_signatures};
-use super::gateway::GatewayError;
+use super::gateway::{GatewayError, Notice, in_yuan};
 use super::records::{Method, PaidOutcome, ProviderPaid};
 use super::{PaymentView, Payments};
 use crate::domain::orders::number::new_number;
@@ -21,6 +22,8 @@ pub enum Notified {
     NotPaid,
     /// The money came for an order that no longer owed it: it is being refunded.
     Refunding,
+    /// A refund's result that is not final (taken, or stuck): the refund is asked after.
+    UnderWay,
 }
 
 impl Notified {
@@ -30,6 +33,7 @@ impl Notified {
             Notified::Again => "repeated",
             Notified::NotPaid => "not_paid",
             Notified::Refunding => "refunding",
+            Notified::UnderWay => "under_way",
         }
     }
 }
@@ -45,8 +49,15 @@ pub enum NotifyError {
     Unreadable(String),
     #[error("no payment {0} of this provider")]
     UnknownPayment(String),
-    #[error("payment {payment_no}: the provider says {notified_fen} fen, the payment is {expected_fen} fen")]
-    AmountMismatch { payment_no: String, notified_fen: i64, expected_fen: i64 },
+    #[error("no refund {0} of this provider")]
+    UnknownRefund(String),
+    /// `number` is the payment's, or the refund's.
+    #[error("{number}: the provider says {notified_fen} fen, csms has {expected_fen} fen")]
+    AmountMismatch { number: String, notified_fen: i64, expected_fen: i64 },
+    #[error("the money is in {0}, not yuan")]
+    Currency(String),
+    #[error("the notification could not be applied now: {0}")]
+    Unapplied(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,7 +69,10 @@ impl NotifyError {
             NotifyError::Signature(_) => "bad_signature",
             NotifyError::Unreadable(_) => "unreadable",
             NotifyError::UnknownPayment(_) => "unknown_payment",
+            NotifyError::UnknownRefund(_) => "unknown_refund",
             NotifyError::AmountMismatch { .. } => "amount_mismatch",
+            NotifyError::Currency(_) => "wrong_currency",
+            NotifyError::Unapplied(_) => "unapplied",
             NotifyError::Store(_) => "store_error",
         }
     }
@@ -79,16 +93,40 @@ impl Payments {
         let (Some(method), Some(gateway)) = (method, gateway) else {
             return Err(NotifyError::UnknownProvider(provider.chars().take(32).collect()));
         };
-        let notice = gateway.verify_notification(headers, body);
-        let payment_no = notice.as_ref().ok().map(|n| n.payment_no.clone());
-        let outcome = match notice {
+        let mut kept = Exchange::new(method, Operation::Notification, None, started);
+        kept.request = described(headers, body);
+        let outcome = match gateway.verify_notification(headers, body) {
             Err(GatewayError::BadSignature) => Err(NotifyError::Signature("bad or missing".into())),
             Err(e) => Err(NotifyError::Unreadable(e.to_string())),
-            Ok(notice) if !notice.paid => Ok(Notified::NotPaid),
-            Ok(notice) => self.take_paid(method, &notice.payment_no, notice.provider_txn_id, notice.amount_fen).await,
+            Ok(Notice::Payment(notice)) => {
+                kept.payment_no = Some(notice.payment_no.clone());
+                match in_yuan(notice.currency.as_deref()) {
+                    Err(_) => Err(NotifyError::Currency(notice.currency.unwrap_or_default())),
+                    Ok(()) if !notice.paid => Ok(Notified::NotPaid),
+                    Ok(()) => {
+                        self.take_paid(method, &notice.payment_no, notice.provider_txn_id, notice.amount_fen).await
+                    }
+                }
+            }
+            Ok(Notice::Refund(notice)) => {
+                kept.refund_no = Some(notice.refund_no.clone());
+                match in_yuan(notice.currency.as_deref()) {
+                    Err(_) => Err(NotifyError::Currency(notice.currency.unwrap_or_default())),
+                    Ok(()) => {
+                        let (payment_no, outcome) = self.refund_notified(method, notice).await;
+                        kept.payment_no = payment_no;
+                        outcome
+                    }
+                }
+            }
         };
-        let mut kept = Exchange::new(method, Operation::Notification, payment_no.as_deref(), started);
-        kept.request = described(headers, body);
+        if let Err(NotifyError::Currency(currency)) = &outcome {
+            // The operator must look: the provider or the merchant account is not in yuan.
+            tracing::error!(provider = method.as_str(), payment = ?kept.payment_no, refund = ?kept.refund_no, currency = %currency,
+                "payments: a notification in another currency than yuan; nothing applied");
+            metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "wrong_currency")
+                .increment(1);
+        }
         match &outcome {
             Ok(done) => kept.outcome = done.as_str().to_owned(),
             Err(e) => {
@@ -112,7 +150,7 @@ impl Payments {
         let Some(found) = found else { return Err(NotifyError::UnknownPayment(payment_no.to_owned())) };
         if found.amount_fen != amount_fen {
             let e = NotifyError::AmountMismatch {
-                payment_no: payment_no.to_owned(),
+                number: payment_no.to_owned(),
                 notified_fen: amount_fen,
                 expected_fen: found.amount_fen,
             };

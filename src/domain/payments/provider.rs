@@ -1,18 +1,14 @@
 //! Payments through a provider: a top-up or an order's payment stored `PENDING`, opened at the
-//! provider (where the payer pays comes back as `payUrl`), and refunds sent back to it.
+//! provider for a window of `close_after` (where the payer pays comes back as `payUrl`).
 
 use super::calls::CallLog;
-use super::gateway::{GatewayError, ProviderPayment, ProviderRefund};
-use super::records::{Method, NewProviderPayment, PENDING};
-use super::{PaymentError, PaymentView, Payments, RefundView};
+use super::gateway::ProviderPayment;
+use super::records::{Method, NewProviderPayment};
+use super::{PaymentError, PaymentView, Payments};
 use crate::domain::ledger::parse_positive;
 use crate::domain::orders::number::new_number;
-use chrono::Utc;
-use entity::refund;
+use chrono::{DateTime, Utc};
 use std::time::Duration;
-
-/// How long a sender holds a refund it is sending (longer than a provider call may take).
-const SENDING: chrono::Duration = chrono::Duration::seconds(120);
 
 /// The most one top-up may add, in fen (10,000 yuan).
 const MAX_TOP_UP_FEN: i64 = 1_000_000;
@@ -23,10 +19,14 @@ pub struct ProviderSetup {
     /// Where providers call back and payers reach csms (`payments.notify_base_url`, or the HTTP
     /// listener's address).
     pub public_base: String,
-    /// An unpaid payment is closed at its provider after this long.
+    /// An unpaid payment is closed at its provider after this long; the provider is told the
+    /// same window.
     pub close_after: Duration,
     /// How often pending payments are asked after at their provider.
     pub reconcile_every: Duration,
+    /// The first wait before a refund is sent again or asked after again (doubling, at most an
+    /// hour).
+    pub refund_retry: Duration,
     /// Where notifications are kept (the gateways keep their own calls).
     pub log: CallLog,
 }
@@ -37,6 +37,7 @@ impl Default for ProviderSetup {
             public_base: "http://127.0.0.1:8080".to_owned(),
             close_after: Duration::from_secs(15 * 60),
             reconcile_every: Duration::from_secs(60),
+            refund_retry: Duration::from_secs(5),
             log: CallLog::default(),
         }
     }
@@ -79,20 +80,24 @@ impl Payments {
         description: String,
     ) -> Result<PaymentView, PaymentError> {
         let gateway = self.gateway(method)?.clone();
-        let payment_no = new_number('P', Utc::now());
+        let now = Utc::now();
+        let payment_no = new_number('P', now);
+        let expires_at = window_end(now, self.setup.close_after);
         let new = NewProviderPayment {
             payment_no: payment_no.clone(),
             user_id,
             order_no: order_no.map(str::to_owned),
             method,
             amount_fen,
+            expires_at,
         };
         let stored = self.store.open_provider_payment(new).await?;
         let asked = ProviderPayment {
             payment_no: payment_no.clone(),
             amount_fen,
             description,
-            notify_url: format!("{}/api/v1/payments/notify/{}", self.setup.public_base, method.as_str()),
+            notify_url: self.notify_url(method),
+            expires_at,
         };
         match gateway.create(asked).await {
             Ok(opened) => {
@@ -111,67 +116,31 @@ impl Payments {
         }
     }
 
-    /// Sends a `PENDING` refund to the provider that took the payment: `SUCCEEDED` when it takes
-    /// it; tried again later (same refund number) when it cannot be asked; to the payer's
-    /// balance instead when it refuses for good. Answers the refund as it is then.
-    pub(super) async fn send_refund(&self, pending: refund::Model) -> Result<refund::Model, PaymentError> {
-        let refund_no = pending.refund_no.clone();
-        if !self.store.claim_provider_refund(&refund_no, Utc::now() + SENDING).await? {
-            // Another sender has it (the refund job, another node).
-            return Ok(pending);
-        }
-        let paid = self.store.payment(&pending.payment_no).await?;
-        let paid = paid.ok_or_else(|| PaymentError::NotFound(pending.payment_no.clone()))?;
-        let method = Method::parse(&paid.method).ok_or(PaymentError::MethodUnavailable("this method's"))?;
-        let asked = ProviderRefund {
-            payment_no: paid.payment_no.clone(),
-            refund_no: refund_no.clone(),
-            amount_fen: pending.amount_fen,
-            total_fen: paid.amount_fen,
-            reason: pending.reason.clone(),
-        };
-        let answer = match self.gateways.get(method.as_str()) {
-            Some(gateway) => gateway.refund(asked).await,
-            None => Err(GatewayError::Unreachable(format!("{} is not configured", method.as_str()))),
-        };
-        match answer {
-            Ok(()) => {
-                self.store.provider_refund_done(&refund_no).await?;
-            }
-            Err(GatewayError::Refused(why)) => {
-                tracing::error!(refund = %refund_no, payment = %paid.payment_no, provider = method.as_str(), reason = %why,
-                    "payments: the provider refused a refund for good; it goes to the payer's balance instead");
-                self.store.provider_refund_to_balance(&refund_no, &why).await?;
-            }
-            Err(e) => {
-                let wait = retry_wait(pending.attempts);
-                tracing::warn!(refund = %refund_no, provider = method.as_str(), error = %e, retry_in_s = wait.num_seconds(),
-                    "payments: a refund could not be sent; it is sent again later");
-                self.store.provider_refund_later(&refund_no, Utc::now() + wait).await?;
-            }
-        }
-        let now = self.store.refunds(&paid.payment_no).await?.into_iter().find(|r| r.refund_no == refund_no);
-        let now = now.unwrap_or(pending);
-        if now.status != PENDING {
-            self.publish(paid.user_id, "refund.made", &RefundView::from(now.clone()));
-        }
-        Ok(now)
+    /// Where `method`'s provider posts its notifications (payments' and refunds').
+    pub(super) fn notify_url(&self, method: Method) -> String {
+        format!("{}/api/v1/payments/notify/{}", self.setup.public_base, method.as_str())
     }
 }
 
-/// How long before a refund that could not be sent is sent again: 5 s, doubling, at most an hour.
-fn retry_wait(attempts: i32) -> chrono::Duration {
-    let doublings = u32::try_from(attempts.clamp(0, 10)).unwrap_or(0);
-    chrono::Duration::seconds(Ord::min(5 * 2_i64.pow(doublings), 3600))
+/// The shortest window a provider is told: a minute (WeChat wants `time_expire` a minute ahead
+/// at least, Alipay's `timeout_express` is in whole minutes).
+const SHORTEST_WINDOW: Duration = Duration::from_secs(60);
+
+/// When a payment opened `now` stops being payable at its provider: `close_after` on (a minute
+/// at least). csms closes it unpaid at the same time, and asks after it until then.
+pub(super) fn window_end(now: DateTime<Utc>, close_after: Duration) -> DateTime<Utc> {
+    let window = chrono::Duration::from_std(Ord::max(close_after, SHORTEST_WINDOW)).unwrap_or(chrono::Duration::MAX);
+    now.checked_add_signed(window).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::retry_wait;
+    use super::*;
 
     #[test]
-    fn a_refund_is_sent_again_after_a_wait_that_doubles_up_to_an_hour() {
-        let waits: Vec<i64> = [0, 1, 2, 9, 10, 50].into_iter().map(|n| retry_wait(n).num_seconds()).collect();
-        assert_eq!(waits, [5, 10, 20, 2560, 3600, 3600]);
+    fn a_payment_is_payable_for_close_after_and_a_minute_at_least() {
+        let now = DateTime::parse_from_rfc3339("2026-12-02T02:00:00Z").unwrap().to_utc();
+        assert_eq!((window_end(now, Duration::from_secs(7 * 60)) - now).num_minutes(), 7);
+        assert_eq!((window_end(now, Duration::ZERO) - now).num_seconds(), 60);
     }
 }

@@ -1,5 +1,7 @@
 //! What the store is asked to do with payments and refunds.
 
+use chrono::{DateTime, Utc};
+
 /// How a payment is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -85,6 +87,53 @@ pub struct NewProviderPayment {
     pub order_no: Option<String>,
     pub method: Method,
     pub amount_fen: i64,
+    /// Until when the payer may pay at the provider (the window it is told).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Where a `PENDING` refund stands at its provider (`refunds.provider_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// To be sent (nothing stored).
+    ToSend,
+    /// Sent, its answer unread (unreachable, 5xx, a system error): asked after before it is
+    /// sent again, so that a refund the provider took is not asked for twice.
+    Sent,
+    /// Taken, its result to come.
+    Processing,
+    /// Taken, stuck at the provider until the operator acts there (WeChat `ABNORMAL`).
+    Abnormal,
+}
+
+impl Stage {
+    pub const fn as_str(self) -> Option<&'static str> {
+        match self {
+            Stage::ToSend => None,
+            Stage::Sent => Some("SENT"),
+            Stage::Processing => Some("PROCESSING"),
+            Stage::Abnormal => Some("ABNORMAL"),
+        }
+    }
+
+    pub fn parse(stored: Option<&str>) -> Self {
+        match stored {
+            Some("SENT") => Stage::Sent,
+            Some("PROCESSING") => Stage::Processing,
+            Some("ABNORMAL") => Stage::Abnormal,
+            _ => Stage::ToSend,
+        }
+    }
+}
+
+/// A pending refund tried and not finished: where it stands now, when it is tried again, and
+/// what this try did (sent it, asked after it, or both).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundLater {
+    pub refund_no: String,
+    pub stage: Stage,
+    pub next: DateTime<Utc>,
+    pub sent: bool,
+    pub asked: bool,
 }
 
 /// A provider's word that a payment was paid (its notification, or its answer to a query).
@@ -106,7 +155,7 @@ pub enum PaidOutcome {
     Again(entity::payment::Model),
     /// It succeeded, but its order owed it no more (paid otherwise, cancelled): the whole amount
     /// is being refunded to the payer by `refund`.
-    Unwanted { payment: entity::payment::Model, refund: entity::refund::Model },
+    Unwanted { payment: entity::payment::Model, refund: Box<entity::refund::Model> },
 }
 
 #[cfg(test)]
@@ -118,5 +167,12 @@ mod tests {
         let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
         assert_eq!(names, crate::metrics::PAYMENT_METHODS);
         assert!(Method::ALL.iter().all(|m| Method::parse(m.as_str()) == Some(*m)));
+    }
+
+    #[test]
+    fn a_refunds_stage_is_stored_and_read_back() {
+        for stage in [Stage::ToSend, Stage::Sent, Stage::Processing, Stage::Abnormal] {
+            assert_eq!(Stage::parse(stage.as_str()), stage);
+        }
     }
 }

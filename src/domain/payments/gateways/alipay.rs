@@ -1,12 +1,15 @@
-//! Alipay's open API as csms calls it: face-to-face precreate (the driver scans `qr_code`),
-//! query, close and refund. Every request is one form `POST` to the gateway URL — the common
+//! Alipay's open API as csms calls it: face-to-face precreate (the driver scans `qr_code`,
+//! within its `timeout_express`), query, close, and refunds (`alipay_refund`). Every request is
+//! one form `POST` to the gateway URL — the common
 //! parameters and the JSON `biz_content`, signed RSA2 with the app's key; every answer's `sign`
 //! over its `<method>_response` member is checked with Alipay's key before a word of it is
 //! believed.
 
 use super::super::PaymentGateway;
 use super::super::calls::{CallLog, Operation};
-use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
+use super::super::gateway::{
+    GatewayError, Notice, Opened, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome, in_yuan,
+};
 use super::super::providers::AlipayKeys;
 use super::super::records::Method;
 use super::super::signing::PublicKey;
@@ -27,13 +30,14 @@ use std::time::{Duration, Instant};
 pub const LIVE_BASE: &str = "https://openapi.alipay.com/gateway.do";
 /// The longest answer read.
 const MAX_ANSWER: usize = 256 * 1024;
-/// How long a precreated payment can be paid (`timeout_express`): csms closes an unpaid one
-/// after `payments.close_after_minutes`, 15 by default.
-const PAY_WITHIN: &str = "15m";
 /// Alipay's `code` for a call that did what it was asked.
 const SUCCESS: &str = "10000";
+/// Alipay's `code` for its service unavailable for now.
+const UNAVAILABLE: &str = "20000";
 /// Alipay holds no trade for `out_trade_no` (`code` 40004).
 const NO_TRADE: &str = "ACQ.TRADE_NOT_EXIST";
+/// Alipay failed for now; the same request may be made again (`code` 40004).
+const SYSTEM_ERROR: &str = "ACQ.SYSTEM_ERROR";
 
 /// The Alipay gateway.
 #[derive(Debug, Clone)]
@@ -47,7 +51,7 @@ pub struct AlipayPay {
 
 /// Alipay's answer: the HTTP status and its text.
 #[derive(Debug)]
-struct Exchange {
+pub(super) struct Exchange {
     status: u16,
     answer: String,
 }
@@ -105,7 +109,7 @@ impl AlipayPay {
 
     /// Calls `method` and gives its response member once Alipay's signature over it verifies,
     /// whatever its `code`; the call is kept in the call log.
-    async fn invoke(
+    pub(super) async fn invoke(
         &self,
         about: About<'_>,
         method: &str,
@@ -121,8 +125,7 @@ impl AlipayPay {
         };
         let failed = match &read {
             Err(e) => Some((outcome(e), e.to_string())),
-            Ok(answer) if answer["code"] != SUCCESS => Some(("refused", refusal(answer))),
-            Ok(_) => None,
+            Ok(answer) => succeeded(answer.clone()).err().map(|e| (outcome(&e), e.to_string())),
         };
         let answered = exchanged.as_ref().ok().map(|e| (e.status, e.answer.as_str()));
         keep_call(&self.log, Method::Alipay, about, started, &form, answered, failed).await;
@@ -133,7 +136,7 @@ impl AlipayPay {
     pub async fn open(&self, payment: &ProviderPayment) -> Result<Opened, GatewayError> {
         let biz = json!({
             "out_trade_no": payment.payment_no, "total_amount": fen_string(payment.amount_fen),
-            "subject": payment.description, "timeout_express": PAY_WITHIN,
+            "subject": payment.description, "timeout_express": pay_within(payment.expires_at, Utc::now()),
         });
         let answer = succeeded(
             self.invoke(
@@ -172,6 +175,7 @@ impl AlipayPay {
         if answer["out_trade_no"] != payment_no {
             return Err(GatewayError::BadAnswer("the answer is about another payment".into()));
         }
+        in_yuan(answer["trans_currency"].as_str())?;
         Ok(match answer["trade_status"].as_str().unwrap_or_default() {
             "WAIT_BUYER_PAY" => ProviderState::Pending,
             // TRADE_FINISHED: paid, and past the time refunds are taken.
@@ -196,30 +200,12 @@ impl AlipayPay {
             )
             .await?;
         // No trade: its code was never scanned (or never made), so there is nothing to close;
-        // the code itself stops working `PAY_WITHIN` after the precreate. A payment made on it
+        // the code itself stops working at its `timeout_express`. A payment made on it
         // before then still comes by notification, as any late payment does.
         if sub_code(&answer) == NO_TRADE {
             return Ok(());
         }
         succeeded(answer).map(drop)
-    }
-
-    /// Refunds part or all of a paid payment; `refund_no` is Alipay's `out_request_no`, so a
-    /// refund sent twice is made once.
-    pub async fn give_back(&self, refund: &ProviderRefund) -> Result<(), GatewayError> {
-        let mut biz = json!({
-            "out_trade_no": refund.payment_no, "out_request_no": refund.refund_no,
-            "refund_amount": fen_string(refund.amount_fen),
-        });
-        if let Some(reason) = &refund.reason {
-            biz["refund_reason"] = json!(reason);
-        }
-        let about = About {
-            operation: Operation::Refund,
-            payment_no: Some(&refund.payment_no),
-            refund_no: Some(&refund.refund_no),
-        };
-        succeeded(self.invoke(about, "alipay.trade.refund", biz, None).await?).map(drop)
     }
 }
 
@@ -236,10 +222,13 @@ impl PaymentGateway for AlipayPay {
     fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
         Box::pin(async move { self.shut(&payment_no).await })
     }
-    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, Result<(), GatewayError>> {
+    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {
         Box::pin(async move { self.give_back(&refund).await })
     }
-    fn verify_notification(&self, _headers: &[(String, String)], body: &[u8]) -> Result<Notification, GatewayError> {
+    fn refund_state(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {
+        Box::pin(async move { self.refund_now(&refund).await })
+    }
+    fn verify_notification(&self, _headers: &[(String, String)], body: &[u8]) -> Result<Notice, GatewayError> {
         super::alipay_notice::read(&self.keys, body)
     }
 }
@@ -249,7 +238,7 @@ impl PaymentGateway for AlipayPay {
 /// signature fails: such an answer is taken as the refusal it says it is, never as a success.
 fn read_answer(key: &PublicKey, method: &str, exchange: &Exchange) -> Result<Value, GatewayError> {
     if !(200..300).contains(&exchange.status) {
-        return Err(GatewayError::Refused(format!("HTTP {}", exchange.status)));
+        return Err(super::not_ok(exchange.status, format!("HTTP {}", exchange.status)));
     }
     match alipay::verify_response(key, method, &exchange.answer) {
         Ok(response) => Ok(response),
@@ -261,18 +250,35 @@ fn read_answer(key: &PublicKey, method: &str, exchange: &Exchange) -> Result<Val
                 tracing::warn!(method, "an unsigned Alipay answer claimed success");
                 return Err(GatewayError::BadSignature);
             }
-            Err(GatewayError::Refused(refusal(response)))
+            succeeded(response.clone())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// The answer when its `code` says Alipay did what it was asked; a refusal otherwise.
-fn succeeded(answer: Value) -> Result<Value, GatewayError> {
-    if answer["code"] == SUCCESS { Ok(answer) } else { Err(GatewayError::Refused(refusal(&answer))) }
+/// The answer when its `code` says Alipay did what it was asked; otherwise why not: failed for
+/// now (`20000`, `ACQ.SYSTEM_ERROR`), no such trade, or refused.
+pub(super) fn succeeded(answer: Value) -> Result<Value, GatewayError> {
+    if answer["code"] == SUCCESS {
+        return Ok(answer);
+    }
+    let why = refusal(&answer);
+    Err(match sub_code(&answer) {
+        _ if answer["code"] == UNAVAILABLE => GatewayError::Temporary(why),
+        SYSTEM_ERROR => GatewayError::Temporary(why),
+        NO_TRADE => GatewayError::NoSuch(why),
+        _ => GatewayError::Refused(why),
+    })
 }
 
-fn sub_code(answer: &Value) -> &str {
+/// `timeout_express` for a payment payable until `until`: whole minutes from `now`, rounded up,
+/// one at least (Alipay takes `1m` to `15d`).
+fn pay_within(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (until - now).num_seconds().max(1);
+    format!("{}m", ((seconds + 59) / 60).min(15 * 24 * 60))
+}
+
+pub(super) fn sub_code(answer: &Value) -> &str {
     answer["sub_code"].as_str().unwrap_or_default()
 }
 
@@ -285,12 +291,12 @@ fn refusal(answer: &Value) -> String {
     }
 }
 
-fn text<'a>(answer: &'a Value, name: &str) -> Result<&'a str, GatewayError> {
+pub(super) fn text<'a>(answer: &'a Value, name: &str) -> Result<&'a str, GatewayError> {
     answer[name].as_str().filter(|v| !v.is_empty()).ok_or_else(|| GatewayError::BadAnswer(format!("no {name}")))
 }
 
 /// An amount in yuan as Alipay writes it (`"12.30"`), in whole fen.
-fn amount_fen(text: &str) -> Result<i64, GatewayError> {
+pub(super) fn amount_fen(text: &str) -> Result<i64, GatewayError> {
     let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let amount = Decimal::from_str(text)
         .ok()

@@ -1,8 +1,9 @@
 //! An Alipay notification (a form `POST` to csms's notify URL), read only once it proves to be
 //! Alipay's: `sign` (RSA2) over its other parameters checked with Alipay's public key; then the
-//! payment it names checked to be this app's. Alipay wants the text `success` in answer.
+//! payment it names checked to be this app's, in yuan (a `trans_currency`, when Alipay sends
+//! one, must be `CNY`). Alipay wants the text `success` in answer.
 
-use super::super::gateway::{GatewayError, Notification};
+use super::super::gateway::{GatewayError, Notice, Notification};
 use super::super::providers::AlipayKeys;
 use super::super::signing::alipay::{self, AlipayError};
 use super::Form;
@@ -18,7 +19,7 @@ impl From<AlipayError> for GatewayError {
 }
 
 /// Reads a notification's form `body`. `BadSignature` for anything not proven Alipay's.
-pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notification, GatewayError> {
+pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notice, GatewayError> {
     let form = Form::parse(body);
     alipay::verify_notification(&keys.alipay.public, form.params())?;
     let field = |name: &str| form.field(name);
@@ -29,12 +30,13 @@ pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notification, GatewayError
         .map_err(|_| GatewayError::BadAnswer("total_amount is not an amount".into()))?;
     let amount_fen = to_fen(amount, "total_amount").map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
     let paid = matches!(field("trade_status")?, "TRADE_SUCCESS" | "TRADE_FINISHED");
-    Ok(Notification {
+    Ok(Notice::Payment(Notification {
         payment_no: field("out_trade_no")?.to_owned(),
         provider_txn_id: field("trade_no")?.to_owned(),
         amount_fen,
         paid,
-    })
+        currency: form.params().get("trans_currency").cloned(),
+    }))
 }
 
 #[cfg(test)]
@@ -69,16 +71,22 @@ mod tests {
     #[test]
     fn a_genuine_notification_reads_as_the_payment_it_names() {
         let keys = keys();
-        let read = read(&keys, form(&keys, |_| {}).as_bytes()).unwrap();
+        let genuine = read(&keys, form(&keys, |_| {}).as_bytes()).unwrap();
         assert_eq!(
-            read,
-            Notification {
+            genuine,
+            Notice::Payment(Notification {
                 payment_no: "P20261202100000001".into(),
                 provider_txn_id: "2026120222001400000000000001".into(),
                 amount_fen: 1230,
-                paid: true
-            }
+                paid: true,
+                currency: None,
+            })
         );
+        let dollars = form(&keys, |p| {
+            p.insert("trans_currency".into(), "USD".into());
+        });
+        let in_dollars = read(&keys, dollars.as_bytes());
+        assert!(matches!(in_dollars, Ok(Notice::Payment(Notification { currency: Some(c), .. })) if c == "USD"));
     }
 
     #[test]
@@ -101,6 +109,6 @@ mod tests {
         let waiting = form(&keys, |p| {
             p.insert("trade_status".into(), "WAIT_BUYER_PAY".into());
         });
-        assert!(!read(&keys, waiting.as_bytes()).unwrap().paid);
+        assert!(matches!(read(&keys, waiting.as_bytes()), Ok(Notice::Payment(Notification { paid: false, .. }))));
     }
 }

@@ -67,5 +67,16 @@ fn an_answer_is_believed_only_signed_by_alipay_and_an_unsigned_one_only_as_a_ref
     let forged = exchange(r#"{"alipay_trade_query_response":{"code":"10000","trade_status":"TRADE_SUCCESS"}}"#.into());
     assert_eq!(read_answer(&keys.alipay.public, method, &forged), Err(GatewayError::BadSignature));
     let failed = Exchange { status: 502, ..exchange(String::new()) };
-    assert_eq!(read_answer(&keys.alipay.public, method, &failed), Err(GatewayError::Refused("HTTP 502".into())));
+    assert_eq!(read_answer(&keys.alipay.public, method, &failed), Err(GatewayError::Temporary("HTTP 502".into())));
+    let forbidden = Exchange { status: 403, ..exchange(String::new()) };
+    assert_eq!(read_answer(&keys.alipay.public, method, &forbidden), Err(GatewayError::Refused("HTTP 403".into())));
+}
+
+#[test]
+fn timeout_express_is_the_window_in_whole_minutes_rounded_up() {
+    let now = DateTime::parse_from_rfc3339("2026-12-02T02:00:00Z").unwrap().to_utc();
+    let after = |seconds| now + chrono::Duration::seconds(seconds);
+    assert_eq!(pay_within(after(15 * 60), now), "15m");
+    assert_eq!(pay_within(after(7 * 60 + 1), now), "8m");
+    assert_eq!(pay_within(after(0), now), "1m", "one minute at least");
 }

@@ -1,13 +1,16 @@
 //! Each provider's side of the `PaymentGateway`: payments opened, asked after, closed and
-//! refunded over the provider's API, and its notifications read.
+//! refunded over the provider's API (refunds asked after too), and its notifications read.
 
 pub mod alipay;
 pub mod alipay_notice;
+mod alipay_refund;
 pub mod unionpay;
 mod unionpay_answer;
 pub mod unionpay_notice;
+mod unionpay_refund;
 pub mod wechat;
 pub mod wechat_notice;
+mod wechat_refund;
 
 pub use alipay::AlipayPay;
 pub use unionpay::UnionPay;
@@ -37,13 +40,8 @@ fn base(configured: &str, mode: ProviderMode, live: &str, local: &str, sandbox: 
 }
 
 /// Every provider's gateway, each keeping its calls in `log`: `local` is csms's own HTTP
-/// address, where sandboxes answer; `public` where providers reach csms (refund results).
-pub fn all(
-    keys: &ProviderKeys,
-    local: &str,
-    public: &str,
-    log: &CallLog,
-) -> Result<Vec<Arc<dyn PaymentGateway>>, GatewayError> {
+/// address, where sandboxes answer.
+pub fn all(keys: &ProviderKeys, local: &str, log: &CallLog) -> Result<Vec<Arc<dyn PaymentGateway>>, GatewayError> {
     let (w, a, u) = (&keys.wechat, &keys.alipay, &keys.unionpay);
     let wechat = WechatPay::new(
         w.clone(),
@@ -53,8 +51,7 @@ pub fn all(
     let alipay_base = base(&a.base_url, a.mode, alipay::LIVE_BASE, local, "/sandbox/alipay/gateway.do");
     let alipay = AlipayPay::new(a.clone(), &alipay_base, CALL_TIMEOUT)?;
     let unionpay_base = base(&u.base_url, u.mode, unionpay::LIVE_BASE, local, "/sandbox/unionpay");
-    let unionpay = UnionPay::new(u.clone(), &unionpay_base, CALL_TIMEOUT)?
-        .with_refund_back_url(&format!("{}/api/v1/payments/notify/unionpay", public.trim_end_matches('/')));
+    let unionpay = UnionPay::new(u.clone(), &unionpay_base, CALL_TIMEOUT)?;
     Ok(vec![
         Arc::new(wechat.with_log(log.clone())),
         Arc::new(alipay.with_log(log.clone())),
@@ -73,6 +70,10 @@ pub(crate) struct About<'a> {
 impl<'a> About<'a> {
     pub(crate) fn payment(operation: Operation, payment_no: &'a str) -> Self {
         About { operation, payment_no: Some(payment_no), refund_no: None }
+    }
+
+    pub(crate) fn refund(operation: Operation, refund: &'a super::gateway::ProviderRefund) -> Self {
+        About { operation, payment_no: Some(&refund.payment_no), refund_no: Some(&refund.refund_no) }
     }
 }
 
@@ -143,9 +144,27 @@ pub(crate) fn outcome(e: &GatewayError) -> &'static str {
     match e {
         GatewayError::BadSignature => "bad_signature",
         GatewayError::Refused(_) => "refused",
+        GatewayError::Temporary(_) => "temporary",
+        GatewayError::NoSuch(_) => "no_such",
         GatewayError::Unreachable(_) => "unreachable",
         GatewayError::BadAnswer(_) => "bad_answer",
+        GatewayError::Currency(_) => "wrong_currency",
     }
+}
+
+/// Whether an HTTP status says the provider failed for now (5xx, 429), not that it refused.
+pub(crate) fn for_now(status: u16) -> bool {
+    status >= 500 || status == 429
+}
+
+/// A provider's answer that is not a success, by its HTTP `status`: `what` says why.
+pub(crate) fn not_ok(status: u16, what: String) -> GatewayError {
+    if for_now(status) { GatewayError::Temporary(what) } else { GatewayError::Refused(what) }
+}
+
+/// A time in Beijing, as `format` writes it (the providers' clocks).
+pub(crate) fn beijing(at: chrono::DateTime<chrono::Utc>, format: &str) -> String {
+    at.with_timezone(&chrono_tz::Asia::Shanghai).format(format).to_string()
 }
 
 /// A form-encoded notification (Alipay's, UnionPay's): its parameters by name.

@@ -1,12 +1,15 @@
 //! UnionPay online payments, version 5.1.0, as csms calls it: a QR code applied for (the driver
-//! scans `qrCode`), asked after, "closed" and refunded. Requests are form `POST`s signed with the
+//! scans `qrCode` until its `payTimeout`), asked after, "closed" and refunded
+//! (`unionpay_refund`). Requests are form `POST`s signed with the
 //! merchant's signing key (`certId` names its certificate). UnionPay answers `k=v&…` text, not
 //! URL-encoded, whose `signature` is checked with the configured verification key before a word
 //! of it is believed.
 
 use super::super::PaymentGateway;
 use super::super::calls::{CallLog, Operation};
-use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
+use super::super::gateway::{
+    GatewayError, Notice, Opened, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome,
+};
 use super::super::providers::UnionPayKeys;
 use super::super::records::Method;
 use super::super::signing::unionpay;
@@ -22,24 +25,19 @@ use std::time::{Duration, Instant};
 /// (`payments.unionpay.base_url`).
 pub const LIVE_BASE: &str = "https://gateway.95516.com";
 /// Back transactions: the QR code applied for, refunds.
-const BACK_TRANS: &str = "/gateway/api/backTransReq.do";
+pub(super) const BACK_TRANS: &str = "/gateway/api/backTransReq.do";
 /// Transaction state queries.
-const QUERY_TRANS: &str = "/gateway/api/queryTrans.do";
-/// How long a QR code can be paid (`payTimeout`): csms closes an unpaid payment after
-/// `payments.close_after_minutes`, 15 by default.
-const PAY_WITHIN_MINUTES: i64 = 15;
+pub(super) const QUERY_TRANS: &str = "/gateway/api/queryTrans.do";
 /// The longest answer read.
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// The UnionPay gateway.
 #[derive(Debug, Clone)]
 pub struct UnionPay {
-    keys: UnionPayKeys,
+    pub(super) keys: UnionPayKeys,
     base: String,
     client: reqwest::Client,
     log: CallLog,
-    /// Where UnionPay posts a refund's result (`backUrl`), when set.
-    refund_back_url: Option<String>,
 }
 
 /// UnionPay's answer: the HTTP status and its text.
@@ -55,7 +53,7 @@ impl UnionPay {
     pub fn new(keys: UnionPayKeys, base: &str, timeout: Duration) -> Result<Self, GatewayError> {
         let client = crate::http_client::client(timeout).map_err(|e| GatewayError::Unreachable(e.to_string()))?;
         let base = base.trim().trim_end_matches('/').to_owned();
-        Ok(UnionPay { keys, base, client, log: CallLog::default(), refund_back_url: None })
+        Ok(UnionPay { keys, base, client, log: CallLog::default() })
     }
 
     /// Keeps every call in `log`.
@@ -64,15 +62,14 @@ impl UnionPay {
         self
     }
 
-    /// Refunds ask UnionPay to post their result to `url` (5.1.0 wants a `backUrl` on a
-    /// refund; without one, none is sent and the refund's answer is all csms learns).
-    pub fn with_refund_back_url(mut self, url: &str) -> Self {
-        self.refund_back_url = Some(url.to_owned());
-        self
-    }
-
     /// What every request carries, for the transaction `order_id` sent at `txn_time`.
-    fn request(&self, txn_type: &str, txn_sub_type: &str, order_id: &str, txn_time: &str) -> BTreeMap<String, String> {
+    pub(super) fn request(
+        &self,
+        txn_type: &str,
+        txn_sub_type: &str,
+        order_id: &str,
+        txn_time: &str,
+    ) -> BTreeMap<String, String> {
         [
             ("version", "5.1.0"),
             ("encoding", "UTF-8"),
@@ -111,7 +108,7 @@ impl UnionPay {
 
     /// Calls `path` and gives the answer's fields once UnionPay's signature over them verifies,
     /// whatever its `respCode`; the call is kept in the call log.
-    async fn invoke(
+    pub(super) async fn invoke(
         &self,
         about: About<'_>,
         path: &str,
@@ -126,8 +123,13 @@ impl UnionPay {
         };
         let failed = match &read {
             Err(e) => Some((outcome(e), e.to_string())),
-            Ok(answer) if resp_code(answer) != "00" => Some(("refused", refusal(answer))),
-            Ok(_) => None,
+            Ok(answer) => match resp_code(answer) {
+                // 05: taken, its result to follow.
+                "00" | "05" => None,
+                "03" | "04" => Some(("temporary", refusal(answer))),
+                "34" => Some(("no_such", refusal(answer))),
+                _ => Some(("refused", refusal(answer))),
+            },
         };
         let answered = exchanged.as_ref().ok().map(|e| (e.status, e.answer.as_str()));
         keep_call(&self.log, Method::Unionpay, about, started, &form, answered, failed).await;
@@ -141,7 +143,7 @@ impl UnionPay {
         params.insert("txnAmt".into(), payment.amount_fen.to_string());
         params.insert("currencyCode".into(), "156".into());
         params.insert("backUrl".into(), payment.notify_url.clone());
-        params.insert("payTimeout".into(), pay_timeout(Utc::now()));
+        params.insert("payTimeout".into(), pay_timeout(payment.expires_at));
         let about = About::payment(Operation::Create, &payment.payment_no);
         let answer = succeeded(self.invoke(about, BACK_TRANS, params).await?)?;
         if field(&answer, "orderId")? != payment.payment_no {
@@ -155,53 +157,20 @@ impl UnionPay {
         self.state_of(About::payment(Operation::Query, payment_no), payment_no).await
     }
 
-    /// The state of the transaction `order_id` (a payment or a refund) at UnionPay.
-    async fn state_of(&self, about: About<'_>, order_id: &str) -> Result<ProviderState, GatewayError> {
+    /// The state of the payment `order_id` at UnionPay.
+    pub(super) async fn state_of(&self, about: About<'_>, order_id: &str) -> Result<ProviderState, GatewayError> {
         let params = self.request("00", "00", order_id, &txn_time(order_id)?);
         read_state(&self.invoke(about, QUERY_TRANS, params).await?, &self.keys.mer_id, order_id)
     }
 
     /// "Closes" an unpaid payment. UnionPay has no close for a QR code order that is not paid:
-    /// the code stops working at its `payTimeout` (`PAY_WITHIN_MINUTES` after it was applied
-    /// for). So this asks after the payment and succeeds when it is not paid; a payment made
+    /// the code stops working at its `payTimeout` (the window it was applied for with). So this
+    /// asks after the payment and succeeds when it is not paid; a payment made
     /// on the code before its timeout still comes by notification, as any late payment does.
     pub async fn shut(&self, payment_no: &str) -> Result<(), GatewayError> {
         match self.state(payment_no).await? {
             ProviderState::Paid { .. } => Err(GatewayError::Refused("the payment is paid: it cannot be closed".into())),
             _ => Ok(()),
-        }
-    }
-
-    /// Refunds part or all of a paid payment (txnType 04, naming the payment by the `queryId`
-    /// a query gives); the refund is a transaction of its own, its `orderId` the refund number.
-    pub async fn give_back(&self, refund: &ProviderRefund) -> Result<(), GatewayError> {
-        let about = About {
-            operation: Operation::Refund,
-            payment_no: Some(&refund.payment_no),
-            refund_no: Some(&refund.refund_no),
-        };
-        let ProviderState::Paid { provider_txn_id, .. } = self.state_of(about, &refund.payment_no).await? else {
-            return Err(GatewayError::Refused("the payment is not paid".into()));
-        };
-        let mut params = self.request("04", "00", &refund.refund_no, &txn_time(&refund.refund_no)?);
-        params.insert("channelType".into(), "08".into());
-        params.insert("txnAmt".into(), refund.amount_fen.to_string());
-        params.insert("origQryId".into(), provider_txn_id);
-        if let Some(url) = &self.refund_back_url {
-            params.insert("backUrl".into(), url.clone());
-        }
-        let answer = self.invoke(about, BACK_TRANS, params).await?;
-        match resp_code(&answer) {
-            // 05: taken, the result follows.
-            "00" | "05" => Ok(()),
-            // This refund number was sent before (its txnTime is the same every time): the
-            // refund made then is the answer.
-            "12" => match self.state_of(about, &refund.refund_no).await? {
-                ProviderState::Paid { .. } | ProviderState::Pending => Ok(()),
-                other => Err(GatewayError::Refused(format!("the refund sent before: {other:?}"))),
-            },
-            "03" | "04" => Err(GatewayError::Unreachable("UnionPay left the refund's outcome unknown".into())),
-            _ => Err(GatewayError::Refused(refusal(&answer))),
         }
     }
 }
@@ -219,10 +188,13 @@ impl PaymentGateway for UnionPay {
     fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
         Box::pin(async move { self.shut(&payment_no).await })
     }
-    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, Result<(), GatewayError>> {
+    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {
         Box::pin(async move { self.give_back(&refund).await })
     }
-    fn verify_notification(&self, _headers: &[(String, String)], body: &[u8]) -> Result<Notification, GatewayError> {
+    fn refund_state(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {
+        Box::pin(async move { self.refund_now(&refund).await })
+    }
+    fn verify_notification(&self, _headers: &[(String, String)], body: &[u8]) -> Result<Notice, GatewayError> {
         super::unionpay_notice::read(&self.keys, body)
     }
 }
@@ -246,10 +218,9 @@ pub fn txn_time(number: &str) -> Result<String, GatewayError> {
     Ok(day.and_utc().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d%H%M%S").to_string())
 }
 
-/// When a QR code applied for `now` stops working, Beijing time.
-fn pay_timeout(now: DateTime<Utc>) -> String {
-    let until = now + chrono::Duration::minutes(PAY_WITHIN_MINUTES);
-    until.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d%H%M%S").to_string()
+/// `payTimeout`: when the QR code stops working, Beijing time.
+fn pay_timeout(until: DateTime<Utc>) -> String {
+    super::beijing(until, "%Y%m%d%H%M%S")
 }
 
 #[cfg(test)]
@@ -267,8 +238,8 @@ mod tests {
     }
 
     #[test]
-    fn a_qr_code_times_out_fifteen_minutes_on_in_beijing_time() {
-        let at = DateTime::parse_from_rfc3339("2026-12-02T16:50:00Z").unwrap().to_utc();
+    fn a_qr_code_times_out_at_its_window_in_beijing_time() {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T17:05:00Z").unwrap().to_utc();
         assert_eq!(pay_timeout(at), "20261203010500");
     }
 

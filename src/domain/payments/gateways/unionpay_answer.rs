@@ -1,8 +1,8 @@
 //! UnionPay's answers to csms's calls: `k=v&…` text read as UnionPay writes it, believed only
 //! once its `signature` verifies with the configured verification key, and a query's answer
-//! read as the state of the payment (or refund) it names.
+//! read as the state of the payment or refund it names.
 
-use super::super::gateway::{GatewayError, ProviderState};
+use super::super::gateway::{GatewayError, ProviderState, RefundOutcome, in_yuan};
 use super::super::signing::PublicKey;
 use super::super::signing::unionpay;
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ pub(super) fn read_form(text: &str) -> Result<Fields, GatewayError> {
 /// never as a success.
 pub(super) fn read_answer(key: &PublicKey, status: u16, text: &str) -> Result<Fields, GatewayError> {
     if !(200..300).contains(&status) {
-        return Err(GatewayError::Refused(format!("HTTP {status}")));
+        return Err(super::not_ok(status, format!("HTTP {status}")));
     }
     let answer = read_form(text)?;
     if answer.get("signature").is_none_or(String::is_empty) {
@@ -79,6 +79,7 @@ pub(super) fn read_state(answer: &Fields, mer_id: &str, order_id: &str) -> Resul
     if field(answer, "merId")? != mer_id || field(answer, "orderId")? != order_id {
         return Err(GatewayError::BadAnswer("the answer is about another order".into()));
     }
+    in_yuan(answer.get("currencyCode").map(String::as_str))?;
     let original = field(answer, "origRespCode")?;
     Ok(match original {
         "00" => ProviderState::Paid {
@@ -89,6 +90,28 @@ pub(super) fn read_state(answer: &Fields, mer_id: &str, order_id: &str) -> Resul
         "03" | "04" | "05" => ProviderState::Pending,
         other => ProviderState::Failed(format!("{other} {}", answer.get("origRespMsg").map_or("", String::as_str))),
     })
+}
+
+/// A refund's state from a query's answer: `origRespCode` `00` refunded, `03`/`04`/`05` under
+/// way, anything else failed; `34` (no such transaction) a refund UnionPay never took.
+pub(super) fn read_refund(answer: &Fields, mer_id: &str, refund_no: &str) -> RefundOutcome {
+    match resp_code(answer) {
+        "00" => {}
+        "34" => return RefundOutcome::Unknown,
+        "03" | "04" => return RefundOutcome::Later(GatewayError::Temporary(refusal(answer))),
+        _ => return RefundOutcome::Later(GatewayError::Refused(refusal(answer))),
+    }
+    let ours =
+        field(answer, "merId").is_ok_and(|m| m == mer_id) && field(answer, "orderId").is_ok_and(|o| o == refund_no);
+    if !ours {
+        return RefundOutcome::Later(GatewayError::BadAnswer("the answer is about another refund".into()));
+    }
+    match answer.get("origRespCode").map_or("", String::as_str) {
+        "00" => RefundOutcome::Succeeded,
+        "03" | "04" | "05" => RefundOutcome::Processing,
+        "" => RefundOutcome::Later(GatewayError::BadAnswer("no origRespCode".into())),
+        other => RefundOutcome::Failed(format!("{other} {}", answer.get("origRespMsg").map_or("", String::as_str))),
+    }
 }
 
 pub(super) fn succeeded(answer: Fields) -> Result<Fields, GatewayError> {
@@ -183,5 +206,30 @@ mod tests {
         let mut fractional = answer(&paid);
         fractional.insert("txnAmt".into(), "12.30".into());
         assert!(matches!(read_state(&fractional, "777", "P1"), Err(GatewayError::BadAnswer(_))));
+        let mut dollars = answer(&paid);
+        dollars.insert("currencyCode".into(), "840".into());
+        assert_eq!(read_state(&dollars, "777", "P1"), Err(GatewayError::Currency("840".into())));
+    }
+
+    #[test]
+    fn a_refund_query_reads_done_under_way_failed_or_never_taken() {
+        let asked = |orig: &str| {
+            answer(&[
+                ("respCode", "00"),
+                ("merId", "777"),
+                ("orderId", "R1"),
+                ("origRespCode", orig),
+                ("origRespMsg", "m"),
+            ])
+        };
+        assert_eq!(read_refund(&asked("00"), "777", "R1"), RefundOutcome::Succeeded);
+        assert_eq!(read_refund(&asked("05"), "777", "R1"), RefundOutcome::Processing);
+        assert_eq!(read_refund(&asked("01"), "777", "R1"), RefundOutcome::Failed("01 m".into()));
+        assert!(matches!(read_refund(&asked("00"), "777", "R2"), RefundOutcome::Later(_)));
+        assert_eq!(read_refund(&answer(&[("respCode", "34")]), "777", "R1"), RefundOutcome::Unknown);
+        assert!(matches!(
+            read_refund(&answer(&[("respCode", "03")]), "777", "R1"),
+            RefundOutcome::Later(GatewayError::Temporary(_))
+        ));
     }
 }

@@ -1,9 +1,11 @@
 //! A UnionPay back notification (a form `POST` to csms's `backUrl`), read only once it proves to
 //! be UnionPay's: `signature` (5.1.0, `signMethod=01`) checked with the configured verification
-//! key; then the payment it names checked to be this merchant's. `txnAmt` is in fen; `queryId`
-//! is UnionPay's transaction; `respCode` `00` is a success.
+//! key; then the transaction it names checked to be this merchant's, in yuan (`currencyCode`
+//! 156). `txnAmt` is in fen; `queryId` is UnionPay's transaction; `respCode` `00` is a success.
+//! A consumption's (txnType 01) is a payment's; a refund's (04, its `orderId` the refund
+//! number, posted to the refund's `backUrl`) is the refund's result.
 
-use super::super::gateway::{GatewayError, Notification};
+use super::super::gateway::{GatewayError, Notice, Notification, RefundNotice, RefundOutcome};
 use super::super::providers::UnionPayKeys;
 use super::super::signing::unionpay::{self, UnionPayError};
 use super::Form;
@@ -16,13 +18,14 @@ impl From<UnionPayError> for GatewayError {
 }
 
 /// Reads a notification's form `body`. `BadSignature` for anything not proven UnionPay's.
-pub fn read(keys: &UnionPayKeys, body: &[u8]) -> Result<Notification, GatewayError> {
+pub fn read(keys: &UnionPayKeys, body: &[u8]) -> Result<Notice, GatewayError> {
     let form = Form::parse(body);
     unionpay::verify(&keys.unionpay.public, form.params())?;
     let field = |name: &str| form.field(name);
     if field("merId")? != keys.mer_id {
         return Err(GatewayError::Refused(format!("for merchant {}, not this one", field("merId")?)));
     }
+    let currency = form.params().get("currencyCode").cloned();
     let amount = field("txnAmt")?;
     let amount_fen = amount
         .bytes()
@@ -30,14 +33,21 @@ pub fn read(keys: &UnionPayKeys, body: &[u8]) -> Result<Notification, GatewayErr
         .then(|| amount.parse::<i64>().ok())
         .flatten()
         .ok_or_else(|| GatewayError::BadAnswer("txnAmt is not a whole number of fen".into()))?;
-    Ok(Notification {
+    let succeeded = field("respCode")? == "00";
+    if field("txnType")? == "04" {
+        // A refund's result: a success is final; anything else is asked after.
+        let outcome = if succeeded { RefundOutcome::Succeeded } else { RefundOutcome::Processing };
+        let refund_no = field("orderId")?.to_owned();
+        return Ok(Notice::Refund(RefundNotice { refund_no, amount_fen, outcome, currency }));
+    }
+    Ok(Notice::Payment(Notification {
         payment_no: field("orderId")?.to_owned(),
         provider_txn_id: field("queryId")?.to_owned(),
         amount_fen,
-        // Only a consumption (txnType 01) pays: a refund's result (04) comes to the same route
-        // and pays nothing.
-        paid: field("respCode")? == "00" && field("txnType")? == "01",
-    })
+        // Only a consumption (txnType 01) pays.
+        paid: succeeded && field("txnType")? == "01",
+        currency,
+    }))
 }
 
 #[cfg(test)]
@@ -78,12 +88,13 @@ mod tests {
         let read = read(&keys, form(&keys, |_| {}).as_bytes()).unwrap();
         assert_eq!(
             read,
-            Notification {
+            Notice::Payment(Notification {
                 payment_no: "P20261202100000001".into(),
                 provider_txn_id: "782612021000001234567".into(),
                 amount_fen: 1230,
-                paid: true
-            }
+                paid: true,
+                currency: Some("156".into()),
+            })
         );
     }
 
@@ -103,10 +114,17 @@ mod tests {
         let failed = form(&keys, |p| {
             p.insert("respCode".into(), "03".into());
         });
-        assert!(!read(&keys, failed.as_bytes()).unwrap().paid);
+        assert!(matches!(read(&keys, failed.as_bytes()), Ok(Notice::Payment(Notification { paid: false, .. }))));
         let refund_result = form(&keys, |p| {
             p.insert("txnType".into(), "04".into());
+            p.insert("orderId".into(), "R20261202100000001".into());
         });
-        assert!(!read(&keys, refund_result.as_bytes()).unwrap().paid, "a refund's result pays nothing");
+        let refunded = RefundNotice {
+            refund_no: "R20261202100000001".into(),
+            amount_fen: 1230,
+            outcome: RefundOutcome::Succeeded,
+            currency: Some("156".into()),
+        };
+        assert_eq!(read(&keys, refund_result.as_bytes()), Ok(Notice::Refund(refunded)), "a refund's result");
     }
 }

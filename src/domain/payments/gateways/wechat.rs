@@ -1,11 +1,14 @@
-//! WeChat Pay API v3 as csms calls it: Native payments (the driver scans `code_url`), asked
-//! after, closed and refunded. Every request is signed with the merchant's key (`Authorization`);
+//! WeChat Pay API v3 as csms calls it: Native payments (the driver scans `code_url`) payable
+//! until their `time_expire`, asked after, closed and refunded (`wechat_refund`). Every request
+//! is signed with the merchant's key (`Authorization`);
 //! every answer with a body must carry WeChat's signature, checked with the platform key before
 //! a word of it is believed.
 
 use super::super::PaymentGateway;
 use super::super::calls::{CallLog, Exchange, Operation};
-use super::super::gateway::{GatewayError, Notification, Opened, ProviderPayment, ProviderRefund, ProviderState};
+use super::super::gateway::{
+    GatewayError, Notice, Opened, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome, in_yuan,
+};
 use super::super::providers::WechatKeys;
 use super::super::records::Method;
 use super::super::signing::wechat::{Authorization, Request, Signed, WechatError, nonce};
@@ -44,7 +47,7 @@ impl WechatPay {
 
     /// Sends a signed request and keeps the exchange in the call log; answers the body, its
     /// signature checked when the answer is a success with a body.
-    async fn call(
+    pub(super) async fn call(
         &self,
         about: About<'_>,
         method: reqwest::Method,
@@ -108,9 +111,13 @@ impl WechatPay {
         (Some(status), Some(text.to_owned()), self.read(status, signed, text))
     }
 
-    /// What an answer means: a success's body once its signature verifies, or why not.
+    /// What an answer means: a success's body once its signature verifies, or why not — for
+    /// now (HTTP 5xx or 429, `SYSTEM_ERROR`, `FREQUENCY_LIMITED`: the same request may be made
+    /// again), no such payment or refund (404 `ORDER_NOT_EXIST`, `RESOURCE_NOT_EXISTS`), or
+    /// refused.
     fn read(&self, status: u16, signed: Result<Signed, WechatError>, text: &str) -> Result<Value, GatewayError> {
-        if (200..300).contains(&status) && !text.is_empty() {
+        let ok = (200..300).contains(&status);
+        if ok && !text.is_empty() {
             signed?.verify(
                 &self.keys.platform.public,
                 &self.keys.platform_serial,
@@ -118,17 +125,22 @@ impl WechatPay {
                 chrono::Utc::now().timestamp(),
             )?;
         }
-        let json = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(text).map_err(|e| GatewayError::BadAnswer(e.to_string()))?
-        };
-        if !(200..300).contains(&status) {
-            let code = json["code"].as_str().unwrap_or("HTTP_ERROR");
-            let message = json["message"].as_str().unwrap_or_default();
-            return Err(GatewayError::Refused(format!("HTTP {status} {code}: {message}")));
+        if ok {
+            return if text.is_empty() {
+                Ok(Value::Null)
+            } else {
+                serde_json::from_str(text).map_err(|e| GatewayError::BadAnswer(e.to_string()))
+            };
         }
-        Ok(json)
+        // An error's body may be a proxy's page rather than WeChat's JSON.
+        let json: Value = serde_json::from_str(text).unwrap_or_default();
+        let code = json["code"].as_str().unwrap_or("HTTP_ERROR");
+        let what = format!("HTTP {status} {code}: {}", json["message"].as_str().unwrap_or_default());
+        Err(match code {
+            "SYSTEM_ERROR" | "FREQUENCY_LIMITED" => GatewayError::Temporary(what),
+            "ORDER_NOT_EXIST" | "RESOURCE_NOT_EXISTS" if status == 404 => GatewayError::NoSuch(what),
+            _ => super::not_ok(status, what),
+        })
     }
 
     /// Opens a Native payment: where the payer pays is its `code_url`.
@@ -136,6 +148,7 @@ impl WechatPay {
         let body = json!({
             "appid": self.keys.appid, "mchid": self.keys.mchid, "description": payment.description,
             "out_trade_no": payment.payment_no, "notify_url": payment.notify_url,
+            "time_expire": time_expire(payment.expires_at),
             "amount": {"total": payment.amount_fen, "currency": "CNY"},
         });
         let about = About::payment(Operation::Create, &payment.payment_no);
@@ -152,6 +165,7 @@ impl WechatPay {
         if answer["mchid"] != self.keys.mchid.as_str() || answer["out_trade_no"] != payment_no {
             return Err(GatewayError::BadAnswer("the answer is about another payment".into()));
         }
+        in_yuan(answer["amount"]["currency"].as_str())?;
         Ok(match answer["trade_state"].as_str().unwrap_or_default() {
             "SUCCESS" | "REFUND" => ProviderState::Paid {
                 provider_txn_id: answer["transaction_id"].as_str().unwrap_or_default().to_owned(),
@@ -171,27 +185,6 @@ impl WechatPay {
         let about = About::payment(Operation::Close, payment_no);
         self.call(about, reqwest::Method::POST, &path, Some(&json!({"mchid": self.keys.mchid}))).await.map(drop)
     }
-
-    /// Refunds part or all of a paid payment.
-    pub async fn give_back(&self, refund: &ProviderRefund) -> Result<(), GatewayError> {
-        let mut body = json!({
-            "out_trade_no": refund.payment_no, "out_refund_no": refund.refund_no,
-            "amount": {"refund": refund.amount_fen, "total": refund.total_fen, "currency": "CNY"},
-        });
-        if let Some(reason) = &refund.reason {
-            body["reason"] = json!(reason);
-        }
-        let about = About {
-            operation: Operation::Refund,
-            payment_no: Some(&refund.payment_no),
-            refund_no: Some(&refund.refund_no),
-        };
-        let answer = self.call(about, reqwest::Method::POST, "/v3/refund/domestic/refunds", Some(&body)).await?;
-        match answer["status"].as_str().unwrap_or_default() {
-            "SUCCESS" | "PROCESSING" => Ok(()),
-            other => Err(GatewayError::Refused(format!("the refund is {other}"))),
-        }
-    }
 }
 
 impl PaymentGateway for WechatPay {
@@ -207,10 +200,13 @@ impl PaymentGateway for WechatPay {
     fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
         Box::pin(async move { self.shut(&payment_no).await })
     }
-    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, Result<(), GatewayError>> {
+    fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {
         Box::pin(async move { self.give_back(&refund).await })
     }
-    fn verify_notification(&self, headers: &[(String, String)], body: &[u8]) -> Result<Notification, GatewayError> {
+    fn refund_state(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {
+        Box::pin(async move { self.refund_now(&refund).await })
+    }
+    fn verify_notification(&self, headers: &[(String, String)], body: &[u8]) -> Result<Notice, GatewayError> {
         let look_up = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
         super::wechat_notice::read(&self.keys, look_up, body, chrono::Utc::now().timestamp())
     }
@@ -220,7 +216,23 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// `time_expire`: RFC 3339 to the second, in Beijing time (`2026-12-02T10:15:00+08:00`).
+fn time_expire(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
 /// A path segment, percent-encoded.
-fn segment(text: &str) -> String {
+pub(super) fn segment(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_expire_is_rfc_3339_to_the_second_in_beijing_time() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-02T16:50:00.250Z").unwrap().to_utc();
+        assert_eq!(time_expire(at), "2026-12-03T00:50:00+08:00");
+    }
 }

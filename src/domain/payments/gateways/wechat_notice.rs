@@ -1,10 +1,11 @@
 //! A WeChat Pay notification (`POST` to csms's notify URL), read only once it proves to be
 //! WeChat's: the `Wechatpay-*` signature over the body with the platform key of the configured
 //! serial, within 5 minutes; then its `resource` opened with the APIv3 key; then the payment it
-//! names checked to be this merchant's and this app's. What comes out is the verified
-//! `Notification`; the caller checks it against the payment (its number and amount).
+//! names checked to be this merchant's and this app's, in yuan — or, for `REFUND.SUCCESS`,
+//! `REFUND.ABNORMAL` and `REFUND.CLOSED`, the refund it names this merchant's. What comes out is
+//! the verified `Notice`; the caller checks it against the payment or refund (number, amount).
 
-use super::super::gateway::{GatewayError, Notification};
+use super::super::gateway::{GatewayError, Notice, Notification, RefundNotice};
 use super::super::providers::WechatKeys;
 use super::super::signing::wechat::{self, Signed, WechatError};
 use serde::Deserialize;
@@ -40,6 +41,24 @@ struct Transaction {
 #[derive(Debug, Deserialize)]
 struct Amount {
     total: i64,
+    #[serde(default)]
+    currency: Option<String>,
+}
+
+/// The refund inside a `REFUND.*` notification (the fields csms uses; it carries no appid).
+#[derive(Debug, Deserialize)]
+struct Refund {
+    mchid: String,
+    out_refund_no: String,
+    refund_status: String,
+    amount: RefundAmount,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefundAmount {
+    refund: i64,
+    #[serde(default)]
+    currency: Option<String>,
 }
 
 impl From<WechatError> for GatewayError {
@@ -61,7 +80,7 @@ pub fn read<'a>(
     header: impl Fn(&str) -> Option<&'a str>,
     body: &[u8],
     now: i64,
-) -> Result<Notification, GatewayError> {
+) -> Result<Notice, GatewayError> {
     let text = std::str::from_utf8(body).map_err(|_| GatewayError::BadSignature)?;
     let signed = Signed::from_headers(header)?;
     signed.verify(&keys.platform.public, &keys.platform_serial, text, now)?;
@@ -72,23 +91,43 @@ pub fn read<'a>(
     }
     let r = &envelope.resource;
     let plain = wechat::open(&keys.api_v3_key, &r.nonce, &r.associated_data, &r.ciphertext)?;
+    if envelope.event_type.starts_with("REFUND.") {
+        return refund(keys, &plain);
+    }
     let paid: Transaction =
         serde_json::from_slice(&plain).map_err(|e| GatewayError::BadAnswer(format!("the transaction: {e}")))?;
     if paid.mchid != keys.mchid || paid.appid != keys.appid {
         return Err(GatewayError::Refused(format!("for merchant {} / app {}, not this one", paid.mchid, paid.appid)));
     }
-    Ok(Notification {
+    Ok(Notice::Payment(Notification {
         payment_no: paid.out_trade_no,
         provider_txn_id: paid.transaction_id,
         amount_fen: paid.amount.total,
         paid: envelope.event_type == "TRANSACTION.SUCCESS" && paid.trade_state == "SUCCESS",
-    })
+        currency: paid.amount.currency,
+    }))
+}
+
+/// A refund's result, from the opened resource `plain`.
+fn refund(keys: &WechatKeys, plain: &[u8]) -> Result<Notice, GatewayError> {
+    let refund: Refund =
+        serde_json::from_slice(plain).map_err(|e| GatewayError::BadAnswer(format!("the refund: {e}")))?;
+    if refund.mchid != keys.mchid {
+        return Err(GatewayError::Refused(format!("for merchant {}, not this one", refund.mchid)));
+    }
+    Ok(Notice::Refund(RefundNotice {
+        refund_no: refund.out_refund_no,
+        amount_fen: refund.amount.refund,
+        outcome: super::wechat_refund::outcome(&refund.refund_status),
+        currency: refund.amount.currency,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Settings;
+    use crate::domain::payments::gateway::RefundOutcome;
     use crate::domain::payments::providers::ProviderKeys;
     use crate::domain::payments::signing::wechat::seal;
     use serde_json::json;
@@ -105,10 +144,20 @@ mod tests {
         transaction: serde_json::Value,
         at: i64,
     ) -> (String, Vec<(&'static str, String)>) {
-        let sealed = seal(&keys.api_v3_key, "fdasflkja484", "transaction", transaction.to_string().as_bytes()).unwrap();
+        sent(keys, "TRANSACTION.SUCCESS", transaction, at)
+    }
+
+    /// A notification of `event_type` with `resource`: its body and headers.
+    fn sent(
+        keys: &WechatKeys,
+        event_type: &str,
+        resource: serde_json::Value,
+        at: i64,
+    ) -> (String, Vec<(&'static str, String)>) {
+        let sealed = seal(&keys.api_v3_key, "fdasflkja484", "transaction", resource.to_string().as_bytes()).unwrap();
         let body = json!({
             "id": "EV-2018022511223320873", "create_time": "2026-12-02T10:00:05+08:00",
-            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource_type": "encrypt-resource", "event_type": event_type, "summary": "支付成功",
             "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM", "ciphertext": sealed,
                 "associated_data": "transaction", "nonce": "fdasflkja484"}
         })
@@ -134,13 +183,41 @@ mod tests {
         let read = read(&keys, look_up(&headers), body.as_bytes(), NOW + 3).unwrap();
         assert_eq!(
             read,
-            Notification {
+            Notice::Payment(Notification {
                 payment_no: "P20261202100000001".into(),
                 provider_txn_id: "4200000000202612020000000001".into(),
                 amount_fen: 1230,
-                paid: true
-            }
+                paid: true,
+                currency: Some("CNY".into()),
+            })
         );
+    }
+
+    #[test]
+    fn a_refund_result_reads_as_the_refund_it_names() {
+        let keys = keys();
+        let refund = |status: &str| {
+            json!({"mchid": keys.mchid, "out_trade_no": "P20261202100000001", "transaction_id": "4200000000",
+                "out_refund_no": "R20261202100000001", "refund_id": "50000000", "refund_status": status,
+                "user_received_account": "支付用户零钱",
+                "amount": {"total": 1230, "refund": 230, "payer_total": 1230, "payer_refund": 230}})
+        };
+        for (event, status, outcome) in [
+            ("REFUND.SUCCESS", "SUCCESS", RefundOutcome::Succeeded),
+            ("REFUND.ABNORMAL", "ABNORMAL", RefundOutcome::Abnormal),
+        ] {
+            let (body, headers) = sent(&keys, event, refund(status), NOW);
+            let expected =
+                RefundNotice { refund_no: "R20261202100000001".into(), amount_fen: 230, outcome, currency: None };
+            assert_eq!(read(&keys, look_up(&headers), body.as_bytes(), NOW), Ok(Notice::Refund(expected)));
+        }
+        let (body, headers) = sent(&keys, "REFUND.CLOSED", refund("CLOSED"), NOW);
+        let closed = read(&keys, look_up(&headers), body.as_bytes(), NOW);
+        assert!(matches!(closed, Ok(Notice::Refund(RefundNotice { outcome: RefundOutcome::Failed(_), .. }))));
+        let mut other = refund("SUCCESS");
+        other["mchid"] = json!("1999999999");
+        let (body, headers) = sent(&keys, "REFUND.SUCCESS", other, NOW);
+        assert!(matches!(read(&keys, look_up(&headers), body.as_bytes(), NOW), Err(GatewayError::Refused(_))));
     }
 
     #[test]
