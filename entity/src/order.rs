@@ -22,6 +22,8 @@ pub struct Model {
     pub prepay_fen: Option<i64>,
     pub paid_fen: i64,
     pub refunded_fen: i64,
+    /// Refunded by operators once the order was settled: a gift, not money it owes again.
+    pub gift_fen: i64,
     /// Where a settlement gives back what a prepaid order did not use: `original` or `balance`.
     pub refund_to: String,
     /// The tariff copied when the order was made (JSON).

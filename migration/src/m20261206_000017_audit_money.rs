@@ -1,7 +1,8 @@
 //! What the money audit needs: platform alarms that concern no pile (`alarms.charger_id`
 //! nullable), and which refunds an operator made (`refunds.actor`) once the order was settled
 //! (`refunds.after_settlement`, decided under the order's row lock: a timestamp cannot tell which
-//! of two racing transactions committed first) — why an order may keep less than its bill.
+//! of two racing transactions committed first), summed on the order as `orders.gift_fen` — what an
+//! order may keep less of than its bill, and still owe nothing.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -72,10 +73,13 @@ impl MigrationTrait for Migration {
         let actor = Table::alter().table(Refunds::Table).add_column(string_len_null(Refunds::Actor, 64)).to_owned();
         manager.alter_table(actor).await?;
         let after = ColumnDef::new(Refunds::AfterSettlement).boolean().not_null().default(false).to_owned();
-        manager.alter_table(Table::alter().table(Refunds::Table).add_column(after).to_owned()).await
+        manager.alter_table(Table::alter().table(Refunds::Table).add_column(after).to_owned()).await?;
+        let gift = ColumnDef::new(Orders::GiftFen).big_integer().not_null().default(0).to_owned();
+        manager.alter_table(Table::alter().table(Orders::Table).add_column(gift).to_owned()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.alter_table(Table::alter().table(Orders::Table).drop_column(Orders::GiftFen).to_owned()).await?;
         for column in [Refunds::AfterSettlement, Refunds::Actor] {
             manager.alter_table(Table::alter().table(Refunds::Table).drop_column(column).to_owned()).await?;
         }
@@ -101,6 +105,12 @@ enum Alarms {
     AcknowledgedAt,
     AcknowledgedBy,
     ClearedAt,
+}
+
+#[derive(DeriveIden)]
+enum Orders {
+    Table,
+    GiftFen,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

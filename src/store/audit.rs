@@ -12,14 +12,18 @@ const BALANCES: &str = "SELECT u.id AS user_id, u.balance_fen AS balance, COALES
      FROM users u LEFT JOIN (SELECT user_id, CAST(SUM(amount_fen) AS BIGINT) AS total FROM ledger GROUP BY user_id) l \
      ON l.user_id = u.id WHERE u.balance_fen <> COALESCE(l.total, 0) ORDER BY u.id LIMIT ?";
 
-/// Completed, paid orders that keep other than their bill, less the refunds an operator made
-/// after they were settled.
-const ORDERS: &str = "SELECT order_no, paid_fen - refunded_fen AS kept, total_fen - later AS owed FROM (\
-     SELECT o.order_no, o.paid_fen, o.refunded_fen, COALESCE(o.total_fen, 0) AS total_fen, \
-     COALESCE((SELECT CAST(SUM(r.amount_fen) AS BIGINT) FROM refunds r JOIN payments p ON p.payment_no = r.payment_no \
-     WHERE p.order_no = o.order_no AND r.actor IS NOT NULL AND r.after_settlement), 0) AS later \
-     FROM orders o WHERE o.status = 'COMPLETED' AND o.payment_status = 'PAID') x \
-     WHERE paid_fen - refunded_fen <> total_fen - later ORDER BY order_no LIMIT ?";
+/// Completed, paid orders that keep other than their bill, less what operators gave back once
+/// they were settled.
+const ORDERS: &str = "SELECT order_no, paid_fen - refunded_fen + gift_fen AS kept, COALESCE(total_fen, 0) AS owed \
+     FROM orders WHERE status = 'COMPLETED' AND payment_status = 'PAID' \
+     AND paid_fen - refunded_fen + gift_fen <> COALESCE(total_fen, 0) ORDER BY order_no LIMIT ?";
+
+/// Orders whose own counters disagree with their payments: what an order says it keeps against
+/// what its succeeded payments keep (a late payment given back keeps nothing on either side).
+const ORDER_PAYMENTS: &str = "SELECT o.order_no, o.paid_fen - o.refunded_fen AS kept, COALESCE(p.kept, 0) AS owed \
+     FROM orders o LEFT JOIN (SELECT order_no, CAST(SUM(amount_fen - refunded_fen) AS BIGINT) AS kept FROM payments \
+     WHERE status = 'SUCCEEDED' AND order_no IS NOT NULL GROUP BY order_no) p ON p.order_no = o.order_no \
+     WHERE o.paid_fen - o.refunded_fen <> COALESCE(p.kept, 0) ORDER BY o.order_no LIMIT ?";
 
 /// Payments refunded beyond their amount, or whose refunds add up to other than they say.
 const PAYMENTS: &str = "SELECT p.payment_no, p.amount_fen AS amount, p.refunded_fen AS refunded, \
@@ -37,7 +41,7 @@ const SAMPLES: &str = "SELECT s.charger_id, s.connector_id, s.sampled_at, COUNT(
      HAVING COUNT(DISTINCT s.transaction_id) > 1 LIMIT ?";
 
 /// Completed orders whose bill is not paid.
-const OWED: &str = "SELECT order_no, user_id, COALESCE(total_fen, 0) - (paid_fen - refunded_fen) AS owed \
+const OWED: &str = "SELECT order_no, user_id, COALESCE(total_fen, 0) - (paid_fen - refunded_fen + gift_fen) AS owed \
      FROM orders WHERE status = 'COMPLETED' AND payment_status = 'UNPAID' ORDER BY id LIMIT ?";
 
 impl Store {
@@ -52,8 +56,10 @@ impl Store {
         for row in rows(BALANCES, vec![limit.clone()]).await? {
             found.balances.push((row.try_get("", "user_id")?, row.try_get("", "balance")?, row.try_get("", "ledger")?));
         }
-        for row in rows(ORDERS, vec![limit.clone()]).await? {
-            found.orders.push((row.try_get("", "order_no")?, row.try_get("", "kept")?, row.try_get("", "owed")?));
+        for sql in [ORDERS, ORDER_PAYMENTS] {
+            for row in rows(sql, vec![limit.clone()]).await? {
+                found.orders.push((row.try_get("", "order_no")?, row.try_get("", "kept")?, row.try_get("", "owed")?));
+            }
         }
         for row in rows(PAYMENTS, vec![limit.clone()]).await? {
             found.payments.push((

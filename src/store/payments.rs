@@ -115,7 +115,7 @@ impl Store {
                            status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
                            WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' \
                            AND ((status = 'PENDING_PAYMENT' AND prepay_fen = ?) \
-                             OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen = ?))";
+                             OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen - gift_fen = ?))";
                 // Only while it owes exactly this: a prepaid amount not yet paid, or what a
                 // completed bill (an occupancy line included) still lacks.
                 let owed = pay.amount_fen;
@@ -164,6 +164,12 @@ impl Store {
                 let sql = "UPDATE refunds SET actor = ?, after_settlement = ? WHERE refund_no = ?";
                 let values = [operation.actor.clone().into(), after_settlement.into(), made.refund_no.clone().into()];
                 txn.execute_raw(statement(backend, sql, values)).await?;
+                if after_settlement {
+                    let sql = "UPDATE orders SET gift_fen = gift_fen + ? WHERE order_no = \
+                               (SELECT order_no FROM payments WHERE payment_no = ?)";
+                    let values = [part.amount_fen.into(), part.payment_no.clone().into()];
+                    txn.execute_raw(statement(backend, sql, values)).await?;
+                }
                 made.actor = Some(operation.actor.clone());
                 made.after_settlement = after_settlement;
                 operation_log::Entity::insert(operation_row(operation)).exec_without_returning(txn).await?;

@@ -180,7 +180,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
                status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
                WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' \
                AND ((status = 'PENDING_PAYMENT' AND prepay_fen = ?) \
-                 OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen = ?))";
+                 OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen - gift_fen = ?))";
     let owed = paid.amount_fen;
     let values = [
         owed.into(),

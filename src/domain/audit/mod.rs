@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 pub enum MismatchKind {
     /// A user's balance is not the sum of their ledger rows.
     BalanceVsLedger,
-    /// A completed, paid order keeps other than its bill (less operators' later refunds).
+    /// A completed, paid order keeps other than its bill (less operators' later refunds), or any
+    /// order's counters disagree with its payments.
     OrderMoney,
     /// A payment is refunded beyond its amount, or its refunds do not add up to what it says.
     PaymentRefunds,
@@ -80,7 +81,8 @@ pub struct Checked {
 pub struct Findings {
     /// (user id, balance, ledger sum), fen.
     pub balances: Vec<(i64, i64, i64)>,
-    /// (order no, kept, total less operators' refunds after settlement), fen.
+    /// (order no, kept, what it should keep: its bill less operators' gifts, or what its
+    /// payments keep), fen.
     pub orders: Vec<(String, i64, i64)>,
     /// (payment no, amount, refunded, refunds' sum), fen.
     pub payments: Vec<(String, i64, i64, i64)>,

@@ -14,6 +14,8 @@ const RATE_MARGIN: (i128, i128) = (6, 5);
 /// Steps shorter than this are too coarse to judge a rate on (a register in whole Wh read a second
 /// apart can look arbitrarily fast).
 const SHORTEST_JUDGED_STEP_MS: i64 = 10_000;
+/// A register reads whole Wh at best and whole kWh at worst: a step up to this is resolution.
+const COARSEST_REGISTER_WH: i64 = 1_000;
 /// At most this many anomalies are kept on an order (a charger reporting a second location with
 /// every sample would fill it); the samples themselves stay stored as evidence.
 pub const MAX_ANOMALIES: usize = 100;
@@ -119,53 +121,71 @@ pub struct Metered {
 /// Meters a finished session: its register, its samples in any order (resent copies of one
 /// instant count once, the last given), and the location billed.
 ///
-/// Walking the samples in time order from the start register, a sample is plausible unless it is
-/// measured elsewhere, stamped outside the session, lower than the last plausible reading, higher
-/// than the stop register, or — judged against the latest plausible reading at least 10 s before
-/// it — a rise faster than the rated power × 1.2. Without a start register the first plausible
-/// sample starts the curve.
+/// A sample measured elsewhere, stamped outside the session, below the start register or above
+/// the stop register is set aside first. Of the rest, the longest run that never goes down is
+/// kept (one glitch, low or high, cannot throw away the readings around it: the odd one out is
+/// `backwards`); then, in time order, a reading that would make the register rise faster than
+/// the rated power × 1.2 — judged against the latest plausible reading at least 10 s before it,
+/// allowing one step of the register's own resolution — is `too_fast`. Without a start register
+/// the first plausible sample starts the curve.
 pub fn meter(register: &Register, samples: &[Located], billed_location: &str) -> Metered {
     let mut anomalies: Vec<Anomaly> = samples
         .iter()
         .filter(|s| s.location != billed_location)
         .map(|s| Anomaly { kind: AnomalyKind::OtherLocation, reading: s.wh, time: s.at })
         .collect();
+    let mut note = |kind, s: &Located| anomalies.push(Anomaly { kind, reading: s.wh, time: s.at });
     let went_back = matches!((register.start_wh, register.stop_wh), (Some(a), Some(b)) if b < a);
     // A stop below the start is itself suspect: it bounds nothing.
     let ceiling = register.stop_wh.filter(|_| !went_back);
-    let mut curve: Vec<Reading> = Vec::with_capacity(samples.len() + 2);
+    let billed: Vec<&Located> = samples.iter().filter(|s| s.location == billed_location).collect();
+    let mut candidates: Vec<&Located> = Vec::new();
+    for s in ordered(billed) {
+        if s.at < register.started_at || register.stopped_at.is_some_and(|stop| s.at > stop) {
+            note(AnomalyKind::OutsideSession, s);
+        } else if register.start_wh.is_some_and(|start| s.wh < start) {
+            note(AnomalyKind::Backwards, s);
+        } else if ceiling.is_some_and(|stop| s.wh > stop) {
+            note(AnomalyKind::AboveStop, s);
+        } else {
+            candidates.push(s);
+        }
+    }
+    let kept = never_down(&candidates);
+    let mut plausible: Vec<&Located> = Vec::with_capacity(kept.len());
+    for (i, s) in candidates.iter().enumerate() {
+        if kept.binary_search(&i).is_ok() {
+            plausible.push(s);
+        } else {
+            note(AnomalyKind::Backwards, s);
+        }
+    }
+    // The register's steps show between samples (and from the start and to the stop) — not from
+    // the start to the stop alone.
+    let points = register.start_wh.into_iter().chain(ceiling).filter(|_| !plausible.is_empty());
+    let tick = resolution(points.chain(plausible.iter().map(|s| s.wh)));
+    let mut curve: Vec<Reading> = Vec::with_capacity(plausible.len() + 2);
     if let Some(wh) = register.start_wh {
         curve.push(Reading { at: register.started_at, wh });
     }
-    let billed: Vec<&Located> = samples.iter().filter(|s| s.location == billed_location).collect();
-    for s in ordered(billed) {
-        let outside = s.at < register.started_at || register.stopped_at.is_some_and(|stop| s.at > stop);
-        let kind = if outside {
-            Some(AnomalyKind::OutsideSession)
-        } else if curve.last().is_some_and(|last| s.wh < last.wh) {
-            Some(AnomalyKind::Backwards)
-        } else if ceiling.is_some_and(|stop| s.wh > stop) {
-            Some(AnomalyKind::AboveStop)
-        } else if too_fast(&curve, s, register.rated_power_w) {
-            Some(AnomalyKind::TooFast)
+    for s in plausible {
+        if too_fast(&curve, s, register.rated_power_w, tick) {
+            note(AnomalyKind::TooFast, s);
         } else {
-            None
-        };
-        match kind {
-            Some(kind) => anomalies.push(Anomaly { kind, reading: s.wh, time: s.at }),
-            None => curve.push(Reading { at: s.at, wh: s.wh }),
+            curve.push(Reading { at: s.at, wh: s.wh });
         }
     }
     anomalies.sort_by_key(|a| a.time);
     anomalies.truncate(MAX_ANOMALIES);
     let review = match (register.start_wh, register.stop_wh, register.stopped_at) {
         (Some(_), Some(_), _) if went_back => Some(ReviewReason::MeterWentBack),
-        (Some(start), Some(stop), Some(stopped_at)) => exceeds(
-            register.rated_power_w,
-            stop - start,
-            stopped_at.timestamp_millis() - register.started_at.timestamp_millis(),
-        )
-        .then_some(ReviewReason::TooMuchEnergy),
+        (Some(start), Some(stop), Some(stopped_at)) => {
+            // A session shorter than a judged step (or a clock set back) is judged over one.
+            let ms =
+                (stopped_at.timestamp_millis() - register.started_at.timestamp_millis()).max(SHORTEST_JUDGED_STEP_MS);
+            exceeds(register.rated_power_w, (stop - start).saturating_sub(tick), ms)
+                .then_some(ReviewReason::TooMuchEnergy)
+        }
         _ => Some(ReviewReason::NoRegister),
     };
     if let (Some(wh), Some(at), None) = (register.stop_wh, register.stopped_at, review) {
@@ -182,12 +202,46 @@ pub fn meter(register: &Register, samples: &[Located], billed_location: &str) ->
     Metered { energy_wh, curve, anomalies, review }
 }
 
-/// Whether `s` would make the register rise faster than `rated_power_w` × 1.2 from the latest
-/// plausible reading at least 10 s before it.
-fn too_fast(curve: &[Reading], s: &Located, rated_power_w: Option<i64>) -> bool {
+/// The indices (ascending) of the longest run of `readings` whose values never go down; of runs
+/// as long, the one ending lowest (a high glitch is the one left out).
+fn never_down(readings: &[&Located]) -> Vec<usize> {
+    // tails[k]: the index ending the lowest run of length k + 1 found so far.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut before: Vec<Option<usize>> = vec![None; readings.len()];
+    for (i, r) in readings.iter().enumerate() {
+        let at = tails.partition_point(|&t| readings.get(t).is_some_and(|x| x.wh <= r.wh));
+        before[i] = at.checked_sub(1).and_then(|k| tails.get(k).copied());
+        if at == tails.len() {
+            tails.push(i);
+        } else if let Some(slot) = tails.get_mut(at) {
+            *slot = i;
+        }
+    }
+    let mut run = Vec::with_capacity(tails.len());
+    let mut next = tails.last().copied();
+    while let Some(i) = next {
+        run.push(i);
+        next = before.get(i).copied().flatten();
+    }
+    run.reverse();
+    run
+}
+
+/// The register's resolution as its samples show it: their smallest step up (0 with none), at
+/// most a whole kWh (the coarsest register a pile has).
+fn resolution(values: impl Iterator<Item = i64>) -> i64 {
+    let mut sorted: Vec<i64> = values.collect();
+    sorted.sort_unstable();
+    let step = sorted.windows(2).filter_map(|w| Some(w.get(1)? - w.first()?)).filter(|d| *d > 0).min();
+    step.unwrap_or(0).min(COARSEST_REGISTER_WH)
+}
+
+/// Whether `s` would make the register rise faster than `rated_power_w` × 1.2 (plus one step of
+/// resolution `tick`) from the latest plausible reading at least 10 s before it.
+fn too_fast(curve: &[Reading], s: &Located, rated_power_w: Option<i64>, tick: i64) -> bool {
     let at = s.at.timestamp_millis();
     let reference = curve.iter().rev().find(|r| at - r.at.timestamp_millis() >= SHORTEST_JUDGED_STEP_MS);
-    reference.is_some_and(|r| exceeds(rated_power_w, s.wh - r.wh, at - r.at.timestamp_millis()))
+    reference.is_some_and(|r| exceeds(rated_power_w, (s.wh - r.wh).saturating_sub(tick), at - r.at.timestamp_millis()))
 }
 
 /// Whether `wh` in `ms` milliseconds is more than `rated_power_w` × 1.2 delivers (never, with

@@ -105,7 +105,7 @@ impl Orders {
         let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
         let mut current = found.clone();
         for _ in 0..super::complete::SETTLE_ATTEMPTS {
-            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             let refund_no = super::number::new_number('R', Utc::now());
             let (refunds, payment_status) = give_back(read, &payments, chose, &refund_no)

@@ -50,7 +50,15 @@ impl Orders {
             Some(reason) => self.hold_for_review(found, &head, &billed, reason).await,
             None => {
                 let from = vec![OrderStatus::Charging.as_str(), OrderStatus::Starting.as_str()];
-                self.settle_bill(found, &head, &tariff, billed, from, None).await.map(|_| ())
+                if self.settle_bill(found, &head, &tariff, billed, from, None).await?.is_none()
+                    && let Some(now) = self.inner.store.order(&found.order_no).await?
+                    && now.status == OrderStatus::Completed.as_str()
+                {
+                    // Completed meanwhile from what was read before this stop (a stale close):
+                    // billed again if its stop is not this one.
+                    self.rebill(&now).await?;
+                }
+                Ok(())
             }
         }
     }
@@ -123,11 +131,11 @@ impl Orders {
         let mut current = found.clone();
         for _ in 0..SETTLE_ATTEMPTS {
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
-            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            let read = MoneyRead::of(&current);
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
             let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
-            let planned = plan(read.paid_fen - read.refunded_fen, total_fen, &payments, chose, numbers)
+            let planned = plan(read.kept_fen(), total_fen, &payments, chose, numbers)
                 .map_err(|e| OrderError::Corrupt(current.order_no.clone(), e.to_string()))?;
             let done = Completion {
                 order_no: current.order_no.clone(),

@@ -57,9 +57,10 @@ impl Orders {
     async fn credit_of(&self, tag: &str) -> Result<bool, super::OrderError> {
         let store = &self.inner.store;
         let Some(user) = store.user_by_id_tag(tag).await? else { return Ok(true) };
-        // An app order waiting for this start brings its own money (paid, or a postpaid bill).
+        // An app order ready to start brings its own money (paid ahead, or a postpaid bill the
+        // sweep holds against the balance); one not paid yet brings nothing.
         if let Some(live) = store.live_order_of(user.id).await?
-            && OrderStatus::parse(&live.status).is_some_and(OrderStatus::before_start)
+            && matches!(OrderStatus::parse(&live.status), Some(OrderStatus::Ready | OrderStatus::Starting))
         {
             return Ok(true);
         }

@@ -4,7 +4,7 @@
 //! recovered by the sweep, applies once.
 
 use super::actions::priced;
-use super::records::{MoneyRead, NewOrder, OccupancyCharge, Settled, Transition};
+use super::records::{BillRead, MoneyRead, NewOrder, OccupancyCharge, Settled, Transition};
 use super::settle::occupancy;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
@@ -283,22 +283,24 @@ impl Orders {
             priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.clone(), "its tariff".into()))?;
         let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);
         let line = tariff.occupancy_line(finished, freed_at);
-        let bill: crate::domain::tariffs::Bill =
-            done.lines.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
         let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
         let fee_fen =
             to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.clone(), e.to_string()))?;
-        let lines = serde_json::to_string(&bill.with_occupancy(line)).unwrap_or_default();
         let mut current = done.clone();
         for _ in 0..super::complete::SETTLE_ATTEMPTS {
-            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            // The bill as it reads now (billed again meanwhile, its lines are the new ones).
+            let bill: crate::domain::tariffs::Bill =
+                current.lines.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+            let lines = serde_json::to_string(&bill.with_occupancy(line.clone())).unwrap_or_default();
+            let read = MoneyRead::of(&current);
             let payment_no = super::number::new_number('P', Utc::now());
             let charge = OccupancyCharge {
                 order_no: current.order_no.clone(),
                 user_id: current.user_id,
                 fee_fen,
-                lines: lines.clone(),
+                lines,
                 read,
+                bill_read: BillRead::of(&current),
                 collection: occupancy(read, current.total_fen.unwrap_or(0), fee_fen, &payment_no),
             };
             match self.inner.store.charge_occupancy(charge).await? {

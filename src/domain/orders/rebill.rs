@@ -7,7 +7,7 @@
 use super::actions::priced;
 use super::billing::{Metering, session_bill};
 use super::complete::SETTLE_ATTEMPTS;
-use super::records::{MoneyRead, Rebill, Settled};
+use super::records::{BillRead, MoneyRead, Rebill, Settled};
 use super::settle::{Numbers, kept_for_rebill, plan};
 use super::{OrderError, Orders, PaymentStatus};
 use crate::domain::charging::COMPLETED;
@@ -51,19 +51,19 @@ impl Orders {
         }
         let fen = |d| to_fen(d, "bill").map_err(|e| corrupt(e.to_string()));
         let (energy_fee_fen, service_fee_fen) = (fen(billed.bill.energy_fee)?, fen(billed.bill.service_fee)?);
-        // The occupancy line, if billed already, stays as it was.
-        let occupancy_fen = found.occupancy_fee_fen.unwrap_or(0);
-        let mut bill = billed.bill.clone();
-        let before: Option<crate::domain::tariffs::Bill> =
-            found.lines.as_deref().and_then(|t| serde_json::from_str(t).ok());
-        if let Some(line) = before.and_then(|b| b.occupancy) {
-            bill = bill.with_occupancy(Some(line));
-        }
-        let total_fen = energy_fee_fen + service_fee_fen + occupancy_fen;
         let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
         let mut current = found.clone();
         for _ in 0..SETTLE_ATTEMPTS {
-            let read = MoneyRead { paid_fen: current.paid_fen, refunded_fen: current.refunded_fen };
+            // The occupancy line, if billed already (also meanwhile), stays as it is.
+            let occupancy_fen = current.occupancy_fee_fen.unwrap_or(0);
+            let mut bill = billed.bill.clone();
+            let before: Option<crate::domain::tariffs::Bill> =
+                current.lines.as_deref().and_then(|t| serde_json::from_str(t).ok());
+            if let Some(line) = before.and_then(|b| b.occupancy) {
+                bill = bill.with_occupancy(Some(line));
+            }
+            let total_fen = energy_fee_fen + service_fee_fen + occupancy_fen;
+            let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             // The difference is what is settled: a paid order owes or gets back only that.
             let paid = current.payment_status == PaymentStatus::Paid.as_str();
@@ -88,6 +88,7 @@ impl Orders {
                 stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
                 stopped_at,
                 read,
+                bill_read: BillRead::of(&current),
                 payment_status: planned.payment_status,
                 refunds: planned.refunds,
                 collection: planned.collection,

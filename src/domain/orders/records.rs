@@ -94,6 +94,34 @@ pub struct Completion {
 pub struct MoneyRead {
     pub paid_fen: i64,
     pub refunded_fen: i64,
+    /// Given back by operators once the order was settled (it moves with `refunded_fen`).
+    pub gift_fen: i64,
+}
+
+impl MoneyRead {
+    /// The order's money as it reads now.
+    pub fn of(order: &entity::order::Model) -> Self {
+        MoneyRead { paid_fen: order.paid_fen, refunded_fen: order.refunded_fen, gift_fen: order.gift_fen }
+    }
+
+    /// What it keeps of what was paid, counting operators' gifts as kept: what settles its bill.
+    pub fn kept_fen(self) -> i64 {
+        self.paid_fen - self.refunded_fen + self.gift_fen
+    }
+}
+
+/// The order's bill as read when a change to it was decided (its total and occupancy fee): a
+/// change that rewrites the bill applies only while it is still this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BillRead {
+    pub total_fen: Option<i64>,
+    pub occupancy_fee_fen: Option<i64>,
+}
+
+impl BillRead {
+    pub fn of(order: &entity::order::Model) -> Self {
+        BillRead { total_fen: order.total_fen, occupancy_fee_fen: order.occupancy_fee_fen }
+    }
 }
 
 /// Money taken from the balance for an order, and the order's payment status whether it was
@@ -142,6 +170,8 @@ pub struct OccupancyCharge {
     /// The bill's lines with the occupancy line added.
     pub lines: String,
     pub read: MoneyRead,
+    /// The bill the fee is added to, as read.
+    pub bill_read: BillRead,
     pub collection: Option<Collection>,
 }
 
@@ -183,6 +213,8 @@ pub struct Rebill {
     pub stop_reason: String,
     pub stopped_at: DateTime<Utc>,
     pub read: MoneyRead,
+    /// The bill replaced, as read (an occupancy fee billed meanwhile makes it decide again).
+    pub bill_read: BillRead,
     pub payment_status: &'static str,
     pub refunds: Vec<RefundPart>,
     pub collection: Option<Collection>,

@@ -70,7 +70,7 @@ pub fn plan(
 /// operator made since is a gift, not a part of the bill to settle again; an unpaid one, what it
 /// keeps.
 pub fn kept_for_rebill(read: MoneyRead, paid: bool, old_total_fen: i64) -> i64 {
-    if paid { old_total_fen } else { read.paid_fen - read.refunded_fen }
+    if paid { old_total_fen } else { read.kept_fen() }
 }
 
 /// Plans ending an order before it charged: everything it kept given back (then `REFUNDED`).
@@ -89,7 +89,7 @@ pub fn give_back(
 /// bill was `total_fen` before it: paid when what it keeps covers its whole bill — the fee and any
 /// part left unpaid before — either way the collection goes.
 pub fn occupancy(read: MoneyRead, total_fen: i64, fee_fen: i64, payment_no: &str) -> Option<Collection> {
-    let kept = read.paid_fen - read.refunded_fen;
+    let kept = read.kept_fen();
     let after = total_fen.saturating_add(fee_fen);
     let status = |kept: i64| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid }.as_str();
     (fee_fen > 0).then(|| Collection {
@@ -132,7 +132,7 @@ mod tests {
     fn a_settlement_reads_the_money_left_after_a_refund_made_while_charging() {
         // 50.00 prepaid, 30.00 of it refunded by an operator while charging: a bill of 45.00
         // collects 25.00, it does not give 5.00 back.
-        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 3_000 };
+        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 3_000, gift_fen: 0 };
         let kept = read.paid_fen - read.refunded_fen;
         let planned = plan(kept, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, NUMBERS).unwrap();
         assert_eq!(planned.refunds, []);
@@ -142,12 +142,12 @@ mod tests {
 
     #[test]
     fn a_surplus_is_given_back_where_the_driver_chose_and_an_ending_gives_back_everything() {
-        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 0 };
+        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 0, gift_fen: 0 };
         let planned = plan(5_000, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, NUMBERS).unwrap();
         assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen, planned.collection), (1, 3_766, None));
         let (parts, status) = give_back(read, &[balance_payment("P1", 5_000)], Destination::Balance, "R2").unwrap();
         assert_eq!((parts[0].amount_fen, status), (5_000, Some("REFUNDED")));
-        let nothing = MoneyRead { paid_fen: 0, refunded_fen: 0 };
+        let nothing = MoneyRead { paid_fen: 0, refunded_fen: 0, gift_fen: 0 };
         assert_eq!(give_back(nothing, &[], Destination::Balance, "R3").unwrap(), (vec![], None));
     }
 
@@ -155,21 +155,28 @@ mod tests {
     fn a_paid_order_billed_again_settles_the_difference_and_keeps_an_operators_gift() {
         // Billed 6.00 and paid; an operator gave 2.00 back since; billed again at 10.00: 4.00
         // more, not 6.00.
-        let read = MoneyRead { paid_fen: 600, refunded_fen: 200 };
+        let read = MoneyRead { paid_fen: 600, refunded_fen: 200, gift_fen: 0 };
         let kept = kept_for_rebill(read, true, 600);
         let planned = plan(kept, 1_000, &[], Destination::Original, NUMBERS).unwrap();
         assert_eq!(planned.collection.map(|c| c.amount_fen), Some(400));
         // Unpaid, it settles what it keeps against the new bill.
-        assert_eq!(kept_for_rebill(MoneyRead { paid_fen: 100, refunded_fen: 0 }, false, 600), 100);
+        assert_eq!(kept_for_rebill(MoneyRead { paid_fen: 100, refunded_fen: 0, gift_fen: 0 }, false, 600), 100);
+    }
+
+    #[test]
+    fn an_operators_gift_after_the_bill_is_not_owed_again_when_occupancy_is_billed() {
+        // Paid 10.00, 2.00 given back as a gift since; a 3.00 occupancy fee taken: paid.
+        let read = MoneyRead { paid_fen: 1_000, refunded_fen: 200, gift_fen: 200 };
+        assert_eq!(occupancy(read, 1_000, 300, "P2").map(|c| c.if_taken), Some("PAID"));
     }
 
     #[test]
     fn an_occupancy_fee_leaves_the_order_paid_only_when_everything_owed_is_covered() {
-        let covered = MoneyRead { paid_fen: 1_000, refunded_fen: 0 };
+        let covered = MoneyRead { paid_fen: 1_000, refunded_fen: 0, gift_fen: 0 };
         let fee = occupancy(covered, 1_000, 300, "P2").unwrap();
         assert_eq!((fee.if_taken, fee.if_short), ("PAID", "UNPAID"));
         // 2.00 of the bill was never paid: even with the fee taken it is still owed.
-        let short = MoneyRead { paid_fen: 800, refunded_fen: 0 };
+        let short = MoneyRead { paid_fen: 800, refunded_fen: 0, gift_fen: 0 };
         assert_eq!(occupancy(short, 1_000, 300, "P2").map(|c| c.if_taken), Some("UNPAID"));
         assert_eq!(occupancy(covered, 1_000, 0, "P2"), None);
     }

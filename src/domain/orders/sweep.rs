@@ -30,6 +30,17 @@ impl Orders {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let watermark = AtomicI64::new(-1);
         let mut orphans_due = Instant::now();
+        // Once at start: orders a stop reached while csms was down or not following.
+        match self.inner.store.orders_billed_before_their_stop(Utc::now() - LOOK_BACK, SWEEP_BATCH).await {
+            Ok(missed) => {
+                for found in missed {
+                    if let Err(e) = self.rebill(&found).await {
+                        tracing::warn!(order = %found.order_no, error = %e, "billing an order again failed");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "looking for orders to bill again failed"),
+        }
         loop {
             tokio::select! {
                 _ = tick.tick() => {}

@@ -173,7 +173,8 @@ impl Payments {
         let owed = match OrderStatus::parse(&order.status) {
             Some(OrderStatus::PendingPayment) => order.prepay_fen.unwrap_or(0),
             Some(OrderStatus::Completed) if order.payment_status == "UNPAID" => {
-                order.total_fen.unwrap_or(0) - (order.paid_fen - order.refunded_fen)
+                // An operator's refund after the bill was a gift: not owed again.
+                order.total_fen.unwrap_or(0) - (order.paid_fen - order.refunded_fen + order.gift_fen)
             }
             _ => 0,
         };

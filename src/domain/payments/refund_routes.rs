@@ -83,7 +83,8 @@ pub enum RefundError {
 
 /// Spreads `amount_fen` over `payments` (newest first: the last money in is the first given
 /// back), each part at most what its payment has left; the first part is numbered `refund_no`,
-/// any further one `refund_no-2`, `refund_no-3`…. Nothing for a zero amount.
+/// any further one `refund_noN2`, `refund_noN3`… (letters and digits only: UnionPay takes no
+/// other in its `orderId`). Nothing for a zero amount.
 pub fn spread(
     amount_fen: i64,
     payments: &[Refundable],
@@ -101,7 +102,7 @@ pub fn spread(
             break;
         }
         let part = owed.min(paid.left_fen);
-        let number = if parts.is_empty() { refund_no.to_owned() } else { format!("{refund_no}-{}", parts.len() + 1) };
+        let number = if parts.is_empty() { refund_no.to_owned() } else { format!("{refund_no}N{}", parts.len() + 1) };
         parts.push(RefundPart {
             refund_no: number,
             payment_no: paid.payment_no.clone(),

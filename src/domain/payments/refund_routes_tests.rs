@@ -27,7 +27,7 @@ fn an_amount_is_given_back_from_the_newest_payment_first_and_numbered_in_parts()
     let parts = spread(1_000, &payments, "R1", Destination::Original).unwrap();
     let got: Vec<(&str, &str, i64, Route)> =
         parts.iter().map(|p| (p.refund_no.as_str(), p.payment_no.as_str(), p.amount_fen, p.route)).collect();
-    assert_eq!(got, [("R1", "P2", 300, Route::ToProvider), ("R1-2", "P1", 700, Route::ToBalance)]);
+    assert_eq!(got, [("R1", "P2", 300, Route::ToProvider), ("R1N2", "P1", 700, Route::ToBalance)]);
     assert_eq!(spread(0, &payments, "R1", Destination::Original).unwrap(), []);
     assert_eq!(
         spread(5_301, &payments, "R1", Destination::Original),

@@ -181,9 +181,21 @@ impl Payments {
         }
         if found.status != PENDING {
             if found.destination == "balance" && notice.outcome == RefundOutcome::Succeeded {
-                // Given to the balance after the provider refused it, now refunded there as well.
+                // Given to the balance after the provider refused it, now refunded there as well:
+                // the driver got it twice. Only an operator can take it back; the alarm says so.
                 tracing::error!(refund = %found.refund_no, provider = method.as_str(),
                     "payments: the provider says it refunded a refund whose money went to the balance; the operator must look");
+                let message = format!(
+                    "refund {} went to the balance when {} refused it, and {} now says it refunded it too: paid twice",
+                    found.refund_no,
+                    method.as_str(),
+                    method.as_str()
+                );
+                let raised =
+                    self.alarms.raise_platform(AlarmKind::RefundAbnormal, message, found.refund_no.clone()).await;
+                if let Err(e) = raised {
+                    tracing::warn!(refund = %found.refund_no, error = %e, "payments: refund_abnormal could not be raised");
+                }
             }
             return Ok(Notified::Again);
         }

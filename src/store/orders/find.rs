@@ -33,6 +33,23 @@ impl Store {
         Ok(rows.into_iter().map(|o| o.order_no).collect())
     }
 
+    /// Completed orders, completed since `since`, whose transaction's stop is not the one they
+    /// were billed from (a stale close whose real stop came while nothing followed it).
+    pub async fn orders_billed_before_their_stop(
+        &self,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<order::Model>, StoreError> {
+        let backend = self.db().get_database_backend();
+        let sql = "SELECT o.* FROM orders o JOIN transactions t ON t.id = o.transaction_id \
+                   WHERE o.status = 'COMPLETED' AND o.completed_at >= ? AND t.status = ? \
+                   AND t.stopped_at IS NOT NULL AND (o.stopped_at IS NULL OR o.stopped_at <> t.stopped_at) \
+                   ORDER BY o.id LIMIT ?";
+        let values =
+            [since.into(), crate::domain::charging::COMPLETED.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
+        Ok(order::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?)
+    }
+
     /// The user's live order, if any.
     pub async fn live_order_of(&self, user_id: i64) -> Result<Option<order::Model>, StoreError> {
         Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?)

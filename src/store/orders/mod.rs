@@ -229,6 +229,7 @@ impl Store {
                     .filter(order::Column::OrderNo.eq(&charge.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
                     .filter(order::Column::OccupancyFeeFen.is_null())
+                    .filter(same(order::Column::TotalFen, charge.bill_read.total_fen))
                     .filter(order::Column::PaidFen.eq(charge.read.paid_fen))
                     .filter(order::Column::RefundedFen.eq(charge.read.refunded_fen))
                     .exec(txn)
@@ -262,6 +263,14 @@ impl Store {
             (false, true) => Settled::MoneyChanged,
             (false, false) => Settled::NotInState,
         })
+    }
+}
+
+/// `column = value`, or `column IS NULL` for none: a value read back unchanged.
+pub(super) fn same(column: order::Column, value: Option<i64>) -> sea_orm::Condition {
+    match value {
+        Some(v) => sea_orm::Condition::all().add(column.eq(v)),
+        None => sea_orm::Condition::all().add(column.is_null()),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::super::payments::refund_on;
 use super::super::{Store, StoreError, in_transaction};
-use super::{coalesce, collect};
+use super::{coalesce, collect, same};
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
 use chrono::Utc;
 use entity::order;
@@ -65,6 +65,8 @@ impl Store {
                     .filter(order::Column::OrderNo.eq(&rebill.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
                     .filter(Expr::expr(read).eq(Expr::val(rebill.revisions_read.clone().unwrap_or_default())))
+                    .filter(same(order::Column::TotalFen, rebill.bill_read.total_fen))
+                    .filter(same(order::Column::OccupancyFeeFen, rebill.bill_read.occupancy_fee_fen))
                     .filter(order::Column::PaidFen.eq(rebill.read.paid_fen))
                     .filter(order::Column::RefundedFen.eq(rebill.read.refunded_fen))
                     .exec(txn)

@@ -38,6 +38,8 @@ const UNAVAILABLE: &str = "20000";
 const NO_TRADE: &str = "ACQ.TRADE_NOT_EXIST";
 /// Alipay failed for now; the same request may be made again (`code` 40004).
 const SYSTEM_ERROR: &str = "ACQ.SYSTEM_ERROR";
+/// The merchant's Alipay balance cannot cover a refund now.
+const SELLER_BALANCE_NOT_ENOUGH: &str = "ACQ.SELLER_BALANCE_NOT_ENOUGH";
 
 /// The Alipay gateway.
 #[derive(Debug, Clone)]
@@ -257,7 +259,7 @@ fn read_answer(key: &PublicKey, method: &str, exchange: &Exchange) -> Result<Val
 }
 
 /// The answer when its `code` says Alipay did what it was asked; otherwise why not: failed for
-/// now (`20000`, `ACQ.SYSTEM_ERROR`), no such trade, or refused.
+/// now (`20000`, `ACQ.SYSTEM_ERROR`, `ACQ.SELLER_BALANCE_NOT_ENOUGH`), no such trade, or refused.
 pub(super) fn succeeded(answer: Value) -> Result<Value, GatewayError> {
     if answer["code"] == SUCCESS {
         return Ok(answer);
@@ -265,7 +267,8 @@ pub(super) fn succeeded(answer: Value) -> Result<Value, GatewayError> {
     let why = refusal(&answer);
     Err(match sub_code(&answer) {
         _ if answer["code"] == UNAVAILABLE => GatewayError::Temporary(why),
-        SYSTEM_ERROR => GatewayError::Temporary(why),
+        // The merchant's account short for now is not a refusal of the refund.
+        SYSTEM_ERROR | SELLER_BALANCE_NOT_ENOUGH => GatewayError::Temporary(why),
         NO_TRADE => GatewayError::NoSuch(why),
         _ => GatewayError::Refused(why),
     })

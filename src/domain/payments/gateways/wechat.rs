@@ -112,7 +112,8 @@ impl WechatPay {
     }
 
     /// What an answer means: a success's body once its signature verifies, or why not — for
-    /// now (HTTP 5xx or 429, `SYSTEM_ERROR`, `FREQUENCY_LIMITED`: the same request may be made
+    /// now (HTTP 5xx or 429, `SYSTEM_ERROR`, `FREQUENCY_LIMITED`, 403 `NOT_ENOUGH` — the
+    /// merchant's refund account short —: the same request may be made
     /// again), no such payment or refund (404 `ORDER_NOT_EXIST`, `RESOURCE_NOT_EXISTS`), or
     /// refused.
     fn read(&self, status: u16, signed: Result<Signed, WechatError>, text: &str) -> Result<Value, GatewayError> {
@@ -137,7 +138,9 @@ impl WechatPay {
         let code = json["code"].as_str().unwrap_or("HTTP_ERROR");
         let what = format!("HTTP {status} {code}: {}", json["message"].as_str().unwrap_or_default());
         Err(match code {
+            // The merchant's refund account short for now is not the payer's refusal.
             "SYSTEM_ERROR" | "FREQUENCY_LIMITED" => GatewayError::Temporary(what),
+            "NOT_ENOUGH" if status == 403 => GatewayError::Temporary(what),
             "ORDER_NOT_EXIST" | "RESOURCE_NOT_EXISTS" if status == 404 => GatewayError::NoSuch(what),
             _ => super::not_ok(status, what),
         })
