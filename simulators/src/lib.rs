@@ -16,6 +16,6 @@ mod responder;
 mod session;
 pub mod sse;
 
-pub use charger::{Connect, SimCharger, SimError};
+pub use charger::{Connect, ReplayCount, SimCharger, SimError};
 pub use responder::KeyStore;
 pub use session::{SessionPlan, SessionReport};

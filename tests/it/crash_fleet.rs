@@ -30,6 +30,8 @@ async fn a_fleet_killed_mid_session_and_again_while_replaying_is_billed_once_and
         password: Some("crash-pile-password".into()),
         phone_base: 13_600_000_000,
         meter_interval: Duration::from_millis(500),
+        began_ago: Duration::from_secs(30 * 60),
+        stopping_at_kill: 0.25,
         down: Duration::from_secs(2),
         second_kill_at: Some(0.25),
         retry: Duration::from_millis(250),

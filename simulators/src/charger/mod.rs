@@ -4,6 +4,8 @@
 mod boot;
 mod offline;
 
+pub use offline::ReplayCount;
+
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use protocol::frame::Outgoing;
@@ -97,7 +99,7 @@ pub struct SimCharger {
     /// Round trips of typed calls, when recorded (a fleet's latency).
     round_trips: Option<Vec<RoundTrip>>,
     /// Frames replayed and answered, added to a count shared with others when one is given.
-    replays: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+    replays: Option<std::sync::Arc<offline::ReplayCount>>,
 }
 
 /// One answered call: when it was sent, and how long its answer took.

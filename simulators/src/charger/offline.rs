@@ -7,6 +7,40 @@
 use super::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Notify;
+
+/// Frames replayed and answered, counted across chargers, with a wake-up for a task waiting for
+/// the count to reach a number (a crash check kills the CSMS in the middle of the replays).
+#[derive(Debug, Default)]
+pub struct ReplayCount {
+    count: AtomicUsize,
+    changed: Notify,
+}
+
+impl ReplayCount {
+    /// Frames replayed so far.
+    pub fn get(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Returns once `n` frames are replayed: woken by the frame that makes `n`, not by a timer.
+    pub async fn reached(&self, n: usize) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.get() >= n {
+                return;
+            }
+            changed.await;
+        }
+    }
+
+    fn add(&self) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+}
 
 impl SimCharger {
     /// Whether the charger is offline (queueing its calls).
@@ -33,7 +67,7 @@ impl SimCharger {
     }
 
     /// Adds every replayed frame, once answered, to `counter` too (a fleet's progress).
-    pub fn count_replays_in(&mut self, counter: Arc<AtomicUsize>) {
+    pub fn count_replays_in(&mut self, counter: Arc<ReplayCount>) {
         self.replays = Some(counter);
     }
 
@@ -121,7 +155,7 @@ impl SimCharger {
             self.queued.pop_front();
             replayed += 1;
             if let Some(counter) = &self.replays {
-                counter.fetch_add(1, Ordering::Relaxed);
+                counter.add();
             }
         }
         Ok(replayed)

@@ -119,8 +119,10 @@ async fn look(api: &Pool, op: &str, s: &Outcome) -> Result<Verdict, String> {
     let payments = get(api, me, "/api/v1/payments?pageSize=100").await?;
     let items = payments["items"].as_array().cloned().unwrap_or_default();
     let paid = items.iter().filter(|p| p["orderNo"] == no && p["status"] == "SUCCEEDED").count();
-    if paid != 1 {
-        twice.push(format!("{paid} payments of order {no}"));
+    // A prepayment, or the postpaid bill taken from the balance (none for a bill of nothing).
+    let payments = usize::from(s.prepaid || !expected.is_zero());
+    if paid != payments {
+        twice.push(format!("{paid} payments of order {no}, not {payments}"));
     }
     if !twice.is_empty() {
         verdict.twice = Some(twice.join(", "));

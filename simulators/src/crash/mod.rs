@@ -13,10 +13,12 @@ mod csms;
 mod report;
 mod session;
 mod setup;
+mod start;
 
 pub use csms::{AuditOutcome, CsmsCommand, CsmsError};
 pub use report::{CrashReport, Kill};
 
+use crate::ReplayCount;
 use crate::drivers::setup::SetupError;
 use crate::http::Pool;
 use session::{CHARGING, DONE, FAILED, STOPPED, Shared, Stage};
@@ -54,7 +56,15 @@ pub struct CrashPlan {
     pub phone_base: u64,
     /// Time between a charger's MeterValues.
     pub meter_interval: Duration,
-    /// How long csms stays down after the first kill (the chargers stop their sessions then).
+    /// How long before its start reached csms each session says (by the charger's clock) it
+    /// began, charging at the pile's rated power since: bills of real size (zero: they began
+    /// when started, and bill the few Wh of the run's seconds).
+    pub began_ago: Duration,
+    /// The share of the chargers that stop their sessions online as csms is killed: the kill
+    /// lands once half of their stops are answered, while csms completes their orders.
+    pub stopping_at_kill: f64,
+    /// How long csms stays down after the first kill (the other chargers stop their sessions
+    /// then, offline).
     pub down: Duration,
     /// Kill csms again while the chargers replay (once this share of the queued frames is
     /// replayed), for `down / 2` at least a second; none: once only.
@@ -133,14 +143,17 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
     report.setup_errors = setup_errors;
     report.ready = rigs.len();
 
-    let replayed = Arc::new(AtomicUsize::new(0));
+    let replayed = Arc::new(ReplayCount::default());
     let shared = Arc::new(Shared {
         api: pool.clone(),
         meter_interval: plan.meter_interval,
+        began_ago: plan.began_ago,
         retry: plan.retry,
         states: rigs.iter().map(|_| AtomicU8::new(session::SETTING_UP)).collect(),
         queued: AtomicUsize::new(0),
+        early_stops: AtomicUsize::new(0),
     });
+    let early: Vec<bool> = rigs.iter().map(|rig| rig.early).collect();
     let (stage, watching) = watch::channel(Stage::Charge);
     let tasks: Vec<_> = rigs
         .into_iter()
@@ -161,16 +174,26 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
         return Err(CrashError::NotCharging(late, all, plan.deadline));
     }
     report.orders_expected = shared.count(|s| s == CHARGING);
+    // Some stop now, online: the kill lands once half of their stops are answered, while csms
+    // stores the others and completes their orders.
+    let stopping =
+        early.iter().zip(&shared.states).filter(|(e, s)| **e && s.load(Ordering::Relaxed) == CHARGING).count();
+    let _ = stage.send(Stage::StopEarly);
+    let half = stopping.div_ceil(2);
+    wait_every(Duration::from_millis(1), plan.deadline, || shared.early_stops.load(Ordering::Relaxed) >= half).await;
+    let stops_answered = shared.early_stops.load(Ordering::Relaxed);
     let first_kill = Instant::now();
     csms.kill().await?;
-    // Down: the chargers find out, queue their meter values, then stop their sessions.
+    // Down: the chargers find out and queue their meter values; then the others stop, offline.
     tokio::time::sleep(plan.down).await;
     let _ = stage.send(Stage::Stop);
-    wait_until(plan.deadline, || shared.count(|s| s == STOPPED || s == FAILED) == all).await;
+    wait_until(plan.deadline, || shared.count(|s| s == STOPPED || s == DONE || s == FAILED) == all).await;
     let queued = shared.queued.load(Ordering::Relaxed);
     report.kills.push(Kill {
         during: "sessions".into(),
         at_seconds: (first_kill - began).as_secs_f64(),
+        stopping,
+        stops_answered,
         replayed: 0,
         queued,
         down_seconds: first_kill.elapsed().as_secs_f64(),
@@ -183,18 +206,22 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
         // it is in the middle of its replay when the kill lands.
         let threshold = (queued as f64 * share) as usize + 1;
         let finished = || shared.count(|s| s == DONE || s == FAILED) == all;
-        // Looked at every millisecond: the kill lands while chargers are in the middle of their
-        // replays, not between them.
-        let due = || replayed.load(Ordering::Relaxed) >= threshold || finished();
-        wait_every(Duration::from_millis(1), plan.deadline, due).await;
+        // Woken by the frame that crosses the threshold, and killed at once: the kill lands
+        // while chargers are in the middle of their replays, not between them.
+        tokio::select! {
+            _ = replayed.reached(threshold) => {}
+            _ = wait_until(plan.deadline, finished) => {}
+        }
         if !finished() {
             let killed = Instant::now();
-            let replayed_then = replayed.load(Ordering::Relaxed);
+            let replayed_then = replayed.get();
             csms.kill().await?;
             tokio::time::sleep((plan.down / 2).max(Duration::from_secs(1))).await;
             report.kills.push(Kill {
                 during: "replay".into(),
                 at_seconds: (killed - began).as_secs_f64(),
+                stopping: 0,
+                stops_answered: 0,
                 replayed: replayed_then,
                 queued,
                 down_seconds: killed.elapsed().as_secs_f64(),
@@ -235,7 +262,7 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
         }
     }
     report.queued_messages = queued;
-    report.replayed_messages = replayed.load(Ordering::Relaxed);
+    report.replayed_messages = replayed.get();
 
     let found = check::verify(&pool, OPERATOR_TOKEN, &outcomes).await;
     report.orders_completed = found.completed;

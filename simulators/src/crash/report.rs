@@ -13,6 +13,9 @@ pub struct Kill {
     pub during: String,
     /// Seconds since csms first started.
     pub at_seconds: f64,
+    /// Chargers stopping their sessions online as it landed, and their stops answered by then.
+    pub stopping: usize,
+    pub stops_answered: usize,
     /// Frames replayed by then, of those queued.
     pub replayed: usize,
     pub queued: usize,
@@ -92,9 +95,13 @@ impl std::fmt::Display for CrashReport {
             self.orders_expected, self.prepaid, self.postpaid
         )?;
         for kill in &self.kills {
+            let stops = match kill.stopping {
+                0 => String::new(),
+                n => format!(", {} of {n} stops answered", kill.stops_answered),
+            };
             writeln!(
                 f,
-                "kill -9           during {} at {:.1} s, {} of {} queued frames replayed, down {:.1} s",
+                "kill -9           during {} at {:.1} s{stops}, {} of {} queued frames replayed, down {:.1} s",
                 kill.during, kill.at_seconds, kill.replayed, kill.queued, kill.down_seconds
             )?;
         }

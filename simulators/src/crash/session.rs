@@ -1,9 +1,9 @@
-//! One driver's session through the crash: the order made (prepaid from the balance or
-//! postpaid) and started remotely, the charger metering at its pile's rated power on its own
-//! clock; when csms dies the charger goes offline and keeps its MeterValues (a message sent
-//! when the connection broke is kept too: its outcome is unknown), stops the session when told,
-//! retries connecting every `retry` and replays its queue in order once it is back — again after
-//! a second kill — then reports its connector Available.
+//! One driver's session through the crash: the order started (`start`), the charger metering
+//! at its pile's rated power on its own clock; when csms dies the charger goes offline and keeps
+//! its MeterValues (a message sent when the connection broke is kept too: its outcome is
+//! unknown), stops the session when told (some just before the kill, online), retries
+//! connecting every `retry` and replays its queue in order once csms is back — again after a
+//! second kill — then reports its connector Available.
 
 use super::setup::Rig;
 use crate::SimError;
@@ -12,22 +12,21 @@ use crate::http::Pool;
 use crate::messages::status_notification;
 use chrono::{DateTime, DurationRound, Utc};
 use protocol::v16;
-use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio::time::{Instant, sleep, sleep_until};
-
-/// How long an order may take to show CHARGING after its charger started.
-const CHARGING_WITHIN: Duration = Duration::from_secs(60);
+use tokio::time::{Instant, sleep_until};
 
 /// What the run tells the chargers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stage {
     /// Charge and meter.
     Charge,
-    /// Stop the session (csms is down: the stop is queued).
+    /// The chargers chosen to (`Rig::early`) stop their sessions now, online: csms is killed
+    /// while it takes their stops and completes their orders.
+    StopEarly,
+    /// The others stop their sessions (csms is down: the stop is queued).
     Stop,
 }
 
@@ -42,11 +41,15 @@ pub(super) const FAILED: u8 = 4;
 pub(super) struct Shared {
     pub(super) api: Pool,
     pub(super) meter_interval: Duration,
+    /// How long before its StartTransaction was sent a session says it began.
+    pub(super) began_ago: Duration,
     pub(super) retry: Duration,
     /// Each session's state (`SETTING_UP` … `FAILED`), by driver index in the run.
     pub(super) states: Vec<AtomicU8>,
     /// Frames queued when the sessions stopped.
     pub(super) queued: AtomicUsize,
+    /// Stops sent online (`Stage::StopEarly`) and answered.
+    pub(super) early_stops: AtomicUsize,
 }
 
 impl Shared {
@@ -75,7 +78,7 @@ pub(super) struct Outcome {
 
 /// Why a session went wrong.
 #[derive(Debug, thiserror::Error)]
-enum SessionError {
+pub(super) enum SessionError {
     #[error("{0}: HTTP {1} {2}")]
     Refused(&'static str, u16, String),
     #[error("{0}: {1}")]
@@ -86,14 +89,14 @@ enum SessionError {
     Order(String),
 }
 
-struct Session {
-    rig: Rig,
-    shared: Arc<Shared>,
+pub(super) struct Session {
+    pub(super) rig: Rig,
+    pub(super) shared: Arc<Shared>,
     /// The charger's clock: whole milliseconds, each message later than the one before.
-    clock: DateTime<Utc>,
-    started_at: DateTime<Utc>,
-    transaction: i32,
-    outcome: Outcome,
+    pub(super) clock: DateTime<Utc>,
+    pub(super) started_at: DateTime<Utc>,
+    pub(super) transaction: i32,
+    pub(super) outcome: Outcome,
 }
 
 /// Runs driver `rig`'s session through the crash until its queue is delivered (or it fails).
@@ -129,13 +132,13 @@ pub(super) async fn drive(rig: Rig, shared: Arc<Shared>, stage: watch::Receiver<
 }
 
 impl Session {
-    fn set(&self, state: u8) {
+    pub(super) fn set(&self, state: u8) {
         if let Some(slot) = self.shared.states.get(self.rig.n) {
             slot.store(state, Ordering::Relaxed);
         }
     }
 
-    fn tick(&mut self) -> DateTime<Utc> {
+    pub(super) fn tick(&mut self) -> DateTime<Utc> {
         let now = Utc::now().duration_trunc(chrono::Duration::milliseconds(1)).unwrap_or_else(|_| Utc::now());
         self.clock = now.max(self.clock + chrono::Duration::milliseconds(1));
         self.clock
@@ -145,84 +148,6 @@ impl Session {
     fn register_at(&self, at: DateTime<Utc>) -> i64 {
         let ms = (at - self.started_at).num_milliseconds().max(0);
         self.rig.register_wh + ms.saturating_mul(self.rig.power_w) / 3_600_000
-    }
-
-    /// The order made, paid (prepaid), started remotely, the transaction started by the charger,
-    /// and the order seen CHARGING.
-    async fn start(&mut self) -> Result<(), SessionError> {
-        let mut ask = json!({"pileCode": self.rig.pile, "connectorId": 1, "payMode": "postpaid"});
-        if self.rig.prepaid {
-            ask = json!({"pileCode": self.rig.pile, "connectorId": 1, "payMode": "prepaid", "prepayAmount": super::setup::PREPAY});
-        }
-        let created = self.rest("create", "POST", "/api/v1/orders", Some(&ask), 201).await?;
-        let no =
-            created["orderNo"].as_str().ok_or_else(|| SessionError::Order(format!("no order number: {created}")))?;
-        let no = no.to_owned();
-        self.outcome.order_no = Some(no.clone());
-        if self.rig.prepaid {
-            let pay = json!({"orderNo": no, "method": "balance"});
-            self.rest("pay", "POST", "/api/v1/payments", Some(&pay), 201).await?;
-        }
-        self.remote_start(&no).await?;
-        self.started_at = self.tick();
-        let start = v16::StartTransactionRequest {
-            connector_id: 1,
-            id_tag: self.rig.user.id_tag.clone(),
-            meter_start: self.rig.register_wh,
-            reservation_id: None,
-            timestamp: self.started_at,
-        };
-        let started = self.rig.cp.call(start).await?;
-        if started.id_tag_info.status != v16::AuthorizationStatus::Accepted {
-            return Err(SessionError::Order(format!("start answered {:?}", started.id_tag_info.status)));
-        }
-        self.transaction = started.transaction_id;
-        let at = self.tick();
-        self.rig.cp.call(status_notification(1, v16::ChargePointStatus::Charging, Some(at))).await?;
-        let deadline = Instant::now() + CHARGING_WITHIN;
-        loop {
-            let order = self.rest("get", "GET", &format!("/api/v1/orders/{no}"), None, 200).await?;
-            match order["status"].as_str() {
-                Some("CHARGING") => return Ok(()),
-                _ if Instant::now() > deadline => {
-                    return Err(SessionError::Order(format!("never CHARGING: {}", order["status"])));
-                }
-                _ => sleep(Duration::from_millis(100)).await,
-            }
-        }
-    }
-
-    /// POSTs the order's start while the charger answers the RemoteStartTransaction it brings.
-    async fn remote_start(&mut self, no: &str) -> Result<(), SessionError> {
-        let path = format!("/api/v1/orders/{no}/start");
-        let post = self.shared.api.send("POST", &path, Some(&self.rig.user.token), None);
-        let cp = &mut self.rig.cp;
-        let serve = async move {
-            loop {
-                if cp.serve_calls(1, None).await?.iter().any(|a| a == "RemoteStartTransaction") {
-                    return Ok::<(), SimError>(());
-                }
-            }
-        };
-        tokio::pin!(post, serve);
-        let (mut posted, mut served) = (None, false);
-        while posted.is_none() || !served {
-            tokio::select! {
-                answer = &mut post, if posted.is_none() => {
-                    let answer = answer.map_err(|e| SessionError::Io("start", e))?;
-                    if answer.status != 200 {
-                        let code = answer.body["error"].as_str().unwrap_or("").to_owned();
-                        return Err(SessionError::Refused("start", answer.status, code));
-                    }
-                    posted = Some(answer);
-                }
-                done = &mut serve, if !served => {
-                    done?;
-                    served = true;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Meters every `meter_interval` until told to stop, then stops; whenever offline, tries to
@@ -272,8 +197,11 @@ impl Session {
                     }
                 }
                 Due::Stage { gone } => {
-                    if gone || *stage.borrow_and_update() == Stage::Stop {
-                        self.stop().await?;
+                    let now = *stage.borrow_and_update();
+                    if gone || now == Stage::Stop || (now == Stage::StopEarly && self.rig.early) {
+                        if self.stop().await? {
+                            self.shared.early_stops.fetch_add(1, Ordering::Relaxed);
+                        }
                         stopped = true;
                         self.shared.queued.fetch_add(self.rig.cp.queued(), Ordering::Relaxed);
                         self.set(STOPPED);
@@ -310,8 +238,9 @@ impl Session {
         Ok(answered)
     }
 
-    /// Stops the session at the register's reading now (queued: csms is down).
-    async fn stop(&mut self) -> Result<(), SimError> {
+    /// Stops the session at the register's reading now (queued when csms is down); answers
+    /// whether csms answered the stop.
+    async fn stop(&mut self) -> Result<bool, SimError> {
         let was_online = !self.rig.cp.is_offline();
         let at = self.tick();
         let meter_stop = self.register_at(at);
@@ -325,28 +254,11 @@ impl Session {
             transaction_data: Some(end.meter_value),
         };
         self.outcome.meter_stop = Some(meter_stop);
-        if self.rig.cp.send_kept(stop).await?.is_none() && was_online {
+        let answered = self.rig.cp.send_kept(stop).await?.is_some();
+        if was_online && !answered {
             self.outcome.resent += 1;
         }
-        Ok(())
-    }
-
-    /// A REST call of the driver; an answer of another status than `ok` is an error.
-    async fn rest(
-        &self,
-        call: &'static str,
-        method: &str,
-        path: &str,
-        body: Option<&Value>,
-        ok: u16,
-    ) -> Result<Value, SessionError> {
-        let answer = self.shared.api.send(method, path, Some(&self.rig.user.token), body).await;
-        let answer = answer.map_err(|e| SessionError::Io(call, e))?;
-        if answer.status != ok {
-            let code = answer.body["error"].as_str().unwrap_or("").to_owned();
-            return Err(SessionError::Refused(call, answer.status, code));
-        }
-        Ok(answer.body)
+        Ok(answered)
     }
 }
 

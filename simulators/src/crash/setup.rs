@@ -17,9 +17,10 @@ use tokio::sync::Semaphore;
 /// People's Square, Shanghai.
 const CENTRE: (f64, f64) = (121.4737, 31.2304);
 /// Each driver's money, yuan.
-pub(super) const CREDIT: &str = "200.00";
-/// What a prepaid order pays ahead, yuan (its surplus goes back to the balance).
-pub(super) const PREPAY: &str = "50.00";
+pub(super) const CREDIT: &str = "500.00";
+/// What a prepaid order pays ahead, yuan (its surplus goes back to the balance): more than half
+/// an hour of the fastest pile costs (60 kWh, 120.00), so that csms never stops it for money.
+pub(super) const PREPAY: &str = "200.00";
 /// The flat tariff: energy and service, yuan per kWh, all day.
 const ENERGY_PRICE: &str = "1.20";
 const SERVICE_FEE: &str = "0.80";
@@ -38,6 +39,8 @@ pub(super) struct Rig {
     pub(super) prepaid: bool,
     /// The energy register at the start, Wh.
     pub(super) register_wh: i64,
+    /// Stops online just before the first kill (`Stage::StopEarly`).
+    pub(super) early: bool,
 }
 
 /// What the flat tariff bills for `wh` Wh: each fee rounded half-up to the fen, then summed.
@@ -117,7 +120,11 @@ async fn rig(
     let user = sign_up(api, waiters, &(plan.phone_base + n as u64).to_string()).await?;
     credit(api, token, user.user_id, CREDIT).await?;
     let register_wh = 1_000_000 + (n as i64 % 997) * 1_013;
-    Ok(Rig { n, user, pile, cp, power_w: i64::from(kw) * 1000, prepaid: n.is_multiple_of(2), register_wh })
+    // Whole groups of four (each pile type, both ways to pay) stop early, spread evenly.
+    let group = (n / PILES.len()) as f64;
+    let early = ((group + 1.0) * plan.stopping_at_kill).floor() > (group * plan.stopping_at_kill).floor();
+    let power_w = i64::from(kw) * 1000;
+    Ok(Rig { n, user, pile, cp, power_w, prepaid: n.is_multiple_of(2), register_wh, early })
 }
 
 #[cfg(test)]

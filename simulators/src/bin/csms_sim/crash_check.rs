@@ -43,6 +43,14 @@ pub(crate) struct CrashArgs {
     /// Milliseconds between a charger's MeterValues.
     #[arg(long, default_value_t = 1000)]
     meter_ms: u64,
+    /// The share of the chargers that stop their sessions online as csms is first killed (the
+    /// kill lands once half of their stops are answered); the others stop offline.
+    #[arg(long, default_value_t = 0.25)]
+    stopping_at_kill: f64,
+    /// Minutes before its start reached csms each session says it began (charging at the pile's
+    /// rated power since, so that bills are of real size).
+    #[arg(long, default_value_t = 30)]
+    began_ago_min: u64,
     /// Seconds csms stays down after the first kill.
     #[arg(long, default_value_t = 5)]
     down_s: u64,
@@ -87,6 +95,8 @@ impl CrashArgs {
             password: (!self.password.is_empty()).then(|| self.password.clone()),
             phone_base: self.phone_base,
             meter_interval: Duration::from_millis(self.meter_ms),
+            began_ago: Duration::from_secs(self.began_ago_min * 60),
+            stopping_at_kill: self.stopping_at_kill,
             down: Duration::from_secs(self.down_s),
             second_kill_at: (self.second_kill_at > 0.0).then_some(self.second_kill_at),
             retry: Duration::from_millis(self.retry_ms),
