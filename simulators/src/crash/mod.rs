@@ -10,6 +10,7 @@
 
 mod check;
 mod csms;
+mod messages;
 mod report;
 mod session;
 mod setup;
@@ -21,6 +22,7 @@ pub use report::{CrashReport, Kill};
 use crate::ReplayCount;
 use crate::drivers::setup::SetupError;
 use crate::http::Pool;
+use protocol::OcppVersion;
 use session::{CHARGING, DONE, FAILED, STOPPED, Shared, Stage};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -251,11 +253,11 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
         report.resent_messages += outcome.resent;
         report.replays_interrupted += outcome.interrupted;
         if outcome.meter_stop.is_some() {
-            if outcome.prepaid {
-                report.prepaid += 1;
-            } else {
-                report.postpaid += 1;
-            }
+            *if outcome.prepaid { &mut report.prepaid } else { &mut report.postpaid } += 1;
+            *match outcome.version {
+                OcppVersion::V16 => &mut report.ocpp16,
+                OcppVersion::V201 => &mut report.ocpp201,
+            } += 1;
         }
         if let Some(error) = &outcome.error {
             *report.session_errors.entry(error.clone()).or_insert(0) += 1;

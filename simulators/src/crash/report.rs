@@ -37,6 +37,9 @@ pub struct CrashReport {
     pub orders_expected: usize,
     pub prepaid: usize,
     pub postpaid: usize,
+    /// Of them, on OCPP 1.6 and on 2.0.1 chargers.
+    pub ocpp16: usize,
+    pub ocpp201: usize,
     /// Sessions that went wrong on the simulator's side, by error.
     pub session_errors: BTreeMap<String, usize>,
     pub kills: Vec<Kill>,
@@ -91,8 +94,8 @@ impl std::fmt::Display for CrashReport {
         }
         writeln!(
             f,
-            "orders expected   {} mid-session at the first kill ({} prepaid, {} postpaid)",
-            self.orders_expected, self.prepaid, self.postpaid
+            "orders expected   {} mid-session at the first kill ({} prepaid, {} postpaid; {} on OCPP 1.6, {} on 2.0.1)",
+            self.orders_expected, self.prepaid, self.postpaid, self.ocpp16, self.ocpp201
         )?;
         for kill in &self.kills {
             let stops = match kill.stopping {

@@ -5,13 +5,14 @@
 //! connecting every `retry` and replays its queue in order once csms is back — again after a
 //! second kill — then reports its connector Available.
 
+use super::messages::{Reading, event_201, meter_value_16, meter_values_16, status_201};
 use super::setup::Rig;
 use crate::SimError;
 use crate::drivers::setup::SignedUp;
 use crate::http::Pool;
 use crate::messages::status_notification;
 use chrono::{DateTime, DurationRound, Utc};
-use protocol::v16;
+use protocol::{OcppVersion, v16, v201};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -62,6 +63,7 @@ impl Shared {
 /// What became of a session, for the check.
 #[derive(Debug)]
 pub(super) struct Outcome {
+    pub(super) version: OcppVersion,
     pub(super) user: SignedUp,
     pub(super) pile: String,
     pub(super) prepaid: bool,
@@ -95,13 +97,17 @@ pub(super) struct Session {
     /// The charger's clock: whole milliseconds, each message later than the one before.
     pub(super) clock: DateTime<Utc>,
     pub(super) started_at: DateTime<Utc>,
+    /// 1.6: the CSMS's transaction id; 2.0.1: the charger's, and the next event's number.
     pub(super) transaction: i32,
+    pub(super) transaction_201: String,
+    pub(super) seq_no: i32,
     pub(super) outcome: Outcome,
 }
 
 /// Runs driver `rig`'s session through the crash until its queue is delivered (or it fails).
 pub(super) async fn drive(rig: Rig, shared: Arc<Shared>, stage: watch::Receiver<Stage>) -> Outcome {
     let outcome = Outcome {
+        version: rig.version,
         user: rig.user.clone(),
         pile: rig.pile.clone(),
         prepaid: rig.prepaid,
@@ -113,7 +119,9 @@ pub(super) async fn drive(rig: Rig, shared: Arc<Shared>, stage: watch::Receiver<
         error: None,
     };
     let n = rig.n;
-    let mut s = Session { rig, shared, clock: Utc::now(), started_at: Utc::now(), transaction: 0, outcome };
+    let transaction_201 = format!("{}-1", rig.pile);
+    let (clock, started_at) = (Utc::now(), Utc::now());
+    let mut s = Session { rig, shared, clock, started_at, transaction: 0, transaction_201, seq_no: 0, outcome };
     let ran = match s.start().await {
         Ok(()) => s.charge_and_replay(stage).await,
         Err(e) => Err(e),
@@ -174,9 +182,8 @@ impl Session {
             }
             if stopped && !self.rig.cp.is_offline() {
                 // Everything delivered: the connector's state, as a charger reports it once back.
-                let at = self.tick();
-                match self.rig.cp.call(status_notification(1, v16::ChargePointStatus::Available, Some(at))).await {
-                    Ok(_) => return Ok(()),
+                match self.status_available().await {
+                    Ok(()) => return Ok(()),
                     Err(e) if e.lost_connection() => self.rig.cp.go_offline().await,
                     Err(e) => return Err(e.into()),
                 }
@@ -224,70 +231,72 @@ impl Session {
         }
     }
 
-    /// A MeterValues of the register and the power; answers whether it was answered (else it
-    /// was queued).
+    /// The register and the power now: a MeterValues (1.6) or an `Updated` event (2.0.1);
+    /// answers whether it was answered (else it was queued).
     async fn meter(&mut self) -> Result<bool, SimError> {
         let was_online = !self.rig.cp.is_offline();
         let at = self.tick();
-        let values =
-            energy(self.transaction, self.register_at(at), self.rig.power_w, at, v16::ReadingContext::SamplePeriodic);
-        let answered = self.rig.cp.send_kept(values).await?.is_some();
+        let reading = Reading { wh: self.register_at(at), power_w: self.rig.power_w, at };
+        let answered = match self.rig.version {
+            OcppVersion::V16 => self.rig.cp.send_kept(meter_values_16(self.transaction, reading)).await?.is_some(),
+            OcppVersion::V201 => self.send_event(v201::TransactionEventEnumType::Updated, reading).await?,
+        };
         if was_online && !answered {
             self.outcome.resent += 1;
         }
         Ok(answered)
     }
 
-    /// Stops the session at the register's reading now (queued when csms is down); answers
-    /// whether csms answered the stop.
+    /// Stops the session at the register's reading now (queued when csms is down): a
+    /// StopTransaction with the reading as its transaction data (1.6), an `Ended` event (2.0.1);
+    /// answers whether csms answered the stop.
     async fn stop(&mut self) -> Result<bool, SimError> {
         let was_online = !self.rig.cp.is_offline();
         let at = self.tick();
-        let meter_stop = self.register_at(at);
-        let end = energy(self.transaction, meter_stop, 0, at, v16::ReadingContext::TransactionEnd);
-        let stop = v16::StopTransactionRequest {
-            id_tag: Some(self.rig.user.id_tag.clone()),
-            meter_stop,
-            timestamp: at,
-            transaction_id: self.transaction,
-            reason: Some(v16::Reason::Local),
-            transaction_data: Some(end.meter_value),
+        let reading = Reading { wh: self.register_at(at), power_w: 0, at };
+        self.outcome.meter_stop = Some(reading.wh);
+        let answered = match self.rig.version {
+            OcppVersion::V16 => {
+                let stop = v16::StopTransactionRequest {
+                    id_tag: Some(self.rig.user.id_tag.clone()),
+                    meter_stop: reading.wh,
+                    timestamp: at,
+                    transaction_id: self.transaction,
+                    reason: Some(v16::Reason::Local),
+                    transaction_data: Some(vec![meter_value_16(reading, v16::ReadingContext::TransactionEnd)]),
+                };
+                self.rig.cp.send_kept(stop).await?.is_some()
+            }
+            OcppVersion::V201 => self.send_event(v201::TransactionEventEnumType::Ended, reading).await?,
         };
-        self.outcome.meter_stop = Some(meter_stop);
-        let answered = self.rig.cp.send_kept(stop).await?.is_some();
         if was_online && !answered {
             self.outcome.resent += 1;
         }
         Ok(answered)
     }
-}
 
-/// A MeterValues of the energy register (Wh) and the power (W) in a transaction.
-fn energy(
-    transaction_id: i32,
-    wh: i64,
-    power_w: i64,
-    at: DateTime<Utc>,
-    context: v16::ReadingContext,
-) -> v16::MeterValuesRequest {
-    let sampled = |measurand: v16::Measurand, unit: v16::UnitOfMeasure, value: String| v16::SampledValue {
-        value,
-        context: Some(context),
-        format: None,
-        measurand: Some(measurand),
-        phase: None,
-        location: Some(v16::Location::Outlet),
-        unit: Some(unit),
-    };
-    v16::MeterValuesRequest {
-        connector_id: 1,
-        transaction_id: Some(transaction_id),
-        meter_value: vec![v16::MeterValue {
-            timestamp: at,
-            sampled_value: vec![
-                sampled(v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::Wh, wh.to_string()),
-                sampled(v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::W, power_w.to_string()),
-            ],
-        }],
+    /// The session's next 2.0.1 transaction event, kept until answered.
+    pub(super) async fn send_event(
+        &mut self,
+        kind: v201::TransactionEventEnumType,
+        reading: Reading,
+    ) -> Result<bool, SimError> {
+        let offline = self.rig.cp.is_offline();
+        let event = event_201(kind, (&self.transaction_201, self.seq_no), &self.rig.user.id_tag, reading, offline);
+        self.seq_no += 1;
+        Ok(self.rig.cp.send_kept(event).await?.is_some())
+    }
+
+    /// The connector Available, as a charger reports it once back with everything delivered.
+    async fn status_available(&mut self) -> Result<(), SimError> {
+        let at = self.tick();
+        match self.rig.version {
+            OcppVersion::V16 => {
+                self.rig.cp.call(status_notification(1, v16::ChargePointStatus::Available, Some(at))).await.map(drop)
+            }
+            OcppVersion::V201 => {
+                self.rig.cp.call(status_201(v201::ConnectorStatusEnumType::Available, at)).await.map(drop)
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::drivers::setup::{SetupError, SignedUp, Waiters, credit, expect, sign_
 use crate::http::Pool;
 use crate::{Connect, SimCharger};
 use chrono::Utc;
-use protocol::{OcppVersion, v16};
+use protocol::{OcppVersion, v16, v201};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -41,6 +41,8 @@ pub(super) struct Rig {
     pub(super) register_wh: i64,
     /// Stops online just before the first kill (`Stage::StopEarly`).
     pub(super) early: bool,
+    /// A third of the chargers speak OCPP 2.0.1, the others 1.6.
+    pub(super) version: OcppVersion,
 }
 
 /// What the flat tariff bills for `wh` Wh: each fee rounded half-up to the fen, then summed.
@@ -111,12 +113,22 @@ async fn rig(
         body["password"] = json!(password);
     }
     expect(api, "pile", "POST", "/api/v1/piles", Some(token), Some(&body), &[201]).await?;
-    let mut options = Connect::new(ws_url, pile.clone(), OcppVersion::V16);
+    let version = if n % 3 == 2 { OcppVersion::V201 } else { OcppVersion::V16 };
+    let mut options = Connect::new(ws_url, pile.clone(), version);
     options.password.clone_from(&plan.password);
     options.no_delay = true;
     let mut cp = SimCharger::connect(options).await?;
     cp.boot().await?;
-    cp.call(crate::messages::status_notification(1, v16::ChargePointStatus::Available, Some(Utc::now()))).await?;
+    match version {
+        OcppVersion::V16 => {
+            let available =
+                crate::messages::status_notification(1, v16::ChargePointStatus::Available, Some(Utc::now()));
+            cp.call(available).await?;
+        }
+        OcppVersion::V201 => {
+            cp.call(super::messages::status_201(v201::ConnectorStatusEnumType::Available, Utc::now())).await?;
+        }
+    }
     let user = sign_up(api, waiters, &(plan.phone_base + n as u64).to_string()).await?;
     credit(api, token, user.user_id, CREDIT).await?;
     let register_wh = 1_000_000 + (n as i64 % 997) * 1_013;
@@ -124,7 +136,7 @@ async fn rig(
     let group = (n / PILES.len()) as f64;
     let early = ((group + 1.0) * plan.stopping_at_kill).floor() > (group * plan.stopping_at_kill).floor();
     let power_w = i64::from(kw) * 1000;
-    Ok(Rig { n, user, pile, cp, power_w, prepaid: n.is_multiple_of(2), register_wh, early })
+    Ok(Rig { n, user, pile, cp, power_w, prepaid: n.is_multiple_of(2), register_wh, early, version })
 }
 
 #[cfg(test)]

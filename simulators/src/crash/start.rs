@@ -2,10 +2,12 @@
 //! started remotely — the charger answers the RemoteStartTransaction and starts the transaction
 //! with the driver's tag — and seen CHARGING.
 
+use super::messages::{Reading, event_201, status_201};
 use super::session::{Session, SessionError};
 use crate::SimError;
 use crate::messages::status_notification;
-use protocol::v16;
+use protocol::v201::TransactionEventEnumType::Started;
+use protocol::{OcppVersion, v16, v201};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::time::{Instant, sleep};
@@ -35,20 +37,36 @@ impl Session {
         // the pile's rated power, as a real session's.
         let began_ago = chrono::Duration::from_std(self.shared.began_ago).unwrap_or_default();
         self.started_at = self.tick() - began_ago;
-        let start = v16::StartTransactionRequest {
-            connector_id: 1,
-            id_tag: self.rig.user.id_tag.clone(),
-            meter_start: self.rig.register_wh,
-            reservation_id: None,
-            timestamp: self.started_at,
-        };
-        let started = self.rig.cp.call(start).await?;
-        if started.id_tag_info.status != v16::AuthorizationStatus::Accepted {
-            return Err(SessionError::Order(format!("start answered {:?}", started.id_tag_info.status)));
+        let begin = Reading { wh: self.rig.register_wh, power_w: 0, at: self.started_at };
+        match self.rig.version {
+            OcppVersion::V16 => {
+                let start = v16::StartTransactionRequest {
+                    connector_id: 1,
+                    id_tag: self.rig.user.id_tag.clone(),
+                    meter_start: begin.wh,
+                    reservation_id: None,
+                    timestamp: begin.at,
+                };
+                let started = self.rig.cp.call(start).await?;
+                if started.id_tag_info.status != v16::AuthorizationStatus::Accepted {
+                    return Err(SessionError::Order(format!("start answered {:?}", started.id_tag_info.status)));
+                }
+                self.transaction = started.transaction_id;
+                let at = self.tick();
+                self.rig.cp.call(status_notification(1, v16::ChargePointStatus::Charging, Some(at))).await?;
+            }
+            OcppVersion::V201 => {
+                let event = event_201(Started, (&self.transaction_201, 0), &self.rig.user.id_tag, begin, false);
+                self.seq_no = 1;
+                let started = self.rig.cp.call(event).await?;
+                let status = started.id_token_info.map(|info| info.status);
+                if status.is_some_and(|s| s != v201::AuthorizationStatusEnumType::Accepted) {
+                    return Err(SessionError::Order(format!("start answered {status:?}")));
+                }
+                let at = self.tick();
+                self.rig.cp.call(status_201(v201::ConnectorStatusEnumType::Occupied, at)).await?;
+            }
         }
-        self.transaction = started.transaction_id;
-        let at = self.tick();
-        self.rig.cp.call(status_notification(1, v16::ChargePointStatus::Charging, Some(at))).await?;
         let deadline = Instant::now() + CHARGING_WITHIN;
         loop {
             let order = self.rest("get", "GET", &format!("/api/v1/orders/{no}"), None, 200).await?;
@@ -62,14 +80,16 @@ impl Session {
         }
     }
 
-    /// POSTs the order's start while the charger answers the RemoteStartTransaction it brings.
+    /// POSTs the order's start while the charger answers the RemoteStartTransaction (1.6) or
+    /// RequestStartTransaction (2.0.1) it brings.
     async fn remote_start(&mut self, no: &str) -> Result<(), SessionError> {
         let path = format!("/api/v1/orders/{no}/start");
         let post = self.shared.api.send("POST", &path, Some(&self.rig.user.token), None);
         let cp = &mut self.rig.cp;
         let serve = async move {
             loop {
-                if cp.serve_calls(1, None).await?.iter().any(|a| a == "RemoteStartTransaction") {
+                let served = cp.serve_calls(1, None).await?;
+                if served.iter().any(|a| a == "RemoteStartTransaction" || a == "RequestStartTransaction") {
                     return Ok::<(), SimError>(());
                 }
             }
