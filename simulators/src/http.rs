@@ -85,7 +85,11 @@ impl Client {
         let answer = tokio::time::timeout(timeout, async {
             let reused = self.conn.is_some();
             match self.exchange(&text).await {
-                Err(Exchange::Stale(_)) if reused => self.exchange(&text).await,
+                // On a connection of its own: the stale one is dropped first.
+                Err(Exchange::Stale(_)) if reused => {
+                    self.conn = None;
+                    self.exchange(&text).await
+                }
                 other => other,
             }
         })

@@ -30,14 +30,14 @@ pub(crate) struct TestApp {
 
 /// Where the test's database lives, removed when the test ends — also when it fails: a
 /// panicking test drops its `TestApp` while unwinding.
-enum TestDatabase {
+pub(crate) enum TestDatabase {
     Sqlite(tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
 
 impl TestDatabase {
     /// The PostgreSQL database's name, or the SQLite file's folder.
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             TestDatabase::Sqlite(dir) => dir.path().display().to_string(),
             TestDatabase::Postgres { name, .. } => name.clone(),
@@ -72,7 +72,7 @@ pub(crate) const OPERATOR_TOKEN: &str = "test-operator-token-7f3a";
 
 /// A database URL of the test's own: a new PostgreSQL database when `DATABASE_URL` is a
 /// postgres URL, else a SQLite file in a temporary folder.
-async fn fresh_database() -> (String, TestDatabase) {
+pub(crate) async fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!(

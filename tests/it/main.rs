@@ -8,6 +8,7 @@ mod audit;
 mod business;
 mod chargers;
 mod commands;
+mod crash_fleet;
 mod credit;
 mod dashboard_browser;
 mod data_transfer;

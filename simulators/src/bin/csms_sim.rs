@@ -2,11 +2,14 @@
 //! (text, or JSON with `--json`); `csms-sim bare-server` is the ceiling to compare with: a bare
 //! tokio-tungstenite server that answers BootNotification and Heartbeat and nothing else.
 //! `csms-sim drivers` runs drivers through whole charging orders over the REST API, each with a
-//! charger of their own; `csms-sim nearby` loads the station search.
+//! charger of their own; `csms-sim nearby` loads the station search; `csms-sim crash-check` kills
+//! csms under a fleet mid-session, restarts it, and checks every bill and balance (exit 1 when
+//! anything is wrong).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
 use protocol::OcppVersion;
+use simulators::crash;
 use simulators::drivers::{self, DriversPlan, Rate};
 use simulators::fleet::{self, FleetPlan, Mix};
 use simulators::nearby::{self, NearbyPlan};
@@ -16,6 +19,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+#[path = "csms_sim/crash_check.rs"]
+mod crash_check;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -40,6 +46,11 @@ enum Command {
     Drivers(DriversArgs),
     /// Requests `GET /api/v1/stations/nearby` at random points around a centre and reports.
     Nearby(NearbyArgs),
+    /// Runs csms (`--csms`) on a fresh database, puts a fleet of drivers mid-session, kills csms
+    /// with SIGKILL, restarts it (and kills it again while the chargers replay), and checks that
+    /// every order is billed once and right and every balance equals its ledger (`csms audit`
+    /// too). Exit 1 when anything is wrong.
+    CrashCheck(crash_check::CrashArgs),
     /// A bare WebSocket server answering BootNotification and Heartbeat only (the ceiling).
     BareServer {
         #[arg(long, default_value = "127.0.0.1:9100")]
@@ -257,6 +268,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let report = nearby::run(plan).await;
             print(&report, args.json)?;
+        }
+        Command::CrashCheck(args) => {
+            let report = crash::run(args.plan()).await?;
+            print(&report, args.json)?;
+            if !report.ok {
+                std::process::exit(1);
+            }
         }
         Command::BareServer { listen } => bare_server(listen).await?,
     }

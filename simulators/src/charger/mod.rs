@@ -4,6 +4,8 @@
 mod boot;
 mod offline;
 
+pub use offline::ReplayCount;
+
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use protocol::frame::Outgoing;
@@ -96,6 +98,8 @@ pub struct SimCharger {
     sessions: u32,
     /// Round trips of typed calls, when recorded (a fleet's latency).
     round_trips: Option<Vec<RoundTrip>>,
+    /// Frames replayed and answered, added to a count shared with others when one is given.
+    replays: Option<std::sync::Arc<offline::ReplayCount>>,
 }
 
 /// One answered call: when it was sent, and how long its answer took.
@@ -131,6 +135,7 @@ impl SimCharger {
             local_transactions: HashMap::new(),
             sessions: 0,
             round_trips: None,
+            replays: None,
         })
     }
 
@@ -205,13 +210,27 @@ impl SimCharger {
     }
 
     async fn exchange<R: OcppRequest>(&mut self, request: R) -> Result<R::Response, SimError> {
+        let text = self.call_text(&request)?;
+        self.exchange_text::<R>(&text).await
+    }
+
+    /// A CALL frame of `request` under the next message id.
+    fn call_text<R: OcppRequest>(&mut self, request: &R) -> Result<String, SimError> {
         let id = self.next_id.to_string();
         self.next_id += 1;
-        let action = R::ACTION;
-        let text = Outgoing::Call { id: &id, action: action.as_str(), payload: &request }
+        Outgoing::Call { id: &id, action: R::ACTION.as_str(), payload: request }
             .to_text()
-            .map_err(|e| SimError::Protocol(e.to_string()))?;
-        self.send_text(&text).await?;
+            .map_err(|e| SimError::Protocol(e.to_string()))
+    }
+
+    /// Sends a CALL frame of `R` made by `call_text` and waits for its answer.
+    async fn exchange_text<R: OcppRequest>(&mut self, text: &str) -> Result<R::Response, SimError> {
+        let action = R::ACTION;
+        let id = match Frame::parse(text) {
+            Ok(Frame::Call(call)) => call.id.to_string(),
+            _ => return Err(SimError::Protocol("not a CALL frame".into())),
+        };
+        self.send_text(text).await?;
         loop {
             let text = self.recv_text().await?;
             match Frame::parse(&text) {

@@ -10,7 +10,7 @@
 
 mod journey;
 mod report;
-mod setup;
+pub(crate) mod setup;
 
 use crate::cpu::Sample;
 use std::net::SocketAddr;

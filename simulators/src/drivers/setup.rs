@@ -37,7 +37,7 @@ pub enum SetupError {
 
 impl SetupError {
     /// The kind, for counting: the step and status, without the details.
-    pub(super) fn kind(&self) -> String {
+    pub(crate) fn kind(&self) -> String {
         match self {
             SetupError::Http { step, status, body } => {
                 let code: Value = serde_json::from_str(body).unwrap_or(Value::Null);
@@ -72,13 +72,13 @@ pub(super) struct Rig {
 }
 
 /// Drivers waiting for their code, by phone.
-type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
+pub(crate) type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
 
 /// Makes the station and its tariff, then sets up every driver (`setup_concurrency` at once);
 /// answers those ready and how many failed, by kind. Only a failure common to all (the gateway,
 /// the station) is an error.
 pub(super) async fn prepare(plan: &Arc<DriversPlan>) -> Result<(Vec<Rig>, BTreeMap<String, usize>), SetupError> {
-    let waiters = gateway(plan.sms_listen).await?;
+    let (waiters, _) = gateway(plan.sms_listen).await?;
     let api = Pool::new(plan.api, plan.connections);
     let station = json!({
         "code": plan.station, "name": format!("Station {}", plan.station), "province": "Shanghai",
@@ -131,18 +131,38 @@ async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Resu
     cp.call(crate::messages::status_notification(1, v16::ChargePointStatus::Available, Some(Utc::now()))).await?;
 
     let phone = (plan.phone_base + n as u64).to_string();
+    let signed = sign_up(&api, waiters, &phone).await?;
+    credit(&api, &plan.token, signed.user_id, CREDIT).await?;
+    // The driver's app listens for their orders' progress rather than polling.
+    let events = crate::sse::subscribe(plan.api, "/api/v1/me/events", &signed.token)
+        .await
+        .map_err(|source| SetupError::Io { step: "events", source })?;
+    let driver = Driver { token: signed.token, id_tag: signed.id_tag, pile };
+    Ok(Rig { driver, cp, api, events, register_wh: 100_000 })
+}
+
+/// A driver signed up: their sign-in token, user id and id tag.
+#[derive(Debug, Clone)]
+pub(crate) struct SignedUp {
+    pub(crate) token: String,
+    pub(crate) user_id: i64,
+    pub(crate) id_tag: String,
+}
+
+/// Signs up the driver of `phone` with the code csms texts to the gateway (`gateway`).
+pub(crate) async fn sign_up(api: &Pool, waiters: &Waiters, phone: &str) -> Result<SignedUp, SetupError> {
     let (tx, rx) = oneshot::channel();
     if let Ok(mut waiting) = waiters.lock() {
-        waiting.insert(phone.clone(), tx);
+        waiting.insert(phone.to_owned(), tx);
     }
     let ask = json!({"phone": phone, "purpose": "register"});
-    expect(&api, "sms-code", "POST", "/api/v1/auth/sms-code", None, Some(&ask), &[204]).await?;
+    expect(api, "sms-code", "POST", "/api/v1/auth/sms-code", None, Some(&ask), &[204]).await?;
     let code = match tokio::time::timeout(Duration::from_secs(10), rx).await {
         Ok(Ok(code)) => code,
-        _ => return Err(SetupError::NoCode(phone)),
+        _ => return Err(SetupError::NoCode(phone.to_owned())),
     };
     let signed = json!({"phone": phone, "code": code});
-    let signed = expect(&api, "register", "POST", "/api/v1/auth/register", None, Some(&signed), &[201]).await?;
+    let signed = expect(api, "register", "POST", "/api/v1/auth/register", None, Some(&signed), &[201]).await?;
     let field = |value: &Value| {
         value.as_str().map(str::to_owned).ok_or_else(|| SetupError::Answer {
             step: "register",
@@ -153,18 +173,18 @@ async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Resu
     let user_id = signed["user"]["id"]
         .as_i64()
         .ok_or_else(|| SetupError::Answer { step: "register", message: format!("no user id in {signed}") })?;
-    let credit = json!({"amount": CREDIT, "reason": "bench credit"});
+    Ok(SignedUp { token, user_id, id_tag })
+}
+
+/// Puts `amount` yuan on user `user_id`'s balance (an operator's adjustment, with `token`).
+pub(crate) async fn credit(api: &Pool, token: &str, user_id: i64, amount: &str) -> Result<(), SetupError> {
+    let credit = json!({"amount": amount, "reason": "bench credit"});
     let path = format!("/api/v1/users/{user_id}/balance-adjustments");
-    expect(&api, "credit", "POST", &path, Some(&plan.token), Some(&credit), &[201]).await?;
-    // The driver's app listens for their orders' progress rather than polling.
-    let events = crate::sse::subscribe(plan.api, "/api/v1/me/events", &token)
-        .await
-        .map_err(|source| SetupError::Io { step: "events", source })?;
-    Ok(Rig { driver: Driver { token, id_tag, pile }, cp, api, events, register_wh: 100_000 })
+    expect(api, "credit", "POST", &path, Some(token), Some(&credit), &[201]).await.map(drop)
 }
 
 /// Sends a request; an answer of another status than `ok` is an error.
-async fn expect(
+pub(crate) async fn expect(
     api: &Pool,
     step: &'static str,
     method: &str,
@@ -181,10 +201,12 @@ async fn expect(
 }
 
 /// Serves the SMS gateway: each POSTed `{"phone", "text"}` hands the text's six-digit code to the
-/// driver waiting for that phone, and is answered 200 (kept alive).
-async fn gateway(listen: SocketAddr) -> Result<Waiters, SetupError> {
+/// driver waiting for that phone, and is answered 200 (kept alive). Answers the waiting drivers
+/// and the address it listens on (`listen` may say port 0).
+pub(crate) async fn gateway(listen: SocketAddr) -> Result<(Waiters, SocketAddr), SetupError> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.map_err(|source| SetupError::Io { step: "sms gateway", source })?;
+    let bound = listener.local_addr().map_err(|source| SetupError::Io { step: "sms gateway", source })?;
     let waiters: Waiters = Arc::default();
     let served = waiters.clone();
     tokio::spawn(async move {
@@ -195,7 +217,7 @@ async fn gateway(listen: SocketAddr) -> Result<Waiters, SetupError> {
             });
         }
     });
-    Ok(waiters)
+    Ok((waiters, bound))
 }
 
 /// One connection of the gateway: request after request until it closes.
