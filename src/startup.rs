@@ -275,6 +275,11 @@ impl Application {
         &self.store
     }
 
+    /// The orders (tests settle one from a read gone stale, as the sweep may).
+    pub fn orders(&self) -> &Orders {
+        &self.api.orders
+    }
+
     /// A token that stops the application when cancelled.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()

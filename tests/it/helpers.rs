@@ -21,6 +21,7 @@ pub(crate) struct TestApp {
     /// The URL `store` was opened on.
     pub(crate) database_url: String,
     pub(crate) app_hub: csms::hub::Hub,
+    pub(crate) orders: csms::domain::orders::Orders,
     /// The texts the server sent by SMS.
     pub(crate) outbox: Arc<Outbox>,
     stop: CancellationToken,
@@ -141,11 +142,12 @@ async fn spawn(change: impl FnOnce(&mut Settings), handlers: DataTransferHandler
     let http_addr = app.http_addr();
     let store = app.store().clone();
     let app_hub = app.hub().clone();
+    let orders = app.orders().clone();
     let stop = app.shutdown_token();
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
     });
-    TestApp { ws_url, http_addr, store, database_url, app_hub, outbox, stop, server, database }
+    TestApp { ws_url, http_addr, store, database_url, app_hub, orders, outbox, stop, server, database }
 }
 
 pub(crate) async fn spawn_app() -> TestApp {

@@ -55,9 +55,22 @@ pub struct AuditOutcome {
     pub first_mismatches: Vec<serde_json::Value>,
 }
 
+/// What csms logged at WARN and ERROR during the run (its log read back, colours off), besides
+/// the sandbox payments' notice at each start.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogFindings {
+    pub warnings: usize,
+    pub errors: usize,
+    /// The distinct messages (ids and times left out), with how often each came, at most 20.
+    pub messages: Vec<(String, usize)>,
+}
+
 /// csms, running or not.
 pub(super) struct Csms {
     command: CsmsCommand,
+    /// Where its log stood when the run began.
+    log_from: u64,
     /// The settings of the run (name, value).
     env: Vec<(String, String)>,
     api: SocketAddr,
@@ -67,8 +80,33 @@ pub(super) struct Csms {
 }
 
 impl Csms {
-    pub(super) fn new(command: CsmsCommand, env: Vec<(String, String)>, api: SocketAddr) -> Self {
-        Csms { command, env, api, child: None, starts: 0 }
+    pub(super) fn new(command: CsmsCommand, mut env: Vec<(String, String)>, api: SocketAddr) -> Self {
+        let log_from = command.log.as_ref().and_then(|path| std::fs::metadata(path).ok()).map_or(0, |m| m.len());
+        env.push(("NO_COLOR".to_owned(), "1".to_owned()));
+        Csms { command, log_from, env, api, child: None, starts: 0 }
+    }
+
+    /// What csms logged at WARN and ERROR since the run began (nothing without a log).
+    pub(super) fn log_findings(&self) -> LogFindings {
+        let Some(text) = self.command.log.as_ref().and_then(|path| std::fs::read(path).ok()) else {
+            return LogFindings::default();
+        };
+        let from = usize::try_from(self.log_from).unwrap_or(0).min(text.len());
+        let mut found = LogFindings::default();
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for line in String::from_utf8_lossy(&text[from..]).lines() {
+            let level = if line.contains(" ERROR ") {
+                &mut found.errors
+            } else if line.contains(" WARN ") && !line.contains("payments: sandbox mode") {
+                &mut found.warnings
+            } else {
+                continue;
+            };
+            *level += 1;
+            *counts.entry(message_of(line)).or_insert(0) += 1;
+        }
+        found.messages = counts.into_iter().take(20).collect();
+        found
     }
 
     fn command(&self, args: &[&str]) -> Result<Command, CsmsError> {
@@ -137,5 +175,39 @@ impl Csms {
             checked: report["checked"].clone(),
             first_mismatches: mismatches.into_iter().take(10).collect(),
         })
+    }
+}
+
+/// A log line without its time and with ids and numbers blanked, so that lines of one kind count
+/// together: `WARN csms::domain::orders::sweep: sweeping an order failed order=# error=…`.
+fn message_of(line: &str) -> String {
+    let text = line.split_once(' ').map_or(line, |(_, rest)| rest).trim();
+    let mut out = String::with_capacity(text.len());
+    let mut in_number = false;
+    for c in text.chars().take(200) {
+        if c.is_ascii_digit() || (in_number && c.is_ascii_hexdigit()) {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_of;
+
+    #[test]
+    fn a_log_line_counts_with_others_of_its_kind_whatever_its_time_and_numbers() {
+        let line = "2026-12-06T15:21:17.4Z  WARN csms::domain::orders::sweep: sweeping an order failed order=C20261206AB error=refunding 19297 fen";
+        assert_eq!(
+            message_of(line),
+            "WARN csms::domain::orders::sweep: sweeping an order failed order=C# error=refunding # fen"
+        );
     }
 }

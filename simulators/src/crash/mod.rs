@@ -277,6 +277,7 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
     report.problems = found.problems.into_iter().take(100).collect();
     report.audit = csms.audit().await?;
     csms.kill().await?;
+    report.csms_log = csms.log_findings();
     report.judge();
     Ok(report)
 }

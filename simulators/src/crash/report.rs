@@ -1,7 +1,7 @@
 //! The crash check's report: the fleet, the kills, the replay, the recovery, what the check and
 //! the audit found — as JSON, or as a readable summary.
 
-use super::csms::AuditOutcome;
+use super::csms::{AuditOutcome, LogFindings};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -63,6 +63,8 @@ pub struct CrashReport {
     pub energy_kwh: String,
     pub billed_yuan: String,
     pub audit: AuditOutcome,
+    /// What csms logged at WARN and ERROR (not judged: a crash makes some warnings expected).
+    pub csms_log: LogFindings,
     /// What went wrong, one line each (at most 100).
     pub problems: Vec<String>,
     /// Nothing went wrong.
@@ -132,6 +134,11 @@ impl std::fmt::Display for CrashReport {
             a.owed,
             a.checked
         )?;
+        let log = &self.csms_log;
+        writeln!(f, "csms log          {} errors, {} warnings", log.errors, log.warnings)?;
+        for (message, count) in &log.messages {
+            writeln!(f, "  {count:>6} ×      {message}")?;
+        }
         for problem in &self.problems {
             writeln!(f, "  problem         {problem}")?;
         }

@@ -108,8 +108,16 @@ impl Orders {
             let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             let refund_no = super::number::new_number('R', Utc::now());
-            let (refunds, payment_status) = give_back(read, &payments, chose, &refund_no)
-                .map_err(|e| OrderError::Corrupt(current.order_no.clone(), e.to_string()))?;
+            let (refunds, payment_status) = match give_back(read, &payments, chose, &refund_no) {
+                Ok(planned) => planned,
+                Err(why) => match self.read_again(&current, why).await? {
+                    Some(again) => {
+                        current = again;
+                        continue;
+                    }
+                    None => return Ok(None),
+                },
+            };
             let ending = Ending {
                 order_no: current.order_no.clone(),
                 to: to.as_str(),

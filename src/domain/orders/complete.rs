@@ -13,6 +13,7 @@ use crate::domain::charging::metering::ReviewReason;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::payments::records::Destination;
+use crate::domain::payments::refund_routes::RefundError;
 use crate::domain::tariffs::Tariff;
 use chrono::Utc;
 use entity::{order, transaction};
@@ -32,8 +33,9 @@ pub struct ReviewDecision {
 
 impl Orders {
     /// Bills a charging order whose transaction ended and settles it; nothing while the
-    /// transaction is still open or once the order is completed.
-    pub(super) async fn complete(&self, found: &order::Model) -> Result<(), OrderError> {
+    /// transaction is still open or once the order is completed — also when `found` was read
+    /// before another settlement of it (the sweep's, the charger's stop replayed) committed.
+    pub async fn complete(&self, found: &order::Model) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
         let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
         if head.status == ACTIVE {
@@ -135,8 +137,16 @@ impl Orders {
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
             let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
-            let planned = plan(read.kept_fen(), total_fen, &payments, chose, numbers)
-                .map_err(|e| OrderError::Corrupt(current.order_no.clone(), e.to_string()))?;
+            let planned = match plan(read.kept_fen(), total_fen, &payments, chose, numbers) {
+                Ok(planned) => planned,
+                Err(why) => match self.read_again(&current, why).await? {
+                    Some(again) => {
+                        current = again;
+                        continue;
+                    }
+                    None => return Ok(None),
+                },
+            };
             let done = Completion {
                 order_no: current.order_no.clone(),
                 from: from.clone(),
@@ -175,6 +185,24 @@ impl Orders {
         Err(OrderError::Busy(found.order_no.clone()))
     }
 
+    /// The order as it is now, when a settlement decided from `read` could not be planned
+    /// against its payments, read after it (`why`: more to give back than they have left): when
+    /// the order's state or money moved in between — another settlement of it committed between
+    /// the two reads (the sweep and the charger's replayed stop after a restart), or a refund — it
+    /// is decided again from the order as it is now (none: the order is gone); when nothing
+    /// moved, the order and its payments disagree for good, and the order is corrupt.
+    pub(super) async fn read_again(
+        &self,
+        read: &order::Model,
+        why: RefundError,
+    ) -> Result<Option<order::Model>, OrderError> {
+        let Some(now) = self.inner.store.order(&read.order_no).await? else { return Ok(None) };
+        if money_moved(read, &now) {
+            return Ok(Some(now));
+        }
+        Err(OrderError::Corrupt(read.order_no.clone(), why.to_string()))
+    }
+
     /// Sets the order aside for an operator: its user and connector free, nothing beyond what
     /// it paid taken, `meter_anomaly` raised for the pile.
     async fn hold_for_review(
@@ -206,4 +234,11 @@ impl Orders {
         }
         Ok(())
     }
+}
+
+/// Whether an order's state or money differs between two reads of it.
+fn money_moved(read: &order::Model, now: &order::Model) -> bool {
+    let money =
+        |o: &order::Model| (o.status.clone(), o.payment_status.clone(), o.paid_fen, o.refunded_fen, o.total_fen);
+    money(read) != money(now)
 }

@@ -70,9 +70,17 @@ impl Orders {
             let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(0));
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
-            let planned =
-                plan(kept, total_fen, &payments, chose, Numbers { refund_no: &refund_no, payment_no: &payment_no })
-                    .map_err(|e| corrupt(e.to_string()))?;
+            let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
+            let planned = match plan(kept, total_fen, &payments, chose, numbers) {
+                Ok(planned) => planned,
+                Err(why) => match self.read_again(&current, why).await? {
+                    Some(again) => {
+                        current = again;
+                        continue;
+                    }
+                    None => return Ok(()),
+                },
+            };
             let rebill = Rebill {
                 order_no: current.order_no.clone(),
                 user_id: current.user_id,
