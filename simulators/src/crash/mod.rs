@@ -249,20 +249,7 @@ pub async fn run(plan: CrashPlan) -> Result<CrashReport, CrashError> {
             Err(e) => *report.session_errors.entry(format!("session task: {e}")).or_insert(0) += 1,
         }
     }
-    for outcome in &outcomes {
-        report.resent_messages += outcome.resent;
-        report.replays_interrupted += outcome.interrupted;
-        if outcome.meter_stop.is_some() {
-            *if outcome.prepaid { &mut report.prepaid } else { &mut report.postpaid } += 1;
-            *match outcome.version {
-                OcppVersion::V16 => &mut report.ocpp16,
-                OcppVersion::V201 => &mut report.ocpp201,
-            } += 1;
-        }
-        if let Some(error) = &outcome.error {
-            *report.session_errors.entry(error.clone()).or_insert(0) += 1;
-        }
-    }
+    count(&mut report, &outcomes);
     report.queued_messages = queued;
     report.replayed_messages = replayed.get();
 
@@ -300,5 +287,24 @@ async fn orders_final(api: &Pool, expected: usize, within: Duration) -> bool {
             return false;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Adds the sessions' own counts to the report: messages sent again and replays cut off,
+/// orders by way of paying and by OCPP version, errors by kind.
+fn count(report: &mut CrashReport, outcomes: &[session::Outcome]) {
+    for outcome in outcomes {
+        report.resent_messages += outcome.resent;
+        report.replays_interrupted += outcome.interrupted;
+        if outcome.meter_stop.is_some() {
+            *if outcome.prepaid { &mut report.prepaid } else { &mut report.postpaid } += 1;
+            *match outcome.version {
+                OcppVersion::V16 => &mut report.ocpp16,
+                OcppVersion::V201 => &mut report.ocpp201,
+            } += 1;
+        }
+        if let Some(error) = &outcome.error {
+            *report.session_errors.entry(error.clone()).or_insert(0) += 1;
+        }
     }
 }
