@@ -11,11 +11,13 @@ use std::path::Path;
 use std::time::Duration;
 
 mod audit;
+mod cluster;
 mod monitoring;
 mod orders;
 mod payments;
 
 pub use audit::AuditSettings;
+pub use cluster::ClusterSettings;
 pub use monitoring::MonitoringSettings;
 pub use orders::OrderSettings;
 pub use payments::{AlipaySettings, PaymentSettings, ProviderMode, UnionPaySettings, WechatSettings};
@@ -38,6 +40,7 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub monitoring: MonitoringSettings,
     pub audit: AuditSettings,
+    pub cluster: ClusterSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]

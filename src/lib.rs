@@ -4,6 +4,7 @@
 //! typed message) ─▶ `ocpp` (per-version translation) ─▶ `domain` (the business) ─▶ `store`.
 
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod data_transfer;
 pub mod demo;

@@ -113,10 +113,14 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             let app = Application::build(settings).await.context("starting")?;
-            let stop = app.shutdown_token();
+            let (drain, stop) = (app.drain_token(), app.shutdown_token());
             tokio::spawn(async move {
                 wait_for_signal().await;
-                tracing::info!("stopping: closing charger sessions");
+                tracing::info!("draining: no new chargers, the connected ones sent away a few at a time");
+                drain.cancel();
+                // A second signal does not wait for the drain.
+                wait_for_signal().await;
+                tracing::info!("stopping now: closing charger sessions");
                 stop.cancel();
             });
             app.run_until_stopped().await.context("serving")?;

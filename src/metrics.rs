@@ -36,6 +36,10 @@ pub const HTTP_REQUEST_DURATION: &str = "csms_http_request_duration_seconds";
 pub const DB_QUERY_DURATION: &str = "csms_db_query_duration_seconds";
 /// Rows per group commit (histogram).
 pub const GROUP_COMMIT_BATCH_SIZE: &str = "csms_group_commit_batch_size";
+/// Messages between csms nodes, by kind and outcome (`sent`, `received`, `refused`) (counter).
+pub const CLUSTER_MESSAGES: &str = "csms_cluster_messages_total";
+/// csms nodes whose lease is current, as this node sees them (gauge).
+pub const CLUSTER_NODES: &str = "csms_cluster_nodes";
 
 /// Every metric csms exports.
 pub const NAMES: &[&str] = &[
@@ -53,6 +57,8 @@ pub const NAMES: &[&str] = &[
     HTTP_REQUEST_DURATION,
     DB_QUERY_DURATION,
     GROUP_COMMIT_BATCH_SIZE,
+    CLUSTER_MESSAGES,
+    CLUSTER_NODES,
 ];
 
 /// `csms_orders_total`'s statuses.
@@ -122,6 +128,8 @@ fn describe() {
     describe_histogram!(HTTP_REQUEST_DURATION, Unit::Seconds, "Time to answer an HTTP request");
     describe_histogram!(DB_QUERY_DURATION, Unit::Seconds, "Time of a database statement or transaction");
     describe_histogram!(GROUP_COMMIT_BATCH_SIZE, "Rows per group commit");
+    describe_counter!(CLUSTER_MESSAGES, "Messages between csms nodes, by kind and outcome");
+    describe_gauge!(CLUSTER_NODES, "csms nodes whose lease is current");
     // Shown from the start, at zero, rather than only once something happened.
     metrics::counter!(OCPP_CALL_TIMEOUTS).absolute(0);
     metrics::counter!(ENERGY_DELIVERED_WH).absolute(0);
@@ -158,6 +166,34 @@ fn zero_series() {
         drop(histogram!(DB_QUERY_DURATION, "operation" => operation));
     }
     drop(histogram!(GROUP_COMMIT_BATCH_SIZE));
+    gauge!(CLUSTER_NODES).increment(0.0);
+    cluster::zero();
+}
+
+pub mod cluster {
+    //! Messages between nodes: kinds and outcomes are a fixed set (a message of an unknown kind
+    //! counts as `unknown`).
+
+    use super::CLUSTER_MESSAGES;
+
+    /// The kinds of message (`wire::Envelope::kind`), and `unknown`.
+    pub const KINDS: [&str; 8] =
+        ["call", "answer", "takeover", "registration", "user_event", "operator_event", "live", "unknown"];
+    /// What became of a message.
+    pub const OUTCOMES: [&str; 3] = ["sent", "received", "refused"];
+
+    /// Counts a message.
+    pub fn message(kind: &'static str, outcome: &'static str) {
+        metrics::counter!(CLUSTER_MESSAGES, "kind" => kind, "outcome" => outcome).increment(1);
+    }
+
+    pub(super) fn zero() {
+        for kind in KINDS {
+            for outcome in OUTCOMES {
+                metrics::counter!(CLUSTER_MESSAGES, "kind" => kind, "outcome" => outcome).increment(0);
+            }
+        }
+    }
 }
 
 /// Drains the histograms into their buckets (the exporter keeps samples until then), every few

@@ -3,6 +3,7 @@
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 use crate::api::{self, ApiState};
+use crate::cluster::{Cluster, Parts};
 use crate::config::{ProviderMode, RealNameVerifierKind, Settings, SmsSenderKind};
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::audit::Audit;
@@ -24,6 +25,7 @@ use crate::domain::users::{
     Users,
 };
 use crate::http_client::{self, SetupError};
+use crate::hub::credentials::VerifiedCredentials;
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
@@ -73,12 +75,20 @@ pub struct Application {
     api: ApiState,
     /// Charging events, until the orders follow them.
     charging_events: Option<tokio::sync::mpsc::Receiver<ChargingEvent>>,
+    /// This node among the others.
+    cluster: Cluster,
+    /// What messages from the other nodes reach, until the cluster serves them.
+    cluster_parts: Option<Parts>,
     liveness_flush: std::time::Duration,
     /// How often the money audit runs; none: never in the server.
     audit_every: Option<std::time::Duration>,
     message_writer: Option<Writer>,
     batch_writer: BatchWriter,
     shutdown: CancellationToken,
+    /// Cancelled to drain: take no new chargers, send the connected ones away over
+    /// `cluster.drain_seconds`, then stop.
+    drain: CancellationToken,
+    drain_over: Duration,
     sessions: TaskTracker,
 }
 
@@ -144,14 +154,13 @@ impl Application {
             settings.ocpp.max_connections,
         );
         settings.ocpp.max_connections = limits.cap;
-        if !settings.redis.url.is_empty() {
-            // Said plainly rather than half-used: codes are shared, charger sessions are not.
-            tracing::warn!(
-                "redis.url is set: sign-in codes are shared through it, but commands reach only chargers connected to this node"
-            );
-        }
         let store = Store::connect(&settings.database).await?;
         store.migrate().await?;
+        let cluster =
+            Cluster::connect(&settings.cluster, &settings.redis.url, &settings.redis.key_prefix, store.clone())
+                .await
+                .map_err(KvError::from)?;
+        let nodes = cluster.nodes().clone();
         let ocpp = bind(settings.ocpp.listen).await?;
         let http = bind(settings.http.listen).await?;
         let ocpp_addr =
@@ -178,10 +187,12 @@ impl Application {
             settings.monitoring.clone(),
             settings.orders.evidence_days,
             webhook_client,
+            nodes.clone(),
             shutdown.clone(),
         );
         let charging =
             Charging::new(store.clone(), writes.clone()).with_events(sink.clone()).with_monitor(monitor.clone());
+        let cluster_monitor = monitor.clone();
         let chargers = Chargers::new(store.clone(), writes, settings.chargers.clone())
             .with_events(sink)
             .with_monitor(monitor)
@@ -189,10 +200,18 @@ impl Application {
         let (messages, message_writer) = MessageLog::start(settings.ocpp.message_log, store.clone());
         let (api_chargers, api_charging) = (chargers.clone(), charging.clone());
         let users = users(&settings, &store, kv.clone(), sms, verifier)?;
-        let stations = Stations::new(store.clone(), &settings.chargers);
-        let services = HubServices { chargers, charging, messages, data_transfers };
+        let stations = Stations::new(store.clone(), &settings.chargers).with_nodes(nodes.clone());
+        let credentials = VerifiedCredentials::shared(settings.auth.jwt_secret.as_bytes(), kv.clone());
+        let services =
+            HubServices { chargers, charging, messages, data_transfers, cluster: cluster.clone(), credentials };
         let hub = Hub::new(settings.ocpp.clone(), services, shutdown.clone(), sessions.clone());
         let events = DomainEvents::default().with_feed(monitoring.feed().clone());
+        let parts = Parts {
+            holder: hub.holder(),
+            events: events.clone(),
+            feed: monitoring.feed().clone(),
+            monitor: cluster_monitor,
+        };
         let commands = Arc::new(hub::HubCommands::new(hub.clone()));
         let order_services = OrderServices {
             stations: stations.clone(),
@@ -231,6 +250,7 @@ impl Application {
             stats: Stats::new(store.clone()),
             events,
             hub: hub.clone(),
+            cluster: cluster.clone(),
             operator_token: settings.api.operator_token.as_str().into(),
             shutdown: shutdown.clone(),
         };
@@ -246,11 +266,15 @@ impl Application {
             store,
             api,
             charging_events: Some(charging_events),
+            cluster,
+            cluster_parts: Some(parts),
             liveness_flush,
             audit_every,
             message_writer,
             batch_writer,
             shutdown,
+            drain: CancellationToken::new(),
+            drain_over: settings.cluster.drain(),
             sessions,
         })
     }
@@ -275,6 +299,11 @@ impl Application {
         &self.store
     }
 
+    /// This node among the others.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
     /// The orders (tests settle one from a read gone stale, as the sweep may).
     pub fn orders(&self) -> &Orders {
         &self.api.orders
@@ -285,32 +314,60 @@ impl Application {
         self.shutdown.clone()
     }
 
+    /// A token that drains the application when cancelled (SIGTERM): no new chargers, the
+    /// connected ones sent away over `cluster.drain_seconds`, its jobs left to the other nodes,
+    /// `/ready` answering 503 `draining`; then it stops.
+    pub fn drain_token(&self) -> CancellationToken {
+        self.drain.clone()
+    }
+
     /// Serves until the shutdown token is cancelled, then closes every charger session with a
     /// WebSocket Close, waits for them (and their in-flight writes) to finish, and closes the
     /// database pool.
     pub async fn run_until_stopped(mut self) -> Result<(), StartupError> {
         let stop = self.shutdown.clone();
-        let ocpp = axum::serve(self.ocpp, hub::router(self.hub.clone()))
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        // Draining stops taking chargers at once; the HTTP API serves until the end.
+        let (draining, stopping) = (self.drain.clone(), stop.clone());
+        let ocpp = axum::serve(self.ocpp, hub::router(self.hub.clone())).with_graceful_shutdown(async move {
+            tokio::select! {
+                () = draining.cancelled() => {}
+                () = stopping.cancelled() => {}
+            }
+        });
         let http = axum::serve(self.http, api::router(self.api.clone()).merge(self.sandboxes.clone()))
             .with_graceful_shutdown(stop.clone().cancelled_owned());
+        if let Some(parts) = self.cluster_parts.take() {
+            self.cluster.serve(parts, stop.clone()).await;
+        }
+        let nodes = self.cluster.nodes().clone();
+        let drainer = tokio::spawn(drain(
+            self.drain.clone(),
+            stop.clone(),
+            self.cluster.clone(),
+            self.hub.clone(),
+            self.drain_over,
+        ));
         let following = self
             .charging_events
             .take()
-            .map(|events| tokio::spawn(self.api.orders.clone().follow(events, stop.clone())));
-        let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(stop.clone()));
+            .map(|events| tokio::spawn(self.api.orders.clone().follow(events, nodes.clone(), stop.clone())));
+        let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(nodes.clone(), stop.clone()));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep(stop.clone()));
-        let auditing =
-            self.audit_every.map(|every| tokio::spawn(self.api.audit.clone().run_every(every, stop.clone())));
+        let auditing = self
+            .audit_every
+            .map(|every| tokio::spawn(self.api.audit.clone().run_every(every, nodes.clone(), stop.clone())));
         tracing::info!(ocpp = %self.ocpp_addr, http = %self.http_addr, "listening");
         let liveness = self.sessions.spawn(self.hub.clone().flush_liveness(self.liveness_flush));
         let served = tokio::try_join!(ocpp.into_future(), http.into_future());
         // axum's graceful shutdown does not wait for upgraded connections: the sessions are
         // tracked here, and each closes its socket when the token is cancelled.
         stop.cancel();
+        // Its jobs go to the other nodes at once.
+        self.cluster.drain().await;
         self.sessions.close();
         self.sessions.wait().await;
         let _ = liveness.await;
+        let _ = drainer.await;
         if let Some(following) = following {
             let _ = following.await;
         }
@@ -329,6 +386,18 @@ impl Application {
         self.store.close().await?;
         served.map(|_| ()).map_err(StartupError::Serve)
     }
+}
+
+/// Drains when `drain` is cancelled: the job leases given up, the chargers sent away over
+/// `over`, then everything stopped (`stop`).
+async fn drain(drain: CancellationToken, stop: CancellationToken, cluster: Cluster, hub: Hub, over: Duration) {
+    tokio::select! {
+        () = drain.cancelled() => {}
+        () = stop.cancelled() => return,
+    }
+    cluster.drain().await;
+    hub.send_away_all(over).await;
+    stop.cancel();
 }
 
 /// The accounts service: sign-in codes in Redis when `redis.url` is set (else in process), sent

@@ -40,6 +40,11 @@ pub struct Model {
     pub rated_current_a: Option<i32>,
     /// The connection the charger is on; none when it is not connected.
     pub online_session: Option<String>,
+    /// The csms node holding that connection (none: not connected, or a node before clustering).
+    pub online_node: Option<String>,
+    /// The epoch of the newest connection: larger for every newer connection, cluster-wide, so a
+    /// stale owner never overwrites a newer one.
+    pub online_epoch: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -3,6 +3,8 @@
 pub mod alarm;
 pub mod charger;
 pub mod charger_event;
+pub mod cluster_lease;
+pub mod cluster_node;
 pub mod connector;
 pub mod id_tag;
 pub mod ledger_entry;

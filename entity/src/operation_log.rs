@@ -19,6 +19,8 @@ pub struct Model {
     pub response: Option<Json>,
     pub error: Option<String>,
     pub duration_ms: i32,
+    /// The csms node the command was sent from.
+    pub node: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

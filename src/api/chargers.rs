@@ -7,7 +7,7 @@ use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
 use crate::domain::chargers::{ChargerChange, NewCharger, OperationRecord};
 use crate::domain::charging::live::ConnectorLiveView;
-use crate::hub::CallFailure;
+use crate::hub::{CallFailure, Routed};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -73,12 +73,16 @@ struct ConnectorView {
 }
 
 fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::Model>>) -> ChargerView {
-    // A connected charger's liveness is in memory (the database copy is a few seconds behind).
+    // A charger connected here: its liveness is in memory (the database copy is a few seconds
+    // behind). Elsewhere: presence, as every reader judges it.
     let session = state.hub.registry().get(&c.id);
     let live = connectors.is_some().then(|| state.hub.live().of(&c.id));
+    // This node knows its own chargers best: one it recorded but no longer holds just left.
+    let here = c.online_node.as_deref() == Some(state.hub.node());
+    let online = session.is_some() || (!here && state.chargers.online(&c, state.cluster.nodes()));
     ChargerView {
         live,
-        online: session.is_some(),
+        online,
         last_seen_at: session.as_ref().map(|s| s.last_seen()).or(c.last_seen_at),
         id: c.id,
         registration: c.registration,
@@ -253,8 +257,12 @@ async fn change(
         None => None,
     };
     let changed = state.chargers.change(&id, ChargerChange { registration, password_hash }).await?;
-    if let (Some(registration), Some(session)) = (registration, state.hub.registry().get(&id)) {
-        session.registration_changed(registration).await;
+    if let Some(registration) = registration {
+        match state.hub.registry().get(&id) {
+            Some(session) => session.registration_changed(registration).await,
+            // Held by another node, perhaps: it applies the change.
+            None => state.cluster.registration_changed(&id, registration),
+        }
     }
     let connectors = state.chargers.connectors(&id).await?;
     Ok(Json(view(&state, changed, Some(connectors))))
@@ -277,7 +285,7 @@ async fn change(
         (status = 404, description = "`not_found`: no such charger", body = super::schemas::ErrorBody),
         (status = 409, description = "`conflict`: the charger is offline or disconnected while waiting", body = super::schemas::ErrorBody),
         (status = 502, description = "`charger_error`: the charger answered a CALLERROR", body = super::schemas::ErrorBody),
-        (status = 503, description = "`unavailable`: too many commands queued for the charger", body = super::schemas::ErrorBody),
+        (status = 503, description = "`unavailable`: too many commands queued for the charger; `cluster_unavailable`: the charger is held by another csms node, which cannot be reached now", body = super::schemas::ErrorBody),
         (status = 504, description = "`timeout`: the charger did not answer in time", body = super::schemas::ErrorBody),
         super::schemas::OperatorErrors,
     ))]
@@ -298,6 +306,7 @@ async fn command(
     // Sent and logged in a task of its own: a client that hangs up does not cancel a command the
     // charger may already be carrying out, nor its entry in the operation log.
     let actor = operator.actor;
+    let node = state.hub.node().to_owned();
     let work = tokio::spawn(async move {
         let started = Instant::now();
         let result = send(&state, &id, &action, &payload).await;
@@ -315,6 +324,7 @@ async fn command(
             response,
             error,
             duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+            node: Some(node),
         };
         // The charger's answer stands even if its log entry could not be written: a 500 here
         // would invite the operator to send the command (a second RemoteStart…) again.
@@ -329,23 +339,38 @@ async fn command(
 
 /// Checks and sends the command; the error side carries the outcome for the operation log.
 async fn send(state: &ApiState, id: &str, action: &str, payload: &Value) -> Result<Value, (&'static str, ApiError)> {
-    let Some(handle) = state.hub.registry().get(id) else {
-        return Err(("Offline", ApiError::Conflict(format!("charger {id} is offline"))));
-    };
-    let name = match handle.version() {
-        OcppVersion::V16 => checked::<v16::Action>(action, payload),
-        OcppVersion::V201 => checked::<v201::Action>(action, payload),
-    }
-    .map_err(|e| ("Invalid", e))?;
-    handle.call_raw(name, payload.clone()).await.map_err(|failure| {
-        let outcome = failure.outcome();
-        let error = match failure {
-            CallFailure::Timeout(_) => ApiError::GatewayTimeout(failure.to_string()),
-            CallFailure::QueueFull => ApiError::Unavailable(failure.to_string()),
-            CallFailure::Disconnected => ApiError::Conflict(failure.to_string()),
-            _ => ApiError::BadGateway(failure.to_string()),
-        };
-        (outcome, error)
+    let mut built = false;
+    let sent = state
+        .hub
+        .call(id, |version| {
+            let name = match version {
+                OcppVersion::V16 => checked::<v16::Action>(action, payload),
+                OcppVersion::V201 => checked::<v201::Action>(action, payload),
+            }?;
+            built = true;
+            Ok((name, payload.clone()))
+        })
+        .await;
+    sent.map_err(|routed| match routed {
+        Routed::NotBuilt(e) => ("Invalid", e),
+        Routed::Failed(CallFailure::Disconnected) if !built => {
+            ("Offline", ApiError::Conflict(format!("charger {id} is offline")))
+        }
+        Routed::Failed(failure) => {
+            let outcome = failure.outcome();
+            let error = match failure {
+                CallFailure::Timeout(_) => ApiError::GatewayTimeout(failure.to_string()),
+                CallFailure::QueueFull => ApiError::Unavailable(failure.to_string()),
+                CallFailure::Disconnected => ApiError::Conflict(failure.to_string()),
+                CallFailure::ClusterUnavailable => ApiError::Refused {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "cluster_unavailable",
+                    message: failure.to_string(),
+                },
+                _ => ApiError::BadGateway(failure.to_string()),
+            };
+            (outcome, error)
+        }
     })
 }
 

@@ -1,5 +1,10 @@
-//! `GET /health` (the process answers), `GET /ready` (it can reach its database and, when used, Redis) and `GET
-//! /metrics` (Prometheus' text format).
+//! `GET /health` (the process answers), `GET /ready` (it can reach its database, and is not
+//! stopping; it also says whether Redis answers and how the cluster looks) and `GET /metrics`
+//! (Prometheus' text format).
+//!
+//! Redis unreachable does not make a node unready: each node keeps serving its own chargers
+//! (only what crosses between nodes waits for Redis), and a load balancer that took every node
+//! out at once would cut them all off. It shows as `redis: unreachable`, `cluster: degraded`.
 
 use super::ApiState;
 use axum::extract::State;
@@ -32,11 +37,20 @@ async fn ready(State(state): State<ApiState>) -> (StatusCode, Json<Value>) {
         None => "unused",
         Some(Ok(())) => "ok",
         Some(Err(e)) => {
-            tracing::warn!(error = %e, "not ready: Redis unreachable");
+            tracing::warn!(error = %e, "Redis unreachable: only what crosses between nodes waits for it");
             "unreachable"
         }
     };
-    let ready = database == "ok" && redis != "unreachable";
-    let (status, word) = if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "not ready") };
-    (status, Json(json!({"status": word, "database": database, "redis": redis})))
+    let cluster = match state.cluster.health() {
+        // Seen at once, not at the next look at the leases.
+        _ if redis == "unreachable" => "degraded",
+        health => health.as_str(),
+    };
+    let draining = state.cluster.draining();
+    let (status, word) = match (database, draining) {
+        ("ok", false) => (StatusCode::OK, "ready"),
+        (_, true) => (StatusCode::SERVICE_UNAVAILABLE, "draining"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "not ready"),
+    };
+    (status, Json(json!({"status": word, "database": database, "redis": redis, "cluster": cluster})))
 }

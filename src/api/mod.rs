@@ -53,6 +53,8 @@ pub struct ApiState {
     pub stats: Stats,
     pub events: DomainEvents,
     pub hub: Hub,
+    /// This node among the others.
+    pub cluster: crate::cluster::Cluster,
     pub operator_token: Arc<str>,
     /// Cancelled when csms stops: endless responses (server-sent events) end with it.
     pub shutdown: tokio_util::sync::CancellationToken,

@@ -249,6 +249,7 @@ impl From<OrderError> for ApiError {
             OrderError::StartRejected => refused(StatusCode::CONFLICT, "start_rejected", &e),
             OrderError::StopRejected => refused(StatusCode::CONFLICT, "stop_rejected", &e),
             OrderError::ChargerSilent(_) => refused(StatusCode::GATEWAY_TIMEOUT, "charger_timeout", &e),
+            OrderError::ClusterUnavailable => refused(StatusCode::SERVICE_UNAVAILABLE, "cluster_unavailable", &e),
             OrderError::Lock(_) | OrderError::Busy(_) => ApiError::Unavailable(e.to_string()),
             OrderError::Stations(StationError::Invalid { .. }) => ApiError::BadRequest(e.to_string()),
             OrderError::Stations(_) | OrderError::Corrupt(..) => ApiError::Internal(e.to_string()),

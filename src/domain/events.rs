@@ -8,8 +8,34 @@
 //! open, 600 events a second: six million wake-ups a second to throw nearly all away).
 
 use dashmap::DashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
+
+/// Every user event's name: an event from another node named otherwise is not delivered.
+pub const USER_EVENTS: [&str; 10] = [
+    "order.started",
+    "order.completed",
+    "order.review",
+    "order.rebilled",
+    "order.failed",
+    "order.cancelled",
+    "order.occupancy_billed",
+    "payment.succeeded",
+    "refund.made",
+    "refund.failed",
+];
+
+/// Where events go beyond this node: the cluster carries them to every other node (a lone node
+/// has none). Called on the publishing node only, once per event.
+pub trait Fanout: Send + Sync + std::fmt::Debug {
+    /// A user's event, for their streams on the other nodes.
+    fn user(&self, event: &UserEvent);
+    /// An operators' feed event, for the dashboards on the other nodes.
+    fn operator(&self, name: &'static str, data: &serde_json::Value);
+}
+
+/// The fan-out, set once at startup and seen by every clone made before.
+pub(crate) type FanoutSlot = Arc<OnceLock<Arc<dyn Fanout>>>;
 
 /// Events a user's channel holds for a stream that has not read them yet; beyond, the stream
 /// loses the oldest and is told so.
@@ -32,6 +58,7 @@ pub struct DomainEvents {
     users: Arc<DashMap<i64, broadcast::Sender<Arc<UserEvent>>>>,
     /// Operators' dashboards hear orders start and complete too.
     feed: Option<crate::domain::monitoring::Feed>,
+    fanout: FanoutSlot,
 }
 
 impl DomainEvents {
@@ -41,6 +68,12 @@ impl DomainEvents {
         self
     }
 
+    /// Sends this node's and every other node's events beyond this node through `fanout`.
+    pub fn fan_out(&self, fanout: Arc<dyn Fanout>) {
+        let _ = self.fanout.set(fanout);
+    }
+
+    /// Tells the user's streams here and, through the fan-out, on every other node.
     pub fn publish(&self, event: UserEvent) {
         count(&event);
         if let Some(feed) = &self.feed
@@ -48,6 +81,14 @@ impl DomainEvents {
         {
             feed.publish(event.name, event.data.clone());
         }
+        if let Some(fanout) = self.fanout.get() {
+            fanout.user(&event);
+        }
+        self.deliver(event);
+    }
+
+    /// Tells the user's streams on this node only (an event another node published).
+    pub fn deliver(&self, event: UserEvent) {
         if let Some(channel) = self.users.get(&event.user_id) {
             // Every stream gone since the look-up is not a failure.
             let _ = channel.send(Arc::new(event));

@@ -7,6 +7,7 @@ pub mod charging;
 pub mod events;
 pub mod ledger;
 pub mod monitoring;
+pub mod nodes;
 pub mod orders;
 pub mod payments;
 pub mod stations;

@@ -1,8 +1,9 @@
-//! The hub carries out orders' commands on the chargers connected to this node, in each
-//! charger's OCPP version, and writes each to the operation log like an operator's.
+//! The hub carries out orders' commands on the chargers, connected to this node or to another,
+//! in each charger's OCPP version, and writes each to the operation log like an operator's.
 
 use super::Hub;
 use super::handle::CallFailure;
+use super::remote::Routed;
 use crate::domain::chargers::OperationRecord;
 use crate::domain::orders::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
 use chrono::Utc;
@@ -31,10 +32,27 @@ impl HubCommands {
         actor: &str,
         build: impl FnOnce(OcppVersion) -> Option<(&'static str, Value)>,
     ) -> Result<bool, CommandError> {
-        let Some(handle) = self.hub.registry().get(charger_id) else { return Err(CommandError::Offline) };
-        let Some((action, payload)) = build(handle.version()) else { return Ok(false) };
         let started = Instant::now();
-        let result = handle.call_raw(action, payload.clone()).await;
+        let mut sent = None;
+        let result = self
+            .hub
+            .call(charger_id, |version| {
+                let (action, payload) = build(version).ok_or(())?;
+                sent = Some((action, payload.clone()));
+                Ok((action, payload))
+            })
+            .await;
+        let result = match result {
+            Ok(response) => Ok(response),
+            Err(Routed::NotBuilt(())) => return Ok(false),
+            // Nothing was sent: nothing to log.
+            Err(Routed::Failed(CallFailure::Disconnected)) if sent.is_none() => return Err(CommandError::Offline),
+            Err(Routed::Failed(CallFailure::ClusterUnavailable)) if sent.is_none() => {
+                return Err(CommandError::ClusterUnavailable);
+            }
+            Err(Routed::Failed(failure)) => Err(failure),
+        };
+        let Some((action, payload)) = sent else { return Err(CommandError::Offline) };
         let (outcome, response, error) = match &result {
             Ok(response) => ("Answered", Some(response.clone()), None),
             Err(failure) => (failure.outcome(), None, Some(failure.to_string())),
@@ -49,6 +67,7 @@ impl HubCommands {
             response,
             error,
             duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+            node: Some(self.hub.node().to_owned()),
         };
         if let Err(e) = self.hub.inner.chargers.log_operation(record).await {
             tracing::error!(error = %e, charger = %charger_id, action, "writing the operation log failed");
@@ -56,6 +75,7 @@ impl HubCommands {
         match result {
             Ok(response) => Ok(response.get("status").and_then(Value::as_str) == Some("Accepted")),
             Err(CallFailure::Disconnected) => Err(CommandError::Offline),
+            Err(CallFailure::ClusterUnavailable) => Err(CommandError::ClusterUnavailable),
             Err(failure) => Err(CommandError::NoAnswer(failure.to_string())),
         }
     }
@@ -126,16 +146,20 @@ impl ChargerCommands for HubCommands {
         total_cost: Decimal,
     ) -> BoxFuture<'_, Result<bool, CommandError>> {
         Box::pin(async move {
-            let Some(handle) = self.hub.registry().get(&charger_id) else { return Err(CommandError::Offline) };
-            if handle.version() != OcppVersion::V201 {
-                return Ok(false);
-            }
-            let request =
-                v201::CostUpdatedRequest { custom_data: None, total_cost, transaction_id: charger_transaction_id };
-            match handle.call(request).await {
+            let build = |version| {
+                if version != OcppVersion::V201 {
+                    return Err(());
+                }
+                let request =
+                    v201::CostUpdatedRequest { custom_data: None, total_cost, transaction_id: charger_transaction_id };
+                Ok(("CostUpdated", payload(&request).ok_or(())?))
+            };
+            match self.hub.call(&charger_id, build).await {
                 Ok(_) => Ok(true),
-                Err(CallFailure::Disconnected) => Err(CommandError::Offline),
-                Err(failure) => Err(CommandError::NoAnswer(failure.to_string())),
+                Err(Routed::NotBuilt(())) => Ok(false),
+                Err(Routed::Failed(CallFailure::Disconnected)) => Err(CommandError::Offline),
+                Err(Routed::Failed(CallFailure::ClusterUnavailable)) => Err(CommandError::ClusterUnavailable),
+                Err(Routed::Failed(failure)) => Err(CommandError::NoAnswer(failure.to_string())),
             }
         })
     }

@@ -51,6 +51,12 @@ pub enum CallFailure {
     /// The request is of another OCPP version than the connection's.
     #[error("the charger speaks OCPP {0}")]
     WrongVersion(OcppVersion),
+    /// The charger is held by another node, which cannot be reached (Redis is down or not configured).
+    #[error("the node holding the charger cannot be reached")]
+    ClusterUnavailable,
+    /// The node holding the charger could not read the call (it runs another version).
+    #[error("the node holding the charger refused the call: {0}")]
+    Refused(String),
 }
 
 impl CallFailure {
@@ -63,6 +69,8 @@ impl CallFailure {
             CallFailure::Disconnected => "Disconnected",
             CallFailure::QueueFull => "QueueFull",
             CallFailure::WrongVersion(_) => "Invalid",
+            CallFailure::ClusterUnavailable => "ClusterUnavailable",
+            CallFailure::Refused(_) => "Refused",
         }
     }
 }
@@ -72,10 +80,14 @@ impl CallFailure {
 pub struct SessionHandle {
     connection: u64,
     version: OcppVersion,
+    /// The connection's presence: token, node, epoch (newer connections have larger ones).
+    presence: Arc<crate::store::Presence>,
     control: mpsc::Sender<Control>,
     /// Cancelled when a newer connection of the same charger takes over: a token, so that this
     /// can never be lost behind a queued control message.
     replaced: CancellationToken,
+    /// Cancelled when this node sends the charger away (draining, or holding too many).
+    going_away: CancellationToken,
     calls: mpsc::Sender<Box<CallCommand>>,
     timeout: Duration,
     /// When the charger last sent anything (Unix milliseconds): liveness lives in memory and
@@ -87,13 +99,15 @@ impl SessionHandle {
     pub(crate) fn new(
         connection: u64,
         version: OcppVersion,
+        presence: Arc<crate::store::Presence>,
         control: mpsc::Sender<Control>,
         replaced: CancellationToken,
         calls: mpsc::Sender<Box<CallCommand>>,
         timeout: Duration,
     ) -> Self {
         let last_seen = Arc::new(AtomicI64::new(Utc::now().timestamp_millis()));
-        SessionHandle { connection, version, control, replaced, calls, timeout, last_seen }
+        let going_away = CancellationToken::new();
+        SessionHandle { connection, version, presence, control, replaced, going_away, calls, timeout, last_seen }
     }
 
     /// When the charger last sent a frame, ping or pong.
@@ -109,6 +123,16 @@ impl SessionHandle {
     /// The connection's number, unique within this process.
     pub fn connection(&self) -> u64 {
         self.connection
+    }
+
+    /// The connection's presence (its epoch orders it among the charger's connections).
+    pub fn presence(&self) -> &crate::store::Presence {
+        &self.presence
+    }
+
+    /// The deadline of a call to the charger.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The OCPP version negotiated on this connection.
@@ -143,6 +167,16 @@ impl SessionHandle {
     /// Tells the session a newer connection took over; a session already gone needs nothing.
     pub(crate) fn replaced(&self) {
         self.replaced.cancel();
+    }
+
+    /// Closes the session with 1001 Going Away: the charger reconnects (to another node).
+    pub fn send_away(&self) {
+        self.going_away.cancel();
+    }
+
+    /// Whether the session was sent away.
+    pub(crate) fn going_away(&self) -> CancellationToken {
+        self.going_away.clone()
     }
 
     /// Tells the session the charger's registration changed.

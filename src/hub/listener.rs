@@ -119,7 +119,7 @@ async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap
         return false;
     }
     let verified = &hub.inner.credentials;
-    if verified.known(charger_id, hash, password) {
+    if verified.known_anywhere(charger_id, hash, password).await {
         return true;
     }
     // argon2 takes tens of milliseconds on purpose: keep it off the async workers, and let it
@@ -138,7 +138,7 @@ async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap
     .unwrap_or(false);
     // A wrong password leaves the entry: the charger's own password stays valid.
     if ok {
-        verified.remember(charger_id, hash, password);
+        verified.remember(charger_id, hash, password).await;
     }
     ok
 }

@@ -2,12 +2,13 @@
 //! session task per connection, and the registry of connected chargers.
 
 mod commands;
-mod credentials;
+pub mod credentials;
 mod handle;
 pub(crate) mod limits;
 mod listener;
 mod message_log;
 mod registry;
+mod remote;
 mod session;
 
 pub use commands::HubCommands;
@@ -15,7 +16,9 @@ pub use handle::{CallFailure, SessionHandle};
 pub use listener::{router, valid_charger_id};
 pub use message_log::{MessageLog, Writer};
 pub use registry::Registry;
+pub use remote::Routed;
 
+use crate::cluster::Cluster;
 use crate::config::OcppSettings;
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
@@ -39,6 +42,10 @@ pub struct HubServices {
     pub charging: Charging,
     pub messages: MessageLog,
     pub data_transfers: DataTransferHandlers,
+    /// The other nodes: presence, commands to chargers they hold.
+    pub cluster: Cluster,
+    /// Passwords verified before, here and on the other nodes.
+    pub credentials: credentials::VerifiedCredentials,
 }
 
 #[derive(Debug)]
@@ -50,6 +57,8 @@ struct Inner {
     messages: MessageLog,
     data_transfers: DataTransferHandlers,
     registry: Registry,
+    cluster: Cluster,
+    remote: remote::Remote,
     credentials: credentials::VerifiedCredentials,
     /// Connected chargers: one slot per session, `settings.max_connections` of them.
     connections: limits::SessionSlots,
@@ -70,7 +79,7 @@ impl Hub {
     ) -> Self {
         let preference = settings.preference();
         let connections = limits::SessionSlots::new(settings.max_connections);
-        let HubServices { chargers, charging, messages, data_transfers } = services;
+        let HubServices { chargers, charging, messages, data_transfers, cluster, credentials } = services;
         Hub {
             inner: Arc::new(Inner {
                 settings,
@@ -80,7 +89,9 @@ impl Hub {
                 messages,
                 data_transfers,
                 registry: Registry::default(),
-                credentials: Default::default(),
+                cluster,
+                remote: Default::default(),
+                credentials,
                 connections,
                 hashing: Arc::new(tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
@@ -129,6 +140,31 @@ impl Hub {
                 return;
             }
         }
+    }
+
+    /// Sends every connected charger away (1001 Going Away) spread over `over`, so that they
+    /// reconnect to the other nodes a few at a time, and waits (a little longer at most) until
+    /// their sessions ended.
+    pub async fn send_away_all(&self, over: std::time::Duration) {
+        let handles = self.registry().handles();
+        tracing::info!(chargers = handles.len(), seconds = over.as_secs(), "draining: sending the chargers away");
+        let count = u32::try_from(handles.len()).unwrap_or(u32::MAX).max(1);
+        let pause = over / count;
+        for (_, handle) in handles {
+            handle.send_away();
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+        }
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !self.registry().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// This node's name among the others.
+    pub fn node(&self) -> &str {
+        self.inner.cluster.node()
     }
 
     fn next_connection(&self) -> u64 {

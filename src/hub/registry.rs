@@ -40,6 +40,11 @@ impl Registry {
         self.sessions.iter().map(|entry| (entry.key().clone(), entry.value().last_seen())).collect()
     }
 
+    /// Every connected charger's handle (collected first: no map guard is held by the caller).
+    pub fn handles(&self) -> Vec<(String, SessionHandle)> {
+        self.sessions.iter().map(|entry| (entry.key().clone(), entry.value().clone())).collect()
+    }
+
     /// How many chargers are connected.
     pub fn len(&self) -> usize {
         self.sessions.len()

@@ -3,13 +3,17 @@
 
 mod memory;
 
-use fred::prelude::{Builder, ClientLike, Config, Expiration, KeysInterface, LuaInterface, Pool, SetOptions};
+use fred::prelude::{
+    Builder, ClientLike, Config, Expiration, KeysInterface, LuaInterface, Pool, ReconnectPolicy, SetOptions,
+};
 use memory::Memory;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Connections to Redis.
 const REDIS_POOL: usize = 4;
+/// How long a command may wait for Redis.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Deletes a key only while it holds the given value (a lock released by its holder only).
 const DELETE_IF: &str =
@@ -49,9 +53,13 @@ impl Kv {
     }
 
     /// Redis at `url` (`redis://host:port/db`), every key under `prefix`, connected before
-    /// this returns.
+    /// this returns. Reconnected by itself when Redis comes back; while it is away a command
+    /// fails within `REDIS_TIMEOUT` rather than waiting for it.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, KvError> {
-        let pool = Builder::from_config(Config::from_url(url)?).build_pool(REDIS_POOL)?;
+        let pool = Builder::from_config(Config::from_url(url)?)
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+            .with_performance_config(|p| p.default_command_timeout = REDIS_TIMEOUT)
+            .build_pool(REDIS_POOL)?;
         pool.init().await?;
         Ok(Kv::Redis(pool, prefix.into()))
     }

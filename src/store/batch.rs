@@ -22,7 +22,7 @@
 
 use super::chargers::{record_boot_on, record_event_on, record_offline_on, record_online_on, record_status_on};
 use super::samples::{Copies, SampleRows, insert_samples};
-use super::{BootRecord, Sample, StatusRecord, Store, StoreError};
+use super::{BootRecord, Presence, Sample, StatusRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, SqlErr, Statement};
 use std::hash::{Hash, Hasher};
@@ -36,15 +36,17 @@ const MAX_BATCH: usize = 512;
 /// Writers on PostgreSQL (SQLite: one).
 const POSTGRES_WRITERS: usize = 4;
 
-/// One write. `Online`: the charger connected on the connection `token` (and was seen `at`);
-/// `Offline`: that connection ended, and the charger is offline unless a newer one took over.
+/// One write. `Online`: the charger connected on the connection `token` to `node`, speaking
+/// `version`, with the connection epoch `epoch` (and was seen `at`) — unless a connection with a
+/// newer epoch holds it already; `Offline`: that connection ended, and the charger is offline
+/// unless a newer one took over.
 #[derive(Debug)]
 pub enum Write {
     Boot { charger_id: String, record: BootRecord, at: DateTime<Utc> },
     Status { charger_id: String, record: StatusRecord },
     Event { charger_id: String, kind: String, payload: serde_json::Value },
     Samples { charger_id: String, transaction_id: Option<i64>, evse_id: i32, connector_id: i32, samples: Vec<Sample> },
-    Online { charger_id: String, token: String, at: DateTime<Utc> },
+    Online { charger_id: String, presence: Presence, at: DateTime<Utc> },
     Offline { charger_id: String, token: String },
 }
 
@@ -376,7 +378,7 @@ async fn apply(db: &impl ConnectionTrait, write: &Write) -> Result<(), StoreErro
         Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples } => {
             insert_samples(db, charger_id, *transaction_id, *evse_id, *connector_id, samples).await
         }
-        Write::Online { charger_id, token, at } => record_online_on(db, charger_id, token, *at).await,
+        Write::Online { charger_id, presence, at } => record_online_on(db, charger_id, presence, *at).await,
         Write::Offline { charger_id, token } => record_offline_on(db, charger_id, token).await,
     }
 }

@@ -1,6 +1,6 @@
 //! Queries of chargers, their connectors, status history and reported events.
 
-use super::{Store, StoreError};
+use super::{Presence, Store, StoreError};
 use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, StatusRecord};
 use chrono::{DateTime, Utc};
 use entity::{charger, charger_event, connector, status_history};
@@ -287,26 +287,36 @@ impl Store {
     }
 }
 
-/// Marks a charger connected on the connection `token`, seen `at`.
+/// Marks a charger connected on `presence`'s connection, seen `at`, unless a connection with a
+/// newer epoch holds it (a stale owner never overwrites a newer one; the same connection may
+/// write itself again).
 pub(super) async fn record_online_on(
     db: &impl ConnectionTrait,
     id: &str,
-    token: &str,
+    presence: &Presence,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let row = charger::ActiveModel {
-        online_session: Set(Some(token.to_owned())),
+        online_session: Set(Some(presence.token.clone())),
+        online_node: Set(Some(presence.node.clone())),
+        online_epoch: Set(presence.epoch),
+        ocpp_version: Set(Some(presence.version.clone())),
         last_seen_at: Set(Some(at)),
         ..Default::default()
     };
-    charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(db).await?;
+    charger::Entity::update_many()
+        .set(row)
+        .filter(charger::Column::Id.eq(id))
+        .filter(charger::Column::OnlineEpoch.lte(presence.epoch))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Marks a charger disconnected if it is still on the connection `token` (a newer connection,
 /// here or on another node, keeps it online).
 pub(super) async fn record_offline_on(db: &impl ConnectionTrait, id: &str, token: &str) -> Result<(), StoreError> {
-    let row = charger::ActiveModel { online_session: Set(None), ..Default::default() };
+    let row = charger::ActiveModel { online_session: Set(None), online_node: Set(None), ..Default::default() };
     charger::Entity::update_many()
         .set(row)
         .filter(charger::Column::Id.eq(id))

@@ -5,6 +5,7 @@ mod alarms;
 mod audit;
 mod batch;
 mod chargers;
+mod cluster;
 mod ledger;
 mod messages;
 mod operations;
@@ -23,13 +24,16 @@ mod users;
 
 pub use alarms::{AlarmFilter, NewAlarm};
 pub use batch::{BatchWriter, Write, Writes};
+pub use cluster::{NodeLease, Orphan};
 pub use messages::MessageRecord;
 pub use orders::OrderFilter;
 pub use trend::Retained;
 pub use users::UserFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.
-pub use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
+pub use crate::domain::chargers::records::{
+    BootRecord, ChargerChange, NewCharger, OperationRecord, Presence, StatusRecord,
+};
 pub use crate::domain::charging::transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
     StopRecord, Stopped,

@@ -37,6 +37,7 @@ pub(super) fn operation_row(record: OperationRecord) -> operation_log::ActiveMod
         response: Set(record.response.map(super::storable_json)),
         error: Set(record.error.as_deref().map(super::storable)),
         duration_ms: Set(record.duration_ms),
+        node: Set(record.node),
         ..Default::default()
     }
 }

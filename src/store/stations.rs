@@ -133,6 +133,7 @@ impl Store {
                     pile_type: r.try_get("", "pile_type")?,
                     max_power_w: r.try_get("", "max_power_w")?,
                     online_session: r.try_get("", "online_session")?,
+                    online_node: r.try_get("", "online_node")?,
                     last_seen_at: r.try_get("", "last_seen_at")?,
                     evse_id: r.try_get("", "evse_id")?,
                     connector_id: r.try_get("", "connector_id")?,
@@ -259,7 +260,7 @@ fn nearby_statement(backend: sea_orm::DatabaseBackend, area: &GeoBox, centre: Po
                        ORDER BY (lat - ?) * (lat - ?) + (lng - ?) * (lng - ?) * ? LIMIT ?) \
          SELECT s.code AS station_code, s.name AS station_name, s.address, s.lng, s.lat, \
                 s.status AS station_status, c.id AS pile_code, c.pile_type, c.max_power_w, \
-                c.online_session, c.last_seen_at, k.evse_id, k.connector_id, k.status AS connector_status \
+                c.online_session, c.online_node, c.last_seen_at, k.evse_id, k.connector_id, k.status AS connector_status \
          FROM near s \
          LEFT JOIN chargers c ON c.station_code = s.code \
          LEFT JOIN connectors k ON k.charger_id = c.id"

@@ -22,11 +22,15 @@ pub(crate) struct TestApp {
     pub(crate) database_url: String,
     pub(crate) app_hub: csms::hub::Hub,
     pub(crate) orders: csms::domain::orders::Orders,
+    pub(crate) cluster: csms::cluster::Cluster,
     /// The texts the server sent by SMS.
     pub(crate) outbox: Arc<Outbox>,
     stop: CancellationToken,
     server: JoinHandle<()>,
-    database: TestDatabase,
+    /// None for a second node of another app's system (that app owns the database).
+    database: Option<TestDatabase>,
+    /// Where the test's Redis keys live (the same for every node of one system).
+    pub(crate) redis_prefix: String,
 }
 
 /// Where the test's database lives, removed when the test ends — also when it fails: a
@@ -118,6 +122,24 @@ pub(crate) async fn spawn_app_configured(change: impl FnOnce(&mut Settings)) -> 
 
 async fn spawn(change: impl FnOnce(&mut Settings), handlers: DataTransferHandlers, to_outbox: bool) -> TestApp {
     let (url, database) = fresh_database().await;
+    let prefix = format!("csms-test:{}:", database.name());
+    spawn_on(url, Some(database), prefix, change, handlers, to_outbox).await
+}
+
+/// Another node of `first`'s system: the same database and Redis prefix, its own ports.
+pub(crate) async fn spawn_node(first: &TestApp, change: impl FnOnce(&mut Settings)) -> TestApp {
+    let url = first.database_url.clone();
+    spawn_on(url, None, first.redis_prefix.clone(), change, DataTransferHandlers::default(), true).await
+}
+
+async fn spawn_on(
+    url: String,
+    database: Option<TestDatabase>,
+    prefix: String,
+    change: impl FnOnce(&mut Settings),
+    handlers: DataTransferHandlers,
+    to_outbox: bool,
+) -> TestApp {
     let mut settings = Settings::defaults().expect("defaults");
     settings.ocpp.listen = "127.0.0.1:0".parse().expect("address");
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
@@ -127,7 +149,7 @@ async fn spawn(change: impl FnOnce(&mut Settings), handlers: DataTransferHandler
     // On Redis when REDIS_URL says so (CI's PostgreSQL run), under a prefix of the test's own.
     if let Ok(redis) = std::env::var("REDIS_URL") {
         settings.redis.url = redis;
-        settings.redis.key_prefix = format!("csms-test:{}:", database.name());
+        settings.redis.key_prefix = prefix.clone();
     }
     change(&mut settings);
     let database_url = settings.database.url.clone();
@@ -143,11 +165,25 @@ async fn spawn(change: impl FnOnce(&mut Settings), handlers: DataTransferHandler
     let store = app.store().clone();
     let app_hub = app.hub().clone();
     let orders = app.orders().clone();
+    let cluster = app.cluster().clone();
     let stop = app.shutdown_token();
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
     });
-    TestApp { ws_url, http_addr, store, database_url, app_hub, orders, outbox, stop, server, database }
+    TestApp {
+        ws_url,
+        http_addr,
+        store,
+        database_url,
+        app_hub,
+        orders,
+        cluster,
+        outbox,
+        stop,
+        server,
+        database,
+        redis_prefix: prefix,
+    }
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
@@ -192,7 +228,7 @@ impl TestApp {
 
     /// The test's database: a PostgreSQL database's name, or the SQLite file's folder.
     pub(crate) fn database_name(&self) -> String {
-        self.database.name()
+        self.database.as_ref().map(TestDatabase::name).unwrap_or_default()
     }
 
     /// Stops the server, waits for it to drain, and removes its database (when `database` is
@@ -200,6 +236,13 @@ impl TestApp {
     pub(crate) async fn stop(self) {
         self.stop.cancel();
         self.server.await.expect("the server stopped cleanly");
+    }
+
+    /// Stops this node only: its database (if it made it) is handed back, kept for the others.
+    pub(crate) async fn stop_node(self) -> Option<TestDatabase> {
+        self.stop.cancel();
+        self.server.await.expect("the server stopped cleanly");
+        self.database
     }
 }
 

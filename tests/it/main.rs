@@ -7,6 +7,8 @@ mod api_transactions;
 mod audit;
 mod business;
 mod chargers;
+mod cluster;
+mod cluster_faults;
 mod commands;
 mod crash_fleet;
 mod credit;

@@ -180,8 +180,15 @@ async fn piles_silent_since_before_monitoring_started_are_raised_offline_unless_
     let mut settings = Settings::defaults().unwrap().monitoring;
     settings.offline_after_s = 2;
     let stop = CancellationToken::new();
-    let _started =
-        Monitoring::start(app.store.clone(), Kv::memory(), settings, 730, reqwest::Client::new(), stop.clone());
+    let _started = Monitoring::start(
+        app.store.clone(),
+        Kv::memory(),
+        settings,
+        730,
+        reqwest::Client::new(),
+        Default::default(),
+        stop.clone(),
+    );
     let active = active_until(&app, |a| !a.is_empty()).await;
     assert_eq!(kinds(&active), [("PILE-LEFT".into(), "offline".into(), "high".into())]);
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -5,6 +5,7 @@
 use super::{AuditReport, MismatchKind};
 use crate::domain::monitoring::Alarms;
 use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::nodes::{Job, Nodes};
 use crate::kv::{Kv, KvError};
 use crate::store::{Store, StoreError};
 use chrono::Utc;
@@ -84,14 +85,18 @@ impl Audit {
         serde_json::from_str(&text).map(Some).map_err(|e| AuditError::Corrupt(e.to_string()))
     }
 
-    /// Runs the audit at start and every `every` until `stop`.
-    pub async fn run_every(self, every: Duration, stop: CancellationToken) {
+    /// Runs the audit at start and every `every` until `stop`, while this node holds its lease
+    /// (one node of a cluster audits).
+    pub async fn run_every(self, every: Duration, nodes: Nodes, stop: CancellationToken) {
         let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
                 _ = tick.tick() => {}
+            }
+            if !nodes.runs(Job::Audit) {
+                continue;
             }
             if let Err(e) = self.run().await {
                 tracing::warn!(error = %e, "the money audit failed; it runs again later");

@@ -2,6 +2,8 @@
 //! changing them, the log of the commands sent to them, and whether the database answers.
 
 use super::{ChargerChange, Chargers, NewCharger, OperationRecord};
+use crate::domain::nodes::Nodes;
+use crate::domain::stations::is_online;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use entity::{charger, connector};
@@ -15,6 +17,31 @@ impl Chargers {
     /// The charger called `id`.
     pub async fn find(&self, id: &str) -> Result<Option<charger::Model>, StoreError> {
         self.store.charger(id).await
+    }
+
+    /// Whether `charger` counts as online (see `stations::is_online`, the one definition).
+    pub fn online(&self, charger: &charger::Model, nodes: &Nodes) -> bool {
+        let offline_after = i64::try_from(self.settings.offline_after_s)
+            .ok()
+            .and_then(chrono::Duration::try_seconds)
+            .unwrap_or(chrono::Duration::MAX);
+        let alive = nodes.alive(charger.online_node.as_deref());
+        is_online(charger.online_session.as_deref(), alive, charger.last_seen_at, Utc::now(), offline_after)
+    }
+
+    /// Which node holds charger `id`'s connection, and in which OCPP version it speaks, if it
+    /// is online.
+    pub async fn whereabouts(&self, id: &str, nodes: &Nodes) -> Result<Option<(String, String)>, StoreError> {
+        let Some(charger) = self.store.charger(id).await? else { return Ok(None) };
+        if !self.online(&charger, nodes) {
+            return Ok(None);
+        }
+        Ok(charger.online_node.zip(charger.ocpp_version))
+    }
+
+    /// Those of `ids` that charge or are about to (never sent away to balance the nodes).
+    pub async fn busy(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        self.store.busy_chargers(ids).await
     }
 
     /// The connectors of charger `id`, with their last status.

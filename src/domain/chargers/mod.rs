@@ -11,7 +11,7 @@ use crate::domain::monitoring::Monitor;
 use crate::config::ChargerSettings;
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::charging::live::{LiveState, draws_power};
-use crate::store::{Store, StoreError, Write, Writes};
+use crate::store::{Presence, Store, StoreError, Write, Writes};
 use chrono::Utc;
 use entity::charger::Registration;
 
@@ -117,26 +117,32 @@ impl Chargers {
         Ok(())
     }
 
-    /// Marks the charger online on a new connection, and returns the connection's token (16
-    /// random bytes, hex): a write through the group commit, so a storm of connections costs a
-    /// few commits, and in order with the charger's other writes. Only queued, not awaited: a
+    /// Marks the charger online on a new connection (`presence`: its token, node, epoch and
+    /// version): a write through the group commit, so a storm of connections costs a few
+    /// commits, and in order with the charger's other writes. Only queued, not awaited: a
     /// charger is served while the database is slow (a failure is logged; the charger then
     /// shows offline until it reconnects).
-    pub async fn connected(&self, id: &str) -> Result<String, StoreError> {
-        use argon2::password_hash::rand_core::{OsRng, RngCore};
-        let mut random = [0u8; 16];
-        OsRng.fill_bytes(&mut random);
-        let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        let write = Write::Online { charger_id: id.to_owned(), token: token.clone(), at: Utc::now() };
-        let committed = self.writes.submit(write).await.map_err(|(_, e)| e)?;
+    pub async fn connected(&self, id: &str, presence: &Presence) -> Result<(), StoreError> {
+        self.mark_online(id, presence).await?;
         self.monitor.connected(id);
+        Ok(())
+    }
+
+    /// Writes a held connection's presence again (after this node's lease lapsed).
+    pub async fn still_connected(&self, id: &str, presence: &Presence) -> Result<(), StoreError> {
+        self.mark_online(id, presence).await
+    }
+
+    async fn mark_online(&self, id: &str, presence: &Presence) -> Result<(), StoreError> {
+        let write = Write::Online { charger_id: id.to_owned(), presence: presence.clone(), at: Utc::now() };
+        let committed = self.writes.submit(write).await.map_err(|(_, e)| e)?;
         let charger = id.to_owned();
         tokio::spawn(async move {
             if let (_, Err(e)) = committed.outcome().await {
                 tracing::warn!(%charger, error = %e, "marking the charger online failed");
             }
         });
-        Ok(token)
+        Ok(())
     }
 
     /// Marks the charger offline when its connection `token` ends, unless a newer connection
@@ -149,6 +155,14 @@ impl Chargers {
     pub async fn event(&self, id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
         self.writes.write(Write::Event { charger_id: id.to_owned(), kind: kind.to_owned(), payload }).await
     }
+}
+
+/// A new connection's token: 16 random bytes, hex.
+pub fn connection_token() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut random = [0u8; 16];
+    OsRng.fill_bytes(&mut random);
+    random.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A password hashed for storage (argon2id, PHC string, random salt).

@@ -61,4 +61,16 @@ pub struct OperationRecord {
     pub response: Option<serde_json::Value>,
     pub error: Option<String>,
     pub duration_ms: i32,
+    /// The node a command was sent from (none for what is not a command to a charger).
+    pub node: Option<String>,
+}
+
+/// A charger's connection as presence records it: the connection's token, the node holding it,
+/// its epoch (larger for every newer connection, cluster-wide) and the OCPP version it speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub token: String,
+    pub node: String,
+    pub epoch: i64,
+    pub version: String,
 }

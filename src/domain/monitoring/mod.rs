@@ -21,6 +21,8 @@ pub use watch::live_key;
 use crate::config::MonitoringSettings;
 use crate::domain::chargers::records::StatusRecord;
 use crate::domain::charging::transactions::Sample;
+use crate::domain::nodes::{Job, Nodes};
+use crate::domain::stations::is_online;
 use crate::kv::Kv;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, DurationRound, Utc};
@@ -100,6 +102,8 @@ pub struct Monitoring {
     feed: Feed,
     alarms: Alarms,
     live: Arc<DashMap<String, PileLive>>,
+    nodes: Nodes,
+    offline_after: chrono::Duration,
 }
 
 impl Monitoring {
@@ -111,6 +115,7 @@ impl Monitoring {
         settings: MonitoringSettings,
         evidence_days: u32,
         client: reqwest::Client,
+        nodes: Nodes,
         stop: CancellationToken,
     ) -> (Monitoring, Monitor) {
         let feed = Feed::default();
@@ -118,7 +123,8 @@ impl Monitoring {
         let alarms = Alarms::new(store.clone(), feed.clone(), webhook);
         let live = Arc::new(DashMap::new());
         let kept = Kept { days: settings.retention_days, evidence_days };
-        tokio::spawn(retain(store.clone(), kept, settings.retention_interval_s, stop.clone()));
+        tokio::spawn(retain(store.clone(), kept, settings.retention_interval_s, nodes.clone(), stop.clone()));
+        let offline_after = offline_after(&settings);
         let (queue, heard) = mpsc::channel(QUEUE);
         let watcher = Watcher {
             store: store.clone(),
@@ -129,10 +135,11 @@ impl Monitoring {
             live: live.clone(),
             piles: Default::default(),
             deadlines: Default::default(),
+            nodes: nodes.clone(),
         };
         tokio::spawn(watcher.run(heard, stop));
         let monitor = Monitor { queue: Some(queue), dropped: Arc::default() };
-        (Monitoring { store, kv, feed, alarms, live }, monitor)
+        (Monitoring { store, kv, feed, alarms, live, nodes, offline_after }, monitor)
     }
 
     /// A pile's trend (see `trend::trend`).
@@ -176,7 +183,9 @@ impl Monitoring {
         }
         let Some(charger) = self.store.charger(charger_id).await? else { return Ok(None) };
         let mut live = PileLive::new(charger_id);
-        live.online = charger.online_session.is_some();
+        let alive = self.nodes.alive(charger.online_node.as_deref());
+        live.online =
+            is_online(charger.online_session.as_deref(), alive, charger.last_seen_at, Utc::now(), self.offline_after);
         live.updated_at = charger.last_seen_at;
         Ok(Some(live))
     }
@@ -197,14 +206,18 @@ struct Kept {
 }
 
 /// The retention job: every `every_s`, raw samples older than `days` rolled up per hour and
-/// deleted, but a bill's evidence kept (see `Store::roll_up_samples`).
-async fn retain(store: Store, kept: Kept, every_s: u64, stop: CancellationToken) {
+/// deleted, but a bill's evidence kept (see `Store::roll_up_samples`); on the node holding its lease.
+async fn retain(store: Store, kept: Kept, every_s: u64, nodes: Nodes, stop: CancellationToken) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(60)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
+        }
+        // Once per cluster: two nodes rolling up the same hours would count them twice.
+        if !nodes.runs(Job::Retention) {
+            continue;
         }
         let now = Utc::now();
         let evidence_since = now - chrono::Duration::days(i64::from(kept.evidence_days));
@@ -221,4 +234,12 @@ async fn retain(store: Store, kept: Kept, every_s: u64, stop: CancellationToken)
             Err(e) => tracing::warn!(error = %e, "the retention job failed; it runs again later"),
         }
     }
+}
+
+/// How long a connected charger may be silent and still count as online.
+pub(super) fn offline_after(settings: &MonitoringSettings) -> chrono::Duration {
+    i64::try_from(settings.offline_after_s)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .unwrap_or(chrono::Duration::MAX)
 }

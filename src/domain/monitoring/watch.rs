@@ -10,6 +10,7 @@ use super::offline::Deadlines;
 use super::rules::{self, AlarmKind, Current, Verdict};
 use crate::config::MonitoringSettings;
 use crate::domain::charging::live::draws_power;
+use crate::domain::nodes::Nodes;
 use crate::domain::stations::is_online;
 use crate::kv::Kv;
 use crate::store::Store;
@@ -68,6 +69,7 @@ pub(super) struct Watcher {
     pub(super) live: Arc<DashMap<String, PileLive>>,
     pub(super) piles: HashMap<String, Pile>,
     pub(super) deadlines: Deadlines,
+    pub(super) nodes: Nodes,
 }
 
 /// The cache key of a pile's live status.
@@ -205,10 +207,20 @@ impl Watcher {
     /// Chargers whose deadline passed: offline, unless a node holds their connection and heard
     /// from them lately (a connection left behind by a node that stopped does not count).
     async fn offline_due(&mut self) {
-        let after = chrono::Duration::seconds(i64::try_from(self.settings.offline_after_s).unwrap_or(i64::MAX / 1000));
+        let after = super::offline_after(&self.settings);
         for charger_id in self.deadlines.due(tokio::time::Instant::now()) {
             match self.store.charger(&charger_id).await {
-                Ok(Some(c)) if is_online(c.online_session.as_deref(), c.last_seen_at, Utc::now(), after) => continue,
+                Ok(Some(c))
+                    if is_online(
+                        c.online_session.as_deref(),
+                        self.nodes.alive(c.online_node.as_deref()),
+                        c.last_seen_at,
+                        Utc::now(),
+                        after,
+                    ) =>
+                {
+                    continue;
+                }
                 Ok(Some(c)) => {
                     let since = c.last_seen_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
                     let verdict = Verdict::Raise {

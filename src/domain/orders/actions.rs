@@ -52,6 +52,10 @@ impl Orders {
                 self.fail(&starting, "the charger was offline").await?;
                 Err(OrderError::PileOffline(starting.charger_id))
             }
+            Err(CommandError::ClusterUnavailable) => {
+                self.fail(&starting, "the node holding the charger could not be reached").await?;
+                Err(OrderError::ClusterUnavailable)
+            }
             // The charger may still start: the start timeout decides.
             Err(CommandError::NoAnswer(why)) => Err(OrderError::ChargerSilent(why)),
         }
@@ -67,6 +71,7 @@ impl Orders {
             Ok(true) => self.get(scope, order_no).await,
             Ok(false) => Err(OrderError::StopRejected),
             Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id)),
+            Err(CommandError::ClusterUnavailable) => Err(OrderError::ClusterUnavailable),
             Err(CommandError::NoAnswer(why)) => Err(OrderError::ChargerSilent(why)),
         }
     }

@@ -32,6 +32,9 @@ pub enum CommandError {
     Offline,
     #[error("the charger did not answer: {0}")]
     NoAnswer(String),
+    /// Held by another node, which cannot be reached now: nothing was sent.
+    #[error("the node holding the charger cannot be reached")]
+    ClusterUnavailable,
 }
 
 /// Sends orders' commands to chargers. Each answers whether the charger accepted.

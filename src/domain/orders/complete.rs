@@ -101,6 +101,7 @@ impl Orders {
             response: None,
             error: None,
             duration_ms: 0,
+            node: None,
         };
         let from = vec![OrderStatus::Review.as_str()];
         let Some(settled) = self.settle_bill(&found, &head, &tariff, billed, from, Some(operation)).await? else {

@@ -9,6 +9,7 @@ use super::settle::occupancy;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::ledger::to_fen;
+use crate::domain::nodes::Nodes;
 use crate::domain::payments::records::Destination;
 use chrono::{DateTime, Utc};
 use entity::order;
@@ -41,8 +42,8 @@ impl Orders {
     /// `orders.sweep_interval_ms` (a slow charger answering a sweep's command never holds up
     /// the events). Events are followed by `FOLLOWERS` tasks, each charger's always by the same
     /// one: a charger's events keep their order, and chargers do not wait for each other.
-    pub async fn follow(self, mut events: mpsc::Receiver<ChargingEvent>, stop: CancellationToken) {
-        let sweeper = tokio::spawn(self.clone().sweep_until(stop.clone()));
+    pub async fn follow(self, mut events: mpsc::Receiver<ChargingEvent>, nodes: Nodes, stop: CancellationToken) {
+        let sweeper = tokio::spawn(self.clone().sweep_until(nodes, stop.clone()));
         let mut shards = Vec::with_capacity(FOLLOWERS);
         let mut followers = Vec::with_capacity(FOLLOWERS);
         for _ in 0..FOLLOWERS {

@@ -93,6 +93,9 @@ pub enum OrderError {
     StopRejected,
     #[error("the charger did not answer: {0}")]
     ChargerSilent(String),
+    /// The pile is held by another csms node, which cannot be reached now.
+    #[error("the node holding the pile cannot be reached; try again shortly")]
+    ClusterUnavailable,
     #[error("the pile lock: {0}")]
     Lock(#[from] KvError),
     #[error(transparent)]

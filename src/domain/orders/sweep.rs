@@ -5,6 +5,7 @@
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::ACTIVE;
 use crate::domain::ledger::to_fen;
+use crate::domain::nodes::{Job, Nodes};
 use chrono::Utc;
 use entity::{order, transaction};
 use rust_decimal::Decimal;
@@ -24,13 +25,40 @@ const LOOK_BACK: chrono::Duration = chrono::Duration::days(1);
 const ORPHAN_WINDOW: i64 = 50_000;
 
 impl Orders {
-    /// Sweeps every `orders.sweep_interval_ms` until `stop`.
-    pub(super) async fn sweep_until(self, stop: CancellationToken) {
+    /// Sweeps every `orders.sweep_interval_ms` until `stop`, while this node holds the sweep's
+    /// lease (one node of a cluster sweeps).
+    pub(super) async fn sweep_until(self, nodes: Nodes, stop: CancellationToken) {
         let mut tick = tokio::time::interval(self.inner.settings.sweep_interval());
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let watermark = AtomicI64::new(-1);
         let mut orphans_due = Instant::now();
-        // Once at start: orders a stop reached while csms was down or not following.
+        let mut sweeping = false;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.cancelled() => return,
+            }
+            if !nodes.runs(Job::OrderSweep) {
+                sweeping = false;
+                continue;
+            }
+            if !sweeping {
+                // On taking the sweep over: orders a stop reached while no node was following.
+                sweeping = true;
+                self.rebill_missed().await;
+            }
+            self.sweep().await;
+            if orphans_due <= Instant::now() {
+                orphans_due = Instant::now() + self.inner.settings.adopt_after();
+                if let Err(e) = self.adopt_orphans(&watermark).await {
+                    tracing::warn!(error = %e, "looking for sessions without an order failed");
+                }
+            }
+        }
+    }
+
+    /// Orders a stop reached while csms was down or not following, billed again.
+    async fn rebill_missed(&self) {
         match self.inner.store.orders_billed_before_their_stop(Utc::now() - LOOK_BACK, SWEEP_BATCH).await {
             Ok(missed) => {
                 for found in missed {
@@ -40,19 +68,6 @@ impl Orders {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "looking for orders to bill again failed"),
-        }
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.cancelled() => return,
-            }
-            self.sweep().await;
-            if orphans_due <= Instant::now() {
-                orphans_due = Instant::now() + self.inner.settings.adopt_after();
-                if let Err(e) = self.adopt_orphans(&watermark).await {
-                    tracing::warn!(error = %e, "looking for sessions without an order failed");
-                }
-            }
         }
     }
 

@@ -7,6 +7,7 @@
 use super::gateway::ProviderState;
 use super::records::{CLOSED, FAILED, Method};
 use super::{NotifyError, Payments};
+use crate::domain::nodes::{Job, Nodes};
 use chrono::Utc;
 use entity::payment;
 use std::time::Duration;
@@ -21,8 +22,9 @@ const REFUND_EVERY: Duration = Duration::from_secs(1);
 const AFTER_WINDOW: chrono::Duration = chrono::Duration::minutes(5);
 
 impl Payments {
-    /// Runs the payments' background work until `stop`.
-    pub async fn run_jobs(self, stop: CancellationToken) {
+    /// Runs the payments' background work until `stop`, each part while this node holds its
+    /// lease (one node of a cluster asks the providers).
+    pub async fn run_jobs(self, nodes: Nodes, stop: CancellationToken) {
         let mut reconcile = tokio::time::interval(self.setup.reconcile_every);
         reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut refunds = tokio::time::interval(REFUND_EVERY);
@@ -31,8 +33,8 @@ impl Payments {
             tokio::select! {
                 () = stop.cancelled() => return,
                 // The first tick is at once: what a restart left pending is looked at now.
-                _ = reconcile.tick() => self.reconcile().await,
-                _ = refunds.tick() => self.send_due_refunds().await,
+                _ = reconcile.tick() => if nodes.runs(Job::Payments) { self.reconcile().await },
+                _ = refunds.tick() => if nodes.runs(Job::Refunds) { self.send_due_refunds().await },
             }
         }
     }

@@ -276,6 +276,7 @@ impl Payments {
             response: None,
             error: None,
             duration_ms: 0,
+            node: None,
         };
         let made = match self.store.refund_payment(part, reason, operation).await {
             Ok(made) => made,

@@ -21,6 +21,7 @@ pub use piles::{
 pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, Station, StationChange};
 
 use crate::config::ChargerSettings;
+use crate::domain::nodes::Nodes;
 use crate::domain::tariffs::{Tariff, TariffError, TariffSpec};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -58,13 +59,21 @@ pub struct Stations {
     store: Store,
     /// A connected charger not heard from for longer counts as offline (`chargers.offline_after_s`).
     offline_after: Duration,
+    /// Which nodes are alive: a dead node's chargers are offline.
+    nodes: Nodes,
 }
 
 impl Stations {
     pub fn new(store: Store, settings: &ChargerSettings) -> Self {
         let offline_after =
             i64::try_from(settings.offline_after_s).ok().and_then(Duration::try_seconds).unwrap_or(Duration::MAX);
-        Stations { store, offline_after }
+        Stations { store, offline_after, nodes: Nodes::default() }
+    }
+
+    /// The same, judging presence by the cluster's view of the nodes.
+    pub fn with_nodes(mut self, nodes: Nodes) -> Self {
+        self.nodes = nodes;
+        self
     }
 
     /// Creates a station; `Invalid` names the first wrong field, `StationExists` when the code

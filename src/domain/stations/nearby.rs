@@ -4,6 +4,7 @@
 
 use super::piles::{AVAILABLE, is_online, is_whole_charger};
 use super::{StationError, Stations};
+use crate::domain::nodes::Nodes;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
@@ -86,6 +87,7 @@ pub struct NearbyRow {
     pub pile_type: Option<String>,
     pub max_power_w: Option<i64>,
     pub online_session: Option<String>,
+    pub online_node: Option<String>,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub evse_id: Option<i32>,
     pub connector_id: Option<i32>,
@@ -142,6 +144,7 @@ pub(super) fn nearest(
     radius_km: f64,
     now: DateTime<Utc>,
     offline_after: Duration,
+    nodes: &Nodes,
 ) -> Vec<NearbyStation> {
     let mut stations: BTreeMap<String, NearbyStation> = BTreeMap::new();
     for row in rows {
@@ -172,7 +175,9 @@ pub(super) fn nearest(
             continue;
         }
         station.total_connectors += 1;
-        if status == AVAILABLE && is_online(row.online_session.as_deref(), row.last_seen_at, now, offline_after) {
+        let alive = nodes.alive(row.online_node.as_deref());
+        if status == AVAILABLE && is_online(row.online_session.as_deref(), alive, row.last_seen_at, now, offline_after)
+        {
             station.free_connectors += 1;
             station.connectors.push(FreeConnector {
                 pile_code,
@@ -199,7 +204,7 @@ impl Stations {
     /// their free connectors: one query (see `Store::nearby`), the exact distances computed here.
     pub async fn nearby(&self, centre: Point, radius_km: f64, limit: u64) -> Result<Vec<NearbyStation>, StationError> {
         let rows = self.store.nearby(&GeoBox::around(centre, radius_km), centre, limit).await?;
-        Ok(nearest(rows, centre, radius_km, Utc::now(), self.offline_after))
+        Ok(nearest(rows, centre, radius_km, Utc::now(), self.offline_after, &self.nodes))
     }
 }
 

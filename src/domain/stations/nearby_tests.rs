@@ -96,6 +96,7 @@ fn row(station: &str, at: Point, pile: Option<(&str, bool)>, connector: Option<(
         pile_type: pile.map(|_| "DC".to_owned()),
         max_power_w: pile.map(|_| 120_000),
         online_session: pile.and_then(|(_, online)| online.then(|| "token".to_owned())),
+        online_node: None,
         last_seen_at: pile.map(|_| now),
         evse_id: connector.map(|_| 0),
         connector_id: connector.map(|(id, _)| id),
@@ -118,7 +119,7 @@ fn stations_within_the_radius_come_nearest_first_with_their_free_online_connecto
         row("OUT", outside, Some(("O1", true)), Some((1, "Available"))),
         row("EMPTY", farther, None, None),
     ];
-    let found = nearest(rows, SHANGHAI, 5.0, Utc::now(), Duration::seconds(300));
+    let found = nearest(rows, SHANGHAI, 5.0, Utc::now(), Duration::seconds(300), &Nodes::default());
     let codes: Vec<&str> = found.iter().map(|s| s.code.as_str()).collect();
     assert_eq!(codes, ["NEAR", "EMPTY", "FAR"]);
     let near = &found[0];
@@ -135,7 +136,7 @@ fn a_closed_station_or_a_stale_pile_is_not_offered() {
     closed.station_status = "closed".into();
     let mut stale = row("STALE", SHANGHAI, Some(("S2", true)), Some((1, "Available")));
     stale.last_seen_at = Some(Utc::now() - Duration::seconds(301));
-    let found = nearest(vec![closed, stale], SHANGHAI, 5.0, Utc::now(), Duration::seconds(300));
+    let found = nearest(vec![closed, stale], SHANGHAI, 5.0, Utc::now(), Duration::seconds(300), &Nodes::default());
     assert_eq!(found.len(), 1);
     assert_eq!((found[0].code.as_str(), found[0].free_connectors, found[0].total_connectors), ("STALE", 0, 1));
 }

@@ -158,16 +158,18 @@ pub const AVAILABLE: &str = "Available";
 /// The status of every connector of a pile that is not online.
 pub const OFFLINE: &str = "Offline";
 
-/// Whether a charger counts as online: the hub holds its connection (`online_session`) and has
-/// heard from it within `offline_after` (connected chargers' last-seen times are flushed every
-/// few seconds, so a node that died does not leave its chargers online for ever).
+/// Whether a charger counts as online: a node holds its connection (`online_session`), that
+/// node is alive (`node_alive`: its lease is current, see [`crate::domain::nodes::Nodes::alive`]),
+/// and it has heard from the charger within `offline_after` (connected chargers' last-seen times
+/// are flushed every few seconds). The one definition: every reader of presence asks it.
 pub fn is_online(
     online_session: Option<&str>,
+    node_alive: bool,
     last_seen_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     offline_after: Duration,
 ) -> bool {
-    online_session.is_some() && last_seen_at.is_some_and(|seen| now - seen <= offline_after)
+    online_session.is_some() && node_alive && last_seen_at.is_some_and(|seen| now - seen <= offline_after)
 }
 
 /// 1.6's connector 0: the charger as a whole, not a connector.
@@ -294,7 +296,8 @@ impl Stations {
     }
 
     fn pile_of(&self, row: charger::Model, connectors: Vec<connector::Model>) -> Pile {
-        let online = is_online(row.online_session.as_deref(), row.last_seen_at, Utc::now(), self.offline_after);
+        let alive = self.nodes.alive(row.online_node.as_deref());
+        let online = is_online(row.online_session.as_deref(), alive, row.last_seen_at, Utc::now(), self.offline_after);
         let status = pile_status(online, &connectors);
         Pile {
             code: row.id,
@@ -348,10 +351,11 @@ mod tests {
     fn a_pile_is_online_only_while_connected_and_heard_from_lately() {
         let now = Utc::now();
         let after = Duration::seconds(300);
-        assert!(is_online(Some("t"), Some(now - Duration::seconds(299)), now, after));
-        assert!(!is_online(Some("t"), Some(now - Duration::seconds(301)), now, after));
-        assert!(!is_online(None, Some(now), now, after));
-        assert!(!is_online(Some("t"), None, now, after));
+        assert!(is_online(Some("t"), true, Some(now - Duration::seconds(299)), now, after));
+        assert!(!is_online(Some("t"), true, Some(now - Duration::seconds(301)), now, after));
+        assert!(!is_online(None, true, Some(now), now, after));
+        assert!(!is_online(Some("t"), true, None, now, after));
+        assert!(!is_online(Some("t"), false, Some(now), now, after), "the node holding it died");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use calls::Pending;
 use entity::charger::Registration;
 use protocol::frame::Outgoing;
 use protocol::{Frame, FrameError, OcppVersion};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -21,6 +22,7 @@ use tokio::time::{Instant, sleep_until};
 enum End {
     ClosedByCharger,
     Replaced,
+    SentAway,
     Disabled,
     Shutdown,
     Idle,
@@ -47,19 +49,40 @@ pub(super) async fn run(
     let (control_tx, control) = mpsc::channel(1);
     let (calls_tx, calls) = mpsc::channel(settings.max_queued_calls.max(1));
     let replaced = tokio_util::sync::CancellationToken::new();
-    let handle =
-        SessionHandle::new(connection, version, control_tx, replaced.clone(), calls_tx, settings.call_timeout());
+    // Newer than every connection before it, on any node: an older one anywhere gives way.
+    let epoch = hub.inner.cluster.next_epoch().await;
+    let presence = Arc::new(crate::store::Presence {
+        token: crate::domain::chargers::connection_token(),
+        node: hub.inner.cluster.node().to_owned(),
+        epoch,
+        version: version.to_string(),
+    });
+    let handle = SessionHandle::new(
+        connection,
+        version,
+        presence.clone(),
+        control_tx,
+        replaced.clone(),
+        calls_tx,
+        settings.call_timeout(),
+    );
     let liveness = handle.clone();
+    let going_away = handle.going_away();
     if let Some(previous) = hub.registry().insert(&charger_id, handle) {
         previous.replaced();
     }
+    hub.inner.cluster.took_over(&charger_id, epoch);
+    // A newer connection on another node already said so before this one was registered.
+    if hub.remote().newer_elsewhere(&charger_id, epoch) {
+        replaced.cancel();
+    }
     // Leaves the registry however the session ends, a panic included.
     let registered = Registered { hub: hub.clone(), charger_id: charger_id.clone(), connection };
-    tracing::info!(charger = %charger_id, %version, connection, "connected");
+    tracing::info!(charger = %charger_id, %version, connection, epoch, "connected");
     // Online in the database too, for queries and other nodes; a failure costs only that (a
-    // session that ends by a panic leaves it online until its last-seen time grows old).
-    let online = match hub.inner.chargers.connected(&charger_id).await {
-        Ok(token) => Some(token),
+    // session that ends by a panic leaves it online until its node's lease lapses).
+    let online = match hub.inner.chargers.connected(&charger_id, &presence).await {
+        Ok(()) => Some(presence.token.clone()),
         Err(e) => {
             tracing::warn!(charger = %charger_id, connection, error = %e, "marking the charger online failed");
             None
@@ -81,6 +104,7 @@ pub(super) async fn run(
         ctx,
         control,
         replaced,
+        going_away,
         calls,
         calls_open: true,
         pending: None,
@@ -131,6 +155,8 @@ struct Session {
     control: mpsc::Receiver<Control>,
     /// Cancelled when a newer connection of the same charger took over.
     replaced: tokio_util::sync::CancellationToken,
+    /// Cancelled when this node sends the charger away.
+    going_away: tokio_util::sync::CancellationToken,
     /// Queued CSMS→charger calls; one is taken only when none is outstanding.
     calls: mpsc::Receiver<Box<CallCommand>>,
     calls_open: bool,
@@ -163,6 +189,9 @@ impl Session {
                 }
                 _ = self.replaced.cancelled() => {
                     return self.close(close_code::POLICY, "replaced by a new connection", End::Replaced).await;
+                }
+                _ = self.going_away.cancelled() => {
+                    return self.close(close_code::AWAY, "this node is stopping or full: connect again", End::SentAway).await;
                 }
                 control = self.control.recv() => match control {
                     Some(Control::Registration(Registration::Disabled)) => {
