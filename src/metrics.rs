@@ -40,6 +40,11 @@ pub const GROUP_COMMIT_BATCH_SIZE: &str = "csms_group_commit_batch_size";
 pub const CLUSTER_MESSAGES: &str = "csms_cluster_messages_total";
 /// csms nodes whose lease is current, as this node sees them (gauge).
 pub const CLUSTER_NODES: &str = "csms_cluster_nodes";
+/// Chargers' Basic auth checks, by outcome: `remembered` (verified before, here or on another
+/// node: no argon2), `verified` (argon2), `refused` (counter).
+pub const CHARGER_LOGINS: &str = "csms_charger_logins_total";
+/// `csms_charger_logins_total`'s outcomes.
+pub const LOGIN_OUTCOMES: [&str; 3] = ["remembered", "verified", "refused"];
 
 /// Every metric csms exports.
 pub const NAMES: &[&str] = &[
@@ -59,6 +64,7 @@ pub const NAMES: &[&str] = &[
     GROUP_COMMIT_BATCH_SIZE,
     CLUSTER_MESSAGES,
     CLUSTER_NODES,
+    CHARGER_LOGINS,
 ];
 
 /// `csms_orders_total`'s statuses.
@@ -130,6 +136,7 @@ fn describe() {
     describe_histogram!(GROUP_COMMIT_BATCH_SIZE, "Rows per group commit");
     describe_counter!(CLUSTER_MESSAGES, "Messages between csms nodes, by kind and outcome");
     describe_gauge!(CLUSTER_NODES, "csms nodes whose lease is current");
+    describe_counter!(CHARGER_LOGINS, "Chargers' Basic auth checks: remembered, verified by argon2, refused");
     // Shown from the start, at zero, rather than only once something happened.
     metrics::counter!(OCPP_CALL_TIMEOUTS).absolute(0);
     metrics::counter!(ENERGY_DELIVERED_WH).absolute(0);
@@ -167,6 +174,9 @@ fn zero_series() {
     }
     drop(histogram!(GROUP_COMMIT_BATCH_SIZE));
     gauge!(CLUSTER_NODES).increment(0.0);
+    for outcome in LOGIN_OUTCOMES {
+        counter!(CHARGER_LOGINS, "outcome" => outcome).increment(0);
+    }
     cluster::zero();
 }
 

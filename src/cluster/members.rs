@@ -42,12 +42,15 @@ pub(super) struct Keeper {
     started_at: chrono::DateTime<Utc>,
     renewed: Instant,
     said: Health,
+    /// Rounds in a row this node held more than its share: it sheds from the second on (the
+    /// others' counts are a round old; chargers just connected elsewhere are not in them yet).
+    over: u32,
 }
 
 impl Keeper {
     pub(super) fn new(cluster: Cluster, parts: Parts) -> Self {
         let said = cluster.health();
-        Keeper { cluster, parts, started_at: Utc::now(), renewed: Instant::now(), said }
+        Keeper { cluster, parts, started_at: Utc::now(), renewed: Instant::now(), said, over: 0 }
     }
 
     /// Keeps this node's lease and the job leases until `stop`, then ends the node's lease.
@@ -114,7 +117,7 @@ impl Keeper {
             release_orphans(cluster, parts, &alive, lease).await;
         }
         if !cluster.draining() {
-            balance(cluster, parts, &alive).await;
+            self.over = balance(cluster, parts, &alive, self.over).await;
         }
     }
 }
@@ -139,8 +142,9 @@ pub(super) fn excess(mine: usize, total: usize, serving: usize, max_share: f64) 
 }
 
 /// Sends idle chargers away while this node holds far more than its share (after a rolling
-/// restart the first node up holds them all), a few each round.
-async fn balance(cluster: &Cluster, parts: &Parts, alive: &[NodeLease]) {
+/// restart the first node up holds them all), a few each round, from the second round in a row
+/// on; answers how many rounds in a row it was over.
+async fn balance(cluster: &Cluster, parts: &Parts, alive: &[NodeLease], over: u32) -> u32 {
     let serving = alive.iter().filter(|n| !n.draining).count();
     let mine = parts.holder.held();
     // The others' counts as they renewed; this node's as it is now.
@@ -150,12 +154,15 @@ async fn balance(cluster: &Cluster, parts: &Parts, alive: &[NodeLease]) {
         .map(|n| usize::try_from(n.chargers).unwrap_or(0))
         .sum();
     let count = excess(mine, others + mine, serving, cluster.inner.settings.max_share);
-    if count > 0 {
+    if count == 0 {
+        return 0;
+    }
+    if over >= 1 {
         let sent = parts.holder.shed(count).await;
         tracing::info!(held = mine, nodes = serving, sent, "balancing: idle chargers sent away to the other nodes");
     }
+    over.saturating_add(1)
 }
-
 
 /// How the cluster looks, from the nodes alive.
 async fn judge(cluster: &Cluster, alive: &[NodeLease]) -> Health {

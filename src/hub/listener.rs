@@ -79,6 +79,8 @@ async fn upgrade(
     }
     let max_frame = hub.inner.settings.max_frame_bytes;
     let sessions = hub.inner.sessions.clone();
+    // Before the upgrade is answered: the session is registered as soon as it starts.
+    let epoch = hub.inner.cluster.next_epoch().await;
     ws.read_buffer_size(BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(max_frame)
@@ -86,7 +88,7 @@ async fn upgrade(
         .on_upgrade(move |socket| {
             sessions.track_future(async move {
                 let _slot = slot;
-                session::run(socket, hub, charger_id, version, registration).await;
+                session::run(socket, hub, charger_id, version, registration, epoch).await;
             })
         })
 }
@@ -120,6 +122,7 @@ async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap
     }
     let verified = &hub.inner.credentials;
     if verified.known_anywhere(charger_id, hash, password).await {
+        login("remembered");
         return true;
     }
     // argon2 takes tens of milliseconds on purpose: keep it off the async workers, and let it
@@ -140,5 +143,11 @@ async fn authorized(hub: &Hub, charger_id: &str, hash: &str, headers: &HeaderMap
     if ok {
         verified.remember(charger_id, hash, password).await;
     }
+    login(if ok { "verified" } else { "refused" });
     ok
+}
+
+/// Counts a password check (`csms_charger_logins_total`).
+fn login(outcome: &'static str) {
+    metrics::counter!(crate::metrics::CHARGER_LOGINS, "outcome" => outcome).increment(1);
 }

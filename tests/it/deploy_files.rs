@@ -277,3 +277,17 @@ fn every_metric_the_dashboard_and_prometheus_read_is_one_csms_exports() {
         "dashboard data sources {uids:?}, provisioned {provisioned:?}"
     );
 }
+
+#[test]
+fn the_orchestrators_wait_longer_than_a_node_takes_to_drain() {
+    let drain = defaults()["cluster"]["drain_seconds"].as_integer().unwrap();
+    for (name, service) in compose_nodes() {
+        let grace =
+            service["stop_grace_period"].as_str().unwrap_or_else(|| panic!("compose {name}: no stop_grace_period"));
+        let seconds: i64 = grace.strip_suffix('s').and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{grace}"));
+        assert!(seconds > drain + 5, "compose {name}: stop_grace_period {grace} against a drain of {drain} s");
+    }
+    let objects = k8s_objects();
+    let grace = objects["Deployment"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as_i64().unwrap();
+    assert!(grace > drain + 5, "terminationGracePeriodSeconds {grace} against a drain of {drain} s");
+}

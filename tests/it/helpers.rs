@@ -23,6 +23,8 @@ pub(crate) struct TestApp {
     pub(crate) app_hub: csms::hub::Hub,
     pub(crate) orders: csms::domain::orders::Orders,
     pub(crate) cluster: csms::cluster::Cluster,
+    /// Drains the node when cancelled (what SIGTERM does).
+    pub(crate) drain: CancellationToken,
     /// The texts the server sent by SMS.
     pub(crate) outbox: Arc<Outbox>,
     stop: CancellationToken,
@@ -166,6 +168,7 @@ async fn spawn_on(
     let app_hub = app.hub().clone();
     let orders = app.orders().clone();
     let cluster = app.cluster().clone();
+    let drain = app.drain_token();
     let stop = app.shutdown_token();
     let server = tokio::spawn(async move {
         app.run_until_stopped().await.expect("the server runs");
@@ -178,6 +181,7 @@ async fn spawn_on(
         app_hub,
         orders,
         cluster,
+        drain,
         outbox,
         stop,
         server,

@@ -8,6 +8,8 @@ mod audit;
 mod business;
 mod chargers;
 mod cluster;
+mod cluster_drain;
+mod cluster_failover;
 mod cluster_faults;
 mod commands;
 mod crash_fleet;

@@ -60,7 +60,8 @@ enum Command {
 
 #[derive(Parser)]
 struct RunArgs {
-    /// The charger listener, e.g. ws://127.0.0.1:9000
+    /// The charger listener, e.g. ws://127.0.0.1:9000; several nodes comma-separated
+    /// (ws://a:9000,ws://b:9000) spread the fleet over them
     #[arg(long, default_value = "ws://127.0.0.1:9000")]
     url: String,
     #[arg(long, default_value_t = 100)]
@@ -113,7 +114,8 @@ struct DriversArgs {
     /// The REST API (host:port).
     #[arg(long)]
     api: SocketAddr,
-    /// The charger listener, e.g. ws://127.0.0.1:9000
+    /// The charger listener, e.g. ws://127.0.0.1:9000; several nodes comma-separated
+    /// (ws://a:9000,ws://b:9000) spread the fleet over them
     #[arg(long, default_value = "ws://127.0.0.1:9000")]
     url: String,
     /// The operator token.

@@ -19,7 +19,10 @@ use tokio::time::{Instant, sleep_until};
 /// What a fleet does.
 #[derive(Debug, Clone)]
 pub struct FleetPlan {
-    /// `ws://host:port` of the charger listener.
+    /// `ws://host:port` of the charger listener; several, comma-separated, spread the fleet over
+    /// several csms nodes (charger `n` starts on the `n`th, round the list). A charger a node
+    /// sends away (1001 Going Away: it drains, or holds too many) reconnects to the next one and
+    /// sends again what was left unanswered.
     pub ws_url: String,
     /// How many chargers.
     pub chargers: usize,
@@ -141,6 +144,8 @@ struct Outcome {
     sessions: usize,
     first_error: Option<String>,
     connected: bool,
+    /// Times it was sent away and connected again.
+    reconnects: usize,
 }
 
 /// Runs the fleet and reports.
@@ -209,6 +214,7 @@ pub async fn run(plan: FleetPlan) -> Report {
         })
         .collect();
     Report {
+        reconnects: outcomes.iter().map(|o| o.reconnects).sum(),
         chargers: plan.chargers,
         connected: connected_at_ramp_end.load(Ordering::Relaxed),
         connect_failures: failures,
@@ -221,17 +227,65 @@ pub async fn run(plan: FleetPlan) -> Report {
     }
 }
 
+/// The fleet's node URLs.
+fn urls(plan: &FleetPlan) -> Vec<&str> {
+    plan.ws_url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect()
+}
+
+/// Connects charger `id` to the node at `url`.
+async fn connect(plan: &FleetPlan, url: &str, id: &str, version: OcppVersion) -> Result<SimCharger, SimError> {
+    let mut options = Connect::new(url, id.to_owned(), version);
+    options.password.clone_from(&plan.password);
+    SimCharger::connect(options).await
+}
+
+/// Whether the node sent the charger away (1001 Going Away): it should connect again.
+fn sent_away(error: &SimError) -> bool {
+    matches!(error, SimError::Closed(Some(frame)) if frame.code == tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Away)
+}
+
+/// Connects again after being sent away, to the next node in the list (trying each in turn
+/// for a few seconds), and boots.
+async fn reconnect(
+    plan: &FleetPlan,
+    urls: &[&str],
+    at: &mut usize,
+    id: &str,
+    version: OcppVersion,
+) -> Option<SimCharger> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        *at += 1;
+        if let Ok(mut cp) = connect(plan, urls[*at % urls.len()], id, version).await
+            && (!plan.boot || cp.boot().await.is_ok())
+        {
+            cp.record_round_trips();
+            return Some(cp);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
 async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instant, connected: &AtomicUsize) -> Outcome {
     let version = plan.versions[n % plan.versions.len().max(1)];
     let id = format!("{}{n}", plan.prefix);
-    let mut options = Connect::new(&plan.ws_url, id.clone(), version);
-    options.password.clone_from(&plan.password);
+    let urls = urls(plan);
+    let mut at = n;
     // Versions go round charger by charger, behaviours round each full turn of versions: with two
     // versions and half the fleet charging, both versions still charge.
     let behaviour = plan.mix.of(n / plan.versions.len().max(1));
-    let mut outcome =
-        Outcome { behaviour, latencies: Vec::new(), errors: 0, sessions: 0, first_error: None, connected: false };
-    let Ok(mut cp) = SimCharger::connect(options).await else {
+    let mut outcome = Outcome {
+        behaviour,
+        latencies: Vec::new(),
+        errors: 0,
+        sessions: 0,
+        first_error: None,
+        connected: false,
+        reconnects: 0,
+    };
+    let Some(first) = urls.get(at % urls.len().max(1)) else { return outcome };
+    let Ok(mut cp) = connect(plan, first, &id, version).await else {
         return outcome;
     };
     outcome.connected = true;
@@ -245,12 +299,16 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
     cp.record_round_trips();
     // The charger's energy register, carried from session to session.
     let mut register_wh = 100_000 + i64::try_from(n).unwrap_or(0) * 1_000;
-    while Instant::now() < until {
+    let mut latencies = Vec::new();
+    // What was sent and not answered when the node sent the charger away: sent again.
+    let mut unanswered = None;
+    while Instant::now() < until || unanswered.is_some() {
         let sent = Instant::now();
         let measured = sent < until;
+        let reading_at = unanswered.take().unwrap_or_else(Utc::now);
         let done = match behaviour {
             Behaviour::Heartbeat => cp.heartbeat().await,
-            Behaviour::MeterValues => meter_values(&mut cp, version, n).await,
+            Behaviour::MeterValues => meter_values(&mut cp, version, n, reading_at).await,
             Behaviour::Sessions => {
                 let mut session = SessionPlan::new(1, id.clone());
                 session.meter_start_wh = register_wh;
@@ -262,6 +320,20 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
         };
         match done {
             Ok(()) => {}
+            Err(e) if sent_away(&e) => {
+                latencies.extend(kept(&mut cp, steady_from, until));
+                let Some(again) = reconnect(plan, &urls, &mut at, &id, version).await else {
+                    outcome.errors += 1;
+                    outcome.first_error.get_or_insert_with(|| format!("sent away and could not connect again: {e}"));
+                    break;
+                };
+                cp = again;
+                outcome.reconnects += 1;
+                if behaviour == Behaviour::MeterValues {
+                    unanswered = Some(reading_at);
+                }
+                continue;
+            }
             Err(e @ (SimError::Closed(_) | SimError::Socket(_))) => {
                 outcome.errors += usize::from(measured);
                 outcome.first_error.get_or_insert_with(|| e.to_string());
@@ -277,18 +349,29 @@ async fn charger(plan: &FleetPlan, n: usize, steady_from: Instant, until: Instan
             sleep_until((Instant::now() + plan.interval).min(until)).await;
         }
     }
-    outcome.latencies = cp
-        .take_round_trips()
-        .into_iter()
-        .filter(|trip| trip.sent >= steady_from && trip.sent < until)
-        .map(|trip| u32::try_from(trip.took.as_micros()).unwrap_or(u32::MAX))
-        .collect();
+    latencies.extend(kept(&mut cp, steady_from, until));
+    outcome.latencies = latencies;
     connected.fetch_sub(1, Ordering::Relaxed);
     let _ = cp.close().await;
     outcome
 }
 
-async fn meter_values(cp: &mut SimCharger, version: OcppVersion, n: usize) -> Result<(), SimError> {
+/// The round trips of the steady phase, in µs.
+fn kept(cp: &mut SimCharger, steady_from: Instant, until: Instant) -> Vec<u32> {
+    cp.take_round_trips()
+        .into_iter()
+        .filter(|trip| trip.sent >= steady_from && trip.sent < until)
+        .map(|trip| u32::try_from(trip.took.as_micros()).unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// A MeterValues of four samples read `at`.
+async fn meter_values(
+    cp: &mut SimCharger,
+    version: OcppVersion,
+    n: usize,
+    at: chrono::DateTime<Utc>,
+) -> Result<(), SimError> {
     let energy = format!("{}", 100_000 + n);
     let samples = [
         ("Energy.Active.Import.Register", "Wh", energy.as_str()),
@@ -313,7 +396,7 @@ async fn meter_values(cp: &mut SimCharger, version: OcppVersion, n: usize) -> Re
             let request = v16::MeterValuesRequest {
                 connector_id: 1,
                 transaction_id: None,
-                meter_value: vec![v16::MeterValue { timestamp: Utc::now(), sampled_value }],
+                meter_value: vec![v16::MeterValue { timestamp: at, sampled_value }],
             };
             cp.call(request).await.map(drop)
         }
@@ -338,7 +421,7 @@ async fn meter_values(cp: &mut SimCharger, version: OcppVersion, n: usize) -> Re
             let request = v201::MeterValuesRequest {
                 custom_data: None,
                 evse_id: 1,
-                meter_value: vec![v201::MeterValueType { custom_data: None, sampled_value, timestamp: Utc::now() }],
+                meter_value: vec![v201::MeterValueType { custom_data: None, sampled_value, timestamp: at }],
             };
             cp.call(request).await.map(drop)
         }

@@ -15,6 +15,9 @@ pub struct Report {
     pub calls: usize,
     /// Calls refused (CALLERROR) or lost in the steady phase.
     pub errors: usize,
+    /// Times a charger was sent away by a node (draining, or holding too many) and connected
+    /// again (to the next node of the list).
+    pub reconnects: usize,
     pub seconds: f64,
     pub calls_per_second: f64,
     pub latency_ms: Latency,
@@ -55,6 +58,9 @@ impl std::fmt::Display for Report {
             self.chargers, self.connected, self.connect_failures
         )?;
         writeln!(f, "calls             {} in {:.1} s, {} errors", self.calls, self.seconds, self.errors)?;
+        if self.reconnects > 0 {
+            writeln!(f, "reconnects        {} (sent away by a node)", self.reconnects)?;
+        }
         writeln!(f, "calls/s           {:.0}", self.calls_per_second)?;
         write!(f, "latency ms        {}", self.latency_ms)?;
         if self.by_behaviour.len() > 1 || self.by_behaviour.iter().any(|p| p.sessions > 0 || p.first_error.is_some()) {

@@ -37,6 +37,7 @@ pub(super) async fn run(
     charger_id: String,
     version: Option<OcppVersion>,
     registration: Registration,
+    epoch: i64,
 ) {
     let Some(version) = version else {
         // OCPP-J: no common subprotocol → complete the handshake without one, then close.
@@ -49,8 +50,7 @@ pub(super) async fn run(
     let (control_tx, control) = mpsc::channel(1);
     let (calls_tx, calls) = mpsc::channel(settings.max_queued_calls.max(1));
     let replaced = tokio_util::sync::CancellationToken::new();
-    // Newer than every connection before it, on any node: an older one anywhere gives way.
-    let epoch = hub.inner.cluster.next_epoch().await;
+    // `epoch`: newer than every connection before it, on any node: an older one anywhere gives way.
     let presence = Arc::new(crate::store::Presence {
         token: crate::domain::chargers::connection_token(),
         node: hub.inner.cluster.node().to_owned(),
