@@ -13,6 +13,9 @@ mod payments;
 mod provider_calls;
 mod provider_payments;
 mod provider_refunds;
+mod retention;
+mod sample_codec;
+mod sample_reads;
 mod samples;
 mod sql;
 mod stations;
@@ -25,7 +28,7 @@ pub use alarms::{AlarmFilter, NewAlarm};
 pub use batch::{BatchWriter, Write, Writes};
 pub use messages::MessageRecord;
 pub use orders::OrderFilter;
-pub use trend::Retained;
+pub use retention::Retained;
 pub use users::UserFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.
@@ -80,6 +83,9 @@ pub enum StoreError {
     /// A conditional change refused: too little of it (a balance, a refundable amount) left.
     #[error("not enough {0}")]
     Insufficient(&'static str),
+    /// Stored data that cannot be read back (a reading's samples not in their stored form).
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
 }
 
 /// Opens a pool of at most `connections` (see `Store::connect`).
