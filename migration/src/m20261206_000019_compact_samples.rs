@@ -18,8 +18,12 @@
 //!
 //! `meter_samples` is left as it is, not copied: an upgrade must not rewrite a huge table inside
 //! a migration. Its rows stay readable beside the new ones (every reader reads both) until
-//! retention has rolled them up and deleted them. `down()` drops `meter_readings` and with it
-//! the samples stored since.
+//! retention has rolled them up and deleted them. The trend and retention read them by charger
+//! and time: `ix_meter_samples_charger_at` (charger, time) is built for that (read once, nothing
+//! rewritten; on a large PostgreSQL database build it beforehand with `CREATE INDEX CONCURRENTLY
+//! IF NOT EXISTS ix_meter_samples_charger_at ON meter_samples (charger_id, sampled_at)` and this
+//! migration finds it made). Once a table that no longer grows, it costs no inserts.
+//! `down()` drops `meter_readings` and with it the samples stored since, and that index.
 
 use sea_orm_migration::prelude::*;
 
@@ -39,6 +43,7 @@ CREATE UNIQUE INDEX ux_meter_readings ON meter_readings (charger_id, sampled_at,
 CREATE INDEX ix_meter_readings_transaction ON meter_readings (transaction_id) WHERE transaction_id <> 0;
 CREATE INDEX ix_meter_readings_at ON meter_readings USING BRIN (sampled_at);
 CREATE TABLE meter_readings_default PARTITION OF meter_readings DEFAULT;
+CREATE INDEX IF NOT EXISTS ix_meter_samples_charger_at ON meter_samples (charger_id, sampled_at);
 DO $$
 DECLARE
     month TIMESTAMPTZ;
@@ -63,6 +68,7 @@ CREATE TABLE meter_readings (
 );
 CREATE UNIQUE INDEX ux_meter_readings ON meter_readings (charger_id, sampled_at, evse_id, connector_id, transaction_id);
 CREATE INDEX ix_meter_readings_transaction ON meter_readings (transaction_id) WHERE transaction_id <> 0;
+CREATE INDEX IF NOT EXISTS ix_meter_samples_charger_at ON meter_samples (charger_id, sampled_at);
 ";
 
 #[async_trait::async_trait]
@@ -78,7 +84,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The partitions go with their table.
-        manager.get_connection().execute_unprepared("DROP TABLE meter_readings").await?;
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP TABLE meter_readings").await?;
+        db.execute_unprepared("DROP INDEX ix_meter_samples_charger_at").await?;
         Ok(())
     }
 }

@@ -58,18 +58,54 @@ impl Store {
         measurands: &[&str],
     ) -> Result<Vec<(i64, String, f64)>, StoreError> {
         let backend = self.db().get_database_backend();
-        let marks = vec!["?"; measurands.len()].join(", ");
-        let raw = epoch(backend, "sampled_at");
-        let hour = epoch(backend, "hour");
-        // Raw samples and rollups meet in one bucketing: each side a sum and a count, so a mean
-        // over both is exact. They never cover the same hour: the retention job rolls up and
-        // deletes whole hours, in one transaction.
-        let compact = reading_epoch(backend, "r.sampled_at");
-        let codes: Vec<String> = measurands.iter().filter_map(|m| sample_codec::code(m)).map(String::from).collect();
-        let code_marks = vec!["?"; codes.len().max(1)].join(", ");
-        // Raw samples are in `meter_samples` (before migration 19) and `meter_readings`.
-        let sql = format!(
-            "SELECT b, measurand, SUM(total) / CAST(SUM(n) AS {float}) AS mean FROM ( \
+        let query = means_query(backend, charger_id, (from, to), seconds, measurands);
+        let rows = self.db().query_all_raw(query).await?;
+        rows.iter().map(|r| Ok((r.try_get("", "b")?, r.try_get("", "measurand")?, r.try_get("", "mean")?))).collect()
+    }
+
+    /// The database's plan for [`Store::sample_means`] (`EXPLAIN`; SQLite's `EXPLAIN QUERY
+    /// PLAN`), one line per step: which indexes a trend reads through.
+    pub async fn sample_means_plan(
+        &self,
+        charger_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        seconds: i64,
+        measurands: &[&str],
+    ) -> Result<Vec<String>, StoreError> {
+        let backend = self.db().get_database_backend();
+        let mut query = means_query(backend, charger_id, (from, to), seconds, measurands);
+        let (explain, column) = if backend == DatabaseBackend::Postgres {
+            ("EXPLAIN ", "QUERY PLAN")
+        } else {
+            ("EXPLAIN QUERY PLAN ", "detail")
+        };
+        query.sql.insert_str(0, explain);
+        let rows = self.db().query_all_raw(query).await?;
+        rows.iter().map(|r| Ok(r.try_get("", column)?)).collect()
+    }
+}
+
+/// The query of [`Store::sample_means`].
+fn means_query(
+    backend: DatabaseBackend,
+    charger_id: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    seconds: i64,
+    measurands: &[&str],
+) -> sea_orm::Statement {
+    let marks = vec!["?"; measurands.len()].join(", ");
+    let raw = epoch(backend, "sampled_at");
+    let hour = epoch(backend, "hour");
+    // Raw samples and rollups meet in one bucketing: each side a sum and a count, so a mean
+    // over both is exact. They never cover the same hour: the retention job rolls up and
+    // deletes whole hours, in one transaction.
+    let compact = reading_epoch(backend, "r.sampled_at");
+    let codes: Vec<String> = measurands.iter().filter_map(|m| sample_codec::code(m)).map(String::from).collect();
+    let code_marks = vec!["?"; codes.len().max(1)].join(", ");
+    // Raw samples are in `meter_samples` (before migration 19) and `meter_readings`.
+    let sql = format!(
+        "SELECT b, measurand, SUM(total) / CAST(SUM(n) AS {float}) AS mean FROM ( \
                SELECT ({raw} / {seconds}) * {seconds} AS b, measurand, SUM({num}) AS total, COUNT(*) AS n \
                FROM meter_samples WHERE charger_id = ? AND sampled_at >= ? AND sampled_at < ? \
                AND measurand IN ({marks}) AND {numeric} GROUP BY 1, 2 \
@@ -83,22 +119,20 @@ impl Store {
                FROM sample_rollups WHERE charger_id = ? AND hour >= ? AND hour < ? AND measurand IN ({marks}) \
                GROUP BY 1, 2 \
              ) AS parts GROUP BY b, measurand ORDER BY b, measurand",
-            num = number(backend),
-            float = if backend == DatabaseBackend::Postgres { "DOUBLE PRECISION" } else { "REAL" },
-            numeric = numeric(backend),
-            names = sample_codec::measurand_names("e.key"),
-            sample_num = number(backend).replace("value", "e.value"),
-            each = each_sample(backend),
-            sample_numeric = numeric_sample(backend),
-        );
-        let mut values: Vec<sea_orm::Value> = vec![charger_id.into(), from.into(), to.into()];
-        values.extend(measurands.iter().map(|m| (*m).into()));
-        values.extend([charger_id.into(), reading_time(backend, from), reading_time(backend, to)]);
-        // No measurand with a code: a code none has.
-        values.extend(if codes.is_empty() { vec!["~".into()] } else { codes.into_iter().map(Into::into).collect() });
-        values.extend([charger_id.into(), from.into(), to.into()]);
-        values.extend(measurands.iter().map(|m| (*m).into()));
-        let rows = self.db().query_all_raw(statement(backend, &sql, values)).await?;
-        rows.iter().map(|r| Ok((r.try_get("", "b")?, r.try_get("", "measurand")?, r.try_get("", "mean")?))).collect()
-    }
+        num = number(backend),
+        float = if backend == DatabaseBackend::Postgres { "DOUBLE PRECISION" } else { "REAL" },
+        numeric = numeric(backend),
+        names = sample_codec::measurand_names("e.key"),
+        sample_num = number(backend).replace("value", "e.value"),
+        each = each_sample(backend),
+        sample_numeric = numeric_sample(backend),
+    );
+    let mut values: Vec<sea_orm::Value> = vec![charger_id.into(), from.into(), to.into()];
+    values.extend(measurands.iter().map(|m| (*m).into()));
+    values.extend([charger_id.into(), reading_time(backend, from), reading_time(backend, to)]);
+    // No measurand with a code: a code none has.
+    values.extend(if codes.is_empty() { vec!["~".into()] } else { codes.into_iter().map(Into::into).collect() });
+    values.extend([charger_id.into(), from.into(), to.into()]);
+    values.extend(measurands.iter().map(|m| (*m).into()));
+    statement(backend, &sql, values)
 }

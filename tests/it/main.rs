@@ -47,6 +47,8 @@ mod refunds_flow;
 mod refunds_unionpay;
 mod refunds_wechat;
 mod retention;
+mod sample_storage;
+mod sample_upgrade;
 mod schemas;
 mod settlement_races;
 mod simulated_sessions;
