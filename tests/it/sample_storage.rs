@@ -87,7 +87,7 @@ async fn session(store: Store, ws_url: String, id: String, start: DateTime<Utc>,
 #[tokio::test]
 async fn a_sample_takes_at_most_50_bytes_with_its_indexes_and_the_trend_reads_by_charger_and_time() {
     let app = spawn_app().await;
-    let (chargers, minutes) = (12, 240);
+    let (chargers, minutes) = (12, 480);
     // Within this month's partition on PostgreSQL (made ahead), as a fleet's samples are.
     let start = (Utc::now() - Duration::minutes(minutes + 5)).duration_trunc(Duration::minutes(1)).unwrap();
     let empty = sample_bytes(&app).await;
