@@ -151,9 +151,11 @@ impl Store {
         Ok(Store { db: pool(url, connections).await?, sqlite_writer: self.sqlite_writer.clone() })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration, and makes the samples' partitions of this month and the
+    /// next ones (PostgreSQL; see `retention`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await?;
+        self.make_partitions(chrono::Utc::now()).await?;
         Ok(())
     }
 

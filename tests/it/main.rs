@@ -47,6 +47,7 @@ mod refunds_flow;
 mod refunds_unionpay;
 mod refunds_wechat;
 mod retention;
+mod sample_partitions;
 mod sample_storage;
 mod sample_upgrade;
 mod schemas;
