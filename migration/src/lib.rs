@@ -21,6 +21,7 @@ mod m20261206_000015_follow_refunds;
 mod m20261206_000016_keep_bill_revisions;
 mod m20261206_000017_audit_money;
 mod m20261206_000018_share_between_nodes;
+mod m20261206_000019_compact_samples;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_keep_bill_revisions::Migration),
             Box::new(m20261206_000017_audit_money::Migration),
             Box::new(m20261206_000018_share_between_nodes::Migration),
+            Box::new(m20261206_000019_compact_samples::Migration),
         ]
     }
 }

@@ -73,9 +73,9 @@ impl From<crate::store::StoreError> for ApiError {
                 message: format!("not enough {what}"),
             },
             crate::store::StoreError::Db(db) => ApiError::Internal(db.to_string()),
-            crate::store::StoreError::Commit(failure) | crate::store::StoreError::Writer(failure) => {
-                ApiError::Internal(failure)
-            }
+            crate::store::StoreError::Commit(failure)
+            | crate::store::StoreError::Writer(failure)
+            | crate::store::StoreError::Corrupt(failure) => ApiError::Internal(failure),
         }
     }
 }

@@ -40,6 +40,19 @@ const SAMPLES: &str = "SELECT s.charger_id, s.connector_id, s.sampled_at, COUNT(
      GROUP BY s.charger_id, s.evse_id, s.connector_id, s.sampled_at, s.measurand, s.phase, s.location \
      HAVING COUNT(DISTINCT s.transaction_id) > 1 LIMIT ?";
 
+/// The same in `meter_readings` (the measurand's code is bound first): a reading of one time held
+/// by two sessions' rows.
+fn compact_samples(backend: sea_orm::DatabaseBackend) -> String {
+    format!(
+        "SELECT r.charger_id, r.connector_id, r.sampled_at, COUNT(DISTINCT r.transaction_id) AS sessions \
+         FROM meter_readings r JOIN orders o ON o.transaction_id = r.transaction_id {each} \
+         WHERE substr(e.key, 1, 1) = ? AND o.status = 'COMPLETED' \
+         GROUP BY r.charger_id, r.evse_id, r.connector_id, r.sampled_at, e.key \
+         HAVING COUNT(DISTINCT r.transaction_id) > 1 LIMIT ?",
+        each = super::sample_reads::each_sample(backend)
+    )
+}
+
 /// Completed orders whose bill is not paid.
 const OWED: &str = "SELECT order_no, user_id, COALESCE(total_fen, 0) - (paid_fen - refunded_fen + gift_fen) AS owed \
      FROM orders WHERE status = 'COMPLETED' AND payment_status = 'UNPAID' ORDER BY id LIMIT ?";
@@ -72,6 +85,13 @@ impl Store {
         for row in rows(SAMPLES, vec![ENERGY_REGISTER.into(), limit.clone()]).await? {
             found.samples.push((reading(&row)?, row.try_get("", "sessions")?));
         }
+        let backend = self.db().get_database_backend();
+        let energy = super::sample_codec::code(ENERGY_REGISTER).map(String::from).unwrap_or_default();
+        let compact = statement(backend, &compact_samples(backend), vec![energy.into(), limit.clone()]);
+        for row in self.db().query_all_raw(compact).await? {
+            let at = super::sample_reads::row_time(backend, &row)?;
+            found.samples.push((place(&row, at)?, row.try_get("", "sessions")?));
+        }
         for row in rows(OWED, vec![limit]).await? {
             found.owed.push((row.try_get("", "order_no")?, row.try_get("", "user_id")?, row.try_get("", "owed")?));
         }
@@ -92,8 +112,12 @@ impl Store {
 
 /// A reading's place and time: `<charger>/<connector>@<time>`.
 fn reading(row: &QueryResult) -> Result<String, StoreError> {
+    place(row, row.try_get("", "sampled_at")?)
+}
+
+/// The same, its time given.
+fn place(row: &QueryResult, at: chrono::DateTime<chrono::Utc>) -> Result<String, StoreError> {
     let charger: String = row.try_get("", "charger_id")?;
     let connector: i32 = row.try_get("", "connector_id")?;
-    let at: chrono::DateTime<chrono::Utc> = row.try_get("", "sampled_at")?;
     Ok(format!("{charger}/{connector}@{}", at.to_rfc3339()))
 }

@@ -7,7 +7,7 @@ use super::*;
 use crate::config::DatabaseSettings;
 use crate::store::NewCharger;
 use entity::charger::Registration;
-use entity::{charger_event, meter_sample, status_history};
+use entity::{charger_event, status_history};
 use sea_orm::{EntityTrait, PaginatorTrait, RuntimeErr};
 
 async fn store() -> (tempfile::TempDir, Store) {
@@ -64,7 +64,7 @@ async fn counts(store: &Store) -> (u64, u64, u64) {
     (
         status_history::Entity::find().count(db).await.unwrap(),
         charger_event::Entity::find().count(db).await.unwrap(),
-        meter_sample::Entity::find().count(db).await.unwrap(),
+        store.stored_samples("CP-1").await.unwrap(),
     )
 }
 

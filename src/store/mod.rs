@@ -14,6 +14,9 @@ mod payments;
 mod provider_calls;
 mod provider_payments;
 mod provider_refunds;
+mod retention;
+mod sample_codec;
+mod sample_reads;
 mod samples;
 mod sql;
 mod stations;
@@ -27,7 +30,7 @@ pub use batch::{BatchWriter, Write, Writes};
 pub use cluster::{NodeLease, Orphan};
 pub use messages::MessageRecord;
 pub use orders::OrderFilter;
-pub use trend::Retained;
+pub use retention::Retained;
 pub use users::UserFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.
@@ -84,6 +87,9 @@ pub enum StoreError {
     /// A conditional change refused: too little of it (a balance, a refundable amount) left.
     #[error("not enough {0}")]
     Insufficient(&'static str),
+    /// Stored data that cannot be read back (a reading's samples not in their stored form).
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
 }
 
 /// Opens a pool of at most `connections` (see `Store::connect`).
@@ -149,9 +155,11 @@ impl Store {
         Ok(Store { db: pool(url, connections).await?, sqlite_writer: self.sqlite_writer.clone() })
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration, and makes the samples' partitions of this month and the
+    /// next ones (PostgreSQL; see `retention`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await?;
+        self.make_partitions(chrono::Utc::now()).await?;
         Ok(())
     }
 

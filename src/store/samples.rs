@@ -1,21 +1,24 @@
-//! Inserting meter samples in few statements whose texts never change, so that each connection
-//! prepares them once: on SQLite the rows travel as one JSON parameter, unpacked by the
-//! database; on PostgreSQL as one binary array per column, `unnest`ed (nothing to parse:
-//! measured under MeterValues load, PostgreSQL spent about a third less per sample than on the
-//! same rows in JSON). A multi-row `INSERT … VALUES` has a different text for every row count:
-//! each connection cached a prepared statement per size it met (on SQLite, programs of up to
-//! ~11,000 parameters), and PostgreSQL parsed and planned each new size afresh.
+//! Inserting meter readings (`meter_readings`: one row per charger, EVSE, connector, transaction
+//! and time, its samples in the compact form of `sample_codec`) in few statements whose texts
+//! never change, so that each connection prepares them once: on SQLite the rows travel as one
+//! JSON parameter, unpacked by the database; on PostgreSQL as one binary array per column,
+//! `unnest`ed (nothing to parse: measured under MeterValues load, PostgreSQL spent about a third
+//! less per sample than on the same rows in JSON). A multi-row `INSERT … VALUES` has a different
+//! text for every row count: each connection cached a prepared statement per size it met.
 //!
-//! Each row keeps its natural key unique (`ux_meter_samples_natural`) and a copy is ignored, so
-//! a resent MeterValues or a redone batch stores nothing twice. On PostgreSQL a batch first
-//! inserts plainly ([`Copies::Fail`]): `ON CONFLICT DO NOTHING` searches the unique index for
-//! every row before inserting it, and the insert searches it again (measured: the search alone
-//! was a fifth of PostgreSQL's time under MeterValues load). Copies are rare; a batch that meets
-//! one fails whole and is redone with copies ignored. A transaction id that is not one of the
-//! charger's own transactions is dropped inside the statement (the sample is kept, unattached).
+//! Each reading keeps its natural key unique (`ux_meter_readings`): a copy of a stored reading
+//! changes nothing, and a second frame with other samples of the same reading adds them to its
+//! row (a sample already stored keeps its first value), so a resent MeterValues or a redone batch
+//! stores nothing twice and a reading sent in parts is whole. On PostgreSQL a batch first inserts
+//! plainly ([`Copies::Fail`]): `ON CONFLICT` searches the unique index for every row before
+//! inserting it, and the insert searches it again (measured: the search alone was a fifth of
+//! PostgreSQL's time under MeterValues load). Copies are rare; a batch that meets one fails whole
+//! and is redone merging. A transaction id that is not one of the charger's own transactions is
+//! dropped inside the statement (the reading is kept, unattached: transaction 0).
 
+use super::sample_codec::encode;
 use super::{Sample, StoreError};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
 /// The rows' JSON per statement at most, on SQLite (bounds the parameter's size).
@@ -27,45 +30,50 @@ const SQLITE_STATEMENT_BYTES: usize = 256 * 1024;
 /// csms and 2 ms in PostgreSQL; of 6 KiB, 0.7 ms.
 const POSTGRES_STATEMENT_BYTES: usize = 10 * 1024;
 
-const SQLITE: &str = "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, sampled_at, \
-     measurand, phase, context, location, unit, value) \
-     SELECT (SELECT t.id FROM transactions t WHERE t.id = s.value ->> 0 AND t.charger_id = s.value ->> 1), \
-     s.value ->> 1, s.value ->> 2, s.value ->> 3, s.value ->> 4, s.value ->> 5, s.value ->> 6, s.value ->> 7, \
-     s.value ->> 8, s.value ->> 9, s.value ->> 10 \
-     FROM json_each(?) AS s WHERE true ON CONFLICT DO NOTHING";
+/// The samples a conflicting row adds to the stored ones (theirs kept): SQLite.
+const SQLITE: &str = "INSERT INTO meter_readings (transaction_id, charger_id, evse_id, connector_id, sampled_at, samples) \
+     SELECT COALESCE((SELECT t.id FROM transactions t WHERE t.id = s.value ->> 0 AND t.charger_id = s.value ->> 1), 0), \
+     s.value ->> 1, s.value ->> 2, s.value ->> 3, s.value ->> 4, s.value ->> 5 \
+     FROM json_each(?) AS s WHERE true \
+     ON CONFLICT (charger_id, sampled_at, evse_id, connector_id, transaction_id) DO UPDATE \
+     SET samples = json_patch(excluded.samples, meter_readings.samples) \
+     WHERE EXISTS (SELECT 1 FROM json_each(excluded.samples) AS e \
+                   WHERE e.key NOT IN (SELECT key FROM json_each(meter_readings.samples)))";
 
 /// PostgreSQL's statement, ended by `$tail`. Arrays hold no NULL (sea-query binds arrays of
-/// values only): an absent transaction is 0 (no transaction has it) and an absent phase ''.
+/// values only): an absent transaction is 0 (no transaction has it).
 macro_rules! postgres {
     ($tail:literal) => {
         concat!(
-            "INSERT INTO meter_samples (transaction_id, charger_id, evse_id, connector_id, sampled_at, measurand, \
-             phase, context, location, unit, value) \
-             SELECT (SELECT t.id FROM transactions t WHERE t.id = u.tx AND t.charger_id = u.charger), u.charger, \
-             u.evse, u.connector, u.at, u.measurand, NULLIF(u.phase, ''), u.context, u.location, u.unit, u.value \
-             FROM unnest($1::int8[], $2::text[], $3::int4[], $4::int4[], $5::timestamptz[], $6::text[], \
-             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
-             AS u(tx, charger, evse, connector, at, measurand, phase, context, location, unit, value)",
+            "INSERT INTO meter_readings (transaction_id, sampled_at, evse_id, connector_id, charger_id, samples) \
+             SELECT COALESCE((SELECT t.id FROM transactions t WHERE t.id = u.tx AND t.charger_id = u.charger), 0), \
+             u.at, u.evse, u.connector, u.charger, CAST(u.samples AS json) \
+             FROM unnest($1::int8[], $2::text[], $3::int4[], $4::int4[], $5::timestamptz[], $6::text[]) \
+             AS u(tx, charger, evse, connector, at, samples)",
             $tail
         )
     };
 }
 /// On PostgreSQL, a copy fails the insert ...
 const POSTGRES_FAILING: &str = postgres!("");
-/// ... or is ignored.
-const POSTGRES_IGNORING: &str = postgres!(" ON CONFLICT DO NOTHING");
+/// ... or adds its samples to the stored ones (theirs kept), changing nothing if it has none new.
+const POSTGRES_MERGING: &str = postgres!(
+    " ON CONFLICT (charger_id, sampled_at, evse_id, connector_id, transaction_id) DO UPDATE \
+     SET samples = CAST(CAST(excluded.samples AS jsonb) || CAST(meter_readings.samples AS jsonb) AS json) \
+     WHERE CAST(excluded.samples AS jsonb) || CAST(meter_readings.samples AS jsonb) <> CAST(meter_readings.samples AS jsonb)"
+);
 
-/// What an insert does with a copy of a stored sample.
+/// What an insert does with a copy of a stored reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Copies {
-    /// Ignores it.
+    /// Adds what it has new to the stored one.
     Ignore,
-    /// Fails with a unique violation, on PostgreSQL (SQLite ignores it: its insert checks the
-    /// key in the same search that places the row).
+    /// Fails with a unique violation, on PostgreSQL (SQLite merges: its insert checks the key in
+    /// the same search that places the row).
     Fail,
 }
 
-/// Sample rows gathered for one insert.
+/// Reading rows gathered for one insert.
 #[derive(Debug)]
 pub(super) enum SampleRows {
     Sqlite {
@@ -92,12 +100,7 @@ pub(super) struct Columns {
     evse: Vec<i32>,
     connector: Vec<i32>,
     at: Vec<DateTime<Utc>>,
-    measurand: Vec<String>,
-    phase: Vec<String>,
-    context: Vec<String>,
-    location: Vec<String>,
-    unit: Vec<String>,
-    value: Vec<String>,
+    samples: Vec<String>,
 }
 
 impl Columns {
@@ -108,14 +111,22 @@ impl Columns {
             self.evse.into(),
             self.connector.into(),
             self.at.into(),
-            self.measurand.into(),
-            self.phase.into(),
-            self.context.into(),
-            self.location.into(),
-            self.unit.into(),
-            self.value.into(),
+            self.samples.into(),
         ]
     }
+}
+
+/// The readings among `samples`: their times, each once in order of appearance, with its
+/// samples' compact form.
+fn readings(samples: &[Sample]) -> Vec<(DateTime<Utc>, String)> {
+    let mut times: Vec<DateTime<Utc>> = Vec::new();
+    for s in samples {
+        // A MeterValues holds one or a few readings: a search of the few times is cheapest.
+        if !times.contains(&s.sampled_at) {
+            times.push(s.sampled_at);
+        }
+    }
+    times.into_iter().map(|at| (at, encode(samples.iter().filter(|s| s.sampled_at == at)))).collect()
 }
 
 impl SampleRows {
@@ -138,33 +149,11 @@ impl SampleRows {
         connector_id: i32,
         samples: &[Sample],
     ) {
+        let transaction = transaction_id.unwrap_or(0);
         match self {
             SampleRows::Sqlite { full, current, rows } => {
-                // The samples of one reading share its time: written once per time.
-                let mut at_text: Option<(DateTime<Utc>, String)> = None;
-                for s in samples {
-                    // The time as sqlx writes a `DateTime<Utc>` to SQLite, so that a copy of a
-                    // stored sample has the very same key text.
-                    let at = match &at_text {
-                        Some((at, text)) if *at == s.sampled_at => text,
-                        _ => {
-                            let text = s.sampled_at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
-                            &at_text.insert((s.sampled_at, text)).1
-                        }
-                    };
-                    let row = (
-                        transaction_id,
-                        charger_id,
-                        evse_id,
-                        connector_id,
-                        at,
-                        &s.measurand,
-                        &s.phase,
-                        &s.context,
-                        &s.location,
-                        &s.unit,
-                        &s.value,
-                    );
+                for (at, samples) in readings(samples) {
+                    let row = (transaction, charger_id, evse_id, connector_id, at.timestamp_micros(), samples);
                     let mark = current.len();
                     current.push(if *rows == 0 { b'[' } else { b',' });
                     // Plain strings and numbers: writing them as JSON cannot fail (if it did,
@@ -180,33 +169,21 @@ impl SampleRows {
                 }
             }
             SampleRows::Postgres { statements, bytes, .. } => {
-                for s in samples {
+                for (at, samples) in readings(samples) {
                     // The row's bytes in binary arrays, about (lengths included).
-                    let row = charger_id.len()
-                        + s.measurand.len()
-                        + s.phase.as_ref().map_or(0, String::len)
-                        + s.context.len()
-                        + s.location.len()
-                        + s.unit.len()
-                        + s.value.len()
-                        + 80;
+                    let row = charger_id.len() + samples.len() + 60;
                     if *bytes + row > POSTGRES_STATEMENT_BYTES && *bytes > 0 {
                         statements.push(Columns::default());
                         *bytes = 0;
                     }
                     *bytes += row;
                     let Some(c) = statements.last_mut() else { continue };
-                    c.transaction.push(transaction_id.unwrap_or(0));
+                    c.transaction.push(transaction);
                     c.charger.push(charger_id.to_owned());
                     c.evse.push(evse_id);
                     c.connector.push(connector_id);
-                    c.at.push(s.sampled_at);
-                    c.measurand.push(s.measurand.clone());
-                    c.phase.push(s.phase.clone().unwrap_or_default());
-                    c.context.push(s.context.clone());
-                    c.location.push(s.location.clone());
-                    c.unit.push(s.unit.clone());
-                    c.value.push(s.value.clone());
+                    c.at.push(at);
+                    c.samples.push(samples);
                 }
             }
         }
@@ -225,7 +202,7 @@ impl SampleRows {
                 }
             }
             SampleRows::Postgres { copies, statements, .. } => {
-                let sql = if copies == Copies::Fail { POSTGRES_FAILING } else { POSTGRES_IGNORING };
+                let sql = if copies == Copies::Fail { POSTGRES_FAILING } else { POSTGRES_MERGING };
                 for columns in statements.into_iter().filter(|c| !c.charger.is_empty()) {
                     db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, columns.values()))
                         .await?;
@@ -246,7 +223,7 @@ fn close_json(full: &mut Vec<String>, current: &mut Vec<u8>, rows: &mut usize) {
     *rows = 0;
 }
 
-/// Stores sampled values of a charger's connector, ignoring copies (see `SampleRows`).
+/// Stores sampled values of a charger's connector, merging copies (see `SampleRows`).
 pub(super) async fn insert_samples(
     db: &impl ConnectionTrait,
     charger_id: &str,

@@ -10,11 +10,11 @@ use sea_orm::{ConnectionTrait, Statement};
 use simulators::fleet::{self, Behaviour, FleetPlan, Mix};
 use std::time::Duration;
 
-/// Readings stored for chargers whose id starts with `prefix` (a reading: four samples).
+/// Readings stored for chargers whose id starts with `prefix` (one row each, its four samples in it).
 async fn readings(app: &crate::helpers::TestApp, prefix: &str) -> i64 {
     let db = app.store.db();
     let sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM meter_samples WHERE charger_id LIKE '{prefix}%' AND measurand = 'Voltage'"
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM meter_readings WHERE charger_id LIKE '{prefix}%'"
     );
     let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
     row.try_get("", "n").unwrap()

@@ -5,9 +5,7 @@
 use crate::helpers::{TestApp, spawn_app};
 use crate::transactions_201 as ocpp201;
 use chrono::Utc;
-use entity::meter_sample;
 use protocol::{OcppVersion, v16, v201};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use simulators::{Connect, SimCharger};
 use std::sync::Arc;
 
@@ -17,11 +15,7 @@ async fn charger(app: &TestApp, id: &str, version: OcppVersion) -> SimCharger {
 }
 
 async fn stored_samples(app: &TestApp, charger_id: &str) -> u64 {
-    meter_sample::Entity::find()
-        .filter(meter_sample::Column::ChargerId.eq(charger_id))
-        .count(app.store.db())
-        .await
-        .unwrap()
+    app.store.stored_samples(charger_id).await.unwrap()
 }
 
 fn v16_values(transaction_id: Option<i32>, at: chrono::DateTime<Utc>) -> v16::MeterValuesRequest {
@@ -175,5 +169,48 @@ async fn two_201_chargers_starting_with_one_token_at_the_same_instant_are_not_bo
         answer.id_token_info.unwrap().status == v201::AuthorizationStatusEnumType::Accepted
     })
     .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reading_sent_in_two_frames_keeps_both_parts_and_a_resent_part_changes_nothing() {
+    let app = spawn_app().await;
+    app.store.create_id_tag("TAG-PARTS", "Accepted", None, None).await.unwrap();
+    let mut cp = charger(&app, "CP-PARTS", OcppVersion::V16).await;
+    let at = Utc::now();
+    let start = v16::StartTransactionRequest {
+        connector_id: 1,
+        id_tag: "TAG-PARTS".into(),
+        meter_start: 1000,
+        reservation_id: None,
+        timestamp: at,
+    };
+    let tx = cp.call(start).await.unwrap().transaction_id;
+    let whole = v16_values(Some(tx), at);
+    let part = |range: std::ops::Range<usize>| {
+        let mut part = whole.clone();
+        part.meter_value[0].sampled_value = whole.meter_value[0].sampled_value[range].to_vec();
+        part
+    };
+    cp.call(part(0..2)).await.unwrap();
+    cp.call(part(2..4)).await.unwrap();
+    // The first part again, with another value for the register: the stored one stays.
+    let mut changed = part(0..2);
+    changed.meter_value[0].sampled_value[0].value = "9999".into();
+    cp.call(changed).await.unwrap();
+    cp.call(part(1..3)).await.unwrap();
+    let (_, samples) = app.store.transaction(i64::from(tx)).await.unwrap().unwrap();
+    let mut got: Vec<(String, Option<String>, String)> =
+        samples.into_iter().map(|s| (s.measurand, s.phase, s.value)).collect();
+    got.sort();
+    let expected = [
+        ("Current.Import", None, "16"),
+        ("Energy.Active.Import.Register", None, "1520"),
+        ("Voltage", Some("L1"), "231.2"),
+        ("Voltage", Some("L2"), "229.8"),
+    ]
+    .map(|(m, p, v)| (m.to_owned(), p.map(str::to_owned), v.to_owned()));
+    assert_eq!(got, expected);
+    assert_eq!(stored_samples(&app, "CP-PARTS").await, 4);
     app.stop().await;
 }

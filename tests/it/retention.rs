@@ -1,6 +1,6 @@
 //! Samples past their retention are rolled up per hour and deleted; the trend over those hours
 //! stays what it was, a second round changes nothing, and samples of a transaction in progress
-//! are kept. And what stored samples cost on SQLite (an ignored measurement, run by hand).
+//! are kept. What stored samples cost: `sample_storage`.
 
 use crate::business::{open_pile, tariff};
 use crate::helpers::spawn_app;
@@ -66,62 +66,6 @@ async fn old_samples_are_rolled_up_per_hour_and_the_trend_over_them_does_not_cha
         )
         .await;
     assert_eq!(live["points"].as_array().map(Vec::len), Some(1), "recent samples are kept: {live}");
-    app.stop().await;
-}
-
-/// What a stored sample costs on SQLite, with and without the rollup: run with
-/// `cargo test --test it -- --ignored sample_storage_cost --nocapture` (on the SQLite default).
-#[tokio::test]
-#[ignore = "a measurement, printed; run by hand"]
-async fn sample_storage_cost() {
-    use sea_orm::ConnectionTrait;
-    let app = spawn_app().await;
-    let mut cp = open_pile(&app, "ST-COST", "PILE-COST", tariff()).await;
-    let size = async |app: &crate::helpers::TestApp| -> i64 {
-        app.store.db().execute_unprepared("VACUUM").await.unwrap();
-        let row = app.store.db().query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()",
-        ));
-        row.await.unwrap().unwrap().try_get("", "bytes").unwrap()
-    };
-    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let empty = size(&app).await;
-    // Every 60 s for 48 hours: voltage, current, power, temperature and the energy register.
-    let n = 2880;
-    for i in 0..n {
-        let at = start + Duration::seconds(60 * i);
-        let mut request = reading(at, v16::Measurand::Voltage, v16::UnitOfMeasure::V, "229.7");
-        let energy = (1_000_000 + 120 * i).to_string();
-        for (m, u, v) in [
-            (v16::Measurand::CurrentImport, v16::UnitOfMeasure::A, "31.84"),
-            (v16::Measurand::PowerActiveImport, v16::UnitOfMeasure::W, "7313.2"),
-            (v16::Measurand::Temperature, v16::UnitOfMeasure::Celsius, "41.5"),
-            (v16::Measurand::EnergyActiveImportRegister, v16::UnitOfMeasure::Wh, energy.as_str()),
-        ] {
-            request.meter_value[0].sampled_value.push(crate::transactions::sampled(m, u, v));
-        }
-        cp.call(request).await.unwrap();
-    }
-    let samples = n * 5;
-    let raw = size(&app).await - empty;
-    let done = app.store.roll_up_samples(Utc.with_ymd_and_hms(2026, 1, 3, 0, 0, 0).unwrap(), Utc::now()).await.unwrap();
-    let rolled = size(&app).await - empty;
-    let per_sample = raw as f64 / samples as f64;
-    let per_rollup = rolled as f64 / done.rolled_up as f64;
-    let gib = |bytes: f64| bytes / f64::from(1u32 << 30);
-    // 1,000 chargers, 5 measurands every 10 s, a year: raw samples; or 90 days raw and the
-    // rest as hourly rollups (5 rows per charger-hour).
-    let year_raw = per_sample * 5.0 * 6.0 * 60.0 * 24.0 * 365.0 * 1000.0;
-    let ninety_days_raw = per_sample * 5.0 * 6.0 * 60.0 * 24.0 * 90.0 * 1000.0;
-    let rest_rolled = per_rollup * 5.0 * 24.0 * 275.0 * 1000.0;
-    println!("{samples} samples: {raw} bytes, {per_sample:.0} bytes per sample (indexes included)");
-    println!("{} hourly rollup rows: {rolled} bytes, {per_rollup:.0} bytes per row", done.rolled_up);
-    println!(
-        "a year of 1,000 chargers, 5 measurands every 10 s: {:.0} GiB raw; with 90 days raw and rollups after: {:.1} GiB",
-        gib(year_raw),
-        gib(ninety_days_raw + rest_rolled)
-    );
     app.stop().await;
 }
 

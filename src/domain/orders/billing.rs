@@ -107,7 +107,8 @@ pub fn running_bill(tariff: &Tariff, zone: Tz, start: Reading, latest: Option<Re
     tariff.bill(&readings, zone)
 }
 
-fn as_sample(s: &meter_sample::Model) -> Sample {
+/// A stored sample as the domain's.
+pub(crate) fn as_sample(s: &meter_sample::Model) -> Sample {
     Sample {
         sampled_at: s.sampled_at,
         measurand: s.measurand.clone(),

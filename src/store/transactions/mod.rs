@@ -97,7 +97,7 @@ impl Store {
         Ok(Stopped::Closed { energy_wh, at })
     }
 
-    /// A transaction and its samples in time order.
+    /// A transaction and its samples in time order (both tables': see `sample_reads`).
     pub async fn transaction(
         &self,
         id: i64,
@@ -105,13 +105,13 @@ impl Store {
         let Some(found) = transaction::Entity::find_by_id(id).one(self.db()).await? else {
             return Ok(None);
         };
-        let samples = meter_sample::Entity::find()
+        let legacy = meter_sample::Entity::find()
             .filter(of_transaction(id))
             .order_by_asc(meter_sample::Column::SampledAt)
             .order_by_asc(meter_sample::Column::Id)
             .all(self.db())
             .await?;
-        Ok(Some((found, samples)))
+        Ok(Some((found, super::sample_reads::transaction_samples(self.db(), id, legacy).await?)))
     }
 
     /// Transactions, newest first, of one charger and/or started within `from..to`.

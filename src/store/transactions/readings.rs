@@ -4,6 +4,7 @@
 use crate::domain::charging::lifecycle;
 use crate::domain::charging::transactions::{ACTIVE, ENERGY_REGISTER};
 use crate::store::StoreError;
+use crate::store::sample_reads::first_reading_where;
 use chrono::{DateTime, Utc};
 use entity::{meter_sample, transaction};
 use rust_decimal::Decimal;
@@ -36,7 +37,21 @@ pub(super) async fn timed_reading(
     } else {
         query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
     };
-    Ok(query.one(db).await?.and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?))))
+    let legacy =
+        query.one(db).await?.and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?)));
+    let compact = first_reading_where(db, id, latest, energy_wh).await?;
+    // Both tables may hold readings of a session begun before migration 19: the earlier (or
+    // later) wins, and at one time the older table's.
+    Ok(match (legacy, compact) {
+        (Some(old), Some(new)) if (latest && new.0 > old.0) || (!latest && new.0 < old.0) => Some(new),
+        (Some(old), _) => Some(old),
+        (None, new) => new,
+    })
+}
+
+/// The energy register reading in whole Wh of a stored sample that meters a transaction.
+fn energy_wh(s: &meter_sample::Model) -> Option<i64> {
+    crate::domain::orders::billing::as_sample(s).energy_wh()
 }
 
 /// The samples of transaction `id`, named as the sample key's index has it (see migration 6).
@@ -71,14 +86,7 @@ pub(super) async fn close_stale(
         .all(db)
         .await?;
     for stale in open {
-        let last = energy_readings()
-            .filter(of_transaction(stale.id))
-            .order_by_desc(meter_sample::Column::SampledAt)
-            .order_by_desc(meter_sample::Column::Id)
-            .one(db)
-            .await?;
-        let reading =
-            last.as_ref().and_then(|s| Some((s.sampled_at, Decimal::from_str(&s.value).ok()?.round().to_i64()?)));
+        let reading = timed_reading(db, stale.id, true).await?;
         let next = lifecycle::close_stale(&super::state(&stale), reading, new_start);
         super::save(db, stale, next).await?;
     }
