@@ -20,6 +20,7 @@ mod m20261206_000014_review_orders;
 mod m20261206_000015_follow_refunds;
 mod m20261206_000016_keep_bill_revisions;
 mod m20261206_000017_audit_money;
+mod m20261206_000020_roll_up_stats;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_follow_refunds::Migration),
             Box::new(m20261206_000016_keep_bill_revisions::Migration),
             Box::new(m20261206_000017_audit_money::Migration),
+            Box::new(m20261206_000020_roll_up_stats::Migration),
         ]
     }
 }

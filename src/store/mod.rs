@@ -17,6 +17,8 @@ mod samples;
 mod sql;
 mod stations;
 mod stats;
+mod stats_read;
+mod stats_rollup;
 mod transactions;
 mod trend;
 mod users;
@@ -148,7 +150,7 @@ impl Store {
     /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await?;
-        Ok(())
+        self.fill_stats_if_asked().await
     }
 
     /// Whether the database answers.
