@@ -67,7 +67,7 @@ impl Seeded {
     }
 }
 
-fn user_row(id: i64, created: &str) -> user::ActiveModel {
+pub(crate) fn user_row(id: i64, created: &str) -> user::ActiveModel {
     user::ActiveModel {
         id: Set(id),
         phone: Set(format!("1380000000{id}")),
@@ -82,7 +82,13 @@ fn user_row(id: i64, created: &str) -> user::ActiveModel {
     }
 }
 
-fn payment_row(no: &str, user: i64, order_no: Option<&str>, amount_fen: i64, when: &str) -> payment::ActiveModel {
+pub(crate) fn payment_row(
+    no: &str,
+    user: i64,
+    order_no: Option<&str>,
+    amount_fen: i64,
+    when: &str,
+) -> payment::ActiveModel {
     payment::ActiveModel {
         payment_no: Set(no.into()),
         user_id: Set(user),
@@ -99,7 +105,7 @@ fn payment_row(no: &str, user: i64, order_no: Option<&str>, amount_fen: i64, whe
     }
 }
 
-fn refund_row(no: &str, payment_no: &str, amount_fen: i64, status: &str, when: &str) -> refund::ActiveModel {
+pub(crate) fn refund_row(no: &str, payment_no: &str, amount_fen: i64, status: &str, when: &str) -> refund::ActiveModel {
     refund::ActiveModel {
         refund_no: Set(no.into()),
         payment_no: Set(payment_no.into()),
