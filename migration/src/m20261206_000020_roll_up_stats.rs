@@ -41,6 +41,7 @@ fn create(backend: DatabaseBackend) -> String {
          CREATE TABLE stats_users (day VARCHAR(10) NOT NULL, user_id {int} NOT NULL, charger_id VARCHAR(64) NOT NULL, \
          signed_up VARCHAR(10) NOT NULL, PRIMARY KEY (day, user_id, charger_id)){tail};
          CREATE INDEX ix_stats_users_pile ON stats_users (charger_id, day, user_id, signed_up);
+         CREATE INDEX ix_stats_users_user ON stats_users (user_id, day, signed_up);
          CREATE TABLE stats_fill (id {int} NOT NULL PRIMARY KEY);
          INSERT INTO stats_fill (id) VALUES (1);"
     )

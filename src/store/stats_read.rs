@@ -90,15 +90,12 @@ impl Store {
         let (source, days) = self.days_of("stats_users", scope, from, to);
         let mut values: Vec<Value> = vec![from.to_string().into(), to.to_string().into()];
         values.extend(days);
-        // Each user once per group, new if signed up within the range where any of their orders
-        // was made; then counted. Both engines read a day's users in key order, without sorting.
+        // New: signed up within the range where any of their orders was made.
         let sql = format!(
-            "SELECT {outer} AS g, COUNT(*) AS active, SUM(fresh) AS fresh FROM (SELECT {g} AS g, x.user_id, \
-             MAX(CASE WHEN x.signed_up >= ? AND x.signed_up < ? THEN 1 ELSE 0 END) AS fresh FROM {source}{group}) t{outer_group}",
-            outer = if scope.grouping == Grouping::Whole { "''" } else { "t.g" },
+            "SELECT {g} AS g, COUNT(DISTINCT x.user_id) AS active, \
+             COUNT(DISTINCT CASE WHEN x.signed_up >= ? AND x.signed_up < ? THEN x.user_id END) AS fresh FROM {source}{group}",
             g = key(scope.grouping),
-            group = group_by(scope.grouping, &["x.user_id"]),
-            outer_group = if scope.grouping == Grouping::Whole { "" } else { " GROUP BY t.g" },
+            group = group_by(scope.grouping, &[]),
         );
         let backend = self.db().get_database_backend();
         let rows = self.db().query_all_raw(statement(backend, &sql, values)).await?;
@@ -112,6 +109,33 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The distinct users over the days `from` to `to` of every pile (of a station's: as
+    /// `stats_day_users`), and how many of them signed up within those days: each user looked
+    /// up in the users' days (`ix_stats_users_user`) — a sweep of every user-day sorted by user
+    /// took SQLite 0.3 s a year on a million orders, this 0.07 s.
+    pub async fn stats_users_total(
+        &self,
+        station: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<CreatedRow, StoreError> {
+        if station.is_some() {
+            let whole = Scope { grouping: Grouping::Whole, station };
+            return Ok(self.stats_day_users(whole, from, to).await?.into_iter().next().unwrap_or_default());
+        }
+        let (from, to): (Value, Value) = (from.to_string().into(), to.to_string().into());
+        let sql = "SELECT COUNT(*) AS active, SUM(CASE WHEN EXISTS (SELECT 1 FROM stats_users y WHERE y.user_id = u.id \
+                   AND y.day >= ? AND y.day < ? AND y.signed_up >= ? AND y.signed_up < ?) THEN 1 ELSE 0 END) AS fresh \
+                   FROM users u WHERE EXISTS (SELECT 1 FROM stats_users x WHERE x.user_id = u.id AND x.day >= ? AND x.day < ?)";
+        let values = [from.clone(), to.clone(), from.clone(), to.clone(), from, to];
+        let backend = self.db().get_database_backend();
+        let row = self.db().query_one_raw(statement(backend, sql, values)).await?;
+        let count = |column: &str| -> Result<i64, StoreError> {
+            Ok(row.as_ref().map(|r| r.try_get::<Option<i64>>("", column)).transpose()?.flatten().unwrap_or(0))
+        };
+        Ok(CreatedRow { group: String::new(), created: 0, active: count("active")?, new: count("fresh")? })
     }
 
     /// The orders charging now on the piles in scope, by unit (`Whole`: one unit per zone).

@@ -79,11 +79,10 @@ impl Stats {
         let plans = plans(query, rolled.units.iter().map(|u| u.zone.as_str()))?;
         let now = Utc::now();
         too_many(&plans)?;
-        let (by_group, whole) = (Scope { grouping, station }, Scope { grouping: Grouping::Whole, station });
+        let by_group = Scope { grouping, station };
         rolled.sums = store.stats_day_sums(by_group, query.from, query.to).await?;
         rolled.users = store.stats_day_users(by_group, query.from, query.to).await?;
-        rolled.users_total =
-            store.stats_day_users(whole, query.from, query.to).await?.into_iter().next().unwrap_or_default();
+        rolled.users_total = store.stats_users_total(station, query.from, query.to).await?;
         rolled.live = store.stats_live(Scope { grouping: unit, station }).await?;
         let (groups, total) = rolled::assemble(query, &plans, now, &rolled);
         Ok(StatsReport::new(query, groups, &total))
