@@ -17,9 +17,12 @@ pub(crate) struct Migration;
 /// The tables, for `backend`: SQLite keeps them ordered by their key (`WITHOUT ROWID`), so that
 /// a range of days is read in one sweep.
 fn create(backend: DatabaseBackend) -> String {
-    let (int, tail) = match backend {
-        DatabaseBackend::Sqlite => ("INTEGER", " WITHOUT ROWID"),
-        _ => ("BIGINT", ""),
+    // PostgreSQL's key indexes hold the key only: a day's users with their sign-up are read
+    // from an index of their own (a year's million read through the key's index visited the
+    // table for each, 1.5 s); SQLite's table is its key's index.
+    let (int, tail, covering) = match backend {
+        DatabaseBackend::Sqlite => ("INTEGER", " WITHOUT ROWID", ""),
+        _ => ("BIGINT", "", "CREATE INDEX ix_stats_users_day ON stats_users (day, user_id, signed_up);"),
     };
     let figures = [
         "created",
@@ -42,6 +45,7 @@ fn create(backend: DatabaseBackend) -> String {
          signed_up VARCHAR(10) NOT NULL, PRIMARY KEY (day, user_id, charger_id)){tail};
          CREATE INDEX ix_stats_users_pile ON stats_users (charger_id, day, user_id, signed_up);
          CREATE INDEX ix_stats_users_user ON stats_users (user_id, day, signed_up);
+         {covering}
          CREATE TABLE stats_fill (id {int} NOT NULL PRIMARY KEY);
          INSERT INTO stats_fill (id) VALUES (1);"
     )
