@@ -4,6 +4,9 @@
 //! postgres://postgres@127.0.0.1:5432/postgres; left out when it does not answer), and each
 //! query the dashboard and operators ask is answered by the statistics service `BENCH_RUNS`
 //! times (3): the median and the fastest are reported, and written to `target/bench/stats.json`.
+//! The statistics come from the daily rollups, made from the seeded orders as the migration
+//! makes them (the time this takes is reported), and each query is also counted from the orders
+//! as before the rollups, alternating run by run (`BENCH_FROM_ORDERS=0` leaves that out).
 //!
 //! Settings: `BENCH_ORDERS` (1,000,000), `BENCH_STATIONS` (200, of 5 piles each), `BENCH_USERS`
 //! (50,000), `BENCH_BACKENDS` (`sqlite,postgres`); `BENCH_WITHOUT_INDEXES=1` measures again
@@ -41,31 +44,52 @@ fn queries() -> Vec<(&'static str, String, String, &'static str, Option<&'static
     ]
 }
 
-/// Each query's median and fastest time, and how many orders it counted (created).
+/// Median and fastest of `times`.
+fn summary(times: &mut [Duration]) -> (f64, f64) {
+    times.sort();
+    (secs(times[times.len() / 2]), secs(times[0]))
+}
+
+/// Each query's median and fastest time from the rollups and — alternating with it, run by run,
+/// unless `BENCH_FROM_ORDERS=0` — counted from the orders as before them, the ratio of the
+/// medians, and how many orders it counted (created). Both must give the same figures.
 async fn measure(store: &Store, runs: usize) -> anyhow::Result<Vec<serde_json::Value>> {
     let stats = Stats::new(store.clone());
+    let compare = setting("BENCH_FROM_ORDERS", 1)? == 1;
     let mut results = Vec::new();
     for (name, from, to, group_by, station) in queries() {
         let query = StatsQuery::parse(Some(&from), Some(&to), Some(group_by), station)?;
-        let mut times = Vec::new();
+        let (mut rolled, mut counted) = (Vec::new(), Vec::new());
         let mut created = serde_json::Value::Null;
         for _ in 0..runs {
             let begun = Instant::now();
             let report = stats.report(&query).await?;
-            times.push(begun.elapsed());
+            rolled.push(begun.elapsed());
             created = serde_json::to_value(&report.total)?["orders"]["created"].clone();
+            if compare {
+                let begun = Instant::now();
+                let reference = stats.report_from_orders(&query).await?;
+                counted.push(begun.elapsed());
+                anyhow::ensure!(
+                    reference.total.orders == report.total.orders && reference.total.revenue == report.total.revenue,
+                    "{name}: the rollups and the orders disagree"
+                );
+            }
         }
-        times.sort();
-        let (median, fastest) = (times[times.len() / 2], times[0]);
-        println!(
-            "  {name:<30} median {:>8.3} s   fastest {:>8.3} s   ({created} orders made)",
-            secs(median),
-            secs(fastest)
-        );
-        results.push(serde_json::json!({
+        let (median, fastest) = summary(&mut rolled);
+        let mut line = format!("  {name:<30} rollups median {median:>7.3} s  fastest {fastest:>7.3} s");
+        let mut result = serde_json::json!({
             "query": name, "from": from, "to": to, "groupBy": group_by, "station": station,
-            "medianSeconds": secs(median), "fastestSeconds": secs(fastest), "ordersCreated": created,
-        }));
+            "medianSeconds": median, "fastestSeconds": fastest, "ordersCreated": created,
+        });
+        if compare {
+            let (old, old_fastest) = summary(&mut counted);
+            line.push_str(&format!("   from orders median {old:>7.3} s   ×{:.1}", old / median));
+            result["fromOrdersMedianSeconds"] = old.into();
+            result["fromOrdersFastestSeconds"] = old_fastest.into();
+        }
+        println!("{line}   ({created} orders made)");
+        results.push(result);
     }
     Ok(results)
 }
@@ -84,6 +108,14 @@ async fn bench(backend: &str, url: &str, plan: seed::Plan, runs: usize) -> anyho
     let begun = Instant::now();
     seed::seed(store.db(), plan).await.context("seeding")?;
     println!("{backend}: {} orders seeded in {:.1} s", plan.orders, begun.elapsed().as_secs_f64());
+    // Seeded around the store: the rollups are made from the orders, as the migration does.
+    let begun = Instant::now();
+    store.rebuild_stats().await.context("rolling up")?;
+    if store.db().get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // What autovacuum does after such a load (see `seed::seed`).
+        store.db().execute_unprepared("VACUUM ANALYZE stats_days, stats_users").await?;
+    }
+    println!("{backend}: rolled up in {:.1} s", begun.elapsed().as_secs_f64());
     let with = measure(&store, runs).await?;
     let mut report = serde_json::json!({"backend": backend, "orders": plan.orders, "queries": with});
     if setting("BENCH_WITHOUT_INDEXES", 0)? == 1 {

@@ -22,6 +22,7 @@ mod m20261206_000016_keep_bill_revisions;
 mod m20261206_000017_audit_money;
 mod m20261206_000018_share_between_nodes;
 mod m20261206_000019_compact_samples;
+mod m20261206_000020_roll_up_stats;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_audit_money::Migration),
             Box::new(m20261206_000018_share_between_nodes::Migration),
             Box::new(m20261206_000019_compact_samples::Migration),
+            Box::new(m20261206_000020_roll_up_stats::Migration),
         ]
     }
 }

@@ -21,6 +21,8 @@ mod samples;
 mod sql;
 mod stations;
 mod stats;
+mod stats_read;
+mod stats_rollup;
 mod transactions;
 mod trend;
 mod users;
@@ -155,12 +157,13 @@ impl Store {
         Ok(Store { db: pool(url, connections).await?, sqlite_writer: self.sqlite_writer.clone() })
     }
 
-    /// Applies every pending migration, and makes the samples' partitions of this month and the
-    /// next ones (PostgreSQL; see `retention`).
+    /// Applies every pending migration, makes the samples' partitions of this month and the
+    /// next ones (PostgreSQL; see `retention`), and fills the statistics' rollups when a
+    /// migration asked for it.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await?;
         self.make_partitions(chrono::Utc::now()).await?;
-        Ok(())
+        self.fill_stats_if_asked().await
     }
 
     /// Whether the database answers.

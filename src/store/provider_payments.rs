@@ -207,6 +207,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         at,
     );
     let refund = refund::Entity::insert(row).exec_with_returning(txn).await?;
+    super::stats_rollup::restat_refund(txn, &refund).await?;
     let payment = find().await?.ok_or(StoreError::NotFound("payment"))?;
     debug_assert_eq!(payment.status, SUCCEEDED);
     Ok(PaidOutcome::Unwanted { payment, refund: Box::new(refund) })

@@ -50,17 +50,32 @@ impl Store {
         let code = row.code.clone();
         let mut change = row.into_active_model().reset_all();
         change.created_at = sea_orm::ActiveValue::NotSet;
-        let turn = self.write_turn().await;
+        let (_turn, txn) = self.begin_write().await?;
+        let zone_before = station::Entity::find_by_id(code.as_str()).one(&txn).await?.map(|s| s.timezone);
         let updated = station::Entity::update_many()
             .set(change)
             .filter(station::Column::Code.eq(code.as_str()))
-            .exec(self.db())
+            .exec(&txn)
             .await?;
-        drop(turn);
         if updated.rows_affected == 0 {
+            txn.rollback().await?;
             return Err(StoreError::NotFound("station"));
         }
-        self.station(&code).await?.ok_or(StoreError::NotFound("station"))
+        let after =
+            station::Entity::find_by_id(code.as_str()).one(&txn).await?.ok_or(StoreError::NotFound("station"))?;
+        if zone_before.as_deref() != Some(after.timezone.as_str()) {
+            // Its piles' days are cut in the new zone now.
+            let piles: Vec<String> = charger::Entity::find()
+                .filter(charger::Column::StationCode.eq(code.as_str()))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            super::stats_rollup::rebuild(&txn, Some(&piles)).await?;
+        }
+        txn.commit().await?;
+        Ok(after)
     }
 
     /// Removes a station and its tariffs; `Conflict` while a charger stands in it, `NotFound`.
@@ -222,6 +237,8 @@ impl Store {
             return Err(StoreError::NotFound("charger"));
         }
         let attached = charger::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("charger"))?;
+        // Its orders count for this station now, in its zone's days.
+        super::stats_rollup::rebuild(&txn, Some(&[id.to_owned()])).await?;
         txn.commit().await?;
         Ok(attached)
     }

@@ -30,8 +30,13 @@ fn key(grouping: Grouping) -> &'static str {
 
 /// `GROUP BY` the grouping's column and `more` (PostgreSQL refuses a constant there).
 fn group_by(grouping: Grouping, more: &[&str]) -> String {
+    group_by_column(grouping, key(grouping), more)
+}
+
+/// `GROUP BY` `column` (the grouping's, unless `Whole`) and `more`.
+pub(super) fn group_by_column(grouping: Grouping, column: &str, more: &[&str]) -> String {
     let columns: Vec<&str> =
-        (grouping != Grouping::Whole).then(|| key(grouping)).into_iter().chain(more.iter().copied()).collect();
+        (grouping != Grouping::Whole).then_some(column).into_iter().chain(more.iter().copied()).collect();
     if columns.is_empty() { String::new() } else { format!(" GROUP BY {}", columns.join(", ")) }
 }
 

@@ -13,9 +13,7 @@ use std::time::Duration;
 /// Readings stored for chargers whose id starts with `prefix` (one row each, its four samples in it).
 async fn readings(app: &crate::helpers::TestApp, prefix: &str) -> i64 {
     let db = app.store.db();
-    let sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM meter_readings WHERE charger_id LIKE '{prefix}%'"
-    );
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM meter_readings WHERE charger_id LIKE '{prefix}%'");
     let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
     row.try_get("", "n").unwrap()
 }

@@ -60,6 +60,7 @@ mod simulated_sessions;
 mod staff_and_events;
 mod stations;
 mod stats;
+mod stats_rollup;
 mod stats_seed;
 mod test_databases;
 mod transactions;

@@ -18,7 +18,7 @@ fn flat() -> Value {
 
 /// One driver's prepaid order (50.00 from the balance) charging 22.5 kWh (45.00): at its stop, an
 /// operator refunds 30.00 of the payment. Answers the order number, the payment number and the user.
-async fn race(app: &TestApp, n: usize) -> (String, String, i64) {
+pub(crate) async fn race(app: &TestApp, n: usize) -> (String, String, i64) {
     let (station, pile) = (format!("ST-SR{n}"), format!("PILE-SR{n}"));
     let mut cp = open_pile(app, &station, &pile, flat()).await;
     let (token, user_id, tag) = driver(app, &format!("139123470{n:02}")).await;

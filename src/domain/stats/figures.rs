@@ -54,7 +54,7 @@ pub struct Figures {
 
 impl Figures {
     /// Adds every figure but the users (distinct users do not add up).
-    fn add(&mut self, other: &Figures) {
+    pub(super) fn add(&mut self, other: &Figures) {
         self.created += other.created;
         self.completed += other.completed;
         self.cancelled += other.cancelled;
@@ -80,17 +80,7 @@ pub fn assemble(
     now: DateTime<Utc>,
     sums: &Aggregates,
 ) -> (Vec<(String, Figures)>, Figures) {
-    let keys: Vec<String> = match query.group_by {
-        GroupBy::Day => query.days().map(|day| day.to_string()).collect(),
-        GroupBy::Station | GroupBy::Pile => {
-            let mut units: Vec<String> = sums.units.iter().map(|u| u.unit.clone()).collect();
-            units.sort();
-            units.dedup();
-            units
-        }
-    };
-    let mut groups: Vec<(String, Figures)> = keys.into_iter().map(|key| (key, Figures::default())).collect();
-    let index: HashMap<String, usize> = groups.iter().enumerate().map(|(i, (key, _))| (key.clone(), i)).collect();
+    let (mut groups, index) = empty_groups(query, &sums.units);
     let mut slots = Slots { groups: &mut groups, index };
     for row in &sums.created {
         if let Some(f) = slots.get(&row.group) {
@@ -116,6 +106,23 @@ pub fn assemble(
     }
     (total.active_users, total.new_users) = (sums.users_total.active, sums.users_total.new);
     (groups, total)
+}
+
+/// The groups of `query` in order (its days, or the `units`' codes), with nothing counted yet,
+/// and where each key is.
+pub(super) fn empty_groups(query: &StatsQuery, units: &[UnitRow]) -> (Vec<(String, Figures)>, HashMap<String, usize>) {
+    let keys: Vec<String> = match query.group_by {
+        GroupBy::Day => query.days().map(|day| day.to_string()).collect(),
+        GroupBy::Station | GroupBy::Pile => {
+            let mut units: Vec<String> = units.iter().map(|u| u.unit.clone()).collect();
+            units.sort();
+            units.dedup();
+            units
+        }
+    };
+    let groups: Vec<(String, Figures)> = keys.into_iter().map(|key| (key, Figures::default())).collect();
+    let index = groups.iter().enumerate().map(|(i, (key, _))| (key.clone(), i)).collect();
+    (groups, index)
 }
 
 /// The groups' figures by key; a key that is no group is ignored.

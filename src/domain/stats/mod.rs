@@ -14,13 +14,19 @@
 //!   whose account was created within the range (a sign-up belongs to no station: it is counted
 //!   where the new user charges).
 //!
-//! A pile counts for the station it stands in now. SQLite knows no time zones: the local days
-//! are laid out per zone here (`days`) as UTC instants, and SQL sums what falls between them.
+//! A pile counts for the station it stands in now. The figures are read from daily rollups per
+//! pile and local day (`rollup`, kept by the store in the transaction of each change), the
+//! distinct users from a table of (day, user, pile); `report_from_orders` counts the same from
+//! the orders themselves (SQLite knows no time zones: the local days are laid out per zone here,
+//! `days`, as UTC instants, and SQL sums what falls between them) — the reference the rollups
+//! are tested against.
 
 pub mod days;
 pub mod figures;
 pub mod records;
 pub mod request;
+pub mod rolled;
+pub mod rollup;
 
 pub use figures::{Aggregates, Figures, FiguresView, GroupView, StatsReport};
 pub use request::{GroupBy, StatsQuery};
@@ -30,6 +36,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use days::ZonePlan;
 use records::{Bucket, Grouping, Scope};
+use rolled::Rolled;
 
 /// Periods one query may hand the database (each one row of four parameters; SQLite takes at
 /// most 32,766 parameters in a statement).
@@ -61,10 +68,29 @@ impl Stats {
         Stats { store }
     }
 
-    /// The figures `query` asks for; `NoStation` when its station does not exist.
+    /// The figures `query` asks for, from the daily rollups; `NoStation` when its station does
+    /// not exist.
     pub async fn report(&self, query: &StatsQuery) -> Result<StatsReport, StatsError> {
         let station = query.station.as_deref();
-        if let Some(code) = station
+        let (unit, grouping) = self.groupings(query).await?;
+        let store = &self.store;
+        let mut rolled =
+            Rolled { units: store.stats_units(Scope { grouping: unit, station }).await?, ..Default::default() };
+        let plans = plans(query, rolled.units.iter().map(|u| u.zone.as_str()))?;
+        let now = Utc::now();
+        too_many(&plans)?;
+        let by_group = Scope { grouping, station };
+        rolled.sums = store.stats_day_sums(by_group, query.from, query.to).await?;
+        rolled.users = store.stats_day_users(by_group, query.from, query.to).await?;
+        rolled.users_total = store.stats_users_total(station, query.from, query.to).await?;
+        rolled.live = store.stats_live(Scope { grouping: unit, station }).await?;
+        let (groups, total) = rolled::assemble(query, &plans, now, &rolled);
+        Ok(StatsReport::new(query, groups, &total))
+    }
+
+    /// How units and groups are made for `query`; `NoStation` when its station does not exist.
+    async fn groupings(&self, query: &StatsQuery) -> Result<(Grouping, Grouping), StatsError> {
+        if let Some(code) = query.station.as_deref()
             && self.store.station(code).await?.is_none()
         {
             return Err(StatsError::NoStation(code.to_owned()));
@@ -75,7 +101,15 @@ impl Stats {
             GroupBy::Station => Grouping::Station,
             GroupBy::Pile => Grouping::Pile,
         };
-        let grouping = if query.group_by == GroupBy::Day { Grouping::Bucket } else { unit };
+        Ok((unit, if query.group_by == GroupBy::Day { Grouping::Bucket } else { unit }))
+    }
+
+    /// The same figures counted from the orders themselves, without the rollups: the reference
+    /// the rollups are compared with (tests/it/stats_rollup.rs), and the way they were counted
+    /// before them.
+    pub async fn report_from_orders(&self, query: &StatsQuery) -> Result<StatsReport, StatsError> {
+        let station = query.station.as_deref();
+        let (unit, grouping) = self.groupings(query).await?;
         let mut sums = Aggregates {
             units: self.store.stats_units(Scope { grouping: unit, station }).await?,
             ..Default::default()
@@ -83,10 +117,7 @@ impl Stats {
         let plans = plans(query, sums.units.iter().map(|u| u.zone.as_str()))?;
         let now = Utc::now();
         let buckets: Vec<Bucket> = plans.iter().flat_map(|p| p.buckets.iter().cloned()).collect();
-        if buckets.len() > MAX_BUCKETS {
-            let message = format!("{} time zones are too many to count day by day: ask for a station", plans.len());
-            return Err(StatsError::Invalid { field: "groupBy", message });
-        }
+        too_many(&plans)?;
         if !buckets.is_empty() {
             let ranges: Vec<Bucket> = plans.iter().map(|p| p.range.clone()).collect();
             let windows: Vec<Bucket> = plans.iter().flat_map(|p| p.windows(now)).collect();
@@ -106,6 +137,16 @@ impl Stats {
         let (groups, total) = figures::assemble(query, &plans, now, &sums);
         Ok(StatsReport::new(query, groups, &total))
     }
+}
+
+/// `Invalid` when the zones' days are more than `MAX_BUCKETS` (counting from the orders hands
+/// each to the database; from the rollups, the same limit keeps the same answers).
+fn too_many(plans: &[ZonePlan]) -> Result<(), StatsError> {
+    if plans.iter().map(|p| p.buckets.len()).sum::<usize>() > MAX_BUCKETS {
+        let message = format!("{} time zones are too many to count day by day: ask for a station", plans.len());
+        return Err(StatsError::Invalid { field: "groupBy", message });
+    }
+    Ok(())
 }
 
 /// Each zone's periods, once per zone named.

@@ -94,3 +94,12 @@ pub struct ChargingEdges {
     pub count: i64,
     pub seconds_to_end: f64,
 }
+
+/// An order charging now: its unit (as the scope's grouping names it; `""` for all of a zone),
+/// its zone and when it began charging.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveRow {
+    pub unit: String,
+    pub zone: String,
+    pub started_at: DateTime<Utc>,
+}

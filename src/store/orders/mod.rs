@@ -8,6 +8,7 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::operations::operation_row;
 use super::payments::{balance_payment_row, refund_on};
+use super::stats_rollup::{facts, order_before, order_now, restat};
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::records::{
@@ -60,8 +61,15 @@ impl Store {
             updated_at: Set(new.at),
             ..Default::default()
         };
-        let turn = self.write_turn().await;
-        let inserted = order::Entity::insert(row).exec_with_returning(self.db()).await;
+        // Made with its day's rollup (see `stats_rollup`).
+        let (turn, txn) = self.begin_write().await?;
+        let inserted = order::Entity::insert(row).exec_with_returning(&txn).await;
+        if let Ok(created) = &inserted {
+            restat(&txn, None, Some(&facts(created)), &[]).await?;
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+        }
         drop(turn);
         match inserted {
             Ok(created) => Ok(created),
@@ -104,21 +112,28 @@ impl Store {
         if let Some(at) = change.charging_ended_at {
             update = update.col_expr(order::Column::ChargingEndedAt, coalesce(order::Column::ChargingEndedAt, at));
         }
-        let turn = self.write_turn().await;
-        let updated = update
+        let update = update
             .filter(order::Column::OrderNo.eq(order_no))
-            .filter(order::Column::Status.is_in(change.from.iter().copied()))
-            // The order after, in the same statement.
-            .exec_with_returning(self.db())
-            .await;
-        drop(turn);
-        match updated {
-            Ok(after) => Ok(after.into_iter().next()),
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                Err(StoreError::Conflict("order of the transaction"))
-            }
-            Err(e) => Err(e.into()),
-        }
+            .filter(order::Column::Status.is_in(change.from.iter().copied()));
+        let order_no = order_no.to_owned();
+        in_transaction(self, |txn| {
+            Box::pin(async move {
+                let before = order_before(txn, &order_no).await?;
+                // The order after, in the same statement.
+                let after = match update.exec_with_returning(txn).await {
+                    Ok(after) => after.into_iter().next(),
+                    Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                        return Err(StoreError::Conflict("order of the transaction"));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if let Some(after) = &after {
+                    restat(txn, before.as_ref(), Some(&facts(after)), &[]).await?;
+                }
+                Ok(after)
+            })
+        })
+        .await
     }
 
     /// Completes an order with its bill and settles it (see `Completion`), in one transaction,
@@ -129,6 +144,7 @@ impl Store {
         let from = done.from.clone();
         let completed = in_transaction(self, |txn| {
             Box::pin(async move {
+                let before = order_before(txn, &done.order_no).await?;
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::Status, Expr::value("COMPLETED"))
                     .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh))
@@ -163,12 +179,14 @@ impl Store {
                 if let Some(record) = done.operation.clone() {
                     operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
                 }
+                let mut refunds = Vec::new();
                 for part in &done.refunds {
-                    refund_on(txn, part, Some("settlement"), at).await?;
+                    refunds.push(refund_on(txn, part, Some("settlement"), at).await?);
                 }
                 if let Some(collection) = &done.collection {
                     collect(txn, &done.order_no, done.user_id, collection, at).await?;
                 }
+                restat(txn, before.as_ref(), order_now(txn, &done.order_no).await?.as_ref(), &refunds).await?;
                 Ok(true)
             })
         })
@@ -184,6 +202,7 @@ impl Store {
         let at = Utc::now();
         let ended = in_transaction(self, |txn| {
             Box::pin(async move {
+                let before = order_before(txn, &ending.order_no).await?;
                 let mut update = order::Entity::update_many()
                     .col_expr(order::Column::Status, Expr::value(ending.to))
                     .col_expr(order::Column::FailureReason, Expr::value(ending.reason.clone()))
@@ -204,9 +223,11 @@ impl Store {
                 if updated.rows_affected == 0 {
                     return Ok(false);
                 }
+                let mut refunds = Vec::new();
                 for part in &ending.refunds {
-                    refund_on(txn, part, Some(&ending.reason), at).await?;
+                    refunds.push(refund_on(txn, part, Some(&ending.reason), at).await?);
                 }
+                restat(txn, before.as_ref(), order_now(txn, &ending.order_no).await?.as_ref(), &refunds).await?;
                 Ok(true)
             })
         })
@@ -221,6 +242,7 @@ impl Store {
         let at = Utc::now();
         let charged = in_transaction(self, |txn| {
             Box::pin(async move {
+                let before = order_before(txn, &charge.order_no).await?;
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::OccupancyFeeFen, Expr::value(charge.fee_fen))
                     .col_expr(order::Column::TotalFen, coalesce(order::Column::TotalFen, 0i64).add(charge.fee_fen))
@@ -240,6 +262,7 @@ impl Store {
                 if let Some(collection) = &charge.collection {
                     collect(txn, &charge.order_no, charge.user_id, collection, at).await?;
                 }
+                restat(txn, before.as_ref(), order_now(txn, &charge.order_no).await?.as_ref(), &[]).await?;
                 Ok(true)
             })
         })

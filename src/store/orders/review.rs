@@ -3,6 +3,7 @@
 //! transaction's real stop.
 
 use super::super::payments::refund_on;
+use super::super::stats_rollup::{facts, order_before, order_now, restat};
 use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, same};
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
@@ -19,8 +20,8 @@ impl Store {
     /// starting; answers it after, or none when it was not (settled by someone else).
     pub async fn hold_for_review(&self, hold: ReviewHold) -> Result<Option<order::Model>, StoreError> {
         let now = Utc::now();
-        let turn = self.write_turn().await;
-        let updated = order::Entity::update_many()
+        let order_no = hold.order_no.clone();
+        let update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(REVIEW))
             .col_expr(order::Column::ReviewReason, Expr::value(hold.reason))
             .col_expr(order::Column::EnergyWh, Expr::value(hold.energy_wh))
@@ -34,11 +35,18 @@ impl Store {
             .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::OrderNo.eq(&hold.order_no))
-            .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]))
-            .exec_with_returning(self.db())
-            .await?;
-        drop(turn);
-        Ok(updated.into_iter().next())
+            .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]));
+        in_transaction(self, |txn| {
+            Box::pin(async move {
+                let before = order_before(txn, &order_no).await?;
+                let after = update.exec_with_returning(txn).await?.into_iter().next();
+                if let Some(after) = &after {
+                    restat(txn, before.as_ref(), Some(&facts(after)), &[]).await?;
+                }
+                Ok(after)
+            })
+        })
+        .await
     }
 
     /// Bills a completed order again (see `Rebill`) and settles the difference, in one
@@ -48,6 +56,7 @@ impl Store {
         let at = Utc::now();
         let applied = in_transaction(self, |txn| {
             Box::pin(async move {
+                let before = order_before(txn, &rebill.order_no).await?;
                 let read = Func::coalesce([Expr::col(order::Column::Revisions), Expr::val("")]);
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::Revisions, Expr::value(rebill.revisions.clone()))
@@ -74,12 +83,14 @@ impl Store {
                 if updated.rows_affected == 0 {
                     return Ok(false);
                 }
+                let mut refunds = Vec::new();
                 for part in &rebill.refunds {
-                    refund_on(txn, part, Some("billed again"), at).await?;
+                    refunds.push(refund_on(txn, part, Some("billed again"), at).await?);
                 }
                 if let Some(collection) = &rebill.collection {
                     collect(txn, &rebill.order_no, rebill.user_id, collection, at).await?;
                 }
+                restat(txn, before.as_ref(), order_now(txn, &rebill.order_no).await?.as_ref(), &refunds).await?;
                 Ok(true)
             })
         })
