@@ -2,6 +2,9 @@
 //! connect and migrate the database, bind both listeners (port 0 works; the bound addresses are
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
+mod drain;
+mod users;
+
 use crate::api::{self, ApiState};
 use crate::cluster::{Cluster, Parts};
 use crate::config::{ProviderMode, RealNameVerifierKind, Settings, SmsSenderKind};
@@ -21,8 +24,7 @@ use crate::domain::payments::{Payments, ProviderSetup};
 use crate::domain::stations::Stations;
 use crate::domain::stats::Stats;
 use crate::domain::users::{
-    ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsCodes, SmsSender, Tokens,
-    Users,
+    ConsoleSender, HttpRealNameVerifier, HttpSmsSender, LocalCheck, RealNameVerifier, SmsSender,
 };
 use crate::http_client::{self, SetupError};
 use crate::hub::credentials::VerifiedCredentials;
@@ -31,12 +33,14 @@ use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
 use crate::sandbox;
 use crate::store::{BatchWriter, Store, StoreError, Writes};
+use drain::drain;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use users::users;
 
 /// Why the application could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -386,49 +390,6 @@ impl Application {
         self.store.close().await?;
         served.map(|_| ()).map_err(StartupError::Serve)
     }
-}
-
-/// Drains when `drain` is cancelled: the job leases given up, the chargers sent away over
-/// `over`, then everything stopped (`stop`).
-async fn drain(drain: CancellationToken, stop: CancellationToken, cluster: Cluster, hub: Hub, over: Duration) {
-    tokio::select! {
-        () = drain.cancelled() => {}
-        () = stop.cancelled() => return,
-    }
-    cluster.drain().await;
-    hub.send_away_all(over).await;
-    stop.cancel();
-}
-
-/// The accounts service: sign-in codes in Redis when `redis.url` is set (else in process), sent
-/// through `sms`, tokens signed with `auth.jwt_secret` (random per process when empty), and
-/// real names checked by `verifier`.
-fn users(
-    settings: &Settings,
-    store: &Store,
-    kv: Kv,
-    sms: Arc<dyn SmsSender>,
-    verifier: Arc<dyn RealNameVerifier>,
-) -> Result<Users, StartupError> {
-    use sha2::{Digest, Sha256};
-    let secret = if settings.auth.jwt_secret.is_empty() {
-        tracing::warn!("auth.jwt_secret is empty: a random one is used, and tokens end with this process");
-        let mut random = [0u8; 32];
-        argon2::password_hash::rand_core::RngCore::fill_bytes(
-            &mut argon2::password_hash::rand_core::OsRng,
-            &mut random,
-        );
-        random.to_vec()
-    } else {
-        settings.auth.jwt_secret.as_bytes().to_vec()
-    };
-    let tokens = Tokens::new(&secret).map_err(|_| StartupError::Secret)?;
-    // The codes' key: derived, so that a token's secret is never what hashes a code.
-    let code_key = Sha256::new().chain_update(b"csms sms codes\0").chain_update(&secret).finalize();
-    let codes = SmsCodes::new(kv, sms, &code_key)
-        .resend_after(std::time::Duration::from_secs(settings.auth.sms_resend_interval_s));
-    let id_key = Sha256::new().chain_update(b"csms id cards\0").chain_update(&secret).finalize();
-    Ok(Users::new(store.clone(), codes, tokens, verifier, &id_key))
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {

@@ -3,6 +3,7 @@
 //! shut-down connection. One timer (the next ping or the idle deadline, whichever is first).
 
 mod calls;
+mod faults;
 
 use super::Hub;
 use super::handle::{CallCommand, CallFailure, Control, SessionHandle};
@@ -10,10 +11,10 @@ use crate::ocpp::{self, ChargerContext, Refusal};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use calls::Pending;
 use entity::charger::Registration;
+use faults::{InvalidFrames, is_capacity_error};
 use protocol::frame::Outgoing;
 use protocol::{Frame, FrameError, OcppVersion};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
@@ -375,37 +376,4 @@ impl Session {
 
 fn close(code: u16, reason: &'static str) -> Message {
     Message::Close(Some(CloseFrame { code, reason: reason.into() }))
-}
-
-/// Whether the socket failed on a message over `max_message_size`: tungstenite's
-/// `Capacity` error, recognised by its type (the tungstenite axum wraps, 0.29; a test of the
-/// 1009 close guards against axum moving to another).
-fn is_capacity_error(error: &axum::Error) -> bool {
-    use std::error::Error as _;
-    matches!(
-        error.source().and_then(|inner| inner.downcast_ref::<axum_tungstenite::Error>()),
-        Some(axum_tungstenite::Error::Capacity(_))
-    )
-}
-
-/// Invalid frames in the current minute.
-#[derive(Default)]
-struct InvalidFrames {
-    window_start: Option<Instant>,
-    count: u32,
-}
-
-impl InvalidFrames {
-    /// Counts one; true when the budget for the minute is exceeded.
-    fn record(&mut self, budget: u32) -> bool {
-        let now = Instant::now();
-        match self.window_start {
-            Some(start) if now.duration_since(start) < Duration::from_secs(60) => self.count += 1,
-            _ => {
-                self.window_start = Some(now);
-                self.count = 1;
-            }
-        }
-        self.count > budget
-    }
 }
