@@ -2,9 +2,9 @@
 //! station's, a zone's) and, for each, the orders of one period — so each index leads with the
 //! pile and then the instant counted, and carries the columns the query reads after it, so that
 //! neither SQLite nor PostgreSQL visits the table (measured on a million orders with
-//! `cargo bench --bench stats`; see README). The instant-only indexes of 000012 made the database
-//! read every order of the period for every pile, and are dropped (`ix_refunds_created_at` stays:
-//! refunds are found by when they were made, then their order).
+//! `cargo bench --bench stats`; see docs/benchmarks.md). The instant-only indexes of 000012 made
+//! the database read every order of the period for every pile, and are dropped
+//! (`ix_refunds_created_at` stays: refunds are found by when they were made, then their order).
 
 use sea_orm_migration::prelude::*;
 
