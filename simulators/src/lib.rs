@@ -1,8 +1,8 @@
 //! The charger simulator: `SimCharger` speaks OCPP 1.6J or 2.0.1 to a CSMS over a real
 //! WebSocket. It is the client of every integration test (and, with fleets and scenarios, the
 //! load generator); `drivers` plays app users running whole charging orders over the REST API,
-//! `nearby` loads the station search, and `crash` kills csms under a fleet mid-session and
-//! checks that every order is billed once and right.
+//! `nearby` loads the station search, `nodes` follows a fleet across csms nodes, and `crash`
+//! kills csms under a fleet mid-session and checks that every order is billed once and right.
 
 mod charger;
 pub mod cpu;
@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod http;
 pub mod messages;
 pub mod nearby;
+pub mod nodes;
 mod responder;
 mod session;
 pub mod sse;

@@ -1,8 +1,10 @@
 //! What goes wrong between nodes: a message of another protocol version is refused (a call at
 //! once, not left to its deadline); jobs run on one node of three, and move when it stops; Redis
 //! going away leaves each node serving its own chargers, cross-node commands answer 503
-//! `cluster_unavailable`, and all of it comes back by itself with Redis.
+//! `cluster_unavailable`, and all of it comes back by itself with Redis; an order started through
+//! a node that cannot reach the pile's node fails and gives the driver's money back.
 
+use crate::business::{adjust, balance, driver, open_pile, order_when, tariff};
 use crate::cluster::{clustered, two_nodes, until};
 use crate::helpers::{spawn_app_with, spawn_node};
 use csms::domain::nodes::Job;
@@ -131,16 +133,22 @@ impl Drop for OwnRedis {
     }
 }
 
+/// A Redis of the test's own, and two nodes sharing it.
+async fn two_nodes_on_own_redis() -> (OwnRedis, crate::helpers::TestApp, crate::helpers::TestApp) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let redis = OwnRedis::start(port);
+    redis.answering().await;
+    let url = redis.url();
+    let (a, b) = two_nodes(move |s| s.redis.url = url.clone()).await;
+    (redis, a, b)
+}
+
 #[tokio::test]
 async fn with_redis_gone_each_node_serves_its_own_chargers_cross_node_commands_answer_503_and_all_comes_back() {
     if !clustered() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut redis = OwnRedis::start(port);
-    redis.answering().await;
-    let url = redis.url();
-    let (a, b) = two_nodes(move |s| s.redis.url = url.clone()).await;
+    let (mut redis, a, b) = two_nodes_on_own_redis().await;
     a.register("CP-REDIS", None).await;
     let mut cp = SimCharger::connect(Connect::new(&a.ws_url, "CP-REDIS", OcppVersion::V16)).await.unwrap();
     cp.boot().await.unwrap();
@@ -170,7 +178,7 @@ async fn with_redis_gone_each_node_serves_its_own_chargers_cross_node_commands_a
     );
 
     // Redis comes back: so does everything, by itself.
-    let _again = OwnRedis::start(port);
+    let _again = OwnRedis::start(redis.port);
     _again.answering().await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -185,6 +193,39 @@ async fn with_redis_gone_each_node_serves_its_own_chargers_cross_node_commands_a
     let (status, body) = b.operator("POST", path, Some(&reset)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(serving.await.unwrap(), ["Reset"]);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn an_order_started_through_a_node_that_cannot_reach_the_piles_node_fails_and_refunds_the_driver() {
+    if !clustered() {
+        return;
+    }
+    let (mut redis, a, b) = two_nodes_on_own_redis().await;
+    // The pile on a; the driver on b, who pays from the balance before the nodes lose each other.
+    let mut cp = open_pile(&a, "ST-CUT", "PILE-CUT", tariff()).await;
+    until(&b, "/api/v1/chargers/PILE-CUT", |c| c["online"] == true).await;
+    let (token, user_id, _) = driver(&b, "13912349101").await;
+    assert_eq!(adjust(&b, user_id, "100.00").await.0, 201);
+    let ask = json!({"pileCode": "PILE-CUT", "connectorId": 1, "payMode": "prepaid", "prepayAmount": "50.00"});
+    let (status, order) = b.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    assert_eq!(status, 201, "{order}");
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    let pay = json!({"orderNo": no, "method": "balance"});
+    assert_eq!(b.request("POST", "/api/v1/payments", Some(&token), Some(&pay)).await.0, 201);
+    assert_eq!(balance(&b, &token).await, "50.00");
+
+    redis.stop();
+    let (status, body) = b.request("POST", &format!("/api/v1/orders/{no}/start"), Some(&token), None).await;
+    assert_eq!((status, body["error"].as_str()), (503, Some("cluster_unavailable")), "{body}");
+    let failed = order_when(&b, &token, &no, |o| o["status"] == "FAILED").await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    assert_eq!(balance(&b, &token).await, "100.00", "the prepayment came back");
+    // Its node still serves the pile.
+    cp.heartbeat().await.unwrap();
+    let (_, pile) = a.operator("GET", "/api/v1/chargers/PILE-CUT", None).await;
+    assert_eq!(pile["online"], true, "{pile}");
     b.stop().await;
     a.stop().await;
 }

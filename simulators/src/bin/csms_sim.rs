@@ -22,6 +22,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 #[path = "csms_sim/crash_check.rs"]
 mod crash_check;
+#[path = "csms_sim/nodes.rs"]
+mod nodes;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -51,6 +53,13 @@ enum Command {
     /// every order is billed once and right and every balance equals its ledger (`csms audit`
     /// too). Exit 1 when anything is wrong.
     CrashCheck(crash_check::CrashArgs),
+    /// Chargers that boot on the first of several nodes and, whenever their connection ends
+    /// (the node killed, draining, or shedding them), boot on the next: reports how long the
+    /// fleet took to be back and how it spread over the nodes.
+    Hold(nodes::HoldArgs),
+    /// Operator commands to chargers held by one node, sent through its REST API and through
+    /// the other nodes' (one at a time): latency of each path.
+    Commands(nodes::CommandsArgs),
     /// A bare WebSocket server answering BootNotification and Heartbeat only (the ceiling).
     BareServer {
         #[arg(long, default_value = "127.0.0.1:9100")]
@@ -277,6 +286,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if !report.ok {
                 std::process::exit(1);
             }
+        }
+        Command::Hold(args) => {
+            let report = simulators::nodes::hold::run(args.plan().await?).await?;
+            print(&report, args.json)?;
+        }
+        Command::Commands(args) => {
+            let report = simulators::nodes::commands::run(args.plan()).await?;
+            print(&report, args.json)?;
         }
         Command::BareServer { listen } => bare_server(listen).await?,
     }
