@@ -325,3 +325,7 @@ pub(super) async fn record_offline_on(db: &impl ConnectionTrait, id: &str, token
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "presence_tests.rs"]
+mod presence_tests;

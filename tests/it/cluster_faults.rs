@@ -2,7 +2,8 @@
 //! once, not left to its deadline); jobs run on one node of three, and move when it stops; Redis
 //! going away leaves each node serving its own chargers, cross-node commands answer 503
 //! `cluster_unavailable`, and all of it comes back by itself with Redis; an order started through
-//! a node that cannot reach the pile's node fails and gives the driver's money back.
+//! a node that cannot reach the pile's node fails and gives the driver's money back; two nodes on
+//! one database without Redis find each other and say they are degraded, still serving.
 
 use crate::business::{adjust, balance, driver, open_pile, order_when, tariff};
 use crate::cluster::{clustered, two_nodes, until};
@@ -226,6 +227,31 @@ async fn an_order_started_through_a_node_that_cannot_reach_the_piles_node_fails_
     cp.heartbeat().await.unwrap();
     let (_, pile) = a.operator("GET", "/api/v1/chargers/PILE-CUT", None).await;
     assert_eq!(pile["online"], true, "{pile}");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_database_without_redis_find_each_other_and_say_they_are_degraded() {
+    if !clustered() {
+        return;
+    }
+    let alone = |s: &mut csms::config::Settings| {
+        s.redis.url = String::new();
+        s.cluster.lease_s = 3;
+    };
+    let a = spawn_app_with(alone).await;
+    let (_, ready) = a.get("/ready").await;
+    assert_eq!(ready["cluster"], "single", "one node without Redis is the default: {ready}");
+    let b = spawn_node(&a, alone).await;
+    for node in [&a, &b] {
+        let ready = until(node, "/ready", |r| r["cluster"] == "degraded").await;
+        assert_eq!(
+            (&ready["status"], &ready["redis"], &ready["cluster"]),
+            (&json!("ready"), &json!("unused"), &json!("degraded")),
+            "{ready}"
+        );
+    }
     b.stop().await;
     a.stop().await;
 }
