@@ -13,6 +13,9 @@ const piles = new Map();
 let liveEndpoint = 'unknown';
 /** While a reload is under way, the events that arrive meanwhile: applied again on its answer. */
 let replay = null;
+/** Events about piles not yet on the page, which start a reload: applied on its answer too (the
+ * lists may predate them: a connection's presence is stored a moment after its event). */
+const early = [];
 /** Statuses of a connector in use. */
 const BUSY = ['Occupied', 'Charging', 'Preparing', 'SuspendedEV', 'SuspendedEVSE', 'Finishing', 'Reserved'];
 
@@ -60,7 +63,7 @@ async function reload(withLive) {
   for (const code of [...piles.keys()]) if (!seen.has(code)) piles.delete(code);
   render(stations, found);
   // What the feed said after the lists were read is newer than they are.
-  for (const [apply, data] of replay.splice(0)) apply(data);
+  for (const [apply, data] of [...early.splice(0), ...replay.splice(0)]) apply(data);
   setSection(section(), 'ready', stations.length === 0 ? 'No stations yet.' : '');
   const readings = withLive ? [...seen] : fresh;
   await Promise.all([loadReadings(readings), refreshTrends(fresh)]);
@@ -87,7 +90,10 @@ export const knows = (code) => piles.has(code);
 export function onOnline(data) {
   replay?.push([onOnline, data]);
   const entry = piles.get(data.chargerId);
-  if (!entry) return false;
+  if (!entry) {
+    if (!replay) early.push([onOnline, data]);
+    return false;
+  }
   entry.pile.online = Boolean(data.online);
   if (data.online) entry.pile.lastSeenAt = data.at ?? entry.pile.lastSeenAt;
   for (const connector of entry.pile.connectors ?? []) {
@@ -102,7 +108,10 @@ export function onOnline(data) {
 export function onConnectorStatus(data) {
   replay?.push([onConnectorStatus, data]);
   const entry = piles.get(data.chargerId);
-  if (!entry) return false;
+  if (!entry) {
+    if (!replay) early.push([onConnectorStatus, data]);
+    return false;
+  }
   const connectors = (entry.pile.connectors ??= []);
   let connector = connectors.find((c) => c.evseId === data.evseId && c.connectorId === data.connectorId);
   if (!connector) {

@@ -141,9 +141,14 @@ pub(super) fn excess(mine: usize, total: usize, serving: usize, max_share: f64) 
     above_fair.min((mine / 20).max(1))
 }
 
+/// Rounds in a row a node must be over its share before it sheds: more than a lease (three
+/// rounds), so that a node killed a moment ago — still counted until its lease lapses, its
+/// chargers all come here — is not taken for a node to spread over.
+const ROUNDS_OVER_BEFORE_SHEDDING: u32 = 4;
+
 /// Sends idle chargers away while this node holds far more than its share (after a rolling
-/// restart the first node up holds them all), a few each round, from the second round in a row
-/// on; answers how many rounds in a row it was over.
+/// restart the first node up holds them all), a few each round, once it has been over for more
+/// than a lease; answers how many rounds in a row it was over.
 async fn balance(cluster: &Cluster, parts: &Parts, alive: &[NodeLease], over: u32) -> u32 {
     let serving = alive.iter().filter(|n| !n.draining).count();
     let mine = parts.holder.held();
@@ -157,7 +162,7 @@ async fn balance(cluster: &Cluster, parts: &Parts, alive: &[NodeLease], over: u3
     if count == 0 {
         return 0;
     }
-    if over >= 1 {
+    if over >= ROUNDS_OVER_BEFORE_SHEDDING {
         let sent = parts.holder.shed(count).await;
         tracing::info!(held = mine, nodes = serving, sent, "balancing: idle chargers sent away to the other nodes");
     }

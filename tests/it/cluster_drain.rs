@@ -81,8 +81,9 @@ async fn a_node_holding_far_more_than_its_share_sends_idle_chargers_away_never_o
         timestamp: chrono::Utc::now(),
     };
     busy.call(start).await.unwrap();
-    // Nine on a, none on b: a sends idle ones away, a few each round (every second here).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    // Nine on a, none on b: once over its share for more than a lease, a sends idle ones away,
+    // a few each round (every second here).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(25);
     while a.app_hub.registry().len() > 5 && tokio::time::Instant::now() < deadline {
         busy.heartbeat().await.unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -39,6 +39,9 @@ impl Node {
             .env("CSMS__API__OPERATOR_TOKEN", OPERATOR_TOKEN)
             .env("CSMS__AUTH__JWT_SECRET", "one-secret-for-every-node-of-the-test")
             .env("CSMS__CLUSTER__LEASE_S", "3")
+            // All ten connect to a first: a must not send some to b meanwhile (balance is tested
+            // on its own), or they would be missing when a dies.
+            .env("CSMS__CLUSTER__MAX_SHARE", "1000")
             .env("CSMS__MONITORING__OFFLINE_AFTER_S", "3")
             .env("RUST_LOG", "warn,csms=info")
             .env("NO_COLOR", "1")
