@@ -4,21 +4,9 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 use super::*;
-use crate::config::DatabaseSettings;
-use crate::store::NewCharger;
-use entity::charger::Registration;
+use crate::store::test_store::store;
 use entity::{charger_event, status_history};
 use sea_orm::{EntityTrait, PaginatorTrait, RuntimeErr};
-
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("csms.db").display());
-    let store = Store::connect(&DatabaseSettings { url, max_connections: 2 }).await.unwrap();
-    store.migrate().await.unwrap();
-    let charger = NewCharger { id: "CP-1".into(), registration: Registration::Registered, password_hash: None };
-    store.create_charger(charger).await.unwrap();
-    (dir, store)
-}
 
 /// A status, an event and four samples, with the receivers of their answers.
 /// Where a write's outcome comes back (with the write).

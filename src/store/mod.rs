@@ -23,6 +23,8 @@ mod stations;
 mod stats;
 mod stats_read;
 mod stats_rollup;
+#[cfg(test)]
+mod test_store;
 mod transactions;
 mod trend;
 mod users;

@@ -3,19 +3,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 use super::*;
-use crate::config::DatabaseSettings;
-use crate::store::NewCharger;
-use entity::charger::Registration;
-
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("csms.db").display());
-    let store = Store::connect(&DatabaseSettings { url, max_connections: 2 }).await.unwrap();
-    store.migrate().await.unwrap();
-    let charger = NewCharger { id: "CP-1".into(), registration: Registration::Registered, password_hash: None };
-    store.create_charger(charger).await.unwrap();
-    (dir, store)
-}
+use crate::store::test_store::store;
 
 fn on(node: &str, token: &str, epoch: i64) -> Presence {
     Presence { token: token.into(), node: node.into(), epoch, version: "1.6".into() }
