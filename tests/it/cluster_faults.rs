@@ -68,7 +68,9 @@ async fn each_job_runs_on_one_node_of_three_and_moves_when_that_node_stops() {
     for job in Job::ALL {
         assert_eq!(holders(&all, job).len(), 1, "{job:?}: {:?}", holders(&all, job));
     }
-    // The audit's holder stops: within a lease or two another node runs it, and only one.
+    // The audit's holder stops: within a lease or two another node runs each of its jobs, and
+    // only one (a claim is trusted for two thirds of a lease: under load a job may be unheld a
+    // moment between rounds, never held twice).
     let holder = holders(&all, Job::Audit).remove(0);
     let (stopping, rest): (Vec<_>, Vec<_>) =
         [first, second, third].into_iter().partition(|n| n.cluster.node() == holder);
@@ -78,7 +80,10 @@ async fn each_job_runs_on_one_node_of_three_and_moves_when_that_node_stops() {
     }
     let running: Vec<&crate::helpers::TestApp> = rest.iter().collect();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while holders(&running, Job::Audit).len() != 1 && tokio::time::Instant::now() < deadline {
+    while Job::ALL.iter().any(|job| holders(&running, *job).len() != 1) && tokio::time::Instant::now() < deadline {
+        for job in Job::ALL {
+            assert!(holders(&running, job).len() <= 1, "{job:?} held twice: {:?}", holders(&running, job));
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for job in Job::ALL {
