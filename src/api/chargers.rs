@@ -5,7 +5,8 @@
 use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
-use crate::domain::chargers::{ChargerChange, NewCharger, OperationRecord};
+use crate::domain::chargers::records::Registration;
+use crate::domain::chargers::{Charger, ChargerChange, Connector, NewCharger, OperationRecord};
 use crate::domain::charging::live::ConnectorLiveView;
 use crate::hub::{CallFailure, Routed};
 use axum::body::Bytes;
@@ -14,8 +15,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use entity::charger::Registration;
-use entity::{charger, connector};
 use protocol::{ActionSet, MessageKind, Node, OcppVersion, Role, SchemaRegistry, v16, v201};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,7 +71,7 @@ struct ConnectorView {
     status_at: DateTime<Utc>,
 }
 
-fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::Model>>) -> ChargerView {
+fn view(state: &ApiState, c: Charger, connectors: Option<Vec<Connector>>) -> ChargerView {
     // A charger connected here: its liveness is in memory (the database copy is a few seconds
     // behind). Elsewhere: presence, as every reader judges it.
     let session = state.hub.registry().get(&c.id);
@@ -85,7 +84,7 @@ fn view(state: &ApiState, c: charger::Model, connectors: Option<Vec<connector::M
         online,
         last_seen_at: session.as_ref().map(|s| s.last_seen()).or(c.last_seen_at),
         id: c.id,
-        registration: c.registration,
+        registration: c.registration.as_str().to_owned(),
         // The version a connected charger speaks now; else the one of its last boot.
         ocpp_version: session.as_ref().map(|s| s.version().to_string()).or(c.ocpp_version),
         vendor: c.vendor,

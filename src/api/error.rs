@@ -1,6 +1,7 @@
 //! `ApiError`: every failure of the API as a status and a JSON body
 //! `{"error": "<kind>", "message": "<what happened>"}`; internal details are logged, not sent.
 
+use crate::domain::storage::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -62,20 +63,20 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
         match e {
-            crate::store::StoreError::NotFound(what) => ApiError::NotFound(what.to_owned()),
-            crate::store::StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
-            crate::store::StoreError::Insufficient(what) => ApiError::Refused {
+            StoreError::NotFound(what) => ApiError::NotFound(what.as_str().to_owned()),
+            StoreError::Conflict(what) => ApiError::Conflict(format!("{what} already exists")),
+            StoreError::Insufficient(what) => ApiError::Refused {
                 status: StatusCode::CONFLICT,
                 code: "insufficient",
                 message: format!("not enough {what}"),
             },
-            crate::store::StoreError::Db(db) => ApiError::Internal(db.to_string()),
-            crate::store::StoreError::Commit(failure)
-            | crate::store::StoreError::Writer(failure)
-            | crate::store::StoreError::Corrupt(failure) => ApiError::Internal(failure),
+            StoreError::Db(failure) | StoreError::Duplicate(failure) => ApiError::Internal(failure),
+            StoreError::Commit(failure) | StoreError::Writer(failure) | StoreError::Corrupt(failure) => {
+                ApiError::Internal(failure)
+            }
         }
     }
 }

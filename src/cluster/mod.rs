@@ -36,7 +36,7 @@ pub trait Holder: Send + Sync {
     /// A connection of `charger` with epoch `epoch` was made on another node: an older one here closes.
     fn taken_over(&self, charger: &str, epoch: i64);
     /// The operator changed `charger`'s registration: a connection here applies it.
-    fn registration_changed(&self, charger: &str, registration: entity::charger::Registration);
+    fn registration_changed(&self, charger: &str, registration: crate::domain::chargers::records::Registration);
     /// Chargers connected here.
     fn held(&self) -> usize;
     /// Sends up to `count` idle chargers away (never one that charges), to spread them over
@@ -208,7 +208,7 @@ impl Cluster {
     }
 
     /// Tells every other node that the operator changed `charger`'s registration.
-    pub fn registration_changed(&self, charger: &str, registration: entity::charger::Registration) {
+    pub fn registration_changed(&self, charger: &str, registration: crate::domain::chargers::records::Registration) {
         if let Some(bus) = &self.inner.bus {
             let body =
                 Body::Registration { charger: charger.to_owned(), registration: registration.as_str().to_owned() };
@@ -289,7 +289,10 @@ impl Cluster {
                 Body::Answer { id, answer } => bus.answered(id, answer),
                 Body::Takeover { charger, epoch } => parts.holder.taken_over(&charger, epoch),
                 Body::Registration { charger, registration } => {
-                    parts.holder.registration_changed(&charger, entity::charger::Registration::parse(&registration));
+                    parts.holder.registration_changed(
+                        &charger,
+                        crate::domain::chargers::records::Registration::parse(&registration),
+                    );
                 }
                 body @ (Body::UserEvent { .. } | Body::OperatorEvent { .. } | Body::Live { .. }) => {
                     if !fanout::deliver(body, &parts.events, &parts.feed) {

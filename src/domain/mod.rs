@@ -12,5 +12,6 @@ pub mod orders;
 pub mod payments;
 pub mod stations;
 pub mod stats;
+pub mod storage;
 pub mod tariffs;
 pub mod users;

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub(crate) enum Control {
     /// The operator changed the charger's registration: it applies from now on (a disabled
     /// charger is disconnected).
-    Registration(entity::charger::Registration),
+    Registration(crate::domain::chargers::records::Registration),
 }
 
 /// A CSMS→charger call waiting for its turn. Queued boxed: a channel allocates its first block
@@ -180,7 +180,7 @@ impl SessionHandle {
     }
 
     /// Tells the session the charger's registration changed.
-    pub async fn registration_changed(&self, registration: entity::charger::Registration) {
+    pub async fn registration_changed(&self, registration: crate::domain::chargers::records::Registration) {
         let _ = self.control.send(Control::Registration(registration)).await;
     }
 }

@@ -6,6 +6,7 @@
 //! is refused with 503 before any database lookup (`limits`).
 
 use super::{Hub, limits, session};
+use crate::domain::chargers::records::Registration;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -15,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use entity::charger::Registration;
 use protocol::OcppVersion;
 
 /// The longest charger identity (OCPP 2.0.1 identifierString[48]; 1.6 allows no more in practice).
@@ -52,7 +52,7 @@ async fn upgrade(
                 tracing::info!(charger = %charger_id, "refused: wrong or missing Basic credentials");
                 return unauthorized();
             }
-            Registration::parse(&charger.registration)
+            charger.registration
         }
         Ok(None) if hub.inner.chargers.auto_register() => {
             if let Err(e) = hub.inner.chargers.register_pending(&charger_id).await {

@@ -166,7 +166,7 @@ impl Holder for HubHolder {
         }
     }
 
-    fn registration_changed(&self, charger: &str, registration: entity::charger::Registration) {
+    fn registration_changed(&self, charger: &str, registration: crate::domain::chargers::records::Registration) {
         if let Some(handle) = self.0.registry().get(charger) {
             tokio::spawn(async move { handle.registration_changed(registration).await });
         }

@@ -5,7 +5,7 @@
 //! Anything else is answered SecurityError.
 
 use crate::domain::chargers::BootDecision;
-use entity::charger::Registration;
+use crate::domain::chargers::records::Registration;
 use protocol::{CallErrorCode, RpcError};
 use serde_json::Value;
 

@@ -9,9 +9,9 @@ use gate::Gate;
 
 use crate::data_transfer::{DataTransfer, DataTransferHandlers, TransferReply};
 use crate::domain::chargers::Chargers;
+use crate::domain::chargers::records::Registration;
 use crate::domain::charging::Charging;
-use crate::store::StoreError;
-use entity::charger::Registration;
+use crate::domain::storage::StoreError;
 use protocol::{ActionSet, Call, CallErrorCode, OcppVersion, Role, RpcError, SchemaRegistry, decode_call};
 
 /// What the handlers know of the charger on this connection.

@@ -6,6 +6,7 @@ use crate::domain::chargers::BootDecision;
 use crate::domain::chargers::{BootRecord, StatusRecord};
 use crate::domain::charging::{AuthStatus, Authorization, normalise};
 use crate::domain::charging::{Sample, StartRecord, StopRecord};
+use crate::domain::storage::Subject;
 use chrono::Utc;
 use protocol::v16::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};
@@ -70,7 +71,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             };
             let (started, auth) = ctx.charging.start(start).await.map_err(|e| internal(ctx, kind, e))?;
             let transaction_id = i32::try_from(started.id).map_err(|_| {
-                internal(ctx, kind, crate::store::StoreError::NotFound("a transaction id within 32 bits"))
+                internal(ctx, kind, crate::domain::storage::StoreError::NotFound(Subject::TransactionId32))
             })?;
             Response::StartTransaction(v16::StartTransactionResponse { id_tag_info: id_tag_info(auth), transaction_id })
         }

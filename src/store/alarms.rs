@@ -4,6 +4,7 @@
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::charging::ACTIVE;
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::alarm;
 use sea_orm::{
@@ -98,7 +99,7 @@ impl Store {
         let values = [at.into(), by.chars().take(64).collect::<String>().into(), id.into()];
         let backend = self.db().get_database_backend();
         let changed = self.db().execute_raw(statement(backend, sql, values)).await?.rows_affected() == 1;
-        let found = alarm::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound("alarm"))?;
+        let found = alarm::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound(Subject::Alarm))?;
         Ok((found, changed))
     }
 

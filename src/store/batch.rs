@@ -24,7 +24,7 @@ use super::chargers::{record_boot_on, record_event_on, record_offline_on, record
 use super::samples::{Copies, SampleRows, insert_samples};
 use super::{BootRecord, Presence, Sample, StatusRecord, Store, StoreError};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, SqlErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -323,8 +323,7 @@ async fn try_batch(
     let Ok((_turn, txn)) = writer.store.begin_write().await else { return Outcome::NotStored };
     if let Err(failed) = apply_all(&txn, jobs, copies).await {
         let _ = txn.rollback().await;
-        let met_copy =
-            matches!(&failed, StoreError::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))));
+        let met_copy = matches!(&failed, StoreError::Duplicate(_));
         return if met_copy && copies == Copies::Fail { Outcome::MetCopy } else { Outcome::NotStored };
     }
     // A failed mark drops the transaction, which rolls it back.

@@ -1,7 +1,8 @@
 //! Queries of chargers, their connectors, status history and reported events.
 
 use super::{Presence, Store, StoreError};
-use crate::domain::chargers::records::{BootRecord, ChargerChange, NewCharger, StatusRecord};
+use crate::domain::chargers::records::{BootRecord, Charger, ChargerChange, Connector, NewCharger, StatusRecord};
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
@@ -12,13 +13,13 @@ use sea_orm::{
 
 impl Store {
     /// The charger called `id`.
-    pub async fn charger(&self, id: &str) -> Result<Option<charger::Model>, StoreError> {
-        Ok(charger::Entity::find_by_id(id).one(self.db()).await?)
+    pub async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError> {
+        Ok(charger::Entity::find_by_id(id).one(self.db()).await?.map(Charger::from))
     }
 
     /// Every charger, by id.
-    pub async fn chargers(&self) -> Result<Vec<charger::Model>, StoreError> {
-        Ok(charger::Entity::find().order_by_asc(charger::Column::Id).all(self.db()).await?)
+    pub async fn chargers(&self) -> Result<Vec<Charger>, StoreError> {
+        Ok(super::rows::all(charger::Entity::find().order_by_asc(charger::Column::Id).all(self.db()).await?))
     }
 
     /// Every charger that has ever been heard from, with when it was last (for the offline
@@ -35,7 +36,7 @@ impl Store {
     }
 
     /// Creates a charger; `Conflict` when the id is taken.
-    pub async fn create_charger(&self, new: NewCharger) -> Result<charger::Model, StoreError> {
+    pub async fn create_charger(&self, new: NewCharger) -> Result<Charger, StoreError> {
         let now = Utc::now();
         let id = new.id.clone();
         let row = charger::ActiveModel {
@@ -67,16 +68,17 @@ impl Store {
             .await?;
         drop(turn);
         match inserted {
-            TryInsertResult::Inserted(1) => self.charger(&id).await?.ok_or(StoreError::NotFound("charger")),
-            _ => Err(StoreError::Conflict("charger")),
+            TryInsertResult::Inserted(1) => self.charger(&id).await?.ok_or(StoreError::NotFound(Subject::Charger)),
+            _ => Err(StoreError::Conflict(Subject::Charger)),
         }
     }
 }
 
 impl Store {
     /// Changes a charger; `NotFound` when there is none.
-    pub async fn change_charger(&self, id: &str, change: ChargerChange) -> Result<charger::Model, StoreError> {
-        let found = self.charger(id).await?.ok_or(StoreError::NotFound("charger"))?;
+    pub async fn change_charger(&self, id: &str, change: ChargerChange) -> Result<Charger, StoreError> {
+        let found =
+            charger::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         let mut row: charger::ActiveModel = found.into();
         if let Some(registration) = change.registration {
             row.registration = Set(registration.as_str().to_owned());
@@ -88,7 +90,7 @@ impl Store {
         let turn = self.write_turn().await;
         let updated = sea_orm::ActiveModelTrait::update(row, self.db()).await?;
         drop(turn);
-        Ok(updated)
+        Ok(updated.into())
     }
 }
 
@@ -119,7 +121,7 @@ pub(super) async fn record_boot_on(
     };
     let updated = charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(db).await?;
     if updated.rows_affected == 0 {
-        return Err(StoreError::NotFound("charger"));
+        return Err(StoreError::NotFound(Subject::Charger));
     }
     Ok(())
 }
@@ -181,13 +183,15 @@ pub(super) async fn record_status_on(
 
 impl Store {
     /// The current status of every connector of a charger.
-    pub async fn connectors(&self, charger_id: &str) -> Result<Vec<connector::Model>, StoreError> {
-        Ok(connector::Entity::find()
-            .filter(connector::Column::ChargerId.eq(charger_id))
-            .order_by_asc(connector::Column::EvseId)
-            .order_by_asc(connector::Column::ConnectorId)
-            .all(self.db())
-            .await?)
+    pub async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError> {
+        Ok(super::rows::all(
+            connector::Entity::find()
+                .filter(connector::Column::ChargerId.eq(charger_id))
+                .order_by_asc(connector::Column::EvseId)
+                .order_by_asc(connector::Column::ConnectorId)
+                .all(self.db())
+                .await?,
+        ))
     }
 
     /// Stores an event a charger reported, as it sent it.
@@ -261,7 +265,7 @@ impl Store {
 
 impl Store {
     /// Chargers by id, `limit` from `offset`, and how many there are.
-    pub async fn chargers_page(&self, offset: u64, limit: u64) -> Result<(Vec<charger::Model>, u64), StoreError> {
+    pub async fn chargers_page(&self, offset: u64, limit: u64) -> Result<(Vec<Charger>, u64), StoreError> {
         let total = charger::Entity::find().count(self.db()).await?;
         let rows = charger::Entity::find()
             .order_by_asc(charger::Column::Id)
@@ -269,21 +273,23 @@ impl Store {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok((rows, total))
+        Ok((super::rows::all(rows), total))
     }
 
     /// The connectors of the chargers `ids`, in one query.
-    pub async fn connectors_of(&self, ids: &[String]) -> Result<Vec<connector::Model>, StoreError> {
+    pub async fn connectors_of(&self, ids: &[String]) -> Result<Vec<Connector>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(connector::Entity::find()
-            .filter(connector::Column::ChargerId.is_in(ids.iter().map(String::as_str)))
-            .order_by_asc(connector::Column::ChargerId)
-            .order_by_asc(connector::Column::EvseId)
-            .order_by_asc(connector::Column::ConnectorId)
-            .all(self.db())
-            .await?)
+        Ok(super::rows::all(
+            connector::Entity::find()
+                .filter(connector::Column::ChargerId.is_in(ids.iter().map(String::as_str)))
+                .order_by_asc(connector::Column::ChargerId)
+                .order_by_asc(connector::Column::EvseId)
+                .order_by_asc(connector::Column::ConnectorId)
+                .all(self.db())
+                .await?,
+        ))
     }
 }
 

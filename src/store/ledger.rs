@@ -5,6 +5,7 @@ use super::in_transaction;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::NewEntry;
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::ledger_entry;
 use sea_orm::{
@@ -27,7 +28,11 @@ pub(crate) async fn move_balance_on(
     let Some(row) = txn.query_one_raw(statement(backend, sql, values)).await? else {
         let exists =
             txn.query_one_raw(statement(backend, "SELECT id FROM users WHERE id = ?", [entry.user_id.into()])).await?;
-        return Err(if exists.is_some() { StoreError::Insufficient("balance") } else { StoreError::NotFound("user") });
+        return Err(if exists.is_some() {
+            StoreError::Insufficient(Subject::Balance)
+        } else {
+            StoreError::NotFound(Subject::User)
+        });
     };
     let after: i64 = row.try_get("", "balance_fen")?;
     let line = ledger_entry::ActiveModel {

@@ -15,6 +15,7 @@ mod provider_calls;
 mod provider_payments;
 mod provider_refunds;
 mod retention;
+mod rows;
 mod sample_codec;
 mod sample_reads;
 mod samples;
@@ -75,25 +76,17 @@ pub(crate) fn storable_json(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// A storage failure. Its details are logged where the request ends, never sent to a charger.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database: {0}")]
-    Db(#[from] DbErr),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0} already exists")]
-    Conflict(&'static str),
-    #[error("commit: {0}")]
-    Commit(String),
-    #[error("the writers' thread: {0}")]
-    Writer(String),
-    /// A conditional change refused: too little of it (a balance, a refundable amount) left.
-    #[error("not enough {0}")]
-    Insufficient(&'static str),
-    /// Stored data that cannot be read back (a reading's samples not in their stored form).
-    #[error("stored data cannot be read: {0}")]
-    Corrupt(String),
+pub use crate::domain::storage::{StoreError, Subject};
+
+/// A database failure as the domain's ports report it: a unique key's refusal apart (see
+/// `StoreError::Duplicate`), the rest as the database said it.
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(what)) => StoreError::Duplicate(what),
+            _ => StoreError::Db(e.to_string()),
+        }
+    }
 }
 
 /// Opens a pool of at most `connections` (see `Store::connect`).

@@ -12,6 +12,7 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{BalancePayment, Method, PENDING, SUCCEEDED};
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, payment, refund};
 use sea_orm::{
@@ -66,7 +67,7 @@ pub(super) async fn refund_on(
     // refund and a settlement of the same order cannot deadlock on PostgreSQL. A payment's order
     // never changes: read it without a lock.
     let paid = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&part.payment_no)).one(txn).await?;
-    let Some(paid) = paid.filter(|p| p.status == SUCCEEDED) else { return Err(StoreError::NotFound("payment")) };
+    let Some(paid) = paid.filter(|p| p.status == SUCCEEDED) else { return Err(StoreError::NotFound(Subject::Payment)) };
     if let Some(order_no) = &paid.order_no {
         let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
         txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), order_no.clone().into()])).await?;
@@ -76,7 +77,7 @@ pub(super) async fn refund_on(
     let values = [part.amount_fen.into(), at.into(), part.payment_no.clone().into(), part.amount_fen.into()];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
         // The caller's transaction rolls back, the order's refunded amount with it.
-        return Err(StoreError::Insufficient("refundable amount"));
+        return Err(StoreError::Insufficient(Subject::RefundableAmount));
     }
     if let Some(amount_fen) = part.route.balance_change(part.amount_fen) {
         let entry = NewEntry {
@@ -123,7 +124,7 @@ impl Store {
                 let values =
                     [owed.into(), at.into(), pay.order_no.clone().into(), pay.user_id.into(), owed.into(), owed.into()];
                 if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
-                    return Err(StoreError::Conflict("payment"));
+                    return Err(StoreError::Conflict(Subject::Payment));
                 }
                 let entry = NewEntry {
                     user_id: pay.user_id,

@@ -11,6 +11,7 @@ use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{
     CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, ProviderPaid, SUCCEEDED,
 };
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use sea_orm::{
@@ -127,8 +128,8 @@ impl Store {
         let outcome = in_transaction(self, |txn| Box::pin(apply_on(txn, paid, at))).await;
         match outcome {
             // Applied by another copy of the notification: what it left.
-            Err(StoreError::Conflict("applied")) => {
-                let found = self.payment(&payment_no).await?.ok_or(StoreError::NotFound("payment"))?;
+            Err(StoreError::Conflict(Subject::Applied)) => {
+                let found = self.payment(&payment_no).await?.ok_or(StoreError::NotFound(Subject::Payment))?;
                 Ok(PaidOutcome::Again(found))
             }
             other => other,
@@ -145,9 +146,11 @@ impl Store {
 async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Utc>) -> Result<PaidOutcome, StoreError> {
     let backend = txn.get_database_backend();
     let found = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&paid.payment_no)).one(txn).await?;
-    let Some(found) = found.filter(|p| p.method != "balance") else { return Err(StoreError::NotFound("payment")) };
+    let Some(found) = found.filter(|p| p.method != "balance") else {
+        return Err(StoreError::NotFound(Subject::Payment));
+    };
     if found.amount_fen != paid.amount_fen {
-        return Err(StoreError::Conflict("amount"));
+        return Err(StoreError::Conflict(Subject::Amount));
     }
     // A payment closed (or failed) here may still have been paid at the provider: its money
     // arrived, so it is taken.
@@ -161,7 +164,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         paid.amount_fen.into(),
     ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
-        return Err(StoreError::Conflict("applied"));
+        return Err(StoreError::Conflict(Subject::Applied));
     }
     let find = || payment::Entity::find().filter(payment::Column::PaymentNo.eq(&paid.payment_no)).one(txn);
     let Some(order_no) = found.order_no.clone().filter(|_| found.purpose == FOR_ORDER) else {
@@ -174,7 +177,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
             actor: None,
         };
         move_balance_on(txn, entry, at).await?;
-        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound("payment"))?));
+        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?));
     };
     let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = ?, \
                status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
@@ -192,7 +195,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         owed.into(),
     ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 1 {
-        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound("payment"))?));
+        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?));
     }
     // The order owes it no more: all of it goes back where it came from.
     let sql = "UPDATE payments SET refunded_fen = amount_fen, updated_at = ? WHERE payment_no = ?";
@@ -208,7 +211,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     );
     let refund = refund::Entity::insert(row).exec_with_returning(txn).await?;
     super::stats_rollup::restat_refund(txn, &refund).await?;
-    let payment = find().await?.ok_or(StoreError::NotFound("payment"))?;
+    let payment = find().await?.ok_or(StoreError::NotFound(Subject::Payment))?;
     debug_assert_eq!(payment.status, SUCCEEDED);
     Ok(PaidOutcome::Unwanted { payment, refund: Box::new(refund) })
 }

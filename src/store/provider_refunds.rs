@@ -9,6 +9,7 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{PENDING, RefundLater, Stage};
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -95,10 +96,10 @@ impl Store {
                     return Ok(false);
                 }
                 let found = refund::Entity::find().filter(refund::Column::RefundNo.eq(&refund_no)).one(txn).await?;
-                let found = found.ok_or(StoreError::NotFound("refund"))?;
+                let found = found.ok_or(StoreError::NotFound(Subject::Refund))?;
                 let paid =
                     payment::Entity::find().filter(payment::Column::PaymentNo.eq(&found.payment_no)).one(txn).await?;
-                let paid = paid.ok_or(StoreError::NotFound("payment"))?;
+                let paid = paid.ok_or(StoreError::NotFound(Subject::Payment))?;
                 let reason = format!("the provider did not refund it: {why}");
                 let entry = NewEntry {
                     user_id: paid.user_id,

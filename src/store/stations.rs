@@ -3,7 +3,9 @@
 
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::chargers::records::{Charger, Registration};
 use crate::domain::stations::{GeoBox, NearbyRow, NewPile, PileSpec, Point};
+use crate::domain::storage::Subject;
 use chrono::{NaiveDate, Utc};
 use entity::{charger, station, tariff};
 use sea_orm::sea_query::OnConflict;
@@ -23,8 +25,8 @@ impl Store {
             .await?;
         drop(turn);
         match inserted {
-            TryInsertResult::Inserted(1) => self.station(&code).await?.ok_or(StoreError::NotFound("station")),
-            _ => Err(StoreError::Conflict("station")),
+            TryInsertResult::Inserted(1) => self.station(&code).await?.ok_or(StoreError::NotFound(Subject::Station)),
+            _ => Err(StoreError::Conflict(Subject::Station)),
         }
     }
 
@@ -59,10 +61,12 @@ impl Store {
             .await?;
         if updated.rows_affected == 0 {
             txn.rollback().await?;
-            return Err(StoreError::NotFound("station"));
+            return Err(StoreError::NotFound(Subject::Station));
         }
-        let after =
-            station::Entity::find_by_id(code.as_str()).one(&txn).await?.ok_or(StoreError::NotFound("station"))?;
+        let after = station::Entity::find_by_id(code.as_str())
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound(Subject::Station))?;
         if zone_before.as_deref() != Some(after.timezone.as_str()) {
             // Its piles' days are cut in the new zone now.
             let piles: Vec<String> = charger::Entity::find()
@@ -84,13 +88,13 @@ impl Store {
         let piles = charger::Entity::find().filter(charger::Column::StationCode.eq(code)).count(&txn).await?;
         if piles > 0 {
             txn.rollback().await?;
-            return Err(StoreError::Conflict("station's piles"));
+            return Err(StoreError::Conflict(Subject::StationPiles));
         }
         tariff::Entity::delete_many().filter(tariff::Column::StationCode.eq(code)).exec(&txn).await?;
         let deleted = station::Entity::delete_by_id(code).exec(&txn).await?;
         if deleted.rows_affected == 0 {
             txn.rollback().await?;
-            return Err(StoreError::NotFound("station"));
+            return Err(StoreError::NotFound(Subject::Station));
         }
         txn.commit().await?;
         Ok(())
@@ -167,24 +171,24 @@ impl Store {
         station: Option<&str>,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<charger::Model>, u64), StoreError> {
+    ) -> Result<(Vec<Charger>, u64), StoreError> {
         let mut query = charger::Entity::find();
         if let Some(station) = station {
             query = query.filter(charger::Column::StationCode.eq(station));
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_asc(charger::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+        Ok((super::rows::all(rows), total))
     }
 
     /// Creates a pile: its charger, registered, with the pile's fields, in the station (checked in
     /// the same transaction). `NotFound("station")`, or `Conflict` when the id is taken.
-    pub async fn create_pile(&self, pile: NewPile) -> Result<charger::Model, StoreError> {
+    pub async fn create_pile(&self, pile: NewPile) -> Result<Charger, StoreError> {
         let now = Utc::now();
         let id = pile.code.clone();
         let mut row = charger::ActiveModel {
             id: Set(pile.code),
-            registration: Set(entity::charger::Registration::Registered.as_str().to_owned()),
+            registration: Set(Registration::Registered.as_str().to_owned()),
             password_hash: Set(pile.password_hash),
             station_code: Set(Some(pile.station_code.clone())),
             last_seen_at: Set(None),
@@ -196,7 +200,7 @@ impl Store {
         let (_turn, txn) = self.begin_write().await?;
         if station::Entity::find_by_id(pile.station_code.as_str()).one(&txn).await?.is_none() {
             txn.rollback().await?;
-            return Err(StoreError::NotFound("station"));
+            return Err(StoreError::NotFound(Subject::Station));
         }
         let inserted = charger::Entity::insert(row)
             .on_conflict_do_nothing_on([charger::Column::Id])
@@ -204,22 +208,17 @@ impl Store {
             .await?;
         if !matches!(inserted, TryInsertResult::Inserted(1)) {
             txn.rollback().await?;
-            return Err(StoreError::Conflict("charger"));
+            return Err(StoreError::Conflict(Subject::Charger));
         }
         let created =
-            charger::Entity::find_by_id(id.as_str()).one(&txn).await?.ok_or(StoreError::NotFound("charger"))?;
+            charger::Entity::find_by_id(id.as_str()).one(&txn).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         txn.commit().await?;
-        Ok(created)
+        Ok(created.into())
     }
 
     /// Puts the charger `id` in a station with the pile fields given (the others kept).
     /// `NotFound("station")` or `NotFound("charger")`.
-    pub async fn attach_pile(
-        &self,
-        id: &str,
-        station_code: &str,
-        spec: PileSpec,
-    ) -> Result<charger::Model, StoreError> {
+    pub async fn attach_pile(&self, id: &str, station_code: &str, spec: PileSpec) -> Result<Charger, StoreError> {
         let mut row = charger::ActiveModel {
             station_code: Set(Some(station_code.to_owned())),
             updated_at: Set(Utc::now()),
@@ -229,18 +228,19 @@ impl Store {
         let (_turn, txn) = self.begin_write().await?;
         if station::Entity::find_by_id(station_code).one(&txn).await?.is_none() {
             txn.rollback().await?;
-            return Err(StoreError::NotFound("station"));
+            return Err(StoreError::NotFound(Subject::Station));
         }
         let updated = charger::Entity::update_many().set(row).filter(charger::Column::Id.eq(id)).exec(&txn).await?;
         if updated.rows_affected == 0 {
             txn.rollback().await?;
-            return Err(StoreError::NotFound("charger"));
+            return Err(StoreError::NotFound(Subject::Charger));
         }
-        let attached = charger::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("charger"))?;
+        let attached =
+            charger::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         // Its orders count for this station now, in its zone's days.
         super::stats_rollup::rebuild(&txn, Some(&[id.to_owned()])).await?;
         txn.commit().await?;
-        Ok(attached)
+        Ok(attached.into())
     }
 }
 

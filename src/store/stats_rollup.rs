@@ -15,8 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entity::{order, refund};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Value,
 };
 
 /// Rows written in one statement at most.
@@ -126,7 +125,7 @@ pub(super) async fn restat_refund(txn: &DatabaseTransaction, made: &refund::Mode
 
 /// A stored day (`YYYY-MM-DD`).
 fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
-    text.parse().map_err(|_| StoreError::Db(DbErr::Custom(format!("a rollup's day {text:?}"))))
+    text.parse().map_err(|_| StoreError::Corrupt(format!("a rollup's day {text:?}")))
 }
 
 /// Whether a refund counts: all but failed ones — a failed refund's money went to the balance

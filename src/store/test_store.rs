@@ -4,7 +4,7 @@
 
 use super::{NewCharger, Store};
 use crate::config::DatabaseSettings;
-use entity::charger::Registration;
+use crate::domain::chargers::records::Registration;
 
 /// The store and the folder its file is in (dropped with it).
 pub(super) async fn store() -> (tempfile::TempDir, Store) {

@@ -1,6 +1,7 @@
 //! Users.
 
 use super::{Store, StoreError};
+use crate::domain::storage::Subject;
 use crate::domain::users::records::{NewUser, ProfileChange, RealName};
 use chrono::Utc;
 use entity::{id_tag, user};
@@ -60,7 +61,7 @@ impl Store {
             Err(e) => {
                 let _ = txn.rollback().await;
                 match e.sql_err() {
-                    Some(SqlErr::UniqueConstraintViolation(_)) => Err(StoreError::Conflict("user")),
+                    Some(SqlErr::UniqueConstraintViolation(_)) => Err(StoreError::Conflict(Subject::User)),
                     _ => Err(e.into()),
                 }
             }
@@ -89,7 +90,7 @@ impl Store {
 
     /// Gives user `id` the role `role`; `NotFound` when there is no such user.
     pub async fn set_role(&self, id: i64, role: &str) -> Result<user::Model, StoreError> {
-        let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;
+        let found = self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))?;
         let mut row: user::ActiveModel = found.into();
         row.role = Set(role.to_owned());
         row.updated_at = Set(Utc::now());
@@ -114,16 +115,16 @@ impl Store {
             .await?;
         if updated.rows_affected == 0 {
             return match self.user(id).await? {
-                Some(_) => Err(StoreError::Conflict("real name")),
-                None => Err(StoreError::NotFound("user")),
+                Some(_) => Err(StoreError::Conflict(Subject::RealName)),
+                None => Err(StoreError::NotFound(Subject::User)),
             };
         }
-        self.user(id).await?.ok_or(StoreError::NotFound("user"))
+        self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))
     }
 
     /// Changes a user's profile; `NotFound` when there is no such user.
     pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<user::Model, StoreError> {
-        let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;
+        let found = self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))?;
         let mut row: user::ActiveModel = found.into();
         if let Some(nickname) = change.nickname {
             row.nickname = Set(nickname);
@@ -160,7 +161,7 @@ impl Store {
 
     /// Sets a user's status and their own tag's, in one transaction.
     pub async fn set_user_status(&self, id: i64, status: &str, tag_status: &str) -> Result<user::Model, StoreError> {
-        let found = self.user(id).await?.ok_or(StoreError::NotFound("user"))?;
+        let found = self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))?;
         let (_turn, txn) = self.begin_write().await?;
         let now = Utc::now();
         let done = async {
@@ -185,6 +186,6 @@ impl Store {
                 return Err(e.into());
             }
         }
-        self.user(id).await?.ok_or(StoreError::NotFound("user"))
+        self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))
     }
 }

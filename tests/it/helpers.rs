@@ -3,10 +3,10 @@
 
 use csms::config::Settings;
 use csms::data_transfer::DataTransferHandlers;
+use csms::domain::chargers::records::Registration;
 use csms::domain::users::{Phone, SmsSender};
 use csms::startup::Application;
 use csms::store::{NewCharger, Store};
-use entity::charger::Registration;
 use sea_orm::{ConnectionTrait, Database};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

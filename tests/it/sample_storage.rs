@@ -5,8 +5,8 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use csms::domain::chargers::records::Registration;
 use csms::store::{NewCharger, Store};
-use entity::charger::Registration;
 use protocol::{OcppVersion, v16};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use simulators::{Connect, SimCharger};

@@ -1,26 +1,25 @@
 //! The operator's side of chargers: the list, one charger and its connectors, creating and
 //! changing them, the log of the commands sent to them, and whether the database answers.
 
-use super::{ChargerChange, Chargers, NewCharger, OperationRecord};
+use super::{Charger, ChargerChange, Chargers, Connector, NewCharger, OperationRecord};
 use crate::domain::nodes::Nodes;
 use crate::domain::stations::is_online;
-use crate::store::StoreError;
+use crate::domain::storage::StoreError;
 use chrono::{DateTime, Utc};
-use entity::{charger, connector};
 
 impl Chargers {
     /// Chargers by id, `limit` from `offset`, and how many there are.
-    pub async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<charger::Model>, u64), StoreError> {
+    pub async fn list(&self, offset: u64, limit: u64) -> Result<(Vec<Charger>, u64), StoreError> {
         self.store.chargers_page(offset, limit).await
     }
 
     /// The charger called `id`.
-    pub async fn find(&self, id: &str) -> Result<Option<charger::Model>, StoreError> {
+    pub async fn find(&self, id: &str) -> Result<Option<Charger>, StoreError> {
         self.store.charger(id).await
     }
 
     /// Whether `charger` counts as online (see `stations::is_online`, the one definition).
-    pub fn online(&self, charger: &charger::Model, nodes: &Nodes) -> bool {
+    pub fn online(&self, charger: &Charger, nodes: &Nodes) -> bool {
         let offline_after = i64::try_from(self.settings.offline_after_s)
             .ok()
             .and_then(chrono::Duration::try_seconds)
@@ -45,17 +44,17 @@ impl Chargers {
     }
 
     /// The connectors of charger `id`, with their last status.
-    pub async fn connectors(&self, id: &str) -> Result<Vec<connector::Model>, StoreError> {
+    pub async fn connectors(&self, id: &str) -> Result<Vec<Connector>, StoreError> {
         self.store.connectors(id).await
     }
 
     /// Creates a charger; `Conflict` when the id is taken.
-    pub async fn create(&self, new: NewCharger) -> Result<charger::Model, StoreError> {
+    pub async fn create(&self, new: NewCharger) -> Result<Charger, StoreError> {
         self.store.create_charger(new).await
     }
 
     /// Changes a charger; `NotFound` when there is none.
-    pub async fn change(&self, id: &str, change: ChargerChange) -> Result<charger::Model, StoreError> {
+    pub async fn change(&self, id: &str, change: ChargerChange) -> Result<Charger, StoreError> {
         self.store.change_charger(id, change).await
     }
 

@@ -4,16 +4,19 @@
 mod directory;
 pub mod records;
 
-pub use records::{BootRecord, ChargerChange, NewCharger, OperationRecord, StatusRecord};
+pub use records::{
+    BootRecord, Charger, ChargerChange, Connector, NewCharger, OperationRecord, Registration, StatusRecord,
+};
 
 use crate::domain::monitoring::Monitor;
+use crate::domain::storage::Subject;
 
 use crate::config::ChargerSettings;
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::charging::live::{LiveState, draws_power};
-use crate::store::{Presence, Store, StoreError, Write, Writes};
+use crate::domain::storage::StoreError;
+use crate::store::{Presence, Store, Write, Writes};
 use chrono::Utc;
-use entity::charger::Registration;
 
 /// The answer to a BootNotification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,10 +85,10 @@ impl Chargers {
     /// Records the boot and decides from the charger's registration, read afresh (the operator
     /// may have accepted it since it connected).
     pub async fn boot(&self, id: &str, boot: BootRecord) -> Result<BootDecision, StoreError> {
-        let charger = self.store.charger(id).await?.ok_or(StoreError::NotFound("charger"))?;
+        let charger = self.store.charger(id).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         self.writes.write(Write::Boot { charger_id: id.to_owned(), record: boot, at: Utc::now() }).await?;
         let retry = self.settings.boot_retry_interval_s;
-        Ok(match Registration::parse(&charger.registration) {
+        Ok(match charger.registration {
             Registration::Registered => BootDecision::Accepted { interval_s: self.settings.heartbeat_interval_s },
             Registration::Pending => BootDecision::Pending { interval_s: retry },
             Registration::Disabled => BootDecision::Rejected { interval_s: retry },

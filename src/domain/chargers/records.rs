@@ -1,7 +1,90 @@
 //! What chargers say and what the operator changes, version-neutral.
 
 use chrono::{DateTime, Utc};
-use entity::charger::Registration;
+
+/// Whether a charger may connect: registered, pending (it may boot, nothing else), or disabled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Registration {
+    Registered,
+    Pending,
+    Disabled,
+}
+
+impl Registration {
+    /// As stored and shown.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Registration::Registered => "Registered",
+            Registration::Pending => "Pending",
+            Registration::Disabled => "Disabled",
+        }
+    }
+
+    /// From its stored text; anything else is disabled (never let an unknown value in).
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "Registered" => Registration::Registered,
+            "Pending" => Registration::Pending,
+            _ => Registration::Disabled,
+        }
+    }
+}
+
+/// Compared with its stored text (as tests and logs read it).
+impl PartialEq<&str> for Registration {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// A charger as csms knows it: identity, what it said at boot, where it stands, its presence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Charger {
+    pub id: String,
+    pub registration: Registration,
+    /// An argon2 PHC string, or none for no Basic auth.
+    pub password_hash: Option<String>,
+    pub ocpp_version: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial_number: Option<String>,
+    pub charge_box_serial_number: Option<String>,
+    pub firmware_version: Option<String>,
+    pub iccid: Option<String>,
+    pub imsi: Option<String>,
+    pub meter_type: Option<String>,
+    pub meter_serial_number: Option<String>,
+    pub boot_reason: Option<String>,
+    pub last_boot_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub station_code: Option<String>,
+    pub name: Option<String>,
+    pub pile_type: Option<String>,
+    pub connector_type: Option<String>,
+    pub max_power_w: Option<i64>,
+    pub rated_voltage_v: Option<i32>,
+    pub rated_current_a: Option<i32>,
+    pub online_session: Option<String>,
+    pub online_node: Option<String>,
+    pub online_epoch: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A connector (of an EVSE; 1.6 has one EVSE per connector) and its last reported status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connector {
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+    pub status_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
 
 /// A charger to create.
 #[derive(Debug, Clone)]

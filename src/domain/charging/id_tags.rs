@@ -1,7 +1,7 @@
 //! Id tags as the operator manages them, and the transactions the operator looks up.
 
 use super::Charging;
-use crate::store::StoreError;
+use crate::domain::storage::StoreError;
 use chrono::{DateTime, Utc};
 use entity::{id_tag, meter_sample, transaction};
 

@@ -20,7 +20,8 @@ pub use transactions::{
 };
 
 use crate::domain::monitoring::Monitor;
-use crate::store::{Store, StoreError, Write, Writes};
+use crate::domain::storage::StoreError;
+use crate::store::{Store, Write, Writes};
 use authorize::verdict;
 use chrono::Utc;
 use events::{ChargingEvent, EventSink};

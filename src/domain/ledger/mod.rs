@@ -6,7 +6,9 @@ pub mod money;
 
 pub use money::{AmountText, MoneyError, fen_string, from_fen, parse_positive, parse_signed, to_fen};
 
-use crate::store::{Store, StoreError};
+use crate::domain::storage::StoreError;
+use crate::domain::storage::Subject;
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 
 /// Why a balance moved.
@@ -77,7 +79,7 @@ impl From<StoreError> for LedgerError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Insufficient(_) => LedgerError::InsufficientBalance,
-            StoreError::NotFound("user") => LedgerError::NoUser,
+            StoreError::NotFound(Subject::User) => LedgerError::NoUser,
             other => LedgerError::Store(other),
         }
     }

@@ -4,7 +4,8 @@
 use super::feed::Feed;
 use super::rules::AlarmKind;
 use super::webhook::Webhook;
-use crate::store::{AlarmFilter, NewAlarm, Store, StoreError};
+use crate::domain::storage::StoreError;
+use crate::store::{AlarmFilter, NewAlarm, Store};
 use chrono::{DateTime, Utc};
 use entity::alarm;
 use serde::Serialize;

@@ -2,7 +2,8 @@
 //! range, computed in SQL from the stored samples (and, past the raw samples' retention, from
 //! their hourly rollups).
 
-use crate::store::{Store, StoreError};
+use crate::domain::storage::StoreError;
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -11,6 +11,7 @@ use crate::domain::charging::events::ChargingEvent;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::Nodes;
 use crate::domain::payments::records::Destination;
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::order;
 use tokio::sync::mpsc;
@@ -142,7 +143,7 @@ impl Orders {
             };
             match store.transition(&waiting.order_no, change).await {
                 Ok(Some(charging)) => self.publish("order.started", &charging),
-                Ok(None) | Err(crate::store::StoreError::Conflict(_)) => {}
+                Ok(None) | Err(crate::domain::storage::StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }
             return Ok(());
@@ -215,11 +216,11 @@ impl Orders {
                     return Ok(());
                 }
                 // Made already: the start was seen twice.
-                Err(crate::store::StoreError::Conflict("order of the transaction")) => return Ok(()),
+                Err(crate::domain::storage::StoreError::Conflict(Subject::OrderOfTransaction)) => return Ok(()),
                 // The user has another live order, or another order holds the connector (its
                 // driver has not plugged in): the session is still this user's to pay.
-                Err(crate::store::StoreError::Conflict(what)) if new.hold => {
-                    tracing::info!(transaction_id, what, "a card session's order holds neither user nor connector");
+                Err(crate::domain::storage::StoreError::Conflict(what)) if new.hold => {
+                    tracing::info!(transaction_id, %what, "a card session's order holds neither user nor connector");
                     new.hold = false;
                 }
                 Err(e) => return Err(e.into()),

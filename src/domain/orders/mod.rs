@@ -32,9 +32,11 @@ use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::payments::records::{Destination, Method};
 use crate::domain::stations::{StationError, Stations};
+use crate::domain::storage::StoreError;
+use crate::domain::storage::Subject;
 use crate::domain::users::Identity;
 use crate::kv::{Kv, KvError};
-use crate::store::{OrderFilter, Store, StoreError};
+use crate::store::{OrderFilter, Store};
 use chrono::Utc;
 use dashmap::DashMap;
 use entity::order;
@@ -279,7 +281,7 @@ impl Orders {
             Err(e) => {
                 let _ = inner.kv.delete_if(&lock, &order_no).await;
                 Err(match e {
-                    StoreError::Conflict("live order") => OrderError::OrderInProgress(String::new()),
+                    StoreError::Conflict(Subject::LiveOrder) => OrderError::OrderInProgress(String::new()),
                     StoreError::Conflict(_) => OrderError::PileBusy(code, request.connector_id),
                     other => other.into(),
                 })

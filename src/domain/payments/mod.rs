@@ -26,7 +26,9 @@ use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::number::new_number;
 use crate::domain::orders::{OrderStatus, Scope};
-use crate::store::{Store, StoreError};
+use crate::domain::storage::StoreError;
+use crate::domain::storage::Subject;
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use gateway::GatewayError;
@@ -125,7 +127,7 @@ pub enum PaymentError {
 impl From<StoreError> for PaymentError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Insufficient("balance") => PaymentError::InsufficientBalance,
+            StoreError::Insufficient(Subject::Balance) => PaymentError::InsufficientBalance,
             StoreError::Insufficient(_) => PaymentError::RefundTooLarge,
             other => PaymentError::Store(other),
         }

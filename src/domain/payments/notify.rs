@@ -7,7 +7,7 @@ use super::gateway::{GatewayError, Notice, in_yuan};
 use super::records::{Method, PaidOutcome, ProviderPaid};
 use super::{PaymentView, Payments};
 use crate::domain::orders::number::new_number;
-use crate::store::StoreError;
+use crate::domain::storage::StoreError;
 use chrono::Utc;
 use std::time::Instant;
 

@@ -22,8 +22,9 @@ pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, Station, StationCh
 
 use crate::config::ChargerSettings;
 use crate::domain::nodes::Nodes;
+use crate::domain::storage::StoreError;
 use crate::domain::tariffs::{Tariff, TariffError, TariffSpec};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 

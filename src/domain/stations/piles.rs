@@ -3,10 +3,10 @@
 //! combines what its charger reported with whether it is online.
 
 use super::{StationError, Stations};
-use crate::store::StoreError;
+use crate::domain::chargers::records::{Charger, Connector};
+use crate::domain::storage::StoreError;
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Duration, Utc};
-use entity::charger::Registration;
-use entity::{charger, connector};
 
 /// `AC` or `DC`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +181,7 @@ pub fn is_whole_charger(evse_id: i32, connector_id: i32) -> bool {
 /// `Unavailable`; else `Available` when a connector is; else `Faulted` when every connector is,
 /// `Unavailable` when every one is that or faulted, `Occupied` when one is in use, and `Unknown`
 /// when none reported.
-pub fn pile_status(online: bool, connectors: &[connector::Model]) -> &'static str {
+pub fn pile_status(online: bool, connectors: &[Connector]) -> &'static str {
     if !online {
         return OFFLINE;
     }
@@ -240,7 +240,7 @@ impl Stations {
                 let connectors = self.store.connectors(code).await?;
                 Ok(self.pile_of(row, connectors))
             }
-            Err(StoreError::NotFound("station")) => Err(StationError::NoStation(station_code.to_owned())),
+            Err(StoreError::NotFound(Subject::Station)) => Err(StationError::NoStation(station_code.to_owned())),
             Err(StoreError::NotFound(_)) => Err(StationError::NoPile(code.to_owned())),
             Err(e) => Err(e.into()),
         }
@@ -281,7 +281,7 @@ impl Stations {
     ) -> Result<(Vec<Pile>, u64), StationError> {
         let (rows, total) = self.store.piles(station, offset, limit).await?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut connectors: std::collections::HashMap<String, Vec<connector::Model>> = Default::default();
+        let mut connectors: std::collections::HashMap<String, Vec<Connector>> = Default::default();
         for k in self.store.connectors_of(&ids).await? {
             connectors.entry(k.charger_id.clone()).or_default().push(k);
         }
@@ -295,7 +295,7 @@ impl Stations {
         Ok((piles, total))
     }
 
-    fn pile_of(&self, row: charger::Model, connectors: Vec<connector::Model>) -> Pile {
+    fn pile_of(&self, row: Charger, connectors: Vec<Connector>) -> Pile {
         let alive = self.nodes.alive(row.online_node.as_deref());
         let online = is_online(row.online_session.as_deref(), alive, row.last_seen_at, Utc::now(), self.offline_after);
         let status = pile_status(online, &connectors);
@@ -308,7 +308,7 @@ impl Stations {
             max_power_w: row.max_power_w,
             rated_voltage_v: row.rated_voltage_v,
             rated_current_a: row.rated_current_a,
-            registration: Registration::parse(&row.registration).as_str().to_owned(),
+            registration: row.registration.as_str().to_owned(),
             online,
             last_seen_at: row.last_seen_at,
             status,
@@ -332,8 +332,8 @@ impl Stations {
 mod tests {
     use super::*;
 
-    fn connector(evse_id: i32, connector_id: i32, status: &str) -> connector::Model {
-        connector::Model {
+    fn connector(evse_id: i32, connector_id: i32, status: &str) -> Connector {
+        Connector {
             charger_id: "P".into(),
             evse_id,
             connector_id,

@@ -31,7 +31,8 @@ pub mod rollup;
 pub use figures::{Aggregates, Figures, FiguresView, GroupView, StatsReport};
 pub use request::{GroupBy, StatsQuery};
 
-use crate::store::{Store, StoreError};
+use crate::domain::storage::StoreError;
+use crate::store::Store;
 use chrono::Utc;
 use chrono_tz::Tz;
 use days::ZonePlan;

@@ -8,7 +8,9 @@ use super::real_name::{self, RealNameVerifier};
 use super::records::{NewUser, ProfileChange, RealName};
 use super::sms::{Purpose, SmsCodes, SmsError};
 use super::tokens::{TokenError, Tokens};
-use crate::store::{Store, StoreError};
+use crate::domain::storage::StoreError;
+use crate::domain::storage::Subject;
+use crate::store::Store;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
 use entity::{id_tag, user};
@@ -196,7 +198,7 @@ impl Users {
         if self.store.delete_id_tag_of(card, &user.id_tag).await? {
             Ok(())
         } else {
-            Err(StoreError::NotFound("card").into())
+            Err(StoreError::NotFound(Subject::Card).into())
         }
     }
 

@@ -7,10 +7,10 @@ mod faults;
 
 use super::Hub;
 use super::handle::{CallCommand, CallFailure, Control, SessionHandle};
+use crate::domain::chargers::records::Registration;
 use crate::ocpp::{self, ChargerContext, Refusal};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use calls::Pending;
-use entity::charger::Registration;
 use faults::{InvalidFrames, is_capacity_error};
 use protocol::frame::Outgoing;
 use protocol::{Frame, FrameError, OcppVersion};

@@ -14,6 +14,7 @@ use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::records::{
     Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition, connector_key,
 };
+use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -74,11 +75,20 @@ impl Store {
         match inserted {
             Ok(created) => Ok(created),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                // Which key refused it, read from the rows that hold them (never from the message).
+                let taken = match new.transaction_id {
+                    Some(id) => order::Entity::find()
+                        .filter(order::Column::TransactionId.eq(id))
+                        .one(self.db())
+                        .await?
+                        .is_some(),
+                    None => false,
+                };
                 let live = order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?;
-                Err(match (live, hold, new_transaction_taken(&e)) {
-                    (_, _, true) => StoreError::Conflict("order of the transaction"),
-                    (Some(_), true, _) => StoreError::Conflict("live order"),
-                    _ => StoreError::Conflict("connector"),
+                Err(match (live, hold, taken) {
+                    (_, _, true) => StoreError::Conflict(Subject::OrderOfTransaction),
+                    (Some(_), true, _) => StoreError::Conflict(Subject::LiveOrder),
+                    _ => StoreError::Conflict(Subject::Connector),
                 })
             }
             Err(e) => Err(e.into()),
@@ -123,7 +133,7 @@ impl Store {
                 let after = match update.exec_with_returning(txn).await {
                     Ok(after) => after.into_iter().next(),
                     Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                        return Err(StoreError::Conflict("order of the transaction"));
+                        return Err(StoreError::Conflict(Subject::OrderOfTransaction));
                     }
                     Err(e) => return Err(e.into()),
                 };
@@ -300,11 +310,6 @@ pub(super) fn same(column: order::Column, value: Option<i64>) -> sea_orm::Condit
 /// `COALESCE(column, value)`: the column unless it is NULL.
 pub(super) fn coalesce(column: order::Column, value: impl Into<sea_orm::Value>) -> Expr {
     Func::coalesce([Expr::col(column), Expr::val(value)]).into()
-}
-
-/// Whether a unique violation is the transaction's (its order exists already).
-fn new_transaction_taken(e: &sea_orm::DbErr) -> bool {
-    e.to_string().contains("transaction_id")
 }
 
 /// Takes `collection.amount_fen` for an order from the user's balance as a balance payment and

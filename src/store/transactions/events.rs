@@ -7,6 +7,7 @@ use crate::domain::charging::lifecycle::{self, Readings};
 use crate::domain::charging::transactions::{
     ACTIVE, Applied, EventKind, EventRecord, Sample, begin_reading, end_reading,
 };
+use crate::domain::storage::Subject;
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -53,7 +54,10 @@ impl Store {
                     meter_start_wh: None,
                 };
                 let id = insert_open(&txn, place, opened).await?;
-                transaction::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound("transaction"))?
+                transaction::Entity::find_by_id(id)
+                    .one(&txn)
+                    .await?
+                    .ok_or(StoreError::NotFound(Subject::Transaction))?
             }
         };
         let id = current.id;

@@ -1,5 +1,6 @@
 //! Id tags (1.6 idTag / 2.0.1 idToken): who may charge.
 
+use crate::domain::storage::Subject;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::id_tag;
@@ -65,8 +66,8 @@ impl Store {
             .await?;
         drop(turn);
         match inserted {
-            TryInsertResult::Inserted(1) => self.id_tag(tag).await?.ok_or(StoreError::NotFound("id tag")),
-            _ => Err(StoreError::Conflict("id tag")),
+            TryInsertResult::Inserted(1) => self.id_tag(tag).await?.ok_or(StoreError::NotFound(Subject::IdTag)),
+            _ => Err(StoreError::Conflict(Subject::IdTag)),
         }
     }
 }
