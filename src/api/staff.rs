@@ -6,6 +6,7 @@ use super::paging::{Page, Paging};
 use super::users::UserView;
 use super::{ApiError, ApiState};
 use crate::domain::ledger::fen_string;
+use crate::domain::users::records::User;
 use crate::domain::users::staff::{StaffError, UserChange};
 use crate::store::UserFilter;
 use axum::body::Bytes;
@@ -13,7 +14,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use entity::user;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<ApiState> {
@@ -36,8 +36,8 @@ struct StaffView {
     balance: String,
 }
 
-impl From<user::Model> for StaffView {
-    fn from(u: user::Model) -> Self {
+impl From<User> for StaffView {
+    fn from(u: User) -> Self {
         let balance = fen_string(u.balance_fen);
         StaffView { user: u.into(), balance }
     }

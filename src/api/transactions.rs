@@ -5,13 +5,14 @@ use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
 use crate::domain::charging::NewIdTagError;
+use crate::domain::users::records::Card;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use entity::{id_tag, meter_sample, transaction};
+use entity::{meter_sample, transaction};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<ApiState> {
@@ -195,8 +196,8 @@ struct IdTagView {
     created_at: DateTime<Utc>,
 }
 
-impl From<id_tag::Model> for IdTagView {
-    fn from(t: id_tag::Model) -> Self {
+impl From<Card> for IdTagView {
+    fn from(t: Card) -> Self {
         IdTagView {
             id_tag: t.id_tag,
             status: t.status,

@@ -3,6 +3,7 @@
 use super::{ApiError, ApiState};
 use crate::domain::users::accounts::AccountError;
 use crate::domain::users::records::ProfileChange;
+use crate::domain::users::records::User;
 use crate::domain::users::{Identity, SignedIn, SmsError};
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts, State};
@@ -11,7 +12,6 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use entity::user;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<ApiState> {
@@ -46,8 +46,8 @@ pub(super) struct UserView {
     created_at: DateTime<Utc>,
 }
 
-impl From<user::Model> for UserView {
-    fn from(u: user::Model) -> Self {
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
         UserView {
             id: u.id,
             phone: u.phone,
@@ -233,8 +233,8 @@ struct CardView {
     bound_at: DateTime<Utc>,
 }
 
-impl From<entity::id_tag::Model> for CardView {
-    fn from(t: entity::id_tag::Model) -> Self {
+impl From<crate::domain::users::records::Card> for CardView {
+    fn from(t: crate::domain::users::records::Card) -> Self {
         CardView { id_tag: t.id_tag, status: t.status, bound_at: t.created_at }
     }
 }

@@ -15,7 +15,7 @@ mod provider_calls;
 mod provider_payments;
 mod provider_refunds;
 mod retention;
-mod rows;
+pub(crate) mod rows;
 mod sample_codec;
 mod sample_reads;
 mod samples;

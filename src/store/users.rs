@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError};
 use crate::domain::storage::Subject;
-use crate::domain::users::records::{NewUser, ProfileChange, RealName};
+use crate::domain::users::records::{NewUser, ProfileChange, RealName, User};
 use chrono::Utc;
 use entity::{id_tag, user};
 use sea_orm::sea_query::Expr;
@@ -22,7 +22,7 @@ pub struct UserFilter {
 impl Store {
     /// Creates a user and their id tag (accepted) in one transaction; `Conflict` when the phone
     /// is registered already (also when two register it at once: the unique key decides).
-    pub async fn create_user(&self, new: NewUser) -> Result<user::Model, StoreError> {
+    pub async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
         let (_turn, txn) = self.begin_write().await?;
         let now = Utc::now();
         let tag = id_tag::ActiveModel {
@@ -56,7 +56,7 @@ impl Store {
         match inserted {
             Ok(created) => {
                 txn.commit().await?;
-                Ok(created)
+                Ok(created.into())
             }
             Err(e) => {
                 let _ = txn.rollback().await;
@@ -69,37 +69,37 @@ impl Store {
     }
 
     /// The user `id`.
-    pub async fn user(&self, id: i64) -> Result<Option<user::Model>, StoreError> {
-        Ok(user::Entity::find_by_id(id).one(self.db()).await?)
+    pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        Ok(user::Entity::find_by_id(id).one(self.db()).await?.map(User::from))
     }
 
     /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
-    pub async fn user_by_id_tag(&self, tag: &str) -> Result<Option<user::Model>, StoreError> {
+    pub async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError> {
         if let Some(own) = user::Entity::find().filter(user::Column::IdTag.eq(tag)).one(self.db()).await? {
-            return Ok(Some(own));
+            return Ok(Some(own.into()));
         }
         let Some(card) = id_tag::Entity::find_by_id(tag).one(self.db()).await? else { return Ok(None) };
         let Some(group) = card.parent_id_tag else { return Ok(None) };
-        Ok(user::Entity::find().filter(user::Column::IdTag.eq(group)).one(self.db()).await?)
+        Ok(user::Entity::find().filter(user::Column::IdTag.eq(group)).one(self.db()).await?.map(User::from))
     }
 
     /// The user with `phone`.
-    pub async fn user_by_phone(&self, phone: &str) -> Result<Option<user::Model>, StoreError> {
-        Ok(user::Entity::find().filter(user::Column::Phone.eq(phone)).one(self.db()).await?)
+    pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>, StoreError> {
+        Ok(user::Entity::find().filter(user::Column::Phone.eq(phone)).one(self.db()).await?.map(User::from))
     }
 
     /// Gives user `id` the role `role`; `NotFound` when there is no such user.
-    pub async fn set_role(&self, id: i64, role: &str) -> Result<user::Model, StoreError> {
-        let found = self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))?;
+    pub async fn set_role(&self, id: i64, role: &str) -> Result<User, StoreError> {
+        let found = user::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound(Subject::User))?;
         let mut row: user::ActiveModel = found.into();
         row.role = Set(role.to_owned());
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
-        Ok(row.update(self.db()).await?)
+        Ok(row.update(self.db()).await?.into())
     }
 
     /// Records user `id`'s real-name check, once: `Conflict` when it is recorded already.
-    pub async fn set_real_name(&self, id: i64, real: RealName) -> Result<user::Model, StoreError> {
+    pub async fn set_real_name(&self, id: i64, real: RealName) -> Result<User, StoreError> {
         let now = Utc::now();
         let _turn = self.write_turn().await;
         // One conditional update: two checks at once cannot both be recorded.
@@ -123,8 +123,8 @@ impl Store {
     }
 
     /// Changes a user's profile; `NotFound` when there is no such user.
-    pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<user::Model, StoreError> {
-        let found = self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))?;
+    pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<User, StoreError> {
+        let found = user::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound(Subject::User))?;
         let mut row: user::ActiveModel = found.into();
         if let Some(nickname) = change.nickname {
             row.nickname = Set(nickname);
@@ -134,7 +134,7 @@ impl Store {
         }
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
-        Ok(row.update(self.db()).await?)
+        Ok(row.update(self.db()).await?.into())
     }
 
     /// A page of users, newest first, and how many match.
@@ -143,7 +143,7 @@ impl Store {
         filter: UserFilter,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<user::Model>, u64), StoreError> {
+    ) -> Result<(Vec<User>, u64), StoreError> {
         let mut query = user::Entity::find();
         if let Some(phone) = filter.phone {
             query = query.filter(user::Column::Phone.eq(phone));
@@ -156,11 +156,11 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(user::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+        Ok((super::rows::all(rows), total))
     }
 
     /// Sets a user's status and their own tag's, in one transaction.
-    pub async fn set_user_status(&self, id: i64, status: &str, tag_status: &str) -> Result<user::Model, StoreError> {
+    pub async fn set_user_status(&self, id: i64, status: &str, tag_status: &str) -> Result<User, StoreError> {
         let found = self.user(id).await?.ok_or(StoreError::NotFound(Subject::User))?;
         let (_turn, txn) = self.begin_write().await?;
         let now = Utc::now();

@@ -2,8 +2,9 @@
 
 use super::Charging;
 use crate::domain::storage::StoreError;
+use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
-use entity::{id_tag, meter_sample, transaction};
+use entity::{meter_sample, transaction};
 
 /// Why an id tag could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +24,7 @@ impl Charging {
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
         parent: Option<String>,
-    ) -> Result<id_tag::Model, NewIdTagError> {
+    ) -> Result<Card, NewIdTagError> {
         if let Some(parent) = &parent
             && self.store.id_tag(parent).await?.is_none()
         {

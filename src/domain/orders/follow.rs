@@ -156,7 +156,7 @@ impl Orders {
     /// A session started with a driver's card (no app order): their postpaid order.
     async fn card_order(
         &self,
-        user: &entity::user::Model,
+        user: &crate::domain::users::records::User,
         transaction_id: i64,
         charger_id: &str,
         (evse_id, connector_id): (i32, i32),

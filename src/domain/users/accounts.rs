@@ -10,10 +10,10 @@ use super::sms::{Purpose, SmsCodes, SmsError};
 use super::tokens::{TokenError, Tokens};
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
+use crate::domain::users::records::{Card, User};
 use crate::store::Store;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
-use entity::{id_tag, user};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -63,7 +63,7 @@ pub enum AccountError {
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub token: String,
-    pub user: user::Model,
+    pub user: User,
 }
 
 /// The accounts service.
@@ -93,7 +93,7 @@ impl Users {
     /// Checks and records user `id`'s real name, once: the number passes the local check
     /// (`id_card`, as of today in China), then the verifier; only its masked form and keyed
     /// hash are kept.
-    pub async fn verify_real_name(&self, id: i64, name: &str, id_card: &str) -> Result<user::Model, AccountError> {
+    pub async fn verify_real_name(&self, id: i64, name: &str, id_card: &str) -> Result<User, AccountError> {
         let name = real_name::real_name(name).ok_or(AccountError::Name)?;
         let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
         let card = ResidentId::parse(id_card, today)?;
@@ -165,13 +165,13 @@ impl Users {
     }
 
     /// The signed-in user as stored now (their balance, their profile).
-    pub async fn me(&self, who: &Identity) -> Result<user::Model, AccountError> {
+    pub async fn me(&self, who: &Identity) -> Result<User, AccountError> {
         Ok(self.find(who.id).await?.ok_or(TokenError)?)
     }
 
     /// Binds an RFID card (its id tag) to `user`: the card's group is the user's own tag, so it
     /// is accepted, blocked or expired with the user's, and its sessions are the user's.
-    pub async fn bind_card(&self, user: &Identity, card: &str) -> Result<id_tag::Model, AccountError> {
+    pub async fn bind_card(&self, user: &Identity, card: &str) -> Result<Card, AccountError> {
         let card = card.trim();
         // 1.6's idTag: at most 20 characters (CiString20Type), printable ASCII.
         if card.is_empty() || card.len() > 20 || !card.bytes().all(|b| b.is_ascii_graphic()) {
@@ -184,12 +184,7 @@ impl Users {
     }
 
     /// A page of the cards bound to `user`, and how many there are.
-    pub async fn cards(
-        &self,
-        user: &Identity,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<id_tag::Model>, u64), AccountError> {
+    pub async fn cards(&self, user: &Identity, offset: u64, limit: u64) -> Result<(Vec<Card>, u64), AccountError> {
         Ok(self.store.id_tags_of(&user.id_tag, offset, limit).await?)
     }
 
@@ -203,7 +198,7 @@ impl Users {
     }
 
     /// Changes a user's nickname or avatar.
-    pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<user::Model, AccountError> {
+    pub async fn change_profile(&self, id: i64, change: ProfileChange) -> Result<User, AccountError> {
         Ok(self.store.change_profile(id, change).await?)
     }
 
@@ -216,14 +211,14 @@ impl Users {
         &self.identities
     }
 
-    fn signed_in(&self, user: user::Model) -> Result<SignedIn, AccountError> {
+    fn signed_in(&self, user: User) -> Result<SignedIn, AccountError> {
         Ok(SignedIn { token: self.tokens.issue(user.id, &user.role)?, user })
     }
 }
 
 /// Makes the user with `phone` an admin, creating them if they are not registered (the first
 /// admin, from the command line); whether they were created.
-pub async fn make_admin(store: &Store, phone: &str) -> Result<(user::Model, bool), AccountError> {
+pub async fn make_admin(store: &Store, phone: &str) -> Result<(User, bool), AccountError> {
     let phone = Phone::parse(phone)?;
     if let Some(user) = store.user_by_phone(phone.as_str()).await? {
         return Ok((store.set_role(user.id, ADMIN).await?, false));

@@ -5,8 +5,8 @@
 //! A change made through this node (a user disabled, a role changed) applies at once; one made
 //! through another node within `FRESH_FOR`.
 
+use crate::domain::users::records::User;
 use dashmap::DashMap;
-use entity::user;
 use std::time::{Duration, Instant};
 
 /// How long an identity read from the database is used without reading it again.
@@ -23,8 +23,8 @@ pub struct Identity {
     pub id_tag: String,
 }
 
-impl From<&user::Model> for Identity {
-    fn from(user: &user::Model) -> Self {
+impl From<&User> for Identity {
+    fn from(user: &User) -> Self {
         Identity { id: user.id, role: user.role.clone(), id_tag: user.id_tag.clone() }
     }
 }

@@ -1,5 +1,41 @@
 //! What the store keeps of users.
 
+use chrono::{DateTime, Utc};
+
+/// A user: a driver, an operator or an admin, with their balance and real-name check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub phone: String,
+    pub nickname: String,
+    pub avatar: Option<String>,
+    /// `user`, `operator` or `admin`.
+    pub role: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Their own id tag: app sessions start with it, their cards belong to its group.
+    pub id_tag: String,
+    pub real_name: Option<String>,
+    pub id_card_masked: Option<String>,
+    pub id_card_hash: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub balance_fen: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An id tag (an RFID card, or a user's own tag): whether it is accepted, until when, and the
+/// group (the user's own tag) it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub id_tag: String,
+    /// `Accepted`, `Blocked`, …, as OCPP 1.6 names it.
+    pub status: String,
+    pub expiry_date: Option<DateTime<Utc>>,
+    pub parent_id_tag: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A user to create, with their own id tag (created with them).
 #[derive(Debug, Clone)]
 pub struct NewUser {

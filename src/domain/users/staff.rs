@@ -4,8 +4,8 @@
 
 use super::accounts::{ADMIN, AccountError, OPERATOR, USER, Users};
 use super::identity::Identity;
+use crate::domain::users::records::User;
 use crate::store::UserFilter;
-use entity::user;
 
 /// A user's status as stored.
 pub const ACTIVE: &str = "active";
@@ -36,23 +36,18 @@ pub enum StaffError {
 
 impl Users {
     /// A page of users, newest first, filtered; and how many match.
-    pub async fn list(
-        &self,
-        filter: UserFilter,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<user::Model>, u64), AccountError> {
+    pub async fn list(&self, filter: UserFilter, offset: u64, limit: u64) -> Result<(Vec<User>, u64), AccountError> {
         Ok(self.store().users_page(filter, offset, limit).await?)
     }
 
     /// The user `id`.
-    pub async fn find(&self, id: i64) -> Result<Option<user::Model>, AccountError> {
+    pub async fn find(&self, id: i64) -> Result<Option<User>, AccountError> {
         Ok(self.store().user(id).await?)
     }
 
     /// Changes a user's status or role on behalf of `by` (`None`: the operator token, which may
     /// change statuses but not roles).
-    pub async fn change(&self, id: i64, change: UserChange, by: Option<&Identity>) -> Result<user::Model, StaffError> {
+    pub async fn change(&self, id: i64, change: UserChange, by: Option<&Identity>) -> Result<User, StaffError> {
         if let Some(status) = &change.status
             && status != ACTIVE
             && status != super::accounts::DISABLED

@@ -1,6 +1,7 @@
 //! Id tags (1.6 idTag / 2.0.1 idToken): who may charge.
 
 use crate::domain::storage::Subject;
+use crate::domain::users::records::Card;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::id_tag;
@@ -10,17 +11,12 @@ use sea_orm::{
 
 impl Store {
     /// The id tag `tag`.
-    pub async fn id_tag(&self, tag: &str) -> Result<Option<id_tag::Model>, StoreError> {
-        Ok(id_tag::Entity::find_by_id(tag).one(self.db()).await?)
+    pub async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError> {
+        Ok(id_tag::Entity::find_by_id(tag).one(self.db()).await?.map(Card::from))
     }
 
     /// The tags whose group (parent) is `parent`, in the order they were created.
-    pub async fn id_tags_of(
-        &self,
-        parent: &str,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<id_tag::Model>, u64), StoreError> {
+    pub async fn id_tags_of(&self, parent: &str, offset: u64, limit: u64) -> Result<(Vec<Card>, u64), StoreError> {
         let query = id_tag::Entity::find().filter(id_tag::Column::ParentIdTag.eq(parent));
         let total = query.clone().count(self.db()).await?;
         let rows = query
@@ -30,7 +26,7 @@ impl Store {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok((rows, total))
+        Ok((crate::store::rows::all(rows), total))
     }
 
     /// Removes tag `tag` if its group is `parent`; whether it did.
@@ -51,7 +47,7 @@ impl Store {
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
         parent_id_tag: Option<String>,
-    ) -> Result<id_tag::Model, StoreError> {
+    ) -> Result<Card, StoreError> {
         let row = id_tag::ActiveModel {
             id_tag: Set(tag.to_owned()),
             status: Set(status.to_owned()),
