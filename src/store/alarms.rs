@@ -4,6 +4,8 @@
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::charging::ACTIVE;
+use crate::domain::monitoring::AlarmView;
+use crate::domain::monitoring::records::{AlarmFilter, NewAlarm};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::alarm;
@@ -12,28 +14,6 @@ use sea_orm::{
     SqlErr,
 };
 
-/// An alarm to raise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAlarm {
-    /// The pile; none for a platform alarm.
-    pub charger_id: Option<String>,
-    pub kind: &'static str,
-    pub level: &'static str,
-    pub message: String,
-    pub value: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-/// Which alarms a list shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AlarmFilter {
-    /// Active (raised or acknowledged, not cleared), or only cleared ones.
-    pub active: Option<bool>,
-    pub charger_id: Option<String>,
-    pub kind: Option<String>,
-    pub level: Option<String>,
-}
-
 /// `<charger>/<kind>`, or `/<kind>` for a platform alarm (no charger id is empty).
 fn active_key(charger_id: Option<&str>, kind: &str) -> String {
     format!("{}/{kind}", charger_id.unwrap_or_default())
@@ -41,7 +21,7 @@ fn active_key(charger_id: Option<&str>, kind: &str) -> String {
 
 impl Store {
     /// Raises an alarm unless one of its type is active for the pile: the new alarm, or none.
-    pub async fn raise_alarm(&self, new: NewAlarm) -> Result<Option<alarm::Model>, StoreError> {
+    pub async fn raise_alarm(&self, new: NewAlarm) -> Result<Option<AlarmView>, StoreError> {
         let row = alarm::ActiveModel {
             active_key: Set(Some(active_key(new.charger_id.as_deref(), new.kind))),
             charger_id: Set(new.charger_id),
@@ -57,7 +37,7 @@ impl Store {
             ..Default::default()
         };
         match alarm::Entity::insert(row).exec_with_returning(self.db()).await {
-            Ok(made) => Ok(Some(made)),
+            Ok(made) => Ok(Some(made.into())),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -70,7 +50,7 @@ impl Store {
         charger_id: Option<&str>,
         kind: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<alarm::Model>, StoreError> {
+    ) -> Result<Option<AlarmView>, StoreError> {
         let key = active_key(charger_id, kind);
         let Some(found) = alarm::Entity::find().filter(alarm::Column::ActiveKey.eq(&key)).one(self.db()).await? else {
             return Ok(None);
@@ -83,7 +63,7 @@ impl Store {
             // Cleared by another node meanwhile.
             return Ok(None);
         }
-        Ok(alarm::Entity::find_by_id(found.id).one(self.db()).await?)
+        Ok(alarm::Entity::find_by_id(found.id).one(self.db()).await?.map(AlarmView::from))
     }
 
     /// Acknowledges a raised alarm (`by` whom); an alarm acknowledged or cleared already stays
@@ -93,14 +73,14 @@ impl Store {
         id: i64,
         by: &str,
         at: DateTime<Utc>,
-    ) -> Result<(alarm::Model, bool), StoreError> {
+    ) -> Result<(AlarmView, bool), StoreError> {
         let sql = "UPDATE alarms SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? \
                    WHERE id = ? AND status = 'raised'";
         let values = [at.into(), by.chars().take(64).collect::<String>().into(), id.into()];
         let backend = self.db().get_database_backend();
         let changed = self.db().execute_raw(statement(backend, sql, values)).await?.rows_affected() == 1;
         let found = alarm::Entity::find_by_id(id).one(self.db()).await?.ok_or(StoreError::NotFound(Subject::Alarm))?;
-        Ok((found, changed))
+        Ok((found.into(), changed))
     }
 
     /// A page of alarms, newest first, and the number in all.
@@ -109,7 +89,7 @@ impl Store {
         filter: &AlarmFilter,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<alarm::Model>, u64), StoreError> {
+    ) -> Result<(Vec<AlarmView>, u64), StoreError> {
         let mut query = alarm::Entity::find();
         query = match filter.active {
             Some(true) => query.filter(alarm::Column::ActiveKey.is_not_null()),
@@ -127,16 +107,18 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(alarm::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+        Ok((super::rows::all(rows), total))
     }
 
     /// The pile's active alarms.
-    pub async fn active_alarms_of(&self, charger_id: &str) -> Result<Vec<alarm::Model>, StoreError> {
-        Ok(alarm::Entity::find()
-            .filter(alarm::Column::ChargerId.eq(charger_id))
-            .filter(alarm::Column::ActiveKey.is_not_null())
-            .all(self.db())
-            .await?)
+    pub async fn active_alarms_of(&self, charger_id: &str) -> Result<Vec<AlarmView>, StoreError> {
+        Ok(super::rows::all(
+            alarm::Entity::find()
+                .filter(alarm::Column::ChargerId.eq(charger_id))
+                .filter(alarm::Column::ActiveKey.is_not_null())
+                .all(self.db())
+                .await?,
+        ))
     }
 
     /// Transactions in progress.

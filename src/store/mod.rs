@@ -30,7 +30,7 @@ mod transactions;
 mod trend;
 mod users;
 
-pub use alarms::{AlarmFilter, NewAlarm};
+pub use crate::domain::monitoring::records::{AlarmFilter, NewAlarm};
 pub use batch::{BatchWriter, Write, Writes};
 pub use cluster::{NodeLease, Orphan};
 pub use messages::MessageRecord;

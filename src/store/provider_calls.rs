@@ -2,6 +2,7 @@
 
 use super::{Store, StoreError};
 use crate::domain::payments::calls::Exchange;
+use crate::domain::payments::records::ProviderCall;
 use entity::provider_call;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -42,12 +43,14 @@ impl Store {
     }
 
     /// A payment's exchanges with its provider, oldest first (at most `limit`).
-    pub async fn provider_calls(&self, payment_no: &str, limit: u64) -> Result<Vec<provider_call::Model>, StoreError> {
-        Ok(provider_call::Entity::find()
-            .filter(provider_call::Column::PaymentNo.eq(payment_no))
-            .order_by_asc(provider_call::Column::Id)
-            .limit(limit)
-            .all(self.db())
-            .await?)
+    pub async fn provider_calls(&self, payment_no: &str, limit: u64) -> Result<Vec<ProviderCall>, StoreError> {
+        Ok(super::rows::all(
+            provider_call::Entity::find()
+                .filter(provider_call::Column::PaymentNo.eq(payment_no))
+                .order_by_asc(provider_call::Column::Id)
+                .limit(limit)
+                .all(self.db())
+                .await?,
+        ))
     }
 }

@@ -1,10 +1,11 @@
 //! Queries of stations, their tariffs, their piles (chargers with a station and a pile's
 //! fields), and the stations in a latitude/longitude box with their piles and connectors.
 
+use super::rows::{station_of, station_row};
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::{Charger, Registration};
-use crate::domain::stations::{GeoBox, NearbyRow, NewPile, PileSpec, Point};
+use crate::domain::stations::{GeoBox, NearbyRow, NewPile, PileSpec, Point, Station};
 use crate::domain::storage::Subject;
 use chrono::{NaiveDate, Utc};
 use entity::{charger, station, tariff};
@@ -16,7 +17,8 @@ use sea_orm::{
 
 impl Store {
     /// Creates a station; `Conflict` when its code is taken.
-    pub async fn create_station(&self, row: station::Model) -> Result<station::Model, StoreError> {
+    pub async fn create_station(&self, station: &Station) -> Result<Station, StoreError> {
+        let row = station_row(station);
         let code = row.code.clone();
         let turn = self.write_turn().await;
         let inserted = station::Entity::insert(row.into_active_model())
@@ -31,12 +33,12 @@ impl Store {
     }
 
     /// The station `code`.
-    pub async fn station(&self, code: &str) -> Result<Option<station::Model>, StoreError> {
-        Ok(station::Entity::find_by_id(code).one(self.db()).await?)
+    pub async fn station(&self, code: &str) -> Result<Option<Station>, StoreError> {
+        station::Entity::find_by_id(code).one(self.db()).await?.map(station_of).transpose()
     }
 
     /// Stations by code, `limit` from `offset`, and how many there are.
-    pub async fn stations(&self, offset: u64, limit: u64) -> Result<(Vec<station::Model>, u64), StoreError> {
+    pub async fn stations(&self, offset: u64, limit: u64) -> Result<(Vec<Station>, u64), StoreError> {
         let total = station::Entity::find().count(self.db()).await?;
         let rows = station::Entity::find()
             .order_by_asc(station::Column::Code)
@@ -44,11 +46,12 @@ impl Store {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok((rows, total))
+        Ok((rows.into_iter().map(station_of).collect::<Result<_, _>>()?, total))
     }
 
     /// Writes every field of a station but its code and creation time; `NotFound`.
-    pub async fn update_station(&self, row: station::Model) -> Result<station::Model, StoreError> {
+    pub async fn update_station(&self, station: &Station) -> Result<Station, StoreError> {
+        let row = station_row(station);
         let code = row.code.clone();
         let mut change = row.into_active_model().reset_all();
         change.created_at = sea_orm::ActiveValue::NotSet;
@@ -79,7 +82,7 @@ impl Store {
             super::stats_rollup::rebuild(&txn, Some(&piles)).await?;
         }
         txn.commit().await?;
-        Ok(after)
+        station_of(after)
     }
 
     /// Removes a station and its tariffs; `Conflict` while a charger stands in it, `NotFound`.
@@ -122,13 +125,15 @@ impl Store {
     }
 
     /// The station's tariff with the latest `valid_from` on or before `day`.
-    pub async fn tariff_on(&self, code: &str, day: NaiveDate) -> Result<Option<tariff::Model>, StoreError> {
+    /// Answers the day it starts and its stored spec (JSON).
+    pub async fn tariff_on(&self, code: &str, day: NaiveDate) -> Result<Option<(NaiveDate, String)>, StoreError> {
         Ok(tariff::Entity::find()
             .filter(tariff::Column::StationCode.eq(code))
             .filter(tariff::Column::ValidFrom.lte(day))
             .order_by_desc(tariff::Column::ValidFrom)
             .one(self.db())
-            .await?)
+            .await?
+            .map(|row| (row.valid_from, row.spec)))
     }
 
     /// The stations in `area`, each with its piles and their connectors, in one statement: a

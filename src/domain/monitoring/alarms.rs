@@ -2,12 +2,12 @@
 //! operators' feed) and to the webhook.
 
 use super::feed::Feed;
+use super::records::{AlarmFilter, NewAlarm};
 use super::rules::AlarmKind;
 use super::webhook::Webhook;
 use crate::domain::storage::StoreError;
-use crate::store::{AlarmFilter, NewAlarm, Store};
+use crate::store::Store;
 use chrono::{DateTime, Utc};
-use entity::alarm;
 use serde::Serialize;
 
 /// An alarm as shown.
@@ -27,24 +27,6 @@ pub struct AlarmView {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,
     pub cleared_at: Option<DateTime<Utc>>,
-}
-
-impl From<alarm::Model> for AlarmView {
-    fn from(a: alarm::Model) -> Self {
-        AlarmView {
-            id: a.id,
-            charger_id: a.charger_id,
-            kind: a.kind,
-            level: a.level,
-            status: a.status,
-            message: a.message,
-            value: a.value,
-            raised_at: a.raised_at,
-            acknowledged_at: a.acknowledged_at,
-            acknowledged_by: a.acknowledged_by,
-            cleared_at: a.cleared_at,
-        }
-    }
 }
 
 /// Why an alarm request was refused.

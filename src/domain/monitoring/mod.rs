@@ -8,6 +8,7 @@ pub mod alarms;
 pub mod feed;
 pub mod live;
 mod offline;
+pub mod records;
 pub mod rules;
 pub mod trend;
 mod watch;

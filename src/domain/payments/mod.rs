@@ -296,7 +296,7 @@ impl Payments {
     }
 
     /// A payment's exchanges with its provider, oldest first (operators).
-    pub async fn calls(&self, payment_no: &str, limit: u64) -> Result<Vec<entity::provider_call::Model>, PaymentError> {
+    pub async fn calls(&self, payment_no: &str, limit: u64) -> Result<Vec<records::ProviderCall>, PaymentError> {
         Ok(self.store.provider_calls(payment_no, limit).await?)
     }
 

@@ -176,3 +176,20 @@ mod tests {
         }
     }
 }
+
+/// One exchange with a provider, as kept for operators: what was asked, what came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderCall {
+    pub id: i64,
+    pub provider: String,
+    pub operation: String,
+    pub payment_no: Option<String>,
+    pub refund_no: Option<String>,
+    pub request: String,
+    pub status: Option<i32>,
+    pub response: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub elapsed_ms: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

@@ -81,8 +81,8 @@ impl Stations {
     /// is taken.
     pub async fn create(&self, new: NewStation) -> Result<Station, StationError> {
         let station = new.checked(Utc::now())?;
-        match self.store.create_station(station.to_row()).await {
-            Ok(row) => Station::from_row(row),
+        match self.store.create_station(&station).await {
+            Ok(created) => Ok(created),
             Err(StoreError::Conflict(_)) => Err(StationError::StationExists(station.code)),
             Err(e) => Err(e.into()),
         }
@@ -93,21 +93,21 @@ impl Stations {
         if records::station_code(code).is_err() {
             return Ok(None);
         }
-        self.store.station(code).await?.map(Station::from_row).transpose()
+        Ok(self.store.station(code).await?)
     }
 
     /// Stations by code, `limit` from `offset`, and how many there are.
     pub async fn stations(&self, offset: u64, limit: u64) -> Result<(Vec<Station>, u64), StationError> {
         let (rows, total) = self.store.stations(offset, limit).await?;
-        Ok((rows.into_iter().map(Station::from_row).collect::<Result<_, _>>()?, total))
+        Ok((rows, total))
     }
 
     /// Changes a station; `NoStation`, or `Invalid` for a field.
     pub async fn change(&self, code: &str, change: StationChange) -> Result<Station, StationError> {
         let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
         let changed = change.apply(station, Utc::now())?;
-        match self.store.update_station(changed.to_row()).await {
-            Ok(row) => Station::from_row(row),
+        match self.store.update_station(&changed).await {
+            Ok(updated) => Ok(updated),
             Err(StoreError::NotFound(_)) => Err(StationError::NoStation(code.to_owned())),
             Err(e) => Err(e.into()),
         }
@@ -144,11 +144,11 @@ impl Stations {
     /// before `at`'s date in the station's zone, with that zone; `None` when none has started.
     pub async fn tariff_in_force(&self, code: &str, at: DateTime<Utc>) -> Result<Option<(Tariff, Tz)>, StationError> {
         let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
-        let Some(row) = self.store.tariff_on(code, local_date(at, station.timezone)).await? else {
+        let Some((valid_from, spec)) = self.store.tariff_on(code, local_date(at, station.timezone)).await? else {
             return Ok(None);
         };
-        let tariff: Tariff = serde_json::from_str(&row.spec)
-            .map_err(|e| StationError::Corrupt(format!("the tariff of {code} from {}: {e}", row.valid_from)))?;
+        let tariff: Tariff = serde_json::from_str(&spec)
+            .map_err(|e| StationError::Corrupt(format!("the tariff of {code} from {valid_from}: {e}")))?;
         Ok(Some((tariff, station.timezone)))
     }
 }

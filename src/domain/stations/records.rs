@@ -4,7 +4,6 @@
 use super::StationError;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use entity::station;
 
 /// The zone of a station made without one.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
@@ -31,49 +30,6 @@ pub struct Station {
     pub timezone: Tz,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Station {
-    /// The station of a stored row; a zone that no longer parses is a corrupt row.
-    pub(crate) fn from_row(row: station::Model) -> Result<Station, StationError> {
-        let timezone = row.timezone.parse::<Tz>().map_err(|_| {
-            StationError::Corrupt(format!("station {}: time zone {:?} is unknown", row.code, row.timezone))
-        })?;
-        Ok(Station {
-            code: row.code,
-            name: row.name,
-            province: row.province,
-            city: row.city,
-            district: row.district,
-            address: row.address,
-            lng: row.lng,
-            lat: row.lat,
-            operator: row.operator,
-            status: row.status,
-            timezone,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        })
-    }
-
-    /// The row that stores it.
-    pub(crate) fn to_row(&self) -> station::Model {
-        station::Model {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            province: self.province.clone(),
-            city: self.city.clone(),
-            district: self.district.clone(),
-            address: self.address.clone(),
-            lng: self.lng,
-            lat: self.lat,
-            operator: self.operator.clone(),
-            status: self.status.clone(),
-            timezone: self.timezone.name().to_owned(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
 }
 
 /// A station to create, as the operator gave it (checked by `Stations::create`).
