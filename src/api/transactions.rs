@@ -5,6 +5,8 @@ use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
 use crate::domain::charging::NewIdTagError;
+use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::Transaction;
 use crate::domain::users::records::Card;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -12,7 +14,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use entity::{meter_sample, transaction};
 use serde::{Deserialize, Serialize};
 
 pub(super) fn router() -> Router<ApiState> {
@@ -65,7 +66,7 @@ struct SampleView {
     value: String,
 }
 
-fn view(t: transaction::Model, samples: Option<Vec<meter_sample::Model>>) -> TransactionView {
+fn view(t: Transaction, samples: Option<Vec<MeterSample>>) -> TransactionView {
     TransactionView {
         id: t.id,
         charger_id: t.charger_id,

@@ -12,7 +12,10 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{BalancePayment, Method, PENDING, SUCCEEDED};
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
+use crate::domain::payments::stored::Payment;
+use crate::domain::payments::stored::Refund;
 use crate::domain::storage::Subject;
+use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, payment, refund};
 use sea_orm::{
@@ -107,7 +110,7 @@ impl Store {
     /// Pays an order from the balance (see `BalancePayment`): `Conflict("payment")` when the
     /// order owes nothing now (paid already, also by a payment racing this one),
     /// `Insufficient("balance")` when the balance is too low.
-    pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<payment::Model, StoreError> {
+    pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError> {
         let at = Utc::now();
         in_transaction(self, |txn| {
             Box::pin(async move {
@@ -140,7 +143,7 @@ impl Store {
                 Ok(payment::Entity::insert(row).exec_with_returning(txn).await?)
             })
         })
-        .await
+        .await.map(Payment::from)
     }
 
     /// An operator's refund of (part of) a payment (see `refund_on`), with its entry in the
@@ -150,7 +153,7 @@ impl Store {
         part: RefundPart,
         reason: Option<String>,
         operation: OperationRecord,
-    ) -> Result<refund::Model, StoreError> {
+    ) -> Result<Refund, StoreError> {
         let at = Utc::now();
         in_transaction(self, |txn| {
             Box::pin(async move {
@@ -180,28 +183,30 @@ impl Store {
             })
         })
         .await
+        .map(Refund::from)
     }
 
     /// A payment's refundable state: the succeeded payment with what it has left, if any.
-    pub async fn refundable(&self, payment_no: &str) -> Result<Option<(payment::Model, Refundable)>, StoreError> {
+    pub async fn refundable(&self, payment_no: &str) -> Result<Option<(Payment, Refundable)>, StoreError> {
         let found = self.payment(payment_no).await?.filter(|p| p.status == SUCCEEDED);
         Ok(found.and_then(|p| Some((p.clone(), refundable_of(&p)?))))
     }
 
     /// The succeeded payments of an order that still have money to refund, newest first.
     pub async fn refundable_payments(&self, order_no: &str) -> Result<Vec<Refundable>, StoreError> {
-        let payments = payment::Entity::find()
+        let payments: Vec<Payment> = payment::Entity::find()
             .filter(payment::Column::OrderNo.eq(order_no))
             .filter(payment::Column::Status.eq(SUCCEEDED))
             .order_by_desc(payment::Column::Id)
             .all(self.db())
-            .await?;
+            .await?
+            .record();
         Ok(payments.iter().filter_map(refundable_of).filter(|r| r.left_fen > 0).collect())
     }
 
     /// The payment `payment_no`.
-    pub async fn payment(&self, payment_no: &str) -> Result<Option<payment::Model>, StoreError> {
-        Ok(payment::Entity::find().filter(payment::Column::PaymentNo.eq(payment_no)).one(self.db()).await?)
+    pub async fn payment(&self, payment_no: &str) -> Result<Option<Payment>, StoreError> {
+        Ok(payment::Entity::find().filter(payment::Column::PaymentNo.eq(payment_no)).one(self.db()).await?.record())
     }
 
     /// Payments, newest first, of one user or of everyone: a page and the number in all.
@@ -210,28 +215,29 @@ impl Store {
         user_id: Option<i64>,
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<payment::Model>, u64), StoreError> {
+    ) -> Result<(Vec<Payment>, u64), StoreError> {
         let mut query = payment::Entity::find();
         if let Some(user_id) = user_id {
             query = query.filter(payment::Column::UserId.eq(user_id));
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(payment::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+        Ok((rows.record(), total))
     }
 
     /// A payment's refunds, oldest first.
-    pub async fn refunds(&self, payment_no: &str) -> Result<Vec<refund::Model>, StoreError> {
+    pub async fn refunds(&self, payment_no: &str) -> Result<Vec<Refund>, StoreError> {
         Ok(refund::Entity::find()
             .filter(refund::Column::PaymentNo.eq(payment_no))
             .order_by_asc(refund::Column::Id)
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 }
 
 /// A payment as the refund rules see it; none for a method csms does not know.
-fn refundable_of(p: &payment::Model) -> Option<Refundable> {
+fn refundable_of(p: &Payment) -> Option<Refundable> {
     Some(Refundable {
         payment_no: p.payment_no.clone(),
         method: Method::parse(&p.method)?,

@@ -11,7 +11,9 @@ use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{
     CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, ProviderPaid, SUCCEEDED,
 };
+use crate::domain::payments::stored::Payment;
 use crate::domain::storage::Subject;
+use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use sea_orm::{
@@ -49,7 +51,7 @@ pub(super) fn refund_row(
 impl Store {
     /// Stores a provider payment `PENDING`, before the provider hears of it (so that its
     /// notification always finds it).
-    pub async fn open_provider_payment(&self, new: NewProviderPayment) -> Result<payment::Model, StoreError> {
+    pub async fn open_provider_payment(&self, new: NewProviderPayment) -> Result<Payment, StoreError> {
         let at = Utc::now();
         let purpose = if new.order_no.is_some() { FOR_ORDER } else { FOR_TOP_UP };
         let row = payment::ActiveModel {
@@ -69,7 +71,7 @@ impl Store {
             updated_at: Set(at),
             ..Default::default()
         };
-        Ok(payment::Entity::insert(row).exec_with_returning(self.db()).await?)
+        Ok(payment::Entity::insert(row).exec_with_returning(self.db()).await?.into())
     }
 
     /// Keeps where the payer pays a pending payment.
@@ -92,7 +94,7 @@ impl Store {
         &self,
         before: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<payment::Model>, StoreError> {
+    ) -> Result<Vec<Payment>, StoreError> {
         Ok(payment::Entity::find()
             .filter(payment::Column::Status.eq(PENDING))
             .filter(payment::Column::CreatedAt.lte(before))
@@ -100,7 +102,8 @@ impl Store {
             .order_by_asc(payment::Column::CreatedAt)
             .limit(limit)
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// Provider payments `CLOSED` whose window at the provider lasts beyond `after`: money may
@@ -109,7 +112,7 @@ impl Store {
         &self,
         after: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<payment::Model>, StoreError> {
+    ) -> Result<Vec<Payment>, StoreError> {
         Ok(payment::Entity::find()
             .filter(payment::Column::Status.eq(CLOSED))
             .filter(payment::Column::ExpiresAt.gt(after))
@@ -117,7 +120,8 @@ impl Store {
             .order_by_asc(payment::Column::ExpiresAt)
             .limit(limit)
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// Applies a provider's "paid" once (see `PaidOutcome`): `NotFound` for no such provider
@@ -177,7 +181,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
             actor: None,
         };
         move_balance_on(txn, entry, at).await?;
-        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?));
+        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
     };
     let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = ?, \
                status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
@@ -195,7 +199,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         owed.into(),
     ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 1 {
-        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?));
+        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
     }
     // The order owes it no more: all of it goes back where it came from.
     let sql = "UPDATE payments SET refunded_fen = amount_fen, updated_at = ? WHERE payment_no = ?";
@@ -213,5 +217,5 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     super::stats_rollup::restat_refund(txn, &refund).await?;
     let payment = find().await?.ok_or(StoreError::NotFound(Subject::Payment))?;
     debug_assert_eq!(payment.status, SUCCEEDED);
-    Ok(PaidOutcome::Unwanted { payment, refund: Box::new(refund) })
+    Ok(PaidOutcome::Unwanted { payment: payment.into(), refund: Box::new(refund.into()) })
 }

@@ -9,26 +9,29 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{PENDING, RefundLater, Stage};
+use crate::domain::payments::stored::Refund;
 use crate::domain::storage::Subject;
+use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 impl Store {
     /// The refund `refund_no`.
-    pub async fn refund(&self, refund_no: &str) -> Result<Option<refund::Model>, StoreError> {
-        Ok(refund::Entity::find().filter(refund::Column::RefundNo.eq(refund_no)).one(self.db()).await?)
+    pub async fn refund(&self, refund_no: &str) -> Result<Option<Refund>, StoreError> {
+        Ok(refund::Entity::find().filter(refund::Column::RefundNo.eq(refund_no)).one(self.db()).await?.record())
     }
 
     /// Refunds back to a provider due now (`PENDING`, their next try passed), oldest first.
-    pub async fn due_provider_refunds(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<refund::Model>, StoreError> {
+    pub async fn due_provider_refunds(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Refund>, StoreError> {
         Ok(refund::Entity::find()
             .filter(refund::Column::Status.eq(PENDING))
             .filter(refund::Column::NextAttemptAt.lte(now))
             .order_by_asc(refund::Column::NextAttemptAt)
             .limit(limit)
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// Takes a due refund until `until` (a lease: one sender at a time, also across csms

@@ -2,13 +2,18 @@
 //! reads (stored text parsed into its types).
 
 use crate::domain::chargers::records::{Charger, Connector, Registration};
+use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::monitoring::AlarmView;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::records::ProviderCall;
+use crate::domain::payments::stored::{Payment, Refund};
 use crate::domain::stations::Station;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::{Card, User};
 use chrono_tz::Tz;
-use entity::{alarm, charger, connector, id_tag, provider_call, station, user};
+use entity::{
+    alarm, charger, connector, id_tag, meter_sample, order, payment, provider_call, refund, station, transaction, user,
+};
 
 impl From<charger::Model> for Charger {
     fn from(row: charger::Model) -> Self {
@@ -174,7 +179,167 @@ impl From<provider_call::Model> for ProviderCall {
     }
 }
 
+impl From<order::Model> for Order {
+    fn from(row: order::Model) -> Self {
+        Order {
+            id: row.id,
+            order_no: row.order_no,
+            user_id: row.user_id,
+            charger_id: row.charger_id,
+            evse_id: row.evse_id,
+            connector_id: row.connector_id,
+            id_tag: row.id_tag,
+            status: row.status,
+            pay_mode: row.pay_mode,
+            payment_status: row.payment_status,
+            method: row.method,
+            prepay_fen: row.prepay_fen,
+            paid_fen: row.paid_fen,
+            refunded_fen: row.refunded_fen,
+            gift_fen: row.gift_fen,
+            refund_to: row.refund_to,
+            tariff: row.tariff,
+            timezone: row.timezone,
+            remote_start_id: row.remote_start_id,
+            transaction_id: row.transaction_id,
+            energy_wh: row.energy_wh,
+            energy_fee_fen: row.energy_fee_fen,
+            service_fee_fen: row.service_fee_fen,
+            occupancy_fee_fen: row.occupancy_fee_fen,
+            total_fen: row.total_fen,
+            lines: row.lines,
+            start_soc: row.start_soc,
+            end_soc: row.end_soc,
+            stop_reason: row.stop_reason,
+            failure_reason: row.failure_reason,
+            anomalies: row.anomalies,
+            review_reason: row.review_reason,
+            revisions: row.revisions,
+            active_user_id: row.active_user_id,
+            active_connector: row.active_connector,
+            lock_expires_at: row.lock_expires_at,
+            started_at: row.started_at,
+            charging_ended_at: row.charging_ended_at,
+            stopped_at: row.stopped_at,
+            completed_at: row.completed_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl From<transaction::Model> for Transaction {
+    fn from(row: transaction::Model) -> Self {
+        Transaction {
+            id: row.id,
+            charger_id: row.charger_id,
+            evse_id: row.evse_id,
+            connector_id: row.connector_id,
+            charger_transaction_id: row.charger_transaction_id,
+            id_tag: row.id_tag,
+            started_at: row.started_at,
+            meter_start_wh: row.meter_start_wh,
+            stopped_at: row.stopped_at,
+            meter_stop_wh: row.meter_stop_wh,
+            energy_wh: row.energy_wh,
+            stop_reason: row.stop_reason,
+            status: row.status,
+            last_seq_no: row.last_seq_no,
+            offline: row.offline,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl From<meter_sample::Model> for MeterSample {
+    fn from(row: meter_sample::Model) -> Self {
+        MeterSample {
+            id: row.id,
+            transaction_id: row.transaction_id,
+            charger_id: row.charger_id,
+            evse_id: row.evse_id,
+            connector_id: row.connector_id,
+            sampled_at: row.sampled_at,
+            measurand: row.measurand,
+            phase: row.phase,
+            context: row.context,
+            location: row.location,
+            unit: row.unit,
+            value: row.value,
+        }
+    }
+}
+
+impl From<payment::Model> for Payment {
+    fn from(row: payment::Model) -> Self {
+        Payment {
+            id: row.id,
+            payment_no: row.payment_no,
+            user_id: row.user_id,
+            order_no: row.order_no,
+            purpose: row.purpose,
+            method: row.method,
+            amount_fen: row.amount_fen,
+            refunded_fen: row.refunded_fen,
+            status: row.status,
+            provider_txn_id: row.provider_txn_id,
+            pay_url: row.pay_url,
+            paid_at: row.paid_at,
+            expires_at: row.expires_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl From<refund::Model> for Refund {
+    fn from(row: refund::Model) -> Self {
+        Refund {
+            id: row.id,
+            refund_no: row.refund_no,
+            payment_no: row.payment_no,
+            amount_fen: row.amount_fen,
+            destination: row.destination,
+            status: row.status,
+            reason: row.reason,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            provider_status: row.provider_status,
+            queries: row.queries,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            actor: row.actor,
+            after_settlement: row.after_settlement,
+        }
+    }
+}
+
 /// Rows into records.
 pub(crate) fn all<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
     rows.into_iter().map(T::from).collect()
+}
+
+/// Stored rows as the domain's records, whatever holds them (one, maybe one, several, by key).
+pub(crate) trait Record<T> {
+    fn record(self) -> T;
+}
+
+impl<M, T: From<M>> Record<Option<T>> for Option<M> {
+    fn record(self) -> Option<T> {
+        self.map(T::from)
+    }
+}
+
+impl<M, T: From<M>> Record<Vec<T>> for Vec<M> {
+    fn record(self) -> Vec<T> {
+        self.into_iter().map(T::from).collect()
+    }
+}
+
+impl<K: std::hash::Hash + Eq, M, T: From<M>> Record<std::collections::HashMap<K, T>>
+    for std::collections::HashMap<K, M>
+{
+    fn record(self) -> std::collections::HashMap<K, T> {
+        self.into_iter().map(|(k, m)| (k, T::from(m))).collect()
+    }
 }

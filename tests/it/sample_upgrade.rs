@@ -5,6 +5,7 @@
 
 use crate::helpers::{fresh_database, spawn_app_with};
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use csms::domain::charging::records::{MeterSample, Transaction};
 use csms::domain::orders::billing::{Metering, SessionBill, session_bill};
 use csms::domain::tariffs::Tariff;
 use entity::{charger, meter_sample, transaction};
@@ -63,19 +64,22 @@ fn tariff() -> Tariff {
     serde_json::from_value(spec).unwrap()
 }
 
-fn bill(t: &transaction::Model, samples: &[meter_sample::Model]) -> SessionBill {
+/// The bill of a session, from the stored rows as the previous build read them or from what the
+/// store answers now.
+fn bill<T: Clone + Into<Transaction>, S: Clone + Into<MeterSample>>(t: &T, samples: &[S]) -> SessionBill {
     let tariff = tariff();
     let metering =
         Metering { tariff: &tariff, zone: chrono_tz::Asia::Shanghai, rated_power_w: None, billed_location: "Outlet" };
-    session_bill(t, samples, &metering)
+    let samples: Vec<MeterSample> = samples.iter().cloned().map(Into::into).collect();
+    session_bill(&t.clone().into(), &samples, &metering)
 }
 
 /// What a reader sees of a sample (not where it is stored).
-fn seen(samples: &[meter_sample::Model]) -> Vec<Seen> {
+fn seen<S: Clone + Into<MeterSample>>(samples: &[S]) -> Vec<Seen> {
     samples
         .iter()
         .map(|s| {
-            let s = s.clone();
+            let s: MeterSample = s.clone().into();
             (s.sampled_at, s.measurand, s.phase, s.context, s.location, s.unit, s.value)
         })
         .collect()

@@ -1,10 +1,11 @@
 //! Id tags as the operator manages them, and the transactions the operator looks up.
 
 use super::Charging;
+use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::Transaction;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
-use entity::{meter_sample, transaction};
 
 /// Why an id tag could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -40,15 +41,12 @@ impl Charging {
         filter: (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<transaction::Model>, u64), StoreError> {
+    ) -> Result<(Vec<Transaction>, u64), StoreError> {
         self.store.transactions_page(filter, offset, limit).await
     }
 
     /// A transaction and its samples in time order.
-    pub async fn transaction(
-        &self,
-        id: i64,
-    ) -> Result<Option<(transaction::Model, Vec<meter_sample::Model>)>, StoreError> {
+    pub async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError> {
         self.store.transaction(id).await
     }
 }

@@ -8,6 +8,7 @@ mod id_tags;
 pub mod lifecycle;
 pub mod live;
 pub mod metering;
+pub mod records;
 mod sampling;
 pub mod transactions;
 

@@ -91,7 +91,7 @@ impl Alarms {
         };
         let Some(made) = self.store.raise_alarm(new).await? else { return Ok(false) };
         tracing::warn!(charger = ?made.charger_id, kind = %made.kind, message = %made.message, "alarm raised");
-        self.tell("alarm.raised", made.into());
+        self.tell("alarm.raised", made);
         self.recount().await;
         Ok(true)
     }
@@ -111,7 +111,7 @@ impl Alarms {
             return Ok(false);
         };
         tracing::info!(charger = ?cleared.charger_id, kind = %cleared.kind, "alarm cleared");
-        self.tell("alarm.cleared", cleared.into());
+        self.tell("alarm.cleared", cleared);
         self.recount().await;
         Ok(true)
     }
@@ -123,7 +123,7 @@ impl Alarms {
             Err(StoreError::NotFound(_)) => return Err(AlarmError::NotFound(id)),
             Err(e) => return Err(e.into()),
         };
-        let view = AlarmView::from(found);
+        let view = found;
         if changed {
             self.tell("alarm.acknowledged", view.clone());
         }
@@ -151,7 +151,7 @@ impl Alarms {
             return Err(AlarmError::Invalid { field: "level", message: format!("{level:?} is not high or medium") });
         }
         let (rows, total) = self.store.alarms(&filter, offset, limit).await?;
-        Ok((rows.into_iter().map(AlarmView::from).collect(), total))
+        Ok((rows, total))
     }
 
     /// Sets `csms_alarms_active{type,level}` and `csms_transactions_active` from the database

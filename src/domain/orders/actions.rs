@@ -4,11 +4,12 @@ use super::billing::running_bill;
 use super::records::{Ending, MoneyRead, Settled, Transition};
 use super::settle::give_back;
 use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Orders, RemoteStart, RemoteStop, Scope};
+use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::ENERGY_REGISTER;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::records::Destination;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
-use entity::{order, transaction};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use std::str::FromStr;
@@ -89,7 +90,7 @@ impl Orders {
     }
 
     /// Fails an order that did not start, releasing the pile and refunding.
-    pub(super) async fn fail(&self, order: &order::Model, reason: &str) -> Result<Option<order::Model>, OrderError> {
+    pub(super) async fn fail(&self, order: &Order, reason: &str) -> Result<Option<Order>, OrderError> {
         let ended = self.end(order, OrderStatus::Failed, &[OrderStatus::Starting], reason).await?;
         if let Some(ended) = &ended {
             self.release(ended).await;
@@ -102,11 +103,11 @@ impl Orders {
     /// decided from its money as read now, and again when a payment or a refund moved it.
     pub(super) async fn end(
         &self,
-        found: &order::Model,
+        found: &Order,
         to: OrderStatus,
         from: &[OrderStatus],
         reason: &str,
-    ) -> Result<Option<order::Model>, OrderError> {
+    ) -> Result<Option<Order>, OrderError> {
         let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
         let mut current = found.clone();
         for _ in 0..super::complete::SETTLE_ATTEMPTS {
@@ -144,7 +145,7 @@ impl Orders {
         Err(OrderError::Busy(found.order_no.clone()))
     }
 
-    pub(super) async fn remote_stop(&self, order: &order::Model) -> Result<bool, CommandError> {
+    pub(super) async fn remote_stop(&self, order: &Order) -> Result<bool, CommandError> {
         let Some(transaction_id) = order.transaction_id else { return Ok(false) };
         let head = self.inner.store.transaction_head(transaction_id).await.ok().flatten();
         let stop = RemoteStop {
@@ -158,7 +159,7 @@ impl Orders {
 
     /// What the order's connector reads now and what the energy so far costs; none unless
     /// charging.
-    pub(super) async fn live_reading(&self, order: &order::Model) -> Option<LiveReading> {
+    pub(super) async fn live_reading(&self, order: &Order) -> Option<LiveReading> {
         if order.status != OrderStatus::Charging.as_str() {
             return None;
         }
@@ -167,7 +168,7 @@ impl Orders {
     }
 
     /// The same, with the order's transaction read already.
-    pub(super) async fn live_reading_of(&self, order: &order::Model, head: &transaction::Model) -> Option<LiveReading> {
+    pub(super) async fn live_reading_of(&self, order: &Order, head: &Transaction) -> Option<LiveReading> {
         let transaction_id = head.id;
         let views = self.inner.charging.live().of(&order.charger_id);
         let view = views.into_iter().find(|v| v.transaction_id == Some(transaction_id));
@@ -202,7 +203,7 @@ impl Orders {
 }
 
 /// The tariff copied onto an order, and the station's zone.
-pub(super) fn priced(order: &order::Model) -> Option<(Tariff, chrono_tz::Tz)> {
+pub(super) fn priced(order: &Order) -> Option<(Tariff, chrono_tz::Tz)> {
     let tariff = serde_json::from_str(&order.tariff).ok()?;
     let zone = order.timezone.parse().ok()?;
     Some((tariff, zone))

@@ -2,11 +2,12 @@
 //! copied onto its order, and the running cost of one in progress.
 
 use crate::domain::charging::metering::{self, Anomaly, Located, Metered, Register, ReviewReason};
+use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::Sample;
 use crate::domain::tariffs::{Bill, Reading, Tariff};
 use chrono::Utc;
 use chrono_tz::Tz;
-use entity::{meter_sample, transaction};
 use rust_decimal::prelude::ToPrimitive;
 
 /// The measurand of the battery's state of charge.
@@ -38,7 +39,7 @@ pub struct Metering<'a> {
 }
 
 /// Meters a transaction: its register, its samples' plausible readings and the ones set aside.
-fn metered(found: &transaction::Model, samples: &[meter_sample::Model], metering: &Metering<'_>) -> Metered {
+fn metered(found: &Transaction, samples: &[MeterSample], metering: &Metering<'_>) -> Metered {
     let register = Register {
         started_at: found.started_at,
         stopped_at: found.stopped_at,
@@ -53,11 +54,7 @@ fn metered(found: &transaction::Model, samples: &[meter_sample::Model], metering
 /// The bill of a finished transaction: its register's stop − start spread along the plausible
 /// readings (see `Tariff::bill_register`), with its first and last state of charge; or, when
 /// the register cannot be believed, why.
-pub fn session_bill(
-    found: &transaction::Model,
-    samples: &[meter_sample::Model],
-    metering: &Metering<'_>,
-) -> SessionBill {
+pub fn session_bill(found: &Transaction, samples: &[MeterSample], metering: &Metering<'_>) -> SessionBill {
     let metered = metered(found, samples, metering);
     let (energy_wh, review) = match (metered.review, metered.energy_wh) {
         (None, Some(wh)) => (wh, None),
@@ -75,8 +72,8 @@ pub fn session_bill(
 /// The bill an operator settles a reviewed session with: `energy_wh` spread along the plausible
 /// readings, as a session billed by itself would be.
 pub fn reviewed_bill(
-    found: &transaction::Model,
-    samples: &[meter_sample::Model],
+    found: &Transaction,
+    samples: &[MeterSample],
     metering: &Metering<'_>,
     energy_wh: i64,
 ) -> SessionBill {
@@ -87,12 +84,12 @@ pub fn reviewed_bill(
 }
 
 /// The session's start to its stop (now, if it has none).
-fn window(found: &transaction::Model) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+fn window(found: &Transaction) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
     (found.started_at, found.stopped_at.unwrap_or_else(Utc::now).max(found.started_at))
 }
 
 /// The first and last state of charge among the samples.
-fn socs(samples: &[meter_sample::Model]) -> (Option<i32>, Option<i32>) {
+fn socs(samples: &[MeterSample]) -> (Option<i32>, Option<i32>) {
     let socs: Vec<i32> = samples
         .iter()
         .filter(|s| s.measurand == SOC)
@@ -108,7 +105,7 @@ pub fn running_bill(tariff: &Tariff, zone: Tz, start: Reading, latest: Option<Re
 }
 
 /// A stored sample as the domain's.
-pub(crate) fn as_sample(s: &meter_sample::Model) -> Sample {
+pub(crate) fn as_sample(s: &MeterSample) -> Sample {
     Sample {
         sampled_at: s.sampled_at,
         measurand: s.measurand.clone(),
@@ -130,8 +127,8 @@ mod tests {
         DateTime::from_timestamp(1_764_547_200 + minute * 60, 0).unwrap()
     }
 
-    fn sample(minute: i64, measurand: &str, unit: &str, value: &str) -> meter_sample::Model {
-        meter_sample::Model {
+    fn sample(minute: i64, measurand: &str, unit: &str, value: &str) -> MeterSample {
+        MeterSample {
             id: minute,
             transaction_id: Some(1),
             charger_id: "CP".into(),
@@ -154,7 +151,7 @@ mod tests {
             "periods": [{"start": "00:00", "end": "00:00", "energyPrice": "1.00", "serviceFee": "0.50"}],
         }))
         .unwrap();
-        let head = transaction::Model {
+        let head = Transaction {
             id: 1,
             charger_id: "CP".into(),
             evse_id: 0,
@@ -190,7 +187,7 @@ mod tests {
         assert_eq!((billed.start_soc, billed.end_soc), (Some(22), Some(80)));
         assert_eq!(billed.review, None);
         // Without a stop register there is nothing to bill by itself.
-        let open = transaction::Model { stopped_at: None, meter_stop_wh: None, ..head.clone() };
+        let open = Transaction { stopped_at: None, meter_stop_wh: None, ..head.clone() };
         let unbilled = session_bill(&open, &samples, &metering);
         assert_eq!(
             (unbilled.review, unbilled.bill.total),

@@ -10,13 +10,14 @@ use super::{OrderError, OrderStatus, OrderView, Orders};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::metering::ReviewReason;
+use crate::domain::charging::records::Transaction;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundError;
 use crate::domain::tariffs::Tariff;
 use chrono::Utc;
-use entity::{order, transaction};
 
 /// How many times a settlement is decided again when the order's money keeps moving under it.
 pub(super) const SETTLE_ATTEMPTS: usize = 5;
@@ -35,7 +36,7 @@ impl Orders {
     /// Bills a charging order whose transaction ended and settles it; nothing while the
     /// transaction is still open or once the order is completed — also when `found` was read
     /// before another settlement of it (the sweep's, the charger's stop replayed) committed.
-    pub async fn complete(&self, found: &order::Model) -> Result<(), OrderError> {
+    pub async fn complete(&self, found: &Order) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
         let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
         if head.status == ACTIVE {
@@ -120,13 +121,13 @@ impl Orders {
     /// changed it in between.
     async fn settle_bill(
         &self,
-        found: &order::Model,
-        head: &transaction::Model,
+        found: &Order,
+        head: &Transaction,
         tariff: &Tariff,
         billed: SessionBill,
         from: Vec<&'static str>,
         operation: Option<OperationRecord>,
-    ) -> Result<Option<order::Model>, OrderError> {
+    ) -> Result<Option<Order>, OrderError> {
         let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
@@ -192,11 +193,7 @@ impl Orders {
     /// the two reads (the sweep and the charger's replayed stop after a restart), or a refund — it
     /// is decided again from the order as it is now (none: the order is gone); when nothing
     /// moved, the order and its payments disagree for good, and the order is corrupt.
-    pub(super) async fn read_again(
-        &self,
-        read: &order::Model,
-        why: RefundError,
-    ) -> Result<Option<order::Model>, OrderError> {
+    pub(super) async fn read_again(&self, read: &Order, why: RefundError) -> Result<Option<Order>, OrderError> {
         let Some(now) = self.inner.store.order(&read.order_no).await? else { return Ok(None) };
         if money_moved(read, &now) {
             return Ok(Some(now));
@@ -208,8 +205,8 @@ impl Orders {
     /// it paid taken, `meter_anomaly` raised for the pile.
     async fn hold_for_review(
         &self,
-        found: &order::Model,
-        head: &transaction::Model,
+        found: &Order,
+        head: &Transaction,
         billed: &SessionBill,
         reason: ReviewReason,
     ) -> Result<(), OrderError> {
@@ -238,8 +235,7 @@ impl Orders {
 }
 
 /// Whether an order's state or money differs between two reads of it.
-fn money_moved(read: &order::Model, now: &order::Model) -> bool {
-    let money =
-        |o: &order::Model| (o.status.clone(), o.payment_status.clone(), o.paid_fen, o.refunded_fen, o.total_fen);
+fn money_moved(read: &Order, now: &Order) -> bool {
+    let money = |o: &Order| (o.status.clone(), o.payment_status.clone(), o.paid_fen, o.refunded_fen, o.total_fen);
     money(read) != money(now)
 }

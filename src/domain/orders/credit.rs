@@ -5,7 +5,7 @@
 
 use super::{OrderStatus, Orders};
 use crate::domain::charging::CreditGate;
-use entity::order;
+use crate::domain::orders::order::Order;
 use futures_util::future::BoxFuture;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -28,8 +28,8 @@ impl Orders {
     /// Holds each driver's postpaid and card sessions, `running` with their costs so far,
     /// against the driver's balance (`balances`): over it, all of them are stopped and the
     /// driver is marked out of credit for the tags' verdicts.
-    pub(super) async fn hold_credit(&self, running: &[(&order::Model, i64)], balances: &HashMap<i64, i64>) {
-        let mut by_driver: BTreeMap<i64, (i64, Vec<&order::Model>)> = BTreeMap::new();
+    pub(super) async fn hold_credit(&self, running: &[(&Order, i64)], balances: &HashMap<i64, i64>) {
+        let mut by_driver: BTreeMap<i64, (i64, Vec<&Order>)> = BTreeMap::new();
         for (found, cost_fen) in running {
             let entry = by_driver.entry(found.user_id).or_default();
             entry.0 = entry.0.saturating_add(*cost_fen);

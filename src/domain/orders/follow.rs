@@ -10,10 +10,10 @@ use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::Nodes;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::records::Destination;
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
-use entity::order;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -280,7 +280,7 @@ impl Orders {
     }
 
     /// Bills a completed order's occupancy fee, its connector freed at `freed_at`.
-    pub(super) async fn bill_occupancy(&self, done: &order::Model, freed_at: DateTime<Utc>) -> Result<(), OrderError> {
+    pub(super) async fn bill_occupancy(&self, done: &Order, freed_at: DateTime<Utc>) -> Result<(), OrderError> {
         let (tariff, _) =
             priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.clone(), "its tariff".into()))?;
         let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);

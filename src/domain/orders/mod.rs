@@ -13,6 +13,7 @@ mod complete;
 mod credit;
 mod follow;
 pub mod number;
+pub mod order;
 mod rebill;
 pub mod records;
 pub mod settle;
@@ -30,6 +31,7 @@ use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::records::{Destination, Method};
 use crate::domain::stations::{StationError, Stations};
 use crate::domain::storage::StoreError;
@@ -39,7 +41,6 @@ use crate::kv::{Kv, KvError};
 use crate::store::{OrderFilter, Store};
 use chrono::Utc;
 use dashmap::DashMap;
-use entity::order;
 use records::NewOrder;
 use std::sync::Arc;
 use std::time::Instant;
@@ -313,7 +314,7 @@ impl Orders {
     }
 
     /// The order, if `scope` may see it.
-    async fn visible(&self, scope: Scope, order_no: &str) -> Result<order::Model, OrderError> {
+    async fn visible(&self, scope: Scope, order_no: &str) -> Result<Order, OrderError> {
         let found = self.inner.store.order(order_no).await?;
         match (found, scope) {
             (Some(o), Scope::Operator) => Ok(o),
@@ -322,13 +323,13 @@ impl Orders {
         }
     }
 
-    fn publish(&self, name: &'static str, order: &order::Model) {
+    fn publish(&self, name: &'static str, order: &Order) {
         let data = serde_json::to_value(OrderView::new(order.clone(), None)).unwrap_or_default();
         self.inner.events.publish(UserEvent { user_id: order.user_id, name, data });
     }
 
     /// Gives the pile's hold back (only this order's).
-    async fn release(&self, order: &order::Model) {
+    async fn release(&self, order: &Order) {
         let key = lock_key(&order.charger_id, order.evse_id, order.connector_id);
         if let Err(e) = self.inner.kv.delete_if(&key, &order.order_no).await {
             tracing::warn!(order = %order.order_no, error = %e, "releasing the pile lock failed: it expires by itself");

@@ -13,15 +13,15 @@ use super::{OrderError, Orders, PaymentStatus};
 use crate::domain::charging::COMPLETED;
 use crate::domain::ledger::{fen_string, to_fen};
 use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::records::Destination;
 use chrono::Utc;
-use entity::order;
 use serde_json::{Value, json};
 
 impl Orders {
     /// Bills a completed order again when its transaction's stop is not the one it was billed
     /// from; nothing otherwise (a repeated stop, an order billed from this stop already).
-    pub(super) async fn rebill(&self, found: &order::Model) -> Result<(), OrderError> {
+    pub(super) async fn rebill(&self, found: &Order) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
         let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
         let stopped_at = match head.stopped_at {
@@ -121,7 +121,7 @@ impl Orders {
 }
 
 /// The order's revisions with its bill as it stands now appended (oldest first).
-fn revisions_after(order: &order::Model) -> String {
+fn revisions_after(order: &Order) -> String {
     let mut revisions: Vec<Value> =
         order.revisions.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
     let lines: Value = order.lines.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);

@@ -2,6 +2,7 @@
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::orders::order::Order;
 use crate::domain::payments::refund_routes::RefundPart;
 use chrono::{DateTime, Utc};
 
@@ -100,7 +101,7 @@ pub struct MoneyRead {
 
 impl MoneyRead {
     /// The order's money as it reads now.
-    pub fn of(order: &entity::order::Model) -> Self {
+    pub fn of(order: &Order) -> Self {
         MoneyRead { paid_fen: order.paid_fen, refunded_fen: order.refunded_fen, gift_fen: order.gift_fen }
     }
 
@@ -119,7 +120,7 @@ pub struct BillRead {
 }
 
 impl BillRead {
-    pub fn of(order: &entity::order::Model) -> Self {
+    pub fn of(order: &Order) -> Self {
         BillRead { total_fen: order.total_fen, occupancy_fee_fen: order.occupancy_fee_fen }
     }
 }
@@ -138,7 +139,7 @@ pub struct Collection {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Settled {
     /// Applied: the order after.
-    Done(Box<entity::order::Model>),
+    Done(Box<Order>),
     /// The order is no longer in a state the change applies to (someone else settled it).
     NotInState,
     /// The order's money changed since it was read: decide again.

@@ -4,10 +4,11 @@
 
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::ACTIVE;
+use crate::domain::charging::records::Transaction;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::{Job, Nodes};
+use crate::domain::orders::order::Order;
 use chrono::Utc;
-use entity::{order, transaction};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -77,7 +78,7 @@ impl Orders {
         match self.inner.store.orders_in(&live, SWEEP_BATCH).await {
             Ok(orders) => {
                 // The charging orders' transactions and payers, read in a few statements.
-                let charging: Vec<&order::Model> = orders.iter().filter(|o| o.status == "CHARGING").collect();
+                let charging: Vec<&Order> = orders.iter().filter(|o| o.status == "CHARGING").collect();
                 let ids: Vec<i64> = charging.iter().filter_map(|o| o.transaction_id).collect();
                 let payers: Vec<i64> = charging.iter().map(|o| o.user_id).collect();
                 let heads = self.inner.store.transaction_heads(&ids).await;
@@ -90,7 +91,7 @@ impl Orders {
                     }
                 };
                 // Each driver's postpaid and card sessions, with what each has cost so far.
-                let mut running: Vec<(&order::Model, i64)> = Vec::new();
+                let mut running: Vec<(&Order, i64)> = Vec::new();
                 for found in &orders {
                     let done = match found.transaction_id.and_then(|id| heads.get(&id)) {
                         Some(head) if found.status == "CHARGING" => match self.watch_charging(found, head).await {
@@ -123,7 +124,7 @@ impl Orders {
         }
     }
 
-    async fn look_after(&self, found: &order::Model) -> Result<(), OrderError> {
+    async fn look_after(&self, found: &Order) -> Result<(), OrderError> {
         let now = Utc::now();
         match OrderStatus::parse(&found.status) {
             Some(OrderStatus::PendingPayment | OrderStatus::Ready) if found.lock_expires_at < now => {
@@ -146,7 +147,7 @@ impl Orders {
     /// A start overdue: the charger may have started while its event was lost — then the
     /// session on the order's connector since the remote start is the order's (ended or not);
     /// else the order fails and refunds.
-    async fn start_overdue(&self, found: &order::Model) -> Result<(), OrderError> {
+    async fn start_overdue(&self, found: &Order) -> Result<(), OrderError> {
         let timeout = chrono::Duration::from_std(self.inner.settings.start_timeout()).unwrap_or(chrono::Duration::MAX);
         let since = found.lock_expires_at.checked_sub_signed(timeout).unwrap_or(found.created_at) - self.adopt_after();
         if let Some(open) = self.inner.store.unclaimed_transaction(found, since).await? {
@@ -194,7 +195,7 @@ impl Orders {
     /// its money ran out; its running cost sent to a 2.0.1 charger. Commands go in tasks of their
     /// own. Answers what a postpaid (or card) session has cost so far, which the driver's balance
     /// holds together with their other such sessions (see `hold_credit`).
-    async fn watch_charging(&self, found: &order::Model, head: &transaction::Model) -> Result<Option<i64>, OrderError> {
+    async fn watch_charging(&self, found: &Order, head: &Transaction) -> Result<Option<i64>, OrderError> {
         if head.status != ACTIVE {
             return self.complete(found).await.map(|()| None);
         }
@@ -224,7 +225,7 @@ impl Orders {
     }
 
     /// Asks the charger to stop an order whose money ran out (`why`), unless asked lately.
-    pub(super) fn stop_for_money(&self, found: &order::Model, why: &'static str) {
+    pub(super) fn stop_for_money(&self, found: &Order, why: &'static str) {
         let recently = self.inner.stops_sent.get(&found.order_no).is_some_and(|at| at.elapsed() < STOP_AGAIN_AFTER);
         if recently {
             return;
@@ -242,7 +243,7 @@ impl Orders {
     /// A completed order awaiting its occupancy decision: billed once its connector reports
     /// Available since the session began, or the next session on it began (freed no earlier than
     /// it stopped); a day without either (a charger gone silent) bills nothing, said in the log.
-    async fn freed(&self, found: &order::Model) -> Result<(), OrderError> {
+    async fn freed(&self, found: &Order) -> Result<(), OrderError> {
         let stopped = found.stopped_at.unwrap_or(found.created_at);
         let began = found.started_at.unwrap_or(found.created_at);
         let connectors = self.inner.store.connectors(&found.charger_id).await?;

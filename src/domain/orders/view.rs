@@ -3,8 +3,8 @@
 
 use crate::domain::charging::metering::Anomaly;
 use crate::domain::ledger::fen_string;
+use crate::domain::orders::order::Order;
 use chrono::{DateTime, Utc};
-use entity::order;
 use serde::Serialize;
 
 /// What an order's connector reads now.
@@ -69,7 +69,7 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    pub fn new(o: order::Model, live: Option<LiveReading>) -> Self {
+    pub fn new(o: Order, live: Option<LiveReading>) -> Self {
         let bill: Option<serde_json::Value> = o.lines.as_deref().and_then(|text| serde_json::from_str(text).ok());
         let duration_s = o.started_at.map(|start| (o.stopped_at.unwrap_or_else(Utc::now) - start).num_seconds());
         OrderView {

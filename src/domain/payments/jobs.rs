@@ -8,8 +8,8 @@ use super::gateway::ProviderState;
 use super::records::{CLOSED, FAILED, Method};
 use super::{NotifyError, Payments};
 use crate::domain::nodes::{Job, Nodes};
+use crate::domain::payments::stored::Payment;
 use chrono::Utc;
-use entity::payment;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -73,7 +73,7 @@ impl Payments {
     /// Asks after a payment csms closed whose window at its provider is still open: money paid
     /// into it after all is taken as any late payment is (given back through the provider when
     /// its order owes it no more).
-    async fn ask_after_closed(&self, payment: &payment::Model) -> Result<(), NotifyError> {
+    async fn ask_after_closed(&self, payment: &Payment) -> Result<(), NotifyError> {
         let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
         match gateway.query(payment.payment_no.clone()).await {
@@ -87,7 +87,7 @@ impl Payments {
         }
     }
 
-    async fn reconcile_one(&self, payment: &payment::Model) -> Result<(), NotifyError> {
+    async fn reconcile_one(&self, payment: &Payment) -> Result<(), NotifyError> {
         let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
         let state = match gateway.query(payment.payment_no.clone()).await {

@@ -14,6 +14,7 @@ pub mod records;
 pub mod refund_routes;
 mod refunds;
 pub mod signing;
+pub mod stored;
 
 pub use notify::{Notified, NotifyError};
 pub use provider::ProviderSetup;
@@ -26,11 +27,12 @@ use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::number::new_number;
 use crate::domain::orders::{OrderStatus, Scope};
+use crate::domain::payments::stored::Payment;
+use crate::domain::payments::stored::Refund;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
-use entity::{payment, refund};
 use gateway::GatewayError;
 use records::{BalancePayment, Destination, Method};
 use serde::Serialize;
@@ -54,8 +56,8 @@ pub struct PaymentView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<payment::Model> for PaymentView {
-    fn from(p: payment::Model) -> Self {
+impl From<Payment> for PaymentView {
+    fn from(p: Payment) -> Self {
         PaymentView {
             payment_no: p.payment_no,
             user_id: p.user_id,
@@ -85,8 +87,8 @@ pub struct RefundView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<refund::Model> for RefundView {
-    fn from(r: refund::Model) -> Self {
+impl From<Refund> for RefundView {
+    fn from(r: Refund) -> Self {
         RefundView {
             refund_no: r.refund_no,
             payment_no: r.payment_no,

@@ -1,5 +1,7 @@
 //! What the store is asked to do with payments and refunds.
 
+use crate::domain::payments::stored::Payment;
+use crate::domain::payments::stored::Refund;
 use chrono::{DateTime, Utc};
 
 /// How a payment is made.
@@ -150,12 +152,12 @@ pub struct ProviderPaid {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaidOutcome {
     /// The payment succeeded now: a top-up credited, or an order paid.
-    Applied(entity::payment::Model),
+    Applied(Payment),
     /// It had succeeded already (a repeated notification): nothing changed.
-    Again(entity::payment::Model),
+    Again(Payment),
     /// It succeeded, but its order owed it no more (paid otherwise, cancelled): the whole amount
     /// is being refunded to the payer by `refund`.
-    Unwanted { payment: entity::payment::Model, refund: Box<entity::refund::Model> },
+    Unwanted { payment: Payment, refund: Box<Refund> },
 }
 
 #[cfg(test)]

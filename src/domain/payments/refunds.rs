@@ -14,9 +14,10 @@ use super::records::{Method, PENDING, RefundLater, Stage};
 use super::{PaymentError, Payments, RefundView};
 use crate::domain::ledger::fen_string;
 use crate::domain::monitoring::rules::AlarmKind;
+use crate::domain::payments::stored::Payment;
+use crate::domain::payments::stored::Refund;
 use crate::store::AlarmFilter;
 use chrono::Utc;
-use entity::{payment, refund};
 use std::time::Duration;
 
 /// How long a sender holds a refund it is sending or asking after (longer than its calls take).
@@ -34,7 +35,7 @@ struct Tried {
 impl Payments {
     /// Sends a due `PENDING` refund to the provider that took its payment — or, once sent, asks
     /// after it — and applies what the provider said. Answers the refund as it is then.
-    pub(super) async fn advance_refund(&self, pending: refund::Model) -> Result<refund::Model, PaymentError> {
+    pub(super) async fn advance_refund(&self, pending: Refund) -> Result<Refund, PaymentError> {
         let refund_no = pending.refund_no.clone();
         if !self.store.claim_provider_refund(&refund_no, Utc::now() + SENDING).await? {
             // Another sender has it (the refund job, another node).
@@ -79,8 +80,8 @@ impl Payments {
     /// Applies what the provider said of `pending` after a try.
     async fn apply_refund_outcome(
         &self,
-        pending: &refund::Model,
-        paid: &payment::Model,
+        pending: &Refund,
+        paid: &Payment,
         method: Method,
         outcome: RefundOutcome,
         tried: Tried,
@@ -108,7 +109,7 @@ impl Payments {
     }
 
     /// The provider paid it back: `SUCCEEDED`, told to the driver once (by whoever ends it).
-    async fn refund_succeeded(&self, pending: &refund::Model, paid: &payment::Model) -> Result<(), PaymentError> {
+    async fn refund_succeeded(&self, pending: &Refund, paid: &Payment) -> Result<(), PaymentError> {
         if self.store.provider_refund_done(&pending.refund_no).await? {
             tracing::info!(refund = %pending.refund_no, payment = %paid.payment_no, "payments: refunded by the provider");
             self.tell_refund(paid.user_id, &pending.refund_no, "refund.made").await?;
@@ -121,8 +122,8 @@ impl Payments {
     /// balance instead (with its ledger row), told to the driver once.
     async fn refund_failed(
         &self,
-        pending: &refund::Model,
-        paid: &payment::Model,
+        pending: &Refund,
+        paid: &Payment,
         method: Method,
         why: &str,
     ) -> Result<(), PaymentError> {
@@ -165,8 +166,8 @@ impl Payments {
 
     async fn apply_refund_notice(
         &self,
-        found: &refund::Model,
-        paid: &payment::Model,
+        found: &Refund,
+        paid: &Payment,
         method: Method,
         notice: RefundNotice,
     ) -> Result<Notified, NotifyError> {
@@ -225,14 +226,14 @@ impl Payments {
     }
 
     /// How long before `refund` is tried again, after the tries it had.
-    fn next_try(&self, refund: &refund::Model) -> chrono::Duration {
+    fn next_try(&self, refund: &Refund) -> chrono::Duration {
         let wait = retry_wait(self.setup.refund_retry, refund.attempts.saturating_add(refund.queries));
         chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
     }
 
     /// The pile the refund's order was charged at; none for a top-up's (its alarm is the
     /// platform's).
-    async fn pile_of(&self, paid: &payment::Model) -> Option<String> {
+    async fn pile_of(&self, paid: &Payment) -> Option<String> {
         let order_no = paid.order_no.as_ref()?;
         match self.store.order(order_no).await {
             Ok(order) => order.map(|o| o.charger_id).filter(|pile| !pile.is_empty()),
@@ -244,7 +245,7 @@ impl Payments {
     }
 
     /// Raises `refund_abnormal` for the operator (once while it is active).
-    async fn raise_abnormal(&self, refund: &refund::Model, paid: &payment::Model, method: Method) {
+    async fn raise_abnormal(&self, refund: &Refund, paid: &Payment, method: Method) {
         let pile = self.pile_of(paid).await;
         let message = format!(
             "refund {} of {} yuan (payment {}) is ABNORMAL at {}: the payer's account cannot take it; \
@@ -275,7 +276,7 @@ impl Payments {
     }
 
     /// Clears this refund's `refund_abnormal` once it ended (another refund's stays).
-    async fn clear_abnormal(&self, refund: &refund::Model, paid: &payment::Model) {
+    async fn clear_abnormal(&self, refund: &Refund, paid: &Payment) {
         if Stage::parse(refund.provider_status.as_deref()) != Stage::Abnormal {
             return;
         }

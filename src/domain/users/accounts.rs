@@ -2,7 +2,7 @@
 //! calling, and the profile.
 
 use super::id_card::{IdCardError, ResidentId};
-use super::identity::{Identities, Identity};
+use super::caller::{Identities, Identity};
 use super::phone::{Phone, PhoneError};
 use super::real_name::{self, RealNameVerifier};
 use super::records::{NewUser, ProfileChange, RealName};

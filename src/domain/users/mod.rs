@@ -3,7 +3,7 @@
 
 pub mod accounts;
 pub mod id_card;
-pub mod identity;
+pub mod caller;
 pub mod phone;
 pub mod real_name;
 pub mod real_name_http;
@@ -15,7 +15,7 @@ pub mod tokens;
 
 pub use accounts::{AccountError, SignedIn, Users};
 pub use id_card::{IdCardError, ResidentId};
-pub use identity::Identity;
+pub use caller::Identity;
 pub use phone::{Phone, PhoneError};
 pub use real_name::{LocalCheck, RealNameVerifier};
 pub use real_name_http::HttpRealNameVerifier;

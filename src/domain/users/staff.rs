@@ -3,7 +3,7 @@
 //! — admins only — change roles.
 
 use super::accounts::{ADMIN, AccountError, OPERATOR, USER, Users};
-use super::identity::Identity;
+use super::caller::Identity;
 use crate::domain::users::records::User;
 use crate::store::UserFilter;
 
@@ -75,7 +75,7 @@ impl Users {
             let tag_status = if status == ACTIVE { "Accepted" } else { "Blocked" };
             changed = self.store().set_user_status(id, &status, tag_status).await.map_err(AccountError::from)?;
         }
-        // This node's requests see the change at once (others' within identity::FRESH_FOR).
+        // This node's requests see the change at once (others' within caller::FRESH_FOR).
         self.identities().forget(id);
         Ok(changed)
     }

@@ -3,7 +3,10 @@
 use super::super::sql::statement;
 use super::super::{Store, StoreError};
 use super::OrderFilter;
+use crate::domain::charging::records::Transaction;
+use crate::domain::orders::order::Order;
 use crate::domain::orders::records::connector_key;
+use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -11,13 +14,13 @@ use std::collections::HashMap;
 
 impl Store {
     /// The order `order_no`.
-    pub async fn order(&self, order_no: &str) -> Result<Option<order::Model>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(self.db()).await?)
+    pub async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError> {
+        Ok(order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(self.db()).await?.record())
     }
 
     /// The order of transaction `transaction_id`.
-    pub async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<order::Model>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?)
+    pub async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<Order>, StoreError> {
+        Ok(order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?.record())
     }
 
     /// Up to `limit` of the user's completed orders whose bill is not paid, oldest first.
@@ -39,7 +42,7 @@ impl Store {
         &self,
         since: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<order::Model>, StoreError> {
+    ) -> Result<Vec<Order>, StoreError> {
         let backend = self.db().get_database_backend();
         let sql = "SELECT o.* FROM orders o JOIN transactions t ON t.id = o.transaction_id \
                    WHERE o.status = 'COMPLETED' AND o.completed_at >= ? AND t.status = ? \
@@ -47,12 +50,12 @@ impl Store {
                    ORDER BY o.id LIMIT ?";
         let values =
             [since.into(), crate::domain::charging::COMPLETED.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
-        Ok(order::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?)
+        Ok(order::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?.record())
     }
 
     /// The user's live order, if any.
-    pub async fn live_order_of(&self, user_id: i64) -> Result<Option<order::Model>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?)
+    pub async fn live_order_of(&self, user_id: i64) -> Result<Option<Order>, StoreError> {
+        Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?.record())
     }
 
     /// The order holding a connector, if any.
@@ -61,14 +64,14 @@ impl Store {
         charger_id: &str,
         evse_id: i32,
         connector_id: i32,
-    ) -> Result<Option<order::Model>, StoreError> {
+    ) -> Result<Option<Order>, StoreError> {
         let key = connector_key(charger_id, evse_id, connector_id);
-        Ok(order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?)
+        Ok(order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?.record())
     }
 
     /// A transaction's row, without its samples.
-    pub async fn transaction_head(&self, id: i64) -> Result<Option<transaction::Model>, StoreError> {
-        Ok(transaction::Entity::find_by_id(id).one(self.db()).await?)
+    pub async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError> {
+        Ok(transaction::Entity::find_by_id(id).one(self.db()).await?.record())
     }
 
     /// Whether a transaction is open on a connector (2.0.1: on its EVSE).
@@ -91,7 +94,7 @@ impl Store {
         (evse_id, connector_id): (i32, i32),
         id_tag: Option<&str>,
         remote_start_id: Option<i32>,
-    ) -> Result<Option<order::Model>, StoreError> {
+    ) -> Result<Option<Order>, StoreError> {
         let mut which = Condition::any();
         if let Some(tag) = id_tag {
             // The tag on the connector the transaction is on (2.0.1: its EVSE).
@@ -114,7 +117,8 @@ impl Store {
             .filter(which)
             .order_by_desc(order::Column::Id)
             .one(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// The newest transaction on an order's connector begun since `since` that no order has,
@@ -122,9 +126,9 @@ impl Store {
     /// start event left behind.
     pub async fn unclaimed_transaction(
         &self,
-        found: &order::Model,
+        found: &Order,
         since: DateTime<Utc>,
-    ) -> Result<Option<transaction::Model>, StoreError> {
+    ) -> Result<Option<Transaction>, StoreError> {
         let backend = self.db().get_database_backend();
         let sql = "SELECT * FROM transactions t WHERE t.charger_id = ? AND t.evse_id = ? \
                    AND (t.evse_id > 0 OR t.connector_id = ?) AND t.started_at >= ? \
@@ -137,7 +141,7 @@ impl Store {
             since.into(),
             found.id_tag.clone().into(),
         ];
-        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).one(self.db()).await?)
+        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).one(self.db()).await?.record())
     }
 
     /// Transactions after id `after`, begun since `since`, carrying a tag, that no order has —
@@ -147,12 +151,12 @@ impl Store {
         after: i64,
         since: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<transaction::Model>, StoreError> {
+    ) -> Result<Vec<Transaction>, StoreError> {
         let backend = self.db().get_database_backend();
         let sql = "SELECT * FROM transactions t WHERE t.id > ? AND t.started_at >= ? AND t.id_tag IS NOT NULL \
                    AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.transaction_id = t.id) ORDER BY t.id LIMIT ?";
         let values = [after.into(), since.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
-        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?)
+        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?.record())
     }
 
     /// The greatest transaction id (0 when there is none).
@@ -167,7 +171,7 @@ impl Store {
         charger_id: &str,
         evse_id: i32,
         connector_id: i32,
-    ) -> Result<Vec<order::Model>, StoreError> {
+    ) -> Result<Vec<Order>, StoreError> {
         // A 2.0.1 EVSE is one place whatever connector an event names.
         let place = if evse_id > 0 {
             Condition::all().add(order::Column::EvseId.eq(evse_id))
@@ -180,7 +184,8 @@ impl Store {
             .filter(order::Column::Status.eq("COMPLETED"))
             .filter(order::Column::OccupancyFeeFen.is_null())
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// When the first transaction other than `not` began on a place since `since`, if one did.
@@ -208,33 +213,30 @@ impl Store {
     }
 
     /// Orders in one of `statuses`, oldest first (what the sweep looks after).
-    pub async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<order::Model>, StoreError> {
+    pub async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<Order>, StoreError> {
         Ok(order::Entity::find()
             .filter(order::Column::Status.is_in(statuses.iter().copied()))
             .order_by_asc(order::Column::Id)
             .limit(limit)
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// Completed orders whose occupancy fee is still to be decided, newest first.
-    pub async fn orders_awaiting_occupancy(&self, limit: u64) -> Result<Vec<order::Model>, StoreError> {
+    pub async fn orders_awaiting_occupancy(&self, limit: u64) -> Result<Vec<Order>, StoreError> {
         Ok(order::Entity::find()
             .filter(order::Column::Status.eq("COMPLETED"))
             .filter(order::Column::OccupancyFeeFen.is_null())
             .order_by_desc(order::Column::Id)
             .limit(limit)
             .all(self.db())
-            .await?)
+            .await?
+            .record())
     }
 
     /// A page of orders, newest first, and the number in all.
-    pub async fn orders(
-        &self,
-        filter: OrderFilter,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<order::Model>, u64), StoreError> {
+    pub async fn orders(&self, filter: OrderFilter, offset: u64, limit: u64) -> Result<(Vec<Order>, u64), StoreError> {
         let mut query = order::Entity::find();
         if let Some(user_id) = filter.user_id {
             query = query.filter(order::Column::UserId.eq(user_id));
@@ -247,11 +249,11 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(order::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+        Ok((rows.record(), total))
     }
 
     /// The transactions `ids`, by id (a statement per thousand).
-    pub async fn transaction_heads(&self, ids: &[i64]) -> Result<HashMap<i64, transaction::Model>, StoreError> {
+    pub async fn transaction_heads(&self, ids: &[i64]) -> Result<HashMap<i64, Transaction>, StoreError> {
         let mut heads = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(1000) {
             let rows = transaction::Entity::find()
@@ -260,7 +262,7 @@ impl Store {
                 .await?;
             heads.extend(rows.into_iter().map(|t| (t.id, t)));
         }
-        Ok(heads)
+        Ok(heads.record())
     }
 
     /// The balances of users `ids` in fen, by user (a statement per thousand).

@@ -11,10 +11,12 @@ use super::payments::{balance_payment_row, refund_on};
 use super::stats_rollup::{facts, order_before, order_now, restat};
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
+use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{
     Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition, connector_key,
 };
 use crate::domain::storage::Subject;
+use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -33,7 +35,7 @@ impl Store {
     /// `Conflict("connector")` when another order holds the connector, `Conflict("order of the
     /// transaction")` when the transaction has its order already: the unique keys decide, also
     /// between csms nodes.
-    pub async fn create_order(&self, new: NewOrder) -> Result<order::Model, StoreError> {
+    pub async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
         let (user_id, hold) = (new.user_id, new.hold);
         let row = order::ActiveModel {
             order_no: Set(new.order_no),
@@ -73,7 +75,7 @@ impl Store {
         }
         drop(turn);
         match inserted {
-            Ok(created) => Ok(created),
+            Ok(created) => Ok(created.into()),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 // Which key refused it, read from the rows that hold them (never from the message).
                 let taken = match new.transaction_id {
@@ -97,7 +99,7 @@ impl Store {
 
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
     /// order after, or none when it was not.
-    pub async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<order::Model>, StoreError> {
+    pub async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError> {
         let mut update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(change.to))
             .col_expr(order::Column::UpdatedAt, Expr::value(Utc::now()));
@@ -144,6 +146,7 @@ impl Store {
             })
         })
         .await
+        .map(Record::record)
     }
 
     /// Completes an order with its bill and settles it (see `Completion`), in one transaction,

@@ -6,7 +6,9 @@ use super::super::payments::refund_on;
 use super::super::stats_rollup::{facts, order_before, order_now, restat};
 use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, same};
+use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
+use crate::store::rows::Record;
 use chrono::Utc;
 use entity::order;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -18,7 +20,7 @@ const REVIEW: &str = "REVIEW";
 impl Store {
     /// Sets a finished order aside for review (see `ReviewHold`) while it is charging or
     /// starting; answers it after, or none when it was not (settled by someone else).
-    pub async fn hold_for_review(&self, hold: ReviewHold) -> Result<Option<order::Model>, StoreError> {
+    pub async fn hold_for_review(&self, hold: ReviewHold) -> Result<Option<Order>, StoreError> {
         let now = Utc::now();
         let order_no = hold.order_no.clone();
         let update = order::Entity::update_many()
@@ -47,6 +49,7 @@ impl Store {
             })
         })
         .await
+        .map(Record::record)
     }
 
     /// Bills a completed order again (see `Rebill`) and settles the difference, in one

@@ -9,7 +9,10 @@ mod readings;
 use super::samples::insert_samples;
 use super::{Store, StoreError};
 use crate::domain::charging::lifecycle::{TransactionState, apply_stop, charging_elsewhere};
+use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{ACTIVE, Sample, StartRecord, Started, StopRecord, Stopped};
+use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{id_tag, meter_sample, transaction};
 use readings::{close_stale, of_transaction};
@@ -98,10 +101,7 @@ impl Store {
     }
 
     /// A transaction and its samples in time order (both tables': see `sample_reads`).
-    pub async fn transaction(
-        &self,
-        id: i64,
-    ) -> Result<Option<(transaction::Model, Vec<meter_sample::Model>)>, StoreError> {
+    pub async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError> {
         let Some(found) = transaction::Entity::find_by_id(id).one(self.db()).await? else {
             return Ok(None);
         };
@@ -111,7 +111,7 @@ impl Store {
             .order_by_asc(meter_sample::Column::Id)
             .all(self.db())
             .await?;
-        Ok(Some((found, super::sample_reads::transaction_samples(self.db(), id, legacy).await?)))
+        Ok(Some((found.into(), super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())))
     }
 
     /// Transactions, newest first, of one charger and/or started within `from..to`.
@@ -120,8 +120,8 @@ impl Store {
         charger_id: Option<&str>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
-    ) -> Result<Vec<transaction::Model>, StoreError> {
-        Ok(newest_first(filtered(charger_id, from, to)).all(self.db()).await?)
+    ) -> Result<Vec<Transaction>, StoreError> {
+        Ok(newest_first(filtered(charger_id, from, to)).all(self.db()).await?.record())
     }
 
     /// The same, `limit` from `offset`, and how many there are.
@@ -130,10 +130,10 @@ impl Store {
         (charger_id, from, to): (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         offset: u64,
         limit: u64,
-    ) -> Result<(Vec<transaction::Model>, u64), StoreError> {
+    ) -> Result<(Vec<Transaction>, u64), StoreError> {
         let query = filtered(charger_id, from, to);
         let total = query.clone().count(self.db()).await?;
-        Ok((newest_first(query).offset(offset).limit(limit).all(self.db()).await?, total))
+        Ok((newest_first(query).offset(offset).limit(limit).all(self.db()).await?.record(), total))
     }
 }
 

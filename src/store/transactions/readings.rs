@@ -51,7 +51,7 @@ pub(super) async fn timed_reading(
 
 /// The energy register reading in whole Wh of a stored sample that meters a transaction.
 fn energy_wh(s: &meter_sample::Model) -> Option<i64> {
-    crate::domain::orders::billing::as_sample(s).energy_wh()
+    crate::domain::orders::billing::as_sample(&s.clone().into()).energy_wh()
 }
 
 /// The samples of transaction `id`, named as the sample key's index has it (see migration 6).

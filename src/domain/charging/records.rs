@@ -1,0 +1,48 @@
+//! Charging sessions and their samples as stored: what the store answers when asked for them.
+
+use chrono::{DateTime, Utc};
+
+/// A charging session (a transaction), as the charger told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    /// Ours; the transactionId of OCPP 1.6.
+    pub id: i64,
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    /// OCPP 2.0.1's transactionId, chosen by the charger.
+    pub charger_transaction_id: Option<String>,
+    pub id_tag: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub meter_start_wh: Option<i64>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub meter_stop_wh: Option<i64>,
+    /// meter stop − meter start, once both are known.
+    pub energy_wh: Option<i64>,
+    pub stop_reason: Option<String>,
+    /// `Active`, `Completed` or `Stale` (closed by a newer start on its connector).
+    pub status: String,
+    /// The highest 2.0.1 seqNo applied.
+    pub last_seq_no: Option<i32>,
+    /// Some of its events happened while the charger was offline (2.0.1 `offline`).
+    pub offline: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One stored sample of a session or a connector (its reading's time, measurand, phase, context, location, unit and value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterSample {
+    pub id: i64,
+    pub transaction_id: Option<i64>,
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub sampled_at: DateTime<Utc>,
+    pub measurand: String,
+    pub phase: Option<String>,
+    pub context: String,
+    pub location: String,
+    pub unit: String,
+    /// Exact decimal text in `unit`, or the raw text of a signed value.
+    pub value: String,
+}

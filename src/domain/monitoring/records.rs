@@ -1,0 +1,25 @@
+//! What the alarms service gives its store: an alarm to raise, and which alarms a list shows.
+
+use chrono::{DateTime, Utc};
+
+/// An alarm to raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlarm {
+    /// The pile; none for a platform alarm.
+    pub charger_id: Option<String>,
+    pub kind: &'static str,
+    pub level: &'static str,
+    pub message: String,
+    pub value: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Which alarms a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlarmFilter {
+    /// Active (raised or acknowledged, not cleared), or only cleared ones.
+    pub active: Option<bool>,
+    pub charger_id: Option<String>,
+    pub kind: Option<String>,
+    pub level: Option<String>,
+}

@@ -1,0 +1,60 @@
+//! An order as csms keeps it: from creation to settlement, its money in whole fen.
+
+use chrono::{DateTime, Utc};
+
+/// A driver's charging order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: i64,
+    pub order_no: String,
+    pub user_id: i64,
+    pub charger_id: String,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub id_tag: String,
+    pub status: String,
+    pub pay_mode: String,
+    pub payment_status: String,
+    pub method: Option<String>,
+    pub prepay_fen: Option<i64>,
+    pub paid_fen: i64,
+    pub refunded_fen: i64,
+    /// Refunded by operators once the order was settled: a gift, not money it owes again.
+    pub gift_fen: i64,
+    /// Where a settlement gives back what a prepaid order did not use: `original` or `balance`.
+    pub refund_to: String,
+    /// The tariff copied when the order was made (JSON).
+    pub tariff: String,
+    pub timezone: String,
+    pub remote_start_id: Option<i32>,
+    pub transaction_id: Option<i64>,
+    pub energy_wh: Option<i64>,
+    pub energy_fee_fen: Option<i64>,
+    pub service_fee_fen: Option<i64>,
+    pub occupancy_fee_fen: Option<i64>,
+    pub total_fen: Option<i64>,
+    /// The bill's lines (JSON), once completed.
+    pub lines: Option<String>,
+    pub start_soc: Option<i32>,
+    pub end_soc: Option<i32>,
+    pub stop_reason: Option<String>,
+    pub failure_reason: Option<String>,
+    /// The meter readings set aside when the order was billed (JSON: kind, reading, time).
+    pub anomalies: Option<String>,
+    /// Why an order in `REVIEW` waits for an operator (`meter_went_back`, `no_register`,
+    /// `too_much_energy`, `bill_above_limit`).
+    pub review_reason: Option<String>,
+    /// The bills this order had before it was billed again (JSON array, oldest first).
+    pub revisions: Option<String>,
+    /// The user while the order is live, else NULL (unique: one live order per user).
+    pub active_user_id: Option<i64>,
+    /// `charger/evse/connector` while the order holds it, else NULL (unique).
+    pub active_connector: Option<String>,
+    pub lock_expires_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub charging_ended_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
