@@ -240,7 +240,7 @@ impl Application {
             log: call_log,
         };
         let alarms = monitoring.alarms().clone();
-        let payments = Payments::new(store.clone(), gateways, events.clone(), alarms, setup);
+        let payments = Payments::new(Arc::new(store.clone()), gateways, events.clone(), alarms, setup);
         let api = ApiState {
             chargers: api_chargers,
             charging: api_charging,

@@ -4,9 +4,9 @@
 use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
+use crate::domain::monitoring::records::AlarmFilter;
 use crate::domain::monitoring::trend::{Trend, TrendError};
 use crate::domain::monitoring::{AlarmError, AlarmView, PileLive};
-use crate::store::AlarmFilter;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};

@@ -15,3 +15,4 @@ pub mod stats;
 pub mod storage;
 pub mod tariffs;
 pub mod users;
+pub mod writes;

@@ -35,5 +35,5 @@ pub(super) fn users(
     let codes = SmsCodes::new(kv, sms, &code_key)
         .resend_after(std::time::Duration::from_secs(settings.auth.sms_resend_interval_s));
     let id_key = Sha256::new().chain_update(b"csms id cards\0").chain_update(&secret).finalize();
-    Ok(Users::new(store.clone(), codes, tokens, verifier, &id_key))
+    Ok(Users::new(std::sync::Arc::new(store.clone()), codes, tokens, verifier, &id_key))
 }

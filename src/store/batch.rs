@@ -22,8 +22,9 @@
 
 use super::chargers::{record_boot_on, record_event_on, record_offline_on, record_online_on, record_status_on};
 use super::samples::{Copies, SampleRows, insert_samples};
-use super::{BootRecord, Presence, Sample, StatusRecord, Store, StoreError};
-use chrono::{DateTime, Utc};
+use super::{Store, StoreError};
+use crate::domain::writes::{Committed, Write, WriteQueue, stopped};
+use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -35,33 +36,6 @@ use tokio_util::sync::CancellationToken;
 const MAX_BATCH: usize = 512;
 /// Writers on PostgreSQL (SQLite: one).
 const POSTGRES_WRITERS: usize = 4;
-
-/// One write. `Online`: the charger connected on the connection `token` to `node`, speaking
-/// `version`, with the connection epoch `epoch` (and was seen `at`) — unless a connection with a
-/// newer epoch holds it already; `Offline`: that connection ended, and the charger is offline
-/// unless a newer one took over.
-#[derive(Debug)]
-pub enum Write {
-    Boot { charger_id: String, record: BootRecord, at: DateTime<Utc> },
-    Status { charger_id: String, record: StatusRecord },
-    Event { charger_id: String, kind: String, payload: serde_json::Value },
-    Samples { charger_id: String, transaction_id: Option<i64>, evse_id: i32, connector_id: i32, samples: Vec<Sample> },
-    Online { charger_id: String, presence: Presence, at: DateTime<Utc> },
-    Offline { charger_id: String, token: String },
-}
-
-impl Write {
-    fn charger_id(&self) -> &str {
-        match self {
-            Write::Boot { charger_id, .. }
-            | Write::Status { charger_id, .. }
-            | Write::Event { charger_id, .. }
-            | Write::Samples { charger_id, .. }
-            | Write::Online { charger_id, .. }
-            | Write::Offline { charger_id, .. } => charger_id,
-        }
-    }
-}
 
 /// A write and where its outcome goes, with the write given back (its samples move on to the
 /// live state without a copy).
@@ -132,48 +106,20 @@ impl Writes {
         started.await.map_err(|_| StoreError::Writer("the writer thread ended while starting".into()))??;
         Ok((Writes { queues: queues.into() }, BatchWriter { stop, done }))
     }
+}
 
-    /// Applies `write` and returns once it is committed.
-    pub async fn write(&self, write: Write) -> Result<(), StoreError> {
-        self.write_back(write).await.1
-    }
-
-    /// The same, giving the write back (none if the writer stopped with it).
-    pub async fn write_back(&self, write: Write) -> (Option<Write>, Result<(), StoreError>) {
-        match self.submit(write).await {
-            Ok(committed) => committed.outcome().await,
-            Err((write, e)) => (Some(write), Err(e)),
-        }
-    }
-
+#[async_trait::async_trait]
+impl WriteQueue for Writes {
     /// Queues `write` behind the charger's earlier writes (waiting only while its queue is
     /// full) and answers what tells when it is committed: the caller goes on meanwhile.
-    pub async fn submit(&self, write: Write) -> Result<Committed, (Write, StoreError)> {
+    async fn submit(&self, write: Write) -> Result<Committed, (Write, StoreError)> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         write.charger_id().hash(&mut hasher);
         let queue = &self.queues[(hasher.finish() % self.queues.len() as u64) as usize];
         let (reply, done) = oneshot::channel();
         match queue.send((write, reply)).await {
-            Ok(()) => Ok(Committed(done)),
+            Ok(()) => Ok(Committed::new(done)),
             Err(mpsc::error::SendError((write, _))) => Err((write, stopped())),
-        }
-    }
-}
-
-fn stopped() -> StoreError {
-    StoreError::Commit("the writer has stopped".into())
-}
-
-/// A queued write's outcome, once its batch is committed (or failed).
-#[derive(Debug)]
-pub struct Committed(oneshot::Receiver<(Write, Result<(), StoreError>)>);
-
-impl Committed {
-    /// The outcome, with the write back (none if the writer stopped with it).
-    pub async fn outcome(self) -> (Option<Write>, Result<(), StoreError>) {
-        match self.0.await {
-            Ok((write, outcome)) => (Some(write), outcome),
-            Err(_) => (None, Err(stopped())),
         }
     }
 }

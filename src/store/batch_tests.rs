@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 use super::*;
+use crate::domain::chargers::records::StatusRecord;
+use crate::domain::charging::transactions::Sample;
 use crate::store::test_store::store;
+use chrono::{DateTime, Utc};
 use entity::{charger_event, status_history};
 use sea_orm::{EntityTrait, PaginatorTrait, RuntimeErr};
 

@@ -4,7 +4,7 @@
 use super::in_transaction;
 use super::sql::statement;
 use super::{Store, StoreError};
-use crate::domain::ledger::NewEntry;
+use crate::domain::ledger::{Entry, NewEntry};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::ledger_entry;
@@ -82,16 +82,23 @@ impl Store {
     }
 
     /// A user's ledger, newest first: one page and the number of rows in all.
-    pub async fn ledger(
-        &self,
-        user_id: i64,
-        offset: u64,
-        limit: u64,
-    ) -> Result<(Vec<ledger_entry::Model>, u64), StoreError> {
+    pub async fn ledger(&self, user_id: i64, offset: u64, limit: u64) -> Result<(Vec<Entry>, u64), StoreError> {
         let query = ledger_entry::Entity::find().filter(ledger_entry::Column::UserId.eq(user_id));
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(ledger_entry::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows, total))
+        let entries = rows
+            .into_iter()
+            .map(|r| Entry {
+                id: r.id,
+                amount_fen: r.amount_fen,
+                balance_after_fen: r.balance_after_fen,
+                kind: r.kind,
+                reference: r.reference,
+                reason: r.reason,
+                at: r.created_at,
+            })
+            .collect();
+        Ok((entries, total))
     }
 
     /// The sum of a user's ledger rows, in fen (what their balance must equal).

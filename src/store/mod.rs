@@ -11,6 +11,7 @@ mod messages;
 mod operations;
 mod orders;
 mod payments;
+mod ports;
 mod provider_calls;
 mod provider_payments;
 mod provider_refunds;
@@ -30,13 +31,14 @@ mod transactions;
 mod trend;
 mod users;
 
+pub use crate::domain::monitoring::records::Retained;
 pub use crate::domain::monitoring::records::{AlarmFilter, NewAlarm};
-pub use batch::{BatchWriter, Write, Writes};
+pub use crate::domain::orders::records::OrderFilter;
+pub use crate::domain::users::records::UserFilter;
+pub use crate::domain::writes::{Write, WriteQueue};
+pub use batch::{BatchWriter, Writes};
 pub use cluster::{NodeLease, Orphan};
 pub use messages::MessageRecord;
-pub use orders::OrderFilter;
-pub use retention::Retained;
-pub use users::UserFilter;
 
 // The domain's types this module takes and returns, at their earlier paths here.
 pub use crate::domain::chargers::records::{

@@ -12,19 +12,9 @@ use super::sql::statement;
 use super::trend::{number, numeric, numeric_sample};
 use super::{Store, StoreError};
 use crate::domain::charging::ACTIVE;
+use crate::domain::monitoring::records::Retained;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Value};
-
-/// What one retention round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Retained {
-    pub chargers: u64,
-    pub rolled_up: u64,
-    /// Samples removed.
-    pub deleted: u64,
-    /// Monthly partitions dropped (PostgreSQL).
-    pub partitions: u64,
-}
 
 /// Months of partitions made ahead, this one included.
 const MONTHS_AHEAD: u32 = 3;

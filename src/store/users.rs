@@ -2,6 +2,7 @@
 
 use super::{Store, StoreError};
 use crate::domain::storage::Subject;
+use crate::domain::users::records::UserFilter;
 use crate::domain::users::records::{NewUser, ProfileChange, RealName, User};
 use chrono::Utc;
 use entity::{id_tag, user};
@@ -10,14 +11,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     SqlErr,
 };
-
-/// Which users a list shows.
-#[derive(Debug, Clone, Default)]
-pub struct UserFilter {
-    pub phone: Option<String>,
-    pub role: Option<String>,
-    pub status: Option<String>,
-}
 
 impl Store {
     /// Creates a user and their id tag (accepted) in one transaction; `Conflict` when the phone

@@ -3,7 +3,7 @@
 
 use crate::helpers::spawn_app;
 use chrono::Utc;
-use csms::store::{StatusRecord, StoreError, Write, Writes};
+use csms::store::{StatusRecord, StoreError, Write, WriteQueue, Writes};
 
 fn status(connector_id: i32) -> StatusRecord {
     StatusRecord {

@@ -5,8 +5,10 @@
 //! listed, not mismatches. A run's mismatches are logged with their ids, raise the platform alarm
 //! `ledger_mismatch`, set `csms_audit_mismatches`, and the run is kept for `GET /api/v1/audit`.
 
+mod port;
 pub mod service;
 
+pub use port::AuditStore;
 pub use service::Audit;
 
 use crate::domain::ledger::fen_string;

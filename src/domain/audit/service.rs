@@ -3,13 +3,14 @@
 //! the report (in Redis when nodes share it) for `GET /api/v1/audit`.
 
 use super::{AuditReport, MismatchKind};
+use crate::domain::audit::AuditStore;
 use crate::domain::monitoring::Alarms;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::nodes::{Job, Nodes};
 use crate::domain::storage::StoreError;
 use crate::kv::{Kv, KvError};
-use crate::store::Store;
 use chrono::Utc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -33,14 +34,15 @@ pub enum AuditError {
 /// The audit service.
 #[derive(Debug, Clone)]
 pub struct Audit {
-    store: Store,
+    store: Arc<dyn AuditStore>,
     kv: Kv,
     /// None when run from the command line: the server's alarms are not there to raise.
     alarms: Option<Alarms>,
 }
 
 impl Audit {
-    pub fn new(store: Store, kv: Kv, alarms: Option<Alarms>) -> Self {
+    pub fn new(store: impl AuditStore + 'static, kv: Kv, alarms: Option<Alarms>) -> Self {
+        let store: Arc<dyn AuditStore> = Arc::new(store);
         Audit { store, kv, alarms }
     }
 

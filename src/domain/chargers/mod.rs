@@ -2,8 +2,10 @@
 //! boot decision, connector status, and reported events.
 
 mod directory;
+mod port;
 pub mod records;
 
+pub use port::ChargerStore;
 pub use records::{
     BootRecord, Charger, ChargerChange, Connector, NewCharger, OperationRecord, Registration, StatusRecord,
 };
@@ -12,11 +14,13 @@ use crate::domain::monitoring::Monitor;
 use crate::domain::storage::Subject;
 
 use crate::config::ChargerSettings;
+use crate::domain::chargers::records::Presence;
 use crate::domain::charging::events::ChargingEvent;
 use crate::domain::charging::live::{LiveState, draws_power};
 use crate::domain::storage::StoreError;
-use crate::store::{Presence, Store, Write, Writes};
+use crate::domain::writes::{Write, WriteQueue};
 use chrono::Utc;
+use std::sync::Arc;
 
 /// The answer to a BootNotification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +36,8 @@ pub enum BootDecision {
 /// The charger service.
 #[derive(Debug, Clone)]
 pub struct Chargers {
-    store: Store,
-    writes: Writes,
+    store: Arc<dyn ChargerStore>,
+    writes: Arc<dyn WriteQueue>,
     settings: ChargerSettings,
     events: crate::domain::charging::events::EventSink,
     monitor: Monitor,
@@ -41,7 +45,13 @@ pub struct Chargers {
 }
 
 impl Chargers {
-    pub fn new(store: Store, writes: Writes, settings: ChargerSettings) -> Self {
+    pub fn new(
+        store: impl ChargerStore + 'static,
+        writes: impl WriteQueue + 'static,
+        settings: ChargerSettings,
+    ) -> Self {
+        let store: Arc<dyn ChargerStore> = Arc::new(store);
+        let writes: Arc<dyn WriteQueue> = Arc::new(writes);
         Chargers {
             store,
             writes,

@@ -8,12 +8,14 @@ mod id_tags;
 pub mod lifecycle;
 pub mod live;
 pub mod metering;
+mod port;
 pub mod records;
 mod sampling;
 pub mod transactions;
 
 pub use authorize::{AuthStatus, Authorization, CreditGate};
 pub use id_tags::NewIdTagError;
+pub use port::ChargingStore;
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
 pub use transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
@@ -22,7 +24,7 @@ pub use transactions::{
 
 use crate::domain::monitoring::Monitor;
 use crate::domain::storage::StoreError;
-use crate::store::{Store, Write, Writes};
+use crate::domain::writes::{Write, WriteQueue};
 use authorize::verdict;
 use chrono::Utc;
 use events::{ChargingEvent, EventSink};
@@ -32,8 +34,8 @@ use std::sync::{Arc, OnceLock};
 /// The charging service.
 #[derive(Debug, Clone)]
 pub struct Charging {
-    store: Store,
-    writes: Writes,
+    store: Arc<dyn ChargingStore>,
+    writes: Arc<dyn WriteQueue>,
     live: LiveState,
     events: EventSink,
     monitor: Monitor,
@@ -43,7 +45,9 @@ pub struct Charging {
 }
 
 impl Charging {
-    pub fn new(store: Store, writes: Writes) -> Self {
+    pub fn new(store: impl ChargingStore + 'static, writes: impl WriteQueue + 'static) -> Self {
+        let writes: Arc<dyn WriteQueue> = Arc::new(writes);
+        let store: Arc<dyn ChargingStore> = Arc::new(store);
         Charging {
             store,
             writes,

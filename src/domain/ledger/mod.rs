@@ -3,13 +3,15 @@
 //! balance always equals the sum of its rows, and a debit never takes it below zero.
 
 pub mod money;
+mod port;
 
 pub use money::{AmountText, MoneyError, fen_string, from_fen, parse_positive, parse_signed, to_fen};
+pub use port::LedgerStore;
 
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// Why a balance moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,11 +90,12 @@ impl From<StoreError> for LedgerError {
 /// The ledger service.
 #[derive(Debug, Clone)]
 pub struct Ledger {
-    store: Store,
+    store: Arc<dyn LedgerStore>,
 }
 
 impl Ledger {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: impl LedgerStore + 'static) -> Self {
+        let store: Arc<dyn LedgerStore> = Arc::new(store);
         Ledger { store }
     }
 
@@ -104,20 +107,7 @@ impl Ledger {
 
     /// A page of a user's ledger, newest first, and the number of rows in all.
     pub async fn entries(&self, user_id: i64, offset: u64, limit: u64) -> Result<(Vec<Entry>, u64), LedgerError> {
-        let (rows, total) = self.store.ledger(user_id, offset, limit).await?;
-        let entries = rows
-            .into_iter()
-            .map(|r| Entry {
-                id: r.id,
-                amount_fen: r.amount_fen,
-                balance_after_fen: r.balance_after_fen,
-                kind: r.kind,
-                reference: r.reference,
-                reason: r.reason,
-                at: r.created_at,
-            })
-            .collect();
-        Ok((entries, total))
+        Ok(self.store.ledger(user_id, offset, limit).await?)
     }
 
     /// An operator credits (positive) or debits (negative) a balance, with a reason; a debit

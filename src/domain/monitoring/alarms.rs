@@ -5,10 +5,11 @@ use super::feed::Feed;
 use super::records::{AlarmFilter, NewAlarm};
 use super::rules::AlarmKind;
 use super::webhook::Webhook;
+use crate::domain::monitoring::MonitoringStore;
 use crate::domain::storage::StoreError;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// An alarm as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,13 +44,13 @@ pub enum AlarmError {
 /// The alarms service.
 #[derive(Debug, Clone)]
 pub struct Alarms {
-    store: Store,
+    store: Arc<dyn MonitoringStore>,
     feed: Feed,
     webhook: Webhook,
 }
 
 impl Alarms {
-    pub fn new(store: Store, feed: Feed, webhook: Webhook) -> Self {
+    pub fn new(store: Arc<dyn MonitoringStore>, feed: Feed, webhook: Webhook) -> Self {
         // Every type's gauge from the start (the database is read at once, but after a moment).
         for kind in AlarmKind::ALL {
             metrics::gauge!(crate::metrics::ALARMS_ACTIVE, "type" => kind.as_str(), "level" => kind.level())

@@ -8,6 +8,7 @@ pub mod alarms;
 pub mod feed;
 pub mod live;
 mod offline;
+mod port;
 pub mod records;
 pub mod rules;
 pub mod trend;
@@ -17,6 +18,7 @@ pub mod webhook;
 pub use alarms::{AlarmError, AlarmView, Alarms};
 pub use feed::{Feed, OperatorEvent};
 pub use live::PileLive;
+pub use port::MonitoringStore;
 pub use watch::live_key;
 
 use crate::config::MonitoringSettings;
@@ -26,7 +28,6 @@ use crate::domain::nodes::{Job, Nodes};
 use crate::domain::stations::is_online;
 use crate::domain::storage::StoreError;
 use crate::kv::Kv;
-use crate::store::Store;
 use chrono::{DateTime, DurationRound, Utc};
 use dashmap::DashMap;
 use live::{ConnectorStatus, Readings};
@@ -99,7 +100,7 @@ impl Monitor {
 /// The monitoring service, for the API.
 #[derive(Debug, Clone)]
 pub struct Monitoring {
-    store: Store,
+    store: Arc<dyn MonitoringStore>,
     kv: Kv,
     feed: Feed,
     alarms: Alarms,
@@ -112,7 +113,7 @@ impl Monitoring {
     /// Starts the watcher (until `stop`) and answers the service and the sessions' handle;
     /// the samples of orders made in the last `evidence_days` are kept as their bills' evidence.
     pub fn start(
-        store: Store,
+        store: impl MonitoringStore + 'static,
         kv: Kv,
         settings: MonitoringSettings,
         evidence_days: u32,
@@ -120,6 +121,7 @@ impl Monitoring {
         nodes: Nodes,
         stop: CancellationToken,
     ) -> (Monitoring, Monitor) {
+        let store: Arc<dyn MonitoringStore> = Arc::new(store);
         let feed = Feed::default();
         let webhook = webhook::Webhook::start(&settings.webhook_url, &settings.webhook_secret, client);
         let alarms = Alarms::new(store.clone(), feed.clone(), webhook);
@@ -152,7 +154,7 @@ impl Monitoring {
         to: DateTime<Utc>,
         bucket: &str,
     ) -> Result<trend::Trend, trend::TrendError> {
-        trend::trend(&self.store, charger_id, from, to, bucket).await
+        trend::trend(self.store.as_ref(), charger_id, from, to, bucket).await
     }
 
     /// Whether the cache answers (`None`: in process, nothing to reach).
@@ -209,7 +211,7 @@ struct Kept {
 
 /// The retention job: every `every_s`, raw samples older than `days` rolled up per hour and
 /// deleted, but a bill's evidence kept (see `Store::roll_up_samples`); on the node holding its lease.
-async fn retain(store: Store, kept: Kept, every_s: u64, nodes: Nodes, stop: CancellationToken) {
+async fn retain(store: Arc<dyn MonitoringStore>, kept: Kept, every_s: u64, nodes: Nodes, stop: CancellationToken) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(every_s.max(60)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

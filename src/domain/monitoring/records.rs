@@ -23,3 +23,14 @@ pub struct AlarmFilter {
     pub kind: Option<String>,
     pub level: Option<String>,
 }
+
+/// What one retention round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retained {
+    pub chargers: u64,
+    pub rolled_up: u64,
+    /// Samples removed.
+    pub deleted: u64,
+    /// Monthly partitions dropped (PostgreSQL).
+    pub partitions: u64,
+}

@@ -2,8 +2,8 @@
 //! range, computed in SQL from the stored samples (and, past the raw samples' retention, from
 //! their hourly rollups).
 
+use crate::domain::monitoring::MonitoringStore;
 use crate::domain::storage::StoreError;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,7 +62,7 @@ pub fn bucket_seconds(text: &str) -> Option<i64> {
 
 /// The trend of `charger_id` from `from` to `to` by `bucket`.
 pub async fn trend(
-    store: &Store,
+    store: &dyn MonitoringStore,
     charger_id: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,

@@ -10,10 +10,10 @@ use super::offline::Deadlines;
 use super::rules::{self, AlarmKind, Current, Verdict};
 use crate::config::MonitoringSettings;
 use crate::domain::charging::live::draws_power;
+use crate::domain::monitoring::MonitoringStore;
 use crate::domain::nodes::Nodes;
 use crate::domain::stations::is_online;
 use crate::kv::Kv;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use std::collections::{BTreeSet, HashMap};
@@ -61,7 +61,7 @@ pub(super) struct Pile {
 }
 
 pub(super) struct Watcher {
-    pub(super) store: Store,
+    pub(super) store: Arc<dyn MonitoringStore>,
     pub(super) kv: Kv,
     pub(super) feed: Feed,
     pub(super) alarms: Alarms,

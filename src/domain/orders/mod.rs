@@ -14,6 +14,7 @@ mod credit;
 mod follow;
 pub mod number;
 pub mod order;
+mod port;
 mod rebill;
 pub mod records;
 pub mod settle;
@@ -23,6 +24,7 @@ pub mod view;
 
 pub use commands::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
 pub use complete::ReviewDecision;
+pub use port::OrderStore;
 pub use status::{OrderStatus, PayMode, PaymentStatus};
 pub use view::{LiveReading, OrderView};
 
@@ -38,10 +40,10 @@ use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use crate::domain::users::Identity;
 use crate::kv::{Kv, KvError};
-use crate::store::{OrderFilter, Store};
 use chrono::Utc;
 use dashmap::DashMap;
 use records::NewOrder;
+use records::OrderFilter;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -139,7 +141,7 @@ pub struct OrderServices {
 
 #[derive(Debug)]
 struct Inner {
-    store: Store,
+    store: Arc<dyn OrderStore>,
     kv: Kv,
     stations: Stations,
     charging: Charging,
@@ -154,7 +156,8 @@ struct Inner {
 }
 
 impl Orders {
-    pub fn new(store: Store, kv: Kv, settings: OrderSettings, services: OrderServices) -> Self {
+    pub fn new(store: impl OrderStore + 'static, kv: Kv, settings: OrderSettings, services: OrderServices) -> Self {
+        let store: Arc<dyn OrderStore> = Arc::new(store);
         let OrderServices { stations, charging, commands, events, alarms } = services;
         let inner = Inner {
             store,

@@ -220,3 +220,11 @@ pub struct Rebill {
     pub refunds: Vec<RefundPart>,
     pub collection: Option<Collection>,
 }
+
+/// Which orders a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub user_id: Option<i64>,
+    pub status: Option<String>,
+    pub charger_id: Option<String>,
+}

@@ -5,8 +5,9 @@
 //! request, so nothing else needs hiding.
 
 use super::records::Method;
-use crate::store::Store;
+use crate::domain::payments::PaymentStore;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What a logged exchange was.
@@ -74,11 +75,12 @@ impl Exchange {
 /// Where exchanges are kept: the database, or nowhere (a gateway tried on its own).
 #[derive(Debug, Clone, Default)]
 pub struct CallLog {
-    store: Option<Store>,
+    store: Option<Arc<dyn PaymentStore>>,
 }
 
 impl CallLog {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: impl PaymentStore + 'static) -> Self {
+        let store: Arc<dyn PaymentStore> = Arc::new(store);
         CallLog { store: Some(store) }
     }
 

@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod gateways;
 mod jobs;
 mod notify;
+mod port;
 mod provider;
 pub mod providers;
 pub mod records;
@@ -20,6 +21,7 @@ pub use notify::{Notified, NotifyError};
 pub use provider::ProviderSetup;
 
 pub use gateway::PaymentGateway;
+pub use port::PaymentStore;
 
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
@@ -31,7 +33,6 @@ use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
-use crate::store::Store;
 use chrono::{DateTime, Utc};
 use gateway::GatewayError;
 use records::{BalancePayment, Destination, Method};
@@ -139,7 +140,7 @@ impl From<StoreError> for PaymentError {
 /// The payments service.
 #[derive(Debug, Clone)]
 pub struct Payments {
-    store: Store,
+    store: Arc<dyn PaymentStore>,
     gateways: Arc<HashMap<&'static str, Arc<dyn PaymentGateway>>>,
     events: DomainEvents,
     /// Where a refund stuck at its provider is raised for the operator.
@@ -150,7 +151,7 @@ pub struct Payments {
 impl Payments {
     /// Balance payments, and provider payments through `gateways` as `setup` says.
     pub fn new(
-        store: Store,
+        store: Arc<dyn PaymentStore>,
         gateways: Vec<Arc<dyn PaymentGateway>>,
         events: DomainEvents,
         alarms: Alarms,

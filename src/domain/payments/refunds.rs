@@ -13,10 +13,10 @@ use super::notify::{Notified, NotifyError};
 use super::records::{Method, PENDING, RefundLater, Stage};
 use super::{PaymentError, Payments, RefundView};
 use crate::domain::ledger::fen_string;
+use crate::domain::monitoring::records::AlarmFilter;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
-use crate::store::AlarmFilter;
 use chrono::Utc;
 use std::time::Duration;
 

@@ -8,6 +8,7 @@
 
 mod nearby;
 mod piles;
+mod port;
 pub mod records;
 
 pub use nearby::{
@@ -18,15 +19,16 @@ pub use piles::{
     AVAILABLE, ConnectorState, NewPile, OFFLINE, Pile, PileFields, PileSpec, PileType, is_online, is_whole_charger,
     pile_status,
 };
+pub use port::StationStore;
 pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, Station, StationChange};
 
 use crate::config::ChargerSettings;
 use crate::domain::nodes::Nodes;
 use crate::domain::storage::StoreError;
 use crate::domain::tariffs::{Tariff, TariffError, TariffSpec};
-use crate::store::Store;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use std::sync::Arc;
 
 /// Why a station, pile or tariff request failed.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +59,7 @@ pub enum StationError {
 /// The stations service.
 #[derive(Debug, Clone)]
 pub struct Stations {
-    store: Store,
+    store: Arc<dyn StationStore>,
     /// A connected charger not heard from for longer counts as offline (`chargers.offline_after_s`).
     offline_after: Duration,
     /// Which nodes are alive: a dead node's chargers are offline.
@@ -65,7 +67,8 @@ pub struct Stations {
 }
 
 impl Stations {
-    pub fn new(store: Store, settings: &ChargerSettings) -> Self {
+    pub fn new(store: impl StationStore + 'static, settings: &ChargerSettings) -> Self {
+        let store: Arc<dyn StationStore> = Arc::new(store);
         let offline_after =
             i64::try_from(settings.offline_after_s).ok().and_then(Duration::try_seconds).unwrap_or(Duration::MAX);
         Stations { store, offline_after, nodes: Nodes::default() }

@@ -23,21 +23,23 @@
 
 pub mod days;
 pub mod figures;
+mod port;
 pub mod records;
 pub mod request;
 pub mod rolled;
 pub mod rollup;
 
 pub use figures::{Aggregates, Figures, FiguresView, GroupView, StatsReport};
+pub use port::StatsStore;
 pub use request::{GroupBy, StatsQuery};
 
 use crate::domain::storage::StoreError;
-use crate::store::Store;
 use chrono::Utc;
 use chrono_tz::Tz;
 use days::ZonePlan;
 use records::{Bucket, Grouping, Scope};
 use rolled::Rolled;
+use std::sync::Arc;
 
 /// Periods one query may hand the database (each one row of four parameters; SQLite takes at
 /// most 32,766 parameters in a statement).
@@ -61,11 +63,12 @@ pub enum StatsError {
 /// The statistics service.
 #[derive(Debug, Clone)]
 pub struct Stats {
-    store: Store,
+    store: Arc<dyn StatsStore>,
 }
 
 impl Stats {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: impl StatsStore + 'static) -> Self {
+        let store: Arc<dyn StatsStore> = Arc::new(store);
         Stats { store }
     }
 

@@ -1,8 +1,8 @@
 //! Accounts: registering and signing in with a code sent by SMS, the token that says who is
 //! calling, and the profile.
 
-use super::id_card::{IdCardError, ResidentId};
 use super::caller::{Identities, Identity};
+use super::id_card::{IdCardError, ResidentId};
 use super::phone::{Phone, PhoneError};
 use super::real_name::{self, RealNameVerifier};
 use super::records::{NewUser, ProfileChange, RealName};
@@ -10,8 +10,8 @@ use super::sms::{Purpose, SmsCodes, SmsError};
 use super::tokens::{TokenError, Tokens};
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
+use crate::domain::users::UserStore;
 use crate::domain::users::records::{Card, User};
-use crate::store::Store;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
 use std::sync::Arc;
@@ -69,7 +69,7 @@ pub struct SignedIn {
 /// The accounts service.
 #[derive(Debug, Clone)]
 pub struct Users {
-    store: Store,
+    store: Arc<dyn UserStore>,
     codes: SmsCodes,
     tokens: Tokens,
     verifier: Arc<dyn RealNameVerifier>,
@@ -81,7 +81,7 @@ pub struct Users {
 
 impl Users {
     pub fn new(
-        store: Store,
+        store: Arc<dyn UserStore>,
         codes: SmsCodes,
         tokens: Tokens,
         verifier: Arc<dyn RealNameVerifier>,
@@ -203,8 +203,8 @@ impl Users {
     }
 
     /// The store, for the staff's calls (`staff.rs`).
-    pub(super) fn store(&self) -> &Store {
-        &self.store
+    pub(super) fn store(&self) -> &dyn UserStore {
+        self.store.as_ref()
     }
 
     pub(super) fn identities(&self) -> &Identities {
@@ -218,7 +218,7 @@ impl Users {
 
 /// Makes the user with `phone` an admin, creating them if they are not registered (the first
 /// admin, from the command line); whether they were created.
-pub async fn make_admin(store: &Store, phone: &str) -> Result<(User, bool), AccountError> {
+pub async fn make_admin(store: &dyn UserStore, phone: &str) -> Result<(User, bool), AccountError> {
     let phone = Phone::parse(phone)?;
     if let Some(user) = store.user_by_phone(phone.as_str()).await? {
         return Ok((store.set_role(user.id, ADMIN).await?, false));

@@ -2,9 +2,10 @@
 //! the real-name check of a resident identity card.
 
 pub mod accounts;
-pub mod id_card;
 pub mod caller;
+pub mod id_card;
 pub mod phone;
+mod port;
 pub mod real_name;
 pub mod real_name_http;
 pub mod records;
@@ -14,9 +15,10 @@ pub mod staff;
 pub mod tokens;
 
 pub use accounts::{AccountError, SignedIn, Users};
-pub use id_card::{IdCardError, ResidentId};
 pub use caller::Identity;
+pub use id_card::{IdCardError, ResidentId};
 pub use phone::{Phone, PhoneError};
+pub use port::UserStore;
 pub use real_name::{LocalCheck, RealNameVerifier};
 pub use real_name_http::HttpRealNameVerifier;
 pub use sms::{ConsoleSender, Purpose, SmsCodes, SmsError, SmsSender};

@@ -61,3 +61,11 @@ pub struct ProfileChange {
     /// `Some(None)` removes the avatar.
     pub avatar: Option<Option<String>>,
 }
+
+/// Which users a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub phone: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+}

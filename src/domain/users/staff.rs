@@ -4,8 +4,8 @@
 
 use super::accounts::{ADMIN, AccountError, OPERATOR, USER, Users};
 use super::caller::Identity;
+use super::records::UserFilter;
 use crate::domain::users::records::User;
-use crate::store::UserFilter;
 
 /// A user's status as stored.
 pub const ACTIVE: &str = "active";

@@ -12,6 +12,7 @@ use super::stats_rollup::{facts, order_before, order_now, restat};
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
+use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::records::{
     Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition, connector_key,
 };
@@ -21,14 +22,6 @@ use chrono::{DateTime, Utc};
 use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
-
-/// Which orders a list shows.
-#[derive(Debug, Clone, Default)]
-pub struct OrderFilter {
-    pub user_id: Option<i64>,
-    pub status: Option<String>,
-    pub charger_id: Option<String>,
-}
 
 impl Store {
     /// Makes an order. `Conflict("live order")` when the user has a live order already,

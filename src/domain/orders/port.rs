@@ -1,0 +1,167 @@
+//! What the orders area needs stored: its persistence port, in its own types. The store
+//! implements it (`store/ports/orders.rs`); `startup` hands the store in.
+
+use crate::domain::chargers::records::Charger;
+use crate::domain::chargers::records::Connector;
+use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::Transaction;
+use crate::domain::orders::order::Order;
+use crate::domain::orders::records::Completion;
+use crate::domain::orders::records::Ending;
+use crate::domain::orders::records::NewOrder;
+use crate::domain::orders::records::OccupancyCharge;
+use crate::domain::orders::records::OrderFilter;
+use crate::domain::orders::records::Rebill;
+use crate::domain::orders::records::ReviewHold;
+use crate::domain::orders::records::Settled;
+use crate::domain::orders::records::Transition;
+use crate::domain::payments::refund_routes::Refundable;
+use crate::domain::storage::StoreError;
+use crate::domain::users::records::User;
+use chrono::DateTime;
+use chrono::Utc;
+use std::collections::HashMap;
+
+#[async_trait::async_trait]
+pub trait OrderStore: Send + Sync + std::fmt::Debug {
+    /// Completed orders on a connector whose occupancy fee is still to be decided.
+    async fn awaiting_occupancy_on(
+        &self,
+        charger_id: &str,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> Result<Vec<Order>, StoreError>;
+
+    /// The balances of users `ids` in fen, by user (a statement per thousand).
+    async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError>;
+
+    /// Bills a completed order's occupancy fee (see `OccupancyCharge`), once, while its money is
+    /// as read.
+    async fn charge_occupancy(&self, charge: OccupancyCharge) -> Result<Settled, StoreError>;
+
+    /// The charger called `id`.
+    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError>;
+
+    /// Whether a transaction is open on a connector (2.0.1: on its EVSE).
+    async fn charging_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<bool, StoreError>;
+
+    /// Completes an order with its bill and settles it (see `Completion`), in one transaction,
+    /// while it is in one of `done.from` and its money is as read.
+    async fn complete_order(&self, done: Completion) -> Result<Settled, StoreError>;
+
+    /// The current status of every connector of a charger.
+    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError>;
+
+    /// Makes an order. `Conflict("live order")` when the user has a live order already,
+    /// `Conflict("connector")` when another order holds the connector, `Conflict("order of the
+    /// transaction")` when the transaction has its order already: the unique keys decide, also
+    /// between csms nodes.
+    async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError>;
+
+    /// Ends an order before charging (see `Ending`), giving back all it kept, in one
+    /// transaction, while it is in one of `ending.from` and its money is as read.
+    async fn end_order(&self, ending: Ending) -> Result<Settled, StoreError>;
+
+    /// A transaction's earliest stored energy register reading (when, Wh): where a running
+    /// cost starts when the start carried no meter value.
+    async fn first_energy_reading(&self, id: i64) -> Result<Option<(DateTime<Utc>, i64)>, StoreError>;
+
+    /// Sets a finished order aside for review (see `ReviewHold`) while it is charging or
+    /// starting; answers it after, or none when it was not (settled by someone else).
+    async fn hold_for_review(&self, hold: ReviewHold) -> Result<Option<Order>, StoreError>;
+
+    /// The greatest transaction id (0 when there is none).
+    async fn last_transaction_id(&self) -> Result<i64, StoreError>;
+
+    /// The user's live order, if any.
+    async fn live_order_of(&self, user_id: i64) -> Result<Option<Order>, StoreError>;
+
+    /// When the first transaction other than `not` began on a place since `since`, if one did.
+    async fn next_start_on(
+        &self,
+        charger_id: &str,
+        (evse_id, connector_id): (i32, i32),
+        since: DateTime<Utc>,
+        not: Option<i64>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// The order `order_no`.
+    async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError>;
+
+    /// The order of transaction `transaction_id`.
+    async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<Order>, StoreError>;
+
+    /// The order holding a connector, if any.
+    async fn order_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<Option<Order>, StoreError>;
+
+    /// The order on a charger waiting for the start of `id_tag` (or of `remote_start_id`): ready
+    /// or starting, holding its connector.
+    async fn order_to_start(
+        &self,
+        charger_id: &str,
+        (evse_id, connector_id): (i32, i32),
+        id_tag: Option<&str>,
+        remote_start_id: Option<i32>,
+    ) -> Result<Option<Order>, StoreError>;
+
+    /// A page of orders, newest first, and the number in all.
+    async fn orders(&self, filter: OrderFilter, offset: u64, limit: u64) -> Result<(Vec<Order>, u64), StoreError>;
+
+    /// Completed orders whose occupancy fee is still to be decided, newest first.
+    async fn orders_awaiting_occupancy(&self, limit: u64) -> Result<Vec<Order>, StoreError>;
+
+    /// Completed orders, completed since `since`, whose transaction's stop is not the one they
+    /// were billed from (a stale close whose real stop came while nothing followed it).
+    async fn orders_billed_before_their_stop(&self, since: DateTime<Utc>, limit: u64)
+    -> Result<Vec<Order>, StoreError>;
+
+    /// Orders in one of `statuses`, oldest first (what the sweep looks after).
+    async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<Order>, StoreError>;
+
+    /// How many orders of a pile wait for review.
+    async fn orders_in_review_on(&self, charger_id: &str) -> Result<u64, StoreError>;
+
+    /// Bills a completed order again (see `Rebill`) and settles the difference, in one
+    /// transaction, while its revisions and its money are those read.
+    async fn rebill_order(&self, rebill: Rebill) -> Result<Settled, StoreError>;
+
+    /// The succeeded payments of an order that still have money to refund, newest first.
+    async fn refundable_payments(&self, order_no: &str) -> Result<Vec<Refundable>, StoreError>;
+
+    /// A transaction and its samples in time order (both tables': see `sample_reads`).
+    async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError>;
+
+    /// A transaction's row, without its samples.
+    async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError>;
+
+    /// The transactions `ids`, by id (a statement per thousand).
+    async fn transaction_heads(&self, ids: &[i64]) -> Result<HashMap<i64, Transaction>, StoreError>;
+
+    /// Transactions after id `after`, begun since `since`, carrying a tag, that no order has —
+    /// oldest first, at most `limit`.
+    async fn transactions_without_order(
+        &self,
+        after: i64,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<Transaction>, StoreError>;
+
+    /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
+    /// order after, or none when it was not.
+    async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError>;
+
+    /// The newest transaction on an order's connector begun since `since` that no order has,
+    /// of the order's tag or of none (a 2.0.1 remote start may carry no token): what a lost
+    /// start event left behind.
+    async fn unclaimed_transaction(
+        &self,
+        found: &Order,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Transaction>, StoreError>;
+
+    /// Up to `limit` of the user's completed orders whose bill is not paid, oldest first.
+    async fn unpaid_orders_of(&self, user_id: i64, limit: u64) -> Result<Vec<String>, StoreError>;
+
+    /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
+    async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError>;
+}

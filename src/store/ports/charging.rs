@@ -1,0 +1,64 @@
+//! The store as the charging area's port: each method is the store's own query.
+
+use crate::domain::charging::ChargingStore;
+use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::Transaction;
+use crate::domain::charging::transactions::Applied;
+use crate::domain::charging::transactions::EventRecord;
+use crate::domain::charging::transactions::Sample;
+use crate::domain::charging::transactions::StartRecord;
+use crate::domain::charging::transactions::Started;
+use crate::domain::charging::transactions::StopRecord;
+use crate::domain::charging::transactions::Stopped;
+use crate::domain::storage::StoreError;
+use crate::domain::users::records::Card;
+use crate::store::Store;
+use chrono::DateTime;
+use chrono::Utc;
+
+#[async_trait::async_trait]
+impl ChargingStore for Store {
+    async fn create_id_tag(
+        &self,
+        tag: &str,
+        status: &str,
+        expiry_date: Option<DateTime<Utc>>,
+        parent_id_tag: Option<String>,
+    ) -> Result<Card, StoreError> {
+        Store::create_id_tag(self, tag, status, expiry_date, parent_id_tag).await
+    }
+
+    async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError> {
+        Store::id_tag(self, tag).await
+    }
+
+    async fn start_transaction(&self, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
+        Store::start_transaction(self, start, exclusive).await
+    }
+
+    async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
+        Store::stop_transaction(self, stop, samples).await
+    }
+
+    async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError> {
+        Store::transaction(self, id).await
+    }
+
+    async fn transaction_event(
+        &self,
+        event: EventRecord,
+        samples: Vec<Sample>,
+        exclusive: bool,
+    ) -> Result<Applied, StoreError> {
+        Store::transaction_event(self, event, samples, exclusive).await
+    }
+
+    async fn transactions_page(
+        &self,
+        (charger_id, from, to): (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Transaction>, u64), StoreError> {
+        Store::transactions_page(self, (charger_id, from, to), offset, limit).await
+    }
+}
