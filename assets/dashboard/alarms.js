@@ -1,7 +1,8 @@
 // Active alarms (raised or acknowledged, not yet cleared) with an Acknowledge button: loaded from
 // `GET /api/v1/alarms?active=true`, then kept by the live feed (`alarm.raised`,
 // `alarm.acknowledged`, `alarm.cleared`), so a new alarm shows without a reload. Unacknowledged
-// ones come first, high before medium, newest first.
+// ones come first, high before medium, newest first. Each is titled, and its value given its unit,
+// as `GET /api/v1/alarms/kinds` says: the server's list of kinds is the only one.
 
 import { ApiError, get, isUnavailable, post, query } from './api.js';
 import { el, fixed, humanise, setSection, time } from './format.js';
@@ -10,18 +11,35 @@ import { el, fixed, humanise, setSection, time } from './format.js';
 const alarms = new Map();
 /** While a reload is under way, the events that arrive meanwhile: applied again on its answer. */
 let replay = null;
-/** Units of an alarm's `value`, by type. */
-const UNITS = { over_temperature: '°C', voltage: 'V' };
+/** type → its kind (`title`, `level`, `unit`), once `GET /api/v1/alarms/kinds` answered. */
+let kinds = new Map();
+/** The kinds' request while it is under way or once it succeeded (a failure is asked again). */
+let kindsAsked = null;
 
 const section = () => document.getElementById('alarms');
 const list = () => document.getElementById('alarm-list');
 
+/** Reads the alarm kinds unless they were read; never fails (alarms then show their type as is). */
+function loadKinds() {
+  kindsAsked ??= get('/api/v1/alarms/kinds')
+    .then((list) => {
+      kinds = new Map((Array.isArray(list) ? list : []).map((kind) => [kind.type, kind]));
+    })
+    .catch((e) => {
+      kindsAsked = null;
+      console.warn(e);
+    });
+  return kindsAsked;
+}
+
 /** Reads the active alarms again. */
 export async function reloadAlarms() {
   replay = [];
+  const kindsRead = loadKinds();
   let page;
   try {
     page = await get(`/api/v1/alarms?${query({ active: 'true', pageSize: 100 })}`);
+    await kindsRead;
   } catch (e) {
     replay = null;
     setSection(section(), isUnavailable(e) ? 'unavailable' : 'error', isUnavailable(e) ? '' : e.message);
@@ -111,10 +129,11 @@ function fill(node, alarm) {
   node.dataset.level = alarm.level ?? '';
   node.dataset.status = alarm.status ?? '';
   node.querySelector('.alarm-level').textContent = alarm.level ?? '';
-  node.querySelector('.alarm-type').textContent = humanise(alarm.type);
+  const kind = kinds.get(alarm.type);
+  node.querySelector('.alarm-type').textContent = kind?.title ?? humanise(alarm.type);
   node.querySelector('.alarm-charger').textContent = alarm.chargerId ?? 'platform';
   node.querySelector('.alarm-status').textContent = alarm.status ?? '';
-  const value = alarm.value === undefined || alarm.value === null ? '' : ` (${fixed(alarm.value, 1, UNITS[alarm.type] ?? '')})`;
+  const value = alarm.value === undefined || alarm.value === null ? '' : ` (${fixed(alarm.value, 1, kind?.unit ?? '')})`;
   node.querySelector('.alarm-message').textContent = `${alarm.message ?? ''}${value}`;
   const meta = [`raised ${time(alarm.raisedAt)}`];
   if (alarm.acknowledgedAt) {

@@ -93,7 +93,7 @@ export function duration(seconds) {
   return `${m} min ${pad(Math.floor(s % 60))} s`;
 }
 
-/** `over_temperature` as `Over temperature`. */
+/** A code such as `charger.online` or `meter_anomaly` as `Charger online`, `Meter anomaly`. */
 export function humanise(code) {
   const text = String(code ?? '').replace(/[_.]+/g, ' ').trim();
   return text ? text[0].toUpperCase() + text.slice(1) : '—';

@@ -1,10 +1,11 @@
-//! Monitoring for operators: alarms (listed, acknowledged), a pile's live status and its trend,
-//! and the live feed of what happens (`GET /api/v1/events`, server-sent events).
+//! Monitoring for operators: alarms (listed, acknowledged) and their kinds, a pile's live status
+//! and its trend, and the live feed of what happens (`GET /api/v1/events`, server-sent events).
 
 use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
 use crate::domain::monitoring::records::AlarmFilter;
+use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::monitoring::trend::{Trend, TrendError};
 use crate::domain::monitoring::{AlarmError, AlarmView, PileLive};
 use axum::extract::{Path, Query, State};
@@ -13,13 +14,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use futures_util::stream::Stream;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 
 pub(super) fn router() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/alarms", get(alarms))
+        .route("/api/v1/alarms/kinds", get(kinds))
         .route("/api/v1/alarms/{id}/ack", post(acknowledge))
         .route("/api/v1/chargers/{id}/live", get(live))
         .route("/api/v1/chargers/{id}/trend", get(trend))
@@ -28,7 +30,7 @@ pub(super) fn router() -> Router<ApiState> {
 
 /// The OpenAPI of these routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(alarms, acknowledge, live, trend, events))]
+#[openapi(paths(alarms, kinds, acknowledge, live, trend, events))]
 pub(super) struct Doc;
 
 #[derive(Debug, Deserialize)]
@@ -45,8 +47,8 @@ struct AlarmQuery {
     params(
         ("active" = Option<bool>, Query, description = "`true`: raised or acknowledged, not cleared; `false`: cleared"),
         ("charger" = Option<String>, Query, description = "Only this pile's"),
-        ("type" = Option<String>, Query, description = "`over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly`, `ledger_mismatch` or `refund_abnormal`"),
-        ("level" = Option<String>, Query, description = "`high` or `medium`"),
+        ("type" = Option<super::monitoring_schemas::AlarmType>, Query, description = "Only alarms of this kind (`GET /api/v1/alarms/kinds`)"),
+        ("level" = Option<super::monitoring_schemas::AlarmLevel>, Query, description = "Only alarms of this level"),
         super::schemas::PageQuery,
     ),
     security(("bearer" = [])),
@@ -65,6 +67,34 @@ async fn alarms(
     let filter = AlarmFilter { active: query.active, charger_id: query.charger, kind: query.kind, level: query.level };
     let (items, total) = state.monitoring.alarms().list(filter, paging.offset(), paging.limit()).await?;
     Ok(Json(paging.of(items, total)))
+}
+
+/// An alarm kind as `GET /api/v1/alarms/kinds` shows it.
+#[derive(Debug, Serialize)]
+struct KindView {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    level: &'static str,
+    title: &'static str,
+    unit: Option<&'static str>,
+}
+
+/// Every alarm kind: its type as alarms and the `type` filter spell it, its level, its title and
+/// the unit of its alarms' value (operators; dashboards title alarms with these).
+#[utoipa::path(get, path = "/api/v1/alarms/kinds", tag = "monitoring", operation_id = "listAlarmKinds",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every alarm kind, in the order dashboards list them", body = Vec<super::monitoring_schemas::AlarmKindView>),
+        super::schemas::OperatorErrors,
+    ))]
+async fn kinds(_operator: Operator) -> Json<Vec<KindView>> {
+    let kinds = AlarmKind::ALL.iter().map(|k| KindView {
+        kind: k.as_str(),
+        level: k.level(),
+        title: k.title(),
+        unit: k.unit(),
+    });
+    Json(kinds.collect())
 }
 
 /// Acknowledges an alarm (operators): it stays active until its condition ends.

@@ -3,8 +3,53 @@
 
 #![expect(dead_code, reason = "schemas only")]
 
+use crate::domain::monitoring::rules::{AlarmKind, Level};
 use chrono::{DateTime, Utc};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+/// An alarm's type: the enum is the registered kinds' names (`AlarmKind::ALL`), never written out.
+pub(super) struct AlarmType;
+
+impl PartialSchema for AlarmType {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An alarm's kind; `GET /api/v1/alarms/kinds` lists them with their levels and titles"))
+            .enum_values(Some(AlarmKind::ALL.iter().map(|k| k.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for AlarmType {}
+
+/// How urgent an alarm is: the enum is the levels' names (`Level::ALL`).
+pub(super) struct AlarmLevel;
+
+impl PartialSchema for AlarmLevel {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("How urgent an alarm is"))
+            .enum_values(Some(Level::ALL.iter().map(|l| l.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for AlarmLevel {}
+
+/// An alarm kind.
+#[derive(ToSchema)]
+pub(super) struct AlarmKindView {
+    #[serde(rename = "type")]
+    kind: AlarmType,
+    level: AlarmLevel,
+    /// How dashboards title it, e.g. `Voltage`.
+    title: String,
+    /// The unit of its alarms' `value` when that is a reading (`°C`, `V`).
+    unit: Option<String>,
+}
 
 /// An alarm.
 #[derive(ToSchema)]
@@ -13,11 +58,9 @@ pub(super) struct AlarmView {
     id: i64,
     /// The pile; null for a platform alarm (`ledger_mismatch`, a top-up's `refund_abnormal`).
     charger_id: Option<String>,
-    /// `over_temperature`, `voltage`, `offline`, `fault`, `meter_anomaly`, `ledger_mismatch` or `refund_abnormal`.
     #[serde(rename = "type")]
-    kind: String,
-    /// `high` or `medium`.
-    level: String,
+    kind: AlarmType,
+    level: AlarmLevel,
     /// `raised`, `acknowledged` or `cleared`.
     status: String,
     message: String,

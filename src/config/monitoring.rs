@@ -8,7 +8,7 @@ use std::fmt;
 /// `[monitoring]`.
 #[derive(Clone, Deserialize)]
 pub struct MonitoringSettings {
-    /// A temperature above this (°C) raises `over_temperature` (high).
+    /// A temperature above this (°C) raises the over-temperature alarm (high).
     pub temperature_max_c: f64,
     /// … and it clears once back below the threshold minus this.
     pub temperature_hysteresis_c: f64,

@@ -172,6 +172,14 @@ async fn an_operator_signs_in_sees_a_pile_come_online_and_acknowledges_its_over_
         cp.call(hot).await.map_err(|e| format!("the charger's MeterValues: {e}"))?;
         let alarm = format!("li.alarm[data-charger=\"{PILE}\"][data-type=\"over_temperature\"]");
         wait_for(&client, &alarm, Duration::from_secs(5)).await?;
+        // Titled, and its value given its unit, as `GET /api/v1/alarms/kinds` says.
+        let (title, message) = (
+            text_of(&client, &format!("{alarm} .alarm-type")).await?,
+            text_of(&client, &format!("{alarm} .alarm-message")).await?,
+        );
+        if title != "Over temperature" || !message.ends_with(" °C)") {
+            return Err(format!("the alarm reads {title:?}: {message:?}"));
+        }
         let ack = client.find(Locator::Css(&format!("{alarm} button.alarm-ack"))).await.map_err(|e| e.to_string())?;
         ack.click().await.map_err(|e| format!("clicking Acknowledge: {e}"))?;
         wait_for(&client, &format!("{alarm}[data-status=\"acknowledged\"]"), Duration::from_secs(5)).await?;

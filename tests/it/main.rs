@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
+mod alarm_kinds;
 mod api_transactions;
 mod audit;
 mod business;

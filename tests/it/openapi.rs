@@ -47,6 +47,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/payments/notify/{provider}", &["post"]),
     ("/api/v1/me/balance/top-up", &["post"]),
     ("/api/v1/alarms", &["get"]),
+    ("/api/v1/alarms/kinds", &["get"]),
     ("/api/v1/alarms/{id}/ack", &["post"]),
     ("/api/v1/chargers/{id}/live", &["get"]),
     ("/api/v1/chargers/{id}/trend", &["get"]),

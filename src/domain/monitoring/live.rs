@@ -115,7 +115,7 @@ impl Readings {
                 "Current.Import" if s.phase.is_none() || r.current.is_none() => r.current = Some(value),
                 "Power.Active.Import" if s.phase.is_none() || r.power.is_none() => r.power = Some(value),
                 "Temperature" => {
-                    if let Some(c) = super::rules::celsius(value, &s.unit) {
+                    if let Some(c) = celsius(value, &s.unit) {
                         r.hottest = Some(r.hottest.map_or(c, |h| h.max(c)));
                     }
                 }
@@ -147,6 +147,17 @@ impl Readings {
         if self.at.is_some() {
             live.updated_at = self.at.max(live.updated_at);
         }
+    }
+}
+
+/// A temperature reading in °C, from its unit (`Celsius` by default, `Fahrenheit`, `K`).
+pub fn celsius(value: f64, unit: &str) -> Option<f64> {
+    match unit {
+        // No unit given reads as OCPP's default (stored as Wh): a temperature is then in °C.
+        "Celsius" | "" | "Wh" => Some(value),
+        "Fahrenheit" => Some((value - 32.0) * 5.0 / 9.0),
+        "K" => Some(value - 273.15),
+        _ => None,
     }
 }
 
@@ -194,5 +205,12 @@ mod tests {
         live.set_status(status(2, "Available"));
         assert!(live.idle(0, 1, Utc::now()));
         assert_eq!(live.power, Some(0.0));
+    }
+
+    #[test]
+    fn temperatures_in_other_units_are_read_in_celsius() {
+        assert_eq!(celsius(176.0, "Fahrenheit"), Some(80.0));
+        assert_eq!(celsius(353.15, "K").map(|c| (c * 100.0).round() / 100.0), Some(80.0));
+        assert_eq!(celsius(1.0, "kW"), None);
     }
 }

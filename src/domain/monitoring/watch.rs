@@ -7,7 +7,7 @@ use super::alarms::Alarms;
 use super::feed::Feed;
 use super::live::{ConnectorStatus, PileLive, Readings};
 use super::offline::Deadlines;
-use super::rules::{self, AlarmKind, Current, Verdict};
+use super::rules::{self, AlarmKind, Current, Reported, Verdict};
 use crate::config::MonitoringSettings;
 use crate::domain::charging::live::draws_power;
 use crate::domain::monitoring::MonitoringStore;
@@ -107,15 +107,9 @@ impl Watcher {
                 live.online = true;
                 readings.apply(&mut live);
                 self.heard(&charger_id).await;
-                if let Some(hottest) = readings.hottest {
-                    self.judge(&charger_id, AlarmKind::OverTemperature, rules::temperature(&self.settings, hottest))
-                        .await;
-                }
-                if !readings.volts.is_empty() {
-                    let current = self.pile(&charger_id).await.current;
-                    let verdict = rules::voltage(&self.settings, current, &readings.volts);
-                    self.judge(&charger_id, AlarmKind::Voltage, verdict).await;
-                }
+                let current = self.pile(&charger_id).await.current;
+                let verdicts = rules::judge_all(&self.settings, &Reported::Readings { readings: &readings, current });
+                self.apply(&charger_id, verdicts).await;
                 self.feed.publish("charger.live", numbers(&live));
                 self.keep(live).await;
             }
@@ -123,18 +117,15 @@ impl Watcher {
                 let mut live = self.snapshot(&charger_id);
                 live.online = true;
                 let (evse, connector) = (status.evse_id, status.connector_id);
-                let verdict = rules::fault(
-                    &status.status,
-                    status.error_code.as_deref(),
-                    (evse, connector),
-                    live.other_faulted(evse, connector),
-                );
+                // Judged before the status replaces the connector's old one in `live`.
+                let others_faulted = live.other_faulted(evse, connector);
+                let verdicts = rules::judge_all(&self.settings, &Reported::Status { status: &status, others_faulted });
                 let mut data = serde_json::to_value(&status).unwrap_or_default();
                 data["chargerId"] = serde_json::json!(charger_id);
                 let idle = (!draws_power(&status.status)).then_some(status.at);
                 live.set_status(status);
                 self.heard(&charger_id).await;
-                self.judge(&charger_id, AlarmKind::Fault, verdict).await;
+                self.apply(&charger_id, verdicts).await;
                 self.feed.publish("connector.status", data);
                 if let Some(at) = idle
                     && live.idle(evse, connector, at)
@@ -176,7 +167,8 @@ impl Watcher {
     /// The charger spoke: it is not going offline, and is not offline any more.
     async fn heard(&mut self, charger_id: &str) {
         self.deadlines.cancel(charger_id);
-        self.judge(charger_id, AlarmKind::Offline, Verdict::Clear).await;
+        let verdicts = rules::judge_all(&self.settings, &Reported::Heard);
+        self.apply(charger_id, verdicts).await;
     }
 
     /// The deadlines of a process that stopped are lost: as it starts, every charger that has
@@ -222,18 +214,21 @@ impl Watcher {
                     continue;
                 }
                 Ok(Some(c)) => {
-                    let since = c.last_seen_at.map_or_else(|| "never".to_owned(), |at| at.to_rfc3339());
-                    let verdict = Verdict::Raise {
-                        message: format!("no message for {} s (last seen {since})", self.settings.offline_after_s),
-                        value: since,
-                    };
-                    self.judge(&charger_id, AlarmKind::Offline, verdict).await;
+                    let verdicts = rules::judge_all(&self.settings, &Reported::Silent { last_seen: c.last_seen_at });
+                    self.apply(&charger_id, verdicts).await;
                 }
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(charger = %charger_id, error = %e, "the offline check could not read the charger")
                 }
             }
+        }
+    }
+
+    /// The rules' verdicts on the pile, each raised or cleared.
+    async fn apply(&mut self, charger_id: &str, verdicts: Vec<(AlarmKind, Verdict)>) {
+        for (kind, verdict) in verdicts {
+            self.judge(charger_id, kind, verdict).await;
         }
     }
 
