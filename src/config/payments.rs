@@ -48,6 +48,7 @@ pub enum ProviderMode {
 mod tests {
     use crate::config::Settings;
 
+    #[cfg(feature = "sandbox")]
     #[test]
     fn every_provider_is_a_sandbox_by_default_and_no_key_is_printed() {
         let mut settings = Settings::defaults().expect("the embedded defaults");
@@ -61,5 +62,15 @@ mod tests {
         settings.payments.unionpay.sign_private_key = "/etc/csms/K3Y-W1TH-N0-N4ME.pem".into();
         let printed = format!("{settings:?}");
         assert!(!printed.contains("K3Y-W1TH-N0-N4ME") && !printed.contains("0123456789abcdef"), "{printed}");
+    }
+
+    #[cfg(not(feature = "sandbox"))]
+    #[test]
+    fn every_provider_is_off_by_default_in_a_build_without_the_sandbox_feature() {
+        let settings = Settings::defaults().expect("the embedded defaults");
+        let p = &settings.payments;
+        assert_eq!(p.wechat.mode, super::ProviderMode::Off);
+        assert_eq!(p.alipay.mode, super::ProviderMode::Off);
+        assert_eq!(p.unionpay.mode, super::ProviderMode::Off);
     }
 }
