@@ -202,7 +202,7 @@ async fn free_address() -> Result<SocketAddr, DemoError> {
 
 /// An address as a browser reaches it (an unspecified one as the loopback).
 fn shown(addr: SocketAddr) -> String {
-    crate::domain::payments::providers::public_base("", addr).trim_start_matches("http://").to_owned()
+    crate::providers::keys::public_base("", addr).trim_start_matches("http://").to_owned()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod api;
 pub mod cluster;
 pub mod config;
 pub mod data_transfer;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
 pub mod http_client;
@@ -15,7 +16,7 @@ pub mod kv;
 pub mod metrics;
 mod ocpp;
 pub mod probe;
-pub mod sandbox;
+pub mod providers;
 pub mod startup;
 pub mod store;
 

@@ -1,5 +1,5 @@
 //! The `csms` binary: `csms serve` runs the server, `csms migrate` only migrates the database,
-//! `csms admin create --phone …` makes the first admin, `csms demo` runs a live demo, `csms audit` checks the money,
+//! `csms admin create --phone …` makes the first admin, `csms demo` runs a live demo (feature `demo`), `csms audit` checks the money,
 //! `csms health` asks a running server's `/health` (the container's health check).
 
 use anyhow::Context;
@@ -34,6 +34,8 @@ enum Command {
     },
     /// Run the server with a live demo: a station, piles, drivers charging on simulated chargers
     /// and a pile that overheats, on a fresh csms-demo.db; prints the dashboard and a login.
+    /// (Only in a build with the `demo` feature.)
+    #[cfg(feature = "demo")]
     Demo,
     /// Run the money audit once on the database and print it: exit 0 when every balance, order
     /// and payment adds up, 1 on any mismatch (unpaid bills are listed as owed, not mismatches).
@@ -97,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        #[cfg(feature = "demo")]
         Command::Demo => {
             let stop = tokio_util::sync::CancellationToken::new();
             let stopping = stop.clone();

@@ -18,9 +18,7 @@ use crate::domain::ledger::Ledger;
 use crate::domain::monitoring::Monitoring;
 use crate::domain::orders::{OrderServices, Orders};
 use crate::domain::payments::calls::CallLog;
-use crate::domain::payments::gateways;
-use crate::domain::payments::providers::{ProviderKeys, ProviderSetupError, public_base};
-use crate::domain::payments::{Payments, ProviderSetup};
+use crate::domain::payments::{PaymentProviders, Payments, ProviderSetup};
 use crate::domain::stations::Stations;
 use crate::domain::stats::Stats;
 use crate::domain::users::{
@@ -31,7 +29,8 @@ use crate::hub::credentials::VerifiedCredentials;
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
-use crate::sandbox;
+use crate::providers::keys::{ProviderSetupError, public_base};
+use crate::providers::{self, Providers};
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use drain::drain;
 use std::net::SocketAddr;
@@ -126,22 +125,11 @@ impl Application {
             RealNameVerifierKind::Local => Arc::new(LocalCheck),
             RealNameVerifierKind::Http => Arc::new(HttpRealNameVerifier::new(&settings.real_name)?),
         };
-        let providers = ProviderKeys::load(&settings.payments)?;
-        tracing::info!(
-            wechat = ?providers.wechat.mode,
-            alipay = ?providers.alipay.mode,
-            unionpay = ?providers.unionpay.mode,
-            "payment providers"
-        );
-        let simulated: Vec<&str> = [
-            ("wechat", providers.wechat.mode),
-            ("alipay", providers.alipay.mode),
-            ("unionpay", providers.unionpay.mode),
-        ]
-        .into_iter()
-        .filter(|(_, mode)| *mode == ProviderMode::Sandbox)
-        .map(|(name, _)| name)
-        .collect();
+        let providers = Providers::load(&settings.payments)?;
+        let modes: Vec<String> =
+            providers::modes(&settings.payments).iter().map(|(name, mode)| format!("{name}={mode:?}")).collect();
+        tracing::info!(modes = %modes.join(","), "payment providers");
+        let simulated = providers.named(ProviderMode::Sandbox);
         if !simulated.is_empty() {
             // Said loudly: a sandbox's payments are csms's own make-believe, paid by anyone who
             // posts to their pay URL.
@@ -171,7 +159,11 @@ impl Application {
             ocpp.local_addr().map_err(|source| StartupError::Bind { addr: settings.ocpp.listen, source })?;
         let http_addr =
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
-        let sandboxes = sandbox::router(&providers, &public_base(&settings.payments.notify_base_url, http_addr))?;
+        #[cfg(feature = "sandbox")]
+        let sandboxes = providers.sandbox_router(&public_base(&settings.payments.notify_base_url, http_addr))?;
+        // Without the feature no provider is a sandbox (`Providers::load` refused it): no routes.
+        #[cfg(not(feature = "sandbox"))]
+        let sandboxes = axum::Router::new();
         let ocpp = Bounded::new(ocpp, limits.sockets, "chargers");
         let http = Bounded::new(http, limits.http, "HTTP API");
         let shutdown = CancellationToken::new();
@@ -230,7 +222,8 @@ impl Application {
         api_charging.set_credit_gate(Arc::new(orders.clone()));
         let call_log = CallLog::new(store.clone());
         let public = public_base(&settings.payments.notify_base_url, http_addr);
-        let gateways = gateways::all(&providers, &public_base("", http_addr), &call_log)
+        let gateways = providers
+            .gateways(&public_base("", http_addr), &call_log)
             .map_err(|e| SetupError::Client { setting: "payments", reason: e.to_string() })?;
         let setup = ProviderSetup {
             public_base: public,
@@ -240,6 +233,7 @@ impl Application {
             log: call_log,
         };
         let alarms = monitoring.alarms().clone();
+        let payment_providers = PaymentProviders::new(gateways.clone());
         let payments = Payments::new(Arc::new(store.clone()), gateways, events.clone(), alarms, setup);
         let api = ApiState {
             chargers: api_chargers,
@@ -248,6 +242,7 @@ impl Application {
             stations,
             orders,
             payments,
+            payment_providers,
             monitoring,
             audit,
             ledger: Ledger::new(store.clone()),

@@ -47,6 +47,8 @@ pub struct ApiState {
     pub stations: Stations,
     pub orders: Orders,
     pub payments: Payments,
+    /// The payment providers that are on: how each wants its notifications answered.
+    pub payment_providers: crate::domain::payments::PaymentProviders,
     pub monitoring: crate::domain::monitoring::Monitoring,
     pub audit: crate::domain::audit::Audit,
     pub ledger: Ledger,

@@ -5,16 +5,17 @@ use super::auth::Operator;
 use super::users::Signed;
 use super::{ApiError, ApiState};
 use crate::domain::ledger::AmountText;
+use crate::domain::payments::gateway::{Ack, Refused};
 use crate::domain::payments::{NotifyError, PaymentView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 pub(super) fn router() -> Router<ApiState> {
     Router::new()
@@ -108,16 +109,23 @@ async fn notify(
             Some((status, e))
         }
     };
-    match (provider.as_str(), failed) {
-        ("wechat", None) => StatusCode::NO_CONTENT.into_response(),
-        ("wechat", Some((status, e))) => {
-            let message = if status.is_server_error() { "internal error".to_owned() } else { e.to_string() };
-            (status, Json(json!({"code": "FAIL", "message": message}))).into_response()
-        }
-        ("alipay", None) => (StatusCode::OK, "success").into_response(),
-        ("unionpay", None) => (StatusCode::OK, "ok").into_response(),
-        (_, None) => StatusCode::NO_CONTENT.into_response(),
-        (_, Some((status, _))) => (status, "fail").into_response(),
+    // Each provider says how it wants to be answered; one csms cannot place is told `fail`.
+    let refused = failed.map(|(status, e)| Refused { status: status.as_u16(), message: e.to_string() });
+    let ack = match (state.payment_providers.get(&provider), &refused) {
+        (Some(known), refused) => known.acknowledge(refused.as_ref()),
+        (None, Some(refused)) => Ack::unknown(refused),
+        // Taken, yet no provider of that name is on: cannot be (`notify` refuses it first).
+        (None, None) => Ack { status: 204, content_type: None, body: String::new() },
+    };
+    answer(ack)
+}
+
+/// An `Ack` as an HTTP response.
+fn answer(ack: Ack) -> Response {
+    let status = StatusCode::from_u16(ack.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match ack.content_type {
+        Some(content_type) => (status, [(CONTENT_TYPE, content_type)], ack.body).into_response(),
+        None => status.into_response(),
     }
 }
 

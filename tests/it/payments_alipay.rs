@@ -7,17 +7,16 @@ use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
 use csms::domain::orders::number::new_number;
-use csms::domain::payments::PaymentGateway;
+use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
-use csms::domain::payments::gateways::AlipayPay;
-use csms::domain::payments::providers::{AlipayKeys, ProviderKeys};
-use csms::domain::payments::signing::PrivateKey;
+use csms::providers::alipay::{AlipayKeys, AlipayPay};
+use csms::providers::signing::PrivateKey;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The keys the server under test made for its sandbox (made once per process: the same).
 fn sandbox_keys() -> AlipayKeys {
-    ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").alipay
+    AlipayKeys::load(&Settings::defaults().expect("defaults").payments.alipay).expect("sandbox keys")
 }
 
 fn gateway(keys: AlipayKeys, addr: SocketAddr) -> AlipayPay {

@@ -4,9 +4,11 @@
 //! or stale (signed ten minutes ago: WeChat's timestamp) — or genuine but in dollars.
 
 use csms::config::Settings;
-use csms::domain::payments::providers::ProviderKeys;
-use csms::domain::payments::signing::wechat::{Signed, nonce, seal};
-use csms::domain::payments::signing::{alipay, unionpay};
+use csms::providers::alipay::{AlipayKeys, signing as alipay};
+use csms::providers::keys::ProviderSetupError;
+use csms::providers::unionpay::{UnionPayKeys, signing as unionpay};
+use csms::providers::wechat::WechatKeys;
+use csms::providers::wechat::signing::{Signed, nonce, seal};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -25,8 +27,22 @@ pub(crate) enum Twist {
 /// A notification: its headers and its body.
 pub(crate) type Notice = (Vec<(String, String)>, String);
 
+/// Every provider's keys, as the sandboxes make them.
+struct ProviderKeys {
+    wechat: WechatKeys,
+    alipay: AlipayKeys,
+    unionpay: UnionPayKeys,
+}
+
 fn keys() -> ProviderKeys {
-    ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys")
+    let load = |s: &csms::config::PaymentSettings| -> Result<ProviderKeys, ProviderSetupError> {
+        Ok(ProviderKeys {
+            wechat: WechatKeys::load(&s.wechat)?,
+            alipay: AlipayKeys::load(&s.alipay)?,
+            unionpay: UnionPayKeys::load(&s.unionpay)?,
+        })
+    };
+    load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys")
 }
 
 /// `provider`'s notification that `payment_no` was paid `amount_fen` as transaction `txn`.

@@ -7,19 +7,18 @@ use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
 use csms::domain::orders::number::new_number;
-use csms::domain::payments::PaymentGateway;
+use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{
     GatewayError, Notice, ProviderPayment, ProviderRefund, ProviderState, RefundNotice, RefundOutcome,
 };
-use csms::domain::payments::gateways::UnionPay;
-use csms::domain::payments::providers::{ProviderKeys, UnionPayKeys};
-use csms::domain::payments::signing::PrivateKey;
+use csms::providers::signing::PrivateKey;
+use csms::providers::unionpay::{UnionPay, UnionPayKeys};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The keys the server under test made for its sandbox (made once per process: the same).
 fn sandbox_keys() -> UnionPayKeys {
-    ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").unionpay
+    UnionPayKeys::load(&Settings::defaults().expect("defaults").payments.unionpay).expect("sandbox keys")
 }
 
 fn gateway(keys: UnionPayKeys, addr: SocketAddr) -> UnionPay {

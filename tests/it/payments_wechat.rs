@@ -7,11 +7,10 @@ use crate::notify_listener::payment_notice;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use csms::config::Settings;
-use csms::domain::payments::PaymentGateway;
+use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
-use csms::domain::payments::gateways::WechatPay;
-use csms::domain::payments::providers::{ProviderKeys, WechatKeys};
-use csms::domain::payments::signing::PrivateKey;
+use csms::providers::signing::PrivateKey;
+use csms::providers::wechat::{WechatKeys, WechatPay};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -42,7 +41,7 @@ async fn notify_listener() -> (String, mpsc::UnboundedReceiver<Heard>) {
 
 /// The keys the server under test made for its sandbox (made once per process: the same).
 fn sandbox_keys() -> WechatKeys {
-    ProviderKeys::load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys").wechat
+    WechatKeys::load(&Settings::defaults().expect("defaults").payments.wechat).expect("sandbox keys")
 }
 
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {

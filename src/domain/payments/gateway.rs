@@ -1,6 +1,7 @@
-//! A third-party payment provider (WeChat Pay, Alipay, UnionPay) as csms uses it: create a
-//! payment and get where the payer pays, ask after it, close it, refund it and ask after the
-//! refund, and check a notification it sent. Balance payments need none.
+//! The `PaymentProvider` port: a third-party payment provider as the payments service needs it —
+//! open a payment (with its window) and get where the payer pays, ask after it, close it, refund
+//! it and ask after the refund, read a notification it sent (checked, in domain types) and say
+//! how it is answered. Balance payments need none. The adapters are in `crate::providers`.
 
 use super::records::Method;
 use chrono::{DateTime, Utc};
@@ -147,8 +148,37 @@ pub fn in_yuan(currency: Option<&str>) -> Result<(), GatewayError> {
     }
 }
 
-/// A provider's gateway.
-pub trait PaymentGateway: Send + Sync + std::fmt::Debug {
+/// The answer a provider expects to its notification: its HTTP status, its body and the body's
+/// type (none for an empty body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    pub body: String,
+}
+
+impl Ack {
+    /// A plain-text answer.
+    pub fn text(status: u16, body: &str) -> Self {
+        Ack { status, content_type: Some("text/plain; charset=utf-8"), body: body.to_owned() }
+    }
+
+    /// What a notification csms cannot place with any provider is told: `fail`.
+    pub fn unknown(refused: &Refused) -> Self {
+        Ack::text(refused.status, "fail")
+    }
+}
+
+/// Why a notification was not taken, as its provider is to be told: the HTTP status csms chose
+/// and what went wrong (the provider decides whether to say it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub status: u16,
+    pub message: String,
+}
+
+/// A payment provider, as the payments service uses it.
+pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
     /// Which method it serves.
     fn method(&self) -> Method;
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>>;
@@ -161,4 +191,22 @@ pub trait PaymentGateway: Send + Sync + std::fmt::Debug {
     fn refund_state(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome>;
     /// Checks a notification's signature and reads it: `headers` as received, `body` raw.
     fn verify_notification(&self, headers: &[(String, String)], body: &[u8]) -> Result<Notice, GatewayError>;
+    /// How a notification is answered: taken (`None`), or refused.
+    fn acknowledge(&self, refused: Option<&Refused>) -> Ack;
+}
+
+/// The providers that are on, by their method's name: asked by the API how to answer a
+/// provider's notification.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentProviders(std::sync::Arc<Vec<std::sync::Arc<dyn PaymentProvider>>>);
+
+impl PaymentProviders {
+    pub fn new(providers: Vec<std::sync::Arc<dyn PaymentProvider>>) -> Self {
+        PaymentProviders(std::sync::Arc::new(providers))
+    }
+
+    /// The provider whose method is named `name`, when it is on.
+    pub fn get(&self, name: &str) -> Option<&std::sync::Arc<dyn PaymentProvider>> {
+        self.0.iter().find(|p| p.method().as_str() == name)
+    }
 }

@@ -1,26 +1,23 @@
 //! Payments: one record per attempt (`paymentNo` unique), from the balance at once or through a
-//! provider's `PaymentGateway` (WeChat Pay, Alipay, UnionPay), paid on its word; refunds never
+//! provider's `PaymentProvider` (WeChat Pay, Alipay, UnionPay), paid on its word; refunds never
 //! more than paid minus already refunded, whatever the concurrency, back where the money came
 //! from — followed at the provider to their end (`refunds`).
 
 pub mod calls;
 pub mod gateway;
-pub mod gateways;
 mod jobs;
 mod notify;
 mod port;
 mod provider;
-pub mod providers;
 pub mod records;
 pub mod refund_routes;
 mod refunds;
-pub mod signing;
 pub mod stored;
 
 pub use notify::{Notified, NotifyError};
 pub use provider::ProviderSetup;
 
-pub use gateway::PaymentGateway;
+pub use gateway::{PaymentProvider, PaymentProviders};
 pub use port::PaymentStore;
 
 use crate::domain::chargers::records::OperationRecord;
@@ -141,7 +138,7 @@ impl From<StoreError> for PaymentError {
 #[derive(Debug, Clone)]
 pub struct Payments {
     store: Arc<dyn PaymentStore>,
-    gateways: Arc<HashMap<&'static str, Arc<dyn PaymentGateway>>>,
+    gateways: Arc<HashMap<&'static str, Arc<dyn PaymentProvider>>>,
     events: DomainEvents,
     /// Where a refund stuck at its provider is raised for the operator.
     alarms: Alarms,
@@ -152,7 +149,7 @@ impl Payments {
     /// Balance payments, and provider payments through `gateways` as `setup` says.
     pub fn new(
         store: Arc<dyn PaymentStore>,
-        gateways: Vec<Arc<dyn PaymentGateway>>,
+        gateways: Vec<Arc<dyn PaymentProvider>>,
         events: DomainEvents,
         alarms: Alarms,
         setup: ProviderSetup,
@@ -162,7 +159,7 @@ impl Payments {
     }
 
     /// The gateway of `method`, when configured.
-    fn gateway(&self, method: Method) -> Result<&Arc<dyn PaymentGateway>, PaymentError> {
+    fn gateway(&self, method: Method) -> Result<&Arc<dyn PaymentProvider>, PaymentError> {
         self.gateways.get(method.as_str()).ok_or(PaymentError::MethodUnavailable(method.as_str()))
     }
 

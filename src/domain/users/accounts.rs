@@ -159,7 +159,7 @@ impl Users {
         if user.status == DISABLED {
             return Err(AccountError::Disabled);
         }
-        let identity = Identity::from(&user);
+        let identity: Identity = (&user).into();
         self.identities.keep(identity.clone(), now);
         Ok(identity)
     }

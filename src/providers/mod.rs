@@ -1,0 +1,127 @@
+//! The payment providers csms speaks to — the adapters of the payments domain's
+//! `PaymentProvider` port — one folder each (`wechat/`, `alipay/`, `unionpay/`: gateway,
+//! signing, notification reader and answer, refunds, settings and keys, sandbox), and **the one
+//! list** of them, `ALL`: the API (through the `PaymentProvider`s built from it), the
+//! configuration, startup and the sandbox router ask it, and nothing else names a provider to
+//! decide what to do. What they share: `http` (calls, the call log, forms), `keys` (reading and
+//! making keys), `signing` (RSA keys, SHA256withRSA) and, with the `sandbox` feature, `sandbox`
+//! (the payer's page, refund scripts). `balance` is a method of the domain, not a provider.
+
+pub mod alipay;
+pub mod http;
+pub mod keys;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+pub mod signing;
+pub mod unionpay;
+pub mod wechat;
+
+use crate::config::{PaymentSettings, ProviderMode};
+use crate::domain::payments::PaymentProvider;
+use crate::domain::payments::calls::CallLog;
+use crate::domain::payments::gateway::GatewayError;
+use crate::domain::payments::records::Method;
+use keys::ProviderSetupError;
+use std::sync::Arc;
+
+/// Every provider csms knows, in the order they are shown. Adding one is a folder and a line here.
+pub const ALL: [Entry; 3] = [wechat::ENTRY, alipay::ENTRY, unionpay::ENTRY];
+
+/// A provider in the list: what csms asks of it before its keys are loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// The method it serves (its name is the notification route's `{provider}` and the method's
+    /// stored text).
+    pub method: Method,
+    /// Its `payments.<name>.mode`.
+    pub mode: fn(&PaymentSettings) -> ProviderMode,
+    /// Reads (live) or makes (sandbox) its keys.
+    pub load: fn(&PaymentSettings) -> Result<Box<dyn Provider>, ProviderSetupError>,
+    /// Its settings that the environment gives as text exactly as written.
+    pub text_variables: &'static [(&'static str, &'static str)],
+}
+
+impl Entry {
+    /// Its name, as in `payments.<name>` and `/api/v1/payments/notify/<name>`.
+    pub const fn name(&self) -> &'static str {
+        self.method.as_str()
+    }
+}
+
+/// A provider whose keys are loaded: it makes its gateway and, in the sandbox, its stand-in.
+pub trait Provider: Send + Sync + std::fmt::Debug {
+    fn method(&self) -> Method;
+    fn mode(&self) -> ProviderMode;
+    /// Its gateway, keeping its calls in `log`; `local` is csms's own HTTP address, where its
+    /// sandbox answers.
+    fn gateway(&self, local: &str, log: &CallLog) -> Result<Arc<dyn PaymentProvider>, GatewayError>;
+    /// Its stand-in's routes, answering payers at `public_base`.
+    #[cfg(feature = "sandbox")]
+    fn sandbox(&self, public_base: &str) -> Result<axum::Router, crate::http_client::SetupError>;
+}
+
+/// Every provider's mode, by name.
+pub fn modes(settings: &PaymentSettings) -> Vec<(&'static str, ProviderMode)> {
+    ALL.iter().map(|entry| (entry.name(), (entry.mode)(settings))).collect()
+}
+
+/// Every provider's settings that the environment gives as text.
+pub fn text_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    ALL.iter().flat_map(|entry| entry.text_variables.iter().copied())
+}
+
+/// The modes this build starts from, laid over config/default.toml's: `off` for every provider
+/// in a build without the `sandbox` feature (the file says `sandbox`, the default of a full build).
+pub fn build_defaults(figment: figment::Figment) -> figment::Figment {
+    if cfg!(feature = "sandbox") {
+        return figment;
+    }
+    ALL.iter().fold(figment, |figment, entry| {
+        let key = format!("payments.{}.mode", entry.name());
+        figment.merge(figment::providers::Serialized::default(&key, "off"))
+    })
+}
+
+/// The providers that are on (mode `sandbox` or `live`), their keys loaded.
+#[derive(Debug)]
+pub struct Providers(Vec<Box<dyn Provider>>);
+
+impl Providers {
+    /// Loads every provider that is not `off`: a bad setting, or a `sandbox` in a build without
+    /// the feature, stops csms at start naming the setting.
+    pub fn load(settings: &PaymentSettings) -> Result<Self, ProviderSetupError> {
+        let mut on = Vec::new();
+        for entry in &ALL {
+            match (entry.mode)(settings) {
+                ProviderMode::Off => continue,
+                ProviderMode::Sandbox if !cfg!(feature = "sandbox") => {
+                    return Err(ProviderSetupError::NoSandbox(format!("payments.{}.mode", entry.name())));
+                }
+                ProviderMode::Sandbox | ProviderMode::Live => on.push((entry.load)(settings)?),
+            }
+        }
+        Ok(Providers(on))
+    }
+
+    /// The names of those in `mode`.
+    pub fn named(&self, mode: ProviderMode) -> Vec<&'static str> {
+        self.0.iter().filter(|p| p.mode() == mode).map(|p| p.method().as_str()).collect()
+    }
+
+    /// Their gateways, each keeping its calls in `log`: `local` is csms's own HTTP address, where
+    /// sandboxes answer.
+    pub fn gateways(&self, local: &str, log: &CallLog) -> Result<Vec<Arc<dyn PaymentProvider>>, GatewayError> {
+        self.0.iter().map(|p| p.gateway(local, log)).collect()
+    }
+
+    /// The routes of every provider in sandbox mode (none for a live one), answering payers at
+    /// `public_base` (csms's address as payers and providers reach it).
+    #[cfg(feature = "sandbox")]
+    pub fn sandbox_router(&self, public_base: &str) -> Result<axum::Router, crate::http_client::SetupError> {
+        let mut routes = axum::Router::new();
+        for provider in self.0.iter().filter(|p| p.mode() == ProviderMode::Sandbox) {
+            routes = routes.merge(provider.sandbox(public_base)?);
+        }
+        Ok(routes)
+    }
+}

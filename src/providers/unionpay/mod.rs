@@ -1,0 +1,65 @@
+//! UnionPay online payments 5.1.0 — one folder: its gateway (`gateway`, `refund`, `answer`), its
+//! signatures (`signing`), its notifications and their answer (`notice`), its settings and keys
+//! (`settings`, `keys`) and, with the `sandbox` feature, its stand-in (`sandbox`,
+//! `sandbox_refunds`). Registered in `crate::providers::ALL` by `ENTRY`.
+
+mod answer;
+mod gateway;
+pub mod keys;
+pub mod notice;
+mod refund;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+#[cfg(feature = "sandbox")]
+mod sandbox_refunds;
+pub mod settings;
+pub mod signing;
+
+pub use gateway::{LIVE_BASE, UnionPay};
+pub use keys::UnionPayKeys;
+#[cfg(feature = "sandbox")]
+pub use sandbox::UnionPaySandbox;
+pub use settings::UnionPaySettings;
+
+use super::http::{CALL_TIMEOUT, base};
+use super::keys::ProviderSetupError;
+use super::{Entry, Provider};
+use crate::config::ProviderMode;
+use crate::domain::payments::PaymentProvider;
+use crate::domain::payments::calls::CallLog;
+use crate::domain::payments::gateway::GatewayError;
+use crate::domain::payments::records::Method;
+use std::sync::Arc;
+
+/// UnionPay in the list of providers.
+pub const ENTRY: Entry = Entry {
+    method: Method::Unionpay,
+    mode: |settings| settings.unionpay.mode,
+    load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
+        Ok(Box::new(UnionPayKeys::load(&settings.unionpay)?))
+    },
+    text_variables: &settings::TEXT_VARIABLES,
+};
+
+impl Provider for UnionPayKeys {
+    fn method(&self) -> Method {
+        Method::Unionpay
+    }
+
+    fn mode(&self) -> ProviderMode {
+        self.mode
+    }
+
+    fn gateway(&self, local: &str, log: &CallLog) -> Result<Arc<dyn PaymentProvider>, GatewayError> {
+        let base = base(&self.base_url, self.mode, LIVE_BASE, local, "/sandbox/unionpay");
+        Ok(Arc::new(UnionPay::new(self.clone(), &base, CALL_TIMEOUT)?.with_log(log.clone())))
+    }
+
+    #[cfg(feature = "sandbox")]
+    fn sandbox(&self, public_base: &str) -> Result<axum::Router, crate::http_client::SetupError> {
+        let sandbox = UnionPaySandbox::new(self.clone(), public_base).map_err(|e| {
+            crate::http_client::SetupError::Client { setting: "payments.unionpay (sandbox)", reason: e.to_string() }
+        })?;
+        Ok(sandbox.router())
+    }
+}
