@@ -178,7 +178,7 @@ impl Settings {
     /// Reads the layers from `config_dir` (usually `./config`, which need not exist) and the
     /// process environment.
     pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
-        let mut figment = crate::providers::build_defaults(Figment::from(Toml::string(DEFAULTS)));
+        let mut figment = payments::build_defaults(Figment::from(Toml::string(DEFAULTS)));
         if let Ok(entries) = std::fs::read_dir(config_dir) {
             let mut files: Vec<_> = entries
                 .filter_map(Result::ok)
@@ -193,11 +193,8 @@ impl Settings {
         figment = figment.merge(Env::prefixed("CSMS__").split("__").lowercase(true));
         // Text settings are taken exactly as written: figment reads an environment value that
         // looks like a number as one (a token `0123` would become 123, or fail as "not a string").
-        for (variable, key) in TEXT_VARIABLES
-            .into_iter()
-            .chain(payments::TEXT_VARIABLES)
-            .chain(crate::providers::text_variables())
-            .chain(monitoring::TEXT_VARIABLES)
+        for (variable, key) in
+            TEXT_VARIABLES.into_iter().chain(payments::text_variables()).chain(monitoring::TEXT_VARIABLES)
         {
             if let Ok(value) = std::env::var(variable) {
                 figment = figment.merge(Serialized::default(key, value));
@@ -214,7 +211,7 @@ impl Settings {
 
     /// The embedded defaults alone (tests start from these and change what they need).
     pub fn defaults() -> Result<Self, ConfigError> {
-        crate::providers::build_defaults(Figment::from(Toml::string(DEFAULTS)))
+        payments::build_defaults(Figment::from(Toml::string(DEFAULTS)))
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))
     }

@@ -5,9 +5,9 @@
 
 use super::bus::Bus;
 use super::wire::Body;
+use crate::domain::events::OPERATOR_EVENTS;
 use crate::domain::events::{DomainEvents, Fanout, USER_EVENTS, UserEvent};
 use crate::domain::monitoring::Feed;
-use crate::domain::monitoring::feed::OPERATOR_EVENTS;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,12 +1,17 @@
 //! `[payments]`: where the providers call back, and per provider whether csms talks to the real
 //! one (`live`), to the stand-in it serves itself (`sandbox`, the default of a build with the
 //! `sandbox` feature) or to none (`off`), with the merchant's identifiers and keys — each
-//! provider's own settings are in its folder (`crate::providers::<name>::settings`).
+//! provider's own settings in a file of their own here (`payments/<name>.rs`); its adapters are in
+//! its folder, `src/providers/<name>/`.
 
-pub use crate::providers::alipay::AlipaySettings;
-pub use crate::providers::unionpay::UnionPaySettings;
-pub use crate::providers::wechat::WechatSettings;
+mod alipay;
+mod unionpay;
+mod wechat;
+
+pub use alipay::AlipaySettings;
 use serde::Deserialize;
+pub use unionpay::UnionPaySettings;
+pub use wechat::WechatSettings;
 
 /// `[payments]`.
 #[derive(Clone, Debug, Deserialize)]
@@ -26,9 +31,25 @@ pub struct PaymentSettings {
     pub unionpay: UnionPaySettings,
 }
 
-/// `payments.notify_base_url`, read from the environment as text (each provider's own are in
-/// its `settings.rs`, listed by `crate::providers::text_variables`).
-pub(crate) const TEXT_VARIABLES: [(&str, &str); 1] = [("CSMS__PAYMENTS__NOTIFY_BASE_URL", "payments.notify_base_url")];
+/// `payments.notify_base_url`, read from the environment as text.
+const NOTIFY_TEXT: [(&str, &str); 1] = [("CSMS__PAYMENTS__NOTIFY_BASE_URL", "payments.notify_base_url")];
+
+/// The payment settings the environment gives as text exactly as written: `notify_base_url`
+/// and each provider's identifiers and keys.
+pub(crate) fn text_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    NOTIFY_TEXT.into_iter().chain(wechat::TEXT_VARIABLES).chain(alipay::TEXT_VARIABLES).chain(unionpay::TEXT_VARIABLES)
+}
+
+/// The modes this build starts from, laid over config/default.toml's: `off` for every provider
+/// in a build without the `sandbox` feature (the file says `sandbox`, the default of a full build).
+pub(crate) fn build_defaults(figment: figment::Figment) -> figment::Figment {
+    if cfg!(feature = "sandbox") {
+        return figment;
+    }
+    ["wechat", "alipay", "unionpay"].into_iter().fold(figment, |figment, name| {
+        figment.merge(figment::providers::Serialized::default(&format!("payments.{name}.mode"), "off"))
+    })
+}
 
 /// `payments.<provider>.mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -37,8 +37,6 @@ pub struct Entry {
     pub mode: fn(&PaymentSettings) -> ProviderMode,
     /// Reads (live) or makes (sandbox) its keys.
     pub load: fn(&PaymentSettings) -> Result<Box<dyn Provider>, ProviderSetupError>,
-    /// Its settings that the environment gives as text exactly as written.
-    pub text_variables: &'static [(&'static str, &'static str)],
 }
 
 impl Entry {
@@ -63,23 +61,6 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
 /// Every provider's mode, by name.
 pub fn modes(settings: &PaymentSettings) -> Vec<(&'static str, ProviderMode)> {
     ALL.iter().map(|entry| (entry.name(), (entry.mode)(settings))).collect()
-}
-
-/// Every provider's settings that the environment gives as text.
-pub fn text_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
-    ALL.iter().flat_map(|entry| entry.text_variables.iter().copied())
-}
-
-/// The modes this build starts from, laid over config/default.toml's: `off` for every provider
-/// in a build without the `sandbox` feature (the file says `sandbox`, the default of a full build).
-pub fn build_defaults(figment: figment::Figment) -> figment::Figment {
-    if cfg!(feature = "sandbox") {
-        return figment;
-    }
-    ALL.iter().fold(figment, |figment, entry| {
-        let key = format!("payments.{}.mode", entry.name());
-        figment.merge(figment::providers::Serialized::default(&key, "off"))
-    })
 }
 
 /// The providers that are on (mode `sandbox` or `live`), their keys loaded.

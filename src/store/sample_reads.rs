@@ -33,7 +33,7 @@ pub(crate) fn row_time(backend: DatabaseBackend, row: &QueryResult) -> Result<Da
 pub(crate) fn reading_epoch(backend: DatabaseBackend, column: &str) -> String {
     match backend {
         DatabaseBackend::Sqlite => format!("({column} / 1000000)"),
-        other => super::trend::epoch(other, column),
+        other => epoch(other, column),
     }
 }
 
@@ -149,5 +149,13 @@ impl super::Store {
         let row = self.db().query_one_raw(super::sql::statement(backend, &sql, values)).await?;
         let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// A timestamp column in whole seconds since the epoch, in SQL.
+pub(super) fn epoch(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
+        _ => format!("CAST(unixepoch({column}) AS INTEGER)"),
     }
 }

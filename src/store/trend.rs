@@ -2,7 +2,7 @@
 //! rollups past their retention). The retention job that makes the rollups is `retention`.
 
 use super::sample_codec;
-use super::sample_reads::{each_sample, reading_epoch, reading_time};
+use super::sample_reads::{each_sample, epoch, reading_epoch, reading_time};
 use super::sql::statement;
 use super::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -26,14 +26,6 @@ pub(super) fn numeric_sample(backend: DatabaseBackend) -> String {
             "(e.type IN ('integer', 'real') OR (e.type = 'text' AND {}))",
             numeric(backend).replace("value", "e.value")
         ),
-    }
-}
-
-/// A timestamp column in whole seconds since the epoch, in SQL.
-pub(super) fn epoch(backend: DatabaseBackend, column: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
-        _ => format!("CAST(unixepoch({column}) AS INTEGER)"),
     }
 }
 

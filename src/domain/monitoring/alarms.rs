@@ -1,10 +1,10 @@
 //! The alarms service: raise once, acknowledge, clear — each change told to dashboards (the
 //! operators' feed) and to the webhook.
 
-use super::feed::Feed;
 use super::records::{AlarmFilter, NewAlarm};
 use super::rules::AlarmKind;
 use super::webhook::Webhook;
+use crate::domain::events::Feed;
 use crate::domain::monitoring::MonitoringStore;
 use crate::domain::storage::StoreError;
 use chrono::{DateTime, Utc};

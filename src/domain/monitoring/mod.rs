@@ -5,7 +5,6 @@
 //! task keeps the live status, judges the rules and tells dashboards (`watch`).
 
 pub mod alarms;
-pub mod feed;
 pub mod live;
 mod offline;
 mod port;
@@ -15,8 +14,8 @@ pub mod trend;
 mod watch;
 pub mod webhook;
 
+pub use crate::domain::events::{Feed, OperatorEvent};
 pub use alarms::{AlarmError, AlarmView, Alarms};
-pub use feed::{Feed, OperatorEvent};
 pub use live::PileLive;
 pub use port::MonitoringStore;
 pub use watch::live_key;

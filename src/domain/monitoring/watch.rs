@@ -4,12 +4,12 @@
 //! and dropped (said in the log) when it falls a whole queue behind.
 
 use super::alarms::Alarms;
-use super::feed::Feed;
 use super::live::{ConnectorStatus, PileLive, Readings};
 use super::offline::Deadlines;
 use super::rules::{self, AlarmKind, Current, Reported, Verdict};
 use crate::config::MonitoringSettings;
 use crate::domain::charging::live::draws_power;
+use crate::domain::events::Feed;
 use crate::domain::monitoring::MonitoringStore;
 use crate::domain::nodes::Nodes;
 use crate::domain::stations::is_online;

@@ -110,7 +110,7 @@ impl Orders {
     ) -> Result<Option<Order>, OrderError> {
         let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
         let mut current = found.clone();
-        for _ in 0..super::complete::SETTLE_ATTEMPTS {
+        for _ in 0..super::records::SETTLE_ATTEMPTS {
             let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             let refund_no = super::number::new_number('R', Utc::now());

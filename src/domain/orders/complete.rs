@@ -19,9 +19,6 @@ use crate::domain::payments::refund_routes::RefundError;
 use crate::domain::tariffs::Tariff;
 use chrono::Utc;
 
-/// How many times a settlement is decided again when the order's money keeps moving under it.
-pub(super) const SETTLE_ATTEMPTS: usize = 5;
-
 /// An operator's settlement of an order in review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewDecision {
@@ -133,7 +130,7 @@ impl Orders {
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
         let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
         let mut current = found.clone();
-        for _ in 0..SETTLE_ATTEMPTS {
+        for _ in 0..super::records::SETTLE_ATTEMPTS {
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             let read = MoneyRead::of(&current);
             let now = Utc::now();

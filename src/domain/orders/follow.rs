@@ -289,7 +289,7 @@ impl Orders {
         let fee_fen =
             to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.clone(), e.to_string()))?;
         let mut current = done.clone();
-        for _ in 0..super::complete::SETTLE_ATTEMPTS {
+        for _ in 0..super::records::SETTLE_ATTEMPTS {
             // The bill as it reads now (billed again meanwhile, its lines are the new ones).
             let bill: crate::domain::tariffs::Bill =
                 current.lines.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();

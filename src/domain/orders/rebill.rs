@@ -6,7 +6,7 @@
 
 use super::actions::priced;
 use super::billing::{Metering, session_bill};
-use super::complete::SETTLE_ATTEMPTS;
+use super::records::SETTLE_ATTEMPTS;
 use super::records::{BillRead, MoneyRead, Rebill, Settled};
 use super::settle::{Numbers, kept_for_rebill, plan};
 use super::{OrderError, Orders, PaymentStatus};

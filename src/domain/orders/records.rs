@@ -228,3 +228,6 @@ pub struct OrderFilter {
     pub status: Option<String>,
     pub charger_id: Option<String>,
 }
+
+/// How many times a settlement is decided again when the order's money keeps moving under it.
+pub(crate) const SETTLE_ATTEMPTS: usize = 5;

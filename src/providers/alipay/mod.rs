@@ -11,14 +11,13 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
-pub mod settings;
 pub mod signing;
 
+pub use crate::config::AlipaySettings;
 pub use gateway::{AlipayPay, LIVE_BASE};
 pub use keys::AlipayKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::AlipaySandbox;
-pub use settings::AlipaySettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
@@ -37,7 +36,6 @@ pub const ENTRY: Entry = Entry {
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
         Ok(Box::new(AlipayKeys::load(&settings.alipay)?))
     },
-    text_variables: &settings::TEXT_VARIABLES,
 };
 
 impl Provider for AlipayKeys {

@@ -12,14 +12,13 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
-pub mod settings;
 pub mod signing;
 
+pub use crate::config::UnionPaySettings;
 pub use gateway::{LIVE_BASE, UnionPay};
 pub use keys::UnionPayKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::UnionPaySandbox;
-pub use settings::UnionPaySettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
@@ -38,7 +37,6 @@ pub const ENTRY: Entry = Entry {
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
         Ok(Box::new(UnionPayKeys::load(&settings.unionpay)?))
     },
-    text_variables: &settings::TEXT_VARIABLES,
 };
 
 impl Provider for UnionPayKeys {

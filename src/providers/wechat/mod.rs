@@ -11,14 +11,13 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
-pub mod settings;
 pub mod signing;
 
+pub use crate::config::WechatSettings;
 pub use gateway::{LIVE_BASE, WechatPay};
 pub use keys::WechatKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::WechatSandbox;
-pub use settings::WechatSettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
@@ -37,7 +36,6 @@ pub const ENTRY: Entry = Entry {
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
         Ok(Box::new(WechatKeys::load(&settings.wechat)?))
     },
-    text_variables: &settings::TEXT_VARIABLES,
 };
 
 impl Provider for WechatKeys {

@@ -21,7 +21,7 @@ pub struct UnionPaySettings {
 
 /// Its settings read from the environment as text exactly as written (a merchant id like
 /// `1230000109` must not become a number).
-pub(crate) const TEXT_VARIABLES: [(&str, &str); 5] = [
+pub(super) const TEXT_VARIABLES: [(&str, &str); 5] = [
     ("CSMS__PAYMENTS__UNIONPAY__BASE_URL", "payments.unionpay.base_url"),
     ("CSMS__PAYMENTS__UNIONPAY__MER_ID", "payments.unionpay.mer_id"),
     ("CSMS__PAYMENTS__UNIONPAY__SIGN_CERT_ID", "payments.unionpay.sign_cert_id"),

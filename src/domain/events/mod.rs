@@ -7,49 +7,20 @@
 //! one shared channel would wake every open stream for every event (10,000 drivers with the app
 //! open, 600 events a second: six million wake-ups a second to throw nearly all away).
 
+mod feed;
+mod kinds;
+
+pub use feed::{Feed, OPERATOR_EVENTS, OperatorEvent};
+pub(crate) use kinds::FanoutSlot;
+pub use kinds::{Fanout, USER_EVENTS, UserEvent};
+
 use dashmap::DashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tokio::sync::broadcast;
-
-/// Every user event's name: an event from another node named otherwise is not delivered.
-pub const USER_EVENTS: [&str; 10] = [
-    "order.started",
-    "order.completed",
-    "order.review",
-    "order.rebilled",
-    "order.failed",
-    "order.cancelled",
-    "order.occupancy_billed",
-    "payment.succeeded",
-    "refund.made",
-    "refund.failed",
-];
-
-/// Where events go beyond this node: the cluster carries them to every other node (a lone node
-/// has none). Called on the publishing node only, once per event.
-pub trait Fanout: Send + Sync + std::fmt::Debug {
-    /// A user's event, for their streams on the other nodes.
-    fn user(&self, event: &UserEvent);
-    /// An operators' feed event, for the dashboards on the other nodes.
-    fn operator(&self, name: &'static str, data: &serde_json::Value);
-}
-
-/// The fan-out, set once at startup and seen by every clone made before.
-pub(crate) type FanoutSlot = Arc<OnceLock<Arc<dyn Fanout>>>;
 
 /// Events a user's channel holds for a stream that has not read them yet; beyond, the stream
 /// loses the oldest and is told so.
 const PER_USER: usize = 64;
-
-/// Something that happened to a user's order or money.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserEvent {
-    pub user_id: i64,
-    /// `order.started`, `order.completed`, `order.review`, `order.rebilled`, `order.failed`, `order.cancelled`, `payment.succeeded`,
-    /// `refund.made`, `refund.failed`.
-    pub name: &'static str,
-    pub data: serde_json::Value,
-}
 
 /// Where domain events go: to the channel of the user they concern, if anyone listens (nobody
 /// listening costs a map look-up).
@@ -57,13 +28,13 @@ pub struct UserEvent {
 pub struct DomainEvents {
     users: Arc<DashMap<i64, broadcast::Sender<Arc<UserEvent>>>>,
     /// Operators' dashboards hear orders start and complete too.
-    feed: Option<crate::domain::monitoring::Feed>,
+    feed: Option<Feed>,
     fanout: FanoutSlot,
 }
 
 impl DomainEvents {
     /// The same, telling operators' dashboards of orders starting and completing.
-    pub fn with_feed(mut self, feed: crate::domain::monitoring::Feed) -> Self {
+    pub fn with_feed(mut self, feed: Feed) -> Self {
         self.feed = Some(feed);
         self
     }

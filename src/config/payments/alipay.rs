@@ -19,7 +19,7 @@ pub struct AlipaySettings {
 
 /// Its settings read from the environment as text exactly as written (a merchant id like
 /// `1230000109` must not become a number).
-pub(crate) const TEXT_VARIABLES: [(&str, &str); 4] = [
+pub(super) const TEXT_VARIABLES: [(&str, &str); 4] = [
     ("CSMS__PAYMENTS__ALIPAY__BASE_URL", "payments.alipay.base_url"),
     ("CSMS__PAYMENTS__ALIPAY__APP_ID", "payments.alipay.app_id"),
     ("CSMS__PAYMENTS__ALIPAY__APP_PRIVATE_KEY", "payments.alipay.app_private_key"),

@@ -2,7 +2,7 @@
 //! chargers going on- and offline, live readings, alarms. One channel for all: operators are
 //! few, and each of them wants every event.
 
-use crate::domain::events::FanoutSlot;
+use super::kinds::FanoutSlot;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -44,7 +44,7 @@ impl Default for Feed {
 
 impl Feed {
     /// Sends every event beyond this node through `fanout` too.
-    pub fn fan_out(&self, fanout: Arc<dyn crate::domain::events::Fanout>) {
+    pub fn fan_out(&self, fanout: Arc<dyn super::kinds::Fanout>) {
         let _ = self.fanout.set(fanout);
     }
 

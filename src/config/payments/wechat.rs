@@ -25,7 +25,7 @@ pub struct WechatSettings {
 
 /// Its settings read from the environment as text exactly as written (a merchant id like
 /// `1230000109` must not become a number).
-pub(crate) const TEXT_VARIABLES: [(&str, &str); 8] = [
+pub(super) const TEXT_VARIABLES: [(&str, &str); 8] = [
     ("CSMS__PAYMENTS__WECHAT__BASE_URL", "payments.wechat.base_url"),
     ("CSMS__PAYMENTS__WECHAT__MCHID", "payments.wechat.mchid"),
     ("CSMS__PAYMENTS__WECHAT__APPID", "payments.wechat.appid"),
