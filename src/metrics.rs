@@ -166,9 +166,6 @@ fn zero_series() {
             }
         }
     }
-    for kind in crate::domain::audit::MismatchKind::ALL {
-        gauge!(AUDIT_MISMATCHES, "kind" => kind.as_str()).increment(0.0);
-    }
     for operation in [DB_GROUP_COMMIT, DB_TRANSACTION] {
         drop(histogram!(DB_QUERY_DURATION, "operation" => operation));
     }

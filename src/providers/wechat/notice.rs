@@ -7,7 +7,7 @@
 
 use super::WechatKeys;
 use crate::domain::payments::gateway::{Ack, Refused};
-use crate::domain::payments::gateway::{GatewayError, Notice, Notification, RefundNotice};
+use crate::domain::payments::gateway::{GatewayError, Notice, Notification, RefundNotice, RefundOutcome};
 use crate::providers::wechat::signing::{self as wechat, Signed, WechatError};
 use serde::Deserialize;
 
@@ -119,7 +119,7 @@ fn refund(keys: &WechatKeys, plain: &[u8]) -> Result<Notice, GatewayError> {
     Ok(Notice::Refund(RefundNotice {
         refund_no: refund.out_refund_no,
         amount_fen: refund.amount.refund,
-        outcome: super::refund::outcome(&refund.refund_status),
+        outcome: outcome(&refund.refund_status),
         currency: refund.amount.currency,
     }))
 }
@@ -134,6 +134,17 @@ pub(crate) fn ack(refused: Option<&Refused>) -> Ack {
             let body = serde_json::json!({"code": "FAIL", "message": message}).to_string();
             Ack { status: refused.status, content_type: Some("application/json"), body }
         }
+    }
+}
+
+/// What a refund's `status` means.
+pub(super) fn outcome(status: &str) -> RefundOutcome {
+    match status {
+        "SUCCESS" => RefundOutcome::Succeeded,
+        "PROCESSING" => RefundOutcome::Processing,
+        "ABNORMAL" => RefundOutcome::Abnormal,
+        "CLOSED" => RefundOutcome::Failed("WeChat closed the refund".into()),
+        other => RefundOutcome::Later(GatewayError::BadAnswer(format!("a refund {other:?}"))),
     }
 }
 

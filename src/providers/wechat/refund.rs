@@ -5,21 +5,11 @@
 //! cannot take it, not final) or `CLOSED` (failed for good).
 
 use super::gateway::{WechatPay, segment};
+use super::notice::outcome;
 use crate::domain::payments::calls::Operation;
 use crate::domain::payments::gateway::{GatewayError, ProviderRefund, RefundOutcome};
 use crate::providers::http::About;
 use serde_json::{Value, json};
-
-/// What a refund's `status` means.
-pub(super) fn outcome(status: &str) -> RefundOutcome {
-    match status {
-        "SUCCESS" => RefundOutcome::Succeeded,
-        "PROCESSING" => RefundOutcome::Processing,
-        "ABNORMAL" => RefundOutcome::Abnormal,
-        "CLOSED" => RefundOutcome::Failed("WeChat closed the refund".into()),
-        other => RefundOutcome::Later(GatewayError::BadAnswer(format!("a refund {other:?}"))),
-    }
-}
 
 /// A refund as WeChat answers it, once it is the one asked about.
 fn read(answer: &Value, refund: &ProviderRefund) -> RefundOutcome {
