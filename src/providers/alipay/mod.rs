@@ -57,6 +57,17 @@ impl Provider for AlipayKeys {
         let sandbox = AlipaySandbox::new(self.clone(), public_base).map_err(|e| {
             crate::http_client::SetupError::Client { setting: "payments.alipay (sandbox)", reason: e.to_string() }
         })?;
-        Ok(sandbox.router())
+        Ok(sandbox_router(sandbox))
     }
+}
+
+/// The stand-in's routes: its payments (`sandbox`) and refunds (`sandbox_refunds`).
+#[cfg(feature = "sandbox")]
+fn sandbox_router(sandbox: AlipaySandbox) -> axum::Router {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/sandbox/alipay/gateway.do", post(sandbox::gateway))
+        .route("/sandbox/alipay/pay/{no}", get(sandbox::scan).post(sandbox::pay))
+        .route("/sandbox/alipay/refund-script/{no}", post(sandbox_refunds::script))
+        .with_state(sandbox)
 }

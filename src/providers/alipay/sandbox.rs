@@ -13,12 +13,10 @@ use crate::providers::http::Form;
 use crate::providers::sandbox::payer::{beijing, deliver, digits};
 use crate::providers::sandbox::script::Scripts;
 use crate::providers::wechat::signing::nonce;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use dashmap::DashMap;
 use serde_json::{Value, json};
@@ -115,14 +113,6 @@ impl AlipaySandbox {
 
     pub(super) fn inner(&self) -> &Inner {
         &self.inner
-    }
-
-    pub fn router(self) -> Router {
-        Router::new()
-            .route("/sandbox/alipay/gateway.do", post(gateway))
-            .route("/sandbox/alipay/pay/{no}", axum::routing::get(scan).post(pay))
-            .route("/sandbox/alipay/refund-script/{no}", post(super::sandbox_refunds::script))
-            .with_state(self)
     }
 
     /// Checks a request as Alipay's gateway does before it reads the method: this app, a
@@ -265,7 +255,7 @@ impl AlipaySandbox {
 }
 
 /// The gateway: the request checked, then answered by its `method`.
-async fn gateway(State(s): State<AlipaySandbox>, body: Bytes) -> Response {
+pub(super) async fn gateway(State(s): State<AlipaySandbox>, body: Bytes) -> Response {
     let form = Form::parse(&body);
     let params = form.params();
     let method = params.get("method").map_or("", String::as_str);
@@ -292,7 +282,7 @@ async fn gateway(State(s): State<AlipaySandbox>, body: Bytes) -> Response {
 }
 
 /// The payer scans the code: Alipay now holds a trade waiting for payment.
-async fn scan(State(s): State<AlipaySandbox>, Path(no): Path<String>) -> Response {
+pub(super) async fn scan(State(s): State<AlipaySandbox>, Path(no): Path<String>) -> Response {
     let Some(mut held) = s.inner.payments.get_mut(&no) else { return refused("ACQ.TRADE_NOT_EXIST") };
     let expired = held.pay_until.is_some_and(|until| Utc::now() > until);
     if expired || matches!(held.status, Status::Voided | Status::Closed) {
@@ -309,7 +299,7 @@ async fn scan(State(s): State<AlipaySandbox>, Path(no): Path<String>) -> Respons
 }
 
 /// The payer pays: the payment succeeds and its notification goes out.
-async fn pay(State(s): State<AlipaySandbox>, Path(no): Path<String>) -> Response {
+pub(super) async fn pay(State(s): State<AlipaySandbox>, Path(no): Path<String>) -> Response {
     let Some(mut held) = s.inner.payments.get_mut(&no) else { return refused("ACQ.TRADE_NOT_EXIST") };
     match held.status {
         Status::Created | Status::Waiting if held.pay_until.is_none_or(|until| Utc::now() <= until) => {

@@ -58,6 +58,18 @@ impl Provider for UnionPayKeys {
         let sandbox = UnionPaySandbox::new(self.clone(), public_base).map_err(|e| {
             crate::http_client::SetupError::Client { setting: "payments.unionpay (sandbox)", reason: e.to_string() }
         })?;
-        Ok(sandbox.router())
+        Ok(sandbox_router(sandbox))
     }
+}
+
+/// The stand-in's routes: its payments (`sandbox`) and refunds (`sandbox_refunds`).
+#[cfg(feature = "sandbox")]
+fn sandbox_router(sandbox: UnionPaySandbox) -> axum::Router {
+    use axum::routing::post;
+    axum::Router::new()
+        .route("/sandbox/unionpay/gateway/api/backTransReq.do", post(sandbox::back_trans))
+        .route("/sandbox/unionpay/gateway/api/queryTrans.do", post(sandbox::query_trans))
+        .route("/sandbox/unionpay/pay/{no}", post(sandbox::pay))
+        .route("/sandbox/unionpay/refund-script/{no}", post(sandbox_refunds::script))
+        .with_state(sandbox)
 }

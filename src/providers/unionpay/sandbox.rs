@@ -8,17 +8,14 @@
 //! their result posted to the refund's `backUrl` once it succeeds, or found by a query.
 
 use super::UnionPayKeys;
-use super::sandbox_refunds::Refund;
 use crate::providers::http::Form;
 use crate::providers::sandbox::payer::{beijing, deliver, digits};
-use crate::providers::sandbox::script::Scripts;
+use crate::providers::sandbox::script::{Course, Scripts, State as Stage};
 use crate::providers::unionpay::signing as unionpay;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use dashmap::DashMap;
 use serde_json::json;
@@ -40,6 +37,29 @@ pub(super) struct Held {
     /// UnionPay's transaction, once paid.
     pub(super) query_id: Option<String>,
     pub(super) refunded: i64,
+}
+
+/// A refund the sandbox made.
+#[derive(Debug, Clone)]
+pub(super) struct Refund {
+    pub(super) txn_time: String,
+    pub(super) amount: i64,
+    pub(super) query_id: String,
+    pub(super) original: String,
+    pub(super) back_url: String,
+    pub(super) course: Course,
+}
+
+impl Refund {
+    /// What a query finds: UnionPay's transaction, the amount and the original answer now.
+    pub(super) fn found(&self) -> (String, i64, (&'static str, &'static str)) {
+        let state = match self.course.now() {
+            Stage::Processing | Stage::Abnormal => ("05", "交易已受理"),
+            Stage::Succeeded => ("00", DONE),
+            Stage::Failed => ("01", "交易失败"),
+        };
+        (self.query_id.clone(), self.amount, state)
+    }
 }
 
 /// The sandbox's UnionPay.
@@ -79,15 +99,6 @@ impl UnionPaySandbox {
 
     pub(super) fn inner(&self) -> &Inner {
         &self.inner
-    }
-
-    pub fn router(self) -> Router {
-        Router::new()
-            .route("/sandbox/unionpay/gateway/api/backTransReq.do", post(back_trans))
-            .route("/sandbox/unionpay/gateway/api/queryTrans.do", post(query_trans))
-            .route("/sandbox/unionpay/pay/{no}", post(pay))
-            .route("/sandbox/unionpay/refund-script/{no}", post(super::sandbox_refunds::script))
-            .with_state(self)
     }
 
     /// Checks a request as UnionPay does: 5.1.0, this merchant and certificate, a `signature`
@@ -209,7 +220,7 @@ impl UnionPaySandbox {
 }
 
 /// Back transactions: the QR code applied for, or a refund.
-async fn back_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response {
+pub(super) async fn back_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response {
     let asked = Form::parse(&body).params().clone();
     if let Err(refused) = s.check(&asked) {
         return s.refuse(&asked, refused);
@@ -223,7 +234,7 @@ async fn back_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response {
 }
 
 /// A transaction's state, named by `orderId` and the `txnTime` it was sent with.
-async fn query_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response {
+pub(super) async fn query_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response {
     let asked = Form::parse(&body).params().clone();
     if let Err(refused) = s.check(&asked) {
         return s.refuse(&asked, refused);
@@ -253,7 +264,7 @@ async fn query_trans(State(s): State<UnionPaySandbox>, body: Bytes) -> Response 
 }
 
 /// The payer pays: the order is paid and its back notification goes out.
-async fn pay(State(s): State<UnionPaySandbox>, Path(no): Path<String>) -> Response {
+pub(super) async fn pay(State(s): State<UnionPaySandbox>, Path(no): Path<String>) -> Response {
     let Some(mut held) = s.inner.payments.get_mut(&no) else { return refused("34", "查无此交易") };
     if held.query_id.is_none() {
         if held.pay_until.is_some_and(|until| Utc::now() > until) {

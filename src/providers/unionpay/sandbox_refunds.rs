@@ -4,9 +4,9 @@
 //! `queryTrans.do` (`origRespCode` `05`, `00` or `01`), and its success posted to the refund's
 //! `backUrl` (UnionPay posts a refund's result when it succeeds; a failure is found by asking).
 
-use super::sandbox::{DONE, Fields, UnionPaySandbox, fen};
+use super::sandbox::{DONE, Fields, Refund, UnionPaySandbox, fen};
 use crate::providers::sandbox::payer::{beijing, deliver, digits};
-use crate::providers::sandbox::script::{self, Answer, Course, State as Stage, Step};
+use crate::providers::sandbox::script::{self, Answer, State as Stage, Step};
 use crate::providers::unionpay::signing as unionpay;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -14,29 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use std::collections::BTreeMap;
-
-/// A refund the sandbox made.
-#[derive(Debug, Clone)]
-pub(super) struct Refund {
-    pub(super) txn_time: String,
-    amount: i64,
-    query_id: String,
-    original: String,
-    back_url: String,
-    course: Course,
-}
-
-impl Refund {
-    /// What a query finds: UnionPay's transaction, the amount and the original answer now.
-    pub(super) fn found(&self) -> (String, i64, (&'static str, &'static str)) {
-        let state = match self.course.now() {
-            Stage::Processing | Stage::Abnormal => ("05", "交易已受理"),
-            Stage::Succeeded => ("00", DONE),
-            Stage::Failed => ("01", "交易失败"),
-        };
-        (self.query_id.clone(), self.amount, state)
-    }
-}
 
 /// `POST /sandbox/unionpay/refund-script/{paymentNo}`: how the payment's refunds go.
 pub(super) async fn script(State(s): State<UnionPaySandbox>, Path(no): Path<String>, body: Bytes) -> Response {

@@ -57,6 +57,21 @@ impl Provider for WechatKeys {
         let sandbox = WechatSandbox::new(self.clone(), public_base).map_err(|e| {
             crate::http_client::SetupError::Client { setting: "payments.wechat (sandbox)", reason: e.to_string() }
         })?;
-        Ok(sandbox.router())
+        Ok(sandbox_router(sandbox))
     }
+}
+
+/// The stand-in's routes: its payments (`sandbox`) and refunds (`sandbox_refunds`).
+#[cfg(feature = "sandbox")]
+fn sandbox_router(sandbox: WechatSandbox) -> axum::Router {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/sandbox/wechat/v3/pay/transactions/native", post(sandbox::native))
+        .route("/sandbox/wechat/v3/pay/transactions/out-trade-no/{no}", get(sandbox::query))
+        .route("/sandbox/wechat/v3/pay/transactions/out-trade-no/{no}/close", post(sandbox::close))
+        .route("/sandbox/wechat/v3/refund/domestic/refunds", post(sandbox_refunds::refund))
+        .route("/sandbox/wechat/v3/refund/domestic/refunds/{no}", get(sandbox_refunds::query))
+        .route("/sandbox/wechat/refund-script/{no}", post(sandbox_refunds::script))
+        .route("/sandbox/wechat/pay/{no}", post(sandbox::pay))
+        .with_state(sandbox)
 }

@@ -6,15 +6,12 @@
 //! the APIv3 key and the whole signed, retried while csms does not answer 2xx.
 
 use super::WechatKeys;
-use super::sandbox_refunds::{self, Made};
-use crate::providers::sandbox::script::Scripts;
+use crate::providers::sandbox::script::{Course, Scripts};
 use crate::providers::wechat::signing::{Authorization, Request, Signed, nonce, seal};
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use serde_json::{Value, json};
@@ -45,6 +42,17 @@ impl Held {
             state => state,
         }
     }
+}
+
+/// A refund the sandbox made.
+#[derive(Debug, Clone)]
+pub(super) struct Made {
+    pub(super) payment_no: String,
+    pub(super) refund_id: String,
+    pub(super) amount: i64,
+    pub(super) total: i64,
+    pub(super) course: Course,
+    pub(super) created: DateTime<Utc>,
 }
 
 /// The sandbox's WeChat.
@@ -81,18 +89,6 @@ impl WechatSandbox {
 
     pub(super) fn inner(&self) -> &Inner {
         &self.inner
-    }
-
-    pub fn router(self) -> Router {
-        Router::new()
-            .route("/sandbox/wechat/v3/pay/transactions/native", post(native))
-            .route("/sandbox/wechat/v3/pay/transactions/out-trade-no/{no}", axum::routing::get(query))
-            .route("/sandbox/wechat/v3/pay/transactions/out-trade-no/{no}/close", post(close))
-            .route("/sandbox/wechat/v3/refund/domestic/refunds", post(sandbox_refunds::refund))
-            .route("/sandbox/wechat/v3/refund/domestic/refunds/{no}", axum::routing::get(sandbox_refunds::query))
-            .route("/sandbox/wechat/refund-script/{no}", post(sandbox_refunds::script))
-            .route("/sandbox/wechat/pay/{no}", post(pay))
-            .with_state(self)
     }
 
     /// Checks a merchant request's signature: the path as WeChat's gateway sees it (the
@@ -190,7 +186,13 @@ impl WechatSandbox {
     }
 }
 
-async fn native(State(s): State<WechatSandbox>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn native(
+    State(s): State<WechatSandbox>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Err(refused) = s.check(&method, &uri, &headers, &body) {
         return refused.into_response();
     }
@@ -226,7 +228,7 @@ async fn native(State(s): State<WechatSandbox>, method: Method, uri: Uri, header
     s.answer(StatusCode::OK, &json!({"code_url": code_url}))
 }
 
-async fn query(
+pub(super) async fn query(
     State(s): State<WechatSandbox>,
     Path(no): Path<String>,
     method: Method,
@@ -242,7 +244,7 @@ async fn query(
     }
 }
 
-async fn close(
+pub(super) async fn close(
     State(s): State<WechatSandbox>,
     Path(no): Path<String>,
     method: Method,
@@ -264,7 +266,7 @@ async fn close(
 }
 
 /// The payer pays: the payment succeeds and its notification goes out.
-async fn pay(State(s): State<WechatSandbox>, Path(no): Path<String>) -> Response {
+pub(super) async fn pay(State(s): State<WechatSandbox>, Path(no): Path<String>) -> Response {
     let Some(mut held) = s.inner.payments.get_mut(&no) else {
         return fail(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no such order");
     };

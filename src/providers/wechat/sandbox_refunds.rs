@@ -4,26 +4,15 @@
 //! `REFUND.ABNORMAL`) sent to the `notify_url` the refund was asked with, as its course reaches
 //! each of them.
 
-use super::sandbox::{WechatSandbox, fail};
-use crate::providers::sandbox::script::{self, Answer, Course, State as Stage, Step};
+use super::sandbox::{Made, WechatSandbox, fail};
+use crate::providers::sandbox::script::{self, Answer, State as Stage, Step};
 use crate::providers::wechat::signing::nonce;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
-
-/// A refund the sandbox made.
-#[derive(Debug, Clone)]
-pub(super) struct Made {
-    payment_no: String,
-    refund_id: String,
-    amount: i64,
-    total: i64,
-    course: Course,
-    created: DateTime<Utc>,
-}
 
 /// What WeChat calls a refund's state.
 fn status(stage: Stage) -> &'static str {
