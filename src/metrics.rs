@@ -71,6 +71,9 @@ pub const NAMES: &[&str] = &[
 pub const ORDER_STATUSES: [&str; 6] = ["started", "completed", "review", "rebilled", "failed", "cancelled"];
 /// `csms_payments_total`'s methods (those of `domain::payments::records::Method`).
 pub const PAYMENT_METHODS: [&str; 4] = ["balance", "wechat", "alipay", "unionpay"];
+/// `csms_audit_mismatches{kind}`: the audit's kinds of mismatch (kept equal to
+/// `domain::audit::MismatchKind::ALL` by its test).
+pub const MISMATCH_KINDS: [&str; 4] = ["balance_vs_ledger", "order_money", "payment_refunds", "sample_billed_twice"];
 /// `csms_db_query_duration_seconds`'s operations: a group commit, a write transaction.
 pub const DB_GROUP_COMMIT: &str = "group_commit";
 pub const DB_TRANSACTION: &str = "transaction";
@@ -165,6 +168,9 @@ fn zero_series() {
                 counter!(PAYMENTS, "method" => method, "outcome" => outcome).increment(0);
             }
         }
+    }
+    for kind in MISMATCH_KINDS {
+        gauge!(AUDIT_MISMATCHES, "kind" => kind).increment(0.0);
     }
     for operation in [DB_GROUP_COMMIT, DB_TRANSACTION] {
         drop(histogram!(DB_QUERY_DURATION, "operation" => operation));

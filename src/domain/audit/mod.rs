@@ -161,6 +161,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_metrics_show_every_kind_of_mismatch_at_zero() {
+        let names: Vec<&str> = MismatchKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, crate::metrics::MISMATCH_KINDS);
+    }
+
+    #[test]
     fn each_finding_becomes_a_mismatch_named_by_its_id_and_unpaid_orders_are_owed() {
         let findings = Findings {
             balances: vec![(7, 950, 1_000)],

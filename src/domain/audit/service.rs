@@ -43,10 +43,6 @@ pub struct Audit {
 impl Audit {
     pub fn new(store: impl AuditStore + 'static, kv: Kv, alarms: Option<Alarms>) -> Self {
         let store: Arc<dyn AuditStore> = Arc::new(store);
-        // Every kind is shown from the start, at zero until an audit finds one.
-        for kind in MismatchKind::ALL {
-            metrics::gauge!(crate::metrics::AUDIT_MISMATCHES, "kind" => kind.as_str()).increment(0.0);
-        }
         Audit { store, kv, alarms }
     }
 
