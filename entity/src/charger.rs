@@ -9,7 +9,7 @@ pub struct Model {
     /// The charger's identity (the last path segment of its WebSocket URL).
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    /// `Registered`, `Pending` or `Disabled` (see [`Registration`]).
+    /// `Registered`, `Pending` or `Disabled` (the domain's `Registration`).
     pub registration: String,
     /// argon2 PHC string of its HTTP Basic password (security profile 1); none: no password.
     pub password_hash: Option<String>,
@@ -55,34 +55,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-/// A charger's registration state, as stored in `registration`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Registration {
-    /// Known and enabled: BootNotification is Accepted.
-    Registered,
-    /// Created by auto-registration or awaiting the operator: BootNotification is Pending.
-    Pending,
-    /// Disabled by the operator: BootNotification is Rejected.
-    Disabled,
-}
-
-impl Registration {
-    /// The stored spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Registration::Registered => "Registered",
-            Registration::Pending => "Pending",
-            Registration::Disabled => "Disabled",
-        }
-    }
-
-    /// Reads the stored spelling; an unknown one counts as disabled (fail closed).
-    pub fn parse(stored: &str) -> Self {
-        match stored {
-            "Registered" => Registration::Registered,
-            "Pending" => Registration::Pending,
-            _ => Registration::Disabled,
-        }
-    }
-}

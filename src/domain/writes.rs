@@ -49,9 +49,7 @@ impl Committed {
     pub fn new(done: oneshot::Receiver<(Write, Result<(), StoreError>)>) -> Self {
         Committed(done)
     }
-}
 
-impl Committed {
     /// The outcome, with the write back (none if the writer stopped with it).
     pub async fn outcome(self) -> (Option<Write>, Result<(), StoreError>) {
         match self.0.await {

@@ -5,8 +5,11 @@ use chrono::{DateTime, Utc};
 /// Whether a charger may connect: registered, pending (it may boot, nothing else), or disabled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Registration {
+    /// Known and enabled: BootNotification is Accepted.
     Registered,
+    /// Created by auto-registration or awaiting the operator: BootNotification is Pending.
     Pending,
+    /// Disabled by the operator: BootNotification is Rejected.
     Disabled,
 }
 
