@@ -176,6 +176,11 @@ struct DriversArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Print `window open <n> <rate>` and `window closed <n> <rate>` on stderr as each timed
+    /// phase's window opens and closes (scripts/order-statements reads the database's counters
+    /// over exactly the window).
+    #[arg(long)]
+    mark_windows: bool,
 }
 
 #[derive(Parser)]
@@ -263,7 +268,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 connections: args.connections,
                 csms_pid: args.csms_pid,
             };
-            let report = drivers::run(plan).await?;
+            let report = drivers::run_marking(plan, args.mark_windows).await?;
             print(&report, args.json)?;
         }
         Command::Nearby(args) => {

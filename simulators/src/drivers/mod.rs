@@ -98,19 +98,28 @@ const WARM_UP: Duration = Duration::from_secs(5);
 
 /// Sets up, runs each phase, and reports.
 pub async fn run(plan: DriversPlan) -> Result<Report, SetupError> {
+    run_marking(plan, false).await
+}
+
+/// As [`run`]; with `marks`, prints `window open <n> <rate>` and `window closed <n> <rate>` on
+/// stderr the moment each timed phase's window opens and closes (`n` from 1; setup is over
+/// before the first opens), so that a caller can read the database's counters over exactly the
+/// window whose orders the report counts.
+pub async fn run_marking(plan: DriversPlan, marks: bool) -> Result<Report, SetupError> {
     let plan = Arc::new(plan);
     let began = Instant::now();
     let (mut rigs, setup_errors) = setup::prepare(&plan).await?;
     let setup_seconds = began.elapsed().as_secs_f64();
     let ready = rigs.len();
     let mut phases: Vec<PhaseReport> = Vec::new();
-    for rate in &plan.rates {
+    for (n, rate) in plan.rates.iter().enumerate() {
         let per_second = match rate {
             Rate::BackToBack => None,
             Rate::PerSecond(r) => Some(*r),
             Rate::HalfOfFirst => Some(phases.first().map_or(1.0, |p| p.orders_per_second / 2.0).max(0.1)),
         };
-        let (back, report) = phase(&plan, rigs, per_second).await;
+        let mark = marks.then(|| format!("{} {}", n + 1, per_second.map_or_else(|| "max".to_owned(), |r| format!("{r}/s"))));
+        let (back, report) = phase(&plan, rigs, per_second, mark).await;
         rigs = back;
         phases.push(report);
     }
@@ -118,8 +127,13 @@ pub async fn run(plan: DriversPlan) -> Result<Report, SetupError> {
 }
 
 /// One timed phase: every driver drives until its end (finishing the order under way); the
-/// drivers come back for the next.
-async fn phase(plan: &Arc<DriversPlan>, rigs: Vec<setup::Rig>, rate: Option<f64>) -> (Vec<setup::Rig>, PhaseReport) {
+/// drivers come back for the next. With `mark`, the window's edges are told on stderr.
+async fn phase(
+    plan: &Arc<DriversPlan>,
+    rigs: Vec<setup::Rig>,
+    rate: Option<f64>,
+    mark: Option<String>,
+) -> (Vec<setup::Rig>, PhaseReport) {
     let ready = rigs.len().max(1);
     // The drivers start, and are measured from a warm-up later: a phase counts the orders
     // completed in its window, at the pace the drivers settled into, not their first ramp.
@@ -129,8 +143,14 @@ async fn phase(plan: &Arc<DriversPlan>, rigs: Vec<setup::Rig>, rate: Option<f64>
     let csms_pid = plan.csms_pid;
     let cores = tokio::spawn(async move {
         tokio::time::sleep_until(from).await;
+        if let Some(mark) = &mark {
+            eprintln!("window open {mark}");
+        }
         let first = Sample::take(csms_pid);
         tokio::time::sleep_until(until).await;
+        if let Some(mark) = &mark {
+            eprintln!("window closed {mark}");
+        }
         Sample::take(csms_pid).since(&first, (until - from).as_secs_f64())
     });
     // Paced: a driver's orders `period` apart, the drivers' first ones spread over one period;
