@@ -118,7 +118,8 @@ pub async fn run_marking(plan: DriversPlan, marks: bool) -> Result<Report, Setup
             Rate::PerSecond(r) => Some(*r),
             Rate::HalfOfFirst => Some(phases.first().map_or(1.0, |p| p.orders_per_second / 2.0).max(0.1)),
         };
-        let mark = marks.then(|| format!("{} {}", n + 1, per_second.map_or_else(|| "max".to_owned(), |r| format!("{r}/s"))));
+        let mark =
+            marks.then(|| format!("{} {}", n + 1, per_second.map_or_else(|| "max".to_owned(), |r| format!("{r}/s"))));
         let (back, report) = phase(&plan, rigs, per_second, mark).await;
         rigs = back;
         phases.push(report);
