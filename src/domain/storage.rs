@@ -20,6 +20,8 @@ pub enum Subject {
     IdTag,
     /// The user has a live order already.
     LiveOrder,
+    /// An order changed since it was read (a decision on it must be made again).
+    Order,
     /// An order of that charging session exists already.
     OrderOfTransaction,
     Payment,
@@ -47,6 +49,7 @@ impl Subject {
             Subject::Connector => "connector",
             Subject::IdTag => "id tag",
             Subject::LiveOrder => "live order",
+            Subject::Order => "order",
             Subject::OrderOfTransaction => "order of the transaction",
             Subject::Payment => "payment",
             Subject::RealName => "real name",

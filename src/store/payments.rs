@@ -10,6 +10,7 @@ use super::stats_rollup::restat_refund;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
+use crate::domain::orders::due::PaymentDue;
 use crate::domain::payments::records::{BalancePayment, Method, PENDING, SUCCEEDED};
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use crate::domain::payments::stored::Payment;
@@ -106,32 +107,53 @@ pub(super) async fn refund_on(
     Ok(refund::Entity::insert(row).exec_with_returning(txn).await?)
 }
 
+/// Pays order `(order_no, user_id)` by `method` as `due` decided, on `txn`: only while the order
+/// reads as it was decided on (its status, money and bill), else `Conflict(Order)` — it changed
+/// since it was read (paid already, also by a payment racing this one, or billed again). The
+/// order's row is locked (PostgreSQL) before any money moves.
+pub(super) async fn pay_order_on(
+    txn: &DatabaseTransaction,
+    (order_no, user_id): (&str, i64),
+    method: &str,
+    due: PaymentDue,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = ?, status = ?, \
+               updated_at = ? WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' AND status = ? \
+               AND paid_fen = ? AND refunded_fen = ? AND gift_fen = ? AND COALESCE(total_fen, -1) = ?";
+    let values = [
+        due.owed_fen.into(),
+        method.into(),
+        due.to.as_str().into(),
+        at.into(),
+        order_no.into(),
+        user_id.into(),
+        due.from.as_str().into(),
+        due.money.paid_fen.into(),
+        due.money.refunded_fen.into(),
+        due.money.gift_fen.into(),
+        due.bill.total_fen.unwrap_or(-1).into(),
+    ];
+    if txn.execute_raw(statement(txn.get_database_backend(), sql, values)).await?.rows_affected() == 0 {
+        return Err(StoreError::Conflict(Subject::Order));
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Pays an order from the balance (see `BalancePayment`): `Conflict("payment")` when the
-    /// order owes nothing now (paid already, also by a payment racing this one),
-    /// `Insufficient("balance")` when the balance is too low.
+    /// Pays an order from the balance (see `BalancePayment`): `Conflict(Order)` when the order no
+    /// longer reads as the payment was decided on (see `pay_order_on`), `Insufficient(Balance)`
+    /// when the balance is too low.
     pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError> {
         let at = Utc::now();
         in_transaction(self, |txn| {
             Box::pin(async move {
-                let backend = txn.get_database_backend();
                 // The order first: its row is locked (PostgreSQL) before any money moves.
-                let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = 'balance', \
-                           status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
-                           WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' \
-                           AND ((status = 'PENDING_PAYMENT' AND prepay_fen = ?) \
-                             OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen - gift_fen = ?))";
-                // Only while it owes exactly this: a prepaid amount not yet paid, or what a
-                // completed bill (an occupancy line included) still lacks.
-                let owed = pay.amount_fen;
-                let values =
-                    [owed.into(), at.into(), pay.order_no.clone().into(), pay.user_id.into(), owed.into(), owed.into()];
-                if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(Subject::Payment));
-                }
+                let due = pay.due;
+                pay_order_on(txn, (&pay.order_no, pay.user_id), "balance", due, at).await?;
                 let entry = NewEntry {
                     user_id: pay.user_id,
-                    amount_fen: -pay.amount_fen,
+                    amount_fen: -due.owed_fen,
                     kind: EntryKind::Payment,
                     reference: Some(pay.payment_no.clone()),
                     reason: None,
@@ -139,11 +161,12 @@ impl Store {
                 };
                 move_balance_on(txn, entry, at).await?;
                 let row =
-                    balance_payment_row(pay.payment_no, pay.user_id, Some(pay.order_no), "order", pay.amount_fen, at);
+                    balance_payment_row(pay.payment_no, pay.user_id, Some(pay.order_no), "order", due.owed_fen, at);
                 Ok(payment::Entity::insert(row).exec_with_returning(txn).await?)
             })
         })
-        .await.map(Payment::from)
+        .await
+        .map(Payment::from)
     }
 
     /// An operator's refund of (part of) a payment (see `refund_on`), with its entry in the

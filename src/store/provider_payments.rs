@@ -9,7 +9,8 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{
-    CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, ProviderPaid, SUCCEEDED,
+    CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, PaidTo, ProviderPaid,
+    SUCCEEDED,
 };
 use crate::domain::payments::stored::Payment;
 use crate::domain::storage::Subject;
@@ -125,7 +126,8 @@ impl Store {
     }
 
     /// Applies a provider's "paid" once (see `PaidOutcome`): `NotFound` for no such provider
-    /// payment, `Conflict("amount")` when the amount is not the payment's.
+    /// payment, `Conflict(Amount)` when the amount is not the payment's, `Conflict(Order)` when its
+    /// order no longer reads as `paid.to` was decided on.
     pub async fn apply_provider_paid(&self, paid: ProviderPaid) -> Result<PaidOutcome, StoreError> {
         let at = Utc::now();
         let payment_no = paid.payment_no.clone();
@@ -143,10 +145,11 @@ impl Store {
 
 /// `apply_provider_paid` on `txn`. The payment's row is changed first and decides: a second
 /// copy of the notification waits on it (PostgreSQL) or runs after (SQLite), finds it no longer
-/// pending and changes nothing (`Conflict("applied")`, rolled back). Its unique
-/// `provider_txn_id` keeps one provider transaction on one payment. Only then the order, whose
-/// other writers (balance payments, settlement) never touch a pending payment's row, so the
-/// lock order cannot cross theirs.
+/// pending and changes nothing (`Conflict(Applied)`, rolled back). Its unique `provider_txn_id`
+/// keeps one provider transaction on one payment. Only then the money goes where `paid.to`
+/// says: the balance, the order — whose other writers (balance payments, settlement) never touch
+/// a pending payment's row, so the lock order cannot cross theirs; `Conflict(Order)`, rolled
+/// back, when the order no longer reads as decided — or back to the payer.
 async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Utc>) -> Result<PaidOutcome, StoreError> {
     let backend = txn.get_database_backend();
     let found = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&paid.payment_no)).one(txn).await?;
@@ -171,35 +174,26 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         return Err(StoreError::Conflict(Subject::Applied));
     }
     let find = || payment::Entity::find().filter(payment::Column::PaymentNo.eq(&paid.payment_no)).one(txn);
-    let Some(order_no) = found.order_no.clone().filter(|_| found.purpose == FOR_ORDER) else {
-        let entry = NewEntry {
-            user_id: found.user_id,
-            amount_fen: paid.amount_fen,
-            kind: EntryKind::TopUp,
-            reference: Some(paid.payment_no.clone()),
-            reason: None,
-            actor: None,
-        };
-        move_balance_on(txn, entry, at).await?;
-        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
-    };
-    let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = ?, \
-               status = CASE WHEN status = 'PENDING_PAYMENT' THEN 'READY' ELSE status END, updated_at = ? \
-               WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' \
-               AND ((status = 'PENDING_PAYMENT' AND prepay_fen = ?) \
-                 OR (status = 'COMPLETED' AND COALESCE(total_fen, 0) - paid_fen + refunded_fen - gift_fen = ?))";
-    let owed = paid.amount_fen;
-    let values = [
-        owed.into(),
-        found.method.clone().into(),
-        at.into(),
-        order_no.into(),
-        found.user_id.into(),
-        owed.into(),
-        owed.into(),
-    ];
-    if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 1 {
-        return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
+    match paid.to {
+        PaidTo::Balance => {
+            let entry = NewEntry {
+                user_id: found.user_id,
+                amount_fen: paid.amount_fen,
+                kind: EntryKind::TopUp,
+                reference: Some(paid.payment_no.clone()),
+                reason: None,
+                actor: None,
+            };
+            move_balance_on(txn, entry, at).await?;
+            return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
+        }
+        PaidTo::Order(due) => {
+            let order_no = found.order_no.clone().ok_or(StoreError::NotFound(Subject::Order))?;
+            // It changed since it was read: `Conflict(Order)`, decided again (this is rolled back).
+            super::payments::pay_order_on(txn, (&order_no, found.user_id), &found.method, due, at).await?;
+            return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
+        }
+        PaidTo::Refund => {}
     }
     // The order owes it no more: all of it goes back where it came from.
     let sql = "UPDATE payments SET refunded_fen = amount_fen, updated_at = ? WHERE payment_no = ?";

@@ -45,10 +45,17 @@ pub(super) async fn order_before(txn: &DatabaseTransaction, order_no: &str) -> R
     Ok(found.as_ref().map(facts))
 }
 
-/// Order `order_no` as it is now, in `txn`.
-pub(super) async fn order_now(txn: &DatabaseTransaction, order_no: &str) -> Result<Option<OrderFacts>, StoreError> {
+/// Order `order_no` as it is now, in `txn`, after a change (`before` it), with what the change
+/// and the refunds made with it changed in the rollups (see `restat`).
+pub(super) async fn restat_order(
+    txn: &DatabaseTransaction,
+    before: Option<&OrderFacts>,
+    order_no: &str,
+    refunds: &[refund::Model],
+) -> Result<Option<order::Model>, StoreError> {
     let found = order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(txn).await?;
-    Ok(found.as_ref().map(facts))
+    restat(txn, before, found.as_ref().map(facts).as_ref(), refunds).await?;
+    Ok(found)
 }
 
 /// Takes `stats_days` as a writer (see the module's note).

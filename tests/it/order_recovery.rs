@@ -1,13 +1,14 @@
 //! What the sweep recovers when a charger's start never reached the orders (the event lost, or
 //! csms restarted before following it): a driver's card session becomes their order, and a
 //! starting order takes the session begun for it instead of failing (those starts are stored
-//! straight through the store, as the hub stores them, without the event); and an order billed
+//! straight through the charging area's recording, as the hub stores them, without the event); and an order billed
 //! from a stale close is billed again when its real stop is replayed.
 
 use crate::business::{adjust, driver, open_pile, order_when, tariff};
 use crate::helpers::spawn_app_with;
 use crate::orders::act;
 use chrono::{Duration, Utc};
+use csms::domain::charging::recording;
 use csms::store::StartRecord;
 use protocol::v16;
 use serde_json::json;
@@ -35,7 +36,7 @@ async fn a_card_session_the_orders_never_heard_of_is_adopted_and_billed() {
         meter_start_wh: 0,
         started_at: began,
     };
-    let started = app.store.start_transaction(start, true).await.unwrap();
+    let started = recording::start(&app.store, start, true).await.unwrap();
 
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     let adopted = loop {
@@ -80,7 +81,7 @@ async fn a_starting_order_whose_start_event_was_lost_takes_its_session_instead_o
         meter_start_wh: 100,
         started_at: Utc::now(),
     };
-    app.store.start_transaction(start, true).await.unwrap();
+    recording::start(&app.store, start, true).await.unwrap();
     // Past the 1 s start timeout the sweep finds the session rather than failing the order.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let charging = order_when(&app, &token, &no, |o| o["status"] != "STARTING").await;

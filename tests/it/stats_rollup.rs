@@ -195,7 +195,7 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
     let ending: Vec<&order::Model> = orders.iter().filter(|o| o.status == "CHARGING" && rng.gen_bool(0.5)).collect();
     for o in ending {
         let ended = o.started_at.unwrap() + Duration::seconds(rng.gen_range(0..150_000));
-        let change = Transition {
+        let mut change = Transition {
             to: "CHARGING",
             from: vec!["CHARGING"],
             remote_start_id: None,
@@ -205,7 +205,10 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
             resumed: false,
             start_soc: None,
             lock_expires_at: None,
+            counted: false,
         };
+        // As the orders tell the store (`Orders::transition`): charging ended, it counts.
+        change.counted = change.counts();
         assert!(app.store.transition(&o.order_no, change).await.unwrap().is_some());
     }
     let moved = json!({"stationCode": *rng.pick(&STATIONS)});

@@ -2,6 +2,7 @@
 //! left open closed as stale, and whether a tag is charging elsewhere. Pure: the store reads
 //! what these need and writes what they decide, in one database transaction.
 
+use super::records::Transaction;
 use super::transactions::{COMPLETED, EventKind, EventRecord, STALE, StopRecord, energy};
 use chrono::{DateTime, Utc};
 
@@ -21,6 +22,25 @@ pub struct TransactionState {
     pub status: String,
     pub last_seq_no: Option<i32>,
     pub offline: bool,
+}
+
+impl From<&Transaction> for TransactionState {
+    fn from(t: &Transaction) -> Self {
+        TransactionState {
+            evse_id: t.evse_id,
+            connector_id: t.connector_id,
+            id_tag: t.id_tag.clone(),
+            started_at: t.started_at,
+            stopped_at: t.stopped_at,
+            meter_start_wh: t.meter_start_wh,
+            meter_stop_wh: t.meter_stop_wh,
+            energy_wh: t.energy_wh,
+            stop_reason: t.stop_reason.clone(),
+            status: t.status.clone(),
+            last_seq_no: t.last_seq_no,
+            offline: t.offline,
+        }
+    }
 }
 
 /// Energy register readings an event's change needs, in Wh.

@@ -9,13 +9,14 @@ pub mod lifecycle;
 pub mod live;
 pub mod metering;
 mod port;
+pub mod recording;
 pub mod records;
 mod sampling;
 pub mod transactions;
 
 pub use authorize::{AuthStatus, Authorization, CreditGate};
 pub use id_tags::NewIdTagError;
-pub use port::ChargingStore;
+pub use port::{ChargingStore, Opened, ReadingPick, Recording};
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
 pub use transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
@@ -115,7 +116,7 @@ impl Charging {
         let exclusive = auth.status == AuthStatus::Accepted;
         let (charger_id, connector_id) = (start.charger_id.clone(), start.connector_id);
         let (id_tag, at) = (start.id_tag.clone(), start.started_at);
-        let started = self.store.start_transaction(start, exclusive).await?;
+        let started = recording::start(&*self.store, start, exclusive).await?;
         if started.concurrent {
             auth.status = AuthStatus::ConcurrentTx;
         }
@@ -141,7 +142,7 @@ impl Charging {
         // The samples go to the store; their newest readings stay live (power, current and
         // voltage at 0 from the stop on).
         let latest = samples.clone();
-        let outcome = self.store.stop_transaction(stop, samples).await?;
+        let outcome = recording::stop(&*self.store, stop, samples).await?;
         if let Stopped::Closed { at, .. } = outcome {
             self.monitor.sampled(&charger_id, &latest);
             self.monitor.ended(&charger_id, at, stopped_at);
@@ -172,7 +173,7 @@ impl Charging {
         // Followers hear of a start when it comes, or when a token or a remote start id arrives.
         let announce = (event.kind == EventKind::Started || event.id_tag.is_some() || event.remote_start_id.is_some())
             .then(|| (event.id_tag.clone(), event.remote_start_id, event.at));
-        let applied = self.store.transaction_event(event, samples, exclusive).await?;
+        let applied = recording::event(&*self.store, event, samples, exclusive).await?;
         if applied.concurrent
             && let Some(auth) = &mut auth
         {

@@ -1,15 +1,10 @@
 //! What the charging area needs stored: its persistence port, in its own types. The store
 //! implements it (`store/ports/charging.rs`); `startup` hands the store in.
 
+use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
-use crate::domain::charging::transactions::Applied;
-use crate::domain::charging::transactions::EventRecord;
-use crate::domain::charging::transactions::Sample;
-use crate::domain::charging::transactions::StartRecord;
-use crate::domain::charging::transactions::Started;
-use crate::domain::charging::transactions::StopRecord;
-use crate::domain::charging::transactions::Stopped;
+use crate::domain::charging::transactions::{EventRecord, Sample, StartRecord};
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
 use chrono::DateTime;
@@ -29,34 +24,12 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
     /// The id tag `tag`.
     async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError>;
 
-    /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on
-    /// the connector is closed as stale first (the charger is the source of truth for it).
-    /// `exclusive`: also tell whether the tag has another transaction open elsewhere, looked up
-    /// in the same database transaction as the insert, with the tag locked (see `lock_tag`), so
-    /// that two starts of one tag at the same instant cannot both find none.
-    async fn start_transaction(&self, start: StartRecord, exclusive: bool) -> Result<Started, StoreError>;
-
-    /// Stores a 1.6 stop and the samples sent with it. A repeated stop changes nothing; a stop of
-    /// a transaction closed as stale replaces the guessed end with the charger's; the samples of a
-    /// stop of an unknown transaction are kept, unattached.
-    async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError>;
+    /// Begins one database transaction in which the charging area's rules record a start, a
+    /// stop or a 2.0.1 event (see `recording`): writes take their turn from here to the commit.
+    async fn begin_recording(&self) -> Result<Box<dyn Recording>, StoreError>;
 
     /// A transaction and its samples in time order (both tables': see `sample_reads`).
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError>;
-
-    /// Applies a 2.0.1 TransactionEvent and stores its samples, in one database transaction.
-    /// Events may come late, repeated or out of order (offline chargers replay their queue):
-    /// an event for an unknown transaction creates it; the same event again (seqNo, type and
-    /// time) changes nothing; `Started` only moves the start earlier and sets the meter start;
-    /// `Ended` closes an active transaction (or replaces a stale guess); `Updated` and `Started`
-    /// never reopen a closed one; samples are stored whatever the order.
-    /// `exclusive`: as for `start_transaction`, for the event's tag.
-    async fn transaction_event(
-        &self,
-        event: EventRecord,
-        samples: Vec<Sample>,
-        exclusive: bool,
-    ) -> Result<Applied, StoreError>;
 
     /// The same, `limit` from `offset`, and how many there are.
     async fn transactions_page(
@@ -65,4 +38,78 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Transaction>, u64), StoreError>;
+}
+
+/// One database transaction of the charging area: what its rules read of transactions, and the
+/// writes they decide, kept only by `commit` (dropped without it, nothing is kept).
+#[async_trait::async_trait]
+pub trait Recording: Send {
+    /// Makes starts of `tag` take turns until the commit (PostgreSQL locks the tag's row;
+    /// SQLite's writes take turns already), so that two starts of one tag at the same instant
+    /// cannot both find the other missing.
+    async fn lock_tag(&mut self, tag: &str) -> Result<(), StoreError>;
+
+    /// The transaction stored for the same 1.6 start: charger, connector, time, meter and tag.
+    async fn same_start(&mut self, start: &StartRecord) -> Result<Option<Transaction>, StoreError>;
+
+    /// Transaction `id` of `charger_id`.
+    async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError>;
+
+    /// The transaction `charger_id` calls `charger_transaction_id` (2.0.1).
+    async fn transaction_called(
+        &mut self,
+        charger_id: &str,
+        charger_transaction_id: &str,
+    ) -> Result<Option<Transaction>, StoreError>;
+
+    /// The open transactions on (charger, EVSE, connector).
+    async fn open_on(&mut self, place: (&str, i32, i32)) -> Result<Vec<Transaction>, StoreError>;
+
+    /// The open transactions of `tag` but transaction `except`.
+    async fn open_of_tag(&mut self, tag: &str, except: i64) -> Result<Vec<Transaction>, StoreError>;
+
+    /// The earliest (or `latest`) stored sample of transaction `id` that `pick` takes (when, and
+    /// what it took).
+    async fn reading(
+        &mut self,
+        id: i64,
+        latest: bool,
+        pick: ReadingPick,
+    ) -> Result<Option<(DateTime<Utc>, i64)>, StoreError>;
+
+    /// Stores a new transaction, open, at (charger, EVSE, connector).
+    async fn open(&mut self, place: (&str, i32, i32), opened: Opened) -> Result<Transaction, StoreError>;
+
+    /// Writes `state` over transaction `id`'s record.
+    async fn save(&mut self, id: i64, state: &TransactionState) -> Result<(), StoreError>;
+
+    /// Records a 2.0.1 event as applied to transaction `id`; false when the same event (seqNo,
+    /// type and time) was applied before.
+    async fn applied_once(&mut self, id: i64, event: &EventRecord) -> Result<bool, StoreError>;
+
+    /// Stores samples of `charger_id` (of transaction `id` at (EVSE, connector), or unattached).
+    async fn store_samples(
+        &mut self,
+        charger_id: &str,
+        of: Option<(i64, i32, i32)>,
+        samples: &[Sample],
+    ) -> Result<(), StoreError>;
+
+    /// Records an event of `charger_id` for the operator (`kind`, and all it said).
+    async fn note(&mut self, charger_id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError>;
+
+    /// Keeps it all.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Which stored samples a reading takes, and what it takes of one (e.g. `recording::energy_wh`).
+pub type ReadingPick = for<'a> fn(&'a MeterSample) -> Option<i64>;
+
+/// What a transaction opens with (a 1.6 start, or the first 2.0.1 event of one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub charger_transaction_id: Option<String>,
+    pub id_tag: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub meter_start_wh: Option<i64>,
 }

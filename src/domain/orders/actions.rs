@@ -4,6 +4,7 @@ use super::billing::running_bill;
 use super::records::{Ending, MoneyRead, Settled, Transition};
 use super::settle::give_back;
 use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Orders, RemoteStart, RemoteStop, Scope};
+use crate::domain::charging::recording::energy_wh;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::ENERGY_REGISTER;
 use crate::domain::orders::order::Order;
@@ -32,7 +33,7 @@ impl Orders {
             lock_expires_at: Some(deadline),
             ..Default::default()
         };
-        let Some(starting) = self.inner.store.transition(order_no, change).await? else {
+        let Some(starting) = self.transition(order_no, change).await? else {
             return Err(OrderError::WrongState(found.status, "it changed meanwhile"));
         };
         let start = RemoteStart {
@@ -185,7 +186,7 @@ impl Orders {
         // Where the session began: its start's meter value, else its first stored reading.
         let start = match head.meter_start_wh {
             Some(wh) => Reading { at: head.started_at, wh },
-            None => match self.inner.store.first_energy_reading(transaction_id).await.ok().flatten() {
+            None => match self.inner.store.first_reading(transaction_id, energy_wh).await.ok().flatten() {
                 Some((at, wh)) => Reading { at, wh },
                 None => latest.unwrap_or(Reading { at: head.started_at, wh: 0 }),
             },

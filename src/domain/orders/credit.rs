@@ -55,22 +55,20 @@ impl Orders {
     /// of no driver always may. Whatever cannot be read is allowed, said in the log: the sweep
     /// still stops sessions that run over.
     async fn credit_of(&self, tag: &str) -> Result<bool, super::OrderError> {
-        let store = &self.inner.store;
-        let Some(user) = store.user_by_id_tag(tag).await? else { return Ok(true) };
+        let Some(standing) = self.inner.store.credit_standing(tag).await? else { return Ok(true) };
         // An app order ready to start brings its own money (paid ahead, or a postpaid bill the
         // sweep holds against the balance); one not paid yet brings nothing.
-        if let Some(live) = store.live_order_of(user.id).await?
-            && matches!(OrderStatus::parse(&live.status), Some(OrderStatus::Ready | OrderStatus::Starting))
-        {
+        let live = standing.live_status.as_deref().and_then(OrderStatus::parse);
+        if matches!(live, Some(OrderStatus::Ready | OrderStatus::Starting)) {
             return Ok(true);
         }
-        if self.inner.kv.get(&out_of_credit_key(user.id)).await?.is_some() {
+        if self.inner.kv.get(&out_of_credit_key(standing.user_id)).await?.is_some() {
             return Ok(false);
         }
-        if used_up(0, user.balance_fen, self.inner.settings.postpaid_credit) {
+        if used_up(0, standing.balance_fen, self.inner.settings.postpaid_credit) {
             return Ok(false);
         }
-        Ok(store.unpaid_orders_of(user.id, 1).await?.is_empty())
+        Ok(!standing.unpaid)
     }
 }
 

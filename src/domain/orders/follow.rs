@@ -141,7 +141,7 @@ impl Orders {
                 started_at: Some(at),
                 ..Default::default()
             };
-            match store.transition(&waiting.order_no, change).await {
+            match self.transition(&waiting.order_no, change).await {
                 Ok(Some(charging)) => self.publish("order.started", &charging),
                 Ok(None) | Err(crate::domain::storage::StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
@@ -253,7 +253,7 @@ impl Orders {
                     resumed,
                     ..Default::default()
                 };
-                store.transition(&live.order_no, change).await?;
+                self.transition(&live.order_no, change).await?;
             }
             "Available" => self.end_occupancy(charger_id, place, at, None).await?,
             _ => {}

@@ -11,6 +11,7 @@ pub mod billing;
 pub mod commands;
 mod complete;
 mod credit;
+pub mod due;
 mod follow;
 pub mod number;
 pub mod order;
@@ -20,6 +21,8 @@ pub mod records;
 pub mod settle;
 pub mod status;
 mod sweep;
+#[cfg(test)]
+mod test_order;
 pub mod view;
 
 pub use commands::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
@@ -42,8 +45,8 @@ use crate::domain::users::Identity;
 use crate::kv::{Kv, KvError};
 use chrono::Utc;
 use dashmap::DashMap;
-use records::NewOrder;
 use records::OrderFilter;
+use records::{NewOrder, Transition};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -329,6 +332,13 @@ impl Orders {
     fn publish(&self, name: &'static str, order: &Order) {
         let data = serde_json::to_value(OrderView::new(order.clone(), None)).unwrap_or_default();
         self.inner.events.publish(UserEvent { user_id: order.user_id, name, data });
+    }
+
+    /// Applies `change` to order `order_no` while it is in one of `change.from` (see
+    /// `OrderStore::transition`), telling the store whether the statistics may change with it.
+    async fn transition(&self, order_no: &str, mut change: Transition) -> Result<Option<Order>, StoreError> {
+        change.counted = change.counts();
+        self.inner.store.transition(order_no, change).await
     }
 
     /// Gives the pile's hold back (only this order's).

@@ -3,10 +3,12 @@
 
 use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::Connector;
+use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
+use crate::domain::orders::records::CreditStanding;
 use crate::domain::orders::records::Ending;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::records::OccupancyCharge;
@@ -62,9 +64,8 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// transaction, while it is in one of `ending.from` and its money is as read.
     async fn end_order(&self, ending: Ending) -> Result<Settled, StoreError>;
 
-    /// A transaction's earliest stored energy register reading (when, Wh): where a running
-    /// cost starts when the start carried no meter value.
-    async fn first_energy_reading(&self, id: i64) -> Result<Option<(DateTime<Utc>, i64)>, StoreError>;
+    /// A transaction's earliest stored sample that `pick` takes (when, and what it took).
+    async fn first_reading(&self, id: i64, pick: ReadingPick) -> Result<Option<(DateTime<Utc>, i64)>, StoreError>;
 
     /// Sets a finished order aside for review (see `ReviewHold`) while it is charging or
     /// starting; answers it after, or none when it was not (settled by someone else).
@@ -161,6 +162,10 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
 
     /// Up to `limit` of the user's completed orders whose bill is not paid, oldest first.
     async fn unpaid_orders_of(&self, user_id: i64, limit: u64) -> Result<Vec<String>, StoreError>;
+
+    /// Where the driver of `tag` stands for credit, in one read; none for a tag of no driver
+    /// (neither a driver's own nor a card under one).
+    async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError>;
 
     /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
     async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError>;

@@ -39,6 +39,16 @@ pub fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> Strin
     format!("{charger_id}/{evse_id}/{connector_id}")
 }
 
+/// Where a driver stands for credit, read in one go: their balance, their live order's status,
+/// and whether a bill of theirs is unpaid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditStanding {
+    pub user_id: i64,
+    pub balance_fen: i64,
+    pub live_status: Option<String>,
+    pub unpaid: bool,
+}
+
 /// A change of an order's state, applied only while it is in one of `from`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Transition {
@@ -52,6 +62,25 @@ pub struct Transition {
     pub resumed: bool,
     pub start_soc: Option<i32>,
     pub lock_expires_at: Option<DateTime<Utc>>,
+    /// It may change what the statistics count (see `counts`): the store keeps the rollups in
+    /// the same transaction; else the change is one statement. Set by `Orders::transition`.
+    pub counted: bool,
+}
+
+impl Transition {
+    /// Whether it may change what the statistics count of an order (`OrderFacts::counted`): it
+    /// ends one (to or from `COMPLETED` or `CANCELLED`), or moves when its charging ended, or
+    /// when it started while it may have ended (from `CHARGING` or `REVIEW`). A start, a
+    /// failure or a charger's transaction found change no figure.
+    pub fn counts(&self) -> bool {
+        let ends = |status: &str| matches!(status, "COMPLETED" | "CANCELLED");
+        let charged = |status: &str| matches!(status, "CHARGING" | "REVIEW");
+        ends(self.to)
+            || self.from.iter().any(|s| ends(s))
+            || self.charging_ended_at.is_some()
+            || self.resumed
+            || (self.started_at.is_some() && self.from.iter().any(|s| charged(s)))
+    }
 }
 
 /// A finished order's bill and settlement, applied in one transaction while it is in one of
@@ -231,3 +260,7 @@ pub struct OrderFilter {
 
 /// How many times a settlement is decided again when the order's money keeps moving under it.
 pub(crate) const SETTLE_ATTEMPTS: usize = 5;
+
+#[cfg(test)]
+#[path = "records_tests.rs"]
+mod tests;

@@ -3,12 +3,13 @@
 //! transaction that ended, a card session never heard of, a connector freed.
 
 use super::{OrderError, OrderStatus, Orders, PayMode};
+use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::records::Transaction;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::{Job, Nodes};
 use crate::domain::orders::order::Order;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -240,24 +241,14 @@ impl Orders {
         });
     }
 
-    /// A completed order awaiting its occupancy decision: billed once its connector reports
-    /// Available since the session began, or the next session on it began (freed no earlier than
-    /// it stopped); a day without either (a charger gone silent) bills nothing, said in the log.
+    /// A completed order awaiting its occupancy decision: billed once its connector is freed (see
+    /// [`freed_at`]); a day without that (a charger gone silent) bills nothing, said in the log.
     async fn freed(&self, found: &Order) -> Result<(), OrderError> {
         let stopped = found.stopped_at.unwrap_or(found.created_at);
-        let began = found.started_at.unwrap_or(found.created_at);
         let connectors = self.inner.store.connectors(&found.charger_id).await?;
-        let freed = connectors.iter().find(|c| {
-            c.evse_id == found.evse_id
-                && c.connector_id == found.connector_id
-                && c.status == "Available"
-                && c.status_at >= began
-        });
-        // Freed when it reported Available, or when the next session on it began.
-        let available = freed.map(|connector| connector.status_at.max(stopped));
         let place = (found.evse_id, found.connector_id);
         let next = self.inner.store.next_start_on(&found.charger_id, place, stopped, found.transaction_id).await?;
-        if let Some(at) = available.into_iter().chain(next).min() {
+        if let Some(at) = freed_at(found, &connectors, next) {
             return self.bill_occupancy(found, at).await;
         }
         if found.completed_at.is_some_and(|done| done < Utc::now() - LOOK_BACK) {
@@ -267,3 +258,27 @@ impl Orders {
         Ok(())
     }
 }
+
+/// When a completed order's connector was freed, if it was: it reported Available — received
+/// after the order was made (an Available from before, however the charger's clock dates it, is
+/// not this session's end) and dated since the session began — or the next session on it began
+/// (`next`); never before the order stopped.
+pub(super) fn freed_at(order: &Order, connectors: &[Connector], next: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    let stopped = order.stopped_at.unwrap_or(order.created_at);
+    let began = order.started_at.unwrap_or(order.created_at);
+    let available = connectors
+        .iter()
+        .find(|c| {
+            c.evse_id == order.evse_id
+                && c.connector_id == order.connector_id
+                && c.status == "Available"
+                && c.status_at >= began
+                && c.updated_at >= order.created_at
+        })
+        .map(|connector| connector.status_at.max(stopped));
+    available.into_iter().chain(next).min()
+}
+
+#[cfg(test)]
+#[path = "sweep_tests.rs"]
+mod tests;

@@ -24,8 +24,9 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
+use crate::domain::orders::Scope;
+use crate::domain::orders::due::payment_due;
 use crate::domain::orders::number::new_number;
-use crate::domain::orders::{OrderStatus, Scope};
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::storage::StoreError;
@@ -172,31 +173,17 @@ impl Payments {
         })?;
         let order = self.store.order(order_no).await?.filter(|o| o.user_id == user_id);
         let order = order.ok_or_else(|| PaymentError::NoOrder(order_no.to_owned()))?;
-        let owed = match OrderStatus::parse(&order.status) {
-            Some(OrderStatus::PendingPayment) => order.prepay_fen.unwrap_or(0),
-            Some(OrderStatus::Completed) if order.payment_status == "UNPAID" => {
-                // An operator's refund after the bill was a gift: not owed again.
-                order.total_fen.unwrap_or(0) - (order.paid_fen - order.refunded_fen + order.gift_fen)
-            }
-            _ => 0,
-        };
-        if owed <= 0 || order.payment_status != "UNPAID" {
-            return Err(PaymentError::NothingOwed(order.status));
-        }
+        let Some(due) = payment_due(&order) else { return Err(PaymentError::NothingOwed(order.status)) };
         if method != Method::Balance {
             // Paid when the provider says so (its notification, or the reconciliation job).
             let description = format!("csms charging order {order_no}");
-            return self.open_at_provider(user_id, Some(order_no), method, owed, description).await;
+            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen, description).await;
         }
-        let pay = BalancePayment {
-            payment_no: new_number('P', Utc::now()),
-            user_id,
-            order_no: order_no.to_owned(),
-            amount_fen: owed,
-        };
+        let pay =
+            BalancePayment { payment_no: new_number('P', Utc::now()), user_id, order_no: order_no.to_owned(), due };
         let paid = match self.store.pay_order_from_balance(pay).await {
             Ok(paid) => paid,
-            Err(StoreError::Conflict(_)) => return Err(PaymentError::NothingOwed(order.status)),
+            Err(StoreError::Conflict(Subject::Order)) => return Err(PaymentError::NothingOwed(order.status)),
             Err(e) => return Err(e.into()),
         };
         let view = PaymentView::from(paid);

@@ -4,10 +4,11 @@
 
 use super::calls::{Exchange, Operation, form_without_signatures, headers_without_signatures};
 use super::gateway::{GatewayError, Notice, in_yuan};
-use super::records::{Method, PaidOutcome, ProviderPaid};
+use super::records::{Method, PaidOutcome, PaidTo, ProviderPaid, paid_to};
 use super::{PaymentView, Payments};
 use crate::domain::orders::number::new_number;
-use crate::domain::storage::StoreError;
+use crate::domain::orders::records::SETTLE_ATTEMPTS;
+use crate::domain::storage::{StoreError, Subject};
 use chrono::Utc;
 use std::time::Instant;
 
@@ -158,13 +159,28 @@ impl Payments {
             tracing::error!(provider = method.as_str(), error = %e, "payments: a provider's amount differs from the payment; nothing applied");
             return Err(e);
         }
-        let paid = ProviderPaid {
+        let mut paid = ProviderPaid {
             payment_no: payment_no.to_owned(),
             provider_txn_id,
             amount_fen,
             refund_no: new_number('R', Utc::now()),
+            to: PaidTo::Refund,
         };
-        match self.store.apply_provider_paid(paid).await {
+        // Where the money goes, decided on the order as read; read again while it changes.
+        let mut attempts = 0;
+        let applied = loop {
+            let order = match found.order_no.as_deref() {
+                Some(order_no) => self.store.order(order_no).await?,
+                None => None,
+            };
+            paid.to = paid_to(&found, order.as_ref());
+            attempts += 1;
+            match self.store.apply_provider_paid(paid.clone()).await {
+                Err(StoreError::Conflict(Subject::Order)) if attempts < SETTLE_ATTEMPTS => continue,
+                other => break other,
+            }
+        };
+        match applied {
             Ok(PaidOutcome::Applied(payment)) => {
                 tracing::info!(payment = %payment.payment_no, provider = method.as_str(), purpose = %payment.purpose, "payments: paid");
                 self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));

@@ -50,9 +50,9 @@ pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     /// The order `order_no`.
     async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError>;
 
-    /// Pays an order from the balance (see `BalancePayment`): `Conflict("payment")` when the
-    /// order owes nothing now (paid already, also by a payment racing this one),
-    /// `Insufficient("balance")` when the balance is too low.
+    /// Pays an order from the balance (see `BalancePayment`): `Conflict(Order)` when the order
+    /// no longer reads as the payment was decided on (paid already, also by a payment racing this
+    /// one, or billed again), `Insufficient(Balance)` when the balance is too low.
     async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError>;
 
     /// The payment `payment_no`.

@@ -8,7 +8,7 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::operations::operation_row;
 use super::payments::{balance_payment_row, refund_on};
-use super::stats_rollup::{facts, order_before, order_now, restat};
+use super::stats_rollup::{facts, order_before, restat, restat_order};
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
@@ -91,7 +91,8 @@ impl Store {
     }
 
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
-    /// order after, or none when it was not.
+    /// order after, or none when it was not. A change the statistics count is made with its
+    /// rollups, the order's row locked first (see `stats_rollup`); any other is one statement.
     pub async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError> {
         let mut update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(change.to))
@@ -121,17 +122,16 @@ impl Store {
             .filter(order::Column::OrderNo.eq(order_no))
             .filter(order::Column::Status.is_in(change.from.iter().copied()));
         let order_no = order_no.to_owned();
+        if !change.counted {
+            // Nothing the statistics count moves: the update alone (and the order after).
+            let _turn = self.write_turn().await;
+            return the_order_after(update.exec_with_returning(self.db()).await).map(Record::record);
+        }
         in_transaction(self, |txn| {
             Box::pin(async move {
                 let before = order_before(txn, &order_no).await?;
                 // The order after, in the same statement.
-                let after = match update.exec_with_returning(txn).await {
-                    Ok(after) => after.into_iter().next(),
-                    Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                        return Err(StoreError::Conflict(Subject::OrderOfTransaction));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                let after = the_order_after(update.exec_with_returning(txn).await)?;
                 if let Some(after) = &after {
                     restat(txn, before.as_ref(), Some(&facts(after)), &[]).await?;
                 }
@@ -180,7 +180,7 @@ impl Store {
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 if let Some(record) = done.operation.clone() {
                     operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
@@ -192,8 +192,7 @@ impl Store {
                 if let Some(collection) = &done.collection {
                     collect(txn, &done.order_no, done.user_id, collection, at).await?;
                 }
-                restat(txn, before.as_ref(), order_now(txn, &done.order_no).await?.as_ref(), &refunds).await?;
-                Ok(true)
+                restat_order(txn, before.as_ref(), &done.order_no, &refunds).await
             })
         })
         .await?;
@@ -227,14 +226,13 @@ impl Store {
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 let mut refunds = Vec::new();
                 for part in &ending.refunds {
                     refunds.push(refund_on(txn, part, Some(&ending.reason), at).await?);
                 }
-                restat(txn, before.as_ref(), order_now(txn, &ending.order_no).await?.as_ref(), &refunds).await?;
-                Ok(true)
+                restat_order(txn, before.as_ref(), &ending.order_no, &refunds).await
             })
         })
         .await?;
@@ -263,13 +261,12 @@ impl Store {
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 if let Some(collection) = &charge.collection {
                     collect(txn, &charge.order_no, charge.user_id, collection, at).await?;
                 }
-                restat(txn, before.as_ref(), order_now(txn, &charge.order_no).await?.as_ref(), &[]).await?;
-                Ok(true)
+                restat_order(txn, before.as_ref(), &charge.order_no, &[]).await
             })
         })
         .await?;
@@ -283,14 +280,22 @@ impl Store {
         }
     }
 
-    /// What a settling change did: the order after when `applied`; else whether it left the
-    /// states `from` (someone else settled it) or its money moved since it was read.
-    pub(super) async fn settled(&self, order_no: &str, applied: bool, from: &[&str]) -> Result<Settled, StoreError> {
+    /// What a settling change did: the order after, when `applied` (read in its transaction);
+    /// else whether it left the states `from` (someone else settled it) or its money moved since
+    /// it was read.
+    pub(super) async fn settled(
+        &self,
+        order_no: &str,
+        applied: Option<order::Model>,
+        from: &[&str],
+    ) -> Result<Settled, StoreError> {
+        if let Some(after) = applied {
+            return Ok(Settled::Done(Box::new(after.into())));
+        }
         let Some(after) = self.order(order_no).await? else { return Ok(Settled::NotInState) };
-        Ok(match (applied, from.contains(&after.status.as_str())) {
-            (true, _) => Settled::Done(Box::new(after)),
-            (false, true) => Settled::MoneyChanged,
-            (false, false) => Settled::NotInState,
+        Ok(match from.contains(&after.status.as_str()) {
+            true => Settled::MoneyChanged,
+            false => Settled::NotInState,
         })
     }
 }
@@ -326,6 +331,8 @@ pub(super) async fn collect(
         reason: None,
         actor: None,
     };
+    // One update of the order: what was taken (if it was), and its payment status.
+    let mut update = order::Entity::update_many();
     let status = match move_balance_on(txn, entry, at).await {
         Ok(_) => {
             let row = balance_payment_row(
@@ -337,21 +344,30 @@ pub(super) async fn collect(
                 at,
             );
             payment::Entity::insert(row).exec_without_returning(txn).await?;
-            order::Entity::update_many()
-                .col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(collection.amount_fen))
-                .filter(order::Column::OrderNo.eq(order_no))
-                .exec(txn)
-                .await?;
+            update =
+                update.col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(collection.amount_fen));
             collection.if_taken
         }
         // Nothing is taken: the order owes it.
         Err(StoreError::Insufficient(_)) => collection.if_short,
         Err(e) => return Err(e),
     };
-    order::Entity::update_many()
+    update
         .col_expr(order::Column::PaymentStatus, Expr::value(status))
         .filter(order::Column::OrderNo.eq(order_no))
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// The order an update returned, if it changed it: `Conflict(OrderOfTransaction)` when another
+/// order has the transaction it was given.
+fn the_order_after(updated: Result<Vec<order::Model>, sea_orm::DbErr>) -> Result<Option<order::Model>, StoreError> {
+    match updated {
+        Ok(after) => Ok(after.into_iter().next()),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(StoreError::Conflict(Subject::OrderOfTransaction))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -3,7 +3,7 @@
 //! transaction's real stop.
 
 use super::super::payments::refund_on;
-use super::super::stats_rollup::{facts, order_before, order_now, restat};
+use super::super::stats_rollup::{facts, order_before, restat, restat_order};
 use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, same};
 use crate::domain::orders::order::Order;
@@ -84,7 +84,7 @@ impl Store {
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 let mut refunds = Vec::new();
                 for part in &rebill.refunds {
@@ -93,8 +93,7 @@ impl Store {
                 if let Some(collection) = &rebill.collection {
                     collect(txn, &rebill.order_no, rebill.user_id, collection, at).await?;
                 }
-                restat(txn, before.as_ref(), order_now(txn, &rebill.order_no).await?.as_ref(), &refunds).await?;
-                Ok(true)
+                restat_order(txn, before.as_ref(), &rebill.order_no, &refunds).await
             })
         })
         .await?;

@@ -1,15 +1,8 @@
 //! The store as the charging area's port: each method is the store's own query.
 
-use crate::domain::charging::ChargingStore;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
-use crate::domain::charging::transactions::Applied;
-use crate::domain::charging::transactions::EventRecord;
-use crate::domain::charging::transactions::Sample;
-use crate::domain::charging::transactions::StartRecord;
-use crate::domain::charging::transactions::Started;
-use crate::domain::charging::transactions::StopRecord;
-use crate::domain::charging::transactions::Stopped;
+use crate::domain::charging::{ChargingStore, Recording};
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
 use crate::store::Store;
@@ -32,25 +25,12 @@ impl ChargingStore for Store {
         Store::id_tag(self, tag).await
     }
 
-    async fn start_transaction(&self, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
-        Store::start_transaction(self, start, exclusive).await
-    }
-
-    async fn stop_transaction(&self, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
-        Store::stop_transaction(self, stop, samples).await
+    async fn begin_recording(&self) -> Result<Box<dyn Recording>, StoreError> {
+        Store::recording(self).await
     }
 
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError> {
         Store::transaction(self, id).await
-    }
-
-    async fn transaction_event(
-        &self,
-        event: EventRecord,
-        samples: Vec<Sample>,
-        exclusive: bool,
-    ) -> Result<Applied, StoreError> {
-        Store::transaction_event(self, event, samples, exclusive).await
     }
 
     async fn transactions_page(

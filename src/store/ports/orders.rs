@@ -2,11 +2,13 @@
 
 use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::Connector;
+use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::OrderStore;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
+use crate::domain::orders::records::CreditStanding;
 use crate::domain::orders::records::Ending;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::records::OccupancyCharge;
@@ -66,8 +68,8 @@ impl OrderStore for Store {
         Store::end_order(self, ending).await
     }
 
-    async fn first_energy_reading(&self, id: i64) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
-        Store::first_energy_reading(self, id).await
+    async fn first_reading(&self, id: i64, pick: ReadingPick) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+        Store::first_reading(self, id, pick).await
     }
 
     async fn hold_for_review(&self, hold: ReviewHold) -> Result<Option<Order>, StoreError> {
@@ -177,6 +179,10 @@ impl OrderStore for Store {
         since: DateTime<Utc>,
     ) -> Result<Option<Transaction>, StoreError> {
         Store::unclaimed_transaction(self, found, since).await
+    }
+
+    async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError> {
+        Store::credit_standing(self, tag).await
     }
 
     async fn unpaid_orders_of(&self, user_id: i64, limit: u64) -> Result<Vec<String>, StoreError> {

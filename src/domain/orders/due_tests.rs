@@ -1,0 +1,53 @@
+use super::{PaymentDue, payment_due};
+use crate::domain::orders::OrderStatus;
+use crate::domain::orders::order::Order;
+use crate::domain::orders::records::{BillRead, MoneyRead};
+use crate::domain::orders::test_order::order;
+
+fn prepaid(amount_fen: i64) -> Order {
+    Order { status: "PENDING_PAYMENT".into(), pay_mode: "prepaid".into(), prepay_fen: Some(amount_fen), ..order() }
+}
+
+fn billed(total_fen: i64, paid_fen: i64) -> Order {
+    Order { total_fen: Some(total_fen), paid_fen, ..order() }
+}
+
+#[test]
+fn a_prepaid_order_owes_its_amount_and_paying_it_makes_it_ready() {
+    let order = prepaid(5_000);
+    let due = payment_due(&order).expect("it owes");
+    let read = (MoneyRead::of(&order), BillRead::of(&order));
+    assert_eq!(
+        due,
+        PaymentDue {
+            owed_fen: 5_000,
+            from: OrderStatus::PendingPayment,
+            to: OrderStatus::Ready,
+            money: read.0,
+            bill: read.1
+        }
+    );
+}
+
+#[test]
+fn a_completed_order_owes_what_its_bill_lacks_and_stays_completed() {
+    let due = payment_due(&billed(800, 100)).expect("it owes");
+    assert_eq!((due.owed_fen, due.from, due.to), (700, OrderStatus::Completed, OrderStatus::Completed));
+}
+
+#[test]
+fn an_operators_gift_after_the_bill_is_not_owed_again() {
+    let mut order = billed(800, 800);
+    (order.refunded_fen, order.gift_fen) = (300, 300);
+    assert_eq!(payment_due(&order), None);
+}
+
+#[test]
+fn a_paid_order_or_one_that_charges_owes_nothing_now() {
+    let mut paid = prepaid(5_000);
+    paid.payment_status = "PAID".into();
+    assert_eq!(payment_due(&paid), None);
+    let charging = Order { status: "CHARGING".into(), ..billed(800, 0) };
+    assert_eq!(payment_due(&charging), None);
+    assert_eq!(payment_due(&billed(800, 800)), None);
+}

@@ -1,0 +1,200 @@
+//! The charging area's `Recording`: one database transaction, holding this process's writing
+//! turn, in which the domain's rules read transactions and the writes they decided are made.
+
+use super::readings::timed_reading;
+use crate::domain::charging::lifecycle::TransactionState;
+use crate::domain::charging::records::Transaction;
+use crate::domain::charging::transactions::{ACTIVE, EventRecord, Sample, StartRecord};
+use crate::domain::charging::{Opened, ReadingPick, Recording};
+use crate::store::samples::insert_samples;
+use crate::store::{Store, StoreError, WriteTurn};
+use chrono::{DateTime, Utc};
+use entity::{id_tag, transaction, transaction_event};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, TryInsertResult,
+};
+
+/// A `Recording` on the store's database.
+pub(crate) struct Work {
+    _turn: WriteTurn,
+    txn: DatabaseTransaction,
+}
+
+impl Store {
+    /// Begins a `Recording` (see `begin_write`).
+    pub(crate) async fn recording(&self) -> Result<Box<dyn Recording>, StoreError> {
+        let (turn, txn) = self.begin_write().await?;
+        Ok(Box::new(Work { _turn: turn, txn }))
+    }
+}
+
+#[async_trait::async_trait]
+impl Recording for Work {
+    async fn lock_tag(&mut self, tag: &str) -> Result<(), StoreError> {
+        // SQLite: write transactions already take turns (`Store::begin_write`).
+        if self.txn.get_database_backend() == DatabaseBackend::Postgres {
+            id_tag::Entity::find_by_id(tag).lock_exclusive().one(&self.txn).await?;
+        }
+        Ok(())
+    }
+
+    async fn same_start(&mut self, start: &StartRecord) -> Result<Option<Transaction>, StoreError> {
+        let same = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(&start.charger_id))
+            .filter(transaction::Column::ConnectorId.eq(start.connector_id))
+            .filter(transaction::Column::StartedAt.eq(start.started_at))
+            .filter(transaction::Column::MeterStartWh.eq(start.meter_start_wh))
+            .filter(transaction::Column::IdTag.eq(&start.id_tag))
+            .one(&self.txn)
+            .await?;
+        Ok(same.map(Transaction::from))
+    }
+
+    async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
+        let found = transaction::Entity::find_by_id(id)
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .one(&self.txn)
+            .await?;
+        Ok(found.map(Transaction::from))
+    }
+
+    async fn transaction_called(
+        &mut self,
+        charger_id: &str,
+        charger_transaction_id: &str,
+    ) -> Result<Option<Transaction>, StoreError> {
+        let found = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .filter(transaction::Column::ChargerTransactionId.eq(charger_transaction_id))
+            .one(&self.txn)
+            .await?;
+        Ok(found.map(Transaction::from))
+    }
+
+    async fn open_on(
+        &mut self,
+        (charger_id, evse_id, connector_id): (&str, i32, i32),
+    ) -> Result<Vec<Transaction>, StoreError> {
+        let open = transaction::Entity::find()
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .filter(transaction::Column::EvseId.eq(evse_id))
+            .filter(transaction::Column::ConnectorId.eq(connector_id))
+            .filter(transaction::Column::Status.eq(ACTIVE))
+            .all(&self.txn)
+            .await?;
+        Ok(open.into_iter().map(Transaction::from).collect())
+    }
+
+    async fn open_of_tag(&mut self, tag: &str, except: i64) -> Result<Vec<Transaction>, StoreError> {
+        let open = transaction::Entity::find()
+            .filter(transaction::Column::Status.eq(ACTIVE))
+            .filter(transaction::Column::IdTag.eq(tag))
+            .filter(transaction::Column::Id.ne(except))
+            .all(&self.txn)
+            .await?;
+        Ok(open.into_iter().map(Transaction::from).collect())
+    }
+
+    async fn reading(
+        &mut self,
+        id: i64,
+        latest: bool,
+        pick: ReadingPick,
+    ) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+        timed_reading(&self.txn, id, latest, pick).await
+    }
+
+    async fn open(
+        &mut self,
+        (charger_id, evse_id, connector_id): (&str, i32, i32),
+        opened: Opened,
+    ) -> Result<Transaction, StoreError> {
+        let row = transaction::ActiveModel {
+            charger_id: Set(charger_id.to_owned()),
+            evse_id: Set(evse_id),
+            connector_id: Set(connector_id),
+            charger_transaction_id: Set(opened.charger_transaction_id),
+            id_tag: Set(opened.id_tag),
+            started_at: Set(opened.started_at),
+            meter_start_wh: Set(opened.meter_start_wh),
+            stopped_at: Set(None),
+            meter_stop_wh: Set(None),
+            energy_wh: Set(None),
+            stop_reason: Set(None),
+            status: Set(ACTIVE.to_owned()),
+            last_seq_no: Set(None),
+            offline: Set(false),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        Ok(transaction::Entity::insert(row).exec_with_returning(&self.txn).await?.into())
+    }
+
+    async fn save(&mut self, id: i64, state: &TransactionState) -> Result<(), StoreError> {
+        use transaction::Column as C;
+        transaction::Entity::update_many()
+            .col_expr(C::EvseId, Expr::value(state.evse_id))
+            .col_expr(C::ConnectorId, Expr::value(state.connector_id))
+            .col_expr(C::IdTag, Expr::value(state.id_tag.clone()))
+            .col_expr(C::StartedAt, Expr::value(state.started_at))
+            .col_expr(C::StoppedAt, Expr::value(state.stopped_at))
+            .col_expr(C::MeterStartWh, Expr::value(state.meter_start_wh))
+            .col_expr(C::MeterStopWh, Expr::value(state.meter_stop_wh))
+            .col_expr(C::EnergyWh, Expr::value(state.energy_wh))
+            .col_expr(C::StopReason, Expr::value(state.stop_reason.clone()))
+            .col_expr(C::Status, Expr::value(state.status.clone()))
+            .col_expr(C::LastSeqNo, Expr::value(state.last_seq_no))
+            .col_expr(C::Offline, Expr::value(state.offline))
+            .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+            .filter(C::Id.eq(id))
+            .exec(&self.txn)
+            .await?;
+        Ok(())
+    }
+
+    async fn applied_once(&mut self, id: i64, event: &EventRecord) -> Result<bool, StoreError> {
+        let row = transaction_event::ActiveModel {
+            transaction_id: Set(id),
+            seq_no: Set(event.seq_no),
+            event_type: Set(event.kind.as_str().to_owned()),
+            trigger_reason: Set(event.trigger_reason.clone()),
+            at: Set(event.at),
+            offline: Set(event.offline),
+            received_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let inserted = transaction_event::Entity::insert(row)
+            .on_conflict_do_nothing_on([
+                transaction_event::Column::TransactionId,
+                transaction_event::Column::SeqNo,
+                transaction_event::Column::EventType,
+                transaction_event::Column::At,
+            ])
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(matches!(inserted, TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    async fn store_samples(
+        &mut self,
+        charger_id: &str,
+        of: Option<(i64, i32, i32)>,
+        samples: &[Sample],
+    ) -> Result<(), StoreError> {
+        let (id, evse_id, connector_id) = match of {
+            Some((id, evse_id, connector_id)) => (Some(id), evse_id, connector_id),
+            None => (None, 0, 0),
+        };
+        insert_samples(&self.txn, charger_id, id, evse_id, connector_id, samples).await
+    }
+
+    async fn note(&mut self, charger_id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
+        crate::store::chargers::record_event_on(&self.txn, charger_id, kind, payload).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.txn.commit().await?)
+    }
+}
