@@ -54,7 +54,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,6 +119,9 @@ pub struct Store {
     db: DatabaseConnection,
     /// SQLite's writing turn (see `begin_write`).
     sqlite_writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Whether `meter_samples` (the samples stored before migration 19, which nothing writes
+    /// since) holds any: unknown (0) until asked once, then none (1) or some (2).
+    legacy_samples: Arc<std::sync::atomic::AtomicU8>,
 }
 
 /// A turn to write (SQLite); ends when dropped.
@@ -144,14 +147,35 @@ impl Store {
         let db = pool(&settings.url, connections).await?;
         let sqlite_writer =
             (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Store { db, sqlite_writer })
+        Ok(Store { db, sqlite_writer, legacy_samples: Arc::default() })
     }
 
     /// The same database through a pool of its own of `connections`, sharing this store's
     /// writing turn: the group-commit writers open theirs on their own thread (see `batch`), so
     /// that their connections' I/O is driven there.
     pub(crate) async fn own_pool(&self, url: &str, connections: u32) -> Result<Self, StoreError> {
-        Ok(Store { db: pool(url, connections).await?, sqlite_writer: self.sqlite_writer.clone() })
+        Ok(Store {
+            db: pool(url, connections).await?,
+            sqlite_writer: self.sqlite_writer.clone(),
+            legacy_samples: self.legacy_samples.clone(),
+        })
+    }
+
+    /// Whether `meter_samples` holds samples stored before migration 19: asked once per process
+    /// (nothing writes there any more, so none found stays none), and their readings looked for
+    /// only then.
+    pub(crate) async fn legacy_samples(&self) -> Result<bool, StoreError> {
+        use std::sync::atomic::Ordering;
+        match self.legacy_samples.load(Ordering::Relaxed) {
+            1 => return Ok(false),
+            2 => return Ok(true),
+            _ => {}
+        }
+        let sql = "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM meter_samples) THEN 1 ELSE 0 END AS BIGINT) AS some";
+        let row = self.db.query_one_raw(Statement::from_string(self.db.get_database_backend(), sql)).await?;
+        let some = row.map(|r| r.try_get::<i64>("", "some")).transpose()?.unwrap_or(1) != 0;
+        self.legacy_samples.store(if some { 2 } else { 1 }, Ordering::Relaxed);
+        Ok(some)
     }
 
     /// Applies every pending migration, makes the samples' partitions of this month and the

@@ -241,19 +241,15 @@ impl Orders {
         if !waiting {
             return Err(OrderError::PileBusy(code, request.connector_id));
         }
-        if let Some(live) = inner.store.live_order_of(user.id).await? {
-            return Err(OrderError::OrderInProgress(live.order_no));
-        }
-        if let Some(unpaid) = inner.store.unpaid_orders_of(user.id, 1).await?.into_iter().next() {
-            return Err(OrderError::UnpaidOrders(unpaid));
+        match inner.store.order_in_the_way(user.id).await? {
+            Some((live, true)) => return Err(OrderError::OrderInProgress(live)),
+            Some((unpaid, false)) => return Err(OrderError::UnpaidOrders(unpaid)),
+            None => {}
         }
         let now = Utc::now();
         let station = station.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
-        let (tariff, zone) = inner
-            .stations
-            .tariff_in_force(&station.code, now)
-            .await?
-            .ok_or_else(|| OrderError::NoTariff(code.clone()))?;
+        let (tariff, zone) =
+            inner.stations.tariff_of(&station, now).await?.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
         let order_no = number::new_number('C', now);
         let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
         let lock = lock_key(&code, evse_id, connector_id);

@@ -163,6 +163,10 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// Up to `limit` of the user's completed orders whose bill is not paid, oldest first.
     async fn unpaid_orders_of(&self, user_id: i64, limit: u64) -> Result<Vec<String>, StoreError>;
 
+    /// What stands in the way of a new order of user `user_id`, in one read: their live order
+    /// (`(order_no, true)`), else their oldest completed order whose bill is not paid.
+    async fn order_in_the_way(&self, user_id: i64) -> Result<Option<(String, bool)>, StoreError>;
+
     /// Where the driver of `tag` stands for credit, in one read; none for a tag of no driver
     /// (neither a driver's own nor a card under one).
     async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError>;

@@ -147,6 +147,12 @@ impl Stations {
     /// before `at`'s date in the station's zone, with that zone; `None` when none has started.
     pub async fn tariff_in_force(&self, code: &str, at: DateTime<Utc>) -> Result<Option<(Tariff, Tz)>, StationError> {
         let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
+        self.tariff_of(&station, at).await
+    }
+
+    /// The same, of `station` as read.
+    pub async fn tariff_of(&self, station: &Station, at: DateTime<Utc>) -> Result<Option<(Tariff, Tz)>, StationError> {
+        let code = &station.code;
         let Some((valid_from, spec)) = self.store.tariff_on(code, local_date(at, station.timezone)).await? else {
             return Ok(None);
         };

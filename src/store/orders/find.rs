@@ -33,10 +33,9 @@ impl Store {
                    (SELECT o.status FROM orders o WHERE o.active_user_id = u.id) AS live_status, \
                    CAST(CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status = 'COMPLETED' \
                      AND o.payment_status = 'UNPAID') THEN 1 ELSE 0 END AS BIGINT) AS unpaid \
-                   FROM users u WHERE u.id_tag = ? \
-                     OR u.id_tag = (SELECT c.parent_id_tag FROM id_tags c WHERE c.id_tag = ?) \
-                   ORDER BY CASE WHEN u.id_tag = ? THEN 0 ELSE 1 END LIMIT 1";
-        let row = self.db().query_one_raw(statement(backend, sql, [tag.into(), tag.into(), tag.into()])).await?;
+                   FROM users u WHERE u.id_tag = COALESCE((SELECT own.id_tag FROM users own WHERE own.id_tag = ?), \
+                     (SELECT c.parent_id_tag FROM id_tags c WHERE c.id_tag = ?))";
+        let row = self.db().query_one_raw(statement(backend, sql, [tag.into(), tag.into()])).await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(CreditStanding {
             user_id: row.try_get("", "id")?,
@@ -44,6 +43,19 @@ impl Store {
             live_status: row.try_get("", "live_status")?,
             unpaid: row.try_get::<i64>("", "unpaid")? != 0,
         }))
+    }
+
+    /// What stands in the way of a new order of user `user_id`, in one read: their live order
+    /// (`(order_no, true)`), else their oldest completed order whose bill is not paid.
+    pub async fn order_in_the_way(&self, user_id: i64) -> Result<Option<(String, bool)>, StoreError> {
+        let backend = self.db().get_database_backend();
+        let sql = "SELECT order_no, CAST(CASE WHEN active_user_id = ? THEN 1 ELSE 0 END AS BIGINT) AS live \
+                   FROM orders WHERE active_user_id = ? \
+                     OR (user_id = ? AND status = 'COMPLETED' AND payment_status = 'UNPAID') \
+                   ORDER BY live DESC, id ASC LIMIT 1";
+        let values = [user_id.into(), user_id.into(), user_id.into()];
+        let Some(row) = self.db().query_one_raw(statement(backend, sql, values)).await? else { return Ok(None) };
+        Ok(Some((row.try_get("", "order_no")?, row.try_get::<i64>("", "live")? != 0)))
     }
 
     /// Up to `limit` of the user's completed orders whose bill is not paid, oldest first.

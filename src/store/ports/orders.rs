@@ -181,6 +181,10 @@ impl OrderStore for Store {
         Store::unclaimed_transaction(self, found, since).await
     }
 
+    async fn order_in_the_way(&self, user_id: i64) -> Result<Option<(String, bool)>, StoreError> {
+        Store::order_in_the_way(self, user_id).await
+    }
+
     async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError> {
         Store::credit_standing(self, tag).await
     }

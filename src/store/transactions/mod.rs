@@ -19,7 +19,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 impl Store {
     /// A transaction's earliest stored sample that `pick` takes (when, and what it took).
     pub async fn first_reading(&self, id: i64, pick: ReadingPick) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
-        readings::timed_reading(self.db(), id, false, pick).await
+        readings::timed_reading(self.db(), (id, self.legacy_samples().await?), false, pick).await
     }
 
     /// A transaction and its samples in time order (both tables': see `sample_reads`).
@@ -27,12 +27,17 @@ impl Store {
         let Some(found) = transaction::Entity::find_by_id(id).one(self.db()).await? else {
             return Ok(None);
         };
-        let legacy = meter_sample::Entity::find()
-            .filter(of_transaction(id))
-            .order_by_asc(meter_sample::Column::SampledAt)
-            .order_by_asc(meter_sample::Column::Id)
-            .all(self.db())
-            .await?;
+        let legacy = match self.legacy_samples().await? {
+            true => {
+                meter_sample::Entity::find()
+                    .filter(of_transaction(id))
+                    .order_by_asc(meter_sample::Column::SampledAt)
+                    .order_by_asc(meter_sample::Column::Id)
+                    .all(self.db())
+                    .await?
+            }
+            false => Vec::new(),
+        };
         Ok(Some((found.into(), super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())))
     }
 

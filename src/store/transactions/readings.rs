@@ -11,22 +11,25 @@ use entity::meter_sample;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// The earliest (or `latest`) sample of transaction `id` that `pick` takes: when, and what it
-/// took.
+/// took. `legacy`: `meter_samples` holds samples (see `Store::legacy_samples`).
 pub(super) async fn timed_reading(
     db: &impl ConnectionTrait,
-    id: i64,
+    (id, legacy): (i64, bool),
     latest: bool,
     pick: ReadingPick,
 ) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
+    let take = |s: &meter_sample::Model| pick(&MeterSample::from(s.clone()));
+    let compact = first_reading_where(db, id, latest, take).await?;
+    if !legacy {
+        return Ok(compact);
+    }
     let query = register_rows().filter(of_transaction(id));
     let query = if latest {
         query.order_by_desc(meter_sample::Column::SampledAt).order_by_desc(meter_sample::Column::Id)
     } else {
         query.order_by_asc(meter_sample::Column::SampledAt).order_by_asc(meter_sample::Column::Id)
     };
-    let take = |s: &meter_sample::Model| pick(&MeterSample::from(s.clone()));
     let legacy = query.one(db).await?.and_then(|s| Some((s.sampled_at, take(&s)?)));
-    let compact = first_reading_where(db, id, latest, take).await?;
     // Both tables may hold readings of a session begun before migration 19: the earlier (or
     // later) wins, and at one time the older table's.
     Ok(match (legacy, compact) {

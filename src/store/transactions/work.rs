@@ -20,13 +20,16 @@ use sea_orm::{
 pub(crate) struct Work {
     _turn: WriteTurn,
     txn: DatabaseTransaction,
+    /// `meter_samples` holds samples (see `Store::legacy_samples`).
+    legacy: bool,
 }
 
 impl Store {
     /// Begins a `Recording` (see `begin_write`).
     pub(crate) async fn recording(&self) -> Result<Box<dyn Recording>, StoreError> {
+        let legacy = self.legacy_samples().await?;
         let (turn, txn) = self.begin_write().await?;
-        Ok(Box::new(Work { _turn: turn, txn }))
+        Ok(Box::new(Work { _turn: turn, txn, legacy }))
     }
 }
 
@@ -103,7 +106,7 @@ impl Recording for Work {
         latest: bool,
         pick: ReadingPick,
     ) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
-        timed_reading(&self.txn, id, latest, pick).await
+        timed_reading(&self.txn, (id, self.legacy), latest, pick).await
     }
 
     async fn open(
