@@ -4,6 +4,8 @@
 use crate::domain::audit::Findings;
 use crate::domain::storage::StoreError;
 
+/// The audit's persistence port: the findings of checking the ledger, balances, orders and
+/// payments against each other. The store implements it.
 #[async_trait::async_trait]
 pub trait AuditStore: Send + Sync + std::fmt::Debug {
     /// What the audit finds (see `domain::audit`), at most `limit` of each kind.

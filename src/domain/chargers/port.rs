@@ -11,6 +11,8 @@ use chrono::DateTime;
 use chrono::Utc;
 use std::collections::HashSet;
 
+/// The chargers area's persistence port: chargers, their connectors and presence, what they
+/// reported, and the operators' changes. The store implements it.
 #[async_trait::async_trait]
 pub trait ChargerStore: Send + Sync + std::fmt::Debug {
     /// Those of `ids` that charge, or are about to: a transaction in progress, or an order

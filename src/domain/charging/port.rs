@@ -10,6 +10,8 @@ use crate::domain::users::records::Card;
 use chrono::DateTime;
 use chrono::Utc;
 
+/// The charging area's persistence port: id tags, transactions as read, and the `Recording` in
+/// which starts, stops and 2.0.1 events are recorded. The store implements it.
 #[async_trait::async_trait]
 pub trait ChargingStore: Send + Sync + std::fmt::Debug {
     /// Creates an id tag; `Conflict` when it exists.

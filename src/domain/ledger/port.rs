@@ -6,6 +6,8 @@ use crate::domain::ledger::NewEntry;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::User;
 
+/// The ledger's persistence port: balances moved with their ledger rows, and the ledger read.
+/// The store implements it.
 #[async_trait::async_trait]
 pub trait LedgerStore: Send + Sync + std::fmt::Debug {
     /// An operator's adjustment: the balance, its ledger row and an entry in the operation log

@@ -10,6 +10,8 @@ use crate::domain::storage::StoreError;
 use chrono::DateTime;
 use chrono::Utc;
 
+/// Monitoring's persistence port: alarms raised, cleared, acknowledged and counted, the chargers'
+/// presence, and the samples' trends and rollups. The store implements it.
 #[async_trait::async_trait]
 pub trait MonitoringStore: Send + Sync + std::fmt::Debug {
     /// Acknowledges a raised alarm (`by` whom); an alarm acknowledged or cleared already stays

@@ -189,7 +189,7 @@ impl Orders {
             None => Method::Balance,
             Some(text) => Method::parse(text).ok_or_else(|| OrderError::Invalid {
                 field: "method",
-                message: format!("{text:?} is not balance, wechat, alipay or unionpay"),
+                message: format!("{text:?} is not {}", Method::listed(true)),
             })?,
         };
         if mode == PayMode::Postpaid && method != Method::Balance {

@@ -24,6 +24,8 @@ use chrono::DateTime;
 use chrono::Utc;
 use std::collections::HashMap;
 
+/// The orders area's persistence port: orders made, changed while they read as decided,
+/// settled with their money and ledger rows, and found. The store implements it.
 #[async_trait::async_trait]
 pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// Completed orders on a connector whose occupancy fee is still to be decided.

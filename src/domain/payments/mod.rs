@@ -169,7 +169,7 @@ impl Payments {
     pub async fn pay_order(&self, user_id: i64, order_no: &str, method: &str) -> Result<PaymentView, PaymentError> {
         let method = Method::parse(method).ok_or_else(|| PaymentError::Invalid {
             field: "method",
-            message: format!("{method:?} is not balance, wechat, alipay or unionpay"),
+            message: format!("{method:?} is not {}", Method::listed(true)),
         })?;
         let order = self.store.order(order_no).await?.filter(|o| o.user_id == user_id);
         let order = order.ok_or_else(|| PaymentError::NoOrder(order_no.to_owned()))?;

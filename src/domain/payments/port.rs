@@ -19,6 +19,8 @@ use crate::domain::storage::StoreError;
 use chrono::DateTime;
 use chrono::Utc;
 
+/// The payments area's persistence port: payments and refunds, at the balance or a provider,
+/// each applied once with its ledger rows. The store implements it.
 #[async_trait::async_trait]
 pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     /// Applies a provider's "paid" once (see `PaidOutcome`): `NotFound` for no such provider

@@ -55,14 +55,14 @@ impl Payments {
             Some(Method::Balance) => {
                 return Err(PaymentError::Invalid {
                     field: "method",
-                    message: "the balance is topped up through wechat, alipay or unionpay".into(),
+                    message: format!("the balance is topped up through {}", Method::listed(false)),
                 });
             }
             Some(method) => method,
             None => {
                 return Err(PaymentError::Invalid {
                     field: "method",
-                    message: format!("{method:?} is not wechat, alipay or unionpay"),
+                    message: format!("{method:?} is not {}", Method::listed(false)),
                 });
             }
         };

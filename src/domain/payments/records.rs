@@ -26,6 +26,18 @@ impl Method {
         }
     }
 
+    /// The methods' names as a sentence lists them ("balance, wechat, alipay or unionpay"), the
+    /// balance left out unless `balance`.
+    pub fn listed(balance: bool) -> String {
+        let names: Vec<&str> =
+            Method::ALL.iter().filter(|m| balance || **m != Method::Balance).map(|m| m.as_str()).collect();
+        match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "balance" => Method::Balance,
@@ -190,6 +202,12 @@ pub enum PaidOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_methods_are_listed_as_a_sentence_says_them() {
+        assert_eq!(Method::listed(true), "balance, wechat, alipay or unionpay");
+        assert_eq!(Method::listed(false), "wechat, alipay or unionpay");
+    }
 
     #[test]
     fn the_payment_metrics_zero_series_name_every_method() {

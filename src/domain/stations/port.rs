@@ -12,6 +12,8 @@ use crate::domain::stations::Station;
 use crate::domain::storage::StoreError;
 use chrono::NaiveDate;
 
+/// The stations area's persistence port: stations, their piles and tariffs, and nearby search.
+/// The store implements it.
 #[async_trait::async_trait]
 pub trait StationStore: Send + Sync + std::fmt::Debug {
     /// Puts the charger `id` in a station with the pile fields given (the others kept).

@@ -15,6 +15,8 @@ use crate::domain::stats::rollup::DayFigures;
 use crate::domain::storage::StoreError;
 use chrono::NaiveDate;
 
+/// The statistics' persistence port: the daily rollups and what they are made from. The store
+/// implements it.
 #[async_trait::async_trait]
 pub trait StatsStore: Send + Sync + std::fmt::Debug {
     /// The station `code`.

@@ -11,6 +11,8 @@ use crate::domain::users::records::UserFilter;
 use chrono::DateTime;
 use chrono::Utc;
 
+/// The users area's persistence port: users, their cards, real names and roles. The store
+/// implements it.
 #[async_trait::async_trait]
 pub trait UserStore: Send + Sync + std::fmt::Debug {
     /// Changes a user's profile; `NotFound` when there is no such user.
