@@ -77,11 +77,23 @@ async fn pile_zone(txn: &DatabaseTransaction, charger_id: &str) -> Result<Option
     Ok(name.parse().ok())
 }
 
-/// When user `user_id` signed up.
-async fn signed_up(txn: &DatabaseTransaction, user_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let sql = "SELECT created_at FROM users WHERE id = ?";
-    let row = txn.query_one_raw(statement(txn.get_database_backend(), sql, [user_id.into()])).await?;
-    Ok(row.map(|r| r.try_get::<DateTime<Utc>>("", "created_at")).transpose()?)
+/// `pile_zone`, and when user `user_id` (if given) signed up, in one statement.
+async fn pile_zone_and_sign_up(
+    txn: &DatabaseTransaction,
+    charger_id: &str,
+    user_id: Option<i64>,
+) -> Result<Option<(Tz, Option<DateTime<Utc>>)>, StoreError> {
+    let Some(user_id) = user_id else { return Ok(pile_zone(txn, charger_id).await?.map(|zone| (zone, None))) };
+    let sql = "SELECT s.timezone AS zone, (SELECT u.created_at FROM users u WHERE u.id = ?) AS signed_up \
+               FROM chargers c JOIN stations s ON s.code = c.station_code WHERE c.id = ?";
+    let values = [user_id.into(), charger_id.into()];
+    let Some(row) = txn.query_one_raw(statement(txn.get_database_backend(), sql, values)).await? else {
+        return Ok(None);
+    };
+    let name: String = row.try_get("", "zone")?;
+    let signed_up: Option<DateTime<Utc>> = row.try_get("", "signed_up")?;
+    // A zone the station API accepted always parses; one that does not counts nowhere.
+    Ok(name.parse().ok().map(|zone| (zone, signed_up)))
 }
 
 /// Adds to the rollups what an order's change (`before` to `after`, either none for an order
@@ -99,13 +111,14 @@ pub(super) async fn restat(
         return Ok(());
     }
     writing(txn).await?;
-    let Some(zone) = pile_zone(txn, &pile).await? else { return Ok(()) };
+    // An order made counts its user's sign-up too: read with the zone.
+    let made_by = after.filter(|_| before.is_none()).map(|new| new.user_id);
+    let Some((zone, user)) = pile_zone_and_sign_up(txn, &pile, made_by).await? else { return Ok(()) };
     let mut deltas = Deltas::default();
     if let Some(old) = before {
         deltas.order(old, zone, -1, None);
     }
     if let Some(new) = after {
-        let user = if before.is_none() { signed_up(txn, new.user_id).await? } else { None };
         deltas.order(new, zone, 1, user);
     }
     for made in refunds.iter().filter(|r| counted(r)) {
