@@ -9,6 +9,7 @@ mod cluster;
 mod ledger;
 mod messages;
 mod operations;
+mod order_payments;
 mod orders;
 mod payments;
 mod ports;

@@ -10,8 +10,8 @@ use super::stats_rollup::restat_refund;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
-use crate::domain::orders::due::PaymentDue;
-use crate::domain::payments::records::{BalancePayment, Method, PENDING, SUCCEEDED};
+use crate::domain::payments::due::BalancePayment;
+use crate::domain::payments::records::{Method, PENDING, SUCCEEDED};
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
@@ -107,39 +107,6 @@ pub(super) async fn refund_on(
     Ok(refund::Entity::insert(row).exec_with_returning(txn).await?)
 }
 
-/// Pays order `(order_no, user_id)` by `method` as `due` decided, on `txn`: only while the order
-/// reads as it was decided on (its status, money and bill), else `Conflict(Order)` — it changed
-/// since it was read (paid already, also by a payment racing this one, or billed again). The
-/// order's row is locked (PostgreSQL) before any money moves.
-pub(super) async fn pay_order_on(
-    txn: &DatabaseTransaction,
-    (order_no, user_id): (&str, i64),
-    method: &str,
-    due: PaymentDue,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = ?, status = ?, \
-               updated_at = ? WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' AND status = ? \
-               AND paid_fen = ? AND refunded_fen = ? AND gift_fen = ? AND COALESCE(total_fen, -1) = ?";
-    let values = [
-        due.owed_fen.into(),
-        method.into(),
-        due.to.as_str().into(),
-        at.into(),
-        order_no.into(),
-        user_id.into(),
-        due.from.as_str().into(),
-        due.money.paid_fen.into(),
-        due.money.refunded_fen.into(),
-        due.money.gift_fen.into(),
-        due.bill.total_fen.unwrap_or(-1).into(),
-    ];
-    if txn.execute_raw(statement(txn.get_database_backend(), sql, values)).await?.rows_affected() == 0 {
-        return Err(StoreError::Conflict(Subject::Order));
-    }
-    Ok(())
-}
-
 impl Store {
     /// Pays an order from the balance (see `BalancePayment`): `Conflict(Order)` when the order no
     /// longer reads as the payment was decided on (see `pay_order_on`), `Insufficient(Balance)`
@@ -150,7 +117,7 @@ impl Store {
             Box::pin(async move {
                 // The order first: its row is locked (PostgreSQL) before any money moves.
                 let due = pay.due;
-                pay_order_on(txn, (&pay.order_no, pay.user_id), "balance", due, at).await?;
+                super::order_payments::pay_order_on(txn, (&pay.order_no, pay.user_id), "balance", due, at).await?;
                 let entry = NewEntry {
                     user_id: pay.user_id,
                     amount_fen: -due.owed_fen,

@@ -8,9 +8,9 @@ use super::ledger::move_balance_on;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
+use crate::domain::payments::due::{PaidTo, ProviderPaid};
 use crate::domain::payments::records::{
-    CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, PaidTo, ProviderPaid,
-    SUCCEEDED,
+    CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, SUCCEEDED,
 };
 use crate::domain::payments::stored::Payment;
 use crate::domain::storage::Subject;
@@ -190,7 +190,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         PaidTo::Order(due) => {
             let order_no = found.order_no.clone().ok_or(StoreError::NotFound(Subject::Order))?;
             // It changed since it was read: `Conflict(Order)`, decided again (this is rolled back).
-            super::payments::pay_order_on(txn, (&order_no, found.user_id), &found.method, due, at).await?;
+            super::order_payments::pay_order_on(txn, (&order_no, found.user_id), &found.method, due, at).await?;
             return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
         }
         PaidTo::Refund => {}

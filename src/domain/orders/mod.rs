@@ -11,7 +11,6 @@ pub mod billing;
 pub mod commands;
 mod complete;
 mod credit;
-pub mod due;
 mod follow;
 pub mod number;
 pub mod order;
@@ -22,7 +21,7 @@ pub mod settle;
 pub mod status;
 mod sweep;
 #[cfg(test)]
-mod test_order;
+pub(crate) mod test_order;
 pub mod view;
 
 pub use commands::{ChargerCommands, CommandError, RemoteStart, RemoteStop};

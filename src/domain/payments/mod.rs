@@ -4,6 +4,7 @@
 //! from — followed at the provider to their end (`refunds`).
 
 pub mod calls;
+pub mod due;
 pub mod gateway;
 mod jobs;
 mod notify;
@@ -25,15 +26,15 @@ use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
-use crate::domain::orders::due::payment_due;
 use crate::domain::orders::number::new_number;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
+use due::{BalancePayment, payment_due};
 use gateway::GatewayError;
-use records::{BalancePayment, Destination, Method};
+use records::{Destination, Method};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,8 +3,9 @@
 //! (`refunds::refund_notified`), money in anything but yuan refused, and every notification kept.
 
 use super::calls::{Exchange, Operation, form_without_signatures, headers_without_signatures};
+use super::due::{PaidTo, ProviderPaid, paid_to};
 use super::gateway::{GatewayError, Notice, in_yuan};
-use super::records::{Method, PaidOutcome, PaidTo, ProviderPaid, paid_to};
+use super::records::{Method, PaidOutcome};
 use super::{PaymentView, Payments};
 use crate::domain::orders::number::new_number;
 use crate::domain::orders::records::SETTLE_ATTEMPTS;

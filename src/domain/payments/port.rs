@@ -4,11 +4,11 @@
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::orders::order::Order;
 use crate::domain::payments::calls::Exchange;
-use crate::domain::payments::records::BalancePayment;
+use crate::domain::payments::due::BalancePayment;
+use crate::domain::payments::due::ProviderPaid;
 use crate::domain::payments::records::NewProviderPayment;
 use crate::domain::payments::records::PaidOutcome;
 use crate::domain::payments::records::ProviderCall;
-use crate::domain::payments::records::ProviderPaid;
 use crate::domain::payments::records::RefundLater;
 use crate::domain::payments::records::Stage;
 use crate::domain::payments::refund_routes::RefundPart;

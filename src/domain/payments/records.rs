@@ -1,6 +1,5 @@
 //! What the store is asked to do with payments and refunds.
 
-use crate::domain::orders::due::{PaymentDue, payment_due};
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use chrono::{DateTime, Utc};
@@ -54,17 +53,6 @@ pub const PENDING: &str = "PENDING";
 pub const SUCCEEDED: &str = "SUCCEEDED";
 pub const FAILED: &str = "FAILED";
 pub const CLOSED: &str = "CLOSED";
-
-/// An order paid from the balance, in one transaction: the payment row, the debit and its
-/// ledger row, and the order's money and status as `due` decided — only while the order reads
-/// as it was decided on (`Conflict` otherwise: paid or billed again meanwhile).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BalancePayment {
-    pub payment_no: String,
-    pub user_id: i64,
-    pub order_no: String,
-    pub due: PaymentDue,
-}
 
 /// What a payment is for, as stored.
 pub const FOR_ORDER: &str = "order";
@@ -150,41 +138,6 @@ pub struct RefundLater {
     pub next: DateTime<Utc>,
     pub sent: bool,
     pub asked: bool,
-}
-
-/// A provider's word that a payment was paid (its notification, or its answer to a query).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderPaid {
-    pub payment_no: String,
-    pub provider_txn_id: String,
-    pub amount_fen: i64,
-    /// The refund number used when the money arrived for an order that no longer owes it.
-    pub refund_no: String,
-    /// Where its money goes (see `paid_to`).
-    pub to: PaidTo,
-}
-
-/// Where a provider's money goes, decided from the payment and its order as read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaidTo {
-    /// A top-up: the payer's balance, with its ledger row.
-    Balance,
-    /// The order that owes exactly this, while it reads as it was decided on (`Conflict(Order)`
-    /// otherwise: read it again and decide again).
-    Order(PaymentDue),
-    /// Back to the payer: its order owes it no more (paid otherwise, cancelled, gone).
-    Refund,
-}
-
-/// Where the money of `payment` goes, its order (when it is for one) as read now.
-pub fn paid_to(payment: &Payment, order: Option<&crate::domain::orders::order::Order>) -> PaidTo {
-    if payment.purpose != FOR_ORDER || payment.order_no.is_none() {
-        return PaidTo::Balance;
-    }
-    match order.and_then(payment_due) {
-        Some(due) if due.owed_fen == payment.amount_fen => PaidTo::Order(due),
-        _ => PaidTo::Refund,
-    }
 }
 
 /// What applying a provider's "paid" did.
