@@ -2,6 +2,7 @@
 //! reads (stored text parsed into its types).
 
 use crate::domain::chargers::records::{Charger, Connector, Registration};
+use crate::domain::charging::TransactionStatus;
 use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::monitoring::AlarmView;
 use crate::domain::orders::order::Order;
@@ -228,9 +229,14 @@ impl From<order::Model> for Order {
     }
 }
 
-impl From<transaction::Model> for Transaction {
-    fn from(row: transaction::Model) -> Self {
-        Transaction {
+impl TryFrom<transaction::Model> for Transaction {
+    type Error = StoreError;
+
+    /// A status the domain does not know is a corrupt row.
+    fn try_from(row: transaction::Model) -> Result<Self, StoreError> {
+        let status = TransactionStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("transaction {}: status {:?}", row.id, row.status)))?;
+        Ok(Transaction {
             id: row.id,
             charger_id: row.charger_id,
             evse_id: row.evse_id,
@@ -243,11 +249,11 @@ impl From<transaction::Model> for Transaction {
             meter_stop_wh: row.meter_stop_wh,
             energy_wh: row.energy_wh,
             stop_reason: row.stop_reason,
-            status: row.status,
+            status,
             last_seq_no: row.last_seq_no,
             offline: row.offline,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -341,5 +347,31 @@ impl<K: std::hash::Hash + Eq, M, T: From<M>> Record<std::collections::HashMap<K,
 {
     fn record(self) -> std::collections::HashMap<K, T> {
         self.into_iter().map(|(k, m)| (k, T::from(m))).collect()
+    }
+}
+
+/// Stored rows as the domain's records, for records whose stored text may not parse (a status
+/// the domain does not know): the first such row is `StoreError::Corrupt`.
+pub(crate) trait Parse<T> {
+    fn parsed(self) -> Result<T, StoreError>;
+}
+
+impl<M, T: TryFrom<M, Error = StoreError>> Parse<Option<T>> for Option<M> {
+    fn parsed(self) -> Result<Option<T>, StoreError> {
+        self.map(T::try_from).transpose()
+    }
+}
+
+impl<M, T: TryFrom<M, Error = StoreError>> Parse<Vec<T>> for Vec<M> {
+    fn parsed(self) -> Result<Vec<T>, StoreError> {
+        self.into_iter().map(T::try_from).collect()
+    }
+}
+
+impl<K: std::hash::Hash + Eq, M, T: TryFrom<M, Error = StoreError>> Parse<std::collections::HashMap<K, T>>
+    for std::collections::HashMap<K, M>
+{
+    fn parsed(self) -> Result<std::collections::HashMap<K, T>, StoreError> {
+        self.into_iter().map(|(k, m)| Ok((k, T::try_from(m)?))).collect()
     }
 }
