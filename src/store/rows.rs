@@ -7,7 +7,7 @@ use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::monitoring::AlarmView;
 use crate::domain::orders::order::Order;
 use crate::domain::payments::records::ProviderCall;
-use crate::domain::payments::stored::{Payment, Refund};
+use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
 use crate::domain::stations::Station;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::{Card, User};
@@ -276,9 +276,14 @@ impl From<meter_sample::Model> for MeterSample {
     }
 }
 
-impl From<payment::Model> for Payment {
-    fn from(row: payment::Model) -> Self {
-        Payment {
+impl TryFrom<payment::Model> for Payment {
+    type Error = StoreError;
+
+    /// A state the domain does not know is a corrupt row.
+    fn try_from(row: payment::Model) -> Result<Self, StoreError> {
+        let status = PaymentState::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("payment {}: status {:?}", row.payment_no, row.status)))?;
+        Ok(Payment {
             id: row.id,
             payment_no: row.payment_no,
             user_id: row.user_id,
@@ -287,26 +292,31 @@ impl From<payment::Model> for Payment {
             method: row.method,
             amount_fen: row.amount_fen,
             refunded_fen: row.refunded_fen,
-            status: row.status,
+            status,
             provider_txn_id: row.provider_txn_id,
             pay_url: row.pay_url,
             paid_at: row.paid_at,
             expires_at: row.expires_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
-impl From<refund::Model> for Refund {
-    fn from(row: refund::Model) -> Self {
-        Refund {
+impl TryFrom<refund::Model> for Refund {
+    type Error = StoreError;
+
+    /// A state the domain does not know is a corrupt row.
+    fn try_from(row: refund::Model) -> Result<Self, StoreError> {
+        let status = RefundState::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("refund {}: status {:?}", row.refund_no, row.status)))?;
+        Ok(Refund {
             id: row.id,
             refund_no: row.refund_no,
             payment_no: row.payment_no,
             amount_fen: row.amount_fen,
             destination: row.destination,
-            status: row.status,
+            status,
             reason: row.reason,
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
@@ -316,7 +326,7 @@ impl From<refund::Model> for Refund {
             updated_at: row.updated_at,
             actor: row.actor,
             after_settlement: row.after_settlement,
-        }
+        })
     }
 }
 

@@ -3,11 +3,24 @@
 //! `rows`.
 
 use crate::domain::charging::TransactionStatus;
+use crate::domain::payments::stored::{PaymentState, RefundState};
 use sea_orm::Value;
 
 impl From<TransactionStatus> for Value {
     fn from(status: TransactionStatus) -> Self {
         status.as_str().into()
+    }
+}
+
+impl From<PaymentState> for Value {
+    fn from(state: PaymentState) -> Self {
+        state.as_str().into()
+    }
+}
+
+impl From<RefundState> for Value {
+    fn from(state: RefundState) -> Self {
+        state.as_str().into()
     }
 }
 
@@ -33,5 +46,21 @@ mod tests {
         let read = store.transaction(7).await;
         assert!(matches!(read, Err(StoreError::Corrupt(ref why)) if why.contains("Paused")), "{read:?}");
         assert!(matches!(store.transactions(Some("CP-1"), None, None).await, Err(StoreError::Corrupt(_))));
+    }
+
+    #[tokio::test]
+    async fn a_refund_stored_closed_which_no_refund_is_reads_as_a_corrupt_row() {
+        let (_dir, store) = store().await;
+        store
+            .db()
+            .execute_unprepared(
+                "INSERT INTO refunds (refund_no, payment_no, amount_fen, destination, status, created_at, updated_at) \
+                 VALUES ('R1', 'P1', 100, 'original', 'CLOSED', '2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00')",
+            )
+            .await
+            .unwrap();
+        let read = store.refund("R1").await;
+        assert!(matches!(read, Err(StoreError::Corrupt(ref why)) if why.contains("CLOSED")), "{read:?}");
+        assert!(matches!(store.refunds("P1").await, Err(StoreError::Corrupt(_))));
     }
 }

@@ -49,12 +49,6 @@ impl Method {
     }
 }
 
-/// A payment's state, as stored.
-pub const PENDING: &str = "PENDING";
-pub const SUCCEEDED: &str = "SUCCEEDED";
-pub const FAILED: &str = "FAILED";
-pub const CLOSED: &str = "CLOSED";
-
 /// An order paid from the balance, in one transaction: the payment row, the debit and its
 /// ledger row, and the order's money and status as `due` decided — only while the order reads
 /// as it was decided on (`Conflict` otherwise: paid or billed again meanwhile).
