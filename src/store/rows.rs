@@ -1,7 +1,7 @@
 //! Rows into the domain's records: the one place where a table's row becomes what the domain
 //! reads (stored text parsed into its types).
 
-use crate::domain::chargers::records::{Charger, Connector, Registration};
+use crate::domain::chargers::records::{Charger, Connector, Registration, ReportedStatus};
 use crate::domain::charging::TransactionStatus;
 use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::monitoring::AlarmView;
@@ -51,20 +51,29 @@ impl From<charger::Model> for Charger {
     }
 }
 
-impl From<connector::Model> for Connector {
-    fn from(row: connector::Model) -> Self {
-        Connector {
+impl TryFrom<connector::Model> for Connector {
+    type Error = StoreError;
+
+    /// A status neither OCPP version has is a corrupt row.
+    fn try_from(row: connector::Model) -> Result<Self, StoreError> {
+        let status = ReportedStatus::parse(&row.status).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "connector {}/{}/{}: status {:?}",
+                row.charger_id, row.evse_id, row.connector_id, row.status
+            ))
+        })?;
+        Ok(Connector {
             charger_id: row.charger_id,
             evse_id: row.evse_id,
             connector_id: row.connector_id,
-            status: row.status,
+            status,
             error_code: row.error_code,
             info: row.info,
             vendor_id: row.vendor_id,
             vendor_error_code: row.vendor_error_code,
             status_at: row.status_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 

@@ -63,4 +63,19 @@ mod tests {
         assert!(matches!(read, Err(StoreError::Corrupt(ref why)) if why.contains("CLOSED")), "{read:?}");
         assert!(matches!(store.refunds("P1").await, Err(StoreError::Corrupt(_))));
     }
+
+    #[tokio::test]
+    async fn a_connector_stored_with_a_status_neither_ocpp_version_has_reads_as_a_corrupt_row() {
+        let (_dir, store) = store().await;
+        store
+            .db()
+            .execute_unprepared(
+                "INSERT INTO connectors (charger_id, evse_id, connector_id, status, status_at, updated_at) \
+                 VALUES ('CP-1', 0, 1, 'Offline', '2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00')",
+            )
+            .await
+            .unwrap();
+        let read = store.connectors("CP-1").await;
+        assert!(matches!(read, Err(StoreError::Corrupt(ref why)) if why.contains("Offline")), "{read:?}");
+    }
 }
