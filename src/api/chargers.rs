@@ -100,7 +100,7 @@ fn view(state: &ApiState, c: Charger, connectors: Option<Vec<Connector>>) -> Cha
                 .map(|k| ConnectorView {
                     evse_id: k.evse_id,
                     connector_id: k.connector_id,
-                    status: k.status,
+                    status: k.status.as_str().to_owned(),
                     error_code: k.error_code,
                     info: k.info,
                     vendor_error_code: k.vendor_error_code,

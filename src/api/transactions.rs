@@ -74,7 +74,7 @@ fn view(t: Transaction, samples: Option<Vec<MeterSample>>) -> TransactionView {
         connector_id: t.connector_id,
         charger_transaction_id: t.charger_transaction_id,
         id_tag: t.id_tag,
-        status: t.status,
+        status: t.status.as_str().to_owned(),
         started_at: t.started_at,
         stopped_at: t.stopped_at,
         meter_start_wh: t.meter_start_wh,

@@ -3,7 +3,7 @@
 use super::{ChargerContext, internal, not_handled, record, refused};
 use crate::data_transfer::TransferStatus;
 use crate::domain::chargers::BootDecision;
-use crate::domain::chargers::{BootRecord, StatusRecord};
+use crate::domain::chargers::{BootRecord, ReportedStatus, StatusRecord};
 use crate::domain::charging::{AuthStatus, Authorization, normalise};
 use crate::domain::charging::{Sample, StartRecord, StopRecord};
 use crate::domain::storage::Subject;
@@ -47,7 +47,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             let record = StatusRecord {
                 evse_id: 0,
                 connector_id: status.connector_id,
-                status: status.status.as_str().to_owned(),
+                status: connector_state(status.status),
                 error_code: Some(status.error_code.as_str().to_owned()),
                 info: status.info,
                 vendor_id: status.vendor_id,
@@ -151,6 +151,21 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         }
         _ => return Err(not_handled(action)),
     })
+}
+
+/// A 1.6 connector status in the domain's words.
+fn connector_state(status: v16::ChargePointStatus) -> ReportedStatus {
+    match status {
+        v16::ChargePointStatus::Available => ReportedStatus::Available,
+        v16::ChargePointStatus::Preparing => ReportedStatus::Preparing,
+        v16::ChargePointStatus::Charging => ReportedStatus::Charging,
+        v16::ChargePointStatus::SuspendedEVSE => ReportedStatus::SuspendedEVSE,
+        v16::ChargePointStatus::SuspendedEV => ReportedStatus::SuspendedEV,
+        v16::ChargePointStatus::Finishing => ReportedStatus::Finishing,
+        v16::ChargePointStatus::Reserved => ReportedStatus::Reserved,
+        v16::ChargePointStatus::Unavailable => ReportedStatus::Unavailable,
+        v16::ChargePointStatus::Faulted => ReportedStatus::Faulted,
+    }
 }
 
 fn id_tag_info(auth: Authorization) -> v16::IdTagInfo {

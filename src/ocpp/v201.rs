@@ -3,7 +3,7 @@
 use super::{ChargerContext, internal, not_handled, record, refused};
 use crate::data_transfer::TransferStatus;
 use crate::domain::chargers::BootDecision;
-use crate::domain::chargers::{BootRecord, StatusRecord};
+use crate::domain::chargers::{BootRecord, ReportedStatus, StatusRecord};
 use crate::domain::charging::{AuthStatus, Authorization, normalise};
 use crate::domain::charging::{EventKind, EventRecord, Sample};
 use chrono::Utc;
@@ -52,7 +52,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             let record = StatusRecord {
                 evse_id: status.evse_id,
                 connector_id: status.connector_id,
-                status: status.connector_status.as_str().to_owned(),
+                status: connector_state(status.connector_status),
                 error_code: None,
                 info: None,
                 vendor_id: None,
@@ -182,6 +182,17 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         }
         _ => return Err(not_handled(action)),
     })
+}
+
+/// A 2.0.1 connector status in the domain's words.
+fn connector_state(status: v201::ConnectorStatusEnumType) -> ReportedStatus {
+    match status {
+        v201::ConnectorStatusEnumType::Available => ReportedStatus::Available,
+        v201::ConnectorStatusEnumType::Occupied => ReportedStatus::Occupied,
+        v201::ConnectorStatusEnumType::Reserved => ReportedStatus::Reserved,
+        v201::ConnectorStatusEnumType::Unavailable => ReportedStatus::Unavailable,
+        v201::ConnectorStatusEnumType::Faulted => ReportedStatus::Faulted,
+    }
 }
 
 fn id_token_info(auth: Authorization) -> v201::IdTokenInfoType {

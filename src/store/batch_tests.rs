@@ -19,7 +19,7 @@ fn batch(at: DateTime<Utc>) -> (Vec<Job>, Vec<Answer>) {
     let status = StatusRecord {
         evse_id: 0,
         connector_id: 1,
-        status: "Charging".into(),
+        status: crate::domain::chargers::ReportedStatus::Charging,
         error_code: None,
         info: None,
         vendor_id: None,

@@ -3,6 +3,7 @@
 use super::{Presence, Store, StoreError};
 use crate::domain::chargers::records::{BootRecord, Charger, ChargerChange, Connector, NewCharger, StatusRecord};
 use crate::domain::storage::Subject;
+use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{charger, charger_event, connector, status_history};
 use sea_orm::sea_query::OnConflict;
@@ -137,7 +138,7 @@ pub(super) async fn record_status_on(
         charger_id: Set(charger_id.to_owned()),
         evse_id: Set(report.evse_id),
         connector_id: Set(report.connector_id),
-        status: Set(report.status.clone()),
+        status: Set(report.status.as_str().to_owned()),
         error_code: Set(report.error_code.clone()),
         info: Set(report.info.clone()),
         vendor_id: Set(report.vendor_id.clone()),
@@ -169,7 +170,7 @@ pub(super) async fn record_status_on(
         charger_id: Set(charger_id.to_owned()),
         evse_id: Set(report.evse_id),
         connector_id: Set(report.connector_id),
-        status: Set(report.status),
+        status: Set(report.status.as_str().to_owned()),
         error_code: Set(report.error_code),
         info: Set(report.info),
         vendor_error_code: Set(report.vendor_error_code),
@@ -184,14 +185,13 @@ pub(super) async fn record_status_on(
 impl Store {
     /// The current status of every connector of a charger.
     pub async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError> {
-        Ok(super::rows::all(
-            connector::Entity::find()
-                .filter(connector::Column::ChargerId.eq(charger_id))
-                .order_by_asc(connector::Column::EvseId)
-                .order_by_asc(connector::Column::ConnectorId)
-                .all(self.db())
-                .await?,
-        ))
+        connector::Entity::find()
+            .filter(connector::Column::ChargerId.eq(charger_id))
+            .order_by_asc(connector::Column::EvseId)
+            .order_by_asc(connector::Column::ConnectorId)
+            .all(self.db())
+            .await?
+            .parsed()
     }
 
     /// Stores an event a charger reported, as it sent it.
@@ -281,15 +281,14 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(super::rows::all(
-            connector::Entity::find()
-                .filter(connector::Column::ChargerId.is_in(ids.iter().map(String::as_str)))
-                .order_by_asc(connector::Column::ChargerId)
-                .order_by_asc(connector::Column::EvseId)
-                .order_by_asc(connector::Column::ConnectorId)
-                .all(self.db())
-                .await?,
-        ))
+        connector::Entity::find()
+            .filter(connector::Column::ChargerId.is_in(ids.iter().map(String::as_str)))
+            .order_by_asc(connector::Column::ChargerId)
+            .order_by_asc(connector::Column::EvseId)
+            .order_by_asc(connector::Column::ConnectorId)
+            .all(self.db())
+            .await?
+            .parsed()
     }
 }
 

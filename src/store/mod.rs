@@ -26,6 +26,7 @@ mod stations;
 mod stats;
 mod stats_read;
 mod stats_rollup;
+mod statuses;
 #[cfg(test)]
 mod test_store;
 mod transactions;
@@ -47,7 +48,7 @@ pub use crate::domain::chargers::records::{
 };
 pub use crate::domain::charging::transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
-    StopRecord, Stopped,
+    StopRecord, Stopped, TransactionStatus,
 };
 
 use crate::config::DatabaseSettings;

@@ -11,12 +11,11 @@ use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::due::BalancePayment;
-use crate::domain::payments::records::{Method, PENDING, SUCCEEDED};
+use crate::domain::payments::records::Method;
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
-use crate::domain::payments::stored::Payment;
-use crate::domain::payments::stored::Refund;
+use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
 use crate::domain::storage::Subject;
-use crate::store::rows::Record;
+use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, payment, refund};
 use sea_orm::{
@@ -41,7 +40,7 @@ pub(super) fn balance_payment_row(
         method: Set(Method::Balance.as_str().to_owned()),
         amount_fen: Set(amount_fen),
         refunded_fen: Set(0),
-        status: Set(SUCCEEDED.to_owned()),
+        status: Set(PaymentState::Succeeded.as_str().to_owned()),
         provider_txn_id: Set(None),
         pay_url: Set(None),
         paid_at: Set(Some(at)),
@@ -71,14 +70,22 @@ pub(super) async fn refund_on(
     // refund and a settlement of the same order cannot deadlock on PostgreSQL. A payment's order
     // never changes: read it without a lock.
     let paid = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&part.payment_no)).one(txn).await?;
-    let Some(paid) = paid.filter(|p| p.status == SUCCEEDED) else { return Err(StoreError::NotFound(Subject::Payment)) };
+    let Some(paid) = paid.filter(|p| p.status == PaymentState::Succeeded.as_str()) else {
+        return Err(StoreError::NotFound(Subject::Payment));
+    };
     if let Some(order_no) = &paid.order_no {
         let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
         txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), order_no.clone().into()])).await?;
     }
     let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
-               WHERE payment_no = ? AND status = 'SUCCEEDED' AND refunded_fen + ? <= amount_fen";
-    let values = [part.amount_fen.into(), at.into(), part.payment_no.clone().into(), part.amount_fen.into()];
+               WHERE payment_no = ? AND status = ? AND refunded_fen + ? <= amount_fen";
+    let values = [
+        part.amount_fen.into(),
+        at.into(),
+        part.payment_no.clone().into(),
+        PaymentState::Succeeded.into(),
+        part.amount_fen.into(),
+    ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
         // The caller's transaction rolls back, the order's refunded amount with it.
         return Err(StoreError::Insufficient(Subject::RefundableAmount));
@@ -94,7 +101,7 @@ pub(super) async fn refund_on(
         };
         move_balance_on(txn, entry, at).await?;
     }
-    let status = if part.route.done_at_once() { SUCCEEDED } else { PENDING };
+    let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
     let row = refund_row(
         part.refund_no.clone(),
         part.payment_no.clone(),
@@ -133,7 +140,7 @@ impl Store {
             })
         })
         .await
-        .map(Payment::from)
+        .and_then(Payment::try_from)
     }
 
     /// An operator's refund of (part of) a payment (see `refund_on`), with its entry in the
@@ -173,12 +180,12 @@ impl Store {
             })
         })
         .await
-        .map(Refund::from)
+        .and_then(Refund::try_from)
     }
 
     /// A payment's refundable state: the succeeded payment with what it has left, if any.
     pub async fn refundable(&self, payment_no: &str) -> Result<Option<(Payment, Refundable)>, StoreError> {
-        let found = self.payment(payment_no).await?.filter(|p| p.status == SUCCEEDED);
+        let found = self.payment(payment_no).await?.filter(|p| p.status == PaymentState::Succeeded);
         Ok(found.and_then(|p| Some((p.clone(), refundable_of(&p)?))))
     }
 
@@ -186,17 +193,17 @@ impl Store {
     pub async fn refundable_payments(&self, order_no: &str) -> Result<Vec<Refundable>, StoreError> {
         let payments: Vec<Payment> = payment::Entity::find()
             .filter(payment::Column::OrderNo.eq(order_no))
-            .filter(payment::Column::Status.eq(SUCCEEDED))
+            .filter(payment::Column::Status.eq(PaymentState::Succeeded))
             .order_by_desc(payment::Column::Id)
             .all(self.db())
             .await?
-            .record();
+            .parsed()?;
         Ok(payments.iter().filter_map(refundable_of).filter(|r| r.left_fen > 0).collect())
     }
 
     /// The payment `payment_no`.
     pub async fn payment(&self, payment_no: &str) -> Result<Option<Payment>, StoreError> {
-        Ok(payment::Entity::find().filter(payment::Column::PaymentNo.eq(payment_no)).one(self.db()).await?.record())
+        payment::Entity::find().filter(payment::Column::PaymentNo.eq(payment_no)).one(self.db()).await?.parsed()
     }
 
     /// Payments, newest first, of one user or of everyone: a page and the number in all.
@@ -212,17 +219,17 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(payment::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows.record(), total))
+        Ok((rows.parsed()?, total))
     }
 
     /// A payment's refunds, oldest first.
     pub async fn refunds(&self, payment_no: &str) -> Result<Vec<Refund>, StoreError> {
-        Ok(refund::Entity::find()
+        refund::Entity::find()
             .filter(refund::Column::PaymentNo.eq(payment_no))
             .order_by_asc(refund::Column::Id)
             .all(self.db())
             .await?
-            .record())
+            .parsed()
     }
 }
 

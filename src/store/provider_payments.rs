@@ -9,12 +9,10 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::due::{PaidTo, ProviderPaid};
-use crate::domain::payments::records::{
-    CLOSED, Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PENDING, PaidOutcome, SUCCEEDED,
-};
-use crate::domain::payments::stored::Payment;
+use crate::domain::payments::records::{Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PaidOutcome};
+use crate::domain::payments::stored::{Payment, PaymentState, RefundState};
 use crate::domain::storage::Subject;
-use crate::store::rows::Record;
+use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{payment, refund};
 use sea_orm::{
@@ -28,7 +26,7 @@ pub(super) fn refund_row(
     payment_no: String,
     amount_fen: i64,
     destination: Destination,
-    status: &str,
+    status: RefundState,
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> refund::ActiveModel {
@@ -37,10 +35,10 @@ pub(super) fn refund_row(
         payment_no: Set(payment_no),
         amount_fen: Set(amount_fen),
         destination: Set(destination.as_str().to_owned()),
-        status: Set(status.to_owned()),
+        status: Set(status.as_str().to_owned()),
         reason: Set(reason.map(super::storable)),
         attempts: Set(0),
-        next_attempt_at: Set((status == PENDING).then_some(at)),
+        next_attempt_at: Set((status == RefundState::Pending).then_some(at)),
         provider_status: Set(None),
         queries: Set(0),
         created_at: Set(at),
@@ -63,7 +61,7 @@ impl Store {
             method: Set(new.method.as_str().to_owned()),
             amount_fen: Set(new.amount_fen),
             refunded_fen: Set(0),
-            status: Set(PENDING.to_owned()),
+            status: Set(PaymentState::Pending.as_str().to_owned()),
             provider_txn_id: Set(None),
             pay_url: Set(None),
             paid_at: Set(None),
@@ -72,7 +70,7 @@ impl Store {
             updated_at: Set(at),
             ..Default::default()
         };
-        Ok(payment::Entity::insert(row).exec_with_returning(self.db()).await?.into())
+        payment::Entity::insert(row).exec_with_returning(self.db()).await?.try_into()
     }
 
     /// Keeps where the payer pays a pending payment.
@@ -84,9 +82,9 @@ impl Store {
     }
 
     /// Ends a payment still `PENDING` as `status` (`CLOSED`, `FAILED`); whether it was pending.
-    pub async fn end_pending_payment(&self, payment_no: &str, status: &'static str) -> Result<bool, StoreError> {
-        let sql = "UPDATE payments SET status = ?, updated_at = ? WHERE payment_no = ? AND status = 'PENDING'";
-        let values = [status.into(), Utc::now().into(), payment_no.into()];
+    pub async fn end_pending_payment(&self, payment_no: &str, status: PaymentState) -> Result<bool, StoreError> {
+        let sql = "UPDATE payments SET status = ?, updated_at = ? WHERE payment_no = ? AND status = ?";
+        let values = [status.into(), Utc::now().into(), payment_no.into(), PaymentState::Pending.into()];
         Ok(self.db().execute_raw(statement(self.db().get_database_backend(), sql, values)).await?.rows_affected() == 1)
     }
 
@@ -96,15 +94,15 @@ impl Store {
         before: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<Payment>, StoreError> {
-        Ok(payment::Entity::find()
-            .filter(payment::Column::Status.eq(PENDING))
+        payment::Entity::find()
+            .filter(payment::Column::Status.eq(PaymentState::Pending))
             .filter(payment::Column::CreatedAt.lte(before))
             .filter(payment::Column::Method.ne("balance"))
             .order_by_asc(payment::Column::CreatedAt)
             .limit(limit)
             .all(self.db())
             .await?
-            .record())
+            .parsed()
     }
 
     /// Provider payments `CLOSED` whose window at the provider lasts beyond `after`: money may
@@ -114,15 +112,15 @@ impl Store {
         after: DateTime<Utc>,
         limit: u64,
     ) -> Result<Vec<Payment>, StoreError> {
-        Ok(payment::Entity::find()
-            .filter(payment::Column::Status.eq(CLOSED))
+        payment::Entity::find()
+            .filter(payment::Column::Status.eq(PaymentState::Closed))
             .filter(payment::Column::ExpiresAt.gt(after))
             .filter(payment::Column::Method.ne("balance"))
             .order_by_asc(payment::Column::ExpiresAt)
             .limit(limit)
             .all(self.db())
             .await?
-            .record())
+            .parsed()
     }
 
     /// Applies a provider's "paid" once (see `PaidOutcome`): `NotFound` for no such provider
@@ -161,13 +159,15 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     }
     // A payment closed (or failed) here may still have been paid at the provider: its money
     // arrived, so it is taken.
-    let sql = "UPDATE payments SET status = 'SUCCEEDED', provider_txn_id = ?, paid_at = ?, updated_at = ? \
-               WHERE payment_no = ? AND status <> 'SUCCEEDED' AND amount_fen = ?";
+    let sql = "UPDATE payments SET status = ?, provider_txn_id = ?, paid_at = ?, updated_at = ? \
+               WHERE payment_no = ? AND status <> ? AND amount_fen = ?";
     let values = [
+        PaymentState::Succeeded.into(),
         super::storable(&paid.provider_txn_id).into(),
         at.into(),
         at.into(),
         paid.payment_no.clone().into(),
+        PaymentState::Succeeded.into(),
         paid.amount_fen.into(),
     ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
@@ -185,13 +185,13 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
                 actor: None,
             };
             move_balance_on(txn, entry, at).await?;
-            return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
+            return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.try_into()?));
         }
         PaidTo::Order(due) => {
             let order_no = found.order_no.clone().ok_or(StoreError::NotFound(Subject::Order))?;
             // It changed since it was read: `Conflict(Order)`, decided again (this is rolled back).
             super::order_payments::pay_order_on(txn, (&order_no, found.user_id), &found.method, due, at).await?;
-            return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.into()));
+            return Ok(PaidOutcome::Applied(find().await?.ok_or(StoreError::NotFound(Subject::Payment))?.try_into()?));
         }
         PaidTo::Refund => {}
     }
@@ -203,13 +203,13 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         paid.payment_no.clone(),
         paid.amount_fen,
         Destination::Original,
-        PENDING,
+        RefundState::Pending,
         Some("the order no longer owed this payment"),
         at,
     );
     let refund = refund::Entity::insert(row).exec_with_returning(txn).await?;
     super::stats_rollup::restat_refund(txn, &refund).await?;
     let payment = find().await?.ok_or(StoreError::NotFound(Subject::Payment))?;
-    debug_assert_eq!(payment.status, SUCCEEDED);
-    Ok(PaidOutcome::Unwanted { payment: payment.into(), refund: Box::new(refund.into()) })
+    debug_assert_eq!(payment.status, PaymentState::Succeeded.as_str());
+    Ok(PaidOutcome::Unwanted { payment: payment.try_into()?, refund: Box::new(refund.try_into()?) })
 }

@@ -1,12 +1,13 @@
 //! Rows into the domain's records: the one place where a table's row becomes what the domain
 //! reads (stored text parsed into its types).
 
-use crate::domain::chargers::records::{Charger, Connector, Registration};
+use crate::domain::chargers::records::{Charger, Connector, Registration, ReportedStatus};
+use crate::domain::charging::TransactionStatus;
 use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::monitoring::AlarmView;
 use crate::domain::orders::order::Order;
 use crate::domain::payments::records::ProviderCall;
-use crate::domain::payments::stored::{Payment, Refund};
+use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
 use crate::domain::stations::Station;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::{Card, User};
@@ -50,20 +51,29 @@ impl From<charger::Model> for Charger {
     }
 }
 
-impl From<connector::Model> for Connector {
-    fn from(row: connector::Model) -> Self {
-        Connector {
+impl TryFrom<connector::Model> for Connector {
+    type Error = StoreError;
+
+    /// A status neither OCPP version has is a corrupt row.
+    fn try_from(row: connector::Model) -> Result<Self, StoreError> {
+        let status = ReportedStatus::parse(&row.status).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "connector {}/{}/{}: status {:?}",
+                row.charger_id, row.evse_id, row.connector_id, row.status
+            ))
+        })?;
+        Ok(Connector {
             charger_id: row.charger_id,
             evse_id: row.evse_id,
             connector_id: row.connector_id,
-            status: row.status,
+            status,
             error_code: row.error_code,
             info: row.info,
             vendor_id: row.vendor_id,
             vendor_error_code: row.vendor_error_code,
             status_at: row.status_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -228,9 +238,14 @@ impl From<order::Model> for Order {
     }
 }
 
-impl From<transaction::Model> for Transaction {
-    fn from(row: transaction::Model) -> Self {
-        Transaction {
+impl TryFrom<transaction::Model> for Transaction {
+    type Error = StoreError;
+
+    /// A status the domain does not know is a corrupt row.
+    fn try_from(row: transaction::Model) -> Result<Self, StoreError> {
+        let status = TransactionStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("transaction {}: status {:?}", row.id, row.status)))?;
+        Ok(Transaction {
             id: row.id,
             charger_id: row.charger_id,
             evse_id: row.evse_id,
@@ -243,11 +258,11 @@ impl From<transaction::Model> for Transaction {
             meter_stop_wh: row.meter_stop_wh,
             energy_wh: row.energy_wh,
             stop_reason: row.stop_reason,
-            status: row.status,
+            status,
             last_seq_no: row.last_seq_no,
             offline: row.offline,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -270,9 +285,14 @@ impl From<meter_sample::Model> for MeterSample {
     }
 }
 
-impl From<payment::Model> for Payment {
-    fn from(row: payment::Model) -> Self {
-        Payment {
+impl TryFrom<payment::Model> for Payment {
+    type Error = StoreError;
+
+    /// A state the domain does not know is a corrupt row.
+    fn try_from(row: payment::Model) -> Result<Self, StoreError> {
+        let status = PaymentState::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("payment {}: status {:?}", row.payment_no, row.status)))?;
+        Ok(Payment {
             id: row.id,
             payment_no: row.payment_no,
             user_id: row.user_id,
@@ -281,26 +301,31 @@ impl From<payment::Model> for Payment {
             method: row.method,
             amount_fen: row.amount_fen,
             refunded_fen: row.refunded_fen,
-            status: row.status,
+            status,
             provider_txn_id: row.provider_txn_id,
             pay_url: row.pay_url,
             paid_at: row.paid_at,
             expires_at: row.expires_at,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
-impl From<refund::Model> for Refund {
-    fn from(row: refund::Model) -> Self {
-        Refund {
+impl TryFrom<refund::Model> for Refund {
+    type Error = StoreError;
+
+    /// A state the domain does not know is a corrupt row.
+    fn try_from(row: refund::Model) -> Result<Self, StoreError> {
+        let status = RefundState::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("refund {}: status {:?}", row.refund_no, row.status)))?;
+        Ok(Refund {
             id: row.id,
             refund_no: row.refund_no,
             payment_no: row.payment_no,
             amount_fen: row.amount_fen,
             destination: row.destination,
-            status: row.status,
+            status,
             reason: row.reason,
             attempts: row.attempts,
             next_attempt_at: row.next_attempt_at,
@@ -310,7 +335,7 @@ impl From<refund::Model> for Refund {
             updated_at: row.updated_at,
             actor: row.actor,
             after_settlement: row.after_settlement,
-        }
+        })
     }
 }
 
@@ -341,5 +366,31 @@ impl<K: std::hash::Hash + Eq, M, T: From<M>> Record<std::collections::HashMap<K,
 {
     fn record(self) -> std::collections::HashMap<K, T> {
         self.into_iter().map(|(k, m)| (k, T::from(m))).collect()
+    }
+}
+
+/// Stored rows as the domain's records, for records whose stored text may not parse (a status
+/// the domain does not know): the first such row is `StoreError::Corrupt`.
+pub(crate) trait Parse<T> {
+    fn parsed(self) -> Result<T, StoreError>;
+}
+
+impl<M, T: TryFrom<M, Error = StoreError>> Parse<Option<T>> for Option<M> {
+    fn parsed(self) -> Result<Option<T>, StoreError> {
+        self.map(T::try_from).transpose()
+    }
+}
+
+impl<M, T: TryFrom<M, Error = StoreError>> Parse<Vec<T>> for Vec<M> {
+    fn parsed(self) -> Result<Vec<T>, StoreError> {
+        self.into_iter().map(T::try_from).collect()
+    }
+}
+
+impl<K: std::hash::Hash + Eq, M, T: TryFrom<M, Error = StoreError>> Parse<std::collections::HashMap<K, T>>
+    for std::collections::HashMap<K, M>
+{
+    fn parsed(self) -> Result<std::collections::HashMap<K, T>, StoreError> {
+        self.into_iter().map(|(k, m)| Ok((k, T::try_from(m)?))).collect()
     }
 }

@@ -9,7 +9,7 @@ fn status(connector_id: i32) -> StatusRecord {
     StatusRecord {
         evse_id: 0,
         connector_id,
-        status: "Available".into(),
+        status: csms::domain::chargers::ReportedStatus::Available,
         error_code: Some("NoError".into()),
         info: None,
         vendor_id: None,

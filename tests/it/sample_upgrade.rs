@@ -66,12 +66,15 @@ fn tariff() -> Tariff {
 
 /// The bill of a session, from the stored rows as the previous build read them or from what the
 /// store answers now.
-fn bill<T: Clone + Into<Transaction>, S: Clone + Into<MeterSample>>(t: &T, samples: &[S]) -> SessionBill {
+fn bill<T: Clone + TryInto<Transaction, Error: std::fmt::Debug>, S: Clone + Into<MeterSample>>(
+    t: &T,
+    samples: &[S],
+) -> SessionBill {
     let tariff = tariff();
     let metering =
         Metering { tariff: &tariff, zone: chrono_tz::Asia::Shanghai, rated_power_w: None, billed_location: "Outlet" };
     let samples: Vec<MeterSample> = samples.iter().cloned().map(Into::into).collect();
-    session_bill(&t.clone().into(), &samples, &metering)
+    session_bill(&t.clone().try_into().unwrap(), &samples, &metering)
 }
 
 /// What a reader sees of a sample (not where it is stored).

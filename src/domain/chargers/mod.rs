@@ -4,11 +4,13 @@
 mod directory;
 mod port;
 pub mod records;
+mod reported;
 
 pub use port::ChargerStore;
 pub use records::{
     BootRecord, Charger, ChargerChange, Connector, NewCharger, OperationRecord, Registration, StatusRecord,
 };
+pub use reported::ReportedStatus;
 
 use crate::domain::monitoring::Monitor;
 use crate::domain::storage::Subject;
@@ -117,16 +119,21 @@ impl Chargers {
 
     /// Records a connector's status.
     pub async fn status(&self, id: &str, report: StatusRecord) -> Result<(), StoreError> {
-        let (evse_id, connector_id, status, at) =
-            (report.evse_id, report.connector_id, report.status.clone(), report.at);
+        let (evse_id, connector_id, status, at) = (report.evse_id, report.connector_id, report.status, report.at);
         let monitored = report.clone();
         self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await?;
         self.monitor.status(id, &monitored);
-        if !draws_power(&status) {
+        if !draws_power(status.as_str()) {
             self.live.idle(id, (evse_id, connector_id), at);
         }
         let charger_id = id.to_owned();
-        self.events.publish(ChargingEvent::Status { charger_id, evse_id, connector_id, status, at });
+        self.events.publish(ChargingEvent::Status {
+            charger_id,
+            evse_id,
+            connector_id,
+            status: status.as_str().into(),
+            at,
+        });
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! What chargers say and what the operator changes, version-neutral.
 
+pub use super::reported::ReportedStatus;
 use chrono::{DateTime, Utc};
 
 /// Whether a charger may connect: registered, pending (it may boot, nothing else), or disabled.
@@ -80,7 +81,7 @@ pub struct Connector {
     pub charger_id: String,
     pub evse_id: i32,
     pub connector_id: i32,
-    pub status: String,
+    pub status: ReportedStatus,
     pub error_code: Option<String>,
     pub info: Option<String>,
     pub vendor_id: Option<String>,
@@ -119,7 +120,7 @@ pub struct BootRecord {
 pub struct StatusRecord {
     pub evse_id: i32,
     pub connector_id: i32,
-    pub status: String,
+    pub status: ReportedStatus,
     pub error_code: Option<String>,
     pub info: Option<String>,
     pub vendor_id: Option<String>,

@@ -3,7 +3,7 @@
 //! what these need and writes what they decide, in one database transaction.
 
 use super::records::Transaction;
-use super::transactions::{COMPLETED, EventKind, EventRecord, STALE, StopRecord, energy};
+use super::transactions::{COMPLETED, EventKind, EventRecord, STALE, StopRecord, TransactionStatus, energy};
 use chrono::{DateTime, Utc};
 
 /// What events change of a transaction's record.
@@ -18,8 +18,7 @@ pub struct TransactionState {
     pub meter_stop_wh: Option<i64>,
     pub energy_wh: Option<i64>,
     pub stop_reason: Option<String>,
-    /// `ACTIVE`, `COMPLETED` or `STALE`.
-    pub status: String,
+    pub status: TransactionStatus,
     pub last_seq_no: Option<i32>,
     pub offline: bool,
 }
@@ -36,7 +35,7 @@ impl From<&Transaction> for TransactionState {
             meter_stop_wh: t.meter_stop_wh,
             energy_wh: t.energy_wh,
             stop_reason: t.stop_reason.clone(),
-            status: t.status.clone(),
+            status: t.status,
             last_seq_no: t.last_seq_no,
             offline: t.offline,
         }
@@ -103,7 +102,7 @@ pub fn apply_event(current: &TransactionState, event: &EventRecord, readings: Re
         next.energy_wh = energy(meter_start, meter_stop);
         next.stopped_at = Some(event.at);
         next.stop_reason = event.stop_reason.clone();
-        next.status = COMPLETED.to_owned();
+        next.status = COMPLETED;
     }
     next
 }
@@ -117,7 +116,7 @@ pub fn apply_stop(current: &TransactionState, stop: &StopRecord) -> Option<Trans
         meter_stop_wh: Some(stop.meter_stop_wh),
         energy_wh: energy(current.meter_start_wh, Some(stop.meter_stop_wh)),
         stop_reason: stop.reason.clone(),
-        status: COMPLETED.to_owned(),
+        status: COMPLETED,
         ..current.clone()
     })
 }
@@ -132,7 +131,7 @@ pub fn close_stale(
 ) -> TransactionState {
     let meter_stop = last_reading.map(|(_, wh)| wh).or(current.meter_start_wh);
     TransactionState {
-        status: STALE.to_owned(),
+        status: STALE,
         stopped_at: Some(last_reading.map_or(new_start, |(at, _)| at)),
         meter_stop_wh: meter_stop,
         energy_wh: energy(current.meter_start_wh, meter_stop),

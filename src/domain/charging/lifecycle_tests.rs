@@ -1,9 +1,13 @@
 //! Tests of `lifecycle`: the rules applied directly, without a database.
 
 use super::*;
-use crate::domain::charging::transactions::{ACTIVE, COMPLETED, EventKind, EventRecord, STALE};
+use crate::domain::charging::transactions::{EventKind, EventRecord, TransactionStatus};
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
+
+/// The statuses' stored text, as the assertions compare it.
+const COMPLETED: &str = TransactionStatus::Completed.as_str();
+const STALE: &str = TransactionStatus::Stale.as_str();
 
 fn at(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_764_547_200 + s, 0).unwrap_or_default()
@@ -20,7 +24,7 @@ fn open(evse: i32, connector: i32) -> TransactionState {
         meter_stop_wh: None,
         energy_wh: None,
         stop_reason: None,
-        status: ACTIVE.to_owned(),
+        status: TransactionStatus::Active,
         last_seq_no: Some(3),
         offline: false,
     }
@@ -75,7 +79,7 @@ fn ended_without_readings_falls_back_to_the_earliest_and_latest_stored() {
 #[test]
 fn a_started_replayed_after_ended_sets_the_start_and_recomputes_the_energy_but_never_reopens() {
     let ended = TransactionState {
-        status: COMPLETED.to_owned(),
+        status: TransactionStatus::Completed,
         stopped_at: Some(at(900)),
         meter_start_wh: Some(200),
         meter_stop_wh: Some(700),
@@ -103,7 +107,7 @@ fn a_stop_closes_with_the_chargers_reading_and_a_repeated_stop_changes_nothing()
         id_tag: None,
     };
     let stale = TransactionState {
-        status: STALE.to_owned(),
+        status: TransactionStatus::Stale,
         meter_start_wh: Some(1_000),
         meter_stop_wh: Some(3_000),
         ..open(1, 1)

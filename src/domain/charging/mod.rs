@@ -20,7 +20,7 @@ pub use port::{ChargingStore, Opened, ReadingPick, Recording};
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
 pub use transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,
-    StopRecord, Stopped,
+    StopRecord, Stopped, TransactionStatus,
 };
 
 use crate::domain::monitoring::Monitor;

@@ -1,5 +1,6 @@
 //! Charging sessions and their samples as stored: what the store answers when asked for them.
 
+use super::transactions::TransactionStatus;
 use chrono::{DateTime, Utc};
 
 /// A charging session (a transaction), as the charger told it.
@@ -20,8 +21,7 @@ pub struct Transaction {
     /// meter stop − meter start, once both are known.
     pub energy_wh: Option<i64>,
     pub stop_reason: Option<String>,
-    /// `Active`, `Completed` or `Stale` (closed by a newer start on its connector).
-    pub status: String,
+    pub status: TransactionStatus,
     /// The highest 2.0.1 seqNo applied.
     pub last_seq_no: Option<i32>,
     /// Some of its events happened while the charger was offline (2.0.1 `offline`).

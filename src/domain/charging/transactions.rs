@@ -9,10 +9,55 @@ use std::str::FromStr;
 /// The measurand whose register gives a transaction's energy.
 pub const ENERGY_REGISTER: &str = "Energy.Active.Import.Register";
 
-/// A transaction's state, as stored in `status`.
-pub const ACTIVE: &str = "Active";
-pub const COMPLETED: &str = "Completed";
-pub const STALE: &str = "Stale";
+/// Where a transaction is in its life; stored as its `as_str` text in `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransactionStatus {
+    /// In progress: started, not yet stopped.
+    Active,
+    /// Stopped by the charger (a 1.6 StopTransaction, a 2.0.1 `Ended`).
+    Completed,
+    /// Closed by a newer start on its connector; the charger's own stop may still replace the
+    /// guessed end.
+    Stale,
+}
+
+impl TransactionStatus {
+    /// The stored (and shown) text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TransactionStatus::Active => "Active",
+            TransactionStatus::Completed => "Completed",
+            TransactionStatus::Stale => "Stale",
+        }
+    }
+
+    /// The status its stored text names, if any.
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored {
+            "Active" => Some(TransactionStatus::Active),
+            "Completed" => Some(TransactionStatus::Completed),
+            "Stale" => Some(TransactionStatus::Stale),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq<&str> for TransactionStatus {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
+}
+
+impl std::fmt::Display for TransactionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Short names of the statuses, as the rules compare them.
+pub const ACTIVE: TransactionStatus = TransactionStatus::Active;
+pub const COMPLETED: TransactionStatus = TransactionStatus::Completed;
+pub const STALE: TransactionStatus = TransactionStatus::Stale;
 
 /// One sampled value, already normalised (see `charging::normalise`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +257,18 @@ mod tests {
         assert_eq!(begin_reading(&samples), Some(100));
         assert_eq!(end_reading(&samples), Some(450));
         assert_eq!(begin_reading(&[]), None);
+    }
+
+    #[test]
+    fn each_transaction_status_reads_back_from_its_stored_text_and_no_other_text_names_one() {
+        use TransactionStatus::{Active, Completed, Stale};
+        for status in [Active, Completed, Stale] {
+            assert_eq!(TransactionStatus::parse(status.as_str()), Some(status));
+            assert!(status == status.as_str());
+        }
+        for other in ["active", "ACTIVE", "", "Closed"] {
+            assert_eq!(TransactionStatus::parse(other), None, "{other:?}");
+        }
     }
 
     proptest! {

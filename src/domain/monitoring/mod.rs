@@ -73,7 +73,7 @@ impl Monitor {
         let status = ConnectorStatus {
             evse_id: report.evse_id,
             connector_id: report.connector_id,
-            status: report.status.clone(),
+            status: report.status.as_str().to_owned(),
             error_code: report.error_code.clone().filter(|c| c != "NoError"),
             at: report.at,
         };

@@ -164,7 +164,7 @@ mod tests {
             meter_stop_wh: Some(4_000),
             energy_wh: Some(3_000),
             stop_reason: None,
-            status: "Completed".into(),
+            status: crate::domain::charging::TransactionStatus::Completed,
             last_seq_no: None,
             offline: false,
             updated_at: at(60),

@@ -9,7 +9,8 @@ fn connector(status: &str, status_at: DateTime<Utc>, received: DateTime<Utc>) ->
         charger_id: "PILE".into(),
         evse_id: 1,
         connector_id: 1,
-        status: status.into(),
+        status: crate::domain::chargers::ReportedStatus::parse(status)
+            .unwrap_or_else(|| panic!("no status {status:?}")),
         error_code: None,
         info: None,
         vendor_id: None,

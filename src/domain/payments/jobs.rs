@@ -5,7 +5,8 @@
 //! back to providers, or asked after, when due.
 
 use super::gateway::ProviderState;
-use super::records::{CLOSED, FAILED, Method};
+use super::records::Method;
+use super::stored::PaymentState;
 use super::{NotifyError, Payments};
 use crate::domain::nodes::{Job, Nodes};
 use crate::domain::payments::stored::Payment;
@@ -101,11 +102,11 @@ impl Payments {
                 tracing::info!(payment = %no, outcome = ?done, "payments: a payment found paid by asking its provider");
             }
             ProviderState::Closed => {
-                self.store.end_pending_payment(no, CLOSED).await?;
+                self.store.end_pending_payment(no, PaymentState::Closed).await?;
             }
             ProviderState::Failed(why) => {
                 tracing::info!(payment = %no, state = %why, "payments: the provider says the payment failed");
-                self.store.end_pending_payment(no, FAILED).await?;
+                self.store.end_pending_payment(no, PaymentState::Failed).await?;
             }
             ProviderState::Pending => {
                 let age = (Utc::now() - payment.created_at).to_std().unwrap_or_default();
@@ -113,7 +114,7 @@ impl Payments {
                     // Closed at the provider first: once it says so, nobody can pay it.
                     match gateway.close(no.clone()).await {
                         Ok(()) => {
-                            self.store.end_pending_payment(no, CLOSED).await?;
+                            self.store.end_pending_payment(no, PaymentState::Closed).await?;
                             metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "closed")
                                 .increment(1);
                             tracing::info!(payment = %no, "payments: an unpaid payment closed");

@@ -29,6 +29,7 @@ use crate::domain::orders::Scope;
 use crate::domain::orders::number::new_number;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
+use crate::domain::payments::stored::RefundState;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
@@ -66,7 +67,7 @@ impl From<Payment> for PaymentView {
             method: p.method,
             amount: fen_string(p.amount_fen),
             refunded_amount: fen_string(p.refunded_fen),
-            status: p.status,
+            status: p.status.as_str().to_owned(),
             pay_url: p.pay_url,
             paid_at: p.paid_at,
             created_at: p.created_at,
@@ -94,7 +95,7 @@ impl From<Refund> for RefundView {
             payment_no: r.payment_no,
             amount: fen_string(r.amount_fen),
             destination: r.destination,
-            status: r.status,
+            status: r.status.as_str().to_owned(),
             reason: r.reason,
             created_at: r.created_at,
         }
@@ -273,7 +274,7 @@ impl Payments {
             Err(StoreError::NotFound(_)) => return Err(PaymentError::NotFound(payment_no.to_owned())),
             Err(e) => return Err(e.into()),
         };
-        if made.status == records::PENDING {
+        if made.status == RefundState::Pending {
             // Back to a provider: sent now, then followed by the refund job to its end, which
             // the driver is told of.
             return Ok(RefundView::from(self.advance_refund(made).await?));

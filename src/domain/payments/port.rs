@@ -14,6 +14,7 @@ use crate::domain::payments::records::Stage;
 use crate::domain::payments::refund_routes::RefundPart;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::payments::stored::Payment;
+use crate::domain::payments::stored::PaymentState;
 use crate::domain::payments::stored::Refund;
 use crate::domain::storage::StoreError;
 use chrono::DateTime;
@@ -42,8 +43,8 @@ pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     /// Refunds back to a provider due now (`PENDING`, their next try passed), oldest first.
     async fn due_provider_refunds(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Refund>, StoreError>;
 
-    /// Ends a payment still `PENDING` as `status` (`CLOSED`, `FAILED`); whether it was pending.
-    async fn end_pending_payment(&self, payment_no: &str, status: &'static str) -> Result<bool, StoreError>;
+    /// Ends a payment still pending as `status` (closed, failed); whether it was pending.
+    async fn end_pending_payment(&self, payment_no: &str, status: PaymentState) -> Result<bool, StoreError>;
 
     /// Stores a provider payment `PENDING`, before the provider hears of it (so that its
     /// notification always finds it).

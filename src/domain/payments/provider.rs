@@ -108,7 +108,7 @@ impl Payments {
             }
             Err(e) => {
                 tracing::warn!(payment = %payment_no, provider = method.as_str(), error = %e, "payments: the provider did not open the payment");
-                self.store.end_pending_payment(&payment_no, super::records::FAILED).await?;
+                self.store.end_pending_payment(&payment_no, super::stored::PaymentState::Failed).await?;
                 metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "failed")
                     .increment(1);
                 Err(PaymentError::Provider(e))

@@ -48,12 +48,6 @@ impl Method {
     }
 }
 
-/// A payment's state, as stored.
-pub const PENDING: &str = "PENDING";
-pub const SUCCEEDED: &str = "SUCCEEDED";
-pub const FAILED: &str = "FAILED";
-pub const CLOSED: &str = "CLOSED";
-
 /// What a payment is for, as stored.
 pub const FOR_ORDER: &str = "order";
 pub const FOR_TOP_UP: &str = "top_up";

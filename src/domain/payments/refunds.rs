@@ -10,7 +10,8 @@
 
 use super::gateway::{GatewayError, ProviderRefund, RefundNotice, RefundOutcome};
 use super::notify::{Notified, NotifyError};
-use super::records::{Method, PENDING, RefundLater, Stage};
+use super::records::{Method, RefundLater, Stage};
+use super::stored::RefundState;
 use super::{PaymentError, Payments, RefundView};
 use crate::domain::ledger::fen_string;
 use crate::domain::monitoring::records::AlarmFilter;
@@ -180,7 +181,7 @@ impl Payments {
             tracing::error!(provider = method.as_str(), error = %e, "payments: a provider's refund amount differs from the refund; nothing applied");
             return Err(e);
         }
-        if found.status != PENDING {
+        if found.status != RefundState::Pending {
             if found.destination == "balance" && notice.outcome == RefundOutcome::Succeeded {
                 // Given to the balance after the provider refused it, now refunded there as well:
                 // the driver got it twice. Only an operator can take it back; the alarm says so.

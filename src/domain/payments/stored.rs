@@ -14,8 +14,7 @@ pub struct Payment {
     pub method: String,
     pub amount_fen: i64,
     pub refunded_fen: i64,
-    /// `PENDING`, `SUCCEEDED`, `FAILED` or `CLOSED`.
-    pub status: String,
+    pub status: PaymentState,
     pub provider_txn_id: Option<String>,
     pub pay_url: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -34,9 +33,7 @@ pub struct Refund {
     pub amount_fen: i64,
     /// `original` or `balance`.
     pub destination: String,
-    /// `PENDING`, `SUCCEEDED` or `FAILED` (the provider did not refund it: its money went to the
-    /// balance instead, `destination` then `balance`).
-    pub status: String,
+    pub status: RefundState,
     pub reason: Option<String>,
     /// Times a refund back to a provider was sent.
     pub attempts: i32,
@@ -53,4 +50,119 @@ pub struct Refund {
     pub actor: Option<String>,
     /// Made once its order was settled (its order kept its bill before; this is a gift).
     pub after_settlement: bool,
+}
+
+/// Where a payment is; stored as its `as_str` text in `payments.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaymentState {
+    /// Opened at its provider, not paid yet.
+    Pending,
+    /// Paid (a balance payment is at once).
+    Succeeded,
+    /// The provider refused it, or it could not be opened.
+    Failed,
+    /// Closed unpaid: its window passed, or the provider closed it.
+    Closed,
+}
+
+impl PaymentState {
+    /// The stored (and shown) text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PaymentState::Pending => "PENDING",
+            PaymentState::Succeeded => "SUCCEEDED",
+            PaymentState::Failed => "FAILED",
+            PaymentState::Closed => "CLOSED",
+        }
+    }
+
+    /// The state its stored text names, if any.
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored {
+            "PENDING" => Some(PaymentState::Pending),
+            "SUCCEEDED" => Some(PaymentState::Succeeded),
+            "FAILED" => Some(PaymentState::Failed),
+            "CLOSED" => Some(PaymentState::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// Where a refund is; stored as its `as_str` text in `refunds.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefundState {
+    /// To be sent to its provider, or sent and its result to come (see `records::Stage`).
+    Pending,
+    /// Refunded (to the balance at once).
+    Succeeded,
+    /// The provider did not refund it: its money went to the balance instead (`destination`
+    /// then `balance`).
+    Failed,
+}
+
+impl RefundState {
+    /// The stored (and shown) text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RefundState::Pending => "PENDING",
+            RefundState::Succeeded => "SUCCEEDED",
+            RefundState::Failed => "FAILED",
+        }
+    }
+
+    /// The state its stored text names, if any.
+    pub fn parse(stored: &str) -> Option<Self> {
+        match stored {
+            "PENDING" => Some(RefundState::Pending),
+            "SUCCEEDED" => Some(RefundState::Succeeded),
+            "FAILED" => Some(RefundState::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq<&str> for PaymentState {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
+}
+
+impl PartialEq<&str> for RefundState {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
+}
+
+impl std::fmt::Display for PaymentState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for RefundState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_payment_and_refund_state_reads_back_from_its_stored_text_and_no_other_text_names_one() {
+        use PaymentState as P;
+        for state in [P::Pending, P::Succeeded, P::Failed, P::Closed] {
+            assert_eq!(PaymentState::parse(state.as_str()), Some(state));
+            assert!(state == state.as_str());
+        }
+        for state in [RefundState::Pending, RefundState::Succeeded, RefundState::Failed] {
+            assert_eq!(RefundState::parse(state.as_str()), Some(state));
+            assert!(state == state.as_str());
+        }
+        assert_eq!(RefundState::parse("CLOSED"), None, "a refund is never closed");
+        for other in ["pending", "", "PAID"] {
+            assert_eq!((PaymentState::parse(other), RefundState::parse(other)), (None, None), "{other:?}");
+        }
+    }
 }

@@ -318,8 +318,8 @@ impl Stations {
                 .map(|k| ConnectorState {
                     evse_id: k.evse_id,
                     connector_id: k.connector_id,
-                    status: if online { k.status.clone() } else { OFFLINE.to_owned() },
-                    reported: k.status,
+                    status: if online { k.status.as_str().to_owned() } else { OFFLINE.to_owned() },
+                    reported: k.status.as_str().to_owned(),
                     error_code: k.error_code,
                     status_at: k.status_at,
                 })
@@ -331,13 +331,14 @@ impl Stations {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::chargers::ReportedStatus;
 
     fn connector(evse_id: i32, connector_id: i32, status: &str) -> Connector {
         Connector {
             charger_id: "P".into(),
             evse_id,
             connector_id,
-            status: status.into(),
+            status: ReportedStatus::parse(status).unwrap_or_else(|| panic!("no status {status:?}")),
             error_code: None,
             info: None,
             vendor_id: None,

@@ -6,7 +6,7 @@ use super::OrderFilter;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{CreditStanding, connector_key};
-use crate::store::rows::Record;
+use crate::store::rows::{Parse, Record};
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};
 use sea_orm::{
@@ -106,7 +106,7 @@ impl Store {
 
     /// A transaction's row, without its samples.
     pub async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError> {
-        Ok(transaction::Entity::find_by_id(id).one(self.db()).await?.record())
+        transaction::Entity::find_by_id(id).one(self.db()).await?.parsed()
     }
 
     /// Whether a transaction is open on a connector (2.0.1: on its EVSE).
@@ -176,7 +176,7 @@ impl Store {
             since.into(),
             found.id_tag.clone().into(),
         ];
-        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).one(self.db()).await?.record())
+        transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).one(self.db()).await?.parsed()
     }
 
     /// Transactions after id `after`, begun since `since`, carrying a tag, that no order has —
@@ -191,7 +191,7 @@ impl Store {
         let sql = "SELECT * FROM transactions t WHERE t.id > ? AND t.started_at >= ? AND t.id_tag IS NOT NULL \
                    AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.transaction_id = t.id) ORDER BY t.id LIMIT ?";
         let values = [after.into(), since.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
-        Ok(transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?.record())
+        transaction::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?.parsed()
     }
 
     /// The greatest transaction id (0 when there is none).
@@ -297,7 +297,7 @@ impl Store {
                 .await?;
             heads.extend(rows.into_iter().map(|t| (t.id, t)));
         }
-        Ok(heads.record())
+        heads.parsed()
     }
 
     /// The balances of users `ids` in fen, by user (a statement per thousand).

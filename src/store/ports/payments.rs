@@ -14,6 +14,7 @@ use crate::domain::payments::records::Stage;
 use crate::domain::payments::refund_routes::RefundPart;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::payments::stored::Payment;
+use crate::domain::payments::stored::PaymentState;
 use crate::domain::payments::stored::Refund;
 use crate::domain::storage::StoreError;
 use crate::store::Store;
@@ -42,7 +43,7 @@ impl PaymentStore for Store {
         Store::due_provider_refunds(self, now, limit).await
     }
 
-    async fn end_pending_payment(&self, payment_no: &str, status: &'static str) -> Result<bool, StoreError> {
+    async fn end_pending_payment(&self, payment_no: &str, status: PaymentState) -> Result<bool, StoreError> {
         Store::end_pending_payment(self, payment_no, status).await
     }
 

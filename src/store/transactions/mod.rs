@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
-use crate::store::rows::Record;
+use crate::store::rows::{Parse, Record};
 use chrono::{DateTime, Utc};
 use entity::{meter_sample, transaction};
 use readings::of_transaction;
@@ -38,7 +38,7 @@ impl Store {
             }
             false => Vec::new(),
         };
-        Ok(Some((found.into(), super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())))
+        Ok(Some((found.try_into()?, super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())))
     }
 
     /// Transactions, newest first, of one charger and/or started within `from..to`.
@@ -48,7 +48,7 @@ impl Store {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<Vec<Transaction>, StoreError> {
-        Ok(newest_first(filtered(charger_id, from, to)).all(self.db()).await?.record())
+        newest_first(filtered(charger_id, from, to)).all(self.db()).await?.parsed()
     }
 
     /// The same, `limit` from `offset`, and how many there are.
@@ -60,7 +60,7 @@ impl Store {
     ) -> Result<(Vec<Transaction>, u64), StoreError> {
         let query = filtered(charger_id, from, to);
         let total = query.clone().count(self.db()).await?;
-        Ok((newest_first(query).offset(offset).limit(limit).all(self.db()).await?.record(), total))
+        Ok((newest_first(query).offset(offset).limit(limit).all(self.db()).await?.parsed()?, total))
     }
 }
 

@@ -6,6 +6,7 @@ use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{ACTIVE, EventRecord, Sample, StartRecord};
 use crate::domain::charging::{Opened, ReadingPick, Recording};
+use crate::store::rows::Parse;
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError, WriteTurn};
 use chrono::{DateTime, Utc};
@@ -52,7 +53,7 @@ impl Recording for Work {
             .filter(transaction::Column::IdTag.eq(&start.id_tag))
             .one(&self.txn)
             .await?;
-        Ok(same.map(Transaction::from))
+        same.parsed()
     }
 
     async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
@@ -60,7 +61,7 @@ impl Recording for Work {
             .filter(transaction::Column::ChargerId.eq(charger_id))
             .one(&self.txn)
             .await?;
-        Ok(found.map(Transaction::from))
+        found.parsed()
     }
 
     async fn transaction_called(
@@ -73,7 +74,7 @@ impl Recording for Work {
             .filter(transaction::Column::ChargerTransactionId.eq(charger_transaction_id))
             .one(&self.txn)
             .await?;
-        Ok(found.map(Transaction::from))
+        found.parsed()
     }
 
     async fn open_on(
@@ -87,7 +88,7 @@ impl Recording for Work {
             .filter(transaction::Column::Status.eq(ACTIVE))
             .all(&self.txn)
             .await?;
-        Ok(open.into_iter().map(Transaction::from).collect())
+        open.parsed()
     }
 
     async fn open_of_tag(&mut self, tag: &str, except: i64) -> Result<Vec<Transaction>, StoreError> {
@@ -97,7 +98,7 @@ impl Recording for Work {
             .filter(transaction::Column::Id.ne(except))
             .all(&self.txn)
             .await?;
-        Ok(open.into_iter().map(Transaction::from).collect())
+        open.parsed()
     }
 
     async fn reading(
@@ -126,13 +127,13 @@ impl Recording for Work {
             meter_stop_wh: Set(None),
             energy_wh: Set(None),
             stop_reason: Set(None),
-            status: Set(ACTIVE.to_owned()),
+            status: Set(ACTIVE.as_str().to_owned()),
             last_seq_no: Set(None),
             offline: Set(false),
             updated_at: Set(Utc::now()),
             ..Default::default()
         };
-        Ok(transaction::Entity::insert(row).exec_with_returning(&self.txn).await?.into())
+        transaction::Entity::insert(row).exec_with_returning(&self.txn).await?.try_into()
     }
 
     async fn save(&mut self, id: i64, state: &TransactionState) -> Result<(), StoreError> {
@@ -147,7 +148,7 @@ impl Recording for Work {
             .col_expr(C::MeterStopWh, Expr::value(state.meter_stop_wh))
             .col_expr(C::EnergyWh, Expr::value(state.energy_wh))
             .col_expr(C::StopReason, Expr::value(state.stop_reason.clone()))
-            .col_expr(C::Status, Expr::value(state.status.clone()))
+            .col_expr(C::Status, Expr::value(state.status))
             .col_expr(C::LastSeqNo, Expr::value(state.last_seq_no))
             .col_expr(C::Offline, Expr::value(state.offline))
             .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
