@@ -1,8 +1,8 @@
 //! What the sweep recovers when a charger's start never reached the orders (the event lost, or
 //! csms restarted before following it): a driver's card session becomes their order, and a
 //! starting order takes the session begun for it instead of failing (those starts are stored
-//! straight through the charging area's recording, as the hub stores them, without the event); and an order billed
-//! from a stale close is billed again when its real stop is replayed.
+//! straight through the charging area's recording, as the hub stores them, without the event);
+//! and an order billed from a stale close is billed again when its real stop is replayed.
 
 use crate::business::{adjust, driver, open_pile, order_when, tariff};
 use crate::helpers::spawn_app_with;
