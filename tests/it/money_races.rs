@@ -1,8 +1,9 @@
-//! Money under concurrency: a balance is never overdrawn and refunds never exceed what was
-//! paid, however many requests race; the ledger always sums to the balance.
+//! Money under concurrency: a balance is never overdrawn, refunds never exceed what was paid and
+//! an order is paid once, however many requests race; the ledger always sums to the balance.
 
-use crate::business::{adjust, balance, driver, ledger_and_balance, open_pile, tariff};
+use crate::business::{adjust, balance, driver, ledger_and_balance, open_pile, order_when, tariff};
 use crate::helpers::spawn_app;
+use crate::payments_flow::{no_of, pay_at, payment, until};
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -55,5 +56,48 @@ async fn concurrent_payments_of_one_order_take_the_money_once_and_concurrent_ref
     // A driver may not refund.
     let (status, _) = app.request("POST", &path, Some(&token), Some(&refund)).await;
     assert_eq!(status, 403);
+    app.stop().await;
+}
+
+/// The provider's money and a balance payment race for one prepaid order, each deciding from the
+/// order as it read it: the order is paid once, and the money of whichever lost is not kept —
+/// the balance is not debited, or the provider's payment goes back whole.
+#[tokio::test]
+async fn a_provider_payment_and_a_balance_payment_racing_for_one_order_pay_it_once() {
+    let app = spawn_app().await;
+    let _cp = open_pile(&app, "ST-RP", "PILE-RP", tariff()).await;
+    let (token, user_id, _) = driver(&app, "13912340023").await;
+    adjust(&app, user_id, "100.00").await;
+    let ask = json!({"pileCode": "PILE-RP", "connectorId": 1, "payMode": "prepaid", "prepayAmount": "50.00"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    let at_provider = json!({"orderNo": no, "method": "wechat"});
+    let (status, opened) = app.request("POST", "/api/v1/payments", Some(&token), Some(&at_provider)).await;
+    assert_eq!((status, &opened["status"]), (201, &json!("PENDING")), "{opened}");
+    let from_balance = json!({"orderNo": no, "method": "balance"});
+    let (paid_there, (status, body)) = tokio::join!(
+        pay_at(&app, opened["payUrl"].as_str().unwrap()),
+        app.request("POST", "/api/v1/payments", Some(&token), Some(&from_balance))
+    );
+    assert_eq!(paid_there, 200);
+    let provider_payment = no_of(&opened);
+    let taken = until(|| payment(&app, &provider_payment), |p| p["status"] == "SUCCEEDED").await;
+    assert_eq!(taken["status"], "SUCCEEDED", "{taken}");
+    let ready = order_when(&app, &token, &no, |o| o["status"] == "READY").await;
+    assert_eq!((&ready["paymentStatus"], &ready["paidAmount"]), (&json!("PAID"), &json!("50.00")), "{ready}");
+    if status == 201 {
+        // The balance paid first: the provider's money goes back to where it came from, whole.
+        let back = until(|| payment(&app, &provider_payment), |p| p["refunds"][0]["status"] == "SUCCEEDED").await;
+        let refund = &back["refunds"][0];
+        assert_eq!((&refund["amount"], &refund["destination"]), (&json!("50.00"), &json!("original")), "{back}");
+        assert_eq!(balance(&app, &token).await, "50.00");
+        assert_eq!(ledger_and_balance(&app, user_id).await, (5_000, 5_000));
+    } else {
+        // The provider's money paid first: the balance pays nothing.
+        assert_eq!((status, &body["error"]), (409, &json!("nothing_owed")), "{body}");
+        assert_eq!(taken["refundedAmount"], "0.00", "{taken}");
+        assert_eq!(balance(&app, &token).await, "100.00");
+        assert_eq!(ledger_and_balance(&app, user_id).await, (10_000, 10_000));
+    }
     app.stop().await;
 }
