@@ -1,9 +1,13 @@
 //! Money under concurrency: a balance is never overdrawn, refunds never exceed what was paid and
 //! an order is paid once, however many requests race; the ledger always sums to the balance.
 
-use crate::business::{adjust, balance, driver, ledger_and_balance, open_pile, order_when, tariff};
+use crate::business::{adjust, balance, driver, ledger_and_balance, open_pile, tariff};
 use crate::helpers::spawn_app;
-use crate::payments_flow::{no_of, pay_at, payment, until};
+#[cfg(feature = "sandbox")]
+use crate::{
+    business::order_when,
+    payments_flow::{no_of, pay_at, payment, until},
+};
 use futures_util::future::join_all;
 use serde_json::json;
 
@@ -62,6 +66,7 @@ async fn concurrent_payments_of_one_order_take_the_money_once_and_concurrent_ref
 /// The provider's money and a balance payment race for one prepaid order, each deciding from the
 /// order as it read it: the order is paid once, and the money of whichever lost is not kept —
 /// the balance is not debited, or the provider's payment goes back whole.
+#[cfg(feature = "sandbox")]
 #[tokio::test]
 async fn a_provider_payment_and_a_balance_payment_racing_for_one_order_pay_it_once() {
     let app = spawn_app().await;
