@@ -70,7 +70,11 @@ impl Orders {
             return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
         }
         match self.remote_stop(&found).await {
-            Ok(true) => self.get(scope, order_no).await,
+            // As read before the stop: the charger's stop transaction completes it later.
+            Ok(true) => {
+                let live = self.live_reading(&found).await;
+                Ok(OrderView::new(found, live))
+            }
             Ok(false) => Err(OrderError::StopRejected),
             Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id)),
             Err(CommandError::ClusterUnavailable) => Err(OrderError::ClusterUnavailable),
