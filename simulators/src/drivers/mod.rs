@@ -73,21 +73,30 @@ pub enum Rate {
     /// So many orders per second in all: each driver starts one every `drivers / rate` seconds
     /// (at once when the last took longer; missed starts are not made up).
     PerSecond(f64),
-    /// Half the orders per second the first phase completed.
-    HalfOfFirst,
+    /// A share (`0.5`: half) of the orders per second the first phase completed.
+    ShareOfFirst(f64),
 }
 
 impl std::str::FromStr for Rate {
     type Err = String;
 
-    /// `max` (or `0`), `half`, or orders per second.
+    /// `max` (or `0`), `half`, a percentage of the first phase's rate (`80%`), or orders per
+    /// second.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wrong =
+            |other: &str| format!("{other:?} is not max, half, a percentage or a positive number of orders per second");
         match s.trim() {
             "max" | "0" => Ok(Rate::BackToBack),
-            "half" => Ok(Rate::HalfOfFirst),
-            other => match other.parse::<f64>() {
-                Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(Rate::PerSecond(rate)),
-                _ => Err(format!("{other:?} is not max, half or a positive number of orders per second")),
+            "half" => Ok(Rate::ShareOfFirst(0.5)),
+            other => match other.strip_suffix('%') {
+                Some(percent) => match percent.trim().parse::<f64>() {
+                    Ok(p) if p.is_finite() && p > 0.0 => Ok(Rate::ShareOfFirst(p / 100.0)),
+                    _ => Err(wrong(other)),
+                },
+                None => match other.parse::<f64>() {
+                    Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(Rate::PerSecond(rate)),
+                    _ => Err(wrong(other)),
+                },
             },
         }
     }
@@ -116,7 +125,7 @@ pub async fn run_marking(plan: DriversPlan, marks: bool) -> Result<Report, Setup
         let per_second = match rate {
             Rate::BackToBack => None,
             Rate::PerSecond(r) => Some(*r),
-            Rate::HalfOfFirst => Some(phases.first().map_or(1.0, |p| p.orders_per_second / 2.0).max(0.1)),
+            Rate::ShareOfFirst(share) => Some(phases.first().map_or(1.0, |p| p.orders_per_second * share).max(0.1)),
         };
         let mark =
             marks.then(|| format!("{} {}", n + 1, per_second.map_or_else(|| "max".to_owned(), |r| format!("{r}/s"))));
@@ -179,4 +188,20 @@ async fn phase(
     }
     let cores = cores.await.unwrap_or_default();
     (back, total.report(rate, plan.duration.as_secs_f64(), cores))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rate;
+
+    #[test]
+    fn a_rate_is_back_to_back_a_share_of_the_first_phase_or_orders_per_second() {
+        assert!(matches!("max".parse(), Ok(Rate::BackToBack)));
+        assert!(matches!("half".parse(), Ok(Rate::ShareOfFirst(s)) if s == 0.5));
+        assert!(matches!("80%".parse(), Ok(Rate::ShareOfFirst(s)) if (s - 0.8).abs() < 1e-9));
+        assert!(matches!("200".parse(), Ok(Rate::PerSecond(r)) if r == 200.0));
+        for wrong in ["-5", "0%", "x%", "fast", "NaN"] {
+            assert!(wrong.parse::<Rate>().is_err(), "{wrong}");
+        }
+    }
 }
