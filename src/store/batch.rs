@@ -20,12 +20,13 @@
 //! statement's answer, the commit) queued behind hundreds of ready sessions: measured on SQLite
 //! under MeterValues load, a batch's `BEGIN` alone took 4–6 ms; on its own thread, 30–70 µs.
 
+use super::batch_one;
 use super::chargers::{record_boot_on, record_event_on, record_offline_on, record_online_on, record_status_on};
 use super::samples::{Copies, SampleRows, insert_samples};
 use super::{Store, StoreError};
 use crate::domain::writes::{Committed, Write, WriteQueue, stopped};
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, Statement};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -166,6 +167,27 @@ impl Writer {
         Ok(())
     }
 
+    /// The batch as one statement with its mark, when PostgreSQL can take it so (see `batch_one`).
+    pub(super) fn one_statement(&self, jobs: &[Job], copies: Copies) -> Option<Statement> {
+        let backend = self.store.db().get_database_backend();
+        batch_one::statement(backend, jobs.iter().map(|(write, _)| write), copies, (&self.name, self.batch))
+    }
+
+    /// Runs the batch's one statement (by `run`); after a failure, its mark tells whether it is
+    /// stored.
+    pub(super) async fn store_one(
+        &self,
+        statement: Statement,
+        copies: Copies,
+        run: &impl AsyncFn(&DatabaseConnection, Statement) -> Result<(), DbErr>,
+    ) -> Outcome {
+        let Err(failed) = run(self.store.db(), statement).await else { return Outcome::Stored };
+        if copies == Copies::Fail && matches!(StoreError::from(failed), StoreError::Duplicate(_)) {
+            return Outcome::MetCopy;
+        }
+        self.judged_by_mark().await
+    }
+
     /// What became of the current batch, whose commit failed, as its mark tells.
     pub(super) async fn judged_by_mark(&self) -> Outcome {
         match self.marked().await {
@@ -279,8 +301,8 @@ async fn try_batch(
     copies: Copies,
     end: &impl AsyncFn(DatabaseTransaction) -> Result<(), DbErr>,
 ) -> Outcome {
-    if let Some(statement) = super::batch_one::statement(writer, jobs, copies) {
-        return super::batch_one::store(writer, statement, copies, &super::batch_one::execute).await;
+    if let Some(statement) = writer.one_statement(jobs, copies) {
+        return writer.store_one(statement, copies, &batch_one::execute).await;
     }
     let Ok((_turn, txn)) = writer.store.begin_write().await else { return Outcome::NotStored };
     if let Err(failed) = apply_all(&txn, jobs, copies).await {
@@ -340,3 +362,7 @@ async fn apply(db: &impl ConnectionTrait, write: &Write) -> Result<(), StoreErro
 #[cfg(test)]
 #[path = "batch_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "batch_one_tests.rs"]
+mod one_tests;

@@ -8,8 +8,6 @@
 //! fails, the mark tells whether it went through anyway (its connection broke while it
 //! committed), exactly as after a failed `COMMIT`.
 
-use super::StoreError;
-use super::batch::{Job, Outcome, Writer};
 use super::samples::{Copies, SampleRows};
 use crate::domain::chargers::records::StatusRecord;
 use crate::domain::writes::Write;
@@ -52,22 +50,30 @@ fn status_values(charger_id: &str, report: &StatusRecord) -> Vec<Value> {
     ]
 }
 
-/// The batch as one statement with its mark, when it is one PostgreSQL can take so.
-pub(super) fn statement(writer: &Writer, jobs: &[Job], copies: Copies) -> Option<Statement> {
-    if writer.store.db().get_database_backend() != DatabaseBackend::Postgres || jobs.is_empty() {
+/// The batch of `writes` as one statement with its mark (the writer's `name` and `batch`), when
+/// it is one PostgreSQL can take so.
+pub(super) fn statement<'a>(
+    backend: DatabaseBackend,
+    writes: impl IntoIterator<Item = &'a Write>,
+    copies: Copies,
+    (name, batch): (&str, i64),
+) -> Option<Statement> {
+    if backend != DatabaseBackend::Postgres {
         return None;
     }
+    let writes: Vec<&Write> = writes.into_iter().collect();
     let mark = |mut values: Vec<Value>| {
-        values.extend([writer.name.clone().into(), writer.batch.into()]);
+        values.extend([name.to_owned().into(), batch.into()]);
         values
     };
-    let (sql, values) = match jobs {
-        [(Write::Status { charger_id, record }, _)] => {
+    let (sql, values) = match writes.as_slice() {
+        [] => return None,
+        [Write::Status { charger_id, record }] => {
             (format!("{}{STATUS}", mark_with(11)), mark(status_values(charger_id, record)))
         }
         _ => {
             let mut rows = SampleRows::new(DatabaseBackend::Postgres, copies);
-            for (write, _) in jobs {
+            for write in writes {
                 let Write::Samples { charger_id, transaction_id, evse_id, connector_id, samples } = write else {
                     return None;
                 };
@@ -80,25 +86,7 @@ pub(super) fn statement(writer: &Writer, jobs: &[Job], copies: Copies) -> Option
     Some(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values))
 }
 
-/// Runs the batch's one statement (by `run`); after a failure, its mark tells whether it is stored.
-pub(super) async fn store(
-    writer: &Writer,
-    statement: Statement,
-    copies: Copies,
-    run: &impl AsyncFn(&DatabaseConnection, Statement) -> Result<(), DbErr>,
-) -> Outcome {
-    let Err(failed) = run(writer.store.db(), statement).await else { return Outcome::Stored };
-    if copies == Copies::Fail && matches!(StoreError::from(failed), StoreError::Duplicate(_)) {
-        return Outcome::MetCopy;
-    }
-    writer.judged_by_mark().await
-}
-
 /// Runs a statement on the writer's pool (outside any transaction: it commits by itself).
 pub(super) async fn execute(db: &DatabaseConnection, statement: Statement) -> Result<(), DbErr> {
     db.execute_raw(statement).await.map(drop)
 }
-
-#[cfg(test)]
-#[path = "batch_one_tests.rs"]
-mod tests;

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::domain::chargers::ReportedStatus;
+use crate::domain::chargers::records::StatusRecord;
 use crate::store::Store;
 use crate::store::test_store::{postgres, sample};
 use chrono::{DateTime, Utc};
@@ -47,7 +48,7 @@ async fn outcome(
     copies: Copies,
     run: &impl AsyncFn(&DatabaseConnection, Statement) -> Result<(), DbErr>,
 ) -> Outcome {
-    super::store(writer, statement(writer, jobs, copies).unwrap(), copies, run).await
+    writer.store_one(writer.one_statement(jobs, copies).unwrap(), copies, run).await
 }
 
 fn broken() -> DbErr {
@@ -60,13 +61,13 @@ async fn a_lone_status_is_stored_by_one_statement_with_its_mark() {
     let mut writer = Writer::new(store.clone(), 0);
     writer.batch = 1;
     let jobs = [status(ReportedStatus::Charging, Utc::now())];
-    assert!(matches!(outcome(&writer, &jobs, Copies::Fail, &execute).await, Outcome::Stored));
+    assert!(matches!(outcome(&writer, &jobs, Copies::Fail, &batch_one::execute).await, Outcome::Stored));
     assert!(writer.marked().await.unwrap());
     assert_eq!(history(&store).await, 1);
     // The next status of the connector replaces its current one and adds to its history.
     writer.batch = 2;
     let jobs = [status(ReportedStatus::Available, Utc::now())];
-    assert!(matches!(outcome(&writer, &jobs, Copies::Fail, &execute).await, Outcome::Stored));
+    assert!(matches!(outcome(&writer, &jobs, Copies::Fail, &batch_one::execute).await, Outcome::Stored));
     let current = connector::Entity::find().all(store.db()).await.unwrap();
     assert_eq!(current.len(), 1);
     assert_eq!((current[0].status.as_str(), current[0].vendor_id.as_deref()), ("Available", Some("ACME")));
@@ -79,7 +80,7 @@ async fn a_statement_that_went_through_but_reported_failed_counts_as_stored_once
     let mut writer = Writer::new(store.clone(), 0);
     writer.batch = 1;
     let went_through = async |db: &DatabaseConnection, statement: Statement| {
-        execute(db, statement).await?;
+        batch_one::execute(db, statement).await?;
         Err(broken())
     };
     assert!(matches!(
@@ -96,7 +97,7 @@ async fn a_statement_that_failed_is_not_stored_and_its_mark_says_so() {
     // An earlier batch's mark is there: the failed one must not pass for it.
     writer.batch = 1;
     assert!(matches!(
-        outcome(&writer, &[status(ReportedStatus::Charging, Utc::now())], Copies::Fail, &execute).await,
+        outcome(&writer, &[status(ReportedStatus::Charging, Utc::now())], Copies::Fail, &batch_one::execute).await,
         Outcome::Stored
     ));
     writer.batch = 2;
@@ -115,13 +116,13 @@ async fn samples_of_several_meter_values_are_one_insert_and_a_copy_is_met_then_m
     writer.batch = 1;
     let (first, second) = (Utc::now(), Utc::now() + chrono::Duration::seconds(10));
     let jobs = [samples(first, "7000"), samples(second, "7100")];
-    assert!(matches!(outcome(&writer, &jobs, Copies::Fail, &execute).await, Outcome::Stored));
+    assert!(matches!(outcome(&writer, &jobs, Copies::Fail, &batch_one::execute).await, Outcome::Stored));
     assert_eq!(store.stored_samples("CP-1").await.unwrap(), 4);
     // The charger sends the first again (its answer was lost): a copy, stored once.
     writer.batch = 2;
     let again = [samples(first, "7000")];
-    assert!(matches!(outcome(&writer, &again, Copies::Fail, &execute).await, Outcome::MetCopy));
-    assert!(matches!(outcome(&writer, &again, Copies::Ignore, &execute).await, Outcome::Stored));
+    assert!(matches!(outcome(&writer, &again, Copies::Fail, &batch_one::execute).await, Outcome::MetCopy));
+    assert!(matches!(outcome(&writer, &again, Copies::Ignore, &batch_one::execute).await, Outcome::Stored));
     assert!(writer.marked().await.unwrap());
     assert_eq!(store.stored_samples("CP-1").await.unwrap(), 4);
 }
@@ -131,7 +132,7 @@ async fn a_batch_of_a_status_and_samples_or_of_two_statuses_takes_a_transaction(
     let Some((_db, store)) = postgres().await else { return };
     let writer = Writer::new(store.clone(), 0);
     let at = Utc::now();
-    assert!(statement(&writer, &[status(ReportedStatus::Charging, at), samples(at, "1")], Copies::Fail).is_none());
+    assert!(writer.one_statement(&[status(ReportedStatus::Charging, at), samples(at, "1")], Copies::Fail).is_none());
     let two = [status(ReportedStatus::Charging, at), status(ReportedStatus::Finishing, at)];
-    assert!(statement(&writer, &two, Copies::Fail).is_none());
+    assert!(writer.one_statement(&two, Copies::Fail).is_none());
 }

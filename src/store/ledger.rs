@@ -4,6 +4,7 @@
 use super::in_transaction;
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{Entry, NewEntry};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
@@ -85,30 +86,15 @@ async fn not_moved(txn: &DatabaseTransaction, user_id: i64) -> StoreError {
 }
 
 impl Store {
-    /// An operator's adjustment: the balance, its ledger row and an entry in the operation log
-    /// (action `BalanceAdjustment`, no charger), in one transaction.
-    pub async fn adjust_balance(&self, entry: NewEntry) -> Result<i64, StoreError> {
-        let at = Utc::now();
-        let log = entity::operation_log::ActiveModel {
-            at: Set(at),
-            actor: Set(entry.actor.clone().unwrap_or_default()),
-            charger_id: Set(String::new()),
-            action: Set("BalanceAdjustment".to_owned()),
-            payload: Set(serde_json::json!({
-                "userId": entry.user_id,
-                "amount": crate::domain::ledger::fen_string(entry.amount_fen),
-                "reason": entry.reason.as_deref().map(super::storable),
-            })),
-            outcome: Set("Applied".to_owned()),
-            response: Set(None),
-            error: Set(None),
-            duration_ms: Set(0),
-            ..Default::default()
-        };
+    /// An operator's adjustment: the balance, its ledger row and `log` in the operation log, in
+    /// one transaction.
+    pub async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<i64, StoreError> {
+        let at = log.at;
+        let row = super::operations::operation_row(log);
         in_transaction(self, |txn| {
             Box::pin(async move {
                 let after = move_balance_on(txn, entry, at).await?;
-                entity::operation_log::Entity::insert(log).exec_without_returning(txn).await?;
+                entity::operation_log::Entity::insert(row).exec_without_returning(txn).await?;
                 Ok(after)
             })
         })

@@ -8,6 +8,7 @@ mod port;
 pub use money::{AmountText, MoneyError, fen_string, from_fen, parse_positive, parse_signed, to_fen};
 pub use port::LedgerStore;
 
+use crate::domain::chargers::records::OperationRecord;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
@@ -126,7 +127,20 @@ impl Ledger {
             reason: Some(reason.to_owned()),
             actor: Some(actor.to_owned()),
         };
-        Ok(self.store.adjust_balance(entry).await?)
+        // Written with the move, in its transaction; no charger.
+        let log = OperationRecord {
+            at: chrono::Utc::now(),
+            actor: actor.to_owned(),
+            charger_id: String::new(),
+            action: "BalanceAdjustment".to_owned(),
+            payload: serde_json::json!({"userId": user_id, "amount": fen_string(amount_fen), "reason": reason}),
+            outcome: "Applied",
+            response: None,
+            error: None,
+            duration_ms: 0,
+            node: None,
+        };
+        Ok(self.store.adjust_balance(entry, log).await?)
     }
 
     /// The sum of a user's ledger rows in fen.

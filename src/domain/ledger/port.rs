@@ -1,6 +1,7 @@
 //! What the ledger area needs stored: its persistence port, in its own types. The store
 //! implements it (`store/ports/ledger.rs`); `startup` hands the store in.
 
+use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::Entry;
 use crate::domain::ledger::NewEntry;
 use crate::domain::storage::StoreError;
@@ -12,7 +13,7 @@ use crate::domain::users::records::User;
 pub trait LedgerStore: Send + Sync + std::fmt::Debug {
     /// An operator's adjustment: the balance, its ledger row and an entry in the operation log
     /// (action `BalanceAdjustment`, no charger), in one transaction.
-    async fn adjust_balance(&self, entry: NewEntry) -> Result<i64, StoreError>;
+    async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<i64, StoreError>;
 
     /// A user's ledger, newest first: one page and the number of rows in all.
     async fn ledger(&self, user_id: i64, offset: u64, limit: u64) -> Result<(Vec<Entry>, u64), StoreError>;

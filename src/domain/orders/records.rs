@@ -34,11 +34,6 @@ pub struct NewOrder {
     pub at: DateTime<Utc>,
 }
 
-/// `charger/evse/connector`: what `active_connector` holds.
-pub fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
-    format!("{charger_id}/{evse_id}/{connector_id}")
-}
-
 /// A transaction's start as the orders' follower heard it.
 #[derive(Debug, Clone, Copy)]
 pub struct StartSeen<'a> {

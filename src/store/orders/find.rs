@@ -3,9 +3,10 @@
 use super::super::sql::statement;
 use super::super::{Store, StoreError};
 use super::OrderFilter;
+use super::connector_key;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::order::Order;
-use crate::domain::orders::records::{CreditStanding, OrdersAtStart, StartSeen, connector_key};
+use crate::domain::orders::records::{CreditStanding, OrdersAtStart, StartSeen};
 use crate::store::rows::{Parse, Record};
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};

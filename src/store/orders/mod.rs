@@ -13,15 +13,18 @@ use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::OrderFilter;
-use crate::domain::orders::records::{
-    Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition, connector_key,
-};
+use crate::domain::orders::records::{Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition};
 use crate::domain::storage::Subject;
 use crate::store::rows::Record;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
+
+/// `charger/evse/connector`: what `active_connector` holds (unique: one live order a connector).
+pub(super) fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
+    format!("{charger_id}/{evse_id}/{connector_id}")
+}
 
 impl Store {
     /// Makes an order. `Conflict("live order")` when the user has a live order already,

@@ -1,5 +1,6 @@
 //! The store as the ledger area's port: each method is the store's own query.
 
+use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::Entry;
 use crate::domain::ledger::LedgerStore;
 use crate::domain::ledger::NewEntry;
@@ -9,8 +10,8 @@ use crate::store::Store;
 
 #[async_trait::async_trait]
 impl LedgerStore for Store {
-    async fn adjust_balance(&self, entry: NewEntry) -> Result<i64, StoreError> {
-        Store::adjust_balance(self, entry).await
+    async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<i64, StoreError> {
+        Store::adjust_balance(self, entry, log).await
     }
 
     async fn ledger(&self, user_id: i64, offset: u64, limit: u64) -> Result<(Vec<Entry>, u64), StoreError> {
