@@ -13,6 +13,7 @@ pub mod payments;
 pub mod stations;
 pub mod stats;
 pub mod storage;
+pub(crate) mod stored_text;
 pub mod tariffs;
 pub mod users;
 pub mod writes;
