@@ -8,7 +8,6 @@ use crate::domain::charging::recording::energy_wh;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::ENERGY_REGISTER;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::Destination;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -20,7 +19,7 @@ impl Orders {
     /// start arrives. A refused start fails the order, releases the pile and refunds.
     pub async fn start(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
-        if found.status != OrderStatus::Ready.as_str() {
+        if found.status != OrderStatus::Ready {
             return Err(OrderError::WrongState(found.status, "only a READY order starts (a prepaid one once paid)"));
         }
         let remote_start_id = super::number::new_remote_start_id();
@@ -66,7 +65,7 @@ impl Orders {
     /// Sends the remote stop; the order completes when the charger's stop arrives.
     pub async fn stop(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
-        if found.status != OrderStatus::Charging.as_str() {
+        if found.status != OrderStatus::Charging {
             return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
         }
         match self.remote_stop(&found).await {
@@ -109,7 +108,7 @@ impl Orders {
         from: &[OrderStatus],
         reason: &str,
     ) -> Result<Option<Order>, OrderError> {
-        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             let read = MoneyRead::of(&current);
@@ -161,7 +160,7 @@ impl Orders {
     /// What the order's connector reads now and what the energy so far costs; none unless
     /// charging.
     pub(super) async fn live_reading(&self, order: &Order) -> Option<LiveReading> {
-        if order.status != OrderStatus::Charging.as_str() {
+        if order.status != OrderStatus::Charging {
             return None;
         }
         let head = self.inner.store.transaction_head(order.transaction_id?).await.ok().flatten()?;

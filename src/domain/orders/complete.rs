@@ -14,7 +14,6 @@ use crate::domain::charging::records::Transaction;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundError;
 use crate::domain::tariffs::Tariff;
 use chrono::Utc;
@@ -52,7 +51,7 @@ impl Orders {
                 let from = vec![OrderStatus::Charging.as_str(), OrderStatus::Starting.as_str()];
                 if self.settle_bill(found, &head, &tariff, billed, from, None).await?.is_none()
                     && let Some(now) = self.inner.store.order(&found.order_no).await?
-                    && now.status == OrderStatus::Completed.as_str()
+                    && now.status == OrderStatus::Completed
                 {
                     // Completed meanwhile from what was read before this stop (a stale close):
                     // billed again if its stop is not this one.
@@ -68,7 +67,7 @@ impl Orders {
     pub async fn review(&self, order_no: &str, decision: ReviewDecision) -> Result<OrderView, OrderError> {
         let store = &self.inner.store;
         let found = store.order(order_no).await?.ok_or_else(|| OrderError::NotFound(order_no.to_owned()))?;
-        if found.status != OrderStatus::Review.as_str() {
+        if found.status != OrderStatus::Review {
             return Err(OrderError::WrongState(found.status, "only an order in REVIEW is settled so"));
         }
         let corrupt = |what: &str| OrderError::Corrupt(found.order_no.clone(), what.to_owned());
@@ -103,7 +102,7 @@ impl Orders {
         };
         let from = vec![OrderStatus::Review.as_str()];
         let Some(settled) = self.settle_bill(&found, &head, &tariff, billed, from, Some(operation)).await? else {
-            return Err(OrderError::WrongState(OrderStatus::Completed.as_str().to_owned(), "settled meanwhile"));
+            return Err(OrderError::WrongState(OrderStatus::Completed, "settled meanwhile"));
         };
         if store.orders_in_review_on(&found.charger_id).await? == 0
             && let Err(e) = self.inner.alarms.clear(&found.charger_id, AlarmKind::MeterAnomaly).await
@@ -128,7 +127,7 @@ impl Orders {
         let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
-        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
@@ -233,6 +232,6 @@ impl Orders {
 
 /// Whether an order's state or money differs between two reads of it.
 fn money_moved(read: &Order, now: &Order) -> bool {
-    let money = |o: &Order| (o.status.clone(), o.payment_status.clone(), o.paid_fen, o.refunded_fen, o.total_fen);
+    let money = |o: &Order| (o.status, o.payment_status, o.paid_fen, o.refunded_fen, o.total_fen);
     money(read) != money(now)
 }

@@ -104,7 +104,7 @@ impl Orders {
             ChargingEvent::Ended { transaction_id, .. } => {
                 match self.inner.store.order_of_transaction(transaction_id).await? {
                     // Billed from a stale close: this may be its real stop.
-                    Some(found) if found.status == OrderStatus::Completed.as_str() => self.rebill(&found).await?,
+                    Some(found) if found.status == OrderStatus::Completed => self.rebill(&found).await?,
                     Some(found) => self.complete(&found).await?,
                     None => {}
                 }
@@ -196,11 +196,11 @@ impl Orders {
             evse_id,
             connector_id,
             id_tag: tag.to_owned(),
-            status: OrderStatus::Charging.as_str(),
-            pay_mode: PayMode::Postpaid.as_str(),
+            status: OrderStatus::Charging,
+            pay_mode: PayMode::Postpaid,
             method: Some("balance".to_owned()),
             prepay_fen: None,
-            refund_to: Destination::Original.as_str(),
+            refund_to: Destination::Original,
             tariff,
             timezone: zone,
             hold: true,

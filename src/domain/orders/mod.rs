@@ -93,7 +93,7 @@ pub enum OrderError {
     #[error("pile {0} has no tariff in force: it cannot take orders")]
     NoTariff(String),
     #[error("the order is {0}: {1}")]
-    WrongState(String, &'static str),
+    WrongState(OrderStatus, &'static str),
     #[error("the charger refused to start")]
     StartRejected,
     #[error("the charger refused to stop")]
@@ -263,13 +263,13 @@ impl Orders {
             connector_id,
             id_tag: user.id_tag.clone(),
             status: match mode {
-                PayMode::Prepaid => OrderStatus::PendingPayment.as_str(),
-                PayMode::Postpaid => OrderStatus::Ready.as_str(),
+                PayMode::Prepaid => OrderStatus::PendingPayment,
+                PayMode::Postpaid => OrderStatus::Ready,
             },
-            pay_mode: mode.as_str(),
+            pay_mode: mode,
             method: Some(method.as_str().to_owned()),
             prepay_fen,
-            refund_to: refund_to.as_str(),
+            refund_to,
             tariff: serde_json::to_string(&tariff).map_err(|e| OrderError::Corrupt(order_no.clone(), e.to_string()))?,
             timezone: zone.name().to_owned(),
             hold: true,

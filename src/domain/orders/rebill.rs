@@ -14,7 +14,6 @@ use crate::domain::charging::COMPLETED;
 use crate::domain::ledger::{fen_string, to_fen};
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::Destination;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -51,7 +50,7 @@ impl Orders {
         }
         let fen = |d| to_fen(d, "bill").map_err(|e| corrupt(e.to_string()));
         let (energy_fee_fen, service_fee_fen) = (fen(billed.bill.energy_fee)?, fen(billed.bill.service_fee)?);
-        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..SETTLE_ATTEMPTS {
             // The occupancy line, if billed already (also meanwhile), stays as it is.
@@ -66,7 +65,7 @@ impl Orders {
             let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             // The difference is what is settled: a paid order owes or gets back only that.
-            let paid = current.payment_status == PaymentStatus::Paid.as_str();
+            let paid = current.payment_status == PaymentStatus::Paid;
             let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(0));
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));

@@ -3,6 +3,8 @@
 
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::orders::order::Order;
+use crate::domain::orders::status::{OrderStatus, PayMode};
+use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundPart;
 use chrono::{DateTime, Utc};
 
@@ -15,12 +17,11 @@ pub struct NewOrder {
     pub evse_id: i32,
     pub connector_id: i32,
     pub id_tag: String,
-    pub status: &'static str,
-    pub pay_mode: &'static str,
+    pub status: OrderStatus,
+    pub pay_mode: PayMode,
     pub method: Option<String>,
     pub prepay_fen: Option<i64>,
-    /// `original` or `balance` (see `Destination`).
-    pub refund_to: &'static str,
+    pub refund_to: Destination,
     /// The tariff's JSON and the station's zone.
     pub tariff: String,
     pub timezone: String,

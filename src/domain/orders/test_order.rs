@@ -1,6 +1,8 @@
 //! An order for the area's unit tests.
 
 use crate::domain::orders::order::Order;
+use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
+use crate::domain::payments::records::Destination;
 use chrono::{DateTime, TimeZone, Utc};
 
 /// 1 December 2026 at `hour:minute` UTC.
@@ -18,15 +20,15 @@ pub(crate) fn order() -> Order {
         evse_id: 1,
         connector_id: 1,
         id_tag: "TAG".into(),
-        status: "COMPLETED".into(),
-        pay_mode: "postpaid".into(),
-        payment_status: "UNPAID".into(),
+        status: OrderStatus::Completed,
+        pay_mode: PayMode::Postpaid,
+        payment_status: PaymentStatus::Unpaid,
         method: None,
         prepay_fen: None,
         paid_fen: 0,
         refunded_fen: 0,
         gift_fen: 0,
-        refund_to: "original".into(),
+        refund_to: Destination::Original,
         tariff: "{}".into(),
         timezone: "Asia/Shanghai".into(),
         remote_start_id: None,

@@ -73,9 +73,9 @@ impl OrderView {
         let bill: Option<serde_json::Value> = o.lines.as_deref().and_then(|text| serde_json::from_str(text).ok());
         let duration_s = o.started_at.map(|start| (o.stopped_at.unwrap_or_else(Utc::now) - start).num_seconds());
         OrderView {
-            status: o.status,
-            payment_status: o.payment_status,
-            pay_mode: o.pay_mode,
+            status: o.status.as_str().to_owned(),
+            payment_status: o.payment_status.as_str().to_owned(),
+            pay_mode: o.pay_mode.as_str().to_owned(),
             method: o.method,
             pile_code: o.charger_id,
             evse_id: o.evse_id,
@@ -83,7 +83,7 @@ impl OrderView {
             prepay_amount: o.prepay_fen.map(fen_string),
             paid_amount: fen_string(o.paid_fen),
             refunded_amount: fen_string(o.refunded_fen),
-            refund_to: o.refund_to.clone(),
+            refund_to: o.refund_to.as_str().to_owned(),
             energy_wh: o.energy_wh,
             energy_fee: o.energy_fee_fen.map(fen_string),
             service_fee: o.service_fee_fen.map(fen_string),

@@ -27,6 +27,7 @@ use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
 use crate::domain::orders::number::new_number;
+use crate::domain::orders::status::OrderStatus;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::payments::stored::RefundState;
@@ -114,7 +115,7 @@ pub enum PaymentError {
     #[error("payment {0} not found")]
     NotFound(String),
     #[error("the order owes nothing now: {0}")]
-    NothingOwed(String),
+    NothingOwed(OrderStatus),
     #[error("the balance is too low")]
     InsufficientBalance,
     #[error("{0} payments are not configured on this server")]
