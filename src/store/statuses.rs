@@ -3,8 +3,15 @@
 //! `rows`.
 
 use crate::domain::charging::TransactionStatus;
+use crate::domain::ids::OrderNo;
 use crate::domain::payments::stored::{PaymentState, RefundState};
 use sea_orm::Value;
+
+impl From<&OrderNo> for Value {
+    fn from(no: &OrderNo) -> Self {
+        no.as_str().into()
+    }
+}
 
 impl From<TransactionStatus> for Value {
     fn from(status: TransactionStatus) -> Self {

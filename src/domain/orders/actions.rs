@@ -7,6 +7,7 @@ use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Order
 use crate::domain::charging::recording::energy_wh;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::ENERGY_REGISTER;
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
@@ -17,7 +18,7 @@ use std::str::FromStr;
 impl Orders {
     /// Sends the remote start with the driver's tag; the order is `STARTING` until the charger's
     /// start arrives. A refused start fails the order, releases the pile and refunds.
-    pub async fn start(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn start(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
         if found.status != OrderStatus::Ready {
             return Err(OrderError::WrongState(found.status, "only a READY order starts (a prepaid one once paid)"));
@@ -63,7 +64,7 @@ impl Orders {
     }
 
     /// Sends the remote stop; the order completes when the charger's stop arrives.
-    pub async fn stop(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn stop(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
         if found.status != OrderStatus::Charging {
             return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
@@ -78,7 +79,7 @@ impl Orders {
     }
 
     /// Cancels an order before it starts: the pile is released and what was paid refunded.
-    pub async fn cancel(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn cancel(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
         let from = [OrderStatus::PendingPayment, OrderStatus::Ready];
         let Some(ended) = self.end(&found, OrderStatus::Cancelled, &from, "cancelled").await? else {
@@ -142,7 +143,7 @@ impl Orders {
                 },
             }
         }
-        Err(OrderError::Busy(found.order_no.clone()))
+        Err(OrderError::Busy(found.order_no.to_string()))
     }
 
     pub(super) async fn remote_stop(&self, order: &Order) -> Result<bool, CommandError> {

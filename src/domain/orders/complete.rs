@@ -11,6 +11,7 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::OrderNo;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
@@ -39,7 +40,7 @@ impl Orders {
             return Ok(());
         }
         let (tariff, zone) =
-            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.clone(), "its tariff".into()))?;
+            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.to_string(), "its tariff".into()))?;
         let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
         let settings = &self.inner.settings;
         let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
@@ -64,13 +65,13 @@ impl Orders {
 
     /// Settles an order in review with the energy an operator decided, spread along the
     /// session's plausible readings; the decision is written to the operation log with the bill.
-    pub async fn review(&self, order_no: &str, decision: ReviewDecision) -> Result<OrderView, OrderError> {
+    pub async fn review(&self, order_no: &OrderNo, decision: ReviewDecision) -> Result<OrderView, OrderError> {
         let store = &self.inner.store;
-        let found = store.order(order_no).await?.ok_or_else(|| OrderError::NotFound(order_no.to_owned()))?;
+        let found = store.order(order_no).await?.ok_or_else(|| OrderError::NotFound(order_no.to_string()))?;
         if found.status != OrderStatus::Review {
             return Err(OrderError::WrongState(found.status, "only an order in REVIEW is settled so"));
         }
-        let corrupt = |what: &str| OrderError::Corrupt(found.order_no.clone(), what.to_owned());
+        let corrupt = |what: &str| OrderError::Corrupt(found.order_no.to_string(), what.to_owned());
         let transaction_id = found.transaction_id.ok_or_else(|| corrupt("its transaction"))?;
         let (head, samples) = store.transaction(transaction_id).await?.ok_or_else(|| corrupt("its transaction"))?;
         let (tariff, zone) = priced(&found).ok_or_else(|| corrupt("its tariff"))?;
@@ -124,7 +125,7 @@ impl Orders {
         from: Vec<&'static str>,
         operation: Option<OperationRecord>,
     ) -> Result<Option<Order>, OrderError> {
-        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
+        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
         let chose = found.refund_to;
@@ -180,7 +181,7 @@ impl Orders {
                 }
             }
         }
-        Err(OrderError::Busy(found.order_no.clone()))
+        Err(OrderError::Busy(found.order_no.to_string()))
     }
 
     /// The order as it is now, when a settlement decided from `read` could not be planned
@@ -194,7 +195,7 @@ impl Orders {
         if money_moved(read, &now) {
             return Ok(Some(now));
         }
-        Err(OrderError::Corrupt(read.order_no.clone(), why.to_string()))
+        Err(OrderError::Corrupt(read.order_no.to_string(), why.to_string()))
     }
 
     /// Sets the order aside for an operator: its user and connector free, nothing beyond what
@@ -222,7 +223,8 @@ impl Orders {
         self.release(&held).await;
         self.publish("order.review", &held);
         let message = format!("order {} waits for review: {}", held.order_no, reason.as_str());
-        let raised = self.inner.alarms.raise(&held.charger_id, AlarmKind::MeterAnomaly, message, held.order_no.clone());
+        let raised =
+            self.inner.alarms.raise(&held.charger_id, AlarmKind::MeterAnomaly, message, held.order_no.to_string());
         if let Err(e) = raised.await {
             tracing::warn!(order = %held.order_no, error = %e, "raising the meter anomaly alarm failed");
         }

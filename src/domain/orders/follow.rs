@@ -190,7 +190,7 @@ impl Orders {
         }
         let now = Utc::now();
         let mut new = NewOrder {
-            order_no: super::number::new_number('C', now),
+            order_no: super::number::new_order_no(now),
             user_id: user.id,
             charger_id: charger_id.to_owned(),
             evse_id,
@@ -282,12 +282,12 @@ impl Orders {
     /// Bills a completed order's occupancy fee, its connector freed at `freed_at`.
     pub(super) async fn bill_occupancy(&self, done: &Order, freed_at: DateTime<Utc>) -> Result<(), OrderError> {
         let (tariff, _) =
-            priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.clone(), "its tariff".into()))?;
+            priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.to_string(), "its tariff".into()))?;
         let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);
         let line = tariff.occupancy_line(finished, freed_at);
         let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
         let fee_fen =
-            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.clone(), e.to_string()))?;
+            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.to_string(), e.to_string()))?;
         let mut current = done.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             // The bill as it reads now (billed again meanwhile, its lines are the new ones).
@@ -319,6 +319,6 @@ impl Orders {
                 },
             }
         }
-        Err(OrderError::Busy(done.order_no.clone()))
+        Err(OrderError::Busy(done.order_no.to_string()))
     }
 }

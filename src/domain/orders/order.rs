@@ -1,5 +1,6 @@
 //! An order as csms keeps it: from creation to settlement, its money in whole fen.
 
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: i64,
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub user_id: i64,
     pub charger_id: String,
     pub evse_id: i32,

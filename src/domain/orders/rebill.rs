@@ -27,7 +27,7 @@ impl Orders {
             Some(at) if head.status == COMPLETED && found.stopped_at != Some(at) => at,
             _ => return Ok(()),
         };
-        let corrupt = |what: String| OrderError::Corrupt(found.order_no.clone(), what);
+        let corrupt = |what: String| OrderError::Corrupt(found.order_no.to_string(), what);
         let (tariff, zone) = priced(found).ok_or_else(|| corrupt("its tariff".into()))?;
         let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
         let settings = &self.inner.settings;
@@ -41,8 +41,12 @@ impl Orders {
                 found.order_no,
                 reason.as_str()
             );
-            let raised =
-                self.inner.alarms.raise(&found.charger_id, AlarmKind::MeterAnomaly, message, found.order_no.clone());
+            let raised = self.inner.alarms.raise(
+                &found.charger_id,
+                AlarmKind::MeterAnomaly,
+                message,
+                found.order_no.to_string(),
+            );
             if let Err(e) = raised.await {
                 tracing::warn!(order = %found.order_no, error = %e, "raising the meter anomaly alarm failed");
             }
@@ -115,7 +119,7 @@ impl Orders {
                 },
             }
         }
-        Err(OrderError::Busy(found.order_no.clone()))
+        Err(OrderError::Busy(found.order_no.to_string()))
     }
 }
 

@@ -1,5 +1,6 @@
 //! An order for the area's unit tests.
 
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -14,7 +15,7 @@ pub(crate) fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 pub(crate) fn order() -> Order {
     Order {
         id: 1,
-        order_no: "O1".into(),
+        order_no: OrderNo::parse("O1").expect("an order number"),
         user_id: 1,
         charger_id: "PILE".into(),
         evse_id: 1,

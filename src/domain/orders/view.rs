@@ -101,7 +101,7 @@ impl OrderView {
             review_reason: o.review_reason,
             revisions: o.revisions.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
             live,
-            order_no: o.order_no,
+            order_no: o.order_no.into_string(),
             user_id: o.user_id,
             created_at: o.created_at,
             started_at: o.started_at,

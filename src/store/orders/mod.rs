@@ -32,7 +32,7 @@ impl Store {
     pub async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
         let (user_id, hold) = (new.user_id, new.hold);
         let row = order::ActiveModel {
-            order_no: Set(new.order_no),
+            order_no: Set(new.order_no.into()),
             user_id: Set(new.user_id),
             active_connector: Set(hold.then(|| connector_key(&new.charger_id, new.evse_id, new.connector_id))),
             charger_id: Set(new.charger_id),

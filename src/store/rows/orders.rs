@@ -1,6 +1,7 @@
 //! Orders' rows into the domain's records: their statuses, pay mode and refund destination parsed
 //! once here (a text the domain does not know is a corrupt row).
 
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -18,11 +19,12 @@ impl TryFrom<order::Model> for Order {
         let pay_mode = PayMode::parse(&row.pay_mode).ok_or_else(|| corrupt("pay mode", &row.pay_mode))?;
         let payment_status =
             PaymentStatus::parse(&row.payment_status).ok_or_else(|| corrupt("payment status", &row.payment_status))?;
+        let order_no = OrderNo::parse(row.order_no.as_str()).map_err(|e| corrupt("number", &e.to_string()))?;
         let refund_to =
             Destination::parse(&row.refund_to).ok_or_else(|| corrupt("refund destination", &row.refund_to))?;
         Ok(Order {
             id: row.id,
-            order_no: row.order_no,
+            order_no,
             user_id: row.user_id,
             charger_id: row.charger_id,
             evse_id: row.evse_id,
