@@ -3,12 +3,18 @@
 //! `rows`.
 
 use crate::domain::charging::TransactionStatus;
-use crate::domain::ids::OrderNo;
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::payments::stored::{PaymentState, RefundState};
 use sea_orm::Value;
 
 impl From<&OrderNo> for Value {
     fn from(no: &OrderNo) -> Self {
+        no.as_str().into()
+    }
+}
+
+impl From<&PaymentNo> for Value {
+    fn from(no: &PaymentNo) -> Self {
         no.as_str().into()
     }
 }

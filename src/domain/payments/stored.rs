@@ -1,5 +1,6 @@
 //! Payments and refunds as stored.
 
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::stored_text::stored_text;
 use chrono::{DateTime, Utc};
 
@@ -7,9 +8,9 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     pub id: i64,
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub user_id: i64,
-    pub order_no: Option<String>,
+    pub order_no: Option<OrderNo>,
     /// `order` or `top_up`.
     pub purpose: String,
     pub method: String,
@@ -30,7 +31,7 @@ pub struct Payment {
 pub struct Refund {
     pub id: i64,
     pub refund_no: String,
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub amount_fen: i64,
     /// `original` or `balance`.
     pub destination: String,

@@ -1,5 +1,6 @@
 //! Payments', refunds' and provider calls' rows into the domain's records.
 
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::payments::records::ProviderCall;
 use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
 use crate::domain::storage::StoreError;
@@ -29,13 +30,19 @@ impl TryFrom<payment::Model> for Payment {
 
     /// A state the domain does not know is a corrupt row.
     fn try_from(row: payment::Model) -> Result<Self, StoreError> {
-        let status = PaymentState::parse(&row.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("payment {}: status {:?}", row.payment_no, row.status)))?;
+        let corrupt =
+            |what: &str, text: &str| StoreError::Corrupt(format!("payment {}: {what} {text:?}", row.payment_no));
+        let status = PaymentState::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?;
+        let payment_no = PaymentNo::parse(row.payment_no.as_str()).map_err(|e| corrupt("number", &e.to_string()))?;
+        let order_no = match row.order_no.as_deref() {
+            Some(no) => Some(OrderNo::parse(no).map_err(|e| corrupt("order number", &e.to_string()))?),
+            None => None,
+        };
         Ok(Payment {
             id: row.id,
-            payment_no: row.payment_no,
+            payment_no,
             user_id: row.user_id,
-            order_no: row.order_no,
+            order_no,
             purpose: row.purpose,
             method: row.method,
             amount_fen: row.amount_fen,
@@ -56,12 +63,15 @@ impl TryFrom<refund::Model> for Refund {
 
     /// A state the domain does not know is a corrupt row.
     fn try_from(row: refund::Model) -> Result<Self, StoreError> {
-        let status = RefundState::parse(&row.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("refund {}: status {:?}", row.refund_no, row.status)))?;
+        let corrupt =
+            |what: &str, text: &str| StoreError::Corrupt(format!("refund {}: {what} {text:?}", row.refund_no));
+        let status = RefundState::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?;
+        let payment_no =
+            PaymentNo::parse(row.payment_no.as_str()).map_err(|e| corrupt("payment number", &e.to_string()))?;
         Ok(Refund {
             id: row.id,
             refund_no: row.refund_no,
-            payment_no: row.payment_no,
+            payment_no,
             amount_fen: row.amount_fen,
             destination: row.destination,
             status,
