@@ -37,10 +37,10 @@ impl Orders {
             return Err(OrderError::WrongState(found.status, "it changed meanwhile"));
         };
         let start = RemoteStart {
-            charger_id: starting.charger_id.clone(),
+            charger_id: starting.charger_id.to_string(),
             evse_id: starting.evse_id,
             connector_id: starting.connector_id,
-            id_tag: starting.id_tag.clone(),
+            id_tag: starting.id_tag.to_string(),
             remote_start_id,
             actor: format!("order:{order_no}"),
         };
@@ -52,7 +52,7 @@ impl Orders {
             }
             Err(CommandError::Offline) => {
                 self.fail(&starting, "the charger was offline").await?;
-                Err(OrderError::PileOffline(starting.charger_id))
+                Err(OrderError::PileOffline(starting.charger_id.into_string()))
             }
             Err(CommandError::ClusterUnavailable) => {
                 self.fail(&starting, "the node holding the charger could not be reached").await?;
@@ -72,7 +72,7 @@ impl Orders {
         match self.remote_stop(&found).await {
             Ok(true) => self.get(scope, order_no).await,
             Ok(false) => Err(OrderError::StopRejected),
-            Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id)),
+            Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id.to_string())),
             Err(CommandError::ClusterUnavailable) => Err(OrderError::ClusterUnavailable),
             Err(CommandError::NoAnswer(why)) => Err(OrderError::ChargerSilent(why)),
         }
@@ -150,7 +150,7 @@ impl Orders {
         let Some(transaction_id) = order.transaction_id else { return Ok(false) };
         let head = self.inner.store.transaction_head(transaction_id).await.ok().flatten();
         let stop = RemoteStop {
-            charger_id: order.charger_id.clone(),
+            charger_id: order.charger_id.to_string(),
             transaction_id,
             charger_transaction_id: head.and_then(|t| t.charger_transaction_id),
             actor: format!("order:{}", order.order_no),

@@ -1,6 +1,6 @@
 //! An order as csms keeps it: from creation to settlement, its money in whole fen.
 
-use crate::domain::ids::OrderNo;
+use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use chrono::{DateTime, Utc};
@@ -11,10 +11,10 @@ pub struct Order {
     pub id: i64,
     pub order_no: OrderNo,
     pub user_id: i64,
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
-    pub id_tag: String,
+    pub id_tag: IdTag,
     pub status: OrderStatus,
     pub pay_mode: PayMode,
     pub payment_status: PaymentStatus,

@@ -214,7 +214,7 @@ impl Orders {
             if due {
                 self.inner.costs_sent.insert(found.order_no.clone(), (Instant::now(), cost_fen));
                 let (commands, charger, order_no) =
-                    (self.inner.commands.clone(), found.charger_id.clone(), found.order_no.clone());
+                    (self.inner.commands.clone(), found.charger_id.to_string(), found.order_no.clone());
                 tokio::spawn(async move {
                     if let Err(e) = commands.cost_updated(charger, charger_transaction_id, cost).await {
                         tracing::debug!(order = %order_no, error = %e, "CostUpdated not delivered");

@@ -1,6 +1,6 @@
 //! An order for the area's unit tests.
 
-use crate::domain::ids::OrderNo;
+use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -17,10 +17,10 @@ pub(crate) fn order() -> Order {
         id: 1,
         order_no: OrderNo::parse("O1").expect("an order number"),
         user_id: 1,
-        charger_id: "PILE".into(),
+        charger_id: ChargerId::parse("PILE").expect("a charger id"),
         evse_id: 1,
         connector_id: 1,
-        id_tag: "TAG".into(),
+        id_tag: IdTag::parse("TAG").expect("an id tag"),
         status: OrderStatus::Completed,
         pay_mode: PayMode::Postpaid,
         payment_status: PaymentStatus::Unpaid,

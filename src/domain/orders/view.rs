@@ -77,7 +77,7 @@ impl OrderView {
             payment_status: o.payment_status.as_str().to_owned(),
             pay_mode: o.pay_mode.as_str().to_owned(),
             method: o.method,
-            pile_code: o.charger_id,
+            pile_code: o.charger_id.into_string(),
             evse_id: o.evse_id,
             connector_id: o.connector_id,
             prepay_amount: o.prepay_fen.map(fen_string),

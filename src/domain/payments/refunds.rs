@@ -239,7 +239,7 @@ impl Payments {
     async fn pile_of(&self, paid: &Payment) -> Option<String> {
         let order_no = paid.order_no.as_ref()?;
         match self.store.order(order_no).await {
-            Ok(order) => order.map(|o| o.charger_id).filter(|pile| !pile.is_empty()),
+            Ok(order) => order.map(|o| o.charger_id.into_string()).filter(|pile| !pile.is_empty()),
             Err(e) => {
                 tracing::warn!(order = %order_no, error = %e, "payments: a refund's order could not be read");
                 None

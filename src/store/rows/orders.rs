@@ -1,7 +1,7 @@
 //! Orders' rows into the domain's records: their statuses, pay mode and refund destination parsed
 //! once here (a text the domain does not know is a corrupt row).
 
-use crate::domain::ids::OrderNo;
+use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -20,16 +20,18 @@ impl TryFrom<order::Model> for Order {
         let payment_status =
             PaymentStatus::parse(&row.payment_status).ok_or_else(|| corrupt("payment status", &row.payment_status))?;
         let order_no = OrderNo::parse(row.order_no.as_str()).map_err(|e| corrupt("number", &e.to_string()))?;
+        let charger_id = ChargerId::parse(row.charger_id.as_str()).map_err(|e| corrupt("charger", &e.to_string()))?;
+        let id_tag = IdTag::parse(row.id_tag.as_str()).map_err(|e| corrupt("id tag", &e.to_string()))?;
         let refund_to =
             Destination::parse(&row.refund_to).ok_or_else(|| corrupt("refund destination", &row.refund_to))?;
         Ok(Order {
             id: row.id,
             order_no,
             user_id: row.user_id,
-            charger_id: row.charger_id,
+            charger_id,
             evse_id: row.evse_id,
             connector_id: row.connector_id,
-            id_tag: row.id_tag,
+            id_tag,
             status,
             pay_mode,
             payment_status,
