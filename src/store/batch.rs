@@ -39,7 +39,7 @@ const POSTGRES_WRITERS: usize = 4;
 
 /// A write and where its outcome goes, with the write given back (its samples move on to the
 /// live state without a copy).
-type Job = (Write, oneshot::Sender<(Write, Result<(), StoreError>)>);
+pub(super) type Job = (Write, oneshot::Sender<(Write, Result<(), StoreError>)>);
 
 /// The handle sessions write through.
 #[derive(Debug, Clone)]
@@ -135,16 +135,16 @@ impl BatchWriter {
 
 /// One writer: its store and its mark (see the module's comment).
 #[derive(Debug)]
-struct Writer {
-    store: Store,
+pub(super) struct Writer {
+    pub(super) store: Store,
     /// This writer's key in `write_marks`: unique per process start and writer.
-    name: String,
+    pub(super) name: String,
     /// The number of the batch being committed.
-    batch: i64,
+    pub(super) batch: i64,
 }
 
 impl Writer {
-    fn new(store: Store, index: usize) -> Self {
+    pub(super) fn new(store: Store, index: usize) -> Self {
         let started = Utc::now().timestamp_micros();
         Writer { store, name: format!("{started:x}-{:x}-{index}", std::process::id()), batch: 0 }
     }
@@ -166,8 +166,20 @@ impl Writer {
         Ok(())
     }
 
+    /// What became of the current batch, whose commit failed, as its mark tells.
+    pub(super) async fn judged_by_mark(&self) -> Outcome {
+        match self.marked().await {
+            Ok(true) => Outcome::Stored,
+            Ok(false) => Outcome::NotStored,
+            Err(unknown) => {
+                tracing::error!(error = %unknown, "a batch's commit failed and its outcome cannot be read");
+                Outcome::Unknown
+            }
+        }
+    }
+
     /// Whether the current batch is stored, read after its commit failed.
-    async fn marked(&self) -> Result<bool, DbErr> {
+    pub(super) async fn marked(&self) -> Result<bool, DbErr> {
         let db = self.store.db();
         let backend = db.get_database_backend();
         let sql = match backend {
@@ -209,7 +221,7 @@ async fn end(txn: DatabaseTransaction) -> Result<(), DbErr> {
 }
 
 /// What became of a batch's transaction.
-enum Outcome {
+pub(super) enum Outcome {
     Stored,
     /// Not stored: each write is redone in a transaction of its own.
     NotStored,
@@ -258,14 +270,18 @@ async fn commit(
     }
 }
 
-/// The batch in one transaction with its mark; after a failed commit, the mark tells whether it
-/// is stored (read while this process's writing turn is still held).
+/// The batch in one transaction with its mark (or, on PostgreSQL, one statement when it can:
+/// see `batch_one`); after a failed commit, the mark tells whether it is stored (read while this
+/// process's writing turn is still held).
 async fn try_batch(
     writer: &Writer,
     jobs: &[Job],
     copies: Copies,
     end: &impl AsyncFn(DatabaseTransaction) -> Result<(), DbErr>,
 ) -> Outcome {
+    if let Some(statement) = super::batch_one::statement(writer, jobs, copies) {
+        return super::batch_one::store(writer, statement, copies, &super::batch_one::execute).await;
+    }
     let Ok((_turn, txn)) = writer.store.begin_write().await else { return Outcome::NotStored };
     if let Err(failed) = apply_all(&txn, jobs, copies).await {
         let _ = txn.rollback().await;
@@ -279,14 +295,7 @@ async fn try_batch(
     if end(txn).await.is_ok() {
         return Outcome::Stored;
     }
-    match writer.marked().await {
-        Ok(true) => Outcome::Stored,
-        Ok(false) => Outcome::NotStored,
-        Err(unknown) => {
-            tracing::error!(error = %unknown, "a batch's commit failed and its outcome cannot be read");
-            Outcome::Unknown
-        }
-    }
+    writer.judged_by_mark().await
 }
 
 /// The whole batch on one transaction, all its samples in one insert.

@@ -5,8 +5,7 @@
 
 use super::*;
 use crate::domain::chargers::records::StatusRecord;
-use crate::domain::charging::transactions::Sample;
-use crate::store::test_store::store;
+use crate::store::test_store::{sample, store};
 use chrono::{DateTime, Utc};
 use entity::{charger_event, status_history};
 use sea_orm::{EntityTrait, PaginatorTrait, RuntimeErr};
@@ -26,16 +25,11 @@ fn batch(at: DateTime<Utc>) -> (Vec<Job>, Vec<Answer>) {
         vendor_error_code: None,
         at,
     };
-    let sample = |measurand: &str, value: &str| Sample {
-        sampled_at: at,
-        measurand: measurand.into(),
-        phase: None,
-        context: "Sample.Periodic".into(),
-        location: "Outlet".into(),
-        unit: "W".into(),
-        value: value.into(),
-    };
-    let samples = vec![sample("Power.Active.Import", "7360"), sample("Voltage", "231"), sample("Current.Import", "32")];
+    let samples = vec![
+        sample(at, "Power.Active.Import", "7360"),
+        sample(at, "Voltage", "231"),
+        sample(at, "Current.Import", "32"),
+    ];
     let writes = [
         Write::Status { charger_id: "CP-1".into(), record: status },
         Write::Event { charger_id: "CP-1".into(), kind: "Notified".into(), payload: serde_json::json!({"n": 1}) },

@@ -9,8 +9,8 @@ use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::ledger_entry;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 /// Moves user `entry.user_id`'s balance by `entry.amount_fen` and appends the ledger row, on
@@ -22,17 +22,14 @@ pub(crate) async fn move_balance_on(
     at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let backend = txn.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
+        return move_balance_with_row(txn, entry, at).await;
+    }
     let sql = "UPDATE users SET balance_fen = balance_fen + ?, updated_at = ? \
                WHERE id = ? AND balance_fen + ? >= 0 RETURNING balance_fen";
     let values = [entry.amount_fen.into(), at.into(), entry.user_id.into(), entry.amount_fen.into()];
     let Some(row) = txn.query_one_raw(statement(backend, sql, values)).await? else {
-        let exists =
-            txn.query_one_raw(statement(backend, "SELECT id FROM users WHERE id = ?", [entry.user_id.into()])).await?;
-        return Err(if exists.is_some() {
-            StoreError::Insufficient(Subject::Balance)
-        } else {
-            StoreError::NotFound(Subject::User)
-        });
+        return Err(not_moved(txn, entry.user_id).await);
     };
     let after: i64 = row.try_get("", "balance_fen")?;
     let line = ledger_entry::ActiveModel {
@@ -48,6 +45,43 @@ pub(crate) async fn move_balance_on(
     };
     ledger_entry::Entity::insert(line).exec_without_returning(txn).await?;
     Ok(after)
+}
+
+/// `move_balance_on` on PostgreSQL: the balance's update and its ledger row in one statement
+/// (the update in a `WITH`, its balance after in the row).
+async fn move_balance_with_row(
+    txn: &DatabaseTransaction,
+    entry: NewEntry,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let sql = "WITH moved AS (UPDATE users SET balance_fen = balance_fen + $1, updated_at = $2 \
+               WHERE id = $3 AND balance_fen + $1 >= 0 RETURNING balance_fen) \
+               INSERT INTO ledger (user_id, amount_fen, balance_after_fen, kind, reference, reason, actor, created_at) \
+               SELECT $3, $1, moved.balance_fen, $4, $5, $6, $7, $2 FROM moved RETURNING balance_after_fen";
+    let values: [sea_orm::Value; 7] = [
+        entry.amount_fen.into(),
+        at.into(),
+        entry.user_id.into(),
+        entry.kind.as_str().to_owned().into(),
+        entry.reference.into(),
+        entry.reason.as_deref().map(super::storable).into(),
+        entry.actor.into(),
+    ];
+    let row = txn.query_one_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
+    match row {
+        Some(row) => Ok(row.try_get("", "balance_after_fen")?),
+        None => Err(not_moved(txn, entry.user_id).await),
+    }
+}
+
+/// Why a balance did not move: too low, or no such user (or the read failing).
+async fn not_moved(txn: &DatabaseTransaction, user_id: i64) -> StoreError {
+    let backend = txn.get_database_backend();
+    match txn.query_one_raw(statement(backend, "SELECT id FROM users WHERE id = ?", [user_id.into()])).await {
+        Ok(Some(_)) => StoreError::Insufficient(Subject::Balance),
+        Ok(None) => StoreError::NotFound(Subject::User),
+        Err(e) => e.into(),
+    }
 }
 
 impl Store {

@@ -4,6 +4,7 @@
 mod alarms;
 mod audit;
 mod batch;
+mod batch_one;
 mod chargers;
 mod cluster;
 mod ledger;

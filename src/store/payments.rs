@@ -68,17 +68,13 @@ pub(super) async fn refund_on(
     let backend = txn.get_database_backend();
     // Rows are locked in one order everywhere — the order, the payment, the user — so that a
     // refund and a settlement of the same order cannot deadlock on PostgreSQL. A payment's order
-    // never changes: read it without a lock.
-    let paid = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&part.payment_no)).one(txn).await?;
-    let Some(paid) = paid.filter(|p| p.status == PaymentState::Succeeded.as_str()) else {
-        return Err(StoreError::NotFound(Subject::Payment));
-    };
-    if let Some(order_no) = &paid.order_no {
-        let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? WHERE order_no = ?";
-        txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), order_no.clone().into()])).await?;
-    }
+    // never changes: it is read without a lock, by the order's update.
+    let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? \
+               WHERE order_no = (SELECT p.order_no FROM payments p WHERE p.payment_no = ?)";
+    txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), part.payment_no.clone().into()]))
+        .await?;
     let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
-               WHERE payment_no = ? AND status = ? AND refunded_fen + ? <= amount_fen";
+               WHERE payment_no = ? AND status = ? AND refunded_fen + ? <= amount_fen RETURNING user_id";
     let values = [
         part.amount_fen.into(),
         at.into(),
@@ -86,13 +82,20 @@ pub(super) async fn refund_on(
         PaymentState::Succeeded.into(),
         part.amount_fen.into(),
     ];
-    if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
+    let Some(paid) = txn.query_one_raw(statement(backend, sql, values)).await? else {
         // The caller's transaction rolls back, the order's refunded amount with it.
-        return Err(StoreError::Insufficient(Subject::RefundableAmount));
-    }
+        let found = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&part.payment_no)).one(txn).await?;
+        return Err(match found {
+            Some(p) if p.status == PaymentState::Succeeded.as_str() => {
+                StoreError::Insufficient(Subject::RefundableAmount)
+            }
+            _ => StoreError::NotFound(Subject::Payment),
+        });
+    };
+    let user_id: i64 = paid.try_get("", "user_id")?;
     if let Some(amount_fen) = part.route.balance_change(part.amount_fen) {
         let entry = NewEntry {
-            user_id: paid.user_id,
+            user_id,
             amount_fen,
             kind: EntryKind::Refund,
             reference: Some(part.refund_no.clone()),

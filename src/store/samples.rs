@@ -189,6 +189,18 @@ impl SampleRows {
         }
     }
 
+    /// On PostgreSQL, when the rows fit in one statement: its SQL (with `with` put before it,
+    /// whose placeholders follow the insert's six) and its values.
+    pub(super) fn single(self, with: &str) -> Option<(String, Vec<Value>)> {
+        let SampleRows::Postgres { copies, mut statements, .. } = self else { return None };
+        if statements.len() != 1 {
+            return None;
+        }
+        let columns = statements.pop()?;
+        let sql = if copies == Copies::Fail { POSTGRES_FAILING } else { POSTGRES_MERGING };
+        Some((format!("{with} {sql}"), columns.values()))
+    }
+
     /// Inserts the rows.
     pub(super) async fn insert(self, db: &impl ConnectionTrait) -> Result<(), StoreError> {
         match self {

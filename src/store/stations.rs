@@ -37,6 +37,21 @@ impl Store {
         station::Entity::find_by_id(code).one(self.db()).await?.map(station_of).transpose()
     }
 
+    /// The charger `id` and the station it stands in, if any, in one read.
+    pub async fn charger_in_station(&self, id: &str) -> Result<Option<(Charger, Option<Station>)>, StoreError> {
+        let stands_in = charger::Entity::belongs_to(station::Entity)
+            .from(charger::Column::StationCode)
+            .to(station::Column::Code)
+            .into();
+        let found = charger::Entity::find_by_id(id)
+            .join(sea_orm::JoinType::LeftJoin, stands_in)
+            .select_also(station::Entity)
+            .one(self.db())
+            .await?;
+        let Some((row, station)) = found else { return Ok(None) };
+        Ok(Some((Charger::from(row), station.map(station_of).transpose()?)))
+    }
+
     /// Stations by code, `limit` from `offset`, and how many there are.
     pub async fn stations(&self, offset: u64, limit: u64) -> Result<(Vec<Station>, u64), StoreError> {
         let total = station::Entity::find().count(self.db()).await?;

@@ -155,10 +155,12 @@ fn counted(made: &refund::Model) -> bool {
 }
 
 /// Writes `deltas`: each day's figures added to its row (made when missing), each user's day
-/// inserted unless there — in key order.
+/// inserted unless there — in key order. On PostgreSQL, an order's change (one statement of each)
+/// is one statement: the days' insert in a `WITH`.
 pub(super) async fn apply(txn: &DatabaseTransaction, mut deltas: Deltas) -> Result<(), StoreError> {
     deltas.prune();
     let backend = txn.get_database_backend();
+    let mut statements: Vec<(String, Vec<Value>)> = Vec::new();
     let days: Vec<_> = deltas.days.into_iter().collect();
     for chunk in days.chunks(CHUNK) {
         let row = format!("(?, ?{})", ", ?".repeat(COLUMNS.len()));
@@ -175,8 +177,9 @@ pub(super) async fn apply(txn: &DatabaseTransaction, mut deltas: Deltas) -> Resu
             rows = vec![row; chunk.len()].join(", "),
             sums = sums.join(", "),
         );
-        txn.execute_raw(statement(backend, &sql, values)).await?;
+        statements.push((sql, values));
     }
+    let days_written = statements.len();
     let users: Vec<_> = deltas.users.into_iter().collect();
     for chunk in users.chunks(CHUNK) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
@@ -193,6 +196,18 @@ pub(super) async fn apply(txn: &DatabaseTransaction, mut deltas: Deltas) -> Resu
              ON CONFLICT (day, user_id, charger_id) DO NOTHING",
             rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", "),
         );
+        statements.push((sql, values));
+    }
+    if backend == DatabaseBackend::Postgres
+        && days_written == 1
+        && let [(days, day_values), (users, user_values)] = statements.as_mut_slice()
+    {
+        let sql = format!("WITH days AS ({days}) {users}");
+        let values = std::mem::take(day_values).into_iter().chain(std::mem::take(user_values));
+        txn.execute_raw(statement(backend, &sql, values)).await?;
+        return Ok(());
+    }
+    for (sql, values) in statements {
         txn.execute_raw(statement(backend, &sql, values)).await?;
     }
     Ok(())

@@ -16,7 +16,7 @@ pub mod transactions;
 
 pub use authorize::{AuthStatus, Authorization, CreditGate};
 pub use id_tags::NewIdTagError;
-pub use port::{ChargingStore, Opened, ReadingPick, Recording};
+pub use port::{AtStart, ChargingStore, Opened, ReadingPick, Recording};
 pub use sampling::{MAX_MULTIPLIER, UnitError, normalise};
 pub use transactions::{
     ACTIVE, Applied, COMPLETED, ENERGY_REGISTER, EventKind, EventRecord, STALE, Sample, StartRecord, Started,

@@ -51,8 +51,9 @@ pub trait Recording: Send {
     /// cannot both find the other missing.
     async fn lock_tag(&mut self, tag: &str) -> Result<(), StoreError>;
 
-    /// The transaction stored for the same 1.6 start: charger, connector, time, meter and tag.
-    async fn same_start(&mut self, start: &StartRecord) -> Result<Option<Transaction>, StoreError>;
+    /// What a 1.6 start needs read, in one statement (see `AtStart`); the open transactions of
+    /// `tag` only when one is given.
+    async fn at_start(&mut self, start: &StartRecord, tag: Option<&str>) -> Result<AtStart, StoreError>;
 
     /// Transaction `id` of `charger_id`.
     async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError>;
@@ -106,6 +107,16 @@ pub trait Recording: Send {
 
 /// Which stored samples a reading takes, and what it takes of one (e.g. `recording::energy_wh`).
 pub type ReadingPick = for<'a> fn(&'a MeterSample) -> Option<i64>;
+
+/// What a 1.6 start reads: the transaction stored for the same start (charger, connector, time,
+/// meter and tag: a resent start), the open transactions on its connector (EVSE 0), and the open
+/// transactions of its tag. A transaction may be in more than one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AtStart {
+    pub same: Option<Transaction>,
+    pub open_here: Vec<Transaction>,
+    pub open_of_tag: Vec<Transaction>,
+}
 
 /// What a transaction opens with (a 1.6 start, or the first 2.0.1 event of one).
 #[derive(Debug, Clone, PartialEq, Eq)]

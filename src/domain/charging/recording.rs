@@ -19,15 +19,17 @@ use chrono::{DateTime, Utc};
 /// tag at the same instant cannot both find none.
 pub async fn start(store: &dyn ChargingStore, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
     let mut work = store.begin_recording().await?;
-    if exclusive {
-        work.lock_tag(&start.id_tag).await?;
+    let tag = exclusive.then_some(start.id_tag.as_str());
+    if let Some(tag) = tag {
+        work.lock_tag(tag).await?;
     }
-    if let Some(same) = work.same_start(&start).await? {
-        let concurrent = exclusive && open_elsewhere(&mut *work, &start.id_tag, &same).await?;
+    let found = work.at_start(&start, tag).await?;
+    if let Some(same) = found.same {
+        let concurrent = exclusive && elsewhere(&found.open_of_tag, &same);
         work.commit().await?;
         return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
     }
-    close_stale(&mut *work, (&start.charger_id, 0, start.connector_id), start.started_at).await?;
+    close_these(&mut *work, found.open_here, start.started_at).await?;
     let opened = Opened {
         charger_transaction_id: None,
         id_tag: Some(start.id_tag.clone()),
@@ -35,7 +37,8 @@ pub async fn start(store: &dyn ChargingStore, start: StartRecord, exclusive: boo
         meter_start_wh: Some(start.meter_start_wh),
     };
     let new = work.open((&start.charger_id, 0, start.connector_id), opened).await?;
-    let concurrent = exclusive && open_elsewhere(&mut *work, &start.id_tag, &new).await?;
+    // Read before the stale ones here closed and this one opened: neither counts as elsewhere.
+    let concurrent = exclusive && elsewhere(&found.open_of_tag, &new);
     work.commit().await?;
     Ok(Started { id: new.id, repeated: false, open: true, concurrent })
 }
@@ -152,7 +155,17 @@ async fn close_stale(
     place: (&str, i32, i32),
     new_start: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for stale in work.open_on(place).await? {
+    let open = work.open_on(place).await?;
+    close_these(work, open, new_start).await
+}
+
+/// Closes `open` as stale, a transaction starting on their place at `new_start`.
+async fn close_these(
+    work: &mut dyn Recording,
+    open: Vec<Transaction>,
+    new_start: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for stale in open {
         let reading = work.reading(stale.id, true, energy_wh).await?;
         let next = lifecycle::close_stale(&TransactionState::from(&stale), reading, new_start);
         work.save(stale.id, &next).await?;
@@ -163,6 +176,12 @@ async fn close_stale(
 /// Whether `tag` has an open transaction other than `this`, and other than on its connector.
 async fn open_elsewhere(work: &mut dyn Recording, tag: &str, this: &Transaction) -> Result<bool, StoreError> {
     let open = work.open_of_tag(tag, this.id).await?;
+    Ok(elsewhere(&open, this))
+}
+
+/// Whether any of `open` (a tag's open transactions) but `this` is on another connector.
+fn elsewhere(open: &[Transaction], this: &Transaction) -> bool {
     let here = (this.charger_id.as_str(), this.evse_id, this.connector_id);
-    Ok(lifecycle::charging_elsewhere(open.iter().map(|t| (t.charger_id.as_str(), t.evse_id, t.connector_id)), here))
+    let others = open.iter().filter(|t| t.id != this.id);
+    lifecycle::charging_elsewhere(others.map(|t| (t.charger_id.as_str(), t.evse_id, t.connector_id)), here)
 }

@@ -69,8 +69,19 @@ impl Orders {
         if found.status != OrderStatus::Charging {
             return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
         }
-        match self.remote_stop(&found).await {
-            Ok(true) => self.get(scope, order_no).await,
+        let head = match found.transaction_id {
+            Some(id) => self.inner.store.transaction_head(id).await.ok().flatten(),
+            None => None,
+        };
+        match self.remote_stop_of(&found, head.as_ref()).await {
+            // As read before the stop: the charger's stop transaction completes it later.
+            Ok(true) => {
+                let live = match &head {
+                    Some(head) => self.live_reading_of(&found, head).await,
+                    None => None,
+                };
+                Ok(OrderView::new(found, live))
+            }
             Ok(false) => Err(OrderError::StopRejected),
             Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id.to_string())),
             Err(CommandError::ClusterUnavailable) => Err(OrderError::ClusterUnavailable),
@@ -149,10 +160,16 @@ impl Orders {
     pub(super) async fn remote_stop(&self, order: &Order) -> Result<bool, CommandError> {
         let Some(transaction_id) = order.transaction_id else { return Ok(false) };
         let head = self.inner.store.transaction_head(transaction_id).await.ok().flatten();
+        self.remote_stop_of(order, head.as_ref()).await
+    }
+
+    /// The same, its transaction read (`head`; none when it could not be).
+    async fn remote_stop_of(&self, order: &Order, head: Option<&Transaction>) -> Result<bool, CommandError> {
+        let Some(transaction_id) = order.transaction_id else { return Ok(false) };
         let stop = RemoteStop {
             charger_id: order.charger_id.to_string(),
             transaction_id,
-            charger_transaction_id: head.and_then(|t| t.charger_transaction_id),
+            charger_transaction_id: head.and_then(|t| t.charger_transaction_id.clone()),
             actor: format!("order:{}", order.order_no),
         };
         self.inner.commands.remote_stop(stop).await

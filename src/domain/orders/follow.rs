@@ -4,7 +4,7 @@
 //! recovered by the sweep, applies once.
 
 use super::actions::priced;
-use super::records::{BillRead, MoneyRead, NewOrder, OccupancyCharge, Settled, Transition};
+use super::records::{BillRead, MoneyRead, NewOrder, OccupancyCharge, Settled, StartSeen, Transition};
 use super::settle::occupancy;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
@@ -128,12 +128,15 @@ impl Orders {
         at: DateTime<Utc>,
     ) -> Result<(), OrderError> {
         let store = &self.inner.store;
+        let seen =
+            StartSeen { transaction_id, charger_id, evse_id: place.0, connector_id: place.1, id_tag, remote_start_id };
+        let found = store.orders_at_start(&seen).await?;
         // The connector is taken again: the occupancy of the orders before ends with this start.
-        self.end_occupancy(charger_id, place, at, Some(transaction_id)).await?;
-        if store.order_of_transaction(transaction_id).await?.is_some() {
+        self.bill_freed(found.awaiting_occupancy, at, Some(transaction_id)).await?;
+        if found.of_transaction.is_some() {
             return Ok(());
         }
-        if let Some(waiting) = store.order_to_start(charger_id, place, id_tag, remote_start_id).await? {
+        if let Some(waiting) = found.to_start {
             let change = Transition {
                 to: OrderStatus::Charging.as_str(),
                 from: vec![OrderStatus::Starting.as_str(), OrderStatus::Ready.as_str()],
@@ -255,22 +258,29 @@ impl Orders {
                 };
                 self.transition(&live.order_no, change).await?;
             }
-            "Available" => self.end_occupancy(charger_id, place, at, None).await?,
+            "Available" => self.end_occupancy(charger_id, place, at).await?,
             _ => {}
         }
         Ok(())
     }
 
-    /// Bills the occupancy of the completed orders on a connector freed at `at` — it reported
-    /// Available, or transaction `next` started on it — that stopped before then.
+    /// Bills the occupancy of the completed orders on a connector that reported Available at
+    /// `at` that stopped before then.
     async fn end_occupancy(
         &self,
         charger_id: &str,
         (evse_id, connector_id): (i32, i32),
         at: DateTime<Utc>,
-        next: Option<i64>,
     ) -> Result<(), OrderError> {
-        for done in self.inner.store.awaiting_occupancy_on(charger_id, evse_id, connector_id).await? {
+        let awaiting = self.inner.store.awaiting_occupancy_on(charger_id, evse_id, connector_id).await?;
+        self.bill_freed(awaiting, at, None).await
+    }
+
+    /// Bills the occupancy of those of `awaiting` (completed orders on a connector freed at `at`:
+    /// it reported Available, or transaction `next` started on it) that stopped before then, but
+    /// not of `next`'s own order.
+    async fn bill_freed(&self, awaiting: Vec<Order>, at: DateTime<Utc>, next: Option<i64>) -> Result<(), OrderError> {
+        for done in awaiting {
             let own = next.is_some() && done.transaction_id == next;
             if !own && done.stopped_at.is_none_or(|stopped| stopped <= at) {
                 self.bill_occupancy(&done, at).await?;

@@ -14,9 +14,11 @@ use crate::domain::orders::records::Ending;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::records::OccupancyCharge;
 use crate::domain::orders::records::OrderFilter;
+use crate::domain::orders::records::OrdersAtStart;
 use crate::domain::orders::records::Rebill;
 use crate::domain::orders::records::ReviewHold;
 use crate::domain::orders::records::Settled;
+use crate::domain::orders::records::StartSeen;
 use crate::domain::orders::records::Transition;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::storage::StoreError;
@@ -98,15 +100,8 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// The order holding a connector, if any.
     async fn order_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<Option<Order>, StoreError>;
 
-    /// The order on a charger waiting for the start of `id_tag` (or of `remote_start_id`): ready
-    /// or starting, holding its connector.
-    async fn order_to_start(
-        &self,
-        charger_id: &str,
-        (evse_id, connector_id): (i32, i32),
-        id_tag: Option<&str>,
-        remote_start_id: Option<i32>,
-    ) -> Result<Option<Order>, StoreError>;
+    /// The orders a transaction's start concerns (see `OrdersAtStart`), in one read.
+    async fn orders_at_start(&self, start: &StartSeen<'_>) -> Result<OrdersAtStart, StoreError>;
 
     /// A page of orders, newest first, and the number in all.
     async fn orders(&self, filter: OrderFilter, offset: u64, limit: u64) -> Result<(Vec<Order>, u64), StoreError>;

@@ -41,6 +41,28 @@ pub fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> Strin
     format!("{charger_id}/{evse_id}/{connector_id}")
 }
 
+/// A transaction's start as the orders' follower heard it.
+#[derive(Debug, Clone, Copy)]
+pub struct StartSeen<'a> {
+    pub transaction_id: i64,
+    pub charger_id: &'a str,
+    pub evse_id: i32,
+    pub connector_id: i32,
+    pub id_tag: Option<&'a str>,
+    pub remote_start_id: Option<i32>,
+}
+
+/// The orders a start concerns, read in one statement: the transaction's own order (the start
+/// was seen before), the newest order waiting for it (its tag on its place, or its remote start
+/// id: ready or starting, no transaction yet), and the completed orders on its place whose
+/// occupancy fee is still to be decided (the start ends their occupancy).
+#[derive(Debug, Clone, Default)]
+pub struct OrdersAtStart {
+    pub of_transaction: Option<Order>,
+    pub to_start: Option<Order>,
+    pub awaiting_occupancy: Vec<Order>,
+}
+
 /// Where a driver stands for credit, read in one go: their balance, their live order's status,
 /// and whether a bill of theirs is unpaid.
 #[derive(Debug, Clone, PartialEq, Eq)]

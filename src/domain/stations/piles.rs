@@ -249,11 +249,7 @@ impl Stations {
     /// The pile `code` with its connectors, and its station (whose `timezone` is the pile's
     /// zone), if it stands in one.
     pub async fn pile(&self, code: &str) -> Result<Option<(Pile, Option<super::Station>)>, StationError> {
-        let Some(row) = self.store.charger(code).await? else { return Ok(None) };
-        let station = match &row.station_code {
-            Some(station) => self.station(station).await?,
-            None => None,
-        };
+        let Some((row, station)) = self.store.charger_in_station(code).await? else { return Ok(None) };
         let connectors = self.store.connectors(code).await?;
         Ok(Some((self.pile_of(row, connectors), station)))
     }

@@ -5,7 +5,7 @@ use super::super::{Store, StoreError};
 use super::OrderFilter;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::order::Order;
-use crate::domain::orders::records::{CreditStanding, connector_key};
+use crate::domain::orders::records::{CreditStanding, OrdersAtStart, StartSeen, connector_key};
 use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};
@@ -121,39 +121,31 @@ impl Store {
         Ok(query.one(self.db()).await?.is_some())
     }
 
-    /// The order on a charger waiting for the start of `id_tag` (or of `remote_start_id`): ready
-    /// or starting, holding its connector.
-    pub async fn order_to_start(
-        &self,
-        charger_id: &str,
-        (evse_id, connector_id): (i32, i32),
-        id_tag: Option<&str>,
-        remote_start_id: Option<i32>,
-    ) -> Result<Option<Order>, StoreError> {
-        let mut which = Condition::any();
-        if let Some(tag) = id_tag {
-            // The tag on the connector the transaction is on (2.0.1: its EVSE).
-            let mut place = Condition::all().add(order::Column::IdTag.eq(tag)).add(order::Column::EvseId.eq(evse_id));
-            if evse_id == 0 {
-                place = place.add(order::Column::ConnectorId.eq(connector_id));
+    /// The orders a transaction's start concerns, in one read (see `OrdersAtStart`).
+    pub async fn orders_at_start(&self, start: &StartSeen<'_>) -> Result<OrdersAtStart, StoreError> {
+        let place = (start.evse_id, start.connector_id);
+        let mut which = Condition::any()
+            .add(order::Column::TransactionId.eq(start.transaction_id))
+            .add(awaiting_on(start.charger_id, place));
+        if let Some(waiting) = to_start(start.charger_id, place, start.id_tag, start.remote_start_id) {
+            which = which.add(waiting);
+        }
+        let rows: Vec<Order> =
+            order::Entity::find().filter(which).order_by_desc(order::Column::Id).all(self.db()).await?.parsed()?;
+        let mut found = OrdersAtStart::default();
+        for row in rows {
+            if row.transaction_id == Some(start.transaction_id) {
+                found.of_transaction = Some(row);
+            } else if row.charger_id != start.charger_id {
+                // Cannot be: every other condition names the charger.
+            } else if row.status == "COMPLETED" && row.occupancy_fee_fen.is_none() && same_place(&row, place) {
+                found.awaiting_occupancy.push(row);
+            } else if found.to_start.is_none() && waits_for(&row, start) {
+                // The newest first.
+                found.to_start = Some(row);
             }
-            which = which.add(place);
         }
-        if let Some(id) = remote_start_id {
-            which = which.add(order::Column::RemoteStartId.eq(id));
-        }
-        if which.is_empty() {
-            return Ok(None);
-        }
-        order::Entity::find()
-            .filter(order::Column::ChargerId.eq(charger_id))
-            .filter(order::Column::Status.is_in(["STARTING", "READY"]))
-            .filter(order::Column::TransactionId.is_null())
-            .filter(which)
-            .order_by_desc(order::Column::Id)
-            .one(self.db())
-            .await?
-            .parsed()
+        Ok(found)
     }
 
     /// The newest transaction on an order's connector begun since `since` that no order has,
@@ -207,20 +199,7 @@ impl Store {
         evse_id: i32,
         connector_id: i32,
     ) -> Result<Vec<Order>, StoreError> {
-        // A 2.0.1 EVSE is one place whatever connector an event names.
-        let place = if evse_id > 0 {
-            Condition::all().add(order::Column::EvseId.eq(evse_id))
-        } else {
-            Condition::all().add(order::Column::EvseId.eq(0)).add(order::Column::ConnectorId.eq(connector_id))
-        };
-        order::Entity::find()
-            .filter(order::Column::ChargerId.eq(charger_id))
-            .filter(place)
-            .filter(order::Column::Status.eq("COMPLETED"))
-            .filter(order::Column::OccupancyFeeFen.is_null())
-            .all(self.db())
-            .await?
-            .parsed()
+        order::Entity::find().filter(awaiting_on(charger_id, (evse_id, connector_id))).all(self.db()).await?.parsed()
     }
 
     /// When the first transaction other than `not` began on a place since `since`, if one did.
@@ -312,4 +291,63 @@ impl Store {
         }
         Ok(balances)
     }
+}
+
+/// A place's completed orders whose occupancy fee is still to be decided. A 2.0.1 EVSE is one
+/// place whatever connector an event names.
+fn awaiting_on(charger_id: &str, (evse_id, connector_id): (i32, i32)) -> Condition {
+    let place = if evse_id > 0 {
+        Condition::all().add(order::Column::EvseId.eq(evse_id))
+    } else {
+        Condition::all().add(order::Column::EvseId.eq(0)).add(order::Column::ConnectorId.eq(connector_id))
+    };
+    Condition::all()
+        .add(order::Column::ChargerId.eq(charger_id))
+        .add(place)
+        .add(order::Column::Status.eq("COMPLETED"))
+        .add(order::Column::OccupancyFeeFen.is_null())
+}
+
+/// Whether `row` stands on the place `awaiting_on` names.
+fn same_place(row: &Order, (evse_id, connector_id): (i32, i32)) -> bool {
+    row.evse_id == evse_id && (evse_id > 0 || row.connector_id == connector_id)
+}
+
+/// A charger's orders waiting for the start of `id_tag` on its place (2.0.1: its EVSE) or of
+/// `remote_start_id`: ready or starting, without a transaction; none when neither is known.
+fn to_start(
+    charger_id: &str,
+    (evse_id, connector_id): (i32, i32),
+    id_tag: Option<&str>,
+    remote_start_id: Option<i32>,
+) -> Option<Condition> {
+    let mut which = Condition::any();
+    if let Some(tag) = id_tag {
+        let mut place = Condition::all().add(order::Column::IdTag.eq(tag)).add(order::Column::EvseId.eq(evse_id));
+        if evse_id == 0 {
+            place = place.add(order::Column::ConnectorId.eq(connector_id));
+        }
+        which = which.add(place);
+    }
+    if let Some(id) = remote_start_id {
+        which = which.add(order::Column::RemoteStartId.eq(id));
+    }
+    (!which.is_empty()).then(|| {
+        Condition::all()
+            .add(order::Column::ChargerId.eq(charger_id))
+            .add(order::Column::Status.is_in(["STARTING", "READY"]))
+            .add(order::Column::TransactionId.is_null())
+            .add(which)
+    })
+}
+
+/// Whether `row` is one `to_start` finds.
+fn waits_for(row: &Order, start: &StartSeen<'_>) -> bool {
+    let by_tag = start.id_tag.is_some_and(|tag| {
+        row.id_tag == tag
+            && row.evse_id == start.evse_id
+            && (start.evse_id != 0 || row.connector_id == start.connector_id)
+    });
+    let by_id = start.remote_start_id.is_some_and(|id| row.remote_start_id == Some(id));
+    matches!(row.status.as_str(), "STARTING" | "READY") && row.transaction_id.is_none() && (by_tag || by_id)
 }

@@ -14,9 +14,11 @@ use crate::domain::orders::records::Ending;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::records::OccupancyCharge;
 use crate::domain::orders::records::OrderFilter;
+use crate::domain::orders::records::OrdersAtStart;
 use crate::domain::orders::records::Rebill;
 use crate::domain::orders::records::ReviewHold;
 use crate::domain::orders::records::Settled;
+use crate::domain::orders::records::StartSeen;
 use crate::domain::orders::records::Transition;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::storage::StoreError;
@@ -107,14 +109,8 @@ impl OrderStore for Store {
         Store::order_on(self, charger_id, evse_id, connector_id).await
     }
 
-    async fn order_to_start(
-        &self,
-        charger_id: &str,
-        (evse_id, connector_id): (i32, i32),
-        id_tag: Option<&str>,
-        remote_start_id: Option<i32>,
-    ) -> Result<Option<Order>, StoreError> {
-        Store::order_to_start(self, charger_id, (evse_id, connector_id), id_tag, remote_start_id).await
+    async fn orders_at_start(&self, start: &StartSeen<'_>) -> Result<OrdersAtStart, StoreError> {
+        Store::orders_at_start(self, start).await
     }
 
     async fn orders(&self, filter: OrderFilter, offset: u64, limit: u64) -> Result<(Vec<Order>, u64), StoreError> {

@@ -23,6 +23,10 @@ impl StationStore for Store {
         Store::charger(self, id).await
     }
 
+    async fn charger_in_station(&self, id: &str) -> Result<Option<(Charger, Option<Station>)>, StoreError> {
+        Store::charger_in_station(self, id).await
+    }
+
     async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError> {
         Store::connectors(self, charger_id).await
     }

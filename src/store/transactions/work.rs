@@ -5,7 +5,7 @@ use super::readings::timed_reading;
 use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{ACTIVE, EventRecord, Sample, StartRecord};
-use crate::domain::charging::{Opened, ReadingPick, Recording};
+use crate::domain::charging::{AtStart, Opened, ReadingPick, Recording};
 use crate::store::rows::Parse;
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError, WriteTurn};
@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use entity::{id_tag, transaction, transaction_event};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 
 /// A `Recording` on the store's database.
@@ -44,16 +44,41 @@ impl Recording for Work {
         Ok(())
     }
 
-    async fn same_start(&mut self, start: &StartRecord) -> Result<Option<Transaction>, StoreError> {
-        let same = transaction::Entity::find()
-            .filter(transaction::Column::ChargerId.eq(&start.charger_id))
-            .filter(transaction::Column::ConnectorId.eq(start.connector_id))
-            .filter(transaction::Column::StartedAt.eq(start.started_at))
-            .filter(transaction::Column::MeterStartWh.eq(start.meter_start_wh))
-            .filter(transaction::Column::IdTag.eq(&start.id_tag))
-            .one(&self.txn)
-            .await?;
-        same.parsed()
+    async fn at_start(&mut self, start: &StartRecord, tag: Option<&str>) -> Result<AtStart, StoreError> {
+        use transaction::Column as C;
+        let place = Condition::all().add(C::ChargerId.eq(&start.charger_id)).add(C::ConnectorId.eq(start.connector_id));
+        let same = place
+            .clone()
+            .add(C::StartedAt.eq(start.started_at))
+            .add(C::MeterStartWh.eq(start.meter_start_wh))
+            .add(C::IdTag.eq(&start.id_tag));
+        let here = place.add(C::EvseId.eq(0)).add(C::Status.eq(ACTIVE));
+        let mut which = Condition::any().add(same).add(here);
+        if let Some(tag) = tag {
+            which = which.add(Condition::all().add(C::Status.eq(ACTIVE)).add(C::IdTag.eq(tag)));
+        }
+        let rows: Vec<Transaction> =
+            transaction::Entity::find().filter(which).order_by_asc(C::Id).all(&self.txn).await?.parsed()?;
+        // Each row sorted by the conditions that found it (the times as stored: to the µs).
+        let mut found = AtStart::default();
+        for row in rows {
+            let on_place = row.charger_id == start.charger_id && row.connector_id == start.connector_id;
+            let open = row.status == ACTIVE;
+            let same = on_place
+                && row.started_at.timestamp_micros() == start.started_at.timestamp_micros()
+                && row.meter_start_wh == Some(start.meter_start_wh)
+                && row.id_tag.as_deref() == Some(start.id_tag.as_str());
+            if same && found.same.is_none() {
+                found.same = Some(row.clone());
+            }
+            if on_place && row.evse_id == 0 && open {
+                found.open_here.push(row.clone());
+            }
+            if open && tag.is_some() && row.id_tag.as_deref() == tag {
+                found.open_of_tag.push(row);
+            }
+        }
+        Ok(found)
     }
 
     async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
