@@ -5,6 +5,7 @@ use super::auth::{Caller, Operator};
 use super::paging::{Page, Paging};
 use super::users::Signed;
 use super::{ApiError, ApiState};
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::{CreateOrder, OrderError, OrderView, ReviewDecision, Scope};
 use crate::domain::stations::StationError;
@@ -129,7 +130,7 @@ async fn one(
     caller: Caller,
     Path(no): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(state.orders.get(caller.scope, &no).await?))
+    Ok(Json(state.orders.get(caller.scope, &order_no(no)?).await?))
 }
 
 /// Starts charging: a remote start sent to the pile in its OCPP version.
@@ -148,7 +149,7 @@ async fn start(
     caller: Caller,
     Path(no): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(state.orders.start(caller.scope, &no).await?))
+    Ok(Json(state.orders.start(caller.scope, &order_no(no)?).await?))
 }
 
 /// Stops charging: a remote stop sent to the pile; the order is billed when the pile reports the end.
@@ -167,7 +168,7 @@ async fn stop(
     caller: Caller,
     Path(no): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(state.orders.stop(caller.scope, &no).await?))
+    Ok(Json(state.orders.stop(caller.scope, &order_no(no)?).await?))
 }
 
 /// Cancels an order that has not started charging.
@@ -185,7 +186,7 @@ async fn cancel(
     caller: Caller,
     Path(no): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(state.orders.cancel(caller.scope, &no).await?))
+    Ok(Json(state.orders.cancel(caller.scope, &order_no(no)?).await?))
 }
 
 /// `POST /api/v1/orders/{no}/review`
@@ -229,7 +230,12 @@ async fn review(
         return Err(ApiError::BadRequest("reason: say why this energy is billed".into()));
     }
     let decision = ReviewDecision { energy_wh: body.energy_wh, reason: reason.to_owned(), actor: operator.actor };
-    Ok(Json(state.orders.review(&no, decision).await?))
+    Ok(Json(state.orders.review(&order_no(no)?, decision).await?))
+}
+
+/// The order number a path names; a text that cannot be one names no order (as an unknown one).
+fn order_no(text: String) -> Result<OrderNo, OrderError> {
+    OrderNo::parse(text.as_str()).map_err(|_| OrderError::NotFound(text))
 }
 
 impl From<OrderError> for ApiError {

@@ -4,6 +4,7 @@ use super::auth::{Caller, Operator};
 use super::paging::{Page, Paging};
 use super::users::Signed;
 use super::{ApiError, ApiState};
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::{AmountText, Entry, LedgerError, fen_string};
 use crate::domain::payments::{PaymentError, PaymentView, RefundView};
 use axum::body::Bytes;
@@ -108,7 +109,7 @@ async fn pay(
     body: Bytes,
 ) -> Result<(StatusCode, Json<PaymentView>), ApiError> {
     let body: PayBody = super::json_body(&body)?;
-    Ok((StatusCode::CREATED, Json(state.payments.pay_order(user.id, &body.order_no, &body.method).await?)))
+    Ok((StatusCode::CREATED, Json(state.payments.pay_order(user.id, &order_no(body.order_no)?, &body.method).await?)))
 }
 
 /// Payments, newest first, paged: a driver's own, or (operators) everyone's.
@@ -139,7 +140,7 @@ async fn list(
         super::schemas::SignedErrors,
     ))]
 async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<String>) -> Result<Json<Value>, ApiError> {
-    let (payment, refunds) = state.payments.payment(caller.scope, &no).await?;
+    let (payment, refunds) = state.payments.payment(caller.scope, &payment_no(no)?).await?;
     let mut body = serde_json::to_value(payment).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["refunds"] = json!(refunds);
     Ok(Json(body))
@@ -165,7 +166,7 @@ async fn refund(
     body: Bytes,
 ) -> Result<(StatusCode, Json<RefundView>), ApiError> {
     let body: RefundBody = super::json_body(&body)?;
-    let made = state.payments.refund(&no, &body.amount.0, body.reason, &operator.actor).await?;
+    let made = state.payments.refund(&payment_no(no)?, &body.amount.0, body.reason, &operator.actor).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -241,6 +242,16 @@ async fn adjust(
     let body: AdjustBody = super::json_body(&body)?;
     let after = state.ledger.adjust(id, &body.amount.0, &body.reason, &operator.actor).await?;
     Ok((StatusCode::CREATED, Json(json!({"userId": id, "balance": fen_string(after)}))))
+}
+
+/// The order number a body names; a text that cannot be one names no order (as an unknown one).
+fn order_no(text: String) -> Result<OrderNo, PaymentError> {
+    OrderNo::parse(text.as_str()).map_err(|_| PaymentError::NoOrder(text))
+}
+
+/// The payment number a path names; a text that cannot be one names no payment.
+fn payment_no(text: String) -> Result<PaymentNo, PaymentError> {
+    PaymentNo::parse(text.as_str()).map_err(|_| PaymentError::NotFound(text))
 }
 
 impl From<PaymentError> for ApiError {

@@ -4,6 +4,7 @@
 use super::auth::Operator;
 use super::users::Signed;
 use super::{ApiError, ApiState};
+use crate::domain::ids::PaymentNo;
 use crate::domain::ledger::AmountText;
 use crate::domain::payments::gateway::{Ack, Refused};
 use crate::domain::payments::{NotifyError, PaymentView};
@@ -161,7 +162,11 @@ async fn calls(
     _operator: Operator,
     Path(no): Path<String>,
 ) -> Result<Json<Vec<CallView>>, ApiError> {
-    let rows = state.payments.calls(&no, CALLS_SHOWN).await?;
+    // A number that cannot be a payment's has had no exchanges.
+    let rows = match PaymentNo::parse(no) {
+        Ok(no) => state.payments.calls(&no, CALLS_SHOWN).await?,
+        Err(_) => Vec::new(),
+    };
     let views = rows
         .into_iter()
         .map(|c| CallView {

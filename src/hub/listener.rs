@@ -7,6 +7,7 @@
 
 use super::{Hub, limits, session};
 use crate::domain::chargers::records::Registration;
+use crate::domain::ids::ChargerId;
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -17,9 +18,6 @@ use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use protocol::OcppVersion;
-
-/// The longest charger identity (OCPP 2.0.1 identifierString[48]; 1.6 allows no more in practice).
-const MAX_ID_LEN: usize = 48;
 
 /// Per-connection WebSocket buffers: tungstenite's 128 KiB default costs ~138 KB per idle
 /// connection (DESIGN pitfalls); 4 KiB holds a typical frame.
@@ -93,10 +91,10 @@ async fn upgrade(
         })
 }
 
-/// OCPP's identity: 1 to 48 characters, no ':' (it ends the Basic auth user), and no control
-/// characters (a percent-encoded NUL could not even be looked up in PostgreSQL).
+/// OCPP's identity (see `ChargerId`): 1 to 48 characters, no ':' (it ends the Basic auth user),
+/// and no control characters (a percent-encoded NUL could not even be looked up in PostgreSQL).
 pub fn valid_charger_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().count() <= MAX_ID_LEN && !id.contains(':') && !id.chars().any(char::is_control)
+    ChargerId::valid(id)
 }
 
 fn unauthorized() -> Response {

@@ -239,7 +239,7 @@ impl Store {
 /// A payment as the refund rules see it; none for a method csms does not know.
 fn refundable_of(p: &Payment) -> Option<Refundable> {
     Some(Refundable {
-        payment_no: p.payment_no.clone(),
+        payment_no: p.payment_no.to_string(),
         method: Method::parse(&p.method)?,
         purpose: p.purpose.clone(),
         left_fen: p.amount_fen - p.refunded_fen,

@@ -1,10 +1,32 @@
-//! The domain's statuses as the store writes and binds them: each one's stored text (its
-//! `as_str`), so a query filters by a status, never by text typed again. Reading them back is in
-//! `rows`.
+//! The domain's statuses and identifiers as the store writes and binds them: each one's stored
+//! text (its `as_str`), so a query filters by a status, never by text typed again. Reading them
+//! back is in `rows`.
 
 use crate::domain::charging::TransactionStatus;
+use crate::domain::ids::{ChargerId, IdTag, OrderNo, PaymentNo};
 use crate::domain::payments::stored::{PaymentState, RefundState};
 use sea_orm::Value;
+
+/// The domain's identifiers bound as their text, borrowed or owned.
+macro_rules! bound_as_text {
+    ($($ty:ty),+) => {
+        $(
+            impl From<&$ty> for Value {
+                fn from(id: &$ty) -> Self {
+                    id.as_str().into()
+                }
+            }
+
+            impl From<$ty> for Value {
+                fn from(id: $ty) -> Self {
+                    id.into_string().into()
+                }
+            }
+        )+
+    };
+}
+
+bound_as_text!(ChargerId, IdTag, OrderNo, PaymentNo);
 
 impl From<TransactionStatus> for Value {
     fn from(status: TransactionStatus) -> Self {

@@ -167,7 +167,7 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
         let current = app.store.order(&o.order_no).await.unwrap().unwrap();
         let (energy, fee, service) = (rng.gen_range(0..90_000), rng.gen_range(0..9_000), rng.gen_range(0..3_000));
         let rebill = Rebill {
-            order_no: o.order_no.clone(),
+            order_no: current.order_no.clone(),
             user_id: o.user_id,
             revisions_read: current.revisions.clone(),
             revisions: "[]".into(),

@@ -1,6 +1,8 @@
 //! A connector's status as either OCPP version reports it, one type for both: stored as the
 //! charger's own word (`as_str`), parsed once where it comes in.
 
+use crate::domain::stored_text::stored_text;
+
 /// A connector's status as its charger reports it: 1.6's `ChargePointStatus` and 2.0.1's `ConnectorStatusEnumType`
 /// together (`Available`, `Reserved`, `Unavailable` and `Faulted` are both versions'; 2.0.1's
 /// `Occupied` is 1.6's `Preparing` to `Finishing`).
@@ -24,53 +26,18 @@ pub enum ReportedStatus {
     Occupied,
 }
 
-impl ReportedStatus {
-    pub const ALL: [ReportedStatus; 10] = [
-        ReportedStatus::Available,
-        ReportedStatus::Preparing,
-        ReportedStatus::Charging,
-        ReportedStatus::SuspendedEVSE,
-        ReportedStatus::SuspendedEV,
-        ReportedStatus::Finishing,
-        ReportedStatus::Reserved,
-        ReportedStatus::Unavailable,
-        ReportedStatus::Faulted,
-        ReportedStatus::Occupied,
-    ];
-
-    /// The charger's word, as stored and shown.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ReportedStatus::Available => "Available",
-            ReportedStatus::Preparing => "Preparing",
-            ReportedStatus::Charging => "Charging",
-            ReportedStatus::SuspendedEVSE => "SuspendedEVSE",
-            ReportedStatus::SuspendedEV => "SuspendedEV",
-            ReportedStatus::Finishing => "Finishing",
-            ReportedStatus::Reserved => "Reserved",
-            ReportedStatus::Unavailable => "Unavailable",
-            ReportedStatus::Faulted => "Faulted",
-            ReportedStatus::Occupied => "Occupied",
-        }
-    }
-
-    /// The state its stored text names, if any.
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == stored)
-    }
-}
-
-impl PartialEq<&str> for ReportedStatus {
-    fn eq(&self, text: &&str) -> bool {
-        self.as_str() == *text
-    }
-}
-
-impl std::fmt::Display for ReportedStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_text!(ReportedStatus {
+    Available => "Available",
+    Preparing => "Preparing",
+    Charging => "Charging",
+    SuspendedEVSE => "SuspendedEVSE",
+    SuspendedEV => "SuspendedEV",
+    Finishing => "Finishing",
+    Reserved => "Reserved",
+    Unavailable => "Unavailable",
+    Faulted => "Faulted",
+    Occupied => "Occupied",
+});
 
 #[cfg(test)]
 mod tests {

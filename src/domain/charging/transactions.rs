@@ -1,6 +1,7 @@
 //! Transactions, version-neutral: the records of starts, stops and 2.0.1 events, what storing
 //! them did, the samples they carry, and which energy readings meter a transaction.
 
+use crate::domain::stored_text::stored_text;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -21,38 +22,7 @@ pub enum TransactionStatus {
     Stale,
 }
 
-impl TransactionStatus {
-    /// The stored (and shown) text.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TransactionStatus::Active => "Active",
-            TransactionStatus::Completed => "Completed",
-            TransactionStatus::Stale => "Stale",
-        }
-    }
-
-    /// The status its stored text names, if any.
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "Active" => Some(TransactionStatus::Active),
-            "Completed" => Some(TransactionStatus::Completed),
-            "Stale" => Some(TransactionStatus::Stale),
-            _ => None,
-        }
-    }
-}
-
-impl PartialEq<&str> for TransactionStatus {
-    fn eq(&self, text: &&str) -> bool {
-        self.as_str() == *text
-    }
-}
-
-impl std::fmt::Display for TransactionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_text!(TransactionStatus { Active => "Active", Completed => "Completed", Stale => "Stale" });
 
 /// Short names of the statuses, as the rules compare them.
 pub const ACTIVE: TransactionStatus = TransactionStatus::Active;

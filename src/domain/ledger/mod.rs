@@ -5,7 +5,7 @@
 pub mod money;
 mod port;
 
-pub use money::{AmountText, MoneyError, fen_string, from_fen, parse_positive, parse_signed, to_fen};
+pub use money::{AmountText, Fen, MoneyError, fen_string, from_fen, parse_positive, parse_signed, to_fen};
 pub use port::LedgerStore;
 
 use crate::domain::chargers::records::OperationRecord;

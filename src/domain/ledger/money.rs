@@ -1,6 +1,7 @@
-//! Amounts of money: `Decimal` yuan in the business, whole fen (`i64`) in the database, decimal
-//! strings with two places (`"12.30"`) in JSON.
+//! Amounts of money: `Decimal` yuan in the business, whole fen (`Fen`, an `i64`) in the database,
+//! decimal strings with two places (`"12.30"`) in JSON.
 
+use crate::domain::units::whole_unit;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -37,7 +38,31 @@ pub fn from_fen(fen: i64) -> Decimal {
 
 /// `fen` as the JSON string: `"12.30"`, `"-0.05"`.
 pub fn fen_string(fen: i64) -> String {
-    from_fen(fen).to_string()
+    Fen(fen).to_string()
+}
+
+/// An amount of money in whole fen (a hundredth of a yuan), as the database keeps it: an
+/// integer, never a float. Sums and differences are checked (`None` when they overflow); shown
+/// as yuan with two places (`12.30`, `-0.05`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Fen(pub i64);
+
+whole_unit!(Fen);
+
+impl Fen {
+    /// The amount in yuan, exactly.
+    pub fn yuan(self) -> Decimal {
+        from_fen(self.0)
+    }
+}
+
+impl std::fmt::Display for Fen {
+    /// Yuan with two places, from the integer alone (no float, no rounding).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let fen = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", fen / 100, fen % 100)
+    }
 }
 
 /// A positive amount from a request (`"12.30"`, or a JSON number): whole fen, at most
@@ -117,7 +142,30 @@ mod tests {
         assert!(parse_positive("abc", "prepayAmount").unwrap_err().to_string().starts_with("prepayAmount:"));
     }
 
+    #[test]
+    fn fen_show_as_yuan_with_two_places() {
+        assert_eq!(Fen(1230).to_string(), "12.30");
+        assert_eq!(Fen(7).to_string(), "0.07");
+        assert_eq!(Fen(-5).to_string(), "-0.05");
+        assert_eq!(Fen::ZERO.to_string(), "0.00");
+        assert_eq!(Fen(i64::MIN).to_string(), "-92233720368547758.08");
+        assert_eq!(Fen(1230).yuan(), Decimal::new(123, 1));
+    }
+
+    #[test]
+    fn fen_sums_and_differences_that_overflow_are_none() {
+        assert_eq!(Fen(500).checked_add(Fen(730)), Some(Fen(1230)));
+        assert_eq!(Fen(500).checked_sub(Fen(730)), Some(Fen(-230)));
+        assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), None);
+        assert_eq!(Fen(i64::MIN).checked_sub(Fen(1)), None);
+    }
+
     proptest! {
+        #[test]
+        fn fen_show_as_the_exact_decimal_of_yuan_does(fen in any::<i64>()) {
+            prop_assert_eq!(Fen(fen).to_string(), Decimal::new(fen, 2).to_string());
+        }
+
         #[test]
         fn whole_fen_survive_the_round_trip_through_text(fen in -MAX_FEN..=MAX_FEN) {
             prop_assume!(fen != 0);

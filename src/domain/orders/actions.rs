@@ -7,8 +7,8 @@ use super::{CommandError, LiveReading, OrderError, OrderStatus, OrderView, Order
 use crate::domain::charging::recording::energy_wh;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::ENERGY_REGISTER;
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::Destination;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -18,9 +18,9 @@ use std::str::FromStr;
 impl Orders {
     /// Sends the remote start with the driver's tag; the order is `STARTING` until the charger's
     /// start arrives. A refused start fails the order, releases the pile and refunds.
-    pub async fn start(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn start(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
-        if found.status != OrderStatus::Ready.as_str() {
+        if found.status != OrderStatus::Ready {
             return Err(OrderError::WrongState(found.status, "only a READY order starts (a prepaid one once paid)"));
         }
         let remote_start_id = super::number::new_remote_start_id();
@@ -37,10 +37,10 @@ impl Orders {
             return Err(OrderError::WrongState(found.status, "it changed meanwhile"));
         };
         let start = RemoteStart {
-            charger_id: starting.charger_id.clone(),
+            charger_id: starting.charger_id.to_string(),
             evse_id: starting.evse_id,
             connector_id: starting.connector_id,
-            id_tag: starting.id_tag.clone(),
+            id_tag: starting.id_tag.to_string(),
             remote_start_id,
             actor: format!("order:{order_no}"),
         };
@@ -52,7 +52,7 @@ impl Orders {
             }
             Err(CommandError::Offline) => {
                 self.fail(&starting, "the charger was offline").await?;
-                Err(OrderError::PileOffline(starting.charger_id))
+                Err(OrderError::PileOffline(starting.charger_id.into_string()))
             }
             Err(CommandError::ClusterUnavailable) => {
                 self.fail(&starting, "the node holding the charger could not be reached").await?;
@@ -64,9 +64,9 @@ impl Orders {
     }
 
     /// Sends the remote stop; the order completes when the charger's stop arrives.
-    pub async fn stop(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn stop(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
-        if found.status != OrderStatus::Charging.as_str() {
+        if found.status != OrderStatus::Charging {
             return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
         }
         let head = match found.transaction_id {
@@ -83,14 +83,14 @@ impl Orders {
                 Ok(OrderView::new(found, live))
             }
             Ok(false) => Err(OrderError::StopRejected),
-            Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id)),
+            Err(CommandError::Offline) => Err(OrderError::PileOffline(found.charger_id.to_string())),
             Err(CommandError::ClusterUnavailable) => Err(OrderError::ClusterUnavailable),
             Err(CommandError::NoAnswer(why)) => Err(OrderError::ChargerSilent(why)),
         }
     }
 
     /// Cancels an order before it starts: the pile is released and what was paid refunded.
-    pub async fn cancel(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn cancel(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
         let from = [OrderStatus::PendingPayment, OrderStatus::Ready];
         let Some(ended) = self.end(&found, OrderStatus::Cancelled, &from, "cancelled").await? else {
@@ -120,7 +120,7 @@ impl Orders {
         from: &[OrderStatus],
         reason: &str,
     ) -> Result<Option<Order>, OrderError> {
-        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             let read = MoneyRead::of(&current);
@@ -154,7 +154,7 @@ impl Orders {
                 },
             }
         }
-        Err(OrderError::Busy(found.order_no.clone()))
+        Err(OrderError::Busy(found.order_no.to_string()))
     }
 
     pub(super) async fn remote_stop(&self, order: &Order) -> Result<bool, CommandError> {
@@ -167,7 +167,7 @@ impl Orders {
     async fn remote_stop_of(&self, order: &Order, head: Option<&Transaction>) -> Result<bool, CommandError> {
         let Some(transaction_id) = order.transaction_id else { return Ok(false) };
         let stop = RemoteStop {
-            charger_id: order.charger_id.clone(),
+            charger_id: order.charger_id.to_string(),
             transaction_id,
             charger_transaction_id: head.and_then(|t| t.charger_transaction_id.clone()),
             actor: format!("order:{}", order.order_no),
@@ -178,7 +178,7 @@ impl Orders {
     /// What the order's connector reads now and what the energy so far costs; none unless
     /// charging.
     pub(super) async fn live_reading(&self, order: &Order) -> Option<LiveReading> {
-        if order.status != OrderStatus::Charging.as_str() {
+        if order.status != OrderStatus::Charging {
             return None;
         }
         let head = self.inner.store.transaction_head(order.transaction_id?).await.ok().flatten()?;

@@ -11,10 +11,10 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::OrderNo;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundError;
 use crate::domain::tariffs::Tariff;
 use chrono::Utc;
@@ -40,7 +40,7 @@ impl Orders {
             return Ok(());
         }
         let (tariff, zone) =
-            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.clone(), "its tariff".into()))?;
+            priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.to_string(), "its tariff".into()))?;
         let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
         let settings = &self.inner.settings;
         let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
@@ -52,7 +52,7 @@ impl Orders {
                 let from = vec![OrderStatus::Charging.as_str(), OrderStatus::Starting.as_str()];
                 if self.settle_bill(found, &head, &tariff, billed, from, None).await?.is_none()
                     && let Some(now) = self.inner.store.order(&found.order_no).await?
-                    && now.status == OrderStatus::Completed.as_str()
+                    && now.status == OrderStatus::Completed
                 {
                     // Completed meanwhile from what was read before this stop (a stale close):
                     // billed again if its stop is not this one.
@@ -65,13 +65,13 @@ impl Orders {
 
     /// Settles an order in review with the energy an operator decided, spread along the
     /// session's plausible readings; the decision is written to the operation log with the bill.
-    pub async fn review(&self, order_no: &str, decision: ReviewDecision) -> Result<OrderView, OrderError> {
+    pub async fn review(&self, order_no: &OrderNo, decision: ReviewDecision) -> Result<OrderView, OrderError> {
         let store = &self.inner.store;
-        let found = store.order(order_no).await?.ok_or_else(|| OrderError::NotFound(order_no.to_owned()))?;
-        if found.status != OrderStatus::Review.as_str() {
+        let found = store.order(order_no).await?.ok_or_else(|| OrderError::NotFound(order_no.to_string()))?;
+        if found.status != OrderStatus::Review {
             return Err(OrderError::WrongState(found.status, "only an order in REVIEW is settled so"));
         }
-        let corrupt = |what: &str| OrderError::Corrupt(found.order_no.clone(), what.to_owned());
+        let corrupt = |what: &str| OrderError::Corrupt(found.order_no.to_string(), what.to_owned());
         let transaction_id = found.transaction_id.ok_or_else(|| corrupt("its transaction"))?;
         let (head, samples) = store.transaction(transaction_id).await?.ok_or_else(|| corrupt("its transaction"))?;
         let (tariff, zone) = priced(&found).ok_or_else(|| corrupt("its tariff"))?;
@@ -87,7 +87,7 @@ impl Orders {
         let operation = OperationRecord {
             at: Utc::now(),
             actor: decision.actor.clone(),
-            charger_id: found.charger_id.clone(),
+            charger_id: found.charger_id.to_string(),
             action: "OrderReview".to_owned(),
             payload: serde_json::json!({
                 "orderNo": found.order_no,
@@ -103,7 +103,7 @@ impl Orders {
         };
         let from = vec![OrderStatus::Review.as_str()];
         let Some(settled) = self.settle_bill(&found, &head, &tariff, billed, from, Some(operation)).await? else {
-            return Err(OrderError::WrongState(OrderStatus::Completed.as_str().to_owned(), "settled meanwhile"));
+            return Err(OrderError::WrongState(OrderStatus::Completed, "settled meanwhile"));
         };
         if store.orders_in_review_on(&found.charger_id).await? == 0
             && let Err(e) = self.inner.alarms.clear(&found.charger_id, AlarmKind::MeterAnomaly).await
@@ -125,10 +125,10 @@ impl Orders {
         from: Vec<&'static str>,
         operation: Option<OperationRecord>,
     ) -> Result<Option<Order>, OrderError> {
-        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.clone(), e.to_string()));
+        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
-        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
@@ -181,7 +181,7 @@ impl Orders {
                 }
             }
         }
-        Err(OrderError::Busy(found.order_no.clone()))
+        Err(OrderError::Busy(found.order_no.to_string()))
     }
 
     /// The order as it is now, when a settlement decided from `read` could not be planned
@@ -195,7 +195,7 @@ impl Orders {
         if money_moved(read, &now) {
             return Ok(Some(now));
         }
-        Err(OrderError::Corrupt(read.order_no.clone(), why.to_string()))
+        Err(OrderError::Corrupt(read.order_no.to_string(), why.to_string()))
     }
 
     /// Sets the order aside for an operator: its user and connector free, nothing beyond what
@@ -223,7 +223,8 @@ impl Orders {
         self.release(&held).await;
         self.publish("order.review", &held);
         let message = format!("order {} waits for review: {}", held.order_no, reason.as_str());
-        let raised = self.inner.alarms.raise(&held.charger_id, AlarmKind::MeterAnomaly, message, held.order_no.clone());
+        let raised =
+            self.inner.alarms.raise(&held.charger_id, AlarmKind::MeterAnomaly, message, held.order_no.to_string());
         if let Err(e) = raised.await {
             tracing::warn!(order = %held.order_no, error = %e, "raising the meter anomaly alarm failed");
         }
@@ -233,6 +234,6 @@ impl Orders {
 
 /// Whether an order's state or money differs between two reads of it.
 fn money_moved(read: &Order, now: &Order) -> bool {
-    let money = |o: &Order| (o.status.clone(), o.payment_status.clone(), o.paid_fen, o.refunded_fen, o.total_fen);
+    let money = |o: &Order| (o.status, o.payment_status, o.paid_fen, o.refunded_fen, o.total_fen);
     money(read) != money(now)
 }

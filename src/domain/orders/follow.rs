@@ -104,7 +104,7 @@ impl Orders {
             ChargingEvent::Ended { transaction_id, .. } => {
                 match self.inner.store.order_of_transaction(transaction_id).await? {
                     // Billed from a stale close: this may be its real stop.
-                    Some(found) if found.status == OrderStatus::Completed.as_str() => self.rebill(&found).await?,
+                    Some(found) if found.status == OrderStatus::Completed => self.rebill(&found).await?,
                     Some(found) => self.complete(&found).await?,
                     None => {}
                 }
@@ -193,17 +193,17 @@ impl Orders {
         }
         let now = Utc::now();
         let mut new = NewOrder {
-            order_no: super::number::new_number('C', now),
+            order_no: super::number::new_order_no(now),
             user_id: user.id,
             charger_id: charger_id.to_owned(),
             evse_id,
             connector_id,
             id_tag: tag.to_owned(),
-            status: OrderStatus::Charging.as_str(),
-            pay_mode: PayMode::Postpaid.as_str(),
+            status: OrderStatus::Charging,
+            pay_mode: PayMode::Postpaid,
             method: Some("balance".to_owned()),
             prepay_fen: None,
-            refund_to: Destination::Original.as_str(),
+            refund_to: Destination::Original,
             tariff,
             timezone: zone,
             hold: true,
@@ -292,12 +292,12 @@ impl Orders {
     /// Bills a completed order's occupancy fee, its connector freed at `freed_at`.
     pub(super) async fn bill_occupancy(&self, done: &Order, freed_at: DateTime<Utc>) -> Result<(), OrderError> {
         let (tariff, _) =
-            priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.clone(), "its tariff".into()))?;
+            priced(done).ok_or_else(|| OrderError::Corrupt(done.order_no.to_string(), "its tariff".into()))?;
         let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);
         let line = tariff.occupancy_line(finished, freed_at);
         let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
         let fee_fen =
-            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.clone(), e.to_string()))?;
+            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.to_string(), e.to_string()))?;
         let mut current = done.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             // The bill as it reads now (billed again meanwhile, its lines are the new ones).
@@ -329,6 +329,6 @@ impl Orders {
                 },
             }
         }
-        Err(OrderError::Busy(done.order_no.clone()))
+        Err(OrderError::Busy(done.order_no.to_string()))
     }
 }

@@ -33,6 +33,7 @@ pub use view::{LiveReading, OrderView};
 use crate::config::OrderSettings;
 use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
+use crate::domain::ids::OrderNo;
 use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::order::Order;
@@ -93,7 +94,7 @@ pub enum OrderError {
     #[error("pile {0} has no tariff in force: it cannot take orders")]
     NoTariff(String),
     #[error("the order is {0}: {1}")]
-    WrongState(String, &'static str),
+    WrongState(OrderStatus, &'static str),
     #[error("the charger refused to start")]
     StartRejected,
     #[error("the charger refused to stop")]
@@ -152,9 +153,9 @@ struct Inner {
     events: DomainEvents,
     alarms: Alarms,
     /// When each order's charger was last sent its running cost, and the amount (fen).
-    costs_sent: DashMap<String, (Instant, i64)>,
+    costs_sent: DashMap<OrderNo, (Instant, i64)>,
     /// Orders csms asked the charger to stop because their money ran out, and when.
-    stops_sent: DashMap<String, Instant>,
+    stops_sent: DashMap<OrderNo, Instant>,
 }
 
 impl Orders {
@@ -249,7 +250,7 @@ impl Orders {
         let station = station.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
         let (tariff, zone) =
             inner.stations.tariff_of(&station, now).await?.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
-        let order_no = number::new_number('C', now);
+        let order_no = number::new_order_no(now);
         let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
         let lock = lock_key(&code, evse_id, connector_id);
         if !inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await? {
@@ -263,14 +264,15 @@ impl Orders {
             connector_id,
             id_tag: user.id_tag.clone(),
             status: match mode {
-                PayMode::Prepaid => OrderStatus::PendingPayment.as_str(),
-                PayMode::Postpaid => OrderStatus::Ready.as_str(),
+                PayMode::Prepaid => OrderStatus::PendingPayment,
+                PayMode::Postpaid => OrderStatus::Ready,
             },
-            pay_mode: mode.as_str(),
+            pay_mode: mode,
             method: Some(method.as_str().to_owned()),
             prepay_fen,
-            refund_to: refund_to.as_str(),
-            tariff: serde_json::to_string(&tariff).map_err(|e| OrderError::Corrupt(order_no.clone(), e.to_string()))?,
+            refund_to,
+            tariff: serde_json::to_string(&tariff)
+                .map_err(|e| OrderError::Corrupt(order_no.to_string(), e.to_string()))?,
             timezone: zone.name().to_owned(),
             hold: true,
             lock_expires_at: now + chrono::Duration::from_std(inner.settings.lock()).unwrap_or(chrono::Duration::MAX),
@@ -293,7 +295,7 @@ impl Orders {
 
     /// The order `order_no` as `scope` may see it (another driver's is not found), with its live
     /// reading while it charges.
-    pub async fn get(&self, scope: Scope, order_no: &str) -> Result<OrderView, OrderError> {
+    pub async fn get(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
         let found = self.visible(scope, order_no).await?;
         let live = self.live_reading(&found).await;
         Ok(OrderView::new(found, live))
@@ -315,12 +317,12 @@ impl Orders {
     }
 
     /// The order, if `scope` may see it.
-    async fn visible(&self, scope: Scope, order_no: &str) -> Result<Order, OrderError> {
+    async fn visible(&self, scope: Scope, order_no: &OrderNo) -> Result<Order, OrderError> {
         let found = self.inner.store.order(order_no).await?;
         match (found, scope) {
             (Some(o), Scope::Operator) => Ok(o),
             (Some(o), Scope::User(id)) if o.user_id == id => Ok(o),
-            _ => Err(OrderError::NotFound(order_no.to_owned())),
+            _ => Err(OrderError::NotFound(order_no.to_string())),
         }
     }
 
@@ -331,7 +333,7 @@ impl Orders {
 
     /// Applies `change` to order `order_no` while it is in one of `change.from` (see
     /// `OrderStore::transition`), telling the store whether the statistics may change with it.
-    async fn transition(&self, order_no: &str, mut change: Transition) -> Result<Option<Order>, StoreError> {
+    async fn transition(&self, order_no: &OrderNo, mut change: Transition) -> Result<Option<Order>, StoreError> {
         change.counted = change.counts();
         self.inner.store.transition(order_no, change).await
     }

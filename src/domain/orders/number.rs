@@ -1,6 +1,7 @@
 //! Order and payment numbers: unique across csms nodes and guessable by nobody — the day, then
 //! 80 random bits from the operating system.
 
+use crate::domain::ids::{OrderNo, PaymentNo};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Utc};
 
@@ -15,6 +16,16 @@ pub fn new_number(prefix: char, now: DateTime<Utc>) -> String {
         number.push_str(&format!("{byte:02X}"));
     }
     number
+}
+
+/// A new order's number (`C…`).
+pub fn new_order_no(now: DateTime<Utc>) -> OrderNo {
+    OrderNo::generated(new_number('C', now))
+}
+
+/// A new payment's number (`P…`).
+pub fn new_payment_no(now: DateTime<Utc>) -> PaymentNo {
+    PaymentNo::generated(new_number('P', now))
 }
 
 /// A remote start id (2.0.1's `remoteStartId`): random and positive.

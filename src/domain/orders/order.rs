@@ -1,28 +1,31 @@
 //! An order as csms keeps it: from creation to settlement, its money in whole fen.
 
+use crate::domain::ids::{ChargerId, IdTag, OrderNo};
+use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
+use crate::domain::payments::records::Destination;
 use chrono::{DateTime, Utc};
 
 /// A driver's charging order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: i64,
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub user_id: i64,
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
-    pub id_tag: String,
-    pub status: String,
-    pub pay_mode: String,
-    pub payment_status: String,
+    pub id_tag: IdTag,
+    pub status: OrderStatus,
+    pub pay_mode: PayMode,
+    pub payment_status: PaymentStatus,
     pub method: Option<String>,
     pub prepay_fen: Option<i64>,
     pub paid_fen: i64,
     pub refunded_fen: i64,
     /// Refunded by operators once the order was settled: a gift, not money it owes again.
     pub gift_fen: i64,
-    /// Where a settlement gives back what a prepaid order did not use: `original` or `balance`.
-    pub refund_to: String,
+    /// Where a settlement gives back what a prepaid order did not use.
+    pub refund_to: Destination,
     /// The tariff copied when the order was made (JSON).
     pub tariff: String,
     pub timezone: String,

@@ -6,6 +6,7 @@ use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
 use crate::domain::orders::records::CreditStanding;
@@ -91,7 +92,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// The order `order_no`.
-    async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError>;
+    async fn order(&self, order_no: &OrderNo) -> Result<Option<Order>, StoreError>;
 
     /// The order of transaction `transaction_id`.
     async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<Order>, StoreError>;
@@ -124,7 +125,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     async fn rebill_order(&self, rebill: Rebill) -> Result<Settled, StoreError>;
 
     /// The succeeded payments of an order that still have money to refund, newest first.
-    async fn refundable_payments(&self, order_no: &str) -> Result<Vec<Refundable>, StoreError>;
+    async fn refundable_payments(&self, order_no: &OrderNo) -> Result<Vec<Refundable>, StoreError>;
 
     /// A transaction and its samples in time order (both tables': see `sample_reads`).
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError>;
@@ -146,7 +147,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
 
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
     /// order after, or none when it was not.
-    async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError>;
+    async fn transition(&self, order_no: &OrderNo, change: Transition) -> Result<Option<Order>, StoreError>;
 
     /// The newest transaction on an order's connector begun since `since` that no order has,
     /// of the order's tag or of none (a 2.0.1 remote start may carry no token): what a lost

@@ -14,7 +14,6 @@ use crate::domain::charging::COMPLETED;
 use crate::domain::ledger::{fen_string, to_fen};
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::Destination;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -28,7 +27,7 @@ impl Orders {
             Some(at) if head.status == COMPLETED && found.stopped_at != Some(at) => at,
             _ => return Ok(()),
         };
-        let corrupt = |what: String| OrderError::Corrupt(found.order_no.clone(), what);
+        let corrupt = |what: String| OrderError::Corrupt(found.order_no.to_string(), what);
         let (tariff, zone) = priced(found).ok_or_else(|| corrupt("its tariff".into()))?;
         let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
         let settings = &self.inner.settings;
@@ -42,8 +41,12 @@ impl Orders {
                 found.order_no,
                 reason.as_str()
             );
-            let raised =
-                self.inner.alarms.raise(&found.charger_id, AlarmKind::MeterAnomaly, message, found.order_no.clone());
+            let raised = self.inner.alarms.raise(
+                &found.charger_id,
+                AlarmKind::MeterAnomaly,
+                message,
+                found.order_no.to_string(),
+            );
             if let Err(e) = raised.await {
                 tracing::warn!(order = %found.order_no, error = %e, "raising the meter anomaly alarm failed");
             }
@@ -51,7 +54,7 @@ impl Orders {
         }
         let fen = |d| to_fen(d, "bill").map_err(|e| corrupt(e.to_string()));
         let (energy_fee_fen, service_fee_fen) = (fen(billed.bill.energy_fee)?, fen(billed.bill.service_fee)?);
-        let chose = Destination::parse(&found.refund_to).unwrap_or(Destination::Original);
+        let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..SETTLE_ATTEMPTS {
             // The occupancy line, if billed already (also meanwhile), stays as it is.
@@ -66,7 +69,7 @@ impl Orders {
             let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             // The difference is what is settled: a paid order owes or gets back only that.
-            let paid = current.payment_status == PaymentStatus::Paid.as_str();
+            let paid = current.payment_status == PaymentStatus::Paid;
             let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(0));
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
@@ -116,7 +119,7 @@ impl Orders {
                 },
             }
         }
-        Err(OrderError::Busy(found.order_no.clone()))
+        Err(OrderError::Busy(found.order_no.to_string()))
     }
 }
 

@@ -2,25 +2,27 @@
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
+use crate::domain::orders::status::{OrderStatus, PayMode};
+use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundPart;
 use chrono::{DateTime, Utc};
 
 /// A new order, with the tariff in force copied onto it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub user_id: i64,
     pub charger_id: String,
     pub evse_id: i32,
     pub connector_id: i32,
     pub id_tag: String,
-    pub status: &'static str,
-    pub pay_mode: &'static str,
+    pub status: OrderStatus,
+    pub pay_mode: PayMode,
     pub method: Option<String>,
     pub prepay_fen: Option<i64>,
-    /// `original` or `balance` (see `Destination`).
-    pub refund_to: &'static str,
+    pub refund_to: Destination,
     /// The tariff's JSON and the station's zone.
     pub tariff: String,
     pub timezone: String,
@@ -105,7 +107,7 @@ impl Transition {
 /// order heard), or in review when an operator settles it.
 #[derive(Debug, Clone)]
 pub struct Completion {
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub from: Vec<&'static str>,
     pub user_id: i64,
     pub energy_wh: i64,
@@ -196,7 +198,7 @@ pub enum Settled {
 /// paid for it refunded in the same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub to: &'static str,
     pub from: Vec<&'static str>,
     pub reason: String,
@@ -211,7 +213,7 @@ pub struct Ending {
 /// suffices (else the order is left unpaid for it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OccupancyCharge {
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub user_id: i64,
     pub fee_fen: i64,
     /// The bill's lines with the occupancy line added.
@@ -226,7 +228,7 @@ pub struct OccupancyCharge {
 /// charging or starting, its user and connector released, its money left as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewHold {
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// `ReviewReason::as_str`.
     pub reason: &'static str,
     /// The register's stop − start, when known and not negative.
@@ -244,7 +246,7 @@ pub struct ReviewHold {
 /// only while the order's revisions and money are those read.
 #[derive(Debug, Clone)]
 pub struct Rebill {
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub user_id: i64,
     /// The revisions as read (none yet: NULL).
     pub revisions_read: Option<String>,

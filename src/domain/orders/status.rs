@@ -1,5 +1,7 @@
 //! An order's states, as stored and as shown.
 
+use crate::domain::stored_text::stored_text;
+
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
@@ -18,34 +20,18 @@ pub enum OrderStatus {
     Failed,
 }
 
+stored_text!(OrderStatus {
+    PendingPayment => "PENDING_PAYMENT",
+    Ready => "READY",
+    Starting => "STARTING",
+    Charging => "CHARGING",
+    Review => "REVIEW",
+    Completed => "COMPLETED",
+    Cancelled => "CANCELLED",
+    Failed => "FAILED",
+});
+
 impl OrderStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::PendingPayment => "PENDING_PAYMENT",
-            OrderStatus::Ready => "READY",
-            OrderStatus::Starting => "STARTING",
-            OrderStatus::Charging => "CHARGING",
-            OrderStatus::Review => "REVIEW",
-            OrderStatus::Completed => "COMPLETED",
-            OrderStatus::Cancelled => "CANCELLED",
-            OrderStatus::Failed => "FAILED",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Some(match stored {
-            "PENDING_PAYMENT" => OrderStatus::PendingPayment,
-            "READY" => OrderStatus::Ready,
-            "STARTING" => OrderStatus::Starting,
-            "CHARGING" => OrderStatus::Charging,
-            "REVIEW" => OrderStatus::Review,
-            "COMPLETED" => OrderStatus::Completed,
-            "CANCELLED" => OrderStatus::Cancelled,
-            "FAILED" => OrderStatus::Failed,
-            _ => return None,
-        })
-    }
-
     /// Before the charger started: the order may still be cancelled.
     pub const fn before_start(self) -> bool {
         matches!(self, OrderStatus::PendingPayment | OrderStatus::Ready | OrderStatus::Starting)
@@ -66,22 +52,7 @@ pub enum PayMode {
     Postpaid,
 }
 
-impl PayMode {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PayMode::Prepaid => "prepaid",
-            PayMode::Postpaid => "postpaid",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "prepaid" => Some(PayMode::Prepaid),
-            "postpaid" => Some(PayMode::Postpaid),
-            _ => None,
-        }
-    }
-}
+stored_text!(PayMode { Prepaid => "prepaid", Postpaid => "postpaid" });
 
 /// Whether an order's money is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,15 +66,7 @@ pub enum PaymentStatus {
     Refunded,
 }
 
-impl PaymentStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Unpaid => "UNPAID",
-            PaymentStatus::Paid => "PAID",
-            PaymentStatus::Refunded => "REFUNDED",
-        }
-    }
-}
+stored_text!(PaymentStatus { Unpaid => "UNPAID", Paid => "PAID", Refunded => "REFUNDED" });
 
 /// Why a charger stopped, in the order's words (the seed's stop reasons), from OCPP's reason.
 pub fn stop_reason(ocpp: Option<&str>) -> &'static str {
@@ -139,8 +102,7 @@ mod tests {
 
     #[test]
     fn every_status_reads_back_as_itself() {
-        use OrderStatus::*;
-        for status in [PendingPayment, Ready, Starting, Charging, Review, Completed, Cancelled, Failed] {
+        for status in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(OrderStatus::parse("charging"), None);

@@ -79,7 +79,7 @@ impl Orders {
         match self.inner.store.orders_in(&live, SWEEP_BATCH).await {
             Ok(orders) => {
                 // The charging orders' transactions and payers, read in a few statements.
-                let charging: Vec<&Order> = orders.iter().filter(|o| o.status == "CHARGING").collect();
+                let charging: Vec<&Order> = orders.iter().filter(|o| o.status == OrderStatus::Charging).collect();
                 let ids: Vec<i64> = charging.iter().filter_map(|o| o.transaction_id).collect();
                 let payers: Vec<i64> = charging.iter().map(|o| o.user_id).collect();
                 let heads = self.inner.store.transaction_heads(&ids).await;
@@ -127,8 +127,8 @@ impl Orders {
 
     async fn look_after(&self, found: &Order) -> Result<(), OrderError> {
         let now = Utc::now();
-        match OrderStatus::parse(&found.status) {
-            Some(OrderStatus::PendingPayment | OrderStatus::Ready) if found.lock_expires_at < now => {
+        match found.status {
+            OrderStatus::PendingPayment | OrderStatus::Ready if found.lock_expires_at < now => {
                 let from = [OrderStatus::PendingPayment, OrderStatus::Ready];
                 let why = "the pile's hold expired before the order started";
                 if let Some(ended) = self.end(found, OrderStatus::Cancelled, &from, why).await? {
@@ -136,8 +136,8 @@ impl Orders {
                     self.publish("order.cancelled", &ended);
                 }
             }
-            Some(OrderStatus::Starting) if found.lock_expires_at < now => self.start_overdue(found).await?,
-            Some(OrderStatus::Charging) => {
+            OrderStatus::Starting if found.lock_expires_at < now => self.start_overdue(found).await?,
+            OrderStatus::Charging => {
                 // Its transaction gone from the database: nothing to watch.
             }
             _ => {}
@@ -203,7 +203,7 @@ impl Orders {
         let Some(live) = self.live_reading_of(found, head).await else { return Ok(None) };
         let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(None) };
         let cost_fen = to_fen(cost, "cost").unwrap_or(i64::MAX);
-        let prepaid = PayMode::parse(&found.pay_mode) == Some(PayMode::Prepaid);
+        let prepaid = found.pay_mode == PayMode::Prepaid;
         if prepaid && cost_fen >= found.paid_fen - found.refunded_fen {
             self.stop_for_money(found, "the order's money ran out");
         }
@@ -214,7 +214,7 @@ impl Orders {
             if due {
                 self.inner.costs_sent.insert(found.order_no.clone(), (Instant::now(), cost_fen));
                 let (commands, charger, order_no) =
-                    (self.inner.commands.clone(), found.charger_id.clone(), found.order_no.clone());
+                    (self.inner.commands.clone(), found.charger_id.to_string(), found.order_no.clone());
                 tokio::spawn(async move {
                     if let Err(e) = commands.cost_updated(charger, charger_transaction_id, cost).await {
                         tracing::debug!(order = %order_no, error = %e, "CostUpdated not delivered");

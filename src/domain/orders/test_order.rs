@@ -1,6 +1,9 @@
 //! An order for the area's unit tests.
 
+use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::orders::order::Order;
+use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
+use crate::domain::payments::records::Destination;
 use chrono::{DateTime, TimeZone, Utc};
 
 /// 1 December 2026 at `hour:minute` UTC.
@@ -12,21 +15,21 @@ pub(crate) fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 pub(crate) fn order() -> Order {
     Order {
         id: 1,
-        order_no: "O1".into(),
+        order_no: OrderNo::parse("O1").expect("an order number"),
         user_id: 1,
-        charger_id: "PILE".into(),
+        charger_id: ChargerId::parse("PILE").expect("a charger id"),
         evse_id: 1,
         connector_id: 1,
-        id_tag: "TAG".into(),
-        status: "COMPLETED".into(),
-        pay_mode: "postpaid".into(),
-        payment_status: "UNPAID".into(),
+        id_tag: IdTag::parse("TAG").expect("an id tag"),
+        status: OrderStatus::Completed,
+        pay_mode: PayMode::Postpaid,
+        payment_status: PaymentStatus::Unpaid,
         method: None,
         prepay_fen: None,
         paid_fen: 0,
         refunded_fen: 0,
         gift_fen: 0,
-        refund_to: "original".into(),
+        refund_to: Destination::Original,
         tariff: "{}".into(),
         timezone: "Asia/Shanghai".into(),
         remote_start_id: None,

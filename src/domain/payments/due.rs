@@ -4,9 +4,9 @@
 
 use super::records::FOR_ORDER;
 use super::stored::Payment;
-use crate::domain::orders::OrderStatus;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{BillRead, MoneyRead};
+use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 
 /// Paying an order now: the amount, the status it moves from and to, and the money and bill it
 /// was decided on.
@@ -23,17 +23,16 @@ pub struct PaymentDue {
 /// `READY`), or what a completed order's unpaid bill still lacks (it stays `COMPLETED`; an
 /// operator's refund after the bill was a gift, not owed again). None when it owes nothing.
 pub fn payment_due(order: &Order) -> Option<PaymentDue> {
-    if order.payment_status != "UNPAID" {
+    if order.payment_status != PaymentStatus::Unpaid {
         return None;
     }
     let money = MoneyRead::of(order);
-    let (owed_fen, to) = match OrderStatus::parse(&order.status)? {
+    let (owed_fen, to) = match order.status {
         OrderStatus::PendingPayment => (order.prepay_fen.unwrap_or(0), OrderStatus::Ready),
         OrderStatus::Completed => (order.total_fen.unwrap_or(0) - money.kept_fen(), OrderStatus::Completed),
         _ => return None,
     };
-    let from = OrderStatus::parse(&order.status)?;
-    (owed_fen > 0).then_some(PaymentDue { owed_fen, from, to, money, bill: BillRead::of(order) })
+    (owed_fen > 0).then_some(PaymentDue { owed_fen, from: order.status, to, money, bill: BillRead::of(order) })
 }
 
 /// An order paid from the balance, in one transaction: the payment row, the debit and its

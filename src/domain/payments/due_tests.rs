@@ -1,11 +1,11 @@
 use super::{PaymentDue, payment_due};
-use crate::domain::orders::OrderStatus;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{BillRead, MoneyRead};
+use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::orders::test_order::order;
 
 fn prepaid(amount_fen: i64) -> Order {
-    Order { status: "PENDING_PAYMENT".into(), pay_mode: "prepaid".into(), prepay_fen: Some(amount_fen), ..order() }
+    Order { status: OrderStatus::PendingPayment, pay_mode: PayMode::Prepaid, prepay_fen: Some(amount_fen), ..order() }
 }
 
 fn billed(total_fen: i64, paid_fen: i64) -> Order {
@@ -45,9 +45,9 @@ fn an_operators_gift_after_the_bill_is_not_owed_again() {
 #[test]
 fn a_paid_order_or_one_that_charges_owes_nothing_now() {
     let mut paid = prepaid(5_000);
-    paid.payment_status = "PAID".into();
+    paid.payment_status = PaymentStatus::Paid;
     assert_eq!(payment_due(&paid), None);
-    let charging = Order { status: "CHARGING".into(), ..billed(800, 0) };
+    let charging = Order { status: OrderStatus::Charging, ..billed(800, 0) };
     assert_eq!(payment_due(&charging), None);
     assert_eq!(payment_due(&billed(800, 800)), None);
 }

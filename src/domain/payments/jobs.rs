@@ -77,7 +77,7 @@ impl Payments {
     async fn ask_after_closed(&self, payment: &Payment) -> Result<(), NotifyError> {
         let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
-        match gateway.query(payment.payment_no.clone()).await {
+        match gateway.query(payment.payment_no.to_string()).await {
             Ok(ProviderState::Paid { provider_txn_id, amount_fen }) => {
                 let done = self.take_paid(method, &payment.payment_no, provider_txn_id, amount_fen).await?;
                 tracing::warn!(payment = %payment.payment_no, outcome = ?done, "payments: money came into a payment csms had closed");
@@ -91,7 +91,7 @@ impl Payments {
     async fn reconcile_one(&self, payment: &Payment) -> Result<(), NotifyError> {
         let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
-        let state = match gateway.query(payment.payment_no.clone()).await {
+        let state = match gateway.query(payment.payment_no.to_string()).await {
             Ok(state) => state,
             Err(e) => return Err(NotifyError::Unreadable(e.to_string())),
         };
@@ -112,7 +112,7 @@ impl Payments {
                 let age = (Utc::now() - payment.created_at).to_std().unwrap_or_default();
                 if age >= self.setup.close_after {
                     // Closed at the provider first: once it says so, nobody can pay it.
-                    match gateway.close(no.clone()).await {
+                    match gateway.close(no.to_string()).await {
                         Ok(()) => {
                             self.store.end_pending_payment(no, PaymentState::Closed).await?;
                             metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "closed")

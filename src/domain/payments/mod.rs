@@ -23,10 +23,12 @@ pub use port::PaymentStore;
 
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
 use crate::domain::orders::number::new_number;
+use crate::domain::orders::status::OrderStatus;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::payments::stored::RefundState;
@@ -60,9 +62,9 @@ pub struct PaymentView {
 impl From<Payment> for PaymentView {
     fn from(p: Payment) -> Self {
         PaymentView {
-            payment_no: p.payment_no,
+            payment_no: p.payment_no.into_string(),
             user_id: p.user_id,
-            order_no: p.order_no,
+            order_no: p.order_no.map(String::from),
             purpose: p.purpose,
             method: p.method,
             amount: fen_string(p.amount_fen),
@@ -92,7 +94,7 @@ impl From<Refund> for RefundView {
     fn from(r: Refund) -> Self {
         RefundView {
             refund_no: r.refund_no,
-            payment_no: r.payment_no,
+            payment_no: r.payment_no.into_string(),
             amount: fen_string(r.amount_fen),
             destination: r.destination,
             status: r.status.as_str().to_owned(),
@@ -114,7 +116,7 @@ pub enum PaymentError {
     #[error("payment {0} not found")]
     NotFound(String),
     #[error("the order owes nothing now: {0}")]
-    NothingOwed(String),
+    NothingOwed(OrderStatus),
     #[error("the balance is too low")]
     InsufficientBalance,
     #[error("{0} payments are not configured on this server")]
@@ -168,21 +170,21 @@ impl Payments {
 
     /// Pays what an order owes now — a prepaid order's amount before it starts, or a completed
     /// order's unpaid bill — by `method`.
-    pub async fn pay_order(&self, user_id: i64, order_no: &str, method: &str) -> Result<PaymentView, PaymentError> {
+    pub async fn pay_order(&self, user_id: i64, order_no: &OrderNo, method: &str) -> Result<PaymentView, PaymentError> {
         let method = Method::parse(method).ok_or_else(|| PaymentError::Invalid {
             field: "method",
             message: format!("{method:?} is not {}", Method::listed(true)),
         })?;
         let order = self.store.order(order_no).await?.filter(|o| o.user_id == user_id);
-        let order = order.ok_or_else(|| PaymentError::NoOrder(order_no.to_owned()))?;
+        let order = order.ok_or_else(|| PaymentError::NoOrder(order_no.to_string()))?;
         let Some(due) = payment_due(&order) else { return Err(PaymentError::NothingOwed(order.status)) };
         if method != Method::Balance {
             // Paid when the provider says so (its notification, or the reconciliation job).
             let description = format!("csms charging order {order_no}");
-            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen, description).await;
+            return self.open_at_provider(user_id, Some(order_no.as_str()), method, due.owed_fen, description).await;
         }
         let pay =
-            BalancePayment { payment_no: new_number('P', Utc::now()), user_id, order_no: order_no.to_owned(), due };
+            BalancePayment { payment_no: new_number('P', Utc::now()), user_id, order_no: order_no.to_string(), due };
         let paid = match self.store.pay_order_from_balance(pay).await {
             Ok(paid) => paid,
             Err(StoreError::Conflict(Subject::Order)) => return Err(PaymentError::NothingOwed(order.status)),
@@ -197,13 +199,13 @@ impl Payments {
     pub async fn payment(
         &self,
         scope: Scope,
-        payment_no: &str,
+        payment_no: &PaymentNo,
     ) -> Result<(PaymentView, Vec<RefundView>), PaymentError> {
         let found = self.store.payment(payment_no).await?;
         let found = match (found, scope) {
             (Some(p), Scope::Operator) => p,
             (Some(p), Scope::User(id)) if p.user_id == id => p,
-            _ => return Err(PaymentError::NotFound(payment_no.to_owned())),
+            _ => return Err(PaymentError::NotFound(payment_no.to_string())),
         };
         let refunds = self.store.refunds(payment_no).await?.into_iter().map(RefundView::from).collect();
         Ok((found.into(), refunds))
@@ -224,7 +226,7 @@ impl Payments {
     /// provider that took the money; written to the operation log with the refund.
     pub async fn refund(
         &self,
-        payment_no: &str,
+        payment_no: &PaymentNo,
         amount: &str,
         reason: Option<String>,
         actor: &str,
@@ -234,7 +236,7 @@ impl Payments {
             return Err(PaymentError::Invalid { field: "reason", message: "at most 256 characters".into() });
         }
         let (found, refundable) =
-            self.store.refundable(payment_no).await?.ok_or_else(|| PaymentError::NotFound(payment_no.to_owned()))?;
+            self.store.refundable(payment_no).await?.ok_or_else(|| PaymentError::NotFound(payment_no.to_string()))?;
         if refundable.method != Method::Balance {
             // Its provider must be there to send it to.
             self.gateway(refundable.method)?;
@@ -248,7 +250,7 @@ impl Payments {
                 .next()
                 .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
         let charger_id = match &found.order_no {
-            Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id).unwrap_or_default(),
+            Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id.into_string()).unwrap_or_default(),
             None => String::new(),
         };
         let operation = OperationRecord {
@@ -271,7 +273,7 @@ impl Payments {
         };
         let made = match self.store.refund_payment(part, reason, operation).await {
             Ok(made) => made,
-            Err(StoreError::NotFound(_)) => return Err(PaymentError::NotFound(payment_no.to_owned())),
+            Err(StoreError::NotFound(_)) => return Err(PaymentError::NotFound(payment_no.to_string())),
             Err(e) => return Err(e.into()),
         };
         if made.status == RefundState::Pending {
@@ -285,7 +287,7 @@ impl Payments {
     }
 
     /// A payment's exchanges with its provider, oldest first (operators).
-    pub async fn calls(&self, payment_no: &str, limit: u64) -> Result<Vec<records::ProviderCall>, PaymentError> {
+    pub async fn calls(&self, payment_no: &PaymentNo, limit: u64) -> Result<Vec<records::ProviderCall>, PaymentError> {
         Ok(self.store.provider_calls(payment_no, limit).await?)
     }
 

@@ -7,6 +7,7 @@ use super::due::{PaidTo, ProviderPaid, paid_to};
 use super::gateway::{GatewayError, Notice, in_yuan};
 use super::records::{Method, PaidOutcome};
 use super::{PaymentView, Payments};
+use crate::domain::ids::PaymentNo;
 use crate::domain::orders::number::new_number;
 use crate::domain::orders::records::SETTLE_ATTEMPTS;
 use crate::domain::storage::{StoreError, Subject};
@@ -148,7 +149,11 @@ impl Payments {
         provider_txn_id: String,
         amount_fen: i64,
     ) -> Result<Notified, NotifyError> {
-        let found = self.store.payment(payment_no).await?.filter(|p| p.method == method.as_str());
+        // A number that cannot be one names no payment, as an unknown one.
+        let Ok(number) = PaymentNo::parse(payment_no) else {
+            return Err(NotifyError::UnknownPayment(payment_no.to_owned()));
+        };
+        let found = self.store.payment(&number).await?.filter(|p| p.method == method.as_str());
         let Some(found) = found else { return Err(NotifyError::UnknownPayment(payment_no.to_owned())) };
         if found.amount_fen != amount_fen {
             let e = NotifyError::AmountMismatch {
@@ -170,7 +175,7 @@ impl Payments {
         // Where the money goes, decided on the order as read; read again while it changes.
         let mut attempts = 0;
         let applied = loop {
-            let order = match found.order_no.as_deref() {
+            let order = match &found.order_no {
                 Some(order_no) => self.store.order(order_no).await?,
                 None => None,
             };

@@ -2,6 +2,7 @@
 //! implements it (`store/ports/payments.rs`); `startup` hands the store in.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::orders::order::Order;
 use crate::domain::payments::calls::Exchange;
 use crate::domain::payments::due::BalancePayment;
@@ -44,14 +45,14 @@ pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     async fn due_provider_refunds(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<Refund>, StoreError>;
 
     /// Ends a payment still pending as `status` (closed, failed); whether it was pending.
-    async fn end_pending_payment(&self, payment_no: &str, status: PaymentState) -> Result<bool, StoreError>;
+    async fn end_pending_payment(&self, payment_no: &PaymentNo, status: PaymentState) -> Result<bool, StoreError>;
 
     /// Stores a provider payment `PENDING`, before the provider hears of it (so that its
     /// notification always finds it).
     async fn open_provider_payment(&self, new: NewProviderPayment) -> Result<Payment, StoreError>;
 
     /// The order `order_no`.
-    async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError>;
+    async fn order(&self, order_no: &OrderNo) -> Result<Option<Order>, StoreError>;
 
     /// Pays an order from the balance (see `BalancePayment`): `Conflict(Order)` when the order
     /// no longer reads as the payment was decided on (paid already, also by a payment racing this
@@ -59,7 +60,7 @@ pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError>;
 
     /// The payment `payment_no`.
-    async fn payment(&self, payment_no: &str) -> Result<Option<Payment>, StoreError>;
+    async fn payment(&self, payment_no: &PaymentNo) -> Result<Option<Payment>, StoreError>;
 
     /// Payments, newest first, of one user or of everyone: a page and the number in all.
     async fn payments(&self, user_id: Option<i64>, offset: u64, limit: u64) -> Result<(Vec<Payment>, u64), StoreError>;
@@ -68,7 +69,7 @@ pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     async fn pending_provider_payments(&self, before: DateTime<Utc>, limit: u64) -> Result<Vec<Payment>, StoreError>;
 
     /// A payment's exchanges with its provider, oldest first (at most `limit`).
-    async fn provider_calls(&self, payment_no: &str, limit: u64) -> Result<Vec<ProviderCall>, StoreError>;
+    async fn provider_calls(&self, payment_no: &PaymentNo, limit: u64) -> Result<Vec<ProviderCall>, StoreError>;
 
     /// The provider paid the refund back: it is `SUCCEEDED`. Whether it was pending (and is
     /// ended by this call).
@@ -107,11 +108,11 @@ pub trait PaymentStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Refund, StoreError>;
 
     /// A payment's refundable state: the succeeded payment with what it has left, if any.
-    async fn refundable(&self, payment_no: &str) -> Result<Option<(Payment, Refundable)>, StoreError>;
+    async fn refundable(&self, payment_no: &PaymentNo) -> Result<Option<(Payment, Refundable)>, StoreError>;
 
     /// A payment's refunds, oldest first.
-    async fn refunds(&self, payment_no: &str) -> Result<Vec<Refund>, StoreError>;
+    async fn refunds(&self, payment_no: &PaymentNo) -> Result<Vec<Refund>, StoreError>;
 
     /// Keeps where the payer pays a pending payment.
-    async fn set_pay_url(&self, payment_no: &str, pay_url: &str) -> Result<(), StoreError>;
+    async fn set_pay_url(&self, payment_no: &PaymentNo, pay_url: &str) -> Result<(), StoreError>;
 }

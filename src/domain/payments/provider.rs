@@ -6,7 +6,7 @@ use super::gateway::ProviderPayment;
 use super::records::{Method, NewProviderPayment};
 use super::{PaymentError, PaymentView, Payments};
 use crate::domain::ledger::parse_positive;
-use crate::domain::orders::number::new_number;
+use crate::domain::orders::number::new_payment_no;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -81,10 +81,10 @@ impl Payments {
     ) -> Result<PaymentView, PaymentError> {
         let gateway = self.gateway(method)?.clone();
         let now = Utc::now();
-        let payment_no = new_number('P', now);
+        let payment_no = new_payment_no(now);
         let expires_at = window_end(now, self.setup.close_after);
         let new = NewProviderPayment {
-            payment_no: payment_no.clone(),
+            payment_no: payment_no.to_string(),
             user_id,
             order_no: order_no.map(str::to_owned),
             method,
@@ -93,7 +93,7 @@ impl Payments {
         };
         let stored = self.store.open_provider_payment(new).await?;
         let asked = ProviderPayment {
-            payment_no: payment_no.clone(),
+            payment_no: payment_no.to_string(),
             amount_fen,
             description,
             notify_url: self.notify_url(method),

@@ -2,6 +2,7 @@
 
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
+use crate::domain::stored_text::stored_text;
 use chrono::{DateTime, Utc};
 
 /// How a payment is made.
@@ -13,18 +14,9 @@ pub enum Method {
     Unionpay,
 }
 
+stored_text!(Method { Balance => "balance", Wechat => "wechat", Alipay => "alipay", Unionpay => "unionpay" });
+
 impl Method {
-    pub const ALL: [Method; 4] = [Method::Balance, Method::Wechat, Method::Alipay, Method::Unionpay];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Method::Balance => "balance",
-            Method::Wechat => "wechat",
-            Method::Alipay => "alipay",
-            Method::Unionpay => "unionpay",
-        }
-    }
-
     /// The methods' names as a sentence lists them ("balance, wechat, alipay or unionpay"), the
     /// balance left out unless `balance`.
     pub fn listed(balance: bool) -> String {
@@ -35,16 +27,6 @@ impl Method {
             Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
             None => String::new(),
         }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "balance" => Method::Balance,
-            "wechat" => Method::Wechat,
-            "alipay" => Method::Alipay,
-            "unionpay" => Method::Unionpay,
-            _ => return None,
-        })
     }
 }
 
@@ -59,22 +41,7 @@ pub enum Destination {
     Balance,
 }
 
-impl Destination {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Destination::Original => "original",
-            Destination::Balance => "balance",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "original" => Destination::Original,
-            "balance" => Destination::Balance,
-            _ => return None,
-        })
-    }
-}
+stored_text!(Destination { Original => "original", Balance => "balance" });
 
 /// A payment to open at a provider, stored `PENDING` before the provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,10 +43,10 @@ impl Payments {
             return Ok(pending);
         }
         let paid = self.store.payment(&pending.payment_no).await?;
-        let paid = paid.ok_or_else(|| PaymentError::NotFound(pending.payment_no.clone()))?;
+        let paid = paid.ok_or_else(|| PaymentError::NotFound(pending.payment_no.to_string()))?;
         let method = Method::parse(&paid.method).ok_or(PaymentError::MethodUnavailable("this method's"))?;
         let asked = ProviderRefund {
-            payment_no: paid.payment_no.clone(),
+            payment_no: paid.payment_no.to_string(),
             refund_no: refund_no.clone(),
             amount_fen: pending.amount_fen,
             total_fen: paid.amount_fen,
@@ -159,10 +159,12 @@ impl Payments {
         };
         let paid = match self.store.payment(&found.payment_no).await {
             Ok(paid) => paid.filter(|p| p.method == method.as_str()),
-            Err(e) => return (Some(found.payment_no), Err(e.into())),
+            Err(e) => return (Some(found.payment_no.into_string()), Err(e.into())),
         };
-        let Some(paid) = paid else { return (Some(found.payment_no), Err(NotifyError::UnknownRefund(no))) };
-        (Some(paid.payment_no.clone()), self.apply_refund_notice(&found, &paid, method, notice).await)
+        let Some(paid) = paid else {
+            return (Some(found.payment_no.into_string()), Err(NotifyError::UnknownRefund(no)));
+        };
+        (Some(paid.payment_no.to_string()), self.apply_refund_notice(&found, &paid, method, notice).await)
     }
 
     async fn apply_refund_notice(
@@ -237,7 +239,7 @@ impl Payments {
     async fn pile_of(&self, paid: &Payment) -> Option<String> {
         let order_no = paid.order_no.as_ref()?;
         match self.store.order(order_no).await {
-            Ok(order) => order.map(|o| o.charger_id).filter(|pile| !pile.is_empty()),
+            Ok(order) => order.map(|o| o.charger_id.into_string()).filter(|pile| !pile.is_empty()),
             Err(e) => {
                 tracing::warn!(order = %order_no, error = %e, "payments: a refund's order could not be read");
                 None

@@ -1,14 +1,16 @@
 //! Payments and refunds as stored.
 
+use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::stored_text::stored_text;
 use chrono::{DateTime, Utc};
 
 /// A payment: a top-up or an order's, by balance or at a provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
     pub id: i64,
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub user_id: i64,
-    pub order_no: Option<String>,
+    pub order_no: Option<OrderNo>,
     /// `order` or `top_up`.
     pub purpose: String,
     pub method: String,
@@ -29,7 +31,7 @@ pub struct Payment {
 pub struct Refund {
     pub id: i64,
     pub refund_no: String,
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub amount_fen: i64,
     /// `original` or `balance`.
     pub destination: String,
@@ -65,28 +67,7 @@ pub enum PaymentState {
     Closed,
 }
 
-impl PaymentState {
-    /// The stored (and shown) text.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PaymentState::Pending => "PENDING",
-            PaymentState::Succeeded => "SUCCEEDED",
-            PaymentState::Failed => "FAILED",
-            PaymentState::Closed => "CLOSED",
-        }
-    }
-
-    /// The state its stored text names, if any.
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "PENDING" => Some(PaymentState::Pending),
-            "SUCCEEDED" => Some(PaymentState::Succeeded),
-            "FAILED" => Some(PaymentState::Failed),
-            "CLOSED" => Some(PaymentState::Closed),
-            _ => None,
-        }
-    }
-}
+stored_text!(PaymentState { Pending => "PENDING", Succeeded => "SUCCEEDED", Failed => "FAILED", Closed => "CLOSED" });
 
 /// Where a refund is; stored as its `as_str` text in `refunds.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,50 +81,7 @@ pub enum RefundState {
     Failed,
 }
 
-impl RefundState {
-    /// The stored (and shown) text.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RefundState::Pending => "PENDING",
-            RefundState::Succeeded => "SUCCEEDED",
-            RefundState::Failed => "FAILED",
-        }
-    }
-
-    /// The state its stored text names, if any.
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "PENDING" => Some(RefundState::Pending),
-            "SUCCEEDED" => Some(RefundState::Succeeded),
-            "FAILED" => Some(RefundState::Failed),
-            _ => None,
-        }
-    }
-}
-
-impl PartialEq<&str> for PaymentState {
-    fn eq(&self, text: &&str) -> bool {
-        self.as_str() == *text
-    }
-}
-
-impl PartialEq<&str> for RefundState {
-    fn eq(&self, text: &&str) -> bool {
-        self.as_str() == *text
-    }
-}
-
-impl std::fmt::Display for PaymentState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::fmt::Display for RefundState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_text!(RefundState { Pending => "PENDING", Succeeded => "SUCCEEDED", Failed => "FAILED" });
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@ use super::connector_key;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{CreditStanding, OrdersAtStart, StartSeen};
-use crate::store::rows::{Parse, Record};
+use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};
 use sea_orm::{
@@ -18,12 +18,12 @@ use std::collections::HashMap;
 impl Store {
     /// The order `order_no`.
     pub async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(self.db()).await?.record())
+        order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(self.db()).await?.parsed()
     }
 
     /// The order of transaction `transaction_id`.
     pub async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<Order>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?.record())
+        order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?.parsed()
     }
 
     /// Where the driver of `tag` stands for credit (see `CreditStanding`), in one statement; none
@@ -86,12 +86,12 @@ impl Store {
                    ORDER BY o.id LIMIT ?";
         let values =
             [since.into(), crate::domain::charging::COMPLETED.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
-        Ok(order::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?.record())
+        order::Entity::find().from_raw_sql(statement(backend, sql, values)).all(self.db()).await?.parsed()
     }
 
     /// The user's live order, if any.
     pub async fn live_order_of(&self, user_id: i64) -> Result<Option<Order>, StoreError> {
-        Ok(order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?.record())
+        order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?.parsed()
     }
 
     /// The order holding a connector, if any.
@@ -102,7 +102,7 @@ impl Store {
         connector_id: i32,
     ) -> Result<Option<Order>, StoreError> {
         let key = connector_key(charger_id, evse_id, connector_id);
-        Ok(order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?.record())
+        order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?.parsed()
     }
 
     /// A transaction's row, without its samples.
@@ -132,7 +132,7 @@ impl Store {
             which = which.add(waiting);
         }
         let rows: Vec<Order> =
-            order::Entity::find().filter(which).order_by_desc(order::Column::Id).all(self.db()).await?.record();
+            order::Entity::find().filter(which).order_by_desc(order::Column::Id).all(self.db()).await?.parsed()?;
         let mut found = OrdersAtStart::default();
         for row in rows {
             if row.transaction_id == Some(start.transaction_id) {
@@ -200,11 +200,7 @@ impl Store {
         evse_id: i32,
         connector_id: i32,
     ) -> Result<Vec<Order>, StoreError> {
-        Ok(order::Entity::find()
-            .filter(awaiting_on(charger_id, (evse_id, connector_id)))
-            .all(self.db())
-            .await?
-            .record())
+        order::Entity::find().filter(awaiting_on(charger_id, (evse_id, connector_id))).all(self.db()).await?.parsed()
     }
 
     /// When the first transaction other than `not` began on a place since `since`, if one did.
@@ -233,25 +229,25 @@ impl Store {
 
     /// Orders in one of `statuses`, oldest first (what the sweep looks after).
     pub async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<Order>, StoreError> {
-        Ok(order::Entity::find()
+        order::Entity::find()
             .filter(order::Column::Status.is_in(statuses.iter().copied()))
             .order_by_asc(order::Column::Id)
             .limit(limit)
             .all(self.db())
             .await?
-            .record())
+            .parsed()
     }
 
     /// Completed orders whose occupancy fee is still to be decided, newest first.
     pub async fn orders_awaiting_occupancy(&self, limit: u64) -> Result<Vec<Order>, StoreError> {
-        Ok(order::Entity::find()
+        order::Entity::find()
             .filter(order::Column::Status.eq("COMPLETED"))
             .filter(order::Column::OccupancyFeeFen.is_null())
             .order_by_desc(order::Column::Id)
             .limit(limit)
             .all(self.db())
             .await?
-            .record())
+            .parsed()
     }
 
     /// A page of orders, newest first, and the number in all.
@@ -268,7 +264,7 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(order::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((rows.record(), total))
+        Ok((rows.parsed()?, total))
     }
 
     /// The transactions `ids`, by id (a statement per thousand).

@@ -14,8 +14,9 @@ use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::records::{Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition};
+use crate::domain::orders::status::PaymentStatus;
 use crate::domain::storage::Subject;
-use crate::store::rows::Record;
+use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order, payment};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -34,19 +35,19 @@ impl Store {
     pub async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
         let (user_id, hold) = (new.user_id, new.hold);
         let row = order::ActiveModel {
-            order_no: Set(new.order_no),
+            order_no: Set(new.order_no.into()),
             user_id: Set(new.user_id),
             active_connector: Set(hold.then(|| connector_key(&new.charger_id, new.evse_id, new.connector_id))),
             charger_id: Set(new.charger_id),
             evse_id: Set(new.evse_id),
             connector_id: Set(new.connector_id),
             id_tag: Set(new.id_tag),
-            status: Set(new.status.to_owned()),
-            pay_mode: Set(new.pay_mode.to_owned()),
-            payment_status: Set("UNPAID".to_owned()),
+            status: Set(new.status.as_str().to_owned()),
+            pay_mode: Set(new.pay_mode.as_str().to_owned()),
+            payment_status: Set(PaymentStatus::Unpaid.as_str().to_owned()),
             method: Set(new.method),
             prepay_fen: Set(new.prepay_fen),
-            refund_to: Set(new.refund_to.to_owned()),
+            refund_to: Set(new.refund_to.as_str().to_owned()),
             paid_fen: Set(0),
             refunded_fen: Set(0),
             tariff: Set(new.tariff),
@@ -71,7 +72,7 @@ impl Store {
         }
         drop(turn);
         match inserted {
-            Ok(created) => Ok(created.into()),
+            Ok(created) => created.try_into(),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 // Which key refused it, read from the rows that hold them (never from the message).
                 let taken = match new.transaction_id {
@@ -128,7 +129,7 @@ impl Store {
         if !change.counted {
             // Nothing the statistics count moves: the update alone (and the order after).
             let _turn = self.write_turn().await;
-            return the_order_after(update.exec_with_returning(self.db()).await).map(Record::record);
+            return the_order_after(update.exec_with_returning(self.db()).await).and_then(Parse::parsed);
         }
         in_transaction(self, |txn| {
             Box::pin(async move {
@@ -142,7 +143,7 @@ impl Store {
             })
         })
         .await
-        .map(Record::record)
+        .and_then(Parse::parsed)
     }
 
     /// Completes an order with its bill and settles it (see `Completion`), in one transaction,
@@ -293,7 +294,7 @@ impl Store {
         from: &[&str],
     ) -> Result<Settled, StoreError> {
         if let Some(after) = applied {
-            return Ok(Settled::Done(Box::new(after.into())));
+            return Ok(Settled::Done(Box::new(after.try_into()?)));
         }
         let Some(after) = self.order(order_no).await? else { return Ok(Settled::NotInState) };
         Ok(match from.contains(&after.status.as_str()) {

@@ -8,7 +8,7 @@ use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, same};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
-use crate::store::rows::Record;
+use crate::store::rows::Parse;
 use chrono::Utc;
 use entity::order;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
@@ -49,7 +49,7 @@ impl Store {
             })
         })
         .await
-        .map(Record::record)
+        .and_then(Parse::parsed)
     }
 
     /// Bills a completed order again (see `Rebill`) and settles the difference, in one

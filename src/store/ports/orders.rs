@@ -5,6 +5,7 @@ use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::OrderStore;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
@@ -96,7 +97,7 @@ impl OrderStore for Store {
         Store::next_start_on(self, charger_id, (evse_id, connector_id), since, not).await
     }
 
-    async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError> {
+    async fn order(&self, order_no: &OrderNo) -> Result<Option<Order>, StoreError> {
         Store::order(self, order_no).await
     }
 
@@ -140,7 +141,7 @@ impl OrderStore for Store {
         Store::rebill_order(self, rebill).await
     }
 
-    async fn refundable_payments(&self, order_no: &str) -> Result<Vec<Refundable>, StoreError> {
+    async fn refundable_payments(&self, order_no: &OrderNo) -> Result<Vec<Refundable>, StoreError> {
         Store::refundable_payments(self, order_no).await
     }
 
@@ -165,7 +166,7 @@ impl OrderStore for Store {
         Store::transactions_without_order(self, after, since, limit).await
     }
 
-    async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError> {
+    async fn transition(&self, order_no: &OrderNo, change: Transition) -> Result<Option<Order>, StoreError> {
         Store::transition(self, order_no, change).await
     }
 

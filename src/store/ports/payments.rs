@@ -1,6 +1,7 @@
 //! The store as the payments area's port: each method is the store's own query.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::orders::order::Order;
 use crate::domain::payments::PaymentStore;
 use crate::domain::payments::calls::Exchange;
@@ -43,7 +44,7 @@ impl PaymentStore for Store {
         Store::due_provider_refunds(self, now, limit).await
     }
 
-    async fn end_pending_payment(&self, payment_no: &str, status: PaymentState) -> Result<bool, StoreError> {
+    async fn end_pending_payment(&self, payment_no: &PaymentNo, status: PaymentState) -> Result<bool, StoreError> {
         Store::end_pending_payment(self, payment_no, status).await
     }
 
@@ -51,7 +52,7 @@ impl PaymentStore for Store {
         Store::open_provider_payment(self, new).await
     }
 
-    async fn order(&self, order_no: &str) -> Result<Option<Order>, StoreError> {
+    async fn order(&self, order_no: &OrderNo) -> Result<Option<Order>, StoreError> {
         Store::order(self, order_no).await
     }
 
@@ -59,7 +60,7 @@ impl PaymentStore for Store {
         Store::pay_order_from_balance(self, pay).await
     }
 
-    async fn payment(&self, payment_no: &str) -> Result<Option<Payment>, StoreError> {
+    async fn payment(&self, payment_no: &PaymentNo) -> Result<Option<Payment>, StoreError> {
         Store::payment(self, payment_no).await
     }
 
@@ -71,7 +72,7 @@ impl PaymentStore for Store {
         Store::pending_provider_payments(self, before, limit).await
     }
 
-    async fn provider_calls(&self, payment_no: &str, limit: u64) -> Result<Vec<ProviderCall>, StoreError> {
+    async fn provider_calls(&self, payment_no: &PaymentNo, limit: u64) -> Result<Vec<ProviderCall>, StoreError> {
         Store::provider_calls(self, payment_no, limit).await
     }
 
@@ -113,15 +114,15 @@ impl PaymentStore for Store {
         Store::refund_payment(self, part, reason, operation).await
     }
 
-    async fn refundable(&self, payment_no: &str) -> Result<Option<(Payment, Refundable)>, StoreError> {
+    async fn refundable(&self, payment_no: &PaymentNo) -> Result<Option<(Payment, Refundable)>, StoreError> {
         Store::refundable(self, payment_no).await
     }
 
-    async fn refunds(&self, payment_no: &str) -> Result<Vec<Refund>, StoreError> {
+    async fn refunds(&self, payment_no: &PaymentNo) -> Result<Vec<Refund>, StoreError> {
         Store::refunds(self, payment_no).await
     }
 
-    async fn set_pay_url(&self, payment_no: &str, pay_url: &str) -> Result<(), StoreError> {
+    async fn set_pay_url(&self, payment_no: &PaymentNo, pay_url: &str) -> Result<(), StoreError> {
         Store::set_pay_url(self, payment_no, pay_url).await
     }
 }

@@ -1,0 +1,61 @@
+//! Quantities kept as whole units of an integer (money in fen, energy in Wh): `whole_unit!` gives
+//! each its checked arithmetic; `Wh` is energy as meter registers count it.
+
+/// Gives `$ty`, a newtype over `i64`, `ZERO`, `get` and checked sums and differences (`None`
+/// when they overflow).
+macro_rules! whole_unit {
+    ($ty:ident) => {
+        impl $ty {
+            pub const ZERO: $ty = $ty(0);
+
+            /// The bare number of units.
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+
+            /// `self + other`, none when it does not fit.
+            pub const fn checked_add(self, other: $ty) -> Option<$ty> {
+                match self.0.checked_add(other.0) {
+                    Some(sum) => Some($ty(sum)),
+                    None => None,
+                }
+            }
+
+            /// `self − other`, none when it does not fit.
+            pub const fn checked_sub(self, other: $ty) -> Option<$ty> {
+                match self.0.checked_sub(other.0) {
+                    Some(difference) => Some($ty(difference)),
+                    None => None,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use whole_unit;
+
+/// Energy in whole watt-hours: a meter register's reading, or the difference of two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Wh(pub i64);
+
+whole_unit!(Wh);
+
+impl std::fmt::Display for Wh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} Wh", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn energy_sums_and_differences_are_checked() {
+        assert_eq!(Wh(4_200).checked_sub(Wh(1_000)), Some(Wh(3_200)));
+        assert_eq!(Wh(1).checked_add(Wh(2)).map(Wh::get), Some(3));
+        assert_eq!(Wh(i64::MIN).checked_sub(Wh(1)), None);
+        assert_eq!(Wh(i64::MAX).checked_add(Wh(1)), None);
+        assert_eq!(Wh(3_200).to_string(), "3200 Wh");
+    }
+}

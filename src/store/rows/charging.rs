@@ -1,0 +1,53 @@
+//! Transactions' and meter samples' rows into the domain's records.
+
+use crate::domain::charging::TransactionStatus;
+use crate::domain::charging::records::{MeterSample, Transaction};
+use crate::domain::storage::StoreError;
+use entity::{meter_sample, transaction};
+
+impl TryFrom<transaction::Model> for Transaction {
+    type Error = StoreError;
+
+    /// A status the domain does not know is a corrupt row.
+    fn try_from(row: transaction::Model) -> Result<Self, StoreError> {
+        let status = TransactionStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("transaction {}: status {:?}", row.id, row.status)))?;
+        Ok(Transaction {
+            id: row.id,
+            charger_id: row.charger_id,
+            evse_id: row.evse_id,
+            connector_id: row.connector_id,
+            charger_transaction_id: row.charger_transaction_id,
+            id_tag: row.id_tag,
+            started_at: row.started_at,
+            meter_start_wh: row.meter_start_wh,
+            stopped_at: row.stopped_at,
+            meter_stop_wh: row.meter_stop_wh,
+            energy_wh: row.energy_wh,
+            stop_reason: row.stop_reason,
+            status,
+            last_seq_no: row.last_seq_no,
+            offline: row.offline,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl From<meter_sample::Model> for MeterSample {
+    fn from(row: meter_sample::Model) -> Self {
+        MeterSample {
+            id: row.id,
+            transaction_id: row.transaction_id,
+            charger_id: row.charger_id,
+            evse_id: row.evse_id,
+            connector_id: row.connector_id,
+            sampled_at: row.sampled_at,
+            measurand: row.measurand,
+            phase: row.phase,
+            context: row.context,
+            location: row.location,
+            unit: row.unit,
+            value: row.value,
+        }
+    }
+}

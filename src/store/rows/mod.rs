@@ -1,0 +1,69 @@
+//! Rows into the domain's records: the one place where a table's row becomes what the domain
+//! reads (stored text parsed into its types), one file per area.
+
+mod chargers;
+mod charging;
+mod orders;
+mod payments;
+mod stations;
+mod users;
+
+use crate::domain::storage::StoreError;
+
+pub(crate) use stations::{station_of, station_row};
+
+/// Rows into records.
+pub(crate) fn all<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
+    rows.into_iter().map(T::from).collect()
+}
+
+/// Stored rows as the domain's records, whatever holds them (one, maybe one, several, by key).
+pub(crate) trait Record<T> {
+    fn record(self) -> T;
+}
+
+impl<M, T: From<M>> Record<Option<T>> for Option<M> {
+    fn record(self) -> Option<T> {
+        self.map(T::from)
+    }
+}
+
+impl<M, T: From<M>> Record<Vec<T>> for Vec<M> {
+    fn record(self) -> Vec<T> {
+        self.into_iter().map(T::from).collect()
+    }
+}
+
+impl<K: std::hash::Hash + Eq, M, T: From<M>> Record<std::collections::HashMap<K, T>>
+    for std::collections::HashMap<K, M>
+{
+    fn record(self) -> std::collections::HashMap<K, T> {
+        self.into_iter().map(|(k, m)| (k, T::from(m))).collect()
+    }
+}
+
+/// Stored rows as the domain's records, for records whose stored text may not parse (a status
+/// the domain does not know): the first such row is `StoreError::Corrupt`.
+pub(crate) trait Parse<T> {
+    fn parsed(self) -> Result<T, StoreError>;
+}
+
+impl<M, T: TryFrom<M, Error = StoreError>> Parse<Option<T>> for Option<M> {
+    fn parsed(self) -> Result<Option<T>, StoreError> {
+        self.map(T::try_from).transpose()
+    }
+}
+
+impl<M, T: TryFrom<M, Error = StoreError>> Parse<Vec<T>> for Vec<M> {
+    fn parsed(self) -> Result<Vec<T>, StoreError> {
+        self.into_iter().map(T::try_from).collect()
+    }
+}
+
+impl<K: std::hash::Hash + Eq, M, T: TryFrom<M, Error = StoreError>> Parse<std::collections::HashMap<K, T>>
+    for std::collections::HashMap<K, M>
+{
+    fn parsed(self) -> Result<std::collections::HashMap<K, T>, StoreError> {
+        self.into_iter().map(|(k, m)| Ok((k, T::try_from(m)?))).collect()
+    }
+}
