@@ -6,6 +6,7 @@ use super::users::Signed;
 use super::{ApiError, ApiState};
 use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::{AmountText, Entry, LedgerError, fen_string};
+use crate::domain::payments::records::Method;
 use crate::domain::payments::{PaymentError, PaymentView, RefundView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -37,9 +38,25 @@ pub(super) struct Doc;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PayBody {
     order_no: String,
-    /// `balance`, `wechat`, `alipay` or `unionpay`.
+    #[schema(value_type = PaymentMethod)]
     method: String,
 }
+
+/// How a payment is made: the enum is the methods' names (`Method::ALL`: the balance and each
+/// provider registered), never written out.
+pub(super) struct PaymentMethod;
+
+impl utoipa::PartialSchema for PaymentMethod {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("How the payment is made: from the balance, or through a provider"))
+            .enum_values(Some(Method::ALL.iter().map(|m| m.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PaymentMethod {}
 
 /// `POST /api/v1/payments/{no}/refund`
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -309,7 +309,7 @@ pub(in crate::api) struct PaymentView {
     user_id: i64,
     order_no: Option<String>,
     purpose: String,
-    /// `balance`, `wechat`, `alipay` or `unionpay`.
+    #[schema(value_type = super::payments::PaymentMethod)]
     method: String,
     #[schema(example = "12.30")]
     amount: String,

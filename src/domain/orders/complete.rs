@@ -35,13 +35,15 @@ impl Orders {
     /// before another settlement of it (the sweep's, the charger's stop replayed) committed.
     pub async fn complete(&self, found: &Order) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
-        let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
+        let Some((head, samples, rated_power_w)) = self.inner.store.transaction_to_bill(transaction_id).await? else {
+            return Ok(());
+        };
         if head.status == ACTIVE {
             return Ok(());
         }
         let (tariff, zone) =
             priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.to_string(), "its tariff".into()))?;
-        let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
+
         let settings = &self.inner.settings;
         let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
         let billed = session_bill(&head, &samples, &metering);
@@ -73,9 +75,9 @@ impl Orders {
         }
         let corrupt = |what: &str| OrderError::Corrupt(found.order_no.to_string(), what.to_owned());
         let transaction_id = found.transaction_id.ok_or_else(|| corrupt("its transaction"))?;
-        let (head, samples) = store.transaction(transaction_id).await?.ok_or_else(|| corrupt("its transaction"))?;
+        let (head, samples, rated_power_w) =
+            store.transaction_to_bill(transaction_id).await?.ok_or_else(|| corrupt("its transaction"))?;
         let (tariff, zone) = priced(&found).ok_or_else(|| corrupt("its tariff"))?;
-        let rated_power_w = store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
         let metering =
             Metering { tariff: &tariff, zone, rated_power_w, billed_location: &self.inner.settings.billed_location };
         let billed = reviewed_bill(&head, &samples, &metering, decision.energy_wh);

@@ -46,9 +46,6 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// as read.
     async fn charge_occupancy(&self, charge: OccupancyCharge) -> Result<Settled, StoreError>;
 
-    /// The charger called `id`.
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError>;
-
     /// Whether a transaction is open on a connector (2.0.1: on its EVSE).
     async fn charging_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<bool, StoreError>;
 
@@ -129,6 +126,12 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
 
     /// A transaction and its samples in time order (both tables': see `sample_reads`).
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError>;
+
+    /// A transaction, its samples and the rated power of its charger (W), for its bill.
+    async fn transaction_to_bill(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError>;
 
     /// A transaction's row, without its samples.
     async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError>;

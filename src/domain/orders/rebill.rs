@@ -22,14 +22,15 @@ impl Orders {
     /// from; nothing otherwise (a repeated stop, an order billed from this stop already).
     pub(super) async fn rebill(&self, found: &Order) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
-        let Some((head, samples)) = self.inner.store.transaction(transaction_id).await? else { return Ok(()) };
+        let Some((head, samples, rated_power_w)) = self.inner.store.transaction_to_bill(transaction_id).await? else {
+            return Ok(());
+        };
         let stopped_at = match head.stopped_at {
             Some(at) if head.status == COMPLETED && found.stopped_at != Some(at) => at,
             _ => return Ok(()),
         };
         let corrupt = |what: String| OrderError::Corrupt(found.order_no.to_string(), what);
         let (tariff, zone) = priced(found).ok_or_else(|| corrupt("its tariff".into()))?;
-        let rated_power_w = self.inner.store.charger(&found.charger_id).await?.and_then(|c| c.max_power_w);
         let settings = &self.inner.settings;
         let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
         let billed = session_bill(&head, &samples, &metering);

@@ -47,10 +47,6 @@ impl OrderStore for Store {
         Store::charge_occupancy(self, charge).await
     }
 
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError> {
-        Store::charger(self, id).await
-    }
-
     async fn charging_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<bool, StoreError> {
         Store::charging_on(self, charger_id, evse_id, connector_id).await
     }
@@ -147,6 +143,13 @@ impl OrderStore for Store {
 
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError> {
         Store::transaction(self, id).await
+    }
+
+    async fn transaction_to_bill(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError> {
+        Store::transaction_to_bill(self, id).await
     }
 
     async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError> {

@@ -12,7 +12,7 @@ use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::store::rows::{Parse, Record};
 use chrono::{DateTime, Utc};
-use entity::{meter_sample, transaction};
+use entity::{charger, meter_sample, transaction};
 use readings::of_transaction;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -27,6 +27,31 @@ impl Store {
         let Some(found) = transaction::Entity::find_by_id(id).one(self.db()).await? else {
             return Ok(None);
         };
+        Ok(Some((found.try_into()?, self.samples_of(id).await?)))
+    }
+
+    /// A transaction, its samples (as `transaction`) and the rated power of its charger, W: what
+    /// billing it reads, the transaction and the charger in one join.
+    pub async fn transaction_to_bill(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError> {
+        let on = transaction::Entity::belongs_to(charger::Entity)
+            .from(transaction::Column::ChargerId)
+            .to(charger::Column::Id)
+            .into();
+        let found = transaction::Entity::find_by_id(id)
+            .join(sea_orm::JoinType::LeftJoin, on)
+            .select_also(charger::Entity)
+            .one(self.db())
+            .await?;
+        let Some((found, charger)) = found else { return Ok(None) };
+        let rated_power_w = charger.and_then(|c| c.max_power_w);
+        Ok(Some((found.try_into()?, self.samples_of(id).await?, rated_power_w)))
+    }
+
+    /// A transaction's samples in time order (both tables': see `sample_reads`).
+    async fn samples_of(&self, id: i64) -> Result<Vec<MeterSample>, StoreError> {
         let legacy = match self.legacy_samples().await? {
             true => {
                 meter_sample::Entity::find()
@@ -38,7 +63,7 @@ impl Store {
             }
             false => Vec::new(),
         };
-        Ok(Some((found.try_into()?, super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())))
+        Ok(super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())
     }
 
     /// Transactions, newest first, of one charger and/or started within `from..to`.
