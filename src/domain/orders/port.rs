@@ -1,7 +1,6 @@
 //! What the orders area needs stored: its persistence port, in its own types. The store
 //! implements it (`store/ports/orders.rs`); `startup` hands the store in.
 
-use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;

@@ -1,6 +1,5 @@
 //! The store as the orders area's port: each method is the store's own query.
 
-use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
