@@ -106,3 +106,32 @@ async fn a_provider_payment_and_a_balance_payment_racing_for_one_order_pay_it_on
     }
     app.stop().await;
 }
+
+/// A refund updates its order before its payment, and a refund the payment cannot take is rolled
+/// back whole: after refunds racing past what was paid, and one refused outright, the order says
+/// refunded exactly what its payment does.
+#[tokio::test]
+async fn refunds_refused_for_exceeding_the_payment_leave_the_order_refunded_as_much_as_its_payment() {
+    let app = spawn_app().await;
+    let _cp = open_pile(&app, "ST-Q", "PILE-Q", tariff()).await;
+    let (token, user_id, _) = driver(&app, "13912340024").await;
+    adjust(&app, user_id, "30.00").await;
+    let ask = json!({"pileCode": "PILE-Q", "connectorId": 1, "payMode": "prepaid", "prepayAmount": "20.00"});
+    let (_, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    let no = order["orderNo"].as_str().unwrap().to_owned();
+    let pay = json!({"orderNo": no, "method": "balance"});
+    let (status, paid) = app.request("POST", "/api/v1/payments", Some(&token), Some(&pay)).await;
+    assert_eq!(status, 201, "{paid}");
+    let path = format!("/api/v1/payments/{}/refund", paid["paymentNo"].as_str().unwrap());
+    // 8 refunds of 3.00 race over 20.00: 6 are made (18.00), 2 refused; then 3.00 more is refused.
+    let refund = json!({"amount": "3.00", "reason": "goodwill"});
+    let refunds = join_all((0..8).map(|_| app.operator("POST", &path, Some(&refund)))).await;
+    assert_eq!(refunds.iter().filter(|(status, _)| *status == 201).count(), 6, "{refunds:?}");
+    let (status, body) = app.operator("POST", &path, Some(&refund)).await;
+    assert_eq!((status, &body["error"]), (409, &json!("refund_exceeds_paid")));
+    let (status, order) = app.request("GET", &format!("/api/v1/orders/{no}"), Some(&token), None).await;
+    assert_eq!((status, &order["paidAmount"], &order["refundedAmount"]), (200, &json!("20.00"), &json!("18.00")));
+    assert_eq!(balance(&app, &token).await, "28.00");
+    assert_eq!(ledger_and_balance(&app, user_id).await, (2_800, 2_800));
+    app.stop().await;
+}

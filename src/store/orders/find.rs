@@ -134,11 +134,10 @@ impl Store {
         let rows: Vec<Order> =
             order::Entity::find().filter(which).order_by_desc(order::Column::Id).all(self.db()).await?.parsed()?;
         let mut found = OrdersAtStart::default();
+        // Every condition but the transaction's names the charger.
         for row in rows {
             if row.transaction_id == Some(start.transaction_id) {
                 found.of_transaction = Some(row);
-            } else if row.charger_id != start.charger_id {
-                // Cannot be: every other condition names the charger.
             } else if row.status == "COMPLETED" && row.occupancy_fee_fen.is_none() && same_place(&row, place) {
                 found.awaiting_occupancy.push(row);
             } else if found.to_start.is_none() && waits_for(&row, start) {
