@@ -352,6 +352,7 @@ impl Application {
             .map(|events| tokio::spawn(self.api.orders.clone().follow(events, nodes.clone(), stop.clone())));
         let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(nodes.clone(), stop.clone()));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep(stop.clone()));
+        let counting = tokio::spawn(self.api.stats.clone().run_every(stop.clone()));
         let auditing = self
             .audit_every
             .map(|every| tokio::spawn(self.api.audit.clone().run_every(every, nodes.clone(), stop.clone())));
@@ -372,6 +373,7 @@ impl Application {
         }
         let _ = payment_jobs.await;
         let _ = metrics_upkeep.await;
+        let _ = counting.await;
         if let Some(auditing) = auditing {
             let _ = auditing.await;
         }

@@ -111,6 +111,7 @@ async fn bench(backend: &str, url: &str, plan: seed::Plan, runs: usize) -> anyho
     // Seeded around the store: the rollups are made from the orders, as the migration does.
     let begun = Instant::now();
     store.rebuild_stats().await.context("rolling up")?;
+    csms::domain::stats::Stats::new(store.clone()).catch_up().await.context("rolling up")?;
     if store.db().get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // What autovacuum does after such a load (see `seed::seed`).
         store.db().execute_unprepared("VACUUM ANALYZE stats_days, stats_users").await?;

@@ -33,6 +33,8 @@ pub struct Model {
     pub actor: Option<String>,
     /// Made once its order was settled (its order kept its bill before; this is a gift).
     pub after_settlement: bool,
+    /// Changed since the statistics' rollups last counted it (see migration 000021).
+    pub stats_due: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ mod m20261206_000017_audit_money;
 mod m20261206_000018_share_between_nodes;
 mod m20261206_000019_compact_samples;
 mod m20261206_000020_roll_up_stats;
+mod m20261207_000021_count_stats_later;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_share_between_nodes::Migration),
             Box::new(m20261206_000019_compact_samples::Migration),
             Box::new(m20261206_000020_roll_up_stats::Migration),
+            Box::new(m20261207_000021_count_stats_later::Migration),
         ]
     }
 }

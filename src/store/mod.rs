@@ -25,6 +25,7 @@ mod samples;
 mod sql;
 mod stations;
 mod stats;
+mod stats_counting;
 mod stats_read;
 mod stats_rollup;
 mod statuses;

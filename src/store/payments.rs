@@ -6,7 +6,6 @@ use super::ledger::move_balance_on;
 use super::operations::operation_row;
 use super::provider_payments::refund_row;
 use super::sql::statement;
-use super::stats_rollup::restat_refund;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
@@ -175,7 +174,6 @@ impl Store {
                     let values = [part.amount_fen.into(), part.payment_no.clone().into()];
                     txn.execute_raw(statement(backend, sql, values)).await?;
                 }
-                restat_refund(txn, &made).await?;
                 made.actor = Some(operation.actor.clone());
                 made.after_settlement = after_settlement;
                 operation_log::Entity::insert(operation_row(operation)).exec_without_returning(txn).await?;

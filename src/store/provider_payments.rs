@@ -208,7 +208,6 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         at,
     );
     let refund = refund::Entity::insert(row).exec_with_returning(txn).await?;
-    super::stats_rollup::restat_refund(txn, &refund).await?;
     let payment = find().await?.ok_or(StoreError::NotFound(Subject::Payment))?;
     debug_assert_eq!(payment.status, PaymentState::Succeeded.as_str());
     Ok(PaidOutcome::Unwanted { payment: payment.try_into()?, refund: Box::new(refund.try_into()?) })

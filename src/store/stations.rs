@@ -94,7 +94,7 @@ impl Store {
                 .into_iter()
                 .map(|c| c.id)
                 .collect();
-            super::stats_rollup::rebuild(&txn, Some(&piles)).await?;
+            super::stats_rollup::reset(&txn, Some(&piles)).await?;
         }
         txn.commit().await?;
         station_of(after)
@@ -258,7 +258,7 @@ impl Store {
         let attached =
             charger::Entity::find_by_id(id).one(&txn).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         // Its orders count for this station now, in its zone's days.
-        super::stats_rollup::rebuild(&txn, Some(&[id.to_owned()])).await?;
+        super::stats_rollup::reset(&txn, Some(&[id.to_owned()])).await?;
         txn.commit().await?;
         Ok(attached.into())
     }

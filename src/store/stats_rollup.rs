@@ -1,146 +1,61 @@
-//! Keeping the statistics' daily rollups (`stats_days`, `stats_users`) exact: every change of an
-//! order's counted figures, and every refund, adds its difference in the same transaction as the
-//! change (`restat`); a pile that moves, or a station whose zone changes, has its rollups made
-//! anew from its orders (`rebuild`), as the migration's fill does for every pile.
+//! Keeping the statistics' daily rollups (`stats_days`, `stats_users`): an order's change the
+//! statistics count sets its `stats_due` in the statement that makes it, and a refund is made due;
+//! the catch-up (`stats_counting`) counts what is due later, in batches. A pile that moves, or a
+//! station whose zone changes, has its rollups emptied and its orders and refunds made due again
+//! (`reset`): they are counted anew, as the migration's fill counts every pile.
 //!
-//! On PostgreSQL an order's row is locked (`order_before`) before its figures are read, and each
-//! writer takes `stats_days` in ROW EXCLUSIVE mode before it reads its pile's zone; a rebuild
-//! takes it in SHARE ROW EXCLUSIVE mode, so it waits for the writers that read a zone before it,
-//! and they for it. SQLite writes one transaction at a time.
+//! On PostgreSQL the catch-up and a reset each take `stats_days` in SHARE ROW EXCLUSIVE mode (it
+//! conflicts with itself): one at a time, so nothing is counted twice. Readers are not held up.
+//! SQLite writes one transaction at a time.
 
 use super::sql::statement;
 use super::{Store, StoreError};
-use crate::domain::stats::rollup::{COLUMNS, DayFigures, Deltas, OrderFacts, UserDay};
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
-use entity::{order, refund};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Value,
-};
+use crate::domain::stats::rollup::{COLUMNS, DayFigures, Deltas, UserDay};
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Value};
 
 /// Rows written in one statement at most.
-const CHUNK: usize = 400;
+pub(super) const CHUNK: usize = 400;
 
-/// What of an order the statistics count.
-pub(super) fn facts(order: &order::Model) -> OrderFacts {
-    OrderFacts {
-        charger_id: order.charger_id.clone(),
-        user_id: order.user_id,
-        created_at: order.created_at,
-        status: order.status.clone(),
-        completed_at: order.completed_at,
-        energy_wh: order.energy_wh,
-        energy_fee_fen: order.energy_fee_fen,
-        service_fee_fen: order.service_fee_fen,
-        total_fen: order.total_fen,
-        started_at: order.started_at,
-        charging_ended_at: order.charging_ended_at,
-    }
-}
-
-/// Order `order_no` as it is before a change, its row locked until the transaction ends
-/// (PostgreSQL; SQLite has only one writer).
-pub(super) async fn order_before(txn: &DatabaseTransaction, order_no: &str) -> Result<Option<OrderFacts>, StoreError> {
-    let found = order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).lock_exclusive().one(txn).await?;
-    Ok(found.as_ref().map(facts))
-}
-
-/// Order `order_no` as it is now, in `txn`, after a change (`before` it), with what the change
-/// and the refunds made with it changed in the rollups (see `restat`).
-pub(super) async fn restat_order(
-    txn: &DatabaseTransaction,
-    before: Option<&OrderFacts>,
-    order_no: &str,
-    refunds: &[refund::Model],
-) -> Result<Option<order::Model>, StoreError> {
-    let found = order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(txn).await?;
-    restat(txn, before, found.as_ref().map(facts).as_ref(), refunds).await?;
-    Ok(found)
-}
-
-/// Takes `stats_days` as a writer (see the module's note).
-async fn writing(txn: &DatabaseTransaction) -> Result<(), StoreError> {
+/// Takes `stats_days` as its one writer (see the module's note).
+pub(super) async fn writing(txn: &DatabaseTransaction) -> Result<(), StoreError> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
-        txn.execute_unprepared("LOCK TABLE stats_days IN ROW EXCLUSIVE MODE").await?;
+        txn.execute_unprepared("LOCK TABLE stats_days IN SHARE ROW EXCLUSIVE MODE").await?;
     }
     Ok(())
 }
 
-/// The zone of the station pile `charger_id` stands in; none for a pile in no station (it counts
-/// nowhere until it is put in one, when its rollups are made).
-async fn pile_zone(txn: &DatabaseTransaction, charger_id: &str) -> Result<Option<Tz>, StoreError> {
-    let sql = "SELECT s.timezone AS zone FROM chargers c JOIN stations s ON s.code = c.station_code WHERE c.id = ?";
-    let row = txn.query_one_raw(statement(txn.get_database_backend(), sql, [charger_id.into()])).await?;
-    let Some(row) = row else { return Ok(None) };
-    let name: String = row.try_get("", "zone")?;
-    // A zone the station API accepted always parses; one that does not counts nowhere.
-    Ok(name.parse().ok())
-}
-
-/// `pile_zone`, and when user `user_id` (if given) signed up, in one statement.
-async fn pile_zone_and_sign_up(
-    txn: &DatabaseTransaction,
-    charger_id: &str,
-    user_id: Option<i64>,
-) -> Result<Option<(Tz, Option<DateTime<Utc>>)>, StoreError> {
-    let Some(user_id) = user_id else { return Ok(pile_zone(txn, charger_id).await?.map(|zone| (zone, None))) };
-    let sql = "SELECT s.timezone AS zone, (SELECT u.created_at FROM users u WHERE u.id = ?) AS signed_up \
-               FROM chargers c JOIN stations s ON s.code = c.station_code WHERE c.id = ?";
-    let values = [user_id.into(), charger_id.into()];
-    let Some(row) = txn.query_one_raw(statement(txn.get_database_backend(), sql, values)).await? else {
-        return Ok(None);
-    };
-    let name: String = row.try_get("", "zone")?;
-    let signed_up: Option<DateTime<Utc>> = row.try_get("", "signed_up")?;
-    // A zone the station API accepted always parses; one that does not counts nowhere.
-    Ok(name.parse().ok().map(|zone| (zone, signed_up)))
-}
-
-/// Adds to the rollups what an order's change (`before` to `after`, either none for an order
-/// made or not changed) and the refunds made with it changed, in `txn`.
-pub(super) async fn restat(
-    txn: &DatabaseTransaction,
-    before: Option<&OrderFacts>,
-    after: Option<&OrderFacts>,
-    refunds: &[refund::Model],
-) -> Result<(), StoreError> {
-    let Some(pile) = after.or(before).map(|o| o.charger_id.clone()) else { return Ok(()) };
-    let same =
-        |a: Option<&OrderFacts>, b: Option<&OrderFacts>| a.map(OrderFacts::counted) == b.map(OrderFacts::counted);
-    if same(before, after) && refunds.is_empty() {
+/// Empties the rollups of `piles` (every pile with none) and makes their orders and refunds due:
+/// the catch-up counts them anew, in their stations' zones as they are now.
+pub(super) async fn reset(txn: &DatabaseTransaction, piles: Option<&[String]>) -> Result<(), StoreError> {
+    let backend = txn.get_database_backend();
+    writing(txn).await?;
+    let Some(piles) = piles else {
+        for sql in [
+            "DELETE FROM stats_days",
+            "DELETE FROM stats_users",
+            "DELETE FROM stats_counted",
+            "UPDATE orders SET stats_due = TRUE WHERE NOT stats_due",
+            "UPDATE refunds SET stats_due = TRUE WHERE NOT stats_due",
+        ] {
+            txn.execute_unprepared(sql).await?;
+        }
         return Ok(());
+    };
+    let orders = "SELECT order_no FROM orders WHERE charger_id = ?";
+    let refunds = "SELECT p.payment_no FROM payments p JOIN orders o ON o.order_no = p.order_no WHERE o.charger_id = ?";
+    for pile in piles {
+        for sql in [
+            "DELETE FROM stats_days WHERE charger_id = ?".to_owned(),
+            "DELETE FROM stats_users WHERE charger_id = ?".to_owned(),
+            format!("DELETE FROM stats_counted WHERE order_no IN ({orders})"),
+            "UPDATE orders SET stats_due = TRUE WHERE charger_id = ? AND NOT stats_due".to_owned(),
+            format!("UPDATE refunds SET stats_due = TRUE WHERE payment_no IN ({refunds}) AND NOT stats_due"),
+        ] {
+            txn.execute_raw(statement(backend, &sql, [pile.clone().into()])).await?;
+        }
     }
-    writing(txn).await?;
-    // An order made counts its user's sign-up too: read with the zone.
-    let made_by = after.filter(|_| before.is_none()).map(|new| new.user_id);
-    let Some((zone, user)) = pile_zone_and_sign_up(txn, &pile, made_by).await? else { return Ok(()) };
-    let mut deltas = Deltas::default();
-    if let Some(old) = before {
-        deltas.order(old, zone, -1, None);
-    }
-    if let Some(new) = after {
-        deltas.order(new, zone, 1, user);
-    }
-    for made in refunds.iter().filter(|r| counted(r)) {
-        deltas.refund(&pile, zone, made.created_at, made.amount_fen);
-    }
-    apply(txn, deltas).await
-}
-
-/// Adds refund `made` (of an order's payment; a top-up's counts nowhere) to its pile's day.
-pub(super) async fn restat_refund(txn: &DatabaseTransaction, made: &refund::Model) -> Result<(), StoreError> {
-    let sql = "SELECT o.charger_id AS pile FROM payments p JOIN orders o ON o.order_no = p.order_no \
-               WHERE p.payment_no = ?";
-    let row = txn.query_one_raw(statement(txn.get_database_backend(), sql, [made.payment_no.clone().into()])).await?;
-    let Some(row) = row else { return Ok(()) };
-    let pile: String = row.try_get("", "pile")?;
-    writing(txn).await?;
-    let Some(zone) = pile_zone(txn, &pile).await? else { return Ok(()) };
-    let mut deltas = Deltas::default();
-    if counted(made) {
-        deltas.refund(&pile, zone, made.created_at, made.amount_fen);
-    }
-    apply(txn, deltas).await
+    Ok(())
 }
 
 /// A stored day (`YYYY-MM-DD`).
@@ -148,15 +63,9 @@ fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
     text.parse().map_err(|_| StoreError::Corrupt(format!("a rollup's day {text:?}")))
 }
 
-/// Whether a refund counts: all but failed ones — a failed refund's money went to the balance
-/// (`destination` `balance`), and counts as refunded.
-fn counted(made: &refund::Model) -> bool {
-    made.status != "FAILED" || made.destination == "balance"
-}
-
 /// Writes `deltas`: each day's figures added to its row (made when missing), each user's day
-/// inserted unless there — in key order. On PostgreSQL, an order's change (one statement of each)
-/// is one statement: the days' insert in a `WITH`.
+/// inserted unless there — in key order. On PostgreSQL, one statement of each is one statement:
+/// the days' insert in a `WITH`.
 pub(super) async fn apply(txn: &DatabaseTransaction, mut deltas: Deltas) -> Result<(), StoreError> {
     deltas.prune();
     let backend = txn.get_database_backend();
@@ -213,91 +122,30 @@ pub(super) async fn apply(txn: &DatabaseTransaction, mut deltas: Deltas) -> Resu
     Ok(())
 }
 
-/// The rollups of `piles` (every pile in a station with none) as their orders and refunds make
-/// them, computed afresh.
-pub(super) async fn recompute(txn: &impl ConnectionTrait, piles: Option<&[String]>) -> Result<Deltas, StoreError> {
-    let backend = txn.get_database_backend();
-    let sql = "SELECT c.id AS pile, s.timezone AS zone FROM chargers c JOIN stations s ON s.code = c.station_code";
-    let mut found = Vec::new();
-    for row in txn.query_all_raw(statement(backend, sql, [])).await? {
-        let (pile, zone): (String, String) = (row.try_get("", "pile")?, row.try_get("", "zone")?);
-        if piles.is_none_or(|only| only.contains(&pile))
-            && let Ok(zone) = zone.parse::<Tz>()
-        {
-            found.push((pile, zone));
-        }
-    }
-    let mut deltas = Deltas::default();
-    for (pile, zone) in found {
-        let orders = order::Entity::find().filter(order::Column::ChargerId.eq(pile.as_str())).all(txn).await?;
-        let sql = "SELECT id, created_at FROM users WHERE id IN (SELECT user_id FROM orders WHERE charger_id = ?)";
-        let mut users = std::collections::HashMap::new();
-        for row in txn.query_all_raw(statement(backend, sql, [pile.clone().into()])).await? {
-            users.insert(row.try_get::<i64>("", "id")?, row.try_get::<DateTime<Utc>>("", "created_at")?);
-        }
-        for o in &orders {
-            deltas.order(&facts(o), zone, 1, users.get(&o.user_id).copied());
-        }
-        let sql = "SELECT x.amount_fen AS amount, x.created_at AS at FROM orders o \
-                   JOIN payments p ON p.order_no = o.order_no JOIN refunds x ON x.payment_no = p.payment_no \
-                   WHERE o.charger_id = ? AND (x.status <> 'FAILED' OR x.destination = 'balance')";
-        for row in txn.query_all_raw(statement(backend, sql, [pile.clone().into()])).await? {
-            deltas.refund(&pile, zone, row.try_get("", "at")?, row.try_get("", "amount")?);
-        }
-    }
-    deltas.prune();
-    Ok(deltas)
-}
-
-/// Makes the rollups of `piles` (every pile with none) anew, in `txn`.
-pub(super) async fn rebuild(txn: &DatabaseTransaction, piles: Option<&[String]>) -> Result<(), StoreError> {
-    let backend = txn.get_database_backend();
-    if backend == DatabaseBackend::Postgres {
-        txn.execute_unprepared("LOCK TABLE stats_days IN SHARE ROW EXCLUSIVE MODE").await?;
-    }
-    match piles {
-        None => {
-            txn.execute_unprepared("DELETE FROM stats_days").await?;
-            txn.execute_unprepared("DELETE FROM stats_users").await?;
-        }
-        Some(piles) => {
-            for pile in piles {
-                for table in ["stats_days", "stats_users"] {
-                    let sql = format!("DELETE FROM {table} WHERE charger_id = ?");
-                    txn.execute_raw(statement(backend, &sql, [pile.clone().into()])).await?;
-                }
-            }
-        }
-    }
-    let deltas = recompute(txn, piles).await?;
-    apply(txn, deltas).await
-}
-
 impl Store {
-    /// Fills the rollups when the migration that made them asked for it (see migration 000020),
-    /// once: the request is taken back in the same transaction.
+    /// Counts everything anew when the migration that made the rollups asked for it (see
+    /// migration 000020), once: the request is taken back in the same transaction.
     pub(super) async fn fill_stats_if_asked(&self) -> Result<(), StoreError> {
         let (_turn, txn) = self.begin_write().await?;
         let asked = txn.execute_unprepared("DELETE FROM stats_fill").await?.rows_affected() > 0;
         if asked {
-            rebuild(&txn, None).await?;
+            reset(&txn, None).await?;
         }
         txn.commit().await?;
         Ok(())
     }
 
-    /// Makes every pile's rollups anew from its orders and refunds: for rows written around the
-    /// store (seeds, imports).
+    /// Has every pile's rollups counted anew from its orders and refunds (by the next catch-up):
+    /// for rows written around the store (seeds, imports).
     pub async fn rebuild_stats(&self) -> Result<(), StoreError> {
         let (_turn, txn) = self.begin_write().await?;
-        rebuild(&txn, None).await?;
+        reset(&txn, None).await?;
         txn.commit().await?;
         Ok(())
     }
 
-    /// The stored rollups, and a recomputation from the orders and refunds: equal unless a change
-    /// of an order escaped its rollup.
-    pub async fn stats_rollups_and_recomputed(&self) -> Result<(Deltas, Deltas), StoreError> {
+    /// The stored rollups.
+    pub async fn stats_rollups(&self) -> Result<Deltas, StoreError> {
         let backend = self.db().get_database_backend();
         let mut stored = Deltas::default();
         let sql = format!("SELECT day, charger_id, {} FROM stats_days", COLUMNS.join(", "));
@@ -320,6 +168,6 @@ impl Store {
             });
         }
         stored.prune();
-        Ok((stored, recompute(self.db(), None).await?))
+        Ok(stored)
     }
 }

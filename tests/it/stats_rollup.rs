@@ -252,7 +252,7 @@ async fn the_rollups_answer_as_the_orders_do_over_random_histories_periods_and_g
         let piles = stations(&app, &mut rng).await;
         let orders = history(&app, &mut rng, &piles).await;
         changes(&app, &mut rng, &orders).await;
-        let (stored, recomputed) = app.store.stats_rollups_and_recomputed().await.unwrap();
+        let (stored, recomputed) = Stats::new(app.store.clone()).rollups_and_recomputed().await.unwrap();
         assert_eq!(stored, recomputed, "seed {seed}");
         let first = origin().date_naive() - Duration::days(2);
         for _ in 0..4 {
@@ -272,7 +272,7 @@ async fn completions_racing_refunds_leave_the_rollups_equal_to_a_recomputation_f
     let app = spawn_app().await;
     let raced = futures_util::future::join_all((0..8).map(|n| crate::settlement_races::race(&app, n + 20))).await;
     assert_eq!(raced.len(), 8);
-    let (stored, recomputed) = app.store.stats_rollups_and_recomputed().await.unwrap();
+    let (stored, recomputed) = Stats::new(app.store.clone()).rollups_and_recomputed().await.unwrap();
     assert!(!stored.days.is_empty() && !stored.users.is_empty());
     assert_eq!(stored, recomputed);
     // Each order made, completed and refunded on its pile today.
@@ -289,5 +289,33 @@ async fn completions_racing_refunds_leave_the_rollups_equal_to_a_recomputation_f
     let (counted, _) = shares(serde_json::to_value(stats.report_from_orders(&query).await.unwrap()).unwrap());
     assert_eq!(rolled, counted);
     assert_eq!(rolled["total"]["orders"]["completed"], 8);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn catch_ups_racing_each_other_and_the_changes_they_count_count_each_change_once() {
+    let app = spawn_app().await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    // Three catch-ups besides the server's own, one after another as fast as they go.
+    let counters: Vec<_> = (0..3)
+        .map(|_| {
+            let (stats, stop) = (Stats::new(app.store.clone()), stop.clone());
+            tokio::spawn(async move {
+                while !stop.is_cancelled() {
+                    stats.catch_up().await.unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+                }
+            })
+        })
+        .collect();
+    let raced = futures_util::future::join_all((0..8).map(|n| crate::settlement_races::race(&app, n + 40))).await;
+    stop.cancel();
+    for counter in counters {
+        counter.await.unwrap();
+    }
+    assert_eq!(raced.len(), 8);
+    let (stored, recomputed) = Stats::new(app.store.clone()).rollups_and_recomputed().await.unwrap();
+    assert!(!stored.days.is_empty() && !stored.users.is_empty());
+    assert_eq!(stored, recomputed);
     app.stop().await;
 }

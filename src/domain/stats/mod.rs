@@ -15,12 +15,14 @@
 //!   where the new user charges).
 //!
 //! A pile counts for the station it stands in now. The figures are read from daily rollups per
-//! pile and local day (`rollup`, kept by the store in the transaction of each change), the
+//! pile and local day (`rollup`, counted after each change by the catch-up: `counting`), the
 //! distinct users from a table of (day, user, pile); `report_from_orders` counts the same from
 //! the orders themselves (SQLite knows no time zones: the local days are laid out per zone here,
 //! `days`, as UTC instants, and SQL sums what falls between them) — the reference the rollups
 //! are tested against.
 
+mod catch_up;
+pub mod counting;
 pub mod days;
 pub mod figures;
 mod port;
@@ -77,6 +79,8 @@ impl Stats {
     pub async fn report(&self, query: &StatsQuery) -> Result<StatsReport, StatsError> {
         let station = query.station.as_deref();
         let (unit, grouping) = self.groupings(query).await?;
+        // Every change made before the question counts.
+        self.catch_up().await?;
         let store = &self.store;
         let mut rolled =
             Rolled { units: store.stats_units(Scope { grouping: unit, station }).await?, ..Default::default() };

@@ -2,6 +2,7 @@
 //! implements it (`store/ports/stats.rs`); `startup` hands the store in.
 
 use crate::domain::stations::Station;
+use crate::domain::stats::counting::{Count, DueBatch};
 use crate::domain::stats::records::Bucket;
 use crate::domain::stats::records::ChargingAt;
 use crate::domain::stats::records::ChargingEdges;
@@ -11,7 +12,7 @@ use crate::domain::stats::records::LiveRow;
 use crate::domain::stats::records::RefundRow;
 use crate::domain::stats::records::Scope;
 use crate::domain::stats::records::UnitRow;
-use crate::domain::stats::rollup::DayFigures;
+use crate::domain::stats::rollup::{DayFigures, Deltas};
 use crate::domain::storage::StoreError;
 use chrono::NaiveDate;
 
@@ -19,6 +20,20 @@ use chrono::NaiveDate;
 /// implements it.
 #[async_trait::async_trait]
 pub trait StatsStore: Send + Sync + std::fmt::Debug {
+    /// Whether any order or refund is due to be counted (see `counting`).
+    async fn stats_any_due(&self) -> Result<bool, StoreError>;
+
+    /// Counts up to `limit` due orders and up to `limit` due refunds in one transaction: reads
+    /// them, lets `count` decide, writes the rollups' changes and the orders as counted, and
+    /// clears their flags; answers how many were due.
+    async fn stats_count_due(&self, limit: usize, count: Count) -> Result<usize, StoreError>;
+
+    /// The rollups as stored.
+    async fn stats_rollups(&self) -> Result<Deltas, StoreError>;
+
+    /// Every order and refund, as if none were counted yet.
+    async fn stats_everything(&self) -> Result<DueBatch, StoreError>;
+
     /// The station `code`.
     async fn station(&self, code: &str) -> Result<Option<Station>, StoreError>;
 

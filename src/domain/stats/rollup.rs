@@ -1,7 +1,7 @@
 //! Daily rollups: what one order, or one refund, adds to its pile's local days — the same
 //! figures `mod.rs` describes, cut by the days of the zone of the station the pile stands in.
-//! The store adds an order's figures after a change and takes away those before it, in the
-//! change's own transaction, so that the rollups always equal a recomputation from the orders.
+//! The catch-up (`counting`) adds an order's figures after a change and takes away those it
+//! counted before, so that the rollups equal a recomputation from the orders once caught up.
 
 use super::days::day_start;
 use chrono::{DateTime, Days, NaiveDate, Utc};

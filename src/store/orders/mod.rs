@@ -8,7 +8,6 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::operations::operation_row;
 use super::payments::{balance_payment_row, refund_on};
-use super::stats_rollup::{facts, order_before, restat, restat_order};
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
@@ -61,15 +60,9 @@ impl Store {
             updated_at: Set(new.at),
             ..Default::default()
         };
-        // Made with its day's rollup (see `stats_rollup`).
-        let (turn, txn) = self.begin_write().await?;
-        let inserted = order::Entity::insert(row).exec_with_returning(&txn).await;
-        if let Ok(created) = &inserted {
-            restat(&txn, None, Some(&facts(created)), &[]).await?;
-            txn.commit().await?;
-        } else {
-            txn.rollback().await?;
-        }
+        // Made due to the statistics' catch-up (the column's default; see `stats_rollup`).
+        let turn = self.write_turn().await;
+        let inserted = order::Entity::insert(row).exec_with_returning(self.db()).await;
         drop(turn);
         match inserted {
             Ok(created) => created.try_into(),
@@ -95,8 +88,8 @@ impl Store {
     }
 
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
-    /// order after, or none when it was not. A change the statistics count is made with its
-    /// rollups, the order's row locked first (see `stats_rollup`); any other is one statement.
+    /// order after, or none when it was not: one statement (a change the statistics count makes
+    /// the order due to their catch-up).
     pub async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError> {
         let mut update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(change.to))
@@ -122,28 +115,15 @@ impl Store {
         if let Some(at) = change.charging_ended_at {
             update = update.col_expr(order::Column::ChargingEndedAt, coalesce(order::Column::ChargingEndedAt, at));
         }
+        if change.counted {
+            // The statistics count it later (see `stats_rollup`).
+            update = update.col_expr(order::Column::StatsDue, Expr::value(true));
+        }
         let update = update
             .filter(order::Column::OrderNo.eq(order_no))
             .filter(order::Column::Status.is_in(change.from.iter().copied()));
-        let order_no = order_no.to_owned();
-        if !change.counted {
-            // Nothing the statistics count moves: the update alone (and the order after).
-            let _turn = self.write_turn().await;
-            return the_order_after(update.exec_with_returning(self.db()).await).and_then(Parse::parsed);
-        }
-        in_transaction(self, |txn| {
-            Box::pin(async move {
-                let before = order_before(txn, &order_no).await?;
-                // The order after, in the same statement.
-                let after = the_order_after(update.exec_with_returning(txn).await)?;
-                if let Some(after) = &after {
-                    restat(txn, before.as_ref(), Some(&facts(after)), &[]).await?;
-                }
-                Ok(after)
-            })
-        })
-        .await
-        .and_then(Parse::parsed)
+        let _turn = self.write_turn().await;
+        the_order_after(update.exec_with_returning(self.db()).await).and_then(Parse::parsed)
     }
 
     /// Completes an order with its bill and settles it (see `Completion`), in one transaction,
@@ -154,7 +134,6 @@ impl Store {
         let from = done.from.clone();
         let completed = in_transaction(self, |txn| {
             Box::pin(async move {
-                let before = order_before(txn, &done.order_no).await?;
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::Status, Expr::value("COMPLETED"))
                     .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh))
@@ -176,6 +155,7 @@ impl Store {
                     .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
                     .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
                     .col_expr(order::Column::PaymentStatus, Expr::value(done.payment_status))
+                    .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&done.order_no))
                     .filter(order::Column::Status.is_in(done.from.iter().copied()))
@@ -189,14 +169,13 @@ impl Store {
                 if let Some(record) = done.operation.clone() {
                     operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
                 }
-                let mut refunds = Vec::new();
                 for part in &done.refunds {
-                    refunds.push(refund_on(txn, part, Some("settlement"), at).await?);
+                    refund_on(txn, part, Some("settlement"), at).await?;
                 }
                 if let Some(collection) = &done.collection {
                     collect(txn, &done.order_no, done.user_id, collection, at).await?;
                 }
-                restat_order(txn, before.as_ref(), &done.order_no, &refunds).await
+                order_in(txn, &done.order_no).await
             })
         })
         .await?;
@@ -211,10 +190,10 @@ impl Store {
         let at = Utc::now();
         let ended = in_transaction(self, |txn| {
             Box::pin(async move {
-                let before = order_before(txn, &ending.order_no).await?;
                 let mut update = order::Entity::update_many()
                     .col_expr(order::Column::Status, Expr::value(ending.to))
                     .col_expr(order::Column::FailureReason, Expr::value(ending.reason.clone()))
+                    .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::CompletedAt, Expr::value(at))
                     .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
                     .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
@@ -232,11 +211,10 @@ impl Store {
                 if updated.rows_affected == 0 {
                     return Ok(None);
                 }
-                let mut refunds = Vec::new();
                 for part in &ending.refunds {
-                    refunds.push(refund_on(txn, part, Some(&ending.reason), at).await?);
+                    refund_on(txn, part, Some(&ending.reason), at).await?;
                 }
-                restat_order(txn, before.as_ref(), &ending.order_no, &refunds).await
+                order_in(txn, &ending.order_no).await
             })
         })
         .await?;
@@ -250,11 +228,11 @@ impl Store {
         let at = Utc::now();
         let charged = in_transaction(self, |txn| {
             Box::pin(async move {
-                let before = order_before(txn, &charge.order_no).await?;
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::OccupancyFeeFen, Expr::value(charge.fee_fen))
                     .col_expr(order::Column::TotalFen, coalesce(order::Column::TotalFen, 0i64).add(charge.fee_fen))
                     .col_expr(order::Column::Lines, Expr::value(charge.lines.clone()))
+                    .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&charge.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
@@ -270,7 +248,7 @@ impl Store {
                 if let Some(collection) = &charge.collection {
                     collect(txn, &charge.order_no, charge.user_id, collection, at).await?;
                 }
-                restat_order(txn, before.as_ref(), &charge.order_no, &[]).await
+                order_in(txn, &charge.order_no).await
             })
         })
         .await?;
@@ -302,6 +280,11 @@ impl Store {
             false => Settled::NotInState,
         })
     }
+}
+
+/// Order `order_no` as it is in `txn`, after its change.
+pub(super) async fn order_in(txn: &DatabaseTransaction, order_no: &str) -> Result<Option<order::Model>, StoreError> {
+    Ok(order::Entity::find().filter(order::Column::OrderNo.eq(order_no)).one(txn).await?)
 }
 
 /// `column = value`, or `column IS NULL` for none: a value read back unchanged.

@@ -3,7 +3,6 @@
 //! transaction's real stop.
 
 use super::super::payments::refund_on;
-use super::super::stats_rollup::{facts, order_before, restat, restat_order};
 use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, same};
 use crate::domain::orders::order::Order;
@@ -22,7 +21,6 @@ impl Store {
     /// starting; answers it after, or none when it was not (settled by someone else).
     pub async fn hold_for_review(&self, hold: ReviewHold) -> Result<Option<Order>, StoreError> {
         let now = Utc::now();
-        let order_no = hold.order_no.clone();
         let update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(REVIEW))
             .col_expr(order::Column::ReviewReason, Expr::value(hold.reason))
@@ -35,21 +33,13 @@ impl Store {
             .col_expr(order::Column::ChargingEndedAt, coalesce(order::Column::ChargingEndedAt, hold.stopped_at))
             .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
             .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
+            .col_expr(order::Column::StatsDue, Expr::value(true))
             .col_expr(order::Column::UpdatedAt, Expr::value(now))
             .filter(order::Column::OrderNo.eq(&hold.order_no))
             .filter(order::Column::Status.is_in(["CHARGING", "STARTING"]));
-        in_transaction(self, |txn| {
-            Box::pin(async move {
-                let before = order_before(txn, &order_no).await?;
-                let after = update.exec_with_returning(txn).await?.into_iter().next();
-                if let Some(after) = &after {
-                    restat(txn, before.as_ref(), Some(&facts(after)), &[]).await?;
-                }
-                Ok(after)
-            })
-        })
-        .await
-        .and_then(Parse::parsed)
+        let _turn = self.write_turn().await;
+        let after = update.exec_with_returning(self.db()).await?.into_iter().next();
+        Parse::parsed(after)
     }
 
     /// Bills a completed order again (see `Rebill`) and settles the difference, in one
@@ -59,7 +49,6 @@ impl Store {
         let at = Utc::now();
         let applied = in_transaction(self, |txn| {
             Box::pin(async move {
-                let before = order_before(txn, &rebill.order_no).await?;
                 let read = Func::coalesce([Expr::col(order::Column::Revisions), Expr::val("")]);
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::Revisions, Expr::value(rebill.revisions.clone()))
@@ -73,6 +62,7 @@ impl Store {
                     .col_expr(order::Column::StopReason, Expr::value(rebill.stop_reason.clone()))
                     .col_expr(order::Column::StoppedAt, Expr::value(rebill.stopped_at))
                     .col_expr(order::Column::PaymentStatus, Expr::value(rebill.payment_status))
+                    .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&rebill.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
@@ -86,14 +76,13 @@ impl Store {
                 if updated.rows_affected == 0 {
                     return Ok(None);
                 }
-                let mut refunds = Vec::new();
                 for part in &rebill.refunds {
-                    refunds.push(refund_on(txn, part, Some("billed again"), at).await?);
+                    refund_on(txn, part, Some("billed again"), at).await?;
                 }
                 if let Some(collection) = &rebill.collection {
                     collect(txn, &rebill.order_no, rebill.user_id, collection, at).await?;
                 }
-                restat_order(txn, before.as_ref(), &rebill.order_no, &refunds).await
+                super::order_in(txn, &rebill.order_no).await
             })
         })
         .await?;

@@ -2,6 +2,7 @@
 
 use crate::domain::stations::Station;
 use crate::domain::stats::StatsStore;
+use crate::domain::stats::counting::{Count, DueBatch};
 use crate::domain::stats::records::Bucket;
 use crate::domain::stats::records::ChargingAt;
 use crate::domain::stats::records::ChargingEdges;
@@ -11,13 +12,29 @@ use crate::domain::stats::records::LiveRow;
 use crate::domain::stats::records::RefundRow;
 use crate::domain::stats::records::Scope;
 use crate::domain::stats::records::UnitRow;
-use crate::domain::stats::rollup::DayFigures;
+use crate::domain::stats::rollup::{DayFigures, Deltas};
 use crate::domain::storage::StoreError;
 use crate::store::Store;
 use chrono::NaiveDate;
 
 #[async_trait::async_trait]
 impl StatsStore for Store {
+    async fn stats_any_due(&self) -> Result<bool, StoreError> {
+        Store::stats_any_due(self).await
+    }
+
+    async fn stats_count_due(&self, limit: usize, count: Count) -> Result<usize, StoreError> {
+        Store::stats_count_due(self, limit, count).await
+    }
+
+    async fn stats_rollups(&self) -> Result<Deltas, StoreError> {
+        Store::stats_rollups(self).await
+    }
+
+    async fn stats_everything(&self) -> Result<DueBatch, StoreError> {
+        Store::stats_everything(self).await
+    }
+
     async fn station(&self, code: &str) -> Result<Option<Station>, StoreError> {
         Store::station(self, code).await
     }
