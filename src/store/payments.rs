@@ -72,6 +72,18 @@ pub(super) async fn refund_on(
                WHERE order_no = (SELECT p.order_no FROM payments p WHERE p.payment_no = ?)";
     txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), part.payment_no.clone().into()]))
         .await?;
+    refund_payment_on(txn, part, reason, at).await
+}
+
+/// `refund_on` but for the order's refunded amount, which its caller's update of the order (made
+/// first) has grown already.
+pub(super) async fn refund_payment_on(
+    txn: &DatabaseTransaction,
+    part: &RefundPart,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<refund::Model, StoreError> {
+    let backend = txn.get_database_backend();
     let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
                WHERE payment_no = ? AND status = ? AND refunded_fen + ? <= amount_fen RETURNING user_id";
     let values = [

@@ -205,6 +205,7 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
             resumed: false,
             start_soc: None,
             lock_expires_at: None,
+            user_id: None,
             counted: false,
         };
         // As the orders tell the store (`Orders::transition`): charging ended, it counts.

@@ -1,5 +1,6 @@
 //! The verdict on an id tag, and the port through which the money decides too.
 
+use super::records::CreditStanding;
 use chrono::{DateTime, Utc};
 
 /// The verdict on an id tag (the `AuthorizationStatus` of both versions).
@@ -30,10 +31,10 @@ impl Authorization {
 }
 
 /// Whether a tag's driver still has money to charge with: the orders' side of authorising,
-/// asked when the tag itself is accepted.
+/// asked when the tag itself is accepted and is a driver's.
 pub trait CreditGate: Send + Sync + std::fmt::Debug {
-    /// False when the tag's driver has used up their credit.
-    fn has_credit<'a>(&'a self, tag: &'a str) -> futures_util::future::BoxFuture<'a, bool>;
+    /// False when the driver, standing as read with their tag `tag`, has used up their credit.
+    fn has_credit<'a>(&'a self, tag: &'a str, driver: &'a CreditStanding) -> futures_util::future::BoxFuture<'a, bool>;
 }
 
 /// The verdict of a tag's own status and expiry, at `now`.

@@ -87,20 +87,19 @@ impl Charging {
     /// The verdict on `tag`: unknown → Invalid; its own status; Expired past its expiry; a
     /// blocked or expired parent (group) tag makes it so too.
     pub async fn authorize(&self, tag: &str) -> Result<Authorization, StoreError> {
-        let Some(found) = self.store.id_tag(tag).await? else {
+        let Some(standing) = self.store.tag_standing(tag).await? else {
             return Ok(Authorization::invalid());
         };
-        let now = Utc::now();
+        let (found, now) = (standing.card, Utc::now());
         let mut status = verdict(&found.status, found.expiry_date, now);
         if status == AuthStatus::Accepted
-            && let Some(parent) = &found.parent_id_tag
-            && let Some(parent) = self.store.id_tag(parent).await?
+            && let Some(parent) = &standing.parent
         {
             status = verdict(&parent.status, parent.expiry_date, now);
         }
         if status == AuthStatus::Accepted
-            && let Some(gate) = self.credit.get()
-            && !gate.has_credit(tag).await
+            && let (Some(gate), Some(driver)) = (self.credit.get(), &standing.driver)
+            && !gate.has_credit(tag, driver).await
         {
             status = AuthStatus::NoCredit;
         }

@@ -3,6 +3,7 @@
 
 use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::TagStanding;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{EventRecord, Sample, StartRecord};
 use crate::domain::storage::StoreError;
@@ -25,6 +26,10 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
 
     /// The id tag `tag`.
     async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError>;
+
+    /// Tag `tag` as authorising reads it, in one read: with its parent tag and where its driver
+    /// stands for credit.
+    async fn tag_standing(&self, tag: &str) -> Result<Option<TagStanding>, StoreError>;
 
     /// Begins one database transaction in which the charging area's rules record a start, a
     /// stop or a 2.0.1 event (see `recording`): writes take their turn from here to the commit.

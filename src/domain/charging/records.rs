@@ -1,6 +1,7 @@
 //! Charging sessions and their samples as stored: what the store answers when asked for them.
 
 use super::transactions::TransactionStatus;
+use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
 
 /// A charging session (a transaction), as the charger told it.
@@ -45,4 +46,23 @@ pub struct MeterSample {
     pub unit: String,
     /// Exact decimal text in `unit`, or the raw text of a signed value.
     pub value: String,
+}
+
+/// Where a tag's driver stands for credit (a driver's own tag, or a card under one), read with
+/// the tag: their balance, their live order's status, and whether a bill of theirs is unpaid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditStanding {
+    pub user_id: i64,
+    pub balance_fen: i64,
+    pub live_status: Option<String>,
+    pub unpaid: bool,
+}
+
+/// An id tag as authorising reads it, in one read: the tag, its parent (group) tag, and where
+/// its driver stands for credit (none for a tag of no driver).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagStanding {
+    pub card: Card,
+    pub parent: Option<Card>,
+    pub driver: Option<CreditStanding>,
 }

@@ -19,10 +19,6 @@ impl Orders {
     /// Sends the remote start with the driver's tag; the order is `STARTING` until the charger's
     /// start arrives. A refused start fails the order, releases the pile and refunds.
     pub async fn start(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
-        let found = self.visible(scope, order_no).await?;
-        if found.status != OrderStatus::Ready {
-            return Err(OrderError::WrongState(found.status, "only a READY order starts (a prepaid one once paid)"));
-        }
         let remote_start_id = super::number::new_remote_start_id();
         let deadline = Utc::now()
             + chrono::Duration::from_std(self.inner.settings.start_timeout()).unwrap_or(chrono::Duration::MAX);
@@ -31,10 +27,19 @@ impl Orders {
             from: vec![OrderStatus::Ready.as_str()],
             remote_start_id: Some(remote_start_id),
             lock_expires_at: Some(deadline),
+            user_id: match scope {
+                Scope::User(id) => Some(id),
+                Scope::Operator => None,
+            },
             ..Default::default()
         };
+        // Made READY → STARTING in one statement; read only when it was not.
         let Some(starting) = self.transition(order_no, change).await? else {
-            return Err(OrderError::WrongState(found.status, "it changed meanwhile"));
+            let found = self.visible(scope, order_no).await?;
+            return Err(match found.status {
+                OrderStatus::Ready => OrderError::WrongState(found.status, "it changed meanwhile"),
+                _ => OrderError::WrongState(found.status, "only a READY order starts (a prepaid one once paid)"),
+            });
         };
         let start = RemoteStart {
             charger_id: starting.charger_id.to_string(),

@@ -5,6 +5,7 @@
 
 use super::{OrderStatus, Orders};
 use crate::domain::charging::CreditGate;
+use crate::domain::charging::records::CreditStanding;
 use crate::domain::orders::order::Order;
 use futures_util::future::BoxFuture;
 use std::collections::{BTreeMap, HashMap};
@@ -51,11 +52,10 @@ impl Orders {
         }
     }
 
-    /// Whether the driver of `tag` may start charging on credit (see the module's note); a tag
-    /// of no driver always may. Whatever cannot be read is allowed, said in the log: the sweep
-    /// still stops sessions that run over.
-    async fn credit_of(&self, tag: &str) -> Result<bool, super::OrderError> {
-        let Some(standing) = self.inner.store.credit_standing(tag).await? else { return Ok(true) };
+    /// Whether a driver, standing as read with their tag, may start charging on credit (see the
+    /// module's note); a tag of no driver always may. Whatever cannot be read is allowed, said in
+    /// the log: the sweep still stops sessions that run over.
+    async fn credit_of(&self, standing: &CreditStanding) -> Result<bool, super::OrderError> {
         // An app order ready to start brings its own money (paid ahead, or a postpaid bill the
         // sweep holds against the balance); one not paid yet brings nothing.
         let live = standing.live_status.as_deref().and_then(OrderStatus::parse);
@@ -73,9 +73,9 @@ impl Orders {
 }
 
 impl CreditGate for Orders {
-    fn has_credit<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, bool> {
+    fn has_credit<'a>(&'a self, tag: &'a str, driver: &'a CreditStanding) -> BoxFuture<'a, bool> {
         Box::pin(async move {
-            self.credit_of(tag).await.unwrap_or_else(|e| {
+            self.credit_of(driver).await.unwrap_or_else(|e| {
                 tracing::warn!(%tag, error = %e, "a driver's credit could not be read: the tag is not refused for it");
                 true
             })

@@ -8,7 +8,6 @@ use crate::domain::charging::records::Transaction;
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
-use crate::domain::orders::records::CreditStanding;
 use crate::domain::orders::records::Ending;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::records::OccupancyCharge;
@@ -166,10 +165,6 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// What stands in the way of a new order of user `user_id`, in one read: their live order
     /// (`(order_no, true)`), else their oldest completed order whose bill is not paid.
     async fn order_in_the_way(&self, user_id: i64) -> Result<Option<(String, bool)>, StoreError>;
-
-    /// Where the driver of `tag` stands for credit, in one read; none for a tag of no driver
-    /// (neither a driver's own nor a card under one).
-    async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError>;
 
     /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
     async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError>;

@@ -58,16 +58,6 @@ pub struct OrdersAtStart {
     pub awaiting_occupancy: Vec<Order>,
 }
 
-/// Where a driver stands for credit, read in one go: their balance, their live order's status,
-/// and whether a bill of theirs is unpaid.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreditStanding {
-    pub user_id: i64,
-    pub balance_fen: i64,
-    pub live_status: Option<String>,
-    pub unpaid: bool,
-}
-
 /// A change of an order's state, applied only while it is in one of `from`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Transition {
@@ -81,8 +71,10 @@ pub struct Transition {
     pub resumed: bool,
     pub start_soc: Option<i32>,
     pub lock_expires_at: Option<DateTime<Utc>>,
-    /// It may change what the statistics count (see `counts`): the store keeps the rollups in
-    /// the same transaction; else the change is one statement. Set by `Orders::transition`.
+    /// Only while it is this user's (a driver's request; none for anyone's).
+    pub user_id: Option<i64>,
+    /// It may change what the statistics count (see `counts`): the store makes the order due to
+    /// their catch-up in the same statement. Set by `Orders::transition`.
     pub counted: bool,
 }
 

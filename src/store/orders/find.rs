@@ -6,7 +6,7 @@ use super::OrderFilter;
 use super::connector_key;
 use crate::domain::charging::records::Transaction;
 use crate::domain::orders::order::Order;
-use crate::domain::orders::records::{CreditStanding, OrdersAtStart, StartSeen};
+use crate::domain::orders::records::{OrdersAtStart, StartSeen};
 use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{order, transaction};
@@ -24,26 +24,6 @@ impl Store {
     /// The order of transaction `transaction_id`.
     pub async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<Order>, StoreError> {
         order::Entity::find().filter(order::Column::TransactionId.eq(transaction_id)).one(self.db()).await?.parsed()
-    }
-
-    /// Where the driver of `tag` stands for credit (see `CreditStanding`), in one statement; none
-    /// for a tag of no driver (neither a driver's own nor a card under one).
-    pub async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError> {
-        let backend = self.db().get_database_backend();
-        let sql = "SELECT u.id, u.balance_fen, \
-                   (SELECT o.status FROM orders o WHERE o.active_user_id = u.id) AS live_status, \
-                   CAST(CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status = 'COMPLETED' \
-                     AND o.payment_status = 'UNPAID') THEN 1 ELSE 0 END AS BIGINT) AS unpaid \
-                   FROM users u WHERE u.id_tag = COALESCE((SELECT own.id_tag FROM users own WHERE own.id_tag = ?), \
-                     (SELECT c.parent_id_tag FROM id_tags c WHERE c.id_tag = ?))";
-        let row = self.db().query_one_raw(statement(backend, sql, [tag.into(), tag.into()])).await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(CreditStanding {
-            user_id: row.try_get("", "id")?,
-            balance_fen: row.try_get("", "balance_fen")?,
-            live_status: row.try_get("", "live_status")?,
-            unpaid: row.try_get::<i64>("", "unpaid")? != 0,
-        }))
     }
 
     /// What stands in the way of a new order of user `user_id`, in one read: their live order

@@ -7,13 +7,14 @@ mod review;
 use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::operations::operation_row;
-use super::payments::{balance_payment_row, refund_on};
+use super::payments::{balance_payment_row, refund_payment_on};
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::records::{Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition};
 use crate::domain::orders::status::PaymentStatus;
+use crate::domain::payments::refund_routes::RefundPart;
 use crate::domain::storage::Subject;
 use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
@@ -119,6 +120,9 @@ impl Store {
             // The statistics count it later (see `stats_rollup`).
             update = update.col_expr(order::Column::StatsDue, Expr::value(true));
         }
+        if let Some(user_id) = change.user_id {
+            update = update.filter(order::Column::UserId.eq(user_id));
+        }
         let update = update
             .filter(order::Column::OrderNo.eq(order_no))
             .filter(order::Column::Status.is_in(change.from.iter().copied()));
@@ -159,23 +163,25 @@ impl Store {
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&done.order_no))
                     .filter(order::Column::Status.is_in(done.from.iter().copied()))
+                    .col_expr(order::Column::RefundedFen, refunded_with(&done.refunds))
                     .filter(order::Column::PaidFen.eq(done.read.paid_fen))
                     .filter(order::Column::RefundedFen.eq(done.read.refunded_fen))
-                    .exec(txn)
+                    .exec_with_returning(txn)
                     .await?;
-                if updated.rows_affected == 0 {
-                    return Ok(None);
-                }
+                let Some(after) = updated.into_iter().next() else { return Ok(None) };
                 if let Some(record) = done.operation.clone() {
                     operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
                 }
                 for part in &done.refunds {
-                    refund_on(txn, part, Some("settlement"), at).await?;
+                    refund_payment_on(txn, part, Some("settlement"), at).await?;
                 }
-                if let Some(collection) = &done.collection {
-                    collect(txn, &done.order_no, done.user_id, collection, at).await?;
+                match &done.collection {
+                    Some(collection) => {
+                        collect(txn, &done.order_no, done.user_id, collection, at).await?;
+                        order_in(txn, &done.order_no).await
+                    }
+                    None => Ok(Some(after)),
                 }
-                order_in(txn, &done.order_no).await
             })
         })
         .await?;
@@ -202,19 +208,18 @@ impl Store {
                     update = update.col_expr(order::Column::PaymentStatus, Expr::value(status));
                 }
                 let updated = update
+                    .col_expr(order::Column::RefundedFen, refunded_with(&ending.refunds))
                     .filter(order::Column::OrderNo.eq(&ending.order_no))
                     .filter(order::Column::Status.is_in(ending.from.iter().copied()))
                     .filter(order::Column::PaidFen.eq(ending.read.paid_fen))
                     .filter(order::Column::RefundedFen.eq(ending.read.refunded_fen))
-                    .exec(txn)
+                    .exec_with_returning(txn)
                     .await?;
-                if updated.rows_affected == 0 {
-                    return Ok(None);
-                }
+                let Some(after) = updated.into_iter().next() else { return Ok(None) };
                 for part in &ending.refunds {
-                    refund_on(txn, part, Some(&ending.reason), at).await?;
+                    refund_payment_on(txn, part, Some(&ending.reason), at).await?;
                 }
-                order_in(txn, &ending.order_no).await
+                Ok(Some(after))
             })
         })
         .await?;
@@ -280,6 +285,13 @@ impl Store {
             false => Settled::NotInState,
         })
     }
+}
+
+/// The order's refunded amount grown by `refunds` (of its own payments): set by the order's own
+/// update, before the refunds are made (`refund_payment_on`).
+pub(super) fn refunded_with(refunds: &[RefundPart]) -> Expr {
+    let total: i64 = refunds.iter().map(|part| part.amount_fen).sum();
+    Expr::col(order::Column::RefundedFen).add(total)
 }
 
 /// Order `order_no` as it is in `txn`, after its change.

@@ -2,9 +2,9 @@
 //! connector released, money untouched), and found again; and orders billed again from their
 //! transaction's real stop.
 
-use super::super::payments::refund_on;
+use super::super::payments::refund_payment_on;
 use super::super::{Store, StoreError, in_transaction};
-use super::{coalesce, collect, same};
+use super::{coalesce, collect, refunded_with, same};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
 use crate::store::rows::Parse;
@@ -69,20 +69,22 @@ impl Store {
                     .filter(Expr::expr(read).eq(Expr::val(rebill.revisions_read.clone().unwrap_or_default())))
                     .filter(same(order::Column::TotalFen, rebill.bill_read.total_fen))
                     .filter(same(order::Column::OccupancyFeeFen, rebill.bill_read.occupancy_fee_fen))
+                    .col_expr(order::Column::RefundedFen, refunded_with(&rebill.refunds))
                     .filter(order::Column::PaidFen.eq(rebill.read.paid_fen))
                     .filter(order::Column::RefundedFen.eq(rebill.read.refunded_fen))
-                    .exec(txn)
+                    .exec_with_returning(txn)
                     .await?;
-                if updated.rows_affected == 0 {
-                    return Ok(None);
-                }
+                let Some(after) = updated.into_iter().next() else { return Ok(None) };
                 for part in &rebill.refunds {
-                    refund_on(txn, part, Some("billed again"), at).await?;
+                    refund_payment_on(txn, part, Some("billed again"), at).await?;
                 }
-                if let Some(collection) = &rebill.collection {
-                    collect(txn, &rebill.order_no, rebill.user_id, collection, at).await?;
+                match &rebill.collection {
+                    Some(collection) => {
+                        collect(txn, &rebill.order_no, rebill.user_id, collection, at).await?;
+                        super::order_in(txn, &rebill.order_no).await
+                    }
+                    None => Ok(Some(after)),
                 }
-                super::order_in(txn, &rebill.order_no).await
             })
         })
         .await?;

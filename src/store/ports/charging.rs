@@ -1,6 +1,7 @@
 //! The store as the charging area's port: each method is the store's own query.
 
 use crate::domain::charging::records::MeterSample;
+use crate::domain::charging::records::TagStanding;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::{ChargingStore, Recording};
 use crate::domain::storage::StoreError;
@@ -23,6 +24,10 @@ impl ChargingStore for Store {
 
     async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError> {
         Store::id_tag(self, tag).await
+    }
+
+    async fn tag_standing(&self, tag: &str) -> Result<Option<TagStanding>, StoreError> {
+        Store::tag_standing(self, tag).await
     }
 
     async fn begin_recording(&self) -> Result<Box<dyn Recording>, StoreError> {

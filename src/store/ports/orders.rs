@@ -8,7 +8,6 @@ use crate::domain::ids::OrderNo;
 use crate::domain::orders::OrderStore;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
-use crate::domain::orders::records::CreditStanding;
 use crate::domain::orders::records::Ending;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::records::OccupancyCharge;
@@ -182,10 +181,6 @@ impl OrderStore for Store {
 
     async fn order_in_the_way(&self, user_id: i64) -> Result<Option<(String, bool)>, StoreError> {
         Store::order_in_the_way(self, user_id).await
-    }
-
-    async fn credit_standing(&self, tag: &str) -> Result<Option<CreditStanding>, StoreError> {
-        Store::credit_standing(self, tag).await
     }
 
     async fn unpaid_orders_of(&self, user_id: i64, limit: u64) -> Result<Vec<String>, StoreError> {
