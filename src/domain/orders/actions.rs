@@ -70,14 +70,15 @@ impl Orders {
 
     /// Sends the remote stop; the order completes when the charger's stop arrives.
     pub async fn stop(&self, scope: Scope, order_no: &OrderNo) -> Result<OrderView, OrderError> {
-        let found = self.visible(scope, order_no).await?;
+        // The order and its transaction in one read.
+        let (found, head) = match (self.inner.store.order_with_head(order_no).await?, scope) {
+            (Some((o, head)), Scope::Operator) => (o, head),
+            (Some((o, head)), Scope::User(id)) if o.user_id == id => (o, head),
+            _ => return Err(OrderError::NotFound(order_no.to_string())),
+        };
         if found.status != OrderStatus::Charging {
             return Err(OrderError::WrongState(found.status, "only a CHARGING order stops"));
         }
-        let head = match found.transaction_id {
-            Some(id) => self.inner.store.transaction_head(id).await.ok().flatten(),
-            None => None,
-        };
         match self.remote_stop_of(&found, head.as_ref()).await {
             // As read before the stop: the charger's stop transaction completes it later.
             Ok(true) => {

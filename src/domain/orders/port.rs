@@ -131,6 +131,9 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
         id: i64,
     ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError>;
 
+    /// Order `order_no` with its transaction's row (none before it has one), in one read.
+    async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError>;
+
     /// A transaction's row, without its samples.
     async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError>;
 

@@ -85,6 +85,22 @@ impl Store {
         order::Entity::find().filter(order::Column::ActiveConnector.eq(key)).one(self.db()).await?.parsed()
     }
 
+    /// Order `order_no` with its transaction's row (none before it has one), in one read.
+    pub async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError> {
+        let on = order::Entity::belongs_to(transaction::Entity)
+            .from(order::Column::TransactionId)
+            .to(transaction::Column::Id)
+            .into();
+        let found = order::Entity::find()
+            .filter(order::Column::OrderNo.eq(order_no))
+            .join(sea_orm::JoinType::LeftJoin, on)
+            .select_also(transaction::Entity)
+            .one(self.db())
+            .await?;
+        let Some((found, head)) = found else { return Ok(None) };
+        Ok(Some((found.try_into()?, head.map(Transaction::try_from).transpose()?)))
+    }
+
     /// A transaction's row, without its samples.
     pub async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError> {
         transaction::Entity::find_by_id(id).one(self.db()).await?.parsed()

@@ -150,6 +150,10 @@ impl OrderStore for Store {
         Store::transaction_to_bill(self, id).await
     }
 
+    async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError> {
+        Store::order_with_head(self, order_no).await
+    }
+
     async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError> {
         Store::transaction_head(self, id).await
     }
