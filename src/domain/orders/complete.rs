@@ -4,7 +4,7 @@
 
 use super::actions::priced;
 use super::billing::{Metering, SessionBill, reviewed_bill, session_bill};
-use super::records::{Completion, MoneyRead, ReviewHold, Settled};
+use super::records::{Completion, MoneyRead, ReviewHold, Settled, ToBill};
 use super::settle::{Numbers, plan};
 use super::{OrderError, OrderStatus, OrderView, Orders};
 use crate::domain::chargers::records::OperationRecord;
@@ -35,9 +35,15 @@ impl Orders {
     /// before another settlement of it (the sweep's, the charger's stop replayed) committed.
     pub async fn complete(&self, found: &Order) -> Result<(), OrderError> {
         let Some(transaction_id) = found.transaction_id else { return Ok(()) };
-        let Some((head, samples, rated_power_w)) = self.inner.store.transaction_to_bill(transaction_id).await? else {
+        let Some(to_bill) = self.inner.store.transaction_to_bill(transaction_id).await? else {
             return Ok(());
         };
+        self.complete_from(found, to_bill).await
+    }
+
+    /// The same, with what billing reads of its transaction read already.
+    pub(super) async fn complete_from(&self, found: &Order, to_bill: ToBill) -> Result<(), OrderError> {
+        let (head, samples, rated_power_w) = to_bill;
         if head.status == ACTIVE {
             return Ok(());
         }

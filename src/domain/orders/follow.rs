@@ -102,11 +102,11 @@ impl Orders {
                 .await
             }
             ChargingEvent::Ended { transaction_id, .. } => {
-                match self.inner.store.order_of_transaction(transaction_id).await? {
+                match self.inner.store.order_to_bill(transaction_id).await? {
                     // Billed from a stale close: this may be its real stop.
-                    Some(found) if found.status == OrderStatus::Completed => self.rebill(&found).await?,
-                    Some(found) => self.complete(&found).await?,
-                    None => {}
+                    Some((found, _)) if found.status == OrderStatus::Completed => self.rebill(&found).await?,
+                    Some((found, Some(to_bill))) => self.complete_from(&found, to_bill).await?,
+                    Some(_) | None => {}
                 }
                 Ok(())
             }

@@ -17,6 +17,7 @@ use crate::domain::orders::records::Rebill;
 use crate::domain::orders::records::ReviewHold;
 use crate::domain::orders::records::Settled;
 use crate::domain::orders::records::StartSeen;
+use crate::domain::orders::records::ToBill;
 use crate::domain::orders::records::Transition;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::storage::StoreError;
@@ -130,6 +131,10 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
         &self,
         id: i64,
     ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError>;
+
+    /// The order of transaction `transaction_id`, with what billing it reads (none when the
+    /// transaction is not stored): the order, the transaction and its charger in one read.
+    async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError>;
 
     /// Order `order_no` with its transaction's row (none before it has one), in one read.
     async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError>;

@@ -2,6 +2,7 @@
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode};
@@ -57,6 +58,10 @@ pub struct OrdersAtStart {
     pub to_start: Option<Order>,
     pub awaiting_occupancy: Vec<Order>,
 }
+
+/// What billing a transaction reads: its row, its samples in time order, and its charger's rated
+/// power, W.
+pub type ToBill = (Transaction, Vec<MeterSample>, Option<i64>);
 
 /// A change of an order's state, applied only while it is in one of `from`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -17,6 +17,7 @@ use crate::domain::orders::records::Rebill;
 use crate::domain::orders::records::ReviewHold;
 use crate::domain::orders::records::Settled;
 use crate::domain::orders::records::StartSeen;
+use crate::domain::orders::records::ToBill;
 use crate::domain::orders::records::Transition;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::storage::StoreError;
@@ -148,6 +149,10 @@ impl OrderStore for Store {
         id: i64,
     ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError> {
         Store::transaction_to_bill(self, id).await
+    }
+
+    async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError> {
+        Store::order_to_bill(self, transaction_id).await
     }
 
     async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError> {

@@ -10,11 +10,17 @@ use super::{Store, StoreError};
 use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::orders::order::Order;
+use crate::domain::orders::records::ToBill;
 use crate::store::rows::{Parse, Record};
 use chrono::{DateTime, Utc};
-use entity::{charger, meter_sample, transaction};
+use entity::{charger, meter_sample, order, transaction};
 use readings::of_transaction;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+};
 
 impl Store {
     /// A transaction's earliest stored sample that `pick` takes (when, and what it took).
@@ -48,6 +54,34 @@ impl Store {
         let Some((found, charger)) = found else { return Ok(None) };
         let rated_power_w = charger.and_then(|c| c.max_power_w);
         Ok(Some((found.try_into()?, self.samples_of(id).await?, rated_power_w)))
+    }
+
+    /// The order of transaction `id`, with what billing it reads (as `transaction_to_bill`): the
+    /// order, the transaction and its charger in one join, then the samples.
+    pub async fn order_to_bill(&self, id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError> {
+        let to_transaction = order::Entity::belongs_to(transaction::Entity)
+            .from(order::Column::TransactionId)
+            .to(transaction::Column::Id);
+        let to_charger = transaction::Entity::belongs_to(charger::Entity)
+            .from(transaction::Column::ChargerId)
+            .to(charger::Column::Id);
+        let query = order::Entity::find()
+            .filter(order::Column::TransactionId.eq(id))
+            .join(JoinType::LeftJoin, to_transaction.into())
+            .join(JoinType::LeftJoin, to_charger.into())
+            .select_also(transaction::Entity)
+            .expr_as(Expr::col((charger::Entity, charger::Column::MaxPowerW)), "rated_power_w")
+            .limit(1)
+            .into_query();
+        let backend = self.db().get_database_backend();
+        let Some(row) = self.db().query_one_raw(backend.build(&query)).await? else { return Ok(None) };
+        // `select_also` names the order's columns `A_…` and the transaction's `B_…`.
+        let found: Order = order::Model::from_query_result(&row, "A_")?.try_into()?;
+        let Some(head) = transaction::Model::from_query_result_optional(&row, "B_")? else {
+            return Ok(Some((found, None)));
+        };
+        let rated_power_w: Option<i64> = row.try_get("", "rated_power_w")?;
+        Ok(Some((found, Some((head.try_into()?, self.samples_of(id).await?, rated_power_w)))))
     }
 
     /// A transaction's samples in time order (both tables': see `sample_reads`).
