@@ -20,19 +20,34 @@ use crate::config::{PaymentSettings, ProviderMode};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, Methods, ProviderName};
 use keys::ProviderSetupError;
 use std::sync::Arc;
 
 /// Every provider csms knows, in the order they are shown. Adding one is a folder and a line here.
 pub const ALL: [Entry; 3] = [wechat::ENTRY, alipay::ENTRY, unionpay::ENTRY];
 
+/// The methods csms knows — the balance and every provider in `ALL` — as the domain, the API,
+/// the store and the metrics are told them.
+pub const METHODS: Methods = Methods::new(&NAMES);
+
+/// `ALL`'s names, in its order.
+const NAMES: [ProviderName; ALL.len()] = {
+    let mut names = [ProviderName::new(""); ALL.len()];
+    let mut i = 0;
+    while i < ALL.len() {
+        names[i] = ALL[i].name;
+        i += 1;
+    }
+    names
+};
+
 /// A provider in the list: what csms asks of it before its keys are loaded.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
-    /// The method it serves (its name is the notification route's `{provider}` and the method's
-    /// stored text).
-    pub method: Method,
+    /// Its name: the method's stored text, its `[payments.<name>]` and the notification route's
+    /// `{provider}`.
+    pub name: ProviderName,
     /// Its `payments.<name>.mode`.
     pub mode: fn(&PaymentSettings) -> ProviderMode,
     /// Reads (live) or makes (sandbox) its keys.
@@ -42,7 +57,7 @@ pub struct Entry {
 impl Entry {
     /// Its name, as in `payments.<name>` and `/api/v1/payments/notify/<name>`.
     pub const fn name(&self) -> &'static str {
-        self.method.as_str()
+        self.name.as_str()
     }
 }
 
@@ -104,5 +119,28 @@ impl Providers {
             routes = routes.merge(provider.sandbox(public_base)?);
         }
         Ok(routes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_provider_has_a_lowercase_name_of_its_own_that_is_not_the_balance() {
+        for (i, entry) in ALL.iter().enumerate() {
+            let name = entry.name();
+            assert!(!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase()), "{name:?}");
+            assert_ne!(name, Method::BALANCE);
+            assert!(ALL[..i].iter().all(|other| other.name() != name), "{name} twice");
+            assert_eq!(METHODS.parse(name), Some(Method::Provider(entry.name)));
+        }
+        assert_eq!(METHODS.providers().len(), ALL.len());
+    }
+
+    #[test]
+    fn the_methods_are_listed_as_a_sentence_says_them() {
+        assert_eq!(METHODS.listed(true), "balance, wechat, alipay or unionpay");
+        assert_eq!(METHODS.listed(false), "wechat, alipay or unionpay");
     }
 }

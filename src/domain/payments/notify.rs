@@ -91,7 +91,7 @@ impl Payments {
         body: &[u8],
     ) -> Result<Notified, NotifyError> {
         let started = Instant::now();
-        let method = Method::parse(provider).filter(|m| *m != Method::Balance);
+        let method = self.setup.methods.parse(provider).filter(|m| *m != Method::Balance);
         let gateway = method.and_then(|m| self.gateways.get(m.as_str()));
         let (Some(method), Some(gateway)) = (method, gateway) else {
             return Err(NotifyError::UnknownProvider(provider.chars().take(32).collect()));
@@ -189,14 +189,14 @@ impl Payments {
         match applied {
             Ok(PaidOutcome::Applied(payment)) => {
                 tracing::info!(payment = %payment.payment_no, provider = method.as_str(), purpose = %payment.purpose, "payments: paid");
-                self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));
+                self.publish_paid(method, &PaymentView::from(payment));
                 Ok(Notified::Applied)
             }
             Ok(PaidOutcome::Again(_)) => Ok(Notified::Again),
             Ok(PaidOutcome::Unwanted { payment, refund }) => {
                 tracing::warn!(payment = %payment.payment_no, refund = %refund.refund_no,
                     "payments: paid for an order that owed it no more; refunding it");
-                self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));
+                self.publish_paid(method, &PaymentView::from(payment));
                 Ok(Notified::Refunding)
             }
             Err(StoreError::NotFound(_)) => Err(NotifyError::UnknownPayment(payment_no.to_owned())),

@@ -26,12 +26,17 @@ use crate::config::ProviderMode;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, ProviderName};
 use std::sync::Arc;
+
+/// Its name: its method's stored text, `[payments.alipay]`, `/api/v1/payments/notify/alipay`.
+pub const NAME: ProviderName = ProviderName::new("alipay");
+/// The method it serves.
+pub(crate) const METHOD: Method = Method::Provider(NAME);
 
 /// Alipay in the list of providers.
 pub const ENTRY: Entry = Entry {
-    method: Method::Alipay,
+    name: NAME,
     mode: |settings| settings.alipay.mode,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
         Ok(Box::new(AlipayKeys::load(&settings.alipay)?))
@@ -40,7 +45,7 @@ pub const ENTRY: Entry = Entry {
 
 impl Provider for AlipayKeys {
     fn method(&self) -> Method {
-        Method::Alipay
+        METHOD
     }
 
     fn mode(&self) -> ProviderMode {

@@ -27,12 +27,17 @@ use crate::config::ProviderMode;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, ProviderName};
 use std::sync::Arc;
+
+/// Its name: its method's stored text, `[payments.unionpay]`, `/api/v1/payments/notify/unionpay`.
+pub const NAME: ProviderName = ProviderName::new("unionpay");
+/// The method it serves.
+pub(crate) const METHOD: Method = Method::Provider(NAME);
 
 /// UnionPay in the list of providers.
 pub const ENTRY: Entry = Entry {
-    method: Method::Unionpay,
+    name: NAME,
     mode: |settings| settings.unionpay.mode,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
         Ok(Box::new(UnionPayKeys::load(&settings.unionpay)?))
@@ -41,7 +46,7 @@ pub const ENTRY: Entry = Entry {
 
 impl Provider for UnionPayKeys {
     fn method(&self) -> Method {
-        Method::Unionpay
+        METHOD
     }
 
     fn mode(&self) -> ProviderMode {

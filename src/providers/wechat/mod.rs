@@ -26,12 +26,17 @@ use crate::config::ProviderMode;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, ProviderName};
 use std::sync::Arc;
+
+/// Its name: its method's stored text, `[payments.wechat]`, `/api/v1/payments/notify/wechat`.
+pub const NAME: ProviderName = ProviderName::new("wechat");
+/// The method it serves.
+pub(crate) const METHOD: Method = Method::Provider(NAME);
 
 /// Wechat in the list of providers.
 pub const ENTRY: Entry = Entry {
-    method: Method::Wechat,
+    name: NAME,
     mode: |settings| settings.wechat.mode,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
         Ok(Box::new(WechatKeys::load(&settings.wechat)?))
@@ -40,7 +45,7 @@ pub const ENTRY: Entry = Entry {
 
 impl Provider for WechatKeys {
     fn method(&self) -> Method {
-        Method::Wechat
+        METHOD
     }
 
     fn mode(&self) -> ProviderMode {
