@@ -16,7 +16,7 @@ pub mod signing;
 pub mod unionpay;
 pub mod wechat;
 
-use crate::config::{PaymentSettings, ProviderMode};
+use crate::config::{PaymentSettings, ProviderMode, ProviderSettings};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
@@ -48,8 +48,11 @@ pub struct Entry {
     /// Its name: the method's stored text, its `[payments.<name>]` and the notification route's
     /// `{provider}`.
     pub name: ProviderName,
-    /// Its `payments.<name>.mode`.
-    pub mode: fn(&PaymentSettings) -> ProviderMode,
+    /// Reads its section, `[payments.<name>]`, as its settings' type (`config::read_section`):
+    /// `Settings::load` reads every provider's at start.
+    pub settings: fn(&figment::Figment, &'static str) -> Result<Box<dyn ProviderSettings>, Box<figment::Error>>,
+    /// Its settings the environment gives as text exactly as written: (variable, key).
+    pub text_variables: &'static [(&'static str, &'static str)],
     /// Reads (live) or makes (sandbox) its keys.
     pub load: fn(&PaymentSettings) -> Result<Box<dyn Provider>, ProviderSetupError>,
 }
@@ -75,7 +78,15 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
 
 /// Every provider's mode, by name.
 pub fn modes(settings: &PaymentSettings) -> Vec<(&'static str, ProviderMode)> {
-    ALL.iter().map(|entry| (entry.name(), (entry.mode)(settings))).collect()
+    ALL.iter().map(|entry| (entry.name(), settings.mode(entry.name()))).collect()
+}
+
+/// The section of the provider `name`, as its settings' type `T`.
+pub(crate) fn section<T: ProviderSettings>(
+    settings: &PaymentSettings,
+    name: ProviderName,
+) -> Result<&T, ProviderSetupError> {
+    settings.section::<T>().ok_or(ProviderSetupError::NoSection(name.as_str()))
 }
 
 /// The providers that are on (mode `sandbox` or `live`), their keys loaded.
@@ -88,7 +99,7 @@ impl Providers {
     pub fn load(settings: &PaymentSettings) -> Result<Self, ProviderSetupError> {
         let mut on = Vec::new();
         for entry in &ALL {
-            match (entry.mode)(settings) {
+            match settings.mode(entry.name()) {
                 ProviderMode::Off => continue,
                 ProviderMode::Sandbox if !cfg!(feature = "sandbox") => {
                     return Err(ProviderSetupError::NoSandbox(format!("payments.{}.mode", entry.name())));
@@ -136,6 +147,51 @@ mod tests {
             assert_eq!(METHODS.parse(name), Some(Method::Provider(entry.name)));
         }
         assert_eq!(METHODS.providers().len(), ALL.len());
+    }
+
+    #[cfg(feature = "sandbox")]
+    #[test]
+    fn every_provider_is_a_sandbox_by_default_and_no_key_is_printed() {
+        let mut settings = crate::config::Settings::defaults().expect("the embedded defaults");
+        let p = &mut settings.payments;
+        assert_eq!(p.section::<wechat::WechatSettings>().map(|s| s.mode), Some(ProviderMode::Sandbox));
+        assert_eq!(p.section::<alipay::AlipaySettings>().map(|s| s.mode), Some(ProviderMode::Sandbox));
+        assert_eq!(p.section::<unionpay::UnionPaySettings>().map(|s| s.mode), Some(ProviderMode::Sandbox));
+        let wechat = p.section_mut::<wechat::WechatSettings>().expect("wechat");
+        wechat.merchant_private_key = "-----BEGIN PRIVATE KEY-----K3Y-W1TH-N0-N4ME".into();
+        wechat.api_v3_key = "0123456789abcdef0123456789ABCDEF".into();
+        p.section_mut::<alipay::AlipaySettings>().expect("alipay").app_private_key = "MIIEK3Y-W1TH-N0-N4ME".into();
+        p.section_mut::<unionpay::UnionPaySettings>().expect("unionpay").sign_private_key =
+            "/etc/csms/K3Y-W1TH-N0-N4ME.pem".into();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("K3Y-W1TH-N0-N4ME") && !printed.contains("0123456789abcdef"), "{printed}");
+    }
+
+    #[cfg(not(feature = "sandbox"))]
+    #[test]
+    fn every_provider_is_off_by_default_in_a_build_without_the_sandbox_feature() {
+        let settings = crate::config::Settings::defaults().expect("the embedded defaults");
+        let p = &settings.payments;
+        assert_eq!(p.section::<wechat::WechatSettings>().map(|s| s.mode), Some(ProviderMode::Off));
+        assert_eq!(p.section::<alipay::AlipaySettings>().map(|s| s.mode), Some(ProviderMode::Off));
+        assert_eq!(p.section::<unionpay::UnionPaySettings>().map(|s| s.mode), Some(ProviderMode::Off));
+    }
+
+    #[test]
+    // figment's own Jail closure type, not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    fn a_providers_section_is_read_from_the_environment_and_its_text_stays_as_written() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CSMS__PAYMENTS__WECHAT__MCHID", "1230000109");
+            jail.set_env("CSMS__PAYMENTS__UNIONPAY__MER_ID", "0777290058110048");
+            jail.set_env("CSMS__PAYMENTS__ALIPAY__MODE", "off");
+            let s = crate::config::Settings::load(&jail.directory().join("config")).map_err(|e| e.to_string())?;
+            assert_eq!(s.payments.section::<wechat::WechatSettings>().map(|w| w.mchid.as_str()), Some("1230000109"));
+            let unionpay = s.payments.section::<unionpay::UnionPaySettings>();
+            assert_eq!(unionpay.map(|u| u.mer_id.as_str()), Some("0777290058110048"));
+            assert_eq!(s.payments.mode("alipay"), ProviderMode::Off);
+            Ok(())
+        });
     }
 
     #[test]

@@ -11,18 +11,19 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
+pub mod settings;
 pub mod signing;
 
-pub use crate::config::AlipaySettings;
 pub use gateway::{AlipayPay, LIVE_BASE};
 pub use keys::AlipayKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::AlipaySandbox;
+pub use settings::AlipaySettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
-use super::{Entry, Provider};
-use crate::config::ProviderMode;
+use super::{Entry, Provider, section};
+use crate::config::{ProviderMode, read_section};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
@@ -37,9 +38,10 @@ pub(crate) const METHOD: Method = Method::Provider(NAME);
 /// Alipay in the list of providers.
 pub const ENTRY: Entry = Entry {
     name: NAME,
-    mode: |settings| settings.alipay.mode,
+    settings: read_section::<AlipaySettings>,
+    text_variables: &settings::TEXT_VARIABLES,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
-        Ok(Box::new(AlipayKeys::load(&settings.alipay)?))
+        Ok(Box::new(AlipayKeys::load(section(settings, NAME)?)?))
     },
 };
 

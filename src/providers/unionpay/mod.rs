@@ -12,18 +12,19 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
+pub mod settings;
 pub mod signing;
 
-pub use crate::config::UnionPaySettings;
 pub use gateway::{LIVE_BASE, UnionPay};
 pub use keys::UnionPayKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::UnionPaySandbox;
+pub use settings::UnionPaySettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
-use super::{Entry, Provider};
-use crate::config::ProviderMode;
+use super::{Entry, Provider, section};
+use crate::config::{ProviderMode, read_section};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
@@ -38,9 +39,10 @@ pub(crate) const METHOD: Method = Method::Provider(NAME);
 /// UnionPay in the list of providers.
 pub const ENTRY: Entry = Entry {
     name: NAME,
-    mode: |settings| settings.unionpay.mode,
+    settings: read_section::<UnionPaySettings>,
+    text_variables: &settings::TEXT_VARIABLES,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
-        Ok(Box::new(UnionPayKeys::load(&settings.unionpay)?))
+        Ok(Box::new(UnionPayKeys::load(section(settings, NAME)?)?))
     },
 };
 

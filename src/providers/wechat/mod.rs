@@ -11,18 +11,19 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
+pub mod settings;
 pub mod signing;
 
-pub use crate::config::WechatSettings;
 pub use gateway::{LIVE_BASE, WechatPay};
 pub use keys::WechatKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::WechatSandbox;
+pub use settings::WechatSettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
-use super::{Entry, Provider};
-use crate::config::ProviderMode;
+use super::{Entry, Provider, section};
+use crate::config::{ProviderMode, read_section};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
@@ -37,9 +38,10 @@ pub(crate) const METHOD: Method = Method::Provider(NAME);
 /// Wechat in the list of providers.
 pub const ENTRY: Entry = Entry {
     name: NAME,
-    mode: |settings| settings.wechat.mode,
+    settings: read_section::<WechatSettings>,
+    text_variables: &settings::TEXT_VARIABLES,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
-        Ok(Box::new(WechatKeys::load(&settings.wechat)?))
+        Ok(Box::new(WechatKeys::load(section(settings, NAME)?)?))
     },
 };
 
