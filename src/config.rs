@@ -20,7 +20,7 @@ pub use audit::AuditSettings;
 pub use cluster::ClusterSettings;
 pub use monitoring::MonitoringSettings;
 pub use orders::OrderSettings;
-pub use payments::{PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, read_section};
+pub use payments::{PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, read_section};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 

@@ -73,6 +73,9 @@ impl fmt::Debug for ProviderSections {
     }
 }
 
+/// How a provider's entry reads its section from the layered settings (`read_section`).
+pub type ReadSection = fn(&Figment, &'static str) -> Result<Box<dyn ProviderSettings>, Box<figment::Error>>;
+
 /// Reads `[payments.<name>]` as `T`: a provider entry's `settings`.
 pub fn read_section<T: ProviderSettings + DeserializeOwned>(
     figment: &Figment,

@@ -16,7 +16,7 @@ pub mod signing;
 pub mod unionpay;
 pub mod wechat;
 
-use crate::config::{PaymentSettings, ProviderMode, ProviderSettings};
+use crate::config::{PaymentSettings, ProviderMode, ProviderSettings, ReadSection};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
@@ -50,7 +50,7 @@ pub struct Entry {
     pub name: ProviderName,
     /// Reads its section, `[payments.<name>]`, as its settings' type (`config::read_section`):
     /// `Settings::load` reads every provider's at start.
-    pub settings: fn(&figment::Figment, &'static str) -> Result<Box<dyn ProviderSettings>, Box<figment::Error>>,
+    pub settings: ReadSection,
     /// Its settings the environment gives as text exactly as written: (variable, key).
     pub text_variables: &'static [(&'static str, &'static str)],
     /// Reads (live) or makes (sandbox) its keys.

@@ -1,5 +1,5 @@
 //! Payments: one record per attempt (`paymentNo` unique), from the balance at once or through a
-//! provider's `PaymentProvider` (WeChat Pay, Alipay, UnionPay), paid on its word; refunds never
+//! provider's `PaymentProvider` (each in `src/providers/`), paid on its word; refunds never
 //! more than paid minus already refunded, whatever the concurrency, back where the money came
 //! from — followed at the provider to their end (`refunds`).
 

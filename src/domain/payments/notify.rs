@@ -97,7 +97,7 @@ impl Payments {
             return Err(NotifyError::UnknownProvider(provider.chars().take(32).collect()));
         };
         let mut kept = Exchange::new(method, Operation::Notification, None, started);
-        kept.request = described(headers, body);
+        kept.request = described(headers, body, gateway.notice_headers());
         let outcome = match gateway.verify_notification(headers, body) {
             Err(GatewayError::BadSignature) => Err(NotifyError::Signature("bad or missing".into())),
             Err(e) => Err(NotifyError::Unreadable(e.to_string())),
@@ -205,13 +205,14 @@ impl Payments {
     }
 }
 
-/// A notification as kept: the provider's headers (signatures left out) and the body.
-fn described(headers: &[(String, String)], body: &[u8]) -> String {
+/// A notification as kept: its content type and the provider's own headers (those starting with
+/// `own`; signatures left out), and the body.
+fn described(headers: &[(String, String)], body: &[u8], own: Option<&str>) -> String {
     let kept: Vec<(String, String)> = headers
         .iter()
         .filter(|(name, _)| {
             let name = name.to_ascii_lowercase();
-            name.starts_with("wechatpay-") || name == "content-type"
+            own.is_some_and(|own| name.starts_with(own)) || name == "content-type"
         })
         .cloned()
         .collect();

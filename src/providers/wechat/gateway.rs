@@ -216,6 +216,10 @@ impl PaymentProvider for WechatPay {
     fn acknowledge(&self, refused: Option<&Refused>) -> Ack {
         super::notice::ack(refused)
     }
+
+    fn notice_headers(&self) -> Option<&'static str> {
+        Some("wechatpay-")
+    }
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
