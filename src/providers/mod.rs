@@ -1,9 +1,10 @@
 //! The payment providers csms speaks to — the adapters of the payments domain's
 //! `PaymentProvider` port — one folder each (`wechat/`, `alipay/`, `unionpay/`: gateway,
 //! signing, notification reader and answer, refunds, settings and keys, sandbox), and **the one
-//! list** of them, `ALL`: the API (through the `PaymentProvider`s built from it), the
-//! configuration, startup and the sandbox router ask it, and nothing else names a provider to
-//! decide what to do. What they share: `http` (calls, the call log, forms), `keys` (reading and
+//! list** of them, `ALL`: the domain and the API (through `METHODS` and the `PaymentProvider`s
+//! built from it), the store, the metrics, the configuration (each provider's section and text
+//! variables), startup and the sandbox router ask it, and nothing else names a provider to decide
+//! what to do. What they share: `http` (calls, the call log, forms), `keys` (reading and
 //! making keys), `signing` (RSA keys, SHA256withRSA) and, with the `sandbox` feature, `sandbox`
 //! (the payer's page, refund scripts). `balance` is a method of the domain, not a provider.
 
@@ -140,8 +141,10 @@ mod tests {
     #[test]
     fn each_provider_has_a_lowercase_name_of_its_own_that_is_not_the_balance() {
         for (i, entry) in ALL.iter().enumerate() {
+            // Its section's key, its environment variables' (`__` splits them) and a URL's path.
             let name = entry.name();
-            assert!(!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase()), "{name:?}");
+            let fits = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
+            assert!(!name.is_empty() && name.bytes().all(fits) && !name.contains("__"), "{name:?}");
             assert_ne!(name, Method::BALANCE);
             assert!(ALL[..i].iter().all(|other| other.name() != name), "{name} twice");
             assert_eq!(METHODS.parse(name), Some(Method::Provider(entry.name)));
