@@ -20,7 +20,7 @@ pub use audit::AuditSettings;
 pub use cluster::ClusterSettings;
 pub use monitoring::MonitoringSettings;
 pub use orders::OrderSettings;
-pub use payments::{AlipaySettings, PaymentSettings, ProviderMode, UnionPaySettings, WechatSettings};
+pub use payments::{PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, read_section};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -200,7 +200,8 @@ impl Settings {
                 figment = figment.merge(Serialized::default(key, value));
             }
         }
-        let settings: Settings = figment.extract().map_err(Box::new)?;
+        let mut settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.payments.providers = payments::sections(&figment)?;
         for version in &settings.ocpp.versions {
             if protocol::OcppVersion::from_subprotocol(version).is_none() {
                 return Err(ConfigError::UnknownVersion(version.clone()));
@@ -211,9 +212,10 @@ impl Settings {
 
     /// The embedded defaults alone (tests start from these and change what they need).
     pub fn defaults() -> Result<Self, ConfigError> {
-        payments::build_defaults(Figment::from(Toml::string(DEFAULTS)))
-            .extract()
-            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+        let figment = payments::build_defaults(Figment::from(Toml::string(DEFAULTS)));
+        let mut settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.payments.providers = payments::sections(&figment)?;
+        Ok(settings)
     }
 }
 

@@ -69,8 +69,6 @@ pub const NAMES: &[&str] = &[
 
 /// `csms_orders_total`'s statuses.
 pub const ORDER_STATUSES: [&str; 6] = ["started", "completed", "review", "rebilled", "failed", "cancelled"];
-/// `csms_payments_total`'s methods (those of `domain::payments::records::Method`).
-pub const PAYMENT_METHODS: [&str; 4] = ["balance", "wechat", "alipay", "unionpay"];
 /// `csms_audit_mismatches{kind}`: the audit's kinds of mismatch (kept equal to
 /// `domain::audit::MismatchKind::ALL` by its test).
 pub const MISMATCH_KINDS: [&str; 4] = ["balance_vs_ledger", "order_money", "payment_refunds", "sample_billed_twice"];
@@ -116,6 +114,19 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// `csms_payments_total`'s series at zero: the balance's payments succeeded, and each of
+/// `providers`' succeeded, failed to open, closed unpaid (`payments::provider`, `jobs`) or
+/// notified in another currency than yuan (`payments::notify`). Their names are the registry's
+/// (`providers::METHODS`, handed over by startup after `handle`): this file lists none.
+pub fn zero_payments(providers: impl IntoIterator<Item = &'static str>) {
+    metrics::counter!(PAYMENTS, "method" => "balance", "outcome" => "succeeded").increment(0);
+    for provider in providers {
+        for outcome in ["succeeded", "failed", "closed", "wrong_currency"] {
+            metrics::counter!(PAYMENTS, "method" => provider, "outcome" => outcome).increment(0);
+        }
+    }
+}
+
 /// The text `/metrics` answers.
 pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()
@@ -158,16 +169,6 @@ fn zero_series() {
     ocpp::zero();
     for status in ORDER_STATUSES {
         counter!(ORDERS, "status" => status).increment(0);
-    }
-    for method in PAYMENT_METHODS {
-        counter!(PAYMENTS, "method" => method, "outcome" => "succeeded").increment(0);
-        // Only a provider's payment fails to open, is closed unpaid (`payments::provider`,
-        // `jobs`) or is notified in another currency than yuan (`payments::notify`).
-        if method != "balance" {
-            for outcome in ["failed", "closed", "wrong_currency"] {
-                counter!(PAYMENTS, "method" => method, "outcome" => outcome).increment(0);
-            }
-        }
     }
     for kind in MISMATCH_KINDS {
         gauge!(AUDIT_MISMATCHES, "kind" => kind).increment(0.0);
@@ -344,7 +345,10 @@ mod tests {
     fn the_series_known_in_advance_show_at_zero_before_anything_happened() {
         let recorder = PrometheusBuilder::new().build_recorder();
         let handle = recorder.handle();
-        metrics::with_local_recorder(&recorder, describe);
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            zero_payments(crate::providers::METHODS.providers().iter().map(|name| name.as_str()));
+        });
         let text = handle.render();
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         let shows = |series: &str| lines.iter().any(|l| l.starts_with(series) && l.ends_with(" 0"));

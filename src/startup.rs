@@ -120,6 +120,7 @@ impl Application {
         http_client::install_crypto_provider();
         // Before anything records: the process's one Prometheus recorder.
         crate::metrics::handle();
+        crate::metrics::zero_payments(providers::METHODS.providers().iter().map(|name| name.as_str()));
         // Settings that are wrong stop us before the database is touched.
         let verifier: Arc<dyn RealNameVerifier> = match settings.real_name.verifier {
             RealNameVerifierKind::Local => Arc::new(LocalCheck),
@@ -215,6 +216,7 @@ impl Application {
             commands,
             events: events.clone(),
             alarms: monitoring.alarms().clone(),
+            methods: providers::METHODS,
         };
         let audit = Audit::new(store.clone(), kv.clone(), Some(monitoring.alarms().clone()));
         let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
@@ -231,6 +233,7 @@ impl Application {
             reconcile_every: Duration::from_secs(settings.payments.reconcile_interval_s.max(1)),
             refund_retry: Duration::from_secs(settings.payments.refund_retry_s.max(1)),
             log: call_log,
+            methods: providers::METHODS,
         };
         let alarms = monitoring.alarms().clone();
         let payment_providers = PaymentProviders::new(gateways.clone());

@@ -42,8 +42,8 @@ struct PayBody {
     method: String,
 }
 
-/// How a payment is made: the enum is the methods' names (`Method::ALL`: the balance and each
-/// provider registered), never written out.
+/// How a payment is made: the enum is the methods' names (`providers::METHODS`: the balance and
+/// each provider registered), never written out.
 pub(super) struct PaymentMethod;
 
 impl utoipa::PartialSchema for PaymentMethod {
@@ -51,7 +51,7 @@ impl utoipa::PartialSchema for PaymentMethod {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .description(Some("How the payment is made: from the balance, or through a provider"))
-            .enum_values(Some(Method::ALL.iter().map(|m| m.as_str())))
+            .enum_values(Some(crate::providers::METHODS.all().map(Method::as_str)))
             .into()
     }
 }

@@ -40,7 +40,7 @@ struct TopUpBody {
     /// Yuan as a decimal string, e.g. `"100.00"` (at most `"10000.00"`).
     #[schema(value_type = String, example = "100.00")]
     amount: AmountText,
-    /// `wechat`, `alipay` or `unionpay`.
+    /// A provider's name: a payment method (`PaymentMethod`) other than `balance`.
     method: String,
 }
 
@@ -64,16 +64,16 @@ async fn top_up(
     Ok((StatusCode::CREATED, Json(state.payments.top_up(user.id, &body.amount.0, &body.method).await?)))
 }
 
-/// A provider's notification (`wechat`, `alipay`, `unionpay`) of a payment or a refund's result,
-/// signed by the provider: applied once; answered as the provider expects (WeChat: 204, or
-/// `{"code":"FAIL","message":…}`; Alipay: the text `success` or `fail`; UnionPay: `ok` or
-/// `fail`). Money in another currency than yuan is refused (400) and counted.
+/// A provider's notification of a payment or a refund's result, signed by the provider: applied
+/// once; answered as the provider expects (its own status and body, taken or refused: 204, or
+/// 200 with a text such as `success` or `ok`). Money in another currency than yuan is refused
+/// (400) and counted.
 #[utoipa::path(post, path = "/api/v1/payments/notify/{provider}", tag = "payments", operation_id = "paymentNotification",
-    params(("provider" = String, Path, description = "`wechat`, `alipay` or `unionpay`")),
+    params(("provider" = String, Path, description = "The provider's name: a payment method other than `balance`")),
     request_body(content = String, description = "The provider's notification, as it sends it"),
     responses(
-        (status = 200, description = "Taken (Alipay, UnionPay)"),
-        (status = 204, description = "Taken (WeChat)"),
+        (status = 200, description = "Taken (a provider that expects a text)"),
+        (status = 204, description = "Taken (a provider that expects no body)"),
         (status = 400, description = "Unreadable, its amount is not the payment's or refund's, or its currency not yuan (nothing changes)"),
         (status = 401, description = "Its signature is bad or missing (nothing changes)"),
         (status = 404, description = "No such provider, payment or refund"),

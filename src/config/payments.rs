@@ -1,17 +1,16 @@
 //! `[payments]`: where the providers call back, and per provider whether csms talks to the real
 //! one (`live`), to the stand-in it serves itself (`sandbox`, the default of a build with the
 //! `sandbox` feature) or to none (`off`), with the merchant's identifiers and keys — each
-//! provider's own settings in a file of their own here (`payments/<name>.rs`); its adapters are in
-//! its folder, `src/providers/<name>/`.
+//! provider's section `[payments.<name>]` read as its own settings' type
+//! (`src/providers/<name>/settings.rs`) by its entry in `providers::ALL`, which this file asks:
+//! it names no provider.
 
-mod alipay;
-mod unionpay;
-mod wechat;
-
-pub use alipay::AlipaySettings;
+use figment::Figment;
+use figment::providers::Serialized;
 use serde::Deserialize;
-pub use unionpay::UnionPaySettings;
-pub use wechat::WechatSettings;
+use serde::de::DeserializeOwned;
+use std::any::Any;
+use std::fmt;
 
 /// `[payments]`.
 #[derive(Clone, Debug, Deserialize)]
@@ -26,28 +25,89 @@ pub struct PaymentSettings {
     /// The first wait before a refund is sent again, or asked after again while its provider has
     /// it under way; it doubles each time, up to an hour.
     pub refund_retry_s: u64,
-    pub wechat: WechatSettings,
-    pub alipay: AlipaySettings,
-    pub unionpay: UnionPaySettings,
+    /// Each provider's section, `[payments.<name>]` (read by `Settings::load`, after the rest).
+    #[serde(skip)]
+    pub providers: ProviderSections,
+}
+
+impl PaymentSettings {
+    /// The section of the provider whose settings are `T`.
+    pub fn section<T: ProviderSettings>(&self) -> Option<&T> {
+        self.providers.0.iter().find_map(|(_, section)| (&**section as &dyn Any).downcast_ref::<T>())
+    }
+
+    /// The same, to change (tests).
+    pub fn section_mut<T: ProviderSettings>(&mut self) -> Option<&mut T> {
+        self.providers.0.iter_mut().find_map(|(_, section)| (&mut **section as &mut dyn Any).downcast_mut::<T>())
+    }
+
+    /// `payments.<name>.mode`; `off` for a provider whose section was not read.
+    pub fn mode(&self, name: &str) -> ProviderMode {
+        let section = self.providers.0.iter().find(|(named, _)| *named == name);
+        section.map_or(ProviderMode::Off, |(_, section)| section.mode())
+    }
+}
+
+/// A provider's settings, `[payments.<name>]`: its own type, in its folder.
+pub trait ProviderSettings: Any + Send + Sync + fmt::Debug {
+    /// `payments.<name>.mode`.
+    fn mode(&self) -> ProviderMode;
+    /// A copy of them (settings are cloned whole).
+    fn clone_box(&self) -> Box<dyn ProviderSettings>;
+}
+
+/// The providers' sections by name, in the order of `providers::ALL`; `Debug` shows each as
+/// its type does (no secret).
+#[derive(Default)]
+pub struct ProviderSections(Vec<(&'static str, Box<dyn ProviderSettings>)>);
+
+impl Clone for ProviderSections {
+    fn clone(&self) -> Self {
+        ProviderSections(self.0.iter().map(|(name, section)| (*name, section.clone_box())).collect())
+    }
+}
+
+impl fmt::Debug for ProviderSections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|(name, section)| (name, section))).finish()
+    }
+}
+
+/// How a provider's entry reads its section from the layered settings (`read_section`).
+pub type ReadSection = fn(&Figment, &'static str) -> Result<Box<dyn ProviderSettings>, Box<figment::Error>>;
+
+/// Reads `[payments.<name>]` as `T`: a provider entry's `settings`.
+pub fn read_section<T: ProviderSettings + DeserializeOwned>(
+    figment: &Figment,
+    name: &'static str,
+) -> Result<Box<dyn ProviderSettings>, Box<figment::Error>> {
+    Ok(Box::new(figment.extract_inner::<T>(&format!("payments.{name}")).map_err(Box::new)?))
+}
+
+/// Every provider's section, as its entry reads it.
+pub(crate) fn sections(figment: &Figment) -> Result<ProviderSections, Box<figment::Error>> {
+    let read = crate::providers::ALL.iter().map(|entry| Ok((entry.name(), (entry.settings)(figment, entry.name())?)));
+    Ok(ProviderSections(read.collect::<Result<_, Box<figment::Error>>>()?))
 }
 
 /// `payments.notify_base_url`, read from the environment as text.
 const NOTIFY_TEXT: [(&str, &str); 1] = [("CSMS__PAYMENTS__NOTIFY_BASE_URL", "payments.notify_base_url")];
 
 /// The payment settings the environment gives as text exactly as written: `notify_base_url`
-/// and each provider's identifiers and keys.
+/// and each provider's identifiers and keys (its entry's `text_variables`).
 pub(crate) fn text_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
-    NOTIFY_TEXT.into_iter().chain(wechat::TEXT_VARIABLES).chain(alipay::TEXT_VARIABLES).chain(unionpay::TEXT_VARIABLES)
+    let providers = crate::providers::ALL.iter().flat_map(|entry| entry.text_variables.iter().copied());
+    NOTIFY_TEXT.into_iter().chain(providers)
 }
 
 /// The modes this build starts from, laid over config/default.toml's: `off` for every provider
 /// in a build without the `sandbox` feature (the file says `sandbox`, the default of a full build).
-pub(crate) fn build_defaults(figment: figment::Figment) -> figment::Figment {
+pub(crate) fn build_defaults(figment: Figment) -> Figment {
     if cfg!(feature = "sandbox") {
         return figment;
     }
-    ["wechat", "alipay", "unionpay"].into_iter().fold(figment, |figment, name| {
-        figment.merge(figment::providers::Serialized::default(&format!("payments.{name}.mode"), "off"))
+    crate::providers::ALL.iter().fold(figment, |figment, entry| {
+        figment.merge(Serialized::default(&format!("payments.{}.mode", entry.name()), "off"))
     })
 }
 
@@ -63,35 +123,4 @@ pub enum ProviderMode {
     Off,
     /// The provider itself: every identifier and key must be set, or csms does not start.
     Live,
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::config::Settings;
-
-    #[cfg(feature = "sandbox")]
-    #[test]
-    fn every_provider_is_a_sandbox_by_default_and_no_key_is_printed() {
-        let mut settings = Settings::defaults().expect("the embedded defaults");
-        let p = &settings.payments;
-        assert_eq!(p.wechat.mode, super::ProviderMode::Sandbox);
-        assert_eq!(p.alipay.mode, super::ProviderMode::Sandbox);
-        assert_eq!(p.unionpay.mode, super::ProviderMode::Sandbox);
-        settings.payments.wechat.merchant_private_key = "-----BEGIN PRIVATE KEY-----K3Y-W1TH-N0-N4ME".into();
-        settings.payments.wechat.api_v3_key = "0123456789abcdef0123456789ABCDEF".into();
-        settings.payments.alipay.app_private_key = "MIIEK3Y-W1TH-N0-N4ME".into();
-        settings.payments.unionpay.sign_private_key = "/etc/csms/K3Y-W1TH-N0-N4ME.pem".into();
-        let printed = format!("{settings:?}");
-        assert!(!printed.contains("K3Y-W1TH-N0-N4ME") && !printed.contains("0123456789abcdef"), "{printed}");
-    }
-
-    #[cfg(not(feature = "sandbox"))]
-    #[test]
-    fn every_provider_is_off_by_default_in_a_build_without_the_sandbox_feature() {
-        let settings = Settings::defaults().expect("the embedded defaults");
-        let p = &settings.payments;
-        assert_eq!(p.wechat.mode, super::ProviderMode::Off);
-        assert_eq!(p.alipay.mode, super::ProviderMode::Off);
-        assert_eq!(p.unionpay.mode, super::ProviderMode::Off);
-    }
 }

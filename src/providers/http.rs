@@ -169,8 +169,12 @@ pub(crate) mod test_forms {
     pub(crate) fn sandbox() -> SandboxKeys {
         let payments = Settings::defaults().expect("defaults").payments;
         SandboxKeys {
-            alipay: AlipayKeys::load(&payments.alipay).expect("sandbox keys"),
-            unionpay: UnionPayKeys::load(&payments.unionpay).expect("sandbox keys"),
+            alipay: AlipayKeys::load(payments.section::<crate::providers::alipay::AlipaySettings>().expect("alipay"))
+                .expect("sandbox keys"),
+            unionpay: UnionPayKeys::load(
+                payments.section::<crate::providers::unionpay::UnionPaySettings>().expect("unionpay"),
+            )
+            .expect("sandbox keys"),
         }
     }
 

@@ -26,6 +26,9 @@ pub enum ProviderSetupError {
         "{0} = \"sandbox\", but this build has no sandbox (cargo feature `sandbox`): set it to \"off\" or \"live\""
     )]
     NoSandbox(String),
+    /// Settings that were not read by `Settings::load` (which reads every provider's section).
+    #[error("payments.{0}: its section was not read")]
+    NoSection(&'static str),
 }
 
 /// One side's key pair as a provider relationship needs it: who signs, and who checks.

@@ -250,7 +250,7 @@ impl Store {
 fn refundable_of(p: &Payment) -> Option<Refundable> {
     Some(Refundable {
         payment_no: p.payment_no.to_string(),
-        method: Method::parse(&p.method)?,
+        method: crate::providers::METHODS.parse(&p.method)?,
         purpose: p.purpose.clone(),
         left_fen: p.amount_fen - p.refunded_fen,
     })

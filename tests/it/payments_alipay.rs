@@ -9,14 +9,15 @@ use csms::config::Settings;
 use csms::domain::orders::number::new_number;
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
-use csms::providers::alipay::{AlipayKeys, AlipayPay};
+use csms::providers::alipay::{AlipayKeys, AlipayPay, AlipaySettings};
 use csms::providers::signing::PrivateKey;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The keys the server under test made for its sandbox (made once per process: the same).
 fn sandbox_keys() -> AlipayKeys {
-    AlipayKeys::load(&Settings::defaults().expect("defaults").payments.alipay).expect("sandbox keys")
+    AlipayKeys::load(Settings::defaults().expect("defaults").payments.section::<AlipaySettings>().expect("alipay"))
+        .expect("sandbox keys")
 }
 
 fn gateway(keys: AlipayKeys, addr: SocketAddr) -> AlipayPay {

@@ -6,6 +6,8 @@
 use crate::business::driver;
 use crate::helpers::spawn_app_with;
 use csms::config::{ProviderMode, Settings};
+use csms::providers::alipay::AlipaySettings;
+use csms::providers::unionpay::UnionPaySettings;
 use csms::startup::Application;
 use serde_json::json;
 
@@ -19,15 +21,17 @@ fn settings() -> Settings {
 #[tokio::test]
 async fn a_live_provider_without_its_keys_stops_csms_at_start_naming_the_setting() {
     let mut live = settings();
-    live.payments.unionpay.mode = ProviderMode::Live;
-    live.payments.unionpay.mer_id = "777290058110048".into();
+    let unionpay = live.payments.section_mut::<UnionPaySettings>().expect("unionpay");
+    unionpay.mode = ProviderMode::Live;
+    unionpay.mer_id = "777290058110048".into();
     let refused = Application::build(live).await.expect_err("a live provider without keys");
     assert_eq!(refused.to_string(), "payments: payments.unionpay.sign_cert_id is not set: a live provider needs it");
 
     let mut unreadable = settings();
-    unreadable.payments.alipay.mode = ProviderMode::Live;
-    unreadable.payments.alipay.app_id = "2021000000000000".into();
-    unreadable.payments.alipay.app_private_key = "/etc/csms/no-such-key.pem".into();
+    let alipay = unreadable.payments.section_mut::<AlipaySettings>().expect("alipay");
+    alipay.mode = ProviderMode::Live;
+    alipay.app_id = "2021000000000000".into();
+    alipay.app_private_key = "/etc/csms/no-such-key.pem".into();
     let refused = Application::build(unreadable).await.expect_err("an unreadable key");
     assert_eq!(
         refused.to_string(),
@@ -37,7 +41,8 @@ async fn a_live_provider_without_its_keys_stops_csms_at_start_naming_the_setting
 
 #[tokio::test]
 async fn a_provider_that_is_off_is_a_method_unavailable_and_hears_no_notification() {
-    let app = spawn_app_with(|s| s.payments.alipay.mode = ProviderMode::Off).await;
+    let app =
+        spawn_app_with(|s| s.payments.section_mut::<AlipaySettings>().expect("alipay").mode = ProviderMode::Off).await;
     let (token, _, _) = driver(&app, "13800009001").await;
     let ask = json!({"amount": "10.00", "method": "alipay"});
     let (status, body) = app.request("POST", "/api/v1/me/balance/top-up", Some(&token), Some(&ask)).await;
@@ -74,7 +79,8 @@ async fn without_the_sandbox_feature_providers_are_off_by_default_and_a_sandbox_
     app.stop().await;
 
     let mut sandbox = settings();
-    sandbox.payments.wechat.mode = ProviderMode::Sandbox;
+    sandbox.payments.section_mut::<csms::providers::wechat::WechatSettings>().expect("wechat").mode =
+        ProviderMode::Sandbox;
     let refused = Application::build(sandbox).await.expect_err("a sandbox in a build without one");
     assert_eq!(
         refused.to_string(),

@@ -4,11 +4,11 @@
 //! or stale (signed ten minutes ago: WeChat's timestamp) — or genuine but in dollars.
 
 use csms::config::Settings;
-use csms::providers::alipay::{AlipayKeys, signing as alipay};
+use csms::providers::alipay::{AlipayKeys, AlipaySettings, signing as alipay};
 use csms::providers::keys::ProviderSetupError;
-use csms::providers::unionpay::{UnionPayKeys, signing as unionpay};
-use csms::providers::wechat::WechatKeys;
+use csms::providers::unionpay::{UnionPayKeys, UnionPaySettings, signing as unionpay};
 use csms::providers::wechat::signing::{Signed, nonce, seal};
+use csms::providers::wechat::{WechatKeys, WechatSettings};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -37,9 +37,9 @@ struct ProviderKeys {
 fn keys() -> ProviderKeys {
     let load = |s: &csms::config::PaymentSettings| -> Result<ProviderKeys, ProviderSetupError> {
         Ok(ProviderKeys {
-            wechat: WechatKeys::load(&s.wechat)?,
-            alipay: AlipayKeys::load(&s.alipay)?,
-            unionpay: UnionPayKeys::load(&s.unionpay)?,
+            wechat: WechatKeys::load(s.section::<WechatSettings>().expect("wechat"))?,
+            alipay: AlipayKeys::load(s.section::<AlipaySettings>().expect("alipay"))?,
+            unionpay: UnionPayKeys::load(s.section::<UnionPaySettings>().expect("unionpay"))?,
         })
     };
     load(&Settings::defaults().expect("defaults").payments).expect("sandbox keys")

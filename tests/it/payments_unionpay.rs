@@ -12,13 +12,16 @@ use csms::domain::payments::gateway::{
     GatewayError, Notice, ProviderPayment, ProviderRefund, ProviderState, RefundNotice, RefundOutcome,
 };
 use csms::providers::signing::PrivateKey;
-use csms::providers::unionpay::{UnionPay, UnionPayKeys};
+use csms::providers::unionpay::{UnionPay, UnionPayKeys, UnionPaySettings};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The keys the server under test made for its sandbox (made once per process: the same).
 fn sandbox_keys() -> UnionPayKeys {
-    UnionPayKeys::load(&Settings::defaults().expect("defaults").payments.unionpay).expect("sandbox keys")
+    UnionPayKeys::load(
+        Settings::defaults().expect("defaults").payments.section::<UnionPaySettings>().expect("unionpay"),
+    )
+    .expect("sandbox keys")
 }
 
 fn gateway(keys: UnionPayKeys, addr: SocketAddr) -> UnionPay {

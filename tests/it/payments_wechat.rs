@@ -10,7 +10,7 @@ use csms::config::Settings;
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
 use csms::providers::signing::PrivateKey;
-use csms::providers::wechat::{WechatKeys, WechatPay};
+use csms::providers::wechat::{WechatKeys, WechatPay, WechatSettings};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -41,7 +41,8 @@ async fn notify_listener() -> (String, mpsc::UnboundedReceiver<Heard>) {
 
 /// The keys the server under test made for its sandbox (made once per process: the same).
 fn sandbox_keys() -> WechatKeys {
-    WechatKeys::load(&Settings::defaults().expect("defaults").payments.wechat).expect("sandbox keys")
+    WechatKeys::load(Settings::defaults().expect("defaults").payments.section::<WechatSettings>().expect("wechat"))
+        .expect("sandbox keys")
 }
 
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {

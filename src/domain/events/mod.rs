@@ -106,10 +106,10 @@ impl Drop for Subscription {
     }
 }
 
-/// Counts orders reaching a status, payments and the energy of completed orders
-/// (`csms_orders_total`, `csms_payments_total`, `csms_energy_delivered_wh_total`).
+/// Counts orders reaching a status and the energy of completed orders (`csms_orders_total`,
+/// `csms_energy_delivered_wh_total`; payments count themselves, their method known).
 fn count(event: &UserEvent) {
-    use crate::metrics::{ENERGY_DELIVERED_WH, ORDER_STATUSES, ORDERS, PAYMENTS};
+    use crate::metrics::{ENERGY_DELIVERED_WH, ORDER_STATUSES, ORDERS};
     if let Some(status) = event.name.strip_prefix("order.") {
         let Some(status) = ORDER_STATUSES.into_iter().find(|s| *s == status) else { return };
         metrics::counter!(ORDERS, "status" => status).increment(1);
@@ -118,10 +118,6 @@ fn count(event: &UserEvent) {
         {
             metrics::counter!(ENERGY_DELIVERED_WH).increment(wh);
         }
-    } else if event.name == "payment.succeeded" {
-        let method = event.data["method"].as_str().and_then(crate::domain::payments::records::Method::parse);
-        let method = method.map_or("unknown", crate::domain::payments::records::Method::as_str);
-        metrics::counter!(PAYMENTS, "method" => method, "outcome" => "succeeded").increment(1);
     }
 }
 

@@ -37,7 +37,7 @@ use crate::domain::ids::OrderNo;
 use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::{Destination, Method};
+use crate::domain::payments::records::{Destination, Method, Methods};
 use crate::domain::stations::{StationError, Stations};
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
@@ -140,6 +140,8 @@ pub struct OrderServices {
     pub events: DomainEvents,
     /// Where a session sent to review raises `meter_anomaly`.
     pub alarms: Alarms,
+    /// The methods an order may be paid by (the registry's: `providers::METHODS`).
+    pub methods: Methods,
 }
 
 #[derive(Debug)]
@@ -152,6 +154,7 @@ struct Inner {
     settings: OrderSettings,
     events: DomainEvents,
     alarms: Alarms,
+    methods: Methods,
     /// When each order's charger was last sent its running cost, and the amount (fen).
     costs_sent: DashMap<OrderNo, (Instant, i64)>,
     /// Orders csms asked the charger to stop because their money ran out, and when.
@@ -161,7 +164,7 @@ struct Inner {
 impl Orders {
     pub fn new(store: impl OrderStore + 'static, kv: Kv, settings: OrderSettings, services: OrderServices) -> Self {
         let store: Arc<dyn OrderStore> = Arc::new(store);
-        let OrderServices { stations, charging, commands, events, alarms } = services;
+        let OrderServices { stations, charging, commands, events, alarms, methods } = services;
         let inner = Inner {
             store,
             kv,
@@ -171,6 +174,7 @@ impl Orders {
             settings,
             events,
             alarms,
+            methods,
             costs_sent: DashMap::new(),
             stops_sent: DashMap::new(),
         };
@@ -187,9 +191,9 @@ impl Orders {
         })?;
         let method = match request.method.as_deref() {
             None => Method::Balance,
-            Some(text) => Method::parse(text).ok_or_else(|| OrderError::Invalid {
+            Some(text) => inner.methods.parse(text).ok_or_else(|| OrderError::Invalid {
                 field: "method",
-                message: format!("{text:?} is not {}", Method::listed(true)),
+                message: format!("{text:?} is not {}", inner.methods.listed(true)),
             })?,
         };
         if mode == PayMode::Postpaid && method != Method::Balance {

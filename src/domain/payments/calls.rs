@@ -94,8 +94,8 @@ impl CallLog {
     }
 }
 
-/// Names whose values are signatures.
-const SIGNATURES: [&str; 4] = ["sign", "signature", "authorization", "wechatpay-signature"];
+/// Names whose values are signatures (and, of a header, any name ending in `-signature`).
+const SIGNATURES: [&str; 3] = ["sign", "signature", "authorization"];
 /// What stands for a signature.
 pub const LEFT_OUT: &str = "(left out)";
 
@@ -112,7 +112,8 @@ pub fn form_without_signatures(body: &str) -> String {
 pub fn headers_without_signatures(headers: &[(String, String)]) -> String {
     let mut lines = String::new();
     for (name, value) in headers {
-        let hidden = SIGNATURES.iter().any(|s| name.eq_ignore_ascii_case(s));
+        let hidden = SIGNATURES.iter().any(|s| name.eq_ignore_ascii_case(s))
+            || name.to_ascii_lowercase().ends_with("-signature");
         lines.push_str(name);
         lines.push_str(": ");
         lines.push_str(if hidden { LEFT_OUT } else { value });

@@ -193,6 +193,11 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
     fn verify_notification(&self, headers: &[(String, String)], body: &[u8]) -> Result<Notice, GatewayError>;
     /// How a notification is answered: taken (`None`), or refused.
     fn acknowledge(&self, refused: Option<&Refused>) -> Ack;
+    /// The prefix (lowercase) of its own headers a notification carries, kept in the call log
+    /// beside its content type (signatures left out); none: only the content type.
+    fn notice_headers(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The providers that are on, by their method's name: asked by the API how to answer a

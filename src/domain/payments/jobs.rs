@@ -75,7 +75,9 @@ impl Payments {
     /// into it after all is taken as any late payment is (given back through the provider when
     /// its order owes it no more).
     async fn ask_after_closed(&self, payment: &Payment) -> Result<(), NotifyError> {
-        let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
+        let Some(method) = self.setup.methods.parse(&payment.method).filter(|m| *m != Method::Balance) else {
+            return Ok(());
+        };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
         match gateway.query(payment.payment_no.to_string()).await {
             Ok(ProviderState::Paid { provider_txn_id, amount_fen }) => {
@@ -89,7 +91,9 @@ impl Payments {
     }
 
     async fn reconcile_one(&self, payment: &Payment) -> Result<(), NotifyError> {
-        let Some(method) = Method::parse(&payment.method).filter(|m| *m != Method::Balance) else { return Ok(()) };
+        let Some(method) = self.setup.methods.parse(&payment.method).filter(|m| *m != Method::Balance) else {
+            return Ok(());
+        };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
         let state = match gateway.query(payment.payment_no.to_string()).await {
             Ok(state) => state,

@@ -1,5 +1,5 @@
 //! Payments: one record per attempt (`paymentNo` unique), from the balance at once or through a
-//! provider's `PaymentProvider` (WeChat Pay, Alipay, UnionPay), paid on its word; refunds never
+//! provider's `PaymentProvider` (each in `src/providers/`), paid on its word; refunds never
 //! more than paid minus already refunded, whatever the concurrency, back where the money came
 //! from — followed at the provider to their end (`refunds`).
 
@@ -7,6 +7,7 @@ pub mod calls;
 pub mod due;
 pub mod gateway;
 mod jobs;
+pub mod method;
 mod notify;
 mod port;
 mod provider;
@@ -171,9 +172,10 @@ impl Payments {
     /// Pays what an order owes now — a prepaid order's amount before it starts, or a completed
     /// order's unpaid bill — by `method`.
     pub async fn pay_order(&self, user_id: i64, order_no: &OrderNo, method: &str) -> Result<PaymentView, PaymentError> {
-        let method = Method::parse(method).ok_or_else(|| PaymentError::Invalid {
+        let methods = self.setup.methods;
+        let method = methods.parse(method).ok_or_else(|| PaymentError::Invalid {
             field: "method",
-            message: format!("{method:?} is not {}", Method::listed(true)),
+            message: format!("{method:?} is not {}", methods.listed(true)),
         })?;
         let order = self.store.order(order_no).await?.filter(|o| o.user_id == user_id);
         let order = order.ok_or_else(|| PaymentError::NoOrder(order_no.to_string()))?;
@@ -191,7 +193,7 @@ impl Payments {
             Err(e) => return Err(e.into()),
         };
         let view = PaymentView::from(paid);
-        self.publish(user_id, "payment.succeeded", &view);
+        self.publish_paid(method, &view);
         Ok(view)
     }
 
@@ -294,5 +296,12 @@ impl Payments {
     fn publish(&self, user_id: i64, name: &'static str, view: &impl Serialize) {
         let data = serde_json::to_value(view).unwrap_or_default();
         self.events.publish(UserEvent { user_id, name, data });
+    }
+
+    /// Tells the payer their payment by `method` succeeded, and counts it
+    /// (`csms_payments_total{outcome="succeeded"}`).
+    fn publish_paid(&self, method: Method, view: &PaymentView) {
+        metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "succeeded").increment(1);
+        self.publish(view.user_id, "payment.succeeded", view);
     }
 }

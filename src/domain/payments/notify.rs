@@ -91,13 +91,13 @@ impl Payments {
         body: &[u8],
     ) -> Result<Notified, NotifyError> {
         let started = Instant::now();
-        let method = Method::parse(provider).filter(|m| *m != Method::Balance);
+        let method = self.setup.methods.parse(provider).filter(|m| *m != Method::Balance);
         let gateway = method.and_then(|m| self.gateways.get(m.as_str()));
         let (Some(method), Some(gateway)) = (method, gateway) else {
             return Err(NotifyError::UnknownProvider(provider.chars().take(32).collect()));
         };
         let mut kept = Exchange::new(method, Operation::Notification, None, started);
-        kept.request = described(headers, body);
+        kept.request = described(headers, body, gateway.notice_headers());
         let outcome = match gateway.verify_notification(headers, body) {
             Err(GatewayError::BadSignature) => Err(NotifyError::Signature("bad or missing".into())),
             Err(e) => Err(NotifyError::Unreadable(e.to_string())),
@@ -189,14 +189,14 @@ impl Payments {
         match applied {
             Ok(PaidOutcome::Applied(payment)) => {
                 tracing::info!(payment = %payment.payment_no, provider = method.as_str(), purpose = %payment.purpose, "payments: paid");
-                self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));
+                self.publish_paid(method, &PaymentView::from(payment));
                 Ok(Notified::Applied)
             }
             Ok(PaidOutcome::Again(_)) => Ok(Notified::Again),
             Ok(PaidOutcome::Unwanted { payment, refund }) => {
                 tracing::warn!(payment = %payment.payment_no, refund = %refund.refund_no,
                     "payments: paid for an order that owed it no more; refunding it");
-                self.publish(payment.user_id, "payment.succeeded", &PaymentView::from(payment));
+                self.publish_paid(method, &PaymentView::from(payment));
                 Ok(Notified::Refunding)
             }
             Err(StoreError::NotFound(_)) => Err(NotifyError::UnknownPayment(payment_no.to_owned())),
@@ -205,13 +205,14 @@ impl Payments {
     }
 }
 
-/// A notification as kept: the provider's headers (signatures left out) and the body.
-fn described(headers: &[(String, String)], body: &[u8]) -> String {
+/// A notification as kept: its content type and the provider's own headers (those starting with
+/// `own`; signatures left out), and the body.
+fn described(headers: &[(String, String)], body: &[u8], own: Option<&str>) -> String {
     let kept: Vec<(String, String)> = headers
         .iter()
         .filter(|(name, _)| {
             let name = name.to_ascii_lowercase();
-            name.starts_with("wechatpay-") || name == "content-type"
+            own.is_some_and(|own| name.starts_with(own)) || name == "content-type"
         })
         .cloned()
         .collect();

@@ -3,7 +3,7 @@
 
 use super::calls::CallLog;
 use super::gateway::ProviderPayment;
-use super::records::{Method, NewProviderPayment};
+use super::records::{Method, Methods, NewProviderPayment};
 use super::{PaymentError, PaymentView, Payments};
 use crate::domain::ledger::parse_positive;
 use crate::domain::orders::number::new_payment_no;
@@ -29,6 +29,9 @@ pub struct ProviderSetup {
     pub refund_retry: Duration,
     /// Where notifications are kept (the gateways keep their own calls).
     pub log: CallLog,
+    /// The methods csms knows (the registry's: `providers::METHODS`), against which a method's
+    /// text is read.
+    pub methods: Methods,
 }
 
 impl Default for ProviderSetup {
@@ -39,6 +42,7 @@ impl Default for ProviderSetup {
             reconcile_every: Duration::from_secs(60),
             refund_retry: Duration::from_secs(5),
             log: CallLog::default(),
+            methods: Methods::default(),
         }
     }
 }
@@ -51,18 +55,19 @@ impl Payments {
         if amount_fen > MAX_TOP_UP_FEN {
             return Err(PaymentError::Invalid { field: "amount", message: "at most 10000.00 at a time".into() });
         }
-        let method = match Method::parse(method) {
+        let methods = self.setup.methods;
+        let method = match methods.parse(method) {
             Some(Method::Balance) => {
                 return Err(PaymentError::Invalid {
                     field: "method",
-                    message: format!("the balance is topped up through {}", Method::listed(false)),
+                    message: format!("the balance is topped up through {}", methods.listed(false)),
                 });
             }
             Some(method) => method,
             None => {
                 return Err(PaymentError::Invalid {
                     field: "method",
-                    message: format!("{method:?} is not {}", Method::listed(false)),
+                    message: format!("{method:?} is not {}", methods.listed(false)),
                 });
             }
         };

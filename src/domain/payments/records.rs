@@ -5,30 +5,7 @@ use crate::domain::payments::stored::Refund;
 use crate::domain::stored_text::stored_text;
 use chrono::{DateTime, Utc};
 
-/// How a payment is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    Balance,
-    Wechat,
-    Alipay,
-    Unionpay,
-}
-
-stored_text!(Method { Balance => "balance", Wechat => "wechat", Alipay => "alipay", Unionpay => "unionpay" });
-
-impl Method {
-    /// The methods' names as a sentence lists them ("balance, wechat, alipay or unionpay"), the
-    /// balance left out unless `balance`.
-    pub fn listed(balance: bool) -> String {
-        let names: Vec<&str> =
-            Method::ALL.iter().filter(|m| balance || **m != Method::Balance).map(|m| m.as_str()).collect();
-        match names.split_last() {
-            Some((last, [])) => (*last).to_owned(),
-            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-            None => String::new(),
-        }
-    }
-}
+pub use super::method::{Method, Methods, ProviderName};
 
 /// What a payment is for, as stored.
 pub const FOR_ORDER: &str = "order";
@@ -116,19 +93,6 @@ pub enum PaidOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_methods_are_listed_as_a_sentence_says_them() {
-        assert_eq!(Method::listed(true), "balance, wechat, alipay or unionpay");
-        assert_eq!(Method::listed(false), "wechat, alipay or unionpay");
-    }
-
-    #[test]
-    fn the_payment_metrics_zero_series_name_every_method() {
-        let names: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
-        assert_eq!(names, crate::metrics::PAYMENT_METHODS);
-        assert!(Method::ALL.iter().all(|m| Method::parse(m.as_str()) == Some(*m)));
-    }
 
     #[test]
     fn a_refunds_stage_is_stored_and_read_back() {

@@ -44,7 +44,7 @@ impl Payments {
         }
         let paid = self.store.payment(&pending.payment_no).await?;
         let paid = paid.ok_or_else(|| PaymentError::NotFound(pending.payment_no.to_string()))?;
-        let method = Method::parse(&paid.method).ok_or(PaymentError::MethodUnavailable("this method's"))?;
+        let method = self.setup.methods.parse(&paid.method).ok_or(PaymentError::MethodUnavailable("this method's"))?;
         let asked = ProviderRefund {
             payment_no: paid.payment_no.to_string(),
             refund_no: refund_no.clone(),

@@ -130,7 +130,7 @@ impl AlipayPay {
             Ok(answer) => succeeded(answer.clone()).err().map(|e| (outcome(&e), e.to_string())),
         };
         let answered = exchanged.as_ref().ok().map(|e| (e.status, e.answer.as_str()));
-        keep_call(&self.log, Method::Alipay, about, started, &form, answered, failed).await;
+        keep_call(&self.log, super::METHOD, about, started, &form, answered, failed).await;
         read
     }
 
@@ -213,7 +213,7 @@ impl AlipayPay {
 
 impl PaymentProvider for AlipayPay {
     fn method(&self) -> Method {
-        Method::Alipay
+        super::METHOD
     }
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
         Box::pin(async move { self.open(&payment).await })

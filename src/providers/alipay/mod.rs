@@ -11,36 +11,43 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
+pub mod settings;
 pub mod signing;
 
-pub use crate::config::AlipaySettings;
 pub use gateway::{AlipayPay, LIVE_BASE};
 pub use keys::AlipayKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::AlipaySandbox;
+pub use settings::AlipaySettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
-use super::{Entry, Provider};
-use crate::config::ProviderMode;
+use super::{Entry, Provider, section};
+use crate::config::{ProviderMode, read_section};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, ProviderName};
 use std::sync::Arc;
+
+/// Its name: its method's stored text, `[payments.alipay]`, `/api/v1/payments/notify/alipay`.
+pub const NAME: ProviderName = ProviderName::new("alipay");
+/// The method it serves.
+pub(crate) const METHOD: Method = Method::Provider(NAME);
 
 /// Alipay in the list of providers.
 pub const ENTRY: Entry = Entry {
-    method: Method::Alipay,
-    mode: |settings| settings.alipay.mode,
+    name: NAME,
+    settings: read_section::<AlipaySettings>,
+    text_variables: &settings::TEXT_VARIABLES,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
-        Ok(Box::new(AlipayKeys::load(&settings.alipay)?))
+        Ok(Box::new(AlipayKeys::load(section(settings, NAME)?)?))
     },
 };
 
 impl Provider for AlipayKeys {
     fn method(&self) -> Method {
-        Method::Alipay
+        METHOD
     }
 
     fn mode(&self) -> ProviderMode {

@@ -132,7 +132,7 @@ impl UnionPay {
             },
         };
         let answered = exchanged.as_ref().ok().map(|e| (e.status, e.answer.as_str()));
-        keep_call(&self.log, Method::Unionpay, about, started, &form, answered, failed).await;
+        keep_call(&self.log, super::METHOD, about, started, &form, answered, failed).await;
         read
     }
 
@@ -177,7 +177,7 @@ impl UnionPay {
 
 impl PaymentProvider for UnionPay {
     fn method(&self) -> Method {
-        Method::Unionpay
+        super::METHOD
     }
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
         Box::pin(async move { self.open(&payment).await })

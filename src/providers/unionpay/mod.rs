@@ -12,36 +12,43 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
+pub mod settings;
 pub mod signing;
 
-pub use crate::config::UnionPaySettings;
 pub use gateway::{LIVE_BASE, UnionPay};
 pub use keys::UnionPayKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::UnionPaySandbox;
+pub use settings::UnionPaySettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
-use super::{Entry, Provider};
-use crate::config::ProviderMode;
+use super::{Entry, Provider, section};
+use crate::config::{ProviderMode, read_section};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, ProviderName};
 use std::sync::Arc;
+
+/// Its name: its method's stored text, `[payments.unionpay]`, `/api/v1/payments/notify/unionpay`.
+pub const NAME: ProviderName = ProviderName::new("unionpay");
+/// The method it serves.
+pub(crate) const METHOD: Method = Method::Provider(NAME);
 
 /// UnionPay in the list of providers.
 pub const ENTRY: Entry = Entry {
-    method: Method::Unionpay,
-    mode: |settings| settings.unionpay.mode,
+    name: NAME,
+    settings: read_section::<UnionPaySettings>,
+    text_variables: &settings::TEXT_VARIABLES,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
-        Ok(Box::new(UnionPayKeys::load(&settings.unionpay)?))
+        Ok(Box::new(UnionPayKeys::load(section(settings, NAME)?)?))
     },
 };
 
 impl Provider for UnionPayKeys {
     fn method(&self) -> Method {
-        Method::Unionpay
+        METHOD
     }
 
     fn mode(&self) -> ProviderMode {

@@ -57,7 +57,7 @@ impl WechatPay {
         let started = Instant::now();
         let body = body.map(Value::to_string).unwrap_or_default();
         let (status, text, result) = self.exchange(method.clone(), path, &body).await;
-        let mut kept = Exchange::new(Method::Wechat, about.operation, about.payment_no, started);
+        let mut kept = Exchange::new(super::METHOD, about.operation, about.payment_no, started);
         kept.refund_no = about.refund_no.map(str::to_owned);
         kept.request = if body.is_empty() { format!("{method} {path}") } else { format!("{method} {path}\n{body}") };
         kept.status = status;
@@ -192,7 +192,7 @@ impl WechatPay {
 
 impl PaymentProvider for WechatPay {
     fn method(&self) -> Method {
-        Method::Wechat
+        super::METHOD
     }
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
         Box::pin(async move { self.open(&payment).await })
@@ -215,6 +215,10 @@ impl PaymentProvider for WechatPay {
     }
     fn acknowledge(&self, refused: Option<&Refused>) -> Ack {
         super::notice::ack(refused)
+    }
+
+    fn notice_headers(&self) -> Option<&'static str> {
+        Some("wechatpay-")
     }
 }
 

@@ -59,9 +59,9 @@ impl WechatKeys {
 mod tests {
     use super::*;
     use crate::config::{PaymentSettings, Settings};
-    use crate::providers::alipay::AlipayKeys;
+    use crate::providers::alipay::{AlipayKeys, AlipaySettings};
     use crate::providers::signing::test_keys::{MERCHANT_KEY, PROVIDER_PUB};
-    use crate::providers::unionpay::UnionPayKeys;
+    use crate::providers::unionpay::{UnionPayKeys, UnionPaySettings};
 
     fn settings() -> PaymentSettings {
         Settings::defaults().expect("the embedded defaults").payments
@@ -77,9 +77,9 @@ mod tests {
     impl ProviderKeys {
         fn load(s: &PaymentSettings) -> Result<Self, ProviderSetupError> {
             Ok(ProviderKeys {
-                wechat: WechatKeys::load(&s.wechat)?,
-                alipay: AlipayKeys::load(&s.alipay)?,
-                unionpay: UnionPayKeys::load(&s.unionpay)?,
+                wechat: WechatKeys::load(s.section::<WechatSettings>().expect("wechat"))?,
+                alipay: AlipayKeys::load(s.section::<AlipaySettings>().expect("alipay"))?,
+                unionpay: UnionPayKeys::load(s.section::<UnionPaySettings>().expect("unionpay"))?,
             })
         }
     }
@@ -98,32 +98,29 @@ mod tests {
 
     #[test]
     fn a_live_provider_refuses_to_start_naming_what_is_missing_or_unreadable() {
-        let mut s = settings();
-        s.wechat.mode = ProviderMode::Live;
-        assert_eq!(WechatKeys::load(&s.wechat).unwrap_err(), ProviderSetupError::Missing("payments.wechat.api_v3_key"));
-        s.wechat.api_v3_key = "too short".into();
-        assert_eq!(WechatKeys::load(&s.wechat).unwrap_err(), ProviderSetupError::ApiV3Key);
-        s.wechat.api_v3_key = "0123456789abcdef0123456789ABCDEF".into();
-        assert_eq!(WechatKeys::load(&s.wechat).unwrap_err(), ProviderSetupError::Missing("payments.wechat.mchid"));
-        (s.wechat.mchid, s.wechat.appid, s.wechat.merchant_serial) =
-            ("1230000109".into(), "wx1".into(), "5157F09E".into());
-        s.wechat.merchant_private_key = "/no/such/key.pem".into();
+        let mut all = settings();
+        let s = all.section_mut::<WechatSettings>().expect("wechat");
+        s.mode = ProviderMode::Live;
+        assert_eq!(WechatKeys::load(s).unwrap_err(), ProviderSetupError::Missing("payments.wechat.api_v3_key"));
+        s.api_v3_key = "too short".into();
+        assert_eq!(WechatKeys::load(s).unwrap_err(), ProviderSetupError::ApiV3Key);
+        s.api_v3_key = "0123456789abcdef0123456789ABCDEF".into();
+        assert_eq!(WechatKeys::load(s).unwrap_err(), ProviderSetupError::Missing("payments.wechat.mchid"));
+        (s.mchid, s.appid, s.merchant_serial) = ("1230000109".into(), "wx1".into(), "5157F09E".into());
+        s.merchant_private_key = "/no/such/key.pem".into();
         assert!(matches!(
-            WechatKeys::load(&s.wechat).unwrap_err(),
+            WechatKeys::load(s).unwrap_err(),
             ProviderSetupError::Key("payments.wechat.merchant_private_key", _)
         ));
-        s.wechat.merchant_private_key = MERCHANT_KEY.into();
+        s.merchant_private_key = MERCHANT_KEY.into();
+        assert_eq!(WechatKeys::load(s).unwrap_err(), ProviderSetupError::Missing("payments.wechat.platform_serial"));
+        s.platform_serial = "PUB_KEY_ID_1".into();
         assert_eq!(
-            WechatKeys::load(&s.wechat).unwrap_err(),
-            ProviderSetupError::Missing("payments.wechat.platform_serial")
-        );
-        s.wechat.platform_serial = "PUB_KEY_ID_1".into();
-        assert_eq!(
-            WechatKeys::load(&s.wechat).unwrap_err(),
+            WechatKeys::load(s).unwrap_err(),
             ProviderSetupError::Missing("payments.wechat.platform_public_key")
         );
-        s.wechat.platform_public_key = PROVIDER_PUB.into();
-        let keys = WechatKeys::load(&s.wechat).unwrap();
+        s.platform_public_key = PROVIDER_PUB.into();
+        let keys = WechatKeys::load(s).unwrap();
         assert!(keys.platform.private.is_none(), "live: WeChat's private key is WeChat's");
     }
 }

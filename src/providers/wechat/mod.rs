@@ -11,36 +11,43 @@ mod refund;
 pub mod sandbox;
 #[cfg(feature = "sandbox")]
 mod sandbox_refunds;
+pub mod settings;
 pub mod signing;
 
-pub use crate::config::WechatSettings;
 pub use gateway::{LIVE_BASE, WechatPay};
 pub use keys::WechatKeys;
 #[cfg(feature = "sandbox")]
 pub use sandbox::WechatSandbox;
+pub use settings::WechatSettings;
 
 use super::http::{CALL_TIMEOUT, base};
 use super::keys::ProviderSetupError;
-use super::{Entry, Provider};
-use crate::config::ProviderMode;
+use super::{Entry, Provider, section};
+use crate::config::{ProviderMode, read_section};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::CallLog;
 use crate::domain::payments::gateway::GatewayError;
-use crate::domain::payments::records::Method;
+use crate::domain::payments::records::{Method, ProviderName};
 use std::sync::Arc;
+
+/// Its name: its method's stored text, `[payments.wechat]`, `/api/v1/payments/notify/wechat`.
+pub const NAME: ProviderName = ProviderName::new("wechat");
+/// The method it serves.
+pub(crate) const METHOD: Method = Method::Provider(NAME);
 
 /// Wechat in the list of providers.
 pub const ENTRY: Entry = Entry {
-    method: Method::Wechat,
-    mode: |settings| settings.wechat.mode,
+    name: NAME,
+    settings: read_section::<WechatSettings>,
+    text_variables: &settings::TEXT_VARIABLES,
     load: |settings| -> Result<Box<dyn Provider>, ProviderSetupError> {
-        Ok(Box::new(WechatKeys::load(&settings.wechat)?))
+        Ok(Box::new(WechatKeys::load(section(settings, NAME)?)?))
     },
 };
 
 impl Provider for WechatKeys {
     fn method(&self) -> Method {
-        Method::Wechat
+        METHOD
     }
 
     fn mode(&self) -> ProviderMode {

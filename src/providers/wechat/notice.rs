@@ -159,7 +159,14 @@ mod tests {
     const NOW: i64 = 1_764_633_600;
 
     fn keys() -> WechatKeys {
-        WechatKeys::load(&Settings::defaults().expect("defaults").payments.wechat).expect("sandbox keys")
+        WechatKeys::load(
+            Settings::defaults()
+                .expect("defaults")
+                .payments
+                .section::<crate::providers::wechat::WechatSettings>()
+                .expect("wechat"),
+        )
+        .expect("sandbox keys")
     }
 
     /// A notification as WeChat sends one: its body and headers.

@@ -1,7 +1,7 @@
 //! `[payments.wechat]`: WeChat Pay's settings, as config/default.toml documents them. Keys are PEM
 //! text, bare base64 DER, or the path of a file holding either; private ones are never printed.
 
-use crate::config::{ProviderMode, redact};
+use crate::config::{ProviderMode, ProviderSettings, redact};
 use serde::Deserialize;
 use std::fmt;
 
@@ -35,6 +35,16 @@ pub(super) const TEXT_VARIABLES: [(&str, &str); 8] = [
     ("CSMS__PAYMENTS__WECHAT__PLATFORM_SERIAL", "payments.wechat.platform_serial"),
     ("CSMS__PAYMENTS__WECHAT__PLATFORM_PUBLIC_KEY", "payments.wechat.platform_public_key"),
 ];
+
+impl ProviderSettings for WechatSettings {
+    fn mode(&self) -> ProviderMode {
+        self.mode
+    }
+
+    fn clone_box(&self) -> Box<dyn ProviderSettings> {
+        Box::new(self.clone())
+    }
+}
 
 impl fmt::Debug for WechatSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,7 +1,7 @@
 //! `[payments.unionpay]`: UnionPay's settings, as config/default.toml documents them. Keys are PEM
 //! text, bare base64 DER, or the path of a file holding either; private ones are never printed.
 
-use crate::config::{ProviderMode, redact};
+use crate::config::{ProviderMode, ProviderSettings, redact};
 use serde::Deserialize;
 use std::fmt;
 
@@ -28,6 +28,16 @@ pub(super) const TEXT_VARIABLES: [(&str, &str); 5] = [
     ("CSMS__PAYMENTS__UNIONPAY__SIGN_PRIVATE_KEY", "payments.unionpay.sign_private_key"),
     ("CSMS__PAYMENTS__UNIONPAY__VERIFY_PUBLIC_KEY", "payments.unionpay.verify_public_key"),
 ];
+
+impl ProviderSettings for UnionPaySettings {
+    fn mode(&self) -> ProviderMode {
+        self.mode
+    }
+
+    fn clone_box(&self) -> Box<dyn ProviderSettings> {
+        Box::new(self.clone())
+    }
+}
 
 impl fmt::Debug for UnionPaySettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,7 +1,7 @@
 //! `[payments.alipay]`: Alipay's settings, as config/default.toml documents them. Keys are PEM
 //! text, bare base64 DER, or the path of a file holding either; private ones are never printed.
 
-use crate::config::{ProviderMode, redact};
+use crate::config::{ProviderMode, ProviderSettings, redact};
 use serde::Deserialize;
 use std::fmt;
 
@@ -25,6 +25,16 @@ pub(super) const TEXT_VARIABLES: [(&str, &str); 4] = [
     ("CSMS__PAYMENTS__ALIPAY__APP_PRIVATE_KEY", "payments.alipay.app_private_key"),
     ("CSMS__PAYMENTS__ALIPAY__ALIPAY_PUBLIC_KEY", "payments.alipay.alipay_public_key"),
 ];
+
+impl ProviderSettings for AlipaySettings {
+    fn mode(&self) -> ProviderMode {
+        self.mode
+    }
+
+    fn clone_box(&self) -> Box<dyn ProviderSettings> {
+        Box::new(self.clone())
+    }
+}
 
 impl fmt::Debug for AlipaySettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
