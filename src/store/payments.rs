@@ -2,7 +2,7 @@
 //! row and the order it belongs to.
 
 use super::in_transaction;
-use super::ledger::move_balance_on;
+use super::ledger::move_balance_with;
 use super::operations::operation_row;
 use super::provider_payments::refund_row;
 use super::sql::statement;
@@ -104,17 +104,6 @@ pub(super) async fn refund_payment_on(
         });
     };
     let user_id: i64 = paid.try_get("", "user_id")?;
-    if let Some(amount_fen) = part.route.balance_change(part.amount_fen) {
-        let entry = NewEntry {
-            user_id,
-            amount_fen,
-            kind: EntryKind::Refund,
-            reference: Some(part.refund_no.clone()),
-            reason: reason.map(str::to_owned),
-            actor: None,
-        };
-        move_balance_on(txn, entry, at).await?;
-    }
     let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
     let row = refund_row(
         part.refund_no.clone(),
@@ -125,7 +114,21 @@ pub(super) async fn refund_payment_on(
         reason,
         at,
     );
-    Ok(refund::Entity::insert(row).exec_with_returning(txn).await?)
+    match part.route.balance_change(part.amount_fen) {
+        // The balance moves with its ledger row and the refund, in one statement on PostgreSQL.
+        Some(amount_fen) => {
+            let entry = NewEntry {
+                user_id,
+                amount_fen,
+                kind: EntryKind::Refund,
+                reference: Some(part.refund_no.clone()),
+                reason: reason.map(str::to_owned),
+                actor: None,
+            };
+            move_balance_with(txn, entry, at, row).await
+        }
+        None => Ok(refund::Entity::insert(row).exec_with_returning(txn).await?),
+    }
 }
 
 impl Store {
@@ -147,10 +150,9 @@ impl Store {
                     reason: None,
                     actor: None,
                 };
-                move_balance_on(txn, entry, at).await?;
                 let row =
                     balance_payment_row(pay.payment_no, pay.user_id, Some(pay.order_no), "order", due.owed_fen, at);
-                Ok(payment::Entity::insert(row).exec_with_returning(txn).await?)
+                move_balance_with(txn, entry, at, row).await
             })
         })
         .await

@@ -38,6 +38,27 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
     /// A transaction and its samples in time order (both tables': see `sample_reads`).
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError>;
 
+    /// Transaction `id` of charger `charger_id`, without its samples.
+    async fn transaction_of(&self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError>;
+
+    /// Stores samples of transaction `of` (id, EVSE, connector) on their own: a copy of samples
+    /// stored already changes nothing.
+    async fn store_samples_of(
+        &self,
+        charger_id: &str,
+        of: (i64, i32, i32),
+        samples: &[Sample],
+    ) -> Result<(), StoreError>;
+
+    /// Writes transaction `id`'s state as decided while its row is as read (`read_at`, its
+    /// `updated_at`): one statement; false when it changed since.
+    async fn save_if_unchanged(
+        &self,
+        id: i64,
+        read_at: DateTime<Utc>,
+        state: &TransactionState,
+    ) -> Result<bool, StoreError>;
+
     /// The same, `limit` from `offset`, and how many there are.
     async fn transactions_page(
         &self,

@@ -47,7 +47,40 @@ pub async fn start(store: &dyn ChargingStore, start: StartRecord, exclusive: boo
 /// transaction closed as stale replaces the guessed end with the charger's; the samples of a stop
 /// of an unknown transaction are kept, unattached, with an event that tells the operator all the
 /// stop said.
+///
+/// A stop of a known transaction takes no database transaction: it is read, the rules decide,
+/// its samples are stored (a copy of stored samples adds nothing, so a stop sent again after a
+/// crash between the two stores them once) and it is closed in one conditional statement, while
+/// its row is as read; changed meanwhile, it is read and decided again.
 pub async fn stop(store: &dyn ChargingStore, stop: StopRecord, samples: Vec<Sample>) -> Result<Stopped, StoreError> {
+    let mut stored = false;
+    for _ in 0..ATTEMPTS {
+        let Some(found) = store.transaction_of(&stop.charger_id, stop.id).await? else { break };
+        let Some(next) = lifecycle::apply_stop(&TransactionState::from(&found), &stop) else {
+            return Ok(Stopped::AlreadyClosed);
+        };
+        let at = (found.evse_id, found.connector_id);
+        if !stored && !samples.is_empty() {
+            store.store_samples_of(&stop.charger_id, (found.id, at.0, at.1), &samples).await?;
+            stored = true;
+        }
+        if store.save_if_unchanged(found.id, found.updated_at, &next).await? {
+            return Ok(Stopped::Closed { energy_wh: next.energy_wh, at });
+        }
+    }
+    stop_in_transaction(store, stop, samples).await
+}
+
+/// Tries of a stop without a database transaction before it takes one.
+const ATTEMPTS: usize = 3;
+
+/// `stop` in one database transaction: for a stop of an unknown transaction (noted with its
+/// samples), or of one that kept changing.
+async fn stop_in_transaction(
+    store: &dyn ChargingStore,
+    stop: StopRecord,
+    samples: Vec<Sample>,
+) -> Result<Stopped, StoreError> {
     let mut work = store.begin_recording().await?;
     let Some(found) = work.transaction_of(&stop.charger_id, stop.id).await? else {
         let payload = serde_json::json!({

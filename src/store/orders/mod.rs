@@ -5,7 +5,7 @@ mod find;
 mod review;
 
 use super::in_transaction;
-use super::ledger::move_balance_on;
+use super::ledger::move_balance_with;
 use super::operations::operation_row;
 use super::payments::{balance_payment_row, refund_payment_on};
 use super::{Store, StoreError};
@@ -18,7 +18,7 @@ use crate::domain::payments::refund_routes::RefundPart;
 use crate::domain::storage::Subject;
 use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
-use entity::{operation_log, order, payment};
+use entity::{operation_log, order};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
 
@@ -332,17 +332,16 @@ pub(super) async fn collect(
     };
     // One update of the order: what was taken (if it was), and its payment status.
     let mut update = order::Entity::update_many();
-    let status = match move_balance_on(txn, entry, at).await {
+    let row = balance_payment_row(
+        collection.payment_no.clone(),
+        user_id,
+        Some(order_no.to_owned()),
+        "order",
+        collection.amount_fen,
+        at,
+    );
+    let status = match move_balance_with(txn, entry, at, row).await {
         Ok(_) => {
-            let row = balance_payment_row(
-                collection.payment_no.clone(),
-                user_id,
-                Some(order_no.to_owned()),
-                "order",
-                collection.amount_fen,
-                at,
-            );
-            payment::Entity::insert(row).exec_without_returning(txn).await?;
             update =
                 update.col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(collection.amount_fen));
             collection.if_taken

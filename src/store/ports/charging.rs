@@ -1,8 +1,10 @@
 //! The store as the charging area's port: each method is the store's own query.
 
+use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::TagStanding;
 use crate::domain::charging::records::Transaction;
+use crate::domain::charging::transactions::Sample;
 use crate::domain::charging::{ChargingStore, Recording};
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
@@ -24,6 +26,28 @@ impl ChargingStore for Store {
 
     async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError> {
         Store::id_tag(self, tag).await
+    }
+
+    async fn transaction_of(&self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
+        Store::transaction_of(self, charger_id, id).await
+    }
+
+    async fn store_samples_of(
+        &self,
+        charger_id: &str,
+        of: (i64, i32, i32),
+        samples: &[Sample],
+    ) -> Result<(), StoreError> {
+        Store::store_samples_of(self, charger_id, of, samples).await
+    }
+
+    async fn save_if_unchanged(
+        &self,
+        id: i64,
+        read_at: DateTime<Utc>,
+        state: &TransactionState,
+    ) -> Result<bool, StoreError> {
+        Store::save_if_unchanged(self, id, read_at, state).await
     }
 
     async fn tag_standing(&self, tag: &str) -> Result<Option<TagStanding>, StoreError> {

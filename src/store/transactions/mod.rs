@@ -8,11 +8,14 @@ mod work;
 
 use super::{Store, StoreError};
 use crate::domain::charging::ReadingPick;
+use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::charging::transactions::Sample;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::ToBill;
 use crate::store::rows::{Parse, Record};
+use crate::store::samples::insert_samples;
 use chrono::{DateTime, Utc};
 use entity::{charger, meter_sample, order, transaction};
 use readings::of_transaction;
@@ -82,6 +85,39 @@ impl Store {
         };
         let rated_power_w: Option<i64> = row.try_get("", "rated_power_w")?;
         Ok(Some((found, Some((head.try_into()?, self.samples_of(id).await?, rated_power_w)))))
+    }
+
+    /// Transaction `id` of charger `charger_id`, without its samples.
+    pub async fn transaction_of(&self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
+        let found = transaction::Entity::find_by_id(id)
+            .filter(transaction::Column::ChargerId.eq(charger_id))
+            .one(self.db())
+            .await?;
+        found.parsed()
+    }
+
+    /// Stores samples of transaction `of` (id, EVSE, connector) on their own: a copy of samples
+    /// stored already adds nothing.
+    pub async fn store_samples_of(
+        &self,
+        charger_id: &str,
+        (id, evse_id, connector_id): (i64, i32, i32),
+        samples: &[Sample],
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        insert_samples(self.db(), charger_id, Some(id), evse_id, connector_id, samples).await
+    }
+
+    /// Writes transaction `id`'s state as decided while its row is as read (`read_at`, its
+    /// `updated_at`), in one statement; false when it changed since.
+    pub async fn save_if_unchanged(
+        &self,
+        id: i64,
+        read_at: DateTime<Utc>,
+        state: &TransactionState,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        work::save_state(self.db(), id, state, Some(read_at)).await
     }
 
     /// A transaction's samples in time order (both tables': see `sample_reads`).

@@ -162,25 +162,7 @@ impl Recording for Work {
     }
 
     async fn save(&mut self, id: i64, state: &TransactionState) -> Result<(), StoreError> {
-        use transaction::Column as C;
-        transaction::Entity::update_many()
-            .col_expr(C::EvseId, Expr::value(state.evse_id))
-            .col_expr(C::ConnectorId, Expr::value(state.connector_id))
-            .col_expr(C::IdTag, Expr::value(state.id_tag.clone()))
-            .col_expr(C::StartedAt, Expr::value(state.started_at))
-            .col_expr(C::StoppedAt, Expr::value(state.stopped_at))
-            .col_expr(C::MeterStartWh, Expr::value(state.meter_start_wh))
-            .col_expr(C::MeterStopWh, Expr::value(state.meter_stop_wh))
-            .col_expr(C::EnergyWh, Expr::value(state.energy_wh))
-            .col_expr(C::StopReason, Expr::value(state.stop_reason.clone()))
-            .col_expr(C::Status, Expr::value(state.status))
-            .col_expr(C::LastSeqNo, Expr::value(state.last_seq_no))
-            .col_expr(C::Offline, Expr::value(state.offline))
-            .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
-            .filter(C::Id.eq(id))
-            .exec(&self.txn)
-            .await?;
-        Ok(())
+        save_state(&self.txn, id, state, None).await.map(|_| ())
     }
 
     async fn applied_once(&mut self, id: i64, event: &EventRecord) -> Result<bool, StoreError> {
@@ -226,4 +208,34 @@ impl Recording for Work {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         Ok(self.txn.commit().await?)
     }
+}
+
+/// Writes transaction `id`'s state as the rules decided it; with `read_at`, only while the row is
+/// as read (its `updated_at` unchanged). Answers whether it wrote.
+pub(super) async fn save_state(
+    db: &impl ConnectionTrait,
+    id: i64,
+    state: &TransactionState,
+    read_at: Option<DateTime<Utc>>,
+) -> Result<bool, StoreError> {
+    use transaction::Column as C;
+    let mut update = transaction::Entity::update_many()
+        .col_expr(C::EvseId, Expr::value(state.evse_id))
+        .col_expr(C::ConnectorId, Expr::value(state.connector_id))
+        .col_expr(C::IdTag, Expr::value(state.id_tag.clone()))
+        .col_expr(C::StartedAt, Expr::value(state.started_at))
+        .col_expr(C::StoppedAt, Expr::value(state.stopped_at))
+        .col_expr(C::MeterStartWh, Expr::value(state.meter_start_wh))
+        .col_expr(C::MeterStopWh, Expr::value(state.meter_stop_wh))
+        .col_expr(C::EnergyWh, Expr::value(state.energy_wh))
+        .col_expr(C::StopReason, Expr::value(state.stop_reason.clone()))
+        .col_expr(C::Status, Expr::value(state.status))
+        .col_expr(C::LastSeqNo, Expr::value(state.last_seq_no))
+        .col_expr(C::Offline, Expr::value(state.offline))
+        .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+        .filter(C::Id.eq(id));
+    if let Some(at) = read_at {
+        update = update.filter(C::UpdatedAt.eq(at));
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
 }
