@@ -20,7 +20,9 @@ pub use audit::AuditSettings;
 pub use cluster::ClusterSettings;
 pub use monitoring::MonitoringSettings;
 pub use orders::OrderSettings;
-pub use payments::{PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, read_section};
+pub use payments::{
+    PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, SectionEntry, read_section,
+};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -176,9 +178,10 @@ const TEXT_VARIABLES: [(&str, &str); 10] = [
 
 impl Settings {
     /// Reads the layers from `config_dir` (usually `./config`, which need not exist) and the
-    /// process environment.
-    pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
-        let mut figment = payments::build_defaults(Figment::from(Toml::string(DEFAULTS)));
+    /// process environment, each provider's section as `providers` read them (`Settings::load`
+    /// hands over the providers' list).
+    pub fn load_with(config_dir: &Path, providers: &[SectionEntry]) -> Result<Self, ConfigError> {
+        let mut figment = payments::build_defaults(Figment::from(Toml::string(DEFAULTS)), providers);
         if let Ok(entries) = std::fs::read_dir(config_dir) {
             let mut files: Vec<_> = entries
                 .filter_map(Result::ok)
@@ -194,14 +197,14 @@ impl Settings {
         // Text settings are taken exactly as written: figment reads an environment value that
         // looks like a number as one (a token `0123` would become 123, or fail as "not a string").
         for (variable, key) in
-            TEXT_VARIABLES.into_iter().chain(payments::text_variables()).chain(monitoring::TEXT_VARIABLES)
+            TEXT_VARIABLES.into_iter().chain(payments::text_variables(providers)).chain(monitoring::TEXT_VARIABLES)
         {
             if let Ok(value) = std::env::var(variable) {
                 figment = figment.merge(Serialized::default(key, value));
             }
         }
         let mut settings: Settings = figment.extract().map_err(Box::new)?;
-        settings.payments.providers = payments::sections(&figment)?;
+        settings.payments.providers = payments::sections(&figment, providers)?;
         for version in &settings.ocpp.versions {
             if protocol::OcppVersion::from_subprotocol(version).is_none() {
                 return Err(ConfigError::UnknownVersion(version.clone()));
@@ -210,11 +213,11 @@ impl Settings {
         Ok(settings)
     }
 
-    /// The embedded defaults alone (tests start from these and change what they need).
-    pub fn defaults() -> Result<Self, ConfigError> {
-        let figment = payments::build_defaults(Figment::from(Toml::string(DEFAULTS)));
+    /// The embedded defaults alone, each provider's section as `providers` read them.
+    pub fn defaults_with(providers: &[SectionEntry]) -> Result<Self, ConfigError> {
+        let figment = payments::build_defaults(Figment::from(Toml::string(DEFAULTS)), providers);
         let mut settings: Settings = figment.extract().map_err(Box::new)?;
-        settings.payments.providers = payments::sections(&figment)?;
+        settings.payments.providers = payments::sections(&figment, providers)?;
         Ok(settings)
     }
 }

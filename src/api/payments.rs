@@ -6,7 +6,6 @@ use super::users::Signed;
 use super::{ApiError, ApiState};
 use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::{AmountText, Entry, LedgerError, fen_string};
-use crate::domain::payments::records::Method;
 use crate::domain::payments::{PaymentError, PaymentView, RefundView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -38,25 +37,9 @@ pub(super) struct Doc;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PayBody {
     order_no: String,
-    #[schema(value_type = PaymentMethod)]
+    #[schema(value_type = super::schemas::PaymentMethod)]
     method: String,
 }
-
-/// How a payment is made: the enum is the methods' names (`providers::METHODS`: the balance and
-/// each provider registered), never written out.
-pub(super) struct PaymentMethod;
-
-impl utoipa::PartialSchema for PaymentMethod {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("How the payment is made: from the balance, or through a provider"))
-            .enum_values(Some(crate::providers::METHODS.all().map(Method::as_str)))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for PaymentMethod {}
 
 /// `POST /api/v1/payments/{no}/refund`
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -126,7 +109,10 @@ async fn pay(
     body: Bytes,
 ) -> Result<(StatusCode, Json<PaymentView>), ApiError> {
     let body: PayBody = super::json_body(&body)?;
-    Ok((StatusCode::CREATED, Json(state.payments.pay_order(user.id, &order_no(body.order_no)?, &body.method).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.payments.pay_order(user.id, &parse_order_no(body.order_no)?, &body.method).await?),
+    ))
 }
 
 /// Payments, newest first, paged: a driver's own, or (operators) everyone's.
@@ -157,7 +143,7 @@ async fn list(
         super::schemas::SignedErrors,
     ))]
 async fn one(State(state): State<ApiState>, caller: Caller, Path(no): Path<String>) -> Result<Json<Value>, ApiError> {
-    let (payment, refunds) = state.payments.payment(caller.scope, &payment_no(no)?).await?;
+    let (payment, refunds) = state.payments.payment(caller.scope, &parse_payment_no(no)?).await?;
     let mut body = serde_json::to_value(payment).map_err(|e| ApiError::Internal(e.to_string()))?;
     body["refunds"] = json!(refunds);
     Ok(Json(body))
@@ -183,7 +169,7 @@ async fn refund(
     body: Bytes,
 ) -> Result<(StatusCode, Json<RefundView>), ApiError> {
     let body: RefundBody = super::json_body(&body)?;
-    let made = state.payments.refund(&payment_no(no)?, &body.amount.0, body.reason, &operator.actor).await?;
+    let made = state.payments.refund(&parse_payment_no(no)?, &body.amount.0, body.reason, &operator.actor).await?;
     Ok((StatusCode::CREATED, Json(made)))
 }
 
@@ -262,12 +248,12 @@ async fn adjust(
 }
 
 /// The order number a body names; a text that cannot be one names no order (as an unknown one).
-fn order_no(text: String) -> Result<OrderNo, PaymentError> {
+fn parse_order_no(text: String) -> Result<OrderNo, PaymentError> {
     OrderNo::parse(text.as_str()).map_err(|_| PaymentError::NoOrder(text))
 }
 
 /// The payment number a path names; a text that cannot be one names no payment.
-fn payment_no(text: String) -> Result<PaymentNo, PaymentError> {
+fn parse_payment_no(text: String) -> Result<PaymentNo, PaymentError> {
     PaymentNo::parse(text.as_str()).map_err(|_| PaymentError::NotFound(text))
 }
 

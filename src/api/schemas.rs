@@ -309,7 +309,7 @@ pub(in crate::api) struct PaymentView {
     user_id: i64,
     order_no: Option<String>,
     purpose: String,
-    #[schema(value_type = super::payments::PaymentMethod)]
+    #[schema(value_type = PaymentMethod)]
     method: String,
     #[schema(example = "12.30")]
     amount: String,
@@ -366,3 +366,19 @@ pub(in crate::api) struct Adjusted {
     #[schema(example = "107.70")]
     balance: String,
 }
+
+/// How a payment is made: the enum is the methods' names (`providers::METHODS`: the balance and
+/// each provider registered), never written out.
+pub(super) struct PaymentMethod;
+
+impl utoipa::PartialSchema for PaymentMethod {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("How the payment is made: from the balance, or through a provider"))
+            .enum_values(Some(crate::providers::METHODS.all().map(crate::domain::payments::records::Method::as_str)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PaymentMethod {}

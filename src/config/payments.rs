@@ -2,8 +2,8 @@
 //! one (`live`), to the stand-in it serves itself (`sandbox`, the default of a build with the
 //! `sandbox` feature) or to none (`off`), with the merchant's identifiers and keys — each
 //! provider's section `[payments.<name>]` read as its own settings' type
-//! (`src/providers/<name>/settings.rs`) by its entry in `providers::ALL`, which this file asks:
-//! it names no provider.
+//! (`src/providers/<name>/settings.rs`) by its entry in `providers::ALL`, handed to this file as
+//! `SectionEntry`s (`providers::sections`): it names no provider and asks no list.
 
 use figment::Figment;
 use figment::providers::Serialized;
@@ -84,9 +84,19 @@ pub fn read_section<T: ProviderSettings + DeserializeOwned>(
     Ok(Box::new(figment.extract_inner::<T>(&format!("payments.{name}")).map_err(Box::new)?))
 }
 
+/// What reading settings needs of a provider: its name, how it reads its section, and its
+/// settings the environment gives as text. The providers' list hands them over
+/// (`providers::sections`): configuration names no provider.
+#[derive(Clone, Copy, Debug)]
+pub struct SectionEntry {
+    pub name: &'static str,
+    pub read: ReadSection,
+    pub text_variables: &'static [(&'static str, &'static str)],
+}
+
 /// Every provider's section, as its entry reads it.
-pub(crate) fn sections(figment: &Figment) -> Result<ProviderSections, Box<figment::Error>> {
-    let read = crate::providers::ALL.iter().map(|entry| Ok((entry.name(), (entry.settings)(figment, entry.name())?)));
+pub(crate) fn sections(figment: &Figment, entries: &[SectionEntry]) -> Result<ProviderSections, Box<figment::Error>> {
+    let read = entries.iter().map(|entry| Ok((entry.name, (entry.read)(figment, entry.name)?)));
     Ok(ProviderSections(read.collect::<Result<_, Box<figment::Error>>>()?))
 }
 
@@ -95,19 +105,19 @@ const NOTIFY_TEXT: [(&str, &str); 1] = [("CSMS__PAYMENTS__NOTIFY_BASE_URL", "pay
 
 /// The payment settings the environment gives as text exactly as written: `notify_base_url`
 /// and each provider's identifiers and keys (its entry's `text_variables`).
-pub(crate) fn text_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
-    let providers = crate::providers::ALL.iter().flat_map(|entry| entry.text_variables.iter().copied());
+pub(crate) fn text_variables(entries: &[SectionEntry]) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+    let providers = entries.iter().flat_map(|entry| entry.text_variables.iter().copied());
     NOTIFY_TEXT.into_iter().chain(providers)
 }
 
 /// The modes this build starts from, laid over config/default.toml's: `off` for every provider
 /// in a build without the `sandbox` feature (the file says `sandbox`, the default of a full build).
-pub(crate) fn build_defaults(figment: Figment) -> Figment {
+pub(crate) fn build_defaults(figment: Figment, entries: &[SectionEntry]) -> Figment {
     if cfg!(feature = "sandbox") {
         return figment;
     }
-    crate::providers::ALL.iter().fold(figment, |figment, entry| {
-        figment.merge(Serialized::default(&format!("payments.{}.mode", entry.name()), "off"))
+    entries.iter().fold(figment, |figment, entry| {
+        figment.merge(Serialized::default(&format!("payments.{}.mode", entry.name), "off"))
     })
 }
 

@@ -13,6 +13,7 @@ pub mod http;
 pub mod keys;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod settings_load;
 pub mod signing;
 pub mod unionpay;
 pub mod wechat;
