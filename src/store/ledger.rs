@@ -57,23 +57,13 @@ async fn move_balance_with_row(
     entry: NewEntry,
     at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    let sql = "WITH moved AS (UPDATE users SET balance_fen = balance_fen + $1, updated_at = $2 \
-               WHERE id = $3 AND balance_fen + $1 >= 0 RETURNING balance_fen) \
-               INSERT INTO ledger (user_id, amount_fen, balance_after_fen, kind, reference, reason, actor, created_at) \
-               SELECT $3, $1, moved.balance_fen, $4, $5, $6, $7, $2 FROM moved RETURNING balance_after_fen";
-    let values: [sea_orm::Value; 7] = [
-        entry.amount_fen.into(),
-        at.into(),
-        entry.user_id.into(),
-        entry.kind.as_str().to_owned().into(),
-        entry.reference.into(),
-        entry.reason.as_deref().map(super::storable).into(),
-        entry.actor.into(),
-    ];
+    let sql = format!("{} SELECT balance_after_fen FROM ledger_row", moving(0));
+    let user_id = entry.user_id;
+    let values = moved_values(entry, at);
     let row = txn.query_one_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
     match row {
         Some(row) => Ok(row.try_get("", "balance_after_fen")?),
-        None => Err(not_moved(txn, entry.user_id).await),
+        None => Err(not_moved(txn, user_id).await),
     }
 }
 
@@ -98,14 +88,26 @@ where
         move_balance_on(txn, entry, at).await?;
         return Ok(<A::Entity as EntityTrait>::insert(row).exec_with_returning(txn).await?);
     };
-    let n = values.0.len();
-    let p = |k: usize| format!("${}", n + k);
-    let sql = format!(
+    let sql = format!("{} {select}", moving(values.0.len()));
+    let user_id = entry.user_id;
+    let mut all: Vec<sea_orm::Value> = values.0;
+    all.extend(moved_values(entry, at));
+    match txn.query_one_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, all)).await? {
+        Some(stored) => Ok(<A::Entity as EntityTrait>::Model::from_query_result(&stored, "")?),
+        None => Err(not_moved(txn, user_id).await),
+    }
+}
+
+/// The balance's update and its ledger row as a `WITH` (`moved`, `ledger_row`), its parameters
+/// numbered after the first `offset` (bound by `moved_values`).
+fn moving(offset: usize) -> String {
+    let p = |k: usize| format!("${}", offset + k);
+    format!(
         "WITH moved AS (UPDATE users SET balance_fen = balance_fen + {a}, updated_at = {at} \
          WHERE id = {user} AND balance_fen + {a} >= 0 RETURNING balance_fen), \
          ledger_row AS (INSERT INTO ledger (user_id, amount_fen, balance_after_fen, kind, reference, reason, actor, \
          created_at) SELECT {user}, {a}, moved.balance_fen, {kind}, {reference}, {reason}, {actor}, {at} FROM moved \
-         RETURNING balance_after_fen) {select}",
+         RETURNING balance_after_fen)",
         a = p(1),
         at = p(2),
         user = p(3),
@@ -113,10 +115,12 @@ where
         reference = p(5),
         reason = p(6),
         actor = p(7),
-    );
-    let user_id = entry.user_id;
-    let mut all: Vec<sea_orm::Value> = values.0;
-    all.extend([
+    )
+}
+
+/// The parameters of `moving`, in its order.
+fn moved_values(entry: NewEntry, at: DateTime<Utc>) -> [sea_orm::Value; 7] {
+    [
         entry.amount_fen.into(),
         at.into(),
         entry.user_id.into(),
@@ -124,11 +128,7 @@ where
         entry.reference.into(),
         entry.reason.as_deref().map(super::storable).into(),
         entry.actor.into(),
-    ]);
-    match txn.query_one_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, all)).await? {
-        Some(stored) => Ok(<A::Entity as EntityTrait>::Model::from_query_result(&stored, "")?),
-        None => Err(not_moved(txn, user_id).await),
-    }
+    ]
 }
 
 /// `INSERT INTO t (…) VALUES ($1, …) RETURNING …` as `INSERT INTO t (…) SELECT $1, … FROM
