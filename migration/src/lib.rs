@@ -24,6 +24,7 @@ mod m20261206_000018_share_between_nodes;
 mod m20261206_000019_compact_samples;
 mod m20261206_000020_roll_up_stats;
 mod m20261207_000021_count_stats_later;
+mod m20261207_000022_refuse_in_statements;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_compact_samples::Migration),
             Box::new(m20261206_000020_roll_up_stats::Migration),
             Box::new(m20261207_000021_count_stats_later::Migration),
+            Box::new(m20261207_000022_refuse_in_statements::Migration),
         ]
     }
 }

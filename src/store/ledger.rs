@@ -1,6 +1,7 @@
 //! Balances and the ledger: a balance moves only with its ledger row, in the caller's database
 //! transaction.
 
+use super::at_once::{AtOnce, insert_from, positional};
 use super::in_transaction;
 use super::sql::statement;
 use super::{Store, StoreError};
@@ -9,11 +10,10 @@ use crate::domain::ledger::{Entry, NewEntry};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::ledger_entry;
-use sea_orm::sea_query::PostgresQueryBuilder;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
     DatabaseTransaction, EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement,
+    QuerySelect, QueryTrait,
 };
 
 /// Moves user `entry.user_id`'s balance by `entry.amount_fen` and appends the ledger row, on
@@ -51,16 +51,16 @@ pub(crate) async fn move_balance_on(
 }
 
 /// `move_balance_on` on PostgreSQL: the balance's update and its ledger row in one statement
-/// (the update in a `WITH`, its balance after in the row).
+/// (see `AtOnce::balance`).
 async fn move_balance_with_row(
     txn: &DatabaseTransaction,
     entry: NewEntry,
     at: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    let sql = format!("{} SELECT balance_after_fen FROM ledger_row", moving(0));
     let user_id = entry.user_id;
-    let values = moved_values(entry, at);
-    let row = txn.query_one_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
+    let mut at_once = AtOnce::default();
+    at_once.balance("", entry, at, "?", "TRUE");
+    let row = txn.query_one_raw(at_once.statement("SELECT balance_after_fen FROM ledger_row", [])).await?;
     match row {
         Some(row) => Ok(row.try_get("", "balance_after_fen")?),
         None => Err(not_moved(txn, user_id).await),
@@ -81,67 +81,24 @@ where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     <A::Entity as EntityTrait>::Model: IntoActiveModel<A> + FromQueryResult,
 {
-    let query = <A::Entity as EntityTrait>::insert(row.clone()).into_query();
-    let (sql, values) = query.clone().returning_all().to_owned().build(PostgresQueryBuilder);
-    let Some(select) = values_as_select(&sql).filter(|_| txn.get_database_backend() == DatabaseBackend::Postgres)
+    let query = <A::Entity as EntityTrait>::insert(row.clone()).into_query().returning_all().to_owned();
+    let Some((insert, values)) = insert_from(positional(&query), "ledger_row")
+        .filter(|_| txn.get_database_backend() == DatabaseBackend::Postgres)
     else {
         move_balance_on(txn, entry, at).await?;
         return Ok(<A::Entity as EntityTrait>::insert(row).exec_with_returning(txn).await?);
     };
-    let sql = format!("{} {select}", moving(values.0.len()));
     let user_id = entry.user_id;
-    let mut all: Vec<sea_orm::Value> = values.0;
-    all.extend(moved_values(entry, at));
-    match txn.query_one_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, all)).await? {
+    let mut at_once = AtOnce::default();
+    at_once.balance("", entry, at, "?", "TRUE");
+    match txn.query_one_raw(at_once.statement(&insert, values)).await? {
         Some(stored) => Ok(<A::Entity as EntityTrait>::Model::from_query_result(&stored, "")?),
         None => Err(not_moved(txn, user_id).await),
     }
 }
 
-/// The balance's update and its ledger row as a `WITH` (`moved`, `ledger_row`), its parameters
-/// numbered after the first `offset` (bound by `moved_values`).
-fn moving(offset: usize) -> String {
-    let p = |k: usize| format!("${}", offset + k);
-    format!(
-        "WITH moved AS (UPDATE users SET balance_fen = balance_fen + {a}, updated_at = {at} \
-         WHERE id = {user} AND balance_fen + {a} >= 0 RETURNING balance_fen), \
-         ledger_row AS (INSERT INTO ledger (user_id, amount_fen, balance_after_fen, kind, reference, reason, actor, \
-         created_at) SELECT {user}, {a}, moved.balance_fen, {kind}, {reference}, {reason}, {actor}, {at} FROM moved \
-         RETURNING balance_after_fen)",
-        a = p(1),
-        at = p(2),
-        user = p(3),
-        kind = p(4),
-        reference = p(5),
-        reason = p(6),
-        actor = p(7),
-    )
-}
-
-/// The parameters of `moving`, in its order.
-fn moved_values(entry: NewEntry, at: DateTime<Utc>) -> [sea_orm::Value; 7] {
-    [
-        entry.amount_fen.into(),
-        at.into(),
-        entry.user_id.into(),
-        entry.kind.as_str().to_owned().into(),
-        entry.reference.into(),
-        entry.reason.as_deref().map(super::storable).into(),
-        entry.actor.into(),
-    ]
-}
-
-/// `INSERT INTO t (…) VALUES ($1, …) RETURNING …` as `INSERT INTO t (…) SELECT $1, … FROM
-/// ledger_row RETURNING …`; none for any other shape.
-fn values_as_select(sql: &str) -> Option<String> {
-    let (head, rest) = sql.split_once(" VALUES (")?;
-    let (list, tail) = rest.split_once(") RETURNING ")?;
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '$' | ',' | ' ');
-    list.chars().all(plain).then(|| format!("{head} SELECT {list} FROM ledger_row RETURNING {tail}"))
-}
-
 /// Why a balance did not move: too low, or no such user (or the read failing).
-async fn not_moved(txn: &DatabaseTransaction, user_id: i64) -> StoreError {
+pub(super) async fn not_moved(txn: &impl ConnectionTrait, user_id: i64) -> StoreError {
     let backend = txn.get_database_backend();
     match txn.query_one_raw(statement(backend, "SELECT id FROM users WHERE id = ?", [user_id.into()])).await {
         Ok(Some(_)) => StoreError::Insufficient(Subject::Balance),
@@ -192,21 +149,5 @@ impl Store {
         let sql = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS total FROM ledger WHERE user_id = ?";
         let row = self.db().query_one_raw(statement(backend, sql, [user_id.into()])).await?;
         Ok(row.map(|r| r.try_get::<i64>("", "total")).transpose()?.unwrap_or(0))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_insert_of_one_row_selects_its_values_from_the_ledger_row_and_anything_else_is_left_alone() {
-        let sql = r#"INSERT INTO "refunds" ("refund_no", "amount_fen") VALUES ($1, $2) RETURNING "id", "refund_no""#;
-        let select = r#"INSERT INTO "refunds" ("refund_no", "amount_fen") SELECT $1, $2 FROM ledger_row RETURNING "id", "refund_no""#;
-        assert_eq!(values_as_select(sql).as_deref(), Some(select));
-        // Two rows, an expression, or no RETURNING: not this shape.
-        assert_eq!(values_as_select(r#"INSERT INTO "t" ("a") VALUES ($1), ($2) RETURNING "a""#), None);
-        assert_eq!(values_as_select(r#"INSERT INTO "t" ("a") VALUES (CAST($1 AS text)) RETURNING "a""#), None);
-        assert_eq!(values_as_select(r#"INSERT INTO "t" ("a") VALUES ($1)"#), None);
     }
 }

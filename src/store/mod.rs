@@ -2,6 +2,9 @@
 //! one file of queries per aggregate.
 
 mod alarms;
+mod at_once;
+#[cfg(test)]
+mod at_once_tests;
 mod audit;
 mod batch;
 mod batch_one;

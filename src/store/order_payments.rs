@@ -1,24 +1,24 @@
 //! An order paid (from the balance or with a provider's money) as the domain decided: one
 //! conditional update of the order, shared by both payments.
 
-use super::StoreError;
+use super::at_once::{AtOnce, insert_from, positional, refuse_unless, refused};
+use super::payments::balance_payment_row;
 use super::sql::statement;
-use crate::domain::payments::due::PaymentDue;
+use super::{Store, StoreError};
+use crate::domain::ledger::{EntryKind, NewEntry};
+use crate::domain::payments::due::{BalancePayment, PaymentDue};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use entity::payment;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, FromQueryResult, QueryTrait, Value};
 
-/// Pays order `(order_no, user_id)` by `method` as `due` decided, on `txn`: only while the order
-/// reads as it was decided on (its status, money and bill), else `Conflict(Order)` — it changed
-/// since it was read (paid already, also by a payment racing this one, or billed again). The
-/// order's row is locked (PostgreSQL) before any money moves.
-pub(super) async fn pay_order_on(
-    txn: &DatabaseTransaction,
+/// The order's update of a payment (see `pay_order_on`), its `?` bound to the values.
+fn paying(
     (order_no, user_id): (&str, i64),
     method: &str,
     due: PaymentDue,
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> (&'static str, [Value; 11]) {
     let sql = "UPDATE orders SET paid_fen = paid_fen + ?, payment_status = 'PAID', method = ?, status = ?, \
                updated_at = ? WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' AND status = ? \
                AND paid_fen = ? AND refunded_fen = ? AND gift_fen = ? AND COALESCE(total_fen, -1) = ?";
@@ -35,8 +35,82 @@ pub(super) async fn pay_order_on(
         due.money.gift_fen.into(),
         due.bill.total_fen.unwrap_or(-1).into(),
     ];
+    (sql, values)
+}
+
+/// Pays order `(order_no, user_id)` by `method` as `due` decided, on `txn`: only while the order
+/// reads as it was decided on (its status, money and bill), else `Conflict(Order)` — it changed
+/// since it was read (paid already, also by a payment racing this one, or billed again). The
+/// order's row is locked (PostgreSQL) before any money moves.
+pub(super) async fn pay_order_on(
+    txn: &DatabaseTransaction,
+    order: (&str, i64),
+    method: &str,
+    due: PaymentDue,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (sql, values) = paying(order, method, due, at);
     if txn.execute_raw(statement(txn.get_database_backend(), sql, values)).await?.rows_affected() == 0 {
         return Err(StoreError::Conflict(Subject::Order));
     }
     Ok(())
+}
+
+/// The ledger row of a balance payment.
+pub(super) fn paid_from_balance(pay: &BalancePayment) -> NewEntry {
+    NewEntry {
+        user_id: pay.user_id,
+        amount_fen: -pay.due.owed_fen,
+        kind: EntryKind::Payment,
+        reference: Some(pay.payment_no.clone()),
+        reason: None,
+        actor: None,
+    }
+}
+
+impl Store {
+    /// `pay_order_from_balance` on PostgreSQL in one statement (see `at_once`): the order's
+    /// update, the debit with its ledger row (only after the order's), the payment. None when it
+    /// was refused (the balance too low, or its user gone): the transaction's way tells which.
+    pub(super) async fn pay_from_balance_at_once(
+        &self,
+        pay: &BalancePayment,
+        at: DateTime<Utc>,
+    ) -> Result<Option<payment::Model>, StoreError> {
+        let row = balance_payment_row(
+            pay.payment_no.clone(),
+            pay.user_id,
+            Some(pay.order_no.clone()),
+            "order",
+            pay.due.owed_fen,
+            at,
+        );
+        let insert = payment::Entity::insert(row).into_query().returning_all().to_owned();
+        let Some(insert) = insert_from(positional(&insert), "ledger_row") else { return Ok(None) };
+        let mut at_once = AtOnce::default();
+        let (sql, values) = paying((&pay.order_no, pay.user_id), "balance", pay.due, at);
+        at_once.with("o", &format!("{sql} RETURNING order_no"), values);
+        at_once.balance("", paid_from_balance(pay), at, "?", "EXISTS (SELECT 1 FROM o)");
+        at_once.with_query("paid", insert);
+        let main = format!(
+            "SELECT paid.*, {} AS checked FROM (SELECT 1) AS one LEFT JOIN paid ON TRUE",
+            refuse_unless("NOT EXISTS (SELECT 1 FROM o) OR EXISTS (SELECT 1 FROM paid)")
+        );
+        let _turn = self.write_turn().await;
+        let found = match self.db().query_one_raw(at_once.statement(&main, [])).await {
+            Ok(found) => found,
+            Err(e) if refused(&e) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(found) = found else { return Ok(None) };
+        match found.try_get::<Option<i64>>("", "id")? {
+            Some(_) => Ok(Some(payment::Model::from_query_result(&found, "")?)),
+            None => Err(StoreError::Conflict(Subject::Order)),
+        }
+    }
+}
+
+/// Whether payments from the balance are made in one statement here (see `at_once`).
+pub(super) fn at_once_on(backend: DatabaseBackend) -> bool {
+    backend == DatabaseBackend::Postgres
 }

@@ -137,19 +137,17 @@ impl Store {
     /// when the balance is too low.
     pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError> {
         let at = Utc::now();
+        if super::order_payments::at_once_on(self.db().get_database_backend())
+            && let Some(paid) = self.pay_from_balance_at_once(&pay, at).await?
+        {
+            return Payment::try_from(paid);
+        }
         in_transaction(self, |txn| {
             Box::pin(async move {
                 // The order first: its row is locked (PostgreSQL) before any money moves.
                 let due = pay.due;
                 super::order_payments::pay_order_on(txn, (&pay.order_no, pay.user_id), "balance", due, at).await?;
-                let entry = NewEntry {
-                    user_id: pay.user_id,
-                    amount_fen: -due.owed_fen,
-                    kind: EntryKind::Payment,
-                    reference: Some(pay.payment_no.clone()),
-                    reason: None,
-                    actor: None,
-                };
+                let entry = super::order_payments::paid_from_balance(&pay);
                 let row =
                     balance_payment_row(pay.payment_no, pay.user_id, Some(pay.order_no), "order", due.owed_fen, at);
                 move_balance_with(txn, entry, at, row).await

@@ -1,6 +1,7 @@
 //! Orders: made with the connector and the user held by unique keys, moved by conditional
 //! updates, and completed, ended or charged together with their money in one transaction.
 
+mod complete_at_once;
 mod find;
 mod review;
 
@@ -136,38 +137,12 @@ impl Store {
         let order_no = done.order_no.clone();
         let at = Utc::now();
         let from = done.from.clone();
+        if let Some(applied) = self.complete_at_once(&done, at).await? {
+            return self.settled(&order_no, applied, &from).await;
+        }
         let completed = in_transaction(self, |txn| {
             Box::pin(async move {
-                let updated = order::Entity::update_many()
-                    .col_expr(order::Column::Status, Expr::value("COMPLETED"))
-                    .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh))
-                    .col_expr(order::Column::EnergyFeeFen, Expr::value(done.energy_fee_fen))
-                    .col_expr(order::Column::ServiceFeeFen, Expr::value(done.service_fee_fen))
-                    .col_expr(order::Column::OccupancyFeeFen, Expr::value(done.occupancy_fee_fen))
-                    .col_expr(order::Column::TotalFen, Expr::value(done.total_fen))
-                    .col_expr(order::Column::Lines, Expr::value(done.lines.clone()))
-                    .col_expr(order::Column::Anomalies, Expr::value(done.anomalies.clone()))
-                    .col_expr(order::Column::StartSoc, coalesce(order::Column::StartSoc, done.start_soc))
-                    .col_expr(order::Column::EndSoc, Expr::value(done.end_soc))
-                    .col_expr(order::Column::StopReason, Expr::value(done.stop_reason.clone()))
-                    .col_expr(order::Column::StoppedAt, Expr::value(done.stopped_at))
-                    .col_expr(
-                        order::Column::ChargingEndedAt,
-                        coalesce(order::Column::ChargingEndedAt, done.charging_ended_at),
-                    )
-                    .col_expr(order::Column::CompletedAt, Expr::value(at))
-                    .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
-                    .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
-                    .col_expr(order::Column::PaymentStatus, Expr::value(done.payment_status))
-                    .col_expr(order::Column::StatsDue, Expr::value(true))
-                    .col_expr(order::Column::UpdatedAt, Expr::value(at))
-                    .filter(order::Column::OrderNo.eq(&done.order_no))
-                    .filter(order::Column::Status.is_in(done.from.iter().copied()))
-                    .col_expr(order::Column::RefundedFen, refunded_with(&done.refunds))
-                    .filter(order::Column::PaidFen.eq(done.read.paid_fen))
-                    .filter(order::Column::RefundedFen.eq(done.read.refunded_fen))
-                    .exec_with_returning(txn)
-                    .await?;
+                let updated = completing(&done, at).exec_with_returning(txn).await?;
                 let Some(after) = updated.into_iter().next() else { return Ok(None) };
                 if let Some(record) = done.operation.clone() {
                     operation_log::Entity::insert(operation_row(record)).exec_without_returning(txn).await?;
@@ -285,6 +260,36 @@ impl Store {
             false => Settled::NotInState,
         })
     }
+}
+
+/// The order's update that completes it (see `Store::complete_order`): while it is in one of
+/// `done.from` and its money is as read.
+pub(super) fn completing(done: &Completion, at: DateTime<Utc>) -> sea_orm::UpdateMany<order::Entity> {
+    order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value("COMPLETED"))
+        .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh))
+        .col_expr(order::Column::EnergyFeeFen, Expr::value(done.energy_fee_fen))
+        .col_expr(order::Column::ServiceFeeFen, Expr::value(done.service_fee_fen))
+        .col_expr(order::Column::OccupancyFeeFen, Expr::value(done.occupancy_fee_fen))
+        .col_expr(order::Column::TotalFen, Expr::value(done.total_fen))
+        .col_expr(order::Column::Lines, Expr::value(done.lines.clone()))
+        .col_expr(order::Column::Anomalies, Expr::value(done.anomalies.clone()))
+        .col_expr(order::Column::StartSoc, coalesce(order::Column::StartSoc, done.start_soc))
+        .col_expr(order::Column::EndSoc, Expr::value(done.end_soc))
+        .col_expr(order::Column::StopReason, Expr::value(done.stop_reason.clone()))
+        .col_expr(order::Column::StoppedAt, Expr::value(done.stopped_at))
+        .col_expr(order::Column::ChargingEndedAt, coalesce(order::Column::ChargingEndedAt, done.charging_ended_at))
+        .col_expr(order::Column::CompletedAt, Expr::value(at))
+        .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
+        .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
+        .col_expr(order::Column::PaymentStatus, Expr::value(done.payment_status))
+        .col_expr(order::Column::StatsDue, Expr::value(true))
+        .col_expr(order::Column::UpdatedAt, Expr::value(at))
+        .filter(order::Column::OrderNo.eq(done.order_no.as_str()))
+        .filter(order::Column::Status.is_in(done.from.iter().copied()))
+        .col_expr(order::Column::RefundedFen, refunded_with(&done.refunds))
+        .filter(order::Column::PaidFen.eq(done.read.paid_fen))
+        .filter(order::Column::RefundedFen.eq(done.read.refunded_fen))
 }
 
 /// The order's refunded amount grown by `refunds` (of its own payments): set by the order's own
