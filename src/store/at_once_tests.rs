@@ -5,7 +5,7 @@
 
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::records::{BillRead, Completion, MoneyRead};
-use crate::domain::orders::status::OrderStatus;
+use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 use crate::domain::payments::due::{BalancePayment, PaymentDue};
 use crate::domain::payments::refund_routes::{RefundPart, Route};
 use crate::domain::storage::{StoreError, Subject};
@@ -117,7 +117,7 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
     let now = Utc::now();
     let done = Completion {
         order_no: OrderNo::parse("O-1").unwrap(),
-        from: vec!["CHARGING"],
+        from: vec![OrderStatus::Charging],
         user_id,
         energy_wh: 3_000,
         energy_fee_fen: 200,
@@ -133,7 +133,7 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
         charging_ended_at: now,
         operation: None,
         read: MoneyRead { paid_fen: 500, refunded_fen: 400, gift_fen: 0 },
-        payment_status: "PAID",
+        payment_status: PaymentStatus::Paid,
         // 200 back to the balance, of a payment with 100 left.
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
@@ -157,7 +157,7 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
     let now = Utc::now();
     let done = Completion {
         order_no: OrderNo::parse("O-1").unwrap(),
-        from: vec!["CHARGING"],
+        from: vec![OrderStatus::Charging],
         user_id,
         energy_wh: 3_000,
         energy_fee_fen: 200,
@@ -173,7 +173,7 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
         charging_ended_at: now,
         operation: None,
         read: MoneyRead { paid_fen: 500, refunded_fen: 0, gift_fen: 0 },
-        payment_status: "PAID",
+        payment_status: PaymentStatus::Paid,
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
             payment_no: "P-1".into(),

@@ -9,6 +9,7 @@
 use super::sql::statement;
 use super::stats_rollup::{CHUNK, apply, writing};
 use super::{Store, StoreError};
+use crate::domain::orders::OrderStatus;
 use crate::domain::stats::counting::{Count, Counted, DueBatch, DueOrder, DueRefund};
 use crate::domain::stats::rollup::OrderFacts;
 use chrono::{DateTime, Utc};
@@ -73,7 +74,10 @@ fn figures(row: &QueryResult, prefix: &str, order: (String, i64, DateTime<Utc>))
         charger_id: order.0,
         user_id: order.1,
         created_at: order.2,
-        status: row.try_get("", &column("status"))?,
+        status: {
+            let text: String = row.try_get("", &column("status"))?;
+            OrderStatus::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("order status {text:?}")))?
+        },
         completed_at: row.try_get("", &column("completed_at"))?,
         energy_wh: row.try_get("", &column("energy_wh"))?,
         energy_fee_fen: row.try_get("", &column("energy_fee_fen"))?,
@@ -128,7 +132,7 @@ async fn keep_counted(txn: &DatabaseTransaction, counted: &[(String, Counted)]) 
         for (order_no, Counted { facts, zone }) in chunk {
             values.extend([
                 order_no.clone().into(),
-                facts.status.clone().into(),
+                facts.status.as_str().into(),
                 facts.completed_at.into(),
                 facts.energy_wh.into(),
                 facts.energy_fee_fen.into(),

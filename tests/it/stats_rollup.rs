@@ -7,6 +7,7 @@ use crate::helpers::{TestApp, spawn_app};
 use crate::stats_seed::{payment_row, refund_row, user_row};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use csms::domain::orders::records::{BillRead, MoneyRead, Rebill, Transition};
+use csms::domain::orders::{OrderStatus, PaymentStatus};
 use csms::domain::stats::{Stats, StatsQuery};
 use entity::{order, payment, refund, user};
 use sea_orm::{ActiveValue::Set, EntityTrait};
@@ -186,7 +187,7 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
                 gift_fen: current.gift_fen,
             },
             bill_read: BillRead::of(&current),
-            payment_status: "PAID",
+            payment_status: PaymentStatus::Paid,
             refunds: Vec::new(),
             collection: None,
         };
@@ -196,8 +197,8 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
     for o in ending {
         let ended = o.started_at.unwrap() + Duration::seconds(rng.gen_range(0..150_000));
         let mut change = Transition {
-            to: "CHARGING",
-            from: vec!["CHARGING"],
+            to: OrderStatus::Charging,
+            from: vec![OrderStatus::Charging],
             remote_start_id: None,
             transaction_id: None,
             started_at: None,

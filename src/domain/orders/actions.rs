@@ -23,15 +23,13 @@ impl Orders {
         let deadline = Utc::now()
             + chrono::Duration::from_std(self.inner.settings.start_timeout()).unwrap_or(chrono::Duration::MAX);
         let change = Transition {
-            to: OrderStatus::Starting.as_str(),
-            from: vec![OrderStatus::Ready.as_str()],
             remote_start_id: Some(remote_start_id),
             lock_expires_at: Some(deadline),
             user_id: match scope {
                 Scope::User(id) => Some(id),
                 Scope::Operator => None,
             },
-            ..Default::default()
+            ..Transition::new(OrderStatus::Starting, &[OrderStatus::Ready])
         };
         // Made READY → STARTING in one statement; read only when it was not.
         let Some(starting) = self.transition(order_no, change).await? else {
@@ -144,8 +142,8 @@ impl Orders {
             };
             let ending = Ending {
                 order_no: current.order_no.clone(),
-                to: to.as_str(),
-                from: from.iter().map(|s| s.as_str()).collect(),
+                to,
+                from: from.to_vec(),
                 reason: reason.to_owned(),
                 read,
                 refunds,

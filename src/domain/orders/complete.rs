@@ -57,7 +57,7 @@ impl Orders {
         match billed.review.or(above_limit.then_some(ReviewReason::BillAboveLimit)) {
             Some(reason) => self.hold_for_review(found, &head, &billed, reason).await,
             None => {
-                let from = vec![OrderStatus::Charging.as_str(), OrderStatus::Starting.as_str()];
+                let from = vec![OrderStatus::Charging, OrderStatus::Starting];
                 if self.settle_bill(found, &head, &tariff, billed, from, None).await?.is_none()
                     && let Some(now) = self.inner.store.order(&found.order_no).await?
                     && now.status == OrderStatus::Completed
@@ -109,7 +109,7 @@ impl Orders {
             duration_ms: 0,
             node: None,
         };
-        let from = vec![OrderStatus::Review.as_str()];
+        let from = vec![OrderStatus::Review];
         let Some(settled) = self.settle_bill(&found, &head, &tariff, billed, from, Some(operation)).await? else {
             return Err(OrderError::WrongState(OrderStatus::Completed, "settled meanwhile"));
         };
@@ -130,7 +130,7 @@ impl Orders {
         head: &Transaction,
         tariff: &Tariff,
         billed: SessionBill,
-        from: Vec<&'static str>,
+        from: Vec<OrderStatus>,
         operation: Option<OperationRecord>,
     ) -> Result<Option<Order>, OrderError> {
         let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
@@ -218,7 +218,7 @@ impl Orders {
         let register = head.meter_start_wh.zip(head.meter_stop_wh).and_then(|(a, b)| b.checked_sub(a));
         let hold = ReviewHold {
             order_no: found.order_no.clone(),
-            reason: reason.as_str(),
+            reason,
             energy_wh: register.filter(|wh| *wh >= 0),
             anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
             start_soc: billed.start_soc,

@@ -138,11 +138,9 @@ impl Orders {
         }
         if let Some(waiting) = found.to_start {
             let change = Transition {
-                to: OrderStatus::Charging.as_str(),
-                from: vec![OrderStatus::Starting.as_str(), OrderStatus::Ready.as_str()],
                 transaction_id: Some(transaction_id),
                 started_at: Some(at),
-                ..Default::default()
+                ..Transition::new(OrderStatus::Charging, &[OrderStatus::Starting, OrderStatus::Ready])
             };
             match self.transition(&waiting.order_no, change).await {
                 Ok(Some(charging)) => self.publish("order.started", &charging),
@@ -250,11 +248,9 @@ impl Orders {
                     return Ok(());
                 }
                 let change = Transition {
-                    to: OrderStatus::Charging.as_str(),
-                    from: vec![OrderStatus::Charging.as_str()],
                     charging_ended_at: (!resumed).then_some(at),
                     resumed,
-                    ..Default::default()
+                    ..Transition::new(OrderStatus::Charging, &[OrderStatus::Charging])
                 };
                 self.transition(&live.order_no, change).await?;
             }

@@ -2,10 +2,11 @@
 //! domain decided from, so two nodes (or a driver and a charger) racing cannot both apply one.
 
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::order::Order;
-use crate::domain::orders::status::{OrderStatus, PayMode};
+use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundPart;
 use chrono::{DateTime, Utc};
@@ -64,10 +65,10 @@ pub struct OrdersAtStart {
 pub type ToBill = (Transaction, Vec<MeterSample>, Option<i64>);
 
 /// A change of an order's state, applied only while it is in one of `from`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
-    pub to: &'static str,
-    pub from: Vec<&'static str>,
+    pub to: OrderStatus,
+    pub from: Vec<OrderStatus>,
     pub remote_start_id: Option<i32>,
     pub transaction_id: Option<i64>,
     pub started_at: Option<DateTime<Utc>>,
@@ -84,18 +85,36 @@ pub struct Transition {
 }
 
 impl Transition {
+    /// A move to `to` from any of `from`, changing nothing else (fill in the rest with
+    /// `Transition { …, ..Transition::new(to, from) }`).
+    pub fn new(to: OrderStatus, from: &[OrderStatus]) -> Self {
+        Transition {
+            to,
+            from: from.to_vec(),
+            remote_start_id: None,
+            transaction_id: None,
+            started_at: None,
+            charging_ended_at: None,
+            resumed: false,
+            start_soc: None,
+            lock_expires_at: None,
+            user_id: None,
+            counted: false,
+        }
+    }
+
     /// Whether it may change what the statistics count of an order (`OrderFacts::counted`): it
     /// ends one (to or from `COMPLETED` or `CANCELLED`), or moves when its charging ended, or
     /// when it started while it may have ended (from `CHARGING` or `REVIEW`). A start, a
     /// failure or a charger's transaction found change no figure.
     pub fn counts(&self) -> bool {
-        let ends = |status: &str| matches!(status, "COMPLETED" | "CANCELLED");
-        let charged = |status: &str| matches!(status, "CHARGING" | "REVIEW");
-        ends(self.to)
-            || self.from.iter().any(|s| ends(s))
+        let ends = |status: &OrderStatus| matches!(status, OrderStatus::Completed | OrderStatus::Cancelled);
+        let charged = |status: &OrderStatus| matches!(status, OrderStatus::Charging | OrderStatus::Review);
+        ends(&self.to)
+            || self.from.iter().any(ends)
             || self.charging_ended_at.is_some()
             || self.resumed
-            || (self.started_at.is_some() && self.from.iter().any(|s| charged(s)))
+            || (self.started_at.is_some() && self.from.iter().any(charged))
     }
 }
 
@@ -105,7 +124,7 @@ impl Transition {
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub order_no: OrderNo,
-    pub from: Vec<&'static str>,
+    pub from: Vec<OrderStatus>,
     pub user_id: i64,
     pub energy_wh: i64,
     pub energy_fee_fen: i64,
@@ -126,7 +145,7 @@ pub struct Completion {
     /// The order's money the settlement was decided from: applied only while it is so.
     pub read: MoneyRead,
     /// The order's payment status once settled (when `collection` takes what it asks).
-    pub payment_status: &'static str,
+    pub payment_status: PaymentStatus,
     /// What is given back from the order's payments (a prepaid surplus).
     pub refunds: Vec<RefundPart>,
     /// What is taken from the balance (a shortfall, a postpaid bill).
@@ -176,8 +195,8 @@ impl BillRead {
 pub struct Collection {
     pub payment_no: String,
     pub amount_fen: i64,
-    pub if_taken: &'static str,
-    pub if_short: &'static str,
+    pub if_taken: PaymentStatus,
+    pub if_short: PaymentStatus,
 }
 
 /// What a settling change did.
@@ -196,14 +215,14 @@ pub enum Settled {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
     pub order_no: OrderNo,
-    pub to: &'static str,
-    pub from: Vec<&'static str>,
+    pub to: OrderStatus,
+    pub from: Vec<OrderStatus>,
     pub reason: String,
     pub read: MoneyRead,
     /// Everything it kept, given back.
     pub refunds: Vec<RefundPart>,
     /// Its payment status after, when anything is given back.
-    pub payment_status: Option<&'static str>,
+    pub payment_status: Option<PaymentStatus>,
 }
 
 /// An occupancy fee billed once the connector is freed, collected from the balance when it
@@ -226,8 +245,7 @@ pub struct OccupancyCharge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewHold {
     pub order_no: OrderNo,
-    /// `ReviewReason::as_str`.
-    pub reason: &'static str,
+    pub reason: ReviewReason,
     /// The register's stop − start, when known and not negative.
     pub energy_wh: Option<i64>,
     /// The meter readings set aside (JSON).
@@ -261,7 +279,7 @@ pub struct Rebill {
     pub read: MoneyRead,
     /// The bill replaced, as read (an occupancy fee billed meanwhile makes it decide again).
     pub bill_read: BillRead,
-    pub payment_status: &'static str,
+    pub payment_status: PaymentStatus,
     pub refunds: Vec<RefundPart>,
     pub collection: Option<Collection>,
 }

@@ -1,8 +1,10 @@
 use super::Transition;
+use crate::domain::orders::status::OrderStatus;
 use crate::domain::orders::test_order::at;
 
-fn change(to: &'static str, from: &[&'static str]) -> Transition {
-    Transition { to, from: from.to_vec(), ..Default::default() }
+fn change(to: &str, from: &[&str]) -> Transition {
+    let status = |text: &str| OrderStatus::parse(text).unwrap_or_else(|| panic!("no status {text}"));
+    Transition::new(status(to), &from.iter().map(|s| status(s)).collect::<Vec<_>>())
 }
 
 #[test]

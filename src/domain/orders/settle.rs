@@ -35,7 +35,7 @@ pub struct Plan {
     pub refunds: Vec<RefundPart>,
     pub collection: Option<Collection>,
     /// The order's payment status once settled (the collection's outcome decides, when there is one).
-    pub payment_status: &'static str,
+    pub payment_status: PaymentStatus,
 }
 
 /// Numbers for the refunds and the collecting payment a plan may make.
@@ -60,10 +60,10 @@ pub fn plan(
     let collection = (settlement.collect_fen > 0).then(|| Collection {
         payment_no: numbers.payment_no.to_owned(),
         amount_fen: settlement.collect_fen,
-        if_taken: PaymentStatus::Paid.as_str(),
-        if_short: PaymentStatus::Unpaid.as_str(),
+        if_taken: PaymentStatus::Paid,
+        if_short: PaymentStatus::Unpaid,
     });
-    Ok(Plan { refunds, collection, payment_status: settlement.status.as_str() })
+    Ok(Plan { refunds, collection, payment_status: settlement.status })
 }
 
 /// What a paid order billed again settles against: the bill it was paid for — a refund an
@@ -79,10 +79,10 @@ pub fn give_back(
     payments: &[Refundable],
     chose: Destination,
     refund_no: &str,
-) -> Result<(Vec<RefundPart>, Option<&'static str>), RefundError> {
+) -> Result<(Vec<RefundPart>, Option<PaymentStatus>), RefundError> {
     let kept = read.paid_fen - read.refunded_fen;
     let refunds = spread(kept.max(0), payments, refund_no, chose)?;
-    Ok((refunds, (kept > 0).then_some(PaymentStatus::Refunded.as_str())))
+    Ok((refunds, (kept > 0).then_some(PaymentStatus::Refunded)))
 }
 
 /// Plans collecting an occupancy fee of `fee_fen` from the balance for a completed order whose
@@ -91,7 +91,7 @@ pub fn give_back(
 pub fn occupancy(read: MoneyRead, total_fen: i64, fee_fen: i64, payment_no: &str) -> Option<Collection> {
     let kept = read.kept_fen();
     let after = total_fen.saturating_add(fee_fen);
-    let status = |kept: i64| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid }.as_str();
+    let status = |kept: i64| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid };
     (fee_fen > 0).then(|| Collection {
         payment_no: payment_no.to_owned(),
         amount_fen: fee_fen,
@@ -137,7 +137,10 @@ mod tests {
         let planned = plan(kept, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, NUMBERS).unwrap();
         assert_eq!(planned.refunds, []);
         let collection = planned.collection.unwrap();
-        assert_eq!((collection.amount_fen, collection.if_taken, collection.if_short), (2_500, "PAID", "UNPAID"));
+        assert_eq!(
+            (collection.amount_fen, collection.if_taken.as_str(), collection.if_short.as_str()),
+            (2_500, "PAID", "UNPAID")
+        );
     }
 
     #[test]
@@ -146,7 +149,7 @@ mod tests {
         let planned = plan(5_000, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, NUMBERS).unwrap();
         assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen, planned.collection), (1, 3_766, None));
         let (parts, status) = give_back(read, &[balance_payment("P1", 5_000)], Destination::Balance, "R2").unwrap();
-        assert_eq!((parts[0].amount_fen, status), (5_000, Some("REFUNDED")));
+        assert_eq!((parts[0].amount_fen, status.map(|s| s.as_str())), (5_000, Some("REFUNDED")));
         let nothing = MoneyRead { paid_fen: 0, refunded_fen: 0, gift_fen: 0 };
         assert_eq!(give_back(nothing, &[], Destination::Balance, "R3").unwrap(), (vec![], None));
     }
@@ -167,17 +170,17 @@ mod tests {
     fn an_operators_gift_after_the_bill_is_not_owed_again_when_occupancy_is_billed() {
         // Paid 10.00, 2.00 given back as a gift since; a 3.00 occupancy fee taken: paid.
         let read = MoneyRead { paid_fen: 1_000, refunded_fen: 200, gift_fen: 200 };
-        assert_eq!(occupancy(read, 1_000, 300, "P2").map(|c| c.if_taken), Some("PAID"));
+        assert_eq!(occupancy(read, 1_000, 300, "P2").map(|c| c.if_taken.as_str()), Some("PAID"));
     }
 
     #[test]
     fn an_occupancy_fee_leaves_the_order_paid_only_when_everything_owed_is_covered() {
         let covered = MoneyRead { paid_fen: 1_000, refunded_fen: 0, gift_fen: 0 };
         let fee = occupancy(covered, 1_000, 300, "P2").unwrap();
-        assert_eq!((fee.if_taken, fee.if_short), ("PAID", "UNPAID"));
+        assert_eq!((fee.if_taken.as_str(), fee.if_short.as_str()), ("PAID", "UNPAID"));
         // 2.00 of the bill was never paid: even with the fee taken it is still owed.
         let short = MoneyRead { paid_fen: 800, refunded_fen: 0, gift_fen: 0 };
-        assert_eq!(occupancy(short, 1_000, 300, "P2").map(|c| c.if_taken), Some("UNPAID"));
+        assert_eq!(occupancy(short, 1_000, 300, "P2").map(|c| c.if_taken.as_str()), Some("UNPAID"));
         assert_eq!(occupancy(covered, 1_000, 0, "P2"), None);
     }
 

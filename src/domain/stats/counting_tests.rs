@@ -2,6 +2,7 @@
 //! are.
 
 use super::*;
+use crate::domain::orders::OrderStatus;
 use crate::domain::stats::rollup::DayFigures;
 use chrono::Duration;
 use proptest::prelude::*;
@@ -19,7 +20,7 @@ fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
         charger_id: format!("P-{}", n % 3),
         user_id: (n % 4) as i64,
         created_at: made,
-        status: "CHARGING".into(),
+        status: OrderStatus::Charging,
         completed_at: None,
         energy_wh: None,
         energy_fee_fen: None,
@@ -29,10 +30,10 @@ fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
         charging_ended_at: None,
     };
     match step {
-        0 => facts.status = "READY".into(),
+        0 => facts.status = OrderStatus::Ready,
         1 => facts.started_at = Some(made + Duration::minutes(1)),
         2 => {
-            facts.status = "COMPLETED".into();
+            facts.status = OrderStatus::Completed;
             facts.started_at = Some(made + Duration::minutes(1));
             facts.charging_ended_at = Some(made + Duration::minutes(600));
             facts.completed_at = Some(made + Duration::minutes(601));
@@ -42,7 +43,7 @@ fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
             facts.total_fen = Some(bill + bill / 2);
         }
         _ => {
-            facts.status = "CANCELLED".into();
+            facts.status = OrderStatus::Cancelled;
             facts.completed_at = Some(made + Duration::minutes(2));
         }
     }

@@ -4,6 +4,7 @@
 //! counted before, so that the rollups equal a recomputation from the orders once caught up.
 
 use super::days::day_start;
+use crate::domain::orders::OrderStatus;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,7 +98,7 @@ pub struct OrderFacts {
     pub charger_id: String,
     pub user_id: i64,
     pub created_at: DateTime<Utc>,
-    pub status: String,
+    pub status: OrderStatus,
     pub completed_at: Option<DateTime<Utc>>,
     pub energy_wh: Option<i64>,
     pub energy_fee_fen: Option<i64>,
@@ -112,7 +113,7 @@ type Counted<'a> = (
     &'a str,
     i64,
     DateTime<Utc>,
-    Option<(&'a str, DateTime<Utc>)>,
+    Option<(OrderStatus, DateTime<Utc>)>,
     Option<[Option<i64>; 4]>,
     Option<(DateTime<Utc>, DateTime<Utc>)>,
 );
@@ -120,15 +121,16 @@ type Counted<'a> = (
 impl OrderFacts {
     /// What its figures depend on: two orders equal in it count the same in any zone.
     pub fn counted(&self) -> Counted<'_> {
-        let ended = self.completed_at.filter(|_| matches!(self.status.as_str(), "COMPLETED" | "CANCELLED"));
-        let bill = (self.status == "COMPLETED" && ended.is_some()).then_some([
+        let ended =
+            self.completed_at.filter(|_| matches!(self.status, OrderStatus::Completed | OrderStatus::Cancelled));
+        let bill = (self.status == OrderStatus::Completed && ended.is_some()).then_some([
             self.energy_wh,
             self.energy_fee_fen,
             self.service_fee_fen,
             self.total_fen,
         ]);
         let charging = self.started_at.zip(self.charging_ended_at).filter(|(from, to)| to > from);
-        (&self.charger_id, self.user_id, self.created_at, ended.map(|at| (self.status.as_str(), at)), bill, charging)
+        (&self.charger_id, self.user_id, self.created_at, ended.map(|at| (self.status, at)), bill, charging)
     }
 }
 
@@ -173,8 +175,8 @@ pub fn order_days(order: &OrderFacts, zone: Tz) -> Vec<(NaiveDate, DayFigures)> 
     let mut days = vec![(local_day(order.created_at, zone), DayFigures { created: 1, ..Default::default() })];
     if let Some(done) = order.completed_at {
         let day = local_day(done, zone);
-        match order.status.as_str() {
-            "COMPLETED" => days.push((
+        match order.status {
+            OrderStatus::Completed => days.push((
                 day,
                 DayFigures {
                     completed: 1,
@@ -185,7 +187,7 @@ pub fn order_days(order: &OrderFacts, zone: Tz) -> Vec<(NaiveDate, DayFigures)> 
                     ..Default::default()
                 },
             )),
-            "CANCELLED" => days.push((day, DayFigures { cancelled: 1, ..Default::default() })),
+            OrderStatus::Cancelled => days.push((day, DayFigures { cancelled: 1, ..Default::default() })),
             _ => {}
         }
     }

@@ -16,7 +16,7 @@ fn completed(created: &str, started: &str, ended: &str, done: &str) -> OrderFact
         charger_id: "P-1".into(),
         user_id: 7,
         created_at: at(created),
-        status: "COMPLETED".into(),
+        status: OrderStatus::Completed,
         completed_at: Some(at(done)),
         energy_wh: Some(10_500),
         energy_fee_fen: Some(800),
@@ -71,11 +71,11 @@ fn a_completed_order_counts_its_making_its_bill_and_its_charging_on_their_own_da
 fn a_cancelled_order_counts_where_it_ended_and_a_failed_one_only_where_it_was_made() {
     let mut order =
         completed("2025-06-01T10:00:00Z", "2025-06-01T10:00:00Z", "2025-06-01T10:00:00Z", "2025-06-03T10:00:00Z");
-    order.status = "CANCELLED".into();
+    order.status = OrderStatus::Cancelled;
     let days = order_days(&order, chrono_tz::UTC);
     assert_eq!(days.iter().map(|(_, f)| f.cancelled).sum::<i64>(), 1);
     assert_eq!(days.iter().map(|(_, f)| f.energy_wh).sum::<i64>(), 0);
-    order.status = "FAILED".into();
+    order.status = OrderStatus::Failed;
     let days = order_days(&order, chrono_tz::UTC);
     assert_eq!(days, vec![(day("2025-06-01"), DayFigures { created: 1, ..Default::default() })]);
 }

@@ -14,7 +14,7 @@ use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::records::{Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition};
-use crate::domain::orders::status::PaymentStatus;
+use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 use crate::domain::payments::refund_routes::RefundPart;
 use crate::domain::storage::Subject;
 use crate::store::rows::Parse;
@@ -94,7 +94,7 @@ impl Store {
     /// the order due to their catch-up).
     pub async fn transition(&self, order_no: &str, change: Transition) -> Result<Option<Order>, StoreError> {
         let mut update = order::Entity::update_many()
-            .col_expr(order::Column::Status, Expr::value(change.to))
+            .col_expr(order::Column::Status, Expr::value(change.to.as_str()))
             .col_expr(order::Column::UpdatedAt, Expr::value(Utc::now()));
         if let Some(id) = change.remote_start_id {
             update = update.col_expr(order::Column::RemoteStartId, Expr::value(id));
@@ -126,7 +126,7 @@ impl Store {
         }
         let update = update
             .filter(order::Column::OrderNo.eq(order_no))
-            .filter(order::Column::Status.is_in(change.from.iter().copied()));
+            .filter(order::Column::Status.is_in(change.from.iter().map(|s| s.as_str())));
         let _turn = self.write_turn().await;
         the_order_after(update.exec_with_returning(self.db()).await).and_then(Parse::parsed)
     }
@@ -172,7 +172,7 @@ impl Store {
         let ended = in_transaction(self, |txn| {
             Box::pin(async move {
                 let mut update = order::Entity::update_many()
-                    .col_expr(order::Column::Status, Expr::value(ending.to))
+                    .col_expr(order::Column::Status, Expr::value(ending.to.as_str()))
                     .col_expr(order::Column::FailureReason, Expr::value(ending.reason.clone()))
                     .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::CompletedAt, Expr::value(at))
@@ -180,12 +180,12 @@ impl Store {
                     .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at));
                 if let Some(status) = ending.payment_status {
-                    update = update.col_expr(order::Column::PaymentStatus, Expr::value(status));
+                    update = update.col_expr(order::Column::PaymentStatus, Expr::value(status.as_str()));
                 }
                 let updated = update
                     .col_expr(order::Column::RefundedFen, refunded_with(&ending.refunds))
                     .filter(order::Column::OrderNo.eq(&ending.order_no))
-                    .filter(order::Column::Status.is_in(ending.from.iter().copied()))
+                    .filter(order::Column::Status.is_in(ending.from.iter().map(|s| s.as_str())))
                     .filter(order::Column::PaidFen.eq(ending.read.paid_fen))
                     .filter(order::Column::RefundedFen.eq(ending.read.refunded_fen))
                     .exec_with_returning(txn)
@@ -232,7 +232,7 @@ impl Store {
             })
         })
         .await?;
-        match self.settled(&order_no, charged, &["COMPLETED"]).await? {
+        match self.settled(&order_no, charged, &[OrderStatus::Completed]).await? {
             // Billed already (its fee is set), or its money changed since it was read.
             Settled::MoneyChanged => match self.order(&order_no).await? {
                 Some(found) if found.occupancy_fee_fen.is_none() => Ok(Settled::MoneyChanged),
@@ -249,13 +249,13 @@ impl Store {
         &self,
         order_no: &str,
         applied: Option<order::Model>,
-        from: &[&str],
+        from: &[OrderStatus],
     ) -> Result<Settled, StoreError> {
         if let Some(after) = applied {
             return Ok(Settled::Done(Box::new(after.try_into()?)));
         }
         let Some(after) = self.order(order_no).await? else { return Ok(Settled::NotInState) };
-        Ok(match from.contains(&after.status.as_str()) {
+        Ok(match from.contains(&after.status) {
             true => Settled::MoneyChanged,
             false => Settled::NotInState,
         })
@@ -282,11 +282,11 @@ pub(super) fn completing(done: &Completion, at: DateTime<Utc>) -> sea_orm::Updat
         .col_expr(order::Column::CompletedAt, Expr::value(at))
         .col_expr(order::Column::ActiveUserId, Expr::value(Option::<i64>::None))
         .col_expr(order::Column::ActiveConnector, Expr::value(Option::<String>::None))
-        .col_expr(order::Column::PaymentStatus, Expr::value(done.payment_status))
+        .col_expr(order::Column::PaymentStatus, Expr::value(done.payment_status.as_str()))
         .col_expr(order::Column::StatsDue, Expr::value(true))
         .col_expr(order::Column::UpdatedAt, Expr::value(at))
         .filter(order::Column::OrderNo.eq(done.order_no.as_str()))
-        .filter(order::Column::Status.is_in(done.from.iter().copied()))
+        .filter(order::Column::Status.is_in(done.from.iter().map(|s| s.as_str())))
         .col_expr(order::Column::RefundedFen, refunded_with(&done.refunds))
         .filter(order::Column::PaidFen.eq(done.read.paid_fen))
         .filter(order::Column::RefundedFen.eq(done.read.refunded_fen))
@@ -356,7 +356,7 @@ pub(super) async fn collect(
         Err(e) => return Err(e),
     };
     update
-        .col_expr(order::Column::PaymentStatus, Expr::value(status))
+        .col_expr(order::Column::PaymentStatus, Expr::value(status.as_str()))
         .filter(order::Column::OrderNo.eq(order_no))
         .exec(txn)
         .await?;

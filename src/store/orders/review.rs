@@ -5,6 +5,7 @@
 use super::super::payments::refund_payment_on;
 use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, refunded_with, same};
+use crate::domain::orders::OrderStatus;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
 use crate::store::rows::Parse;
@@ -23,7 +24,7 @@ impl Store {
         let now = Utc::now();
         let update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(REVIEW))
-            .col_expr(order::Column::ReviewReason, Expr::value(hold.reason))
+            .col_expr(order::Column::ReviewReason, Expr::value(hold.reason.as_str()))
             .col_expr(order::Column::EnergyWh, Expr::value(hold.energy_wh))
             .col_expr(order::Column::Anomalies, Expr::value(hold.anomalies))
             .col_expr(order::Column::StartSoc, coalesce(order::Column::StartSoc, hold.start_soc))
@@ -61,7 +62,7 @@ impl Store {
                     .col_expr(order::Column::EndSoc, Expr::value(rebill.end_soc))
                     .col_expr(order::Column::StopReason, Expr::value(rebill.stop_reason.clone()))
                     .col_expr(order::Column::StoppedAt, Expr::value(rebill.stopped_at))
-                    .col_expr(order::Column::PaymentStatus, Expr::value(rebill.payment_status))
+                    .col_expr(order::Column::PaymentStatus, Expr::value(rebill.payment_status.as_str()))
                     .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&rebill.order_no))
@@ -88,7 +89,7 @@ impl Store {
             })
         })
         .await?;
-        self.settled(&order_no, applied, &["COMPLETED"]).await
+        self.settled(&order_no, applied, &[OrderStatus::Completed]).await
     }
 
     /// How many orders of a pile wait for review.
