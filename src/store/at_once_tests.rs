@@ -3,7 +3,7 @@
 //! why.
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
-use crate::domain::ids::OrderNo;
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::orders::records::{BillRead, Completion, MoneyRead};
 use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 use crate::domain::payments::due::{BalancePayment, PaymentDue};
@@ -90,9 +90,9 @@ async fn a_balance_too_low_refuses_the_whole_payment_and_the_transaction_says_wh
     let user_id = setup(&store, 100, "PENDING_PAYMENT", (0, 0)).await;
     let before = everything(&store).await;
     let pay = BalancePayment {
-        payment_no: "P-2".into(),
+        payment_no: PaymentNo::parse("P-2").unwrap(),
         user_id,
-        order_no: "O-1".into(),
+        order_no: OrderNo::parse("O-1").unwrap(),
         due: PaymentDue {
             owed_fen: 500,
             from: OrderStatus::PendingPayment,
@@ -137,7 +137,7 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
         // 200 back to the balance, of a payment with 100 left.
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
-            payment_no: "P-1".into(),
+            payment_no: PaymentNo::parse("P-1").unwrap(),
             amount_fen: 200,
             route: Route::ToBalance,
         }],
@@ -176,7 +176,7 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
         payment_status: PaymentStatus::Paid,
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
-            payment_no: "P-1".into(),
+            payment_no: PaymentNo::parse("P-1").unwrap(),
             amount_fen: 200,
             route: Route::ToBalance,
         }],

@@ -62,7 +62,7 @@ pub(super) fn paid_from_balance(pay: &BalancePayment) -> NewEntry {
         user_id: pay.user_id,
         amount_fen: -pay.due.owed_fen,
         kind: EntryKind::Payment,
-        reference: Some(pay.payment_no.clone()),
+        reference: Some(pay.payment_no.to_string()),
         reason: None,
         actor: None,
     }
@@ -78,9 +78,9 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Option<payment::Model>, StoreError> {
         let row = balance_payment_row(
-            pay.payment_no.clone(),
+            pay.payment_no.to_string(),
             pay.user_id,
-            Some(pay.order_no.clone()),
+            Some(pay.order_no.to_string()),
             "order",
             pay.due.owed_fen,
             at,
@@ -88,7 +88,7 @@ impl Store {
         let insert = payment::Entity::insert(row).into_query().returning_all().to_owned();
         let Some(insert) = insert_from(positional(&insert), "ledger_row") else { return Ok(None) };
         let mut at_once = AtOnce::default();
-        let (sql, values) = paying((&pay.order_no, pay.user_id), "balance", pay.due, at);
+        let (sql, values) = paying((pay.order_no.as_str(), pay.user_id), "balance", pay.due, at);
         at_once.with("o", &format!("{sql} RETURNING order_no"), values);
         at_once.balance("", paid_from_balance(pay), at, "?", "EXISTS (SELECT 1 FROM o)");
         at_once.with_query("paid", insert);

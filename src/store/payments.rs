@@ -70,7 +70,7 @@ pub(super) async fn refund_on(
     // never changes: it is read without a lock, by the order's update.
     let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? \
                WHERE order_no = (SELECT p.order_no FROM payments p WHERE p.payment_no = ?)";
-    txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), part.payment_no.clone().into()]))
+    txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), part.payment_no.as_str().into()]))
         .await?;
     refund_payment_on(txn, part, reason, at).await
 }
@@ -89,13 +89,14 @@ pub(super) async fn refund_payment_on(
     let values = [
         part.amount_fen.into(),
         at.into(),
-        part.payment_no.clone().into(),
+        part.payment_no.as_str().into(),
         PaymentState::Succeeded.into(),
         part.amount_fen.into(),
     ];
     let Some(paid) = txn.query_one_raw(statement(backend, sql, values)).await? else {
         // The caller's transaction rolls back, the order's refunded amount with it.
-        let found = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&part.payment_no)).one(txn).await?;
+        let found =
+            payment::Entity::find().filter(payment::Column::PaymentNo.eq(part.payment_no.as_str())).one(txn).await?;
         return Err(match found {
             Some(p) if p.status == PaymentState::Succeeded.as_str() => {
                 StoreError::Insufficient(Subject::RefundableAmount)
@@ -107,7 +108,7 @@ pub(super) async fn refund_payment_on(
     let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
     let row = refund_row(
         part.refund_no.clone(),
-        part.payment_no.clone(),
+        part.payment_no.to_string(),
         part.amount_fen,
         part.route.destination(),
         status,
@@ -146,10 +147,17 @@ impl Store {
             Box::pin(async move {
                 // The order first: its row is locked (PostgreSQL) before any money moves.
                 let due = pay.due;
-                super::order_payments::pay_order_on(txn, (&pay.order_no, pay.user_id), "balance", due, at).await?;
+                super::order_payments::pay_order_on(txn, (pay.order_no.as_str(), pay.user_id), "balance", due, at)
+                    .await?;
                 let entry = super::order_payments::paid_from_balance(&pay);
-                let row =
-                    balance_payment_row(pay.payment_no, pay.user_id, Some(pay.order_no), "order", due.owed_fen, at);
+                let row = balance_payment_row(
+                    pay.payment_no.into_string(),
+                    pay.user_id,
+                    Some(pay.order_no.into_string()),
+                    "order",
+                    due.owed_fen,
+                    at,
+                );
                 move_balance_with(txn, entry, at, row).await
             })
         })
@@ -174,7 +182,7 @@ impl Store {
                 let backend = txn.get_database_backend();
                 let sql = "SELECT o.status FROM orders o JOIN payments p ON p.order_no = o.order_no \
                            WHERE p.payment_no = ?";
-                let order = txn.query_one_raw(statement(backend, sql, [part.payment_no.clone().into()])).await?;
+                let order = txn.query_one_raw(statement(backend, sql, [part.payment_no.as_str().into()])).await?;
                 let status: Option<String> = order.map(|row| row.try_get("", "status")).transpose()?;
                 let after_settlement = status.as_deref() == Some("COMPLETED");
                 let sql = "UPDATE refunds SET actor = ?, after_settlement = ? WHERE refund_no = ?";
@@ -183,7 +191,7 @@ impl Store {
                 if after_settlement {
                     let sql = "UPDATE orders SET gift_fen = gift_fen + ? WHERE order_no = \
                                (SELECT order_no FROM payments WHERE payment_no = ?)";
-                    let values = [part.amount_fen.into(), part.payment_no.clone().into()];
+                    let values = [part.amount_fen.into(), part.payment_no.as_str().into()];
                     txn.execute_raw(statement(backend, sql, values)).await?;
                 }
                 made.actor = Some(operation.actor.clone());
@@ -249,7 +257,7 @@ impl Store {
 /// A payment as the refund rules see it; none for a method csms does not know.
 fn refundable_of(p: &Payment) -> Option<Refundable> {
     Some(Refundable {
-        payment_no: p.payment_no.to_string(),
+        payment_no: p.payment_no.clone(),
         method: crate::providers::METHODS.parse(&p.method)?,
         purpose: p.purpose.clone(),
         left_fen: p.amount_fen - p.refunded_fen,

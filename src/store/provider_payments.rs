@@ -54,9 +54,9 @@ impl Store {
         let at = Utc::now();
         let purpose = if new.order_no.is_some() { FOR_ORDER } else { FOR_TOP_UP };
         let row = payment::ActiveModel {
-            payment_no: Set(new.payment_no),
+            payment_no: Set(new.payment_no.into_string()),
             user_id: Set(new.user_id),
-            order_no: Set(new.order_no),
+            order_no: Set(new.order_no.map(String::from)),
             purpose: Set(purpose.to_owned()),
             method: Set(new.method.as_str().to_owned()),
             amount_fen: Set(new.amount_fen),
@@ -150,7 +150,8 @@ impl Store {
 /// back, when the order no longer reads as decided — or back to the payer.
 async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Utc>) -> Result<PaidOutcome, StoreError> {
     let backend = txn.get_database_backend();
-    let found = payment::Entity::find().filter(payment::Column::PaymentNo.eq(&paid.payment_no)).one(txn).await?;
+    let found =
+        payment::Entity::find().filter(payment::Column::PaymentNo.eq(paid.payment_no.as_str())).one(txn).await?;
     let Some(found) = found.filter(|p| p.method != "balance") else {
         return Err(StoreError::NotFound(Subject::Payment));
     };
@@ -166,21 +167,21 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         super::storable(&paid.provider_txn_id).into(),
         at.into(),
         at.into(),
-        paid.payment_no.clone().into(),
+        paid.payment_no.as_str().into(),
         PaymentState::Succeeded.into(),
         paid.amount_fen.into(),
     ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
         return Err(StoreError::Conflict(Subject::Applied));
     }
-    let find = || payment::Entity::find().filter(payment::Column::PaymentNo.eq(&paid.payment_no)).one(txn);
+    let find = || payment::Entity::find().filter(payment::Column::PaymentNo.eq(paid.payment_no.as_str())).one(txn);
     match paid.to {
         PaidTo::Balance => {
             let entry = NewEntry {
                 user_id: found.user_id,
                 amount_fen: paid.amount_fen,
                 kind: EntryKind::TopUp,
-                reference: Some(paid.payment_no.clone()),
+                reference: Some(paid.payment_no.to_string()),
                 reason: None,
                 actor: None,
             };
@@ -197,10 +198,10 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     }
     // The order owes it no more: all of it goes back where it came from.
     let sql = "UPDATE payments SET refunded_fen = amount_fen, updated_at = ? WHERE payment_no = ?";
-    txn.execute_raw(statement(backend, sql, [at.into(), paid.payment_no.clone().into()])).await?;
+    txn.execute_raw(statement(backend, sql, [at.into(), paid.payment_no.as_str().into()])).await?;
     let row = refund_row(
         paid.refund_no,
-        paid.payment_no.clone(),
+        paid.payment_no.to_string(),
         paid.amount_fen,
         Destination::Original,
         RefundState::Pending,

@@ -9,6 +9,7 @@
 use super::sql::statement;
 use super::stats_rollup::{CHUNK, apply, writing};
 use super::{Store, StoreError};
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::OrderStatus;
 use crate::domain::stats::counting::{Count, Counted, DueBatch, DueOrder, DueRefund};
 use crate::domain::stats::rollup::OrderFacts;
@@ -100,7 +101,10 @@ fn due_order(row: &QueryResult, due: bool) -> Result<(i64, DateTime<Utc>, DueOrd
         None => None,
     };
     let found = DueOrder {
-        order_no: row.try_get("", "order_no")?,
+        order_no: {
+            let text: String = row.try_get("", "order_no")?;
+            OrderNo::parse(text).map_err(|e| StoreError::Corrupt(format!("order number: {e}")))?
+        },
         facts,
         counted,
         zone: zone(row.try_get("", "zone")?),
@@ -125,13 +129,13 @@ fn due_refund(row: &QueryResult) -> Result<(i64, DueRefund), StoreError> {
 }
 
 /// Writes each order's figures as counted now.
-async fn keep_counted(txn: &DatabaseTransaction, counted: &[(String, Counted)]) -> Result<(), StoreError> {
+async fn keep_counted(txn: &DatabaseTransaction, counted: &[(OrderNo, Counted)]) -> Result<(), StoreError> {
     let backend = txn.get_database_backend();
     for chunk in counted.chunks(CHUNK) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * (FIGURES.len() + 2));
         for (order_no, Counted { facts, zone }) in chunk {
             values.extend([
-                order_no.clone().into(),
+                order_no.as_str().into(),
                 facts.status.as_str().into(),
                 facts.completed_at.into(),
                 facts.energy_wh.into(),

@@ -6,7 +6,8 @@ use crate::helpers::spawn_app;
 use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
-use csms::domain::orders::number::new_number;
+use csms::domain::ids::PaymentNo;
+use csms::domain::orders::number::{new_number, new_payment_no};
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
 use csms::providers::alipay::{AlipayKeys, AlipayPay, AlipaySettings};
@@ -26,7 +27,7 @@ fn gateway(keys: AlipayKeys, addr: SocketAddr) -> AlipayPay {
 
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
     ProviderPayment {
-        payment_no: no.to_owned(),
+        payment_no: PaymentNo::parse(no).expect("a payment number"),
         amount_fen,
         description: "csms 充电".to_owned(),
         notify_url: notify_url.to_owned(),
@@ -46,7 +47,7 @@ async fn an_alipay_payment_is_opened_paid_notified_queried_refunded_and_closed_t
     let gateway = gateway(sandbox_keys(), app.http_addr);
     let (notify_url, mut heard) = listen(&["success"]).await;
 
-    let no = new_number('P', Utc::now());
+    let no = new_payment_no(Utc::now());
     let opened = gateway.create(payment(&no, 1230, &notify_url)).await.unwrap();
     assert_eq!(opened.pay_url, format!("http://{}/sandbox/alipay/pay/{no}", app.http_addr));
     // Before the payer scans, Alipay holds no trade; after, one waiting: both pending.
@@ -91,7 +92,7 @@ async fn an_alipay_payment_is_opened_paid_notified_queried_refunded_and_closed_t
     assert_eq!(gateway.query(no.clone()).await.unwrap(), ProviderState::Closed);
 
     // A scanned, unpaid one closes, stays closed and can no longer be paid.
-    let scanned = new_number('P', Utc::now());
+    let scanned = new_payment_no(Utc::now());
     let opened = gateway.create(payment(&scanned, 500, &notify_url)).await.unwrap();
     assert_eq!(payer(app.http_addr, "GET", &opened.pay_url).await, 200);
     gateway.close(scanned.clone()).await.unwrap();
@@ -99,7 +100,7 @@ async fn an_alipay_payment_is_opened_paid_notified_queried_refunded_and_closed_t
     assert_eq!(payer(app.http_addr, "POST", &opened.pay_url).await, 400);
 
     // One never scanned has no trade to close: closing it succeeds, and its code pays no more.
-    let unscanned = new_number('P', Utc::now());
+    let unscanned = new_payment_no(Utc::now());
     let opened = gateway.create(payment(&unscanned, 500, &notify_url)).await.unwrap();
     gateway.close(unscanned.clone()).await.unwrap();
     assert_eq!(payer(app.http_addr, "POST", &opened.pay_url).await, 400);

@@ -6,7 +6,8 @@ use crate::helpers::spawn_app;
 use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
-use csms::domain::orders::number::new_number;
+use csms::domain::ids::PaymentNo;
+use csms::domain::orders::number::{new_number, new_payment_no};
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{
     GatewayError, Notice, ProviderPayment, ProviderRefund, ProviderState, RefundNotice, RefundOutcome,
@@ -30,7 +31,7 @@ fn gateway(keys: UnionPayKeys, addr: SocketAddr) -> UnionPay {
 
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
     ProviderPayment {
-        payment_no: no.to_owned(),
+        payment_no: PaymentNo::parse(no).expect("a payment number"),
         amount_fen,
         description: "csms 充电".to_owned(),
         notify_url: notify_url.to_owned(),
@@ -50,7 +51,7 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
     let (notify_url, mut heard) = listen(&["ok"]).await;
     let gateway = gateway(sandbox_keys(), app.http_addr);
 
-    let no = new_number('P', Utc::now());
+    let no = new_payment_no(Utc::now());
     let opened = gateway.create(payment(&no, 1230, &notify_url)).await.unwrap();
     assert_eq!(opened.pay_url, format!("http://{}/sandbox/unionpay/pay/{no}", app.http_addr));
     // Nothing is paid on the code yet: UnionPay knows no such transaction.
@@ -101,7 +102,7 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
     assert!(matches!(gateway.close(no.clone()).await, Err(GatewayError::Refused(_))));
 
     // An unpaid one "closes" (its code runs out by itself) and stays unpaid.
-    let unpaid = new_number('P', Utc::now());
+    let unpaid = new_payment_no(Utc::now());
     gateway.create(payment(&unpaid, 500, &notify_url)).await.unwrap();
     gateway.close(unpaid.clone()).await.unwrap();
     assert_eq!(gateway.query(unpaid.clone()).await.unwrap(), ProviderState::Pending);
@@ -118,7 +119,7 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
 #[tokio::test]
 async fn the_sandbox_refuses_a_request_not_signed_by_the_merchant_and_the_gateway_an_answer_not_signed_by_unionpay() {
     let app = spawn_app().await;
-    let no = new_number('P', Utc::now());
+    let no = new_payment_no(Utc::now());
 
     // Another key under the merchant's certificate: UnionPay answers 11, the signature failed.
     let mut forger = sandbox_keys();
@@ -144,7 +145,7 @@ async fn the_sandbox_refuses_a_request_not_signed_by_the_merchant_and_the_gatewa
 async fn a_unionpay_qr_code_cannot_be_paid_past_the_pay_timeout_it_was_applied_for_with() {
     let app = spawn_app().await;
     let gateway = gateway(sandbox_keys(), app.http_addr);
-    let no = new_number('P', Utc::now());
+    let no = new_payment_no(Utc::now());
     let short = ProviderPayment {
         expires_at: Utc::now() + chrono::Duration::seconds(2),
         ..payment(&no, 100, "http://127.0.0.1:9/n")

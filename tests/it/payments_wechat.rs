@@ -7,6 +7,7 @@ use crate::notify_listener::payment_notice;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use csms::config::Settings;
+use csms::domain::ids::PaymentNo;
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
 use csms::providers::signing::PrivateKey;
@@ -45,9 +46,13 @@ fn sandbox_keys() -> WechatKeys {
         .expect("sandbox keys")
 }
 
+fn pno(no: &str) -> PaymentNo {
+    PaymentNo::parse(no).expect("a payment number")
+}
+
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
     ProviderPayment {
-        payment_no: no.to_owned(),
+        payment_no: pno(no),
         amount_fen,
         description: "csms charging".to_owned(),
         notify_url: notify_url.to_owned(),
@@ -64,7 +69,7 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
 
     let opened = gateway.create(payment("PW1", 1230, &notify_url)).await.unwrap();
     assert_eq!(opened.pay_url, format!("http://{}/sandbox/wechat/pay/PW1", app.http_addr));
-    assert_eq!(gateway.query("PW1".into()).await.unwrap(), ProviderState::Pending);
+    assert_eq!(gateway.query(pno("PW1")).await.unwrap(), ProviderState::Pending);
 
     // The payer pays; WeChat's notification follows.
     let pay_path = opened.pay_url.trim_start_matches(&format!("http://{}", app.http_addr)).to_owned();
@@ -73,7 +78,7 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
     let notice = payment_notice(gateway.verify_notification(&headers, &body).unwrap());
     assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), ("PW1", 1230, true));
-    match gateway.query("PW1".into()).await.unwrap() {
+    match gateway.query(pno("PW1")).await.unwrap() {
         ProviderState::Paid { provider_txn_id, amount_fen } => {
             assert_eq!((provider_txn_id, amount_fen), (notice.provider_txn_id.clone(), 1230));
         }
@@ -82,7 +87,7 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
 
     // Refunds: part of it, never more than is left; a paid payment does not close.
     let refund = |no: &str, amount_fen| ProviderRefund {
-        payment_no: "PW1".into(),
+        payment_no: pno("PW1"),
         refund_no: no.into(),
         amount_fen,
         total_fen: 1230,
@@ -96,12 +101,12 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
         RefundOutcome::Failed(why) => assert!(why.contains("NOT_ENOUGH"), "{why}"),
         other => panic!("a refund beyond what is left: {other:?}"),
     }
-    assert!(matches!(gateway.close("PW1".into()).await, Err(GatewayError::Refused(_))));
+    assert!(matches!(gateway.close(pno("PW1")).await, Err(GatewayError::Refused(_))));
 
     // An unpaid one closes, and stays closed.
     gateway.create(payment("PW2", 500, &notify_url)).await.unwrap();
-    gateway.close("PW2".into()).await.unwrap();
-    assert_eq!(gateway.query("PW2".into()).await.unwrap(), ProviderState::Closed);
+    gateway.close(pno("PW2")).await.unwrap();
+    assert_eq!(gateway.query(pno("PW2")).await.unwrap(), ProviderState::Closed);
     app.stop().await;
 }
 
@@ -143,9 +148,9 @@ async fn a_wechat_payment_cannot_be_paid_past_the_time_expire_it_was_opened_with
         ..payment("PW5", 100, "http://127.0.0.1:9/n")
     };
     let opened = gateway.create(short).await.unwrap();
-    assert_eq!(gateway.query("PW5".into()).await.unwrap(), ProviderState::Pending);
+    assert_eq!(gateway.query(pno("PW5")).await.unwrap(), ProviderState::Pending);
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(gateway.query("PW5".into()).await.unwrap(), ProviderState::Closed, "WeChat closes it at time_expire");
+    assert_eq!(gateway.query(pno("PW5")).await.unwrap(), ProviderState::Closed, "WeChat closes it at time_expire");
     let path = opened.pay_url.trim_start_matches(&format!("http://{}", app.http_addr)).to_owned();
     let (status, _) = simulators::http::request(app.http_addr, "POST", &path, None, None).await.unwrap();
     assert_eq!(status, 400, "too late to pay");

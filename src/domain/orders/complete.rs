@@ -142,7 +142,7 @@ impl Orders {
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             let read = MoneyRead::of(&current);
             let now = Utc::now();
-            let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
+            let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_payment_no(now));
             let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
             let planned = match plan(read.kept_fen(), total_fen, &payments, chose, numbers) {
                 Ok(planned) => planned,

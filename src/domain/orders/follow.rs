@@ -301,7 +301,7 @@ impl Orders {
                 current.lines.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
             let lines = serde_json::to_string(&bill.with_occupancy(line.clone())).unwrap_or_default();
             let read = MoneyRead::of(&current);
-            let payment_no = super::number::new_number('P', Utc::now());
+            let payment_no = super::number::new_payment_no(Utc::now());
             let charge = OccupancyCharge {
                 order_no: current.order_no.clone(),
                 user_id: current.user_id,

@@ -137,7 +137,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError>;
 
     /// Order `order_no` with its transaction's row (none before it has one), in one read.
-    async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError>;
+    async fn order_with_head(&self, order_no: &OrderNo) -> Result<Option<(Order, Option<Transaction>)>, StoreError>;
 
     /// A transaction's row, without its samples.
     async fn transaction_head(&self, id: i64) -> Result<Option<Transaction>, StoreError>;

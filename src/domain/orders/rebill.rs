@@ -73,7 +73,7 @@ impl Orders {
             let paid = current.payment_status == PaymentStatus::Paid;
             let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(0));
             let now = Utc::now();
-            let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_number('P', now));
+            let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_payment_no(now));
             let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
             let planned = match plan(kept, total_fen, &payments, chose, numbers) {
                 Ok(planned) => planned,

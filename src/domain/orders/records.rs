@@ -4,7 +4,7 @@
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::{MeterSample, Transaction};
-use crate::domain::ids::OrderNo;
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -193,7 +193,7 @@ impl BillRead {
 /// taken or the balance fell short (then nothing is taken).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collection {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub amount_fen: i64,
     pub if_taken: PaymentStatus,
     pub if_short: PaymentStatus,

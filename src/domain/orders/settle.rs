@@ -4,6 +4,7 @@
 
 use super::records::{Collection, MoneyRead};
 use super::status::PaymentStatus;
+use crate::domain::ids::PaymentNo;
 use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::{RefundError, RefundPart, Refundable, spread};
 
@@ -42,7 +43,7 @@ pub struct Plan {
 #[derive(Debug, Clone, Copy)]
 pub struct Numbers<'a> {
     pub refund_no: &'a str,
-    pub payment_no: &'a str,
+    pub payment_no: &'a PaymentNo,
 }
 
 /// Plans settling a bill of `total_fen` against `kept_fen`, what the order keeps of what was paid
@@ -58,7 +59,7 @@ pub fn plan(
     let settlement = settle(kept_fen, total_fen);
     let refunds = spread(settlement.refund_fen, payments, numbers.refund_no, chose)?;
     let collection = (settlement.collect_fen > 0).then(|| Collection {
-        payment_no: numbers.payment_no.to_owned(),
+        payment_no: numbers.payment_no.clone(),
         amount_fen: settlement.collect_fen,
         if_taken: PaymentStatus::Paid,
         if_short: PaymentStatus::Unpaid,
@@ -88,12 +89,12 @@ pub fn give_back(
 /// Plans collecting an occupancy fee of `fee_fen` from the balance for a completed order whose
 /// bill was `total_fen` before it: paid when what it keeps covers its whole bill — the fee and any
 /// part left unpaid before — either way the collection goes.
-pub fn occupancy(read: MoneyRead, total_fen: i64, fee_fen: i64, payment_no: &str) -> Option<Collection> {
+pub fn occupancy(read: MoneyRead, total_fen: i64, fee_fen: i64, payment_no: &PaymentNo) -> Option<Collection> {
     let kept = read.kept_fen();
     let after = total_fen.saturating_add(fee_fen);
     let status = |kept: i64| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid };
     (fee_fen > 0).then(|| Collection {
-        payment_no: payment_no.to_owned(),
+        payment_no: payment_no.clone(),
         amount_fen: fee_fen,
         if_taken: status(kept.saturating_add(fee_fen)),
         if_short: status(kept),
@@ -119,14 +120,20 @@ mod tests {
 
     fn balance_payment(no: &str, left_fen: i64) -> Refundable {
         Refundable {
-            payment_no: no.into(),
+            payment_no: number(no),
             method: crate::domain::payments::records::Method::Balance,
             purpose: "order".into(),
             left_fen,
         }
     }
 
-    const NUMBERS: Numbers<'static> = Numbers { refund_no: "R1", payment_no: "P9" };
+    fn number(no: &str) -> PaymentNo {
+        PaymentNo::parse(no).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    static P9: std::sync::LazyLock<PaymentNo> = std::sync::LazyLock::new(|| number("P9"));
+    static NUMBERS: std::sync::LazyLock<Numbers<'static>> =
+        std::sync::LazyLock::new(|| Numbers { refund_no: "R1", payment_no: &P9 });
 
     #[test]
     fn a_settlement_reads_the_money_left_after_a_refund_made_while_charging() {
@@ -134,7 +141,7 @@ mod tests {
         // collects 25.00, it does not give 5.00 back.
         let read = MoneyRead { paid_fen: 5_000, refunded_fen: 3_000, gift_fen: 0 };
         let kept = read.paid_fen - read.refunded_fen;
-        let planned = plan(kept, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, NUMBERS).unwrap();
+        let planned = plan(kept, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, *NUMBERS).unwrap();
         assert_eq!(planned.refunds, []);
         let collection = planned.collection.unwrap();
         assert_eq!(
@@ -146,7 +153,7 @@ mod tests {
     #[test]
     fn a_surplus_is_given_back_where_the_driver_chose_and_an_ending_gives_back_everything() {
         let read = MoneyRead { paid_fen: 5_000, refunded_fen: 0, gift_fen: 0 };
-        let planned = plan(5_000, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, NUMBERS).unwrap();
+        let planned = plan(5_000, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, *NUMBERS).unwrap();
         assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen, planned.collection), (1, 3_766, None));
         let (parts, status) = give_back(read, &[balance_payment("P1", 5_000)], Destination::Balance, "R2").unwrap();
         assert_eq!((parts[0].amount_fen, status.map(|s| s.as_str())), (5_000, Some("REFUNDED")));
@@ -160,7 +167,7 @@ mod tests {
         // more, not 6.00.
         let read = MoneyRead { paid_fen: 600, refunded_fen: 200, gift_fen: 0 };
         let kept = kept_for_rebill(read, true, 600);
-        let planned = plan(kept, 1_000, &[], Destination::Original, NUMBERS).unwrap();
+        let planned = plan(kept, 1_000, &[], Destination::Original, *NUMBERS).unwrap();
         assert_eq!(planned.collection.map(|c| c.amount_fen), Some(400));
         // Unpaid, it settles what it keeps against the new bill.
         assert_eq!(kept_for_rebill(MoneyRead { paid_fen: 100, refunded_fen: 0, gift_fen: 0 }, false, 600), 100);
@@ -170,18 +177,18 @@ mod tests {
     fn an_operators_gift_after_the_bill_is_not_owed_again_when_occupancy_is_billed() {
         // Paid 10.00, 2.00 given back as a gift since; a 3.00 occupancy fee taken: paid.
         let read = MoneyRead { paid_fen: 1_000, refunded_fen: 200, gift_fen: 200 };
-        assert_eq!(occupancy(read, 1_000, 300, "P2").map(|c| c.if_taken.as_str()), Some("PAID"));
+        assert_eq!(occupancy(read, 1_000, 300, &number("P2")).map(|c| c.if_taken.as_str()), Some("PAID"));
     }
 
     #[test]
     fn an_occupancy_fee_leaves_the_order_paid_only_when_everything_owed_is_covered() {
         let covered = MoneyRead { paid_fen: 1_000, refunded_fen: 0, gift_fen: 0 };
-        let fee = occupancy(covered, 1_000, 300, "P2").unwrap();
+        let fee = occupancy(covered, 1_000, 300, &number("P2")).unwrap();
         assert_eq!((fee.if_taken.as_str(), fee.if_short.as_str()), ("PAID", "UNPAID"));
         // 2.00 of the bill was never paid: even with the fee taken it is still owed.
         let short = MoneyRead { paid_fen: 800, refunded_fen: 0, gift_fen: 0 };
-        assert_eq!(occupancy(short, 1_000, 300, "P2").map(|c| c.if_taken.as_str()), Some("UNPAID"));
-        assert_eq!(occupancy(covered, 1_000, 0, "P2"), None);
+        assert_eq!(occupancy(short, 1_000, 300, &number("P2")).map(|c| c.if_taken.as_str()), Some("UNPAID"));
+        assert_eq!(occupancy(covered, 1_000, 0, &number("P2")), None);
     }
 
     proptest! {

@@ -4,6 +4,7 @@
 
 use super::records::FOR_ORDER;
 use super::stored::Payment;
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{BillRead, MoneyRead};
 use crate::domain::orders::status::{OrderStatus, PaymentStatus};
@@ -40,16 +41,16 @@ pub fn payment_due(order: &Order) -> Option<PaymentDue> {
 /// as it was decided on (`Conflict` otherwise: paid or billed again meanwhile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalancePayment {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub user_id: i64,
-    pub order_no: String,
+    pub order_no: OrderNo,
     pub due: PaymentDue,
 }
 
 /// A provider's word that a payment was paid (its notification, or its answer to a query).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderPaid {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub provider_txn_id: String,
     pub amount_fen: i64,
     /// The refund number used when the money arrived for an order that no longer owes it.

@@ -4,13 +4,14 @@
 //! how it is answered. Balance payments need none. The adapters are in `crate::providers`.
 
 use super::records::Method;
+use crate::domain::ids::PaymentNo;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
 /// A payment to open at the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderPayment {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub amount_fen: i64,
     pub description: String,
     /// Where the provider calls back (`…/api/v1/payments/notify/{provider}`).
@@ -39,7 +40,7 @@ pub enum ProviderState {
 /// A refund to make at the provider, or to ask after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderRefund {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub refund_no: String,
     pub amount_fen: i64,
     pub total_fen: i64,
@@ -182,8 +183,8 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
     /// Which method it serves.
     fn method(&self) -> Method;
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>>;
-    fn query(&self, payment_no: String) -> BoxFuture<'_, Result<ProviderState, GatewayError>>;
-    fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>>;
+    fn query(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<ProviderState, GatewayError>>;
+    fn close(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<(), GatewayError>>;
     /// Asks for the refund (its number is the provider's idempotency key: sent again, it is
     /// made once).
     fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome>;

@@ -79,7 +79,7 @@ impl Payments {
             return Ok(());
         };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
-        match gateway.query(payment.payment_no.to_string()).await {
+        match gateway.query(payment.payment_no.clone()).await {
             Ok(ProviderState::Paid { provider_txn_id, amount_fen }) => {
                 let done = self.take_paid(method, &payment.payment_no, provider_txn_id, amount_fen).await?;
                 tracing::warn!(payment = %payment.payment_no, outcome = ?done, "payments: money came into a payment csms had closed");
@@ -95,7 +95,7 @@ impl Payments {
             return Ok(());
         };
         let Some(gateway) = self.gateways.get(method.as_str()) else { return Ok(()) };
-        let state = match gateway.query(payment.payment_no.to_string()).await {
+        let state = match gateway.query(payment.payment_no.clone()).await {
             Ok(state) => state,
             Err(e) => return Err(NotifyError::Unreadable(e.to_string())),
         };
@@ -116,7 +116,7 @@ impl Payments {
                 let age = (Utc::now() - payment.created_at).to_std().unwrap_or_default();
                 if age >= self.setup.close_after {
                     // Closed at the provider first: once it says so, nobody can pay it.
-                    match gateway.close(no.to_string()).await {
+                    match gateway.close(no.clone()).await {
                         Ok(()) => {
                             self.store.end_pending_payment(no, PaymentState::Closed).await?;
                             metrics::counter!(crate::metrics::PAYMENTS, "method" => method.as_str(), "outcome" => "closed")

@@ -28,7 +28,7 @@ use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
-use crate::domain::orders::number::new_number;
+use crate::domain::orders::number::{new_number, new_payment_no};
 use crate::domain::orders::status::OrderStatus;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
@@ -183,10 +183,9 @@ impl Payments {
         if method != Method::Balance {
             // Paid when the provider says so (its notification, or the reconciliation job).
             let description = format!("csms charging order {order_no}");
-            return self.open_at_provider(user_id, Some(order_no.as_str()), method, due.owed_fen, description).await;
+            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen, description).await;
         }
-        let pay =
-            BalancePayment { payment_no: new_number('P', Utc::now()), user_id, order_no: order_no.to_string(), due };
+        let pay = BalancePayment { payment_no: new_payment_no(Utc::now()), user_id, order_no: order_no.clone(), due };
         let paid = match self.store.pay_order_from_balance(pay).await {
             Ok(paid) => paid,
             Err(StoreError::Conflict(Subject::Order)) => return Err(PaymentError::NothingOwed(order.status)),

@@ -166,7 +166,7 @@ impl Payments {
             return Err(e);
         }
         let mut paid = ProviderPaid {
-            payment_no: payment_no.to_owned(),
+            payment_no: number.clone(),
             provider_txn_id,
             amount_fen,
             refund_no: new_number('R', Utc::now()),

@@ -5,6 +5,7 @@ use super::calls::CallLog;
 use super::gateway::ProviderPayment;
 use super::records::{Method, Methods, NewProviderPayment};
 use super::{PaymentError, PaymentView, Payments};
+use crate::domain::ids::OrderNo;
 use crate::domain::ledger::parse_positive;
 use crate::domain::orders::number::new_payment_no;
 use chrono::{DateTime, Utc};
@@ -79,7 +80,7 @@ impl Payments {
     pub(super) async fn open_at_provider(
         &self,
         user_id: i64,
-        order_no: Option<&str>,
+        order_no: Option<&OrderNo>,
         method: Method,
         amount_fen: i64,
         description: String,
@@ -89,16 +90,16 @@ impl Payments {
         let payment_no = new_payment_no(now);
         let expires_at = window_end(now, self.setup.close_after);
         let new = NewProviderPayment {
-            payment_no: payment_no.to_string(),
+            payment_no: payment_no.clone(),
             user_id,
-            order_no: order_no.map(str::to_owned),
+            order_no: order_no.cloned(),
             method,
             amount_fen,
             expires_at,
         };
         let stored = self.store.open_provider_payment(new).await?;
         let asked = ProviderPayment {
-            payment_no: payment_no.to_string(),
+            payment_no: payment_no.clone(),
             amount_fen,
             description,
             notify_url: self.notify_url(method),

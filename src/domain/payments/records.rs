@@ -1,5 +1,6 @@
 //! What the store is asked to do with payments and refunds.
 
+use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::stored_text::stored_text;
@@ -23,10 +24,10 @@ stored_text!(Destination { Original => "original", Balance => "balance" });
 /// A payment to open at a provider, stored `PENDING` before the provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProviderPayment {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub user_id: i64,
     /// The order it pays; none for a top-up.
-    pub order_no: Option<String>,
+    pub order_no: Option<OrderNo>,
     pub method: Method,
     pub amount_fen: i64,
     /// Until when the payer may pay at the provider (the window it is told).

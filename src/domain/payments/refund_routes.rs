@@ -4,11 +4,12 @@
 //! by a conditional update that refuses to refund a payment beyond what it has left.
 
 use super::records::{Destination, FOR_TOP_UP, Method};
+use crate::domain::ids::PaymentNo;
 
 /// A succeeded payment that may still be refunded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refundable {
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub method: Method,
     /// `order` or `top_up` (as stored).
     pub purpose: String,
@@ -69,7 +70,7 @@ impl Route {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundPart {
     pub refund_no: String,
-    pub payment_no: String,
+    pub payment_no: PaymentNo,
     pub amount_fen: i64,
     pub route: Route,
 }

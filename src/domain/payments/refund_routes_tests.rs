@@ -11,7 +11,12 @@ fn provider(name: &'static str) -> Method {
 }
 
 fn paid(no: &str, method: Method, purpose: &str, left_fen: i64) -> Refundable {
-    Refundable { payment_no: no.into(), method, purpose: purpose.into(), left_fen }
+    Refundable {
+        payment_no: PaymentNo::parse(no).unwrap_or_else(|e| panic!("{e}")),
+        method,
+        purpose: purpose.into(),
+        left_fen,
+    }
 }
 
 #[test]

@@ -46,7 +46,7 @@ impl Payments {
         let paid = paid.ok_or_else(|| PaymentError::NotFound(pending.payment_no.to_string()))?;
         let method = self.setup.methods.parse(&paid.method).ok_or(PaymentError::MethodUnavailable("this method's"))?;
         let asked = ProviderRefund {
-            payment_no: paid.payment_no.to_string(),
+            payment_no: paid.payment_no.clone(),
             refund_no: refund_no.clone(),
             amount_fen: pending.amount_fen,
             total_fen: paid.amount_fen,

@@ -7,6 +7,7 @@
 //! every change made before it was asked.
 
 use super::rollup::{Deltas, OrderFacts};
+use crate::domain::ids::OrderNo;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -23,7 +24,7 @@ pub struct Counted {
 /// An order whose counted figures changed since the rollups last counted it.
 #[derive(Debug, Clone)]
 pub struct DueOrder {
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// As it is now.
     pub facts: OrderFacts,
     /// As counted last; none for an order never counted (made since, or its pile's rollups made
@@ -73,7 +74,7 @@ impl DueBatch {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counting {
     pub deltas: Deltas,
-    pub counted: Vec<(String, Counted)>,
+    pub counted: Vec<(OrderNo, Counted)>,
 }
 
 /// How a batch is counted (`count`), as the store is handed it.

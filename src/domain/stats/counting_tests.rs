@@ -2,6 +2,7 @@
 //! are.
 
 use super::*;
+use crate::domain::ids::OrderNo;
 use crate::domain::orders::OrderStatus;
 use crate::domain::stats::rollup::DayFigures;
 use chrono::Duration;
@@ -55,7 +56,7 @@ fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
 struct Rollups {
     days: std::collections::BTreeMap<(String, chrono::NaiveDate), DayFigures>,
     users: std::collections::BTreeSet<crate::domain::stats::rollup::UserDay>,
-    counted: std::collections::HashMap<String, Counted>,
+    counted: std::collections::HashMap<OrderNo, Counted>,
 }
 
 impl Rollups {
@@ -71,7 +72,7 @@ impl Rollups {
 
 fn due(order_no: &str, facts: &OrderFacts, counted: Option<&Counted>, zone: Tz) -> DueOrder {
     DueOrder {
-        order_no: order_no.to_owned(),
+        order_no: OrderNo::parse(order_no).unwrap_or_else(|e| panic!("{e}")),
         facts: facts.clone(),
         counted: counted.cloned(),
         zone: Some(zone),
@@ -104,7 +105,7 @@ proptest! {
             }
             if catch_up {
                 let batch = DueBatch {
-                    orders: due_now.iter().map(|no| due(no, &now[no], rollups.counted.get(no), zone)).collect(),
+                    orders: due_now.iter().map(|no| due(no, &now[no], rollups.counted.get(no.as_str()), zone)).collect(),
                     refunds: Vec::new(),
                 };
                 rollups.write(count(&batch));
@@ -112,7 +113,7 @@ proptest! {
             }
         }
         let batch = DueBatch {
-            orders: due_now.iter().map(|no| due(no, &now[no], rollups.counted.get(no), zone)).collect(),
+            orders: due_now.iter().map(|no| due(no, &now[no], rollups.counted.get(no.as_str()), zone)).collect(),
             refunds: Vec::new(),
         };
         rollups.write(count(&batch));
@@ -131,7 +132,10 @@ fn an_order_counted_as_it_is_adds_nothing_and_a_pile_in_no_station_counts_nowher
     let nowhere = DueOrder { zone: None, ..due("O2", &facts(2, 2, 900), None, chrono_tz::UTC) };
     let counting = count(&DueBatch { orders: vec![same, nowhere], refunds: Vec::new() });
     assert!(counting.deltas.days.is_empty() && counting.deltas.users.is_empty());
-    assert_eq!(counting.counted, vec![("O1".to_owned(), counted)]);
+    assert_eq!(
+        counting.counted.into_iter().map(|(no, c)| (no.into_string(), c)).collect::<Vec<_>>(),
+        vec![("O1".to_owned(), counted)]
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! believed.
 
 use super::AlipayKeys;
+use crate::domain::ids::PaymentNo;
 use crate::domain::ledger::{fen_string, to_fen};
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::{CallLog, Operation};
@@ -218,10 +219,10 @@ impl PaymentProvider for AlipayPay {
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
         Box::pin(async move { self.open(&payment).await })
     }
-    fn query(&self, payment_no: String) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
+    fn query(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
         Box::pin(async move { self.state(&payment_no).await })
     }
-    fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
+    fn close(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<(), GatewayError>> {
         Box::pin(async move { self.shut(&payment_no).await })
     }
     fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {

@@ -60,7 +60,7 @@ mod tests {
     #[test]
     fn a_refund_is_made_when_alipay_shows_it_and_unknown_when_it_shows_none() {
         let refund = ProviderRefund {
-            payment_no: "P1".into(),
+            payment_no: crate::domain::ids::PaymentNo::parse("P1").unwrap_or_else(|e| panic!("{e}")),
             refund_no: "R1".into(),
             amount_fen: 230,
             total_fen: 1230,

@@ -7,6 +7,7 @@
 
 use super::UnionPayKeys;
 use super::answer::{Fields, field, read_answer, read_state, refusal, resp_code, succeeded};
+use crate::domain::ids::PaymentNo;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::{CallLog, Operation};
 use crate::domain::payments::gateway::{
@@ -146,7 +147,7 @@ impl UnionPay {
         params.insert("payTimeout".into(), pay_timeout(payment.expires_at));
         let about = About::payment(Operation::Create, &payment.payment_no);
         let answer = succeeded(self.invoke(about, BACK_TRANS, params).await?)?;
-        if field(&answer, "orderId")? != payment.payment_no {
+        if field(&answer, "orderId")? != payment.payment_no.as_str() {
             return Err(GatewayError::BadAnswer("the answer is about another order".into()));
         }
         Ok(Opened { pay_url: field(&answer, "qrCode")?.to_owned() })
@@ -182,10 +183,10 @@ impl PaymentProvider for UnionPay {
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
         Box::pin(async move { self.open(&payment).await })
     }
-    fn query(&self, payment_no: String) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
+    fn query(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
         Box::pin(async move { self.state(&payment_no).await })
     }
-    fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
+    fn close(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<(), GatewayError>> {
         Box::pin(async move { self.shut(&payment_no).await })
     }
     fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {

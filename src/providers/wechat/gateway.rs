@@ -5,6 +5,7 @@
 //! a word of it is believed.
 
 use super::WechatKeys;
+use crate::domain::ids::PaymentNo;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::{CallLog, Exchange, Operation};
 use crate::domain::payments::gateway::{
@@ -197,10 +198,10 @@ impl PaymentProvider for WechatPay {
     fn create(&self, payment: ProviderPayment) -> BoxFuture<'_, Result<Opened, GatewayError>> {
         Box::pin(async move { self.open(&payment).await })
     }
-    fn query(&self, payment_no: String) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
+    fn query(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<ProviderState, GatewayError>> {
         Box::pin(async move { self.state(&payment_no).await })
     }
-    fn close(&self, payment_no: String) -> BoxFuture<'_, Result<(), GatewayError>> {
+    fn close(&self, payment_no: PaymentNo) -> BoxFuture<'_, Result<(), GatewayError>> {
         Box::pin(async move { self.shut(&payment_no).await })
     }
     fn refund(&self, refund: ProviderRefund) -> BoxFuture<'_, RefundOutcome> {

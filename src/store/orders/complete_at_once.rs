@@ -77,7 +77,7 @@ fn refund_part(at_once: &mut AtOnce, n: usize, part: &RefundPart, at: DateTime<U
     let values = [
         part.amount_fen.into(),
         at.into(),
-        part.payment_no.clone().into(),
+        part.payment_no.as_str().into(),
         PaymentState::Succeeded.as_str().into(),
         part.amount_fen.into(),
     ];
@@ -100,7 +100,7 @@ fn refund_part(at_once: &mut AtOnce, n: usize, part: &RefundPart, at: DateTime<U
     let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
     let row = refund_row(
         part.refund_no.clone(),
-        part.payment_no.clone(),
+        part.payment_no.to_string(),
         part.amount_fen,
         part.route.destination(),
         status,

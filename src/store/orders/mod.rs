@@ -331,14 +331,14 @@ pub(super) async fn collect(
         user_id,
         amount_fen: -collection.amount_fen,
         kind: EntryKind::Settlement,
-        reference: Some(collection.payment_no.clone()),
+        reference: Some(collection.payment_no.to_string()),
         reason: None,
         actor: None,
     };
     // One update of the order: what was taken (if it was), and its payment status.
     let mut update = order::Entity::update_many();
     let row = balance_payment_row(
-        collection.payment_no.clone(),
+        collection.payment_no.to_string(),
         user_id,
         Some(order_no.to_owned()),
         "order",

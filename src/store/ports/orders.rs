@@ -155,7 +155,7 @@ impl OrderStore for Store {
         Store::order_to_bill(self, transaction_id).await
     }
 
-    async fn order_with_head(&self, order_no: &str) -> Result<Option<(Order, Option<Transaction>)>, StoreError> {
+    async fn order_with_head(&self, order_no: &OrderNo) -> Result<Option<(Order, Option<Transaction>)>, StoreError> {
         Store::order_with_head(self, order_no).await
     }
 
