@@ -9,6 +9,7 @@ use crate::domain::ids::OrderNo;
 use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::{CreateOrder, OrderError, OrderView, ReviewDecision, Scope};
 use crate::domain::stations::StationError;
+use crate::domain::units::Wh;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -229,7 +230,7 @@ async fn review(
     if reason.is_empty() {
         return Err(ApiError::BadRequest("reason: say why this energy is billed".into()));
     }
-    let decision = ReviewDecision { energy_wh: body.energy_wh, reason: reason.to_owned(), actor: operator.actor };
+    let decision = ReviewDecision { energy_wh: Wh(body.energy_wh), reason: reason.to_owned(), actor: operator.actor };
     Ok(Json(state.orders.review(&order_no(no)?, decision).await?))
 }
 

@@ -7,6 +7,7 @@ use super::{ApiError, ApiState};
 use crate::domain::charging::NewIdTagError;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -77,9 +78,9 @@ fn view(t: Transaction, samples: Option<Vec<MeterSample>>) -> TransactionView {
         status: t.status.as_str().to_owned(),
         started_at: t.started_at,
         stopped_at: t.stopped_at,
-        meter_start_wh: t.meter_start_wh,
-        meter_stop_wh: t.meter_stop_wh,
-        energy_wh: t.energy_wh,
+        meter_start_wh: t.meter_start_wh.map(Wh::get),
+        meter_stop_wh: t.meter_stop_wh.map(Wh::get),
+        energy_wh: t.energy_wh.map(Wh::get),
         stop_reason: t.stop_reason,
         offline: t.offline,
         samples: samples.map(|all| {

@@ -35,7 +35,9 @@ macro_rules! whole_unit {
 pub(crate) use whole_unit;
 
 /// Energy in whole watt-hours: a meter register's reading, or the difference of two.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+/// Written and read as the bare integer, as JSON and the store had it before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Wh(pub i64);
 
 whole_unit!(Wh);
@@ -57,5 +59,12 @@ mod tests {
         assert_eq!(Wh(i64::MIN).checked_sub(Wh(1)), None);
         assert_eq!(Wh(i64::MAX).checked_add(Wh(1)), None);
         assert_eq!(Wh(3_200).to_string(), "3200 Wh");
+    }
+
+    #[test]
+    fn energy_is_written_and_read_as_the_bare_integer() {
+        assert_eq!(serde_json::to_string(&Wh(3_200)).ok(), Some("3200".to_owned()));
+        assert_eq!(serde_json::to_string(&Some(Wh(-5))).ok(), Some("-5".to_owned()));
+        assert_eq!(serde_json::from_str::<Wh>("3200").ok(), Some(Wh(3_200)));
     }
 }

@@ -7,6 +7,7 @@ use crate::domain::chargers::{BootRecord, ReportedStatus, StatusRecord};
 use crate::domain::charging::{AuthStatus, Authorization, normalise};
 use crate::domain::charging::{Sample, StartRecord, StopRecord};
 use crate::domain::storage::Subject;
+use crate::domain::units::Wh;
 use chrono::Utc;
 use protocol::v16::{self, Request, Response};
 use protocol::{ActionSet, Payload, RpcError};
@@ -66,7 +67,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
                 charger_id: ctx.id.clone(),
                 connector_id: r.connector_id,
                 id_tag: r.id_tag,
-                meter_start_wh: r.meter_start,
+                meter_start_wh: Wh(r.meter_start),
                 started_at: r.timestamp,
             };
             let (started, auth) = ctx.charging.start(start).await.map_err(|e| internal(ctx, kind, e))?;
@@ -81,7 +82,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             let stop = StopRecord {
                 charger_id: ctx.id.clone(),
                 id: i64::from(r.transaction_id),
-                meter_stop_wh: r.meter_stop,
+                meter_stop_wh: Wh(r.meter_stop),
                 stopped_at: r.timestamp,
                 reason: r.reason.map(|reason| reason.as_str().to_owned()),
                 id_tag: r.id_tag.clone(),

@@ -9,6 +9,7 @@ use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 use crate::domain::payments::due::{BalancePayment, PaymentDue};
 use crate::domain::payments::refund_routes::{RefundPart, Route};
 use crate::domain::storage::{StoreError, Subject};
+use crate::domain::units::Wh;
 use crate::store::Store;
 use crate::store::sql::statement;
 use crate::store::test_store::postgres;
@@ -119,7 +120,7 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
         order_no: OrderNo::parse("O-1").unwrap(),
         from: vec![OrderStatus::Charging],
         user_id,
-        energy_wh: 3_000,
+        energy_wh: Wh(3_000),
         energy_fee_fen: 200,
         service_fee_fen: 100,
         occupancy_fee_fen: Some(0),
@@ -159,7 +160,7 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
         order_no: OrderNo::parse("O-1").unwrap(),
         from: vec![OrderStatus::Charging],
         user_id,
-        energy_wh: 3_000,
+        energy_wh: Wh(3_000),
         energy_fee_fen: 200,
         service_fee_fen: 100,
         occupancy_fee_fen: Some(0),

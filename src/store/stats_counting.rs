@@ -13,6 +13,7 @@ use crate::domain::ids::OrderNo;
 use crate::domain::orders::OrderStatus;
 use crate::domain::stats::counting::{Count, Counted, DueBatch, DueOrder, DueRefund};
 use crate::domain::stats::rollup::OrderFacts;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, QueryResult, Value};
@@ -80,7 +81,7 @@ fn figures(row: &QueryResult, prefix: &str, order: (String, i64, DateTime<Utc>))
             OrderStatus::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("order status {text:?}")))?
         },
         completed_at: row.try_get("", &column("completed_at"))?,
-        energy_wh: row.try_get("", &column("energy_wh"))?,
+        energy_wh: row.try_get::<Option<i64>>("", &column("energy_wh"))?.map(Wh),
         energy_fee_fen: row.try_get("", &column("energy_fee_fen"))?,
         service_fee_fen: row.try_get("", &column("service_fee_fen"))?,
         total_fen: row.try_get("", &column("total_fen"))?,
@@ -138,7 +139,7 @@ async fn keep_counted(txn: &DatabaseTransaction, counted: &[(OrderNo, Counted)])
                 order_no.as_str().into(),
                 facts.status.as_str().into(),
                 facts.completed_at.into(),
-                facts.energy_wh.into(),
+                facts.energy_wh.map(Wh::get).into(),
                 facts.energy_fee_fen.into(),
                 facts.service_fee_fen.into(),
                 facts.total_fen.into(),

@@ -9,6 +9,7 @@ use crate::helpers::spawn_app_with;
 use crate::orders::act;
 use chrono::{Duration, Utc};
 use csms::domain::charging::recording;
+use csms::domain::units::Wh;
 use csms::store::StartRecord;
 use protocol::v16;
 use serde_json::json;
@@ -33,7 +34,7 @@ async fn a_card_session_the_orders_never_heard_of_is_adopted_and_billed() {
         charger_id: "PILE-A".into(),
         connector_id: 1,
         id_tag: "CARD-LOST".into(),
-        meter_start_wh: 0,
+        meter_start_wh: Wh(0),
         started_at: began,
     };
     let started = recording::start(&app.store, start, true).await.unwrap();
@@ -78,7 +79,7 @@ async fn a_starting_order_whose_start_event_was_lost_takes_its_session_instead_o
         charger_id: "PILE-L".into(),
         connector_id: 1,
         id_tag: tag,
-        meter_start_wh: 100,
+        meter_start_wh: Wh(100),
         started_at: Utc::now(),
     };
     recording::start(&app.store, start, true).await.unwrap();

@@ -165,7 +165,7 @@ async fn samples_stored_before_the_compact_layout_read_the_same_bills_and_trends
         .await
         .unwrap();
     let bill_before = bill(&old, &before);
-    assert_eq!(bill_before.energy_wh, 17_818);
+    assert_eq!(bill_before.energy_wh.get(), 17_818);
     assert!(bill_before.review.is_none(), "{bill_before:?}");
     db.close().await.unwrap();
 

@@ -2,6 +2,7 @@
 //! a remote start from the operator that makes the simulated charger charge.
 
 use crate::helpers::spawn_app;
+use csms::domain::units::Wh;
 use protocol::OcppVersion;
 use serde_json::json;
 use simulators::{Connect, SessionPlan, SimCharger};
@@ -22,9 +23,9 @@ async fn a_simulated_session_follows_a_charging_curve_and_is_stored_with_its_ene
 
         let stored = &app.store.transactions(Some(id), None, None).await.unwrap()[0];
         assert_eq!(stored.status, "Completed", "{version}");
-        assert_eq!(stored.energy_wh, Some(report.meter_stop_wh - report.meter_start_wh), "{version}");
+        assert_eq!(stored.energy_wh.map(Wh::get), Some(report.meter_stop_wh - report.meter_start_wh), "{version}");
         // An hour at up to 11 kW, tapering above 80 %: less than the 11 kWh of full power.
-        assert!((8_000..11_000).contains(&stored.energy_wh.unwrap()), "{:?}", stored.energy_wh);
+        assert!((8_000..11_000).contains(&stored.energy_wh.unwrap().get()), "{:?}", stored.energy_wh);
         let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
         let has = |measurand: &str, phase: Option<&str>| {
             samples.iter().any(|s| s.measurand == measurand && s.phase.as_deref() == phase)
@@ -141,7 +142,7 @@ async fn a_session_charged_offline_is_replayed_on_reconnect_and_stored_in_both_v
         assert_eq!(stored.len(), 1, "{version}: {stored:?}");
         let stored = &stored[0];
         assert_eq!(stored.status, "Completed", "{version}");
-        assert_eq!(stored.energy_wh, Some(report.meter_stop_wh - report.meter_start_wh), "{version}");
+        assert_eq!(stored.energy_wh.map(Wh::get), Some(report.meter_stop_wh - report.meter_start_wh), "{version}");
         // Stored at the charger's times, not the replay's.
         assert!(stored.started_at < chrono::Utc::now() - chrono::Duration::minutes(10), "{version}: {stored:?}");
         let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();

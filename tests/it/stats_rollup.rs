@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use csms::domain::orders::records::{BillRead, MoneyRead, Rebill, Transition};
 use csms::domain::orders::{OrderStatus, PaymentStatus};
 use csms::domain::stats::{Stats, StatsQuery};
+use csms::domain::units::Wh;
 use entity::{order, payment, refund, user};
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
@@ -172,7 +173,7 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
             user_id: o.user_id,
             revisions_read: current.revisions.clone(),
             revisions: "[]".into(),
-            energy_wh: energy,
+            energy_wh: Wh(energy),
             energy_fee_fen: fee,
             service_fee_fen: service,
             total_fen: fee + service,

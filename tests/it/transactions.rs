@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use chrono::{Duration, Utc};
+use csms::domain::units::Wh;
 use protocol::{OcppVersion, v16};
 use rust_decimal::Decimal;
 use simulators::{Connect, SimCharger};
@@ -75,7 +76,10 @@ async fn a_full_16_session_is_stored_with_its_energy_and_normalised_samples() {
 
     let (stored, samples) = app.store.transaction(i64::from(tx)).await.unwrap().unwrap();
     assert_eq!(stored.status, "Completed");
-    assert_eq!((stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh), (Some(1000), Some(12345), Some(11345)));
+    assert_eq!(
+        (stored.meter_start_wh.map(Wh::get), stored.meter_stop_wh.map(Wh::get), stored.energy_wh.map(Wh::get)),
+        (Some(1000), Some(12345), Some(11345))
+    );
     assert_eq!(stored.stop_reason.as_deref(), Some("Local"));
     assert_eq!(stored.id_tag.as_deref(), Some("04A1B2C3"));
     let values: Vec<(&str, &str, &str)> =
@@ -224,7 +228,7 @@ async fn a_start_on_a_busy_connector_closes_the_stale_transaction_at_its_last_re
 
     let (stale, _) = app.store.transaction(i64::from(old)).await.unwrap().unwrap();
     assert_eq!(stale.status, "Stale");
-    assert_eq!((stale.meter_stop_wh, stale.energy_wh), (Some(4200), Some(3200)));
+    assert_eq!((stale.meter_stop_wh.map(Wh::get), stale.energy_wh.map(Wh::get)), (Some(4200), Some(3200)));
     assert_eq!(stale.stopped_at.map(|t| t.timestamp()), Some(reading_at.timestamp()));
     let (fresh, _) = app.store.transaction(i64::from(new.transaction_id)).await.unwrap().unwrap();
     assert_eq!(fresh.status, "Active");
@@ -234,7 +238,7 @@ async fn a_start_on_a_busy_connector_closes_the_stale_transaction_at_its_last_re
     let (closed, _) = app.store.transaction(i64::from(old)).await.unwrap().unwrap();
     assert_eq!(closed.status, "Completed");
     assert_eq!(
-        (closed.meter_stop_wh, closed.energy_wh, closed.stop_reason.as_deref()),
+        (closed.meter_stop_wh.map(Wh::get), closed.energy_wh.map(Wh::get), closed.stop_reason.as_deref()),
         (Some(4290), Some(3290), Some("Local"))
     );
     app.stop().await;
@@ -249,7 +253,7 @@ async fn a_repeated_stop_changes_nothing_and_a_stop_of_an_unknown_transaction_is
     cp.call(stop(tx, 900)).await.unwrap();
     cp.call(stop(tx, 99999)).await.unwrap();
     let (stored, _) = app.store.transaction(i64::from(tx)).await.unwrap().unwrap();
-    assert_eq!((stored.meter_stop_wh, stored.energy_wh), (Some(900), Some(800)));
+    assert_eq!((stored.meter_stop_wh.map(Wh::get), stored.energy_wh.map(Wh::get)), (Some(900), Some(800)));
 
     cp.call(stop(777_777, 5)).await.unwrap();
     let events = app.store.events("CP-STOPS").await.unwrap();

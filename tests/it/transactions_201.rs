@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use chrono::{Duration, Utc};
+use csms::domain::units::Wh;
 use protocol::{OcppVersion, v201};
 use simulators::{Connect, SimCharger};
 
@@ -86,7 +87,10 @@ async fn a_201_session_started_updated_and_ended_is_stored_with_its_energy() {
     let stored = &app.store.transactions(Some("CS-TX"), None, None).await.unwrap()[0];
     assert_eq!(stored.charger_transaction_id.as_deref(), Some("TX-201-0001"));
     assert_eq!((stored.status.as_str(), stored.evse_id, stored.connector_id), ("Completed", 1, 1));
-    assert_eq!((stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh), (Some(1000), Some(12000), Some(11000)));
+    assert_eq!(
+        (stored.meter_start_wh.map(Wh::get), stored.meter_stop_wh.map(Wh::get), stored.energy_wh.map(Wh::get)),
+        (Some(1000), Some(12000), Some(11000))
+    );
     assert_eq!(stored.stop_reason.as_deref(), Some("EVDisconnected"));
     assert_eq!(stored.last_seq_no, Some(3));
     assert!(!stored.offline);
@@ -114,7 +118,10 @@ async fn events_replayed_out_of_order_by_an_offline_charger_are_applied_correctl
     assert_eq!(stored.status, "Completed", "a late Updated or Started does not reopen it");
     assert_eq!(stored.started_at.timestamp(), t0.timestamp());
     assert_eq!(stored.stopped_at.map(|t| t.timestamp()), Some((t0 + Duration::hours(2)).timestamp()));
-    assert_eq!((stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh), (Some(2000), Some(9000), Some(7000)));
+    assert_eq!(
+        (stored.meter_start_wh.map(Wh::get), stored.meter_stop_wh.map(Wh::get), stored.energy_wh.map(Wh::get)),
+        (Some(2000), Some(9000), Some(7000))
+    );
     assert_eq!(stored.last_seq_no, Some(2));
     assert!(stored.offline, "events sent offline mark the transaction");
     // The live state keeps the newest reading, not the last to arrive, and nothing in progress.
@@ -158,7 +165,10 @@ async fn an_ended_event_carrying_the_whole_sessions_readings_stops_at_the_end_re
     cs.call(ended).await.unwrap();
 
     let stored = &app.store.transactions(Some("CS-WHOLE"), None, None).await.unwrap()[0];
-    assert_eq!((stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh), (Some(1000), Some(9000), Some(8000)));
+    assert_eq!(
+        (stored.meter_start_wh.map(Wh::get), stored.meter_stop_wh.map(Wh::get), stored.energy_wh.map(Wh::get)),
+        (Some(1000), Some(9000), Some(8000))
+    );
     let (_, samples) = app.store.transaction(stored.id).await.unwrap().unwrap();
     assert_eq!(samples.len(), 6);
     // An event without `evse` keeps its samples on the transaction's connector.
@@ -180,7 +190,10 @@ async fn an_ended_event_of_a_start_without_reading_measures_from_the_earliest_st
     ended.meter_value = Some(vec![reading("300", t0 + Duration::minutes(30), TransactionEnd)]);
     cs.call(ended).await.unwrap();
     let stored = &app.store.transactions(Some("CS-NOSTART"), None, None).await.unwrap()[0];
-    assert_eq!((stored.meter_start_wh, stored.meter_stop_wh, stored.energy_wh), (Some(100), Some(300), Some(200)));
+    assert_eq!(
+        (stored.meter_start_wh.map(Wh::get), stored.meter_stop_wh.map(Wh::get), stored.energy_wh.map(Wh::get)),
+        (Some(100), Some(300), Some(200))
+    );
     app.stop().await;
 }
 

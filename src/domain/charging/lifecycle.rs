@@ -4,6 +4,7 @@
 
 use super::records::Transaction;
 use super::transactions::{COMPLETED, EventKind, EventRecord, STALE, StopRecord, TransactionStatus, energy};
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
 /// What events change of a transaction's record.
@@ -14,9 +15,9 @@ pub struct TransactionState {
     pub id_tag: Option<String>,
     pub started_at: DateTime<Utc>,
     pub stopped_at: Option<DateTime<Utc>>,
-    pub meter_start_wh: Option<i64>,
-    pub meter_stop_wh: Option<i64>,
-    pub energy_wh: Option<i64>,
+    pub meter_start_wh: Option<Wh>,
+    pub meter_stop_wh: Option<Wh>,
+    pub energy_wh: Option<Wh>,
     pub stop_reason: Option<String>,
     pub status: TransactionStatus,
     pub last_seq_no: Option<i32>,
@@ -46,12 +47,12 @@ impl From<&Transaction> for TransactionState {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Readings {
     /// The event's own begin and end readings (`begin_reading`, `end_reading`).
-    pub begin: Option<i64>,
-    pub end: Option<i64>,
+    pub begin: Option<Wh>,
+    pub end: Option<Wh>,
     /// The earliest and latest stored for the transaction, the event's included: read only
     /// when the event `closes` it.
-    pub first_stored: Option<i64>,
-    pub last_stored: Option<i64>,
+    pub first_stored: Option<Wh>,
+    pub last_stored: Option<Wh>,
 }
 
 /// Where an event's samples and the transaction belong, as (EVSE, connector): an event without
@@ -129,7 +130,7 @@ pub fn close_stale(
     last_reading: Option<(DateTime<Utc>, i64)>,
     new_start: DateTime<Utc>,
 ) -> TransactionState {
-    let meter_stop = last_reading.map(|(_, wh)| wh).or(current.meter_start_wh);
+    let meter_stop = last_reading.map(|(_, wh)| Wh(wh)).or(current.meter_start_wh);
     TransactionState {
         status: STALE,
         stopped_at: Some(last_reading.map_or(new_start, |(at, _)| at)),

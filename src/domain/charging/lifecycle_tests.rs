@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::charging::transactions::{EventKind, EventRecord, TransactionStatus};
+use crate::domain::units::Wh;
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 
@@ -58,12 +59,19 @@ fn an_event_without_an_evse_keeps_the_known_place_and_a_first_place_is_taken() {
 
 #[test]
 fn ended_closes_with_its_own_end_reading_and_the_stored_start() {
-    let current = TransactionState { meter_start_wh: Some(1_000), ..open(1, 1) };
+    let current = TransactionState { meter_start_wh: Some(Wh(1_000)), ..open(1, 1) };
     let ended = EventRecord { stop_reason: Some("EVDisconnected".into()), ..event(EventKind::Ended, 9, 900) };
-    let readings =
-        Readings { end: Some(5_500), first_stored: Some(900), last_stored: Some(5_400), ..Readings::default() };
+    let readings = Readings {
+        end: Some(Wh(5_500)),
+        first_stored: Some(Wh(900)),
+        last_stored: Some(Wh(5_400)),
+        ..Readings::default()
+    };
     let next = apply_event(&current, &ended, readings);
-    assert_eq!((next.meter_start_wh, next.meter_stop_wh, next.energy_wh), (Some(1_000), Some(5_500), Some(4_500)));
+    assert_eq!(
+        (next.meter_start_wh.map(Wh::get), next.meter_stop_wh.map(Wh::get), next.energy_wh.map(Wh::get)),
+        (Some(1_000), Some(5_500), Some(4_500))
+    );
     assert_eq!((next.status.as_str(), next.stopped_at), (COMPLETED, Some(at(900))));
     assert_eq!(next.stop_reason.as_deref(), Some("EVDisconnected"));
     assert_eq!(next.last_seq_no, Some(9));
@@ -71,9 +79,12 @@ fn ended_closes_with_its_own_end_reading_and_the_stored_start() {
 
 #[test]
 fn ended_without_readings_falls_back_to_the_earliest_and_latest_stored() {
-    let readings = Readings { first_stored: Some(200), last_stored: Some(700), ..Readings::default() };
+    let readings = Readings { first_stored: Some(Wh(200)), last_stored: Some(Wh(700)), ..Readings::default() };
     let next = apply_event(&open(1, 1), &event(EventKind::Ended, 9, 900), readings);
-    assert_eq!((next.meter_start_wh, next.meter_stop_wh, next.energy_wh), (Some(200), Some(700), Some(500)));
+    assert_eq!(
+        (next.meter_start_wh.map(Wh::get), next.meter_stop_wh.map(Wh::get), next.energy_wh.map(Wh::get)),
+        (Some(200), Some(700), Some(500))
+    );
 }
 
 #[test]
@@ -81,14 +92,14 @@ fn a_started_replayed_after_ended_sets_the_start_and_recomputes_the_energy_but_n
     let ended = TransactionState {
         status: TransactionStatus::Completed,
         stopped_at: Some(at(900)),
-        meter_start_wh: Some(200),
-        meter_stop_wh: Some(700),
-        energy_wh: Some(500),
+        meter_start_wh: Some(Wh(200)),
+        meter_stop_wh: Some(Wh(700)),
+        energy_wh: Some(Wh(500)),
         ..open(1, 1)
     };
     let started = EventRecord { offline: true, ..event(EventKind::Started, 0, 50) };
-    let next = apply_event(&ended, &started, Readings { begin: Some(100), ..Readings::default() });
-    assert_eq!((next.meter_start_wh, next.energy_wh), (Some(100), Some(600)));
+    let next = apply_event(&ended, &started, Readings { begin: Some(Wh(100)), ..Readings::default() });
+    assert_eq!((next.meter_start_wh.map(Wh::get), next.energy_wh.map(Wh::get)), (Some(100), Some(600)));
     assert_eq!((next.status.as_str(), next.started_at), (COMPLETED, at(50)));
     assert!(next.offline);
     assert_eq!(next.last_seq_no, Some(3), "the highest seqNo seen stays");
@@ -101,31 +112,37 @@ fn a_stop_closes_with_the_chargers_reading_and_a_repeated_stop_changes_nothing()
     let stop = StopRecord {
         charger_id: "CP-1".into(),
         id: 7,
-        meter_stop_wh: 4_200,
+        meter_stop_wh: Wh(4_200),
         stopped_at: at(900),
         reason: Some("Local".into()),
         id_tag: None,
     };
     let stale = TransactionState {
         status: TransactionStatus::Stale,
-        meter_start_wh: Some(1_000),
-        meter_stop_wh: Some(3_000),
+        meter_start_wh: Some(Wh(1_000)),
+        meter_stop_wh: Some(Wh(3_000)),
         ..open(1, 1)
     };
     let Some(next) = apply_stop(&stale, &stop) else { panic!("a stale transaction takes the charger's stop") };
-    assert_eq!((next.status.as_str(), next.meter_stop_wh, next.energy_wh), (COMPLETED, Some(4_200), Some(3_200)));
+    assert_eq!(
+        (next.status.as_str(), next.meter_stop_wh.map(Wh::get), next.energy_wh.map(Wh::get)),
+        (COMPLETED, Some(4_200), Some(3_200))
+    );
     assert_eq!((next.stopped_at, next.stop_reason.as_deref()), (Some(at(900)), Some("Local")));
     assert_eq!(apply_stop(&next, &stop), None);
 }
 
 #[test]
 fn a_stale_transaction_ends_at_its_last_reading_or_else_at_the_new_start() {
-    let current = TransactionState { meter_start_wh: Some(1_000), ..open(1, 1) };
+    let current = TransactionState { meter_start_wh: Some(Wh(1_000)), ..open(1, 1) };
     let with = close_stale(&current, Some((at(500), 3_000)), at(800));
     assert_eq!((with.status.as_str(), with.stopped_at), (STALE, Some(at(500))));
-    assert_eq!((with.meter_stop_wh, with.energy_wh), (Some(3_000), Some(2_000)));
+    assert_eq!((with.meter_stop_wh.map(Wh::get), with.energy_wh.map(Wh::get)), (Some(3_000), Some(2_000)));
     let without = close_stale(&current, None, at(800));
-    assert_eq!((without.stopped_at, without.meter_stop_wh, without.energy_wh), (Some(at(800)), Some(1_000), Some(0)));
+    assert_eq!(
+        (without.stopped_at, without.meter_stop_wh.map(Wh::get), without.energy_wh.map(Wh::get)),
+        (Some(at(800)), Some(1_000), Some(0))
+    );
 }
 
 #[test]
@@ -150,14 +167,15 @@ proptest! {
             let kind = [EventKind::Started, EventKind::Updated, EventKind::Ended][usize::from(*kind)];
             let (begin, end) = readings[n];
             let event = event(kind, i32::try_from(n).unwrap_or(0), 100 + offsets[n]);
+            let (begin, end) = (begin.map(Wh), end.map(Wh));
             let stored = Readings { begin, end, first_stored: begin, last_stored: end };
             state = apply_event(&state, &event, stored);
             closed |= kind == EventKind::Ended;
             prop_assert_eq!(state.status == COMPLETED, closed);
-            if let (Some(start), Some(stop)) = (state.meter_start_wh, state.meter_stop_wh)
+            if let (Some(start), Some(stop)) = (state.meter_start_wh.map(Wh::get), state.meter_stop_wh.map(Wh::get))
                 && state.energy_wh.is_some()
             {
-                prop_assert_eq!(state.energy_wh, Some(stop - start));
+                prop_assert_eq!(state.energy_wh.map(Wh::get), Some(stop - start));
             }
             prop_assert!(state.started_at <= at(100) + Duration::seconds(0));
         }

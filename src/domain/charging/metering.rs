@@ -5,6 +5,7 @@
 
 use super::transactions::Sample;
 use crate::domain::tariffs::Reading;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -82,9 +83,9 @@ pub struct Register {
     pub started_at: DateTime<Utc>,
     pub stopped_at: Option<DateTime<Utc>>,
     /// The start register (1.6 meterStart; 2.0.1 the begin reading), Wh.
-    pub start_wh: Option<i64>,
+    pub start_wh: Option<Wh>,
     /// The stop register (1.6 meterStop; 2.0.1 the end reading), Wh.
-    pub stop_wh: Option<i64>,
+    pub stop_wh: Option<Wh>,
     /// The pile's rated power; unknown, no rate is judged.
     pub rated_power_w: Option<i64>,
 }
@@ -108,7 +109,7 @@ impl Located {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metered {
     /// stop − start, when both are known and stop is not below start.
-    pub energy_wh: Option<i64>,
+    pub energy_wh: Option<Wh>,
     /// The trusted points in time order — the start register, the plausible samples, the stop
     /// register — never decreasing: the shape the energy is spread along.
     pub curve: Vec<Reading>,
@@ -129,21 +130,23 @@ pub struct Metered {
 /// allowing one step of the register's own resolution — is `too_fast`. Without a start register
 /// the first plausible sample starts the curve.
 pub fn meter(register: &Register, samples: &[Located], billed_location: &str) -> Metered {
+    // The samples and the curve are bare Wh (a reading's number); the register is read as such.
+    let (start_wh, stop_wh) = (register.start_wh.map(Wh::get), register.stop_wh.map(Wh::get));
     let mut anomalies: Vec<Anomaly> = samples
         .iter()
         .filter(|s| s.location != billed_location)
         .map(|s| Anomaly { kind: AnomalyKind::OtherLocation, reading: s.wh, time: s.at })
         .collect();
     let mut note = |kind, s: &Located| anomalies.push(Anomaly { kind, reading: s.wh, time: s.at });
-    let went_back = matches!((register.start_wh, register.stop_wh), (Some(a), Some(b)) if b < a);
+    let went_back = matches!((start_wh, stop_wh), (Some(a), Some(b)) if b < a);
     // A stop below the start is itself suspect: it bounds nothing.
-    let ceiling = register.stop_wh.filter(|_| !went_back);
+    let ceiling = stop_wh.filter(|_| !went_back);
     let billed: Vec<&Located> = samples.iter().filter(|s| s.location == billed_location).collect();
     let mut candidates: Vec<&Located> = Vec::new();
     for s in ordered(billed) {
         if s.at < register.started_at || register.stopped_at.is_some_and(|stop| s.at > stop) {
             note(AnomalyKind::OutsideSession, s);
-        } else if register.start_wh.is_some_and(|start| s.wh < start) {
+        } else if start_wh.is_some_and(|start| s.wh < start) {
             note(AnomalyKind::Backwards, s);
         } else if ceiling.is_some_and(|stop| s.wh > stop) {
             note(AnomalyKind::AboveStop, s);
@@ -162,10 +165,10 @@ pub fn meter(register: &Register, samples: &[Located], billed_location: &str) ->
     }
     // The register's steps show between samples (and from the start and to the stop) — not from
     // the start to the stop alone.
-    let points = register.start_wh.into_iter().chain(ceiling).filter(|_| !plausible.is_empty());
+    let points = start_wh.into_iter().chain(ceiling).filter(|_| !plausible.is_empty());
     let tick = resolution(points.chain(plausible.iter().map(|s| s.wh)));
     let mut curve: Vec<Reading> = Vec::with_capacity(plausible.len() + 2);
-    if let Some(wh) = register.start_wh {
+    if let Some(wh) = start_wh {
         curve.push(Reading { at: register.started_at, wh });
     }
     for s in plausible {
@@ -177,7 +180,7 @@ pub fn meter(register: &Register, samples: &[Located], billed_location: &str) ->
     }
     anomalies.sort_by_key(|a| a.time);
     anomalies.truncate(MAX_ANOMALIES);
-    let review = match (register.start_wh, register.stop_wh, register.stopped_at) {
+    let review = match (start_wh, stop_wh, register.stopped_at) {
         (Some(_), Some(_), _) if went_back => Some(ReviewReason::MeterWentBack),
         (Some(start), Some(stop), Some(stopped_at)) => {
             // A session shorter than a judged step (or a clock set back) is judged over one.
@@ -188,15 +191,15 @@ pub fn meter(register: &Register, samples: &[Located], billed_location: &str) ->
         }
         _ => Some(ReviewReason::NoRegister),
     };
-    if let (Some(wh), Some(at), None) = (register.stop_wh, register.stopped_at, review) {
+    if let (Some(wh), Some(at), None) = (stop_wh, register.stopped_at, review) {
         // Same instant as the last sample: the register wins.
         if curve.last().is_some_and(|last| last.at == at) {
             curve.pop();
         }
         curve.push(Reading { at, wh });
     }
-    let energy_wh = match (register.start_wh, register.stop_wh) {
-        (Some(start), Some(stop)) if !went_back => stop.checked_sub(start),
+    let energy_wh = match (start_wh, stop_wh) {
+        (Some(start), Some(stop)) if !went_back => stop.checked_sub(start).map(Wh),
         _ => None,
     };
     Metered { energy_wh, curve, anomalies, review }

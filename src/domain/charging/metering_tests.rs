@@ -18,8 +18,8 @@ fn register(start_wh: i64, stop_wh: i64, seconds: i64, rated_power_w: i64) -> Re
     Register {
         started_at: at(0),
         stopped_at: Some(at(seconds)),
-        start_wh: Some(start_wh),
-        stop_wh: Some(stop_wh),
+        start_wh: Some(Wh(start_wh)),
+        stop_wh: Some(Wh(stop_wh)),
         rated_power_w: Some(rated_power_w),
     }
 }
@@ -43,7 +43,7 @@ fn the_glitching_session_of_the_field_report_bills_its_register_and_lists_what_i
     // two hours before the session, meterStop 53 000.
     let samples = [outlet(10, 50_500), outlet(20, 0), outlet(28, 51_500), outlet(35, 52_500), outlet(-7_200, 49_000)];
     let metered = meter(&register(50_000, 53_000, 40, 350_000), &samples, "Outlet");
-    assert_eq!(metered.energy_wh, Some(3_000));
+    assert_eq!(metered.energy_wh.map(Wh::get), Some(3_000));
     assert_eq!(metered.review, None);
     assert_eq!(kinds(&metered), [(AnomalyKind::OutsideSession, 49_000), (AnomalyKind::Backwards, 0)]);
     let curve: Vec<i64> = metered.curve.iter().map(|r| r.wh).collect();
@@ -73,7 +73,7 @@ fn a_reading_above_the_stop_or_from_another_location_is_set_aside() {
     let samples = [outlet(60, 9_999_999), inlet, outlet(120, 1_100)];
     let metered = meter(&register(1_000, 1_200, 600, 50_000), &samples, "Outlet");
     assert_eq!(kinds(&metered), [(AnomalyKind::OtherLocation, 1_500), (AnomalyKind::AboveStop, 9_999_999)]);
-    assert_eq!(metered.energy_wh, Some(200));
+    assert_eq!(metered.energy_wh.map(Wh::get), Some(200));
 }
 
 #[test]
@@ -143,8 +143,8 @@ fn glitched() -> impl Strategy<Value = (Register, Vec<Located>)> {
         let stop = Register {
             started_at: at(0),
             stopped_at: Some(at(seconds + 10)),
-            start_wh: Some(start_wh),
-            stop_wh: Some(wh),
+            start_wh: Some(Wh(start_wh)),
+            stop_wh: Some(Wh(wh)),
             rated_power_w: Some(50_000),
         };
         for (index, kind, value) in glitches {
@@ -172,10 +172,10 @@ proptest! {
         (register, samples) in glitched(),
     ) {
         let metered = meter(&register, &samples, "Outlet");
-        let (Some(start), Some(stop), Some(stopped_at)) = (register.start_wh, register.stop_wh, register.stopped_at)
+        let (Some(start), Some(stop), Some(stopped_at)) = (register.start_wh.map(Wh::get), register.stop_wh.map(Wh::get), register.stopped_at)
         else { return Err(TestCaseError::fail("the strategy gives a register")) };
         prop_assert_eq!(metered.review, None);
-        prop_assert_eq!(metered.energy_wh, Some(stop - start));
+        prop_assert_eq!(metered.energy_wh.map(Wh::get), Some(stop - start));
         prop_assert!(metered.curve.windows(2).all(|w| w[0].wh <= w[1].wh && w[0].at <= w[1].at));
         prop_assert_eq!(metered.curve.first().map(|r| r.wh), Some(start));
         prop_assert_eq!(metered.curve.last().map(|r| r.wh), Some(stop));

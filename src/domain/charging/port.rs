@@ -7,6 +7,7 @@ use crate::domain::charging::records::TagStanding;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{EventRecord, Sample, StartRecord};
 use crate::domain::storage::StoreError;
+use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
 use chrono::DateTime;
 use chrono::Utc;
@@ -150,5 +151,5 @@ pub struct Opened {
     pub charger_transaction_id: Option<String>,
     pub id_tag: Option<String>,
     pub started_at: DateTime<Utc>,
-    pub meter_start_wh: Option<i64>,
+    pub meter_start_wh: Option<Wh>,
 }

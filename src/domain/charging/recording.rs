@@ -10,6 +10,7 @@ use super::transactions::{
     end_reading,
 };
 use crate::domain::storage::StoreError;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
 /// Stores a 1.6 start: the same start again returns the stored id; an open transaction on the
@@ -145,12 +146,15 @@ pub async fn event(
     let after = if work.applied_once(current.id, &event).await? {
         let (evse, connector) = lifecycle::place(&before, &event);
         work.store_samples(&event.charger_id, Some((current.id, evse, connector)), &samples).await?;
-        let mut readings =
-            Readings { begin: begin_reading(&samples), end: end_reading(&samples), ..Readings::default() };
+        let mut readings = Readings {
+            begin: begin_reading(&samples).map(Wh),
+            end: end_reading(&samples).map(Wh),
+            ..Readings::default()
+        };
         if lifecycle::closes(&before, &event) {
             // This event's samples are stored by now.
-            readings.first_stored = work.reading(current.id, false, energy_wh).await?.map(|(_, wh)| wh);
-            readings.last_stored = work.reading(current.id, true, energy_wh).await?.map(|(_, wh)| wh);
+            readings.first_stored = work.reading(current.id, false, energy_wh).await?.map(|(_, wh)| Wh(wh));
+            readings.last_stored = work.reading(current.id, true, energy_wh).await?.map(|(_, wh)| Wh(wh));
         }
         let after = lifecycle::apply_event(&before, &event, readings);
         work.save(current.id, &after).await?;

@@ -1,6 +1,7 @@
 //! Charging sessions and their samples as stored: what the store answers when asked for them.
 
 use super::transactions::TransactionStatus;
+use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
 
@@ -16,11 +17,11 @@ pub struct Transaction {
     pub charger_transaction_id: Option<String>,
     pub id_tag: Option<String>,
     pub started_at: DateTime<Utc>,
-    pub meter_start_wh: Option<i64>,
+    pub meter_start_wh: Option<Wh>,
     pub stopped_at: Option<DateTime<Utc>>,
-    pub meter_stop_wh: Option<i64>,
+    pub meter_stop_wh: Option<Wh>,
     /// meter stop − meter start, once both are known.
-    pub energy_wh: Option<i64>,
+    pub energy_wh: Option<Wh>,
     pub stop_reason: Option<String>,
     pub status: TransactionStatus,
     /// The highest 2.0.1 seqNo applied.

@@ -2,6 +2,7 @@
 //! them did, the samples they carry, and which energy readings meter a transaction.
 
 use crate::domain::stored_text::stored_text;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -57,7 +58,7 @@ pub struct StartRecord {
     pub charger_id: String,
     pub connector_id: i32,
     pub id_tag: String,
-    pub meter_start_wh: i64,
+    pub meter_start_wh: Wh,
     pub started_at: DateTime<Utc>,
 }
 
@@ -79,7 +80,7 @@ pub struct Started {
 pub struct StopRecord {
     pub charger_id: String,
     pub id: i64,
-    pub meter_stop_wh: i64,
+    pub meter_stop_wh: Wh,
     pub stopped_at: DateTime<Utc>,
     pub reason: Option<String>,
     /// The tag that stopped it, when the charger says.
@@ -91,7 +92,7 @@ pub struct StopRecord {
 pub enum Stopped {
     /// Closed now; it was on connector `at` (EVSE, connector).
     Closed {
-        energy_wh: Option<i64>,
+        energy_wh: Option<Wh>,
         at: (i32, i32),
     },
     AlreadyClosed,
@@ -175,7 +176,7 @@ fn edge_reading(samples: &[Sample], context: &str, latest: bool) -> Option<i64> 
 }
 
 /// `stop − start`, unless the charger's numbers overflow it.
-pub fn energy(start: Option<i64>, stop: Option<i64>) -> Option<i64> {
+pub fn energy(start: Option<Wh>, stop: Option<Wh>) -> Option<Wh> {
     start.zip(stop).and_then(|(start, stop)| stop.checked_sub(start))
 }
 
@@ -245,12 +246,12 @@ mod tests {
         #[test]
         fn energy_is_stop_minus_start_or_nothing_when_that_overflows(start in any::<i64>(), stop in any::<i64>()) {
             let expected = i128::from(stop) - i128::from(start);
-            match energy(Some(start), Some(stop)) {
+            match energy(Some(Wh(start)), Some(Wh(stop))).map(Wh::get) {
                 Some(wh) => prop_assert_eq!(i128::from(wh), expected),
                 None => prop_assert!(expected > i128::from(i64::MAX) || expected < i128::from(i64::MIN)),
             }
-            prop_assert_eq!(energy(None, Some(stop)), None);
-            prop_assert_eq!(energy(Some(start), None), None);
+            prop_assert_eq!(energy(None, Some(Wh(stop))), None);
+            prop_assert_eq!(energy(Some(Wh(start)), None), None);
         }
     }
 }

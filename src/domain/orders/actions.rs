@@ -206,7 +206,7 @@ impl Orders {
             .and_then(|(text, _, at)| Some(Reading { at, wh: Decimal::from_str(&text).ok()?.round().to_i64()? }));
         // Where the session began: its start's meter value, else its first stored reading.
         let start = match head.meter_start_wh {
-            Some(wh) => Reading { at: head.started_at, wh },
+            Some(wh) => Reading { at: head.started_at, wh: wh.get() },
             None => match self.inner.store.first_reading(transaction_id, energy_wh).await.ok().flatten() {
                 Some((at, wh)) => Reading { at, wh },
                 None => latest.unwrap_or(Reading { at: head.started_at, wh: 0 }),

@@ -6,6 +6,7 @@ use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::Sample;
 use crate::domain::tariffs::{Bill, Reading, Tariff};
+use crate::domain::units::Wh;
 use chrono::Utc;
 use chrono_tz::Tz;
 use rust_decimal::prelude::ToPrimitive;
@@ -18,7 +19,7 @@ const SOC: &str = "SoC";
 pub struct SessionBill {
     /// The bill, when the register could be billed (see `review`).
     pub bill: Bill,
-    pub energy_wh: i64,
+    pub energy_wh: Wh,
     pub start_soc: Option<i32>,
     pub end_soc: Option<i32>,
     /// The readings set aside.
@@ -58,11 +59,11 @@ pub fn session_bill(found: &Transaction, samples: &[MeterSample], metering: &Met
     let metered = metered(found, samples, metering);
     let (energy_wh, review) = match (metered.review, metered.energy_wh) {
         (None, Some(wh)) => (wh, None),
-        (Some(reason), _) => (0, Some(reason)),
-        (None, None) => (0, Some(ReviewReason::NoRegister)),
+        (Some(reason), _) => (Wh::ZERO, Some(reason)),
+        (None, None) => (Wh::ZERO, Some(ReviewReason::NoRegister)),
     };
     let bill = match review {
-        None => metering.tariff.bill_register(energy_wh, &metered.curve, window(found), metering.zone),
+        None => metering.tariff.bill_register(energy_wh.get(), &metered.curve, window(found), metering.zone),
         Some(_) => Bill::default(),
     };
     let (start_soc, end_soc) = socs(samples);
@@ -75,10 +76,10 @@ pub fn reviewed_bill(
     found: &Transaction,
     samples: &[MeterSample],
     metering: &Metering<'_>,
-    energy_wh: i64,
+    energy_wh: Wh,
 ) -> SessionBill {
     let metered = metered(found, samples, metering);
-    let bill = metering.tariff.bill_register(energy_wh, &metered.curve, window(found), metering.zone);
+    let bill = metering.tariff.bill_register(energy_wh.get(), &metered.curve, window(found), metering.zone);
     let (start_soc, end_soc) = socs(samples);
     SessionBill { bill, energy_wh, start_soc, end_soc, anomalies: metered.anomalies, review: None }
 }
@@ -159,10 +160,10 @@ mod tests {
             charger_transaction_id: None,
             id_tag: Some("TAG".into()),
             started_at: at(0),
-            meter_start_wh: Some(1_000),
+            meter_start_wh: Some(Wh(1_000)),
             stopped_at: Some(at(60)),
-            meter_stop_wh: Some(4_000),
-            energy_wh: Some(3_000),
+            meter_stop_wh: Some(Wh(4_000)),
+            energy_wh: Some(Wh(3_000)),
             stop_reason: None,
             status: crate::domain::charging::TransactionStatus::Completed,
             last_seq_no: None,
@@ -182,7 +183,7 @@ mod tests {
             billed_location: "Outlet",
         };
         let billed = session_bill(&head, &samples, &metering);
-        assert_eq!(billed.energy_wh, 3_000);
+        assert_eq!(billed.energy_wh.get(), 3_000);
         assert_eq!(billed.bill.total.to_string(), "4.50");
         assert_eq!((billed.start_soc, billed.end_soc), (Some(22), Some(80)));
         assert_eq!(billed.review, None);
@@ -194,6 +195,6 @@ mod tests {
             (Some(ReviewReason::NoRegister), rust_decimal::Decimal::ZERO)
         );
         // An operator's figure is spread along the same readings.
-        assert_eq!(reviewed_bill(&open, &samples, &metering, 2_000).bill.total.to_string(), "3.00");
+        assert_eq!(reviewed_bill(&open, &samples, &metering, Wh(2_000)).bill.total.to_string(), "3.00");
     }
 }

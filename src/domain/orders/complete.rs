@@ -17,13 +17,14 @@ use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
 use crate::domain::payments::refund_routes::RefundError;
 use crate::domain::tariffs::Tariff;
+use crate::domain::units::Wh;
 use chrono::Utc;
 
 /// An operator's settlement of an order in review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewDecision {
-    /// The energy to bill, Wh.
-    pub energy_wh: i64,
+    /// The energy to bill.
+    pub energy_wh: Wh,
     pub reason: String,
     /// Who decided.
     pub actor: String,
@@ -88,8 +89,11 @@ impl Orders {
             Metering { tariff: &tariff, zone, rated_power_w, billed_location: &self.inner.settings.billed_location };
         let billed = reviewed_bill(&head, &samples, &metering, decision.energy_wh);
         if to_fen(billed.bill.total, "bill").is_err() {
-            let message =
-                format!("{} Wh would bill {}: more than an order can take", decision.energy_wh, billed.bill.total);
+            let message = format!(
+                "{} Wh would bill {}: more than an order can take",
+                decision.energy_wh.get(),
+                billed.bill.total
+            );
             return Err(OrderError::Invalid { field: "energyWh", message });
         }
         let operation = OperationRecord {
@@ -219,7 +223,7 @@ impl Orders {
         let hold = ReviewHold {
             order_no: found.order_no.clone(),
             reason,
-            energy_wh: register.filter(|wh| *wh >= 0),
+            energy_wh: register.filter(|wh| *wh >= Wh::ZERO),
             anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
             start_soc: billed.start_soc,
             end_soc: billed.end_soc,

@@ -3,6 +3,7 @@
 use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
 /// A driver's charging order.
@@ -31,7 +32,7 @@ pub struct Order {
     pub timezone: String,
     pub remote_start_id: Option<i32>,
     pub transaction_id: Option<i64>,
-    pub energy_wh: Option<i64>,
+    pub energy_wh: Option<Wh>,
     pub energy_fee_fen: Option<i64>,
     pub service_fee_fen: Option<i64>,
     pub occupancy_fee_fen: Option<i64>,

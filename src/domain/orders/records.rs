@@ -9,6 +9,7 @@ use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::RefundPart;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
 /// A new order, with the tariff in force copied onto it.
@@ -126,7 +127,7 @@ pub struct Completion {
     pub order_no: OrderNo,
     pub from: Vec<OrderStatus>,
     pub user_id: i64,
-    pub energy_wh: i64,
+    pub energy_wh: Wh,
     pub energy_fee_fen: i64,
     pub service_fee_fen: i64,
     /// None until the connector is freed, when the tariff has an occupancy fee; else 0.
@@ -247,7 +248,7 @@ pub struct ReviewHold {
     pub order_no: OrderNo,
     pub reason: ReviewReason,
     /// The register's stop − start, when known and not negative.
-    pub energy_wh: Option<i64>,
+    pub energy_wh: Option<Wh>,
     /// The meter readings set aside (JSON).
     pub anomalies: String,
     pub start_soc: Option<i32>,
@@ -267,7 +268,7 @@ pub struct Rebill {
     pub revisions_read: Option<String>,
     /// The revisions after, the bill replaced appended.
     pub revisions: String,
-    pub energy_wh: i64,
+    pub energy_wh: Wh,
     pub energy_fee_fen: i64,
     pub service_fee_fen: i64,
     pub total_fen: i64,

@@ -4,6 +4,7 @@ use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
+use crate::domain::units::Wh;
 use chrono::{DateTime, TimeZone, Utc};
 
 /// 1 December 2026 at `hour:minute` UTC.
@@ -34,7 +35,7 @@ pub(crate) fn order() -> Order {
         timezone: "Asia/Shanghai".into(),
         remote_start_id: None,
         transaction_id: Some(7),
-        energy_wh: Some(10_000),
+        energy_wh: Some(Wh(10_000)),
         energy_fee_fen: None,
         service_fee_fen: None,
         occupancy_fee_fen: None,

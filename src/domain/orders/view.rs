@@ -4,6 +4,7 @@
 use crate::domain::charging::metering::Anomaly;
 use crate::domain::ledger::fen_string;
 use crate::domain::orders::order::Order;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -84,7 +85,7 @@ impl OrderView {
             paid_amount: fen_string(o.paid_fen),
             refunded_amount: fen_string(o.refunded_fen),
             refund_to: o.refund_to.as_str().to_owned(),
-            energy_wh: o.energy_wh,
+            energy_wh: o.energy_wh.map(Wh::get),
             energy_fee: o.energy_fee_fen.map(fen_string),
             service_fee: o.service_fee_fen.map(fen_string),
             occupancy_fee: o.occupancy_fee_fen.map(fen_string),

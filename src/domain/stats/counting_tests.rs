@@ -5,6 +5,7 @@ use super::*;
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::OrderStatus;
 use crate::domain::stats::rollup::DayFigures;
+use crate::domain::units::Wh;
 use chrono::Duration;
 use proptest::prelude::*;
 
@@ -38,7 +39,7 @@ fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
             facts.started_at = Some(made + Duration::minutes(1));
             facts.charging_ended_at = Some(made + Duration::minutes(600));
             facts.completed_at = Some(made + Duration::minutes(601));
-            facts.energy_wh = Some(bill * 10);
+            facts.energy_wh = Some(Wh(bill * 10));
             facts.energy_fee_fen = Some(bill);
             facts.service_fee_fen = Some(bill / 2);
             facts.total_fen = Some(bill + bill / 2);

@@ -5,6 +5,7 @@
 
 use super::days::day_start;
 use crate::domain::orders::OrderStatus;
+use crate::domain::units::Wh;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
@@ -100,7 +101,7 @@ pub struct OrderFacts {
     pub created_at: DateTime<Utc>,
     pub status: OrderStatus,
     pub completed_at: Option<DateTime<Utc>>,
-    pub energy_wh: Option<i64>,
+    pub energy_wh: Option<Wh>,
     pub energy_fee_fen: Option<i64>,
     pub service_fee_fen: Option<i64>,
     pub total_fen: Option<i64>,
@@ -124,7 +125,7 @@ impl OrderFacts {
         let ended =
             self.completed_at.filter(|_| matches!(self.status, OrderStatus::Completed | OrderStatus::Cancelled));
         let bill = (self.status == OrderStatus::Completed && ended.is_some()).then_some([
-            self.energy_wh,
+            self.energy_wh.map(Wh::get),
             self.energy_fee_fen,
             self.service_fee_fen,
             self.total_fen,
@@ -180,7 +181,7 @@ pub fn order_days(order: &OrderFacts, zone: Tz) -> Vec<(NaiveDate, DayFigures)> 
                 day,
                 DayFigures {
                     completed: 1,
-                    energy_wh: order.energy_wh.unwrap_or(0),
+                    energy_wh: order.energy_wh.map_or(0, Wh::get),
                     energy_fee_fen: order.energy_fee_fen.unwrap_or(0),
                     service_fee_fen: order.service_fee_fen.unwrap_or(0),
                     total_fen: order.total_fen.unwrap_or(0),

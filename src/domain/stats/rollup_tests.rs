@@ -1,6 +1,7 @@
 //! What one order adds to its pile's local days.
 
 use super::*;
+use crate::domain::units::Wh;
 use proptest::prelude::*;
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -18,7 +19,7 @@ fn completed(created: &str, started: &str, ended: &str, done: &str) -> OrderFact
         created_at: at(created),
         status: OrderStatus::Completed,
         completed_at: Some(at(done)),
-        energy_wh: Some(10_500),
+        energy_wh: Some(Wh(10_500)),
         energy_fee_fen: Some(800),
         service_fee_fen: Some(400),
         total_fen: Some(1_250),

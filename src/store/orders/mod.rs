@@ -267,7 +267,7 @@ impl Store {
 pub(super) fn completing(done: &Completion, at: DateTime<Utc>) -> sea_orm::UpdateMany<order::Entity> {
     order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value("COMPLETED"))
-        .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh))
+        .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh.get()))
         .col_expr(order::Column::EnergyFeeFen, Expr::value(done.energy_fee_fen))
         .col_expr(order::Column::ServiceFeeFen, Expr::value(done.service_fee_fen))
         .col_expr(order::Column::OccupancyFeeFen, Expr::value(done.occupancy_fee_fen))

@@ -8,6 +8,7 @@ use super::{coalesce, collect, refunded_with, same};
 use crate::domain::orders::OrderStatus;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
+use crate::domain::units::Wh;
 use crate::store::rows::Parse;
 use chrono::Utc;
 use entity::order;
@@ -25,7 +26,7 @@ impl Store {
         let update = order::Entity::update_many()
             .col_expr(order::Column::Status, Expr::value(REVIEW))
             .col_expr(order::Column::ReviewReason, Expr::value(hold.reason.as_str()))
-            .col_expr(order::Column::EnergyWh, Expr::value(hold.energy_wh))
+            .col_expr(order::Column::EnergyWh, Expr::value(hold.energy_wh.map(Wh::get)))
             .col_expr(order::Column::Anomalies, Expr::value(hold.anomalies))
             .col_expr(order::Column::StartSoc, coalesce(order::Column::StartSoc, hold.start_soc))
             .col_expr(order::Column::EndSoc, Expr::value(hold.end_soc))
@@ -53,7 +54,7 @@ impl Store {
                 let read = Func::coalesce([Expr::col(order::Column::Revisions), Expr::val("")]);
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::Revisions, Expr::value(rebill.revisions.clone()))
-                    .col_expr(order::Column::EnergyWh, Expr::value(rebill.energy_wh))
+                    .col_expr(order::Column::EnergyWh, Expr::value(rebill.energy_wh.get()))
                     .col_expr(order::Column::EnergyFeeFen, Expr::value(rebill.energy_fee_fen))
                     .col_expr(order::Column::ServiceFeeFen, Expr::value(rebill.service_fee_fen))
                     .col_expr(order::Column::TotalFen, Expr::value(rebill.total_fen))

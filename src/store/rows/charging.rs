@@ -3,6 +3,7 @@
 use crate::domain::charging::TransactionStatus;
 use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::storage::StoreError;
+use crate::domain::units::Wh;
 use entity::{meter_sample, transaction};
 
 impl TryFrom<transaction::Model> for Transaction {
@@ -20,10 +21,10 @@ impl TryFrom<transaction::Model> for Transaction {
             charger_transaction_id: row.charger_transaction_id,
             id_tag: row.id_tag,
             started_at: row.started_at,
-            meter_start_wh: row.meter_start_wh,
+            meter_start_wh: row.meter_start_wh.map(Wh),
             stopped_at: row.stopped_at,
-            meter_stop_wh: row.meter_stop_wh,
-            energy_wh: row.energy_wh,
+            meter_stop_wh: row.meter_stop_wh.map(Wh),
+            energy_wh: row.energy_wh.map(Wh),
             stop_reason: row.stop_reason,
             status,
             last_seq_no: row.last_seq_no,

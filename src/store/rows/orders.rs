@@ -6,6 +6,7 @@ use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use crate::domain::storage::StoreError;
+use crate::domain::units::Wh;
 use entity::order;
 
 impl TryFrom<order::Model> for Order {
@@ -45,7 +46,7 @@ impl TryFrom<order::Model> for Order {
             timezone: row.timezone,
             remote_start_id: row.remote_start_id,
             transaction_id: row.transaction_id,
-            energy_wh: row.energy_wh,
+            energy_wh: row.energy_wh.map(Wh),
             energy_fee_fen: row.energy_fee_fen,
             service_fee_fen: row.service_fee_fen,
             occupancy_fee_fen: row.occupancy_fee_fen,

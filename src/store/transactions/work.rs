@@ -6,6 +6,7 @@ use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{ACTIVE, EventRecord, Sample, StartRecord};
 use crate::domain::charging::{AtStart, Opened, ReadingPick, Recording};
+use crate::domain::units::Wh;
 use crate::store::rows::Parse;
 use crate::store::samples::insert_samples;
 use crate::store::{Store, StoreError, WriteTurn};
@@ -50,7 +51,7 @@ impl Recording for Work {
         let same = place
             .clone()
             .add(C::StartedAt.eq(start.started_at))
-            .add(C::MeterStartWh.eq(start.meter_start_wh))
+            .add(C::MeterStartWh.eq(start.meter_start_wh.get()))
             .add(C::IdTag.eq(&start.id_tag));
         let here = place.add(C::EvseId.eq(0)).add(C::Status.eq(ACTIVE));
         let mut which = Condition::any().add(same).add(here);
@@ -147,7 +148,7 @@ impl Recording for Work {
             charger_transaction_id: Set(opened.charger_transaction_id),
             id_tag: Set(opened.id_tag),
             started_at: Set(opened.started_at),
-            meter_start_wh: Set(opened.meter_start_wh),
+            meter_start_wh: Set(opened.meter_start_wh.map(Wh::get)),
             stopped_at: Set(None),
             meter_stop_wh: Set(None),
             energy_wh: Set(None),
@@ -225,9 +226,9 @@ pub(super) async fn save_state(
         .col_expr(C::IdTag, Expr::value(state.id_tag.clone()))
         .col_expr(C::StartedAt, Expr::value(state.started_at))
         .col_expr(C::StoppedAt, Expr::value(state.stopped_at))
-        .col_expr(C::MeterStartWh, Expr::value(state.meter_start_wh))
-        .col_expr(C::MeterStopWh, Expr::value(state.meter_stop_wh))
-        .col_expr(C::EnergyWh, Expr::value(state.energy_wh))
+        .col_expr(C::MeterStartWh, Expr::value(state.meter_start_wh.map(Wh::get)))
+        .col_expr(C::MeterStopWh, Expr::value(state.meter_stop_wh.map(Wh::get)))
+        .col_expr(C::EnergyWh, Expr::value(state.energy_wh.map(Wh::get)))
         .col_expr(C::StopReason, Expr::value(state.stop_reason.clone()))
         .col_expr(C::Status, Expr::value(state.status))
         .col_expr(C::LastSeqNo, Expr::value(state.last_seq_no))
