@@ -1,16 +1,23 @@
 //! An order paid (from the balance or with a provider's money) as the domain decided: one
-//! conditional update of the order, shared by both payments.
+//! conditional update of the order, shared by both payments; a balance payment with its debit,
+//! its ledger row and its payment row (one statement on PostgreSQL: `at_once`).
 
 use super::at_once::{AtOnce, insert_from, positional, refuse_unless, refused};
-use super::payments::balance_payment_row;
+use super::in_transaction;
+use super::ledger::move_balance_with;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::due::{BalancePayment, PaymentDue};
+use crate::domain::payments::records::Method;
+use crate::domain::payments::stored::{Payment, PaymentState};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
 use entity::payment;
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, FromQueryResult, QueryTrait, Value};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, FromQueryResult, QueryTrait,
+    Value,
+};
 
 /// The order's update of a payment (see `pay_order_on`), its `?` bound to the values.
 fn paying(
@@ -56,6 +63,33 @@ pub(super) async fn pay_order_on(
     Ok(())
 }
 
+/// A succeeded balance payment's row.
+pub(super) fn balance_payment_row(
+    payment_no: String,
+    user_id: i64,
+    order_no: Option<String>,
+    purpose: &str,
+    amount_fen: i64,
+    at: DateTime<Utc>,
+) -> payment::ActiveModel {
+    payment::ActiveModel {
+        payment_no: Set(payment_no),
+        user_id: Set(user_id),
+        order_no: Set(order_no),
+        purpose: Set(purpose.to_owned()),
+        method: Set(Method::Balance.as_str().to_owned()),
+        amount_fen: Set(amount_fen),
+        refunded_fen: Set(0),
+        status: Set(PaymentState::Succeeded.as_str().to_owned()),
+        provider_txn_id: Set(None),
+        pay_url: Set(None),
+        paid_at: Set(Some(at)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+}
+
 /// The ledger row of a balance payment.
 pub(super) fn paid_from_balance(pay: &BalancePayment) -> NewEntry {
     NewEntry {
@@ -69,6 +103,37 @@ pub(super) fn paid_from_balance(pay: &BalancePayment) -> NewEntry {
 }
 
 impl Store {
+    /// Pays an order from the balance (see `BalancePayment`): `Conflict(Order)` when the order no
+    /// longer reads as the payment was decided on (see `pay_order_on`), `Insufficient(Balance)`
+    /// when the balance is too low.
+    pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError> {
+        let at = Utc::now();
+        if at_once_on(self.db().get_database_backend())
+            && let Some(paid) = self.pay_from_balance_at_once(&pay, at).await?
+        {
+            return Payment::try_from(paid);
+        }
+        in_transaction(self, |txn| {
+            Box::pin(async move {
+                // The order first: its row is locked (PostgreSQL) before any money moves.
+                let due = pay.due;
+                pay_order_on(txn, (pay.order_no.as_str(), pay.user_id), "balance", due, at).await?;
+                let entry = paid_from_balance(&pay);
+                let row = balance_payment_row(
+                    pay.payment_no.into_string(),
+                    pay.user_id,
+                    Some(pay.order_no.into_string()),
+                    "order",
+                    due.owed_fen,
+                    at,
+                );
+                move_balance_with(txn, entry, at, row).await
+            })
+        })
+        .await
+        .and_then(Payment::try_from)
+    }
+
     /// `pay_order_from_balance` on PostgreSQL in one statement (see `at_once`): the order's
     /// update, the debit with its ledger row (only after the order's), the payment. None when it
     /// was refused (the balance too low, or its user gone): the transaction's way tells which.

@@ -9,8 +9,6 @@ use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::{EntryKind, NewEntry};
-use crate::domain::payments::due::BalancePayment;
-use crate::domain::payments::records::Method;
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
 use crate::domain::storage::Subject;
@@ -18,36 +16,9 @@ use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, payment, refund};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
-
-/// A succeeded balance payment's row.
-pub(super) fn balance_payment_row(
-    payment_no: String,
-    user_id: i64,
-    order_no: Option<String>,
-    purpose: &str,
-    amount_fen: i64,
-    at: DateTime<Utc>,
-) -> payment::ActiveModel {
-    payment::ActiveModel {
-        payment_no: Set(payment_no),
-        user_id: Set(user_id),
-        order_no: Set(order_no),
-        purpose: Set(purpose.to_owned()),
-        method: Set(Method::Balance.as_str().to_owned()),
-        amount_fen: Set(amount_fen),
-        refunded_fen: Set(0),
-        status: Set(PaymentState::Succeeded.as_str().to_owned()),
-        provider_txn_id: Set(None),
-        pay_url: Set(None),
-        paid_at: Set(Some(at)),
-        created_at: Set(at),
-        updated_at: Set(at),
-        ..Default::default()
-    }
-}
 
 /// Executes one refund decided by the domain (see `payments::refunds`) on `txn`:
 /// `Insufficient` when it would refund more than paid minus already refunded (one conditional
@@ -133,38 +104,6 @@ pub(super) async fn refund_payment_on(
 }
 
 impl Store {
-    /// Pays an order from the balance (see `BalancePayment`): `Conflict(Order)` when the order no
-    /// longer reads as the payment was decided on (see `pay_order_on`), `Insufficient(Balance)`
-    /// when the balance is too low.
-    pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError> {
-        let at = Utc::now();
-        if super::order_payments::at_once_on(self.db().get_database_backend())
-            && let Some(paid) = self.pay_from_balance_at_once(&pay, at).await?
-        {
-            return Payment::try_from(paid);
-        }
-        in_transaction(self, |txn| {
-            Box::pin(async move {
-                // The order first: its row is locked (PostgreSQL) before any money moves.
-                let due = pay.due;
-                super::order_payments::pay_order_on(txn, (pay.order_no.as_str(), pay.user_id), "balance", due, at)
-                    .await?;
-                let entry = super::order_payments::paid_from_balance(&pay);
-                let row = balance_payment_row(
-                    pay.payment_no.into_string(),
-                    pay.user_id,
-                    Some(pay.order_no.into_string()),
-                    "order",
-                    due.owed_fen,
-                    at,
-                );
-                move_balance_with(txn, entry, at, row).await
-            })
-        })
-        .await
-        .and_then(Payment::try_from)
-    }
-
     /// An operator's refund of (part of) a payment (see `refund_on`), with its entry in the
     /// operation log, in one transaction.
     pub async fn refund_payment(
@@ -255,7 +194,7 @@ impl Store {
 }
 
 /// A payment as the refund rules see it; none for a method csms does not know.
-fn refundable_of(p: &Payment) -> Option<Refundable> {
+pub(super) fn refundable_of(p: &Payment) -> Option<Refundable> {
     Some(Refundable {
         payment_no: p.payment_no.clone(),
         method: crate::providers::METHODS.parse(&p.method)?,

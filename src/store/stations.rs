@@ -4,15 +4,16 @@
 use super::rows::{station_of, station_row};
 use super::sql::statement;
 use super::{Store, StoreError};
-use crate::domain::chargers::records::{Charger, Registration};
+use crate::domain::chargers::records::{Charger, Connector, Registration};
 use crate::domain::stations::{GeoBox, NearbyRow, NewPile, PileSpec, Point, Station};
 use crate::domain::storage::Subject;
 use chrono::{NaiveDate, Utc};
-use entity::{charger, station, tariff};
+use entity::{charger, connector, station, tariff};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TryInsertResult, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TryInsertResult,
+    Value,
 };
 
 impl Store {
@@ -37,19 +38,40 @@ impl Store {
         station::Entity::find_by_id(code).one(self.db()).await?.map(station_of).transpose()
     }
 
-    /// The charger `id` and the station it stands in, if any, in one read.
-    pub async fn charger_in_station(&self, id: &str) -> Result<Option<(Charger, Option<Station>)>, StoreError> {
+    /// The charger `id`, the station it stands in (if any) and its connectors (by EVSE and
+    /// connector), in one read: a row a connector.
+    pub async fn charger_in_station(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Charger, Option<Station>, Vec<Connector>)>, StoreError> {
         let stands_in = charger::Entity::belongs_to(station::Entity)
             .from(charger::Column::StationCode)
             .to(station::Column::Code)
             .into();
-        let found = charger::Entity::find_by_id(id)
+        let of_charger = connector::Entity::belongs_to(charger::Entity)
+            .from(connector::Column::ChargerId)
+            .to(charger::Column::Id)
+            .into();
+        let mut query = charger::Entity::find_by_id(id)
             .join(sea_orm::JoinType::LeftJoin, stands_in)
-            .select_also(station::Entity)
-            .one(self.db())
-            .await?;
-        let Some((row, station)) = found else { return Ok(None) };
-        Ok(Some((Charger::from(row), station.map(station_of).transpose()?)))
+            .join_rev(sea_orm::JoinType::LeftJoin, of_charger)
+            .select_also(station::Entity);
+        for column in connector::Column::iter() {
+            query = query.column_as(column, format!("C_{}", column.as_str()));
+        }
+        let query = query.order_by_asc(connector::Column::EvseId).order_by_asc(connector::Column::ConnectorId);
+        let backend = self.db().get_database_backend();
+        let rows = self.db().query_all_raw(backend.build(&query.into_query())).await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let charger = Charger::from(charger::Model::from_query_result(first, "A_")?);
+        let station = station::Model::from_query_result_optional(first, "B_")?.map(station_of).transpose()?;
+        let mut connectors = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(found) = connector::Model::from_query_result_optional(row, "C_")? {
+                connectors.push(Connector::try_from(found)?);
+            }
+        }
+        Ok(Some((charger, station, connectors)))
     }
 
     /// Stations by code, `limit` from `offset`, and how many there are.

@@ -30,6 +30,7 @@ use authorize::verdict;
 use chrono::Utc;
 use events::{ChargingEvent, EventSink};
 use live::LiveState;
+use records::TagStanding;
 use std::sync::{Arc, OnceLock};
 
 /// The charging service.
@@ -87,8 +88,14 @@ impl Charging {
     /// The verdict on `tag`: unknown → Invalid; its own status; Expired past its expiry; a
     /// blocked or expired parent (group) tag makes it so too.
     pub async fn authorize(&self, tag: &str) -> Result<Authorization, StoreError> {
-        let Some(standing) = self.store.tag_standing(tag).await? else {
-            return Ok(Authorization::invalid());
+        let standing = self.store.tag_standing(tag).await?;
+        Ok(self.verdict_of(tag, standing).await)
+    }
+
+    /// The verdict on `tag` as `standing` reads it (see `authorize`).
+    async fn verdict_of(&self, tag: &str, standing: Option<TagStanding>) -> Authorization {
+        let Some(standing) = standing else {
+            return Authorization::invalid();
         };
         let (found, now) = (standing.card, Utc::now());
         let mut status = verdict(&found.status, found.expiry_date, now);
@@ -103,7 +110,7 @@ impl Charging {
         {
             status = AuthStatus::NoCredit;
         }
-        Ok(Authorization { status, expiry_date: found.expiry_date, parent_id_tag: found.parent_id_tag })
+        Authorization { status, expiry_date: found.expiry_date, parent_id_tag: found.parent_id_tag }
     }
 
     /// Records a 1.6 start (whatever the verdict: the charger has started, and decides itself
@@ -111,11 +118,14 @@ impl Charging {
     /// in an open transaction elsewhere is ConcurrentTx. That is looked up in the same database
     /// transaction as the insert, so two starts of one tag at once cannot both be accepted.
     pub async fn start(&self, start: StartRecord) -> Result<(Started, Authorization), StoreError> {
-        let mut auth = self.authorize(&start.id_tag).await?;
+        // The tag's standing is read in the start's own database transaction, which it locks.
+        let mut work = self.store.begin_recording().await?;
+        let standing = work.tag_standing(&start.id_tag).await?;
+        let mut auth = self.verdict_of(&start.id_tag, standing).await;
         let exclusive = auth.status == AuthStatus::Accepted;
         let (charger_id, connector_id) = (start.charger_id.clone(), start.connector_id);
         let (id_tag, at) = (start.id_tag.clone(), start.started_at);
-        let started = recording::start(&*self.store, start, exclusive).await?;
+        let started = recording::start_in(work, start, exclusive).await?;
         if started.concurrent {
             auth.status = AuthStatus::ConcurrentTx;
         }

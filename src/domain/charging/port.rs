@@ -78,9 +78,22 @@ pub trait Recording: Send {
     /// cannot both find the other missing.
     async fn lock_tag(&mut self, tag: &str) -> Result<(), StoreError>;
 
+    /// Tag `tag` as authorising reads it (see `ChargingStore::tag_standing`), locked as
+    /// `lock_tag` locks it.
+    async fn tag_standing(&mut self, tag: &str) -> Result<Option<TagStanding>, StoreError>;
+
     /// What a 1.6 start needs read, in one statement (see `AtStart`); the open transactions of
     /// `tag` only when one is given.
     async fn at_start(&mut self, start: &StartRecord, tag: Option<&str>) -> Result<AtStart, StoreError>;
+
+    /// `at_start`, and the start opened as `opened` on its connector (EVSE 0) when that found
+    /// neither the same start nor a transaction open there (else none is opened).
+    async fn at_start_opening(
+        &mut self,
+        start: &StartRecord,
+        tag: Option<&str>,
+        opened: Opened,
+    ) -> Result<(AtStart, Option<Transaction>), StoreError>;
 
     /// Transaction `id` of `charger_id`.
     async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError>;

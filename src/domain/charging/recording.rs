@@ -13,31 +13,47 @@ use crate::domain::storage::StoreError;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
-/// Stores a 1.6 start: the same start again returns the stored id; an open transaction on the
-/// connector is closed as stale first (the charger is the source of truth for it).
+/// Stores a 1.6 start in a database transaction of its own, its tag locked when `exclusive` (see
+/// `start_in`).
+pub async fn start(store: &dyn ChargingStore, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
+    let mut work = store.begin_recording().await?;
+    if exclusive {
+        work.lock_tag(&start.id_tag).await?;
+    }
+    start_in(work, start, exclusive).await
+}
+
+/// Stores a 1.6 start in `work` (begun by the caller, which locked its tag in it when
+/// `exclusive`: `lock_tag`, or reading its standing there): the same start again returns the stored id; an open transaction on
+/// the connector is closed as stale first (the charger is the source of truth for it).
 /// `exclusive`: also tell whether the tag has another transaction open elsewhere, looked up in
 /// the same database transaction as the insert, with the tag locked, so that two starts of one
 /// tag at the same instant cannot both find none.
-pub async fn start(store: &dyn ChargingStore, start: StartRecord, exclusive: bool) -> Result<Started, StoreError> {
-    let mut work = store.begin_recording().await?;
+pub async fn start_in(
+    mut work: Box<dyn Recording>,
+    start: StartRecord,
+    exclusive: bool,
+) -> Result<Started, StoreError> {
     let tag = exclusive.then_some(start.id_tag.as_str());
-    if let Some(tag) = tag {
-        work.lock_tag(tag).await?;
-    }
-    let found = work.at_start(&start, tag).await?;
-    if let Some(same) = found.same {
-        let concurrent = exclusive && elsewhere(&found.open_of_tag, &same);
-        work.commit().await?;
-        return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
-    }
-    close_these(&mut *work, found.open_here, start.started_at).await?;
     let opened = Opened {
         charger_transaction_id: None,
         id_tag: Some(start.id_tag.clone()),
         started_at: start.started_at,
         meter_start_wh: Some(start.meter_start_wh),
     };
-    let new = work.open((&start.charger_id, 0, start.connector_id), opened).await?;
+    let (found, made) = work.at_start_opening(&start, tag, opened.clone()).await?;
+    if let Some(same) = found.same {
+        let concurrent = exclusive && elsewhere(&found.open_of_tag, &same);
+        work.commit().await?;
+        return Ok(Started { id: same.id, repeated: true, open: same.status == ACTIVE, concurrent });
+    }
+    let new = match made {
+        Some(new) => new,
+        None => {
+            close_these(&mut *work, found.open_here, start.started_at).await?;
+            work.open((&start.charger_id, 0, start.connector_id), opened).await?
+        }
+    };
     // Read before the stale ones here closed and this one opened: neither counts as elsewhere.
     let concurrent = exclusive && elsewhere(&found.open_of_tag, &new);
     work.commit().await?;

@@ -15,7 +15,7 @@ use crate::domain::ids::OrderNo;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::refund_routes::RefundError;
+use crate::domain::payments::refund_routes::{RefundError, Refundable};
 use crate::domain::tariffs::Tariff;
 use crate::domain::units::Wh;
 use chrono::Utc;
@@ -39,11 +39,17 @@ impl Orders {
         let Some(to_bill) = self.inner.store.transaction_to_bill(transaction_id).await? else {
             return Ok(());
         };
-        self.complete_from(found, to_bill).await
+        self.complete_from(found, to_bill, None).await
     }
 
-    /// The same, with what billing reads of its transaction read already.
-    pub(super) async fn complete_from(&self, found: &Order, to_bill: ToBill) -> Result<(), OrderError> {
+    /// The same, with what billing reads of its transaction read already, and the order's
+    /// refundable payments when they were read with it.
+    pub(super) async fn complete_from(
+        &self,
+        found: &Order,
+        to_bill: ToBill,
+        payments: Option<Vec<Refundable>>,
+    ) -> Result<(), OrderError> {
         let (head, samples, rated_power_w) = to_bill;
         if head.status == ACTIVE {
             return Ok(());
@@ -59,7 +65,7 @@ impl Orders {
             Some(reason) => self.hold_for_review(found, &head, &billed, reason).await,
             None => {
                 let from = vec![OrderStatus::Charging, OrderStatus::Starting];
-                if self.settle_bill(found, &head, &tariff, billed, from, None).await?.is_none()
+                if self.settle_bill(found, &head, &tariff, (billed, payments), from, None).await?.is_none()
                     && let Some(now) = self.inner.store.order(&found.order_no).await?
                     && now.status == OrderStatus::Completed
                 {
@@ -114,7 +120,8 @@ impl Orders {
             node: None,
         };
         let from = vec![OrderStatus::Review];
-        let Some(settled) = self.settle_bill(&found, &head, &tariff, billed, from, Some(operation)).await? else {
+        let Some(settled) = self.settle_bill(&found, &head, &tariff, (billed, None), from, Some(operation)).await?
+        else {
             return Err(OrderError::WrongState(OrderStatus::Completed, "settled meanwhile"));
         };
         if store.orders_in_review_on(&found.charger_id).await? == 0
@@ -126,14 +133,14 @@ impl Orders {
     }
 
     /// Completes the order with `billed` and settles it against what it paid, from `from`:
-    /// decided from the order's money as read now, and decided again when a payment or a refund
-    /// changed it in between.
+    /// decided from the order's money as read now (and its refundable payments, when they were
+    /// read with `found`), and decided again when a payment or a refund changed it in between.
     async fn settle_bill(
         &self,
         found: &Order,
         head: &Transaction,
         tariff: &Tariff,
-        billed: SessionBill,
+        (billed, mut payments_read): (SessionBill, Option<Vec<Refundable>>),
         from: Vec<OrderStatus>,
         operation: Option<OperationRecord>,
     ) -> Result<Option<Order>, OrderError> {
@@ -143,7 +150,10 @@ impl Orders {
         let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
-            let payments = self.inner.store.refundable_payments(&current.order_no).await?;
+            let payments = match payments_read.take() {
+                Some(read_with_the_order) => read_with_the_order,
+                None => self.inner.store.refundable_payments(&current.order_no).await?,
+            };
             let read = MoneyRead::of(&current);
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_payment_no(now));

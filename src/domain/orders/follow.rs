@@ -104,8 +104,10 @@ impl Orders {
             ChargingEvent::Ended { transaction_id, .. } => {
                 match self.inner.store.order_to_bill(transaction_id).await? {
                     // Billed from a stale close: this may be its real stop.
-                    Some((found, _)) if found.status == OrderStatus::Completed => self.rebill(&found).await?,
-                    Some((found, Some(to_bill))) => self.complete_from(&found, to_bill).await?,
+                    Some((found, _, _)) if found.status == OrderStatus::Completed => self.rebill(&found).await?,
+                    Some((found, Some(to_bill), payments)) => {
+                        self.complete_from(&found, to_bill, Some(payments)).await?
+                    }
                     Some(_) | None => {}
                 }
                 Ok(())

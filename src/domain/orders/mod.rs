@@ -245,20 +245,21 @@ impl Orders {
         if !waiting {
             return Err(OrderError::PileBusy(code, request.connector_id));
         }
-        match inner.store.order_in_the_way(user.id).await? {
-            Some((live, true)) => return Err(OrderError::OrderInProgress(live)),
-            Some((unpaid, false)) => return Err(OrderError::UnpaidOrders(unpaid)),
-            None => {}
-        }
+        // What stands in the way of the user's order (a live one, an unpaid bill) is told before
+        // what follows; read only when something did not let the order be made.
         let now = Utc::now();
-        let station = station.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
-        let (tariff, zone) =
-            inner.stations.tariff_of(&station, now).await?.ok_or_else(|| OrderError::NoTariff(code.clone()))?;
+        let in_force = match &station {
+            Some(station) => inner.stations.tariff_of(station, now).await?,
+            None => None,
+        };
+        let Some((tariff, zone)) = in_force else {
+            return Err(self.in_the_way(user.id, OrderError::NoTariff(code)).await);
+        };
         let order_no = number::new_order_no(now);
         let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
         let lock = lock_key(&code, evse_id, connector_id);
         if !inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await? {
-            return Err(OrderError::PileBusy(code, request.connector_id));
+            return Err(self.in_the_way(user.id, OrderError::PileBusy(code, request.connector_id)).await);
         }
         let new = NewOrder {
             order_no: order_no.clone(),
@@ -284,16 +285,26 @@ impl Orders {
             started_at: None,
             at: now,
         };
-        match inner.store.create_order(new).await {
-            Ok(created) => Ok(OrderView::new(created, None)),
-            Err(e) => {
-                let _ = inner.kv.delete_if(&lock, &order_no).await;
-                Err(match e {
-                    StoreError::Conflict(Subject::LiveOrder) => OrderError::OrderInProgress(String::new()),
-                    StoreError::Conflict(_) => OrderError::PileBusy(code, request.connector_id),
-                    other => other.into(),
-                })
-            }
+        let refused = match inner.store.create_order_unless_unpaid(new).await {
+            Ok(Some(created)) => return Ok(OrderView::new(created, None)),
+            // An unpaid bill, which `in_the_way` names (unless it was paid meanwhile).
+            Ok(None) => OrderError::UnpaidOrders(String::new()),
+            Err(StoreError::Conflict(Subject::LiveOrder)) => OrderError::OrderInProgress(String::new()),
+            Err(StoreError::Conflict(_)) => OrderError::PileBusy(code, request.connector_id),
+            Err(other) => other.into(),
+        };
+        let _ = inner.kv.delete_if(&lock, &order_no).await;
+        Err(self.in_the_way(user.id, refused).await)
+    }
+
+    /// What stands in the way of a new order of user `user_id`: their live order, else their
+    /// oldest unpaid bill; `otherwise` when neither (or the read failed).
+    async fn in_the_way(&self, user_id: i64, otherwise: OrderError) -> OrderError {
+        match self.inner.store.order_in_the_way(user_id).await {
+            Ok(Some((live, true))) => OrderError::OrderInProgress(live),
+            Ok(Some((unpaid, false))) => OrderError::UnpaidOrders(unpaid),
+            Ok(None) => otherwise,
+            Err(e) => e.into(),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::domain::orders::records::Rebill;
 use crate::domain::orders::records::ReviewHold;
 use crate::domain::orders::records::Settled;
 use crate::domain::orders::records::StartSeen;
-use crate::domain::orders::records::ToBill;
+use crate::domain::orders::records::ToSettle;
 use crate::domain::orders::records::Transition;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::storage::StoreError;
@@ -60,6 +60,10 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// transaction")` when the transaction has its order already: the unique keys decide, also
     /// between csms nodes.
     async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError>;
+
+    /// `create_order`, made only while user `new.user_id` has no completed order whose bill is
+    /// not paid (checked by the insert itself): none when they have one.
+    async fn create_order_unless_unpaid(&self, new: NewOrder) -> Result<Option<Order>, StoreError>;
 
     /// Ends an order before charging (see `Ending`), giving back all it kept, in one
     /// transaction, while it is in one of `ending.from` and its money is as read.
@@ -132,9 +136,9 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
         id: i64,
     ) -> Result<Option<(Transaction, Vec<MeterSample>, Option<i64>)>, StoreError>;
 
-    /// The order of transaction `transaction_id`, with what billing it reads (none when the
-    /// transaction is not stored): the order, the transaction and its charger in one read.
-    async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError>;
+    /// The order of transaction `transaction_id`, with what billing and settling it read (see
+    /// `ToSettle`): the order, the transaction, its charger and its payments in one read.
+    async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<ToSettle>, StoreError>;
 
     /// Order `order_no` with its transaction's row (none before it has one), in one read.
     async fn order_with_head(&self, order_no: &OrderNo) -> Result<Option<(Order, Option<Transaction>)>, StoreError>;

@@ -8,7 +8,7 @@ use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
-use crate::domain::payments::refund_routes::RefundPart;
+use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
@@ -64,6 +64,11 @@ pub struct OrdersAtStart {
 /// What billing a transaction reads: its row, its samples in time order, and its charger's rated
 /// power, W.
 pub type ToBill = (Transaction, Vec<MeterSample>, Option<i64>);
+
+/// What settling a stopped transaction's order reads (`OrderStore::order_to_bill`): the order,
+/// what billing reads of its transaction (none when it has none stored), and its refundable
+/// payments.
+pub type ToSettle = (Order, Option<ToBill>, Vec<Refundable>);
 
 /// A change of an order's state, applied only while it is in one of `from`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -249,8 +249,7 @@ impl Stations {
     /// The pile `code` with its connectors, and its station (whose `timezone` is the pile's
     /// zone), if it stands in one.
     pub async fn pile(&self, code: &str) -> Result<Option<(Pile, Option<super::Station>)>, StationError> {
-        let Some((row, station)) = self.store.charger_in_station(code).await? else { return Ok(None) };
-        let connectors = self.store.connectors(code).await?;
+        let Some((row, station, connectors)) = self.store.charger_in_station(code).await? else { return Ok(None) };
         Ok(Some((self.pile_of(row, connectors), station)))
     }
 

@@ -23,8 +23,11 @@ pub trait StationStore: Send + Sync + std::fmt::Debug {
     /// The charger called `id`.
     async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError>;
 
-    /// The charger `id` and the station it stands in, if any, in one read.
-    async fn charger_in_station(&self, id: &str) -> Result<Option<(Charger, Option<Station>)>, StoreError>;
+    /// The charger `id`, the station it stands in (if any) and its connectors, in one read.
+    async fn charger_in_station(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Charger, Option<Station>, Vec<Connector>)>, StoreError>;
 
     /// The current status of every connector of a charger.
     async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError>;

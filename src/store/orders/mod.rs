@@ -3,25 +3,27 @@
 
 mod complete_at_once;
 mod find;
+mod make;
 mod review;
 
 use super::in_transaction;
 use super::ledger::move_balance_with;
 use super::operations::operation_row;
-use super::payments::{balance_payment_row, refund_payment_on};
+use super::order_payments::balance_payment_row;
+use super::payments::refund_payment_on;
 use super::{Store, StoreError};
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::OrderFilter;
-use crate::domain::orders::records::{Collection, Completion, Ending, NewOrder, OccupancyCharge, Settled, Transition};
-use crate::domain::orders::status::{OrderStatus, PaymentStatus};
+use crate::domain::orders::records::{Collection, Completion, Ending, OccupancyCharge, Settled, Transition};
+use crate::domain::orders::status::OrderStatus;
 use crate::domain::payments::refund_routes::RefundPart;
 use crate::domain::storage::Subject;
 use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
 
 /// `charger/evse/connector`: what `active_connector` holds (unique: one live order a connector).
 pub(super) fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
@@ -29,66 +31,6 @@ pub(super) fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -
 }
 
 impl Store {
-    /// Makes an order. `Conflict("live order")` when the user has a live order already,
-    /// `Conflict("connector")` when another order holds the connector, `Conflict("order of the
-    /// transaction")` when the transaction has its order already: the unique keys decide, also
-    /// between csms nodes.
-    pub async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
-        let (user_id, hold) = (new.user_id, new.hold);
-        let row = order::ActiveModel {
-            order_no: Set(new.order_no.into()),
-            user_id: Set(new.user_id),
-            active_connector: Set(hold.then(|| connector_key(&new.charger_id, new.evse_id, new.connector_id))),
-            charger_id: Set(new.charger_id),
-            evse_id: Set(new.evse_id),
-            connector_id: Set(new.connector_id),
-            id_tag: Set(new.id_tag),
-            status: Set(new.status.as_str().to_owned()),
-            pay_mode: Set(new.pay_mode.as_str().to_owned()),
-            payment_status: Set(PaymentStatus::Unpaid.as_str().to_owned()),
-            method: Set(new.method),
-            prepay_fen: Set(new.prepay_fen),
-            refund_to: Set(new.refund_to.as_str().to_owned()),
-            paid_fen: Set(0),
-            refunded_fen: Set(0),
-            tariff: Set(new.tariff),
-            timezone: Set(new.timezone),
-            remote_start_id: Set(None),
-            transaction_id: Set(new.transaction_id),
-            active_user_id: Set(hold.then_some(user_id)),
-            lock_expires_at: Set(new.lock_expires_at),
-            started_at: Set(new.started_at),
-            created_at: Set(new.at),
-            updated_at: Set(new.at),
-            ..Default::default()
-        };
-        // Made due to the statistics' catch-up (the column's default; see `stats_rollup`).
-        let turn = self.write_turn().await;
-        let inserted = order::Entity::insert(row).exec_with_returning(self.db()).await;
-        drop(turn);
-        match inserted {
-            Ok(created) => created.try_into(),
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                // Which key refused it, read from the rows that hold them (never from the message).
-                let taken = match new.transaction_id {
-                    Some(id) => order::Entity::find()
-                        .filter(order::Column::TransactionId.eq(id))
-                        .one(self.db())
-                        .await?
-                        .is_some(),
-                    None => false,
-                };
-                let live = order::Entity::find().filter(order::Column::ActiveUserId.eq(user_id)).one(self.db()).await?;
-                Err(match (live, hold, taken) {
-                    (_, _, true) => StoreError::Conflict(Subject::OrderOfTransaction),
-                    (Some(_), true, _) => StoreError::Conflict(Subject::LiveOrder),
-                    _ => StoreError::Conflict(Subject::Connector),
-                })
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Applies `change` to order `order_no` if it is still in one of `change.from`; answers the
     /// order after, or none when it was not: one statement (a change the statistics count makes
     /// the order due to their catch-up).

@@ -17,7 +17,7 @@ use crate::domain::orders::records::Rebill;
 use crate::domain::orders::records::ReviewHold;
 use crate::domain::orders::records::Settled;
 use crate::domain::orders::records::StartSeen;
-use crate::domain::orders::records::ToBill;
+use crate::domain::orders::records::ToSettle;
 use crate::domain::orders::records::Transition;
 use crate::domain::payments::refund_routes::Refundable;
 use crate::domain::storage::StoreError;
@@ -60,6 +60,10 @@ impl OrderStore for Store {
 
     async fn create_order(&self, new: NewOrder) -> Result<Order, StoreError> {
         Store::create_order(self, new).await
+    }
+
+    async fn create_order_unless_unpaid(&self, new: NewOrder) -> Result<Option<Order>, StoreError> {
+        Store::create_order_unless_unpaid(self, new).await
     }
 
     async fn end_order(&self, ending: Ending) -> Result<Settled, StoreError> {
@@ -151,7 +155,7 @@ impl OrderStore for Store {
         Store::transaction_to_bill(self, id).await
     }
 
-    async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError> {
+    async fn order_to_bill(&self, transaction_id: i64) -> Result<Option<ToSettle>, StoreError> {
         Store::order_to_bill(self, transaction_id).await
     }
 

@@ -23,7 +23,10 @@ impl StationStore for Store {
         Store::charger(self, id).await
     }
 
-    async fn charger_in_station(&self, id: &str) -> Result<Option<(Charger, Option<Station>)>, StoreError> {
+    async fn charger_in_station(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Charger, Option<Station>, Vec<Connector>)>, StoreError> {
         Store::charger_in_station(self, id).await
     }
 

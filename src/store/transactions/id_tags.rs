@@ -8,8 +8,8 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use entity::id_tag;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TryInsertResult,
 };
 
 impl Store {
@@ -18,46 +18,9 @@ impl Store {
         Ok(id_tag::Entity::find_by_id(tag).one(self.db()).await?.map(Card::from))
     }
 
-    /// Tag `tag` as authorising reads it (see `TagStanding`), in one statement: with its parent,
-    /// and the driver it is of (their own tag, else a card under theirs) with their credit.
+    /// Tag `tag` as authorising reads it (see `standing_on`).
     pub async fn tag_standing(&self, tag: &str) -> Result<Option<TagStanding>, StoreError> {
-        let backend = self.db().get_database_backend();
-        let sql = "SELECT t.id_tag, t.status, t.expiry_date, t.parent_id_tag, t.created_at, \
-                   p.id_tag AS p_id_tag, p.status AS p_status, p.expiry_date AS p_expiry_date, \
-                   p.parent_id_tag AS p_parent_id_tag, p.created_at AS p_created_at, \
-                   u.id AS user_id, u.balance_fen, \
-                   (SELECT o.status FROM orders o WHERE o.active_user_id = u.id) AS live_status, \
-                   CAST(CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status = 'COMPLETED' \
-                     AND o.payment_status = 'UNPAID') THEN 1 ELSE 0 END AS BIGINT) AS unpaid \
-                   FROM id_tags t LEFT JOIN id_tags p ON p.id_tag = t.parent_id_tag \
-                   LEFT JOIN users u ON u.id_tag = COALESCE( \
-                     (SELECT own.id_tag FROM users own WHERE own.id_tag = t.id_tag), t.parent_id_tag) \
-                   WHERE t.id_tag = ?";
-        let Some(row) = self.db().query_one_raw(statement(backend, sql, [tag.into()])).await? else {
-            return Ok(None);
-        };
-        let card = |prefix: &str| -> Result<Option<Card>, StoreError> {
-            let column = |name: &str| format!("{prefix}{name}");
-            let Some(id_tag) = row.try_get::<Option<String>>("", &column("id_tag"))? else { return Ok(None) };
-            Ok(Some(Card {
-                id_tag,
-                status: row.try_get("", &column("status"))?,
-                expiry_date: row.try_get("", &column("expiry_date"))?,
-                parent_id_tag: row.try_get("", &column("parent_id_tag"))?,
-                created_at: row.try_get("", &column("created_at"))?,
-            }))
-        };
-        let Some(own) = card("")? else { return Ok(None) };
-        let driver = match row.try_get::<Option<i64>>("", "user_id")? {
-            Some(user_id) => Some(CreditStanding {
-                user_id,
-                balance_fen: row.try_get("", "balance_fen")?,
-                live_status: row.try_get("", "live_status")?,
-                unpaid: row.try_get::<i64>("", "unpaid")? != 0,
-            }),
-            None => None,
-        };
-        Ok(Some(TagStanding { card: own, parent: card("p_")?, driver }))
+        standing_on(self.db(), tag, false).await
     }
 
     /// The tags whose group (parent) is `parent`, in the order they were created.
@@ -111,4 +74,55 @@ impl Store {
             _ => Err(StoreError::Conflict(Subject::IdTag)),
         }
     }
+}
+
+/// Tag `tag` as authorising reads it (see `TagStanding`), in one statement: with its parent,
+/// and the driver it is of (their own tag, else a card under theirs) with their credit. `lock`:
+/// the tag's row is locked until `db`'s transaction ends (PostgreSQL; see `Recording::lock_tag`).
+pub(super) async fn standing_on(
+    db: &impl ConnectionTrait,
+    tag: &str,
+    lock: bool,
+) -> Result<Option<TagStanding>, StoreError> {
+    let backend = db.get_database_backend();
+    let sql = "SELECT t.id_tag, t.status, t.expiry_date, t.parent_id_tag, t.created_at, \
+               p.id_tag AS p_id_tag, p.status AS p_status, p.expiry_date AS p_expiry_date, \
+               p.parent_id_tag AS p_parent_id_tag, p.created_at AS p_created_at, \
+               u.id AS user_id, u.balance_fen, \
+               (SELECT o.status FROM orders o WHERE o.active_user_id = u.id) AS live_status, \
+               CAST(CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.status = 'COMPLETED' \
+                 AND o.payment_status = 'UNPAID') THEN 1 ELSE 0 END AS BIGINT) AS unpaid \
+               FROM id_tags t LEFT JOIN id_tags p ON p.id_tag = t.parent_id_tag \
+               LEFT JOIN users u ON u.id_tag = COALESCE( \
+                 (SELECT own.id_tag FROM users own WHERE own.id_tag = t.id_tag), t.parent_id_tag) \
+               WHERE t.id_tag = ?";
+    let locked = match lock && backend == DatabaseBackend::Postgres {
+        true => format!("{sql} FOR UPDATE OF t"),
+        false => sql.to_owned(),
+    };
+    let Some(row) = db.query_one_raw(statement(backend, &locked, [tag.into()])).await? else {
+        return Ok(None);
+    };
+    let card = |prefix: &str| -> Result<Option<Card>, StoreError> {
+        let column = |name: &str| format!("{prefix}{name}");
+        let Some(id_tag) = row.try_get::<Option<String>>("", &column("id_tag"))? else { return Ok(None) };
+        Ok(Some(Card {
+            id_tag,
+            status: row.try_get("", &column("status"))?,
+            expiry_date: row.try_get("", &column("expiry_date"))?,
+            parent_id_tag: row.try_get("", &column("parent_id_tag"))?,
+            created_at: row.try_get("", &column("created_at"))?,
+        }))
+    };
+    let Some(own) = card("")? else { return Ok(None) };
+    let driver = match row.try_get::<Option<i64>>("", "user_id")? {
+        Some(user_id) => Some(CreditStanding {
+            user_id,
+            balance_fen: row.try_get("", "balance_fen")?,
+            live_status: row.try_get("", "live_status")?,
+            unpaid: row.try_get::<i64>("", "unpaid")? != 0,
+        }),
+        None => None,
+    };
+    Ok(Some(TagStanding { card: own, parent: card("p_")?, driver }))
 }

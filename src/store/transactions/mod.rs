@@ -2,6 +2,7 @@
 //! area records starts, stops and 2.0.1 events (`work`); which readings meter a transaction in
 //! `readings`, id tags in `id_tags`.
 
+mod at_start;
 mod id_tags;
 mod readings;
 mod work;
@@ -13,16 +14,18 @@ use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::Sample;
 use crate::domain::orders::order::Order;
-use crate::domain::orders::records::ToBill;
+use crate::domain::orders::records::ToSettle;
+use crate::domain::payments::stored::{Payment, PaymentState};
+use crate::store::payments::refundable_of;
 use crate::store::rows::{Parse, Record};
 use crate::store::samples::insert_samples;
 use chrono::{DateTime, Utc};
-use entity::{charger, meter_sample, order, transaction};
+use entity::{charger, meter_sample, order, payment, transaction};
 use readings::of_transaction;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 impl Store {
@@ -59,32 +62,51 @@ impl Store {
         Ok(Some((found.try_into()?, self.samples_of(id).await?, rated_power_w)))
     }
 
-    /// The order of transaction `id`, with what billing it reads (as `transaction_to_bill`): the
-    /// order, the transaction and its charger in one join, then the samples.
-    pub async fn order_to_bill(&self, id: i64) -> Result<Option<(Order, Option<ToBill>)>, StoreError> {
+    /// The order of transaction `id`, with what billing it reads (as `transaction_to_bill`) and
+    /// what settling it reads (its refundable payments, as `refundable_payments`): the order, the
+    /// transaction, its charger and the order's payments in one join (a row a payment), then the
+    /// samples.
+    pub async fn order_to_bill(&self, id: i64) -> Result<Option<ToSettle>, StoreError> {
         let to_transaction = order::Entity::belongs_to(transaction::Entity)
             .from(order::Column::TransactionId)
             .to(transaction::Column::Id);
         let to_charger = transaction::Entity::belongs_to(charger::Entity)
             .from(transaction::Column::ChargerId)
             .to(charger::Column::Id);
-        let query = order::Entity::find()
+        let to_payments = order::Entity::belongs_to(payment::Entity)
+            .from(order::Column::OrderNo)
+            .to(payment::Column::OrderNo)
+            .on_condition(|_, paid| {
+                Expr::col((paid, payment::Column::Status)).eq(PaymentState::Succeeded.as_str()).into_condition()
+            });
+        let mut query = order::Entity::find()
             .filter(order::Column::TransactionId.eq(id))
             .join(JoinType::LeftJoin, to_transaction.into())
             .join(JoinType::LeftJoin, to_charger.into())
+            .join(JoinType::LeftJoin, to_payments.into())
             .select_also(transaction::Entity)
-            .expr_as(Expr::col((charger::Entity, charger::Column::MaxPowerW)), "rated_power_w")
-            .limit(1)
-            .into_query();
+            .expr_as(Expr::col((charger::Entity, charger::Column::MaxPowerW)), "rated_power_w");
+        for column in payment::Column::iter() {
+            query = query.column_as(column, format!("C_{}", column.as_str()));
+        }
+        let query = query.order_by_desc(payment::Column::Id).into_query();
         let backend = self.db().get_database_backend();
-        let Some(row) = self.db().query_one_raw(backend.build(&query)).await? else { return Ok(None) };
+        let rows = self.db().query_all_raw(backend.build(&query)).await?;
+        let Some(row) = rows.first() else { return Ok(None) };
         // `select_also` names the order's columns `A_…` and the transaction's `B_…`.
-        let found: Order = order::Model::from_query_result(&row, "A_")?.try_into()?;
-        let Some(head) = transaction::Model::from_query_result_optional(&row, "B_")? else {
-            return Ok(Some((found, None)));
+        let found: Order = order::Model::from_query_result(row, "A_")?.try_into()?;
+        let mut payments = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(paid) = payment::Model::from_query_result_optional(row, "C_")? {
+                let paid: Payment = paid.try_into()?;
+                payments.extend(refundable_of(&paid).filter(|r| r.left_fen > 0));
+            }
+        }
+        let Some(head) = transaction::Model::from_query_result_optional(row, "B_")? else {
+            return Ok(Some((found, None, payments)));
         };
         let rated_power_w: Option<i64> = row.try_get("", "rated_power_w")?;
-        Ok(Some((found, Some((head.try_into()?, self.samples_of(id).await?, rated_power_w)))))
+        Ok(Some((found, Some((head.try_into()?, self.samples_of(id).await?, rated_power_w)), payments)))
     }
 
     /// Transaction `id` of charger `charger_id`, without its samples.

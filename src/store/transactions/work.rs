@@ -1,9 +1,10 @@
 //! The charging area's `Recording`: one database transaction, holding this process's writing
 //! turn, in which the domain's rules read transactions and the writes they decided are made.
 
+use super::at_start;
 use super::readings::timed_reading;
 use crate::domain::charging::lifecycle::TransactionState;
-use crate::domain::charging::records::Transaction;
+use crate::domain::charging::records::{TagStanding, Transaction};
 use crate::domain::charging::transactions::{ACTIVE, EventRecord, Sample, StartRecord};
 use crate::domain::charging::{AtStart, Opened, ReadingPick, Recording};
 use crate::domain::units::Wh;
@@ -14,8 +15,8 @@ use chrono::{DateTime, Utc};
 use entity::{id_tag, transaction, transaction_event};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TryInsertResult,
 };
 
 /// A `Recording` on the store's database.
@@ -45,41 +46,35 @@ impl Recording for Work {
         Ok(())
     }
 
+    async fn tag_standing(&mut self, tag: &str) -> Result<Option<TagStanding>, StoreError> {
+        super::id_tags::standing_on(&self.txn, tag, true).await
+    }
+
     async fn at_start(&mut self, start: &StartRecord, tag: Option<&str>) -> Result<AtStart, StoreError> {
-        use transaction::Column as C;
-        let place = Condition::all().add(C::ChargerId.eq(&start.charger_id)).add(C::ConnectorId.eq(start.connector_id));
-        let same = place
-            .clone()
-            .add(C::StartedAt.eq(start.started_at))
-            .add(C::MeterStartWh.eq(start.meter_start_wh.get()))
-            .add(C::IdTag.eq(&start.id_tag));
-        let here = place.add(C::EvseId.eq(0)).add(C::Status.eq(ACTIVE));
-        let mut which = Condition::any().add(same).add(here);
-        if let Some(tag) = tag {
-            which = which.add(Condition::all().add(C::Status.eq(ACTIVE)).add(C::IdTag.eq(tag)));
+        let rows: Vec<Transaction> = transaction::Entity::find()
+            .filter(at_start::which(start, tag))
+            .order_by_asc(transaction::Column::Id)
+            .all(&self.txn)
+            .await?
+            .parsed()?;
+        Ok(at_start::sorted(rows, start, tag))
+    }
+
+    async fn at_start_opening(
+        &mut self,
+        start: &StartRecord,
+        tag: Option<&str>,
+        opened: Opened,
+    ) -> Result<(AtStart, Option<Transaction>), StoreError> {
+        if self.txn.get_database_backend() == DatabaseBackend::Postgres {
+            return at_start::opening_at_once(&self.txn, start, tag, opened).await;
         }
-        let rows: Vec<Transaction> =
-            transaction::Entity::find().filter(which).order_by_asc(C::Id).all(&self.txn).await?.parsed()?;
-        // Each row sorted by the conditions that found it (the times as stored: to the µs).
-        let mut found = AtStart::default();
-        for row in rows {
-            let on_place = row.charger_id == start.charger_id && row.connector_id == start.connector_id;
-            let open = row.status == ACTIVE;
-            let same = on_place
-                && row.started_at.timestamp_micros() == start.started_at.timestamp_micros()
-                && row.meter_start_wh == Some(start.meter_start_wh)
-                && row.id_tag.as_deref() == Some(start.id_tag.as_str());
-            if same && found.same.is_none() {
-                found.same = Some(row.clone());
-            }
-            if on_place && row.evse_id == 0 && open {
-                found.open_here.push(row.clone());
-            }
-            if open && tag.is_some() && row.id_tag.as_deref() == tag {
-                found.open_of_tag.push(row);
-            }
+        let found = self.at_start(start, tag).await?;
+        if found.same.is_some() || !found.open_here.is_empty() {
+            return Ok((found, None));
         }
-        Ok(found)
+        let made = self.open((&start.charger_id, 0, start.connector_id), opened).await?;
+        Ok((found, Some(made)))
     }
 
     async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
@@ -136,30 +131,11 @@ impl Recording for Work {
         timed_reading(&self.txn, (id, self.legacy), latest, pick).await
     }
 
-    async fn open(
-        &mut self,
-        (charger_id, evse_id, connector_id): (&str, i32, i32),
-        opened: Opened,
-    ) -> Result<Transaction, StoreError> {
-        let row = transaction::ActiveModel {
-            charger_id: Set(charger_id.to_owned()),
-            evse_id: Set(evse_id),
-            connector_id: Set(connector_id),
-            charger_transaction_id: Set(opened.charger_transaction_id),
-            id_tag: Set(opened.id_tag),
-            started_at: Set(opened.started_at),
-            meter_start_wh: Set(opened.meter_start_wh.map(Wh::get)),
-            stopped_at: Set(None),
-            meter_stop_wh: Set(None),
-            energy_wh: Set(None),
-            stop_reason: Set(None),
-            status: Set(ACTIVE.as_str().to_owned()),
-            last_seq_no: Set(None),
-            offline: Set(false),
-            updated_at: Set(Utc::now()),
-            ..Default::default()
-        };
-        transaction::Entity::insert(row).exec_with_returning(&self.txn).await?.try_into()
+    async fn open(&mut self, place: (&str, i32, i32), opened: Opened) -> Result<Transaction, StoreError> {
+        transaction::Entity::insert(at_start::opened_row(place, opened))
+            .exec_with_returning(&self.txn)
+            .await?
+            .try_into()
     }
 
     async fn save(&mut self, id: i64, state: &TransactionState) -> Result<(), StoreError> {
