@@ -249,17 +249,23 @@ impl Orders {
         // what follows; read only when something did not let the order be made.
         let now = Utc::now();
         let in_force = match &station {
-            Some(station) => inner.stations.tariff_of(station, now).await?,
-            None => None,
+            Some(station) => inner.stations.tariff_of(station, now).await.map_err(OrderError::from),
+            None => Ok(None),
         };
-        let Some((tariff, zone)) = in_force else {
-            return Err(self.in_the_way(user.id, OrderError::NoTariff(code)).await);
+        let (tariff, zone) = match in_force {
+            Ok(Some(in_force)) => in_force,
+            Ok(None) => return Err(self.in_the_way(user.id, OrderError::NoTariff(code)).await),
+            Err(e) => return Err(self.in_the_way(user.id, e).await),
         };
         let order_no = number::new_order_no(now);
         let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
         let lock = lock_key(&code, evse_id, connector_id);
-        if !inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await? {
-            return Err(self.in_the_way(user.id, OrderError::PileBusy(code, request.connector_id)).await);
+        match inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(self.in_the_way(user.id, OrderError::PileBusy(code, request.connector_id)).await);
+            }
+            Err(e) => return Err(self.in_the_way(user.id, e.into()).await),
         }
         let new = NewOrder {
             order_no: order_no.clone(),
@@ -298,7 +304,7 @@ impl Orders {
     }
 
     /// What stands in the way of a new order of user `user_id`: their live order, else their
-    /// oldest unpaid bill; `otherwise` when neither (or the read failed).
+    /// oldest unpaid bill; `otherwise` when neither (the read's error when it failed).
     async fn in_the_way(&self, user_id: i64, otherwise: OrderError) -> OrderError {
         match self.inner.store.order_in_the_way(user_id).await {
             Ok(Some((live, true))) => OrderError::OrderInProgress(live),
