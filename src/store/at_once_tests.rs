@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::records::{BillRead, Completion, MoneyRead};
 use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 use crate::domain::payments::due::{BalancePayment, PaymentDue};
@@ -95,10 +96,10 @@ async fn a_balance_too_low_refuses_the_whole_payment_and_the_transaction_says_wh
         user_id,
         order_no: OrderNo::parse("O-1").unwrap(),
         due: PaymentDue {
-            owed_fen: 500,
+            owed_fen: Fen(500),
             from: OrderStatus::PendingPayment,
             to: OrderStatus::Ready,
-            money: MoneyRead { paid_fen: 0, refunded_fen: 0, gift_fen: 0 },
+            money: MoneyRead { paid_fen: Fen(0), refunded_fen: Fen(0), gift_fen: Fen(0) },
             bill: BillRead { total_fen: None, occupancy_fee_fen: None },
         },
     };
@@ -121,10 +122,10 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
         from: vec![OrderStatus::Charging],
         user_id,
         energy_wh: Wh(3_000),
-        energy_fee_fen: 200,
-        service_fee_fen: 100,
-        occupancy_fee_fen: Some(0),
-        total_fen: 300,
+        energy_fee_fen: Fen(200),
+        service_fee_fen: Fen(100),
+        occupancy_fee_fen: Some(Fen(0)),
+        total_fen: Fen(300),
         lines: "[]".into(),
         anomalies: "[]".into(),
         start_soc: None,
@@ -133,13 +134,13 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
         stopped_at: now,
         charging_ended_at: now,
         operation: None,
-        read: MoneyRead { paid_fen: 500, refunded_fen: 400, gift_fen: 0 },
+        read: MoneyRead { paid_fen: Fen(500), refunded_fen: Fen(400), gift_fen: Fen(0) },
         payment_status: PaymentStatus::Paid,
         // 200 back to the balance, of a payment with 100 left.
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
             payment_no: PaymentNo::parse("P-1").unwrap(),
-            amount_fen: 200,
+            amount_fen: Fen(200),
             route: Route::ToBalance,
         }],
         collection: None,
@@ -161,10 +162,10 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
         from: vec![OrderStatus::Charging],
         user_id,
         energy_wh: Wh(3_000),
-        energy_fee_fen: 200,
-        service_fee_fen: 100,
-        occupancy_fee_fen: Some(0),
-        total_fen: 300,
+        energy_fee_fen: Fen(200),
+        service_fee_fen: Fen(100),
+        occupancy_fee_fen: Some(Fen(0)),
+        total_fen: Fen(300),
         lines: "[]".into(),
         anomalies: "[]".into(),
         start_soc: None,
@@ -173,12 +174,12 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
         stopped_at: now,
         charging_ended_at: now,
         operation: None,
-        read: MoneyRead { paid_fen: 500, refunded_fen: 0, gift_fen: 0 },
+        read: MoneyRead { paid_fen: Fen(500), refunded_fen: Fen(0), gift_fen: Fen(0) },
         payment_status: PaymentStatus::Paid,
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
             payment_no: PaymentNo::parse("P-1").unwrap(),
-            amount_fen: 200,
+            amount_fen: Fen(200),
             route: Route::ToBalance,
         }],
         collection: None,

@@ -7,6 +7,7 @@ use super::in_transaction;
 use super::ledger::move_balance_with;
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::due::{BalancePayment, PaymentDue};
 use crate::domain::payments::records::Method;
@@ -30,17 +31,17 @@ fn paying(
                updated_at = ? WHERE order_no = ? AND user_id = ? AND payment_status = 'UNPAID' AND status = ? \
                AND paid_fen = ? AND refunded_fen = ? AND gift_fen = ? AND COALESCE(total_fen, -1) = ?";
     let values = [
-        due.owed_fen.into(),
+        due.owed_fen.get().into(),
         method.into(),
         due.to.as_str().into(),
         at.into(),
         order_no.into(),
         user_id.into(),
         due.from.as_str().into(),
-        due.money.paid_fen.into(),
-        due.money.refunded_fen.into(),
-        due.money.gift_fen.into(),
-        due.bill.total_fen.unwrap_or(-1).into(),
+        due.money.paid_fen.get().into(),
+        due.money.refunded_fen.get().into(),
+        due.money.gift_fen.get().into(),
+        due.bill.total_fen.map_or(-1, Fen::get).into(),
     ];
     (sql, values)
 }
@@ -94,7 +95,7 @@ pub(super) fn balance_payment_row(
 pub(super) fn paid_from_balance(pay: &BalancePayment) -> NewEntry {
     NewEntry {
         user_id: pay.user_id,
-        amount_fen: -pay.due.owed_fen,
+        amount_fen: Fen::ZERO.saturating_sub(pay.due.owed_fen).get(),
         kind: EntryKind::Payment,
         reference: Some(pay.payment_no.to_string()),
         reason: None,
@@ -124,7 +125,7 @@ impl Store {
                     pay.user_id,
                     Some(pay.order_no.into_string()),
                     "order",
-                    due.owed_fen,
+                    due.owed_fen.get(),
                     at,
                 );
                 move_balance_with(txn, entry, at, row).await
@@ -147,7 +148,7 @@ impl Store {
             pay.user_id,
             Some(pay.order_no.to_string()),
             "order",
-            pay.due.owed_fen,
+            pay.due.owed_fen.get(),
             at,
         );
         let insert = payment::Entity::insert(row).into_query().returning_all().to_owned();

@@ -8,6 +8,7 @@ use super::provider_payments::refund_row;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
@@ -41,8 +42,12 @@ pub(super) async fn refund_on(
     // never changes: it is read without a lock, by the order's update.
     let sql = "UPDATE orders SET refunded_fen = refunded_fen + ?, updated_at = ? \
                WHERE order_no = (SELECT p.order_no FROM payments p WHERE p.payment_no = ?)";
-    txn.execute_raw(statement(backend, sql, [part.amount_fen.into(), at.into(), part.payment_no.as_str().into()]))
-        .await?;
+    txn.execute_raw(statement(
+        backend,
+        sql,
+        [part.amount_fen.get().into(), at.into(), part.payment_no.as_str().into()],
+    ))
+    .await?;
     refund_payment_on(txn, part, reason, at).await
 }
 
@@ -58,11 +63,11 @@ pub(super) async fn refund_payment_on(
     let sql = "UPDATE payments SET refunded_fen = refunded_fen + ?, updated_at = ? \
                WHERE payment_no = ? AND status = ? AND refunded_fen + ? <= amount_fen RETURNING user_id";
     let values = [
-        part.amount_fen.into(),
+        part.amount_fen.get().into(),
         at.into(),
         part.payment_no.as_str().into(),
         PaymentState::Succeeded.into(),
-        part.amount_fen.into(),
+        part.amount_fen.get().into(),
     ];
     let Some(paid) = txn.query_one_raw(statement(backend, sql, values)).await? else {
         // The caller's transaction rolls back, the order's refunded amount with it.
@@ -80,7 +85,7 @@ pub(super) async fn refund_payment_on(
     let row = refund_row(
         part.refund_no.clone(),
         part.payment_no.to_string(),
-        part.amount_fen,
+        part.amount_fen.get(),
         part.route.destination(),
         status,
         reason,
@@ -91,7 +96,7 @@ pub(super) async fn refund_payment_on(
         Some(amount_fen) => {
             let entry = NewEntry {
                 user_id,
-                amount_fen,
+                amount_fen: amount_fen.get(),
                 kind: EntryKind::Refund,
                 reference: Some(part.refund_no.clone()),
                 reason: reason.map(str::to_owned),
@@ -130,7 +135,7 @@ impl Store {
                 if after_settlement {
                     let sql = "UPDATE orders SET gift_fen = gift_fen + ? WHERE order_no = \
                                (SELECT order_no FROM payments WHERE payment_no = ?)";
-                    let values = [part.amount_fen.into(), part.payment_no.as_str().into()];
+                    let values = [part.amount_fen.get().into(), part.payment_no.as_str().into()];
                     txn.execute_raw(statement(backend, sql, values)).await?;
                 }
                 made.actor = Some(operation.actor.clone());
@@ -158,7 +163,7 @@ impl Store {
             .all(self.db())
             .await?
             .parsed()?;
-        Ok(payments.iter().filter_map(refundable_of).filter(|r| r.left_fen > 0).collect())
+        Ok(payments.iter().filter_map(refundable_of).filter(|r| r.left_fen.is_positive()).collect())
     }
 
     /// The payment `payment_no`.
@@ -199,6 +204,6 @@ pub(super) fn refundable_of(p: &Payment) -> Option<Refundable> {
         payment_no: p.payment_no.clone(),
         method: crate::providers::METHODS.parse(&p.method)?,
         purpose: p.purpose.clone(),
-        left_fen: p.amount_fen - p.refunded_fen,
+        left_fen: Fen(p.amount_fen).saturating_sub(Fen(p.refunded_fen)),
     })
 }

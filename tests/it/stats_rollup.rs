@@ -6,6 +6,7 @@
 use crate::helpers::{TestApp, spawn_app};
 use crate::stats_seed::{payment_row, refund_row, user_row};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use csms::domain::ledger::money::Fen;
 use csms::domain::orders::records::{BillRead, MoneyRead, Rebill, Transition};
 use csms::domain::orders::{OrderStatus, PaymentStatus};
 use csms::domain::stats::{Stats, StatsQuery};
@@ -174,9 +175,9 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
             revisions_read: current.revisions.clone(),
             revisions: "[]".into(),
             energy_wh: Wh(energy),
-            energy_fee_fen: fee,
-            service_fee_fen: service,
-            total_fen: fee + service,
+            energy_fee_fen: Fen(fee),
+            service_fee_fen: Fen(service),
+            total_fen: Fen(fee + service),
             lines: "[]".into(),
             anomalies: "[]".into(),
             end_soc: None,

@@ -19,7 +19,7 @@ pub enum MoneyError {
 }
 
 /// The largest amount taken in one request: 1,000,000.00 yuan.
-const MAX_FEN: i64 = 100_000_000;
+pub const MAX_FEN: i64 = 100_000_000;
 
 /// `amount` in whole fen; refused when it has fractions of a fen or does not fit.
 pub fn to_fen(amount: Decimal, field: &'static str) -> Result<i64, MoneyError> {
@@ -43,8 +43,10 @@ pub fn fen_string(fen: i64) -> String {
 
 /// An amount of money in whole fen (a hundredth of a yuan), as the database keeps it: an
 /// integer, never a float. Sums and differences are checked (`None` when they overflow); shown
-/// as yuan with two places (`12.30`, `-0.05`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+/// as yuan with two places (`12.30`, `-0.05`). Written and read as the bare integer of fen, as
+/// the records holding it had it before (the API shows yuan through its own views).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Fen(pub i64);
 
 whole_unit!(Fen);
@@ -53,6 +55,31 @@ impl Fen {
     /// The amount in yuan, exactly.
     pub fn yuan(self) -> Decimal {
         from_fen(self.0)
+    }
+
+    /// `−self`, none for the one amount whose negation does not fit (`i64::MIN` fen).
+    pub const fn checked_neg(self) -> Option<Fen> {
+        match self.0.checked_neg() {
+            Some(negated) => Some(Fen(negated)),
+            None => None,
+        }
+    }
+
+    /// `self + other`, held at the bounds of `i64` instead of overflowing (for limits compared
+    /// against, never for an amount stored).
+    pub const fn saturating_add(self, other: Fen) -> Fen {
+        Fen(self.0.saturating_add(other.0))
+    }
+
+    /// `self − other`, held at the bounds of `i64` instead of overflowing (for amounts each far
+    /// inside them: an order's or a payment's, bounded by what was paid).
+    pub const fn saturating_sub(self, other: Fen) -> Fen {
+        Fen(self.0.saturating_sub(other.0))
+    }
+
+    /// More than zero.
+    pub const fn is_positive(self) -> bool {
+        self.0 > 0
     }
 }
 
@@ -158,6 +185,25 @@ mod tests {
         assert_eq!(Fen(500).checked_sub(Fen(730)), Some(Fen(-230)));
         assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), None);
         assert_eq!(Fen(i64::MIN).checked_sub(Fen(1)), None);
+    }
+
+    #[test]
+    fn fen_negate_saturate_and_say_whether_they_are_positive() {
+        assert_eq!(Fen(1230).checked_neg(), Some(Fen(-1230)));
+        assert_eq!(Fen(i64::MIN).checked_neg(), None);
+        assert_eq!(Fen(i64::MAX).saturating_add(Fen(1)), Fen(i64::MAX));
+        assert_eq!(Fen(5).saturating_add(Fen(-7)), Fen(-2));
+        assert_eq!(Fen(i64::MIN).saturating_sub(Fen(1)), Fen(i64::MIN));
+        assert_eq!(Fen::ZERO.saturating_sub(Fen(7)), Fen(-7));
+        assert!(Fen(1).is_positive() && !Fen::ZERO.is_positive() && !Fen(-1).is_positive());
+        assert_eq!(Fen(3).min(Fen(5)).max(Fen::ZERO), Fen(3));
+    }
+
+    #[test]
+    fn fen_are_written_and_read_as_the_bare_integer() {
+        assert_eq!(serde_json::to_string(&Fen(1230)).ok(), Some("1230".to_owned()));
+        assert_eq!(serde_json::to_string(&Some(Fen(-5))).ok(), Some("-5".to_owned()));
+        assert_eq!(serde_json::from_str::<Fen>("1230").ok(), Some(Fen(1230)));
     }
 
     proptest! {

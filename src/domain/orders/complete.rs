@@ -12,6 +12,7 @@ use crate::domain::charging::ACTIVE;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::Transaction;
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
@@ -144,7 +145,8 @@ impl Orders {
         from: Vec<OrderStatus>,
         operation: Option<OperationRecord>,
     ) -> Result<Option<Order>, OrderError> {
-        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
+        let fen =
+            |d| to_fen(d, "bill").map(Fen).map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
         let chose = found.refund_to;
@@ -175,7 +177,7 @@ impl Orders {
                 energy_wh: billed.energy_wh,
                 energy_fee_fen: fen(billed.bill.energy_fee)?,
                 service_fee_fen: fen(billed.bill.service_fee)?,
-                occupancy_fee_fen: tariff.occupancy.is_none().then_some(0),
+                occupancy_fee_fen: tariff.occupancy.is_none().then_some(Fen::ZERO),
                 total_fen,
                 lines: serde_json::to_string(&billed.bill).unwrap_or_default(),
                 anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),

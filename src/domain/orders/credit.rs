@@ -6,6 +6,7 @@
 use super::{OrderStatus, Orders};
 use crate::domain::charging::CreditGate;
 use crate::domain::charging::records::CreditStanding;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use futures_util::future::BoxFuture;
 use std::collections::{BTreeMap, HashMap};
@@ -21,7 +22,7 @@ fn out_of_credit_key(user_id: i64) -> String {
 
 /// Whether sessions costing `running_fen` in all exceed what a driver may spend: `balance_fen`
 /// plus `credit_fen`.
-fn used_up(running_fen: i64, balance_fen: i64, credit_fen: i64) -> bool {
+fn used_up(running_fen: Fen, balance_fen: Fen, credit_fen: Fen) -> bool {
     running_fen >= balance_fen.saturating_add(credit_fen)
 }
 
@@ -29,20 +30,26 @@ impl Orders {
     /// Holds each driver's postpaid and card sessions, `running` with their costs so far,
     /// against the driver's balance (`balances`): over it, all of them are stopped and the
     /// driver is marked out of credit for the tags' verdicts.
-    pub(super) async fn hold_credit(&self, running: &[(&Order, i64)], balances: &HashMap<i64, i64>) {
-        let mut by_driver: BTreeMap<i64, (i64, Vec<&Order>)> = BTreeMap::new();
+    pub(super) async fn hold_credit(&self, running: &[(&Order, Fen)], balances: &HashMap<i64, i64>) {
+        let mut by_driver: BTreeMap<i64, (Fen, Vec<&Order>)> = BTreeMap::new();
         for (found, cost_fen) in running {
             let entry = by_driver.entry(found.user_id).or_default();
             entry.0 = entry.0.saturating_add(*cost_fen);
             entry.1.push(found);
         }
-        let credit_fen = self.inner.settings.postpaid_credit;
+        let credit_fen = Fen(self.inner.settings.postpaid_credit);
         for (user_id, (spent_fen, orders)) in by_driver {
-            let balance_fen = balances.get(&user_id).copied().unwrap_or(0);
+            let balance_fen = Fen(balances.get(&user_id).copied().unwrap_or(0));
             if !used_up(spent_fen, balance_fen, credit_fen) {
                 continue;
             }
-            tracing::info!(user_id, spent_fen, balance_fen, sessions = orders.len(), "a driver's credit is used up");
+            tracing::info!(
+                user_id,
+                spent_fen = spent_fen.get(),
+                balance_fen = balance_fen.get(),
+                sessions = orders.len(),
+                "a driver's credit is used up"
+            );
             if let Err(e) = self.inner.kv.set(&out_of_credit_key(user_id), "1", OUT_OF_CREDIT_FOR).await {
                 tracing::warn!(user_id, error = %e, "marking a driver out of credit failed");
             }
@@ -65,7 +72,7 @@ impl Orders {
         if self.inner.kv.get(&out_of_credit_key(standing.user_id)).await?.is_some() {
             return Ok(false);
         }
-        if used_up(0, standing.balance_fen, self.inner.settings.postpaid_credit) {
+        if used_up(Fen::ZERO, Fen(standing.balance_fen), Fen(self.inner.settings.postpaid_credit)) {
             return Ok(false);
         }
         Ok(!standing.unpaid)
@@ -90,11 +97,11 @@ mod tests {
     #[test]
     fn sessions_are_held_together_against_the_balance_and_the_credit() {
         // Two sessions of 30.00 each against 50.00: used up; with 20.00 of credit, just so.
-        assert!(used_up(6_000, 5_000, 0));
-        assert!(used_up(6_000, 4_000, 2_000));
-        assert!(!used_up(5_999, 4_000, 2_000));
+        assert!(used_up(Fen(6_000), Fen(5_000), Fen(0)));
+        assert!(used_up(Fen(6_000), Fen(4_000), Fen(2_000)));
+        assert!(!used_up(Fen(5_999), Fen(4_000), Fen(2_000)));
         // Nothing left to spend at all: used up before anything runs.
-        assert!(used_up(0, 0, 0));
-        assert!(!used_up(0, 0, 100));
+        assert!(used_up(Fen(0), Fen(0), Fen(0)));
+        assert!(!used_up(Fen(0), Fen(0), Fen(100)));
     }
 }

@@ -8,6 +8,7 @@ use super::records::{BillRead, MoneyRead, NewOrder, OccupancyCharge, Settled, St
 use super::settle::occupancy;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::Nodes;
 use crate::domain::orders::order::Order;
@@ -294,8 +295,9 @@ impl Orders {
         let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);
         let line = tariff.occupancy_line(finished, freed_at);
         let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
-        let fee_fen =
-            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.to_string(), e.to_string()))?;
+        let fee_fen = to_fen(fee, "occupancy")
+            .map(Fen)
+            .map_err(|e| OrderError::Corrupt(done.order_no.to_string(), e.to_string()))?;
         let mut current = done.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             // The bill as it reads now (billed again meanwhile, its lines are the new ones).
@@ -311,11 +313,11 @@ impl Orders {
                 lines,
                 read,
                 bill_read: BillRead::of(&current),
-                collection: occupancy(read, current.total_fen.unwrap_or(0), fee_fen, &payment_no),
+                collection: occupancy(read, current.total_fen.unwrap_or(Fen::ZERO), fee_fen, &payment_no),
             };
             match self.inner.store.charge_occupancy(charge).await? {
                 Settled::Done(charged) => {
-                    if fee_fen > 0 {
+                    if fee_fen.is_positive() {
                         self.publish("order.occupancy_billed", &charged);
                     }
                     return Ok(());

@@ -34,6 +34,7 @@ use crate::config::OrderSettings;
 use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::order::Order;
@@ -203,7 +204,7 @@ impl Orders {
             });
         }
         let prepay_fen = match (mode, request.prepay_amount.as_deref()) {
-            (PayMode::Prepaid, Some(text)) => Some(parse_positive(text, "prepayAmount")?),
+            (PayMode::Prepaid, Some(text)) => Some(Fen(parse_positive(text, "prepayAmount")?)),
             (PayMode::Prepaid, None) => {
                 return Err(OrderError::Invalid {
                     field: "prepayAmount",

@@ -1,6 +1,7 @@
 //! An order as csms keeps it: from creation to settlement, its money in whole fen.
 
 use crate::domain::ids::{ChargerId, IdTag, OrderNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use crate::domain::units::Wh;
@@ -20,11 +21,11 @@ pub struct Order {
     pub pay_mode: PayMode,
     pub payment_status: PaymentStatus,
     pub method: Option<String>,
-    pub prepay_fen: Option<i64>,
-    pub paid_fen: i64,
-    pub refunded_fen: i64,
+    pub prepay_fen: Option<Fen>,
+    pub paid_fen: Fen,
+    pub refunded_fen: Fen,
     /// Refunded by operators once the order was settled: a gift, not money it owes again.
-    pub gift_fen: i64,
+    pub gift_fen: Fen,
     /// Where a settlement gives back what a prepaid order did not use.
     pub refund_to: Destination,
     /// The tariff copied when the order was made (JSON).
@@ -33,10 +34,10 @@ pub struct Order {
     pub remote_start_id: Option<i32>,
     pub transaction_id: Option<i64>,
     pub energy_wh: Option<Wh>,
-    pub energy_fee_fen: Option<i64>,
-    pub service_fee_fen: Option<i64>,
-    pub occupancy_fee_fen: Option<i64>,
-    pub total_fen: Option<i64>,
+    pub energy_fee_fen: Option<Fen>,
+    pub service_fee_fen: Option<Fen>,
+    pub occupancy_fee_fen: Option<Fen>,
+    pub total_fen: Option<Fen>,
     /// The bill's lines (JSON), once completed.
     pub lines: Option<String>,
     pub start_soc: Option<i32>,

@@ -11,7 +11,8 @@ use super::records::{BillRead, MoneyRead, Rebill, Settled};
 use super::settle::{Numbers, kept_for_rebill, plan};
 use super::{OrderError, Orders, PaymentStatus};
 use crate::domain::charging::COMPLETED;
-use crate::domain::ledger::{fen_string, to_fen};
+use crate::domain::ledger::money::Fen;
+use crate::domain::ledger::to_fen;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::orders::order::Order;
 use chrono::Utc;
@@ -53,25 +54,29 @@ impl Orders {
             }
             return Ok(());
         }
-        let fen = |d| to_fen(d, "bill").map_err(|e| corrupt(e.to_string()));
+        let fen = |d| to_fen(d, "bill").map(Fen).map_err(|e| corrupt(e.to_string()));
         let (energy_fee_fen, service_fee_fen) = (fen(billed.bill.energy_fee)?, fen(billed.bill.service_fee)?);
         let chose = found.refund_to;
         let mut current = found.clone();
         for _ in 0..SETTLE_ATTEMPTS {
             // The occupancy line, if billed already (also meanwhile), stays as it is.
-            let occupancy_fen = current.occupancy_fee_fen.unwrap_or(0);
+            let occupancy_fen = current.occupancy_fee_fen.unwrap_or(Fen::ZERO);
             let mut bill = billed.bill.clone();
             let before: Option<crate::domain::tariffs::Bill> =
                 current.lines.as_deref().and_then(|t| serde_json::from_str(t).ok());
             if let Some(line) = before.and_then(|b| b.occupancy) {
                 bill = bill.with_occupancy(Some(line));
             }
-            let total_fen = energy_fee_fen + service_fee_fen + occupancy_fen;
+            // Each a bill's amount, far inside `i64`: a sum that does not fit is a corrupt bill.
+            let total_fen = energy_fee_fen
+                .checked_add(service_fee_fen)
+                .and_then(|sum| sum.checked_add(occupancy_fen))
+                .ok_or_else(|| corrupt("the bill's total does not fit".to_owned()))?;
             let read = MoneyRead::of(&current);
             let payments = self.inner.store.refundable_payments(&current.order_no).await?;
             // The difference is what is settled: a paid order owes or gets back only that.
             let paid = current.payment_status == PaymentStatus::Paid;
-            let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(0));
+            let kept = kept_for_rebill(read, paid, current.total_fen.unwrap_or(Fen::ZERO));
             let now = Utc::now();
             let (refund_no, payment_no) = (super::number::new_number('R', now), super::number::new_payment_no(now));
             let numbers = Numbers { refund_no: &refund_no, payment_no: &payment_no };
@@ -131,9 +136,9 @@ fn revisions_after(order: &Order) -> String {
     let lines: Value = order.lines.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);
     revisions.push(json!({
         "energyWh": order.energy_wh,
-        "energyFee": order.energy_fee_fen.map(fen_string),
-        "serviceFee": order.service_fee_fen.map(fen_string),
-        "totalAmount": order.total_fen.map(fen_string),
+        "energyFee": order.energy_fee_fen.map(|fen| fen.to_string()),
+        "serviceFee": order.service_fee_fen.map(|fen| fen.to_string()),
+        "totalAmount": order.total_fen.map(|fen| fen.to_string()),
         "lines": lines.get("lines").cloned().unwrap_or(Value::Null),
         "stoppedAt": order.stopped_at,
         "revisedAt": Utc::now(),

@@ -5,6 +5,7 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -24,7 +25,7 @@ pub struct NewOrder {
     pub status: OrderStatus,
     pub pay_mode: PayMode,
     pub method: Option<String>,
-    pub prepay_fen: Option<i64>,
+    pub prepay_fen: Option<Fen>,
     pub refund_to: Destination,
     /// The tariff's JSON and the station's zone.
     pub tariff: String,
@@ -133,11 +134,11 @@ pub struct Completion {
     pub from: Vec<OrderStatus>,
     pub user_id: i64,
     pub energy_wh: Wh,
-    pub energy_fee_fen: i64,
-    pub service_fee_fen: i64,
+    pub energy_fee_fen: Fen,
+    pub service_fee_fen: Fen,
     /// None until the connector is freed, when the tariff has an occupancy fee; else 0.
-    pub occupancy_fee_fen: Option<i64>,
-    pub total_fen: i64,
+    pub occupancy_fee_fen: Option<Fen>,
+    pub total_fen: Fen,
     pub lines: String,
     /// The meter readings set aside (JSON).
     pub anomalies: String,
@@ -163,10 +164,10 @@ pub struct Completion {
 /// makes the decider read again).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MoneyRead {
-    pub paid_fen: i64,
-    pub refunded_fen: i64,
+    pub paid_fen: Fen,
+    pub refunded_fen: Fen,
     /// Given back by operators once the order was settled (it moves with `refunded_fen`).
-    pub gift_fen: i64,
+    pub gift_fen: Fen,
 }
 
 impl MoneyRead {
@@ -176,8 +177,10 @@ impl MoneyRead {
     }
 
     /// What it keeps of what was paid, counting operators' gifts as kept: what settles its bill.
-    pub fn kept_fen(self) -> i64 {
-        self.paid_fen - self.refunded_fen + self.gift_fen
+    /// Each amount is at most what was paid for the order (each payment at most `MAX_FEN`), far
+    /// inside `i64`: held at its bounds rather than wrapping.
+    pub fn kept_fen(self) -> Fen {
+        self.paid_fen.saturating_sub(self.refunded_fen).saturating_add(self.gift_fen)
     }
 }
 
@@ -185,8 +188,8 @@ impl MoneyRead {
 /// change that rewrites the bill applies only while it is still this one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BillRead {
-    pub total_fen: Option<i64>,
-    pub occupancy_fee_fen: Option<i64>,
+    pub total_fen: Option<Fen>,
+    pub occupancy_fee_fen: Option<Fen>,
 }
 
 impl BillRead {
@@ -200,7 +203,7 @@ impl BillRead {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collection {
     pub payment_no: PaymentNo,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub if_taken: PaymentStatus,
     pub if_short: PaymentStatus,
 }
@@ -237,7 +240,7 @@ pub struct Ending {
 pub struct OccupancyCharge {
     pub order_no: OrderNo,
     pub user_id: i64,
-    pub fee_fen: i64,
+    pub fee_fen: Fen,
     /// The bill's lines with the occupancy line added.
     pub lines: String,
     pub read: MoneyRead,
@@ -274,9 +277,9 @@ pub struct Rebill {
     /// The revisions after, the bill replaced appended.
     pub revisions: String,
     pub energy_wh: Wh,
-    pub energy_fee_fen: i64,
-    pub service_fee_fen: i64,
-    pub total_fen: i64,
+    pub energy_fee_fen: Fen,
+    pub service_fee_fen: Fen,
+    pub total_fen: Fen,
     pub lines: String,
     pub anomalies: String,
     pub end_soc: Option<i32>,

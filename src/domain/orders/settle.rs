@@ -5,6 +5,7 @@
 use super::records::{Collection, MoneyRead};
 use super::status::PaymentStatus;
 use crate::domain::ids::PaymentNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::records::Destination;
 use crate::domain::payments::refund_routes::{RefundError, RefundPart, Refundable, spread};
 
@@ -12,21 +13,30 @@ use crate::domain::payments::refund_routes::{RefundError, RefundPart, Refundable
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settlement {
     /// Given back from the order's payment (a prepaid amount larger than the bill).
-    pub refund_fen: i64,
+    pub refund_fen: Fen,
     /// Taken from the balance now (a postpaid bill, or what a prepaid amount did not cover).
-    pub collect_fen: i64,
+    pub collect_fen: Fen,
     /// The order's payment status when the collection succeeds; when the balance turns out too
     /// low for it, nothing is collected and the order is `Unpaid`.
     pub status: PaymentStatus,
 }
 
 /// Settles a bill of `total_fen` against `paid_fen` already paid for the order: prepaid and
-/// postpaid alike, once the money paid is known (a postpaid order has paid nothing).
-pub fn settle(paid_fen: i64, total_fen: i64) -> Settlement {
+/// postpaid alike, once the money paid is known (a postpaid order has paid nothing). Both are an
+/// order's amounts, far inside `i64` (see `MoneyRead::kept_fen`).
+pub fn settle(paid_fen: Fen, total_fen: Fen) -> Settlement {
     if paid_fen >= total_fen {
-        Settlement { refund_fen: paid_fen - total_fen, collect_fen: 0, status: PaymentStatus::Paid }
+        Settlement {
+            refund_fen: paid_fen.saturating_sub(total_fen),
+            collect_fen: Fen::ZERO,
+            status: PaymentStatus::Paid,
+        }
     } else {
-        Settlement { refund_fen: 0, collect_fen: total_fen - paid_fen, status: PaymentStatus::Paid }
+        Settlement {
+            refund_fen: Fen::ZERO,
+            collect_fen: total_fen.saturating_sub(paid_fen),
+            status: PaymentStatus::Paid,
+        }
     }
 }
 
@@ -50,15 +60,15 @@ pub struct Numbers<'a> {
 /// for it: a surplus given back from its `payments` (newest first) where the driver `chose`, a
 /// shortfall collected from the balance (`UNPAID` when the balance cannot cover it).
 pub fn plan(
-    kept_fen: i64,
-    total_fen: i64,
+    kept_fen: Fen,
+    total_fen: Fen,
     payments: &[Refundable],
     chose: Destination,
     numbers: Numbers<'_>,
 ) -> Result<Plan, RefundError> {
     let settlement = settle(kept_fen, total_fen);
     let refunds = spread(settlement.refund_fen, payments, numbers.refund_no, chose)?;
-    let collection = (settlement.collect_fen > 0).then(|| Collection {
+    let collection = settlement.collect_fen.is_positive().then(|| Collection {
         payment_no: numbers.payment_no.clone(),
         amount_fen: settlement.collect_fen,
         if_taken: PaymentStatus::Paid,
@@ -70,7 +80,7 @@ pub fn plan(
 /// What a paid order billed again settles against: the bill it was paid for — a refund an
 /// operator made since is a gift, not a part of the bill to settle again; an unpaid one, what it
 /// keeps.
-pub fn kept_for_rebill(read: MoneyRead, paid: bool, old_total_fen: i64) -> i64 {
+pub fn kept_for_rebill(read: MoneyRead, paid: bool, old_total_fen: Fen) -> Fen {
     if paid { old_total_fen } else { read.kept_fen() }
 }
 
@@ -81,19 +91,19 @@ pub fn give_back(
     chose: Destination,
     refund_no: &str,
 ) -> Result<(Vec<RefundPart>, Option<PaymentStatus>), RefundError> {
-    let kept = read.paid_fen - read.refunded_fen;
-    let refunds = spread(kept.max(0), payments, refund_no, chose)?;
-    Ok((refunds, (kept > 0).then_some(PaymentStatus::Refunded)))
+    let kept = read.paid_fen.saturating_sub(read.refunded_fen);
+    let refunds = spread(kept.max(Fen::ZERO), payments, refund_no, chose)?;
+    Ok((refunds, kept.is_positive().then_some(PaymentStatus::Refunded)))
 }
 
 /// Plans collecting an occupancy fee of `fee_fen` from the balance for a completed order whose
 /// bill was `total_fen` before it: paid when what it keeps covers its whole bill — the fee and any
 /// part left unpaid before — either way the collection goes.
-pub fn occupancy(read: MoneyRead, total_fen: i64, fee_fen: i64, payment_no: &PaymentNo) -> Option<Collection> {
+pub fn occupancy(read: MoneyRead, total_fen: Fen, fee_fen: Fen, payment_no: &PaymentNo) -> Option<Collection> {
     let kept = read.kept_fen();
     let after = total_fen.saturating_add(fee_fen);
-    let status = |kept: i64| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid };
-    (fee_fen > 0).then(|| Collection {
+    let status = |kept: Fen| if kept >= after { PaymentStatus::Paid } else { PaymentStatus::Unpaid };
+    fee_fen.is_positive().then(|| Collection {
         payment_no: payment_no.clone(),
         amount_fen: fee_fen,
         if_taken: status(kept.saturating_add(fee_fen)),
@@ -108,14 +118,14 @@ mod tests {
 
     #[test]
     fn a_prepaid_amount_above_the_bill_is_given_back() {
-        let s = settle(5000, 1234);
-        assert_eq!(s, Settlement { refund_fen: 3766, collect_fen: 0, status: PaymentStatus::Paid });
+        let s = settle(Fen(5000), Fen(1234));
+        assert_eq!(s, Settlement { refund_fen: Fen(3766), collect_fen: Fen(0), status: PaymentStatus::Paid });
     }
 
     #[test]
     fn a_postpaid_bill_is_collected_whole() {
-        let s = settle(0, 1234);
-        assert_eq!(s, Settlement { refund_fen: 0, collect_fen: 1234, status: PaymentStatus::Paid });
+        let s = settle(Fen(0), Fen(1234));
+        assert_eq!(s, Settlement { refund_fen: Fen(0), collect_fen: Fen(1234), status: PaymentStatus::Paid });
     }
 
     fn balance_payment(no: &str, left_fen: i64) -> Refundable {
@@ -123,7 +133,7 @@ mod tests {
             payment_no: number(no),
             method: crate::domain::payments::records::Method::Balance,
             purpose: "order".into(),
-            left_fen,
+            left_fen: Fen(left_fen),
         }
     }
 
@@ -139,25 +149,26 @@ mod tests {
     fn a_settlement_reads_the_money_left_after_a_refund_made_while_charging() {
         // 50.00 prepaid, 30.00 of it refunded by an operator while charging: a bill of 45.00
         // collects 25.00, it does not give 5.00 back.
-        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 3_000, gift_fen: 0 };
-        let kept = read.paid_fen - read.refunded_fen;
-        let planned = plan(kept, 4_500, &[balance_payment("P1", 2_000)], Destination::Original, *NUMBERS).unwrap();
+        let read = MoneyRead { paid_fen: Fen(5_000), refunded_fen: Fen(3_000), gift_fen: Fen(0) };
+        let kept = read.paid_fen.saturating_sub(read.refunded_fen);
+        let planned = plan(kept, Fen(4_500), &[balance_payment("P1", 2_000)], Destination::Original, *NUMBERS).unwrap();
         assert_eq!(planned.refunds, []);
         let collection = planned.collection.unwrap();
         assert_eq!(
-            (collection.amount_fen, collection.if_taken.as_str(), collection.if_short.as_str()),
+            (collection.amount_fen.get(), collection.if_taken.as_str(), collection.if_short.as_str()),
             (2_500, "PAID", "UNPAID")
         );
     }
 
     #[test]
     fn a_surplus_is_given_back_where_the_driver_chose_and_an_ending_gives_back_everything() {
-        let read = MoneyRead { paid_fen: 5_000, refunded_fen: 0, gift_fen: 0 };
-        let planned = plan(5_000, 1_234, &[balance_payment("P1", 5_000)], Destination::Original, *NUMBERS).unwrap();
-        assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen, planned.collection), (1, 3_766, None));
+        let read = MoneyRead { paid_fen: Fen(5_000), refunded_fen: Fen(0), gift_fen: Fen(0) };
+        let planned =
+            plan(Fen(5_000), Fen(1_234), &[balance_payment("P1", 5_000)], Destination::Original, *NUMBERS).unwrap();
+        assert_eq!((planned.refunds.len(), planned.refunds[0].amount_fen.get(), planned.collection), (1, 3_766, None));
         let (parts, status) = give_back(read, &[balance_payment("P1", 5_000)], Destination::Balance, "R2").unwrap();
-        assert_eq!((parts[0].amount_fen, status.map(|s| s.as_str())), (5_000, Some("REFUNDED")));
-        let nothing = MoneyRead { paid_fen: 0, refunded_fen: 0, gift_fen: 0 };
+        assert_eq!((parts[0].amount_fen.get(), status.map(|s| s.as_str())), (5_000, Some("REFUNDED")));
+        let nothing = MoneyRead { paid_fen: Fen(0), refunded_fen: Fen(0), gift_fen: Fen(0) };
         assert_eq!(give_back(nothing, &[], Destination::Balance, "R3").unwrap(), (vec![], None));
     }
 
@@ -165,39 +176,44 @@ mod tests {
     fn a_paid_order_billed_again_settles_the_difference_and_keeps_an_operators_gift() {
         // Billed 6.00 and paid; an operator gave 2.00 back since; billed again at 10.00: 4.00
         // more, not 6.00.
-        let read = MoneyRead { paid_fen: 600, refunded_fen: 200, gift_fen: 0 };
-        let kept = kept_for_rebill(read, true, 600);
-        let planned = plan(kept, 1_000, &[], Destination::Original, *NUMBERS).unwrap();
-        assert_eq!(planned.collection.map(|c| c.amount_fen), Some(400));
+        let read = MoneyRead { paid_fen: Fen(600), refunded_fen: Fen(200), gift_fen: Fen(0) };
+        let kept = kept_for_rebill(read, true, Fen(600));
+        let planned = plan(kept, Fen(1_000), &[], Destination::Original, *NUMBERS).unwrap();
+        assert_eq!(planned.collection.map(|c| c.amount_fen.get()), Some(400));
         // Unpaid, it settles what it keeps against the new bill.
-        assert_eq!(kept_for_rebill(MoneyRead { paid_fen: 100, refunded_fen: 0, gift_fen: 0 }, false, 600), 100);
+        assert_eq!(
+            kept_for_rebill(MoneyRead { paid_fen: Fen(100), refunded_fen: Fen(0), gift_fen: Fen(0) }, false, Fen(600))
+                .get(),
+            100
+        );
     }
 
     #[test]
     fn an_operators_gift_after_the_bill_is_not_owed_again_when_occupancy_is_billed() {
         // Paid 10.00, 2.00 given back as a gift since; a 3.00 occupancy fee taken: paid.
-        let read = MoneyRead { paid_fen: 1_000, refunded_fen: 200, gift_fen: 200 };
-        assert_eq!(occupancy(read, 1_000, 300, &number("P2")).map(|c| c.if_taken.as_str()), Some("PAID"));
+        let read = MoneyRead { paid_fen: Fen(1_000), refunded_fen: Fen(200), gift_fen: Fen(200) };
+        assert_eq!(occupancy(read, Fen(1_000), Fen(300), &number("P2")).map(|c| c.if_taken.as_str()), Some("PAID"));
     }
 
     #[test]
     fn an_occupancy_fee_leaves_the_order_paid_only_when_everything_owed_is_covered() {
-        let covered = MoneyRead { paid_fen: 1_000, refunded_fen: 0, gift_fen: 0 };
-        let fee = occupancy(covered, 1_000, 300, &number("P2")).unwrap();
+        let covered = MoneyRead { paid_fen: Fen(1_000), refunded_fen: Fen(0), gift_fen: Fen(0) };
+        let fee = occupancy(covered, Fen(1_000), Fen(300), &number("P2")).unwrap();
         assert_eq!((fee.if_taken.as_str(), fee.if_short.as_str()), ("PAID", "UNPAID"));
         // 2.00 of the bill was never paid: even with the fee taken it is still owed.
-        let short = MoneyRead { paid_fen: 800, refunded_fen: 0, gift_fen: 0 };
-        assert_eq!(occupancy(short, 1_000, 300, &number("P2")).map(|c| c.if_taken.as_str()), Some("UNPAID"));
-        assert_eq!(occupancy(covered, 1_000, 0, &number("P2")), None);
+        let short = MoneyRead { paid_fen: Fen(800), refunded_fen: Fen(0), gift_fen: Fen(0) };
+        assert_eq!(occupancy(short, Fen(1_000), Fen(300), &number("P2")).map(|c| c.if_taken.as_str()), Some("UNPAID"));
+        assert_eq!(occupancy(covered, Fen(1_000), Fen(0), &number("P2")), None);
     }
 
     proptest! {
         #[test]
         fn paid_minus_refund_plus_collected_is_the_bill(paid in 0i64..10_000_000, total in 0i64..10_000_000) {
-            let s = settle(paid, total);
-            prop_assert!(s.refund_fen >= 0 && s.collect_fen >= 0);
-            prop_assert!(s.refund_fen == 0 || s.collect_fen == 0);
-            prop_assert_eq!(paid - s.refund_fen + s.collect_fen, total);
+            let s = settle(Fen(paid), Fen(total));
+            let (refund_fen, collect_fen) = (s.refund_fen.get(), s.collect_fen.get());
+            prop_assert!(refund_fen >= 0 && collect_fen >= 0);
+            prop_assert!(refund_fen == 0 || collect_fen == 0);
+            prop_assert_eq!(paid - refund_fen + collect_fen, total);
         }
     }
 }

@@ -6,6 +6,7 @@ use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::{Job, Nodes};
 use crate::domain::orders::order::Order;
@@ -92,12 +93,12 @@ impl Orders {
                     }
                 };
                 // Each driver's postpaid and card sessions, with what each has cost so far.
-                let mut running: Vec<(&Order, i64)> = Vec::new();
+                let mut running: Vec<(&Order, Fen)> = Vec::new();
                 for found in &orders {
                     let done = match found.transaction_id.and_then(|id| heads.get(&id)) {
                         Some(head) if found.status == "CHARGING" => match self.watch_charging(found, head).await {
                             Ok(Some(cost_fen)) => {
-                                running.push((found, cost_fen));
+                                running.push((found, Fen(cost_fen)));
                                 Ok(())
                             }
                             Ok(None) => Ok(()),
@@ -204,7 +205,7 @@ impl Orders {
         let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(None) };
         let cost_fen = to_fen(cost, "cost").unwrap_or(i64::MAX);
         let prepaid = found.pay_mode == PayMode::Prepaid;
-        if prepaid && cost_fen >= found.paid_fen - found.refunded_fen {
+        if prepaid && Fen(cost_fen) >= found.paid_fen.saturating_sub(found.refunded_fen) {
             self.stop_for_money(found, "the order's money ran out");
         }
         if let Some(charger_transaction_id) = head.charger_transaction_id.clone() {

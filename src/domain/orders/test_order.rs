@@ -1,6 +1,7 @@
 //! An order for the area's unit tests.
 
 use crate::domain::ids::{ChargerId, IdTag, OrderNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -27,9 +28,9 @@ pub(crate) fn order() -> Order {
         payment_status: PaymentStatus::Unpaid,
         method: None,
         prepay_fen: None,
-        paid_fen: 0,
-        refunded_fen: 0,
-        gift_fen: 0,
+        paid_fen: Fen::ZERO,
+        refunded_fen: Fen::ZERO,
+        gift_fen: Fen::ZERO,
         refund_to: Destination::Original,
         tariff: "{}".into(),
         timezone: "Asia/Shanghai".into(),

@@ -2,7 +2,6 @@
 //! completed, and while it charges its live power, energy, state of charge and cost so far.
 
 use crate::domain::charging::metering::Anomaly;
-use crate::domain::ledger::fen_string;
 use crate::domain::orders::order::Order;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
@@ -81,15 +80,15 @@ impl OrderView {
             pile_code: o.charger_id.into_string(),
             evse_id: o.evse_id,
             connector_id: o.connector_id,
-            prepay_amount: o.prepay_fen.map(fen_string),
-            paid_amount: fen_string(o.paid_fen),
-            refunded_amount: fen_string(o.refunded_fen),
+            prepay_amount: o.prepay_fen.map(|fen| fen.to_string()),
+            paid_amount: o.paid_fen.to_string(),
+            refunded_amount: o.refunded_fen.to_string(),
             refund_to: o.refund_to.as_str().to_owned(),
             energy_wh: o.energy_wh.map(Wh::get),
-            energy_fee: o.energy_fee_fen.map(fen_string),
-            service_fee: o.service_fee_fen.map(fen_string),
-            occupancy_fee: o.occupancy_fee_fen.map(fen_string),
-            total_amount: o.total_fen.map(fen_string),
+            energy_fee: o.energy_fee_fen.map(|fen| fen.to_string()),
+            service_fee: o.service_fee_fen.map(|fen| fen.to_string()),
+            occupancy_fee: o.occupancy_fee_fen.map(|fen| fen.to_string()),
+            total_amount: o.total_fen.map(|fen| fen.to_string()),
             lines: bill.as_ref().and_then(|b| b.get("lines").cloned()),
             occupancy: bill.as_ref().and_then(|b| b.get("occupancy").cloned()),
             tariff: serde_json::from_str(&o.tariff).unwrap_or(serde_json::Value::Null),

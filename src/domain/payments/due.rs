@@ -5,6 +5,7 @@
 use super::records::FOR_ORDER;
 use super::stored::Payment;
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{BillRead, MoneyRead};
 use crate::domain::orders::status::{OrderStatus, PaymentStatus};
@@ -13,7 +14,7 @@ use crate::domain::orders::status::{OrderStatus, PaymentStatus};
 /// was decided on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaymentDue {
-    pub owed_fen: i64,
+    pub owed_fen: Fen,
     pub from: OrderStatus,
     pub to: OrderStatus,
     pub money: MoneyRead,
@@ -29,11 +30,14 @@ pub fn payment_due(order: &Order) -> Option<PaymentDue> {
     }
     let money = MoneyRead::of(order);
     let (owed_fen, to) = match order.status {
-        OrderStatus::PendingPayment => (order.prepay_fen.unwrap_or(0), OrderStatus::Ready),
-        OrderStatus::Completed => (order.total_fen.unwrap_or(0) - money.kept_fen(), OrderStatus::Completed),
+        OrderStatus::PendingPayment => (order.prepay_fen.unwrap_or(Fen::ZERO), OrderStatus::Ready),
+        // An order's amounts, far inside `i64` (see `MoneyRead::kept_fen`).
+        OrderStatus::Completed => {
+            (order.total_fen.unwrap_or(Fen::ZERO).saturating_sub(money.kept_fen()), OrderStatus::Completed)
+        }
         _ => return None,
     };
-    (owed_fen > 0).then_some(PaymentDue { owed_fen, from: order.status, to, money, bill: BillRead::of(order) })
+    owed_fen.is_positive().then_some(PaymentDue { owed_fen, from: order.status, to, money, bill: BillRead::of(order) })
 }
 
 /// An order paid from the balance, in one transaction: the payment row, the debit and its
@@ -77,7 +81,7 @@ pub fn paid_to(payment: &Payment, order: Option<&Order>) -> PaidTo {
         return PaidTo::Balance;
     }
     match order.and_then(payment_due) {
-        Some(due) if due.owed_fen == payment.amount_fen => PaidTo::Order(due),
+        Some(due) if due.owed_fen == Fen(payment.amount_fen) => PaidTo::Order(due),
         _ => PaidTo::Refund,
     }
 }

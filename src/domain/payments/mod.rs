@@ -25,6 +25,7 @@ pub use port::PaymentStore;
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
@@ -183,7 +184,7 @@ impl Payments {
         if method != Method::Balance {
             // Paid when the provider says so (its notification, or the reconciliation job).
             let description = format!("csms charging order {order_no}");
-            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen, description).await;
+            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen.get(), description).await;
         }
         let pay = BalancePayment { payment_no: new_payment_no(Utc::now()), user_id, order_no: order_no.clone(), due };
         let paid = match self.store.pay_order_from_balance(pay).await {
@@ -244,12 +245,16 @@ impl Payments {
         }
         let refund_no = new_number('R', Utc::now());
         // An operator's refund goes back where the money came from.
-        let part =
-            refund_routes::spread(amount_fen, std::slice::from_ref(&refundable), &refund_no, Destination::Original)
-                .map_err(|_| PaymentError::RefundTooLarge)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
+        let part = refund_routes::spread(
+            Fen(amount_fen),
+            std::slice::from_ref(&refundable),
+            &refund_no,
+            Destination::Original,
+        )
+        .map_err(|_| PaymentError::RefundTooLarge)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
         let charger_id = match &found.order_no {
             Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id.into_string()).unwrap_or_default(),
             None => String::new(),

@@ -5,6 +5,7 @@
 
 use super::records::{Destination, FOR_TOP_UP, Method};
 use crate::domain::ids::PaymentNo;
+use crate::domain::ledger::money::Fen;
 
 /// A succeeded payment that may still be refunded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub struct Refundable {
     /// `order` or `top_up` (as stored).
     pub purpose: String,
     /// Paid minus already refunded, fen.
-    pub left_fen: i64,
+    pub left_fen: Fen,
 }
 
 /// How one refund moves money.
@@ -52,10 +53,11 @@ impl Route {
     }
 
     /// What the balance moves by now for a refund of `amount_fen` (none for a provider's).
-    pub const fn balance_change(self, amount_fen: i64) -> Option<i64> {
+    /// (A part's amount is at most what its payment has left, never negative: its negation fits.)
+    pub const fn balance_change(self, amount_fen: Fen) -> Option<Fen> {
         match self {
             Route::ToBalance => Some(amount_fen),
-            Route::OffBalanceToProvider => Some(-amount_fen),
+            Route::OffBalanceToProvider => Some(Fen::ZERO.saturating_sub(amount_fen)),
             Route::ToProvider => None,
         }
     }
@@ -71,15 +73,15 @@ impl Route {
 pub struct RefundPart {
     pub refund_no: String,
     pub payment_no: PaymentNo,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub route: Route,
 }
 
 /// Why an amount cannot be refunded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RefundError {
-    #[error("refunding {asked_fen} fen is more than the {left_fen} fen left to refund")]
-    BeyondPaid { asked_fen: i64, left_fen: i64 },
+    #[error("refunding {} fen is more than the {} fen left to refund", .asked_fen.get(), .left_fen.get())]
+    BeyondPaid { asked_fen: Fen, left_fen: Fen },
 }
 
 /// Spreads `amount_fen` over `payments` (newest first: the last money in is the first given
@@ -87,19 +89,19 @@ pub enum RefundError {
 /// any further one `refund_noN2`, `refund_noN3`… (letters and digits only: UnionPay takes no
 /// other in its `orderId`). Nothing for a zero amount.
 pub fn spread(
-    amount_fen: i64,
+    amount_fen: Fen,
     payments: &[Refundable],
     refund_no: &str,
     chosen: Destination,
 ) -> Result<Vec<RefundPart>, RefundError> {
-    let left_fen = payments.iter().map(|p| p.left_fen.max(0)).fold(0i64, i64::saturating_add);
+    let left_fen = payments.iter().map(|p| p.left_fen.max(Fen::ZERO)).fold(Fen::ZERO, Fen::saturating_add);
     if amount_fen > left_fen {
         return Err(RefundError::BeyondPaid { asked_fen: amount_fen, left_fen });
     }
     let mut parts = Vec::new();
-    let mut owed = amount_fen.max(0);
-    for paid in payments.iter().filter(|p| p.left_fen > 0) {
-        if owed == 0 {
+    let mut owed = amount_fen.max(Fen::ZERO);
+    for paid in payments.iter().filter(|p| p.left_fen.is_positive()) {
+        if owed == Fen::ZERO {
             break;
         }
         let part = owed.min(paid.left_fen);
@@ -110,7 +112,8 @@ pub fn spread(
             amount_fen: part,
             route: Route::of(paid.method, &paid.purpose, chosen),
         });
-        owed -= part;
+        // `part` is at most `owed`: the difference is never negative.
+        owed = owed.saturating_sub(part);
     }
     Ok(parts)
 }

@@ -75,18 +75,18 @@ fn refund_part(at_once: &mut AtOnce, n: usize, part: &RefundPart, at: DateTime<U
                WHERE payment_no = ? AND status = ? AND refunded_fen + ? <= amount_fen \
                AND EXISTS (SELECT 1 FROM o) RETURNING user_id";
     let values = [
-        part.amount_fen.into(),
+        part.amount_fen.get().into(),
         at.into(),
         part.payment_no.as_str().into(),
         PaymentState::Succeeded.as_str().into(),
-        part.amount_fen.into(),
+        part.amount_fen.get().into(),
     ];
     at_once.with(&paid, sql, values);
     let mut from = paid.clone();
     if let Some(amount_fen) = part.route.balance_change(part.amount_fen) {
         let entry = NewEntry {
             user_id: 0, // the payer's, read from `paid{n}`
-            amount_fen,
+            amount_fen: amount_fen.get(),
             kind: EntryKind::Refund,
             reference: Some(part.refund_no.clone()),
             reason: Some("settlement".to_owned()),
@@ -101,7 +101,7 @@ fn refund_part(at_once: &mut AtOnce, n: usize, part: &RefundPart, at: DateTime<U
     let row = refund_row(
         part.refund_no.clone(),
         part.payment_no.to_string(),
-        part.amount_fen,
+        part.amount_fen.get(),
         part.route.destination(),
         status,
         Some("settlement"),

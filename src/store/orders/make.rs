@@ -4,6 +4,7 @@ use super::super::at_once::{insert_from, positional};
 use super::super::sql::statement;
 use super::super::{Store, StoreError};
 use super::connector_key;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::NewOrder;
 use crate::domain::orders::status::PaymentStatus;
@@ -97,7 +98,7 @@ fn order_row(new: NewOrder) -> order::ActiveModel {
         pay_mode: Set(new.pay_mode.as_str().to_owned()),
         payment_status: Set(PaymentStatus::Unpaid.as_str().to_owned()),
         method: Set(new.method),
-        prepay_fen: Set(new.prepay_fen),
+        prepay_fen: Set(new.prepay_fen.map(Fen::get)),
         refund_to: Set(new.refund_to.as_str().to_owned()),
         paid_fen: Set(0),
         refunded_fen: Set(0),

@@ -12,6 +12,7 @@ use super::operations::operation_row;
 use super::order_payments::balance_payment_row;
 use super::payments::refund_payment_on;
 use super::{Store, StoreError};
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::OrderFilter;
@@ -128,8 +129,8 @@ impl Store {
                     .col_expr(order::Column::RefundedFen, refunded_with(&ending.refunds))
                     .filter(order::Column::OrderNo.eq(&ending.order_no))
                     .filter(order::Column::Status.is_in(ending.from.iter().map(|s| s.as_str())))
-                    .filter(order::Column::PaidFen.eq(ending.read.paid_fen))
-                    .filter(order::Column::RefundedFen.eq(ending.read.refunded_fen))
+                    .filter(order::Column::PaidFen.eq(ending.read.paid_fen.get()))
+                    .filter(order::Column::RefundedFen.eq(ending.read.refunded_fen.get()))
                     .exec_with_returning(txn)
                     .await?;
                 let Some(after) = updated.into_iter().next() else { return Ok(None) };
@@ -151,17 +152,20 @@ impl Store {
         let charged = in_transaction(self, |txn| {
             Box::pin(async move {
                 let updated = order::Entity::update_many()
-                    .col_expr(order::Column::OccupancyFeeFen, Expr::value(charge.fee_fen))
-                    .col_expr(order::Column::TotalFen, coalesce(order::Column::TotalFen, 0i64).add(charge.fee_fen))
+                    .col_expr(order::Column::OccupancyFeeFen, Expr::value(charge.fee_fen.get()))
+                    .col_expr(
+                        order::Column::TotalFen,
+                        coalesce(order::Column::TotalFen, 0i64).add(charge.fee_fen.get()),
+                    )
                     .col_expr(order::Column::Lines, Expr::value(charge.lines.clone()))
                     .col_expr(order::Column::StatsDue, Expr::value(true))
                     .col_expr(order::Column::UpdatedAt, Expr::value(at))
                     .filter(order::Column::OrderNo.eq(&charge.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
                     .filter(order::Column::OccupancyFeeFen.is_null())
-                    .filter(same(order::Column::TotalFen, charge.bill_read.total_fen))
-                    .filter(order::Column::PaidFen.eq(charge.read.paid_fen))
-                    .filter(order::Column::RefundedFen.eq(charge.read.refunded_fen))
+                    .filter(same(order::Column::TotalFen, charge.bill_read.total_fen.map(Fen::get)))
+                    .filter(order::Column::PaidFen.eq(charge.read.paid_fen.get()))
+                    .filter(order::Column::RefundedFen.eq(charge.read.refunded_fen.get()))
                     .exec(txn)
                     .await?;
                 if updated.rows_affected == 0 {
@@ -210,10 +214,10 @@ pub(super) fn completing(done: &Completion, at: DateTime<Utc>) -> sea_orm::Updat
     order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value("COMPLETED"))
         .col_expr(order::Column::EnergyWh, Expr::value(done.energy_wh.get()))
-        .col_expr(order::Column::EnergyFeeFen, Expr::value(done.energy_fee_fen))
-        .col_expr(order::Column::ServiceFeeFen, Expr::value(done.service_fee_fen))
-        .col_expr(order::Column::OccupancyFeeFen, Expr::value(done.occupancy_fee_fen))
-        .col_expr(order::Column::TotalFen, Expr::value(done.total_fen))
+        .col_expr(order::Column::EnergyFeeFen, Expr::value(done.energy_fee_fen.get()))
+        .col_expr(order::Column::ServiceFeeFen, Expr::value(done.service_fee_fen.get()))
+        .col_expr(order::Column::OccupancyFeeFen, Expr::value(done.occupancy_fee_fen.map(Fen::get)))
+        .col_expr(order::Column::TotalFen, Expr::value(done.total_fen.get()))
         .col_expr(order::Column::Lines, Expr::value(done.lines.clone()))
         .col_expr(order::Column::Anomalies, Expr::value(done.anomalies.clone()))
         .col_expr(order::Column::StartSoc, coalesce(order::Column::StartSoc, done.start_soc))
@@ -230,14 +234,14 @@ pub(super) fn completing(done: &Completion, at: DateTime<Utc>) -> sea_orm::Updat
         .filter(order::Column::OrderNo.eq(done.order_no.as_str()))
         .filter(order::Column::Status.is_in(done.from.iter().map(|s| s.as_str())))
         .col_expr(order::Column::RefundedFen, refunded_with(&done.refunds))
-        .filter(order::Column::PaidFen.eq(done.read.paid_fen))
-        .filter(order::Column::RefundedFen.eq(done.read.refunded_fen))
+        .filter(order::Column::PaidFen.eq(done.read.paid_fen.get()))
+        .filter(order::Column::RefundedFen.eq(done.read.refunded_fen.get()))
 }
 
 /// The order's refunded amount grown by `refunds` (of its own payments): set by the order's own
 /// update, before the refunds are made (`refund_payment_on`).
 pub(super) fn refunded_with(refunds: &[RefundPart]) -> Expr {
-    let total: i64 = refunds.iter().map(|part| part.amount_fen).sum();
+    let total: i64 = refunds.iter().map(|part| part.amount_fen.get()).sum();
     Expr::col(order::Column::RefundedFen).add(total)
 }
 
@@ -271,7 +275,7 @@ pub(super) async fn collect(
 ) -> Result<(), StoreError> {
     let entry = NewEntry {
         user_id,
-        amount_fen: -collection.amount_fen,
+        amount_fen: Fen::ZERO.saturating_sub(collection.amount_fen).get(),
         kind: EntryKind::Settlement,
         reference: Some(collection.payment_no.to_string()),
         reason: None,
@@ -284,13 +288,13 @@ pub(super) async fn collect(
         user_id,
         Some(order_no.to_owned()),
         "order",
-        collection.amount_fen,
+        collection.amount_fen.get(),
         at,
     );
     let status = match move_balance_with(txn, entry, at, row).await {
         Ok(_) => {
-            update =
-                update.col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(collection.amount_fen));
+            update = update
+                .col_expr(order::Column::PaidFen, Expr::col(order::Column::PaidFen).add(collection.amount_fen.get()));
             collection.if_taken
         }
         // Nothing is taken: the order owes it.

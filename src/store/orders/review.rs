@@ -5,6 +5,7 @@
 use super::super::payments::refund_payment_on;
 use super::super::{Store, StoreError, in_transaction};
 use super::{coalesce, collect, refunded_with, same};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStatus;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{Rebill, ReviewHold, Settled};
@@ -55,9 +56,9 @@ impl Store {
                 let updated = order::Entity::update_many()
                     .col_expr(order::Column::Revisions, Expr::value(rebill.revisions.clone()))
                     .col_expr(order::Column::EnergyWh, Expr::value(rebill.energy_wh.get()))
-                    .col_expr(order::Column::EnergyFeeFen, Expr::value(rebill.energy_fee_fen))
-                    .col_expr(order::Column::ServiceFeeFen, Expr::value(rebill.service_fee_fen))
-                    .col_expr(order::Column::TotalFen, Expr::value(rebill.total_fen))
+                    .col_expr(order::Column::EnergyFeeFen, Expr::value(rebill.energy_fee_fen.get()))
+                    .col_expr(order::Column::ServiceFeeFen, Expr::value(rebill.service_fee_fen.get()))
+                    .col_expr(order::Column::TotalFen, Expr::value(rebill.total_fen.get()))
                     .col_expr(order::Column::Lines, Expr::value(rebill.lines.clone()))
                     .col_expr(order::Column::Anomalies, Expr::value(rebill.anomalies.clone()))
                     .col_expr(order::Column::EndSoc, Expr::value(rebill.end_soc))
@@ -69,11 +70,11 @@ impl Store {
                     .filter(order::Column::OrderNo.eq(&rebill.order_no))
                     .filter(order::Column::Status.eq("COMPLETED"))
                     .filter(Expr::expr(read).eq(Expr::val(rebill.revisions_read.clone().unwrap_or_default())))
-                    .filter(same(order::Column::TotalFen, rebill.bill_read.total_fen))
-                    .filter(same(order::Column::OccupancyFeeFen, rebill.bill_read.occupancy_fee_fen))
+                    .filter(same(order::Column::TotalFen, rebill.bill_read.total_fen.map(Fen::get)))
+                    .filter(same(order::Column::OccupancyFeeFen, rebill.bill_read.occupancy_fee_fen.map(Fen::get)))
                     .col_expr(order::Column::RefundedFen, refunded_with(&rebill.refunds))
-                    .filter(order::Column::PaidFen.eq(rebill.read.paid_fen))
-                    .filter(order::Column::RefundedFen.eq(rebill.read.refunded_fen))
+                    .filter(order::Column::PaidFen.eq(rebill.read.paid_fen.get()))
+                    .filter(order::Column::RefundedFen.eq(rebill.read.refunded_fen.get()))
                     .exec_with_returning(txn)
                     .await?;
                 let Some(after) = updated.into_iter().next() else { return Ok(None) };

@@ -2,6 +2,7 @@
 //! once here (a text the domain does not know is a corrupt row).
 
 use crate::domain::ids::{ChargerId, IdTag, OrderNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -37,20 +38,20 @@ impl TryFrom<order::Model> for Order {
             pay_mode,
             payment_status,
             method: row.method,
-            prepay_fen: row.prepay_fen,
-            paid_fen: row.paid_fen,
-            refunded_fen: row.refunded_fen,
-            gift_fen: row.gift_fen,
+            prepay_fen: row.prepay_fen.map(Fen),
+            paid_fen: Fen(row.paid_fen),
+            refunded_fen: Fen(row.refunded_fen),
+            gift_fen: Fen(row.gift_fen),
             refund_to,
             tariff: row.tariff,
             timezone: row.timezone,
             remote_start_id: row.remote_start_id,
             transaction_id: row.transaction_id,
             energy_wh: row.energy_wh.map(Wh),
-            energy_fee_fen: row.energy_fee_fen,
-            service_fee_fen: row.service_fee_fen,
-            occupancy_fee_fen: row.occupancy_fee_fen,
-            total_fen: row.total_fen,
+            energy_fee_fen: row.energy_fee_fen.map(Fen),
+            service_fee_fen: row.service_fee_fen.map(Fen),
+            occupancy_fee_fen: row.occupancy_fee_fen.map(Fen),
+            total_fen: row.total_fen.map(Fen),
             lines: row.lines,
             start_soc: row.start_soc,
             end_soc: row.end_soc,

@@ -99,7 +99,7 @@ impl Store {
         for row in &rows {
             if let Some(paid) = payment::Model::from_query_result_optional(row, "C_")? {
                 let paid: Payment = paid.try_into()?;
-                payments.extend(refundable_of(&paid).filter(|r| r.left_fen > 0));
+                payments.extend(refundable_of(&paid).filter(|r| r.left_fen.is_positive()));
             }
         }
         let Some(head) = transaction::Model::from_query_result_optional(row, "B_")? else {
