@@ -5,7 +5,7 @@ use super::paging::{Page, Paging};
 use super::users::Signed;
 use super::{ApiError, ApiState};
 use crate::domain::ids::{OrderNo, PaymentNo};
-use crate::domain::ledger::{AmountText, Entry, LedgerError, fen_string};
+use crate::domain::ledger::{AmountText, Entry, LedgerError};
 use crate::domain::payments::{PaymentError, PaymentView, RefundView};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -81,8 +81,8 @@ impl From<Entry> for EntryView {
     fn from(e: Entry) -> Self {
         EntryView {
             id: e.id,
-            amount: fen_string(e.amount_fen),
-            balance_after: fen_string(e.balance_after_fen),
+            amount: e.amount_fen.to_string(),
+            balance_after: e.balance_after_fen.to_string(),
             kind: e.kind,
             reference: e.reference,
             reason: e.reason,
@@ -182,7 +182,7 @@ async fn refund(
     ))]
 async fn balance(State(state): State<ApiState>, Signed(user): Signed) -> Result<Json<Value>, ApiError> {
     let fen = state.ledger.balance(user.id).await?;
-    Ok(Json(json!({"balance": fen_string(fen)})))
+    Ok(Json(json!({"balance": fen.to_string()})))
 }
 
 /// The signed-in user's ledger, newest first, paged: one row per change of the balance.
@@ -244,7 +244,7 @@ async fn adjust(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let body: AdjustBody = super::json_body(&body)?;
     let after = state.ledger.adjust(id, &body.amount.0, &body.reason, &operator.actor).await?;
-    Ok((StatusCode::CREATED, Json(json!({"userId": id, "balance": fen_string(after)}))))
+    Ok((StatusCode::CREATED, Json(json!({"userId": id, "balance": after.to_string()}))))
 }
 
 /// The order number a body names; a text that cannot be one names no order (as an unknown one).

@@ -5,7 +5,6 @@ use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::users::UserView;
 use super::{ApiError, ApiState};
-use crate::domain::ledger::fen_string;
 use crate::domain::users::records::User;
 use crate::domain::users::records::UserFilter;
 use crate::domain::users::staff::{StaffError, UserChange};
@@ -38,7 +37,7 @@ struct StaffView {
 
 impl From<User> for StaffView {
     fn from(u: User) -> Self {
-        let balance = fen_string(u.balance_fen);
+        let balance = u.balance_fen.to_string();
         StaffView { user: u.into(), balance }
     }
 }

@@ -55,16 +55,16 @@ impl AtOnce {
             "UPDATE users SET balance_fen = balance_fen + ?, updated_at = ? \
              WHERE id = {user} AND balance_fen + ? >= 0 AND {when} RETURNING id, balance_fen"
         );
-        let mut values: Vec<Value> = vec![entry.amount_fen.into(), at.into()];
+        let mut values: Vec<Value> = vec![entry.amount_fen.get().into(), at.into()];
         values.extend(user_values(entry.user_id));
-        values.push(entry.amount_fen.into());
+        values.push(entry.amount_fen.get().into());
         self.with(&format!("moved{tag}"), &sql, values);
         let sql = format!(
             "INSERT INTO ledger (user_id, amount_fen, balance_after_fen, kind, reference, reason, actor, created_at) \
              SELECT moved{tag}.id, ?, moved{tag}.balance_fen, ?, ?, ?, ?, ? FROM moved{tag} RETURNING balance_after_fen"
         );
         let values = [
-            entry.amount_fen.into(),
+            entry.amount_fen.get().into(),
             entry.kind.as_str().to_owned().into(),
             entry.reference.into(),
             entry.reason.as_deref().map(super::storable).into(),
@@ -123,6 +123,7 @@ pub(super) fn insert_from((sql, values): (String, Vec<Value>), from: &str) -> Op
 mod tests {
     use super::*;
     use crate::domain::ledger::EntryKind;
+    use crate::domain::ledger::money::Fen;
     use sea_orm::sea_query::{Alias, Query};
 
     #[test]
@@ -150,7 +151,7 @@ mod tests {
         at_once.with("o", "UPDATE orders SET x = ? WHERE order_no = ? RETURNING user_id", [1i64.into(), "A".into()]);
         let entry = NewEntry {
             user_id: 7,
-            amount_fen: -300,
+            amount_fen: Fen(-300),
             kind: EntryKind::Payment,
             reference: Some("P1".into()),
             reason: None,

@@ -189,7 +189,7 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
     assert_eq!(everything(&store).await, ("COMPLETED".into(), 500, 200, 200, 1, 1, 1));
     assert_eq!(number(&store, "SELECT refunded_fen AS n FROM payments").await, 200);
     assert_eq!(number(&store, "SELECT balance_after_fen AS n FROM ledger").await, 200);
-    assert_eq!(store.ledger_sum(user_id).await.unwrap(), 200);
+    assert_eq!(store.ledger_sum(user_id).await.unwrap().get(), 200);
     // Again, from the same read: the order is no longer as read, and nothing moves twice.
     assert_eq!(store.complete_at_once(&done, now).await.unwrap(), Some(None));
     assert_eq!(everything(&store).await, ("COMPLETED".into(), 500, 200, 200, 1, 1, 1));

@@ -6,6 +6,7 @@ use super::in_transaction;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{Entry, NewEntry};
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Utc};
@@ -30,14 +31,14 @@ pub(crate) async fn move_balance_on(
     }
     let sql = "UPDATE users SET balance_fen = balance_fen + ?, updated_at = ? \
                WHERE id = ? AND balance_fen + ? >= 0 RETURNING balance_fen";
-    let values = [entry.amount_fen.into(), at.into(), entry.user_id.into(), entry.amount_fen.into()];
+    let values = [entry.amount_fen.get().into(), at.into(), entry.user_id.into(), entry.amount_fen.get().into()];
     let Some(row) = txn.query_one_raw(statement(backend, sql, values)).await? else {
         return Err(not_moved(txn, entry.user_id).await);
     };
     let after: i64 = row.try_get("", "balance_fen")?;
     let line = ledger_entry::ActiveModel {
         user_id: Set(entry.user_id),
-        amount_fen: Set(entry.amount_fen),
+        amount_fen: Set(entry.amount_fen.get()),
         balance_after_fen: Set(after),
         kind: Set(entry.kind.as_str().to_owned()),
         reference: Set(entry.reference),
@@ -110,12 +111,12 @@ pub(super) async fn not_moved(txn: &impl ConnectionTrait, user_id: i64) -> Store
 impl Store {
     /// An operator's adjustment: the balance, its ledger row and `log` in the operation log, in
     /// one transaction.
-    pub async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<i64, StoreError> {
+    pub async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<Fen, StoreError> {
         let at = log.at;
         let row = super::operations::operation_row(log);
         in_transaction(self, |txn| {
             Box::pin(async move {
-                let after = move_balance_on(txn, entry, at).await?;
+                let after = Fen(move_balance_on(txn, entry, at).await?);
                 entity::operation_log::Entity::insert(row).exec_without_returning(txn).await?;
                 Ok(after)
             })
@@ -132,8 +133,8 @@ impl Store {
             .into_iter()
             .map(|r| Entry {
                 id: r.id,
-                amount_fen: r.amount_fen,
-                balance_after_fen: r.balance_after_fen,
+                amount_fen: Fen(r.amount_fen),
+                balance_after_fen: Fen(r.balance_after_fen),
                 kind: r.kind,
                 reference: r.reference,
                 reason: r.reason,
@@ -144,10 +145,10 @@ impl Store {
     }
 
     /// The sum of a user's ledger rows, in fen (what their balance must equal).
-    pub async fn ledger_sum(&self, user_id: i64) -> Result<i64, StoreError> {
+    pub async fn ledger_sum(&self, user_id: i64) -> Result<Fen, StoreError> {
         let backend = self.db().get_database_backend();
         let sql = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS total FROM ledger WHERE user_id = ?";
         let row = self.db().query_one_raw(statement(backend, sql, [user_id.into()])).await?;
-        Ok(row.map(|r| r.try_get::<i64>("", "total")).transpose()?.unwrap_or(0))
+        Ok(Fen(row.map(|r| r.try_get::<i64>("", "total")).transpose()?.unwrap_or(0)))
     }
 }

@@ -95,7 +95,7 @@ pub(super) fn balance_payment_row(
 pub(super) fn paid_from_balance(pay: &BalancePayment) -> NewEntry {
     NewEntry {
         user_id: pay.user_id,
-        amount_fen: Fen::ZERO.saturating_sub(pay.due.owed_fen).get(),
+        amount_fen: Fen::ZERO.saturating_sub(pay.due.owed_fen),
         kind: EntryKind::Payment,
         reference: Some(pay.payment_no.to_string()),
         reason: None,

@@ -96,7 +96,7 @@ pub(super) async fn refund_payment_on(
         Some(amount_fen) => {
             let entry = NewEntry {
                 user_id,
-                amount_fen: amount_fen.get(),
+                amount_fen,
                 kind: EntryKind::Refund,
                 reference: Some(part.refund_no.clone()),
                 reason: reason.map(str::to_owned),

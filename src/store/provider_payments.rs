@@ -7,6 +7,7 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::due::{PaidTo, ProviderPaid};
 use crate::domain::payments::records::{Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PaidOutcome};
@@ -179,7 +180,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         PaidTo::Balance => {
             let entry = NewEntry {
                 user_id: found.user_id,
-                amount_fen: paid.amount_fen,
+                amount_fen: Fen(paid.amount_fen),
                 kind: EntryKind::TopUp,
                 reference: Some(paid.payment_no.to_string()),
                 reason: None,

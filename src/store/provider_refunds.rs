@@ -7,6 +7,7 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::records::{Destination, RefundLater, Stage};
 use crate::domain::payments::stored::{Refund, RefundState};
@@ -114,7 +115,7 @@ impl Store {
                 let reason = format!("the provider did not refund it: {why}");
                 let entry = NewEntry {
                     user_id: paid.user_id,
-                    amount_fen: found.amount_fen,
+                    amount_fen: Fen(found.amount_fen),
                     kind: EntryKind::Refund,
                     reference: Some(refund_no),
                     reason: Some(reason.chars().take(256).collect()),

@@ -167,7 +167,7 @@ pub(crate) fn energy_at(transaction_id: i32, wh: i64, at: DateTime<Utc>) -> v16:
 pub(crate) async fn ledger_and_balance(app: &TestApp, user_id: i64) -> (i64, i64) {
     let sum = app.store.ledger_sum(user_id).await.unwrap();
     let user = app.store.user(user_id).await.unwrap().unwrap();
-    (sum, user.balance_fen)
+    (sum.get(), user.balance_fen.get())
 }
 
 /// A whole 1.6 session of a started order's driver on connector 1: started remotely (the

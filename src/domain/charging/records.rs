@@ -1,6 +1,7 @@
 //! Charging sessions and their samples as stored: what the store answers when asked for them.
 
 use super::transactions::TransactionStatus;
+use crate::domain::ledger::money::Fen;
 use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
@@ -54,7 +55,7 @@ pub struct MeterSample {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreditStanding {
     pub user_id: i64,
-    pub balance_fen: i64,
+    pub balance_fen: Fen,
     pub live_status: Option<String>,
     pub unpaid: bool,
 }

@@ -41,8 +41,8 @@ impl EntryKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
     pub user_id: i64,
-    /// Signed fen: a credit is positive.
-    pub amount_fen: i64,
+    /// Signed: a credit is positive.
+    pub amount_fen: Fen,
     pub kind: EntryKind,
     /// The payment, refund or order it belongs to.
     pub reference: Option<String>,
@@ -55,8 +55,8 @@ pub struct NewEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub id: i64,
-    pub amount_fen: i64,
-    pub balance_after_fen: i64,
+    pub amount_fen: Fen,
+    pub balance_after_fen: Fen,
     pub kind: String,
     pub reference: Option<String>,
     pub reason: Option<String>,
@@ -100,8 +100,8 @@ impl Ledger {
         Ledger { store }
     }
 
-    /// A user's balance in fen.
-    pub async fn balance(&self, user_id: i64) -> Result<i64, LedgerError> {
+    /// A user's balance.
+    pub async fn balance(&self, user_id: i64) -> Result<Fen, LedgerError> {
         let user = self.store.user(user_id).await?.ok_or(LedgerError::NoUser)?;
         Ok(user.balance_fen)
     }
@@ -112,9 +112,9 @@ impl Ledger {
     }
 
     /// An operator credits (positive) or debits (negative) a balance, with a reason; a debit
-    /// never takes it below zero. Answers the balance after, in fen.
-    pub async fn adjust(&self, user_id: i64, amount: &str, reason: &str, actor: &str) -> Result<i64, LedgerError> {
-        let amount_fen = parse_signed(amount, "amount")?;
+    /// never takes it below zero. Answers the balance after.
+    pub async fn adjust(&self, user_id: i64, amount: &str, reason: &str, actor: &str) -> Result<Fen, LedgerError> {
+        let amount_fen = Fen(parse_signed(amount, "amount")?);
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 256 {
             return Err(LedgerError::Reason);
@@ -133,7 +133,7 @@ impl Ledger {
             actor: actor.to_owned(),
             charger_id: String::new(),
             action: "BalanceAdjustment".to_owned(),
-            payload: serde_json::json!({"userId": user_id, "amount": fen_string(amount_fen), "reason": reason}),
+            payload: serde_json::json!({"userId": user_id, "amount": amount_fen.to_string(), "reason": reason}),
             outcome: "Applied",
             response: None,
             error: None,
@@ -143,8 +143,8 @@ impl Ledger {
         Ok(self.store.adjust_balance(entry, log).await?)
     }
 
-    /// The sum of a user's ledger rows in fen.
-    pub async fn sum(&self, user_id: i64) -> Result<i64, LedgerError> {
+    /// The sum of a user's ledger rows.
+    pub async fn sum(&self, user_id: i64) -> Result<Fen, LedgerError> {
         Ok(self.store.ledger_sum(user_id).await?)
     }
 }

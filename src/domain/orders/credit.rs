@@ -30,7 +30,7 @@ impl Orders {
     /// Holds each driver's postpaid and card sessions, `running` with their costs so far,
     /// against the driver's balance (`balances`): over it, all of them are stopped and the
     /// driver is marked out of credit for the tags' verdicts.
-    pub(super) async fn hold_credit(&self, running: &[(&Order, Fen)], balances: &HashMap<i64, i64>) {
+    pub(super) async fn hold_credit(&self, running: &[(&Order, Fen)], balances: &HashMap<i64, Fen>) {
         let mut by_driver: BTreeMap<i64, (Fen, Vec<&Order>)> = BTreeMap::new();
         for (found, cost_fen) in running {
             let entry = by_driver.entry(found.user_id).or_default();
@@ -39,7 +39,7 @@ impl Orders {
         }
         let credit_fen = Fen(self.inner.settings.postpaid_credit);
         for (user_id, (spent_fen, orders)) in by_driver {
-            let balance_fen = Fen(balances.get(&user_id).copied().unwrap_or(0));
+            let balance_fen = balances.get(&user_id).copied().unwrap_or(Fen::ZERO);
             if !used_up(spent_fen, balance_fen, credit_fen) {
                 continue;
             }
@@ -72,7 +72,7 @@ impl Orders {
         if self.inner.kv.get(&out_of_credit_key(standing.user_id)).await?.is_some() {
             return Ok(false);
         }
-        if used_up(Fen::ZERO, Fen(standing.balance_fen), Fen(self.inner.settings.postpaid_credit)) {
+        if used_up(Fen::ZERO, standing.balance_fen, Fen(self.inner.settings.postpaid_credit)) {
             return Ok(false);
         }
         Ok(!standing.unpaid)

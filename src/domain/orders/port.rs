@@ -6,6 +6,7 @@ use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
 use crate::domain::orders::records::Ending;
@@ -39,7 +40,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Order>, StoreError>;
 
     /// The balances of users `ids` in fen, by user (a statement per thousand).
-    async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError>;
+    async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, Fen>, StoreError>;
 
     /// Bills a completed order's occupancy fee (see `OccupancyCharge`), once, while its money is
     /// as read.

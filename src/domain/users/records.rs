@@ -1,5 +1,6 @@
 //! What the store keeps of users.
 
+use crate::domain::ledger::money::Fen;
 use chrono::{DateTime, Utc};
 
 /// A user: a driver, an operator or an admin, with their balance and real-name check.
@@ -19,7 +20,7 @@ pub struct User {
     pub id_card_masked: Option<String>,
     pub id_card_hash: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
-    pub balance_fen: i64,
+    pub balance_fen: Fen,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -86,7 +86,7 @@ fn refund_part(at_once: &mut AtOnce, n: usize, part: &RefundPart, at: DateTime<U
     if let Some(amount_fen) = part.route.balance_change(part.amount_fen) {
         let entry = NewEntry {
             user_id: 0, // the payer's, read from `paid{n}`
-            amount_fen: amount_fen.get(),
+            amount_fen,
             kind: EntryKind::Refund,
             reference: Some(part.refund_no.clone()),
             reason: Some("settlement".to_owned()),

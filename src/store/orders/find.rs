@@ -5,6 +5,7 @@ use super::super::{Store, StoreError};
 use super::OrderFilter;
 use super::connector_key;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{OrdersAtStart, StartSeen};
 use crate::store::rows::Parse;
@@ -276,14 +277,14 @@ impl Store {
     }
 
     /// The balances of users `ids` in fen, by user (a statement per thousand).
-    pub async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+    pub async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, Fen>, StoreError> {
         let mut balances = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(1000) {
             let rows = entity::user::Entity::find()
                 .filter(entity::user::Column::Id.is_in(chunk.iter().copied()))
                 .all(self.db())
                 .await?;
-            balances.extend(rows.into_iter().map(|u| (u.id, u.balance_fen)));
+            balances.extend(rows.into_iter().map(|u| (u.id, Fen(u.balance_fen))));
         }
         Ok(balances)
     }

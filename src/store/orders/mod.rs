@@ -275,7 +275,7 @@ pub(super) async fn collect(
 ) -> Result<(), StoreError> {
     let entry = NewEntry {
         user_id,
-        amount_fen: Fen::ZERO.saturating_sub(collection.amount_fen).get(),
+        amount_fen: Fen::ZERO.saturating_sub(collection.amount_fen),
         kind: EntryKind::Settlement,
         reference: Some(collection.payment_no.to_string()),
         reason: None,

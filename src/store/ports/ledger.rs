@@ -4,13 +4,14 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ledger::Entry;
 use crate::domain::ledger::LedgerStore;
 use crate::domain::ledger::NewEntry;
+use crate::domain::ledger::money::Fen;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::User;
 use crate::store::Store;
 
 #[async_trait::async_trait]
 impl LedgerStore for Store {
-    async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<i64, StoreError> {
+    async fn adjust_balance(&self, entry: NewEntry, log: OperationRecord) -> Result<Fen, StoreError> {
         Store::adjust_balance(self, entry, log).await
     }
 
@@ -18,7 +19,7 @@ impl LedgerStore for Store {
         Store::ledger(self, user_id, offset, limit).await
     }
 
-    async fn ledger_sum(&self, user_id: i64) -> Result<i64, StoreError> {
+    async fn ledger_sum(&self, user_id: i64) -> Result<Fen, StoreError> {
         Store::ledger_sum(self, user_id).await
     }
 

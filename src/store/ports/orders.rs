@@ -5,6 +5,7 @@ use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStore;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
@@ -38,7 +39,7 @@ impl OrderStore for Store {
         Store::awaiting_occupancy_on(self, charger_id, evse_id, connector_id).await
     }
 
-    async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+    async fn balances(&self, ids: &[i64]) -> Result<HashMap<i64, Fen>, StoreError> {
         Store::balances(self, ids).await
     }
 

@@ -1,5 +1,6 @@
 //! Users' and cards' rows into the domain's records.
 
+use crate::domain::ledger::money::Fen;
 use crate::domain::users::records::{Card, User};
 use entity::{id_tag, user};
 
@@ -17,7 +18,7 @@ impl From<user::Model> for User {
             id_card_masked: row.id_card_masked,
             id_card_hash: row.id_card_hash,
             verified_at: row.verified_at,
-            balance_fen: row.balance_fen,
+            balance_fen: Fen(row.balance_fen),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

@@ -1,6 +1,7 @@
 //! Id tags (1.6 idTag / 2.0.1 idToken): who may charge.
 
 use crate::domain::charging::records::{CreditStanding, TagStanding};
+use crate::domain::ledger::money::Fen;
 use crate::domain::storage::Subject;
 use crate::domain::users::records::Card;
 use crate::store::sql::statement;
@@ -118,7 +119,7 @@ pub(super) async fn standing_on(
     let driver = match row.try_get::<Option<i64>>("", "user_id")? {
         Some(user_id) => Some(CreditStanding {
             user_id,
-            balance_fen: row.try_get("", "balance_fen")?,
+            balance_fen: Fen(row.try_get("", "balance_fen")?),
             live_status: row.try_get("", "live_status")?,
             unpaid: row.try_get::<i64>("", "unpaid")? != 0,
         }),
