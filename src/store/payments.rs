@@ -8,7 +8,6 @@ use super::provider_payments::refund_row;
 use super::sql::statement;
 use super::{Store, StoreError};
 use crate::domain::chargers::records::OperationRecord;
-use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::refund_routes::{RefundPart, Refundable};
 use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
@@ -204,6 +203,6 @@ pub(super) fn refundable_of(p: &Payment) -> Option<Refundable> {
         payment_no: p.payment_no.clone(),
         method: crate::providers::METHODS.parse(&p.method)?,
         purpose: p.purpose.clone(),
-        left_fen: Fen(p.amount_fen).saturating_sub(Fen(p.refunded_fen)),
+        left_fen: p.amount_fen.saturating_sub(p.refunded_fen),
     })
 }

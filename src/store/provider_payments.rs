@@ -7,7 +7,6 @@ use super::in_transaction;
 use super::ledger::move_balance_on;
 use super::sql::statement;
 use super::{Store, StoreError};
-use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::payments::due::{PaidTo, ProviderPaid};
 use crate::domain::payments::records::{Destination, FOR_ORDER, FOR_TOP_UP, NewProviderPayment, PaidOutcome};
@@ -60,7 +59,7 @@ impl Store {
             order_no: Set(new.order_no.map(String::from)),
             purpose: Set(purpose.to_owned()),
             method: Set(new.method.as_str().to_owned()),
-            amount_fen: Set(new.amount_fen),
+            amount_fen: Set(new.amount_fen.get()),
             refunded_fen: Set(0),
             status: Set(PaymentState::Pending.as_str().to_owned()),
             provider_txn_id: Set(None),
@@ -156,7 +155,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     let Some(found) = found.filter(|p| p.method != "balance") else {
         return Err(StoreError::NotFound(Subject::Payment));
     };
-    if found.amount_fen != paid.amount_fen {
+    if found.amount_fen != paid.amount_fen.get() {
         return Err(StoreError::Conflict(Subject::Amount));
     }
     // A payment closed (or failed) here may still have been paid at the provider: its money
@@ -170,7 +169,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         at.into(),
         paid.payment_no.as_str().into(),
         PaymentState::Succeeded.into(),
-        paid.amount_fen.into(),
+        paid.amount_fen.get().into(),
     ];
     if txn.execute_raw(statement(backend, sql, values)).await?.rows_affected() == 0 {
         return Err(StoreError::Conflict(Subject::Applied));
@@ -180,7 +179,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
         PaidTo::Balance => {
             let entry = NewEntry {
                 user_id: found.user_id,
-                amount_fen: Fen(paid.amount_fen),
+                amount_fen: paid.amount_fen,
                 kind: EntryKind::TopUp,
                 reference: Some(paid.payment_no.to_string()),
                 reason: None,
@@ -203,7 +202,7 @@ async fn apply_on(txn: &DatabaseTransaction, paid: ProviderPaid, at: DateTime<Ut
     let row = refund_row(
         paid.refund_no,
         paid.payment_no.to_string(),
-        paid.amount_fen,
+        paid.amount_fen.get(),
         Destination::Original,
         RefundState::Pending,
         Some("the order no longer owed this payment"),

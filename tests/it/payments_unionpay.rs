@@ -7,6 +7,7 @@ use crate::notify_listener::{listen, payment_notice};
 use chrono::Utc;
 use csms::config::Settings;
 use csms::domain::ids::PaymentNo;
+use csms::domain::ledger::money::Fen;
 use csms::domain::orders::number::{new_number, new_payment_no};
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{
@@ -32,7 +33,7 @@ fn gateway(keys: UnionPayKeys, addr: SocketAddr) -> UnionPay {
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
     ProviderPayment {
         payment_no: PaymentNo::parse(no).expect("a payment number"),
-        amount_fen,
+        amount_fen: Fen(amount_fen),
         description: "csms 充电".to_owned(),
         notify_url: notify_url.to_owned(),
         expires_at: Utc::now() + chrono::Duration::minutes(15),
@@ -61,21 +62,21 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
     assert_eq!(pay(app.http_addr, &opened.pay_url).await, 200);
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
     let notice = payment_notice(gateway.verify_notification(&headers, &body).unwrap());
-    assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), (no.as_str(), 1230, true));
+    assert_eq!((notice.payment_no.as_str(), notice.amount_fen.get(), notice.paid), (no.as_str(), 1230, true));
     match gateway.query(no.clone()).await.unwrap() {
         ProviderState::Paid { provider_txn_id, amount_fen } => {
-            assert_eq!((provider_txn_id, amount_fen), (notice.provider_txn_id.clone(), 1230));
+            assert_eq!((provider_txn_id, amount_fen.get()), (notice.provider_txn_id.clone(), 1230));
         }
         other => panic!("a paid payment: {other:?}"),
     }
 
     // Refunds: part of it, once however often sent, never more than is left. A refund taken
     // (00) is under way: its result is posted to its backUrl, and a query finds it.
-    let refund = |refund_no: &str, amount_fen| ProviderRefund {
+    let refund = |refund_no: &str, amount_fen: i64| ProviderRefund {
         payment_no: no.clone(),
         refund_no: refund_no.into(),
-        amount_fen,
-        total_fen: 1230,
+        amount_fen: Fen(amount_fen),
+        total_fen: Fen(1230),
         reason: None,
         notify_url: notify_url.clone(),
     };
@@ -84,7 +85,7 @@ async fn a_unionpay_payment_is_opened_paid_notified_queried_refunded_and_closed_
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
     let result = RefundNotice {
         refund_no: first.clone(),
-        amount_fen: 230,
+        amount_fen: Fen(230),
         outcome: RefundOutcome::Succeeded,
         currency: Some("156".into()),
     };

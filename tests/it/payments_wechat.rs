@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use csms::config::Settings;
 use csms::domain::ids::PaymentNo;
+use csms::domain::ledger::money::Fen;
 use csms::domain::payments::PaymentProvider;
 use csms::domain::payments::gateway::{GatewayError, ProviderPayment, ProviderRefund, ProviderState, RefundOutcome};
 use csms::providers::signing::PrivateKey;
@@ -53,7 +54,7 @@ fn pno(no: &str) -> PaymentNo {
 fn payment(no: &str, amount_fen: i64, notify_url: &str) -> ProviderPayment {
     ProviderPayment {
         payment_no: pno(no),
-        amount_fen,
+        amount_fen: Fen(amount_fen),
         description: "csms charging".to_owned(),
         notify_url: notify_url.to_owned(),
         expires_at: chrono::Utc::now() + chrono::Duration::minutes(15),
@@ -77,20 +78,20 @@ async fn a_wechat_payment_is_opened_paid_notified_queried_refunded_and_closed_th
     assert_eq!(status, 200);
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), heard.recv()).await.unwrap().unwrap();
     let notice = payment_notice(gateway.verify_notification(&headers, &body).unwrap());
-    assert_eq!((notice.payment_no.as_str(), notice.amount_fen, notice.paid), ("PW1", 1230, true));
+    assert_eq!((notice.payment_no.as_str(), notice.amount_fen.get(), notice.paid), ("PW1", 1230, true));
     match gateway.query(pno("PW1")).await.unwrap() {
         ProviderState::Paid { provider_txn_id, amount_fen } => {
-            assert_eq!((provider_txn_id, amount_fen), (notice.provider_txn_id.clone(), 1230));
+            assert_eq!((provider_txn_id, amount_fen.get()), (notice.provider_txn_id.clone(), 1230));
         }
         other => panic!("a paid payment: {other:?}"),
     }
 
     // Refunds: part of it, never more than is left; a paid payment does not close.
-    let refund = |no: &str, amount_fen| ProviderRefund {
+    let refund = |no: &str, amount_fen: i64| ProviderRefund {
         payment_no: pno("PW1"),
         refund_no: no.into(),
-        amount_fen,
-        total_fen: 1230,
+        amount_fen: Fen(amount_fen),
+        total_fen: Fen(1230),
         reason: Some("settlement".into()),
         notify_url: String::new(),
     };

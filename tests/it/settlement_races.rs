@@ -66,7 +66,7 @@ async fn an_operator_refund_racing_the_stop_never_leaves_an_order_paid_with_less
             .unwrap()
             .iter()
             .filter(|r| r.reason.as_deref() == Some("goodwill") && r.after_settlement)
-            .map(|r| r.amount_fen)
+            .map(|r| r.amount_fen.get())
             .sum();
         assert_eq!(order.payment_status, "PAID", "{order:?}");
         assert_eq!(order.paid_fen.get() - order.refunded_fen.get() + after, 4_500, "{order:?}");

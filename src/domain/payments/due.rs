@@ -56,7 +56,7 @@ pub struct BalancePayment {
 pub struct ProviderPaid {
     pub payment_no: PaymentNo,
     pub provider_txn_id: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// The refund number used when the money arrived for an order that no longer owes it.
     pub refund_no: String,
     /// Where its money goes (see `paid_to`).
@@ -81,7 +81,7 @@ pub fn paid_to(payment: &Payment, order: Option<&Order>) -> PaidTo {
         return PaidTo::Balance;
     }
     match order.and_then(payment_due) {
-        Some(due) if due.owed_fen == Fen(payment.amount_fen) => PaidTo::Order(due),
+        Some(due) if due.owed_fen == payment.amount_fen => PaidTo::Order(due),
         _ => PaidTo::Refund,
     }
 }

@@ -5,6 +5,7 @@
 
 use super::records::Method;
 use crate::domain::ids::PaymentNo;
+use crate::domain::ledger::money::Fen;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
@@ -12,7 +13,7 @@ use futures_util::future::BoxFuture;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderPayment {
     pub payment_no: PaymentNo,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub description: String,
     /// Where the provider calls back (`…/api/v1/payments/notify/{provider}`).
     pub notify_url: String,
@@ -32,7 +33,7 @@ pub struct Opened {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderState {
     Pending,
-    Paid { provider_txn_id: String, amount_fen: i64 },
+    Paid { provider_txn_id: String, amount_fen: Fen },
     Closed,
     Failed(String),
 }
@@ -42,8 +43,8 @@ pub enum ProviderState {
 pub struct ProviderRefund {
     pub payment_no: PaymentNo,
     pub refund_no: String,
-    pub amount_fen: i64,
-    pub total_fen: i64,
+    pub amount_fen: Fen,
+    pub total_fen: Fen,
     pub reason: Option<String>,
     /// Where the provider posts the refund's result (WeChat's `notify_url`, UnionPay's
     /// `backUrl`; Alipay's refund answers its result).
@@ -94,7 +95,7 @@ impl RefundOutcome {
 pub struct Notification {
     pub payment_no: String,
     pub provider_txn_id: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub paid: bool,
     /// The currency as the provider wrote it, when it wrote one (see `in_yuan`).
     pub currency: Option<String>,
@@ -105,7 +106,7 @@ pub struct Notification {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundNotice {
     pub refund_no: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub outcome: RefundOutcome,
     /// The currency as the provider wrote it, when it wrote one (see `in_yuan`).
     pub currency: Option<String>,

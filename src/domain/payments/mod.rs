@@ -26,7 +26,7 @@ use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::money::Fen;
-use crate::domain::ledger::{MoneyError, fen_string, parse_positive};
+use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
 use crate::domain::orders::number::{new_number, new_payment_no};
@@ -69,8 +69,8 @@ impl From<Payment> for PaymentView {
             order_no: p.order_no.map(String::from),
             purpose: p.purpose,
             method: p.method,
-            amount: fen_string(p.amount_fen),
-            refunded_amount: fen_string(p.refunded_fen),
+            amount: p.amount_fen.to_string(),
+            refunded_amount: p.refunded_fen.to_string(),
             status: p.status.as_str().to_owned(),
             pay_url: p.pay_url,
             paid_at: p.paid_at,
@@ -97,7 +97,7 @@ impl From<Refund> for RefundView {
         RefundView {
             refund_no: r.refund_no,
             payment_no: r.payment_no.into_string(),
-            amount: fen_string(r.amount_fen),
+            amount: r.amount_fen.to_string(),
             destination: r.destination,
             status: r.status.as_str().to_owned(),
             reason: r.reason,
@@ -184,7 +184,7 @@ impl Payments {
         if method != Method::Balance {
             // Paid when the provider says so (its notification, or the reconciliation job).
             let description = format!("csms charging order {order_no}");
-            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen.get(), description).await;
+            return self.open_at_provider(user_id, Some(order_no), method, due.owed_fen, description).await;
         }
         let pay = BalancePayment { payment_no: new_payment_no(Utc::now()), user_id, order_no: order_no.clone(), due };
         let paid = match self.store.pay_order_from_balance(pay).await {

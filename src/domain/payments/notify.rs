@@ -8,6 +8,7 @@ use super::gateway::{GatewayError, Notice, in_yuan};
 use super::records::{Method, PaidOutcome};
 use super::{PaymentView, Payments};
 use crate::domain::ids::PaymentNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::number::new_number;
 use crate::domain::orders::records::SETTLE_ATTEMPTS;
 use crate::domain::storage::{StoreError, Subject};
@@ -55,8 +56,8 @@ pub enum NotifyError {
     #[error("no refund {0} of this provider")]
     UnknownRefund(String),
     /// `number` is the payment's, or the refund's.
-    #[error("{number}: the provider says {notified_fen} fen, csms has {expected_fen} fen")]
-    AmountMismatch { number: String, notified_fen: i64, expected_fen: i64 },
+    #[error("{number}: the provider says {} fen, csms has {} fen", .notified_fen.get(), .expected_fen.get())]
+    AmountMismatch { number: String, notified_fen: Fen, expected_fen: Fen },
     #[error("the money is in {0}, not yuan")]
     Currency(String),
     #[error("the notification could not be applied now: {0}")]
@@ -147,7 +148,7 @@ impl Payments {
         method: Method,
         payment_no: &str,
         provider_txn_id: String,
-        amount_fen: i64,
+        amount_fen: Fen,
     ) -> Result<Notified, NotifyError> {
         // A number that cannot be one names no payment, as an unknown one.
         let Ok(number) = PaymentNo::parse(payment_no) else {

@@ -6,13 +6,14 @@ use super::gateway::ProviderPayment;
 use super::records::{Method, Methods, NewProviderPayment};
 use super::{PaymentError, PaymentView, Payments};
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::parse_positive;
 use crate::domain::orders::number::new_payment_no;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// The most one top-up may add, in fen (10,000 yuan).
-const MAX_TOP_UP_FEN: i64 = 1_000_000;
+const MAX_TOP_UP_FEN: Fen = Fen(1_000_000);
 
 /// How provider payments are run.
 #[derive(Debug, Clone)]
@@ -52,7 +53,7 @@ impl Payments {
     /// Adds `amount` (yuan) to the signed-in driver's balance through a provider: the payment is
     /// `PENDING` with its `payUrl` until the provider says it is paid.
     pub async fn top_up(&self, user_id: i64, amount: &str, method: &str) -> Result<PaymentView, PaymentError> {
-        let amount_fen = parse_positive(amount, "amount")?;
+        let amount_fen = Fen(parse_positive(amount, "amount")?);
         if amount_fen > MAX_TOP_UP_FEN {
             return Err(PaymentError::Invalid { field: "amount", message: "at most 10000.00 at a time".into() });
         }
@@ -82,7 +83,7 @@ impl Payments {
         user_id: i64,
         order_no: Option<&OrderNo>,
         method: Method,
-        amount_fen: i64,
+        amount_fen: Fen,
         description: String,
     ) -> Result<PaymentView, PaymentError> {
         let gateway = self.gateway(method)?.clone();

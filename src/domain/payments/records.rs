@@ -1,6 +1,7 @@
 //! What the store is asked to do with payments and refunds.
 
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::stored::Payment;
 use crate::domain::payments::stored::Refund;
 use crate::domain::stored_text::stored_text;
@@ -29,7 +30,7 @@ pub struct NewProviderPayment {
     /// The order it pays; none for a top-up.
     pub order_no: Option<OrderNo>,
     pub method: Method,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// Until when the payer may pay at the provider (the window it is told).
     pub expires_at: DateTime<Utc>,
 }

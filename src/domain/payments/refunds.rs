@@ -13,7 +13,6 @@ use super::notify::{Notified, NotifyError};
 use super::records::{Method, RefundLater, Stage};
 use super::stored::RefundState;
 use super::{PaymentError, Payments, RefundView};
-use crate::domain::ledger::fen_string;
 use crate::domain::monitoring::records::AlarmFilter;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::payments::stored::Payment;
@@ -254,7 +253,7 @@ impl Payments {
             "refund {} of {} yuan (payment {}) is ABNORMAL at {}: the payer's account cannot take it; \
              finish it in the provider's merchant platform",
             refund.refund_no,
-            fen_string(refund.amount_fen),
+            refund.amount_fen,
             paid.payment_no,
             method.as_str()
         );

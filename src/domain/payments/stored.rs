@@ -1,6 +1,7 @@
 //! Payments and refunds as stored.
 
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::stored_text::stored_text;
 use chrono::{DateTime, Utc};
 
@@ -14,8 +15,8 @@ pub struct Payment {
     /// `order` or `top_up`.
     pub purpose: String,
     pub method: String,
-    pub amount_fen: i64,
-    pub refunded_fen: i64,
+    pub amount_fen: Fen,
+    pub refunded_fen: Fen,
     pub status: PaymentState,
     pub provider_txn_id: Option<String>,
     pub pay_url: Option<String>,
@@ -32,7 +33,7 @@ pub struct Refund {
     pub id: i64,
     pub refund_no: String,
     pub payment_no: PaymentNo,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// `original` or `balance`.
     pub destination: String,
     pub status: RefundState,

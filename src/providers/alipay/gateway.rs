@@ -7,7 +7,8 @@
 
 use super::AlipayKeys;
 use crate::domain::ids::PaymentNo;
-use crate::domain::ledger::{fen_string, to_fen};
+use crate::domain::ledger::money::Fen;
+use crate::domain::ledger::to_fen;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::{CallLog, Operation};
 use crate::domain::payments::gateway::{
@@ -138,7 +139,7 @@ impl AlipayPay {
     /// Precreates a payment: where the payer pays is its `qr_code`.
     pub async fn open(&self, payment: &ProviderPayment) -> Result<Opened, GatewayError> {
         let biz = json!({
-            "out_trade_no": payment.payment_no, "total_amount": fen_string(payment.amount_fen),
+            "out_trade_no": payment.payment_no, "total_amount": payment.amount_fen.to_string(),
             "subject": payment.description, "timeout_express": pay_within(payment.expires_at, Utc::now()),
         });
         let answer = succeeded(
@@ -184,7 +185,7 @@ impl AlipayPay {
             // TRADE_FINISHED: paid, and past the time refunds are taken.
             "TRADE_SUCCESS" | "TRADE_FINISHED" => ProviderState::Paid {
                 provider_txn_id: text(&answer, "trade_no")?.to_owned(),
-                amount_fen: amount_fen(text(&answer, "total_amount")?)?,
+                amount_fen: Fen(amount_fen(text(&answer, "total_amount")?)?),
             },
             // Closed unpaid — or paid and then refunded in full, which csms knows already.
             "TRADE_CLOSED" => ProviderState::Closed,

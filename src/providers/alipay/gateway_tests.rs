@@ -1,6 +1,7 @@
 //! The Alipay gateway's tests: forms signed as Alipay checks them, answers read only once signed.
 
 use super::*;
+use crate::domain::ledger::fen_string;
 use crate::providers::http::test_forms;
 use std::collections::HashMap;
 

@@ -4,6 +4,7 @@
 //! one, must be `CNY`). Alipay wants the text `success` in answer.
 
 use super::AlipayKeys;
+use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::to_fen;
 use crate::domain::payments::gateway::{Ack, Refused};
 use crate::domain::payments::gateway::{GatewayError, Notice, Notification};
@@ -29,7 +30,7 @@ pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notice, GatewayError> {
     }
     let amount = Decimal::from_str(field("total_amount")?)
         .map_err(|_| GatewayError::BadAnswer("total_amount is not an amount".into()))?;
-    let amount_fen = to_fen(amount, "total_amount").map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
+    let amount_fen = to_fen(amount, "total_amount").map(Fen).map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
     let paid = matches!(field("trade_status")?, "TRADE_SUCCESS" | "TRADE_FINISHED");
     Ok(Notice::Payment(Notification {
         payment_no: field("out_trade_no")?.to_owned(),
@@ -87,7 +88,7 @@ mod tests {
             Notice::Payment(Notification {
                 payment_no: "P20261202100000001".into(),
                 provider_txn_id: "2026120222001400000000000001".into(),
-                amount_fen: 1230,
+                amount_fen: Fen(1230),
                 paid: true,
                 currency: None,
             })

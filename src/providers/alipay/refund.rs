@@ -6,7 +6,6 @@
 //! never took it.
 
 use super::gateway::{AlipayPay, succeeded};
-use crate::domain::ledger::fen_string;
 use crate::domain::payments::calls::Operation;
 use crate::domain::payments::gateway::{GatewayError, ProviderRefund, RefundOutcome};
 use crate::providers::http::About;
@@ -30,7 +29,7 @@ impl AlipayPay {
     pub async fn give_back(&self, refund: &ProviderRefund) -> RefundOutcome {
         let mut biz = json!({
             "out_trade_no": refund.payment_no, "out_request_no": refund.refund_no,
-            "refund_amount": fen_string(refund.amount_fen),
+            "refund_amount": refund.amount_fen.to_string(),
         });
         if let Some(reason) = &refund.reason {
             biz["refund_reason"] = json!(reason);
@@ -56,14 +55,15 @@ impl AlipayPay {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ledger::money::Fen;
 
     #[test]
     fn a_refund_is_made_when_alipay_shows_it_and_unknown_when_it_shows_none() {
         let refund = ProviderRefund {
             payment_no: crate::domain::ids::PaymentNo::parse("P1").unwrap_or_else(|e| panic!("{e}")),
             refund_no: "R1".into(),
-            amount_fen: 230,
-            total_fen: 1230,
+            amount_fen: Fen(230),
+            total_fen: Fen(1230),
             reason: None,
             notify_url: String::new(),
         };

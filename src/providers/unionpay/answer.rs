@@ -2,6 +2,7 @@
 //! once its `signature` verifies with the configured verification key, and a query's answer
 //! read as the state of the payment or refund it names.
 
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::gateway::{GatewayError, ProviderState, RefundOutcome, in_yuan};
 use crate::providers::signing::PublicKey;
 use crate::providers::unionpay::signing as unionpay;
@@ -84,7 +85,7 @@ pub(super) fn read_state(answer: &Fields, mer_id: &str, order_id: &str) -> Resul
     Ok(match original {
         "00" => ProviderState::Paid {
             provider_txn_id: field(answer, "queryId")?.to_owned(),
-            amount_fen: fen(field(answer, "txnAmt")?)?,
+            amount_fen: Fen(fen(field(answer, "txnAmt")?)?),
         },
         // Timed out, unknown, taken: ask again later.
         "03" | "04" | "05" => ProviderState::Pending,
@@ -190,7 +191,7 @@ mod tests {
             ("queryId", "Q1"),
             ("txnAmt", "1230"),
         ];
-        let expected = ProviderState::Paid { provider_txn_id: "Q1".into(), amount_fen: 1230 };
+        let expected = ProviderState::Paid { provider_txn_id: "Q1".into(), amount_fen: Fen(1230) };
         assert_eq!(read_state(&answer(&paid), "777", "P1"), Ok(expected));
         assert!(matches!(read_state(&answer(&paid), "778", "P1"), Err(GatewayError::BadAnswer(_))));
         assert!(matches!(read_state(&answer(&paid), "777", "P2"), Err(GatewayError::BadAnswer(_))));

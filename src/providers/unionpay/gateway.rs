@@ -141,7 +141,7 @@ impl UnionPay {
     pub async fn open(&self, payment: &ProviderPayment) -> Result<Opened, GatewayError> {
         let mut params = self.request("01", "07", &payment.payment_no, &txn_time(&payment.payment_no)?);
         params.insert("channelType".into(), "08".into());
-        params.insert("txnAmt".into(), payment.amount_fen.to_string());
+        params.insert("txnAmt".into(), payment.amount_fen.get().to_string());
         params.insert("currencyCode".into(), "156".into());
         params.insert("backUrl".into(), payment.notify_url.clone());
         params.insert("payTimeout".into(), pay_timeout(payment.expires_at));

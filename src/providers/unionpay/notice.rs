@@ -6,6 +6,7 @@
 //! number, posted to the refund's `backUrl`) is the refund's result.
 
 use super::UnionPayKeys;
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::gateway::{Ack, Refused};
 use crate::domain::payments::gateway::{GatewayError, Notice, Notification, RefundNotice, RefundOutcome};
 use crate::providers::http::Form;
@@ -33,6 +34,7 @@ pub fn read(keys: &UnionPayKeys, body: &[u8]) -> Result<Notice, GatewayError> {
         .all(|b| b.is_ascii_digit())
         .then(|| amount.parse::<i64>().ok())
         .flatten()
+        .map(Fen)
         .ok_or_else(|| GatewayError::BadAnswer("txnAmt is not a whole number of fen".into()))?;
     let succeeded = field("respCode")? == "00";
     if field("txnType")? == "04" {
@@ -101,7 +103,7 @@ mod tests {
             Notice::Payment(Notification {
                 payment_no: "P20261202100000001".into(),
                 provider_txn_id: "782612021000001234567".into(),
-                amount_fen: 1230,
+                amount_fen: Fen(1230),
                 paid: true,
                 currency: Some("156".into()),
             })
@@ -131,7 +133,7 @@ mod tests {
         });
         let refunded = RefundNotice {
             refund_no: "R20261202100000001".into(),
-            amount_fen: 1230,
+            amount_fen: Fen(1230),
             outcome: RefundOutcome::Succeeded,
             currency: Some("156".into()),
         };

@@ -25,7 +25,7 @@ impl UnionPay {
         };
         let mut params = self.request("04", "00", &refund.refund_no, &time);
         params.insert("channelType".into(), "08".into());
-        params.insert("txnAmt".into(), refund.amount_fen.to_string());
+        params.insert("txnAmt".into(), refund.amount_fen.get().to_string());
         params.insert("origQryId".into(), original);
         if !refund.notify_url.is_empty() {
             params.insert("backUrl".into(), refund.notify_url.clone());

@@ -6,6 +6,7 @@
 
 use super::WechatKeys;
 use crate::domain::ids::PaymentNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::PaymentProvider;
 use crate::domain::payments::calls::{CallLog, Exchange, Operation};
 use crate::domain::payments::gateway::{
@@ -153,7 +154,7 @@ impl WechatPay {
             "appid": self.keys.appid, "mchid": self.keys.mchid, "description": payment.description,
             "out_trade_no": payment.payment_no, "notify_url": payment.notify_url,
             "time_expire": time_expire(payment.expires_at),
-            "amount": {"total": payment.amount_fen, "currency": "CNY"},
+            "amount": {"total": payment.amount_fen.get(), "currency": "CNY"},
         });
         let about = About::payment(Operation::Create, &payment.payment_no);
         let answer = self.call(about, reqwest::Method::POST, "/v3/pay/transactions/native", Some(&body)).await?;
@@ -175,6 +176,7 @@ impl WechatPay {
                 provider_txn_id: answer["transaction_id"].as_str().unwrap_or_default().to_owned(),
                 amount_fen: answer["amount"]["total"]
                     .as_i64()
+                    .map(Fen)
                     .ok_or_else(|| GatewayError::BadAnswer("no amount".into()))?,
             },
             "NOTPAY" | "USERPAYING" => ProviderState::Pending,

@@ -6,6 +6,7 @@
 //! the verified `Notice`; the caller checks it against the payment or refund (number, amount).
 
 use super::WechatKeys;
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::gateway::{Ack, Refused};
 use crate::domain::payments::gateway::{GatewayError, Notice, Notification, RefundNotice, RefundOutcome};
 use crate::providers::wechat::signing::{self as wechat, Signed, WechatError};
@@ -103,7 +104,7 @@ pub fn read<'a>(
     Ok(Notice::Payment(Notification {
         payment_no: paid.out_trade_no,
         provider_txn_id: paid.transaction_id,
-        amount_fen: paid.amount.total,
+        amount_fen: Fen(paid.amount.total),
         paid: envelope.event_type == "TRANSACTION.SUCCESS" && paid.trade_state == "SUCCESS",
         currency: paid.amount.currency,
     }))
@@ -118,7 +119,7 @@ fn refund(keys: &WechatKeys, plain: &[u8]) -> Result<Notice, GatewayError> {
     }
     Ok(Notice::Refund(RefundNotice {
         refund_no: refund.out_refund_no,
-        amount_fen: refund.amount.refund,
+        amount_fen: Fen(refund.amount.refund),
         outcome: outcome(&refund.refund_status),
         currency: refund.amount.currency,
     }))
@@ -217,7 +218,7 @@ mod tests {
             Notice::Payment(Notification {
                 payment_no: "P20261202100000001".into(),
                 provider_txn_id: "4200000000202612020000000001".into(),
-                amount_fen: 1230,
+                amount_fen: Fen(1230),
                 paid: true,
                 currency: Some("CNY".into()),
             })
@@ -239,7 +240,7 @@ mod tests {
         ] {
             let (body, headers) = sent(&keys, event, refund(status), NOW);
             let expected =
-                RefundNotice { refund_no: "R20261202100000001".into(), amount_fen: 230, outcome, currency: None };
+                RefundNotice { refund_no: "R20261202100000001".into(), amount_fen: Fen(230), outcome, currency: None };
             assert_eq!(read(&keys, look_up(&headers), body.as_bytes(), NOW), Ok(Notice::Refund(expected)));
         }
         let (body, headers) = sent(&keys, "REFUND.CLOSED", refund("CLOSED"), NOW);

@@ -24,7 +24,7 @@ impl WechatPay {
     pub async fn give_back(&self, refund: &ProviderRefund) -> RefundOutcome {
         let mut body = json!({
             "out_trade_no": refund.payment_no, "out_refund_no": refund.refund_no,
-            "amount": {"refund": refund.amount_fen, "total": refund.total_fen, "currency": "CNY"},
+            "amount": {"refund": refund.amount_fen.get(), "total": refund.total_fen.get(), "currency": "CNY"},
         });
         if let Some(reason) = &refund.reason {
             body["reason"] = json!(reason);

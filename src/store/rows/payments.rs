@@ -1,6 +1,7 @@
 //! Payments', refunds' and provider calls' rows into the domain's records.
 
 use crate::domain::ids::{OrderNo, PaymentNo};
+use crate::domain::ledger::money::Fen;
 use crate::domain::payments::records::ProviderCall;
 use crate::domain::payments::stored::{Payment, PaymentState, Refund, RefundState};
 use crate::domain::storage::StoreError;
@@ -45,8 +46,8 @@ impl TryFrom<payment::Model> for Payment {
             order_no,
             purpose: row.purpose,
             method: row.method,
-            amount_fen: row.amount_fen,
-            refunded_fen: row.refunded_fen,
+            amount_fen: Fen(row.amount_fen),
+            refunded_fen: Fen(row.refunded_fen),
             status,
             provider_txn_id: row.provider_txn_id,
             pay_url: row.pay_url,
@@ -72,7 +73,7 @@ impl TryFrom<refund::Model> for Refund {
             id: row.id,
             refund_no: row.refund_no,
             payment_no,
-            amount_fen: row.amount_fen,
+            amount_fen: Fen(row.amount_fen),
             destination: row.destination,
             status,
             reason: row.reason,
