@@ -13,6 +13,7 @@
 
 use super::sql::statement;
 use super::{Store, StoreError};
+use crate::domain::ledger::money::Fen;
 use crate::domain::stats::records::{
     Bucket, ChargingAt, ChargingEdges, CreatedRow, EndedRow, Grouping, RefundRow, Scope, UnitRow,
 };
@@ -227,9 +228,9 @@ impl Store {
                     completed: count(r, "completed")?,
                     cancelled: count(r, "cancelled")?,
                     energy_wh: count(r, "energy_wh")?,
-                    energy_fee_fen: count(r, "energy_fee_fen")?,
-                    service_fee_fen: count(r, "service_fee_fen")?,
-                    total_fen: count(r, "total_fen")?,
+                    energy_fee_fen: Fen(count(r, "energy_fee_fen")?),
+                    service_fee_fen: Fen(count(r, "service_fee_fen")?),
+                    total_fen: Fen(count(r, "total_fen")?),
                 })
             })
             .collect()
@@ -254,7 +255,7 @@ impl Store {
         );
         let rows = self.stats_rows(&sql, values).await?;
         rows.iter()
-            .map(|r| Ok(RefundRow { group: r.try_get("", "g")?, refunds_fen: count(r, "refunds_fen")? }))
+            .map(|r| Ok(RefundRow { group: r.try_get("", "g")?, refunds_fen: Fen(count(r, "refunds_fen")?) }))
             .collect()
     }
 

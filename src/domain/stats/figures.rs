@@ -11,7 +11,7 @@
 use super::days::ZonePlan;
 use super::records::{ChargingAt, ChargingEdges, CreatedRow, EndedRow, RefundRow, UnitRow};
 use super::request::{GroupBy, StatsQuery};
-use crate::domain::ledger::fen_string;
+use crate::domain::ledger::money::Fen;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -41,10 +41,10 @@ pub struct Figures {
     pub completed: i64,
     pub cancelled: i64,
     pub energy_wh: i64,
-    pub energy_fee_fen: i64,
-    pub service_fee_fen: i64,
-    pub total_fen: i64,
-    pub refunds_fen: i64,
+    pub energy_fee_fen: Fen,
+    pub service_fee_fen: Fen,
+    pub total_fen: Fen,
+    pub refunds_fen: Fen,
     /// Connector-seconds spent charging, and connector-seconds there were.
     pub charging_s: f64,
     pub capacity_s: f64,
@@ -53,16 +53,18 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// Adds every figure but the users (distinct users do not add up).
+    /// Adds every figure but the users (distinct users do not add up). The amounts are each a
+    /// group's SQL `BIGINT` sum: their total is held at `i64`'s bounds (92 trillion yuan), never
+    /// reached, rather than wrapping.
     pub(super) fn add(&mut self, other: &Figures) {
         self.created += other.created;
         self.completed += other.completed;
         self.cancelled += other.cancelled;
         self.energy_wh += other.energy_wh;
-        self.energy_fee_fen += other.energy_fee_fen;
-        self.service_fee_fen += other.service_fee_fen;
-        self.total_fen += other.total_fen;
-        self.refunds_fen += other.refunds_fen;
+        self.energy_fee_fen = self.energy_fee_fen.saturating_add(other.energy_fee_fen);
+        self.service_fee_fen = self.service_fee_fen.saturating_add(other.service_fee_fen);
+        self.total_fen = self.total_fen.saturating_add(other.total_fen);
+        self.refunds_fen = self.refunds_fen.saturating_add(other.refunds_fen);
         self.charging_s += other.charging_s;
         self.capacity_s += other.capacity_s;
     }
@@ -243,10 +245,10 @@ impl From<&Figures> for FiguresView {
             orders: OrderCounts { created: f.created, completed: f.completed, cancelled: f.cancelled },
             energy_kwh: Decimal::new(f.energy_wh, 3).to_string(),
             revenue: Revenue {
-                energy_fee: fen_string(f.energy_fee_fen),
-                service_fee: fen_string(f.service_fee_fen),
-                total: fen_string(f.total_fen),
-                refunds: fen_string(f.refunds_fen),
+                energy_fee: f.energy_fee_fen.to_string(),
+                service_fee: f.service_fee_fen.to_string(),
+                total: f.total_fen.to_string(),
+                refunds: f.refunds_fen.to_string(),
             },
             utilisation: f.utilisation(),
             users: UserCounts { new: f.new_users, active: f.active_users },

@@ -1,6 +1,7 @@
 //! Tests of putting the figures together (`figures`): from the sums SQL makes to the answer.
 
 use super::*;
+use crate::domain::ledger::money::Fen;
 use crate::domain::stats::records::Bucket;
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -98,19 +99,19 @@ fn counts_and_money_land_in_their_groups_and_users_are_taken_whole_for_the_total
             completed: 2,
             cancelled: 1,
             energy_wh: 12_345,
-            energy_fee_fen: 500,
-            service_fee_fen: 300,
-            total_fen: 850,
+            energy_fee_fen: Fen(500),
+            service_fee_fen: Fen(300),
+            total_fen: Fen(850),
         }],
         refunds: vec![
-            RefundRow { group: "ST-A".into(), refunds_fen: 100 },
-            RefundRow { group: "gone".into(), refunds_fen: 7 },
+            RefundRow { group: "ST-A".into(), refunds_fen: Fen(100) },
+            RefundRow { group: "gone".into(), refunds_fen: Fen(7) },
         ],
         ..Default::default()
     };
     let (groups, total) = assemble(&q, &plan(&q), at("2027-01-01T00:00:00Z"), &sums);
     assert_eq!(groups.iter().map(|(key, _)| key.as_str()).collect::<Vec<_>>(), ["ST-A", "ST-B"]);
-    assert_eq!((total.created, total.completed, total.cancelled, total.refunds_fen), (4, 2, 1, 100));
+    assert_eq!((total.created, total.completed, total.cancelled, total.refunds_fen.get()), (4, 2, 1, 100));
     assert_eq!((total.active_users, total.new_users), (2, 1));
     assert_eq!((groups[1].1.capacity_s, groups[1].1.utilisation()), (0.0, 0.0));
 

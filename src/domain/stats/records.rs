@@ -1,6 +1,7 @@
 //! What the store is asked for and answers with: periods of one zone, and the sums and counts
 //! SQL makes of each group (never the rows themselves).
 
+use crate::domain::ledger::money::Fen;
 use chrono::{DateTime, Utc};
 
 /// What the rows of a query are grouped by.
@@ -62,17 +63,17 @@ pub struct EndedRow {
     pub completed: i64,
     pub cancelled: i64,
     pub energy_wh: i64,
-    pub energy_fee_fen: i64,
-    pub service_fee_fen: i64,
+    pub energy_fee_fen: Fen,
+    pub service_fee_fen: Fen,
     /// The bills' totals, occupancy fees included.
-    pub total_fen: i64,
+    pub total_fen: Fen,
 }
 
 /// Refunds of a group's orders made in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefundRow {
     pub group: String,
-    pub refunds_fen: i64,
+    pub refunds_fen: Fen,
 }
 
 /// Orders of a unit in one zone charging as a window opens (started before it, not ended).

@@ -8,6 +8,7 @@ use super::figures::{self, Figures};
 use super::records::{CreatedRow, LiveRow, UnitRow};
 use super::request::{GroupBy, StatsQuery};
 use super::rollup::DayFigures;
+use crate::domain::ledger::money::Fen;
 use chrono::{DateTime, Utc};
 
 /// What the rollups gave for one request.
@@ -40,8 +41,8 @@ pub fn assemble(
             (f.created, f.completed, f.cancelled, f.energy_wh) =
                 (sums.created, sums.completed, sums.cancelled, sums.energy_wh);
             (f.energy_fee_fen, f.service_fee_fen, f.total_fen) =
-                (sums.energy_fee_fen, sums.service_fee_fen, sums.total_fen);
-            f.refunds_fen = sums.refunds_fen;
+                (Fen(sums.energy_fee_fen), Fen(sums.service_fee_fen), Fen(sums.total_fen));
+            f.refunds_fen = Fen(sums.refunds_fen);
             f.charging_s += sums.charging_us as f64 / 1_000_000.0;
         }
     }
