@@ -10,6 +10,7 @@ use super::sql::statement;
 use super::stats_rollup::{CHUNK, apply, writing};
 use super::{Store, StoreError};
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStatus;
 use crate::domain::stats::counting::{Count, Counted, DueBatch, DueOrder, DueRefund};
 use crate::domain::stats::rollup::OrderFacts;
@@ -82,9 +83,9 @@ fn figures(row: &QueryResult, prefix: &str, order: (String, i64, DateTime<Utc>))
         },
         completed_at: row.try_get("", &column("completed_at"))?,
         energy_wh: row.try_get::<Option<i64>>("", &column("energy_wh"))?.map(Wh),
-        energy_fee_fen: row.try_get("", &column("energy_fee_fen"))?,
-        service_fee_fen: row.try_get("", &column("service_fee_fen"))?,
-        total_fen: row.try_get("", &column("total_fen"))?,
+        energy_fee_fen: row.try_get::<Option<i64>>("", &column("energy_fee_fen"))?.map(Fen),
+        service_fee_fen: row.try_get::<Option<i64>>("", &column("service_fee_fen"))?.map(Fen),
+        total_fen: row.try_get::<Option<i64>>("", &column("total_fen"))?.map(Fen),
         started_at: row.try_get("", &column("started_at"))?,
         charging_ended_at: row.try_get("", &column("charging_ended_at"))?,
     })
@@ -140,9 +141,9 @@ async fn keep_counted(txn: &DatabaseTransaction, counted: &[(OrderNo, Counted)])
                 facts.status.as_str().into(),
                 facts.completed_at.into(),
                 facts.energy_wh.map(Wh::get).into(),
-                facts.energy_fee_fen.into(),
-                facts.service_fee_fen.into(),
-                facts.total_fen.into(),
+                facts.energy_fee_fen.map(Fen::get).into(),
+                facts.service_fee_fen.map(Fen::get).into(),
+                facts.total_fen.map(Fen::get).into(),
                 facts.started_at.into(),
                 facts.charging_ended_at.into(),
                 zone.name().into(),

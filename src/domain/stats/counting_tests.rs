@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStatus;
 use crate::domain::stats::rollup::DayFigures;
 use crate::domain::units::Wh;
@@ -40,9 +41,9 @@ fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
             facts.charging_ended_at = Some(made + Duration::minutes(600));
             facts.completed_at = Some(made + Duration::minutes(601));
             facts.energy_wh = Some(Wh(bill * 10));
-            facts.energy_fee_fen = Some(bill);
-            facts.service_fee_fen = Some(bill / 2);
-            facts.total_fen = Some(bill + bill / 2);
+            facts.energy_fee_fen = Some(Fen(bill));
+            facts.service_fee_fen = Some(Fen(bill / 2));
+            facts.total_fen = Some(Fen(bill + bill / 2));
         }
         _ => {
             facts.status = OrderStatus::Cancelled;

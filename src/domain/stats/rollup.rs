@@ -4,6 +4,7 @@
 //! counted before, so that the rollups equal a recomputation from the orders once caught up.
 
 use super::days::day_start;
+use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStatus;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -102,9 +103,9 @@ pub struct OrderFacts {
     pub status: OrderStatus,
     pub completed_at: Option<DateTime<Utc>>,
     pub energy_wh: Option<Wh>,
-    pub energy_fee_fen: Option<i64>,
-    pub service_fee_fen: Option<i64>,
-    pub total_fen: Option<i64>,
+    pub energy_fee_fen: Option<Fen>,
+    pub service_fee_fen: Option<Fen>,
+    pub total_fen: Option<Fen>,
     pub started_at: Option<DateTime<Utc>>,
     pub charging_ended_at: Option<DateTime<Utc>>,
 }
@@ -126,9 +127,9 @@ impl OrderFacts {
             self.completed_at.filter(|_| matches!(self.status, OrderStatus::Completed | OrderStatus::Cancelled));
         let bill = (self.status == OrderStatus::Completed && ended.is_some()).then_some([
             self.energy_wh.map(Wh::get),
-            self.energy_fee_fen,
-            self.service_fee_fen,
-            self.total_fen,
+            self.energy_fee_fen.map(Fen::get),
+            self.service_fee_fen.map(Fen::get),
+            self.total_fen.map(Fen::get),
         ]);
         let charging = self.started_at.zip(self.charging_ended_at).filter(|(from, to)| to > from);
         (&self.charger_id, self.user_id, self.created_at, ended.map(|at| (self.status, at)), bill, charging)
@@ -182,9 +183,9 @@ pub fn order_days(order: &OrderFacts, zone: Tz) -> Vec<(NaiveDate, DayFigures)> 
                 DayFigures {
                     completed: 1,
                     energy_wh: order.energy_wh.map_or(0, Wh::get),
-                    energy_fee_fen: order.energy_fee_fen.unwrap_or(0),
-                    service_fee_fen: order.service_fee_fen.unwrap_or(0),
-                    total_fen: order.total_fen.unwrap_or(0),
+                    energy_fee_fen: order.energy_fee_fen.map_or(0, Fen::get),
+                    service_fee_fen: order.service_fee_fen.map_or(0, Fen::get),
+                    total_fen: order.total_fen.map_or(0, Fen::get),
                     ..Default::default()
                 },
             )),

@@ -1,6 +1,7 @@
 //! What one order adds to its pile's local days.
 
 use super::*;
+use crate::domain::ledger::money::Fen;
 use crate::domain::units::Wh;
 use proptest::prelude::*;
 
@@ -20,9 +21,9 @@ fn completed(created: &str, started: &str, ended: &str, done: &str) -> OrderFact
         status: OrderStatus::Completed,
         completed_at: Some(at(done)),
         energy_wh: Some(Wh(10_500)),
-        energy_fee_fen: Some(800),
-        service_fee_fen: Some(400),
-        total_fen: Some(1_250),
+        energy_fee_fen: Some(Fen(800)),
+        service_fee_fen: Some(Fen(400)),
+        total_fen: Some(Fen(1_250)),
         started_at: Some(at(started)),
         charging_ended_at: Some(at(ended)),
     }
