@@ -111,13 +111,10 @@ async fn a_balance_too_low_refuses_the_whole_payment_and_the_transaction_says_wh
     assert_eq!(everything(&store).await, before);
 }
 
-#[tokio::test]
-async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_the_transaction_says_why() {
-    let Some((_db, store)) = postgres().await else { return };
-    let user_id = setup(&store, 0, "CHARGING", (500, 400)).await;
-    let before = everything(&store).await;
-    let now = Utc::now();
-    let done = Completion {
+/// Order `O-1` of `user_id` completed at `now` with a bill of 3.00, paid 5.00 by `P-1` of which
+/// `refunded` went back already, the rest but the bill — 2.00 — going back to the balance.
+fn completion(user_id: i64, refunded: Fen, now: chrono::DateTime<Utc>) -> Completion {
+    Completion {
         order_no: OrderNo::parse("O-1").unwrap(),
         from: vec![OrderStatus::Charging],
         user_id,
@@ -134,9 +131,8 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
         stopped_at: now,
         charging_ended_at: now,
         operation: None,
-        read: MoneyRead { paid_fen: Fen(500), refunded_fen: Fen(400), gift_fen: Fen(0) },
+        read: MoneyRead { paid_fen: Fen(500), refunded_fen: refunded, gift_fen: Fen(0) },
         payment_status: PaymentStatus::Paid,
-        // 200 back to the balance, of a payment with 100 left.
         refunds: vec![RefundPart {
             refund_no: "R-1".into(),
             payment_no: PaymentNo::parse("P-1").unwrap(),
@@ -144,7 +140,17 @@ async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_t
             route: Route::ToBalance,
         }],
         collection: None,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_refund_its_payment_no_longer_holds_refuses_the_whole_completion_and_the_transaction_says_why() {
+    let Some((_db, store)) = postgres().await else { return };
+    let user_id = setup(&store, 0, "CHARGING", (500, 400)).await;
+    let before = everything(&store).await;
+    let now = Utc::now();
+    // 200 back to the balance, of a payment with 100 left.
+    let done = completion(user_id, Fen(400), now);
     assert_eq!(store.complete_at_once(&done, now).await.unwrap(), None, "refused");
     assert_eq!(everything(&store).await, before, "the order is not completed with half its settlement");
     let refused = store.complete_order(done).await.unwrap_err();
@@ -157,33 +163,7 @@ async fn a_completion_with_its_refund_to_the_balance_is_one_statement_that_keeps
     let Some((_db, store)) = postgres().await else { return };
     let user_id = setup(&store, 0, "CHARGING", (500, 0)).await;
     let now = Utc::now();
-    let done = Completion {
-        order_no: OrderNo::parse("O-1").unwrap(),
-        from: vec![OrderStatus::Charging],
-        user_id,
-        energy_wh: Wh(3_000),
-        energy_fee_fen: Fen(200),
-        service_fee_fen: Fen(100),
-        occupancy_fee_fen: Some(Fen(0)),
-        total_fen: Fen(300),
-        lines: "[]".into(),
-        anomalies: "[]".into(),
-        start_soc: None,
-        end_soc: None,
-        stop_reason: "Local".into(),
-        stopped_at: now,
-        charging_ended_at: now,
-        operation: None,
-        read: MoneyRead { paid_fen: Fen(500), refunded_fen: Fen(0), gift_fen: Fen(0) },
-        payment_status: PaymentStatus::Paid,
-        refunds: vec![RefundPart {
-            refund_no: "R-1".into(),
-            payment_no: PaymentNo::parse("P-1").unwrap(),
-            amount_fen: Fen(200),
-            route: Route::ToBalance,
-        }],
-        collection: None,
-    };
+    let done = completion(user_id, Fen(0), now);
     let after = store.complete_at_once(&done, now).await.unwrap().unwrap().unwrap();
     assert_eq!((after.status.as_str(), after.refunded_fen, after.total_fen), ("COMPLETED", 200, Some(300)));
     assert_eq!(everything(&store).await, ("COMPLETED".into(), 500, 200, 200, 1, 1, 1));

@@ -80,16 +80,7 @@ pub(super) async fn refund_payment_on(
         });
     };
     let user_id: i64 = paid.try_get("", "user_id")?;
-    let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
-    let row = refund_row(
-        part.refund_no.clone(),
-        part.payment_no.to_string(),
-        part.amount_fen.get(),
-        part.route.destination(),
-        status,
-        reason,
-        at,
-    );
+    let row = refund_row_of(part, reason, at);
     match part.route.balance_change(part.amount_fen) {
         // The balance moves with its ledger row and the refund, in one statement on PostgreSQL.
         Some(amount_fen) => {
@@ -105,6 +96,21 @@ pub(super) async fn refund_payment_on(
         }
         None => Ok(refund::Entity::insert(row).exec_with_returning(txn).await?),
     }
+}
+
+/// The refund row of `part`: `SUCCEEDED` when its route is done at once (to the balance), else
+/// `PENDING` until its provider says it is done.
+pub(super) fn refund_row_of(part: &RefundPart, reason: Option<&str>, at: DateTime<Utc>) -> refund::ActiveModel {
+    let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
+    refund_row(
+        part.refund_no.clone(),
+        part.payment_no.to_string(),
+        part.amount_fen.get(),
+        part.route.destination(),
+        status,
+        reason,
+        at,
+    )
 }
 
 impl Store {

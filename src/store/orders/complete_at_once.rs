@@ -5,13 +5,13 @@
 
 use super::super::at_once::{AtOnce, insert_from, positional, refuse_unless, refused};
 use super::super::operations::operation_row;
-use super::super::provider_payments::refund_row;
+use super::super::payments::refund_row_of;
 use super::super::{Store, StoreError};
 use super::completing;
 use crate::domain::ledger::{EntryKind, NewEntry};
 use crate::domain::orders::records::Completion;
 use crate::domain::payments::refund_routes::RefundPart;
-use crate::domain::payments::stored::{PaymentState, RefundState};
+use crate::domain::payments::stored::PaymentState;
 use chrono::{DateTime, Utc};
 use entity::{operation_log, order, refund};
 use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryTrait};
@@ -97,16 +97,7 @@ fn refund_part(at_once: &mut AtOnce, n: usize, part: &RefundPart, at: DateTime<U
         at_once.balance(&tag, entry, at, &user, &format!("EXISTS (SELECT 1 FROM {paid})"));
         from = format!("ledger_row{tag}");
     }
-    let status = if part.route.done_at_once() { RefundState::Succeeded } else { RefundState::Pending };
-    let row = refund_row(
-        part.refund_no.clone(),
-        part.payment_no.to_string(),
-        part.amount_fen.get(),
-        part.route.destination(),
-        status,
-        Some("settlement"),
-        at,
-    );
+    let row = refund_row_of(part, Some("settlement"), at);
     let insert = refund::Entity::insert(row).into_query().returning_all().to_owned();
     let name = format!("refund{n}");
     at_once.with_query(&name, insert_from(positional(&insert), &from)?);
