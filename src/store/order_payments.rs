@@ -109,9 +109,7 @@ impl Store {
     /// when the balance is too low.
     pub async fn pay_order_from_balance(&self, pay: BalancePayment) -> Result<Payment, StoreError> {
         let at = Utc::now();
-        if at_once_on(self.db().get_database_backend())
-            && let Some(paid) = self.pay_from_balance_at_once(&pay, at).await?
-        {
+        if let Some(paid) = self.pay_from_balance_at_once(&pay, at).await? {
             return Payment::try_from(paid);
         }
         in_transaction(self, |txn| {
@@ -136,13 +134,17 @@ impl Store {
     }
 
     /// `pay_order_from_balance` on PostgreSQL in one statement (see `at_once`): the order's
-    /// update, the debit with its ledger row (only after the order's), the payment. None when it
-    /// was refused (the balance too low, or its user gone): the transaction's way tells which.
+    /// update, the debit with its ledger row (only after the order's), the payment. None on another
+    /// database, or when it was refused (the balance too low, or its user gone): the transaction's
+    /// way tells which.
     pub(super) async fn pay_from_balance_at_once(
         &self,
         pay: &BalancePayment,
         at: DateTime<Utc>,
     ) -> Result<Option<payment::Model>, StoreError> {
+        if self.db().get_database_backend() != DatabaseBackend::Postgres {
+            return Ok(None);
+        }
         let row = balance_payment_row(
             pay.payment_no.to_string(),
             pay.user_id,
@@ -174,9 +176,4 @@ impl Store {
             None => Err(StoreError::Conflict(Subject::Order)),
         }
     }
-}
-
-/// Whether payments from the balance are made in one statement here (see `at_once`).
-pub(super) fn at_once_on(backend: DatabaseBackend) -> bool {
-    backend == DatabaseBackend::Postgres
 }

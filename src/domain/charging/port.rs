@@ -82,11 +82,8 @@ pub trait Recording: Send {
     /// `lock_tag` locks it.
     async fn tag_standing(&mut self, tag: &str) -> Result<Option<TagStanding>, StoreError>;
 
-    /// What a 1.6 start needs read, in one statement (see `AtStart`); the open transactions of
-    /// `tag` only when one is given.
-    async fn at_start(&mut self, start: &StartRecord, tag: Option<&str>) -> Result<AtStart, StoreError>;
-
-    /// `at_start`, and the start opened as `opened` on its connector (EVSE 0) when that found
+    /// What a 1.6 start needs read, in one statement (see `AtStart`; the open transactions of
+    /// `tag` only when one is given), and the start opened as `opened` on its connector (EVSE 0) when that found
     /// neither the same start nor a transaction open there (else none is opened).
     async fn at_start_opening(
         &mut self,

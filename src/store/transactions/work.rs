@@ -50,16 +50,6 @@ impl Recording for Work {
         super::id_tags::standing_on(&self.txn, tag, true).await
     }
 
-    async fn at_start(&mut self, start: &StartRecord, tag: Option<&str>) -> Result<AtStart, StoreError> {
-        let rows: Vec<Transaction> = transaction::Entity::find()
-            .filter(at_start::which(start, tag))
-            .order_by_asc(transaction::Column::Id)
-            .all(&self.txn)
-            .await?
-            .parsed()?;
-        Ok(at_start::sorted(rows, start, tag))
-    }
-
     async fn at_start_opening(
         &mut self,
         start: &StartRecord,
@@ -69,7 +59,7 @@ impl Recording for Work {
         if self.txn.get_database_backend() == DatabaseBackend::Postgres {
             return at_start::opening_at_once(&self.txn, start, tag, opened).await;
         }
-        let found = self.at_start(start, tag).await?;
+        let found = read_at_start(&self.txn, start, tag).await?;
         if found.same.is_some() || !found.open_here.is_empty() {
             return Ok((found, None));
         }
@@ -185,6 +175,21 @@ impl Recording for Work {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         Ok(self.txn.commit().await?)
     }
+}
+
+/// What a 1.6 start reads (see `Recording::at_start_opening`), in one statement.
+async fn read_at_start(
+    txn: &DatabaseTransaction,
+    start: &StartRecord,
+    tag: Option<&str>,
+) -> Result<AtStart, StoreError> {
+    let rows: Vec<Transaction> = transaction::Entity::find()
+        .filter(at_start::which(start, tag))
+        .order_by_asc(transaction::Column::Id)
+        .all(txn)
+        .await?
+        .parsed()?;
+    Ok(at_start::sorted(rows, start, tag))
 }
 
 /// Writes transaction `id`'s state as the rules decided it; with `read_at`, only while the row is
