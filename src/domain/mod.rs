@@ -9,6 +9,7 @@ pub mod ids;
 pub mod ledger;
 pub mod monitoring;
 pub mod nodes;
+pub mod order_status;
 pub mod orders;
 pub mod payments;
 pub mod stations;

@@ -2,6 +2,7 @@
 
 use super::transactions::TransactionStatus;
 use crate::domain::ledger::money::Fen;
+use crate::domain::order_status::OrderStatus;
 use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
@@ -56,7 +57,7 @@ pub struct MeterSample {
 pub struct CreditStanding {
     pub user_id: i64,
     pub balance_fen: Fen,
-    pub live_status: Option<String>,
+    pub live_status: Option<OrderStatus>,
     pub unpaid: bool,
 }
 

@@ -114,7 +114,7 @@ impl Ledger {
     /// An operator credits (positive) or debits (negative) a balance, with a reason; a debit
     /// never takes it below zero. Answers the balance after.
     pub async fn adjust(&self, user_id: i64, amount: &str, reason: &str, actor: &str) -> Result<Fen, LedgerError> {
-        let amount_fen = Fen(parse_signed(amount, "amount")?);
+        let amount_fen = parse_signed(amount, "amount")?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 256 {
             return Err(LedgerError::Reason);

@@ -22,13 +22,13 @@ pub enum MoneyError {
 pub const MAX_FEN: i64 = 100_000_000;
 
 /// `amount` in whole fen; refused when it has fractions of a fen or does not fit.
-pub fn to_fen(amount: Decimal, field: &'static str) -> Result<i64, MoneyError> {
+pub fn to_fen(amount: Decimal, field: &'static str) -> Result<Fen, MoneyError> {
     let normal = amount.normalize();
     if normal.scale() > 2 {
         return Err(MoneyError::TooPrecise { field });
     }
     let fen = normal.checked_mul(Decimal::ONE_HUNDRED).ok_or(MoneyError::TooLarge { field })?;
-    i64::try_from(fen).map_err(|_| MoneyError::TooLarge { field })
+    i64::try_from(fen).map(Fen).map_err(|_| MoneyError::TooLarge { field })
 }
 
 /// `fen` as yuan with two places.
@@ -94,16 +94,16 @@ impl std::fmt::Display for Fen {
 
 /// A positive amount from a request (`"12.30"`, or a JSON number): whole fen, at most
 /// 1,000,000.00.
-pub fn parse_positive(text: &str, field: &'static str) -> Result<i64, MoneyError> {
+pub fn parse_positive(text: &str, field: &'static str) -> Result<Fen, MoneyError> {
     let fen = parse_signed(text, field)?;
-    if fen <= 0 {
+    if !fen.is_positive() {
         return Err(MoneyError::NotPositive { field });
     }
     Ok(fen)
 }
 
 /// A non-zero amount that may be negative (an operator's debit), at most 1,000,000.00 either way.
-pub fn parse_signed(text: &str, field: &'static str) -> Result<i64, MoneyError> {
+pub fn parse_signed(text: &str, field: &'static str) -> Result<Fen, MoneyError> {
     let text = text.trim();
     let digits = text.strip_prefix('-').unwrap_or(text);
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
@@ -113,10 +113,10 @@ pub fn parse_signed(text: &str, field: &'static str) -> Result<i64, MoneyError> 
     }
     let amount = Decimal::from_str(text).map_err(|_| MoneyError::NotDecimal { field })?;
     let fen = to_fen(amount, field)?;
-    if fen == 0 {
+    if fen == Fen::ZERO {
         return Err(MoneyError::NotPositive { field });
     }
-    if fen.unsigned_abs() > MAX_FEN.unsigned_abs() {
+    if fen.get().unsigned_abs() > MAX_FEN.unsigned_abs() {
         return Err(MoneyError::TooLarge { field });
     }
     Ok(fen)
@@ -144,10 +144,10 @@ mod tests {
 
     #[test]
     fn amounts_in_yuan_become_whole_fen_and_back() {
-        assert_eq!(parse_positive("12.30", "amount"), Ok(1230));
-        assert_eq!(parse_positive("12.3", "amount"), Ok(1230));
-        assert_eq!(parse_positive("0.01", "amount"), Ok(1));
-        assert_eq!(parse_signed("-5", "amount"), Ok(-500));
+        assert_eq!(parse_positive("12.30", "amount"), Ok(Fen(1230)));
+        assert_eq!(parse_positive("12.3", "amount"), Ok(Fen(1230)));
+        assert_eq!(parse_positive("0.01", "amount"), Ok(Fen(1)));
+        assert_eq!(parse_signed("-5", "amount"), Ok(Fen(-500)));
         assert_eq!(fen_string(1230), "12.30");
         assert_eq!(fen_string(-5), "-0.05");
         assert_eq!(fen_string(0), "0.00");
@@ -215,8 +215,8 @@ mod tests {
         #[test]
         fn whole_fen_survive_the_round_trip_through_text(fen in -MAX_FEN..=MAX_FEN) {
             prop_assume!(fen != 0);
-            prop_assert_eq!(parse_signed(&fen_string(fen), "amount"), Ok(fen));
-            prop_assert_eq!(to_fen(from_fen(fen), "amount"), Ok(fen));
+            prop_assert_eq!(parse_signed(&fen_string(fen), "amount"), Ok(Fen(fen)));
+            prop_assert_eq!(to_fen(from_fen(fen), "amount"), Ok(Fen(fen)));
         }
     }
 }

@@ -145,8 +145,7 @@ impl Orders {
         from: Vec<OrderStatus>,
         operation: Option<OperationRecord>,
     ) -> Result<Option<Order>, OrderError> {
-        let fen =
-            |d| to_fen(d, "bill").map(Fen).map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
+        let fen = |d| to_fen(d, "bill").map_err(|e| OrderError::Corrupt(found.order_no.to_string(), e.to_string()));
         let total_fen = fen(billed.bill.total)?;
         let stopped_at = head.stopped_at.unwrap_or_else(Utc::now);
         let chose = found.refund_to;

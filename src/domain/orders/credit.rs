@@ -37,7 +37,7 @@ impl Orders {
             entry.0 = entry.0.saturating_add(*cost_fen);
             entry.1.push(found);
         }
-        let credit_fen = Fen(self.inner.settings.postpaid_credit);
+        let credit_fen = self.inner.settings.postpaid_credit;
         for (user_id, (spent_fen, orders)) in by_driver {
             let balance_fen = balances.get(&user_id).copied().unwrap_or(Fen::ZERO);
             if !used_up(spent_fen, balance_fen, credit_fen) {
@@ -65,14 +65,13 @@ impl Orders {
     async fn credit_of(&self, standing: &CreditStanding) -> Result<bool, super::OrderError> {
         // An app order ready to start brings its own money (paid ahead, or a postpaid bill the
         // sweep holds against the balance); one not paid yet brings nothing.
-        let live = standing.live_status.as_deref().and_then(OrderStatus::parse);
-        if matches!(live, Some(OrderStatus::Ready | OrderStatus::Starting)) {
+        if matches!(standing.live_status, Some(OrderStatus::Ready | OrderStatus::Starting)) {
             return Ok(true);
         }
         if self.inner.kv.get(&out_of_credit_key(standing.user_id)).await?.is_some() {
             return Ok(false);
         }
-        if used_up(Fen::ZERO, standing.balance_fen, Fen(self.inner.settings.postpaid_credit)) {
+        if used_up(Fen::ZERO, standing.balance_fen, self.inner.settings.postpaid_credit) {
             return Ok(false);
         }
         Ok(!standing.unpaid)

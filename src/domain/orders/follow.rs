@@ -295,9 +295,8 @@ impl Orders {
         let finished = done.charging_ended_at.or(done.stopped_at).unwrap_or(freed_at);
         let line = tariff.occupancy_line(finished, freed_at);
         let fee = line.as_ref().map_or(rust_decimal::Decimal::ZERO, |l| l.amount);
-        let fee_fen = to_fen(fee, "occupancy")
-            .map(Fen)
-            .map_err(|e| OrderError::Corrupt(done.order_no.to_string(), e.to_string()))?;
+        let fee_fen =
+            to_fen(fee, "occupancy").map_err(|e| OrderError::Corrupt(done.order_no.to_string(), e.to_string()))?;
         let mut current = done.clone();
         for _ in 0..super::records::SETTLE_ATTEMPTS {
             // The bill as it reads now (billed again meanwhile, its lines are the new ones).

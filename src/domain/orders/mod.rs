@@ -157,7 +157,7 @@ struct Inner {
     alarms: Alarms,
     methods: Methods,
     /// When each order's charger was last sent its running cost, and the amount (fen).
-    costs_sent: DashMap<OrderNo, (Instant, i64)>,
+    costs_sent: DashMap<OrderNo, (Instant, Fen)>,
     /// Orders csms asked the charger to stop because their money ran out, and when.
     stops_sent: DashMap<OrderNo, Instant>,
 }
@@ -204,7 +204,7 @@ impl Orders {
             });
         }
         let prepay_fen = match (mode, request.prepay_amount.as_deref()) {
-            (PayMode::Prepaid, Some(text)) => Some(Fen(parse_positive(text, "prepayAmount")?)),
+            (PayMode::Prepaid, Some(text)) => Some(parse_positive(text, "prepayAmount")?),
             (PayMode::Prepaid, None) => {
                 return Err(OrderError::Invalid {
                     field: "prepayAmount",

@@ -54,7 +54,7 @@ impl Orders {
             }
             return Ok(());
         }
-        let fen = |d| to_fen(d, "bill").map(Fen).map_err(|e| corrupt(e.to_string()));
+        let fen = |d| to_fen(d, "bill").map_err(|e| corrupt(e.to_string()));
         let (energy_fee_fen, service_fee_fen) = (fen(billed.bill.energy_fee)?, fen(billed.bill.service_fee)?);
         let chose = found.refund_to;
         let mut current = found.clone();

@@ -98,7 +98,7 @@ impl Orders {
                     let done = match found.transaction_id.and_then(|id| heads.get(&id)) {
                         Some(head) if found.status == "CHARGING" => match self.watch_charging(found, head).await {
                             Ok(Some(cost_fen)) => {
-                                running.push((found, Fen(cost_fen)));
+                                running.push((found, cost_fen));
                                 Ok(())
                             }
                             Ok(None) => Ok(()),
@@ -197,15 +197,15 @@ impl Orders {
     /// its money ran out; its running cost sent to a 2.0.1 charger. Commands go in tasks of their
     /// own. Answers what a postpaid (or card) session has cost so far, which the driver's balance
     /// holds together with their other such sessions (see `hold_credit`).
-    async fn watch_charging(&self, found: &Order, head: &Transaction) -> Result<Option<i64>, OrderError> {
+    async fn watch_charging(&self, found: &Order, head: &Transaction) -> Result<Option<Fen>, OrderError> {
         if head.status != ACTIVE {
             return self.complete(found).await.map(|()| None);
         }
         let Some(live) = self.live_reading_of(found, head).await else { return Ok(None) };
         let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(None) };
-        let cost_fen = to_fen(cost, "cost").unwrap_or(i64::MAX);
+        let cost_fen = to_fen(cost, "cost").unwrap_or(Fen(i64::MAX));
         let prepaid = found.pay_mode == PayMode::Prepaid;
-        if prepaid && Fen(cost_fen) >= found.paid_fen.saturating_sub(found.refunded_fen) {
+        if prepaid && cost_fen >= found.paid_fen.saturating_sub(found.refunded_fen) {
             self.stop_for_money(found, "the order's money ran out");
         }
         if let Some(charger_transaction_id) = head.charger_transaction_id.clone() {

@@ -25,7 +25,6 @@ pub use port::PaymentStore;
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ids::{OrderNo, PaymentNo};
-use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::Scope;
@@ -245,16 +244,12 @@ impl Payments {
         }
         let refund_no = new_number('R', Utc::now());
         // An operator's refund goes back where the money came from.
-        let part = refund_routes::spread(
-            Fen(amount_fen),
-            std::slice::from_ref(&refundable),
-            &refund_no,
-            Destination::Original,
-        )
-        .map_err(|_| PaymentError::RefundTooLarge)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
+        let part =
+            refund_routes::spread(amount_fen, std::slice::from_ref(&refundable), &refund_no, Destination::Original)
+                .map_err(|_| PaymentError::RefundTooLarge)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
         let charger_id = match &found.order_no {
             Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id.into_string()).unwrap_or_default(),
             None => String::new(),

@@ -53,7 +53,7 @@ impl Payments {
     /// Adds `amount` (yuan) to the signed-in driver's balance through a provider: the payment is
     /// `PENDING` with its `payUrl` until the provider says it is paid.
     pub async fn top_up(&self, user_id: i64, amount: &str, method: &str) -> Result<PaymentView, PaymentError> {
-        let amount_fen = Fen(parse_positive(amount, "amount")?);
+        let amount_fen = parse_positive(amount, "amount")?;
         if amount_fen > MAX_TOP_UP_FEN {
             return Err(PaymentError::Invalid { field: "amount", message: "at most 10000.00 at a time".into() });
         }

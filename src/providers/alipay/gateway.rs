@@ -185,7 +185,7 @@ impl AlipayPay {
             // TRADE_FINISHED: paid, and past the time refunds are taken.
             "TRADE_SUCCESS" | "TRADE_FINISHED" => ProviderState::Paid {
                 provider_txn_id: text(&answer, "trade_no")?.to_owned(),
-                amount_fen: Fen(amount_fen(text(&answer, "total_amount")?)?),
+                amount_fen: amount_fen(text(&answer, "total_amount")?)?,
             },
             // Closed unpaid — or paid and then refunded in full, which csms knows already.
             "TRADE_CLOSED" => ProviderState::Closed,
@@ -304,7 +304,7 @@ pub(super) fn text<'a>(answer: &'a Value, name: &str) -> Result<&'a str, Gateway
 }
 
 /// An amount in yuan as Alipay writes it (`"12.30"`), in whole fen.
-pub(super) fn amount_fen(text: &str) -> Result<i64, GatewayError> {
+pub(super) fn amount_fen(text: &str) -> Result<Fen, GatewayError> {
     let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let amount = Decimal::from_str(text)
         .ok()

@@ -23,9 +23,9 @@ fn the_timestamp_is_beijing_time() {
 fn amounts_go_as_yuan_to_the_fen_and_come_back_exactly() {
     for (fen, yuan) in [(1230, "12.30"), (1, "0.01"), (100, "1.00"), (123_456_789, "1234567.89")] {
         assert_eq!(fen_string(fen), yuan);
-        assert_eq!(amount_fen(yuan), Ok(fen));
+        assert_eq!(amount_fen(yuan), Ok(Fen(fen)));
     }
-    assert_eq!(amount_fen("12.3"), Ok(1230));
+    assert_eq!(amount_fen("12.3"), Ok(Fen(1230)));
     for nonsense in ["12.301", "-1.00", "1e3", "", "NaN"] {
         assert!(amount_fen(nonsense).is_err(), "{nonsense}");
     }

@@ -4,7 +4,6 @@
 //! one, must be `CNY`). Alipay wants the text `success` in answer.
 
 use super::AlipayKeys;
-use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::to_fen;
 use crate::domain::payments::gateway::{Ack, Refused};
 use crate::domain::payments::gateway::{GatewayError, Notice, Notification};
@@ -30,7 +29,7 @@ pub fn read(keys: &AlipayKeys, body: &[u8]) -> Result<Notice, GatewayError> {
     }
     let amount = Decimal::from_str(field("total_amount")?)
         .map_err(|_| GatewayError::BadAnswer("total_amount is not an amount".into()))?;
-    let amount_fen = to_fen(amount, "total_amount").map(Fen).map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
+    let amount_fen = to_fen(amount, "total_amount").map_err(|e| GatewayError::BadAnswer(e.to_string()))?;
     let paid = matches!(field("trade_status")?, "TRADE_SUCCESS" | "TRADE_FINISHED");
     Ok(Notice::Payment(Notification {
         payment_no: field("out_trade_no")?.to_owned(),
@@ -53,6 +52,7 @@ pub(crate) fn ack(refused: Option<&Refused>) -> Ack {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ledger::money::Fen;
     use crate::providers::http::test_forms;
     use std::collections::BTreeMap;
 

@@ -159,7 +159,7 @@ impl AlipaySandbox {
         else {
             return invalid("isv.missing-parameter", "out_trade_no, total_amount and subject are required");
         };
-        let Ok(total) = parse_positive(amount, "total_amount") else {
+        let Ok(total) = parse_positive(amount, "total_amount").map(|fen| fen.get()) else {
             return business("ACQ.INVALID_PARAMETER", "total_amount 无效");
         };
         let now = Utc::now();

@@ -21,7 +21,9 @@ impl AlipaySandbox {
     /// `alipay.trade.refund`.
     pub(super) fn refund(&self, biz: &Value) -> Value {
         let (no, request_no) = (text(biz, "out_trade_no").unwrap_or_default(), text(biz, "out_request_no"));
-        let Some(Ok(amount)) = text(biz, "refund_amount").map(|a| parse_positive(a, "refund_amount")) else {
+        let Some(Ok(amount)) =
+            text(biz, "refund_amount").map(|a| parse_positive(a, "refund_amount").map(|fen| fen.get()))
+        else {
             return business("ACQ.INVALID_PARAMETER", "refund_amount 无效");
         };
         let Some(mut held) = self.inner().payments.get_mut(no) else { return no_trade() };

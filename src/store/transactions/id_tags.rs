@@ -2,6 +2,7 @@
 
 use crate::domain::charging::records::{CreditStanding, TagStanding};
 use crate::domain::ledger::money::Fen;
+use crate::domain::order_status::OrderStatus;
 use crate::domain::storage::Subject;
 use crate::domain::users::records::Card;
 use crate::store::sql::statement;
@@ -120,7 +121,12 @@ pub(super) async fn standing_on(
         Some(user_id) => Some(CreditStanding {
             user_id,
             balance_fen: Fen(row.try_get("", "balance_fen")?),
-            live_status: row.try_get("", "live_status")?,
+            live_status: match row.try_get::<Option<String>>("", "live_status")? {
+                Some(text) => Some(
+                    OrderStatus::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("order status {text:?}")))?,
+                ),
+                None => None,
+            },
             unpaid: row.try_get::<i64>("", "unpaid")? != 0,
         }),
         None => None,
