@@ -8,6 +8,7 @@ use super::{ApiError, ApiState};
 use crate::domain::chargers::records::Registration;
 use crate::domain::chargers::{Charger, ChargerChange, Connector, NewCharger, OperationRecord};
 use crate::domain::charging::live::ConnectorLiveView;
+use crate::domain::ids::ChargerId;
 use crate::hub::{CallFailure, Routed};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -83,7 +84,7 @@ fn view(state: &ApiState, c: Charger, connectors: Option<Vec<Connector>>) -> Cha
         live,
         online,
         last_seen_at: session.as_ref().map(|s| s.last_seen()).or(c.last_seen_at),
-        id: c.id,
+        id: c.id.into_string(),
         registration: c.registration.as_str().to_owned(),
         // The version a connected charger speaks now; else the one of its last boot.
         ocpp_version: session.as_ref().map(|s| s.version().to_string()).or(c.ocpp_version),
@@ -172,15 +173,14 @@ async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<ChargerView>), ApiError> {
     let body: NewChargerBody = super::json_body(&body)?;
-    if !crate::hub::valid_charger_id(&body.id) {
-        return Err(ApiError::BadRequest("id: 1 to 48 characters, no ':' nor control characters".into()));
-    }
+    let id = ChargerId::parse(body.id)
+        .map_err(|_| ApiError::BadRequest("id: 1 to 48 characters, no ':' nor control characters".into()))?;
     let registration = registration(body.registration.as_deref())?.unwrap_or(Registration::Registered);
     let password_hash = match body.password {
         Some(p) => Some(password_hash(p).await?),
         None => None,
     };
-    let created = state.chargers.create(NewCharger { id: body.id, registration, password_hash }).await?;
+    let created = state.chargers.create(NewCharger { id, registration, password_hash }).await?;
     Ok((StatusCode::CREATED, Json(view(&state, created, Some(Vec::new())))))
 }
 
@@ -316,7 +316,7 @@ async fn command(
         let record = OperationRecord {
             at: Utc::now(),
             actor,
-            charger_id: id,
+            charger_id: id.to_string(),
             action,
             payload,
             outcome,
@@ -337,7 +337,12 @@ async fn command(
 }
 
 /// Checks and sends the command; the error side carries the outcome for the operation log.
-async fn send(state: &ApiState, id: &str, action: &str, payload: &Value) -> Result<Value, (&'static str, ApiError)> {
+async fn send(
+    state: &ApiState,
+    id: &ChargerId,
+    action: &str,
+    payload: &Value,
+) -> Result<Value, (&'static str, ApiError)> {
     let mut built = false;
     let sent = state
         .hub

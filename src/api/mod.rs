@@ -137,9 +137,9 @@ fn has_nul(value: &serde_json::Value) -> bool {
     }
 }
 
-/// A charger id from a path: one that cannot exist is not found.
-fn charger_id(id: String) -> Result<String, ApiError> {
-    if crate::hub::valid_charger_id(&id) { Ok(id) } else { Err(ApiError::NotFound(format!("charger {id:?}"))) }
+/// A charger id from a path, parsed once here: one that cannot exist is not found.
+fn charger_id(id: String) -> Result<crate::domain::ids::ChargerId, ApiError> {
+    crate::domain::ids::ChargerId::parse(id.as_str()).map_err(|_| ApiError::NotFound(format!("charger {id:?}")))
 }
 
 /// A user id from a path (`/api/v1/users/{id}…`): one that is not a number is not found.

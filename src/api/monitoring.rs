@@ -4,6 +4,7 @@
 use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::{ApiError, ApiState};
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::records::AlarmFilter;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::monitoring::trend::{Trend, TrendError};
@@ -131,6 +132,8 @@ async fn live(
     _operator: Operator,
     Path(id): Path<String>,
 ) -> Result<Json<PileLive>, ApiError> {
+    // An id that cannot be a charger's names none.
+    let Ok(id) = ChargerId::parse(id) else { return Err(ApiError::NotFound("charger".into())) };
     let live = state.monitoring.live(&id).await?;
     live.map(Json).ok_or_else(|| ApiError::NotFound("charger".into()))
 }
@@ -165,6 +168,7 @@ async fn trend(
 ) -> Result<Json<Trend>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let bucket = q.bucket.unwrap_or_else(|| "5m".to_owned());
+    let Ok(id) = ChargerId::parse(id) else { return Err(ApiError::NotFound("charger".into())) };
     Ok(Json(state.monitoring.trend(&id, q.from, q.to, &bucket).await?))
 }
 

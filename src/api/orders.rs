@@ -5,6 +5,7 @@ use super::auth::{Caller, Operator};
 use super::paging::{Page, Paging};
 use super::users::Signed;
 use super::{ApiError, ApiState};
+use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::records::OrderFilter;
 use crate::domain::orders::{CreateOrder, OrderError, OrderView, ReviewDecision, Scope};
@@ -76,8 +77,10 @@ async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<OrderView>), ApiError> {
     let body: NewOrderBody = super::json_body(&body)?;
+    // A code that cannot be a charger's names no pile.
+    let pile_code = ChargerId::parse(body.pile_code.as_str()).map_err(|_| OrderError::NoPile(body.pile_code))?;
     let request = CreateOrder {
-        pile_code: body.pile_code,
+        pile_code,
         connector_id: body.connector_id,
         pay_mode: body.pay_mode,
         prepay_amount: body.prepay_amount.map(|a| a.0),
@@ -112,7 +115,12 @@ async fn list(
         Scope::Operator => query.user_id,
         Scope::User(_) => None,
     };
-    let filter = OrderFilter { user_id, status: query.status, charger_id: query.pile };
+    // A pile that cannot be a charger's has no orders.
+    let charger_id = match query.pile.map(ChargerId::parse).transpose() {
+        Ok(charger_id) => charger_id,
+        Err(_) => return Ok(Json(paging.of(Vec::new(), 0))),
+    };
+    let filter = OrderFilter { user_id, status: query.status, charger_id };
     let (items, total) = state.orders.list(caller.scope, filter, paging.offset(), paging.limit()).await?;
     Ok(Json(paging.of(items, total)))
 }

@@ -7,6 +7,7 @@ use super::auth::Operator;
 use super::paging::{Page, Paging};
 use super::stations::kilowatts;
 use super::{ApiError, ApiState};
+use crate::domain::ids::ChargerId;
 use crate::domain::stations::{ConnectorState, Pile, PileFields, StationError};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -67,7 +68,7 @@ struct ConnectorView {
 impl From<Pile> for PileView {
     fn from(p: Pile) -> Self {
         PileView {
-            code: p.code,
+            code: p.code.into_string(),
             name: p.name,
             station_code: p.station_code,
             pile_type: p.pile_type,
@@ -134,9 +135,8 @@ async fn create(
     body: Bytes,
 ) -> Result<(StatusCode, Json<PileView>), ApiError> {
     let b: NewPileBody = super::json_body(&body)?;
-    if !crate::hub::valid_charger_id(&b.code) {
-        return Err(ApiError::BadRequest("code: 1 to 48 characters, no ':' nor control characters".into()));
-    }
+    let code = ChargerId::parse(b.code)
+        .map_err(|_| ApiError::BadRequest("code: 1 to 48 characters, no ':' nor control characters".into()))?;
     let fields = PileFields {
         name: Some(b.name),
         pile_type: Some(b.pile_type),
@@ -149,7 +149,7 @@ async fn create(
         Some(p) => Some(super::chargers::password_hash(p).await?),
         None => None,
     };
-    let created = state.stations.create_pile(&b.code, &b.station_code, password_hash, fields).await.map_err(|e| {
+    let created = state.stations.create_pile(&code, &b.station_code, password_hash, fields).await.map_err(|e| {
         match e {
             StationError::PileExists(code) => ApiError::Refused {
                 status: StatusCode::CONFLICT,
@@ -204,6 +204,8 @@ async fn attach(
         rated_voltage_v: b.rated_voltage,
         rated_current_a: b.rated_current,
     };
+    // A code that cannot be a charger's names no charger.
+    let code = ChargerId::parse(code.as_str()).map_err(|_| StationError::NoPile(code))?;
     Ok(Json(state.stations.attach_pile(&code, &b.station_code, fields).await?.into()))
 }
 
@@ -248,6 +250,7 @@ async fn list(
         (status = 500, description = "`internal`", body = super::schemas::ErrorBody),
     ))]
 async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Result<Json<PileView>, ApiError> {
-    let (pile, _station) = state.stations.pile(&code).await?.ok_or(StationError::NoPile(code))?;
+    let Ok(id) = ChargerId::parse(code.as_str()) else { return Err(StationError::NoPile(code).into()) };
+    let (pile, _station) = state.stations.pile(&id).await?.ok_or(StationError::NoPile(code))?;
     Ok(Json(pile.into()))
 }

@@ -7,6 +7,7 @@ use super::{ApiError, ApiState};
 use crate::domain::charging::NewIdTagError;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::{ChargerId, IdError, IdTag};
 use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
 use axum::body::Bytes;
@@ -70,11 +71,11 @@ struct SampleView {
 fn view(t: Transaction, samples: Option<Vec<MeterSample>>) -> TransactionView {
     TransactionView {
         id: t.id,
-        charger_id: t.charger_id,
+        charger_id: t.charger_id.into_string(),
         evse_id: t.evse_id,
         connector_id: t.connector_id,
         charger_transaction_id: t.charger_transaction_id,
-        id_tag: t.id_tag,
+        id_tag: t.id_tag.map(String::from),
         status: t.status.as_str().to_owned(),
         started_at: t.started_at,
         stopped_at: t.stopped_at,
@@ -143,14 +144,16 @@ async fn list(
     query: Result<Query<Filter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page<TransactionView>>, ApiError> {
     let Query(filter) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    if let Some(charger) = &filter.charger
-        && !crate::hub::valid_charger_id(charger)
-    {
-        return Err(ApiError::BadRequest(format!("charger: {charger:?} is not a charger id")));
-    }
+    let charger = filter
+        .charger
+        .map(|charger| {
+            ChargerId::parse(charger.as_str())
+                .map_err(|_| ApiError::BadRequest(format!("charger: {charger:?} is not a charger id")))
+        })
+        .transpose()?;
     let from = instant("from", filter.from.as_deref())?;
     let to = instant("to", filter.to.as_deref())?;
-    let filter = (filter.charger.as_deref(), from, to);
+    let filter = (charger.as_ref(), from, to);
     let (found, total) = state.charging.transactions(filter, paging.offset(), paging.limit()).await?;
     Ok(Json(paging.of(found.into_iter().map(|t| view(t, None)).collect(), total)))
 }
@@ -201,10 +204,10 @@ struct IdTagView {
 impl From<Card> for IdTagView {
     fn from(t: Card) -> Self {
         IdTagView {
-            id_tag: t.id_tag,
+            id_tag: t.id_tag.into_string(),
             status: t.status,
             expiry_date: t.expiry_date,
-            parent_id_tag: t.parent_id_tag,
+            parent_id_tag: t.parent_id_tag.map(String::from),
             created_at: t.created_at,
         }
     }
@@ -227,19 +230,26 @@ async fn create_id_tag(
 ) -> Result<(StatusCode, Json<IdTagView>), ApiError> {
     let body: NewIdTag = super::json_body(&body)?;
     // 2.0.1's idToken is the longer of the two (36; 1.6's idTag is 20).
-    if body.id_tag.is_empty() || body.id_tag.chars().count() > 36 {
-        return Err(ApiError::BadRequest("idTag: 1 to 36 characters".into()));
-    }
+    let id_tag = IdTag::parse(body.id_tag).map_err(|e| match e {
+        IdError::Character { .. } => ApiError::BadRequest(format!("idTag: {e}")),
+        IdError::Empty { .. } | IdError::TooLong { .. } => ApiError::BadRequest("idTag: 1 to 36 characters".into()),
+    })?;
+    // A parent that cannot be a tag is not a known one.
+    let parent = body
+        .parent_id_tag
+        .map(|parent| {
+            IdTag::parse(parent.as_str())
+                .map_err(|_| ApiError::BadRequest(format!("parentIdTag: {parent:?} is not a known id tag")))
+        })
+        .transpose()?;
     let status = body.status.unwrap_or_else(|| "Accepted".into());
     if !["Accepted", "Blocked", "Expired", "Invalid"].contains(&status.as_str()) {
         return Err(ApiError::BadRequest(format!("status: {status:?} is not Accepted, Blocked, Expired or Invalid")));
     }
     let created =
-        state.charging.create_id_tag(&body.id_tag, &status, body.expiry_date, body.parent_id_tag).await.map_err(
-            |e| match e {
-                NewIdTagError::UnknownParent(_) => ApiError::BadRequest(e.to_string()),
-                NewIdTagError::Store(e) => e.into(),
-            },
-        )?;
+        state.charging.create_id_tag(&id_tag, &status, body.expiry_date, parent).await.map_err(|e| match e {
+            NewIdTagError::UnknownParent(_) => ApiError::BadRequest(e.to_string()),
+            NewIdTagError::Store(e) => e.into(),
+        })?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }

@@ -1,6 +1,8 @@
 //! Sign-up and sign-in by SMS code, and the signed-in user's own profile.
 
 use super::{ApiError, ApiState};
+use crate::domain::ids::IdTag;
+use crate::domain::storage::{StoreError, Subject};
 use crate::domain::users::accounts::AccountError;
 use crate::domain::users::records::ProfileChange;
 use crate::domain::users::records::User;
@@ -55,7 +57,7 @@ impl From<User> for UserView {
             avatar: u.avatar,
             role: u.role,
             status: u.status,
-            id_tag: u.id_tag,
+            id_tag: u.id_tag.into_string(),
             real_name_verified: u.verified_at.is_some(),
             id_card: u.id_card_masked,
             created_at: u.created_at,
@@ -235,7 +237,7 @@ struct CardView {
 
 impl From<crate::domain::users::records::Card> for CardView {
     fn from(t: crate::domain::users::records::Card) -> Self {
-        CardView { id_tag: t.id_tag, status: t.status, bound_at: t.created_at }
+        CardView { id_tag: t.id_tag.into_string(), status: t.status, bound_at: t.created_at }
     }
 }
 
@@ -297,7 +299,11 @@ async fn unbind_card(
     Signed(user): Signed,
     axum::extract::Path(id_tag): axum::extract::Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.users.unbind_card(&user, &id_tag).await?;
+    // A text that cannot be a tag is no card of theirs.
+    let Ok(card) = IdTag::parse(id_tag) else {
+        return Err(AccountError::from(StoreError::NotFound(Subject::Card)).into());
+    };
+    state.users.unbind_card(&user, &card).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -135,6 +135,14 @@ macro_rules! text_id {
             }
         }
 
+        /// Tests write identifiers as literals (a wrong one fails the test).
+        #[cfg(test)]
+        impl From<&str> for $ty {
+            fn from(text: &str) -> Self {
+                $ty::parse(text).unwrap_or_else(|e| panic!("{e}"))
+            }
+        }
+
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(&self.0)

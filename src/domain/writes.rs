@@ -4,6 +4,7 @@
 
 use crate::domain::chargers::records::{BootRecord, Presence, StatusRecord};
 use crate::domain::charging::transactions::Sample;
+use crate::domain::ids::ChargerId;
 use crate::domain::storage::StoreError;
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
@@ -14,16 +15,40 @@ use tokio::sync::oneshot;
 /// unless a newer one took over.
 #[derive(Debug)]
 pub enum Write {
-    Boot { charger_id: String, record: BootRecord, at: DateTime<Utc> },
-    Status { charger_id: String, record: StatusRecord },
-    Event { charger_id: String, kind: String, payload: serde_json::Value },
-    Samples { charger_id: String, transaction_id: Option<i64>, evse_id: i32, connector_id: i32, samples: Vec<Sample> },
-    Online { charger_id: String, presence: Presence, at: DateTime<Utc> },
-    Offline { charger_id: String, token: String },
+    Boot {
+        charger_id: ChargerId,
+        record: BootRecord,
+        at: DateTime<Utc>,
+    },
+    Status {
+        charger_id: ChargerId,
+        record: StatusRecord,
+    },
+    Event {
+        charger_id: ChargerId,
+        kind: String,
+        payload: serde_json::Value,
+    },
+    Samples {
+        charger_id: ChargerId,
+        transaction_id: Option<i64>,
+        evse_id: i32,
+        connector_id: i32,
+        samples: Vec<Sample>,
+    },
+    Online {
+        charger_id: ChargerId,
+        presence: Presence,
+        at: DateTime<Utc>,
+    },
+    Offline {
+        charger_id: ChargerId,
+        token: String,
+    },
 }
 
 impl Write {
-    pub fn charger_id(&self) -> &str {
+    pub fn charger_id(&self) -> &ChargerId {
         match self {
             Write::Boot { charger_id, .. }
             | Write::Status { charger_id, .. }

@@ -5,6 +5,7 @@ use super::Hub;
 use super::handle::CallFailure;
 use super::remote::Routed;
 use crate::domain::chargers::OperationRecord;
+use crate::domain::ids::ChargerId;
 use crate::domain::orders::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
 use chrono::Utc;
 use futures_util::future::BoxFuture;
@@ -28,7 +29,7 @@ impl HubCommands {
     /// whether the charger accepted.
     async fn send(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         actor: &str,
         build: impl FnOnce(OcppVersion) -> Option<(&'static str, Value)>,
     ) -> Result<bool, CommandError> {
@@ -60,7 +61,7 @@ impl HubCommands {
         let record = OperationRecord {
             at: Utc::now(),
             actor: actor.to_owned(),
-            charger_id: charger_id.to_owned(),
+            charger_id: charger_id.to_string(),
             action: action.to_owned(),
             payload,
             outcome,
@@ -93,7 +94,7 @@ impl ChargerCommands for HubCommands {
                     "RemoteStartTransaction",
                     payload(&v16::RemoteStartTransactionRequest {
                         connector_id: Some(start.connector_id),
-                        id_tag: start.id_tag.clone(),
+                        id_tag: start.id_tag.to_string(),
                         charging_profile: None,
                     })?,
                 )),
@@ -106,7 +107,7 @@ impl ChargerCommands for HubCommands {
                         id_token: v201::IdTokenType {
                             custom_data: None,
                             additional_info: None,
-                            id_token: start.id_tag.clone(),
+                            id_token: start.id_tag.to_string(),
                             r#type: v201::IdTokenEnumType::Central,
                         },
                         remote_start_id: start.remote_start_id,
@@ -141,7 +142,7 @@ impl ChargerCommands for HubCommands {
 
     fn cost_updated(
         &self,
-        charger_id: String,
+        charger_id: ChargerId,
         charger_transaction_id: String,
         total_cost: Decimal,
     ) -> BoxFuture<'_, Result<bool, CommandError>> {

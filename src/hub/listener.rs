@@ -34,9 +34,12 @@ async fn upgrade(
     headers: HeaderMap,
     mut ws: WebSocketUpgrade,
 ) -> Response {
-    if !valid_charger_id(&charger_id) {
+    // OCPP's identity (see `ChargerId`): 1 to 48 characters, no ':' (it ends the Basic auth
+    // user), no control characters (a percent-encoded NUL could not even be looked up in
+    // PostgreSQL). Parsed once here: the session and everything it calls hold the checked id.
+    let Ok(charger_id) = ChargerId::parse(charger_id) else {
         return (StatusCode::BAD_REQUEST, "invalid charger identity").into_response();
-    }
+    };
     // Taken before the lookup, so a fleet beyond the cap costs no query; it moves into the
     // session and frees when the session ends, or when this request ends without one.
     let Some(slot) = hub.inner.connections.take(&charger_id) else {
@@ -89,12 +92,6 @@ async fn upgrade(
                 session::run(socket, hub, charger_id, version, registration, epoch).await;
             })
         })
-}
-
-/// OCPP's identity (see `ChargerId`): 1 to 48 characters, no ':' (it ends the Basic auth user),
-/// and no control characters (a percent-encoded NUL could not even be looked up in PostgreSQL).
-pub fn valid_charger_id(id: &str) -> bool {
-    ChargerId::valid(id)
 }
 
 fn unauthorized() -> Response {

@@ -13,7 +13,7 @@ mod session;
 
 pub use commands::HubCommands;
 pub use handle::{CallFailure, SessionHandle};
-pub use listener::{router, valid_charger_id};
+pub use listener::router;
 pub use message_log::{MessageLog, Writer};
 pub use registry::Registry;
 pub use remote::Routed;
@@ -23,6 +23,7 @@ use crate::config::OcppSettings;
 use crate::data_transfer::DataTransferHandlers;
 use crate::domain::chargers::Chargers;
 use crate::domain::charging::Charging;
+use crate::domain::ids::ChargerId;
 use protocol::OcppVersion;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -116,7 +117,7 @@ impl Hub {
     /// Flushes connected chargers' last-seen times to the database every `every`, until shutdown
     /// (and once more then). Only times that moved since the last flush are written.
     pub async fn flush_liveness(self, every: std::time::Duration) {
-        let mut written: std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> = Default::default();
+        let mut written: std::collections::HashMap<ChargerId, chrono::DateTime<chrono::Utc>> = Default::default();
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

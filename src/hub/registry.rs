@@ -3,19 +3,20 @@
 //! replacement (removal checks the connection number).
 
 use super::handle::SessionHandle;
+use crate::domain::ids::ChargerId;
 use dashmap::DashMap;
 use std::sync::Arc;
 
 /// The connected chargers.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    sessions: Arc<DashMap<String, SessionHandle>>,
+    sessions: Arc<DashMap<ChargerId, SessionHandle>>,
 }
 
 impl Registry {
     /// Makes `handle` the charger's session, returning the one it replaces (to be closed).
-    pub(crate) fn insert(&self, charger_id: &str, handle: SessionHandle) -> Option<SessionHandle> {
-        self.sessions.insert(charger_id.to_owned(), handle)
+    pub(crate) fn insert(&self, charger_id: &ChargerId, handle: SessionHandle) -> Option<SessionHandle> {
+        self.sessions.insert(charger_id.clone(), handle)
     }
 
     /// Removes the charger's session if it is still connection `connection`.
@@ -36,12 +37,12 @@ impl Registry {
 
     /// Every connected charger with when it was last seen (collected first: no map guard is
     /// held by the caller).
-    pub fn last_seen(&self) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+    pub fn last_seen(&self) -> Vec<(ChargerId, chrono::DateTime<chrono::Utc>)> {
         self.sessions.iter().map(|entry| (entry.key().clone(), entry.value().last_seen())).collect()
     }
 
     /// Every connected charger's handle (collected first: no map guard is held by the caller).
-    pub fn handles(&self) -> Vec<(String, SessionHandle)> {
+    pub fn handles(&self) -> Vec<(ChargerId, SessionHandle)> {
         self.sessions.iter().map(|entry| (entry.key().clone(), entry.value().clone())).collect()
     }
 

@@ -7,6 +7,7 @@ use super::Hub;
 use super::handle::CallFailure;
 use crate::cluster::wire::Answer;
 use crate::cluster::{BusError, Holder};
+use crate::domain::ids::ChargerId;
 use dashmap::DashMap;
 use futures_util::future::BoxFuture;
 use protocol::{ActionSet, OcppVersion, v16, v201};
@@ -59,7 +60,7 @@ impl Hub {
     /// node or on the one holding it, and answers the charger's response.
     pub async fn call<E>(
         &self,
-        id: &str,
+        id: &ChargerId,
         build: impl FnOnce(OcppVersion) -> Result<(&'static str, Value), E>,
     ) -> Result<Value, Routed<E>> {
         if let Some(handle) = self.registry().get(id) {
@@ -180,9 +181,9 @@ impl Holder for HubHolder {
         let hub = self.0.clone();
         Box::pin(async move {
             // A few more than needed are looked at: some of them charge.
-            let candidates: Vec<(String, super::SessionHandle)> =
+            let candidates: Vec<(ChargerId, super::SessionHandle)> =
                 hub.registry().handles().into_iter().take(count.saturating_mul(4)).collect();
-            let ids: Vec<String> = candidates.iter().map(|(id, _)| id.clone()).collect();
+            let ids: Vec<ChargerId> = candidates.iter().map(|(id, _)| id.clone()).collect();
             let busy = match hub.inner.chargers.busy(&ids).await {
                 Ok(busy) => busy,
                 Err(e) => {

@@ -11,13 +11,14 @@ use crate::data_transfer::{DataTransfer, DataTransferHandlers, TransferReply};
 use crate::domain::chargers::Chargers;
 use crate::domain::chargers::records::Registration;
 use crate::domain::charging::Charging;
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::storage::StoreError;
 use protocol::{ActionSet, Call, CallErrorCode, OcppVersion, Role, RpcError, SchemaRegistry, decode_call};
 
 /// What the handlers know of the charger on this connection.
 #[derive(Debug)]
 pub(crate) struct ChargerContext {
-    id: String,
+    id: ChargerId,
     chargers: Chargers,
     charging: Charging,
     data_transfers: DataTransferHandlers,
@@ -27,7 +28,7 @@ pub(crate) struct ChargerContext {
 
 impl ChargerContext {
     pub(crate) fn new(
-        id: String,
+        id: ChargerId,
         chargers: Chargers,
         charging: Charging,
         data_transfers: DataTransferHandlers,
@@ -54,7 +55,7 @@ impl ChargerContext {
         data: Option<serde_json::Value>,
     ) -> Option<TransferReply> {
         let transfer = DataTransfer {
-            charger_id: self.id.clone(),
+            charger_id: self.id.to_string(),
             vendor_id: vendor_id.to_owned(),
             message_id: message_id.map(str::to_owned),
             data,
@@ -62,7 +63,7 @@ impl ChargerContext {
         self.data_transfers.dispatch(transfer).await
     }
 
-    pub(crate) fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &ChargerId {
         &self.id
     }
 }
@@ -155,6 +156,12 @@ fn no_nul(payload: &protocol::Node<'_>) -> Result<(), RpcError> {
         description = "a NUL character (\\u0000) is not allowed".to_owned();
     }
     Err(RpcError::new(CallErrorCode::PropertyConstraintViolation, description))
+}
+
+/// An id tag a charger sent (`field`), parsed here once. The schemas bound its length, so what
+/// is refused is a character (a control character): PropertyConstraintViolation naming the field.
+fn id_tag(field: &str, text: String) -> Result<IdTag, RpcError> {
+    IdTag::parse(text).map_err(|e| RpcError::new(CallErrorCode::PropertyConstraintViolation, format!("{field}: {e}")))
 }
 
 /// A sampled value that cannot be stored: PropertyConstraintViolation naming its field.

@@ -1,6 +1,6 @@
 //! OCPP 1.6: charger requests to the business and back.
 
-use super::{ChargerContext, internal, not_handled, record, refused};
+use super::{ChargerContext, id_tag, internal, not_handled, record, refused};
 use crate::data_transfer::TransferStatus;
 use crate::domain::chargers::BootDecision;
 use crate::domain::chargers::{BootRecord, ReportedStatus, StatusRecord};
@@ -59,14 +59,15 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             Response::StatusNotification(v16::StatusNotificationResponse {})
         }
         Request::Authorize(r) => {
-            let auth = ctx.charging.authorize(&r.id_tag).await.map_err(|e| internal(ctx, kind, e))?;
+            let tag = id_tag("idTag", r.id_tag)?;
+            let auth = ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?;
             Response::Authorize(v16::AuthorizeResponse { id_tag_info: id_tag_info(auth) })
         }
         Request::StartTransaction(r) => {
             let start = StartRecord {
                 charger_id: ctx.id.clone(),
                 connector_id: r.connector_id,
-                id_tag: r.id_tag,
+                id_tag: id_tag("idTag", r.id_tag)?,
                 meter_start_wh: Wh(r.meter_start),
                 started_at: r.timestamp,
             };
@@ -79,18 +80,19 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         Request::StopTransaction(r) => {
             let samples = r.transaction_data.map(|data| samples(data, "transactionData")).transpose()?;
             let samples = samples.unwrap_or_default();
+            let tag = r.id_tag.map(|tag| id_tag("idTag", tag)).transpose()?;
             let stop = StopRecord {
                 charger_id: ctx.id.clone(),
                 id: i64::from(r.transaction_id),
                 meter_stop_wh: Wh(r.meter_stop),
                 stopped_at: r.timestamp,
                 reason: r.reason.map(|reason| reason.as_str().to_owned()),
-                id_tag: r.id_tag.clone(),
+                id_tag: tag.clone(),
             };
             // A stop of an unknown transaction is accepted (and recorded): chargers retry an
             // error forever.
             ctx.charging.stop(stop, samples).await.map_err(|e| internal(ctx, kind, e))?;
-            let id_tag_info = match r.id_tag {
+            let id_tag_info = match tag {
                 Some(tag) => Some(id_tag_info(ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?)),
                 None => None,
             };
@@ -179,7 +181,7 @@ fn id_tag_info(auth: Authorization) -> v16::IdTagInfo {
         // 1.6 has no NoCredit: its charger is told Blocked.
         AuthStatus::NoCredit => v16::AuthorizationStatus::Blocked,
     };
-    v16::IdTagInfo { expiry_date: auth.expiry_date, parent_id_tag: auth.parent_id_tag, status }
+    v16::IdTagInfo { expiry_date: auth.expiry_date, parent_id_tag: auth.parent_id_tag.map(String::from), status }
 }
 
 /// 1.6 meter values (the list named `field` in the message) as samples, with the spec's defaults

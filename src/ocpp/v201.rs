@@ -1,6 +1,6 @@
 //! OCPP 2.0.1: charger requests to the business and back.
 
-use super::{ChargerContext, internal, not_handled, record, refused};
+use super::{ChargerContext, id_tag, internal, not_handled, record, refused};
 use crate::data_transfer::TransferStatus;
 use crate::domain::chargers::BootDecision;
 use crate::domain::chargers::{BootRecord, ReportedStatus, StatusRecord};
@@ -63,7 +63,11 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             Response::StatusNotification(Default::default())
         }
         Request::Authorize(r) => {
-            let auth = ctx.charging.authorize(&r.id_token.id_token).await.map_err(|e| internal(ctx, kind, e))?;
+            // An empty idToken (NoAuthorization's) names no tag: Invalid, as an unknown one.
+            let auth = match token("idToken.idToken", r.id_token.id_token)? {
+                Some(tag) => ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?,
+                None => Authorization::invalid(),
+            };
             Response::Authorize(v201::AuthorizeResponse {
                 custom_data: None,
                 id_token_info: id_token_info(auth),
@@ -73,7 +77,11 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         Request::TransactionEvent(r) => {
             // Checked before anything is stored: a value that cannot be stored refuses the event.
             let samples = r.meter_value.map(samples).transpose()?.unwrap_or_default();
-            let id_tag = r.id_token.as_ref().map(|t| t.id_token.clone());
+            let given = r.id_token.is_some();
+            let id_tag = match r.id_token {
+                Some(t) => token("idToken.idToken", t.id_token)?,
+                None => None,
+            };
             let event = EventRecord {
                 charger_id: ctx.id.clone(),
                 charger_transaction_id: r.transaction_info.transaction_id,
@@ -95,6 +103,8 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             // When the event carries a token its verdict goes back: the charger may stop on a
             // refused one. A start with a token already charging elsewhere is ConcurrentTx.
             let (_, verdict) = ctx.charging.event(event, samples).await.map_err(|e| internal(ctx, kind, e))?;
+            // A token that named no tag (empty) is answered as an unknown one.
+            let verdict = verdict.or_else(|| given.then(Authorization::invalid));
             let id_token_info = verdict.map(id_token_info);
             Response::TransactionEvent(v201::TransactionEventResponse { id_token_info, ..Default::default() })
         }
@@ -214,12 +224,18 @@ fn id_token_info(auth: Authorization) -> v201::IdTokenInfoType {
         group_id_token: auth.parent_id_tag.map(|parent| v201::IdTokenType {
             custom_data: None,
             additional_info: None,
-            id_token: parent,
+            id_token: parent.into_string(),
             r#type: v201::IdTokenEnumType::Central,
         }),
         language2: None,
         personal_message: None,
     }
+}
+
+/// A 2.0.1 idToken (`field`) as an id tag: none when empty (NoAuthorization's token names no
+/// tag); one that cannot be a tag is refused (see `id_tag`).
+fn token(field: &str, text: String) -> Result<Option<crate::domain::ids::IdTag>, RpcError> {
+    if text.is_empty() { Ok(None) } else { id_tag(field, text).map(Some) }
 }
 
 /// 2.0.1 meter values as samples, with the spec's defaults for what the charger left out (a

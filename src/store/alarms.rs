@@ -24,7 +24,7 @@ impl Store {
     pub async fn raise_alarm(&self, new: NewAlarm) -> Result<Option<AlarmView>, StoreError> {
         let row = alarm::ActiveModel {
             active_key: Set(Some(active_key(new.charger_id.as_deref(), new.kind))),
-            charger_id: Set(new.charger_id),
+            charger_id: Set(new.charger_id.map(String::from)),
             kind: Set(new.kind.to_owned()),
             level: Set(new.level.to_owned()),
             status: Set("raised".to_owned()),

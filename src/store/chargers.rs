@@ -2,6 +2,7 @@
 
 use super::{Presence, Store, StoreError};
 use crate::domain::chargers::records::{BootRecord, Charger, ChargerChange, Connector, NewCharger, StatusRecord};
+use crate::domain::ids::ChargerId;
 use crate::domain::storage::Subject;
 use crate::store::rows::Parse;
 use chrono::{DateTime, Utc};
@@ -15,25 +16,26 @@ use sea_orm::{
 impl Store {
     /// The charger called `id`.
     pub async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError> {
-        Ok(charger::Entity::find_by_id(id).one(self.db()).await?.map(Charger::from))
+        charger::Entity::find_by_id(id).one(self.db()).await?.parsed()
     }
 
     /// Every charger, by id.
     pub async fn chargers(&self) -> Result<Vec<Charger>, StoreError> {
-        Ok(super::rows::all(charger::Entity::find().order_by_asc(charger::Column::Id).all(self.db()).await?))
+        charger::Entity::find().order_by_asc(charger::Column::Id).all(self.db()).await?.parsed()
     }
 
     /// Every charger that has ever been heard from, with when it was last (for the offline
     /// check as monitoring starts).
-    pub async fn chargers_last_seen(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        Ok(charger::Entity::find()
+    pub async fn chargers_last_seen(&self) -> Result<Vec<(ChargerId, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(String, DateTime<Utc>)> = charger::Entity::find()
             .select_only()
             .column(charger::Column::Id)
             .column(charger::Column::LastSeenAt)
             .filter(charger::Column::LastSeenAt.is_not_null())
             .into_tuple()
             .all(self.db())
-            .await?)
+            .await?;
+        rows.into_iter().map(|(id, at)| Ok((super::rows::charger_id(id, "charger")?, at))).collect()
     }
 
     /// Creates a charger; `Conflict` when the id is taken.
@@ -41,7 +43,7 @@ impl Store {
         let now = Utc::now();
         let id = new.id.clone();
         let row = charger::ActiveModel {
-            id: Set(new.id),
+            id: Set(new.id.into_string()),
             registration: Set(new.registration.as_str().to_owned()),
             password_hash: Set(new.password_hash),
             ocpp_version: Set(None),
@@ -91,7 +93,7 @@ impl Store {
         let turn = self.write_turn().await;
         let updated = sea_orm::ActiveModelTrait::update(row, self.db()).await?;
         drop(turn);
-        Ok(updated.into())
+        updated.try_into()
     }
 }
 
@@ -237,7 +239,7 @@ impl Store {
     /// Records when chargers were last seen, all in one statement (of one text whatever the
     /// number of chargers: the pairs travel as one JSON parameter), so that SQLite's write turn
     /// is held for one statement, not one per charger.
-    pub async fn touch_chargers(&self, seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+    pub async fn touch_chargers(&self, seen: &[(ChargerId, DateTime<Utc>)]) -> Result<(), StoreError> {
         if seen.is_empty() {
             return Ok(());
         }
@@ -273,16 +275,16 @@ impl Store {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok((super::rows::all(rows), total))
+        Ok((rows.parsed()?, total))
     }
 
     /// The connectors of the chargers `ids`, in one query.
-    pub async fn connectors_of(&self, ids: &[String]) -> Result<Vec<Connector>, StoreError> {
+    pub async fn connectors_of(&self, ids: &[ChargerId]) -> Result<Vec<Connector>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         connector::Entity::find()
-            .filter(connector::Column::ChargerId.is_in(ids.iter().map(String::as_str)))
+            .filter(connector::Column::ChargerId.is_in(ids.iter().map(ChargerId::as_str)))
             .order_by_asc(connector::Column::ChargerId)
             .order_by_asc(connector::Column::EvseId)
             .order_by_asc(connector::Column::ConnectorId)

@@ -2,6 +2,7 @@
 //! and chargers left online by a node whose lease lapsed.
 
 use super::{Store, StoreError};
+use crate::domain::ids::ChargerId;
 use chrono::{DateTime, Utc};
 use entity::{charger, cluster_lease, cluster_node, order, transaction};
 use sea_orm::sea_query::OnConflict;
@@ -23,7 +24,7 @@ pub struct NodeLease {
 /// A charger whose connection is held by a node that is not alive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Orphan {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub session: String,
     pub node: String,
     pub last_seen_at: Option<DateTime<Utc>>,
@@ -139,8 +140,9 @@ impl Store {
 
     /// Those of `ids` that charge, or are about to: a transaction in progress, or an order
     /// starting or charging on them.
-    pub async fn busy_chargers(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
-        let ids = || ids.iter().map(String::as_str);
+    pub async fn busy_chargers(&self, ids: &[ChargerId]) -> Result<HashSet<ChargerId>, StoreError> {
+        let given = ids;
+        let ids = || given.iter().map(ChargerId::as_str);
         let charging: Vec<String> = transaction::Entity::find()
             .select_only()
             .column(transaction::Column::ChargerId)
@@ -157,7 +159,9 @@ impl Store {
             .into_tuple()
             .all(self.db())
             .await?;
-        Ok(charging.into_iter().chain(ordered).collect())
+        let busy: HashSet<String> = charging.into_iter().chain(ordered).collect();
+        // Those given, as given: nothing read back needs parsing again.
+        Ok(given.iter().filter(|id| busy.contains(id.as_str())).cloned().collect())
     }
 
     /// Chargers online on a node not in `alive` (at most `limit`).
@@ -169,17 +173,13 @@ impl Store {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|c| {
-                Some(Orphan {
-                    session: c.online_session?,
-                    node: c.online_node?,
-                    charger_id: c.id,
-                    last_seen_at: c.last_seen_at,
-                })
-            })
-            .collect())
+        let mut orphans = Vec::with_capacity(rows.len());
+        for c in rows {
+            let (Some(session), Some(node)) = (c.online_session, c.online_node) else { continue };
+            let charger_id = super::rows::charger_id(c.id, "charger")?;
+            orphans.push(Orphan { charger_id, session, node, last_seen_at: c.last_seen_at });
+        }
+        Ok(orphans)
     }
 
     /// Marks an orphan offline, unless a connection took it over since it was read.

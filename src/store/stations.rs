@@ -7,6 +7,7 @@ use super::{Store, StoreError};
 use crate::domain::chargers::records::{Charger, Connector, Registration};
 use crate::domain::stations::{GeoBox, NearbyRow, NewPile, PileSpec, Point, Station};
 use crate::domain::storage::Subject;
+use crate::store::rows::Parse;
 use chrono::{NaiveDate, Utc};
 use entity::{charger, connector, station, tariff};
 use sea_orm::sea_query::OnConflict;
@@ -63,7 +64,7 @@ impl Store {
         let backend = self.db().get_database_backend();
         let rows = self.db().query_all_raw(backend.build(&query.into_query())).await?;
         let Some(first) = rows.first() else { return Ok(None) };
-        let charger = Charger::from(charger::Model::from_query_result(first, "A_")?);
+        let charger = Charger::try_from(charger::Model::from_query_result(first, "A_")?)?;
         let station = station::Model::from_query_result_optional(first, "B_")?.map(station_of).transpose()?;
         let mut connectors = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -220,7 +221,7 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_asc(charger::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((super::rows::all(rows), total))
+        Ok((rows.parsed()?, total))
     }
 
     /// Creates a pile: its charger, registered, with the pile's fields, in the station (checked in
@@ -229,7 +230,7 @@ impl Store {
         let now = Utc::now();
         let id = pile.code.clone();
         let mut row = charger::ActiveModel {
-            id: Set(pile.code),
+            id: Set(pile.code.into_string()),
             registration: Set(Registration::Registered.as_str().to_owned()),
             password_hash: Set(pile.password_hash),
             station_code: Set(Some(pile.station_code.clone())),
@@ -255,7 +256,7 @@ impl Store {
         let created =
             charger::Entity::find_by_id(id.as_str()).one(&txn).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         txn.commit().await?;
-        Ok(created.into())
+        created.try_into()
     }
 
     /// Puts the charger `id` in a station with the pile fields given (the others kept).
@@ -282,7 +283,7 @@ impl Store {
         // Its orders count for this station now, in its zone's days.
         super::stats_rollup::reset(&txn, Some(&[id.to_owned()])).await?;
         txn.commit().await?;
-        Ok(attached.into())
+        attached.try_into()
     }
 }
 

@@ -9,6 +9,7 @@
 use super::sql::statement;
 use super::stats_rollup::{CHUNK, apply, writing};
 use super::{Store, StoreError};
+use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStatus;
@@ -71,7 +72,7 @@ fn zone(name: Option<String>) -> Option<Tz> {
 }
 
 /// The counted figures of `row`, its columns prefixed `prefix`.
-fn figures(row: &QueryResult, prefix: &str, order: (String, i64, DateTime<Utc>)) -> Result<OrderFacts, StoreError> {
+fn figures(row: &QueryResult, prefix: &str, order: (ChargerId, i64, DateTime<Utc>)) -> Result<OrderFacts, StoreError> {
     let column = |name: &str| format!("{prefix}{name}");
     Ok(OrderFacts {
         charger_id: order.0,
@@ -93,7 +94,8 @@ fn figures(row: &QueryResult, prefix: &str, order: (String, i64, DateTime<Utc>))
 
 /// An order read by `orders_sql`, with its id and `updated_at`.
 fn due_order(row: &QueryResult, due: bool) -> Result<(i64, DateTime<Utc>, DueOrder), StoreError> {
-    let order = (row.try_get("", "charger_id")?, row.try_get("", "user_id")?, row.try_get("", "created_at")?);
+    let charger_id = crate::store::rows::charger_id(row.try_get("", "charger_id")?, "a counted order")?;
+    let order = (charger_id, row.try_get("", "user_id")?, row.try_get("", "created_at")?);
     let facts = figures(row, "", order.clone())?;
     let counted = match due.then(|| row.try_get::<Option<String>>("", "k_zone")).transpose()?.flatten() {
         Some(name) => match zone(Some(name)) {
@@ -118,6 +120,7 @@ fn due_order(row: &QueryResult, due: bool) -> Result<(i64, DateTime<Utc>, DueOrd
 /// A refund read by `refunds_sql`, with its id.
 fn due_refund(row: &QueryResult) -> Result<(i64, DueRefund), StoreError> {
     let pile: Option<String> = row.try_get("", "pile")?;
+    let pile = pile.map(|pile| crate::store::rows::charger_id(pile, "a counted refund's order")).transpose()?;
     let status: String = row.try_get("", "status")?;
     let destination: String = row.try_get("", "destination")?;
     let found = DueRefund {

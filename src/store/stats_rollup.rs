@@ -161,7 +161,7 @@ impl Store {
         for row in self.db().query_all_raw(statement(backend, sql, [])).await? {
             let (day, signed): (String, String) = (row.try_get("", "day")?, row.try_get("", "signed_up")?);
             stored.users.insert(UserDay {
-                charger_id: row.try_get("", "charger_id")?,
+                charger_id: crate::store::rows::charger_id(row.try_get("", "charger_id")?, "a user's day")?,
                 day: parse_day(&day)?,
                 user_id: row.try_get("", "user_id")?,
                 signed_up: parse_day(&signed)?,

@@ -4,6 +4,7 @@ use super::{Store, StoreError};
 use crate::domain::storage::Subject;
 use crate::domain::users::records::UserFilter;
 use crate::domain::users::records::{NewUser, ProfileChange, RealName, User};
+use crate::store::rows::Parse;
 use chrono::Utc;
 use entity::{id_tag, user};
 use sea_orm::sea_query::Expr;
@@ -19,7 +20,7 @@ impl Store {
         let (_turn, txn) = self.begin_write().await?;
         let now = Utc::now();
         let tag = id_tag::ActiveModel {
-            id_tag: Set(new.id_tag.clone()),
+            id_tag: Set(new.id_tag.to_string()),
             status: Set("Accepted".to_owned()),
             expiry_date: Set(None),
             parent_id_tag: Set(None),
@@ -31,7 +32,7 @@ impl Store {
             avatar: Set(None),
             role: Set(new.role),
             status: Set("active".to_owned()),
-            id_tag: Set(new.id_tag),
+            id_tag: Set(new.id_tag.into_string()),
             real_name: Set(None),
             id_card_masked: Set(None),
             id_card_hash: Set(None),
@@ -49,7 +50,7 @@ impl Store {
         match inserted {
             Ok(created) => {
                 txn.commit().await?;
-                Ok(created.into())
+                created.try_into()
             }
             Err(e) => {
                 let _ = txn.rollback().await;
@@ -63,22 +64,22 @@ impl Store {
 
     /// The user `id`.
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        Ok(user::Entity::find_by_id(id).one(self.db()).await?.map(User::from))
+        user::Entity::find_by_id(id).one(self.db()).await?.parsed()
     }
 
     /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
     pub async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError> {
         if let Some(own) = user::Entity::find().filter(user::Column::IdTag.eq(tag)).one(self.db()).await? {
-            return Ok(Some(own.into()));
+            return Ok(Some(own.try_into()?));
         }
         let Some(card) = id_tag::Entity::find_by_id(tag).one(self.db()).await? else { return Ok(None) };
         let Some(group) = card.parent_id_tag else { return Ok(None) };
-        Ok(user::Entity::find().filter(user::Column::IdTag.eq(group)).one(self.db()).await?.map(User::from))
+        user::Entity::find().filter(user::Column::IdTag.eq(group)).one(self.db()).await?.parsed()
     }
 
     /// The user with `phone`.
     pub async fn user_by_phone(&self, phone: &str) -> Result<Option<User>, StoreError> {
-        Ok(user::Entity::find().filter(user::Column::Phone.eq(phone)).one(self.db()).await?.map(User::from))
+        user::Entity::find().filter(user::Column::Phone.eq(phone)).one(self.db()).await?.parsed()
     }
 
     /// Gives user `id` the role `role`; `NotFound` when there is no such user.
@@ -88,7 +89,7 @@ impl Store {
         row.role = Set(role.to_owned());
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
-        Ok(row.update(self.db()).await?.into())
+        row.update(self.db()).await?.try_into()
     }
 
     /// Records user `id`'s real-name check, once: `Conflict` when it is recorded already.
@@ -127,7 +128,7 @@ impl Store {
         }
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
-        Ok(row.update(self.db()).await?.into())
+        row.update(self.db()).await?.try_into()
     }
 
     /// A page of users, newest first, and how many match.
@@ -149,7 +150,7 @@ impl Store {
         }
         let total = query.clone().count(self.db()).await?;
         let rows = query.order_by_desc(user::Column::Id).offset(offset).limit(limit).all(self.db()).await?;
-        Ok((super::rows::all(rows), total))
+        Ok((rows.parsed()?, total))
     }
 
     /// Sets a user's status and their own tag's, in one transaction.

@@ -3,6 +3,7 @@
 
 use crate::helpers::spawn_app;
 use chrono::Utc;
+use csms::domain::ids::ChargerId;
 use csms::store::{StatusRecord, StoreError, Write, WriteQueue, Writes};
 
 fn status(connector_id: i32) -> StatusRecord {
@@ -29,12 +30,13 @@ async fn a_failing_write_fails_alone_and_the_rest_of_its_batch_is_committed() {
     for n in 0..50 {
         let good = writes.clone();
         pending.push(tokio::spawn(async move {
-            good.write(Write::Status { charger_id: "CP-GC".into(), record: status(n) }).await
+            good.write(Write::Status { charger_id: ChargerId::parse("CP-GC").unwrap(), record: status(n) }).await
         }));
         if n == 25 {
             let bad = writes.clone();
             pending.push(tokio::spawn(async move {
-                bad.write(Write::Status { charger_id: "NO-SUCH-CHARGER".into(), record: status(1) }).await
+                bad.write(Write::Status { charger_id: ChargerId::parse("NO-SUCH-CHARGER").unwrap(), record: status(1) })
+                    .await
             }));
         }
     }

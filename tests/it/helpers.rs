@@ -4,6 +4,7 @@
 use csms::config::Settings;
 use csms::data_transfer::DataTransferHandlers;
 use csms::domain::chargers::records::Registration;
+use csms::domain::ids::ChargerId;
 use csms::domain::users::{Phone, SmsSender};
 use csms::startup::Application;
 use csms::store::{NewCharger, Store};
@@ -199,7 +200,11 @@ impl TestApp {
     pub(crate) async fn register(&self, id: &str, password: Option<&str>) {
         let password_hash = password.map(|p| csms::chargers::hash_password(p).expect("hashing"));
         self.store
-            .create_charger(NewCharger { id: id.to_owned(), registration: Registration::Registered, password_hash })
+            .create_charger(NewCharger {
+                id: ChargerId::parse(id).unwrap(),
+                registration: Registration::Registered,
+                password_hash,
+            })
             .await
             .expect("creating the charger");
     }

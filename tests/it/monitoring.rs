@@ -208,7 +208,7 @@ async fn concurrent_reports_of_one_condition_leave_one_active_alarm() {
         let store = app.store.clone();
         async move {
             let new = csms::store::NewAlarm {
-                charger_id: Some("PILE-RACE".into()),
+                charger_id: Some(csms::domain::ids::ChargerId::parse("PILE-RACE").unwrap()),
                 kind: "over_temperature",
                 level: "high",
                 message: "hot".into(),

@@ -9,6 +9,7 @@ use crate::helpers::spawn_app_with;
 use crate::orders::act;
 use chrono::{Duration, Utc};
 use csms::domain::charging::recording;
+use csms::domain::ids::{ChargerId, IdTag};
 use csms::domain::units::Wh;
 use csms::store::StartRecord;
 use protocol::v16;
@@ -31,9 +32,9 @@ async fn a_card_session_the_orders_never_heard_of_is_adopted_and_billed() {
     // Begun ten minutes ago: 2 kWh since is a plausible session for the pile.
     let began = Utc::now() - Duration::minutes(10);
     let start = StartRecord {
-        charger_id: "PILE-A".into(),
+        charger_id: ChargerId::parse("PILE-A").unwrap(),
         connector_id: 1,
-        id_tag: "CARD-LOST".into(),
+        id_tag: IdTag::parse("CARD-LOST").unwrap(),
         meter_start_wh: Wh(0),
         started_at: began,
     };
@@ -76,9 +77,9 @@ async fn a_starting_order_whose_start_event_was_lost_takes_its_session_instead_o
     let ((status, _), _) = act(&app, &mut cp, &token, &no, "start").await;
     assert_eq!(status, 200);
     let start = StartRecord {
-        charger_id: "PILE-L".into(),
+        charger_id: ChargerId::parse("PILE-L").unwrap(),
         connector_id: 1,
-        id_tag: tag,
+        id_tag: IdTag::parse(tag).unwrap(),
         meter_start_wh: Wh(100),
         started_at: Utc::now(),
     };

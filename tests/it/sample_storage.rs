@@ -6,6 +6,7 @@
 use crate::helpers::{TestApp, spawn_app};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use csms::domain::chargers::records::Registration;
+use csms::domain::ids::ChargerId;
 use csms::store::{NewCharger, Store};
 use protocol::{OcppVersion, v16};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -64,7 +65,11 @@ fn reading(transaction_id: i32, at: DateTime<Utc>, energy_wh: i64) -> v16::Meter
 
 /// One charger's session: a reading a minute for `minutes` from `start`, then the stop.
 async fn session(store: Store, ws_url: String, id: String, start: DateTime<Utc>, minutes: i64) {
-    let charger = NewCharger { id: id.clone(), registration: Registration::Registered, password_hash: None };
+    let charger = NewCharger {
+        id: ChargerId::parse(id.as_str()).unwrap(),
+        registration: Registration::Registered,
+        password_hash: None,
+    };
     store.create_charger(charger).await.unwrap();
     let tag = format!("TAG-{id}");
     store.create_id_tag(&tag, "Accepted", None, None).await.unwrap();

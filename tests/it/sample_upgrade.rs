@@ -66,23 +66,26 @@ fn tariff() -> Tariff {
 
 /// The bill of a session, from the stored rows as the previous build read them or from what the
 /// store answers now.
-fn bill<T: Clone + TryInto<Transaction, Error: std::fmt::Debug>, S: Clone + Into<MeterSample>>(
+fn bill<
+    T: Clone + TryInto<Transaction, Error: std::fmt::Debug>,
+    S: Clone + TryInto<MeterSample, Error: std::fmt::Debug>,
+>(
     t: &T,
     samples: &[S],
 ) -> SessionBill {
     let tariff = tariff();
     let metering =
         Metering { tariff: &tariff, zone: chrono_tz::Asia::Shanghai, rated_power_w: None, billed_location: "Outlet" };
-    let samples: Vec<MeterSample> = samples.iter().cloned().map(Into::into).collect();
+    let samples: Vec<MeterSample> = samples.iter().cloned().map(|s| s.try_into().unwrap()).collect();
     session_bill(&t.clone().try_into().unwrap(), &samples, &metering)
 }
 
 /// What a reader sees of a sample (not where it is stored).
-fn seen<S: Clone + Into<MeterSample>>(samples: &[S]) -> Vec<Seen> {
+fn seen<S: Clone + TryInto<MeterSample, Error: std::fmt::Debug>>(samples: &[S]) -> Vec<Seen> {
     samples
         .iter()
         .map(|s| {
-            let s: MeterSample = s.clone().into();
+            let s: MeterSample = s.clone().try_into().unwrap();
             (s.sampled_at, s.measurand, s.phase, s.context, s.location, s.unit, s.value)
         })
         .collect()

@@ -2,6 +2,7 @@
 //! changing them, the log of the commands sent to them, and whether the database answers.
 
 use super::{Charger, ChargerChange, Chargers, Connector, NewCharger, OperationRecord};
+use crate::domain::ids::ChargerId;
 use crate::domain::nodes::Nodes;
 use crate::domain::stations::is_online;
 use crate::domain::storage::StoreError;
@@ -14,7 +15,7 @@ impl Chargers {
     }
 
     /// The charger called `id`.
-    pub async fn find(&self, id: &str) -> Result<Option<Charger>, StoreError> {
+    pub async fn find(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError> {
         self.store.charger(id).await
     }
 
@@ -30,7 +31,7 @@ impl Chargers {
 
     /// Which node holds charger `id`'s connection, and in which OCPP version it speaks, if it
     /// is online.
-    pub async fn whereabouts(&self, id: &str, nodes: &Nodes) -> Result<Option<(String, String)>, StoreError> {
+    pub async fn whereabouts(&self, id: &ChargerId, nodes: &Nodes) -> Result<Option<(String, String)>, StoreError> {
         let Some(charger) = self.store.charger(id).await? else { return Ok(None) };
         if !self.online(&charger, nodes) {
             return Ok(None);
@@ -39,12 +40,12 @@ impl Chargers {
     }
 
     /// Those of `ids` that charge or are about to (never sent away to balance the nodes).
-    pub async fn busy(&self, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+    pub async fn busy(&self, ids: &[ChargerId]) -> Result<std::collections::HashSet<ChargerId>, StoreError> {
         self.store.busy_chargers(ids).await
     }
 
     /// The connectors of charger `id`, with their last status.
-    pub async fn connectors(&self, id: &str) -> Result<Vec<Connector>, StoreError> {
+    pub async fn connectors(&self, id: &ChargerId) -> Result<Vec<Connector>, StoreError> {
         self.store.connectors(id).await
     }
 
@@ -54,7 +55,7 @@ impl Chargers {
     }
 
     /// Changes a charger; `NotFound` when there is none.
-    pub async fn change(&self, id: &str, change: ChargerChange) -> Result<Charger, StoreError> {
+    pub async fn change(&self, id: &ChargerId, change: ChargerChange) -> Result<Charger, StoreError> {
         self.store.change_charger(id, change).await
     }
 
@@ -64,7 +65,7 @@ impl Chargers {
     }
 
     /// Records when each charger was last heard from, all in one write.
-    pub async fn seen(&self, last_seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+    pub async fn seen(&self, last_seen: &[(ChargerId, DateTime<Utc>)]) -> Result<(), StoreError> {
         self.store.touch_chargers(last_seen).await
     }
 

@@ -12,6 +12,7 @@ pub use records::{
 };
 pub use reported::ReportedStatus;
 
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::Monitor;
 use crate::domain::storage::Subject;
 
@@ -79,7 +80,7 @@ impl Chargers {
 
     /// The charger's connection ended, not replaced by a newer one: it was last heard at
     /// `last_seen` (monitoring raises `offline` if it stays quiet).
-    pub fn went_away(&self, id: &str, last_seen: chrono::DateTime<Utc>) {
+    pub fn went_away(&self, id: &ChargerId, last_seen: chrono::DateTime<Utc>) {
         self.monitor.disconnected(id, last_seen);
     }
 
@@ -96,7 +97,7 @@ impl Chargers {
 
     /// Records the boot and decides from the charger's registration, read afresh (the operator
     /// may have accepted it since it connected).
-    pub async fn boot(&self, id: &str, boot: BootRecord) -> Result<BootDecision, StoreError> {
+    pub async fn boot(&self, id: &ChargerId, boot: BootRecord) -> Result<BootDecision, StoreError> {
         let charger = self.store.charger(id).await?.ok_or(StoreError::NotFound(Subject::Charger))?;
         self.writes.write(Write::Boot { charger_id: id.to_owned(), record: boot, at: Utc::now() }).await?;
         let retry = self.settings.boot_retry_interval_s;
@@ -108,7 +109,7 @@ impl Chargers {
     }
 
     /// Creates a charger that connected unannounced, as pending (auto-registration).
-    pub async fn register_pending(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn register_pending(&self, id: &ChargerId) -> Result<(), StoreError> {
         let new = NewCharger { id: id.to_owned(), registration: Registration::Pending, password_hash: None };
         match self.store.create_charger(new).await {
             // Two connections racing to register the same id: one wins, both proceed.
@@ -118,7 +119,7 @@ impl Chargers {
     }
 
     /// Records a connector's status.
-    pub async fn status(&self, id: &str, report: StatusRecord) -> Result<(), StoreError> {
+    pub async fn status(&self, id: &ChargerId, report: StatusRecord) -> Result<(), StoreError> {
         let (evse_id, connector_id, status, at) = (report.evse_id, report.connector_id, report.status, report.at);
         let monitored = report.clone();
         self.writes.write(Write::Status { charger_id: id.to_owned(), record: report }).await?;
@@ -142,18 +143,18 @@ impl Chargers {
     /// commits, and in order with the charger's other writes. Only queued, not awaited: a
     /// charger is served while the database is slow (a failure is logged; the charger then
     /// shows offline until it reconnects).
-    pub async fn connected(&self, id: &str, presence: &Presence) -> Result<(), StoreError> {
+    pub async fn connected(&self, id: &ChargerId, presence: &Presence) -> Result<(), StoreError> {
         self.mark_online(id, presence).await?;
         self.monitor.connected(id);
         Ok(())
     }
 
     /// Writes a held connection's presence again (after this node's lease lapsed).
-    pub async fn still_connected(&self, id: &str, presence: &Presence) -> Result<(), StoreError> {
+    pub async fn still_connected(&self, id: &ChargerId, presence: &Presence) -> Result<(), StoreError> {
         self.mark_online(id, presence).await
     }
 
-    async fn mark_online(&self, id: &str, presence: &Presence) -> Result<(), StoreError> {
+    async fn mark_online(&self, id: &ChargerId, presence: &Presence) -> Result<(), StoreError> {
         let write = Write::Online { charger_id: id.to_owned(), presence: presence.clone(), at: Utc::now() };
         let committed = self.writes.submit(write).await.map_err(|(_, e)| e)?;
         let charger = id.to_owned();
@@ -167,12 +168,12 @@ impl Chargers {
 
     /// Marks the charger offline when its connection `token` ends, unless a newer connection
     /// (replacing it here, or on another node) holds it now.
-    pub async fn disconnected(&self, id: &str, token: &str) -> Result<(), StoreError> {
+    pub async fn disconnected(&self, id: &ChargerId, token: &str) -> Result<(), StoreError> {
         self.writes.write(Write::Offline { charger_id: id.to_owned(), token: token.to_owned() }).await
     }
 
     /// Records an event the charger reported (firmware, diagnostics, security, reports…).
-    pub async fn event(&self, id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
+    pub async fn event(&self, id: &ChargerId, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
         self.writes.write(Write::Event { charger_id: id.to_owned(), kind: kind.to_owned(), payload }).await
     }
 }

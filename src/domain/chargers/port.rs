@@ -6,6 +6,7 @@ use crate::domain::chargers::records::ChargerChange;
 use crate::domain::chargers::records::Connector;
 use crate::domain::chargers::records::NewCharger;
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ids::ChargerId;
 use crate::domain::storage::StoreError;
 use chrono::DateTime;
 use chrono::Utc;
@@ -17,19 +18,19 @@ use std::collections::HashSet;
 pub trait ChargerStore: Send + Sync + std::fmt::Debug {
     /// Those of `ids` that charge, or are about to: a transaction in progress, or an order
     /// starting or charging on them.
-    async fn busy_chargers(&self, ids: &[String]) -> Result<HashSet<String>, StoreError>;
+    async fn busy_chargers(&self, ids: &[ChargerId]) -> Result<HashSet<ChargerId>, StoreError>;
 
     /// Changes a charger; `NotFound` when there is none.
-    async fn change_charger(&self, id: &str, change: ChargerChange) -> Result<Charger, StoreError>;
+    async fn change_charger(&self, id: &ChargerId, change: ChargerChange) -> Result<Charger, StoreError>;
 
     /// The charger called `id`.
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError>;
+    async fn charger(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError>;
 
     /// Chargers by id, `limit` from `offset`, and how many there are.
     async fn chargers_page(&self, offset: u64, limit: u64) -> Result<(Vec<Charger>, u64), StoreError>;
 
     /// The current status of every connector of a charger.
-    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError>;
+    async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError>;
 
     /// Creates a charger; `Conflict` when the id is taken.
     async fn create_charger(&self, new: NewCharger) -> Result<Charger, StoreError>;
@@ -44,5 +45,5 @@ pub trait ChargerStore: Send + Sync + std::fmt::Debug {
     /// Records when chargers were last seen, all in one statement (of one text whatever the
     /// number of chargers: the pairs travel as one JSON parameter), so that SQLite's write turn
     /// is held for one statement, not one per charger.
-    async fn touch_chargers(&self, seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError>;
+    async fn touch_chargers(&self, seen: &[(ChargerId, DateTime<Utc>)]) -> Result<(), StoreError>;
 }

@@ -1,6 +1,7 @@
 //! What chargers say and what the operator changes, version-neutral.
 
 pub use super::reported::ReportedStatus;
+use crate::domain::ids::ChargerId;
 use chrono::{DateTime, Utc};
 
 /// Whether a charger may connect: registered, pending (it may boot, nothing else), or disabled.
@@ -44,7 +45,7 @@ impl PartialEq<&str> for Registration {
 /// A charger as csms knows it: identity, what it said at boot, where it stands, its presence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Charger {
-    pub id: String,
+    pub id: ChargerId,
     pub registration: Registration,
     /// An argon2 PHC string, or none for no Basic auth.
     pub password_hash: Option<String>,
@@ -78,7 +79,7 @@ pub struct Charger {
 /// A connector (of an EVSE; 1.6 has one EVSE per connector) and its last reported status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connector {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
     pub status: ReportedStatus,
@@ -93,7 +94,7 @@ pub struct Connector {
 /// A charger to create.
 #[derive(Debug, Clone)]
 pub struct NewCharger {
-    pub id: String,
+    pub id: ChargerId,
     pub registration: Registration,
     /// An argon2 PHC string, or none for no Basic auth.
     pub password_hash: Option<String>,
@@ -141,6 +142,7 @@ pub struct ChargerChange {
 pub struct OperationRecord {
     pub at: DateTime<Utc>,
     pub actor: String,
+    /// The charger commanded; empty for an operation on no charger (a balance adjustment).
     pub charger_id: String,
     pub action: String,
     pub payload: serde_json::Value,

@@ -1,6 +1,7 @@
 //! The verdict on an id tag, and the port through which the money decides too.
 
 use super::records::CreditStanding;
+use crate::domain::ids::IdTag;
 use chrono::{DateTime, Utc};
 
 /// The verdict on an id tag (the `AuthorizationStatus` of both versions).
@@ -21,11 +22,11 @@ pub enum AuthStatus {
 pub struct Authorization {
     pub status: AuthStatus,
     pub expiry_date: Option<DateTime<Utc>>,
-    pub parent_id_tag: Option<String>,
+    pub parent_id_tag: Option<IdTag>,
 }
 
 impl Authorization {
-    pub(super) fn invalid() -> Self {
+    pub fn invalid() -> Self {
         Authorization { status: AuthStatus::Invalid, expiry_date: None, parent_id_tag: None }
     }
 }
@@ -34,7 +35,11 @@ impl Authorization {
 /// asked when the tag itself is accepted and is a driver's.
 pub trait CreditGate: Send + Sync + std::fmt::Debug {
     /// False when the driver, standing as read with their tag `tag`, has used up their credit.
-    fn has_credit<'a>(&'a self, tag: &'a str, driver: &'a CreditStanding) -> futures_util::future::BoxFuture<'a, bool>;
+    fn has_credit<'a>(
+        &'a self,
+        tag: &'a IdTag,
+        driver: &'a CreditStanding,
+    ) -> futures_util::future::BoxFuture<'a, bool>;
 }
 
 /// The verdict of a tag's own status and expiry, at `now`.

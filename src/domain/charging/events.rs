@@ -2,6 +2,7 @@
 //! bill an occupied connector): published after it is stored, never blocking a charger's
 //! session. A missed event is recovered by the orders' sweep, which reads the database.
 
+use crate::domain::ids::{ChargerId, IdTag};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
@@ -11,17 +12,17 @@ pub enum ChargingEvent {
     /// A transaction began (or its start was seen again: followers are idempotent).
     Started {
         transaction_id: i64,
-        charger_id: String,
+        charger_id: ChargerId,
         evse_id: i32,
         connector_id: i32,
-        id_tag: Option<String>,
+        id_tag: Option<IdTag>,
         remote_start_id: Option<i32>,
         at: DateTime<Utc>,
     },
     /// A transaction ended.
-    Ended { transaction_id: i64, charger_id: String },
+    Ended { transaction_id: i64, charger_id: ChargerId },
     /// A connector reported its status.
-    Status { charger_id: String, evse_id: i32, connector_id: i32, status: String, at: DateTime<Utc> },
+    Status { charger_id: ChargerId, evse_id: i32, connector_id: i32, status: String, at: DateTime<Utc> },
 }
 
 /// Where charging events go: nowhere until something follows them.

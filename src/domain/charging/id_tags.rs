@@ -3,6 +3,7 @@
 use super::Charging;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 pub enum NewIdTagError {
     /// A group (parent) tag must exist before its members.
     #[error("parentIdTag: {0:?} is not a known id tag")]
-    UnknownParent(String),
+    UnknownParent(IdTag),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -21,10 +22,10 @@ impl Charging {
     /// Creates an id tag (`Conflict` when it exists), in the group of `parent` if given.
     pub async fn create_id_tag(
         &self,
-        tag: &str,
+        tag: &IdTag,
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
-        parent: Option<String>,
+        parent: Option<IdTag>,
     ) -> Result<Card, NewIdTagError> {
         if let Some(parent) = &parent
             && self.store.id_tag(parent).await?.is_none()
@@ -38,7 +39,7 @@ impl Charging {
     /// from `offset`, and how many there are.
     pub async fn transactions(
         &self,
-        filter: (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        filter: (Option<&ChargerId>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Transaction>, u64), StoreError> {

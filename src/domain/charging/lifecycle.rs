@@ -4,6 +4,7 @@
 
 use super::records::Transaction;
 use super::transactions::{COMPLETED, EventKind, EventRecord, STALE, StopRecord, TransactionStatus, energy};
+use crate::domain::ids::IdTag;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
 
@@ -12,7 +13,7 @@ use chrono::{DateTime, Utc};
 pub struct TransactionState {
     pub evse_id: i32,
     pub connector_id: i32,
-    pub id_tag: Option<String>,
+    pub id_tag: Option<IdTag>,
     pub started_at: DateTime<Utc>,
     pub stopped_at: Option<DateTime<Utc>>,
     pub meter_start_wh: Option<Wh>,

@@ -6,6 +6,7 @@
 //! from then on, until a newer reading says otherwise.
 
 use super::transactions::Sample;
+use crate::domain::ids::ChargerId;
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use dashmap::mapref::one::RefMut;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 /// The live state of every charger that reported since the start.
 #[derive(Debug, Clone, Default)]
 pub struct LiveState {
-    chargers: Arc<DashMap<String, BTreeMap<Place, ConnectorLive>>>,
+    chargers: Arc<DashMap<ChargerId, BTreeMap<Place, ConnectorLive>>>,
 }
 
 /// Where a reading was taken: (EVSE, connector); 1.6 connectors are on EVSE 0, and 0/0 is the
@@ -89,7 +90,7 @@ pub struct LiveValue {
 impl LiveState {
     /// Takes in stored samples (moved in, not copied again): each replaces the reading of its
     /// quantity unless that one is newer.
-    pub fn sampled(&self, charger_id: &str, place: Place, samples: Vec<Sample>) {
+    pub fn sampled(&self, charger_id: &ChargerId, place: Place, samples: Vec<Sample>) {
         if samples.is_empty() {
             return;
         }
@@ -108,15 +109,15 @@ impl LiveState {
     }
 
     /// The charger's entry, made on its first report (the id is copied only then).
-    fn charger(&self, charger_id: &str) -> RefMut<'_, String, BTreeMap<Place, ConnectorLive>> {
+    fn charger(&self, charger_id: &ChargerId) -> RefMut<'_, ChargerId, BTreeMap<Place, ConnectorLive>> {
         match self.chargers.get_mut(charger_id) {
             Some(entry) => entry,
-            None => self.chargers.entry(charger_id.to_owned()).or_default(),
+            None => self.chargers.entry(charger_id.clone()).or_default(),
         }
     }
 
     /// A transaction is in progress on the connector.
-    pub fn started(&self, charger_id: &str, place: Place, transaction_id: i64) {
+    pub fn started(&self, charger_id: &ChargerId, place: Place, transaction_id: i64) {
         let mut charger = self.charger(charger_id);
         // A connector has one transaction at a time: a start elsewhere moves it.
         for (at, connector) in charger.iter_mut() {
@@ -155,7 +156,8 @@ impl LiveState {
         }
     }
 
-    /// Every connector of the charger with a live state, in (EVSE, connector) order.
+    /// Every connector of the charger with a live state, in (EVSE, connector) order (looked up
+    /// by its text: nothing is kept of it).
     pub fn of(&self, charger_id: &str) -> Vec<ConnectorLiveView> {
         let Some(charger) = self.chargers.get(charger_id) else {
             return Vec::new();
@@ -189,6 +191,10 @@ mod tests {
     use super::*;
     use chrono::Duration;
 
+    fn cp() -> ChargerId {
+        ChargerId::parse("CP").unwrap_or_else(|e| panic!("{e}"))
+    }
+
     fn sample(measurand: &str, value: &str, at: DateTime<Utc>) -> Sample {
         Sample {
             sampled_at: at,
@@ -205,9 +211,9 @@ mod tests {
     fn a_late_reading_does_not_replace_a_newer_one() {
         let live = LiveState::default();
         let now = Utc::now();
-        live.sampled("CP", (0, 1), vec![sample("Power.Active.Import", "7000", now)]);
+        live.sampled(&cp(), (0, 1), vec![sample("Power.Active.Import", "7000", now)]);
         live.sampled(
-            "CP",
+            &cp(),
             (0, 1),
             vec![
                 sample("Power.Active.Import", "3000", now - Duration::minutes(5)),
@@ -234,8 +240,8 @@ mod tests {
             read("Energy.Active.Import.Register", "15000", "Wh"),
             read("SoC", "80", "Percent"),
         ];
-        live.sampled("CP", (0, 1), flowing);
-        live.sampled("CP", (0, 2), vec![sample("Power.Active.Import", "3000", before)]);
+        live.sampled(&cp(), (0, 1), flowing);
+        live.sampled(&cp(), (0, 2), vec![sample("Power.Active.Import", "3000", before)]);
         live.idle("CP", (0, 1), now);
         let values = |connector: usize| -> Vec<(String, String, String)> {
             let all = live.of("CP");
@@ -255,9 +261,9 @@ mod tests {
         assert_eq!(live.of("CP")[0].updated_at, Some(now));
         assert_eq!(values(1), [text("Power.Active.Import", "3000", "W")], "the other connector still charges");
         // A late reading from before the stop stays behind; a newer one moves it on.
-        live.sampled("CP", (0, 1), vec![sample("Power.Active.Import", "6900", now - Duration::seconds(5))]);
+        live.sampled(&cp(), (0, 1), vec![sample("Power.Active.Import", "6900", now - Duration::seconds(5))]);
         assert_eq!(values(0)[2], text("Power.Active.Import", "0", "W"));
-        live.sampled("CP", (0, 1), vec![sample("Power.Active.Import", "4000", now + Duration::seconds(5))]);
+        live.sampled(&cp(), (0, 1), vec![sample("Power.Active.Import", "4000", now + Duration::seconds(5))]);
         assert_eq!(values(0)[2], text("Power.Active.Import", "4000", "W"));
         // A stop older than the newest reading leaves it; a connector never read has nothing to zero.
         live.idle("CP", (0, 1), now);
@@ -282,8 +288,8 @@ mod tests {
     #[test]
     fn a_transaction_is_live_on_its_connector_until_it_ends() {
         let live = LiveState::default();
-        live.started("CP", (0, 1), 7);
-        live.started("CP", (0, 2), 8);
+        live.started(&cp(), (0, 1), 7);
+        live.started(&cp(), (0, 2), 8);
         assert_eq!(live.of("CP").iter().map(|c| c.transaction_id).collect::<Vec<_>>(), [Some(7), Some(8)]);
         live.ended("CP", 7);
         live.ended("CP", 99);

@@ -23,6 +23,7 @@ pub use transactions::{
     StopRecord, Stopped, TransactionStatus,
 };
 
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::monitoring::Monitor;
 use crate::domain::storage::StoreError;
 use crate::domain::writes::{Write, WriteQueue};
@@ -87,13 +88,13 @@ impl Charging {
 
     /// The verdict on `tag`: unknown → Invalid; its own status; Expired past its expiry; a
     /// blocked or expired parent (group) tag makes it so too.
-    pub async fn authorize(&self, tag: &str) -> Result<Authorization, StoreError> {
+    pub async fn authorize(&self, tag: &IdTag) -> Result<Authorization, StoreError> {
         let standing = self.store.tag_standing(tag).await?;
         Ok(self.verdict_of(tag, standing).await)
     }
 
     /// The verdict on `tag` as `standing` reads it (see `authorize`).
-    async fn verdict_of(&self, tag: &str, standing: Option<TagStanding>) -> Authorization {
+    async fn verdict_of(&self, tag: &IdTag, standing: Option<TagStanding>) -> Authorization {
         let Some(standing) = standing else {
             return Authorization::invalid();
         };
@@ -216,7 +217,7 @@ impl Charging {
     /// Records sampled values; once stored, they move the connector's live state.
     pub async fn samples(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         transaction_id: Option<i64>,
         evse_id: i32,
         connector_id: i32,

@@ -6,6 +6,7 @@ use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::TagStanding;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{EventRecord, Sample, StartRecord};
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::storage::StoreError;
 use crate::domain::units::Wh;
 use crate::domain::users::records::Card;
@@ -19,18 +20,18 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
     /// Creates an id tag; `Conflict` when it exists.
     async fn create_id_tag(
         &self,
-        tag: &str,
+        tag: &IdTag,
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
-        parent_id_tag: Option<String>,
+        parent_id_tag: Option<IdTag>,
     ) -> Result<Card, StoreError>;
 
     /// The id tag `tag`.
-    async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError>;
+    async fn id_tag(&self, tag: &IdTag) -> Result<Option<Card>, StoreError>;
 
     /// Tag `tag` as authorising reads it, in one read: with its parent tag and where its driver
     /// stands for credit.
-    async fn tag_standing(&self, tag: &str) -> Result<Option<TagStanding>, StoreError>;
+    async fn tag_standing(&self, tag: &IdTag) -> Result<Option<TagStanding>, StoreError>;
 
     /// Begins one database transaction in which the charging area's rules record a start, a
     /// stop or a 2.0.1 event (see `recording`): writes take their turn from here to the commit.
@@ -40,13 +41,13 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
     async fn transaction(&self, id: i64) -> Result<Option<(Transaction, Vec<MeterSample>)>, StoreError>;
 
     /// Transaction `id` of charger `charger_id`, without its samples.
-    async fn transaction_of(&self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError>;
+    async fn transaction_of(&self, charger_id: &ChargerId, id: i64) -> Result<Option<Transaction>, StoreError>;
 
     /// Stores samples of transaction `of` (id, EVSE, connector) on their own: a copy of samples
     /// stored already changes nothing.
     async fn store_samples_of(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         of: (i64, i32, i32),
         samples: &[Sample],
     ) -> Result<(), StoreError>;
@@ -63,7 +64,7 @@ pub trait ChargingStore: Send + Sync + std::fmt::Debug {
     /// The same, `limit` from `offset`, and how many there are.
     async fn transactions_page(
         &self,
-        (charger_id, from, to): (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        (charger_id, from, to): (Option<&ChargerId>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Transaction>, u64), StoreError>;
@@ -76,11 +77,11 @@ pub trait Recording: Send {
     /// Makes starts of `tag` take turns until the commit (PostgreSQL locks the tag's row;
     /// SQLite's writes take turns already), so that two starts of one tag at the same instant
     /// cannot both find the other missing.
-    async fn lock_tag(&mut self, tag: &str) -> Result<(), StoreError>;
+    async fn lock_tag(&mut self, tag: &IdTag) -> Result<(), StoreError>;
 
     /// Tag `tag` as authorising reads it (see `ChargingStore::tag_standing`), locked as
     /// `lock_tag` locks it.
-    async fn tag_standing(&mut self, tag: &str) -> Result<Option<TagStanding>, StoreError>;
+    async fn tag_standing(&mut self, tag: &IdTag) -> Result<Option<TagStanding>, StoreError>;
 
     /// What a 1.6 start needs read, in one statement (see `AtStart`; the open transactions of
     /// `tag` only when one is given), and the start opened as `opened` on its connector (EVSE 0) when that found
@@ -88,25 +89,25 @@ pub trait Recording: Send {
     async fn at_start_opening(
         &mut self,
         start: &StartRecord,
-        tag: Option<&str>,
+        tag: Option<&IdTag>,
         opened: Opened,
     ) -> Result<(AtStart, Option<Transaction>), StoreError>;
 
     /// Transaction `id` of `charger_id`.
-    async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError>;
+    async fn transaction_of(&mut self, charger_id: &ChargerId, id: i64) -> Result<Option<Transaction>, StoreError>;
 
     /// The transaction `charger_id` calls `charger_transaction_id` (2.0.1).
     async fn transaction_called(
         &mut self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         charger_transaction_id: &str,
     ) -> Result<Option<Transaction>, StoreError>;
 
     /// The open transactions on (charger, EVSE, connector).
-    async fn open_on(&mut self, place: (&str, i32, i32)) -> Result<Vec<Transaction>, StoreError>;
+    async fn open_on(&mut self, place: (&ChargerId, i32, i32)) -> Result<Vec<Transaction>, StoreError>;
 
     /// The open transactions of `tag` but transaction `except`.
-    async fn open_of_tag(&mut self, tag: &str, except: i64) -> Result<Vec<Transaction>, StoreError>;
+    async fn open_of_tag(&mut self, tag: &IdTag, except: i64) -> Result<Vec<Transaction>, StoreError>;
 
     /// The earliest (or `latest`) stored sample of transaction `id` that `pick` takes (when, and
     /// what it took).
@@ -118,7 +119,7 @@ pub trait Recording: Send {
     ) -> Result<Option<(DateTime<Utc>, i64)>, StoreError>;
 
     /// Stores a new transaction, open, at (charger, EVSE, connector).
-    async fn open(&mut self, place: (&str, i32, i32), opened: Opened) -> Result<Transaction, StoreError>;
+    async fn open(&mut self, place: (&ChargerId, i32, i32), opened: Opened) -> Result<Transaction, StoreError>;
 
     /// Writes `state` over transaction `id`'s record.
     async fn save(&mut self, id: i64, state: &TransactionState) -> Result<(), StoreError>;
@@ -130,13 +131,13 @@ pub trait Recording: Send {
     /// Stores samples of `charger_id` (of transaction `id` at (EVSE, connector), or unattached).
     async fn store_samples(
         &mut self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         of: Option<(i64, i32, i32)>,
         samples: &[Sample],
     ) -> Result<(), StoreError>;
 
     /// Records an event of `charger_id` for the operator (`kind`, and all it said).
-    async fn note(&mut self, charger_id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError>;
+    async fn note(&mut self, charger_id: &ChargerId, kind: &str, payload: serde_json::Value) -> Result<(), StoreError>;
 
     /// Keeps it all.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
@@ -159,7 +160,7 @@ pub struct AtStart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opened {
     pub charger_transaction_id: Option<String>,
-    pub id_tag: Option<String>,
+    pub id_tag: Option<IdTag>,
     pub started_at: DateTime<Utc>,
     pub meter_start_wh: Option<Wh>,
 }

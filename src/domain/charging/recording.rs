@@ -9,6 +9,7 @@ use super::transactions::{
     ACTIVE, Applied, EventKind, EventRecord, Sample, StartRecord, Started, StopRecord, Stopped, begin_reading,
     end_reading,
 };
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::storage::StoreError;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
@@ -34,7 +35,7 @@ pub async fn start_in(
     start: StartRecord,
     exclusive: bool,
 ) -> Result<Started, StoreError> {
-    let tag = exclusive.then_some(start.id_tag.as_str());
+    let tag = exclusive.then_some(&start.id_tag);
     let opened = Opened {
         charger_transaction_id: None,
         id_tag: Some(start.id_tag.clone()),
@@ -145,7 +146,7 @@ pub async fn event(
     let current = match work.transaction_called(&event.charger_id, &event.charger_transaction_id).await? {
         Some(found) => found,
         None => {
-            let place = (event.charger_id.as_str(), event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
+            let place = (&event.charger_id, event.evse_id.unwrap_or(0), event.connector_id.unwrap_or(0));
             if event.kind == EventKind::Started && event.evse_id.is_some() {
                 close_stale(&mut *work, place, event.at).await?;
             }
@@ -205,7 +206,7 @@ pub fn energy_wh(stored: &MeterSample) -> Option<i64> {
 /// energy reading.
 async fn close_stale(
     work: &mut dyn Recording,
-    place: (&str, i32, i32),
+    place: (&ChargerId, i32, i32),
     new_start: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let open = work.open_on(place).await?;
@@ -227,7 +228,7 @@ async fn close_these(
 }
 
 /// Whether `tag` has an open transaction other than `this`, and other than on its connector.
-async fn open_elsewhere(work: &mut dyn Recording, tag: &str, this: &Transaction) -> Result<bool, StoreError> {
+async fn open_elsewhere(work: &mut dyn Recording, tag: &IdTag, this: &Transaction) -> Result<bool, StoreError> {
     let open = work.open_of_tag(tag, this.id).await?;
     Ok(elsewhere(&open, this))
 }

@@ -1,6 +1,7 @@
 //! Charging sessions and their samples as stored: what the store answers when asked for them.
 
 use super::transactions::TransactionStatus;
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::ledger::money::Fen;
 use crate::domain::order_status::OrderStatus;
 use crate::domain::units::Wh;
@@ -12,12 +13,12 @@ use chrono::{DateTime, Utc};
 pub struct Transaction {
     /// Ours; the transactionId of OCPP 1.6.
     pub id: i64,
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
     /// OCPP 2.0.1's transactionId, chosen by the charger.
     pub charger_transaction_id: Option<String>,
-    pub id_tag: Option<String>,
+    pub id_tag: Option<IdTag>,
     pub started_at: DateTime<Utc>,
     pub meter_start_wh: Option<Wh>,
     pub stopped_at: Option<DateTime<Utc>>,
@@ -38,7 +39,7 @@ pub struct Transaction {
 pub struct MeterSample {
     pub id: i64,
     pub transaction_id: Option<i64>,
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
     pub sampled_at: DateTime<Utc>,

@@ -1,6 +1,7 @@
 //! Transactions, version-neutral: the records of starts, stops and 2.0.1 events, what storing
 //! them did, the samples they carry, and which energy readings meter a transaction.
 
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::stored_text::stored_text;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
@@ -55,9 +56,9 @@ impl Sample {
 /// A 1.6 StartTransaction.
 #[derive(Debug, Clone)]
 pub struct StartRecord {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub connector_id: i32,
-    pub id_tag: String,
+    pub id_tag: IdTag,
     pub meter_start_wh: Wh,
     pub started_at: DateTime<Utc>,
 }
@@ -78,13 +79,13 @@ pub struct Started {
 /// A 1.6 StopTransaction.
 #[derive(Debug, Clone)]
 pub struct StopRecord {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub id: i64,
     pub meter_stop_wh: Wh,
     pub stopped_at: DateTime<Utc>,
     pub reason: Option<String>,
     /// The tag that stopped it, when the charger says.
-    pub id_tag: Option<String>,
+    pub id_tag: Option<IdTag>,
 }
 
 /// What storing a stop did.
@@ -120,14 +121,14 @@ impl EventKind {
 /// A 2.0.1 TransactionEvent, version-neutral.
 #[derive(Debug, Clone)]
 pub struct EventRecord {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub charger_transaction_id: String,
     pub kind: EventKind,
     pub seq_no: i32,
     pub at: DateTime<Utc>,
     pub evse_id: Option<i32>,
     pub connector_id: Option<i32>,
-    pub id_tag: Option<String>,
+    pub id_tag: Option<IdTag>,
     pub stop_reason: Option<String>,
     /// Why the charger sent it (2.0.1 `triggerReason`).
     pub trigger_reason: String,

@@ -5,6 +5,7 @@ use super::records::{AlarmFilter, NewAlarm};
 use super::rules::AlarmKind;
 use super::webhook::Webhook;
 use crate::domain::events::Feed;
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::MonitoringStore;
 use crate::domain::storage::StoreError;
 use chrono::{DateTime, Utc};
@@ -62,7 +63,7 @@ impl Alarms {
     /// Raises `kind` for the pile unless it is active already; whether it was raised now.
     pub async fn raise(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         kind: AlarmKind,
         message: String,
         value: String,
@@ -77,13 +78,13 @@ impl Alarms {
 
     async fn raise_on(
         &self,
-        charger_id: Option<&str>,
+        charger_id: Option<&ChargerId>,
         kind: AlarmKind,
         message: String,
         value: String,
     ) -> Result<bool, StoreError> {
         let new = NewAlarm {
-            charger_id: charger_id.map(str::to_owned),
+            charger_id: charger_id.cloned(),
             kind: kind.as_str(),
             level: kind.level(),
             message,
@@ -98,7 +99,7 @@ impl Alarms {
     }
 
     /// Clears the pile's active `kind`; whether one was active.
-    pub async fn clear(&self, charger_id: &str, kind: AlarmKind) -> Result<bool, StoreError> {
+    pub async fn clear(&self, charger_id: &ChargerId, kind: AlarmKind) -> Result<bool, StoreError> {
         self.clear_on(Some(charger_id), kind).await
     }
 

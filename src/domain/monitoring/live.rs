@@ -3,6 +3,7 @@
 //! voltage, current and power 0 once no connector charges.
 
 use crate::domain::charging::live::draws_power;
+use crate::domain::ids::ChargerId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ pub struct ConnectorStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PileLive {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub online: bool,
     pub voltage: Option<f64>,
     pub current: Option<f64>,
@@ -33,9 +34,9 @@ pub struct PileLive {
 }
 
 impl PileLive {
-    pub fn new(charger_id: &str) -> Self {
+    pub fn new(charger_id: impl Into<ChargerId>) -> Self {
         PileLive {
-            charger_id: charger_id.to_owned(),
+            charger_id: charger_id.into(),
             online: false,
             voltage: None,
             current: None,

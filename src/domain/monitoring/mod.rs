@@ -23,6 +23,7 @@ pub use watch::live_key;
 use crate::config::MonitoringSettings;
 use crate::domain::chargers::records::StatusRecord;
 use crate::domain::charging::transactions::Sample;
+use crate::domain::ids::ChargerId;
 use crate::domain::nodes::{Job, Nodes};
 use crate::domain::stations::is_online;
 use crate::domain::storage::StoreError;
@@ -58,7 +59,7 @@ impl Monitor {
     }
 
     /// Stored samples: the readings that matter to monitoring.
-    pub fn sampled(&self, charger_id: &str, samples: &[Sample]) {
+    pub fn sampled(&self, charger_id: &ChargerId, samples: &[Sample]) {
         if self.queue.is_none() {
             return;
         }
@@ -69,7 +70,7 @@ impl Monitor {
     }
 
     /// A stored connector status.
-    pub fn status(&self, charger_id: &str, report: &StatusRecord) {
+    pub fn status(&self, charger_id: &ChargerId, report: &StatusRecord) {
         let status = ConnectorStatus {
             evse_id: report.evse_id,
             connector_id: report.connector_id,
@@ -81,17 +82,17 @@ impl Monitor {
     }
 
     /// A stored end of the transaction on connector `place` (EVSE, connector), as of `at`.
-    pub fn ended(&self, charger_id: &str, place: (i32, i32), at: DateTime<Utc>) {
+    pub fn ended(&self, charger_id: &ChargerId, place: (i32, i32), at: DateTime<Utc>) {
         let (evse_id, connector_id) = place;
         self.tell(Observed::Ended { charger_id: charger_id.to_owned(), evse_id, connector_id, at });
     }
 
-    pub fn connected(&self, charger_id: &str) {
+    pub fn connected(&self, charger_id: &ChargerId) {
         self.tell(Observed::Connected { charger_id: charger_id.to_owned() });
     }
 
     /// The charger's connection ended (not replaced by a newer one).
-    pub fn disconnected(&self, charger_id: &str, last_seen: DateTime<Utc>) {
+    pub fn disconnected(&self, charger_id: &ChargerId, last_seen: DateTime<Utc>) {
         self.tell(Observed::Disconnected { charger_id: charger_id.to_owned(), last_seen });
     }
 }
@@ -103,7 +104,7 @@ pub struct Monitoring {
     kv: Kv,
     feed: Feed,
     alarms: Alarms,
-    live: Arc<DashMap<String, PileLive>>,
+    live: Arc<DashMap<ChargerId, PileLive>>,
     nodes: Nodes,
     offline_after: chrono::Duration,
 }
@@ -148,7 +149,7 @@ impl Monitoring {
     /// A pile's trend (see `trend::trend`).
     pub async fn trend(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         bucket: &str,
@@ -171,7 +172,7 @@ impl Monitoring {
 
     /// A pile's live status: from the cache (whichever node holds the charger wrote it), else
     /// this node's, else what the database says (online or not); none for no such charger.
-    pub async fn live(&self, charger_id: &str) -> Result<Option<PileLive>, StoreError> {
+    pub async fn live(&self, charger_id: &ChargerId) -> Result<Option<PileLive>, StoreError> {
         match self.kv.get(&live_key(charger_id)).await {
             Ok(Some(text)) => {
                 if let Ok(live) = serde_json::from_str::<PileLive>(&text) {
@@ -185,7 +186,7 @@ impl Monitoring {
             return Ok(Some(live.clone()));
         }
         let Some(charger) = self.store.charger(charger_id).await? else { return Ok(None) };
-        let mut live = PileLive::new(charger_id);
+        let mut live = PileLive::new(charger_id.clone());
         let alive = self.nodes.alive(charger.online_node.as_deref());
         live.online =
             is_online(charger.online_session.as_deref(), alive, charger.last_seen_at, Utc::now(), self.offline_after);

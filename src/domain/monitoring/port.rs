@@ -2,6 +2,7 @@
 //! implements it (`store/ports/monitoring.rs`); `startup` hands the store in.
 
 use crate::domain::chargers::records::Charger;
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::AlarmView;
 use crate::domain::monitoring::records::AlarmFilter;
 use crate::domain::monitoring::records::NewAlarm;
@@ -22,7 +23,7 @@ pub trait MonitoringStore: Send + Sync + std::fmt::Debug {
     async fn active_alarm_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError>;
 
     /// The pile's active alarms.
-    async fn active_alarms_of(&self, charger_id: &str) -> Result<Vec<AlarmView>, StoreError>;
+    async fn active_alarms_of(&self, charger_id: &ChargerId) -> Result<Vec<AlarmView>, StoreError>;
 
     /// Transactions in progress.
     async fn active_transaction_count(&self) -> Result<i64, StoreError>;
@@ -31,11 +32,11 @@ pub trait MonitoringStore: Send + Sync + std::fmt::Debug {
     async fn alarms(&self, filter: &AlarmFilter, offset: u64, limit: u64) -> Result<(Vec<AlarmView>, u64), StoreError>;
 
     /// The charger called `id`.
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError>;
+    async fn charger(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError>;
 
     /// Every charger that has ever been heard from, with when it was last (for the offline
     /// check as monitoring starts).
-    async fn chargers_last_seen(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
+    async fn chargers_last_seen(&self) -> Result<Vec<(ChargerId, DateTime<Utc>)>, StoreError>;
 
     /// Clears the pile's (none: the platform's) active alarm of `kind`: the cleared alarm, or
     /// none when none was active.
@@ -68,7 +69,7 @@ pub trait MonitoringStore: Send + Sync + std::fmt::Debug {
     /// retention from their rollups.
     async fn sample_means(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         seconds: i64,

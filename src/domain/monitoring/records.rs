@@ -1,12 +1,13 @@
 //! What the alarms service gives its store: an alarm to raise, and which alarms a list shows.
 
+use crate::domain::ids::ChargerId;
 use chrono::{DateTime, Utc};
 
 /// An alarm to raise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAlarm {
     /// The pile; none for a platform alarm.
-    pub charger_id: Option<String>,
+    pub charger_id: Option<ChargerId>,
     pub kind: &'static str,
     pub level: &'static str,
     pub message: String,

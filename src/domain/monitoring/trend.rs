@@ -2,6 +2,7 @@
 //! range, computed in SQL from the stored samples (and, past the raw samples' retention, from
 //! their hourly rollups).
 
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::MonitoringStore;
 use crate::domain::storage::StoreError;
 use chrono::{DateTime, Utc};
@@ -28,7 +29,7 @@ pub struct TrendPoint {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trend {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub bucket: String,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -63,7 +64,7 @@ pub fn bucket_seconds(text: &str) -> Option<i64> {
 /// The trend of `charger_id` from `from` to `to` by `bucket`.
 pub async fn trend(
     store: &dyn MonitoringStore,
-    charger_id: &str,
+    charger_id: &ChargerId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     bucket: &str,
@@ -82,7 +83,7 @@ pub async fn trend(
         });
     }
     if store.charger(charger_id).await?.is_none() {
-        return Err(TrendError::NoCharger(charger_id.to_owned()));
+        return Err(TrendError::NoCharger(charger_id.to_string()));
     }
     let rows = store.sample_means(charger_id, from, to, seconds, &MEASURANDS).await?;
     let mut points: BTreeMap<i64, TrendPoint> = BTreeMap::new();

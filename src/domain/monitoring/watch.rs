@@ -10,6 +10,7 @@ use super::rules::{self, AlarmKind, Current, Reported, Verdict};
 use crate::config::MonitoringSettings;
 use crate::domain::charging::live::draws_power;
 use crate::domain::events::Feed;
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::MonitoringStore;
 use crate::domain::nodes::Nodes;
 use crate::domain::stations::is_online;
@@ -26,26 +27,26 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Observed {
     Read {
-        charger_id: String,
+        charger_id: ChargerId,
         readings: Readings,
     },
     Status {
-        charger_id: String,
+        charger_id: ChargerId,
         status: ConnectorStatus,
     },
     /// The transaction on a connector ended.
     Ended {
-        charger_id: String,
+        charger_id: ChargerId,
         evse_id: i32,
         connector_id: i32,
         at: DateTime<Utc>,
     },
     Connected {
-        charger_id: String,
+        charger_id: ChargerId,
     },
     /// The charger's connection ended (not replaced by a newer one), last heard at `last_seen`.
     Disconnected {
-        charger_id: String,
+        charger_id: ChargerId,
         last_seen: DateTime<Utc>,
     },
 }
@@ -66,8 +67,8 @@ pub(super) struct Watcher {
     pub(super) feed: Feed,
     pub(super) alarms: Alarms,
     pub(super) settings: MonitoringSettings,
-    pub(super) live: Arc<DashMap<String, PileLive>>,
-    pub(super) piles: HashMap<String, Pile>,
+    pub(super) live: Arc<DashMap<ChargerId, PileLive>>,
+    pub(super) piles: HashMap<ChargerId, Pile>,
     pub(super) deadlines: Deadlines,
     pub(super) nodes: Nodes,
 }
@@ -165,7 +166,7 @@ impl Watcher {
     }
 
     /// The charger spoke: it is not going offline, and is not offline any more.
-    async fn heard(&mut self, charger_id: &str) {
+    async fn heard(&mut self, charger_id: &ChargerId) {
         self.deadlines.cancel(charger_id);
         let verdicts = rules::judge_all(&self.settings, &Reported::Heard);
         self.apply(charger_id, verdicts).await;
@@ -190,7 +191,7 @@ impl Watcher {
 
     /// `charger_id`, last heard at `last_seen`, is offline `offline_after_s` after that unless
     /// heard from before.
-    fn offline_unless_heard(&mut self, charger_id: &str, last_seen: DateTime<Utc>) {
+    fn offline_unless_heard(&mut self, charger_id: &ChargerId, last_seen: DateTime<Utc>) {
         let quiet = (Utc::now() - last_seen).to_std().unwrap_or_default();
         let after = Duration::from_secs(self.settings.offline_after_s).saturating_sub(quiet);
         self.deadlines.set(charger_id, tokio::time::Instant::now() + after);
@@ -226,14 +227,14 @@ impl Watcher {
     }
 
     /// The rules' verdicts on the pile, each raised or cleared.
-    async fn apply(&mut self, charger_id: &str, verdicts: Vec<(AlarmKind, Verdict)>) {
+    async fn apply(&mut self, charger_id: &ChargerId, verdicts: Vec<(AlarmKind, Verdict)>) {
         for (kind, verdict) in verdicts {
             self.judge(charger_id, kind, verdict).await;
         }
     }
 
     /// Raises or clears `kind` once per change (the database decides between nodes).
-    async fn judge(&mut self, charger_id: &str, kind: AlarmKind, verdict: Verdict) {
+    async fn judge(&mut self, charger_id: &ChargerId, kind: AlarmKind, verdict: Verdict) {
         let active = self.pile(charger_id).await.active.contains(&kind);
         let done = match verdict {
             Verdict::Raise { message, value } if !active => self.alarms.raise(charger_id, kind, message, value).await,
@@ -257,7 +258,7 @@ impl Watcher {
 
     /// What is known of the pile, read once: its kind, and its alarms active (raised here or by
     /// another node, or before a restart).
-    async fn pile(&mut self, charger_id: &str) -> &mut Pile {
+    async fn pile(&mut self, charger_id: &ChargerId) -> &mut Pile {
         if !self.piles.contains_key(charger_id) {
             let current = match self.store.charger(charger_id).await {
                 Ok(Some(c)) if c.pile_type.as_deref() == Some("DC") => Current::Dc,
@@ -277,8 +278,8 @@ impl Watcher {
             .or_insert_with(|| Pile { current: Current::Ac, active: BTreeSet::new() })
     }
 
-    fn snapshot(&self, charger_id: &str) -> PileLive {
-        self.live.get(charger_id).map_or_else(|| PileLive::new(charger_id), |l| l.clone())
+    fn snapshot(&self, charger_id: &ChargerId) -> PileLive {
+        self.live.get(charger_id).map_or_else(|| PileLive::new(charger_id.clone()), |l| l.clone())
     }
 
     /// Keeps the live status here and in the cache (any node answers from it).

@@ -40,10 +40,10 @@ impl Orders {
             });
         };
         let start = RemoteStart {
-            charger_id: starting.charger_id.to_string(),
+            charger_id: starting.charger_id.clone(),
             evse_id: starting.evse_id,
             connector_id: starting.connector_id,
-            id_tag: starting.id_tag.to_string(),
+            id_tag: starting.id_tag.clone(),
             remote_start_id,
             actor: format!("order:{order_no}"),
         };
@@ -171,7 +171,7 @@ impl Orders {
     async fn remote_stop_of(&self, order: &Order, head: Option<&Transaction>) -> Result<bool, CommandError> {
         let Some(transaction_id) = order.transaction_id else { return Ok(false) };
         let stop = RemoteStop {
-            charger_id: order.charger_id.to_string(),
+            charger_id: order.charger_id.clone(),
             transaction_id,
             charger_transaction_id: head.and_then(|t| t.charger_transaction_id.clone()),
             actor: format!("order:{}", order.order_no),

@@ -1,15 +1,16 @@
 //! What orders ask of chargers, whatever their OCPP version: the hub carries it out.
 
+use crate::domain::ids::{ChargerId, IdTag};
 use futures_util::future::BoxFuture;
 
 /// A remote start: 1.6 RemoteStartTransaction on `connector_id`, 2.0.1 RequestStartTransaction
 /// on `evse_id` with `remote_start_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteStart {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
-    pub id_tag: String,
+    pub id_tag: IdTag,
     pub remote_start_id: i32,
     /// Who asks (`order:<no>`), for the operation log.
     pub actor: String,
@@ -19,7 +20,7 @@ pub struct RemoteStart {
 /// charger's own id (2.0.1) is `charger_transaction_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteStop {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub transaction_id: i64,
     pub charger_transaction_id: Option<String>,
     pub actor: String,
@@ -44,7 +45,7 @@ pub trait ChargerCommands: Send + Sync + std::fmt::Debug {
     /// 2.0.1's CostUpdated: the running cost shown on the charger (1.6 has no such call: `Ok(false)`).
     fn cost_updated(
         &self,
-        charger_id: String,
+        charger_id: ChargerId,
         charger_transaction_id: String,
         total_cost: rust_decimal::Decimal,
     ) -> BoxFuture<'_, Result<bool, CommandError>>;

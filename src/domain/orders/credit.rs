@@ -6,6 +6,7 @@
 use super::{OrderStatus, Orders};
 use crate::domain::charging::CreditGate;
 use crate::domain::charging::records::CreditStanding;
+use crate::domain::ids::IdTag;
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use futures_util::future::BoxFuture;
@@ -79,7 +80,7 @@ impl Orders {
 }
 
 impl CreditGate for Orders {
-    fn has_credit<'a>(&'a self, tag: &'a str, driver: &'a CreditStanding) -> BoxFuture<'a, bool> {
+    fn has_credit<'a>(&'a self, tag: &'a IdTag, driver: &'a CreditStanding) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             self.credit_of(driver).await.unwrap_or_else(|e| {
                 tracing::warn!(%tag, error = %e, "a driver's credit could not be read: the tag is not refused for it");

@@ -8,6 +8,7 @@ use super::records::{BillRead, MoneyRead, NewOrder, OccupancyCharge, Settled, St
 use super::settle::occupancy;
 use super::{OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::charging::events::ChargingEvent;
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::to_fen;
 use crate::domain::nodes::Nodes;
@@ -92,15 +93,8 @@ impl Orders {
                 remote_start_id,
                 at,
             } => {
-                self.started(
-                    transaction_id,
-                    &charger_id,
-                    (evse_id, connector_id),
-                    id_tag.as_deref(),
-                    remote_start_id,
-                    at,
-                )
-                .await
+                self.started(transaction_id, &charger_id, (evse_id, connector_id), id_tag.as_ref(), remote_start_id, at)
+                    .await
             }
             ChargingEvent::Ended { transaction_id, .. } => {
                 match self.inner.store.order_to_bill(transaction_id).await? {
@@ -124,9 +118,9 @@ impl Orders {
     pub(super) async fn started(
         &self,
         transaction_id: i64,
-        charger_id: &str,
+        charger_id: &ChargerId,
         place: (i32, i32),
-        id_tag: Option<&str>,
+        id_tag: Option<&IdTag>,
         remote_start_id: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<(), OrderError> {
@@ -162,9 +156,9 @@ impl Orders {
         &self,
         user: &crate::domain::users::records::User,
         transaction_id: i64,
-        charger_id: &str,
+        charger_id: &ChargerId,
         (evse_id, connector_id): (i32, i32),
-        tag: &str,
+        tag: &IdTag,
         at: DateTime<Utc>,
     ) -> Result<(), OrderError> {
         let inner = &self.inner;
@@ -236,7 +230,7 @@ impl Orders {
     /// the connector freed — which bills the occupancy fee of the order that kept it.
     async fn status(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         place: (i32, i32),
         status: &str,
         at: DateTime<Utc>,
@@ -267,7 +261,7 @@ impl Orders {
     /// `at` that stopped before then.
     async fn end_occupancy(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         (evse_id, connector_id): (i32, i32),
         at: DateTime<Utc>,
     ) -> Result<(), OrderError> {

@@ -33,6 +33,7 @@ pub use view::{LiveReading, OrderView};
 use crate::config::OrderSettings;
 use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
+use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
 use crate::domain::ledger::money::Fen;
 use crate::domain::ledger::{MoneyError, parse_positive};
@@ -61,7 +62,7 @@ pub enum Scope {
 /// A request for a new order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOrder {
-    pub pile_code: String,
+    pub pile_code: ChargerId,
     pub connector_id: i32,
     pub pay_mode: String,
     pub prepay_amount: Option<String>,
@@ -226,8 +227,9 @@ impl Orders {
                 message: format!("{text:?} is not original or balance"),
             })?,
         };
-        let code = request.pile_code.clone();
-        let (pile, station) = inner.stations.pile(&code).await?.ok_or_else(|| OrderError::NoPile(code.clone()))?;
+        let pile_code = &request.pile_code;
+        let code = pile_code.to_string();
+        let (pile, station) = inner.stations.pile(pile_code).await?.ok_or_else(|| OrderError::NoPile(code.clone()))?;
         if !pile.online {
             return Err(OrderError::PileOffline(code));
         }
@@ -240,7 +242,7 @@ impl Orders {
         // Free, or plugged in and waiting (the driver plugged in, then scanned the pile's code).
         let waiting = match connector.status.as_str() {
             "Available" | "Preparing" => true,
-            "Occupied" => !inner.store.charging_on(&code, connector.evse_id, connector.connector_id).await?,
+            "Occupied" => !inner.store.charging_on(pile_code, connector.evse_id, connector.connector_id).await?,
             _ => false,
         };
         if !waiting {
@@ -271,7 +273,7 @@ impl Orders {
         let new = NewOrder {
             order_no: order_no.clone(),
             user_id: user.id,
-            charger_id: code.clone(),
+            charger_id: pile_code.clone(),
             evse_id,
             connector_id,
             id_tag: user.id_tag.clone(),

@@ -6,6 +6,7 @@ use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::ids::OrderNo;
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::Completion;
@@ -34,7 +35,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// Completed orders on a connector whose occupancy fee is still to be decided.
     async fn awaiting_occupancy_on(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         evse_id: i32,
         connector_id: i32,
     ) -> Result<Vec<Order>, StoreError>;
@@ -47,14 +48,14 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     async fn charge_occupancy(&self, charge: OccupancyCharge) -> Result<Settled, StoreError>;
 
     /// Whether a transaction is open on a connector (2.0.1: on its EVSE).
-    async fn charging_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<bool, StoreError>;
+    async fn charging_on(&self, charger_id: &ChargerId, evse_id: i32, connector_id: i32) -> Result<bool, StoreError>;
 
     /// Completes an order with its bill and settles it (see `Completion`), in one transaction,
     /// while it is in one of `done.from` and its money is as read.
     async fn complete_order(&self, done: Completion) -> Result<Settled, StoreError>;
 
     /// The current status of every connector of a charger.
-    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError>;
+    async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError>;
 
     /// Makes an order. `Conflict("live order")` when the user has a live order already,
     /// `Conflict("connector")` when another order holds the connector, `Conflict("order of the
@@ -86,7 +87,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     /// When the first transaction other than `not` began on a place since `since`, if one did.
     async fn next_start_on(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         (evse_id, connector_id): (i32, i32),
         since: DateTime<Utc>,
         not: Option<i64>,
@@ -99,7 +100,12 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     async fn order_of_transaction(&self, transaction_id: i64) -> Result<Option<Order>, StoreError>;
 
     /// The order holding a connector, if any.
-    async fn order_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<Option<Order>, StoreError>;
+    async fn order_on(
+        &self,
+        charger_id: &ChargerId,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> Result<Option<Order>, StoreError>;
 
     /// The orders a transaction's start concerns (see `OrdersAtStart`), in one read.
     async fn orders_at_start(&self, start: &StartSeen<'_>) -> Result<OrdersAtStart, StoreError>;
@@ -119,7 +125,7 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     async fn orders_in(&self, statuses: &[&str], limit: u64) -> Result<Vec<Order>, StoreError>;
 
     /// How many orders of a pile wait for review.
-    async fn orders_in_review_on(&self, charger_id: &str) -> Result<u64, StoreError>;
+    async fn orders_in_review_on(&self, charger_id: &ChargerId) -> Result<u64, StoreError>;
 
     /// Bills a completed order again (see `Rebill`) and settles the difference, in one
     /// transaction, while its revisions and its money are those read.
@@ -180,5 +186,5 @@ pub trait OrderStore: Send + Sync + std::fmt::Debug {
     async fn order_in_the_way(&self, user_id: i64) -> Result<Option<(String, bool)>, StoreError>;
 
     /// The user whose tag `tag` is: their own, or a card bound to them (its group is their tag).
-    async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_id_tag(&self, tag: &IdTag) -> Result<Option<User>, StoreError>;
 }

@@ -4,6 +4,7 @@
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::charging::metering::ReviewReason;
 use crate::domain::charging::records::{MeterSample, Transaction};
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
@@ -18,10 +19,10 @@ use chrono::{DateTime, Utc};
 pub struct NewOrder {
     pub order_no: OrderNo,
     pub user_id: i64,
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
-    pub id_tag: String,
+    pub id_tag: IdTag,
     pub status: OrderStatus,
     pub pay_mode: PayMode,
     pub method: Option<String>,
@@ -44,10 +45,10 @@ pub struct NewOrder {
 #[derive(Debug, Clone, Copy)]
 pub struct StartSeen<'a> {
     pub transaction_id: i64,
-    pub charger_id: &'a str,
+    pub charger_id: &'a ChargerId,
     pub evse_id: i32,
     pub connector_id: i32,
-    pub id_tag: Option<&'a str>,
+    pub id_tag: Option<&'a IdTag>,
     pub remote_start_id: Option<i32>,
 }
 
@@ -298,7 +299,7 @@ pub struct Rebill {
 pub struct OrderFilter {
     pub user_id: Option<i64>,
     pub status: Option<String>,
-    pub charger_id: Option<String>,
+    pub charger_id: Option<ChargerId>,
 }
 
 /// How many times a settlement is decided again when the order's money keeps moving under it.

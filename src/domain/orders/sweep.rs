@@ -154,7 +154,7 @@ impl Orders {
         let since = found.lock_expires_at.checked_sub_signed(timeout).unwrap_or(found.created_at) - self.adopt_after();
         if let Some(open) = self.inner.store.unclaimed_transaction(found, since).await? {
             let place = (open.evse_id, open.connector_id);
-            let tag = Some(found.id_tag.as_str());
+            let tag = Some(&found.id_tag);
             return self.started(open.id, &found.charger_id, place, tag, found.remote_start_id, open.started_at).await;
         }
         let waited = self.inner.settings.start_timeout_s;
@@ -177,8 +177,7 @@ impl Orders {
                 break;
             }
             let place = (orphan.evse_id, orphan.connector_id);
-            self.started(orphan.id, &orphan.charger_id, place, orphan.id_tag.as_deref(), None, orphan.started_at)
-                .await?;
+            self.started(orphan.id, &orphan.charger_id, place, orphan.id_tag.as_ref(), None, orphan.started_at).await?;
             watermark.store(orphan.id, Ordering::Relaxed);
             if orphan.status != ACTIVE
                 && let Some(adopted) = store.order_of_transaction(orphan.id).await?
@@ -215,7 +214,7 @@ impl Orders {
             if due {
                 self.inner.costs_sent.insert(found.order_no.clone(), (Instant::now(), cost_fen));
                 let (commands, charger, order_no) =
-                    (self.inner.commands.clone(), found.charger_id.to_string(), found.order_no.clone());
+                    (self.inner.commands.clone(), found.charger_id.clone(), found.order_no.clone());
                 tokio::spawn(async move {
                     if let Err(e) = commands.cost_updated(charger, charger_transaction_id, cost).await {
                         tracing::debug!(order = %order_no, error = %e, "CostUpdated not delivered");

@@ -13,6 +13,7 @@ use super::notify::{Notified, NotifyError};
 use super::records::{Method, RefundLater, Stage};
 use super::stored::RefundState;
 use super::{PaymentError, Payments, RefundView};
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::records::AlarmFilter;
 use crate::domain::monitoring::rules::AlarmKind;
 use crate::domain::payments::stored::Payment;
@@ -235,10 +236,10 @@ impl Payments {
 
     /// The pile the refund's order was charged at; none for a top-up's (its alarm is the
     /// platform's).
-    async fn pile_of(&self, paid: &Payment) -> Option<String> {
+    async fn pile_of(&self, paid: &Payment) -> Option<ChargerId> {
         let order_no = paid.order_no.as_ref()?;
         match self.store.order(order_no).await {
-            Ok(order) => order.map(|o| o.charger_id.into_string()).filter(|pile| !pile.is_empty()),
+            Ok(order) => order.map(|o| o.charger_id),
             Err(e) => {
                 tracing::warn!(order = %order_no, error = %e, "payments: a refund's order could not be read");
                 None

@@ -4,6 +4,7 @@
 
 use super::{StationError, Stations};
 use crate::domain::chargers::records::{Charger, Connector};
+use crate::domain::ids::ChargerId;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use chrono::{DateTime, Duration, Utc};
@@ -61,7 +62,7 @@ pub struct PileSpec {
 /// A pile (and charger) to create, registered.
 #[derive(Debug, Clone)]
 pub struct NewPile {
-    pub code: String,
+    pub code: ChargerId,
     pub station_code: String,
     /// An argon2 PHC string (`chargers::hash_password`), or none for no Basic auth.
     pub password_hash: Option<String>,
@@ -112,7 +113,7 @@ fn watts(kw: f64) -> Result<i64, StationError> {
 /// A pile and the state of its connectors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pile {
-    pub code: String,
+    pub code: ChargerId,
     pub name: Option<String>,
     pub station_code: Option<String>,
     /// `AC` or `DC`.
@@ -210,7 +211,7 @@ impl Stations {
     /// `PileExists`.
     pub async fn create_pile(
         &self,
-        code: &str,
+        code: &ChargerId,
         station_code: &str,
         password_hash: Option<String>,
         fields: PileFields,
@@ -220,18 +221,23 @@ impl Stations {
             field: "stationCode",
             message: format!("{station_code:?} is not a station code"),
         })?;
-        let new = NewPile { code: code.to_owned(), station_code: station_code.to_owned(), password_hash, spec };
+        let new = NewPile { code: code.clone(), station_code: station_code.to_owned(), password_hash, spec };
         match self.store.create_pile(new).await {
             Ok(row) => Ok(self.pile_of(row, Vec::new())),
             Err(StoreError::NotFound(_)) => Err(StationError::NoStation(station_code.to_owned())),
-            Err(StoreError::Conflict(_)) => Err(StationError::PileExists(code.to_owned())),
+            Err(StoreError::Conflict(_)) => Err(StationError::PileExists(code.to_string())),
             Err(e) => Err(e.into()),
         }
     }
 
     /// Attaches the existing charger `code` to a station (moving it from another), with the
     /// pile fields given (the others as they are). `NoStation`, `NoPile`, `Invalid`.
-    pub async fn attach_pile(&self, code: &str, station_code: &str, fields: PileFields) -> Result<Pile, StationError> {
+    pub async fn attach_pile(
+        &self,
+        code: &ChargerId,
+        station_code: &str,
+        fields: PileFields,
+    ) -> Result<Pile, StationError> {
         let spec = fields.checked(false)?;
         let station_code =
             super::records::station_code(station_code).map_err(|_| StationError::NoStation(station_code.to_owned()))?;
@@ -241,14 +247,14 @@ impl Stations {
                 Ok(self.pile_of(row, connectors))
             }
             Err(StoreError::NotFound(Subject::Station)) => Err(StationError::NoStation(station_code.to_owned())),
-            Err(StoreError::NotFound(_)) => Err(StationError::NoPile(code.to_owned())),
+            Err(StoreError::NotFound(_)) => Err(StationError::NoPile(code.to_string())),
             Err(e) => Err(e.into()),
         }
     }
 
     /// The pile `code` with its connectors, and its station (whose `timezone` is the pile's
     /// zone), if it stands in one.
-    pub async fn pile(&self, code: &str) -> Result<Option<(Pile, Option<super::Station>)>, StationError> {
+    pub async fn pile(&self, code: &ChargerId) -> Result<Option<(Pile, Option<super::Station>)>, StationError> {
         let Some((row, station, connectors)) = self.store.charger_in_station(code).await? else { return Ok(None) };
         Ok(Some((self.pile_of(row, connectors), station)))
     }
@@ -256,7 +262,7 @@ impl Stations {
     /// One connector of a pile (`None` when the pile or the connector is unknown).
     pub async fn connector(
         &self,
-        pile: &str,
+        pile: &ChargerId,
         evse_id: i32,
         connector_id: i32,
     ) -> Result<Option<ConnectorState>, StationError> {
@@ -275,8 +281,8 @@ impl Stations {
         limit: u64,
     ) -> Result<(Vec<Pile>, u64), StationError> {
         let (rows, total) = self.store.piles(station, offset, limit).await?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let mut connectors: std::collections::HashMap<String, Vec<Connector>> = Default::default();
+        let ids: Vec<ChargerId> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut connectors: std::collections::HashMap<ChargerId, Vec<Connector>> = Default::default();
         for k in self.store.connectors_of(&ids).await? {
             connectors.entry(k.charger_id.clone()).or_default().push(k);
         }

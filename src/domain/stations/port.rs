@@ -3,6 +3,7 @@
 
 use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::Connector;
+use crate::domain::ids::ChargerId;
 use crate::domain::stations::GeoBox;
 use crate::domain::stations::NearbyRow;
 use crate::domain::stations::NewPile;
@@ -18,22 +19,22 @@ use chrono::NaiveDate;
 pub trait StationStore: Send + Sync + std::fmt::Debug {
     /// Puts the charger `id` in a station with the pile fields given (the others kept).
     /// `NotFound("station")` or `NotFound("charger")`.
-    async fn attach_pile(&self, id: &str, station_code: &str, spec: PileSpec) -> Result<Charger, StoreError>;
+    async fn attach_pile(&self, id: &ChargerId, station_code: &str, spec: PileSpec) -> Result<Charger, StoreError>;
 
     /// The charger called `id`.
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError>;
+    async fn charger(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError>;
 
     /// The charger `id`, the station it stands in (if any) and its connectors, in one read.
     async fn charger_in_station(
         &self,
-        id: &str,
+        id: &ChargerId,
     ) -> Result<Option<(Charger, Option<Station>, Vec<Connector>)>, StoreError>;
 
     /// The current status of every connector of a charger.
-    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError>;
+    async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError>;
 
     /// The connectors of the chargers `ids`, in one query.
-    async fn connectors_of(&self, ids: &[String]) -> Result<Vec<Connector>, StoreError>;
+    async fn connectors_of(&self, ids: &[ChargerId]) -> Result<Vec<Connector>, StoreError>;
 
     /// Creates a pile: its charger, registered, with the pile's fields, in the station (checked in
     /// the same transaction). `NotFound("station")`, or `Conflict` when the id is taken.

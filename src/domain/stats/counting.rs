@@ -7,6 +7,7 @@
 //! every change made before it was asked.
 
 use super::rollup::{Deltas, OrderFacts};
+use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -43,7 +44,7 @@ pub struct DueRefund {
     pub refund_no: String,
     /// The pile of its payment's order and its station's zone; none for a top-up's refund, or
     /// an order's on a pile in no station (counted nowhere).
-    pub pile: Option<(String, Tz)>,
+    pub pile: Option<(ChargerId, Tz)>,
     pub at: DateTime<Utc>,
     pub amount_fen: i64,
     /// All but failed ones count: a refund its provider failed went to the balance instead.

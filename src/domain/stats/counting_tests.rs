@@ -20,7 +20,7 @@ fn at(minutes: i64) -> DateTime<Utc> {
 fn facts(n: usize, step: u8, bill: i64) -> OrderFacts {
     let made = at(n as i64 * 97);
     let mut facts = OrderFacts {
-        charger_id: format!("P-{}", n % 3),
+        charger_id: format!("P-{}", n % 3).as_str().into(),
         user_id: (n % 4) as i64,
         created_at: made,
         status: OrderStatus::Charging,
@@ -144,7 +144,7 @@ fn an_order_counted_as_it_is_adds_nothing_and_a_pile_in_no_station_counts_nowher
 fn refunds_count_on_their_day_unless_they_failed_or_belong_to_no_pile() {
     let refund = |no: &str, pile: Option<&str>, counts| DueRefund {
         refund_no: no.into(),
-        pile: pile.map(|p| (p.to_owned(), chrono_tz::Asia::Shanghai)),
+        pile: pile.map(|p| (p.into(), chrono_tz::Asia::Shanghai)),
         at: at(0),
         amount_fen: 300,
         counts,

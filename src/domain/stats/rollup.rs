@@ -4,6 +4,7 @@
 //! counted before, so that the rollups equal a recomputation from the orders once caught up.
 
 use super::days::day_start;
+use crate::domain::ids::ChargerId;
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStatus;
 use crate::domain::units::Wh;
@@ -97,7 +98,7 @@ pub const COLUMNS: [&str; 9] = [
 /// What of an order the statistics count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderFacts {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub user_id: i64,
     pub created_at: DateTime<Utc>,
     pub status: OrderStatus,
@@ -204,7 +205,7 @@ pub fn order_days(order: &OrderFacts, zone: Tz) -> Vec<(NaiveDate, DayFigures)> 
 /// A user with an order made on a pile's local day, and the local day (same zone) they signed up.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UserDay {
-    pub charger_id: String,
+    pub charger_id: ChargerId,
     pub day: NaiveDate,
     pub user_id: i64,
     pub signed_up: NaiveDate,
@@ -223,7 +224,7 @@ impl Deltas {
     /// sign-up, for the users' day (added only: an order never leaves its pile, day or user).
     pub fn order(&mut self, order: &OrderFacts, zone: Tz, sign: i64, signed_up: Option<DateTime<Utc>>) {
         for (day, figures) in order_days(order, zone) {
-            self.days.entry((order.charger_id.clone(), day)).or_default().add(&figures, sign);
+            self.days.entry((order.charger_id.to_string(), day)).or_default().add(&figures, sign);
         }
         if let Some(signed_up) = signed_up.filter(|_| sign > 0) {
             self.users.insert(UserDay {
@@ -236,9 +237,9 @@ impl Deltas {
     }
 
     /// Adds a refund of `amount_fen` made `at` of an order of pile `charger_id`.
-    pub fn refund(&mut self, charger_id: &str, zone: Tz, at: DateTime<Utc>, amount_fen: i64) {
+    pub fn refund(&mut self, charger_id: &ChargerId, zone: Tz, at: DateTime<Utc>, amount_fen: i64) {
         let figures = DayFigures { refunds_fen: amount_fen, ..Default::default() };
-        self.days.entry((charger_id.to_owned(), local_day(at, zone))).or_default().add(&figures, 1);
+        self.days.entry((charger_id.to_string(), local_day(at, zone))).or_default().add(&figures, 1);
     }
 
     /// Drops the days nothing changed on.

@@ -8,6 +8,7 @@ use super::real_name::{self, RealNameVerifier};
 use super::records::{NewUser, ProfileChange, RealName};
 use super::sms::{Purpose, SmsCodes, SmsError};
 use super::tokens::{TokenError, Tokens};
+use crate::domain::ids::IdTag;
 use crate::domain::storage::StoreError;
 use crate::domain::storage::Subject;
 use crate::domain::users::UserStore;
@@ -177,7 +178,8 @@ impl Users {
         if card.is_empty() || card.len() > 20 || !card.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(AccountError::Card(card.to_owned()));
         }
-        match self.store.create_id_tag(card, "Accepted", None, Some(user.id_tag.clone())).await {
+        let card = IdTag::parse(card).map_err(|_| AccountError::Card(card.to_owned()))?;
+        match self.store.create_id_tag(&card, "Accepted", None, Some(user.id_tag.clone())).await {
             Err(StoreError::Conflict(_)) => Err(AccountError::CardTaken),
             other => Ok(other?),
         }
@@ -189,7 +191,7 @@ impl Users {
     }
 
     /// Unbinds (and forgets) a card of `user`; `NotFound` when it is not theirs.
-    pub async fn unbind_card(&self, user: &Identity, card: &str) -> Result<(), AccountError> {
+    pub async fn unbind_card(&self, user: &Identity, card: &IdTag) -> Result<(), AccountError> {
         if self.store.delete_id_tag_of(card, &user.id_tag).await? {
             Ok(())
         } else {
@@ -243,9 +245,9 @@ fn new_user(phone: &Phone, role: &str) -> NewUser {
 }
 
 /// A new user's id tag: `APP` and 17 random upper-case hex digits (20 characters, 1.6's most).
-fn own_tag() -> String {
+fn own_tag() -> IdTag {
     let mut bytes = [0u8; 9];
     OsRng.fill_bytes(&mut bytes);
     let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-    format!("APP{}", &hex[..17])
+    IdTag::generated(format!("APP{}", &hex[..17]))
 }

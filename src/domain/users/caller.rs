@@ -5,6 +5,7 @@
 //! A change made through this node (a user disabled, a role changed) applies at once; one made
 //! through another node within `FRESH_FOR`.
 
+use crate::domain::ids::IdTag;
 use crate::domain::users::records::User;
 use dashmap::DashMap;
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ pub struct Identity {
     pub id: i64,
     pub role: String,
     /// The user's own id tag: their app sessions and their cards' are theirs.
-    pub id_tag: String,
+    pub id_tag: IdTag,
 }
 
 impl From<&User> for Identity {
@@ -59,7 +60,7 @@ mod tests {
     use super::*;
 
     fn someone(id: i64) -> Identity {
-        Identity { id, role: "user".into(), id_tag: format!("U{id}") }
+        Identity { id, role: "user".into(), id_tag: format!("U{id}").as_str().into() }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the users area needs stored: its persistence port, in its own types. The store
 //! implements it (`store/ports/users.rs`); `startup` hands the store in.
 
+use crate::domain::ids::IdTag;
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
 use crate::domain::users::records::NewUser;
@@ -21,10 +22,10 @@ pub trait UserStore: Send + Sync + std::fmt::Debug {
     /// Creates an id tag; `Conflict` when it exists.
     async fn create_id_tag(
         &self,
-        tag: &str,
+        tag: &IdTag,
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
-        parent_id_tag: Option<String>,
+        parent_id_tag: Option<IdTag>,
     ) -> Result<Card, StoreError>;
 
     /// Creates a user and their id tag (accepted) in one transaction; `Conflict` when the phone
@@ -32,10 +33,10 @@ pub trait UserStore: Send + Sync + std::fmt::Debug {
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError>;
 
     /// Removes tag `tag` if its group is `parent`; whether it did.
-    async fn delete_id_tag_of(&self, tag: &str, parent: &str) -> Result<bool, StoreError>;
+    async fn delete_id_tag_of(&self, tag: &IdTag, parent: &IdTag) -> Result<bool, StoreError>;
 
     /// The tags whose group (parent) is `parent`, in the order they were created.
-    async fn id_tags_of(&self, parent: &str, offset: u64, limit: u64) -> Result<(Vec<Card>, u64), StoreError>;
+    async fn id_tags_of(&self, parent: &IdTag, offset: u64, limit: u64) -> Result<(Vec<Card>, u64), StoreError>;
 
     /// Records user `id`'s real-name check, once: `Conflict` when it is recorded already.
     async fn set_real_name(&self, id: i64, real: RealName) -> Result<User, StoreError>;

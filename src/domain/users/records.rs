@@ -1,5 +1,6 @@
 //! What the store keeps of users.
 
+use crate::domain::ids::IdTag;
 use crate::domain::ledger::money::Fen;
 use chrono::{DateTime, Utc};
 
@@ -15,7 +16,7 @@ pub struct User {
     /// `active` or `disabled`.
     pub status: String,
     /// Their own id tag: app sessions start with it, their cards belong to its group.
-    pub id_tag: String,
+    pub id_tag: IdTag,
     pub real_name: Option<String>,
     pub id_card_masked: Option<String>,
     pub id_card_hash: Option<String>,
@@ -29,11 +30,11 @@ pub struct User {
 /// group (the user's own tag) it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
-    pub id_tag: String,
+    pub id_tag: IdTag,
     /// `Accepted`, `Blocked`, …, as OCPP 1.6 names it.
     pub status: String,
     pub expiry_date: Option<DateTime<Utc>>,
-    pub parent_id_tag: Option<String>,
+    pub parent_id_tag: Option<IdTag>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -44,7 +45,7 @@ pub struct NewUser {
     pub nickname: String,
     /// `user`, `operator` or `admin`.
     pub role: String,
-    pub id_tag: String,
+    pub id_tag: IdTag,
 }
 
 /// A real-name check passed: what is kept of it.

@@ -8,6 +8,7 @@ mod faults;
 use super::Hub;
 use super::handle::{CallCommand, CallFailure, Control, SessionHandle};
 use crate::domain::chargers::records::Registration;
+use crate::domain::ids::ChargerId;
 use crate::ocpp::{self, ChargerContext, Refusal};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use calls::Pending;
@@ -35,7 +36,7 @@ enum End {
 pub(super) async fn run(
     mut socket: WebSocket,
     hub: Hub,
-    charger_id: String,
+    charger_id: ChargerId,
     version: Option<OcppVersion>,
     registration: Registration,
     epoch: i64,
@@ -136,7 +137,7 @@ pub(super) async fn run(
 /// A session's place in the registry, given up when dropped.
 struct Registered {
     hub: Hub,
-    charger_id: String,
+    charger_id: ChargerId,
     connection: u64,
 }
 

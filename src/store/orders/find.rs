@@ -5,6 +5,7 @@ use super::super::{Store, StoreError};
 use super::OrderFilter;
 use super::connector_key;
 use crate::domain::charging::records::Transaction;
+use crate::domain::ids::IdTag;
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::records::{OrdersAtStart, StartSeen};
@@ -315,7 +316,7 @@ fn same_place(row: &Order, (evse_id, connector_id): (i32, i32)) -> bool {
 fn to_start(
     charger_id: &str,
     (evse_id, connector_id): (i32, i32),
-    id_tag: Option<&str>,
+    id_tag: Option<&IdTag>,
     remote_start_id: Option<i32>,
 ) -> Option<Condition> {
     let mut which = Condition::any();
@@ -341,7 +342,7 @@ fn to_start(
 /// Whether `row` is one `to_start` finds.
 fn waits_for(row: &Order, start: &StartSeen<'_>) -> bool {
     let by_tag = start.id_tag.is_some_and(|tag| {
-        row.id_tag == tag
+        row.id_tag == *tag
             && row.evse_id == start.evse_id
             && (start.evse_id != 0 || row.connector_id == start.connector_id)
     });

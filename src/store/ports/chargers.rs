@@ -6,6 +6,7 @@ use crate::domain::chargers::records::ChargerChange;
 use crate::domain::chargers::records::Connector;
 use crate::domain::chargers::records::NewCharger;
 use crate::domain::chargers::records::OperationRecord;
+use crate::domain::ids::ChargerId;
 use crate::domain::storage::StoreError;
 use crate::store::Store;
 use chrono::DateTime;
@@ -14,15 +15,15 @@ use std::collections::HashSet;
 
 #[async_trait::async_trait]
 impl ChargerStore for Store {
-    async fn busy_chargers(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+    async fn busy_chargers(&self, ids: &[ChargerId]) -> Result<HashSet<ChargerId>, StoreError> {
         Store::busy_chargers(self, ids).await
     }
 
-    async fn change_charger(&self, id: &str, change: ChargerChange) -> Result<Charger, StoreError> {
+    async fn change_charger(&self, id: &ChargerId, change: ChargerChange) -> Result<Charger, StoreError> {
         Store::change_charger(self, id, change).await
     }
 
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError> {
+    async fn charger(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError> {
         Store::charger(self, id).await
     }
 
@@ -30,7 +31,7 @@ impl ChargerStore for Store {
         Store::chargers_page(self, offset, limit).await
     }
 
-    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError> {
+    async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError> {
         Store::connectors(self, charger_id).await
     }
 
@@ -46,7 +47,7 @@ impl ChargerStore for Store {
         Store::ping(self).await
     }
 
-    async fn touch_chargers(&self, seen: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+    async fn touch_chargers(&self, seen: &[(ChargerId, DateTime<Utc>)]) -> Result<(), StoreError> {
         Store::touch_chargers(self, seen).await
     }
 }

@@ -6,6 +6,7 @@ use crate::domain::charging::records::TagStanding;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::Sample;
 use crate::domain::charging::{ChargingStore, Recording};
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::storage::StoreError;
 use crate::domain::users::records::Card;
 use crate::store::Store;
@@ -16,25 +17,25 @@ use chrono::Utc;
 impl ChargingStore for Store {
     async fn create_id_tag(
         &self,
-        tag: &str,
+        tag: &IdTag,
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
-        parent_id_tag: Option<String>,
+        parent_id_tag: Option<IdTag>,
     ) -> Result<Card, StoreError> {
-        Store::create_id_tag(self, tag, status, expiry_date, parent_id_tag).await
+        Store::create_id_tag(self, tag, status, expiry_date, parent_id_tag.map(String::from)).await
     }
 
-    async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError> {
+    async fn id_tag(&self, tag: &IdTag) -> Result<Option<Card>, StoreError> {
         Store::id_tag(self, tag).await
     }
 
-    async fn transaction_of(&self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
+    async fn transaction_of(&self, charger_id: &ChargerId, id: i64) -> Result<Option<Transaction>, StoreError> {
         Store::transaction_of(self, charger_id, id).await
     }
 
     async fn store_samples_of(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         of: (i64, i32, i32),
         samples: &[Sample],
     ) -> Result<(), StoreError> {
@@ -50,7 +51,7 @@ impl ChargingStore for Store {
         Store::save_if_unchanged(self, id, read_at, state).await
     }
 
-    async fn tag_standing(&self, tag: &str) -> Result<Option<TagStanding>, StoreError> {
+    async fn tag_standing(&self, tag: &IdTag) -> Result<Option<TagStanding>, StoreError> {
         Store::tag_standing(self, tag).await
     }
 
@@ -64,10 +65,10 @@ impl ChargingStore for Store {
 
     async fn transactions_page(
         &self,
-        (charger_id, from, to): (Option<&str>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        (charger_id, from, to): (Option<&ChargerId>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         offset: u64,
         limit: u64,
     ) -> Result<(Vec<Transaction>, u64), StoreError> {
-        Store::transactions_page(self, (charger_id, from, to), offset, limit).await
+        Store::transactions_page(self, (charger_id.map(ChargerId::as_str), from, to), offset, limit).await
     }
 }

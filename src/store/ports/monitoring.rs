@@ -1,6 +1,7 @@
 //! The store as the monitoring area's port: each method is the store's own query.
 
 use crate::domain::chargers::records::Charger;
+use crate::domain::ids::ChargerId;
 use crate::domain::monitoring::AlarmView;
 use crate::domain::monitoring::MonitoringStore;
 use crate::domain::monitoring::records::AlarmFilter;
@@ -21,7 +22,7 @@ impl MonitoringStore for Store {
         Store::active_alarm_counts(self).await
     }
 
-    async fn active_alarms_of(&self, charger_id: &str) -> Result<Vec<AlarmView>, StoreError> {
+    async fn active_alarms_of(&self, charger_id: &ChargerId) -> Result<Vec<AlarmView>, StoreError> {
         Store::active_alarms_of(self, charger_id).await
     }
 
@@ -33,11 +34,11 @@ impl MonitoringStore for Store {
         Store::alarms(self, filter, offset, limit).await
     }
 
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError> {
+    async fn charger(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError> {
         Store::charger(self, id).await
     }
 
-    async fn chargers_last_seen(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    async fn chargers_last_seen(&self) -> Result<Vec<(ChargerId, DateTime<Utc>)>, StoreError> {
         Store::chargers_last_seen(self).await
     }
 
@@ -64,7 +65,7 @@ impl MonitoringStore for Store {
 
     async fn sample_means(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         seconds: i64,

@@ -5,6 +5,7 @@ use crate::domain::charging::ReadingPick;
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::ids::OrderNo;
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::ledger::money::Fen;
 use crate::domain::orders::OrderStore;
 use crate::domain::orders::order::Order;
@@ -32,7 +33,7 @@ use std::collections::HashMap;
 impl OrderStore for Store {
     async fn awaiting_occupancy_on(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         evse_id: i32,
         connector_id: i32,
     ) -> Result<Vec<Order>, StoreError> {
@@ -47,7 +48,7 @@ impl OrderStore for Store {
         Store::charge_occupancy(self, charge).await
     }
 
-    async fn charging_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<bool, StoreError> {
+    async fn charging_on(&self, charger_id: &ChargerId, evse_id: i32, connector_id: i32) -> Result<bool, StoreError> {
         Store::charging_on(self, charger_id, evse_id, connector_id).await
     }
 
@@ -55,7 +56,7 @@ impl OrderStore for Store {
         Store::complete_order(self, done).await
     }
 
-    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError> {
+    async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError> {
         Store::connectors(self, charger_id).await
     }
 
@@ -89,7 +90,7 @@ impl OrderStore for Store {
 
     async fn next_start_on(
         &self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         (evse_id, connector_id): (i32, i32),
         since: DateTime<Utc>,
         not: Option<i64>,
@@ -105,7 +106,12 @@ impl OrderStore for Store {
         Store::order_of_transaction(self, transaction_id).await
     }
 
-    async fn order_on(&self, charger_id: &str, evse_id: i32, connector_id: i32) -> Result<Option<Order>, StoreError> {
+    async fn order_on(
+        &self,
+        charger_id: &ChargerId,
+        evse_id: i32,
+        connector_id: i32,
+    ) -> Result<Option<Order>, StoreError> {
         Store::order_on(self, charger_id, evse_id, connector_id).await
     }
 
@@ -133,7 +139,7 @@ impl OrderStore for Store {
         Store::orders_in(self, statuses, limit).await
     }
 
-    async fn orders_in_review_on(&self, charger_id: &str) -> Result<u64, StoreError> {
+    async fn orders_in_review_on(&self, charger_id: &ChargerId) -> Result<u64, StoreError> {
         Store::orders_in_review_on(self, charger_id).await
     }
 
@@ -201,7 +207,7 @@ impl OrderStore for Store {
         Store::unpaid_orders_of(self, user_id, limit).await
     }
 
-    async fn user_by_id_tag(&self, tag: &str) -> Result<Option<User>, StoreError> {
+    async fn user_by_id_tag(&self, tag: &IdTag) -> Result<Option<User>, StoreError> {
         Store::user_by_id_tag(self, tag).await
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::Connector;
+use crate::domain::ids::ChargerId;
 use crate::domain::stations::GeoBox;
 use crate::domain::stations::NearbyRow;
 use crate::domain::stations::NewPile;
@@ -15,26 +16,26 @@ use chrono::NaiveDate;
 
 #[async_trait::async_trait]
 impl StationStore for Store {
-    async fn attach_pile(&self, id: &str, station_code: &str, spec: PileSpec) -> Result<Charger, StoreError> {
+    async fn attach_pile(&self, id: &ChargerId, station_code: &str, spec: PileSpec) -> Result<Charger, StoreError> {
         Store::attach_pile(self, id, station_code, spec).await
     }
 
-    async fn charger(&self, id: &str) -> Result<Option<Charger>, StoreError> {
+    async fn charger(&self, id: &ChargerId) -> Result<Option<Charger>, StoreError> {
         Store::charger(self, id).await
     }
 
     async fn charger_in_station(
         &self,
-        id: &str,
+        id: &ChargerId,
     ) -> Result<Option<(Charger, Option<Station>, Vec<Connector>)>, StoreError> {
         Store::charger_in_station(self, id).await
     }
 
-    async fn connectors(&self, charger_id: &str) -> Result<Vec<Connector>, StoreError> {
+    async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError> {
         Store::connectors(self, charger_id).await
     }
 
-    async fn connectors_of(&self, ids: &[String]) -> Result<Vec<Connector>, StoreError> {
+    async fn connectors_of(&self, ids: &[ChargerId]) -> Result<Vec<Connector>, StoreError> {
         Store::connectors_of(self, ids).await
     }
 

@@ -1,5 +1,6 @@
 //! The store as the users area's port: each method is the store's own query.
 
+use crate::domain::ids::IdTag;
 use crate::domain::storage::StoreError;
 use crate::domain::users::UserStore;
 use crate::domain::users::records::Card;
@@ -20,23 +21,23 @@ impl UserStore for Store {
 
     async fn create_id_tag(
         &self,
-        tag: &str,
+        tag: &IdTag,
         status: &str,
         expiry_date: Option<DateTime<Utc>>,
-        parent_id_tag: Option<String>,
+        parent_id_tag: Option<IdTag>,
     ) -> Result<Card, StoreError> {
-        Store::create_id_tag(self, tag, status, expiry_date, parent_id_tag).await
+        Store::create_id_tag(self, tag, status, expiry_date, parent_id_tag.map(String::from)).await
     }
 
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
         Store::create_user(self, new).await
     }
 
-    async fn delete_id_tag_of(&self, tag: &str, parent: &str) -> Result<bool, StoreError> {
+    async fn delete_id_tag_of(&self, tag: &IdTag, parent: &IdTag) -> Result<bool, StoreError> {
         Store::delete_id_tag_of(self, tag, parent).await
     }
 
-    async fn id_tags_of(&self, parent: &str, offset: u64, limit: u64) -> Result<(Vec<Card>, u64), StoreError> {
+    async fn id_tags_of(&self, parent: &IdTag, offset: u64, limit: u64) -> Result<(Vec<Card>, u64), StoreError> {
         Store::id_tags_of(self, parent, offset, limit).await
     }
 

@@ -4,10 +4,13 @@ use crate::domain::chargers::records::{Charger, Connector, Registration, Reporte
 use crate::domain::storage::StoreError;
 use entity::{charger, connector};
 
-impl From<charger::Model> for Charger {
-    fn from(row: charger::Model) -> Self {
-        Charger {
-            id: row.id,
+impl TryFrom<charger::Model> for Charger {
+    type Error = StoreError;
+
+    /// An id that cannot be a charger's is a corrupt row.
+    fn try_from(row: charger::Model) -> Result<Self, StoreError> {
+        Ok(Charger {
+            id: super::charger_id(row.id, "charger")?,
             registration: Registration::parse(&row.registration),
             password_hash: row.password_hash,
             ocpp_version: row.ocpp_version,
@@ -35,7 +38,7 @@ impl From<charger::Model> for Charger {
             online_epoch: row.online_epoch,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
+        })
     }
 }
 
@@ -50,8 +53,9 @@ impl TryFrom<connector::Model> for Connector {
                 row.charger_id, row.evse_id, row.connector_id, row.status
             ))
         })?;
+        let whose = format!("connector {}/{}/{}", row.charger_id, row.evse_id, row.connector_id);
         Ok(Connector {
-            charger_id: row.charger_id,
+            charger_id: super::charger_id(row.charger_id, whose)?,
             evse_id: row.evse_id,
             connector_id: row.connector_id,
             status,

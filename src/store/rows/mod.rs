@@ -8,38 +8,29 @@ mod payments;
 mod stations;
 mod users;
 
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::storage::StoreError;
 
 pub(crate) use stations::{station_of, station_row};
 
+/// A stored charger id (of `whose`, named in the error): one that cannot be is a corrupt row.
+pub(crate) fn charger_id(text: String, whose: impl std::fmt::Display) -> Result<ChargerId, StoreError> {
+    ChargerId::parse(text).map_err(|e| StoreError::Corrupt(format!("{whose}: {e}")))
+}
+
+/// A stored id tag (of `whose`, named in the error): one that cannot be is a corrupt row.
+pub(crate) fn id_tag(text: String, whose: impl std::fmt::Display) -> Result<IdTag, StoreError> {
+    IdTag::parse(text).map_err(|e| StoreError::Corrupt(format!("{whose}: {e}")))
+}
+
+/// A stored id tag that may be absent (see `id_tag`).
+pub(crate) fn maybe_id_tag(text: Option<String>, whose: impl std::fmt::Display) -> Result<Option<IdTag>, StoreError> {
+    text.map(|text| id_tag(text, whose)).transpose()
+}
+
 /// Rows into records.
 pub(crate) fn all<R, T: From<R>>(rows: Vec<R>) -> Vec<T> {
     rows.into_iter().map(T::from).collect()
-}
-
-/// Stored rows as the domain's records, whatever holds them (one, maybe one, several, by key).
-pub(crate) trait Record<T> {
-    fn record(self) -> T;
-}
-
-impl<M, T: From<M>> Record<Option<T>> for Option<M> {
-    fn record(self) -> Option<T> {
-        self.map(T::from)
-    }
-}
-
-impl<M, T: From<M>> Record<Vec<T>> for Vec<M> {
-    fn record(self) -> Vec<T> {
-        self.into_iter().map(T::from).collect()
-    }
-}
-
-impl<K: std::hash::Hash + Eq, M, T: From<M>> Record<std::collections::HashMap<K, T>>
-    for std::collections::HashMap<K, M>
-{
-    fn record(self) -> std::collections::HashMap<K, T> {
-        self.into_iter().map(|(k, m)| (k, T::from(m))).collect()
-    }
 }
 
 /// Stored rows as the domain's records, for records whose stored text may not parse (a status

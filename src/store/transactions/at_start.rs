@@ -6,6 +6,7 @@ use crate::domain::charging::AtStart;
 use crate::domain::charging::Opened;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::{ACTIVE, StartRecord};
+use crate::domain::ids::IdTag;
 use crate::domain::units::Wh;
 use crate::store::StoreError;
 use crate::store::at_once::{AtOnce, insert_from, positional};
@@ -37,7 +38,7 @@ fn open_here(start: &StartRecord) -> Condition {
 }
 
 /// The rows a start reads: the same start, those open on its connector, and those open of `tag`.
-pub(super) fn which(start: &StartRecord, tag: Option<&str>) -> Condition {
+pub(super) fn which(start: &StartRecord, tag: Option<&IdTag>) -> Condition {
     use transaction::Column as C;
     let mut which = Condition::any().add(same(start)).add(open_here(start));
     if let Some(tag) = tag {
@@ -47,7 +48,7 @@ pub(super) fn which(start: &StartRecord, tag: Option<&str>) -> Condition {
 }
 
 /// `rows` (by id) sorted by the conditions that found them (the times as stored: to the µs).
-pub(super) fn sorted(rows: Vec<Transaction>, start: &StartRecord, tag: Option<&str>) -> AtStart {
+pub(super) fn sorted(rows: Vec<Transaction>, start: &StartRecord, tag: Option<&IdTag>) -> AtStart {
     let mut found = AtStart::default();
     for row in rows {
         let on_place = row.charger_id == start.charger_id && row.connector_id == start.connector_id;
@@ -62,7 +63,7 @@ pub(super) fn sorted(rows: Vec<Transaction>, start: &StartRecord, tag: Option<&s
         if on_place && row.evse_id == 0 && open {
             found.open_here.push(row.clone());
         }
-        if open && tag.is_some() && row.id_tag.as_deref() == tag {
+        if open && tag.is_some() && row.id_tag.as_ref() == tag {
             found.open_of_tag.push(row);
         }
     }
@@ -76,7 +77,7 @@ pub(super) fn sorted(rows: Vec<Transaction>, start: &StartRecord, tag: Option<&s
 pub(super) async fn opening_at_once(
     txn: &DatabaseTransaction,
     start: &StartRecord,
-    tag: Option<&str>,
+    tag: Option<&IdTag>,
     opened: Opened,
 ) -> Result<(AtStart, Option<Transaction>), StoreError> {
     let mut at_once = AtOnce::default();
@@ -120,7 +121,7 @@ pub(super) fn opened_row(
         evse_id: Set(evse_id),
         connector_id: Set(connector_id),
         charger_transaction_id: Set(opened.charger_transaction_id),
-        id_tag: Set(opened.id_tag),
+        id_tag: Set(opened.id_tag.map(String::from)),
         started_at: Set(opened.started_at),
         meter_start_wh: Set(opened.meter_start_wh.map(Wh::get)),
         stopped_at: Set(None),

@@ -5,6 +5,7 @@ use crate::domain::ledger::money::Fen;
 use crate::domain::order_status::OrderStatus;
 use crate::domain::storage::Subject;
 use crate::domain::users::records::Card;
+use crate::store::rows::Parse;
 use crate::store::sql::statement;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -17,7 +18,7 @@ use sea_orm::{
 impl Store {
     /// The id tag `tag`.
     pub async fn id_tag(&self, tag: &str) -> Result<Option<Card>, StoreError> {
-        Ok(id_tag::Entity::find_by_id(tag).one(self.db()).await?.map(Card::from))
+        id_tag::Entity::find_by_id(tag).one(self.db()).await?.parsed()
     }
 
     /// Tag `tag` as authorising reads it (see `standing_on`).
@@ -36,7 +37,7 @@ impl Store {
             .limit(limit)
             .all(self.db())
             .await?;
-        Ok((crate::store::rows::all(rows), total))
+        Ok((rows.parsed()?, total))
     }
 
     /// Removes tag `tag` if its group is `parent`; whether it did.
@@ -108,11 +109,13 @@ pub(super) async fn standing_on(
     let card = |prefix: &str| -> Result<Option<Card>, StoreError> {
         let column = |name: &str| format!("{prefix}{name}");
         let Some(id_tag) = row.try_get::<Option<String>>("", &column("id_tag"))? else { return Ok(None) };
+        let whose = format!("id tag {id_tag:?}");
+        let parent_id_tag = row.try_get::<Option<String>>("", &column("parent_id_tag"))?;
         Ok(Some(Card {
-            id_tag,
+            id_tag: crate::store::rows::id_tag(id_tag, &whose)?,
             status: row.try_get("", &column("status"))?,
             expiry_date: row.try_get("", &column("expiry_date"))?,
-            parent_id_tag: row.try_get("", &column("parent_id_tag"))?,
+            parent_id_tag: crate::store::rows::maybe_id_tag(parent_id_tag, &whose)?,
             created_at: row.try_get("", &column("created_at"))?,
         }))
     };

@@ -17,7 +17,7 @@ use crate::domain::orders::order::Order;
 use crate::domain::orders::records::ToSettle;
 use crate::domain::payments::stored::{Payment, PaymentState};
 use crate::store::payments::refundable_of;
-use crate::store::rows::{Parse, Record};
+use crate::store::rows::Parse;
 use crate::store::samples::insert_samples;
 use chrono::{DateTime, Utc};
 use entity::{charger, meter_sample, order, payment, transaction};
@@ -155,7 +155,7 @@ impl Store {
             }
             false => Vec::new(),
         };
-        Ok(super::sample_reads::transaction_samples(self.db(), id, legacy).await?.record())
+        super::sample_reads::transaction_samples(self.db(), id, legacy).await?.parsed()
     }
 
     /// Transactions, newest first, of one charger and/or started within `from..to`.

@@ -18,7 +18,7 @@ pub(super) async fn timed_reading(
     latest: bool,
     pick: ReadingPick,
 ) -> Result<Option<(DateTime<Utc>, i64)>, StoreError> {
-    let take = |s: &meter_sample::Model| pick(&MeterSample::from(s.clone()));
+    let take = |s: &meter_sample::Model| MeterSample::try_from(s.clone()).ok().and_then(|s| pick(&s));
     let compact = first_reading_where(db, id, latest, take).await?;
     if !legacy {
         return Ok(compact);

@@ -7,6 +7,7 @@ use crate::domain::charging::lifecycle::TransactionState;
 use crate::domain::charging::records::{TagStanding, Transaction};
 use crate::domain::charging::transactions::{ACTIVE, EventRecord, Sample, StartRecord};
 use crate::domain::charging::{AtStart, Opened, ReadingPick, Recording};
+use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::units::Wh;
 use crate::store::rows::Parse;
 use crate::store::samples::insert_samples;
@@ -38,22 +39,22 @@ impl Store {
 
 #[async_trait::async_trait]
 impl Recording for Work {
-    async fn lock_tag(&mut self, tag: &str) -> Result<(), StoreError> {
+    async fn lock_tag(&mut self, tag: &IdTag) -> Result<(), StoreError> {
         // SQLite: write transactions already take turns (`Store::begin_write`).
         if self.txn.get_database_backend() == DatabaseBackend::Postgres {
-            id_tag::Entity::find_by_id(tag).lock_exclusive().one(&self.txn).await?;
+            id_tag::Entity::find_by_id(tag.as_str()).lock_exclusive().one(&self.txn).await?;
         }
         Ok(())
     }
 
-    async fn tag_standing(&mut self, tag: &str) -> Result<Option<TagStanding>, StoreError> {
+    async fn tag_standing(&mut self, tag: &IdTag) -> Result<Option<TagStanding>, StoreError> {
         super::id_tags::standing_on(&self.txn, tag, true).await
     }
 
     async fn at_start_opening(
         &mut self,
         start: &StartRecord,
-        tag: Option<&str>,
+        tag: Option<&IdTag>,
         opened: Opened,
     ) -> Result<(AtStart, Option<Transaction>), StoreError> {
         if self.txn.get_database_backend() == DatabaseBackend::Postgres {
@@ -67,7 +68,7 @@ impl Recording for Work {
         Ok((found, Some(made)))
     }
 
-    async fn transaction_of(&mut self, charger_id: &str, id: i64) -> Result<Option<Transaction>, StoreError> {
+    async fn transaction_of(&mut self, charger_id: &ChargerId, id: i64) -> Result<Option<Transaction>, StoreError> {
         let found = transaction::Entity::find_by_id(id)
             .filter(transaction::Column::ChargerId.eq(charger_id))
             .one(&self.txn)
@@ -77,7 +78,7 @@ impl Recording for Work {
 
     async fn transaction_called(
         &mut self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         charger_transaction_id: &str,
     ) -> Result<Option<Transaction>, StoreError> {
         let found = transaction::Entity::find()
@@ -90,7 +91,7 @@ impl Recording for Work {
 
     async fn open_on(
         &mut self,
-        (charger_id, evse_id, connector_id): (&str, i32, i32),
+        (charger_id, evse_id, connector_id): (&ChargerId, i32, i32),
     ) -> Result<Vec<Transaction>, StoreError> {
         let open = transaction::Entity::find()
             .filter(transaction::Column::ChargerId.eq(charger_id))
@@ -102,7 +103,7 @@ impl Recording for Work {
         open.parsed()
     }
 
-    async fn open_of_tag(&mut self, tag: &str, except: i64) -> Result<Vec<Transaction>, StoreError> {
+    async fn open_of_tag(&mut self, tag: &IdTag, except: i64) -> Result<Vec<Transaction>, StoreError> {
         let open = transaction::Entity::find()
             .filter(transaction::Column::Status.eq(ACTIVE))
             .filter(transaction::Column::IdTag.eq(tag))
@@ -121,8 +122,8 @@ impl Recording for Work {
         timed_reading(&self.txn, (id, self.legacy), latest, pick).await
     }
 
-    async fn open(&mut self, place: (&str, i32, i32), opened: Opened) -> Result<Transaction, StoreError> {
-        transaction::Entity::insert(at_start::opened_row(place, opened))
+    async fn open(&mut self, place: (&ChargerId, i32, i32), opened: Opened) -> Result<Transaction, StoreError> {
+        transaction::Entity::insert(at_start::opened_row((place.0.as_str(), place.1, place.2), opened))
             .exec_with_returning(&self.txn)
             .await?
             .try_into()
@@ -157,7 +158,7 @@ impl Recording for Work {
 
     async fn store_samples(
         &mut self,
-        charger_id: &str,
+        charger_id: &ChargerId,
         of: Option<(i64, i32, i32)>,
         samples: &[Sample],
     ) -> Result<(), StoreError> {
@@ -168,7 +169,7 @@ impl Recording for Work {
         insert_samples(&self.txn, charger_id, id, evse_id, connector_id, samples).await
     }
 
-    async fn note(&mut self, charger_id: &str, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
+    async fn note(&mut self, charger_id: &ChargerId, kind: &str, payload: serde_json::Value) -> Result<(), StoreError> {
         crate::store::chargers::record_event_on(&self.txn, charger_id, kind, payload).await
     }
 
@@ -181,7 +182,7 @@ impl Recording for Work {
 async fn read_at_start(
     txn: &DatabaseTransaction,
     start: &StartRecord,
-    tag: Option<&str>,
+    tag: Option<&IdTag>,
 ) -> Result<AtStart, StoreError> {
     let rows: Vec<Transaction> = transaction::Entity::find()
         .filter(at_start::which(start, tag))
@@ -204,7 +205,7 @@ pub(super) async fn save_state(
     let mut update = transaction::Entity::update_many()
         .col_expr(C::EvseId, Expr::value(state.evse_id))
         .col_expr(C::ConnectorId, Expr::value(state.connector_id))
-        .col_expr(C::IdTag, Expr::value(state.id_tag.clone()))
+        .col_expr(C::IdTag, Expr::value(state.id_tag.clone().map(String::from)))
         .col_expr(C::StartedAt, Expr::value(state.started_at))
         .col_expr(C::StoppedAt, Expr::value(state.stopped_at))
         .col_expr(C::MeterStartWh, Expr::value(state.meter_start_wh.map(Wh::get)))
