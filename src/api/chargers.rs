@@ -316,7 +316,7 @@ async fn command(
         let record = OperationRecord {
             at: Utc::now(),
             actor,
-            charger_id: id.to_string(),
+            charger_id: Some(id.clone()),
             action,
             payload,
             outcome,

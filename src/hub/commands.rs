@@ -61,7 +61,7 @@ impl HubCommands {
         let record = OperationRecord {
             at: Utc::now(),
             actor: actor.to_owned(),
-            charger_id: charger_id.to_string(),
+            charger_id: Some(charger_id.clone()),
             action: action.to_owned(),
             payload,
             outcome,

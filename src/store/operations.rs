@@ -30,7 +30,8 @@ pub(super) fn operation_row(record: OperationRecord) -> operation_log::ActiveMod
     operation_log::ActiveModel {
         at: Set(record.at),
         actor: Set(record.actor),
-        charger_id: Set(record.charger_id),
+        // An operation on no charger is stored with an empty charger, as it always was.
+        charger_id: Set(record.charger_id.map(String::from).unwrap_or_default()),
         action: Set(super::storable(&record.action)),
         payload: Set(super::storable_json(record.payload)),
         outcome: Set(record.outcome.to_owned()),

@@ -142,8 +142,8 @@ pub struct ChargerChange {
 pub struct OperationRecord {
     pub at: DateTime<Utc>,
     pub actor: String,
-    /// The charger commanded; empty for an operation on no charger (a balance adjustment).
-    pub charger_id: String,
+    /// The charger commanded; none for an operation on no charger (a balance adjustment).
+    pub charger_id: Option<ChargerId>,
     pub action: String,
     pub payload: serde_json::Value,
     pub outcome: &'static str,

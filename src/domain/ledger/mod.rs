@@ -131,7 +131,7 @@ impl Ledger {
         let log = OperationRecord {
             at: chrono::Utc::now(),
             actor: actor.to_owned(),
-            charger_id: String::new(),
+            charger_id: None,
             action: "BalanceAdjustment".to_owned(),
             payload: serde_json::json!({"userId": user_id, "amount": amount_fen.to_string(), "reason": reason}),
             outcome: "Applied",

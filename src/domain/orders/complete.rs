@@ -106,7 +106,7 @@ impl Orders {
         let operation = OperationRecord {
             at: Utc::now(),
             actor: decision.actor.clone(),
-            charger_id: found.charger_id.to_string(),
+            charger_id: Some(found.charger_id.clone()),
             action: "OrderReview".to_owned(),
             payload: serde_json::json!({
                 "orderNo": found.order_no,

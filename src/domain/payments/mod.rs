@@ -251,8 +251,8 @@ impl Payments {
                 .next()
                 .ok_or_else(|| PaymentError::Invalid { field: "amount", message: "must be more than zero".into() })?;
         let charger_id = match &found.order_no {
-            Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id.into_string()).unwrap_or_default(),
-            None => String::new(),
+            Some(order_no) => self.store.order(order_no).await?.map(|o| o.charger_id),
+            None => None,
         };
         let operation = OperationRecord {
             at: Utc::now(),
