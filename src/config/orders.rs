@@ -2,7 +2,6 @@
 //! looked after, and how sessions are metered and billed (the location billed, the bill that
 //! needs an operator's review, how long a bill's evidence is kept).
 
-use crate::domain::ledger::money::Fen;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use std::str::FromStr;
@@ -27,11 +26,11 @@ pub struct OrderSettings {
     /// A bill above this goes to an operator's review instead of being taken (fen; the setting
     /// is yuan, e.g. "500.00").
     #[serde(deserialize_with = "yuan_as_fen")]
-    pub review_above: Fen,
+    pub review_above: i64,
     /// What a driver's postpaid and card sessions may run up beyond their balance, all together
     /// (fen; the setting is yuan, e.g. "0.00").
     #[serde(deserialize_with = "yuan_as_fen")]
-    pub postpaid_credit: Fen,
+    pub postpaid_credit: i64,
     /// The samples a bill was computed from are kept this long after it (a dispute's window);
     /// retention rolls up only older ones.
     pub evidence_days: u32,
@@ -60,7 +59,7 @@ impl OrderSettings {
 }
 
 /// An amount in yuan with at most two places ("500.00", or a number), as whole fen.
-fn yuan_as_fen<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Fen, D::Error> {
+fn yuan_as_fen<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Amount {
@@ -77,5 +76,5 @@ fn yuan_as_fen<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Fen, D::Err
     if fen.scale() > 0 || fen.is_sign_negative() {
         return Err(invalid());
     }
-    i64::try_from(fen).map(Fen).map_err(|_| invalid())
+    i64::try_from(fen).map_err(|_| invalid())
 }

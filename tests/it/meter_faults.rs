@@ -153,7 +153,7 @@ async fn a_meter_replaced_mid_session_sends_the_order_to_review_until_an_operato
 
 #[tokio::test]
 async fn a_bill_above_the_review_limit_and_energy_beyond_the_piles_power_wait_for_an_operator() {
-    let app = spawn_app_with(|s| s.orders.review_above = csms::domain::ledger::money::Fen(500)).await;
+    let app = spawn_app_with(|s| s.orders.review_above = 500).await;
     let mut cp = open_rated_pile(&app, ("ST-L", "AC-7L"), flat(), OcppVersion::V16, ("AC", 7)).await;
     let (token, _, tag, no) = ordered(&app, "AC-7L", "13912345003", false).await;
     // 6 kWh in an hour on a 7 kW pile is plausible, but 12.00 is above the 5.00 set here.

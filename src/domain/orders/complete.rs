@@ -61,7 +61,7 @@ impl Orders {
         let settings = &self.inner.settings;
         let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
         let billed = session_bill(&head, &samples, &metering);
-        let above_limit = to_fen(billed.bill.total, "bill").map_or(true, |fen| fen > settings.review_above);
+        let above_limit = to_fen(billed.bill.total, "bill").map_or(true, |fen| fen > Fen(settings.review_above));
         match billed.review.or(above_limit.then_some(ReviewReason::BillAboveLimit)) {
             Some(reason) => self.hold_for_review(found, &head, &billed, reason).await,
             None => {

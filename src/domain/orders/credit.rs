@@ -38,7 +38,7 @@ impl Orders {
             entry.0 = entry.0.saturating_add(*cost_fen);
             entry.1.push(found);
         }
-        let credit_fen = self.inner.settings.postpaid_credit;
+        let credit_fen = Fen(self.inner.settings.postpaid_credit);
         for (user_id, (spent_fen, orders)) in by_driver {
             let balance_fen = balances.get(&user_id).copied().unwrap_or(Fen::ZERO);
             if !used_up(spent_fen, balance_fen, credit_fen) {
@@ -72,7 +72,7 @@ impl Orders {
         if self.inner.kv.get(&out_of_credit_key(standing.user_id)).await?.is_some() {
             return Ok(false);
         }
-        if used_up(Fen::ZERO, standing.balance_fen, self.inner.settings.postpaid_credit) {
+        if used_up(Fen::ZERO, standing.balance_fen, Fen(self.inner.settings.postpaid_credit)) {
             return Ok(false);
         }
         Ok(!standing.unpaid)
