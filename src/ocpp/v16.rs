@@ -80,7 +80,15 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         Request::StopTransaction(r) => {
             let samples = r.transaction_data.map(|data| samples(data, "transactionData")).transpose()?;
             let samples = samples.unwrap_or_default();
-            let tag = r.id_tag.map(|tag| id_tag("idTag", tag)).transpose()?;
+            // The stop is kept whatever its tag says: a tag that cannot be one (a control
+            // character) is left out of the record and answered Invalid, so that the charger
+            // does not resend its stop for ever and the session's end is not lost.
+            let given = r.id_tag.is_some();
+            let tag = r.id_tag.and_then(|tag| {
+                id_tag("idTag", tag)
+                    .inspect_err(|e| tracing::warn!(charger = %ctx.id, error = %e, "a stop's idTag left out"))
+                    .ok()
+            });
             let stop = StopRecord {
                 charger_id: ctx.id.clone(),
                 id: i64::from(r.transaction_id),
@@ -94,7 +102,7 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
             ctx.charging.stop(stop, samples).await.map_err(|e| internal(ctx, kind, e))?;
             let id_tag_info = match tag {
                 Some(tag) => Some(id_tag_info(ctx.charging.authorize(&tag).await.map_err(|e| internal(ctx, kind, e))?)),
-                None => None,
+                None => given.then(|| id_tag_info(Authorization::invalid())),
             };
             Response::StopTransaction(v16::StopTransactionResponse { id_tag_info })
         }

@@ -77,11 +77,16 @@ pub(super) async fn handle(ctx: &mut ChargerContext, request: Request) -> Result
         Request::TransactionEvent(r) => {
             // Checked before anything is stored: a value that cannot be stored refuses the event.
             let samples = r.meter_value.map(samples).transpose()?.unwrap_or_default();
+            // A token that cannot be a tag (a control character) does not refuse the event, which
+            // the charger would resend for ever: the event is kept without it and the token is
+            // answered Invalid (below), as an empty one is.
             let given = r.id_token.is_some();
-            let id_tag = match r.id_token {
-                Some(t) => token("idToken.idToken", t.id_token)?,
-                None => None,
-            };
+            let id_tag = r.id_token.and_then(|t| {
+                token("idToken.idToken", t.id_token)
+                    .inspect_err(|e| tracing::warn!(charger = %ctx.id, error = %e, "an event's idToken left out"))
+                    .ok()
+                    .flatten()
+            });
             let event = EventRecord {
                 charger_id: ctx.id.clone(),
                 charger_transaction_id: r.transaction_info.transaction_id,

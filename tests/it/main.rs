@@ -11,6 +11,7 @@ mod alarm_kinds;
 mod api_transactions;
 mod audit;
 mod business;
+mod charger_tags;
 mod chargers;
 mod cluster;
 mod cluster_drain;
