@@ -13,12 +13,14 @@ use std::time::Duration;
 mod audit;
 mod cluster;
 mod monitoring;
+mod mqtt;
 mod orders;
 mod payments;
 
 pub use audit::AuditSettings;
 pub use cluster::ClusterSettings;
 pub use monitoring::MonitoringSettings;
+pub use mqtt::MqttSettings;
 pub use orders::OrderSettings;
 pub use payments::{
     PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, SectionEntry, read_section,
@@ -43,6 +45,7 @@ pub struct Settings {
     pub monitoring: MonitoringSettings,
     pub audit: AuditSettings,
     pub cluster: ClusterSettings,
+    pub mqtt: MqttSettings,
 }
 
 #[derive(Clone, Debug, Deserialize)]

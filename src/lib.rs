@@ -14,6 +14,7 @@ pub mod http_client;
 pub mod hub;
 pub mod kv;
 pub mod metrics;
+pub mod mqtt;
 mod ocpp;
 pub mod probe;
 pub mod providers;

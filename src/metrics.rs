@@ -43,6 +43,8 @@ pub const CLUSTER_NODES: &str = "csms_cluster_nodes";
 /// Chargers' Basic auth checks, by outcome: `remembered` (verified before, here or on another
 /// node: no argon2), `verified` (argon2), `refused` (counter).
 pub const CHARGER_LOGINS: &str = "csms_charger_logins_total";
+/// MQTT pile messages, by topic family and outcome (`mqtt::FAMILIES`, `mqtt::OUTCOMES`) (counter).
+pub const MQTT_MESSAGES: &str = "csms_mqtt_messages_total";
 /// `csms_charger_logins_total`'s outcomes.
 pub const LOGIN_OUTCOMES: [&str; 3] = ["remembered", "verified", "refused"];
 
@@ -65,6 +67,7 @@ pub const NAMES: &[&str] = &[
     CLUSTER_MESSAGES,
     CLUSTER_NODES,
     CHARGER_LOGINS,
+    MQTT_MESSAGES,
 ];
 
 /// `csms_orders_total`'s statuses.
@@ -150,6 +153,7 @@ fn describe() {
     describe_histogram!(GROUP_COMMIT_BATCH_SIZE, "Rows per group commit");
     describe_counter!(CLUSTER_MESSAGES, "Messages between csms nodes, by kind and outcome");
     describe_gauge!(CLUSTER_NODES, "csms nodes whose lease is current");
+    describe_counter!(MQTT_MESSAGES, "MQTT pile messages by topic family and outcome");
     describe_counter!(CHARGER_LOGINS, "Chargers' Basic auth checks: remembered, verified by argon2, refused");
     // Shown from the start, at zero, rather than only once something happened.
     metrics::counter!(OCPP_CALL_TIMEOUTS).absolute(0);
@@ -182,6 +186,7 @@ fn zero_series() {
         counter!(CHARGER_LOGINS, "outcome" => outcome).increment(0);
     }
     cluster::zero();
+    mqtt::zero();
 }
 
 pub mod cluster {
@@ -205,6 +210,44 @@ pub mod cluster {
         for kind in KINDS {
             for outcome in OUTCOMES {
                 metrics::counter!(CLUSTER_MESSAGES, "kind" => kind, "outcome" => outcome).increment(0);
+            }
+        }
+    }
+}
+
+pub mod mqtt {
+    //! MQTT pile messages: a message of a topic csms does not know counts as `unknown`.
+
+    use super::MQTT_MESSAGES;
+
+    /// The topic families (`heartbeat`, `charging/status`, `charging/finished`, commands sent).
+    pub const FAMILIES: [&str; 5] = ["heartbeat", "status", "finished", "command", "unknown"];
+    /// What became of a message: stored; the pile's last will (offline); refused as malformed
+    /// JSON, from an unknown pile, with another pile's code than its topic's, with a value out of
+    /// range, or about an order not running on the pile (answered with a stop); failed to store;
+    /// a command published, or not.
+    pub const OUTCOMES: [&str; 10] = [
+        "stored",
+        "offline",
+        "malformed",
+        "unknown_pile",
+        "code_mismatch",
+        "out_of_range",
+        "not_running",
+        "failed",
+        "published",
+        "unpublished",
+    ];
+
+    /// Counts a message.
+    pub fn message(family: &'static str, outcome: &'static str) {
+        metrics::counter!(MQTT_MESSAGES, "topic_family" => family, "outcome" => outcome).increment(1);
+    }
+
+    pub(super) fn zero() {
+        for family in FAMILIES {
+            for outcome in OUTCOMES {
+                metrics::counter!(MQTT_MESSAGES, "topic_family" => family, "outcome" => outcome).increment(0);
             }
         }
     }

@@ -3,6 +3,7 @@
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 mod drain;
+mod piles;
 mod users;
 
 use crate::api::{self, ApiState};
@@ -61,6 +62,8 @@ pub enum StartupError {
     /// that cannot be read.
     #[error("payments: {0}")]
     Payments(#[from] ProviderSetupError),
+    #[error("mqtt: {0}")]
+    Mqtt(crate::mqtt::ConnectError),
 }
 
 /// A built application, listening, not yet serving.
@@ -209,7 +212,7 @@ impl Application {
             feed: monitoring.feed().clone(),
             monitor: cluster_monitor,
         };
-        let commands = Arc::new(hub::HubCommands::new(hub.clone()));
+        let (commands, publisher) = piles::pile_commands(&settings.mqtt, &hub, &api_chargers, &nodes, &shutdown)?;
         let order_services = OrderServices {
             stations: stations.clone(),
             charging: api_charging.clone(),
@@ -222,6 +225,7 @@ impl Application {
         let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
         // Tags are refused for drivers whose money is used up: the orders know.
         api_charging.set_credit_gate(Arc::new(orders.clone()));
+        piles::consume(publisher, &settings, (&api_chargers, &api_charging, &orders, &cluster), &shutdown);
         let call_log = CallLog::new(store.clone());
         let public = public_base(&settings.payments.notify_base_url, http_addr);
         let gateways = providers

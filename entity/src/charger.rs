@@ -45,6 +45,8 @@ pub struct Model {
     /// The epoch of the newest connection: larger for every newer connection, cluster-wide, so a
     /// stale owner never overwrites a newer one.
     pub online_epoch: i64,
+    /// How the pile talks to csms: `ocpp` (WebSocket) or `mqtt` (through the broker).
+    pub protocol: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -25,6 +25,7 @@ mod m20261206_000019_compact_samples;
 mod m20261206_000020_roll_up_stats;
 mod m20261207_000021_count_stats_later;
 mod m20261207_000022_refuse_in_statements;
+mod m20261207_000023_add_pile_protocol;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_roll_up_stats::Migration),
             Box::new(m20261207_000021_count_stats_later::Migration),
             Box::new(m20261207_000022_refuse_in_statements::Migration),
+            Box::new(m20261207_000023_add_pile_protocol::Migration),
         ]
     }
 }

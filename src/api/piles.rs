@@ -42,6 +42,8 @@ struct PileView {
     max_power_kw: Option<f64>,
     rated_voltage: Option<i32>,
     rated_current: Option<i32>,
+    /// `ocpp` or `mqtt`.
+    protocol: &'static str,
     registration: String,
     online: bool,
     /// `Offline`, `Available`, `Occupied`, `Faulted`, `Unavailable` or `Unknown`.
@@ -76,6 +78,7 @@ impl From<Pile> for PileView {
             max_power_kw: p.max_power_w.map(kilowatts),
             rated_voltage: p.rated_voltage_v,
             rated_current: p.rated_current_a,
+            protocol: p.protocol.as_str(),
             registration: p.registration,
             online: p.online,
             status: p.status,
@@ -116,6 +119,9 @@ struct NewPileBody {
     rated_voltage: Option<i64>,
     /// Amperes.
     rated_current: Option<i64>,
+    /// How the pile talks to csms: `ocpp` (OCPP-J over WebSocket, the default) or `mqtt` (JSON
+    /// over MQTT through the broker; its credentials are the broker's, so no `password`).
+    protocol: Option<String>,
 }
 
 /// Creates a pile in a station, registering its charger (operators).
@@ -144,7 +150,13 @@ async fn create(
         max_power_kw: Some(b.max_power_kw),
         rated_voltage_v: b.rated_voltage,
         rated_current_a: b.rated_current,
+        protocol: b.protocol,
     };
+    if fields.protocol.as_deref() == Some("mqtt") && b.password.is_some() {
+        return Err(ApiError::BadRequest(
+            "password: an MQTT pile signs in to the broker (deploy/mosquitto/add-pile), not to csms".into(),
+        ));
+    }
     let password_hash = match b.password {
         Some(p) => Some(super::chargers::password_hash(p).await?),
         None => None,
@@ -176,6 +188,8 @@ struct AttachBody {
     max_power_kw: Option<f64>,
     rated_voltage: Option<i64>,
     rated_current: Option<i64>,
+    /// `ocpp` or `mqtt` (see `createPile`); none: as it is.
+    protocol: Option<String>,
 }
 
 /// Puts a charger that exists already in a station as a pile, setting any fields given (operators).
@@ -203,6 +217,7 @@ async fn attach(
         max_power_kw: b.max_power_kw,
         rated_voltage_v: b.rated_voltage,
         rated_current_a: b.rated_current,
+        protocol: b.protocol,
     };
     // A code that cannot be a charger's names no charger.
     let code = ChargerId::parse(code.as_str()).map_err(|_| StationError::NoPile(code))?;

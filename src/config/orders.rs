@@ -13,6 +13,9 @@ pub struct OrderSettings {
     pub lock_minutes: u64,
     /// How long a remote start may wait for the charger's start before the order fails.
     pub start_timeout_s: u64,
+    /// How long a stop sent to an MQTT pile may wait for its `charging/finished` before the
+    /// order completes from the pile's last status.
+    pub stop_timeout_s: u64,
     /// How often live orders are looked after (timeouts, running cost, stops for money).
     pub sweep_interval_ms: u64,
     /// The least time between two CostUpdated sent to a 2.0.1 charger for one order.
@@ -43,6 +46,10 @@ impl OrderSettings {
 
     pub fn start_timeout(&self) -> Duration {
         Duration::from_secs(self.start_timeout_s)
+    }
+
+    pub fn stop_timeout(&self) -> Duration {
+        Duration::from_secs(self.stop_timeout_s)
     }
 
     pub fn sweep_interval(&self) -> Duration {

@@ -21,11 +21,14 @@ pub enum Job {
     Offline,
     /// The money audit.
     Audit,
+    /// The MQTT piles' messages, consumed by one node.
+    MqttLink,
 }
 
 impl Job {
     /// Every job, in the order their leases are claimed.
-    pub const ALL: [Job; 6] = [Job::OrderSweep, Job::Payments, Job::Refunds, Job::Retention, Job::Offline, Job::Audit];
+    pub const ALL: [Job; 7] =
+        [Job::OrderSweep, Job::Payments, Job::Refunds, Job::Retention, Job::Offline, Job::Audit, Job::MqttLink];
 
     /// The lease's name.
     pub const fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Job {
             Job::Retention => "monitoring.retention",
             Job::Offline => "monitoring.offline",
             Job::Audit => "audit",
+            Job::MqttLink => "mqtt.link",
         }
     }
 }

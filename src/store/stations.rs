@@ -307,6 +307,9 @@ fn set_pile_fields(row: &mut charger::ActiveModel, spec: PileSpec) {
     if let Some(amps) = spec.rated_current_a {
         row.rated_current_a = Set(Some(amps));
     }
+    if let Some(protocol) = spec.protocol {
+        row.protocol = Set(protocol.as_str().to_owned());
+    }
 }
 
 /// The statement of `nearby`: the `limit` open stations in the box nearest `centre` (a planar

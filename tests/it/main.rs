@@ -35,6 +35,8 @@ mod meter_faults;
 mod metrics;
 mod money_races;
 mod monitoring;
+mod mqtt_helpers;
+mod mqtt_piles;
 #[cfg(feature = "sandbox")]
 mod notify_listener;
 mod open_files;

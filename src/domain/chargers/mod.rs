@@ -3,10 +3,12 @@
 
 mod directory;
 mod port;
+pub mod protocol;
 pub mod records;
 mod reported;
 
 pub use port::ChargerStore;
+pub use protocol::PileProtocol;
 pub use records::{
     BootRecord, Charger, ChargerChange, Connector, NewCharger, OperationRecord, Registration, StatusRecord,
 };

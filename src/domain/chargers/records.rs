@@ -72,6 +72,8 @@ pub struct Charger {
     pub online_session: Option<String>,
     pub online_node: Option<String>,
     pub online_epoch: i64,
+    /// How it talks to csms.
+    pub protocol: super::protocol::PileProtocol,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

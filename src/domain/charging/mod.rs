@@ -13,6 +13,7 @@ pub mod recording;
 pub mod records;
 mod sampling;
 pub mod transactions;
+mod unheard;
 
 pub use authorize::{AuthStatus, Authorization, CreditGate};
 pub use id_tags::NewIdTagError;

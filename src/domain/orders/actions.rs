@@ -45,6 +45,7 @@ impl Orders {
             connector_id: starting.connector_id,
             id_tag: starting.id_tag.clone(),
             remote_start_id,
+            order_no: order_no.clone(),
             actor: format!("order:{order_no}"),
         };
         match self.inner.commands.remote_start(start).await {
@@ -174,6 +175,7 @@ impl Orders {
             charger_id: order.charger_id.clone(),
             transaction_id,
             charger_transaction_id: head.and_then(|t| t.charger_transaction_id.clone()),
+            order_no: order.order_no.clone(),
             actor: format!("order:{}", order.order_no),
         };
         self.inner.commands.remote_stop(stop).await

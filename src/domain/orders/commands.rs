@@ -1,6 +1,6 @@
 //! What orders ask of chargers, whatever their OCPP version: the hub carries it out.
 
-use crate::domain::ids::{ChargerId, IdTag};
+use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use futures_util::future::BoxFuture;
 
 /// A remote start: 1.6 RemoteStartTransaction on `connector_id`, 2.0.1 RequestStartTransaction
@@ -12,6 +12,8 @@ pub struct RemoteStart {
     pub connector_id: i32,
     pub id_tag: IdTag,
     pub remote_start_id: i32,
+    /// The order it starts (an MQTT pile knows sessions by it).
+    pub order_no: OrderNo,
     /// Who asks (`order:<no>`), for the operation log.
     pub actor: String,
 }
@@ -23,6 +25,8 @@ pub struct RemoteStop {
     pub charger_id: ChargerId,
     pub transaction_id: i64,
     pub charger_transaction_id: Option<String>,
+    /// The order it stops.
+    pub order_no: OrderNo,
     pub actor: String,
 }
 

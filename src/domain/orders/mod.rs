@@ -8,6 +8,7 @@
 
 mod actions;
 pub mod billing;
+mod by_number;
 pub mod commands;
 mod complete;
 mod credit;

@@ -7,6 +7,7 @@
 //! an instant is the latest that started on or before that instant's local date.
 
 mod nearby;
+mod pile_fields;
 mod piles;
 mod port;
 pub mod records;
@@ -15,10 +16,8 @@ pub use nearby::{
     DEFAULT_RADIUS_KM, EARTH_RADIUS_KM, FreeConnector, GeoBox, MAX_RADIUS_KM, NearbyRow, NearbyStation, Point,
     haversine_km, search,
 };
-pub use piles::{
-    AVAILABLE, ConnectorState, NewPile, OFFLINE, Pile, PileFields, PileSpec, PileType, is_online, is_whole_charger,
-    pile_status,
-};
+pub use pile_fields::{PileFields, PileSpec, PileType};
+pub use piles::{AVAILABLE, ConnectorState, NewPile, OFFLINE, Pile, is_online, is_whole_charger, pile_status};
 pub use port::StationStore;
 pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, Station, StationChange};
 

@@ -1,5 +1,6 @@
 //! Chargers' and connectors' rows into the domain's records.
 
+use crate::domain::chargers::PileProtocol;
 use crate::domain::chargers::records::{Charger, Connector, Registration, ReportedStatus};
 use crate::domain::storage::StoreError;
 use entity::{charger, connector};
@@ -9,6 +10,8 @@ impl TryFrom<charger::Model> for Charger {
 
     /// An id that cannot be a charger's is a corrupt row.
     fn try_from(row: charger::Model) -> Result<Self, StoreError> {
+        let protocol = PileProtocol::parse(&row.protocol)
+            .ok_or_else(|| StoreError::Corrupt(format!("charger {}: protocol {:?}", row.id, row.protocol)))?;
         Ok(Charger {
             id: super::charger_id(row.id, "charger")?,
             registration: Registration::parse(&row.registration),
@@ -36,6 +39,7 @@ impl TryFrom<charger::Model> for Charger {
             online_session: row.online_session,
             online_node: row.online_node,
             online_epoch: row.online_epoch,
+            protocol,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
