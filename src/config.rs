@@ -166,7 +166,7 @@ pub enum ConfigError {
 }
 
 /// Environment variables of text settings, in order of precedence (last wins).
-const TEXT_VARIABLES: [(&str, &str); 10] = [
+const TEXT_VARIABLES: [(&str, &str); 14] = [
     ("CSMS__DATABASE__URL", "database.url"),
     ("CSMS__REDIS__URL", "redis.url"),
     ("CSMS__API__OPERATOR_TOKEN", "api.operator_token"),
@@ -175,6 +175,10 @@ const TEXT_VARIABLES: [(&str, &str); 10] = [
     ("CSMS__SMS__BEARER_TOKEN", "sms.bearer_token"),
     ("CSMS__REAL_NAME__URL", "real_name.url"),
     ("CSMS__REAL_NAME__BEARER_TOKEN", "real_name.bearer_token"),
+    ("CSMS__MQTT__URL", "mqtt.url"),
+    ("CSMS__MQTT__USERNAME", "mqtt.username"),
+    ("CSMS__MQTT__PASSWORD", "mqtt.password"),
+    ("CSMS__MQTT__CLIENT_ID", "mqtt.client_id"),
     ("DATABASE_URL", "database.url"),
     ("REDIS_URL", "redis.url"),
 ];

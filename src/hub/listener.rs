@@ -46,6 +46,11 @@ async fn upgrade(
         return limits::at_cap();
     };
     let registration = match hub.inner.chargers.find(&charger_id).await {
+        // An MQTT pile speaks through the broker only: a WebSocket in its name is no pile of ours.
+        Ok(Some(charger)) if charger.protocol == crate::domain::chargers::PileProtocol::Mqtt => {
+            tracing::info!(charger = %charger_id, "refused: an MQTT pile does not connect over OCPP");
+            return (StatusCode::NOT_FOUND, "unknown charger").into_response();
+        }
         Ok(Some(charger)) => {
             if let Some(hash) = charger.password_hash
                 && !authorized(&hub, &charger_id, &hash, &headers).await

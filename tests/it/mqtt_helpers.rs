@@ -69,7 +69,12 @@ impl BarePile {
     /// Connects as `pile-{code}` (MQTT 3.1.1) with its last will on its heartbeat topic, and
     /// subscribes to its commands.
     pub(crate) async fn connect(code: &str) -> BarePile {
-        let mut options = MqttOptions::new(format!("pile-{code}"), "127.0.0.1", 1883);
+        Self::connect_to(code, 1883).await
+    }
+
+    /// The same, to a broker on 127.0.0.1:`port`.
+    pub(crate) async fn connect_to(code: &str, port: u16) -> BarePile {
+        let mut options = MqttOptions::new(format!("pile-{code}"), "127.0.0.1", port);
         options.set_keep_alive(Duration::from_secs(5));
         let will = json!({"pileCode": code, "status": 4}).to_string();
         options.set_last_will(LastWill::new(format!("pile/{code}/heartbeat"), will, QoS::AtLeastOnce, false));

@@ -172,9 +172,15 @@ async fn glitched_foreign_and_impossible_messages_are_counted_and_dropped_and_th
     let (status, _) = app.get(&format!("/api/v1/piles/{stranger}")).await;
     assert_eq!(status, 404, "an unknown pile is not created by its messages");
 
-    // The link goes on: a fault is still heard, and an overheating reading raises its alarm.
+    // The link goes on: a fault is still heard.
     pile.heartbeat(3, 30.0).await;
     pile_when(&app, &code, |p| p["connectors"][0]["status"] == "Faulted").await;
+    // And nobody speaks for the pile over OCPP: it has no password there, and needs none.
+    let connect = simulators::Connect::new(&app.ws_url, &code, protocol::OcppVersion::V16);
+    assert!(
+        simulators::SimCharger::connect(connect).await.is_err(),
+        "an MQTT pile's id is refused on the OCPP listener"
+    );
     app.stop().await;
 }
 
@@ -283,4 +289,72 @@ async fn a_pile_that_drops_off_mid_session_goes_offline_by_its_will_and_its_orde
     back.heartbeat(1, 30.0).await;
     pile_when(&app, &code, |p| p["online"] == true && p["connectors"][0]["status"] == "Available").await;
     app.stop().await;
+}
+
+#[tokio::test]
+async fn csms_reaches_the_broker_over_tls_with_the_ca_it_is_given() {
+    if !broker_up().await {
+        return;
+    }
+    // A private Mosquitto: TLS on one port (csms), plain on another (the pile), with a test CA
+    // made by deploy/mosquitto/make-certs.
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let made = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/mosquitto/make-certs"))
+        .args(["-d", certs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (tls_port, plain_port) = (free(), free());
+    let conf = dir.path().join("mosquitto.conf");
+    let c = |name: &str| certs.join(name).display().to_string();
+    std::fs::write(
+        &conf,
+        format!(
+            "per_listener_settings false\nallow_anonymous true\nlistener {plain_port} 127.0.0.1\n\
+             listener {tls_port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\n",
+            c("ca.crt"),
+            c("server.crt"),
+            c("server.key")
+        ),
+    )
+    .unwrap();
+    let mut broker = tokio::process::Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let ca = c("ca.crt");
+    let app = spawn_mqtt_app(move |s| {
+        s.mqtt.url = format!("mqtts://localhost:{tls_port}");
+        s.mqtt.ca_file = ca;
+    })
+    .await;
+    let code = unique("MQ-");
+    let body = json!({"code": "ST-TLS", "name": "TLS", "province": "Shanghai", "city": "Shanghai",
+        "district": "Huangpu", "address": "Renmin Avenue", "lng": 121.47, "lat": 31.23});
+    assert_eq!(app.operator("POST", "/api/v1/stations", Some(&body)).await.0, 201);
+    let pile =
+        json!({"code": code, "name": "P", "stationCode": "ST-TLS", "type": "AC", "maxPowerKw": 7, "protocol": "mqtt"});
+    assert_eq!(app.operator("POST", "/api/v1/piles", Some(&pile)).await.0, 201);
+    let bare = BarePile::connect_to(&code, plain_port).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        bare.heartbeat(1, 30.0).await;
+        let (_, found) = app.get(&format!("/api/v1/piles/{code}")).await;
+        if found["online"] == true {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "csms never heard the pile over TLS: {found}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop().await;
+    broker.kill().await.unwrap();
 }
