@@ -35,6 +35,7 @@ mod meter_faults;
 mod metrics;
 mod money_races;
 mod monitoring;
+mod mqtt_cluster;
 mod mqtt_helpers;
 mod mqtt_piles;
 #[cfg(feature = "sandbox")]

@@ -11,13 +11,13 @@ use protocol::v16;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-fn status(pile: &str, no: &str, kwh: f64, seconds: i64, soc: i32, at: DateTime<Utc>) -> String {
+pub(crate) fn status(pile: &str, no: &str, kwh: f64, seconds: i64, soc: i32, at: DateTime<Utc>) -> String {
     json!({"pileCode": pile, "orderNo": no, "currentPower": 14.0, "totalPower": kwh, "totalTime": seconds,
         "soc": soc, "timestamp": at.to_rfc3339()})
     .to_string()
 }
 
-fn finished(pile: &str, no: &str, kwh: f64, seconds: i64, at: DateTime<Utc>) -> String {
+pub(crate) fn finished(pile: &str, no: &str, kwh: f64, seconds: i64, at: DateTime<Utc>) -> String {
     json!({"pileCode": pile, "orderNo": no, "totalPower": kwh, "totalTime": seconds, "startSoc": 20,
         "endSoc": 80, "stopReason": 1, "timestamp": at.to_rfc3339()})
     .to_string()
@@ -25,7 +25,7 @@ fn finished(pile: &str, no: &str, kwh: f64, seconds: i64, at: DateTime<Utc>) -> 
 
 /// A driver with 100.00 on their balance and a prepaid order of 50.00 on `pile`, paid: (token,
 /// order no, the driver's id tag).
-async fn paid_order(app: &TestApp, phone: &str, pile: &str) -> (String, String, String) {
+pub(crate) async fn paid_order(app: &TestApp, phone: &str, pile: &str) -> (String, String, String) {
     let (token, user_id, tag) = driver(app, phone).await;
     assert_eq!(adjust(app, user_id, "100.00").await.0, 201);
     let ask = json!({"pileCode": pile, "connectorId": 1, "payMode": "prepaid", "prepayAmount": "50.00"});
@@ -39,7 +39,7 @@ async fn paid_order(app: &TestApp, phone: &str, pile: &str) -> (String, String, 
 }
 
 /// Starts the order: answers the start command the pile got.
-async fn start(app: &TestApp, pile: &mut BarePile, token: &str, no: &str) -> Value {
+pub(crate) async fn start(app: &TestApp, pile: &mut BarePile, token: &str, no: &str) -> Value {
     let (status, starting) = app.request("POST", &format!("/api/v1/orders/{no}/start"), Some(token), None).await;
     assert_eq!((status, &starting["status"]), (200, &json!("STARTING")), "{starting}");
     pile.command().await
