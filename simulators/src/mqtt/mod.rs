@@ -1,10 +1,12 @@
 //! MQTT charging piles: a simulated pile that speaks csms's JSON-over-MQTT contract (MQTT 3.1.1
 //! through a broker) — heartbeats, charging status and finished messages, its last will, start
-//! and stop commands — by itself like a real pile, or driven by hand to play field faults.
+//! and stop commands — by itself like a real pile, or driven by hand to play field faults; and
+//! `load`, the fleet of such piles that measures a broker and csms behind it.
 
 mod brain;
 mod charge;
 mod link;
+pub mod load;
 pub mod payload;
 mod pile;
 
