@@ -318,3 +318,38 @@ async fn a_pile_whose_connection_drops_comes_back_says_so_and_hears_commands_aga
     assert_eq!(pile.session().map(|s| s.order_no), Some("O-back".into()));
     pile.close().await.expect("a clean disconnect");
 }
+
+#[tokio::test]
+async fn a_fault_ends_the_session_with_reason_three_and_a_start_is_ignored_while_it_lasts() {
+    let Some((url, host, port)) = broker().await else { return };
+    let code = unique("FAULT");
+    let (_watch, mut events) = subscriber(&host, port, &format!("pile/{code}/#")).await;
+    let mut pile = MqttPile::connect(PileConfig::new(url, code.clone())).await.expect("the pile connects");
+    let (heartbeat_topic, finished_topic) = (payload::heartbeat_topic(&code), payload::finished_topic(&code));
+    let start = json!({"command": "start", "pileCode": code, "orderNo": "O-fault", "maxPower": 7.0, "maxTime": 0});
+    send_command(&host, port, &code, &start).await;
+    pile.next_command(Duration::from_secs(3)).await.expect("the start");
+    assert!(pile.session().is_some());
+    pile.heartbeat_now().await.expect("a heartbeat by hand");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let charging = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let heartbeat = next_on(&mut events, &heartbeat_topic, left).await.expect("a charging heartbeat");
+        // The one sent at connection says idle.
+        if heartbeat["status"] == json!(2) {
+            break heartbeat;
+        }
+    };
+    assert_eq!((charging["power"].clone(), charging["current"].clone()), (json!(7.0), json!(31.82)));
+
+    pile.set_fault(true);
+    let finished = next_on(&mut events, &finished_topic, Duration::from_secs(3)).await.expect("finished");
+    assert_eq!((finished["orderNo"].clone(), finished["stopReason"].clone()), (json!("O-fault"), json!(3)));
+    let fault = next_on(&mut events, &heartbeat_topic, Duration::from_secs(3)).await.expect("a heartbeat at once");
+    assert_eq!((fault["status"].clone(), fault["power"].clone()), (json!(3), json!(0.0)));
+    let again = json!({"command": "start", "pileCode": code, "orderNo": "O-refused"});
+    send_command(&host, port, &code, &again).await;
+    pile.next_command(Duration::from_secs(3)).await.expect("the second start");
+    assert!(pile.session().is_none(), "a pile in fault does not charge");
+    pile.close().await.expect("a clean disconnect");
+}
