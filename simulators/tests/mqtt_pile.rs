@@ -227,6 +227,8 @@ async fn killing_the_connection_abruptly_delivers_the_will_and_closing_cleanly_d
         }
     };
     assert_eq!(will, json!({"pileCode": abrupt, "status": 4}));
+    let after = abrupt_pile.publish_raw(&payload::heartbeat_topic(&abrupt), "{}").await;
+    assert!(matches!(after, Err(simulators::mqtt::MqttSimError::Closed)), "{after:?}");
     // Nothing of the clean one follows.
     while let Some((topic, value)) = next_message(&mut events, Duration::from_millis(500)).await {
         assert_ne!(topic, payload::heartbeat_topic(&clean), "a clean disconnect leaves no will: {value}");

@@ -108,7 +108,8 @@ impl Link {
             }
             Err(ClientError::TryRequest(_) | ClientError::Request(_)) => {
                 self.counters.lost.fetch_add(1, Ordering::Relaxed);
-                Err(MqttSimError::QueueFull)
+                // The task that owned the event loop is gone (its state's sender with it).
+                if self.state.has_changed().is_err() { Err(MqttSimError::Closed) } else { Err(MqttSimError::QueueFull) }
             }
         }
     }
