@@ -143,9 +143,8 @@ impl BarePile {
     }
 }
 
-/// Makes station `station` with `tariff` and MQTT pile `pile` (DC, `kw`) in it, and brings the
-/// pile online and free by a heartbeat; answers once the API shows it so.
-pub(crate) async fn open_mqtt_pile(app: &TestApp, station: &str, pile: &str, tariff: Value, kw: u32) -> BarePile {
+/// Makes station `station` with `tariff` and MQTT pile `pile` (DC, `kw`) in it.
+pub(crate) async fn register_mqtt_pile(app: &TestApp, station: &str, pile: &str, tariff: Value, kw: u32) {
     let body = json!({
         "code": station, "name": format!("Station {station}"), "province": "Shanghai", "city": "Shanghai",
         "district": "Huangpu", "address": "Renmin Avenue", "lng": CENTRE.0, "lat": CENTRE.1,
@@ -157,6 +156,12 @@ pub(crate) async fn open_mqtt_pile(app: &TestApp, station: &str, pile: &str, tar
     let body = json!({"code": pile, "name": "MQTT pile", "stationCode": station, "type": "DC", "maxPowerKw": kw, "protocol": "mqtt"});
     let (status, answer) = app.operator("POST", "/api/v1/piles", Some(&body)).await;
     assert_eq!((status, &answer["protocol"]), (201, &json!("mqtt")), "{answer}");
+}
+
+/// Makes station `station` with `tariff` and MQTT pile `pile` (DC, `kw`) in it, and brings the
+/// pile online and free by a heartbeat; answers once the API shows it so.
+pub(crate) async fn open_mqtt_pile(app: &TestApp, station: &str, pile: &str, tariff: Value, kw: u32) -> BarePile {
+    register_mqtt_pile(app, station, pile, tariff, kw).await;
     let bare = BarePile::connect(pile).await;
     // Heartbeats until csms hears one (its consumer may be subscribing still), as a pile does.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -358,3 +358,33 @@ async fn csms_reaches_the_broker_over_tls_with_the_ca_it_is_given() {
     app.stop().await;
     broker.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_simulated_mqtt_pile_charges_an_order_by_itself_and_is_billed_the_energy_it_reported() {
+    if !broker_up().await {
+        return;
+    }
+    use simulators::mqtt::{MqttPile, PileConfig};
+    let app = spawn_mqtt_app(|_| {}).await;
+    let (station, code) = (unique("SQ"), unique("MQ-"));
+    crate::mqtt_helpers::register_mqtt_pile(&app, &station, &code, tariff(), 60).await;
+    let mut config = PileConfig::new(crate::mqtt_helpers::BROKER, code.clone());
+    config.rated_power_kw = 60.0;
+    config.heartbeat_interval = Duration::from_millis(300);
+    config.status_interval = Duration::from_millis(200);
+    let _pile = MqttPile::connect(config).await.unwrap();
+    pile_when(&app, &code, |p| p["online"] == true && p["connectors"][0]["status"] == "Available").await;
+    let (token, no, _) = paid_order(&app, "13912350006", &code).await;
+    let (status_code, _) = app.request("POST", &format!("/api/v1/orders/{no}/start"), Some(&token), None).await;
+    assert_eq!(status_code, 200);
+    order_when(&app, &token, &no, |o| o["status"] == "CHARGING").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status_code, _) = app.request("POST", &format!("/api/v1/orders/{no}/stop"), Some(&token), None).await;
+    assert_eq!(status_code, 200);
+    let done = order_when(&app, &token, &no, |o| o["status"] == "COMPLETED").await;
+    assert_eq!((&done["status"], &done["stopReason"]), (&json!("COMPLETED"), &json!("USER_STOP")), "{done}");
+    // 60 kW for about 1.5 s: some 25 Wh, billed as the pile's register said.
+    let wh = done["energyWh"].as_i64().unwrap();
+    assert!((10..=100).contains(&wh), "{done}");
+    app.stop().await;
+}

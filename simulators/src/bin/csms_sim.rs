@@ -4,7 +4,8 @@
 //! `csms-sim drivers` runs drivers through whole charging orders over the REST API, each with a
 //! charger of their own; `csms-sim nearby` loads the station search; `csms-sim crash-check` kills
 //! csms under a fleet mid-session, restarts it, and checks every bill and balance (exit 1 when
-//! anything is wrong).
+//! anything is wrong). `csms-sim run --protocol mqtt` runs piles that publish through an MQTT
+//! broker instead, and reports messages/s published and acknowledged and PUBACK latency.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
@@ -22,6 +23,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 #[path = "csms_sim/crash_check.rs"]
 mod crash_check;
+#[path = "csms_sim/mqtt.rs"]
+mod mqtt;
 #[path = "csms_sim/nodes.rs"]
 mod nodes;
 
@@ -37,7 +40,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a fleet against a CSMS and report calls/s and latency.
+    /// Run a fleet against a CSMS and report calls/s and latency (`--protocol mqtt`: piles
+    /// publishing through a broker, messages/s published and acknowledged, PUBACK latency).
     Run(RunArgs),
     /// Register the fleet's chargers over the CSMS's REST API and exit.
     Register(RegisterArgs),
@@ -69,6 +73,11 @@ enum Command {
 
 #[derive(Parser)]
 struct RunArgs {
+    /// ocpp: chargers over WebSocket (`--url`); mqtt: piles through a broker (`--mqtt-url`)
+    #[arg(long, value_enum, default_value_t = Protocol::Ocpp)]
+    protocol: Protocol,
+    #[command(flatten)]
+    mqtt: mqtt::MqttArgs,
     /// The charger listener, e.g. ws://127.0.0.1:9000; several nodes comma-separated
     /// (ws://a:9000,ws://b:9000) spread the fleet over them
     #[arg(long, default_value = "ws://127.0.0.1:9000")]
@@ -90,8 +99,9 @@ struct RunArgs {
     interval_ms: u64,
     /// What the chargers do: one behaviour (heartbeat, meter-values, sessions) or a mix in
     /// proportion, e.g. `heartbeat=8,sessions=2`. Session chargers use their id as id tag.
+    /// MQTT piles: heartbeat or status (charging/status of orders LOAD-<pile>-<n>).
     #[arg(long, default_value = "heartbeat")]
-    load: Mix,
+    load: String,
     /// Do not send a BootNotification first.
     #[arg(long)]
     no_boot: bool,
@@ -215,6 +225,12 @@ struct NearbyArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum Protocol {
+    Ocpp,
+    Mqtt,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Versions {
     V16,
     V201,
@@ -224,7 +240,13 @@ enum Versions {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match Cli::parse().command {
+        Command::Run(args) if matches!(args.protocol, Protocol::Mqtt) => {
+            let json = args.json;
+            let report = simulators::mqtt::load::run(mqtt::plan(args)?).await;
+            print(&report, json)?;
+        }
         Command::Run(args) => {
+            let mix: Mix = args.load.parse()?;
             if let Some(api) = args.register {
                 register(api, &args.token, args.chargers, &args.prefix).await?;
             }
@@ -240,7 +262,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ramp_per_s: args.ramp,
                 duration: Duration::from_secs(args.duration),
                 interval: Duration::from_millis(args.interval_ms),
-                mix: args.load,
+                mix,
                 boot: !args.no_boot,
                 password: None,
             };
