@@ -260,7 +260,9 @@ function updatePile(code) {
   const badge = node.querySelector('.pile-online');
   badge.textContent = pile.online ? 'online' : 'offline';
   node.querySelector('.pile-name').textContent = pile.name && pile.name !== pile.code ? pile.name : '';
-  const facts = [pile.type, pile.maxPowerKw ? fixed(pile.maxPowerKw, 1, 'kW') : null, pile.status];
+  // How it talks to csms: OCPP unless marked (an MQTT pile speaks through the broker).
+  const link = pile.protocol === 'mqtt' ? 'MQTT' : null;
+  const facts = [pile.type, pile.maxPowerKw ? fixed(pile.maxPowerKw, 1, 'kW') : null, link, pile.status];
   if (!pile.online && pile.lastSeenAt) facts.push(`last seen ${time(pile.lastSeenAt)}`);
   node.querySelector('.pile-meta').textContent = facts.filter(Boolean).join(' · ');
   const connectors = (pile.connectors ?? []).filter((c) => !isWhole(c));

@@ -30,6 +30,8 @@ pub struct MqttSettings {
     /// Pile messages handled at once: piles are spread over this many workers, each handling its
     /// piles' messages in order.
     pub workers: usize,
+    /// Pile messages the broker may have sent unacknowledged at once (MQTT 5 receive maximum).
+    pub receive_maximum: u16,
 }
 
 impl MqttSettings {
@@ -56,6 +58,7 @@ impl fmt::Debug for MqttSettings {
             .field("session_expiry_s", &self.session_expiry_s)
             .field("keep_alive_s", &self.keep_alive_s)
             .field("workers", &self.workers)
+            .field("receive_maximum", &self.receive_maximum)
             .finish()
     }
 }

@@ -72,6 +72,7 @@ impl Consumer {
         options.set_clean_start(false);
         options.set_session_expiry_interval(Some(self.settings.session_expiry_s));
         options.set_manual_acks(true);
+        options.set_receive_maximum(Some(self.settings.receive_maximum.max(1)));
         let (client, mut events) = AsyncClient::new(options, 1024);
         let workers: Vec<mpsc::Sender<Job>> = (0..self.settings.workers.max(1))
             .map(|_| {

@@ -136,8 +136,7 @@ impl Piles {
         };
         let connector = status.connector_id.unwrap_or(session.connector_id);
         let mut samples = Vec::with_capacity(4);
-        let first = !session.opened;
-        if first {
+        if session.transaction_id.is_none() {
             // The session's register starts at 0 when it starts: `totalPower` is energy so far.
             let began = status.at - chrono::Duration::seconds(status.total_time_s);
             samples.push(sample(began, ENERGY, "Wh", "Outlet", "Transaction.Begin", "0".into()));
@@ -148,13 +147,24 @@ impl Piles {
         if let Some(soc) = status.soc {
             samples.push(sample(status.at, "SoC", "Percent", "EV", "Sample.Periodic", soc.to_string()));
         }
-        let kind = if first { EventKind::Started } else { EventKind::Updated };
-        let seq_no = i32::try_from(status.total_time_s.saturating_mul(2)).unwrap_or(i32::MAX - 1);
-        let event = self.event(id, &session, kind, seq_no, status.at, connector, None);
-        self.services.charging.event(event, samples).await.map_err(Handled::failed)?;
+        let charging = &self.services.charging;
+        let transaction_id = match session.transaction_id {
+            // Metered: the readings go through the group commit, as an OCPP pile's MeterValues.
+            Some(transaction_id) => {
+                let place = (session.transaction_id, 0, connector);
+                charging.samples(id, place.0, place.1, place.2, samples).await.map_err(Handled::failed)?;
+                transaction_id
+            }
+            // The first: it opens the order's transaction.
+            None => {
+                let seq_no = i32::try_from(status.total_time_s.saturating_mul(2)).unwrap_or(i32::MAX - 1);
+                let event = self.event(id, &session, EventKind::Started, seq_no, status.at, connector, None);
+                let (applied, _) = charging.event(event, samples).await.map_err(Handled::failed)?;
+                applied.id
+            }
+        };
         if let Some(running) = &mut self.state(id).session {
-            running.opened = true;
-            running.last_status = Instant::now();
+            running.transaction_id = Some(transaction_id);
         }
         Ok("stored")
     }
@@ -215,9 +225,8 @@ impl Piles {
         let running =
             order.filter(|o| &o.charger_id == id && matches!(o.status, OrderStatus::Starting | OrderStatus::Charging));
         let Some(order) = running else { return Ok(None) };
-        let mut session = Session::of(&order);
-        // A session csms has a transaction of already (this worker took the pile over).
-        session.opened = order.status == OrderStatus::Charging;
+        // A charging order's transaction is known (this worker took the pile over).
+        let session = Session::of(&order);
         self.state(id).session = Some(session.clone());
         Ok(Some(session))
     }

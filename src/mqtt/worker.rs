@@ -60,9 +60,8 @@ pub(super) struct Session {
     pub connector_id: i32,
     pub id_tag: IdTag,
     pub remote_start_id: Option<i32>,
-    /// csms has its transaction (a status was stored).
-    pub opened: bool,
-    pub last_status: Instant,
+    /// Its transaction, once a status opened it.
+    pub transaction_id: Option<i64>,
     /// When a stop of it was seen published.
     pub stop_sent: Option<Instant>,
 }
@@ -74,8 +73,7 @@ impl Session {
             connector_id: order.connector_id,
             id_tag: order.id_tag.clone(),
             remote_start_id: order.remote_start_id,
-            opened: false,
-            last_status: Instant::now(),
+            transaction_id: order.transaction_id,
             stop_sent: None,
         }
     }

@@ -388,3 +388,39 @@ async fn a_simulated_mqtt_pile_charges_an_order_by_itself_and_is_billed_the_ener
     assert!((10..=100).contains(&wh), "{done}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_start_the_pile_never_answers_with_a_status_fails_the_order_and_refunds_it() {
+    if !broker_up().await {
+        return;
+    }
+    let app = spawn_mqtt_app(|s| s.orders.start_timeout_s = 1).await;
+    let code = unique("MQ-");
+    let mut pile = open_mqtt_pile(&app, &unique("SQ"), &code, tariff(), 60).await;
+    let (token, no, _) = paid_order(&app, "13912350007", &code).await;
+    assert_eq!(start(&app, &mut pile, &token, &no).await["command"], "start");
+    let failed = order_when(&app, &token, &no, |o| o["status"] == "FAILED").await;
+    assert_eq!((&failed["status"], &failed["paymentStatus"]), (&json!("FAILED"), &json!("REFUNDED")), "{failed}");
+    // Its status coming after all is told to stop.
+    pile.publish("charging/status", status(&code, &no, 0.1, 30, 20, chrono::Utc::now())).await;
+    assert_eq!((pile.command().await["command"]), "stop");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_order_on_an_mqtt_pile_that_is_not_online_is_refused_and_nothing_is_published() {
+    if !broker_up().await {
+        return;
+    }
+    let app = spawn_mqtt_app(|_| {}).await;
+    let code = unique("MQ-");
+    crate::mqtt_helpers::register_mqtt_pile(&app, &unique("SQ"), &code, tariff(), 60).await;
+    let mut pile = BarePile::connect(&code).await;
+    let (token, user_id, _) = driver(&app, "13912350008").await;
+    assert_eq!(adjust(&app, user_id, "100.00").await.0, 201);
+    let ask = json!({"pileCode": code, "connectorId": 1, "payMode": "prepaid", "prepayAmount": "50.00"});
+    let (status_code, refused) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    assert_eq!((status_code, refused["error"].as_str()), (409, Some("pile_offline")), "{refused}");
+    assert_eq!(pile.command_within(Duration::from_millis(300)).await, None);
+    app.stop().await;
+}
