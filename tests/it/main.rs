@@ -38,6 +38,7 @@ mod monitoring;
 mod mqtt_cluster;
 mod mqtt_helpers;
 mod mqtt_piles;
+mod mqtt_tls;
 #[cfg(feature = "sandbox")]
 mod notify_listener;
 mod open_files;
