@@ -142,8 +142,7 @@ impl Application {
                 "payments: sandbox mode, no real money moves through these providers (set payments.<provider>.mode = \"live\" with the merchant's keys)"
             );
         }
-        // First, before the pool and the listeners take descriptors: the hub is built with the
-        // effective cap, and each listener bounded to its share.
+        // Before the pool and the listeners take descriptors: the hub gets the effective cap.
         let limits = limits::open_files(
             settings.database.max_connections,
             settings.http.max_connections,

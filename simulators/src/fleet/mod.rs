@@ -3,6 +3,7 @@
 //! MeterValues, or whole charging sessions) back to back or at an interval; calls of the steady
 //! phase (after the ramp) give calls/s and latency percentiles, overall and per behaviour.
 
+pub(crate) mod ramp;
 mod readings;
 mod report;
 
@@ -152,36 +153,14 @@ struct Outcome {
 
 /// Runs the fleet and reports.
 pub async fn run(plan: FleetPlan) -> Report {
-    let start = Instant::now();
-    let ramp = if plan.ramp_per_s == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs_f64(plan.chargers as f64 / f64::from(plan.ramp_per_s))
-    };
-    // A moment after the last connection for its boot to finish before the load starts.
-    let steady_from = start + ramp + Duration::from_secs(2);
-    let steady_until = steady_from + plan.duration;
-    let connected_now = Arc::new(AtomicUsize::new(0));
-    let connected_at_ramp_end = Arc::new(AtomicUsize::new(0));
-    {
-        let (now, peak) = (connected_now.clone(), connected_at_ramp_end.clone());
-        tokio::spawn(async move {
-            sleep_until(steady_from).await;
-            peak.store(now.load(Ordering::Relaxed), Ordering::Relaxed);
-        });
-    }
+    let ramp = ramp::Ramp::new(plan.chargers, plan.ramp_per_s, plan.duration);
     let plan = Arc::new(plan);
     let mut tasks = Vec::with_capacity(plan.chargers);
     for n in 0..plan.chargers {
-        let slot = if plan.ramp_per_s == 0 {
-            start
-        } else {
-            start + Duration::from_secs_f64(n as f64 / f64::from(plan.ramp_per_s))
-        };
-        let (plan, connected) = (plan.clone(), connected_now.clone());
+        let (plan, ramp) = (plan.clone(), ramp.clone());
         tasks.push(tokio::spawn(async move {
-            sleep_until(slot).await;
-            charger(&plan, n, steady_from, steady_until, &connected).await
+            sleep_until(ramp.slot(n)).await;
+            charger(&plan, n, ramp.steady_from, ramp.until, &ramp.connected).await
         }));
     }
     let mut outcomes = Vec::with_capacity(plan.chargers);
@@ -218,7 +197,7 @@ pub async fn run(plan: FleetPlan) -> Report {
     Report {
         reconnects: outcomes.iter().map(|o| o.reconnects).sum(),
         chargers: plan.chargers,
-        connected: connected_at_ramp_end.load(Ordering::Relaxed),
+        connected: ramp.connected_at_start(),
         connect_failures: failures,
         calls: all.len(),
         errors: outcomes.iter().map(|o| o.errors).sum(),

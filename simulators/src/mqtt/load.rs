@@ -6,6 +6,7 @@
 use super::payload::{ChargingStatus, Command, Heartbeat, PileStatus, Timestamp, kwh3};
 use super::{MqttPile, MqttSimError, PileConfig};
 use crate::fleet::Latency;
+use crate::fleet::ramp::Ramp;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -85,36 +86,14 @@ struct Outcome {
 
 /// Runs the fleet and reports.
 pub async fn run(plan: MqttLoadPlan) -> MqttLoadReport {
-    let start = Instant::now();
-    let ramp = if plan.ramp_per_s == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs_f64(plan.piles as f64 / f64::from(plan.ramp_per_s))
-    };
-    // A moment after the last connection before the load starts.
-    let steady_from = start + ramp + Duration::from_secs(2);
-    let until = steady_from + plan.duration;
-    let connected_now = Arc::new(AtomicUsize::new(0));
-    let connected_at_start = Arc::new(AtomicUsize::new(0));
-    {
-        let (now, at_start) = (connected_now.clone(), connected_at_start.clone());
-        tokio::spawn(async move {
-            sleep_until(steady_from).await;
-            at_start.store(now.load(Ordering::Relaxed), Ordering::Relaxed);
-        });
-    }
+    let ramp = Ramp::new(plan.piles, plan.ramp_per_s, plan.duration);
     let plan = Arc::new(plan);
     let mut tasks = Vec::with_capacity(plan.piles);
     for n in 0..plan.piles {
-        let slot = if plan.ramp_per_s == 0 {
-            start
-        } else {
-            start + Duration::from_secs_f64(n as f64 / f64::from(plan.ramp_per_s))
-        };
-        let (plan, connected) = (plan.clone(), connected_now.clone());
+        let (plan, ramp) = (plan.clone(), ramp.clone());
         tasks.push(tokio::spawn(async move {
-            sleep_until(slot).await;
-            pile(&plan, n, steady_from, until, &connected).await
+            sleep_until(ramp.slot(n)).await;
+            pile(&plan, n, ramp.steady_from, ramp.until, &ramp.connected).await
         }));
     }
     let mut outcomes = Vec::with_capacity(tasks.len());
@@ -127,7 +106,7 @@ pub async fn run(plan: MqttLoadPlan) -> MqttLoadReport {
     let published = outcomes.iter().map(|o| o.published).sum::<usize>();
     MqttLoadReport {
         piles: plan.piles,
-        connected: connected_at_start.load(Ordering::Relaxed),
+        connected: ramp.connected_at_start(),
         connect_failures: outcomes.iter().filter(|o| !o.connected).count(),
         load: plan.load,
         published,
