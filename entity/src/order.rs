@@ -50,6 +50,16 @@ pub struct Model {
     pub review_reason: Option<String>,
     /// The bills this order had before it was billed again (JSON array, oldest first).
     pub revisions: Option<String>,
+    /// The driver's target: `amount`, `energy`, `duration` or `soc` (migration 000024).
+    pub limit_kind: Option<String>,
+    /// Its value in fen, Wh, seconds or percent.
+    pub limit_value: Option<i64>,
+    /// When csms stopped the session for a limit.
+    pub limit_reached_at: Option<DateTimeUtc>,
+    /// The station's most power per session when the order was made (W).
+    pub session_max_power_w: Option<i64>,
+    /// The station's most time per session when the order was made (s).
+    pub session_max_time_s: Option<i64>,
     /// The user while the order is live, else NULL (unique: one live order per user).
     #[sea_orm(unique)]
     pub active_user_id: Option<i64>,

@@ -20,6 +20,10 @@ pub struct Model {
     pub status: String,
     /// An IANA zone (`Asia/Shanghai`).
     pub timezone: String,
+    /// The most power a session may draw (W; NULL: no limit).
+    pub session_max_power_w: Option<i64>,
+    /// The longest a session may last (s; NULL: no limit).
+    pub session_max_time_s: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -5,6 +5,7 @@
 use protocol::{
     ActionSet, Call, CallErrorCode, OcppVersion, Payload, Role, RpcError, SchemaRegistry, decode_call, v16, v201,
 };
+use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
 
 /// The simulated charger's configuration keys (1.6) / variables (2.0.1).
@@ -22,6 +23,10 @@ impl Default for KeyStore {
             ("MeterValuesSampledData", "Energy.Active.Import.Register,Power.Active.Import", false),
             ("NumberOfConnectors", "1", true),
             ("AuthorizeRemoteTxRequests", "false", false),
+            ("SupportedFeatureProfiles", "Core,FirmwareManagement,RemoteTrigger,SmartCharging", true),
+            // 2.0.1's device model, as `Component.Variable`.
+            ("SmartChargingCtrlr.Enabled", "true", false),
+            ("SampledDataCtrlr.TxUpdatedMeasurands", "Energy.Active.Import.Register,Power.Active.Import", false),
         ] {
             keys.insert(key.to_owned(), (value.to_owned(), readonly));
         }
@@ -34,13 +39,25 @@ impl KeyStore {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.keys.get(key).map(|(v, _)| v.as_str())
     }
+
+    /// Sets `key` to `value` (made writable if new), as the charger's maker would.
+    pub fn set(&mut self, key: &str, value: &str) {
+        let readonly = self.keys.get(key).is_some_and(|(_, ro)| *ro);
+        self.keys.insert(key.to_owned(), (value.to_owned(), readonly));
+    }
+
+    /// The 2.0.1 variable `variable` of `component`: `Component.Variable`, else the variable's
+    /// name alone (the 1.6 key of the same name).
+    fn variable(&self, component: &str, variable: &str) -> Option<&str> {
+        self.get(&format!("{component}.{variable}")).or_else(|| self.get(variable))
+    }
 }
 
 /// What the charger does once it has answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Effect {
-    /// Charge: a remote start was accepted.
-    StartSession { connector_id: i32, id_tag: String },
+    /// Charge: a remote start was accepted (with at most `limit_w`, its TxProfile's limit in W).
+    StartSession { connector_id: i32, id_tag: String, limit_w: Option<f64> },
     /// Reboot: close, reconnect, boot again (a reset was accepted).
     Reboot,
     /// Send this message now (a trigger was accepted): its action name.
@@ -59,7 +76,20 @@ pub(crate) fn answer(
             let request = decode_call::<v16::Action>(registry, Role::ChargingStation, call)?;
             let effect = match &request {
                 v16::Request::RemoteStartTransaction(r) => {
-                    Some(Effect::StartSession { connector_id: r.connector_id.unwrap_or(1), id_tag: r.id_tag.clone() })
+                    let limit_w = r.charging_profile.as_ref().and_then(|p| {
+                        let schedule = &p.charging_schedule;
+                        let watts = schedule.charging_rate_unit == v16::ChargingRateUnitType::W;
+                        schedule
+                            .charging_schedule_period
+                            .first()
+                            .filter(|_| watts)
+                            .and_then(|first| first.limit.to_f64())
+                    });
+                    Some(Effect::StartSession {
+                        connector_id: r.connector_id.unwrap_or(1),
+                        id_tag: r.id_tag.clone(),
+                        limit_w,
+                    })
                 }
                 v16::Request::Reset(_) => Some(Effect::Reboot),
                 v16::Request::TriggerMessage(r) => triggered(r.requested_message.as_str()),
@@ -73,6 +103,15 @@ pub(crate) fn answer(
                 v201::Request::RequestStartTransaction(r) => Some(Effect::StartSession {
                     connector_id: r.evse_id.unwrap_or(1),
                     id_tag: r.id_token.id_token.clone(),
+                    limit_w: r.charging_profile.as_ref().and_then(|p| {
+                        let schedule = p.charging_schedule.first()?;
+                        let watts = schedule.charging_rate_unit == v201::ChargingRateUnitEnumType::W;
+                        schedule
+                            .charging_schedule_period
+                            .first()
+                            .filter(|_| watts)
+                            .and_then(|first| first.limit.to_f64())
+                    }),
                 }),
                 v201::Request::Reset(_) => Some(Effect::Reboot),
                 v201::Request::TriggerMessage(r) => triggered(r.requested_message.as_str()),
@@ -162,7 +201,7 @@ fn answer_201(keys: &mut KeyStore, request: v201::Request) -> Result<v201::Respo
                 .get_variable_data
                 .into_iter()
                 .map(|d| {
-                    let value = keys.get(&d.variable.name).map(str::to_owned);
+                    let value = keys.variable(&d.component.name, &d.variable.name).map(str::to_owned);
                     v201::GetVariableResultType {
                         custom_data: None,
                         attribute_status_info: None,

@@ -8,7 +8,7 @@ use super::{ApiError, ApiState};
 use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::records::OrderFilter;
-use crate::domain::orders::{CreateOrder, OrderError, OrderView, ReviewDecision, Scope};
+use crate::domain::orders::{CreateOrder, LimitRequest, OrderError, OrderView, ReviewDecision, Scope};
 use crate::domain::stations::StationError;
 use crate::domain::units::Wh;
 use axum::body::Bytes;
@@ -49,6 +49,21 @@ struct NewOrderBody {
     /// Where a settlement gives back what a prepaid amount did not use: `original` (the method
     /// that paid, the default) or `balance`.
     refund_to: Option<String>,
+    /// A target: csms stops the session once it is reached.
+    limit: Option<LimitBody>,
+}
+
+/// A driver's target: `amount` (yuan, 0.01 to 10000.00), `energy` (kWh, at most three decimal
+/// places, up to 1000), `duration` (whole seconds, 60 to 172800) or `soc` (whole percent, 1 to
+/// 100; only on a pile that reports the state of charge, else 400 `soc_unavailable`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct LimitBody {
+    #[schema(example = "energy")]
+    kind: String,
+    /// A JSON number or a decimal string.
+    #[schema(value_type = String, example = "20")]
+    value: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,9 +80,10 @@ struct ListQuery {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = super::schemas::OrderView),
-        (status = 400, description = "`bad_request`: a field is missing or wrong", body = super::schemas::ErrorBody),
+        (status = 400, description = "`bad_request`: a field is missing or wrong; `soc_unavailable`: a `soc` target on a pile that does not report the state of charge", body = super::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such pile or connector", body = super::schemas::ErrorBody),
         (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one), `unpaid_orders` (a bill of theirs is not paid) or `no_tariff`", body = super::schemas::ErrorBody),
+        (status = 504, description = "`charger_timeout`: the pile did not say whether it reports the state of charge", body = super::schemas::ErrorBody),
         (status = 503, description = "`unavailable`: the pile's lock could not be taken", body = super::schemas::ErrorBody),
         super::schemas::SignedErrors,
     ))]
@@ -86,6 +102,7 @@ async fn create(
         prepay_amount: body.prepay_amount.map(|a| a.0),
         method: body.method,
         refund_to: body.refund_to,
+        limit: body.limit.map(|l| LimitRequest { kind: l.kind, value: l.value }),
     };
     Ok((StatusCode::CREATED, Json(state.orders.create(&user, request).await?)))
 }
@@ -260,6 +277,7 @@ impl From<OrderError> for ApiError {
             OrderError::OrderInProgress(_) => refused(StatusCode::CONFLICT, "order_in_progress", &e),
             OrderError::UnpaidOrders(_) => refused(StatusCode::CONFLICT, "unpaid_orders", &e),
             OrderError::NoTariff(_) => refused(StatusCode::CONFLICT, "no_tariff", &e),
+            OrderError::SocUnavailable(_) => refused(StatusCode::BAD_REQUEST, "soc_unavailable", &e),
             OrderError::WrongState(..) => refused(StatusCode::CONFLICT, "invalid_state", &e),
             OrderError::StartRejected => refused(StatusCode::CONFLICT, "start_rejected", &e),
             OrderError::StopRejected => refused(StatusCode::CONFLICT, "stop_rejected", &e),

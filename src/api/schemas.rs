@@ -226,12 +226,28 @@ pub(in crate::api) struct OrderView {
     /// `stoppedAt`, `revisedAt`.
     #[schema(value_type = Vec<Object>)]
     revisions: Vec<serde_json::Value>,
+    /// The driver's target, in the unit it was given in.
+    limit: Option<OrderLimit>,
+    /// When csms stopped the session because the target, or the station's most time per
+    /// session, was reached (its `stopReason` is then `LIMIT_REACHED`).
+    limit_reached_at: Option<DateTime<Utc>>,
     /// While charging: what the connector reads now and the cost so far.
     live: Option<LiveReading>,
     created_at: DateTime<Utc>,
     started_at: Option<DateTime<Utc>>,
     stopped_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
+}
+
+/// A driver's target on an order: `kind` `amount`, `energy`, `duration` or `soc`, `value` in
+/// yuan (`"30.00"`), kWh (`"12.5"`), seconds (`"3600"`) or percent (`"80"`).
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "a schema only")]
+pub(in crate::api) struct OrderLimit {
+    #[schema(example = "energy")]
+    kind: String,
+    #[schema(example = "12.5")]
+    value: String,
 }
 
 /// A meter reading set aside: the register is billed, this reading was not believed.

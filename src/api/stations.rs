@@ -58,6 +58,10 @@ struct StationView {
     operator: Option<String>,
     status: String,
     timezone: String,
+    /// The most power a session may draw (kW); null: no limit.
+    session_max_power_kw: Option<f64>,
+    /// The longest a session may last (s); null: no limit. csms stops a session that reaches it.
+    session_max_time_s: Option<i64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -76,6 +80,8 @@ impl From<Station> for StationView {
             lat: s.lat,
             operator: s.operator,
             status: s.status,
+            session_max_power_kw: s.session.max_power_w.map(|w| w as f64 / 1000.0),
+            session_max_time_s: s.session.max_time_s,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -99,6 +105,14 @@ struct NewStationBody {
     operator: Option<String>,
     /// `open` (default) or `closed`.
     status: Option<String>,
+    /// The most power a session may draw, in kW (absent: no limit): an OCPP pile that does
+    /// smart charging gets it as a TxProfile with the start, an MQTT pile as `maxPower`.
+    #[schema(example = 100.0)]
+    session_max_power_kw: Option<f64>,
+    /// The longest a session may last, in seconds (60 to 604800; absent: no limit): csms stops
+    /// a session that reaches it.
+    #[schema(example = 7200)]
+    session_max_time_s: Option<i64>,
 }
 
 /// Creates a station (operators).
@@ -129,6 +143,8 @@ async fn create(
         timezone: b.timezone,
         operator: b.operator,
         status: b.status,
+        session_max_power_kw: b.session_max_power_kw,
+        session_max_time_s: b.session_max_time_s,
     };
     Ok((StatusCode::CREATED, Json(state.stations.create(new).await?.into())))
 }
@@ -159,7 +175,8 @@ async fn detail(State(state): State<ApiState>, Path(code): Path<String>) -> Resu
     Ok(Json(station.into()))
 }
 
-/// `PATCH /api/v1/stations/{code}`: the fields given change; `"operator": null` removes it.
+/// `PATCH /api/v1/stations/{code}`: the fields given change; `"operator": null` removes it, and
+/// `null` for a session limit removes that limit.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StationChangeBody {
@@ -175,6 +192,14 @@ struct StationChangeBody {
     #[schema(value_type = Option<String>)]
     operator: Option<Option<String>>,
     status: Option<String>,
+    /// kW; `null` removes the limit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<f64>)]
+    session_max_power_kw: Option<Option<f64>>,
+    /// Seconds; `null` removes the limit.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    session_max_time_s: Option<Option<i64>>,
 }
 
 /// A field that is present, even as `null` (`Some(None)`), apart from one that is absent (`None`).
@@ -211,6 +236,8 @@ async fn change(
         timezone: b.timezone,
         operator: b.operator,
         status: b.status,
+        session_max_power_kw: b.session_max_power_kw,
+        session_max_time_s: b.session_max_time_s,
     };
     Ok(Json(state.stations.change(&code, change).await?.into()))
 }

@@ -2,27 +2,37 @@
 //! in each charger's OCPP version, and writes each to the operation log like an operator's.
 
 use super::Hub;
+use super::capabilities;
 use super::handle::CallFailure;
 use super::remote::Routed;
 use crate::domain::chargers::OperationRecord;
 use crate::domain::ids::ChargerId;
-use crate::domain::orders::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
+use crate::domain::orders::{ChargerCommands, CommandError, PileCapabilities, RemoteStart, RemoteStop};
 use chrono::Utc;
+use dashmap::DashMap;
 use futures_util::future::BoxFuture;
 use protocol::{OcppVersion, v16, v201};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::Instant;
+
+/// How long a pile's capabilities are believed once asked (a pile's configuration seldom
+/// changes; one asked again after this, or after csms restarts).
+const CAPABILITIES_FOR: Duration = Duration::from_secs(600);
 
 /// Orders' commands, through the hub.
 #[derive(Debug, Clone)]
 pub struct HubCommands {
     hub: Hub,
+    /// Each pile's capabilities as it last said, and when.
+    known: Arc<DashMap<ChargerId, (Instant, PileCapabilities, OcppVersion)>>,
 }
 
 impl HubCommands {
     pub fn new(hub: Hub) -> Self {
-        HubCommands { hub }
+        HubCommands { hub, known: Arc::new(DashMap::new()) }
     }
 
     /// Sends `request` (built for the charger's version by `build`), logs it, and answers
@@ -33,11 +43,25 @@ impl HubCommands {
         actor: &str,
         build: impl FnOnce(OcppVersion) -> Option<(&'static str, Value)>,
     ) -> Result<bool, CommandError> {
+        let (response, _) = self.exchange(charger_id, actor, build).await?;
+        Ok(response.get("status").and_then(Value::as_str) == Some("Accepted"))
+    }
+
+    /// The same, answering the charger's response and its version; `Ok(Value::Null)` when
+    /// `build` made nothing for it.
+    async fn exchange(
+        &self,
+        charger_id: &ChargerId,
+        actor: &str,
+        build: impl FnOnce(OcppVersion) -> Option<(&'static str, Value)>,
+    ) -> Result<(Value, Option<OcppVersion>), CommandError> {
+        let mut spoken = None;
         let started = Instant::now();
         let mut sent = None;
         let result = self
             .hub
             .call(charger_id, |version| {
+                spoken = Some(version);
                 let (action, payload) = build(version).ok_or(())?;
                 sent = Some((action, payload.clone()));
                 Ok((action, payload))
@@ -45,7 +69,7 @@ impl HubCommands {
             .await;
         let result = match result {
             Ok(response) => Ok(response),
-            Err(Routed::NotBuilt(())) => return Ok(false),
+            Err(Routed::NotBuilt(())) => return Ok((Value::Null, spoken)),
             // Nothing was sent: nothing to log.
             Err(Routed::Failed(CallFailure::Disconnected)) if sent.is_none() => return Err(CommandError::Offline),
             Err(Routed::Failed(CallFailure::ClusterUnavailable)) if sent.is_none() => {
@@ -74,10 +98,38 @@ impl HubCommands {
             tracing::error!(error = %e, charger = %charger_id, action, "writing the operation log failed");
         }
         match result {
-            Ok(response) => Ok(response.get("status").and_then(Value::as_str) == Some("Accepted")),
+            Ok(response) => Ok((response, spoken)),
             Err(CallFailure::Disconnected) => Err(CommandError::Offline),
             Err(CallFailure::ClusterUnavailable) => Err(CommandError::ClusterUnavailable),
             Err(failure) => Err(CommandError::NoAnswer(failure.to_string())),
+        }
+    }
+
+    /// What `charger_id` can do, as it last said within `CAPABILITIES_FOR`, else asked now.
+    async fn capabilities_of(&self, charger_id: &ChargerId) -> Result<(PileCapabilities, OcppVersion), CommandError> {
+        if let Some(known) = self.known.get(charger_id)
+            && known.0.elapsed() < CAPABILITIES_FOR
+        {
+            return Ok((known.1, known.2));
+        }
+        let (response, version) = self.exchange(charger_id, "csms:capabilities", capabilities::question).await?;
+        let version = version.ok_or(CommandError::Offline)?;
+        let said = capabilities::answer(version, &response);
+        self.known.insert(charger_id.clone(), (Instant::now(), said, version));
+        Ok((said, version))
+    }
+
+    /// The id of the TxProfile `start` carries: when it limits the power and the pile does
+    /// smart charging (a pile that cannot say is started without one; csms stops it in time).
+    async fn profile_for(&self, start: &RemoteStart) -> Option<i32> {
+        start.limits.max_power_w?;
+        match self.capabilities_of(&start.charger_id).await {
+            Ok((said, _)) if said.smart_charging => Some(start.remote_start_id),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::info!(charger = %start.charger_id, error = %e, "the pile's capabilities are unknown: started without a TxProfile");
+                None
+            }
         }
     }
 }
@@ -87,15 +139,20 @@ fn payload(request: &impl serde::Serialize) -> Option<Value> {
 }
 
 impl ChargerCommands for HubCommands {
+    fn capabilities(&self, charger_id: ChargerId) -> BoxFuture<'_, Result<PileCapabilities, CommandError>> {
+        Box::pin(async move { self.capabilities_of(&charger_id).await.map(|(said, _)| said) })
+    }
+
     fn remote_start(&self, start: RemoteStart) -> BoxFuture<'_, Result<bool, CommandError>> {
         Box::pin(async move {
+            let profile_id = self.profile_for(&start).await;
             let build = |version| match version {
                 OcppVersion::V16 => Some((
                     "RemoteStartTransaction",
                     payload(&v16::RemoteStartTransactionRequest {
                         connector_id: Some(start.connector_id),
                         id_tag: start.id_tag.to_string(),
-                        charging_profile: None,
+                        charging_profile: profile_id.and_then(|id| capabilities::profile_16(start.limits, id)),
                     })?,
                 )),
                 OcppVersion::V201 => Some((
@@ -111,7 +168,7 @@ impl ChargerCommands for HubCommands {
                             r#type: v201::IdTokenEnumType::Central,
                         },
                         remote_start_id: start.remote_start_id,
-                        charging_profile: None,
+                        charging_profile: profile_id.and_then(|id| capabilities::profile_201(start.limits, id)),
                     })?,
                 )),
             };

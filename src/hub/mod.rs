@@ -1,6 +1,7 @@
 //! The charger hub: the WebSocket listener (upgrade, identity, Basic auth, subprotocol), one
 //! session task per connection, and the registry of connected chargers.
 
+mod capabilities;
 mod commands;
 pub mod credentials;
 mod handle;

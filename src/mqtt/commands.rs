@@ -29,15 +29,21 @@ impl MqttCommands {
     }
 
     /// Publishes the start of `start`'s order on `pile`: accepted once the broker has it (the
-    /// order then waits for the pile's first `charging/status`).
+    /// order then waits for the pile's first `charging/status`). `maxPower` is the station's
+    /// most power per session (no more than the pile's rated power), else the rated power;
+    /// `maxTime` the session's most time, 0 for none.
     pub async fn start(&self, pile: &Charger, start: &RemoteStart) -> Result<bool, CommandError> {
-        let max_power = pile.max_power_w.map_or(DEFAULT_POWER_KW, |w| w as f64 / 1000.0);
+        let watts = match (start.limits.max_power_w, pile.max_power_w) {
+            (Some(limit), Some(rated)) => Some(limit.min(rated)),
+            (limit, rated) => limit.or(rated),
+        };
+        let max_power = watts.map_or(DEFAULT_POWER_KW, |w| w as f64 / 1000.0);
         let command = Command::Start {
             pile_code: pile.id.to_string(),
             connector_id: start.connector_id,
             order_no: start.order_no.to_string(),
             max_power,
-            max_time: 0,
+            max_time: start.limits.max_time_s.unwrap_or(0),
             timestamp: Utc::now(),
         };
         self.send(pile, &start.actor, command).await

@@ -10,7 +10,7 @@ use crate::domain::charging::Charging;
 use crate::domain::ids::ChargerId;
 use crate::domain::nodes::Nodes;
 use crate::domain::orders::Orders;
-use crate::domain::orders::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
+use crate::domain::orders::{ChargerCommands, CommandError, PileCapabilities, RemoteStart, RemoteStop};
 use crate::hub::{Hub, HubCommands};
 use crate::mqtt::{LinkServices, MqttCommands, Publisher};
 use futures_util::future::BoxFuture;
@@ -71,6 +71,17 @@ impl PileCommands {
 }
 
 impl ChargerCommands for PileCommands {
+    fn capabilities(&self, charger_id: ChargerId) -> BoxFuture<'_, Result<PileCapabilities, CommandError>> {
+        Box::pin(async move {
+            match self.mqtt_pile(&charger_id).await? {
+                // The link limits the session through the start command; every status carries
+                // the state of charge.
+                Some(_) => Ok(PileCapabilities { smart_charging: false, reports_soc: true }),
+                None => self.ocpp.capabilities(charger_id).await,
+            }
+        })
+    }
+
     fn remote_start(&self, start: RemoteStart) -> BoxFuture<'_, Result<bool, CommandError>> {
         Box::pin(async move {
             match self.mqtt_pile(&start.charger_id).await? {

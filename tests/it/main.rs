@@ -13,6 +13,8 @@ mod audit;
 mod business;
 mod charger_tags;
 mod chargers;
+mod charging_limits;
+mod charging_limits_mqtt;
 mod cluster;
 mod cluster_drain;
 mod cluster_failover;

@@ -199,17 +199,8 @@ async fn changes(app: &TestApp, rng: &mut Dice, orders: &[order::Model]) {
     for o in ending {
         let ended = o.started_at.unwrap() + Duration::seconds(rng.gen_range(0..150_000));
         let mut change = Transition {
-            to: OrderStatus::Charging,
-            from: vec![OrderStatus::Charging],
-            remote_start_id: None,
-            transaction_id: None,
-            started_at: None,
             charging_ended_at: Some(ended),
-            resumed: false,
-            start_soc: None,
-            lock_expires_at: None,
-            user_id: None,
-            counted: false,
+            ..Transition::new(OrderStatus::Charging, &[OrderStatus::Charging])
         };
         // As the orders tell the store (`Orders::transition`): charging ended, it counts.
         change.counted = change.counts();

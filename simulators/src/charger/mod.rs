@@ -3,6 +3,7 @@
 
 mod boot;
 mod offline;
+mod serving;
 
 pub use offline::ReplayCount;
 
@@ -19,7 +20,6 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::SessionPlan;
 use crate::responder::{Effect, KeyStore};
 
 /// What went wrong for the simulated charger.
@@ -261,56 +261,9 @@ impl SimCharger {
         &self.keys
     }
 
-    /// Answers the next `count` calls of the CSMS, returning their actions. With `hold`, each
-    /// answer waits that long, and a second call arriving meanwhile is an error: the CSMS must
-    /// keep at most one call outstanding.
-    pub async fn serve_calls(&mut self, count: usize, hold: Option<Duration>) -> Result<Vec<String>, SimError> {
-        let mut actions = Vec::with_capacity(count);
-        while actions.len() < count {
-            let text = self.recv_text().await?;
-            let Ok(Frame::Call(call)) = Frame::parse(&text) else {
-                continue;
-            };
-            if let Some(hold) = hold {
-                match tokio::time::timeout(hold, self.socket.next()).await {
-                    Err(_) => {}
-                    Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
-                    Ok(other) => {
-                        return Err(SimError::Protocol(format!(
-                            "a second frame arrived while call {} was unanswered: {other:?}",
-                            call.id
-                        )));
-                    }
-                }
-            }
-            actions.push(call.action.to_string());
-            self.answer(&call).await?;
-        }
-        Ok(actions)
-    }
-
-    /// Answers calls until the connection closes (run it in its own task).
-    pub async fn serve(mut self) -> Result<(), SimError> {
-        loop {
-            let text = match self.recv_text().await {
-                Ok(text) => text,
-                Err(SimError::Timeout(_)) => continue,
-                Err(SimError::Closed(_)) => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            let effect = match Frame::parse(&text) {
-                Ok(Frame::Call(call)) => self.answer(&call).await?,
-                _ => None,
-            };
-            match effect {
-                Some(Effect::StartSession { connector_id, id_tag }) => {
-                    self.run_session(&SessionPlan::new(connector_id, id_tag)).await?;
-                }
-                Some(Effect::Reboot) => self.reboot().await?,
-                Some(Effect::Send(action)) => self.send_triggered(action).await?,
-                None => {}
-            }
-        }
+    /// The same, to change (a charger made with other settings).
+    pub fn keys_mut(&mut self) -> &mut KeyStore {
+        &mut self.keys
     }
 
     /// Answers a call of the CSMS; returns what the charger is to do next.

@@ -8,6 +8,7 @@ use crate::domain::charging::recording::energy_wh;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::ENERGY_REGISTER;
 use crate::domain::ids::OrderNo;
+use crate::domain::orders::limit::SessionLimits;
 use crate::domain::orders::order::Order;
 use crate::domain::tariffs::{Reading, Tariff};
 use chrono::Utc;
@@ -46,6 +47,7 @@ impl Orders {
             id_tag: starting.id_tag.clone(),
             remote_start_id,
             order_no: order_no.clone(),
+            limits: SessionLimits::of(starting.session_max_power_w, starting.session_max_time_s, starting.limit),
             actor: format!("order:{order_no}"),
         };
         match self.inner.commands.remote_start(start).await {
@@ -217,7 +219,11 @@ impl Orders {
         let cost = priced(order).map(|(tariff, zone)| running_bill(&tariff, zone, start, latest).total);
         Some(LiveReading {
             power_w: value("Power.Active.Import").map(|(v, _, _)| v),
-            soc: value("SoC").map(|(v, _, _)| v),
+            // The car's, wherever the charger says it was measured (the EV, mostly).
+            soc: view
+                .as_ref()
+                .and_then(|v| v.values.iter().find(|v| v.measurand == "SoC" && v.phase.is_none()))
+                .map(|v| v.value.clone()),
             energy_wh: latest.map(|r| r.wh.saturating_sub(start.wh).max(0)),
             cost: cost.map(|c| format!("{:.2}", c)),
             duration_s: Some((Utc::now() - head.started_at).num_seconds()),

@@ -182,7 +182,11 @@ impl Orders {
                 anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
                 start_soc: billed.start_soc,
                 end_soc: billed.end_soc,
-                stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+                stop_reason: super::status::order_stop_reason(
+                    head.stop_reason.as_deref(),
+                    current.limit_reached_at.is_some(),
+                )
+                .to_owned(),
                 stopped_at,
                 charging_ended_at: stopped_at,
                 operation: operation.clone(),
@@ -238,7 +242,11 @@ impl Orders {
             anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
             start_soc: billed.start_soc,
             end_soc: billed.end_soc,
-            stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+            stop_reason: super::status::order_stop_reason(
+                head.stop_reason.as_deref(),
+                found.limit_reached_at.is_some(),
+            )
+            .to_owned(),
             stopped_at: head.stopped_at.unwrap_or_else(Utc::now),
         };
         let Some(held) = self.inner.store.hold_for_review(hold).await? else { return Ok(()) };

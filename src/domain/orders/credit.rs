@@ -55,7 +55,7 @@ impl Orders {
                 tracing::warn!(user_id, error = %e, "marking a driver out of credit failed");
             }
             for found in orders {
-                self.stop_for_money(found, "the driver's credit is used up");
+                self.stop_for(found, "the driver's credit is used up", false);
             }
         }
     }

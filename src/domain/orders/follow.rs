@@ -205,6 +205,9 @@ impl Orders {
             lock_expires_at: now,
             transaction_id: Some(transaction_id),
             started_at: Some(at),
+            limit: None,
+            session_max_power_w: station.as_ref().and_then(|s| s.session.max_power_w),
+            session_max_time_s: station.as_ref().and_then(|s| s.session.max_time_s),
             at: now,
         };
         loop {

@@ -11,8 +11,10 @@ pub mod billing;
 mod by_number;
 pub mod commands;
 mod complete;
+mod create;
 mod credit;
 mod follow;
+pub mod limit;
 pub mod number;
 pub mod order;
 mod port;
@@ -25,7 +27,7 @@ mod sweep;
 pub(crate) mod test_order;
 pub mod view;
 
-pub use commands::{ChargerCommands, CommandError, RemoteStart, RemoteStop};
+pub use commands::{ChargerCommands, CommandError, PileCapabilities, RemoteStart, RemoteStop};
 pub use complete::ReviewDecision;
 pub use port::OrderStore;
 pub use status::{OrderStatus, PayMode, PaymentStatus};
@@ -36,20 +38,17 @@ use crate::domain::charging::Charging;
 use crate::domain::events::{DomainEvents, UserEvent};
 use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
+use crate::domain::ledger::MoneyError;
 use crate::domain::ledger::money::Fen;
-use crate::domain::ledger::{MoneyError, parse_positive};
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::order::Order;
-use crate::domain::payments::records::{Destination, Method, Methods};
+use crate::domain::payments::records::Methods;
 use crate::domain::stations::{StationError, Stations};
 use crate::domain::storage::StoreError;
-use crate::domain::storage::Subject;
-use crate::domain::users::Identity;
 use crate::kv::{Kv, KvError};
-use chrono::Utc;
 use dashmap::DashMap;
 use records::OrderFilter;
-use records::{NewOrder, Transition};
+use records::Transition;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -71,6 +70,15 @@ pub struct CreateOrder {
     /// Where a settlement gives back what a prepaid amount did not use: `original` (the
     /// default) or `balance`.
     pub refund_to: Option<String>,
+    /// The driver's target (see [`limit::ChargeLimit::parse`]).
+    pub limit: Option<LimitRequest>,
+}
+
+/// A target as the driver gave it: its kind and its value (a JSON number or a decimal string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitRequest {
+    pub kind: String,
+    pub value: serde_json::Value,
 }
 
 /// Why an order request was refused.
@@ -96,6 +104,8 @@ pub enum OrderError {
     UnpaidOrders(String),
     #[error("pile {0} has no tariff in force: it cannot take orders")]
     NoTariff(String),
+    #[error("pile {0} does not report the state of charge: a soc target would never be reached")]
+    SocUnavailable(String),
     #[error("the order is {0}: {1}")]
     WrongState(OrderStatus, &'static str),
     #[error("the charger refused to start")]
@@ -182,140 +192,6 @@ impl Orders {
             stops_sent: DashMap::new(),
         };
         Orders { inner: Arc::new(inner) }
-    }
-
-    /// Makes an order on a free connector of an online pile, with the tariff in force copied
-    /// onto it, holding the pile for `orders.lock_minutes`.
-    pub async fn create(&self, user: &Identity, request: CreateOrder) -> Result<OrderView, OrderError> {
-        let inner = &self.inner;
-        let mode = PayMode::parse(&request.pay_mode).ok_or_else(|| OrderError::Invalid {
-            field: "payMode",
-            message: format!("{:?} is not prepaid or postpaid", request.pay_mode),
-        })?;
-        let method = match request.method.as_deref() {
-            None => Method::Balance,
-            Some(text) => inner.methods.parse(text).ok_or_else(|| OrderError::Invalid {
-                field: "method",
-                message: format!("{text:?} is not {}", inner.methods.listed(true)),
-            })?,
-        };
-        if mode == PayMode::Postpaid && method != Method::Balance {
-            return Err(OrderError::Invalid {
-                field: "method",
-                message: "a postpaid order is paid from the balance".into(),
-            });
-        }
-        let prepay_fen = match (mode, request.prepay_amount.as_deref()) {
-            (PayMode::Prepaid, Some(text)) => Some(parse_positive(text, "prepayAmount")?),
-            (PayMode::Prepaid, None) => {
-                return Err(OrderError::Invalid {
-                    field: "prepayAmount",
-                    message: "a prepaid order needs its amount".into(),
-                });
-            }
-            (PayMode::Postpaid, Some(_)) => {
-                return Err(OrderError::Invalid {
-                    field: "prepayAmount",
-                    message: "only a prepaid order has one".into(),
-                });
-            }
-            (PayMode::Postpaid, None) => None,
-        };
-        let refund_to = match request.refund_to.as_deref() {
-            None => Destination::Original,
-            Some(text) => Destination::parse(text).ok_or_else(|| OrderError::Invalid {
-                field: "refundTo",
-                message: format!("{text:?} is not original or balance"),
-            })?,
-        };
-        let pile_code = &request.pile_code;
-        let code = pile_code.to_string();
-        let (pile, station) = inner.stations.pile(pile_code).await?.ok_or_else(|| OrderError::NoPile(code.clone()))?;
-        if !pile.online {
-            return Err(OrderError::PileOffline(code));
-        }
-        let connector = pile
-            .connectors
-            .iter()
-            .find(|c| c.evse_id == 0 && c.connector_id == request.connector_id)
-            .or_else(|| pile.connectors.iter().find(|c| c.evse_id == request.connector_id))
-            .ok_or_else(|| OrderError::NoConnector(code.clone(), request.connector_id))?;
-        // Free, or plugged in and waiting (the driver plugged in, then scanned the pile's code).
-        let waiting = match connector.status.as_str() {
-            "Available" | "Preparing" => true,
-            "Occupied" => !inner.store.charging_on(pile_code, connector.evse_id, connector.connector_id).await?,
-            _ => false,
-        };
-        if !waiting {
-            return Err(OrderError::PileBusy(code, request.connector_id));
-        }
-        // What stands in the way of the user's order (a live one, an unpaid bill) is told before
-        // what follows; read only when something did not let the order be made.
-        let now = Utc::now();
-        let in_force = match &station {
-            Some(station) => inner.stations.tariff_of(station, now).await.map_err(OrderError::from),
-            None => Ok(None),
-        };
-        let (tariff, zone) = match in_force {
-            Ok(Some(in_force)) => in_force,
-            Ok(None) => return Err(self.in_the_way(user.id, OrderError::NoTariff(code)).await),
-            Err(e) => return Err(self.in_the_way(user.id, e).await),
-        };
-        let order_no = number::new_order_no(now);
-        let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
-        let lock = lock_key(&code, evse_id, connector_id);
-        match inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(self.in_the_way(user.id, OrderError::PileBusy(code, request.connector_id)).await);
-            }
-            Err(e) => return Err(self.in_the_way(user.id, e.into()).await),
-        }
-        let new = NewOrder {
-            order_no: order_no.clone(),
-            user_id: user.id,
-            charger_id: pile_code.clone(),
-            evse_id,
-            connector_id,
-            id_tag: user.id_tag.clone(),
-            status: match mode {
-                PayMode::Prepaid => OrderStatus::PendingPayment,
-                PayMode::Postpaid => OrderStatus::Ready,
-            },
-            pay_mode: mode,
-            method: Some(method.as_str().to_owned()),
-            prepay_fen,
-            refund_to,
-            tariff: serde_json::to_string(&tariff)
-                .map_err(|e| OrderError::Corrupt(order_no.to_string(), e.to_string()))?,
-            timezone: zone.name().to_owned(),
-            hold: true,
-            lock_expires_at: now + chrono::Duration::from_std(inner.settings.lock()).unwrap_or(chrono::Duration::MAX),
-            transaction_id: None,
-            started_at: None,
-            at: now,
-        };
-        let refused = match inner.store.create_order_unless_unpaid(new).await {
-            Ok(Some(created)) => return Ok(OrderView::new(created, None)),
-            // An unpaid bill, which `in_the_way` names (unless it was paid meanwhile).
-            Ok(None) => OrderError::UnpaidOrders(String::new()),
-            Err(StoreError::Conflict(Subject::LiveOrder)) => OrderError::OrderInProgress(String::new()),
-            Err(StoreError::Conflict(_)) => OrderError::PileBusy(code, request.connector_id),
-            Err(other) => other.into(),
-        };
-        let _ = inner.kv.delete_if(&lock, &order_no).await;
-        Err(self.in_the_way(user.id, refused).await)
-    }
-
-    /// What stands in the way of a new order of user `user_id`: their live order, else their
-    /// oldest unpaid bill; `otherwise` when neither (the read's error when it failed).
-    async fn in_the_way(&self, user_id: i64, otherwise: OrderError) -> OrderError {
-        match self.inner.store.order_in_the_way(user_id).await {
-            Ok(Some((live, true))) => OrderError::OrderInProgress(live),
-            Ok(Some((unpaid, false))) => OrderError::UnpaidOrders(unpaid),
-            Ok(None) => otherwise,
-            Err(e) => e.into(),
-        }
     }
 
     /// The order `order_no` as `scope` may see it (another driver's is not found), with its live

@@ -2,6 +2,7 @@
 
 use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::ledger::money::Fen;
+use crate::domain::orders::limit::ChargeLimit;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
 use crate::domain::units::Wh;
@@ -51,6 +52,13 @@ pub struct Order {
     pub review_reason: Option<String>,
     /// The bills this order had before it was billed again (JSON array, oldest first).
     pub revisions: Option<String>,
+    /// The driver's target.
+    pub limit: Option<ChargeLimit>,
+    /// When csms stopped the session because a limit was reached.
+    pub limit_reached_at: Option<DateTime<Utc>>,
+    /// The station's most power and time per session when the order was made.
+    pub session_max_power_w: Option<i64>,
+    pub session_max_time_s: Option<i64>,
     /// The user while the order is live, else NULL (unique: one live order per user).
     pub active_user_id: Option<i64>,
     /// `charger/evse/connector` while the order holds it, else NULL (unique).

@@ -102,7 +102,11 @@ impl Orders {
                 lines: serde_json::to_string(&bill).unwrap_or_default(),
                 anomalies: serde_json::to_string(&billed.anomalies).unwrap_or_default(),
                 end_soc: billed.end_soc,
-                stop_reason: super::status::stop_reason(head.stop_reason.as_deref()).to_owned(),
+                stop_reason: super::status::order_stop_reason(
+                    head.stop_reason.as_deref(),
+                    current.limit_reached_at.is_some(),
+                )
+                .to_owned(),
                 stopped_at,
                 read,
                 bill_read: BillRead::of(&current),

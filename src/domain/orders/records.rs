@@ -7,6 +7,7 @@ use crate::domain::charging::records::{MeterSample, Transaction};
 use crate::domain::ids::{ChargerId, IdTag};
 use crate::domain::ids::{OrderNo, PaymentNo};
 use crate::domain::ledger::money::Fen;
+use crate::domain::orders::limit::ChargeLimit;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -38,6 +39,10 @@ pub struct NewOrder {
     /// Set when the order is made for a session that has begun (a card's).
     pub transaction_id: Option<i64>,
     pub started_at: Option<DateTime<Utc>>,
+    /// The driver's target, and the station's most power and time per session.
+    pub limit: Option<ChargeLimit>,
+    pub session_max_power_w: Option<i64>,
+    pub session_max_time_s: Option<i64>,
     pub at: DateTime<Utc>,
 }
 
@@ -85,6 +90,8 @@ pub struct Transition {
     pub resumed: bool,
     pub start_soc: Option<i32>,
     pub lock_expires_at: Option<DateTime<Utc>>,
+    /// csms stopped it for a limit then (kept once set).
+    pub limit_reached_at: Option<DateTime<Utc>>,
     /// Only while it is this user's (a driver's request; none for anyone's).
     pub user_id: Option<i64>,
     /// It may change what the statistics count (see `counts`): the store makes the order due to
@@ -106,6 +113,7 @@ impl Transition {
             resumed: false,
             start_soc: None,
             lock_expires_at: None,
+            limit_reached_at: None,
             user_id: None,
             counted: false,
         }

@@ -28,6 +28,15 @@ pub enum PaymentStatus {
 
 stored_text!(PaymentStatus { Unpaid => "UNPAID", Paid => "PAID", Refunded => "REFUNDED" });
 
+/// Why an order's session stopped: `LIMIT_REACHED` when csms stopped it for a limit
+/// (`limit_reached`) and the charger says it stopped remotely; else the charger's reason.
+pub fn order_stop_reason(ocpp: Option<&str>, limit_reached: bool) -> &'static str {
+    match ocpp {
+        Some("Remote") if limit_reached => "LIMIT_REACHED",
+        _ => stop_reason(ocpp),
+    }
+}
+
 /// Why a charger stopped, in the order's words (the seed's stop reasons), from OCPP's reason.
 pub fn stop_reason(ocpp: Option<&str>) -> &'static str {
     match ocpp.unwrap_or("Local") {

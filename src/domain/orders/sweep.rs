@@ -1,8 +1,10 @@
 //! The orders' sweep: holds that expired, starts that never came (or whose event was lost),
-//! money that ran out, running costs shown on 2.0.1 chargers, and whatever an event missed — a
+//! money that ran out, targets and session times reached, running costs shown on 2.0.1 chargers, and whatever an event missed — a
 //! transaction that ended, a card session never heard of, a connector freed.
 
-use super::{OrderError, OrderStatus, Orders, PayMode};
+use super::limit::Progress;
+use super::records::Transition;
+use super::{LiveReading, OrderError, OrderStatus, Orders, PayMode};
 use crate::domain::chargers::records::Connector;
 use crate::domain::charging::ACTIVE;
 use crate::domain::charging::records::Transaction;
@@ -12,6 +14,7 @@ use crate::domain::nodes::{Job, Nodes};
 use crate::domain::orders::order::Order;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -201,11 +204,13 @@ impl Orders {
             return self.complete(found).await.map(|()| None);
         }
         let Some(live) = self.live_reading_of(found, head).await else { return Ok(None) };
-        let Some(cost) = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok()) else { return Ok(None) };
-        let cost_fen = to_fen(cost, "cost").unwrap_or(Fen(i64::MAX));
+        let cost = live.cost.as_deref().and_then(|c| Decimal::from_str(c).ok());
+        let cost_fen = cost.map(|cost| to_fen(cost, "cost").unwrap_or(Fen(i64::MAX)));
+        self.stop_at_limits(found, &live, cost_fen);
+        let (Some(cost), Some(cost_fen)) = (cost, cost_fen) else { return Ok(None) };
         let prepaid = found.pay_mode == PayMode::Prepaid;
         if prepaid && cost_fen >= found.paid_fen.saturating_sub(found.refunded_fen) {
-            self.stop_for_money(found, "the order's money ran out");
+            self.stop_for(found, "the order's money ran out", false);
         }
         if let Some(charger_transaction_id) = head.charger_transaction_id.clone() {
             let due = self.inner.costs_sent.get(&found.order_no).is_none_or(|sent| {
@@ -225,8 +230,28 @@ impl Orders {
         Ok((!prepaid).then_some(cost_fen))
     }
 
-    /// Asks the charger to stop an order whose money ran out (`why`), unless asked lately.
-    pub(super) fn stop_for_money(&self, found: &Order, why: &'static str) {
+    /// Stops a session that reached its driver's target or its station's most time per session
+    /// (`live`: what it reads now, `cost`: what that costs).
+    fn stop_at_limits(&self, found: &Order, live: &LiveReading, cost: Option<Fen>) {
+        let progress = Progress {
+            cost,
+            energy_wh: live.energy_wh,
+            elapsed_s: live.duration_s.unwrap_or(0),
+            soc: live.soc.as_deref().and_then(|s| Decimal::from_str(s).ok()).and_then(|soc| soc.floor().to_i64()),
+        };
+        let target = found.limit.filter(|limit| limit.reached(&progress)).map(|_| "the driver's target is reached");
+        let time = found
+            .session_max_time_s
+            .filter(|max| progress.elapsed_s >= *max)
+            .map(|_| "the station's most time per session is reached");
+        if let Some(why) = target.or(time) {
+            self.stop_for(found, why, true);
+        }
+    }
+
+    /// Asks the charger to stop an order (`why`: its money ran out, or with `limit` a limit was
+    /// reached — noted on the order once, and told to the driver), unless asked lately.
+    pub(super) fn stop_for(&self, found: &Order, why: &'static str, limit: bool) {
         let recently = self.inner.stops_sent.get(&found.order_no).is_some_and(|at| at.elapsed() < STOP_AGAIN_AFTER);
         if recently {
             return;
@@ -235,8 +260,19 @@ impl Orders {
         tracing::info!(order = %found.order_no, why, "stopping it");
         let (orders, order) = (self.clone(), found.clone());
         tokio::spawn(async move {
+            if limit && order.limit_reached_at.is_none() {
+                let change = Transition {
+                    limit_reached_at: Some(Utc::now()),
+                    ..Transition::new(OrderStatus::Charging, &[OrderStatus::Charging])
+                };
+                match orders.transition(&order.order_no, change).await {
+                    Ok(Some(noted)) => orders.publish("order.limit_reached", &noted),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(order = %order.order_no, error = %e, "noting a limit reached failed"),
+                }
+            }
             if let Err(e) = orders.remote_stop(&order).await {
-                tracing::warn!(order = %order.order_no, error = %e, "stopping an order whose money ran out failed");
+                tracing::warn!(order = %order.order_no, error = %e, why, "stopping an order failed");
             }
         });
     }

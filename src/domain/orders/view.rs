@@ -2,6 +2,7 @@
 //! completed, and while it charges its live power, energy, state of charge and cost so far.
 
 use crate::domain::charging::metering::Anomaly;
+use crate::domain::orders::limit::LimitView;
 use crate::domain::orders::order::Order;
 use crate::domain::units::Wh;
 use chrono::{DateTime, Utc};
@@ -61,6 +62,11 @@ pub struct OrderView {
     pub review_reason: Option<String>,
     /// The bills it had before it was billed again, oldest first.
     pub revisions: Vec<serde_json::Value>,
+    /// The driver's target: `{"kind": "energy", "value": "12.5"}`.
+    pub limit: Option<LimitView>,
+    /// When csms stopped the session because the target, or the station's most time per
+    /// session, was reached.
+    pub limit_reached_at: Option<DateTime<Utc>>,
     pub live: Option<LiveReading>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -100,6 +106,8 @@ impl OrderView {
             anomalies: o.anomalies.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
             review_reason: o.review_reason,
             revisions: o.revisions.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
+            limit: o.limit.map(LimitView::from),
+            limit_reached_at: o.limit_reached_at,
             live,
             order_no: o.order_no.into_string(),
             user_id: o.user_id,

@@ -19,7 +19,7 @@ pub use nearby::{
 pub use pile_fields::{PileFields, PileSpec, PileType};
 pub use piles::{AVAILABLE, ConnectorState, NewPile, OFFLINE, Pile, is_online, is_whole_charger, pile_status};
 pub use port::StationStore;
-pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, Station, StationChange};
+pub use records::{CLOSED, DEFAULT_TIMEZONE, NewStation, OPEN, SessionCaps, Station, StationChange};
 
 use crate::config::ChargerSettings;
 use crate::domain::nodes::Nodes;

@@ -28,8 +28,18 @@ pub struct Station {
     pub status: String,
     /// Its IANA zone: local days (when a tariff starts) and tariff periods are read in it.
     pub timezone: Tz,
+    /// The most a session here may draw and last.
+    pub session: SessionCaps,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The most power (W) and time (s) a session at a station may take; none: no limit. Copied
+/// onto each order made there, as its tariff is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionCaps {
+    pub max_power_w: Option<i64>,
+    pub max_time_s: Option<i64>,
 }
 
 /// A station to create, as the operator gave it (checked by `Stations::create`).
@@ -48,6 +58,10 @@ pub struct NewStation {
     pub operator: Option<String>,
     /// Default `open`.
     pub status: Option<String>,
+    /// The most power a session may draw, in kW (none: no limit).
+    pub session_max_power_kw: Option<f64>,
+    /// The longest a session may last, in seconds (none: no limit).
+    pub session_max_time_s: Option<i64>,
 }
 
 /// What the operator changes of a station; `None` leaves a field as it is.
@@ -64,6 +78,9 @@ pub struct StationChange {
     /// `Some(None)` removes the operator.
     pub operator: Option<Option<String>>,
     pub status: Option<String>,
+    /// `Some(None)` removes the limit.
+    pub session_max_power_kw: Option<Option<f64>>,
+    pub session_max_time_s: Option<Option<i64>>,
 }
 
 impl NewStation {
@@ -81,6 +98,10 @@ impl NewStation {
             operator: self.operator.map(|o| text("operator", &o, 128)).transpose()?,
             status: status(self.status.as_deref().unwrap_or(OPEN))?,
             timezone: timezone(self.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE))?,
+            session: SessionCaps {
+                max_power_w: self.session_max_power_kw.map(session_power).transpose()?,
+                max_time_s: self.session_max_time_s.map(session_time).transpose()?,
+            },
             created_at: now,
             updated_at: now,
         })
@@ -116,6 +137,12 @@ impl StationChange {
         }
         if let Some(given) = self.status {
             station.status = status(&given)?;
+        }
+        if let Some(given) = self.session_max_power_kw {
+            station.session.max_power_w = given.map(session_power).transpose()?;
+        }
+        if let Some(given) = self.session_max_time_s {
+            station.session.max_time_s = given.map(session_time).transpose()?;
         }
         station.updated_at = now;
         Ok(station)
@@ -163,6 +190,25 @@ pub fn latitude(lat: f64) -> Result<f64, StationError> {
 /// An IANA time zone (`Asia/Shanghai`).
 pub fn timezone(zone: &str) -> Result<Tz, StationError> {
     zone.parse::<Tz>().map_err(|_| invalid("timezone", format!("{zone:?} is not an IANA time zone")))
+}
+
+/// A session's most power: more than 0 and at most 10,000 kW, kept in whole watts.
+fn session_power(kw: f64) -> Result<i64, StationError> {
+    if kw.is_finite() && kw > 0.0 && kw <= 10_000.0 {
+        // At most 1e7 here: the cast cannot overflow.
+        Ok((kw * 1000.0).round() as i64)
+    } else {
+        Err(invalid("sessionMaxPowerKw", format!("{kw} is not more than 0 and at most 10000")))
+    }
+}
+
+/// A session's most time: a minute to a week.
+fn session_time(seconds: i64) -> Result<i64, StationError> {
+    if (60..=7 * 86_400).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(invalid("sessionMaxTimeS", format!("{seconds} is not from 60 to 604800 seconds")))
+    }
 }
 
 fn status(given: &str) -> Result<String, StationError> {

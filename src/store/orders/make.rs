@@ -109,6 +109,10 @@ fn order_row(new: NewOrder) -> order::ActiveModel {
         active_user_id: Set(hold.then_some(new.user_id)),
         lock_expires_at: Set(new.lock_expires_at),
         started_at: Set(new.started_at),
+        limit_kind: Set(new.limit.map(|l| l.kind.as_str().to_owned())),
+        limit_value: Set(new.limit.map(|l| l.value)),
+        session_max_power_w: Set(new.session_max_power_w),
+        session_max_time_s: Set(new.session_max_time_s),
         created_at: Set(new.at),
         updated_at: Set(new.at),
         ..Default::default()

@@ -60,6 +60,9 @@ impl Store {
         if let Some(at) = change.charging_ended_at {
             update = update.col_expr(order::Column::ChargingEndedAt, coalesce(order::Column::ChargingEndedAt, at));
         }
+        if let Some(at) = change.limit_reached_at {
+            update = update.col_expr(order::Column::LimitReachedAt, coalesce(order::Column::LimitReachedAt, at));
+        }
         if change.counted {
             // The statistics count it later (see `stats_rollup`).
             update = update.col_expr(order::Column::StatsDue, Expr::value(true));

@@ -3,6 +3,7 @@
 
 use crate::domain::ids::{ChargerId, IdTag, OrderNo};
 use crate::domain::ledger::money::Fen;
+use crate::domain::orders::limit::ChargeLimit;
 use crate::domain::orders::order::Order;
 use crate::domain::orders::status::{OrderStatus, PayMode, PaymentStatus};
 use crate::domain::payments::records::Destination;
@@ -60,6 +61,10 @@ impl TryFrom<order::Model> for Order {
             anomalies: row.anomalies,
             review_reason: row.review_reason,
             revisions: row.revisions,
+            limit: ChargeLimit::stored(row.limit_kind.as_deref(), row.limit_value),
+            limit_reached_at: row.limit_reached_at,
+            session_max_power_w: row.session_max_power_w,
+            session_max_time_s: row.session_max_time_s,
             active_user_id: row.active_user_id,
             active_connector: row.active_connector,
             lock_expires_at: row.lock_expires_at,

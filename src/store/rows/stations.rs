@@ -1,7 +1,7 @@
 //! Stations' rows into the domain's records and back, and alarms' rows into their views.
 
 use crate::domain::monitoring::AlarmView;
-use crate::domain::stations::Station;
+use crate::domain::stations::{SessionCaps, Station};
 use crate::domain::storage::StoreError;
 use chrono_tz::Tz;
 use entity::{alarm, station};
@@ -24,6 +24,7 @@ pub(crate) fn station_of(row: station::Model) -> Result<Station, StoreError> {
         operator: row.operator,
         status: row.status,
         timezone,
+        session: SessionCaps { max_power_w: row.session_max_power_w, max_time_s: row.session_max_time_s },
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -43,6 +44,8 @@ pub(crate) fn station_row(station: &Station) -> station::Model {
         operator: station.operator.clone(),
         status: station.status.clone(),
         timezone: station.timezone.name().to_owned(),
+        session_max_power_w: station.session.max_power_w,
+        session_max_time_s: station.session.max_time_s,
         created_at: station.created_at,
         updated_at: station.updated_at,
     }
