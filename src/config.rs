@@ -16,6 +16,7 @@ mod monitoring;
 mod mqtt;
 mod orders;
 mod payments;
+mod reservations;
 
 pub use audit::AuditSettings;
 pub use cluster::ClusterSettings;
@@ -25,6 +26,7 @@ pub use orders::OrderSettings;
 pub use payments::{
     PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, SectionEntry, read_section,
 };
+pub use reservations::ReservationSettings;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -39,6 +41,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub chargers: ChargerSettings,
     pub orders: OrderSettings,
+    pub reservations: ReservationSettings,
     pub sms: SmsSettings,
     pub real_name: RealNameSettings,
     pub payments: PaymentSettings,

@@ -3,6 +3,7 @@
 //! reported; each bounded to its share of open files), and run until told to stop, then drain.
 
 mod drain;
+mod payments;
 mod piles;
 mod users;
 
@@ -18,8 +19,6 @@ use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
 use crate::domain::monitoring::Monitoring;
 use crate::domain::orders::{OrderServices, Orders};
-use crate::domain::payments::calls::CallLog;
-use crate::domain::payments::{PaymentProviders, Payments, ProviderSetup};
 use crate::domain::stations::Stations;
 use crate::domain::stats::Stats;
 use crate::domain::users::{
@@ -30,7 +29,7 @@ use crate::hub::credentials::VerifiedCredentials;
 use crate::hub::limits::{self, Bounded};
 use crate::hub::{self, Hub, HubServices, MessageLog, Writer};
 use crate::kv::{Kv, KvError};
-use crate::providers::keys::{ProviderSetupError, public_base};
+use crate::providers::keys::ProviderSetupError;
 use crate::providers::{self, Providers};
 use crate::store::{BatchWriter, Store, StoreError, Writes};
 use drain::drain;
@@ -163,7 +162,8 @@ impl Application {
         let http_addr =
             http.local_addr().map_err(|source| StartupError::Bind { addr: settings.http.listen, source })?;
         #[cfg(feature = "sandbox")]
-        let sandboxes = providers.sandbox_router(&public_base(&settings.payments.notify_base_url, http_addr))?;
+        let sandboxes = providers
+            .sandbox_router(&crate::providers::keys::public_base(&settings.payments.notify_base_url, http_addr))?;
         // Without the feature no provider is a sandbox (`Providers::load` refused it): no routes.
         #[cfg(not(feature = "sandbox"))]
         let sandboxes = axum::Router::new();
@@ -212,6 +212,7 @@ impl Application {
             monitor: cluster_monitor,
         };
         let (commands, publisher) = piles::pile_commands(&settings.mqtt, &hub, &api_chargers, &nodes, &shutdown)?;
+        let reservations = piles::reservations(&store, &kv, &stations, &commands, &settings.reservations, &events);
         let order_services = OrderServices {
             stations: stations.clone(),
             charging: api_charging.clone(),
@@ -219,34 +220,23 @@ impl Application {
             events: events.clone(),
             alarms: monitoring.alarms().clone(),
             methods: providers::METHODS,
+            reservations: reservations.clone(),
         };
         let audit = Audit::new(store.clone(), kv.clone(), Some(monitoring.alarms().clone()));
         let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
         // Tags are refused for drivers whose money is used up: the orders know.
         api_charging.set_credit_gate(Arc::new(orders.clone()));
         piles::consume(publisher, &settings, (&api_chargers, &api_charging, &orders, &cluster), &shutdown);
-        let call_log = CallLog::new(store.clone());
-        let public = public_base(&settings.payments.notify_base_url, http_addr);
-        let gateways = providers
-            .gateways(&public_base("", http_addr), &call_log)
-            .map_err(|e| SetupError::Client { setting: "payments", reason: e.to_string() })?;
-        let setup = ProviderSetup {
-            public_base: public,
-            close_after: Duration::from_secs(settings.payments.close_after_minutes.saturating_mul(60)),
-            reconcile_every: Duration::from_secs(settings.payments.reconcile_interval_s.max(1)),
-            refund_retry: Duration::from_secs(settings.payments.refund_retry_s.max(1)),
-            log: call_log,
-            methods: providers::METHODS,
-        };
         let alarms = monitoring.alarms().clone();
-        let payment_providers = PaymentProviders::new(gateways.clone());
-        let payments = Payments::new(Arc::new(store.clone()), gateways, events.clone(), alarms, setup);
+        let (payments, payment_providers) =
+            payments::payments(&settings, http_addr, &providers, &store, (&events, alarms))?;
         let api = ApiState {
             chargers: api_chargers,
             charging: api_charging,
             users,
             stations,
             orders,
+            reservations,
             payments,
             payment_providers,
             monitoring,

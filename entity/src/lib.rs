@@ -15,6 +15,7 @@ pub mod order;
 pub mod payment;
 pub mod provider_call;
 pub mod refund;
+pub mod reservation;
 pub mod station;
 pub mod status_history;
 pub mod tariff;

@@ -1,6 +1,7 @@
 //! How a simulated charger answers the CSMS's calls: a configuration-key store for
 //! Get/ChangeConfiguration (1.6) and Get/SetVariables (2.0.1), and the answers a healthy charger
-//! gives to Reset, TriggerMessage, remote start/stop, unlock and availability changes.
+//! gives to Reset, TriggerMessage, remote start/stop, unlock, availability changes and
+//! reservations.
 
 use protocol::{
     ActionSet, Call, CallErrorCode, OcppVersion, Payload, Role, RpcError, SchemaRegistry, decode_call, v16, v201,
@@ -181,6 +182,10 @@ fn answer_16(keys: &mut KeyStore, request: v16::Request) -> Result<v16::Response
             R::ChangeAvailability(v16::ChangeAvailabilityResponse { status: v16::AvailabilityStatus::Accepted })
         }
         Q::ClearCache(_) => R::ClearCache(v16::ClearCacheResponse { status: v16::ClearCacheStatus::Accepted }),
+        Q::ReserveNow(_) => R::ReserveNow(v16::ReserveNowResponse { status: v16::ReservationStatus::Accepted }),
+        Q::CancelReservation(_) => {
+            R::CancelReservation(v16::CancelReservationResponse { status: v16::CancelReservationStatus::Accepted })
+        }
         Q::DataTransfer(_) => {
             R::DataTransfer(v16::DataTransferResponse { status: v16::DataTransferStatus::UnknownVendorId, data: None })
         }
@@ -273,6 +278,16 @@ fn answer_201(keys: &mut KeyStore, request: v201::Request) -> Result<v201::Respo
         Q::ClearCache(_) => R::ClearCache(v201::ClearCacheResponse {
             custom_data: None,
             status: v201::ClearCacheStatusEnumType::Accepted,
+            status_info: None,
+        }),
+        Q::ReserveNow(_) => R::ReserveNow(v201::ReserveNowResponse {
+            custom_data: None,
+            status: v201::ReserveNowStatusEnumType::Accepted,
+            status_info: None,
+        }),
+        Q::CancelReservation(_) => R::CancelReservation(v201::CancelReservationResponse {
+            custom_data: None,
+            status: v201::CancelReservationStatusEnumType::Accepted,
             status_info: None,
         }),
         Q::DataTransfer(_) => R::DataTransfer(v201::DataTransferResponse {

@@ -86,6 +86,8 @@ where
 #[derive(Debug, Clone)]
 pub(super) struct Caller {
     pub(super) scope: crate::domain::orders::Scope,
+    /// Who is logged as asking: `user:<id>`, or `operator-token`.
+    pub(super) actor: String,
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -97,11 +99,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         use crate::domain::orders::Scope;
-        let scope = match who(parts, &ApiState::from_ref(state)).await? {
-            Bearer::OperatorToken => Scope::Operator,
-            Bearer::User(user) if operates(&user.role) => Scope::Operator,
-            Bearer::User(user) => Scope::User(user.id),
+        let (scope, actor) = match who(parts, &ApiState::from_ref(state)).await? {
+            Bearer::OperatorToken => (Scope::Operator, "operator-token".to_owned()),
+            Bearer::User(user) if operates(&user.role) => (Scope::Operator, format!("user:{}", user.id)),
+            Bearer::User(user) => (Scope::User(user.id), format!("user:{}", user.id)),
         };
-        Ok(Caller { scope })
+        Ok(Caller { scope, actor })
     }
 }

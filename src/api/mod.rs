@@ -16,6 +16,7 @@ mod paging;
 mod payments;
 mod piles;
 mod provider_payments;
+mod reservations;
 mod schemas;
 mod staff;
 mod stations;
@@ -46,6 +47,7 @@ pub struct ApiState {
     pub users: Users,
     pub stations: Stations,
     pub orders: Orders,
+    pub reservations: crate::domain::reservations::Reservations,
     pub payments: Payments,
     /// The payment providers that are on: how each wants its notifications answered.
     pub payment_providers: crate::domain::payments::PaymentProviders,
@@ -73,6 +75,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(nearby::router())
         .merge(piles::router())
         .merge(orders::router())
+        .merge(reservations::router())
         .merge(payments::router())
         .merge(provider_payments::router())
         .merge(monitoring::router())

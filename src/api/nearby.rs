@@ -45,6 +45,8 @@ struct NearbyStationView {
     /// To the metre.
     distance_km: f64,
     free_connectors: u32,
+    /// Connectors online that a reservation holds (`Reserved`): not free.
+    reserved_connectors: u32,
     total_connectors: u32,
     connectors: Vec<FreeConnectorView>,
 }
@@ -72,6 +74,7 @@ impl From<NearbyStation> for NearbyStationView {
             lat: s.lat,
             distance_km: (s.distance_km * 1000.0).round() / 1000.0,
             free_connectors: s.free_connectors,
+            reserved_connectors: s.reserved_connectors,
             total_connectors: s.total_connectors,
             connectors: s
                 .connectors

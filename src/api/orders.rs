@@ -82,7 +82,7 @@ struct ListQuery {
         (status = 201, description = "Created", body = super::schemas::OrderView),
         (status = 400, description = "`bad_request`: a field is missing or wrong; `soc_unavailable`: a `soc` target on a pile that does not report the state of charge", body = super::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such pile or connector", body = super::schemas::ErrorBody),
-        (status = 409, description = "`pile_offline`, `pile_busy`, `order_in_progress` (the driver has one), `unpaid_orders` (a bill of theirs is not paid) or `no_tariff`", body = super::schemas::ErrorBody),
+        (status = 409, description = "`pile_offline`, `pile_busy`, `reserved` (another driver holds the connector), `order_in_progress` (the driver has one), `unpaid_orders` (a bill of theirs is not paid) or `no_tariff`", body = super::schemas::ErrorBody),
         (status = 504, description = "`charger_timeout`: the pile did not say whether it reports the state of charge", body = super::schemas::ErrorBody),
         (status = 503, description = "`unavailable`: the pile's lock could not be taken", body = super::schemas::ErrorBody),
         super::schemas::SignedErrors,
@@ -274,6 +274,7 @@ impl From<OrderError> for ApiError {
             }
             OrderError::PileOffline(_) => refused(StatusCode::CONFLICT, "pile_offline", &e),
             OrderError::PileBusy(..) => refused(StatusCode::CONFLICT, "pile_busy", &e),
+            OrderError::Reserved(..) => refused(StatusCode::CONFLICT, "reserved", &e),
             OrderError::OrderInProgress(_) => refused(StatusCode::CONFLICT, "order_in_progress", &e),
             OrderError::UnpaidOrders(_) => refused(StatusCode::CONFLICT, "unpaid_orders", &e),
             OrderError::NoTariff(_) => refused(StatusCode::CONFLICT, "no_tariff", &e),

@@ -66,7 +66,7 @@ impl OrderSettings {
 }
 
 /// An amount in yuan with at most two places ("500.00", or a number), as whole fen.
-fn yuan_as_fen<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+pub(super) fn yuan_as_fen<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Amount {

@@ -12,6 +12,7 @@ pub mod nodes;
 pub mod order_status;
 pub mod orders;
 pub mod payments;
+pub mod reservations;
 pub mod stations;
 pub mod stats;
 pub mod storage;

@@ -28,6 +28,8 @@ pub enum Subject {
     RealName,
     Refund,
     RefundableAmount,
+    /// The user holds a reservation already.
+    Reservation,
     Station,
     /// A station that still has piles.
     StationPiles,
@@ -55,6 +57,7 @@ impl Subject {
             Subject::RealName => "real name",
             Subject::Refund => "refund",
             Subject::RefundableAmount => "refundable amount",
+            Subject::Reservation => "reservation",
             Subject::Station => "station",
             Subject::StationPiles => "station's piles",
             Subject::Transaction => "transaction",

@@ -8,6 +8,7 @@ use super::remote::Routed;
 use crate::domain::chargers::OperationRecord;
 use crate::domain::ids::ChargerId;
 use crate::domain::orders::{ChargerCommands, CommandError, PileCapabilities, RemoteStart, RemoteStop};
+use crate::domain::reservations::{HoldError, PileHold, PileHolds};
 use chrono::Utc;
 use dashmap::DashMap;
 use futures_util::future::BoxFuture;
@@ -219,6 +220,76 @@ impl ChargerCommands for HubCommands {
                 Err(Routed::Failed(CallFailure::ClusterUnavailable)) => Err(CommandError::ClusterUnavailable),
                 Err(Routed::Failed(failure)) => Err(CommandError::NoAnswer(failure.to_string())),
             }
+        })
+    }
+}
+
+/// What a hold's command answered, in the reservations' words.
+fn held(answer: Result<bool, CommandError>) -> Result<bool, HoldError> {
+    answer.map_err(|e| match e {
+        CommandError::Offline => HoldError::Offline,
+        CommandError::ClusterUnavailable => HoldError::ClusterUnavailable,
+        CommandError::NoAnswer(why) => HoldError::NoAnswer(why),
+    })
+}
+
+impl PileHolds for HubCommands {
+    fn hold(&self, hold: PileHold) -> BoxFuture<'_, Result<bool, HoldError>> {
+        Box::pin(async move {
+            let Ok(id) = i32::try_from(hold.reservation_id) else {
+                return Err(HoldError::NoAnswer("the reservation's id does not fit OCPP's 32 bits".into()));
+            };
+            let build = |version| match version {
+                OcppVersion::V16 => Some((
+                    "ReserveNow",
+                    payload(&v16::ReserveNowRequest {
+                        connector_id: hold.connector_id,
+                        expiry_date: hold.expires_at,
+                        id_tag: hold.id_tag.to_string(),
+                        parent_id_tag: None,
+                        reservation_id: id,
+                    })?,
+                )),
+                OcppVersion::V201 => Some((
+                    "ReserveNow",
+                    payload(&v201::ReserveNowRequest {
+                        custom_data: None,
+                        id,
+                        expiry_date_time: hold.expires_at,
+                        connector_type: None,
+                        id_token: v201::IdTokenType {
+                            custom_data: None,
+                            additional_info: None,
+                            id_token: hold.id_tag.to_string(),
+                            r#type: v201::IdTokenEnumType::Central,
+                        },
+                        evse_id: Some(hold.evse_id.max(hold.connector_id)),
+                        group_id_token: None,
+                    })?,
+                )),
+            };
+            held(self.send(&hold.charger_id, &hold.actor, build).await)
+        })
+    }
+
+    fn release_hold(
+        &self,
+        charger_id: ChargerId,
+        reservation_id: i64,
+        actor: String,
+    ) -> BoxFuture<'_, Result<bool, HoldError>> {
+        Box::pin(async move {
+            let Ok(id) = i32::try_from(reservation_id) else { return Ok(false) };
+            let build = |version| match version {
+                OcppVersion::V16 => {
+                    Some(("CancelReservation", payload(&v16::CancelReservationRequest { reservation_id: id })?))
+                }
+                OcppVersion::V201 => Some((
+                    "CancelReservation",
+                    payload(&v201::CancelReservationRequest { custom_data: None, reservation_id: id })?,
+                )),
+            };
+            held(self.send(&charger_id, &actor, build).await)
         })
     }
 }

@@ -5,16 +5,23 @@
 use super::StartupError;
 use crate::cluster::Cluster;
 use crate::config::MqttSettings;
+use crate::config::ReservationSettings;
 use crate::domain::chargers::{Chargers, PileProtocol};
 use crate::domain::charging::Charging;
+use crate::domain::events::DomainEvents;
 use crate::domain::ids::ChargerId;
 use crate::domain::nodes::Nodes;
 use crate::domain::orders::Orders;
 use crate::domain::orders::{ChargerCommands, CommandError, PileCapabilities, RemoteStart, RemoteStop};
+use crate::domain::reservations::{HoldError, PileHold, PileHolds, Reservations};
+use crate::domain::stations::Stations;
 use crate::hub::{Hub, HubCommands};
+use crate::kv::Kv;
 use crate::mqtt::{LinkServices, MqttCommands, Publisher};
+use crate::store::Store;
 use futures_util::future::BoxFuture;
 use rust_decimal::Decimal;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Commands to piles, by the pile's protocol.
@@ -114,6 +121,48 @@ impl ChargerCommands for PileCommands {
             self.ocpp.cost_updated(charger_id, charger_transaction_id, total_cost).await
         })
     }
+}
+
+impl PileHolds for PileCommands {
+    fn hold(&self, hold: PileHold) -> BoxFuture<'_, Result<bool, HoldError>> {
+        Box::pin(async move {
+            match self.mqtt_pile(&hold.charger_id).await {
+                // Held in csms: the pile is not told.
+                Ok(Some(_)) => Ok(true),
+                Ok(None) => self.ocpp.hold(hold).await,
+                Err(e) => Err(HoldError::NoAnswer(e.to_string())),
+            }
+        })
+    }
+
+    fn release_hold(
+        &self,
+        charger_id: ChargerId,
+        reservation_id: i64,
+        actor: String,
+    ) -> BoxFuture<'_, Result<bool, HoldError>> {
+        Box::pin(async move {
+            match self.mqtt_pile(&charger_id).await {
+                Ok(Some(_)) => Ok(true),
+                Ok(None) => self.ocpp.release_hold(charger_id, reservation_id, actor).await,
+                Err(e) => Err(HoldError::NoAnswer(e.to_string())),
+            }
+        })
+    }
+}
+
+/// The reservations service: piles held through `commands` (ReserveNow to an OCPP pile; an MQTT
+/// pile is held in csms), connectors by the orders' keys in `kv`.
+pub(super) fn reservations(
+    store: &Store,
+    kv: &Kv,
+    stations: &Stations,
+    commands: &Arc<PileCommands>,
+    settings: &ReservationSettings,
+    events: &DomainEvents,
+) -> Reservations {
+    let holds: Arc<dyn PileHolds> = commands.clone();
+    Reservations::new(store.clone(), kv.clone(), stations.clone(), holds, settings.clone(), events.clone())
 }
 
 /// Starts the MQTT link's consumer when `mqtt.url` is set (`publisher`).

@@ -20,6 +20,7 @@ mod ports;
 mod provider_calls;
 mod provider_payments;
 mod provider_refunds;
+mod reservations;
 mod retention;
 pub(crate) mod rows;
 mod sample_codec;

@@ -323,7 +323,10 @@ fn nearby_statement(backend: sea_orm::DatabaseBackend, area: &GeoBox, centre: Po
                        ORDER BY (lat - ?) * (lat - ?) + (lng - ?) * (lng - ?) * ? LIMIT ?) \
          SELECT s.code AS station_code, s.name AS station_name, s.address, s.lng, s.lat, \
                 s.status AS station_status, c.id AS pile_code, c.pile_type, c.max_power_w, \
-                c.online_session, c.online_node, c.last_seen_at, k.evse_id, k.connector_id, k.status AS connector_status \
+                c.online_session, c.online_node, c.last_seen_at, k.evse_id, k.connector_id, \
+                CASE WHEN k.status = 'Available' AND EXISTS (SELECT 1 FROM reservations r \
+                     WHERE r.active_connector = k.charger_id || '/' || k.evse_id || '/' || k.connector_id) \
+                     THEN 'Reserved' ELSE k.status END AS connector_status \
          FROM near s \
          LEFT JOIN chargers c ON c.station_code = s.code \
          LEFT JOIN connectors k ON k.charger_id = c.id"

@@ -75,6 +75,7 @@ mod refunds_flow;
 mod refunds_unionpay;
 #[cfg(feature = "sandbox")]
 mod refunds_wechat;
+mod reservations;
 mod retention;
 mod sample_partitions;
 mod sample_storage;

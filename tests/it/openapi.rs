@@ -37,6 +37,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/orders/{no}", &["get"]),
     ("/api/v1/orders/{no}/start", &["post"]),
     ("/api/v1/orders/{no}/stop", &["post"]),
+    ("/api/v1/reservations", &["get", "post"]),
+    ("/api/v1/reservations/{id}", &["get", "delete"]),
     ("/api/v1/orders/{no}/cancel", &["post"]),
     ("/api/v1/orders/{no}/review", &["post"]),
     ("/api/v1/audit", &["get"]),

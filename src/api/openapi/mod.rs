@@ -86,7 +86,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 14] {
+fn parts() -> [utoipa::openapi::OpenApi; 15] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -96,6 +96,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 14] {
         super::nearby::Doc::openapi(),
         super::piles::Doc::openapi(),
         super::orders::Doc::openapi(),
+        super::reservations::Doc::openapi(),
         super::payments::Doc::openapi(),
         super::provider_payments::Doc::openapi(),
         super::monitoring::Doc::openapi(),

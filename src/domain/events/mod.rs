@@ -58,6 +58,13 @@ impl DomainEvents {
         self.deliver(event);
     }
 
+    /// Tells operators' dashboards (`connector.status` of a connector csms holds).
+    pub fn tell_operators(&self, name: &'static str, data: serde_json::Value) {
+        if let Some(feed) = &self.feed {
+            feed.publish(name, data);
+        }
+    }
+
     /// Tells the user's streams on this node only (an event another node published).
     pub fn deliver(&self, event: UserEvent) {
         if let Some(channel) = self.users.get(&event.user_id) {

@@ -22,6 +22,8 @@ pub enum EntryKind {
     Refund,
     Settlement,
     Adjustment,
+    /// A reservation's fee taken, or given back (toward the charge, or refunded).
+    Reservation,
 }
 
 impl EntryKind {
@@ -33,6 +35,7 @@ impl EntryKind {
             EntryKind::Refund => "refund",
             EntryKind::Settlement => "settlement",
             EntryKind::Adjustment => "adjustment",
+            EntryKind::Reservation => "reservation",
         }
     }
 }

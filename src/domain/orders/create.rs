@@ -83,14 +83,21 @@ impl Orders {
             }
         }
         let connector = pile
-            .connectors
-            .iter()
-            .find(|c| c.evse_id == 0 && c.connector_id == request.connector_id)
-            .or_else(|| pile.connectors.iter().find(|c| c.evse_id == request.connector_id))
+            .connector(request.connector_id)
             .ok_or_else(|| OrderError::NoConnector(code.clone(), request.connector_id))?;
-        // Free, or plugged in and waiting (the driver plugged in, then scanned the pile's code).
+        // Held by a reservation: only its driver's order takes it.
+        let reservation = match connector.status.as_str() {
+            "Reserved" => inner.reservations.on_connector(pile_code, connector.evse_id, connector.connector_id).await?,
+            _ => None,
+        };
+        if reservation.as_ref().is_some_and(|held| held.user_id != user.id) {
+            return Err(OrderError::Reserved(code, request.connector_id));
+        }
+        // Free, or plugged in and waiting (the driver plugged in, then scanned the pile's code),
+        // or reserved for this driver.
         let waiting = match connector.status.as_str() {
             "Available" | "Preparing" => true,
+            "Reserved" => reservation.is_some(),
             "Occupied" => !inner.store.charging_on(pile_code, connector.evse_id, connector.connector_id).await?,
             _ => false,
         };
@@ -112,6 +119,9 @@ impl Orders {
         let order_no = number::new_order_no(now);
         let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
         let lock = lock_key(&code, evse_id, connector_id);
+        if let Some(own) = &reservation {
+            inner.reservations.give_way(own).await;
+        }
         match inner.kv.set_new(&lock, &order_no, inner.settings.lock()).await {
             Ok(true) => {}
             Ok(false) => {
@@ -147,7 +157,12 @@ impl Orders {
             at: now,
         };
         let refused = match inner.store.create_order_unless_unpaid(new).await {
-            Ok(Some(created)) => return Ok(OrderView::new(created, None)),
+            Ok(Some(created)) => {
+                if let Some(own) = &reservation {
+                    inner.reservations.taken_by(own, &created.order_no).await;
+                }
+                return Ok(OrderView::new(created, None));
+            }
             // An unpaid bill, which `in_the_way` names (unless it was paid meanwhile).
             Ok(None) => OrderError::UnpaidOrders(String::new()),
             Err(StoreError::Conflict(Subject::LiveOrder)) => OrderError::OrderInProgress(String::new()),

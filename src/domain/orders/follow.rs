@@ -255,6 +255,10 @@ impl Orders {
                 self.transition(&live.order_no, change).await?;
             }
             "Available" => self.end_occupancy(charger_id, place, at).await?,
+            // The pile cannot serve the connector: a reservation holding it is revoked.
+            "Faulted" | "Unavailable" => {
+                self.inner.reservations.pile_cannot_serve(charger_id, place.0, place.1).await?
+            }
             _ => {}
         }
         Ok(())

@@ -43,6 +43,7 @@ use crate::domain::ledger::money::Fen;
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::order::Order;
 use crate::domain::payments::records::Methods;
+use crate::domain::reservations::Reservations;
 use crate::domain::stations::{StationError, Stations};
 use crate::domain::storage::StoreError;
 use crate::kv::{Kv, KvError};
@@ -98,6 +99,8 @@ pub enum OrderError {
     PileOffline(String),
     #[error("connector {1} of pile {0} is not free")]
     PileBusy(String, i32),
+    #[error("connector {1} of pile {0} is reserved by another driver")]
+    Reserved(String, i32),
     #[error("you have an order in progress already: {0}")]
     OrderInProgress(String),
     #[error("order {0} is not paid yet: pay it before charging again")]
@@ -155,6 +158,8 @@ pub struct OrderServices {
     pub alarms: Alarms,
     /// The methods an order may be paid by (the registry's: `providers::METHODS`).
     pub methods: Methods,
+    /// The connectors drivers hold: another's order is refused there, the reserver's takes it.
+    pub reservations: Reservations,
 }
 
 #[derive(Debug)]
@@ -168,6 +173,7 @@ struct Inner {
     events: DomainEvents,
     alarms: Alarms,
     methods: Methods,
+    reservations: Reservations,
     /// When each order's charger was last sent its running cost, and the amount (fen).
     costs_sent: DashMap<OrderNo, (Instant, Fen)>,
     /// Orders csms asked the charger to stop because their money ran out, and when.
@@ -177,7 +183,7 @@ struct Inner {
 impl Orders {
     pub fn new(store: impl OrderStore + 'static, kv: Kv, settings: OrderSettings, services: OrderServices) -> Self {
         let store: Arc<dyn OrderStore> = Arc::new(store);
-        let OrderServices { stations, charging, commands, events, alarms, methods } = services;
+        let OrderServices { stations, charging, commands, events, alarms, methods, reservations } = services;
         let inner = Inner {
             store,
             kv,
@@ -188,6 +194,7 @@ impl Orders {
             events,
             alarms,
             methods,
+            reservations,
             costs_sent: DashMap::new(),
             stops_sent: DashMap::new(),
         };
@@ -250,7 +257,7 @@ impl Orders {
     }
 }
 
-/// The pile lock's key.
+/// The pile lock's key (a reservation holds the connector by the same).
 fn lock_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
-    format!("pile:lock:{charger_id}:{evse_id}:{connector_id}")
+    crate::domain::reservations::connector_lock_key(charger_id, evse_id, connector_id)
 }

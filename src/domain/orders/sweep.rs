@@ -127,6 +127,7 @@ impl Orders {
             }
             Err(e) => tracing::warn!(error = %e, "reading the orders awaiting occupancy failed"),
         }
+        self.inner.reservations.sweep().await;
     }
 
     async fn look_after(&self, found: &Order) -> Result<(), OrderError> {

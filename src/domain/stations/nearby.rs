@@ -105,6 +105,8 @@ pub struct NearbyStation {
     pub distance_km: f64,
     /// Connectors online and available.
     pub free_connectors: u32,
+    /// Connectors online that a reservation holds.
+    pub reserved_connectors: u32,
     /// Every connector its piles reported.
     pub total_connectors: u32,
     /// The free ones, by pile and connector.
@@ -163,6 +165,7 @@ pub(super) fn nearest(
             lat: row.lat,
             distance_km,
             free_connectors: 0,
+            reserved_connectors: 0,
             total_connectors: 0,
             connectors: Vec::new(),
         });
@@ -176,8 +179,11 @@ pub(super) fn nearest(
         }
         station.total_connectors += 1;
         let alive = nodes.alive(row.online_node.as_deref());
-        if status == AVAILABLE && is_online(row.online_session.as_deref(), alive, row.last_seen_at, now, offline_after)
-        {
+        let online = is_online(row.online_session.as_deref(), alive, row.last_seen_at, now, offline_after);
+        if online && status == "Reserved" {
+            station.reserved_connectors += 1;
+        }
+        if status == AVAILABLE && online {
             station.free_connectors += 1;
             station.connectors.push(FreeConnector {
                 pile_code,

@@ -47,6 +47,14 @@ pub struct Pile {
     pub connectors: Vec<ConnectorState>,
 }
 
+impl Pile {
+    /// The connector a driver names by `number`: a 1.6 connector, else a 2.0.1 EVSE.
+    pub fn connector(&self, number: i32) -> Option<&ConnectorState> {
+        let of_16 = self.connectors.iter().find(|c| c.evse_id == 0 && c.connector_id == number);
+        of_16.or_else(|| self.connectors.iter().find(|c| c.evse_id == number))
+    }
+}
+
 /// A connector's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectorState {

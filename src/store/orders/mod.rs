@@ -27,7 +27,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, SqlErr};
 
 /// `charger/evse/connector`: what `active_connector` holds (unique: one live order a connector).
-pub(super) fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
+pub(crate) fn connector_key(charger_id: &str, evse_id: i32, connector_id: i32) -> String {
     format!("{charger_id}/{evse_id}/{connector_id}")
 }
 

@@ -28,15 +28,22 @@ impl StationStore for Store {
         &self,
         id: &ChargerId,
     ) -> Result<Option<(Charger, Option<Station>, Vec<Connector>)>, StoreError> {
-        Store::charger_in_station(self, id).await
+        match Store::charger_in_station(self, id).await? {
+            Some((charger, station, connectors)) => {
+                Ok(Some((charger, station, self.with_reservations(connectors).await?)))
+            }
+            None => Ok(None),
+        }
     }
 
     async fn connectors(&self, charger_id: &ChargerId) -> Result<Vec<Connector>, StoreError> {
-        Store::connectors(self, charger_id).await
+        let connectors = Store::connectors(self, charger_id).await?;
+        self.with_reservations(connectors).await
     }
 
     async fn connectors_of(&self, ids: &[ChargerId]) -> Result<Vec<Connector>, StoreError> {
-        Store::connectors_of(self, ids).await
+        let connectors = Store::connectors_of(self, ids).await?;
+        self.with_reservations(connectors).await
     }
 
     async fn create_pile(&self, pile: NewPile) -> Result<Charger, StoreError> {
