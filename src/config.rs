@@ -26,7 +26,7 @@ pub use orders::OrderSettings;
 pub use payments::{
     PaymentSettings, ProviderMode, ProviderSections, ProviderSettings, ReadSection, SectionEntry, read_section,
 };
-pub use reservations::ReservationSettings;
+pub use reservations::{MembershipSettings, ReservationSettings};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -42,6 +42,7 @@ pub struct Settings {
     pub chargers: ChargerSettings,
     pub orders: OrderSettings,
     pub reservations: ReservationSettings,
+    pub membership: MembershipSettings,
     pub sms: SmsSettings,
     pub real_name: RealNameSettings,
     pub payments: PaymentSettings,

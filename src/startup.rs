@@ -17,6 +17,7 @@ use crate::domain::charging::Charging;
 use crate::domain::charging::events::{ChargingEvent, EventSink};
 use crate::domain::events::DomainEvents;
 use crate::domain::ledger::Ledger;
+use crate::domain::membership::Membership;
 use crate::domain::monitoring::Monitoring;
 use crate::domain::orders::{OrderServices, Orders};
 use crate::domain::stations::Stations;
@@ -212,6 +213,7 @@ impl Application {
             monitor: cluster_monitor,
         };
         let (commands, publisher) = piles::pile_commands(&settings.mqtt, &hub, &api_chargers, &nodes, &shutdown)?;
+        let membership = Membership::new(store.clone(), settings.membership.clone(), hub.node().to_owned());
         let reservations = piles::reservations(&store, &kv, &stations, &commands, &settings.reservations, &events);
         let order_services = OrderServices {
             stations: stations.clone(),
@@ -221,6 +223,7 @@ impl Application {
             alarms: monitoring.alarms().clone(),
             methods: providers::METHODS,
             reservations: reservations.clone(),
+            membership: membership.clone(),
         };
         let audit = Audit::new(store.clone(), kv.clone(), Some(monitoring.alarms().clone()));
         let orders = Orders::new(store.clone(), kv, settings.orders.clone(), order_services);
@@ -237,6 +240,7 @@ impl Application {
             stations,
             orders,
             reservations,
+            membership,
             payments,
             payment_providers,
             monitoring,
@@ -349,6 +353,7 @@ impl Application {
         let payment_jobs = tokio::spawn(self.api.payments.clone().run_jobs(nodes.clone(), stop.clone()));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep(stop.clone()));
         let counting = tokio::spawn(self.api.stats.clone().run_every(stop.clone()));
+        let nightly = tokio::spawn(self.api.membership.clone().nightly(nodes.clone(), stop.clone()));
         let auditing = self
             .audit_every
             .map(|every| tokio::spawn(self.api.audit.clone().run_every(every, nodes.clone(), stop.clone())));
@@ -370,6 +375,7 @@ impl Application {
         let _ = payment_jobs.await;
         let _ = metrics_upkeep.await;
         let _ = counting.await;
+        let _ = nightly.await;
         if let Some(auditing) = auditing {
             let _ = auditing.await;
         }

@@ -8,6 +8,8 @@ pub mod cluster_node;
 pub mod connector;
 pub mod id_tag;
 pub mod ledger_entry;
+pub mod member_level;
+pub mod membership_run;
 pub mod meter_sample;
 pub mod ocpp_message;
 pub mod operation_log;

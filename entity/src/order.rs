@@ -60,6 +60,10 @@ pub struct Model {
     pub session_max_power_w: Option<i64>,
     /// The station's most time per session when the order was made (s).
     pub session_max_time_s: Option<i64>,
+    /// The price group whose tariff the order was made with (migration 000026).
+    pub price_group: Option<String>,
+    /// The member's discount it was made with (JSON).
+    pub discount: Option<String>,
     /// The user while the order is live, else NULL (unique: one live order per user).
     #[sea_orm(unique)]
     pub active_user_id: Option<i64>,

@@ -10,6 +10,8 @@ pub struct Model {
     pub id: i64,
     pub station_code: String,
     pub valid_from: Date,
+    /// The price group it is for (`''`: the station's own).
+    pub price_group: String,
     /// The tariff's JSON (prices as decimal strings).
     pub spec: String,
     pub created_at: DateTimeUtc,

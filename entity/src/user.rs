@@ -26,6 +26,13 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     /// The balance in fen: always the sum of the user's ledger rows.
     pub balance_fen: i64,
+    /// The price group (a fleet, the staff) whose tariffs the user pays, if any.
+    pub price_group: Option<String>,
+    /// The member level the nightly recompute found, and the last 12 months' figures it used.
+    pub member_level: Option<String>,
+    pub member_energy_wh: i64,
+    pub member_spend_fen: i64,
+    pub member_computed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -28,6 +28,7 @@ mod m20261207_000022_refuse_in_statements;
 mod m20261207_000023_add_pile_protocol;
 mod m20261207_000024_add_charging_limits;
 mod m20261207_000025_create_reservations;
+mod m20261207_000026_add_membership;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_add_pile_protocol::Migration),
             Box::new(m20261207_000024_add_charging_limits::Migration),
             Box::new(m20261207_000025_create_reservations::Migration),
+            Box::new(m20261207_000026_add_membership::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod dashboard;
 mod error;
 mod events;
 mod health;
+mod membership;
 mod monitoring;
 mod monitoring_schemas;
 mod nearby;
@@ -48,6 +49,7 @@ pub struct ApiState {
     pub stations: Stations,
     pub orders: Orders,
     pub reservations: crate::domain::reservations::Reservations,
+    pub membership: crate::domain::membership::Membership,
     pub payments: Payments,
     /// The payment providers that are on: how each wants its notifications answered.
     pub payment_providers: crate::domain::payments::PaymentProviders,
@@ -76,6 +78,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(piles::router())
         .merge(orders::router())
         .merge(reservations::router())
+        .merge(membership::router())
         .merge(payments::router())
         .merge(provider_payments::router())
         .merge(monitoring::router())

@@ -257,9 +257,20 @@ async fn remove(_: Operator, State(state): State<ApiState>, Path(code): Path<Str
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /api/v1/stations/{code}/tariff`: a `TariffSpec`; the stored tariff is answered.
+/// `?group=`: a price group's tariff (a fleet, the staff) instead of the station's own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Group {
+    group: Option<String>,
+}
+
+/// `PUT /api/v1/stations/{code}/tariff[?group=]`: a `TariffSpec`; the stored tariff is answered.
+/// With `group`, the tariff drivers of that price group pay at the station.
 #[utoipa::path(put, path = "/api/v1/stations/{code}/tariff", tag = "stations", operation_id = "putStationTariff",
-    params(("code" = String, Path, description = "The station's code")),
+    params(
+        ("code" = String, Path, description = "The station's code"),
+        ("group" = Option<String>, Query, description = "A price group (1 to 32 of A-Z, a-z, 0-9, _ and -): its own tariff here"),
+    ),
     request_body = super::schemas::TariffSpec,
     security(("bearer" = [])),
     responses(
@@ -272,10 +283,12 @@ async fn put_tariff(
     _: Operator,
     State(state): State<ApiState>,
     Path(code): Path<String>,
+    query: Result<Query<Group>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
 ) -> Result<Json<Tariff>, ApiError> {
+    let Query(Group { group }) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let spec: TariffSpec = super::json_body(&body)?;
-    Ok(Json(state.stations.put_tariff(&code, spec).await?))
+    Ok(Json(state.stations.put_tariff(&code, group.as_deref(), spec).await?))
 }
 
 /// `?at=<RFC 3339>`: the tariff in force then (default now).
@@ -283,6 +296,7 @@ async fn put_tariff(
 #[serde(deny_unknown_fields)]
 struct At {
     at: Option<String>,
+    group: Option<String>,
 }
 
 /// The station's tariff in force at a time (anyone).
@@ -290,6 +304,7 @@ struct At {
     params(
         ("code" = String, Path, description = "The station's code"),
         ("at" = Option<DateTime<Utc>>, Query, description = "The time (RFC 3339); now when absent"),
+        ("group" = Option<String>, Query, description = "A price group: its own tariff here (not the station's)"),
     ),
     responses(
         (status = 200, description = "The tariff in force", body = super::schemas::Tariff),
@@ -302,14 +317,14 @@ async fn tariff(
     Path(code): Path<String>,
     query: Result<Query<At>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Tariff>, ApiError> {
-    let Query(At { at }) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Query(At { at, group }) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let at = match at {
         None => Utc::now(),
         Some(text) => DateTime::parse_from_rfc3339(&text)
             .map_err(|_| ApiError::BadRequest(format!("at: {text:?} is not an RFC 3339 time")))?
             .with_timezone(&Utc),
     };
-    match state.stations.tariff_in_force(&code, at).await? {
+    match state.stations.tariff_in_force(&code, group.as_deref(), at).await? {
         Some((tariff, _zone)) => Ok(Json(tariff)),
         None => Err(ApiError::Refused {
             status: StatusCode::NOT_FOUND,

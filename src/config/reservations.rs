@@ -1,4 +1,5 @@
-//! `[reservations]`: how long a driver may hold a connector, and what holding it costs.
+//! `[reservations]`: how long a driver may hold a connector, and what holding it costs;
+//! `[membership]`: when member levels are recomputed.
 
 use serde::Deserialize;
 
@@ -12,4 +13,13 @@ pub struct ReservationSettings {
     /// come, refunded when the operator or the pile cancels.
     #[serde(deserialize_with = "super::orders::yuan_as_fen")]
     pub fee: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct MembershipSettings {
+    /// The local time ("HH:MM") in `timezone` after which each day's recompute of member levels
+    /// runs (once per cluster).
+    pub recompute_at: String,
+    /// The IANA zone `recompute_at` is read in.
+    pub timezone: String,
 }

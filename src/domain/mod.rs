@@ -7,6 +7,7 @@ pub mod charging;
 pub mod events;
 pub mod ids;
 pub mod ledger;
+pub mod membership;
 pub mod monitoring;
 pub mod nodes;
 pub mod order_status;

@@ -23,12 +23,22 @@ pub enum Job {
     Audit,
     /// The MQTT piles' messages, consumed by one node.
     MqttLink,
+    /// Member levels recomputed every night.
+    Membership,
 }
 
 impl Job {
     /// Every job, in the order their leases are claimed.
-    pub const ALL: [Job; 7] =
-        [Job::OrderSweep, Job::Payments, Job::Refunds, Job::Retention, Job::Offline, Job::Audit, Job::MqttLink];
+    pub const ALL: [Job; 8] = [
+        Job::OrderSweep,
+        Job::Payments,
+        Job::Refunds,
+        Job::Retention,
+        Job::Offline,
+        Job::Audit,
+        Job::MqttLink,
+        Job::Membership,
+    ];
 
     /// The lease's name.
     pub const fn as_str(self) -> &'static str {
@@ -40,6 +50,7 @@ impl Job {
             Job::Offline => "monitoring.offline",
             Job::Audit => "audit",
             Job::MqttLink => "mqtt.link",
+            Job::Membership => "membership",
         }
     }
 }

@@ -11,6 +11,7 @@ mod batch_one;
 mod chargers;
 mod cluster;
 mod ledger;
+mod membership;
 mod messages;
 mod operations;
 mod order_payments;

@@ -141,10 +141,18 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a station's tariff valid from `valid_from`, replacing the one of that date.
-    pub async fn put_tariff(&self, code: &str, valid_from: NaiveDate, spec: String) -> Result<(), StoreError> {
+    /// Stores a station's tariff for price group `group` (`""`: its own) valid from
+    /// `valid_from`, replacing the one of that date.
+    pub async fn put_tariff(
+        &self,
+        code: &str,
+        group: &str,
+        valid_from: NaiveDate,
+        spec: String,
+    ) -> Result<(), StoreError> {
         let row = tariff::ActiveModel {
             station_code: Set(code.to_owned()),
+            price_group: Set(group.to_owned()),
             valid_from: Set(valid_from),
             spec: Set(spec),
             created_at: Set(Utc::now()),
@@ -153,20 +161,30 @@ impl Store {
         let _turn = self.write_turn().await;
         tariff::Entity::insert(row)
             .on_conflict(
-                OnConflict::columns([tariff::Column::StationCode, tariff::Column::ValidFrom])
-                    .update_columns([tariff::Column::Spec, tariff::Column::CreatedAt])
-                    .to_owned(),
+                OnConflict::columns([
+                    tariff::Column::StationCode,
+                    tariff::Column::PriceGroup,
+                    tariff::Column::ValidFrom,
+                ])
+                .update_columns([tariff::Column::Spec, tariff::Column::CreatedAt])
+                .to_owned(),
             )
             .exec_without_returning(self.db())
             .await?;
         Ok(())
     }
 
-    /// The station's tariff with the latest `valid_from` on or before `day`.
-    /// Answers the day it starts and its stored spec (JSON).
-    pub async fn tariff_on(&self, code: &str, day: NaiveDate) -> Result<Option<(NaiveDate, String)>, StoreError> {
+    /// The station's tariff for price group `group` (`""`: its own) with the latest
+    /// `valid_from` on or before `day`. Answers the day it starts and its stored spec (JSON).
+    pub async fn tariff_on(
+        &self,
+        code: &str,
+        group: &str,
+        day: NaiveDate,
+    ) -> Result<Option<(NaiveDate, String)>, StoreError> {
         Ok(tariff::Entity::find()
             .filter(tariff::Column::StationCode.eq(code))
+            .filter(tariff::Column::PriceGroup.eq(group))
             .filter(tariff::Column::ValidFrom.lte(day))
             .order_by_desc(tariff::Column::ValidFrom)
             .one(self.db())

@@ -33,6 +33,7 @@ mod health;
 mod helpers;
 mod limits;
 mod live;
+mod membership;
 mod meter_faults;
 mod metrics;
 mod money_races;

@@ -145,7 +145,7 @@ async fn a_card_session_told_late_is_priced_by_the_tariff_in_force_when_it_start
     // The station's tariff until today (set up in the past), and today's dearer one.
     let last_year = chrono::Utc::now().date_naive() - chrono::Duration::days(365);
     let old = json!({"validFrom": last_year, "periods": [{"start": "00:00", "end": "00:00", "energyPrice": "0.40", "serviceFee": "0.10"}]});
-    app.store.put_tariff("ST-OLD", last_year, old.to_string()).await.unwrap();
+    app.store.put_tariff("ST-OLD", "", last_year, old.to_string()).await.unwrap();
     let (token, user_id, _) = driver(&app, "13912340055").await;
     adjust(&app, user_id, "50.00").await;
     let (status, _) = app.request("POST", "/api/v1/me/cards", Some(&token), Some(&json!({"idTag": "CARD-LATE"}))).await;

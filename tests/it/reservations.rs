@@ -279,3 +279,24 @@ async fn an_mqtt_pile_is_held_in_csms_nothing_is_published_and_only_the_reserver
     assert_eq!(ledger_and_balance(&app, user_id).await, (700, 700));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reservers_order_given_up_keeps_the_fee_and_the_pile_is_told_to_let_the_connector_go() {
+    let app = app().await;
+    let mut cp = open_pile(&app, "ST-GUP", "PILE-GUP", tariff()).await;
+    let (token, user_id, _) = driver_with(&app, "13912380401", "10.00").await;
+    let ((status, held), _) = reserve_on(&app, &mut cp, &token, "PILE-GUP").await;
+    assert_eq!(status, 201, "{held}");
+    let ask = json!({"pileCode": "PILE-GUP", "connectorId": 1, "payMode": "postpaid"});
+    let (status, order) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    assert_eq!(status, 201, "{order}");
+    let path = format!("/api/v1/orders/{}/cancel", order["orderNo"].as_str().unwrap());
+    let ((status, _), seen) = tokio::join!(app.request("POST", &path, Some(&token), None), cp.serve_calls_seen(1));
+    assert_eq!(status, 200);
+    let seen = seen.unwrap();
+    assert_eq!((seen[0].0.as_str(), &seen[0].1["reservationId"]), ("CancelReservation", &held["id"]), "{seen:?}");
+    let kept = reservation_when(&app, &token, &held["id"], |r| r["feeStatus"] == "KEPT").await;
+    assert_eq!((&kept["status"], &kept["feeStatus"]), (&json!("USED"), &json!("KEPT")), "{kept}");
+    assert_eq!(ledger_and_balance(&app, user_id).await, (500, 500));
+    app.stop().await;
+}

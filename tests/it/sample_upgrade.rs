@@ -74,8 +74,13 @@ fn bill<
     samples: &[S],
 ) -> SessionBill {
     let tariff = tariff();
-    let metering =
-        Metering { tariff: &tariff, zone: chrono_tz::Asia::Shanghai, rated_power_w: None, billed_location: "Outlet" };
+    let metering = Metering {
+        tariff: &tariff,
+        zone: chrono_tz::Asia::Shanghai,
+        rated_power_w: None,
+        billed_location: "Outlet",
+        discount: None,
+    };
     let samples: Vec<MeterSample> = samples.iter().cloned().map(|s| s.try_into().unwrap()).collect();
     session_bill(&t.clone().try_into().unwrap(), &samples, &metering)
 }

@@ -10,7 +10,7 @@ use crate::domain::charging::transactions::ENERGY_REGISTER;
 use crate::domain::ids::OrderNo;
 use crate::domain::orders::limit::SessionLimits;
 use crate::domain::orders::order::Order;
-use crate::domain::tariffs::{Reading, Tariff};
+use crate::domain::tariffs::{Discount, Reading, Tariff};
 use chrono::Utc;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -216,7 +216,9 @@ impl Orders {
                 None => latest.unwrap_or(Reading { at: head.started_at, wh: 0 }),
             },
         };
-        let cost = priced(order).map(|(tariff, zone)| running_bill(&tariff, zone, start, latest).total);
+        let discount = discount_of(order);
+        let cost =
+            priced(order).map(|(tariff, zone)| running_bill(&tariff, zone, start, latest, discount.as_ref()).total);
         Some(LiveReading {
             power_w: value("Power.Active.Import").map(|(v, _, _)| v),
             // The car's, wherever the charger says it was measured (the EV, mostly).
@@ -230,6 +232,11 @@ impl Orders {
             updated_at: view.and_then(|v| v.updated_at),
         })
     }
+}
+
+/// The member's discount an order was made with, if any.
+pub(super) fn discount_of(order: &Order) -> Option<Discount> {
+    serde_json::from_str(order.discount.as_deref()?).ok()
 }
 
 /// The tariff copied onto an order, and the station's zone.

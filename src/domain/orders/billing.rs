@@ -5,7 +5,7 @@ use crate::domain::charging::metering::{self, Anomaly, Located, Metered, Registe
 use crate::domain::charging::records::MeterSample;
 use crate::domain::charging::records::Transaction;
 use crate::domain::charging::transactions::Sample;
-use crate::domain::tariffs::{Bill, Reading, Tariff};
+use crate::domain::tariffs::{Bill, Discount, Reading, Tariff};
 use crate::domain::units::Wh;
 use chrono::Utc;
 use chrono_tz::Tz;
@@ -37,6 +37,8 @@ pub struct Metering<'a> {
     pub rated_power_w: Option<i64>,
     /// `orders.billed_location`.
     pub billed_location: &'a str,
+    /// The member's discount the order was made with.
+    pub discount: Option<&'a Discount>,
 }
 
 /// Meters a transaction: its register, its samples' plausible readings and the ones set aside.
@@ -63,7 +65,10 @@ pub fn session_bill(found: &Transaction, samples: &[MeterSample], metering: &Met
         (None, None) => (Wh::ZERO, Some(ReviewReason::NoRegister)),
     };
     let bill = match review {
-        None => metering.tariff.bill_register(energy_wh.get(), &metered.curve, window(found), metering.zone),
+        None => metering
+            .tariff
+            .bill_register(energy_wh.get(), &metered.curve, window(found), metering.zone)
+            .with_discount(metering.discount),
         Some(_) => Bill::default(),
     };
     let (start_soc, end_soc) = socs(samples);
@@ -79,7 +84,10 @@ pub fn reviewed_bill(
     energy_wh: Wh,
 ) -> SessionBill {
     let metered = metered(found, samples, metering);
-    let bill = metering.tariff.bill_register(energy_wh.get(), &metered.curve, window(found), metering.zone);
+    let bill = metering
+        .tariff
+        .bill_register(energy_wh.get(), &metered.curve, window(found), metering.zone)
+        .with_discount(metering.discount);
     let (start_soc, end_soc) = socs(samples);
     SessionBill { bill, energy_wh, start_soc, end_soc, anomalies: metered.anomalies, review: None }
 }
@@ -99,10 +107,17 @@ fn socs(samples: &[MeterSample]) -> (Option<i32>, Option<i32>) {
     (socs.first().copied(), socs.last().copied())
 }
 
-/// The running cost of a session: from its start reading to its newest one.
-pub fn running_bill(tariff: &Tariff, zone: Tz, start: Reading, latest: Option<Reading>) -> Bill {
+/// The running cost of a session: from its start reading to its newest one, less the member's
+/// discount.
+pub fn running_bill(
+    tariff: &Tariff,
+    zone: Tz,
+    start: Reading,
+    latest: Option<Reading>,
+    discount: Option<&Discount>,
+) -> Bill {
     let readings: Vec<Reading> = std::iter::once(start).chain(latest).collect();
-    tariff.bill(&readings, zone)
+    tariff.bill(&readings, zone).with_discount(discount)
 }
 
 /// A stored sample as the domain's.
@@ -181,6 +196,7 @@ mod tests {
             zone: chrono_tz::Asia::Shanghai,
             rated_power_w: Some(7_000),
             billed_location: "Outlet",
+            discount: None,
         };
         let billed = session_bill(&head, &samples, &metering);
         assert_eq!(billed.energy_wh.get(), 3_000);

@@ -2,7 +2,7 @@
 //! register cannot be believed, or the bill is above `orders.review_above` — set aside in
 //! `REVIEW` with a `meter_anomaly` alarm, until an operator settles it with the energy to bill.
 
-use super::actions::priced;
+use super::actions::{discount_of, priced};
 use super::billing::{Metering, SessionBill, reviewed_bill, session_bill};
 use super::records::{Completion, MoneyRead, ReviewHold, Settled, ToBill};
 use super::settle::{Numbers, plan};
@@ -59,7 +59,14 @@ impl Orders {
             priced(found).ok_or_else(|| OrderError::Corrupt(found.order_no.to_string(), "its tariff".into()))?;
 
         let settings = &self.inner.settings;
-        let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
+        let discount = discount_of(found);
+        let metering = Metering {
+            tariff: &tariff,
+            zone,
+            rated_power_w,
+            billed_location: &settings.billed_location,
+            discount: discount.as_ref(),
+        };
         let billed = session_bill(&head, &samples, &metering);
         let above_limit = to_fen(billed.bill.total, "bill").map_or(true, |fen| fen > Fen(settings.review_above));
         match billed.review.or(above_limit.then_some(ReviewReason::BillAboveLimit)) {
@@ -92,8 +99,14 @@ impl Orders {
         let (head, samples, rated_power_w) =
             store.transaction_to_bill(transaction_id).await?.ok_or_else(|| corrupt("its transaction"))?;
         let (tariff, zone) = priced(&found).ok_or_else(|| corrupt("its tariff"))?;
-        let metering =
-            Metering { tariff: &tariff, zone, rated_power_w, billed_location: &self.inner.settings.billed_location };
+        let discount = discount_of(&found);
+        let metering = Metering {
+            tariff: &tariff,
+            zone,
+            rated_power_w,
+            billed_location: &self.inner.settings.billed_location,
+            discount: discount.as_ref(),
+        };
         let billed = reviewed_bill(&head, &samples, &metering, decision.energy_wh);
         if to_fen(billed.bill.total, "bill").is_err() {
             let message = format!(

@@ -107,11 +107,13 @@ impl Orders {
         // What stands in the way of the user's order (a live one, an unpaid bill) is told before
         // what follows; read only when something did not let the order be made.
         let now = Utc::now();
+        // The driver's group's tariff where it has one, less their level's discount.
+        let (group, discount) = inner.membership.pricing(user.id).await?;
         let in_force = match &station {
-            Some(station) => inner.stations.tariff_of(station, now).await.map_err(OrderError::from),
+            Some(station) => inner.stations.tariff_for(station, group.as_deref(), now).await.map_err(OrderError::from),
             None => Ok(None),
         };
-        let (tariff, zone) = match in_force {
+        let (tariff, zone, price_group) = match in_force {
             Ok(Some(in_force)) => in_force,
             Ok(None) => return Err(self.in_the_way(user.id, OrderError::NoTariff(code)).await),
             Err(e) => return Err(self.in_the_way(user.id, e).await),
@@ -154,6 +156,8 @@ impl Orders {
             limit,
             session_max_power_w: station.as_ref().and_then(|s| s.session.max_power_w),
             session_max_time_s: station.as_ref().and_then(|s| s.session.max_time_s),
+            price_group,
+            discount: discount.as_ref().and_then(|d| serde_json::to_string(d).ok()),
             at: now,
         };
         let refused = match inner.store.create_order_unless_unpaid(new).await {

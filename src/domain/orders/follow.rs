@@ -163,21 +163,25 @@ impl Orders {
     ) -> Result<(), OrderError> {
         let inner = &self.inner;
         let station = inner.stations.pile(charger_id).await?.and_then(|(_, station)| station);
+        // The driver's group's tariff where it has one, less their level's discount.
+        let (group, discount) = inner.membership.pricing(user.id).await?;
         let priced = match &station {
             // Priced by the tariff in force when the session started (a charger that was offline
             // may tell of it much later, after a tariff change); one stamped before the station
             // had any tariff (a pile's clock behind) by the first it had.
-            Some(station) => match inner.stations.tariff_in_force(&station.code, at).await? {
+            Some(station) => match inner.stations.tariff_for(station, group.as_deref(), at).await? {
                 Some(priced) => Some(priced),
-                None => inner.stations.tariff_in_force(&station.code, Utc::now()).await?,
+                None => inner.stations.tariff_for(station, group.as_deref(), Utc::now()).await?,
             },
             None => None,
         };
-        let (tariff, zone) = match priced {
-            Some((tariff, zone)) => (serde_json::to_string(&tariff).unwrap_or_default(), zone.name().to_owned()),
+        let (tariff, zone, price_group) = match priced {
+            Some((tariff, zone, group)) => {
+                (serde_json::to_string(&tariff).unwrap_or_default(), zone.name().to_owned(), group)
+            }
             None => {
                 tracing::warn!(charger = %charger_id, %tag, "a card session on a pile with no tariff in force: billed at zero");
-                (FREE_TARIFF.to_owned(), "Asia/Shanghai".to_owned())
+                (FREE_TARIFF.to_owned(), "Asia/Shanghai".to_owned(), None)
             }
         };
         // 2.0.1 may leave the connector out: the EVSE's connector, as its statuses name it.
@@ -208,6 +212,8 @@ impl Orders {
             limit: None,
             session_max_power_w: station.as_ref().and_then(|s| s.session.max_power_w),
             session_max_time_s: station.as_ref().and_then(|s| s.session.max_time_s),
+            price_group,
+            discount: discount.as_ref().and_then(|d| serde_json::to_string(d).ok()),
             at: now,
         };
         loop {

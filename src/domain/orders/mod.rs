@@ -40,6 +40,7 @@ use crate::domain::ids::ChargerId;
 use crate::domain::ids::OrderNo;
 use crate::domain::ledger::MoneyError;
 use crate::domain::ledger::money::Fen;
+use crate::domain::membership::Membership;
 use crate::domain::monitoring::Alarms;
 use crate::domain::orders::order::Order;
 use crate::domain::payments::records::Methods;
@@ -160,6 +161,8 @@ pub struct OrderServices {
     pub methods: Methods,
     /// The connectors drivers hold: another's order is refused there, the reserver's takes it.
     pub reservations: Reservations,
+    /// Drivers' price groups and member discounts.
+    pub membership: Membership,
 }
 
 #[derive(Debug)]
@@ -174,6 +177,7 @@ struct Inner {
     alarms: Alarms,
     methods: Methods,
     reservations: Reservations,
+    membership: Membership,
     /// When each order's charger was last sent its running cost, and the amount (fen).
     costs_sent: DashMap<OrderNo, (Instant, Fen)>,
     /// Orders csms asked the charger to stop because their money ran out, and when.
@@ -183,7 +187,8 @@ struct Inner {
 impl Orders {
     pub fn new(store: impl OrderStore + 'static, kv: Kv, settings: OrderSettings, services: OrderServices) -> Self {
         let store: Arc<dyn OrderStore> = Arc::new(store);
-        let OrderServices { stations, charging, commands, events, alarms, methods, reservations } = services;
+        let OrderServices { stations, charging, commands, events, alarms, methods, reservations, membership } =
+            services;
         let inner = Inner {
             store,
             kv,
@@ -195,6 +200,7 @@ impl Orders {
             alarms,
             methods,
             reservations,
+            membership,
             costs_sent: DashMap::new(),
             stops_sent: DashMap::new(),
         };

@@ -59,6 +59,9 @@ pub struct Order {
     /// The station's most power and time per session when the order was made.
     pub session_max_power_w: Option<i64>,
     pub session_max_time_s: Option<i64>,
+    /// The price group whose tariff it was made with, and the member's discount (JSON).
+    pub price_group: Option<String>,
+    pub discount: Option<String>,
     /// The user while the order is live, else NULL (unique: one live order per user).
     pub active_user_id: Option<i64>,
     /// `charger/evse/connector` while the order holds it, else NULL (unique).

@@ -4,7 +4,7 @@
 //! difference is collected from the balance or given back as a settlement would, and the driver
 //! is told (`order.rebilled`).
 
-use super::actions::priced;
+use super::actions::{discount_of, priced};
 use super::billing::{Metering, session_bill};
 use super::records::SETTLE_ATTEMPTS;
 use super::records::{BillRead, MoneyRead, Rebill, Settled};
@@ -33,7 +33,14 @@ impl Orders {
         let corrupt = |what: String| OrderError::Corrupt(found.order_no.to_string(), what);
         let (tariff, zone) = priced(found).ok_or_else(|| corrupt("its tariff".into()))?;
         let settings = &self.inner.settings;
-        let metering = Metering { tariff: &tariff, zone, rated_power_w, billed_location: &settings.billed_location };
+        let discount = discount_of(found);
+        let metering = Metering {
+            tariff: &tariff,
+            zone,
+            rated_power_w,
+            billed_location: &settings.billed_location,
+            discount: discount.as_ref(),
+        };
         let billed = session_bill(&head, &samples, &metering);
         if let Some(reason) = billed.review {
             // Its real stop cannot be believed either: the first bill stands until an operator looks.

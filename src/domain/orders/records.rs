@@ -43,6 +43,9 @@ pub struct NewOrder {
     pub limit: Option<ChargeLimit>,
     pub session_max_power_w: Option<i64>,
     pub session_max_time_s: Option<i64>,
+    /// The price group whose tariff it is made with, and the member's discount (JSON).
+    pub price_group: Option<String>,
+    pub discount: Option<String>,
     pub at: DateTime<Utc>,
 }
 

@@ -53,6 +53,8 @@ pub(crate) fn order() -> Order {
         limit_reached_at: None,
         session_max_power_w: None,
         session_max_time_s: None,
+        price_group: None,
+        discount: None,
         active_user_id: None,
         active_connector: None,
         lock_expires_at: at(9, 0),

@@ -67,6 +67,10 @@ pub struct OrderView {
     /// When csms stopped the session because the target, or the station's most time per
     /// session, was reached.
     pub limit_reached_at: Option<DateTime<Utc>>,
+    /// The price group whose tariff it was made with (none: the station's own).
+    pub price_group: Option<String>,
+    /// The member's discount it was made with: `{"level", "energyPct", "servicePct"}`.
+    pub discount: Option<serde_json::Value>,
     pub live: Option<LiveReading>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -108,6 +112,8 @@ impl OrderView {
             revisions: o.revisions.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default(),
             limit: o.limit.map(LimitView::from),
             limit_reached_at: o.limit_reached_at,
+            price_group: o.price_group,
+            discount: o.discount.as_deref().and_then(|text| serde_json::from_str(text).ok()),
             live,
             order_no: o.order_no.into_string(),
             user_id: o.user_id,

@@ -28,7 +28,14 @@ impl Reservations {
                     let Some(to) = fee_decision(&fee) else { continue };
                     let id = fee.reservation.id;
                     match self.inner.store.settle_reservation_fee(id, to, Utc::now()).await {
-                        Ok(Some(settled)) => self.publish("reservation.fee_settled", &settled),
+                        Ok(Some(settled)) => {
+                            // Its order never charged: an OCPP pile still holds the connector
+                            // for the driver's tag until it runs out; let it go now.
+                            if to != FeeStatus::Credited {
+                                self.release_on_pile(&settled, "csms".to_owned());
+                            }
+                            self.publish("reservation.fee_settled", &settled);
+                        }
                         Ok(None) => {}
                         Err(e) => tracing::warn!(reservation = id, error = %e, "settling a reservation's fee failed"),
                     }

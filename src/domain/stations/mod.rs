@@ -125,9 +125,11 @@ impl Stations {
         }
     }
 
-    /// Stores a station's tariff, valid from its `validFrom` (default: today in the station's
-    /// zone, which is also the earliest allowed); one with the same `validFrom` is replaced.
-    pub async fn put_tariff(&self, code: &str, spec: TariffSpec) -> Result<Tariff, StationError> {
+    /// Stores a station's tariff — its own, or price group `group`'s — valid from its
+    /// `validFrom` (default: today in the station's zone, which is also the earliest allowed);
+    /// one with the same `validFrom` is replaced.
+    pub async fn put_tariff(&self, code: &str, group: Option<&str>, spec: TariffSpec) -> Result<Tariff, StationError> {
+        let group = group.map(price_group).transpose()?.unwrap_or_default();
         let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
         let today = local_date(Utc::now(), station.timezone);
         let tariff = Tariff::from_spec(spec, today)?;
@@ -138,26 +140,73 @@ impl Stations {
             });
         }
         let json = serde_json::to_string(&tariff).map_err(|e| StationError::Corrupt(e.to_string()))?;
-        self.store.put_tariff(code, tariff.valid_from, json).await?;
+        self.store.put_tariff(code, group, tariff.valid_from, json).await?;
         Ok(tariff)
     }
 
-    /// The tariff of station `code` in force at `at`: the one with the latest `valid_from` on or
-    /// before `at`'s date in the station's zone, with that zone; `None` when none has started.
-    pub async fn tariff_in_force(&self, code: &str, at: DateTime<Utc>) -> Result<Option<(Tariff, Tz)>, StationError> {
+    /// The tariff of station `code` (price group `group`'s, else its own) in force at `at`: the
+    /// one with the latest `valid_from` on or before `at`'s date in the station's zone, with that
+    /// zone; `None` when none has started.
+    pub async fn tariff_in_force(
+        &self,
+        code: &str,
+        group: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<(Tariff, Tz)>, StationError> {
+        let group = group.map(price_group).transpose()?.unwrap_or_default();
         let station = self.station(code).await?.ok_or_else(|| StationError::NoStation(code.to_owned()))?;
-        self.tariff_of(&station, at).await
+        self.tariff_of_group(&station, group, at).await
     }
 
-    /// The same, of `station` as read.
+    /// The station's own tariff in force at `at`, of `station` as read.
     pub async fn tariff_of(&self, station: &Station, at: DateTime<Utc>) -> Result<Option<(Tariff, Tz)>, StationError> {
+        self.tariff_of_group(station, "", at).await
+    }
+
+    /// What a driver of price group `group` pays at `station` at `at`: the group's tariff in
+    /// force there, else the station's own; with the group when it was the group's.
+    pub async fn tariff_for(
+        &self,
+        station: &Station,
+        group: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<(Tariff, Tz, Option<String>)>, StationError> {
+        if let Some(group) = group
+            && let Some((tariff, zone)) = self.tariff_of_group(station, group, at).await?
+        {
+            return Ok(Some((tariff, zone, Some(group.to_owned()))));
+        }
+        Ok(self.tariff_of(station, at).await?.map(|(tariff, zone)| (tariff, zone, None)))
+    }
+
+    async fn tariff_of_group(
+        &self,
+        station: &Station,
+        group: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<(Tariff, Tz)>, StationError> {
         let code = &station.code;
-        let Some((valid_from, spec)) = self.store.tariff_on(code, local_date(at, station.timezone)).await? else {
+        let Some((valid_from, spec)) = self.store.tariff_on(code, group, local_date(at, station.timezone)).await?
+        else {
             return Ok(None);
         };
         let tariff: Tariff = serde_json::from_str(&spec)
             .map_err(|e| StationError::Corrupt(format!("the tariff of {code} from {valid_from}: {e}")))?;
         Ok(Some((tariff, station.timezone)))
+    }
+}
+
+/// A price group's code (a fleet, the staff): 1 to 32 of `A-Z a-z 0-9 _ -`.
+pub fn price_group(code: &str) -> Result<&str, StationError> {
+    let fits =
+        (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if fits {
+        Ok(code)
+    } else {
+        Err(StationError::Invalid {
+            field: "group",
+            message: format!("{code:?} is not 1 to 32 of A-Z, a-z, 0-9, '_' and '-'"),
+        })
     }
 }
 

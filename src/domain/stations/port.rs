@@ -57,7 +57,7 @@ pub trait StationStore: Send + Sync + std::fmt::Debug {
     async fn piles(&self, station: Option<&str>, offset: u64, limit: u64) -> Result<(Vec<Charger>, u64), StoreError>;
 
     /// Stores a station's tariff valid from `valid_from`, replacing the one of that date.
-    async fn put_tariff(&self, code: &str, valid_from: NaiveDate, spec: String) -> Result<(), StoreError>;
+    async fn put_tariff(&self, code: &str, group: &str, valid_from: NaiveDate, spec: String) -> Result<(), StoreError>;
 
     /// The station `code`.
     async fn station(&self, code: &str) -> Result<Option<Station>, StoreError>;
@@ -67,7 +67,12 @@ pub trait StationStore: Send + Sync + std::fmt::Debug {
 
     /// The station's tariff with the latest `valid_from` on or before `day`.
     /// Answers the day it starts and its stored spec (JSON).
-    async fn tariff_on(&self, code: &str, day: NaiveDate) -> Result<Option<(NaiveDate, String)>, StoreError>;
+    async fn tariff_on(
+        &self,
+        code: &str,
+        group: &str,
+        day: NaiveDate,
+    ) -> Result<Option<(NaiveDate, String)>, StoreError>;
 
     /// Writes every field of a station but its code and creation time; `NotFound`.
     async fn update_station(&self, station: &Station) -> Result<Station, StoreError>;

@@ -41,7 +41,10 @@ pub struct Bill {
     /// The occupancy fee, once attached with [`Bill::with_occupancy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occupancy: Option<OccupancyLine>,
-    /// Energy fee + service fee + occupancy fee: the sum of all lines.
+    /// The member's discount: the sum of the lines' (see [`Bill::with_discount`]).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero", with = "money_text")]
+    pub discount: Decimal,
+    /// Energy fee + service fee + occupancy fee − discount: the sum of all lines.
     #[serde(with = "money_text")]
     pub total: Decimal,
 }
@@ -74,7 +77,10 @@ pub struct BillLine {
     /// `money(kwh × service_fee_rate)`.
     #[serde(with = "money_text")]
     pub service_fee: Decimal,
-    /// `energy_fee + service_fee`.
+    /// The member's discount on this line's fees (see [`Bill::with_discount`]).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero", with = "money_text")]
+    pub discount: Decimal,
+    /// `energy_fee + service_fee − discount`.
     #[serde(with = "money_text")]
     pub amount: Decimal,
 }
@@ -136,6 +142,7 @@ impl Tariff {
                     service_fee_rate: period.service_fee,
                     energy_fee,
                     service_fee,
+                    discount: Decimal::ZERO,
                     amount: energy_fee.saturating_add(service_fee),
                 }
             })
@@ -148,6 +155,7 @@ impl Tariff {
             service_fee: sum(lines.iter().map(|l| l.service_fee)),
             lines,
             occupancy: None,
+            discount: Decimal::ZERO,
             total: Decimal::ZERO,
         };
         bill.with_occupancy(None)
@@ -158,7 +166,7 @@ impl Bill {
     /// The sum of every line: energy fees, service fees and the occupancy fee.
     pub(super) fn recomputed_total(&self) -> Decimal {
         let occupancy = self.occupancy.as_ref().map_or(Decimal::ZERO, |o| o.amount);
-        sum([self.energy_fee, self.service_fee, occupancy])
+        sum([self.energy_fee, self.service_fee, occupancy]) - self.discount
     }
 }
 

@@ -14,12 +14,14 @@
 mod amounts;
 mod apportion;
 mod bill;
+mod discount;
 mod occupancy;
 mod pricing;
 mod spec;
 
 pub use amounts::{kwh_string, money, money_string, price_string};
 pub use bill::{Bill, BillLine, Reading};
+pub use discount::Discount;
 pub use occupancy::{DEFAULT_GRACE_MINUTES, OccupancyLine};
 pub use spec::{OccupancySpec, PeriodSpec, TariffError, TariffSpec};
 

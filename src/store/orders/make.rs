@@ -113,6 +113,8 @@ fn order_row(new: NewOrder) -> order::ActiveModel {
         limit_value: Set(new.limit.map(|l| l.value)),
         session_max_power_w: Set(new.session_max_power_w),
         session_max_time_s: Set(new.session_max_time_s),
+        price_group: Set(new.price_group),
+        discount: Set(new.discount),
         created_at: Set(new.at),
         updated_at: Set(new.at),
         ..Default::default()

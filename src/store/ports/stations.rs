@@ -66,8 +66,8 @@ impl StationStore for Store {
         Store::piles(self, station, offset, limit).await
     }
 
-    async fn put_tariff(&self, code: &str, valid_from: NaiveDate, spec: String) -> Result<(), StoreError> {
-        Store::put_tariff(self, code, valid_from, spec).await
+    async fn put_tariff(&self, code: &str, group: &str, valid_from: NaiveDate, spec: String) -> Result<(), StoreError> {
+        Store::put_tariff(self, code, group, valid_from, spec).await
     }
 
     async fn station(&self, code: &str) -> Result<Option<Station>, StoreError> {
@@ -78,8 +78,13 @@ impl StationStore for Store {
         Store::stations(self, offset, limit).await
     }
 
-    async fn tariff_on(&self, code: &str, day: NaiveDate) -> Result<Option<(NaiveDate, String)>, StoreError> {
-        Store::tariff_on(self, code, day).await
+    async fn tariff_on(
+        &self,
+        code: &str,
+        group: &str,
+        day: NaiveDate,
+    ) -> Result<Option<(NaiveDate, String)>, StoreError> {
+        Store::tariff_on(self, code, group, day).await
     }
 
     async fn update_station(&self, station: &Station) -> Result<Station, StoreError> {

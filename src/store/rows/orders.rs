@@ -65,6 +65,8 @@ impl TryFrom<order::Model> for Order {
             limit_reached_at: row.limit_reached_at,
             session_max_power_w: row.session_max_power_w,
             session_max_time_s: row.session_max_time_s,
+            price_group: row.price_group,
+            discount: row.discount,
             active_user_id: row.active_user_id,
             active_connector: row.active_connector,
             lock_expires_at: row.lock_expires_at,
