@@ -160,7 +160,8 @@ impl Reservations {
         let (evse_id, connector_id) = (connector.evse_id, connector.connector_id);
         let now = Utc::now();
         let hold_for = Duration::from_secs(u64::try_from(minutes).unwrap_or(1) * 60);
-        let expires_at = now + chrono::Duration::minutes(minutes);
+        // Whole seconds: what the pile is told is what is stored, on every engine.
+        let expires_at = chrono::SubsecRound::trunc_subsecs(now + chrono::Duration::minutes(minutes), 0);
         let key = connector_lock_key(&code, evse_id, connector_id);
         if !inner.kv.set_new(&key, &lock_value(user.id), hold_for).await? {
             return Err(ReservationError::PileBusy(code, request.connector_id));
@@ -193,7 +194,7 @@ impl Reservations {
             evse_id,
             connector_id,
             id_tag: made.id_tag.clone(),
-            expires_at,
+            expires_at: made.expires_at,
             actor: format!("user:{}", user.id),
         };
         let refused = match inner.holds.hold(hold).await {
