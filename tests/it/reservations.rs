@@ -300,3 +300,31 @@ async fn a_reservers_order_given_up_keeps_the_fee_and_the_pile_is_told_to_let_th
     assert_eq!(ledger_and_balance(&app, user_id).await, (500, 500));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reservation_sent_twice_at_once_by_one_driver_is_made_once_and_its_fee_taken_once() {
+    let app = app().await;
+    let mut cp = open_pile(&app, "ST-TWICE", "PILE-TWICE", tariff()).await;
+    let mut second = open_pile(&app, "ST-TWICE2", "PILE-TWICE2", tariff()).await;
+    let (token, user_id, _) = driver_with(&app, "13912380501", "10.00").await;
+    // The app resends (a lost answer, a double tap): the same connector, and another one.
+    let first = json!({"pileCode": "PILE-TWICE", "connectorId": 1});
+    let other = json!({"pileCode": "PILE-TWICE2", "connectorId": 1});
+    let asks = [&first, &first, &other].map(|ask| app.request("POST", "/api/v1/reservations", Some(&token), Some(ask)));
+    let served = async {
+        // Whichever pile csms asks (at most one of them holds the reservation made).
+        tokio::select! {
+            seen = cp.serve_calls_seen(1) => seen.map(|s| s.len()),
+            seen = second.serve_calls_seen(1) => seen.map(|s| s.len()),
+        }
+    };
+    let (answers, served) = tokio::join!(futures_util::future::join_all(asks), served);
+    assert_eq!(served.unwrap(), 1);
+    let made: Vec<&Value> = answers.iter().filter(|(status, _)| *status == 201).map(|(_, body)| body).collect();
+    assert_eq!(made.len(), 1, "{answers:?}");
+    assert!(answers.iter().all(|(status, _)| *status == 201 || *status == 409), "{answers:?}");
+    assert_eq!(ledger_and_balance(&app, user_id).await, (500, 500));
+    let (_, mine) = app.request("GET", "/api/v1/reservations", Some(&token), None).await;
+    assert_eq!(mine["total"], 1, "{mine}");
+    app.stop().await;
+}
