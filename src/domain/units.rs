@@ -42,6 +42,14 @@ pub struct Wh(pub i64);
 
 whole_unit!(Wh);
 
+impl Wh {
+    /// The energy in kWh, as few places as it needs (`12500` Wh: `"12.5"`): how a driver's
+    /// target and a level's threshold are shown.
+    pub fn kwh_text(self) -> String {
+        rust_decimal::Decimal::new(self.0, 3).normalize().to_string()
+    }
+}
+
 impl std::fmt::Display for Wh {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} Wh", self.0)
@@ -59,6 +67,10 @@ mod tests {
         assert_eq!(Wh(i64::MIN).checked_sub(Wh(1)), None);
         assert_eq!(Wh(i64::MAX).checked_add(Wh(1)), None);
         assert_eq!(Wh(3_200).to_string(), "3200 Wh");
+        assert_eq!(
+            (Wh(12_500).kwh_text(), Wh(1_000_000).kwh_text(), Wh(1).kwh_text()),
+            ("12.5".into(), "1000".into(), "0.001".into())
+        );
     }
 
     #[test]

@@ -224,13 +224,15 @@ impl ChargerCommands for HubCommands {
     }
 }
 
-/// What a hold's command answered, in the reservations' words.
-fn held(answer: Result<bool, CommandError>) -> Result<bool, HoldError> {
-    answer.map_err(|e| match e {
-        CommandError::Offline => HoldError::Offline,
-        CommandError::ClusterUnavailable => HoldError::ClusterUnavailable,
-        CommandError::NoAnswer(why) => HoldError::NoAnswer(why),
-    })
+/// A command's failure, in the reservations' words.
+impl From<CommandError> for HoldError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::Offline => HoldError::Offline,
+            CommandError::ClusterUnavailable => HoldError::ClusterUnavailable,
+            CommandError::NoAnswer(why) => HoldError::NoAnswer(why),
+        }
+    }
 }
 
 impl PileHolds for HubCommands {
@@ -268,7 +270,7 @@ impl PileHolds for HubCommands {
                     })?,
                 )),
             };
-            held(self.send(&hold.charger_id, &hold.actor, build).await)
+            Ok(self.send(&hold.charger_id, &hold.actor, build).await?)
         })
     }
 
@@ -289,7 +291,7 @@ impl PileHolds for HubCommands {
                     payload(&v201::CancelReservationRequest { custom_data: None, reservation_id: id })?,
                 )),
             };
-            held(self.send(&charger_id, &actor, build).await)
+            Ok(self.send(&charger_id, &actor, build).await?)
         })
     }
 }

@@ -126,11 +126,10 @@ impl ChargerCommands for PileCommands {
 impl PileHolds for PileCommands {
     fn hold(&self, hold: PileHold) -> BoxFuture<'_, Result<bool, HoldError>> {
         Box::pin(async move {
-            match self.mqtt_pile(&hold.charger_id).await {
+            match self.mqtt_pile(&hold.charger_id).await? {
                 // Held in csms: the pile is not told.
-                Ok(Some(_)) => Ok(true),
-                Ok(None) => self.ocpp.hold(hold).await,
-                Err(e) => Err(HoldError::NoAnswer(e.to_string())),
+                Some(_) => Ok(true),
+                None => self.ocpp.hold(hold).await,
             }
         })
     }
@@ -142,10 +141,9 @@ impl PileHolds for PileCommands {
         actor: String,
     ) -> BoxFuture<'_, Result<bool, HoldError>> {
         Box::pin(async move {
-            match self.mqtt_pile(&charger_id).await {
-                Ok(Some(_)) => Ok(true),
-                Ok(None) => self.ocpp.release_hold(charger_id, reservation_id, actor).await,
-                Err(e) => Err(HoldError::NoAnswer(e.to_string())),
+            match self.mqtt_pile(&charger_id).await? {
+                Some(_) => Ok(true),
+                None => self.ocpp.release_hold(charger_id, reservation_id, actor).await,
             }
         })
     }

@@ -81,7 +81,9 @@ impl Store {
     /// `connectors` as drivers see them: one an active reservation holds is `Reserved` while its
     /// pile says it is free (an MQTT pile is held in csms; an OCPP pile says `Reserved` itself).
     pub(crate) async fn with_reservations(&self, mut connectors: Vec<Connector>) -> Result<Vec<Connector>, StoreError> {
-        let mut ids: Vec<ChargerId> = connectors.iter().map(|c| c.charger_id.clone()).collect();
+        // Only a free connector shows a reservation: none free, nothing to read.
+        let free = connectors.iter().filter(|c| c.status == ReportedStatus::Available);
+        let mut ids: Vec<ChargerId> = free.map(|c| c.charger_id.clone()).collect();
         ids.dedup();
         let held = self.reserved_connectors(&ids).await?;
         for connector in &mut connectors {

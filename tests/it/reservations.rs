@@ -328,3 +328,31 @@ async fn a_reservation_sent_twice_at_once_by_one_driver_is_made_once_and_its_fee
     assert_eq!(mine["total"], 1, "{mine}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_fee_decided_twice_at_once_by_two_nodes_or_a_replay_moves_the_money_once() {
+    use csms::domain::reservations::records::Ending;
+    use csms::domain::reservations::{FeeStatus, ReservationStatus, ReservationStore};
+    let app = app().await;
+    let mut cp = open_pile(&app, "ST-ONCE", "PILE-ONCE", tariff()).await;
+    let (token, user_id, _) = driver_with(&app, "13912380601", "10.00").await;
+    let ((_, held), _) = reserve_on(&app, &mut cp, &token, "PILE-ONCE").await;
+    let ask = json!({"pileCode": "PILE-ONCE", "connectorId": 1, "payMode": "postpaid"});
+    let (status, _) = app.request("POST", "/api/v1/orders", Some(&token), Some(&ask)).await;
+    assert_eq!(status, 201);
+    let id = held["id"].as_i64().unwrap();
+    reservation_when(&app, &token, &held["id"], |r| r["status"] == "USED").await;
+    // Two sweeps (two nodes, or one replaying after a crash) give the fee back at once.
+    let now = Utc::now();
+    let (a, b) = tokio::join!(
+        app.store.settle_reservation_fee(id, FeeStatus::Credited, now),
+        app.store.settle_reservation_fee(id, FeeStatus::Credited, now),
+    );
+    assert_eq!([a.unwrap().is_some(), b.unwrap().is_some()].iter().filter(|done| **done).count(), 1);
+    // A used reservation is not ended again (an expiry racing the order), nor its fee decided anew.
+    let late = Ending { id, to: ReservationStatus::Expired, fee: FeeStatus::Kept, by: None, at: now };
+    assert!(app.store.end_reservation(late).await.unwrap().is_none());
+    assert!(app.store.settle_reservation_fee(id, FeeStatus::Refunded, now).await.unwrap().is_none());
+    assert_eq!(ledger_and_balance(&app, user_id).await, (1_000, 1_000));
+    app.stop().await;
+}

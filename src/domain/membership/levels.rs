@@ -4,6 +4,7 @@
 
 use crate::domain::ledger::money::Fen;
 use crate::domain::tariffs::Discount;
+use crate::domain::units::Wh;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -92,7 +93,7 @@ impl Level {
     /// The threshold in the unit it was given in: kWh, or yuan.
     pub fn shown_threshold(&self) -> String {
         match self.basis {
-            Basis::Energy => Decimal::new(self.threshold, 3).normalize().to_string(),
+            Basis::Energy => Wh(self.threshold).kwh_text(),
             Basis::Spend => Fen(self.threshold).to_string(),
         }
     }

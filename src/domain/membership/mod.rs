@@ -16,9 +16,9 @@ use crate::domain::ledger::money::Fen;
 use crate::domain::nodes::{Job, Nodes};
 use crate::domain::storage::StoreError;
 use crate::domain::tariffs::Discount;
+use crate::domain::units::Wh;
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -144,14 +144,14 @@ impl Membership {
         .map(|next| NextLevel {
             level: LevelView::from(next),
             remaining: match next.basis {
-                Basis::Energy => Decimal::new((next.threshold - energy_wh).max(0), 3).normalize().to_string(),
+                Basis::Energy => Wh((next.threshold - energy_wh).max(0)).kwh_text(),
                 Basis::Spend => Fen((next.threshold - spend.get()).max(0)).to_string(),
             },
         });
         Ok(MembershipView {
             level: level.map(|i| LevelView::from(&ladder[i])),
             price_group: member.price_group,
-            energy_kwh: Decimal::new(energy_wh, 3).normalize().to_string(),
+            energy_kwh: Wh(energy_wh).kwh_text(),
             spend: spend.to_string(),
             next,
             computed_at: member.computed_at,

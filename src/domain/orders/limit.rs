@@ -4,6 +4,7 @@
 //! that can limits itself too (an OCPP TxProfile, MQTT `maxPower`/`maxTime`).
 
 use crate::domain::ledger::money::Fen;
+use crate::domain::units::Wh;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -88,7 +89,7 @@ impl ChargeLimit {
     pub fn shown(&self) -> String {
         match self.kind {
             LimitKind::Amount => Fen(self.value).to_string(),
-            LimitKind::Energy => (Decimal::new(self.value, 3)).normalize().to_string(),
+            LimitKind::Energy => Wh(self.value).kwh_text(),
             LimitKind::Duration | LimitKind::Soc => self.value.to_string(),
         }
     }

@@ -343,9 +343,12 @@ impl Reservations {
     fn publish(&self, name: &'static str, reservation: &Reservation) {
         let data = serde_json::to_value(ReservationView::from(reservation.clone())).unwrap_or_default();
         self.inner.events.publish(UserEvent { user_id: reservation.user_id, name, data });
-        let this = self.clone();
-        let reservation = reservation.clone();
-        tokio::spawn(async move { this.show_connector(&reservation).await });
+        // Made, ended or taken, the connector shows otherwise (a fee settled changes nothing).
+        if name != "reservation.fee_settled" {
+            let this = self.clone();
+            let reservation = reservation.clone();
+            tokio::spawn(async move { this.show_connector(&reservation).await });
+        }
     }
 
     /// Tells operators' dashboards the reservation's connector as drivers now see it
