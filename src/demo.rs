@@ -1,15 +1,16 @@
 //! `csms demo`: the server on its embedded default (a fresh SQLite file, `csms-demo.db`) with a
 //! live business to look at — a station with its tariff and piles, drivers with money on their
 //! balance running orders one after another on simulated chargers (in this process, over real
-//! sockets), and one pile that overheats now and then — and the dashboard's address and an
-//! operator login printed.
+//! sockets; with a broker at `mqtt.url`, every other pile speaks JSON over MQTT through it), and
+//! one pile that overheats now and then — and the dashboard's address and an operator login
+//! printed.
 
 use crate::config::{Settings, SmsSenderKind};
 use crate::startup::{Application, StartupError};
 use chrono::Utc;
 use protocol::{OcppVersion, v16};
 use serde_json::json;
-use simulators::drivers::{DriversPlan, Rate};
+use simulators::drivers::{DriversPlan, MqttPiles, Rate};
 use simulators::{Connect, SimCharger};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -54,6 +55,15 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> Result<(), Demo
     let sms = free_address().await?;
     let settings = self::settings(settings, sms);
     let token = settings.api.operator_token.clone();
+    // With a broker (mqtt.url), every other driver's pile speaks JSON over MQTT through it.
+    let mqtt = settings.mqtt.enabled().then(|| MqttPiles {
+        url: settings.mqtt.url.clone(),
+        password: None,
+        ca_file: (!settings.mqtt.ca_file.is_empty()).then(|| settings.mqtt.ca_file.clone().into()),
+        every: 2,
+        status_interval: Duration::from_secs(5),
+    });
+    let broker = mqtt.as_ref().map(|m| m.url.clone());
     let app = Application::build(settings).await?;
     let (http, ocpp) = (app.http_addr(), app.ocpp_addr());
     let shutdown = app.shutdown_token();
@@ -80,6 +90,7 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> Result<(), Demo
         setup_concurrency: DRIVERS,
         connections: 4,
         csms_pid: None,
+        mqtt,
     };
     let drivers = tokio::spawn(async move {
         if let Err(e) = simulators::drivers::run(plan).await {
@@ -97,7 +108,13 @@ pub async fn run(settings: Settings, stop: CancellationToken) -> Result<(), Demo
         shown(http),
         shown(http)
     );
-    println!("  {DRIVERS} drivers charge at DEMO-SH; DEMO-HOT-1 overheats every few minutes. Ctrl-C stops.");
+    match &broker {
+        Some(url) => println!("  {DRIVERS} drivers charge at DEMO-SH; piles P1 and P3 speak MQTT through {url}."),
+        None => {
+            println!("  {DRIVERS} drivers charge at DEMO-SH (with CSMS__MQTT__URL set, half the piles speak MQTT).")
+        }
+    }
+    println!("  DEMO-HOT-1 overheats every few minutes. Ctrl-C stops.");
     println!();
     stop.cancelled().await;
     shutdown.cancel();

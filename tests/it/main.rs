@@ -39,6 +39,7 @@ mod metrics;
 mod money_races;
 mod monitoring;
 mod mqtt_cluster;
+mod mqtt_drivers;
 mod mqtt_helpers;
 mod mqtt_piles;
 mod mqtt_tls;

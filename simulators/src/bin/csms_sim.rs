@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use futures_util::{SinkExt, StreamExt};
 use protocol::OcppVersion;
 use simulators::crash;
-use simulators::drivers::{self, DriversPlan, Rate};
+use simulators::drivers;
 use simulators::fleet::{self, FleetPlan, Mix};
 use simulators::nearby::{self, NearbyPlan};
 use std::net::SocketAddr;
@@ -23,6 +23,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 #[path = "csms_sim/crash_check.rs"]
 mod crash_check;
+#[path = "csms_sim/drivers.rs"]
+mod drivers_args;
 #[path = "csms_sim/mqtt.rs"]
 mod mqtt;
 #[path = "csms_sim/nodes.rs"]
@@ -46,10 +48,10 @@ enum Command {
     /// Register the fleet's chargers over the CSMS's REST API and exit.
     Register(RegisterArgs),
     /// Drivers running whole orders (create, pay, start, charge, stop, completed) over the REST
-    /// API, each with a simulated 1.6 charger of their own; csms must text its sign-up codes to
+    /// API, each with a simulated 1.6 charger (or MQTT pile) of their own; csms must text its sign-up codes to
     /// this simulator (`CSMS__SMS__SENDER=http CSMS__SMS__URL=http://<sms-listen>/sms`, and
     /// `CSMS__AUTH__SMS_RESEND_INTERVAL_S=0`).
-    Drivers(DriversArgs),
+    Drivers(drivers_args::DriversArgs),
     /// Requests `GET /api/v1/stations/nearby` at random points around a centre and reports.
     Nearby(NearbyArgs),
     /// Runs csms (`--csms`) on a fresh database, puts a fleet of drivers mid-session, kills csms
@@ -126,71 +128,6 @@ struct RegisterArgs {
     chargers: usize,
     #[arg(long, default_value = "SIM-")]
     prefix: String,
-}
-
-#[derive(Parser)]
-struct DriversArgs {
-    /// The REST API (host:port).
-    #[arg(long)]
-    api: SocketAddr,
-    /// The charger listener, e.g. ws://127.0.0.1:9000; several nodes comma-separated
-    /// (ws://a:9000,ws://b:9000) spread the fleet over them
-    #[arg(long, default_value = "ws://127.0.0.1:9000")]
-    url: String,
-    /// The operator token.
-    #[arg(long)]
-    token: String,
-    #[arg(long, default_value_t = 100)]
-    drivers: usize,
-    /// Seconds of each timed phase.
-    #[arg(long, default_value_t = 10)]
-    duration: u64,
-    /// The timed phases: `max` (orders back to back), orders per second in all (e.g. 200), or
-    /// `half` (half what the first phase completed), comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "max")]
-    rates: Vec<Rate>,
-    /// Where the simulator serves the SMS gateway csms texts codes to.
-    #[arg(long, default_value = "127.0.0.1:18090")]
-    sms_listen: SocketAddr,
-    /// The station's code (piles are `<station>-P<n>`).
-    #[arg(long, default_value = "BENCH")]
-    station: String,
-    /// The piles' Basic auth password (16–40 characters); empty: none.
-    #[arg(long, default_value = "bench-pile-password")]
-    password: String,
-    /// The first driver's phone; the others follow.
-    #[arg(long, default_value_t = 13_800_000_000)]
-    phone_base: u64,
-    /// Yuan paid ahead for each order.
-    #[arg(long, default_value = "50.00")]
-    prepay: String,
-    /// Each pile's rated power, kW (above 22: a DC pile); sessions charge at it.
-    #[arg(long, default_value_t = 7)]
-    pile_kw: u32,
-    /// Milliseconds each order charges: its energy is the pile's power over the time that
-    /// really passed (0: stopped at once, a few Wh).
-    #[arg(long, default_value_t = 0)]
-    charge_ms: u64,
-    /// Milliseconds between polls of an order's status when its event stream broke.
-    #[arg(long, default_value_t = 100)]
-    poll_ms: u64,
-    /// Drivers set up at once.
-    #[arg(long, default_value_t = 16)]
-    setup_concurrency: usize,
-    /// Kept-alive API connections the drivers share (csms keeps at most http.max_connections, 1024 by default).
-    #[arg(long, default_value_t = 64)]
-    connections: usize,
-    /// The CSMS's pid: its CPU (and PostgreSQL's) in the timed phase goes in the report.
-    #[arg(long)]
-    csms_pid: Option<u32>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
-    /// Print `window open <n> <rate>` and `window closed <n> <rate>` on stderr as each timed
-    /// phase's window opens and closes (scripts/order-statements reads the database's counters
-    /// over exactly the window).
-    #[arg(long)]
-    mark_windows: bool,
 }
 
 #[derive(Parser)]
@@ -271,27 +208,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Register(args) => register(args.api, &args.token, args.chargers, &args.prefix).await?,
         Command::Drivers(args) => {
-            let plan = DriversPlan {
-                api: args.api,
-                ws_url: args.url,
-                token: args.token,
-                drivers: args.drivers,
-                duration: Duration::from_secs(args.duration),
-                rates: args.rates,
-                sms_listen: args.sms_listen,
-                station: args.station,
-                password: (!args.password.is_empty()).then_some(args.password),
-                phone_base: args.phone_base,
-                prepay: args.prepay,
-                pile_kw: args.pile_kw,
-                charge_for: Duration::from_millis(args.charge_ms),
-                poll_interval: Duration::from_millis(args.poll_ms),
-                setup_concurrency: args.setup_concurrency,
-                connections: args.connections,
-                csms_pid: args.csms_pid,
-            };
-            let report = drivers::run_marking(plan, args.mark_windows).await?;
-            print(&report, args.json)?;
+            let (mark_windows, json) = (args.mark_windows, args.json);
+            let report = drivers::run_marking(args.plan(), mark_windows).await?;
+            print(&report, json)?;
         }
         Command::Nearby(args) => {
             let plan = NearbyPlan {

@@ -4,8 +4,9 @@
 //! `charger_part`).
 
 mod charger_part;
+mod mqtt_part;
 
-use super::setup::Rig;
+use super::setup::{PileLink, Rig};
 use super::{Call, DriversPlan, Tally};
 use crate::SimError;
 use chrono::{DateTime, Utc};
@@ -87,8 +88,10 @@ pub(super) async fn drive(
     period: Option<Duration>,
     window: (Instant, Instant),
 ) -> (Option<Rig>, Tally) {
-    rig.cp.record_round_trips();
-    let _ = rig.cp.take_round_trips();
+    if let PileLink::Ocpp(cp) = &mut rig.cp {
+        cp.record_round_trips();
+        let _ = cp.take_round_trips();
+    }
     let register_wh = rig.register_wh;
     let mut d = Driving { rig, plan, tally: Tally::default(), window, register_wh, clock: Utc::now() };
     let mut next = first;
@@ -130,9 +133,11 @@ pub(super) async fn drive(
         }
     }
     let (from, until) = d.window;
-    for trip in d.rig.cp.take_round_trips() {
-        if trip.sent >= from && trip.sent < until {
-            d.tally.add(Call::Ocpp, trip.took);
+    if let PileLink::Ocpp(cp) = &mut d.rig.cp {
+        for trip in cp.take_round_trips() {
+            if trip.sent >= from && trip.sent < until {
+                d.tally.add(Call::Ocpp, trip.took);
+            }
         }
     }
     d.rig.register_wh = d.register_wh;
@@ -142,13 +147,10 @@ pub(super) async fn drive(
 impl Driving<'_> {
     /// One whole order: create, pay, start, charge, stop, completed.
     async fn order(&mut self, progress: &mut Progress) -> Result<(), DriverError> {
-        let ask = json!({"pileCode": self.rig.driver.pile, "connectorId": 1, "payMode": "prepaid", "prepayAmount": self.plan.prepay});
-        let created = self.rest(Call::Create, "POST", "/api/v1/orders", Some(&ask), 201).await?;
-        let no = created["orderNo"].as_str().ok_or_else(|| DriverError::Answer("create", created.to_string()))?;
-        let no = no.to_owned();
-        progress.order_no = Some(no.clone());
-        let pay = json!({"orderNo": no, "method": "balance"});
-        self.rest(Call::Pay, "POST", "/api/v1/payments", Some(&pay), 201).await?;
+        if matches!(self.rig.cp, PileLink::Mqtt(_)) {
+            return self.order_on_mqtt(progress).await;
+        }
+        let no = self.create_and_pay(progress).await?;
         self.act(Call::Start, &format!("/api/v1/orders/{no}/start"), "RemoteStartTransaction").await?;
 
         let meter_start = self.register_wh;
@@ -165,7 +167,8 @@ impl Driving<'_> {
             sleep_until(begun + self.plan.charge_for * step / 3).await;
             let at = self.tick();
             self.register_wh = meter_start + self.delivered_wh(stamped, at);
-            self.rig.cp.call(charger_part::energy(transaction, self.register_wh, at)).await?;
+            let reading = charger_part::energy(transaction, self.register_wh, at);
+            self.charger()?.call(reading).await?;
         }
         self.wait_for(&no, "CHARGING").await?;
         self.measure(Call::Charging, begun);
@@ -179,6 +182,18 @@ impl Driving<'_> {
         self.wait_for(&no, "COMPLETED").await?;
         self.measure(Call::Completed, ended);
         Ok(())
+    }
+
+    /// A prepaid order on the driver's pile, paid from the balance: its number.
+    async fn create_and_pay(&mut self, progress: &mut Progress) -> Result<String, DriverError> {
+        let ask = json!({"pileCode": self.rig.driver.pile, "connectorId": 1, "payMode": "prepaid", "prepayAmount": self.plan.prepay});
+        let created = self.rest(Call::Create, "POST", "/api/v1/orders", Some(&ask), 201).await?;
+        let no = created["orderNo"].as_str().ok_or_else(|| DriverError::Answer("create", created.to_string()))?;
+        let no = no.to_owned();
+        progress.order_no = Some(no.clone());
+        let pay = json!({"orderNo": no, "method": "balance"});
+        self.rest(Call::Pay, "POST", "/api/v1/payments", Some(&pay), 201).await?;
+        Ok(no)
     }
 
     /// The energy the pile delivers at its rated power between two of its stamps, Wh (rounded
@@ -201,18 +216,17 @@ impl Driving<'_> {
     }
 
     async fn free_again(&mut self, progress: Progress) -> Result<(), DriverError> {
+        if matches!(self.rig.cp, PileLink::Mqtt(_)) {
+            return self.free_mqtt_again(progress).await;
+        }
         if let Some(transaction) = progress.transaction {
             // Where the register stood at its last meter value.
             self.stop_transaction(transaction, self.register_wh).await?;
             self.status(v16::ChargePointStatus::Available).await?;
         }
         let Some(no) = progress.order_no else { return Ok(()) };
-        let path = format!("/api/v1/orders/{no}");
-        let found = self.rest(Call::Get, "GET", &path, None, 200).await?;
-        match found["status"].as_str().unwrap_or("") {
-            "PENDING_PAYMENT" | "READY" => {
-                self.rest(Call::Cancel, "POST", &format!("{path}/cancel"), None, 200).await.map(drop)
-            }
+        let Some(status) = self.cancelled_or_status(&no).await? else { return Ok(()) };
+        match status.as_str() {
             "STARTING" if progress.transaction.is_none() => {
                 // The remote start may have been answered: start and stop at once.
                 let started = self.start_transaction(self.register_wh).await?;
@@ -222,6 +236,19 @@ impl Driving<'_> {
             }
             "CHARGING" | "STARTING" => self.wait_for(&no, "COMPLETED").await.map(drop),
             _ => Ok(()),
+        }
+    }
+
+    /// Cancels the order if it has not started yet (None); else its status.
+    async fn cancelled_or_status(&mut self, no: &str) -> Result<Option<String>, DriverError> {
+        let path = format!("/api/v1/orders/{no}");
+        let found = self.rest(Call::Get, "GET", &path, None, 200).await?;
+        match found["status"].as_str().unwrap_or("") {
+            "PENDING_PAYMENT" | "READY" => {
+                self.rest(Call::Cancel, "POST", &format!("{path}/cancel"), None, 200).await?;
+                Ok(None)
+            }
+            status => Ok(Some(status.to_owned())),
         }
     }
 
@@ -251,7 +278,13 @@ impl Driving<'_> {
         let api = &*api;
         let sent = Instant::now();
         let post = api.send("POST", path, Some(&driver.token), None);
-        let serve = charger_part::serve_until(cp, action);
+        // An MQTT pile answers csms's command by itself.
+        let serve = async {
+            match cp {
+                PileLink::Ocpp(cp) => charger_part::serve_until(cp, action).await,
+                PileLink::Mqtt(_) => Ok(()),
+            }
+        };
         tokio::pin!(post, serve);
         let (mut answer, mut served, mut took) = (None, false, Duration::ZERO);
         while answer.is_none() || !served {

@@ -6,7 +6,8 @@
 //! connects the chargers and signs the drivers up by SMS code — the simulator is the CSMS's SMS
 //! gateway — with money on their balance. Then one timed phase per rate asked for: orders back
 //! to back (the most the CSMS completes), or paced to so many orders per second in all (the
-//! latency at that rate).
+//! latency at that rate). With [`MqttPiles`], some or all piles speak JSON over MQTT instead and
+//! charge by themselves once csms's start command reaches them.
 
 mod journey;
 mod report;
@@ -63,6 +64,33 @@ pub struct DriversPlan {
     pub connections: usize,
     /// The CSMS's process, to report its CPU (and PostgreSQL's, and ours) in the timed phases.
     pub csms_pid: Option<u32>,
+    /// Piles speaking JSON over MQTT through a broker instead of OCPP (none: all OCPP).
+    pub mqtt: Option<MqttPiles>,
+}
+
+/// Which drivers' piles speak MQTT, and how: such a pile charges by itself like a real one —
+/// csms's start command starts it, it reports `charging/status` every `status_interval` and
+/// `charging/finished` at the stop.
+#[derive(Debug, Clone)]
+pub struct MqttPiles {
+    /// The broker, `mqtt://host:port` or `mqtts://host:port`.
+    pub url: String,
+    /// The piles' broker password (their user name is their code); none: they connect without.
+    pub password: Option<String>,
+    /// PEM file of the CA of the broker's certificate (mqtts); none: the system's roots.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Every `every`-th driver's pile speaks MQTT (1: all of them, 2: every other one).
+    pub every: usize,
+    /// Between a session's `charging/status` messages.
+    pub status_interval: Duration,
+}
+
+impl MqttPiles {
+    /// Whether driver `n`'s pile speaks MQTT.
+    pub(crate) fn plays(&self, n: usize) -> bool {
+        let every = self.every.max(1);
+        n % every == every - 1
+    }
 }
 
 /// How fast a phase's drivers start orders.

@@ -1,9 +1,11 @@
 //! The drivers' setup (not timed): the SMS gateway the CSMS texts sign-up codes to, the station
-//! with its tariff, and per driver a pile, its charger connected, booted and Available, and the
-//! driver signed up by SMS code with money on the balance.
+//! with its tariff, and per driver a pile — its OCPP charger connected, booted and Available, or
+//! its MQTT pile on the broker and online — and the driver signed up by SMS code with money on
+//! the balance.
 
-use super::DriversPlan;
+use super::{DriversPlan, MqttPiles};
 use crate::http::Pool;
+use crate::mqtt::{MqttPile, PileConfig};
 use crate::{Connect, SimCharger, SimError};
 use chrono::Utc;
 use protocol::{OcppVersion, v16};
@@ -59,11 +61,19 @@ pub(super) struct Driver {
     pub(super) pile: String,
 }
 
+/// A driver's pile: an OCPP 1.6 charger the driver's journey plays call by call, or an MQTT
+/// pile that charges by itself.
+#[derive(Debug)]
+pub(super) enum PileLink {
+    Ocpp(Box<SimCharger>),
+    Mqtt(MqttPile),
+}
+
 /// A driver ready to drive: who, their charger, the API (through the shared connections).
 #[derive(Debug)]
 pub(super) struct Rig {
     pub(super) driver: Driver,
-    pub(super) cp: SimCharger,
+    pub(super) cp: PileLink,
     pub(super) api: Pool,
     /// The driver's events (`GET /api/v1/me/events`), on a connection of their own.
     pub(super) events: tokio::sync::mpsc::UnboundedReceiver<crate::sse::ServerEvent>,
@@ -117,18 +127,19 @@ pub(super) async fn prepare(plan: &Arc<DriversPlan>) -> Result<(Vec<Rig>, BTreeM
 async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Result<Rig, SetupError> {
     let pile = format!("{}-P{n}", plan.station);
     let kind = if plan.pile_kw > 22 { "DC" } else { "AC" };
+    let mqtt = plan.mqtt.as_ref().filter(|m| m.plays(n));
     let mut body = json!({"code": pile, "name": format!("Pile {n}"), "stationCode": plan.station, "type": kind, "maxPowerKw": plan.pile_kw});
-    if let Some(password) = &plan.password {
-        body["password"] = json!(password);
+    match (&plan.password, mqtt) {
+        // The broker checks an MQTT pile's password, not csms.
+        (_, Some(_)) => body["protocol"] = json!("mqtt"),
+        (Some(password), None) => body["password"] = json!(password),
+        (None, None) => {}
     }
     expect(&api, "pile", "POST", "/api/v1/piles", Some(&plan.token), Some(&body), &[201, 409]).await?;
-    let mut options = Connect::new(&plan.ws_url, pile.clone(), OcppVersion::V16);
-    options.password.clone_from(&plan.password);
-    // A charger answers a remote stop and stops at once: two messages back to back.
-    options.no_delay = true;
-    let mut cp = SimCharger::connect(options).await?;
-    cp.boot().await?;
-    cp.call(crate::messages::status_notification(1, v16::ChargePointStatus::Available, Some(Utc::now()))).await?;
+    let cp = match mqtt {
+        Some(mqtt) => PileLink::Mqtt(mqtt_pile(plan, mqtt, &pile, &api).await?),
+        None => PileLink::Ocpp(Box::new(ocpp_charger(plan, &pile).await?)),
+    };
 
     let phone = (plan.phone_base + n as u64).to_string();
     let signed = sign_up(&api, waiters, &phone).await?;
@@ -139,6 +150,46 @@ async fn rig(plan: &DriversPlan, n: usize, waiters: &Waiters, api: Pool) -> Resu
         .map_err(|source| SetupError::Io { step: "events", source })?;
     let driver = Driver { token: signed.token, id_tag: signed.id_tag, pile };
     Ok(Rig { driver, cp, api, events, register_wh: 100_000 })
+}
+
+/// The pile's charger, connected, booted and Available.
+async fn ocpp_charger(plan: &DriversPlan, pile: &str) -> Result<SimCharger, SetupError> {
+    let mut options = Connect::new(&plan.ws_url, pile.to_owned(), OcppVersion::V16);
+    options.password.clone_from(&plan.password);
+    // A charger answers a remote stop and stops at once: two messages back to back.
+    options.no_delay = true;
+    let mut cp = SimCharger::connect(options).await?;
+    cp.boot().await?;
+    cp.call(crate::messages::status_notification(1, v16::ChargePointStatus::Available, Some(Utc::now()))).await?;
+    Ok(cp)
+}
+
+/// The pile on the broker, charging at its rated power when started, once csms has heard its
+/// first heartbeat (an order on a pile not online is refused).
+async fn mqtt_pile(plan: &DriversPlan, mqtt: &MqttPiles, pile: &str, api: &Pool) -> Result<MqttPile, SetupError> {
+    let mut config = PileConfig::new(mqtt.url.clone(), pile.to_owned());
+    config.password.clone_from(&mqtt.password);
+    config.ca_file.clone_from(&mqtt.ca_file);
+    config.rated_power_kw = f64::from(plan.pile_kw);
+    config.status_interval = mqtt.status_interval;
+    let connected = MqttPile::connect(config).await;
+    let connected = connected.map_err(|e| SetupError::Answer { step: "mqtt pile", message: e.to_string() })?;
+    let path = format!("/api/v1/piles/{pile}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = expect(api, "mqtt pile online", "GET", &path, Some(&plan.token), None, &[200]).await?;
+        if found["online"] == true && found["connectors"][0]["status"] == "Available" {
+            return Ok(connected);
+        }
+        if tokio::time::Instant::now() > deadline {
+            let message = format!("{pile} not online and free within 10 s: {found}");
+            return Err(SetupError::Answer { step: "mqtt pile", message });
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        // As a pile not heard does: csms's consumer may have been subscribing still.
+        let again = connected.heartbeat_now().await;
+        again.map_err(|e| SetupError::Answer { step: "mqtt pile", message: e.to_string() })?;
+    }
 }
 
 /// A driver signed up: their sign-in token, user id and id tag.

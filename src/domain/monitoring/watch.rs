@@ -107,12 +107,14 @@ impl Watcher {
                 let mut live = self.snapshot(&charger_id);
                 live.online = true;
                 readings.apply(&mut live);
+                // The numbers are kept before they are judged: whoever sees the alarm they
+                // raise or clear reads them too.
+                self.feed.publish("charger.live", numbers(&live));
+                self.keep(live).await;
                 self.heard(&charger_id).await;
                 let current = self.pile(&charger_id).await.current;
                 let verdicts = rules::judge_all(&self.settings, &Reported::Readings { readings: &readings, current });
                 self.apply(&charger_id, verdicts).await;
-                self.feed.publish("charger.live", numbers(&live));
-                self.keep(live).await;
             }
             Observed::Status { charger_id, status } => {
                 let mut live = self.snapshot(&charger_id);
@@ -125,8 +127,6 @@ impl Watcher {
                 data["chargerId"] = serde_json::json!(charger_id);
                 let idle = (!draws_power(&status.status)).then_some(status.at);
                 live.set_status(status);
-                self.heard(&charger_id).await;
-                self.apply(&charger_id, verdicts).await;
                 self.feed.publish("connector.status", data);
                 if let Some(at) = idle
                     && live.idle(evse, connector, at)
@@ -134,6 +134,8 @@ impl Watcher {
                     self.feed.publish("charger.live", numbers(&live));
                 }
                 self.keep(live).await;
+                self.heard(&charger_id).await;
+                self.apply(&charger_id, verdicts).await;
             }
             Observed::Ended { charger_id, evse_id, connector_id, at } => {
                 let mut live = self.snapshot(&charger_id);

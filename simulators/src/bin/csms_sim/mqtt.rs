@@ -1,6 +1,8 @@
-//! `csms-sim run --protocol mqtt`: the flags of a fleet of MQTT piles, and its plan.
+//! `csms-sim run --protocol mqtt`: the flags of a fleet of MQTT piles, and its plan; and the
+//! flags of `csms-sim drivers --protocol mqtt|mix`.
 
 use clap::Args;
+use simulators::drivers::MqttPiles;
 use simulators::mqtt::load::{MqttLoad, MqttLoadPlan};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,4 +43,54 @@ pub(crate) fn plan(args: super::RunArgs) -> Result<MqttLoadPlan, String> {
         interval: Duration::from_millis(args.interval_ms),
         load,
     })
+}
+
+/// Which of `csms-sim drivers`'s piles speak MQTT.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DriversProtocol {
+    /// Every pile an OCPP 1.6 charger.
+    Ocpp,
+    /// Every pile on the broker.
+    Mqtt,
+    /// Every other pile on the broker.
+    Mix,
+}
+
+/// The flags of `csms-sim drivers` about MQTT piles.
+#[derive(Args)]
+pub(crate) struct DriversMqttArgs {
+    /// ocpp: each driver's pile is an OCPP 1.6 charger; mqtt: a pile on the broker
+    /// (`--mqtt-url`) that charges by itself once csms starts it; mix: every other one
+    #[arg(long, value_enum, default_value_t = DriversProtocol::Ocpp)]
+    protocol: DriversProtocol,
+    /// The broker the MQTT piles connect to
+    #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
+    mqtt_url: String,
+    /// The MQTT piles' broker password (their user name is their code); none when left out
+    #[arg(long)]
+    mqtt_password: Option<String>,
+    /// PEM file of the CA of the broker's certificate (mqtts); the system's roots when left out
+    #[arg(long)]
+    mqtt_ca: Option<PathBuf>,
+    /// Milliseconds between an MQTT pile's charging/status messages while it charges
+    #[arg(long, default_value_t = 1000)]
+    status_ms: u64,
+}
+
+impl DriversMqttArgs {
+    /// The drivers' MQTT piles, if any.
+    pub(crate) fn piles(self) -> Option<MqttPiles> {
+        let every = match self.protocol {
+            DriversProtocol::Ocpp => return None,
+            DriversProtocol::Mqtt => 1,
+            DriversProtocol::Mix => 2,
+        };
+        Some(MqttPiles {
+            url: self.mqtt_url,
+            password: self.mqtt_password,
+            ca_file: self.mqtt_ca,
+            every,
+            status_interval: Duration::from_millis(self.status_ms.max(1)),
+        })
+    }
 }

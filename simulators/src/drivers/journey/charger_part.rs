@@ -2,13 +2,21 @@
 //! with the driver's tag, its connector's status, its meter values, and answering the CSMS's
 //! remote start and stop.
 
-use super::{DriverError, Driving};
+use super::{DriverError, Driving, PileLink};
 use crate::messages::status_notification;
 use crate::{SimCharger, SimError};
 use chrono::{DateTime, Utc};
 use protocol::v16;
 
 impl Driving<'_> {
+    /// The driver's OCPP charger.
+    pub(super) fn charger(&mut self) -> Result<&mut SimCharger, DriverError> {
+        match &mut self.rig.cp {
+            PileLink::Ocpp(cp) => Ok(cp),
+            PileLink::Mqtt(_) => Err(DriverError::Answer("charger", "an MQTT pile makes no OCPP calls".into())),
+        }
+    }
+
     /// The charger's clock, a little later than its last message.
     pub(super) fn tick(&mut self) -> DateTime<Utc> {
         self.clock = Utc::now().max(self.clock + chrono::Duration::milliseconds(10));
@@ -27,7 +35,7 @@ impl Driving<'_> {
             reservation_id: None,
             timestamp: self.tick(),
         };
-        Ok(self.rig.cp.call(start).await?)
+        Ok(self.charger()?.call(start).await?)
     }
 
     pub(super) async fn stop_transaction(&mut self, transaction_id: i32, meter_stop: i64) -> Result<(), DriverError> {
@@ -39,14 +47,14 @@ impl Driving<'_> {
             reason: Some(v16::Reason::Remote),
             transaction_data: None,
         };
-        self.rig.cp.call(stop).await?;
+        self.charger()?.call(stop).await?;
         self.register_wh = meter_stop;
         Ok(())
     }
 
     pub(super) async fn status(&mut self, status: v16::ChargePointStatus) -> Result<(), DriverError> {
         let at = self.tick();
-        self.rig.cp.call(status_notification(1, status, Some(at))).await?;
+        self.charger()?.call(status_notification(1, status, Some(at))).await?;
         Ok(())
     }
 }
