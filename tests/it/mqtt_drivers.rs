@@ -1,13 +1,17 @@
-//! `csms-sim drivers` with MQTT piles (`--protocol mix`, as `csms demo` runs with a broker):
-//! drivers on one station, one with an OCPP 1.6 charger and one with a pile on the real
-//! Mosquitto that charges by itself once csms's start command reaches it, run whole orders over
-//! the REST API; each order is billed what its pile delivered.
+//! The simulator's MQTT piles driven through csms's REST API: `csms-sim drivers` with MQTT
+//! piles (`--protocol mix`, as `csms demo` runs with a broker) — drivers on one station, one
+//! with an OCPP 1.6 charger and one with a pile on the real Mosquitto that charges by itself
+//! once csms's start command reaches it, run whole orders; each order is billed what its pile
+//! delivered — and the status load of real orders `scripts/bench` measures.
 
-use crate::helpers::{OPERATOR_TOKEN, spawn_app_configured};
+use crate::helpers::{OPERATOR_TOKEN, TestApp, spawn_app_configured};
 use crate::mqtt_helpers::{BROKER, broker_up, unique};
 use csms::config::SmsSenderKind;
 use serde_json::Value;
 use simulators::drivers::{DriversPlan, MqttPiles, Rate};
+use simulators::mqtt::LoadOrders;
+use simulators::mqtt::load::{MqttLoad, MqttLoadPlan};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 #[tokio::test]
@@ -15,17 +19,7 @@ async fn drivers_on_an_mqtt_pile_and_an_ocpp_pile_of_one_station_complete_orders
     if !broker_up().await {
         return;
     }
-    let sms = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
-    let client_id = unique("csms-test-");
-    let app = spawn_app_configured(move |s| {
-        s.mqtt.url = BROKER.into();
-        s.mqtt.client_id = client_id;
-        s.mqtt.session_expiry_s = 5;
-        s.sms.sender = SmsSenderKind::Http;
-        s.sms.url = format!("http://{sms}/sms");
-        s.auth.sms_resend_interval_s = 0;
-    })
-    .await;
+    let (app, sms) = app_texting_the_simulator().await;
     let station = unique("DRV-");
     let plan = DriversPlan {
         api: app.http_addr,
@@ -73,4 +67,79 @@ async fn drivers_on_an_mqtt_pile_and_an_ocpp_pile_of_one_station_complete_orders
         }
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_status_load_of_real_orders_has_every_pile_charging_an_order_whose_statuses_csms_stores() {
+    if !broker_up().await {
+        return;
+    }
+    let (app, sms) = app_texting_the_simulator().await;
+    let prefix = unique("LDS-") + "-";
+    let plan = MqttLoadPlan {
+        url: BROKER.into(),
+        piles: 3,
+        prefix: prefix.clone(),
+        password: None,
+        ca_file: None,
+        ramp_per_s: 0,
+        duration: std::time::Duration::from_secs(2),
+        interval: std::time::Duration::from_millis(20),
+        load: MqttLoad::Status,
+        orders: Some(LoadOrders {
+            api: app.http_addr,
+            token: OPERATOR_TOKEN.into(),
+            sms_listen: sms,
+            station: unique("LDS-"),
+            phone_base: 13_400_000_000,
+            concurrency: 3,
+        }),
+        marks: false,
+    };
+    let report = simulators::mqtt::load::run(plan).await;
+    assert_eq!((report.connected, report.errors, report.commands), (3, 0, 0), "{report}");
+    assert!(report.acked > 3 * 10, "{report}");
+    // Every status the broker acknowledged is stored, once (each pile's first one, published
+    // when its order started, too): the last may still be on their way.
+    let expected = report.acked as f64 + 3.0;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut stored = stored_statuses(&app).await;
+    while stored < expected && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stored = stored_statuses(&app).await;
+    }
+    assert_eq!(stored, expected, "{report}");
+    for n in 0..3 {
+        let (_, page) = app.operator("GET", &format!("/api/v1/orders?pile={prefix}{n}"), None).await;
+        assert_eq!(page["items"][0]["status"], "CHARGING", "{page}");
+    }
+    app.stop().await;
+}
+
+/// csms with the MQTT link on, texting its sign-up codes to the simulator's gateway (the
+/// address it answers).
+async fn app_texting_the_simulator() -> (TestApp, SocketAddr) {
+    let sms = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let client_id = unique("csms-test-");
+    let app = spawn_app_configured(move |s| {
+        s.mqtt.url = BROKER.into();
+        s.mqtt.client_id = client_id;
+        s.mqtt.session_expiry_s = 5;
+        s.sms.sender = SmsSenderKind::Http;
+        s.sms.url = format!("http://{sms}/sms");
+        s.auth.sms_resend_interval_s = 0;
+    })
+    .await;
+    (app, sms)
+}
+
+/// The status messages csms stored, from its metrics.
+async fn stored_statuses(app: &TestApp) -> f64 {
+    let text = reqwest::get(format!("http://{}/metrics", app.http_addr)).await.unwrap().text().await.unwrap();
+    let line = text.lines().find(|l| {
+        l.starts_with("csms_mqtt_messages_total{")
+            && l.contains("topic_family=\"status\"")
+            && l.contains("outcome=\"stored\"")
+    });
+    line.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
 }

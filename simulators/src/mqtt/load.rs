@@ -1,8 +1,11 @@
 //! A fleet of MQTT piles against a broker (and csms behind it): piles connect at a ramp-up
 //! rate, then each publishes heartbeats or charging/status messages back to back (the next
 //! once the last is acknowledged) or at an interval; the publishes of the steady phase give
-//! messages/s published and acknowledged and the PUBACK latency percentiles.
+//! messages/s published and acknowledged and the PUBACK latency percentiles. With
+//! [`LoadOrders`], a status load's piles charge real orders (`load_orders`): the steady phase
+//! begins once every pile has its order.
 
+use super::load_orders::{LoadOrders, Setup};
 use super::payload::{ChargingStatus, Command, Heartbeat, PileStatus, Timestamp, kwh3};
 use super::{MqttPile, MqttSimError, PileConfig};
 use crate::fleet::Latency;
@@ -12,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
 /// What a load pile publishes.
@@ -21,7 +25,8 @@ pub enum MqttLoad {
     /// Heartbeats, charging (7 kW at 220 V).
     Heartbeat,
     /// charging/status of a session `LOAD-{pile}-{n}`, its energy rising at 7 kW; csms answers
-    /// an order it does not know with a stop, and the pile goes on with the next `n`.
+    /// an order it does not know with a stop, and the pile goes on with the next `n` (with
+    /// [`LoadOrders`]: of the real order csms started on the pile, which csms stores).
     Status,
 }
 
@@ -43,6 +48,11 @@ pub struct MqttLoadPlan {
     /// Pause between a pile's publishes (zero: back to back).
     pub interval: Duration,
     pub load: MqttLoad,
+    /// A status load's real orders (none: orders csms does not know).
+    pub orders: Option<LoadOrders>,
+    /// Print `window open` and `window closed` on stderr as the steady phase begins and ends
+    /// (for a caller reading csms's counters over exactly it).
+    pub marks: bool,
 }
 
 /// What an MQTT fleet measured.
@@ -86,27 +96,64 @@ struct Outcome {
 
 /// Runs the fleet and reports.
 pub async fn run(plan: MqttLoadPlan) -> MqttLoadReport {
+    let setup = match (&plan.orders, plan.load) {
+        (Some(orders), MqttLoad::Status) => match Setup::prepare(orders).await {
+            Ok(setup) => Some(setup),
+            Err(e) => return report(&plan, 0, Vec::new(), Some(e)),
+        },
+        _ => None,
+    };
     let ramp = Ramp::new(plan.piles, plan.ramp_per_s, plan.duration);
+    // The steady phase: the ramp's, or from a moment after every pile has its order.
+    let (window, steady) = watch::channel(setup.is_none().then_some((ramp.steady_from, ramp.until)));
+    let (ready, mut readied) = mpsc::unbounded_channel();
     let plan = Arc::new(plan);
     let mut tasks = Vec::with_capacity(plan.piles);
     for n in 0..plan.piles {
-        let (plan, ramp) = (plan.clone(), ramp.clone());
+        let (plan, ramp, setup) = (plan.clone(), ramp.clone(), setup.clone());
+        let (steady, told) = (steady.clone(), Told(Some(ready.clone())));
         tasks.push(tokio::spawn(async move {
             sleep_until(ramp.slot(n)).await;
-            pile(&plan, n, ramp.steady_from, ramp.until, &ramp.connected).await
+            pile(&plan, n, (steady, told), &ramp.connected, setup.as_deref()).await
         }));
+    }
+    drop(ready);
+    let mut with_orders = 0;
+    if setup.is_some() {
+        while let Some(had) = readied.recv().await {
+            with_orders += usize::from(had);
+        }
+        let from = Instant::now() + Duration::from_secs(1);
+        window.send_replace(Some((from, from + plan.duration)));
+    }
+    let opened = *window.borrow();
+    if let Some((from, until)) = opened
+        && plan.marks
+    {
+        tokio::spawn(async move {
+            sleep_until(from).await;
+            eprintln!("window open");
+            sleep_until(until).await;
+            eprintln!("window closed");
+        });
     }
     let mut outcomes = Vec::with_capacity(tasks.len());
     for task in tasks {
         outcomes.push(task.await.unwrap_or_default());
     }
+    let connected = if setup.is_some() { with_orders } else { ramp.connected_at_start() };
+    report(&plan, connected, outcomes, None)
+}
+
+/// The report of the piles' outcomes.
+fn report(plan: &MqttLoadPlan, connected: usize, outcomes: Vec<Outcome>, failed: Option<String>) -> MqttLoadReport {
     let seconds = plan.duration.as_secs_f64();
     let mut latencies: Vec<u32> = outcomes.iter().flat_map(|o| o.latencies.iter().copied()).collect();
     latencies.sort_unstable();
     let published = outcomes.iter().map(|o| o.published).sum::<usize>();
     MqttLoadReport {
         piles: plan.piles,
-        connected: ramp.connected_at_start(),
+        connected,
         connect_failures: outcomes.iter().filter(|o| !o.connected).count(),
         load: plan.load,
         published,
@@ -118,7 +165,25 @@ pub async fn run(plan: MqttLoadPlan) -> MqttLoadReport {
         latency_ms: Latency::of(&latencies),
         commands: outcomes.iter().map(|o| o.commands).sum(),
         reconnects: outcomes.iter().map(|o| o.reconnects).sum(),
-        first_error: outcomes.iter().find_map(|o| o.first_error.clone()),
+        first_error: failed.or_else(|| outcomes.iter().find_map(|o| o.first_error.clone())),
+    }
+}
+
+/// Tells the fleet a pile is ready for the steady phase (true: with its order) — once, at the
+/// latest when the pile gives up.
+struct Told(Option<mpsc::UnboundedSender<bool>>);
+
+impl Told {
+    fn tell(&mut self, ready: bool) {
+        if let Some(ready_tx) = self.0.take() {
+            let _ = ready_tx.send(ready);
+        }
+    }
+}
+
+impl Drop for Told {
+    fn drop(&mut self) {
+        self.tell(false);
     }
 }
 
@@ -128,7 +193,13 @@ struct LoadSession {
     started: Instant,
 }
 
-async fn pile(plan: &MqttLoadPlan, n: usize, steady_from: Instant, until: Instant, connected: &AtomicUsize) -> Outcome {
+async fn pile(
+    plan: &MqttLoadPlan,
+    n: usize,
+    (mut steady, mut told): (watch::Receiver<Option<(Instant, Instant)>>, Told),
+    connected: &AtomicUsize,
+    setup: Option<&Setup>,
+) -> Outcome {
     let code = format!("{}{n}", plan.prefix);
     let mut outcome = Outcome::default();
     let mut config = PileConfig::new(plan.url.clone(), code.clone());
@@ -145,9 +216,23 @@ async fn pile(plan: &MqttLoadPlan, n: usize, steady_from: Instant, until: Instan
     };
     outcome.connected = true;
     connected.fetch_add(1, Ordering::Relaxed);
-    sleep_until(steady_from).await;
     let mut orders = 0;
     let mut session = LoadSession { order_no: format!("LOAD-{code}-{orders}"), started: Instant::now() };
+    if let Some(setup) = setup {
+        match setup.order_on(&mut pile, n).await {
+            Ok(order_no) => session.order_no = order_no,
+            Err(e) => {
+                outcome.first_error = Some(e);
+                connected.fetch_sub(1, Ordering::Relaxed);
+                return outcome;
+            }
+        }
+    }
+    told.tell(true);
+    let window = steady.wait_for(Option::is_some).await.ok().and_then(|window| *window);
+    let Some((steady_from, until)) = window else { return outcome };
+    sleep_until(steady_from).await;
+    session.started = Instant::now();
     while Instant::now() < until {
         // csms's stops of the load's orders: the next message is of the next order.
         while let Ok(command) = pile.commands().try_recv() {

@@ -7,10 +7,12 @@ mod brain;
 mod charge;
 mod link;
 pub mod load;
+mod load_orders;
 pub mod payload;
 mod pile;
 
 pub use charge::{Battery, SessionView};
+pub use load_orders::LoadOrders;
 pub use payload::{
     ChargingFinished, ChargingStatus, Command, Heartbeat, PileStatus, ReceivedCommand, StartCommand, StopCommand,
     StopReason, Timestamp, Will,

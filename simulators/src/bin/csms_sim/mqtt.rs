@@ -3,7 +3,9 @@
 
 use clap::Args;
 use simulators::drivers::MqttPiles;
+use simulators::mqtt::LoadOrders;
 use simulators::mqtt::load::{MqttLoad, MqttLoadPlan};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,6 +24,23 @@ pub(crate) struct MqttArgs {
     /// PEM file of the CA of the broker's certificate (mqtts); the system's roots when left out
     #[arg(long)]
     mqtt_ca: Option<PathBuf>,
+    /// A status load of real orders: csms's REST API (host:port); with `--token` (an
+    /// operator's) each pile is registered at `--station` and brought online, and a driver of
+    /// its own (signed up by SMS code) starts an order on it before the steady phase
+    #[arg(long)]
+    orders_api: Option<SocketAddr>,
+    /// Where the simulator serves the SMS gateway csms texts sign-up codes to (`--orders-api`)
+    #[arg(long, default_value = "127.0.0.1:18090")]
+    sms_listen: SocketAddr,
+    /// The station of the piles (`--orders-api`)
+    #[arg(long, default_value = "MQTT-LOAD")]
+    station: String,
+    /// The first driver's phone; the others follow (`--orders-api`)
+    #[arg(long, default_value_t = 13_700_000_000)]
+    phone_base: u64,
+    /// Print `window open` and `window closed` on stderr as the steady phase begins and ends
+    #[arg(long)]
+    mark_windows: bool,
 }
 
 /// The plan of an MQTT fleet from `run`'s flags: `--load` is `heartbeat` or `status`.
@@ -32,6 +51,14 @@ pub(crate) fn plan(args: super::RunArgs) -> Result<MqttLoadPlan, String> {
         other => return Err(format!("--load {other:?}: an MQTT fleet publishes heartbeat or status")),
     };
     let mqtt = args.mqtt;
+    let orders = mqtt.orders_api.map(|api| LoadOrders {
+        api,
+        token: args.token.clone(),
+        sms_listen: mqtt.sms_listen,
+        station: mqtt.station.clone(),
+        phone_base: mqtt.phone_base,
+        concurrency: 16,
+    });
     Ok(MqttLoadPlan {
         url: mqtt.mqtt_url,
         piles: mqtt.piles.unwrap_or(args.chargers),
@@ -42,6 +69,8 @@ pub(crate) fn plan(args: super::RunArgs) -> Result<MqttLoadPlan, String> {
         duration: Duration::from_secs(args.duration),
         interval: Duration::from_millis(args.interval_ms),
         load,
+        orders,
+        marks: mqtt.mark_windows,
     })
 }
 
