@@ -101,12 +101,12 @@ async fn a_status_load_of_real_orders_has_every_pile_charging_an_order_whose_sta
     assert!(report.acked > 3 * 10, "{report}");
     // Every status the broker acknowledged is stored, once (each pile's first one, published
     // when its order started, too): the last may still be on their way.
-    let expected = report.acked as f64 + 3.0;
+    let expected = report.acked + 3;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-    let mut stored = stored_statuses(&app).await;
+    let mut stored = stored_statuses(&app, &prefix).await;
     while stored < expected && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        stored = stored_statuses(&app).await;
+        stored = stored_statuses(&app, &prefix).await;
     }
     assert_eq!(stored, expected, "{report}");
     for n in 0..3 {
@@ -133,13 +133,19 @@ async fn app_texting_the_simulator() -> (TestApp, SocketAddr) {
     (app, sms)
 }
 
-/// The status messages csms stored, from its metrics.
-async fn stored_statuses(app: &TestApp) -> f64 {
-    let text = reqwest::get(format!("http://{}/metrics", app.http_addr)).await.unwrap().text().await.unwrap();
-    let line = text.lines().find(|l| {
-        l.starts_with("csms_mqtt_messages_total{")
-            && l.contains("topic_family=\"status\"")
-            && l.contains("outcome=\"stored\"")
-    });
-    line.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+/// The status messages csms stored for the load's three piles: their transactions' periodic
+/// energy readings (one per status).
+async fn stored_statuses(app: &TestApp, prefix: &str) -> usize {
+    let mut stored = 0;
+    for n in 0..3 {
+        let (_, page) = app.operator("GET", &format!("/api/v1/transactions?charger={prefix}{n}"), None).await;
+        let Some(id) = page["items"][0]["id"].as_i64() else { continue };
+        let (_, transaction) = app.operator("GET", &format!("/api/v1/transactions/{id}"), None).await;
+        let samples = transaction["samples"].as_array().cloned().unwrap_or_default();
+        stored += samples
+            .iter()
+            .filter(|s| s["measurand"] == "Energy.Active.Import.Register" && s["context"] == "Sample.Periodic")
+            .count();
+    }
+    stored
 }
