@@ -22,6 +22,7 @@ mod schemas;
 mod staff;
 mod stations;
 mod stats;
+mod tariffs;
 mod transactions;
 mod users;
 
@@ -79,6 +80,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(orders::router())
         .merge(reservations::router())
         .merge(membership::router())
+        .merge(tariffs::router())
         .merge(payments::router())
         .merge(provider_payments::router())
         .merge(monitoring::router())

@@ -90,6 +90,7 @@ mod stations;
 mod stats;
 mod stats_rollup;
 mod stats_seed;
+mod tariff_preview;
 mod test_databases;
 mod transactions;
 mod transactions_201;

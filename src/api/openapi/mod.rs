@@ -86,7 +86,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 16] {
+fn parts() -> [utoipa::openapi::OpenApi; 17] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -98,6 +98,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 16] {
         super::orders::Doc::openapi(),
         super::reservations::Doc::openapi(),
         super::membership::Doc::openapi(),
+        super::tariffs::Doc::openapi(),
         super::payments::Doc::openapi(),
         super::provider_payments::Doc::openapi(),
         super::monitoring::Doc::openapi(),

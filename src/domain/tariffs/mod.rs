@@ -16,6 +16,7 @@ mod apportion;
 mod bill;
 mod discount;
 mod occupancy;
+mod preview;
 mod pricing;
 mod spec;
 
@@ -23,6 +24,7 @@ pub use amounts::{kwh_string, money, money_string, price_string};
 pub use bill::{Bill, BillLine, Reading};
 pub use discount::Discount;
 pub use occupancy::{DEFAULT_GRACE_MINUTES, OccupancyLine};
+pub use preview::{PreviewError, SampleSession, preview};
 pub use spec::{OccupancySpec, PeriodSpec, TariffError, TariffSpec};
 
 use chrono::NaiveDate;
