@@ -82,8 +82,8 @@ async fn levels(_: Caller, State(state): State<ApiState>) -> Result<Json<Ladder>
         (status = 400, description = "`bad_request`: a level is wrong (the message says which field)", body = super::schemas::ErrorBody),
         super::schemas::OperatorErrors,
     ))]
-async fn set_levels(_: Operator, State(state): State<ApiState>, body: Bytes) -> Result<Json<Ladder>, ApiError> {
-    let body: LadderBody = super::json_body(&body)?;
+async fn set_levels(operator: Operator, State(state): State<ApiState>, bytes: Bytes) -> Result<Json<Ladder>, ApiError> {
+    let body: LadderBody = super::json_body(&bytes)?;
     let given = body
         .levels
         .into_iter()
@@ -95,7 +95,9 @@ async fn set_levels(_: Operator, State(state): State<ApiState>, body: Bytes) -> 
             service_discount_pct: l.service_discount_pct,
         })
         .collect();
-    Ok(Json(Ladder { levels: state.membership.set_levels(given).await? }))
+    let levels = state.membership.set_levels(given).await?;
+    super::operations::record(&state, &operator, "MemberLevelsPut", None, super::operations::body_json(&bytes)).await;
+    Ok(Json(Ladder { levels }))
 }
 
 /// How many drivers hold a level after a recompute.
@@ -137,14 +139,16 @@ struct GroupBody {
         super::schemas::OperatorErrors,
     ))]
 async fn set_group(
-    _: Operator,
+    operator: Operator,
     State(state): State<ApiState>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let id: i64 = id.parse().map_err(|_| MembershipError::NoUser(0))?;
-    let body: GroupBody = super::json_body(&body)?;
-    state.membership.set_group(id, body.group.as_deref()).await?;
+    let given: GroupBody = super::json_body(&body)?;
+    state.membership.set_group(id, given.group.as_deref()).await?;
+    let logged = serde_json::json!({"userId": id, "group": given.group});
+    super::operations::record(&state, &operator, "UserGroupPut", None, logged).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,6 +12,7 @@ mod monitoring;
 mod monitoring_schemas;
 mod nearby;
 mod openapi;
+mod operations;
 mod orders;
 mod paging;
 mod payments;
@@ -81,6 +82,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(reservations::router())
         .merge(membership::router())
         .merge(tariffs::router())
+        .merge(operations::router())
         .merge(payments::router())
         .merge(provider_payments::router())
         .merge(monitoring::router())

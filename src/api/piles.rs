@@ -136,7 +136,7 @@ struct NewPileBody {
         super::schemas::OperatorErrors,
     ))]
 async fn create(
-    _: Operator,
+    operator: Operator,
     State(state): State<ApiState>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<PileView>), ApiError> {
@@ -157,6 +157,7 @@ async fn create(
             "password: an MQTT pile signs in to the broker (deploy/mosquitto/add-pile), not to csms".into(),
         ));
     }
+    let logged = super::operations::body_json(&body);
     let password_hash = match b.password {
         Some(p) => Some(super::chargers::password_hash(p).await?),
         None => None,
@@ -173,6 +174,7 @@ async fn create(
             other => other.into(),
         }
     })?;
+    super::operations::record(&state, &operator, "PileCreate", Some(code), logged).await;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -204,7 +206,7 @@ struct AttachBody {
         super::schemas::OperatorErrors,
     ))]
 async fn attach(
-    _: Operator,
+    operator: Operator,
     State(state): State<ApiState>,
     Path(code): Path<String>,
     body: Bytes,
@@ -221,7 +223,9 @@ async fn attach(
     };
     // A code that cannot be a charger's names no charger.
     let code = ChargerId::parse(code.as_str()).map_err(|_| StationError::NoPile(code))?;
-    Ok(Json(state.stations.attach_pile(&code, &b.station_code, fields).await?.into()))
+    let attached = state.stations.attach_pile(&code, &b.station_code, fields).await?;
+    super::operations::record(&state, &operator, "PileAttach", Some(code), super::operations::body_json(&body)).await;
+    Ok(Json(attached.into()))
 }
 
 /// `?station=<code>`, and `page`, `pageSize`.

@@ -119,11 +119,15 @@ async fn change(
     State(state): State<ApiState>,
     operator: Operator,
     super::UserId(id): super::UserId,
-    body: Bytes,
+    bytes: Bytes,
 ) -> Result<Json<StaffView>, ApiError> {
-    let body: ChangeBody = super::json_body(&body)?;
+    let body: ChangeBody = super::json_body(&bytes)?;
     let change = UserChange { status: body.status, role: body.role };
-    Ok(Json(state.users.change(id, change, operator.user.as_ref()).await?.into()))
+    let changed = state.users.change(id, change, operator.user.as_ref()).await?;
+    let mut logged = super::operations::body_json(&bytes);
+    logged["userId"] = id.into();
+    super::operations::record(&state, &operator, "UserChange", None, logged).await;
+    Ok(Json(changed.into()))
 }
 
 impl From<StaffError> for ApiError {

@@ -126,7 +126,7 @@ struct NewStationBody {
         super::schemas::OperatorErrors,
     ))]
 async fn create(
-    _: Operator,
+    operator: Operator,
     State(state): State<ApiState>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<StationView>), ApiError> {
@@ -146,7 +146,9 @@ async fn create(
         session_max_power_kw: b.session_max_power_kw,
         session_max_time_s: b.session_max_time_s,
     };
-    Ok((StatusCode::CREATED, Json(state.stations.create(new).await?.into())))
+    let created = state.stations.create(new).await?;
+    super::operations::record(&state, &operator, "StationCreate", None, super::operations::body_json(&body)).await;
+    Ok((StatusCode::CREATED, Json(created.into())))
 }
 
 /// The stations, paged (anyone).
@@ -219,7 +221,7 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
         super::schemas::OperatorErrors,
     ))]
 async fn change(
-    _: Operator,
+    operator: Operator,
     State(state): State<ApiState>,
     Path(code): Path<String>,
     body: Bytes,
@@ -239,7 +241,11 @@ async fn change(
         session_max_power_kw: b.session_max_power_kw,
         session_max_time_s: b.session_max_time_s,
     };
-    Ok(Json(state.stations.change(&code, change).await?.into()))
+    let changed = state.stations.change(&code, change).await?;
+    let mut logged = super::operations::body_json(&body);
+    logged["code"] = code.into();
+    super::operations::record(&state, &operator, "StationChange", None, logged).await;
+    Ok(Json(changed.into()))
 }
 
 /// Deletes a station that has no piles (operators).
@@ -252,8 +258,14 @@ async fn change(
         (status = 409, description = "`station_has_piles`", body = super::schemas::ErrorBody),
         super::schemas::OperatorErrors,
     ))]
-async fn remove(_: Operator, State(state): State<ApiState>, Path(code): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove(
+    operator: Operator,
+    State(state): State<ApiState>,
+    Path(code): Path<String>,
+) -> Result<StatusCode, ApiError> {
     state.stations.delete(&code).await?;
+    let logged = serde_json::json!({"code": code});
+    super::operations::record(&state, &operator, "StationDelete", None, logged).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -280,7 +292,7 @@ struct Group {
         super::schemas::OperatorErrors,
     ))]
 async fn put_tariff(
-    _: Operator,
+    operator: Operator,
     State(state): State<ApiState>,
     Path(code): Path<String>,
     query: Result<Query<Group>, axum::extract::rejection::QueryRejection>,
@@ -288,7 +300,10 @@ async fn put_tariff(
 ) -> Result<Json<Tariff>, ApiError> {
     let Query(Group { group }) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let spec: TariffSpec = super::json_body(&body)?;
-    Ok(Json(state.stations.put_tariff(&code, group.as_deref(), spec).await?))
+    let stored = state.stations.put_tariff(&code, group.as_deref(), spec).await?;
+    let logged = serde_json::json!({"station": code, "group": group, "tariff": super::operations::body_json(&body)});
+    super::operations::record(&state, &operator, "TariffPut", None, logged).await;
+    Ok(Json(stored))
 }
 
 /// `?at=<RFC 3339>`: the tariff in force then (default now).

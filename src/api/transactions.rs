@@ -114,7 +114,8 @@ struct Filter {
     _page_size: Option<serde::de::IgnoredAny>,
 }
 
-fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+/// The query parameter `name`'s time, if given: RFC 3339, else a 400 naming it.
+pub(super) fn instant(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     text.map(|t| {
         DateTime::parse_from_rfc3339(t)
             .map(|t| t.with_timezone(&Utc))

@@ -47,6 +47,7 @@ mod mqtt_tls;
 mod notify_listener;
 mod open_files;
 mod openapi;
+mod operations_log;
 mod order_guards;
 mod order_recovery;
 mod order_rules;

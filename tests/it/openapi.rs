@@ -41,6 +41,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/membership/levels", &["get", "put"]),
     ("/api/v1/membership/recompute", &["post"]),
     ("/api/v1/tariffs/preview", &["post"]),
+    ("/api/v1/operations", &["get"]),
     ("/api/v1/users/{id}/group", &["put"]),
     ("/api/v1/me/membership", &["get"]),
     ("/api/v1/reservations/{id}", &["get", "delete"]),

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 const PHONE: &str = "13912345678";
 
-async fn code(app: &TestApp, phone: &str, purpose: &str) -> String {
+pub(crate) async fn code(app: &TestApp, phone: &str, purpose: &str) -> String {
     let (status, body) =
         app.request("POST", "/api/v1/auth/sms-code", None, Some(&json!({"phone": phone, "purpose": purpose}))).await;
     assert_eq!(status, 204, "{body}");

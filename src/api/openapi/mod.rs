@@ -86,7 +86,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 17] {
+fn parts() -> [utoipa::openapi::OpenApi; 18] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -99,6 +99,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 17] {
         super::reservations::Doc::openapi(),
         super::membership::Doc::openapi(),
         super::tariffs::Doc::openapi(),
+        super::operations::Doc::openapi(),
         super::payments::Doc::openapi(),
         super::provider_payments::Doc::openapi(),
         super::monitoring::Doc::openapi(),

@@ -1,6 +1,7 @@
 //! The operator's side of chargers: the list, one charger and its connectors, creating and
 //! changing them, the log of the commands sent to them, and whether the database answers.
 
+use super::records::{OperationEntry, OperationFilter};
 use super::{Charger, ChargerChange, Chargers, Connector, NewCharger, OperationRecord};
 use crate::domain::ids::ChargerId;
 use crate::domain::nodes::Nodes;
@@ -62,6 +63,17 @@ impl Chargers {
     /// Appends a command sent to a charger, and its outcome, to the operation log.
     pub async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError> {
         self.store.log_operation(record).await
+    }
+
+    /// The operation log, newest first: the operations `filter` lets through, `limit` from
+    /// `offset`, and how many there are.
+    pub async fn operations(
+        &self,
+        filter: &OperationFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<OperationEntry>, u64), StoreError> {
+        self.store.operations_page(filter, offset, limit).await
     }
 
     /// Records when each charger was last heard from, all in one write.

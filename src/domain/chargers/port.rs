@@ -5,6 +5,8 @@ use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::ChargerChange;
 use crate::domain::chargers::records::Connector;
 use crate::domain::chargers::records::NewCharger;
+use crate::domain::chargers::records::OperationEntry;
+use crate::domain::chargers::records::OperationFilter;
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ids::ChargerId;
 use crate::domain::storage::StoreError;
@@ -38,6 +40,15 @@ pub trait ChargerStore: Send + Sync + std::fmt::Debug {
     /// Appends to the operation log. What came from a charger or a URL is kept as it was, but a
     /// NUL character, which PostgreSQL refuses, becomes U+FFFD.
     async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError>;
+
+    /// The operations `filter` lets through, newest first, `limit` from `offset`, and how many
+    /// there are.
+    async fn operations_page(
+        &self,
+        filter: &OperationFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<OperationEntry>, u64), StoreError>;
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;

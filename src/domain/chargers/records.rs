@@ -156,6 +156,35 @@ pub struct OperationRecord {
     pub node: Option<String>,
 }
 
+/// Which operations to list: each given filter narrows the list (`actor`, `charger_id` and
+/// `action` exactly; `from` inclusive, `to` exclusive).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationFilter {
+    pub actor: Option<String>,
+    pub charger_id: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// An operation as the log keeps it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// None for an operation on no charger.
+    pub charger_id: Option<String>,
+    pub action: String,
+    pub payload: serde_json::Value,
+    pub outcome: String,
+    pub response: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+    pub node: Option<String>,
+}
+
 /// A charger's connection as presence records it: the connection's token, the node holding it,
 /// its epoch (larger for every newer connection, cluster-wide) and the OCPP version it speaks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,8 @@ use crate::domain::chargers::records::Charger;
 use crate::domain::chargers::records::ChargerChange;
 use crate::domain::chargers::records::Connector;
 use crate::domain::chargers::records::NewCharger;
+use crate::domain::chargers::records::OperationEntry;
+use crate::domain::chargers::records::OperationFilter;
 use crate::domain::chargers::records::OperationRecord;
 use crate::domain::ids::ChargerId;
 use crate::domain::storage::StoreError;
@@ -41,6 +43,15 @@ impl ChargerStore for Store {
 
     async fn log_operation(&self, record: OperationRecord) -> Result<(), StoreError> {
         Store::log_operation(self, record).await
+    }
+
+    async fn operations_page(
+        &self,
+        filter: &OperationFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<OperationEntry>, u64), StoreError> {
+        Store::operations_page(self, filter, offset, limit).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
