@@ -33,6 +33,8 @@ pub struct Model {
     pub member_energy_wh: i64,
     pub member_spend_fen: i64,
     pub member_computed_at: Option<DateTimeUtc>,
+    /// Raised by a sign-out: tokens issued before it are refused.
+    pub token_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

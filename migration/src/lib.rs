@@ -30,6 +30,7 @@ mod m20261207_000024_add_charging_limits;
 mod m20261207_000025_create_reservations;
 mod m20261207_000026_add_membership;
 mod m20261208_000027_index_operation_log;
+mod m20261208_000028_add_token_version;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_create_reservations::Migration),
             Box::new(m20261207_000026_add_membership::Migration),
             Box::new(m20261208_000027_index_operation_log::Migration),
+            Box::new(m20261208_000028_add_token_version::Migration),
         ]
     }
 }

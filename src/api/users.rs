@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<ApiState> {
         .route("/api/v1/auth/sms-code", post(send_code))
         .route("/api/v1/auth/register", post(register))
         .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/me", get(me).patch(change_me))
         .route("/api/v1/me/real-name", post(real_name))
         .route("/api/v1/me/cards", get(cards).post(bind_card))
@@ -29,7 +30,7 @@ pub(super) fn router() -> Router<ApiState> {
 
 /// The OpenAPI of these routes.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(send_code, register, login, me, change_me, real_name, cards, bind_card, unbind_card))]
+#[openapi(paths(send_code, register, login, logout, me, change_me, real_name, cards, bind_card, unbind_card))]
 pub(super) struct Doc;
 
 /// A user as the API shows them: the identity number only masked.
@@ -155,6 +156,19 @@ async fn register(State(state): State<ApiState>, body: Bytes) -> Result<(StatusC
 async fn login(State(state): State<ApiState>, body: Bytes) -> Result<Json<SignedInView>, ApiError> {
     let body: SignIn = super::json_body(&body)?;
     Ok(Json(state.users.login(&body.phone, &body.code).await?.into()))
+}
+
+/// Signs the user out everywhere: every token issued to them so far is refused from now on
+/// (on another node of the cluster within 5 seconds); signing in again gives a new one.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        super::schemas::SignedErrors,
+    ))]
+async fn logout(State(state): State<ApiState>, Signed(who): Signed) -> Result<StatusCode, ApiError> {
+    state.users.sign_out(&who).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The signed-in user.

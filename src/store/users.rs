@@ -7,7 +7,7 @@ use crate::domain::users::records::{NewUser, ProfileChange, RealName, User};
 use crate::store::rows::Parse;
 use chrono::Utc;
 use entity::{id_tag, user};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     SqlErr,
@@ -38,6 +38,7 @@ impl Store {
             id_card_hash: Set(None),
             verified_at: Set(None),
             balance_fen: Set(0),
+            token_version: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -90,6 +91,22 @@ impl Store {
         row.updated_at = Set(Utc::now());
         let _turn = self.write_turn().await;
         row.update(self.db()).await?.try_into()
+    }
+
+    /// Raises user `id`'s token version (a sign-out: every token issued before is refused);
+    /// `NotFound` when there is no such user.
+    pub async fn raise_token_version(&self, id: i64) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        let raised = user::Entity::update_many()
+            .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(id))
+            .exec(self.db())
+            .await?;
+        if raised.rows_affected == 0 {
+            return Err(StoreError::NotFound(Subject::User));
+        }
+        Ok(())
     }
 
     /// Records user `id`'s real-name check, once: `Conflict` when it is recorded already.

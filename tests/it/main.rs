@@ -85,6 +85,7 @@ mod sample_storage;
 mod sample_upgrade;
 mod schemas;
 mod settlement_races;
+mod sign_out;
 mod simulated_sessions;
 mod staff_and_events;
 mod stations;

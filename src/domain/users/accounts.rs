@@ -153,16 +153,30 @@ impl Users {
         let claims = self.tokens.check(token)?;
         let id = claims.sub.parse::<i64>().map_err(|_| TokenError)?;
         let now = Instant::now();
-        if let Some(known) = self.identities.fresh(id, now) {
-            return Ok(known);
+        let identity = match self.identities.fresh(id, now) {
+            Some(known) => known,
+            None => {
+                let user = self.store.user(id).await?.ok_or(TokenError)?;
+                if user.status == DISABLED {
+                    return Err(AccountError::Disabled);
+                }
+                let identity: Identity = (&user).into();
+                self.identities.keep(identity.clone(), now);
+                identity
+            }
+        };
+        // Signed out since it was issued (on another node: within `FRESH_FOR`).
+        if identity.token_version != claims.ver {
+            return Err(TokenError.into());
         }
-        let user = self.store.user(id).await?.ok_or(TokenError)?;
-        if user.status == DISABLED {
-            return Err(AccountError::Disabled);
-        }
-        let identity: Identity = (&user).into();
-        self.identities.keep(identity.clone(), now);
         Ok(identity)
+    }
+
+    /// Signs `who` out everywhere: every token issued to them so far is refused from now on.
+    pub async fn sign_out(&self, who: &Identity) -> Result<(), AccountError> {
+        self.store.raise_token_version(who.id).await?;
+        self.identities.forget(who.id);
+        Ok(())
     }
 
     /// The signed-in user as stored now (their balance, their profile).
@@ -214,7 +228,7 @@ impl Users {
     }
 
     fn signed_in(&self, user: User) -> Result<SignedIn, AccountError> {
-        Ok(SignedIn { token: self.tokens.issue(user.id, &user.role)?, user })
+        Ok(SignedIn { token: self.tokens.issue(user.id, &user.role, user.token_version)?, user })
     }
 }
 

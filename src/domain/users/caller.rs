@@ -22,11 +22,18 @@ pub struct Identity {
     pub role: String,
     /// The user's own id tag: their app sessions and their cards' are theirs.
     pub id_tag: IdTag,
+    /// Tokens of another version are refused (signed out).
+    pub token_version: i64,
 }
 
 impl From<&User> for Identity {
     fn from(user: &User) -> Self {
-        Identity { id: user.id, role: user.role.clone(), id_tag: user.id_tag.clone() }
+        Identity {
+            id: user.id,
+            role: user.role.clone(),
+            id_tag: user.id_tag.clone(),
+            token_version: user.token_version,
+        }
     }
 }
 
@@ -60,7 +67,7 @@ mod tests {
     use super::*;
 
     fn someone(id: i64) -> Identity {
-        Identity { id, role: "user".into(), id_tag: format!("U{id}").as_str().into() }
+        Identity { id, role: "user".into(), id_tag: format!("U{id}").as_str().into(), token_version: 0 }
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod staff;
 pub mod tokens;
 
 pub use accounts::{AccountError, SignedIn, Users};
-pub use caller::Identity;
+pub use caller::{FRESH_FOR, Identity};
 pub use id_card::{IdCardError, ResidentId};
 pub use phone::{Phone, PhoneError};
 pub use port::UserStore;

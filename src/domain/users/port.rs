@@ -44,6 +44,9 @@ pub trait UserStore: Send + Sync + std::fmt::Debug {
     /// Gives user `id` the role `role`; `NotFound` when there is no such user.
     async fn set_role(&self, id: i64, role: &str) -> Result<User, StoreError>;
 
+    /// Raises user `id`'s token version (a sign-out); `NotFound` when there is no such user.
+    async fn raise_token_version(&self, id: i64) -> Result<(), StoreError>;
+
     /// The user `id`.
     async fn user(&self, id: i64) -> Result<Option<User>, StoreError>;
 

@@ -22,6 +22,9 @@ pub struct User {
     pub id_card_hash: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
     pub balance_fen: Fen,
+    /// Raised by each sign-out: a token carries the version it was issued at, and is refused
+    /// once the user's is another.
+    pub token_version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -18,6 +18,9 @@ pub struct Claims {
     pub role: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's token version when it was issued (0 in tokens made before there were any).
+    #[serde(default)]
+    pub ver: i64,
 }
 
 /// Why a token is refused (never more than that is told).
@@ -47,14 +50,15 @@ impl Tokens {
         })
     }
 
-    /// A token for user `id` with `role`.
-    pub fn issue(&self, id: i64, role: &str) -> Result<String, TokenError> {
+    /// A token for user `id` with `role`, at their token version `ver`.
+    pub fn issue(&self, id: i64, role: &str, ver: i64) -> Result<String, TokenError> {
         let now = Utc::now();
         let claims = Claims {
             sub: id.to_string(),
             role: role.to_owned(),
             iat: now.timestamp(),
             exp: (now + Duration::days(TOKEN_DAYS)).timestamp(),
+            ver,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|_| TokenError)
     }
@@ -73,23 +77,23 @@ mod tests {
     #[test]
     fn a_token_says_who_and_what_role_for_seven_days() {
         let tokens = Tokens::new(b"a secret of thirty-two bytes....").unwrap();
-        let token = tokens.issue(42, "user").unwrap();
+        let token = tokens.issue(42, "user", 3).unwrap();
         let claims = tokens.check(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("42", "user"));
+        assert_eq!((claims.sub.as_str(), claims.role.as_str(), claims.ver), ("42", "user", 3));
         assert_eq!(claims.exp - claims.iat, 7 * 24 * 3600);
     }
 
     #[test]
     fn a_token_of_another_secret_a_changed_one_or_an_expired_one_is_refused() {
         let tokens = Tokens::new(b"one secret").unwrap();
-        let token = tokens.issue(42, "user").unwrap();
+        let token = tokens.issue(42, "user", 0).unwrap();
         assert_eq!(Tokens::new(b"another secret").unwrap().check(&token), Err(TokenError));
         assert!(Tokens::new(b"").is_err());
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         parts[1] = parts[1].chars().rev().collect();
         assert_eq!(tokens.check(&parts.join(".")), Err(TokenError));
         let now = Utc::now().timestamp();
-        let old = Claims { sub: "42".into(), role: "admin".into(), iat: now - 8 * 86_400, exp: now - 86_400 };
+        let old = Claims { sub: "42".into(), role: "admin".into(), iat: now - 8 * 86_400, exp: now - 86_400, ver: 0 };
         let expired =
             encode(&Header::new(Algorithm::HS256), &old, &EncodingKey::from_secret(b"one secret").unwrap()).unwrap();
         assert_eq!(tokens.check(&expired), Err(TokenError));

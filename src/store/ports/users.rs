@@ -49,6 +49,10 @@ impl UserStore for Store {
         Store::set_role(self, id, role).await
     }
 
+    async fn raise_token_version(&self, id: i64) -> Result<(), StoreError> {
+        Store::raise_token_version(self, id).await
+    }
+
     async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
         Store::user(self, id).await
     }

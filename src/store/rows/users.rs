@@ -24,6 +24,7 @@ impl TryFrom<user::Model> for User {
             id_card_hash: row.id_card_hash,
             verified_at: row.verified_at,
             balance_fen: Fen(row.balance_fen),
+            token_version: row.token_version,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
