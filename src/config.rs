@@ -74,6 +74,10 @@ pub struct HttpSettings {
     /// Sockets the HTTP API keeps open at once (apps, dashboards, automation, probes); more are
     /// answered 503 as they are accepted. Reserved out of the open-files limit before chargers.
     pub max_connections: usize,
+    /// Where drivers reach csms (`https://charge.example.com`): the piles' QR codes point under
+    /// it. Empty: `http://` and the listen address (the loopback for an unspecified one).
+    #[serde(default)]
+    pub public_base_url: String,
 }
 
 #[derive(Clone, Deserialize)]

@@ -251,6 +251,7 @@ impl Application {
             hub: hub.clone(),
             cluster: cluster.clone(),
             operator_token: settings.api.operator_token.as_str().into(),
+            public_base: crate::providers::keys::public_base(&settings.http.public_base_url, http_addr).into(),
             shutdown: shutdown.clone(),
         };
         let liveness_flush = settings.ocpp.liveness_flush();

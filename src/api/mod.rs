@@ -16,6 +16,7 @@ mod operations;
 mod orders;
 mod paging;
 mod payments;
+pub mod pile_qr;
 mod piles;
 mod provider_payments;
 mod reservations;
@@ -64,6 +65,8 @@ pub struct ApiState {
     /// This node among the others.
     pub cluster: crate::cluster::Cluster,
     pub operator_token: Arc<str>,
+    /// Where drivers reach csms (`http.public_base_url`, else the listen address).
+    pub public_base: Arc<str>,
     /// Cancelled when csms stops: endless responses (server-sent events) end with it.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
@@ -83,6 +86,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(membership::router())
         .merge(tariffs::router())
         .merge(operations::router())
+        .merge(pile_qr::router())
         .merge(payments::router())
         .merge(provider_payments::router())
         .merge(monitoring::router())

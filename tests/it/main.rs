@@ -70,6 +70,7 @@ mod payments_unionpay;
 mod payments_wechat;
 #[cfg(feature = "sandbox")]
 mod payments_windows;
+mod pile_qr;
 #[cfg(feature = "sandbox")]
 mod refunds_alipay;
 #[cfg(feature = "sandbox")]

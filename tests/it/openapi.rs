@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/tariffs/preview", &["post"]),
     ("/api/v1/operations", &["get"]),
     ("/api/v1/auth/logout", &["post"]),
+    ("/api/v1/piles/{code}/qr", &["get"]),
     ("/api/v1/users/{id}/group", &["put"]),
     ("/api/v1/me/membership", &["get"]),
     ("/api/v1/reservations/{id}", &["get", "delete"]),

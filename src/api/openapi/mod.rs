@@ -86,7 +86,7 @@ impl Modify for BearerScheme {
 }
 
 /// Each route file's part of the document.
-fn parts() -> [utoipa::openapi::OpenApi; 18] {
+fn parts() -> [utoipa::openapi::OpenApi; 19] {
     [
         super::users::Doc::openapi(),
         super::events::Doc::openapi(),
@@ -100,6 +100,7 @@ fn parts() -> [utoipa::openapi::OpenApi; 18] {
         super::membership::Doc::openapi(),
         super::tariffs::Doc::openapi(),
         super::operations::Doc::openapi(),
+        super::pile_qr::Doc::openapi(),
         super::payments::Doc::openapi(),
         super::provider_payments::Doc::openapi(),
         super::monitoring::Doc::openapi(),
