@@ -5,7 +5,9 @@ use super::auth::Operator;
 use super::{ApiError, ApiState};
 use crate::domain::stats::{StatsError, StatsQuery, StatsReport};
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -48,7 +50,8 @@ struct StatsParams {
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The figures", body = StatsAnswer),
+        (status = 200, description = "The figures: JSON, or with `Accept: text/csv` a CSV of one row per group and the total (columns `key`, `orders_created`, `orders_completed`, `orders_cancelled`, `energy_kwh`, `energy_fee`, `service_fee`, `total`, `refunds`, `utilisation`, `users_new`, `users_active`)",
+            content((StatsAnswer = "application/json"), (String = "text/csv"))),
         (status = 400, description = "`bad_request`: a parameter is missing or wrong, `to` not after `from`, or the range too long (366 days by day, 3660 otherwise)", body = super::schemas::ErrorBody),
         (status = 404, description = "`not_found`: no such station", body = super::schemas::ErrorBody),
         super::schemas::OperatorErrors,
@@ -56,8 +59,9 @@ struct StatsParams {
 async fn stats(
     _: Operator,
     State(state): State<ApiState>,
+    headers: HeaderMap,
     params: Result<Query<StatsParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<StatsReport>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let query = StatsQuery::parse(
         params.from.as_deref(),
@@ -65,7 +69,14 @@ async fn stats(
         params.group_by.as_deref(),
         params.station.as_deref(),
     )?;
-    Ok(Json(state.stats.report(&query).await?))
+    let report: StatsReport = state.stats.report(&query).await?;
+    let wants_csv = headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("text/csv"));
+    if !wants_csv {
+        return Ok(Json(report).into_response());
+    }
+    let name = format!("attachment; filename=\"stats-{}-{}-{}.csv\"", report.from, report.to, report.group_by);
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (CONTENT_DISPOSITION, name)], report.csv())
+        .into_response())
 }
 
 impl From<StatsError> for ApiError {

@@ -91,6 +91,7 @@ mod simulated_sessions;
 mod staff_and_events;
 mod stations;
 mod stats;
+mod stats_csv;
 mod stats_rollup;
 mod stats_seed;
 mod tariff_preview;

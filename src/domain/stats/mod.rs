@@ -23,6 +23,7 @@
 
 mod catch_up;
 pub mod counting;
+mod csv;
 pub mod days;
 pub mod figures;
 mod port;
